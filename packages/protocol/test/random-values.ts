@@ -1,5 +1,6 @@
 /** Test support: random values that fit a definition at a version, for round-trip and fuzz tests. */
-import { type Field, type FieldType, inRange } from '../src/index.ts';
+import { type Field, inRange } from '../src/index.ts';
+import type { FieldType } from '../src/schema.ts';
 
 function pick<T>(xs: readonly T[], rnd: () => number): T {
   return xs[Math.floor(rnd() * xs.length)]!;
