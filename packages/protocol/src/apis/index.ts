@@ -1,15 +1,27 @@
 /** The registry of every API this broker implements, by key. */
 import type { ApiDefinition } from '../schema.ts';
+import { AddOffsetsToTxn } from './add-offsets-to-txn.ts';
+import { AddPartitionsToTxn } from './add-partitions-to-txn.ts';
+import { AlterClientQuotas } from './alter-client-quotas.ts';
 import { AlterConfigs } from './alter-configs.ts';
+import { AlterUserScramCredentials } from './alter-user-scram-credentials.ts';
 import { ApiVersions } from './api-versions.ts';
+import { ConsumerGroupHeartbeat } from './consumer-group-heartbeat.ts';
+import { CreateAcls } from './create-acls.ts';
 import { CreatePartitions } from './create-partitions.ts';
 import { CreateTopics } from './create-topics.ts';
+import { DeleteAcls } from './delete-acls.ts';
 import { DeleteGroups } from './delete-groups.ts';
 import { DeleteRecords } from './delete-records.ts';
 import { DeleteTopics } from './delete-topics.ts';
+import { DescribeAcls } from './describe-acls.ts';
+import { DescribeClientQuotas } from './describe-client-quotas.ts';
 import { DescribeCluster } from './describe-cluster.ts';
 import { DescribeConfigs } from './describe-configs.ts';
 import { DescribeGroups } from './describe-groups.ts';
+import { DescribeProducers } from './describe-producers.ts';
+import { DescribeUserScramCredentials } from './describe-user-scram-credentials.ts';
+import { EndTxn } from './end-txn.ts';
 import { Fetch } from './fetch.ts';
 import { FindCoordinator } from './find-coordinator.ts';
 import { Heartbeat } from './heartbeat.ts';
@@ -23,20 +35,36 @@ import { Metadata } from './metadata.ts';
 import { OffsetCommit } from './offset-commit.ts';
 import { OffsetDelete } from './offset-delete.ts';
 import { OffsetFetch } from './offset-fetch.ts';
+import { OffsetForLeaderEpoch } from './offset-for-leader-epoch.ts';
 import { Produce } from './produce.ts';
+import { SaslAuthenticate } from './sasl-authenticate.ts';
+import { SaslHandshake } from './sasl-handshake.ts';
 import { SyncGroup } from './sync-group.ts';
+import { TxnOffsetCommit } from './txn-offset-commit.ts';
 
 export {
+  AddOffsetsToTxn,
+  AddPartitionsToTxn,
+  AlterClientQuotas,
   AlterConfigs,
+  AlterUserScramCredentials,
   ApiVersions,
+  ConsumerGroupHeartbeat,
+  CreateAcls,
   CreatePartitions,
   CreateTopics,
+  DeleteAcls,
   DeleteGroups,
   DeleteRecords,
   DeleteTopics,
+  DescribeAcls,
+  DescribeClientQuotas,
   DescribeCluster,
   DescribeConfigs,
   DescribeGroups,
+  DescribeProducers,
+  DescribeUserScramCredentials,
+  EndTxn,
   Fetch,
   FindCoordinator,
   Heartbeat,
@@ -50,8 +78,12 @@ export {
   OffsetCommit,
   OffsetDelete,
   OffsetFetch,
+  OffsetForLeaderEpoch,
   Produce,
+  SaslAuthenticate,
+  SaslHandshake,
   SyncGroup,
+  TxnOffsetCommit,
 };
 
 /** Every defined API, sorted by key. */
@@ -69,18 +101,34 @@ export const ALL_APIS: readonly ApiDefinition[] = [
   SyncGroup, // 14
   DescribeGroups, // 15
   ListGroups, // 16
+  SaslHandshake, // 17
   ApiVersions, // 18
   CreateTopics, // 19
   DeleteTopics, // 20
   DeleteRecords, // 21
   InitProducerId, // 22
+  OffsetForLeaderEpoch, // 23
+  AddPartitionsToTxn, // 24
+  AddOffsetsToTxn, // 25
+  EndTxn, // 26
+  TxnOffsetCommit, // 28
+  DescribeAcls, // 29
+  CreateAcls, // 30
+  DeleteAcls, // 31
   DescribeConfigs, // 32
   AlterConfigs, // 33
+  SaslAuthenticate, // 36
   CreatePartitions, // 37
   DeleteGroups, // 42
   IncrementalAlterConfigs, // 44
   OffsetDelete, // 47
+  DescribeClientQuotas, // 48
+  AlterClientQuotas, // 49
+  DescribeUserScramCredentials, // 50
+  AlterUserScramCredentials, // 51
   DescribeCluster, // 60
+  DescribeProducers, // 61
+  ConsumerGroupHeartbeat, // 68
 ];
 
 export const API_BY_KEY: ReadonlyMap<number, ApiDefinition> = new Map(ALL_APIS.map((a) => [a.key, a]));
