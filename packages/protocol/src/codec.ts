@@ -236,11 +236,27 @@ export function encodeStruct(w: ByteWriter, plan: StructPlan, value: Record<stri
   }
 }
 
+/**
+ * Whether a tagged field's value equals its default, so it is left out as Kafka does. Structs compare field by field
+ * (a missing field counts as its default): decoding fills absent tagged structs with their defaults, and re-encoding
+ * must not add them back.
+ */
 function isDefault(v: unknown, d: unknown): boolean {
   if (v === d) return true;
   if (Array.isArray(v) && Array.isArray(d)) return v.length === 0 && d.length === 0;
   if (Buffer.isBuffer(v) && Buffer.isBuffer(d)) return v.equals(d);
+  if (isPlainObject(v) && isPlainObject(d)) {
+    for (const key of Object.keys(d)) {
+      const field = v[key];
+      if (field !== undefined && !isDefault(field, d[key])) return false;
+    }
+    return true;
+  }
   return false;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
 }
 
 function encodeLength(w: ByteWriter, n: number, flexible: boolean, wide: boolean): void {
