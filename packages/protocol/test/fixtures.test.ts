@@ -8,6 +8,7 @@ import {
   ApiVersions,
   batchCrcIsValid,
   ByteReader,
+  ConsumerGroupHeartbeat,
   crc32c,
   decodeBody,
   decodeRequestBody,
@@ -25,11 +26,18 @@ import {
 import { adminFixtures } from './fixtures/admin.ts';
 import { coreFixtures } from './fixtures/core.ts';
 import { groupFixtures } from './fixtures/groups.ts';
+import { moreFixtures } from './fixtures/more.ts';
 
 import { BATCH, type BodyFixture, hex } from './fixtures/hex.ts';
 import { securityFixtures } from './fixtures/security.ts';
 
-const fixtures: BodyFixture[] = [...coreFixtures, ...adminFixtures, ...groupFixtures, ...securityFixtures];
+const fixtures: BodyFixture[] = [
+  ...coreFixtures,
+  ...adminFixtures,
+  ...groupFixtures,
+  ...securityFixtures,
+  ...moreFixtures,
+];
 
 for (const fx of fixtures) {
   const flex = isFlexible(fx.api, fx.version) ? 'flexible' : 'non-flexible';
@@ -182,4 +190,10 @@ test('other flexible responses use header v1, non-flexible ones header v0', () =
   });
   const plain = Buffer.concat(encodeResponse(Heartbeat, 3, 9, { throttleTimeMs: 0, errorCode: 27 }));
   assert.equal(plain.toString('hex'), hex('0000000a', '00000009', '00000000 001b').toString('hex'));
+});
+
+test('fields left out of a body are written as their defaults: null where Kafka gives "null"', () => {
+  // KIP-848: a heartbeat that omits its subscription must send null ("unchanged"), never an empty list.
+  const bytes = encodeBody(ConsumerGroupHeartbeat, 'request', 0, { groupId: 'g1', memberId: 'm1', memberEpoch: 5 });
+  assert.equal(bytes.toString('hex'), hex('03 6731 03 6d31 00000005 00 00 ffffffff 00 00 00 00').toString('hex'));
 });
