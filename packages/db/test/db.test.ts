@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import {
+  applyMigrations,
+  createDb,
+  type Db,
+  newApiKeyCredentials,
+  recordAudit,
+  scramVerifier,
+  startEmbeddedPostgres,
+  verifySecret,
+} from '../src/index.ts';
+import { createTestDatabase, type TestDatabase } from '../src/testing.ts';
+
+describe('database on a real Postgres', () => {
+  let tdb: TestDatabase;
+  let db: Db;
+  before(async () => {
+    tdb = await createTestDatabase();
+    db = createDb(tdb.url);
+  });
+  after(async () => {
+    await db.$disconnect();
+    await tdb.drop();
+  });
+
+  test('the applier writes Prisma rows and is idempotent', async () => {
+    const c = new pg.Client({ connectionString: tdb.url });
+    await c.connect();
+    const rows = await c.query(
+      'SELECT migration_name, checksum, finished_at, applied_steps_count FROM "_prisma_migrations"',
+    );
+    await c.end();
+    assert.ok(rows.rowCount! >= 1);
+    for (const r of rows.rows) {
+      assert.match(r.checksum, /^[0-9a-f]{64}$/);
+      assert.ok(r.finished_at);
+      assert.equal(r.applied_steps_count, 1);
+    }
+    const again = await applyMigrations(tdb.url);
+    assert.deepEqual(again.applied, []);
+    assert.equal(again.alreadyApplied.length, rows.rowCount);
+  });
+
+  test('tenants, quotas, memberships and topics with unique names per tenant', async () => {
+    const a = await db.tenant.create({
+      data: { slug: 'acme', displayName: 'Acme', quota: { create: { maxTopics: 2 } } },
+    });
+    const b = await db.tenant.create({ data: { slug: 'globex', displayName: 'Globex' } });
+    await db.topic.create({ data: { tenantId: a.id, name: 'orders', brokerName: 'acme.orders', partitions: 3 } });
+    await db.topic.create({ data: { tenantId: b.id, name: 'orders', brokerName: 'globex.orders', partitions: 1 } });
+    await assert.rejects(
+      db.topic.create({ data: { tenantId: a.id, name: 'orders', brokerName: 'acme.orders2', partitions: 1 } }),
+      (e: any) => e.code === 'P2002',
+    );
+    const q = await db.tenantQuota.findUnique({ where: { tenantId: a.id } });
+    assert.equal(q?.maxTopics, 2);
+    assert.equal(q?.storageBytes, null);
+    await db.tenant.delete({ where: { id: a.id } });
+    assert.equal(await db.topic.count({ where: { tenantId: a.id } }), 0);
+    assert.equal(await db.topic.count({ where: { tenantId: b.id } }), 1);
+  });
+
+  test('API keys keep only verifiers, and the audit log keeps JSON', async () => {
+    const t = await db.tenant.create({ data: { slug: 'initech', displayName: 'Initech' } });
+    const sa = await db.serviceAccount.create({ data: { tenantId: t.id, name: 'billing' } });
+    const creds = newApiKeyCredentials();
+    const key = await db.apiKey.create({ data: { ...creds.stored, tenantId: t.id, serviceAccountId: sa.id } });
+    assert.ok(!JSON.stringify(key).includes(creds.secret), 'the secret is not stored');
+    assert.ok(verifySecret(creds.secret, key.secretHash));
+    assert.ok(!verifySecret(`${creds.secret}x`, key.secretHash));
+    await recordAudit(db, {
+      actorId: null,
+      actorEmail: 'system',
+      tenantId: t.id,
+      action: 'apiKey.create',
+      targetType: 'apiKey',
+      targetId: key.keyId,
+      after: { keyId: key.keyId, big: 10n },
+    });
+    const entry = await db.auditLog.findFirst({ where: { tenantId: t.id } });
+    assert.deepEqual(entry?.after, { keyId: key.keyId, big: '10' });
+  });
+});
+
+test('SCRAM verifiers follow RFC 5802 (RFC 7677 test vector inputs)', () => {
+  // RFC 7677 section 3: user "user", password "pencil", salt W22ZaJ0SNY7soEsUEjb6gQ==, 4096 iterations.
+  const salt = Buffer.from('W22ZaJ0SNY7soEsUEjb6gQ==', 'base64');
+  const v = scramVerifier('pencil', 'SCRAM-SHA-256', salt, 4096);
+  const salted = pbkdf2Sync('pencil', salt, 4096, 32, 'sha256');
+  const serverKey = createHmac('sha256', salted).update('Server Key').digest();
+  const storedKey = createHash('sha256').update(createHmac('sha256', salted).update('Client Key').digest()).digest();
+  assert.equal(v.serverKey, serverKey.toString('base64'));
+  assert.equal(v.storedKey, storedKey.toString('base64'));
+  // The server signature of the RFC's exchange, computed from our ServerKey, matches the RFC's value.
+  const authMessage =
+    'n=user,r=rOprNGfwEbeRWgbNEkqO,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096,c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0';
+  const serverSignature = createHmac('sha256', Buffer.from(v.serverKey, 'base64')).update(authMessage).digest('base64');
+  assert.equal(serverSignature, '6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=');
+});
+
+test('embedded Postgres starts, persists across restarts, and takes migrations', { timeout: 120_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'samsa-embedded-'));
+  try {
+    const first = await startEmbeddedPostgres({ dataDir: dir, database: 'app' });
+    await applyMigrations(first.url);
+    const db1 = createDb(first.url);
+    await db1.tenant.create({ data: { slug: 'persisted', displayName: 'Persisted' } });
+    await db1.$disconnect();
+    await first.stop();
+    const second = await startEmbeddedPostgres({ dataDir: dir, database: 'app' });
+    const db2 = createDb(second.url);
+    assert.equal((await db2.tenant.findUnique({ where: { slug: 'persisted' } }))?.displayName, 'Persisted');
+    assert.deepEqual((await applyMigrations(second.url)).applied, []);
+    await db2.$disconnect();
+    await second.stop();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
