@@ -46,6 +46,8 @@ export interface BenchResults {
   machine: Machine;
   workload: Record<string, number>;
   loopbackMBps: number | null;
+  /** CPU cores the loopback's receiving process used: what reading the bytes alone costs a client. */
+  loopbackSinkCores: number | null;
   throughput: ThroughputRow[];
   latency: LatencyRow[];
   notes: string[];
@@ -103,7 +105,7 @@ export function printThroughputTable(r: BenchResults): void {
   line(cols.map((c) => c[0]));
   line(cols.map((c) => '-'.repeat(c[1])));
   if (r.loopbackMBps !== null) {
-    line(['TCP loopback, 2 processes', num(r.loopbackMBps), '-', '1.00x', '-', '-', '-', '-']);
+    line(['TCP loopback, 2 processes', num(r.loopbackMBps), '-', '1.00x', '-', '-', num(r.loopbackSinkCores, 2), '-']);
   }
   for (const t of r.throughput) {
     line([

@@ -99,20 +99,34 @@ async function runPhase<T>(
   }
 }
 
-async function measureLoopback(): Promise<{ mbPerSec: number; bytes: number; seconds: number }> {
-  const sink = new Worker(workerFile('loopback-sink'), { warmupMs: LOOPBACK_WARMUP_MS }, PROFILE_ARGS);
+/** Raw TCP between two Node processes: the source writes 1 MiB buffers as fast as it can, the sink counts. */
+async function measureLoopback(): Promise<{ mbPerSec: number; bytes: number; seconds: number; sinkCores: number }> {
+  const durationMs = LOOPBACK_WARMUP_MS + Math.min(PHASE_MS, 5000);
+  const source = new Worker(
+    workerFile('loopback-source'),
+    { durationMs, writeBytes: LOOPBACK_WRITE_BYTES },
+    PROFILE_ARGS,
+  );
+  let sink: Worker | null = null;
   try {
-    const { port } = await sink.next('ready', WORKER_GRACE_MS);
-    const sinkResult = sink.next('result', PHASE_MS + WORKER_GRACE_MS);
-    await runPhase(
-      workerFile('loopback-source'),
-      { port, durationMs: LOOPBACK_WARMUP_MS + Math.min(PHASE_MS, 5000), writeBytes: LOOPBACK_WRITE_BYTES },
-      PHASE_MS,
-    );
-    const r = (await sinkResult) as unknown as { bytes: number; seconds: number };
-    return { mbPerSec: r.bytes / 1e6 / r.seconds, bytes: r.bytes, seconds: r.seconds };
+    const { port } = await source.next('ready', WORKER_GRACE_MS);
+    sink = new Worker(workerFile('loopback-sink'), { port, warmupMs: LOOPBACK_WARMUP_MS }, PROFILE_ARGS);
+    await sink.next('ready', WORKER_GRACE_MS);
+    source.send({ type: 'go' });
+    const r = (await sink.next('result', durationMs + WORKER_GRACE_MS)) as unknown as {
+      bytes: number;
+      seconds: number;
+      cpu: { user: number; system: number };
+    };
+    await source.next('result', WORKER_GRACE_MS);
+    return {
+      mbPerSec: r.bytes / 1e6 / r.seconds,
+      bytes: r.bytes,
+      seconds: r.seconds,
+      sinkCores: cpuShare(r.cpu, r.seconds),
+    };
   } finally {
-    await sink.finish(WORKER_EXIT_GRACE_MS);
+    await Promise.all([sink?.finish(WORKER_EXIT_GRACE_MS), source.finish(WORKER_EXIT_GRACE_MS)]);
   }
 }
 
@@ -139,6 +153,7 @@ async function main(): Promise<void> {
       latencyRecordsPerSecond: LATENCY_RECORDS_PER_SECOND,
     },
     loopbackMBps: null,
+    loopbackSinkCores: null,
     throughput: [],
     latency: [],
     notes: [],
@@ -148,6 +163,7 @@ async function main(): Promise<void> {
   if (ONLY.has('loopback')) {
     const lb = await measureLoopback();
     results.loopbackMBps = lb.mbPerSec;
+    results.loopbackSinkCores = lb.sinkCores;
     process.stdout.write(`loopback baseline: ${lb.mbPerSec.toFixed(0)} MB/s\n`);
   }
 

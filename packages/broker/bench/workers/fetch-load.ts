@@ -3,8 +3,8 @@
  * one large Fetch in flight on each (a consumer cannot pipeline fetches of one partition: the next offset comes from
  * the previous answer). Reports whole-batch bytes and records read within the time limit.
  */
-import { BATCH_HEADER_BYTES, Fetch } from '@samsa/protocol';
-import { PipelinedConnection } from '../pipelined-connection.ts';
+import { BATCH_HEADER_BYTES, decodeResponse, Fetch } from '@samsa/protocol';
+import { PipelinedConnection, preEncode } from '../pipelined-connection.ts';
 import { fromParent, runWorker, tellParent, workerOptions } from '../worker-ipc.ts';
 
 export interface FetchLoadOptions {
@@ -51,10 +51,36 @@ runWorker(async () => {
   let requests = 0;
   let complete = 0;
 
+  /** Counts the whole batches of one Fetch answer and returns the next offset (the frame is only valid here). */
+  const consume = (partition: number, offset: bigint, frame: Buffer) => {
+    const body = decodeResponse(Fetch, o.fetchVersion, frame).body as unknown as FetchResponse;
+    requests++;
+    const p = body.responses[0]?.partitions[0];
+    if (body.errorCode !== 0 || !p || p.errorCode !== 0) {
+      throw new Error(`fetch of partition ${partition} at ${offset}: error ${body.errorCode}/${p?.errorCode}`);
+    }
+    const recs = p.records;
+    // Count whole batches only; a trailing partial batch is fetched again from its start.
+    let at = 0;
+    let next = offset;
+    while (recs && recs.length - at >= BATCH_HEADER_BYTES) {
+      const size = 12 + recs.readInt32BE(at + 8);
+      if (at + size > recs.length) break;
+      next = recs.readBigInt64BE(at) + BigInt(recs.readInt32BE(at + 23)) + 1n;
+      records += recs.readInt32BE(at + 57);
+      bytes += size;
+      at += size;
+    }
+    if (next < p.highWatermark && at === 0) {
+      throw new Error(`fetch of partition ${partition} at ${offset} returned no whole batch`);
+    }
+    return { next, done: next >= p.highWatermark };
+  };
+
   const readPartition = async (partition: number, conn: PipelinedConnection) => {
     let offset = 0n;
     while (process.hrtime.bigint() < deadlineNs && failed === null) {
-      const body = (await conn.request(Fetch, o.fetchVersion, {
+      const req = preEncode(Fetch, o.fetchVersion, {
         maxWaitMs: 0,
         minBytes: 0,
         maxBytes: o.maxBytesPerRequest,
@@ -70,28 +96,21 @@ runWorker(async () => {
         ],
         forgottenTopicsData: [],
         rackId: '',
-      })) as unknown as FetchResponse;
-      requests++;
-      const p = body.responses[0]?.partitions[0];
-      if (body.errorCode !== 0 || !p || p.errorCode !== 0) {
-        throw new Error(`fetch of partition ${partition} at ${offset}: error ${body.errorCode}/${p?.errorCode}`);
-      }
-      const recs = p.records;
-      // Count whole batches only; a trailing partial batch is fetched again from its start.
-      let at = 0;
-      while (recs && recs.length - at >= BATCH_HEADER_BYTES) {
-        const size = 12 + recs.readInt32BE(at + 8);
-        if (at + size > recs.length) break;
-        offset = recs.readBigInt64BE(at) + BigInt(recs.readInt32BE(at + 23)) + 1n;
-        records += recs.readInt32BE(at + 57);
-        bytes += size;
-        at += size;
-      }
-      if (offset >= p.highWatermark) {
+      });
+      const r = await new Promise<{ next: bigint; done: boolean }>((resolve, reject) => {
+        conn.send(req, (frame) => {
+          try {
+            resolve(consume(partition, offset, frame));
+          } catch (err) {
+            reject(err);
+          }
+        });
+      });
+      offset = r.next;
+      if (r.done) {
         complete++;
         return;
       }
-      if (at === 0) throw new Error(`fetch of partition ${partition} at ${offset} returned no whole batch`);
     }
   };
   await Promise.all(conns.map((conn, p) => readPartition(p, conn)));

@@ -71,7 +71,8 @@ runWorker(async () => {
       });
       conn.send(req, (frame) => {
         try {
-          resolve(decodeResponse(Fetch, o.fetchVersion, frame).body as unknown as FetchResponse);
+          // A copy: the frame is only valid during this call, the records are read after the await.
+          resolve(decodeResponse(Fetch, o.fetchVersion, Buffer.from(frame)).body as unknown as FetchResponse);
         } catch (err) {
           reject(err);
         }

@@ -1,38 +1,48 @@
-/** Loopback baseline, receiving side: accepts one TCP connection and counts the bytes after the warm-up. */
-import { createServer } from 'node:net';
+/**
+ * Loopback baseline, receiving side: connects to the source and counts the bytes after the warm-up. The kernel reads
+ * into one reusable buffer, as the load generators' connections do.
+ */
+import { connect } from 'node:net';
 import { runWorker, tellParent, workerOptions } from '../worker-ipc.ts';
 
 interface Options {
+  port: number;
   warmupMs: number;
 }
 
+const RECEIVE_BUFFER_BYTES = 1024 * 1024;
+
 runWorker(async () => {
-  const { warmupMs } = workerOptions<Options>();
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  const done = new Promise<{ bytes: number; seconds: number }>((resolve, reject) => {
-    server.once('connection', (socket) => {
-      server.close();
-      let firstByteNs = 0n;
-      let measuring = false;
-      let startNs = 0n;
-      let bytes = 0;
-      socket.on('data', (chunk: Buffer) => {
-        const now = process.hrtime.bigint();
-        if (firstByteNs === 0n) firstByteNs = now;
-        if (!measuring && now - firstByteNs >= BigInt(warmupMs) * 1_000_000n) {
-          measuring = true;
-          startNs = now;
-          return;
-        }
-        if (measuring) bytes += chunk.length;
-      });
-      socket.on('end', () => resolve({ bytes, seconds: Number(process.hrtime.bigint() - startNs) / 1e9 }));
-      socket.on('error', reject);
-    });
+  const { port, warmupMs } = workerOptions<Options>();
+  let firstByteNs = 0n;
+  let startNs = 0n;
+  let measuring = false;
+  let bytes = 0;
+  const onRead = (n: number): boolean => {
+    const now = process.hrtime.bigint();
+    if (firstByteNs === 0n) firstByteNs = now;
+    if (measuring) bytes += n;
+    else if (now - firstByteNs >= BigInt(warmupMs) * 1_000_000n) {
+      measuring = true;
+      startNs = now;
+    }
+    return true;
+  };
+  const socket = connect({
+    host: '127.0.0.1',
+    port,
+    onread: { buffer: Buffer.allocUnsafe(RECEIVE_BUFFER_BYTES), callback: onRead },
   });
-  tellParent({ type: 'ready', port });
-  const { bytes, seconds } = await done;
-  return { bytes, seconds, cpu: process.cpuUsage() };
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  const ended = new Promise<number>((resolve, reject) => {
+    socket.on('end', () => resolve(Number(process.hrtime.bigint() - startNs) / 1e9));
+    socket.on('error', reject);
+  });
+  tellParent({ type: 'ready' });
+  const cpuStart = process.cpuUsage();
+  const seconds = await ended;
+  return { bytes, seconds, cpu: process.cpuUsage(cpuStart) };
 });
