@@ -1,6 +1,6 @@
 /** What the benchmark ran on, and CPU time of another process read from /proc (Linux). */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, release, tmpdir, totalmem } from 'node:os';
 
 export interface Machine {
@@ -47,10 +47,48 @@ function clockTicks(): number {
 
 /** User + system CPU seconds a process has used so far (fields 14 and 15 of /proc/<pid>/stat). */
 export function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return statCpuSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+}
+
+function statCpuSeconds(stat: string): number {
   // The command name (field 2) is in parentheses and may contain spaces: count fields after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
   return (utime + stime) / clockTicks();
+}
+
+/** CPU seconds per thread group of a process: its main thread ('main') and the others by name (libuv, V8 workers). */
+export function threadCpuSeconds(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const name = tid === String(pid) ? 'main' : readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const seconds = statCpuSeconds(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+      out[name] = (out[name] ?? 0) + seconds;
+    } catch {
+      // the thread ended between readdir and read
+    }
+  }
+  return out;
+}
+
+/** The difference of two threadCpuSeconds samples. */
+export function threadCpuDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, seconds] of Object.entries(after)) out[name] = seconds - (before[name] ?? 0);
+  return out;
+}
+
+/** CPU seconds the whole machine has spent busy (every state of the first line of /proc/stat except idle and iowait). */
+export function machineBusyCpuSeconds(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+  const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
+  return (user! + nice! + system! + irq! + softirq! + steal!) / clockTicks();
 }

@@ -24,7 +24,11 @@ export interface ThroughputRow {
   brokerCpuSecondsPerGB: number | null;
   /** Broker CPU seconds per wall second during the phase (1.0 = one core busy). */
   brokerCores: number;
+  /** The same by thread: 'main' (the event loop), 'libuv-worker' (file I/O), V8 helpers (GC, compilation). */
+  brokerThreadCores: Record<string, number>;
   loadGeneratorCores: number;
+  /** Cores busy on the machine outside the broker and the load generator: noise from other processes. */
+  otherCores: number;
 }
 
 export interface LatencyRow {
@@ -91,7 +95,9 @@ export function printThroughputTable(r: BenchResults): void {
     ['x loopback', 11, 'right'],
     ['broker CPU s/GB', 16, 'right'],
     ['broker cores', 13, 'right'],
+    ['main thread', 12, 'right'],
     ['loadgen cores', 14, 'right'],
+    ['other cores', 12, 'right'],
     ['data', 10, 'right'],
   ];
   const line = (cells: string[]) =>
@@ -105,7 +111,17 @@ export function printThroughputTable(r: BenchResults): void {
   line(cols.map((c) => c[0]));
   line(cols.map((c) => '-'.repeat(c[1])));
   if (r.loopbackMBps !== null) {
-    line(['TCP loopback, 2 processes', num(r.loopbackMBps), '-', '1.00x', '-', '-', num(r.loopbackSinkCores, 2), '-']);
+    line([
+      'TCP loopback, 2 processes',
+      num(r.loopbackMBps),
+      '-',
+      '1.00x',
+      '-',
+      '-',
+      '-',
+      num(r.loopbackSinkCores, 2),
+      '-',
+    ]);
   }
   for (const t of r.throughput) {
     line([
@@ -115,7 +131,9 @@ export function printThroughputTable(r: BenchResults): void {
       t.ratioToLoopback === null ? '-' : `${t.ratioToLoopback.toFixed(2)}x`,
       num(t.brokerCpuSecondsPerGB, 2),
       num(t.brokerCores, 2),
+      num(t.brokerThreadCores.main, 2),
       num(t.loadGeneratorCores, 2),
+      num(t.otherCores, 2),
       `${num(t.bytes / 1e6)} MB`,
     ]);
   }

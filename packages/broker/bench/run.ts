@@ -13,7 +13,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CreateTopics } from '@samsa/protocol';
 import { startBroker } from '../test/support/broker-process.ts';
-import { describeMachine, processCpuSeconds } from './machine.ts';
+import {
+  describeMachine,
+  machineBusyCpuSeconds,
+  processCpuSeconds,
+  threadCpuDelta,
+  threadCpuSeconds,
+} from './machine.ts';
 import { PipelinedConnection } from './pipelined-connection.ts';
 import type { Percentiles } from './percentiles.ts';
 import {
@@ -213,6 +219,12 @@ async function measureBroker(results: BenchResults): Promise<void> {
     const produce = async (topic: string, batchSizeBytes: number, acks: number, durationMs: number) => {
       let cpuBefore = 0;
       let cpuAfter = 0;
+      let threadsBefore: Record<string, number> = {};
+      let threadsAfter: Record<string, number> = {};
+      let wallBefore = 0;
+      let wallAfter = 0;
+      let machineBefore = 0;
+      let machineAfter = 0;
       const options: ProduceLoadOptions = {
         port,
         topic,
@@ -231,15 +243,37 @@ async function measureBroker(results: BenchResults): Promise<void> {
         errorMessage: string | null;
         cpu: { user: number; system: number };
       }>(workerFile('produce-load'), options, durationMs, {
-        atGo: () => (cpuBefore = processCpuSeconds(brokerPid)),
-        atEnd: () => (cpuAfter = processCpuSeconds(brokerPid)),
+        atGo: () => {
+          threadsBefore = threadCpuSeconds(brokerPid);
+          cpuBefore = processCpuSeconds(brokerPid);
+          machineBefore = machineBusyCpuSeconds();
+          wallBefore = performance.now();
+        },
+        atEnd: () => {
+          wallAfter = performance.now();
+          machineAfter = machineBusyCpuSeconds();
+          cpuAfter = processCpuSeconds(brokerPid);
+          threadsAfter = threadCpuSeconds(brokerPid);
+        },
       });
-      return { ...r, brokerCpuSeconds: cpuAfter - cpuBefore };
+      return {
+        ...r,
+        brokerCpuSeconds: cpuAfter - cpuBefore,
+        brokerThreadCpuSeconds: threadCpuDelta(threadsBefore, threadsAfter),
+        brokerWallSeconds: (wallAfter - wallBefore) / 1000,
+        machineBusyCpuSeconds: machineAfter - machineBefore,
+      };
     };
 
     const fetchBack = async (topic: string, durationMs: number) => {
       let cpuBefore = 0;
       let cpuAfter = 0;
+      let threadsBefore: Record<string, number> = {};
+      let threadsAfter: Record<string, number> = {};
+      let wallBefore = 0;
+      let wallAfter = 0;
+      let machineBefore = 0;
+      let machineAfter = 0;
       const options: FetchLoadOptions = {
         port,
         topic,
@@ -256,10 +290,26 @@ async function measureBroker(results: BenchResults): Promise<void> {
         partitionsComplete: number;
         cpu: { user: number; system: number };
       }>(workerFile('fetch-load'), options, durationMs, {
-        atGo: () => (cpuBefore = processCpuSeconds(brokerPid)),
-        atEnd: () => (cpuAfter = processCpuSeconds(brokerPid)),
+        atGo: () => {
+          threadsBefore = threadCpuSeconds(brokerPid);
+          cpuBefore = processCpuSeconds(brokerPid);
+          machineBefore = machineBusyCpuSeconds();
+          wallBefore = performance.now();
+        },
+        atEnd: () => {
+          wallAfter = performance.now();
+          machineAfter = machineBusyCpuSeconds();
+          cpuAfter = processCpuSeconds(brokerPid);
+          threadsAfter = threadCpuSeconds(brokerPid);
+        },
       });
-      return { ...r, brokerCpuSeconds: cpuAfter - cpuBefore };
+      return {
+        ...r,
+        brokerCpuSeconds: cpuAfter - cpuBefore,
+        brokerThreadCpuSeconds: threadCpuDelta(threadsBefore, threadsAfter),
+        brokerWallSeconds: (wallAfter - wallBefore) / 1000,
+        machineBusyCpuSeconds: machineAfter - machineBefore,
+      };
     };
 
     const row = (
@@ -270,11 +320,18 @@ async function measureBroker(results: BenchResults): Promise<void> {
         records: number;
         seconds: number;
         brokerCpuSeconds: number;
+        brokerThreadCpuSeconds: Record<string, number>;
+        brokerWallSeconds: number;
+        machineBusyCpuSeconds: number;
         cpu: { user: number; system: number };
       },
       extra: Partial<ThroughputRow>,
     ): ThroughputRow => {
       const mbPerSec = r.bytes / 1e6 / r.seconds;
+      const brokerThreadCores: Record<string, number> = {};
+      for (const [name, seconds] of Object.entries(r.brokerThreadCpuSeconds)) {
+        if (seconds > 0) brokerThreadCores[name] = Math.round((seconds / r.brokerWallSeconds) * 100) / 100;
+      }
       return {
         system: 'samsa',
         name,
@@ -286,8 +343,14 @@ async function measureBroker(results: BenchResults): Promise<void> {
         seconds: r.seconds,
         ratioToLoopback: results.loopbackMBps ? mbPerSec / results.loopbackMBps : null,
         brokerCpuSecondsPerGB: r.bytes > 0 ? r.brokerCpuSeconds / (r.bytes / 1e9) : null,
-        brokerCores: r.brokerCpuSeconds / r.seconds,
+        brokerCores: r.brokerCpuSeconds / r.brokerWallSeconds,
+        brokerThreadCores,
         loadGeneratorCores: cpuShare(r.cpu, r.seconds),
+        // Whatever else ran on the machine meanwhile (other processes; the orchestrator itself is idle).
+        otherCores: Math.max(
+          0,
+          (r.machineBusyCpuSeconds - r.brokerCpuSeconds) / r.brokerWallSeconds - cpuShare(r.cpu, r.seconds),
+        ),
         ...extra,
       };
     };
