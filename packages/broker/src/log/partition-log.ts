@@ -1,0 +1,683 @@
+/**
+ * The durable log of one partition: an ordered list of segments, the last of which takes appends. Appends go
+ * through one queue, drained by a single loop, so offsets are assigned in order and writes never interleave; reads, flushes, retention and DeleteRecords run beside them and only
+ * ever see bytes already written to the OS. Flushes are group commits: concurrent callers share one fdatasync.
+ */
+import { mkdir, open as openFile, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  BATCH_HEADER_BYTES,
+  BATCH_LOG_OVERHEAD,
+  decodeRecords,
+  rewriteBaseOffset,
+  stampLogAppendTime,
+  TIMESTAMP_TYPE_LOG_APPEND_BIT,
+} from '@samsa/protocol';
+import type { FileHandleCache } from './file-handle-cache.ts';
+import type { LogLogger } from './logger.ts';
+import { silentLogger } from './logger.ts';
+import type { BatchMeta, ScannedBatch } from './segment.ts';
+import { MAX_RELATIVE_OFFSET, MAX_SEGMENT_POSITION, parseSegmentFileName, readAt, Segment } from './segment.ts';
+import type { AppendResult, LogConfig, ReadResult, TimestampLookup } from './types.ts';
+import { LogClosedError, OffsetOutOfRangeError } from './types.ts';
+
+export const LOG_START_OFFSET_FILE = 'log-start-offset';
+/** Bound on appends queued behind the partition's append lock. */
+export const MAX_PENDING_APPENDS = 100_000;
+/** Bound on batches in one append call (one writev). */
+export const MAX_BATCHES_PER_APPEND = 100_000;
+/** A read that races a segment deletion is retried this many times before giving up. */
+const MAX_READ_ATTEMPTS = 3;
+const COMPRESSION_MASK = 0x07;
+
+/** Bound on bytes written by one grouped writev. */
+export const MAX_GROUP_APPEND_BYTES = 16 * 1024 * 1024;
+
+interface PendingAppend {
+  batches: Buffer[];
+  opts: AppendOptions | undefined;
+  sizeBytes: number;
+  offsetCount: bigint;
+  resolve: (result: AppendResult) => void;
+  reject: (err: unknown) => void;
+}
+
+export type TimestampType = 'CreateTime' | 'LogAppendTime';
+
+export interface PartitionLogOptions {
+  handles: FileHandleCache;
+  /** Wall clock in ms; injectable so tests control rolling and retention. */
+  nowMs?: () => number;
+  logger?: LogLogger;
+  /** When LogAppendTime, appends without an explicit logAppendTimeMs are stamped with nowMs(). */
+  timestampType?: TimestampType;
+}
+
+export interface AppendOptions {
+  /** Stamp every batch with this LogAppendTime (rewrites maxTimestamp, attribute bit 3 and the CRC). */
+  logAppendTimeMs?: bigint;
+}
+
+export interface ReadOptions {
+  /** Return the first batch whole even when it is larger than maxBytes (KIP-74). Default true. */
+  minOneBatch?: boolean;
+}
+
+export interface RetentionResult {
+  deletedSegments: number;
+  deletedBytes: number;
+}
+
+export function validateLogConfig(config: LogConfig): void {
+  const { segmentBytes, segmentMs, retentionMs, retentionBytes, indexIntervalBytes } = config;
+  if (!Number.isInteger(segmentBytes) || segmentBytes < BATCH_HEADER_BYTES || segmentBytes > MAX_SEGMENT_POSITION) {
+    throw new RangeError(`segmentBytes must be an integer in [${BATCH_HEADER_BYTES}, ${MAX_SEGMENT_POSITION}]`);
+  }
+  if (!Number.isFinite(segmentMs) || segmentMs < 1) throw new RangeError('segmentMs must be >= 1');
+  if (!Number.isFinite(retentionMs) || retentionMs < -1) throw new RangeError('retentionMs must be >= -1');
+  if (!Number.isFinite(retentionBytes) || retentionBytes < -1) throw new RangeError('retentionBytes must be >= -1');
+  if (!Number.isInteger(indexIntervalBytes) || indexIntervalBytes < 0) {
+    throw new RangeError('indexIntervalBytes must be an integer >= 0');
+  }
+}
+
+export class PartitionLog {
+  readonly dir: string;
+  private config: LogConfig;
+  private readonly handles: FileHandleCache;
+  private readonly nowMs: () => number;
+  private readonly logger: LogLogger;
+  private readonly timestampType: TimestampType;
+
+  /** Ordered by base offset; never empty; the last one is active. */
+  private segments: Segment[];
+  private startOffset: bigint;
+  private readonly appendQueue: PendingAppend[] = [];
+  /** The running drain loop, if any: it is the partition's append lock. */
+  private draining: Promise<void> | null = null;
+  private flushInFlight: Promise<void> | null = null;
+  private flushQueued: Promise<void> | null = null;
+  private checkpointTail: Promise<void> = Promise.resolve();
+  private closed = false;
+  private closing: Promise<void> | null = null;
+
+  /** fdatasyncs performed on segment files (flushes and rolls), so tests can see group commit at work. */
+  fsyncCount = 0;
+  /** Segments rolled since open. */
+  rollCount = 0;
+  /** Writes done by the append loop; fewer than append calls when appends were grouped. */
+  appendGroupCount = 0;
+
+  private constructor(
+    dir: string,
+    config: LogConfig,
+    opts: PartitionLogOptions,
+    segments: Segment[],
+    logStartOffset: bigint,
+  ) {
+    this.dir = dir;
+    this.config = config;
+    this.handles = opts.handles;
+    this.nowMs = opts.nowMs ?? Date.now;
+    this.logger = opts.logger ?? silentLogger;
+    this.timestampType = opts.timestampType ?? 'CreateTime';
+    this.segments = segments;
+    this.startOffset = logStartOffset;
+  }
+
+  /**
+   * Opens (creating if missing) the partition directory and recovers it: every segment is scanned to rebuild its
+   * indexes, the last one with CRC checks, and each is truncated at its first torn or corrupt batch.
+   */
+  static async open(dir: string, config: LogConfig, opts: PartitionLogOptions): Promise<PartitionLog> {
+    validateLogConfig(config);
+    const logger = opts.logger ?? silentLogger;
+    const nowMs = opts.nowMs ?? Date.now;
+    await mkdir(dir, { recursive: true });
+    const names = await readdir(dir);
+    const bases: bigint[] = [];
+    for (const name of names) {
+      const base = parseSegmentFileName(name);
+      if (base !== null) bases.push(base);
+      else if (name.endsWith('.tmp')) await rm(join(dir, name), { force: true });
+    }
+    bases.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const checkpoint = await readCheckpoint(dir, logger);
+
+    const segments: Segment[] = [];
+    for (let i = 0; i < bases.length; i++) {
+      const isLast = i === bases.length - 1;
+      const { segment, truncatedBytes, problem } = await Segment.recover({
+        dir,
+        baseOffset: bases[i],
+        handles: opts.handles,
+        indexIntervalBytes: config.indexIntervalBytes,
+        validateCrc: isLast,
+        nowMs: nowMs(),
+      });
+      if (truncatedBytes > 0) {
+        logger.warn(
+          { dir, segment: segment.logPath, truncatedBytes, problem },
+          'truncated a torn or corrupt segment tail',
+        );
+      }
+      const prev = segments[segments.length - 1];
+      if (prev && segment.baseOffset < prev.nextOffset) {
+        throw new Error(`segment ${segment.logPath} overlaps the previous segment (next offset ${prev.nextOffset})`);
+      }
+      segments.push(segment);
+    }
+    if (segments.length === 0) {
+      segments.push(
+        await Segment.create({
+          dir,
+          baseOffset: checkpoint ?? 0n,
+          handles: opts.handles,
+          indexIntervalBytes: config.indexIntervalBytes,
+        }),
+      );
+    }
+    const logEndOffset = segments[segments.length - 1].nextOffset;
+    let logStartOffset = checkpoint ?? 0n;
+    if (logStartOffset < segments[0].baseOffset) logStartOffset = segments[0].baseOffset;
+    if (logStartOffset > logEndOffset) {
+      logger.warn({ dir, logStartOffset, logEndOffset }, 'log start offset past the recovered end; clamped');
+      logStartOffset = logEndOffset;
+    }
+    const log = new PartitionLog(dir, config, opts, segments, logStartOffset);
+    if (logStartOffset !== checkpoint) await log.persistCheckpoint();
+    logger.info(
+      { dir, segments: segments.length, logStartOffset, logEndOffset, sizeBytes: log.sizeBytes },
+      'partition log opened',
+    );
+    return log;
+  }
+
+  get logStartOffset(): bigint {
+    return this.startOffset;
+  }
+
+  /** Offset the next record will get; on a single node also the high watermark. */
+  get logEndOffset(): bigint {
+    return this.activeSegment.nextOffset;
+  }
+
+  get sizeBytes(): number {
+    let total = 0;
+    for (const s of this.segments) total += s.sizeBytes;
+    return total;
+  }
+
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  /** Base offsets of the segments, oldest first (for tests and admin views). */
+  get segmentBaseOffsets(): bigint[] {
+    return this.segments.map((s) => s.baseOffset);
+  }
+
+  get currentConfig(): LogConfig {
+    return this.config;
+  }
+
+  private get activeSegment(): Segment {
+    return this.segments[this.segments.length - 1];
+  }
+
+  /**
+   * Where the largest timestamp is (ListOffsets -3): the base offset of the batch holding it (never below the log
+   * start) and the timestamp. Batch granularity: records stay opaque on this path. Null for an empty log.
+   */
+  maxTimestampOffset(): TimestampLookup | null {
+    let best: Segment | null = null;
+    for (const s of this.segments) {
+      if (s.nextOffset <= this.startOffset || s.maxTimestamp < 0n) continue;
+      if (best === null || s.maxTimestamp > best.maxTimestamp) best = s;
+    }
+    if (best === null) return null;
+    const offset = best.maxTimestampOffset < this.startOffset ? this.startOffset : best.maxTimestampOffset;
+    return { offset, timestamp: best.maxTimestamp };
+  }
+
+  updateConfig(config: LogConfig): void {
+    validateLogConfig(config);
+    this.config = config;
+    for (const s of this.segments) s.indexIntervalBytes = config.indexIntervalBytes;
+  }
+
+  // ------------------------------------------------------------------ append
+
+  /**
+   * Appends whole, validated batches (as split by splitRecordSet) in one write. Offsets are assigned here and written
+   * into each batch's bytes (the buffers are modified in place). Resolves once the bytes are with the OS (acks=1);
+   * call flush() for acks=all.
+   */
+  append(batches: Buffer[], opts?: AppendOptions): Promise<AppendResult> {
+    if (this.closed || this.closing) return Promise.reject(new LogClosedError(`log ${this.dir} is closed`));
+    if (batches.length === 0 || batches.length > MAX_BATCHES_PER_APPEND) {
+      return Promise.reject(new RangeError(`append takes 1 to ${MAX_BATCHES_PER_APPEND} batches`));
+    }
+    for (const b of batches) {
+      if (b.length < BATCH_HEADER_BYTES || BATCH_LOG_OVERHEAD + b.readInt32BE(8) !== b.length || b.readInt8(16) !== 2) {
+        return Promise.reject(new RangeError('append takes whole magic-2 batches, one per buffer'));
+      }
+    }
+    if (this.appendQueue.length >= MAX_PENDING_APPENDS) {
+      return Promise.reject(new Error(`more than ${MAX_PENDING_APPENDS} appends queued on ${this.dir}`));
+    }
+    let offsetCount = 0n;
+    let sizeBytes = 0;
+    for (const b of batches) {
+      sizeBytes += b.length;
+      offsetCount += BigInt(b.readInt32BE(23)) + 1n;
+    }
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.appendQueue.push({ batches, opts, sizeBytes, offsetCount, resolve, reject });
+      // Started on a later tick so `draining` is set before the loop can finish and clear it.
+      if (!this.draining) this.draining = Promise.resolve().then(() => this.drainAppends());
+    });
+  }
+
+  /**
+   * The append lock: one drain loop per partition writes queued appends in arrival order. Appends that queued up
+   * while a write was in flight go out together in one writev (group append), which keeps concurrent producers from
+   * paying one syscall each and lets the following flush cover all of them.
+   */
+  private async drainAppends(): Promise<void> {
+    try {
+      while (this.appendQueue.length > 0) await this.writeNextGroup();
+    } catch (err) {
+      // Only a broken invariant gets here; fail everything queued rather than leave callers hanging.
+      this.logger.error({ dir: this.dir, err: (err as Error).message }, 'append loop failed');
+      for (const pending of this.appendQueue.splice(0)) pending.reject(err);
+    } finally {
+      this.draining = null;
+    }
+  }
+
+  private async writeNextGroup(): Promise<void> {
+    const first = this.appendQueue[0];
+    if (this.closed) {
+      this.appendQueue.shift();
+      first.reject(new LogClosedError(`log ${this.dir} is closed`));
+      return;
+    }
+    const nowMs = this.nowMs();
+    let active = this.activeSegment;
+    if (this.shouldRoll(active, first.sizeBytes, first.offsetCount, nowMs)) {
+      try {
+        active = await this.roll();
+      } catch (err) {
+        this.appendQueue.shift();
+        this.logger.error({ dir: this.dir, err: (err as Error).message }, 'segment roll failed');
+        first.reject(err);
+        return;
+      }
+    }
+    // Take the first append and every following one that still fits the active segment and the group bound.
+    let groupBytes = first.sizeBytes;
+    let groupOffsets = first.offsetCount;
+    let take = 1;
+    while (take < this.appendQueue.length) {
+      const next = this.appendQueue[take];
+      const bytes = groupBytes + next.sizeBytes;
+      const offsets = groupOffsets + next.offsetCount;
+      if (bytes > MAX_GROUP_APPEND_BYTES || active.sizeBytes + bytes > this.config.segmentBytes) break;
+      if (active.nextOffset + offsets - 1n - active.baseOffset > BigInt(MAX_RELATIVE_OFFSET)) break;
+      groupBytes = bytes;
+      groupOffsets = offsets;
+      take += 1;
+    }
+    const group = this.appendQueue.splice(0, take);
+
+    const allBatches: Buffer[] = [];
+    const metas: BatchMeta[] = [];
+    const results: AppendResult[] = [];
+    let next = active.nextOffset;
+    for (const pending of group) {
+      const logAppendTimeMs =
+        pending.opts?.logAppendTimeMs ?? (this.timestampType === 'LogAppendTime' ? BigInt(Math.floor(nowMs)) : -1n);
+      const baseOffset = next;
+      for (const b of pending.batches) {
+        rewriteBaseOffset(b, next);
+        if (logAppendTimeMs >= 0n) stampLogAppendTime(b, logAppendTimeMs);
+        const lastOffset = next + BigInt(b.readInt32BE(23));
+        metas.push({ baseOffset: next, lastOffset, maxTimestamp: b.readBigInt64BE(35), sizeBytes: b.length });
+        allBatches.push(b);
+        next = lastOffset + 1n;
+      }
+      results.push({ baseOffset, lastOffset: next - 1n, logAppendTimeMs, logStartOffset: 0n });
+    }
+    try {
+      await active.append(allBatches, metas, nowMs);
+    } catch (err) {
+      this.logger.error({ dir: this.dir, err: (err as Error).message }, 'append failed; discarding partial write');
+      await active.truncateToSize().catch(() => undefined);
+      for (const pending of group) pending.reject(err);
+      return;
+    }
+    if (this.logEndOffset !== next) {
+      const err = new Error('log end offset disagrees with the offsets just assigned');
+      for (const pending of group) pending.reject(err);
+      throw err;
+    }
+    this.appendGroupCount += 1;
+    for (let i = 0; i < group.length; i++) {
+      results[i].logStartOffset = this.startOffset;
+      group[i].resolve(results[i]);
+    }
+  }
+
+  private shouldRoll(active: Segment, totalBytes: number, offsetCount: bigint, nowMs: number): boolean {
+    if (active.isEmpty) return false;
+    if (active.sizeBytes + totalBytes > this.config.segmentBytes) return true;
+    if (active.rollStartMs !== null && nowMs - active.rollStartMs > this.config.segmentMs) return true;
+    return active.nextOffset + offsetCount - 1n - active.baseOffset > BigInt(MAX_RELATIVE_OFFSET);
+  }
+
+  /** Seals the active segment (fsync + indexes) and starts a new one at the log end offset. */
+  private async roll(): Promise<Segment> {
+    const old = this.activeSegment;
+    if (await old.flush()) this.fsyncCount += 1;
+    await old.persistIndexes();
+    const segment = await Segment.create({
+      dir: this.dir,
+      baseOffset: old.nextOffset,
+      handles: this.handles,
+      indexIntervalBytes: this.config.indexIntervalBytes,
+    });
+    await fsyncDir(this.dir, this.logger);
+    if (this.activeSegment !== old) throw new Error('the active segment changed during a roll');
+    this.segments.push(segment);
+    this.rollCount += 1;
+    return segment;
+  }
+
+  // ------------------------------------------------------------------ flush (group commit)
+
+  /**
+   * Makes every append that completed before this call durable. A flush already running may have started before
+   * the caller's data was written, so callers arriving during it wait for the next one; all callers arriving before
+   * that next one starts share it. N concurrent producers cost about two fdatasyncs, not N.
+   */
+  flush(): Promise<void> {
+    if (this.flushQueued) return this.flushQueued;
+    const inFlight = this.flushInFlight;
+    if (!inFlight) return this.startFlush();
+    const queued = inFlight
+      .catch(() => undefined)
+      .then(() => {
+        this.flushQueued = null;
+        return this.startFlush();
+      });
+    this.flushQueued = queued;
+    return queued;
+  }
+
+  private startFlush(): Promise<void> {
+    const run = this.syncActive().finally(() => {
+      if (this.flushInFlight === run) this.flushInFlight = null;
+    });
+    this.flushInFlight = run;
+    return run;
+  }
+
+  private async syncActive(): Promise<void> {
+    if (await this.activeSegment.flush()) this.fsyncCount += 1;
+  }
+
+  // ------------------------------------------------------------------ read
+
+  /**
+   * Whole stored batches starting with the batch that contains `offset`, across segments, up to `maxBytes` (the first
+   * batch is returned whole even if larger, unless minOneBatch is false). `offset == logEndOffset` gives an empty
+   * result; outside [logStartOffset, logEndOffset] throws OffsetOutOfRangeError.
+   */
+  async read(offset: bigint, maxBytes: number, opts?: ReadOptions): Promise<ReadResult> {
+    if (!Number.isInteger(maxBytes) || maxBytes < 0) throw new RangeError('maxBytes must be an integer >= 0');
+    const minOneBatch = opts?.minOneBatch ?? true;
+    for (let attempt = 1; ; attempt++) {
+      if (this.closed) throw new LogClosedError(`log ${this.dir} is closed`);
+      const logStartOffset = this.startOffset;
+      const logEndOffset = this.logEndOffset;
+      if (offset < logStartOffset || offset > logEndOffset) {
+        throw new OffsetOutOfRangeError(
+          `offset ${offset} is outside [${logStartOffset}, ${logEndOffset}] of ${this.dir}`,
+        );
+      }
+      if (offset === logEndOffset) {
+        return { chunks: [], bytes: 0, highWatermark: logEndOffset, logStartOffset };
+      }
+      const segments = this.segments.slice();
+      try {
+        const chunks = await readSegments(segments, offset, maxBytes, minOneBatch);
+        let bytes = 0;
+        for (const c of chunks) bytes += c.length;
+        return { chunks, bytes, highWatermark: this.logEndOffset, logStartOffset: this.startOffset };
+      } catch (err) {
+        // A segment deleted by retention under us: look again (the offset is now probably out of range).
+        const raced = segments.some((s) => s.deleted);
+        if (!raced || attempt >= MAX_READ_ATTEMPTS) throw err;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ timestamps
+
+  /**
+   * The first offset (at or after the log start) whose timestamp is >= `timestamp`, with that timestamp; null if
+   * none. Uncompressed CreateTime batches are resolved to the exact record; others to the batch (its max timestamp).
+   */
+  async offsetForTimestamp(timestamp: bigint): Promise<TimestampLookup | null> {
+    for (let attempt = 1; ; attempt++) {
+      if (this.closed) throw new LogClosedError(`log ${this.dir} is closed`);
+      const segments = this.segments.slice();
+      const startOffset = this.startOffset;
+      try {
+        for (const segment of segments) {
+          if (segment.maxTimestamp < timestamp || segment.nextOffset <= startOffset) continue;
+          const committedBytes = segment.sizeBytes;
+          const found = await this.handles.withHandle(segment.logPath, async (handle) => {
+            const batch = await segment.findBatchAtTimestamp(handle, timestamp, startOffset, committedBytes);
+            if (!batch) return null;
+            return refineToRecord(batch, timestamp, startOffset, () => readAt(handle, batch.position, batch.sizeBytes));
+          });
+          if (found) return found;
+        }
+        return null;
+      } catch (err) {
+        if (!segments.some((s) => s.deleted) || attempt >= MAX_READ_ATTEMPTS) throw err;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ deletion
+
+  /**
+   * DeleteRecords: raises the log start offset to `offset` (persisted) and deletes the segments wholly below it.
+   * Returns the new log start offset. `offset` past the log end throws OffsetOutOfRangeError.
+   */
+  async deleteRecordsBefore(offset: bigint): Promise<bigint> {
+    if (this.closed || this.closing) throw new LogClosedError(`log ${this.dir} is closed`);
+    if (offset < 0n || offset > this.logEndOffset) {
+      throw new OffsetOutOfRangeError(`offset ${offset} is outside [0, ${this.logEndOffset}] of ${this.dir}`);
+    }
+    if (offset <= this.startOffset) return this.startOffset;
+    this.startOffset = offset;
+    const removed: Segment[] = [];
+    while (this.segments.length > 1 && this.segments[0].nextOffset <= offset) removed.push(this.segments.shift()!);
+    await this.persistCheckpoint();
+    await this.deleteSegmentFiles(removed);
+    return this.startOffset;
+  }
+
+  /**
+   * Deletes whole old segments, never the active one: first those whose newest timestamp is older than retentionMs,
+   * then the oldest while the partition is larger than retentionBytes. The log start offset moves up to the first
+   * kept segment. Files are unlinked outside any lock; readers still holding a deleted segment finish or retry.
+   */
+  async applyRetention(): Promise<RetentionResult> {
+    if (this.closed || this.closing) return { deletedSegments: 0, deletedBytes: 0 };
+    const nowMs = this.nowMs();
+    const { retentionMs, retentionBytes } = this.config;
+    const removed: Segment[] = [];
+    if (retentionMs >= 0) {
+      while (this.segments.length > 1) {
+        const oldest = this.segments[0];
+        const newestMs = oldest.maxTimestamp >= 0n ? Number(oldest.maxTimestamp) : oldest.lastAppendMs;
+        if (newestMs >= nowMs - retentionMs) break;
+        removed.push(this.segments.shift()!);
+      }
+    }
+    if (retentionBytes >= 0) {
+      let total = this.sizeBytes;
+      while (this.segments.length > 1 && total > retentionBytes) {
+        const oldest = this.segments.shift()!;
+        total -= oldest.sizeBytes;
+        removed.push(oldest);
+      }
+    }
+    if (removed.length === 0) return { deletedSegments: 0, deletedBytes: 0 };
+    if (this.segments[0].baseOffset > this.startOffset) this.startOffset = this.segments[0].baseOffset;
+    let deletedBytes = 0;
+    for (const s of removed) deletedBytes += s.sizeBytes;
+    await this.persistCheckpoint();
+    await this.deleteSegmentFiles(removed);
+    this.logger.info(
+      { dir: this.dir, deletedSegments: removed.length, deletedBytes, logStartOffset: this.startOffset },
+      'retention deleted segments',
+    );
+    return { deletedSegments: removed.length, deletedBytes };
+  }
+
+  private async deleteSegmentFiles(removed: Segment[]): Promise<void> {
+    for (const s of removed) {
+      try {
+        await s.deleteFiles();
+      } catch (err) {
+        this.logger.warn({ segment: s.logPath, err: (err as Error).message }, 'could not delete segment files');
+      }
+    }
+  }
+
+  /** Writes the log start offset atomically (tmp + fsync + rename); writes are serialized, the latest value wins. */
+  private persistCheckpoint(): Promise<void> {
+    const run = this.checkpointTail.then(() => writeCheckpoint(this.dir, this.startOffset, this.logger));
+    this.checkpointTail = run.catch((err) => {
+      this.logger.error({ dir: this.dir, err: (err as Error).message }, 'could not persist the log start offset');
+    });
+    return run;
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /** Waits for queued appends, flushes, writes the active segment's indexes and releases file handles. */
+  close(): Promise<void> {
+    if (!this.closing) this.closing = this.closeOnce();
+    return this.closing;
+  }
+
+  private async closeOnce(): Promise<void> {
+    while (this.draining) await this.draining;
+    await this.flush();
+    await this.activeSegment.persistIndexes();
+    await this.checkpointTail;
+    this.closed = true;
+    for (const s of this.segments) await s.closeHandle();
+    this.logger.info({ dir: this.dir, logEndOffset: this.logEndOffset }, 'partition log closed');
+  }
+
+  /** Closes the log and removes its directory (DeleteTopics). */
+  async destroy(): Promise<void> {
+    await this.close();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+async function readSegments(
+  segments: Segment[],
+  offset: bigint,
+  maxBytes: number,
+  minOneBatch: boolean,
+): Promise<Buffer[]> {
+  let index = 0;
+  for (let i = 0; i < segments.length; i++) if (segments[i].baseOffset <= offset) index = i;
+  const chunks: Buffer[] = [];
+  let remainingBytes = maxBytes;
+  for (let i = index; i < segments.length; i++) {
+    const segment = segments[i];
+    if (segment.nextOffset <= offset) continue;
+    const read = await segment.read(offset, remainingBytes, minOneBatch && chunks.length === 0);
+    if (read === null) continue;
+    if (read.bytes.length > 0) chunks.push(read.bytes);
+    remainingBytes -= read.bytes.length;
+    // Stop unless this segment was read to its end: skipping its remaining batches would leave a hole.
+    if (!read.reachedEnd || remainingBytes <= 0) break;
+    offset = segment.nextOffset;
+  }
+  return chunks;
+}
+
+/** Narrows a batch found by timestamp to the first qualifying record when its records can be read directly. */
+async function refineToRecord(
+  batch: ScannedBatch,
+  timestamp: bigint,
+  startOffset: bigint,
+  readBatch: () => Promise<Buffer>,
+): Promise<TimestampLookup> {
+  const batchLevel = {
+    offset: batch.baseOffset < startOffset ? startOffset : batch.baseOffset,
+    timestamp: batch.maxTimestamp,
+  };
+  const compressed = (batch.attributes & COMPRESSION_MASK) !== 0;
+  const logAppendTime = (batch.attributes & TIMESTAMP_TYPE_LOG_APPEND_BIT) !== 0;
+  if (compressed || logAppendTime) return batchLevel;
+  try {
+    const records = decodeRecords(await readBatch());
+    for (const r of records) {
+      if (r.offset >= startOffset && r.timestamp >= timestamp) return { offset: r.offset, timestamp: r.timestamp };
+    }
+  } catch {
+    // Unreadable records: the batch-level answer is still correct to the batch.
+  }
+  return batchLevel;
+}
+
+async function readCheckpoint(dir: string, logger: LogLogger): Promise<bigint | null> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, LOG_START_OFFSET_FILE), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  const trimmed = text.trim();
+  if (!/^\d{1,19}$/.test(trimmed)) {
+    logger.warn({ dir, text: trimmed.slice(0, 40) }, 'unreadable log start offset checkpoint; ignored');
+    return null;
+  }
+  return BigInt(trimmed);
+}
+
+async function writeCheckpoint(dir: string, logStartOffset: bigint, logger: LogLogger): Promise<void> {
+  const path = join(dir, LOG_START_OFFSET_FILE);
+  const tmp = `${path}.tmp`;
+  await writeFile(tmp, `${logStartOffset}\n`, { flush: true });
+  await rename(tmp, path);
+  await fsyncDir(dir, logger);
+}
+
+/** Makes a directory's entries (new or renamed files) durable; best effort where the platform refuses. */
+async function fsyncDir(dir: string, logger: LogLogger): Promise<void> {
+  try {
+    const handle = await openFile(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    logger.warn({ dir, err: (err as Error).message }, 'directory fsync failed');
+  }
+}

@@ -1,0 +1,405 @@
+/**
+ * One segment of a partition log: a `.log` file of RecordBatch v2 batches stored byte for byte as received (with the
+ * broker-assigned base offset written into bytes 0..8), named by its 20-digit base offset like Kafka, plus its sparse
+ * offset and time indexes. The indexes live in memory and are written beside the log on roll and close; recovery
+ * rebuilds them by scanning the log, which stays the only source of truth.
+ */
+import type { FileHandle } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD, batchCrcIsValid } from '@samsa/protocol';
+import type { FileHandleCache } from './file-handle-cache.ts';
+import { OffsetIndex, TimeIndex } from './segment-index.ts';
+
+/** Relative offsets and file positions are int32 in the indexes. */
+export const MAX_RELATIVE_OFFSET = 0x7fffffff;
+export const MAX_SEGMENT_POSITION = 0x7fffffff;
+/** Chunk size for header scans: big enough to cover many small batches per read. */
+const SCAN_CHUNK_BYTES = 256 * 1024;
+
+export function segmentFileName(baseOffset: bigint, ext: '.log' | '.index' | '.timeindex'): string {
+  if (baseOffset < 0n) throw new RangeError('segment base offset must be >= 0');
+  return baseOffset.toString().padStart(20, '0') + ext;
+}
+
+/** Parses `00000000000000000042.log` to 42n, or null for any other name. */
+export function parseSegmentFileName(name: string): bigint | null {
+  const m = /^(\d{20})\.log$/.exec(name);
+  return m ? BigInt(m[1]) : null;
+}
+
+/** What the log needs to know about a batch it appends or scans. */
+export interface BatchMeta {
+  baseOffset: bigint;
+  lastOffset: bigint;
+  maxTimestamp: bigint;
+  sizeBytes: number;
+}
+
+export interface ScannedBatch extends BatchMeta {
+  position: number;
+  attributes: number;
+  baseTimestamp: bigint;
+}
+
+/**
+ * Reads up to `length` bytes at `position`; returns fewer only at end of file.
+ */
+export async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(length);
+  let filled = 0;
+  while (filled < length) {
+    const { bytesRead } = await handle.read(buf, filled, length - filled, position + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return filled === length ? buf : buf.subarray(0, filled);
+}
+
+/** `true` continues, `false` stops before the next batch, a string stops and reports a problem at this batch. */
+export type ScanVisit = (batch: ScannedBatch, bytes: Buffer | null) => boolean | string;
+
+export interface ScanResult {
+  /** Position after the last batch accepted by the visitor (or the problem position). */
+  endPosition: number;
+  problem: string | null;
+}
+
+/**
+ * Walks batch headers in [fromPosition, toPosition), checking that each fits, has magic 2 and (if asked) a valid
+ * CRC-32C. Reads in chunks so small batches cost one read per chunk, not one per batch.
+ */
+export async function scanBatches(
+  handle: FileHandle,
+  fromPosition: number,
+  toPosition: number,
+  opts: { validateCrc: boolean },
+  visit: ScanVisit,
+): Promise<ScanResult> {
+  let buf: Buffer = Buffer.alloc(0);
+  let bufStart = fromPosition;
+  let position = fromPosition;
+  while (position < toPosition) {
+    let at = position - bufStart;
+    if (at + BATCH_HEADER_BYTES > buf.length) {
+      if (toPosition - position < BATCH_HEADER_BYTES) return { endPosition: position, problem: 'torn batch header' };
+      buf = await readAt(handle, position, Math.min(SCAN_CHUNK_BYTES, toPosition - position));
+      bufStart = position;
+      at = 0;
+      if (buf.length < BATCH_HEADER_BYTES) return { endPosition: position, problem: 'file ends inside a batch header' };
+    }
+    const sizeBytes = BATCH_LOG_OVERHEAD + buf.readInt32BE(at + 8);
+    const magic = buf.readInt8(at + 16);
+    if (magic !== 2) return { endPosition: position, problem: `batch magic ${magic}` };
+    if (sizeBytes < BATCH_HEADER_BYTES || sizeBytes > toPosition - position) {
+      return { endPosition: position, problem: `batch length ${sizeBytes} does not fit` };
+    }
+    const lastOffsetDelta = buf.readInt32BE(at + 23);
+    if (lastOffsetDelta < 0) return { endPosition: position, problem: 'negative lastOffsetDelta' };
+    const baseOffset = buf.readBigInt64BE(at);
+    const batch: ScannedBatch = {
+      position,
+      sizeBytes,
+      baseOffset,
+      lastOffset: baseOffset + BigInt(lastOffsetDelta),
+      attributes: buf.readInt16BE(at + 21),
+      baseTimestamp: buf.readBigInt64BE(at + 27),
+      maxTimestamp: buf.readBigInt64BE(at + 35),
+    };
+    let bytes: Buffer | null = null;
+    if (opts.validateCrc) {
+      if (at + sizeBytes <= buf.length) bytes = buf.subarray(at, at + sizeBytes);
+      else bytes = await readAt(handle, position, sizeBytes);
+      if (bytes.length < sizeBytes) return { endPosition: position, problem: 'file ends inside a batch' };
+      if (!batchCrcIsValid(bytes)) return { endPosition: position, problem: 'batch CRC mismatch' };
+    }
+    const verdict = visit(batch, bytes);
+    if (typeof verdict === 'string') return { endPosition: position, problem: verdict };
+    if (!verdict) return { endPosition: position, problem: null };
+    position += sizeBytes;
+  }
+  return { endPosition: position, problem: null };
+}
+
+export interface SegmentRead {
+  bytes: Buffer;
+  reachedEnd: boolean;
+}
+
+export interface SegmentOptions {
+  dir: string;
+  baseOffset: bigint;
+  handles: FileHandleCache;
+  indexIntervalBytes: number;
+}
+
+export class Segment {
+  readonly baseOffset: bigint;
+  readonly logPath: string;
+  readonly indexPath: string;
+  readonly timeIndexPath: string;
+  private readonly handles: FileHandleCache;
+  indexIntervalBytes: number;
+
+  /** Bytes written to the OS; readers never look past this. */
+  sizeBytes = 0;
+  /** Offset after the last batch; equals baseOffset while empty. */
+  nextOffset: bigint;
+  /** Largest batch max timestamp, -1 while empty. */
+  maxTimestamp = -1n;
+  /** Base offset of the batch that holds maxTimestamp, -1 while empty. */
+  maxTimestampOffset = -1n;
+  /** When the first batch arrived (for segment.ms); null while empty. */
+  rollStartMs: number | null = null;
+  /** When the last batch arrived, for retention of batches without timestamps. */
+  lastAppendMs = 0;
+  /** Bytes covered by the last completed fdatasync. */
+  flushedSizeBytes = 0;
+  /** Set once retention or DeleteRecords removed the segment from its log. */
+  deleted = false;
+
+  readonly offsetIndex = new OffsetIndex();
+  readonly timeIndex = new TimeIndex();
+  private bytesSinceIndexEntry = 0;
+
+  private constructor(opts: SegmentOptions) {
+    this.baseOffset = opts.baseOffset;
+    this.nextOffset = opts.baseOffset;
+    this.handles = opts.handles;
+    this.indexIntervalBytes = opts.indexIntervalBytes;
+    this.logPath = join(opts.dir, segmentFileName(opts.baseOffset, '.log'));
+    this.indexPath = join(opts.dir, segmentFileName(opts.baseOffset, '.index'));
+    this.timeIndexPath = join(opts.dir, segmentFileName(opts.baseOffset, '.timeindex'));
+  }
+
+  /** Creates a new empty segment file (an existing empty leftover at the same base is reused). */
+  static async create(opts: SegmentOptions): Promise<Segment> {
+    const segment = new Segment(opts);
+    await writeFile(segment.logPath, Buffer.alloc(0), { flag: 'w' });
+    return segment;
+  }
+
+  /**
+   * Loads an existing segment by scanning its batches, truncating the file at the first torn or corrupt batch (or a
+   * batch whose offsets go backwards). CRCs are checked only when `validateCrc`, which recovery asks for on the tail.
+   */
+  static async recover(
+    opts: SegmentOptions & { validateCrc: boolean; nowMs: number },
+  ): Promise<{ segment: Segment; truncatedBytes: number; problem: string | null }> {
+    const segment = new Segment(opts);
+    return segment.handles.withHandle(segment.logPath, async (handle) => {
+      const { size, mtimeMs } = await handle.stat();
+      if (size > MAX_SEGMENT_POSITION) throw new Error(`segment ${segment.logPath} is larger than 2 GiB`);
+      const result = await scanBatches(handle, 0, size, { validateCrc: opts.validateCrc }, (batch) => {
+        if (batch.baseOffset < segment.nextOffset) {
+          return `batch offset ${batch.baseOffset} is below the segment's next offset ${segment.nextOffset}`;
+        }
+        if (batch.lastOffset - segment.baseOffset > BigInt(MAX_RELATIVE_OFFSET)) return 'relative offset overflow';
+        // After a restart the first batch's timestamp stands in for its arrival time, as in Kafka.
+        const firstMs = batch.maxTimestamp >= 0n ? Number(batch.maxTimestamp) : opts.nowMs;
+        segment.track(batch, batch.position, opts.nowMs, firstMs);
+        return true;
+      });
+      const truncatedBytes = size - result.endPosition;
+      if (truncatedBytes > 0) await handle.truncate(result.endPosition);
+      segment.sizeBytes = result.endPosition;
+      segment.lastAppendMs = Math.floor(mtimeMs);
+      segment.flushedSizeBytes = truncatedBytes > 0 ? 0 : result.endPosition;
+      return { segment, truncatedBytes, problem: truncatedBytes > 0 ? (result.problem ?? 'trailing bytes') : null };
+    });
+  }
+
+  get isEmpty(): boolean {
+    return this.sizeBytes === 0;
+  }
+
+  relativeOffset(offset: bigint): number {
+    const rel = offset - this.baseOffset;
+    if (rel < 0n || rel > BigInt(MAX_RELATIVE_OFFSET)) throw new RangeError(`offset ${offset} outside segment`);
+    return Number(rel);
+  }
+
+  /**
+   * Writes whole batches (offsets already assigned) at the end of the file with one writev, then publishes them to
+   * readers by advancing sizeBytes and the indexes.
+   */
+  async append(batches: Buffer[], metas: BatchMeta[], nowMs: number): Promise<void> {
+    if (this.deleted) throw new Error('append to a deleted segment');
+    if (batches.length !== metas.length || batches.length === 0) throw new Error('append needs one meta per batch');
+    if (metas[0].baseOffset < this.nextOffset) throw new Error('offsets must only go up');
+    let totalBytes = 0;
+    for (const b of batches) totalBytes += b.length;
+    if (this.sizeBytes + totalBytes > MAX_SEGMENT_POSITION) throw new Error('segment would exceed 2 GiB');
+    const startPosition = this.sizeBytes;
+    await this.handles.withHandle(this.logPath, async (handle) => {
+      let written = 0;
+      let pending = batches;
+      while (written < totalBytes) {
+        const { bytesWritten } = await handle.writev(pending, startPosition + written);
+        if (bytesWritten <= 0) throw new Error('writev wrote nothing');
+        written += bytesWritten;
+        if (written < totalBytes) pending = skipBytes(pending, bytesWritten);
+      }
+    });
+    let position = startPosition;
+    for (const meta of metas) {
+      this.track(meta, position, nowMs, nowMs);
+      position += meta.sizeBytes;
+    }
+    this.sizeBytes = position;
+  }
+
+  /** Discards bytes past sizeBytes that a failed write may have left behind. */
+  async truncateToSize(): Promise<void> {
+    await this.handles.withHandle(this.logPath, (handle) => handle.truncate(this.sizeBytes));
+  }
+
+  /** Updates indexes and metadata for a batch at `position`; batches arrive in file order. */
+  private track(meta: BatchMeta, position: number, nowMs: number, rollStartMs: number): void {
+    if (meta.baseOffset < this.nextOffset) throw new Error('offsets must only go up');
+    if (meta.lastOffset < meta.baseOffset) throw new Error('a batch must end at or after its base offset');
+    if (this.rollStartMs === null) this.rollStartMs = rollStartMs;
+    if (meta.maxTimestamp > this.maxTimestamp) {
+      this.maxTimestamp = meta.maxTimestamp;
+      this.maxTimestampOffset = meta.baseOffset;
+    }
+    if (position > 0 && this.bytesSinceIndexEntry >= this.indexIntervalBytes) {
+      this.offsetIndex.append(this.relativeOffset(meta.baseOffset), position);
+      this.maybeAppendTimeIndex();
+      this.bytesSinceIndexEntry = 0;
+    }
+    this.bytesSinceIndexEntry += meta.sizeBytes;
+    this.nextOffset = meta.lastOffset + 1n;
+    this.lastAppendMs = nowMs;
+  }
+
+  private maybeAppendTimeIndex(): void {
+    if (this.maxTimestamp > this.timeIndex.lastTimestamp) {
+      this.timeIndex.append(this.maxTimestamp, this.relativeOffset(this.maxTimestampOffset));
+    }
+  }
+
+  /**
+   * Finds the first batch whose last offset is >= `offset`, scanning from the sparse index entry at or below it,
+   * never past `committedBytes`.
+   */
+  async findBatchAtOffset(handle: FileHandle, offset: bigint, committedBytes: number): Promise<ScannedBatch | null> {
+    const rel = offset <= this.baseOffset ? 0 : Math.min(MAX_RELATIVE_OFFSET, Number(offset - this.baseOffset));
+    const from = this.offsetIndex.floorPosition(rel);
+    let found: ScannedBatch | null = null;
+    await scanBatches(handle, from, committedBytes, { validateCrc: false }, (batch) => {
+      if (batch.lastOffset >= offset) {
+        found = batch;
+        return false;
+      }
+      return true;
+    });
+    return found;
+  }
+
+  /** First batch (from the start, using the time index) whose max timestamp is >= `timestamp`. */
+  async findBatchAtTimestamp(
+    handle: FileHandle,
+    timestamp: bigint,
+    minOffset: bigint,
+    committedBytes: number,
+  ): Promise<ScannedBatch | null> {
+    const startRel = this.timeIndex.scanStartFor(timestamp);
+    const minRel =
+      minOffset <= this.baseOffset ? 0 : Math.min(MAX_RELATIVE_OFFSET, Number(minOffset - this.baseOffset));
+    const from = this.offsetIndex.floorPosition(Math.max(startRel, minRel));
+    let found: ScannedBatch | null = null;
+    await scanBatches(handle, from, committedBytes, { validateCrc: false }, (batch) => {
+      if (batch.lastOffset >= minOffset && batch.maxTimestamp >= timestamp) {
+        found = batch;
+        return false;
+      }
+      return true;
+    });
+    return found;
+  }
+
+  /**
+   * Reads whole batches starting at the batch containing `offset`, at most `maxBytes` unless the first batch alone is
+   * larger and `minOneBatch` is set (KIP-74). Returns null when the segment holds nothing at or after `offset`;
+   * `reachedEnd` says whether the bytes run to the segment's end, so a caller may go on to the next segment.
+   */
+  async read(offset: bigint, maxBytes: number, minOneBatch: boolean): Promise<SegmentRead | null> {
+    const committedBytes = this.sizeBytes;
+    return this.handles.withHandle(this.logPath, async (handle) => {
+      const first = await this.findBatchAtOffset(handle, offset, committedBytes);
+      if (!first) return null;
+      if (first.sizeBytes > maxBytes) {
+        if (!minOneBatch) return { bytes: Buffer.alloc(0), reachedEnd: false };
+        const bytes = await readWhole(handle, first.position, first.sizeBytes);
+        return { bytes, reachedEnd: first.position + first.sizeBytes === committedBytes };
+      }
+      const want = Math.min(maxBytes, committedBytes - first.position);
+      const buf = await readWhole(handle, first.position, want);
+      const bytes = buf.subarray(0, wholeBatchesPrefix(buf));
+      return { bytes, reachedEnd: first.position + bytes.length === committedBytes };
+    });
+  }
+
+  /** fdatasyncs the log if anything was written since the last sync; returns whether it synced. */
+  async flush(): Promise<boolean> {
+    const target = this.sizeBytes;
+    if (target <= this.flushedSizeBytes) return false;
+    await this.handles.withHandle(this.logPath, (handle) => handle.datasync());
+    if (target > this.flushedSizeBytes) this.flushedSizeBytes = target;
+    return true;
+  }
+
+  /** Writes both indexes beside the log (Kafka layout); they are hints, rebuilt by recovery when in doubt. */
+  async persistIndexes(): Promise<void> {
+    this.maybeAppendTimeIndex();
+    await writeFile(this.indexPath, this.offsetIndex.toBuffer());
+    await writeFile(this.timeIndexPath, this.timeIndex.toBuffer());
+  }
+
+  /** Marks the segment deleted, forgets its handle (closed once idle) and unlinks its files. */
+  async deleteFiles(): Promise<void> {
+    this.deleted = true;
+    await rm(this.logPath, { force: true });
+    await rm(this.indexPath, { force: true });
+    await rm(this.timeIndexPath, { force: true });
+    await this.handles.evict(this.logPath);
+  }
+
+  /** Closes the cached handle (the segment stays on disk). */
+  async closeHandle(): Promise<void> {
+    await this.handles.evict(this.logPath);
+  }
+}
+
+async function readWhole(handle: FileHandle, position: number, length: number): Promise<Buffer> {
+  const buf = await readAt(handle, position, length);
+  if (buf.length < length) throw new Error(`segment shorter than its committed size at ${position}`);
+  return buf;
+}
+
+/** Length of the longest prefix of `buf` made of whole batches. */
+function wholeBatchesPrefix(buf: Buffer): number {
+  let at = 0;
+  while (buf.length - at >= BATCH_LOG_OVERHEAD) {
+    const size = BATCH_LOG_OVERHEAD + buf.readInt32BE(at + 8);
+    if (size < BATCH_HEADER_BYTES || at + size > buf.length) break;
+    at += size;
+  }
+  return at;
+}
+
+/** The buffers left after skipping the first `count` bytes (for a partial writev). */
+function skipBytes(buffers: Buffer[], count: number): Buffer[] {
+  const out: Buffer[] = [];
+  let toSkip = count;
+  for (const b of buffers) {
+    if (toSkip >= b.length) {
+      toSkip -= b.length;
+      continue;
+    }
+    out.push(toSkip > 0 ? b.subarray(toSkip) : b);
+    toSkip = 0;
+  }
+  return out;
+}
