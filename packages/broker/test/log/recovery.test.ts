@@ -1,0 +1,150 @@
+/** Recovery: a torn or corrupt tail is cut at the last whole batch; a clean restart keeps everything. */
+import assert from 'node:assert/strict';
+import { appendFile, readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { FileHandleCache } from '../../src/log/file-handle-cache.ts';
+import { LOG_START_OFFSET_FILE, PartitionLog } from '../../src/log/partition-log.ts';
+import { baseConfig, batch, batchBaseOffsets, recordsIn, withTempDir } from './helpers.ts';
+
+const config = { ...baseConfig, segmentBytes: 2000, indexIntervalBytes: 200 };
+
+/** Appends `count` batches of 2 records and "crashes": handles closed, nothing flushed or persisted by close(). */
+async function writeAndCrash(dir: string, count: number): Promise<{ lastSegment: string; lastBatchBytes: number }> {
+  const handles = new FileHandleCache();
+  const log = await PartitionLog.open(dir, config, { handles });
+  let lastBatchBytes = 0;
+  for (let i = 0; i < count; i++) {
+    const b = batch(2, { prefix: `r${i}`, valueBytes: 50, timestampMs: BigInt(10_000 + i * 10) });
+    lastBatchBytes = b.length;
+    await log.append([b]);
+  }
+  await handles.closeAll();
+  const segments = (await readdir(dir)).filter((f) => f.endsWith('.log')).sort();
+  return { lastSegment: join(dir, segments[segments.length - 1]), lastBatchBytes };
+}
+
+async function reopen(dir: string): Promise<{ log: PartitionLog; handles: FileHandleCache }> {
+  const handles = new FileHandleCache();
+  return { log: await PartitionLog.open(dir, config, { handles }), handles };
+}
+
+test('a torn last batch is truncated and appends continue at the right offset', async () => {
+  await withTempDir(async (dir) => {
+    const { lastSegment, lastBatchBytes } = await writeAndCrash(dir, 40);
+    const sizeBefore = (await stat(lastSegment)).size;
+    await truncate(lastSegment, sizeBefore - 10);
+    const { log, handles } = await reopen(dir);
+    assert.equal(log.logEndOffset, 78n, 'the 40th batch (offsets 78, 79) is gone');
+    assert.equal((await stat(lastSegment)).size, sizeBefore - lastBatchBytes);
+    const r = await log.append([batch(1, { prefix: 'after' })]);
+    assert.equal(r.baseOffset, 78n);
+    const recs = recordsIn((await log.read(0n, 1 << 20)).chunks);
+    assert.equal(recs.length, 79);
+    recs.forEach((rec, i) => assert.equal(rec.offset, BigInt(i)));
+    assert.ok(recs[77].value.startsWith('r38-1'));
+    assert.equal(recs[78].value, 'after-0');
+    await log.close();
+    await handles.closeAll();
+  });
+});
+
+test('half a batch header of garbage at the end is cut off', async () => {
+  await withTempDir(async (dir) => {
+    const { lastSegment } = await writeAndCrash(dir, 5);
+    const sizeBefore = (await stat(lastSegment)).size;
+    await appendFile(lastSegment, Buffer.from('0000000000000003000000ff00', 'hex'));
+    const { log, handles } = await reopen(dir);
+    assert.equal(log.logEndOffset, 10n);
+    assert.equal((await stat(lastSegment)).size, sizeBefore);
+    assert.equal((await log.append([batch(1)])).baseOffset, 10n);
+    await log.close();
+    await handles.closeAll();
+  });
+});
+
+test('a batch with a bad CRC in the active segment truncates it and everything after it', async () => {
+  await withTempDir(async (dir) => {
+    const { lastSegment, lastBatchBytes } = await writeAndCrash(dir, 8);
+    const bytes = await readFile(lastSegment);
+    const batchCount = bytes.length / lastBatchBytes;
+    assert.ok(batchCount >= 3);
+    // Flip one byte inside the records of the second-to-last batch.
+    const victim = bytes.length - 2 * lastBatchBytes;
+    bytes[victim + 70] ^= 0xff;
+    await writeFile(lastSegment, bytes);
+    const firstOffsetInSegment = BigInt(lastSegment.slice(-24, -4));
+    const { log, handles } = await reopen(dir);
+    assert.equal(log.logEndOffset, 12n, 'batches 7 and 8 (offsets 12..15) are gone');
+    assert.equal((await stat(lastSegment)).size, victim);
+    assert.equal(firstOffsetInSegment, 0n);
+    assert.equal((await log.append([batch(1)])).baseOffset, 12n);
+    await log.close();
+    await handles.closeAll();
+  });
+});
+
+test('a clean close and reopen keeps segments, offsets, timestamps and the log start offset', async () => {
+  await withTempDir(async (dir) => {
+    const handles = new FileHandleCache();
+    const log = await PartitionLog.open(dir, config, { handles });
+    for (let i = 0; i < 50; i++) {
+      await log.append([batch(2, { prefix: `r${i}`, valueBytes: 50, timestampMs: BigInt(10_000 + i * 10) })]);
+    }
+    await log.deleteRecordsBefore(31n);
+    const before = {
+      segments: log.segmentBaseOffsets,
+      start: log.logStartOffset,
+      end: log.logEndOffset,
+      size: log.sizeBytes,
+      max: log.maxTimestampOffset(),
+      ts: await log.offsetForTimestamp(10_255n),
+      read: await log.read(40n, 1 << 20),
+    };
+    await log.close();
+    assert.equal((await readFile(join(dir, LOG_START_OFFSET_FILE), 'utf8')).trim(), '31');
+    await handles.closeAll();
+
+    const again = await reopen(dir);
+    const after = again.log;
+    assert.deepEqual(after.segmentBaseOffsets, before.segments);
+    assert.equal(after.logStartOffset, 31n);
+    assert.equal(after.logEndOffset, 100n);
+    assert.equal(after.sizeBytes, before.size);
+    assert.deepEqual(after.maxTimestampOffset(), before.max);
+    assert.deepEqual(await after.offsetForTimestamp(10_255n), before.ts);
+    assert.deepEqual(before.ts, { offset: 52n, timestamp: 10_260n });
+    const read = await after.read(40n, 1 << 20);
+    assert.deepEqual(Buffer.concat(read.chunks), Buffer.concat(before.read.chunks));
+    assert.deepEqual(batchBaseOffsets(read.chunks)[0], 40n);
+    assert.equal((await after.append([batch(1)])).baseOffset, 100n);
+    await after.close();
+    await again.handles.closeAll();
+  });
+});
+
+test('a log whose segments were all deleted restarts at its checkpointed start offset', async () => {
+  await withTempDir(async (dir) => {
+    await writeFile(join(dir, LOG_START_OFFSET_FILE), '500\n');
+    const { log, handles } = await reopen(dir);
+    assert.equal(log.logStartOffset, 500n);
+    assert.equal(log.logEndOffset, 500n);
+    assert.deepEqual(log.segmentBaseOffsets, [500n]);
+    assert.equal((await log.append([batch(2)])).baseOffset, 500n);
+    await log.close();
+    await handles.closeAll();
+  });
+});
+
+test('a garbled checkpoint is ignored in favour of the first segment', async () => {
+  await withTempDir(async (dir) => {
+    await writeAndCrash(dir, 3);
+    await writeFile(join(dir, LOG_START_OFFSET_FILE), 'not a number');
+    const { log, handles } = await reopen(dir);
+    assert.equal(log.logStartOffset, 0n);
+    assert.equal(log.logEndOffset, 6n);
+    assert.equal((await readFile(join(dir, LOG_START_OFFSET_FILE), 'utf8')).trim(), '0');
+    await log.close();
+    await handles.closeAll();
+  });
+});
