@@ -1,0 +1,191 @@
+/**
+ * Broker configuration: one zod schema, filled from defaults, then a JSON file, then SAMSA_* environment variables,
+ * then command-line flags. Every bound the broker enforces is here, with its unit in its name.
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:9092')
+  .transform((s) => {
+    const i = s.lastIndexOf(':');
+    const port = Number(s.slice(i + 1));
+    if (port < 0 || port > 65535) throw new Error(`port out of range in ${s}`);
+    return { host: s.slice(0, i).replace(/^\[|\]$/g, ''), port };
+  });
+
+export const BrokerConfigSchema = z
+  .object({
+    dataDir: z.string().min(1).default('./data'),
+    listen: hostPort.default({ host: '0.0.0.0', port: 9092 }),
+    advertisedListener: hostPort.optional(),
+    httpListen: hostPort.default({ host: '0.0.0.0', port: 9644 }),
+    nodeId: z.number().int().min(0).default(0),
+    logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    autoCreateTopicsEnable: z.boolean().default(true),
+    defaultPartitions: z.number().int().min(1).max(10_000).default(1),
+    /** socket.request.max.bytes */
+    maxRequestBytes: z.number().int().min(1024).max(1_073_741_824).default(104_857_600),
+    /** message.max.bytes: the largest record batch accepted (topic max.message.bytes overrides). */
+    messageMaxBytes: z.number().int().min(1024).default(1_048_588),
+    maxConnections: z.number().int().min(1).default(10_000),
+    maxInflightRequestsPerConnection: z.number().int().min(1).max(10_000).default(128),
+    /** Upper bound on one Fetch response regardless of what the client asks. */
+    fetchMaxBytes: z.number().int().min(1024).default(52_428_800),
+    /** Upper bound on a Fetch long-poll wait regardless of what the client asks. */
+    fetchMaxWaitMs: z.number().int().min(0).default(30_000),
+    maxOpenFiles: z.number().int().min(16).default(4096),
+    maxPartitionsPerTopic: z.number().int().min(1).default(10_000),
+    retentionCheckIntervalMs: z.number().int().min(100).default(300_000),
+    shutdownTimeoutMs: z.number().int().min(0).default(10_000),
+    groupMinSessionTimeoutMs: z.number().int().min(1).default(6_000),
+    groupMaxSessionTimeoutMs: z.number().int().min(1).default(1_800_000),
+    groupInitialRebalanceDelayMs: z.number().int().min(0).default(3_000),
+    groupMaxSize: z.number().int().min(1).default(10_000),
+    offsetsRetentionMinutes: z.number().int().min(1).default(10_080),
+    /** Topic defaults (Kafka's log.* broker settings). */
+    logSegmentBytes: z.number().int().min(1024).default(1_073_741_824),
+    logSegmentMs: z.number().int().min(1).default(604_800_000),
+    logRetentionMs: z.number().int().min(-1).default(604_800_000),
+    logRetentionBytes: z.number().int().min(-1).default(-1),
+  })
+  .strict();
+
+export type BrokerConfig = z.infer<typeof BrokerConfigSchema>;
+type BrokerConfigInput = z.input<typeof BrokerConfigSchema>;
+
+/** Environment variables: SAMSA_<SCREAMING_SNAKE of the key>, e.g. SAMSA_DATA_DIR, SAMSA_BROKER_LISTEN. */
+const ENV_ALIASES: Record<string, keyof BrokerConfigInput> = {
+  SAMSA_BROKER_LISTEN: 'listen',
+  SAMSA_BROKER_ADVERTISED_LISTENER: 'advertisedListener',
+  SAMSA_BROKER_HTTP_LISTEN: 'httpListen',
+};
+
+function screaming(key: string): string {
+  return `SAMSA_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+}
+
+function coerce(key: string, raw: string): unknown {
+  const shape = BrokerConfigSchema.shape as Record<string, z.ZodType>;
+  const def = shape[key];
+  const probe = def?.safeParse(Number(raw));
+  if (raw.trim() !== '' && !Number.isNaN(Number(raw)) && probe?.success) return Number(raw);
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  return raw;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv): Partial<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(BrokerConfigSchema.shape)) {
+    const v = env[screaming(key)];
+    if (v !== undefined) out[key] = coerce(key, v);
+  }
+  for (const [name, key] of Object.entries(ENV_ALIASES)) {
+    const v = env[name];
+    if (v !== undefined) out[key] = coerce(key, v);
+  }
+  return out;
+}
+
+/** Flags are --kebab-case versions of the keys: --data-dir, --listen, --advertised-listener, --max-connections. */
+export function configFromFlags(argv: string[]): Partial<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  const keys = new Map(
+    Object.keys(BrokerConfigSchema.shape).map((k) => [k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), k]),
+  );
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument '${arg}'`);
+    let [flag, value] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    if (flag === 'config') {
+      i += value === undefined ? 1 : 0;
+      continue;
+    }
+    const key = keys.get(flag);
+    if (!key) throw new ConfigError(`unknown option --${flag} (see 'samsa broker --help')`);
+    if (value === undefined) {
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--')) value = 'true';
+      else {
+        value = next;
+        i++;
+      }
+    }
+    out[key] = coerce(key, value);
+  }
+  return out;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+function configFileFrom(argv: string[], env: NodeJS.ProcessEnv): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--config') return argv[i + 1];
+    if (a.startsWith('--config=')) return a.slice('--config='.length);
+  }
+  return env.SAMSA_CONFIG;
+}
+
+/** Loads and validates the configuration; throws ConfigError with every problem listed. */
+export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process.env): BrokerConfig {
+  let fromFile: Record<string, unknown> = {};
+  const file = configFileFrom(argv, env);
+  if (file) {
+    try {
+      fromFile = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
+    }
+  }
+  const merged = { ...fromFile, ...configFromEnv(env), ...configFromFlags(argv) };
+  const parsed = BrokerConfigSchema.safeParse(merged);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n');
+    throw new ConfigError(`invalid configuration:\n${problems}`);
+  }
+  return parsed.data;
+}
+
+/** The address clients are told to connect to. */
+export function advertisedAddress(config: BrokerConfig): { host: string; port: number } {
+  if (config.advertisedListener) return config.advertisedListener;
+  const { host, port } = config.listen;
+  if (host === '0.0.0.0' || host === '::') return { host: hostname(), port };
+  return { host, port };
+}
+
+export const CONFIG_HELP = `Options (flag / env var / config-file key; defaults in brackets):
+  --config FILE                    JSON file with any of the keys below        SAMSA_CONFIG
+  --data-dir DIR                   where logs and metadata live [./data]       SAMSA_DATA_DIR
+  --listen HOST:PORT               Kafka listener [0.0.0.0:9092]               SAMSA_BROKER_LISTEN
+  --advertised-listener HOST:PORT  address given to clients [listen host, or this machine's hostname for 0.0.0.0]
+                                                                               SAMSA_BROKER_ADVERTISED_LISTENER
+  --http-listen HOST:PORT          health and Prometheus metrics [0.0.0.0:9644] SAMSA_BROKER_HTTP_LISTEN
+  --node-id N                      broker id [0]                               SAMSA_NODE_ID
+  --log-level LEVEL                trace..fatal, silent [info]                 SAMSA_LOG_LEVEL
+  --auto-create-topics-enable B    create topics on first produce/metadata [true]
+  --default-partitions N           partitions of auto-created topics [1]
+  --max-request-bytes N            largest request frame (socket.request.max.bytes) [104857600]
+  --message-max-bytes N            largest record batch (message.max.bytes) [1048588]
+  --max-connections N              concurrent client connections [10000]
+  --max-inflight-requests-per-connection N   pipelined requests read ahead per connection [128]
+  --fetch-max-bytes N              cap on one Fetch response [52428800]
+  --fetch-max-wait-ms N            cap on a Fetch long-poll [30000]
+  --max-open-files N               segment file handles kept open (LRU) [4096]
+  --retention-check-interval-ms N  how often retention runs [300000]
+  --shutdown-timeout-ms N          graceful shutdown budget [10000]
+  --group-min-session-timeout-ms N     smallest session.timeout.ms a consumer may ask for [6000]
+  --group-max-session-timeout-ms N     largest session.timeout.ms [1800000]
+  --group-initial-rebalance-delay-ms N wait for more members before the first rebalance of a group [3000]
+  --group-max-size N               members per group [10000]
+  --offsets-retention-minutes N    keep offsets of empty groups this long [10080]
+  --log-segment-bytes N            default segment.bytes [1073741824]
+  --log-segment-ms N               default segment.ms [604800000]
+  --log-retention-ms N             default retention.ms [604800000]
+  --log-retention-bytes N          default retention.bytes [-1]
+Every option is also SAMSA_<NAME> in the environment (e.g. SAMSA_MAX_CONNECTIONS=500).`;

@@ -1,0 +1,91 @@
+/**
+ * AlterConfigs (replace all overrides) and IncrementalAlterConfigs (SET/DELETE/APPEND/SUBTRACT per key) for topics.
+ * Broker configs are static (flags, env, file) and are refused with a message saying so.
+ */
+import { ErrorCode } from '@samsa/protocol';
+import { InvalidRequestError, toErrorCode } from '../errors.ts';
+import type { Handler, RequestContext } from '../request-context.ts';
+import { validateTopicConfigs } from '../topics/topic-config.ts';
+import { UnknownTopicError } from '../topics/topic-registry.ts';
+import { ResourceType } from './describe-configs.ts';
+
+const OP = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
+
+interface Resource<C> {
+  resourceType: number;
+  resourceName: string;
+  configs: C[];
+}
+
+async function alterEach<C>(
+  ctx: RequestContext,
+  resources: Resource<C>[],
+  validateOnly: boolean,
+  next: (current: Record<string, string>, configs: C[]) => Record<string, string>,
+) {
+  const responses = [];
+  for (const r of resources) {
+    const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+    try {
+      if (r.resourceType !== ResourceType.TOPIC) {
+        throw new InvalidRequestError(
+          r.resourceType === ResourceType.BROKER
+            ? 'broker configs are static in Samsa: set them with samsa broker flags, SAMSA_* env vars or the config file'
+            : `resource type ${r.resourceType} is not supported`,
+        );
+      }
+      const topic = ctx.state.topics.get(r.resourceName);
+      if (!topic) throw new UnknownTopicError(`topic '${r.resourceName}' does not exist`);
+      const updated = next(topic.configs, r.configs);
+      validateTopicConfigs(updated);
+      if (!validateOnly) await ctx.state.topics.setConfigs(topic.name, updated);
+      responses.push({ ...base, errorCode: ErrorCode.NONE, errorMessage: null });
+    } catch (err) {
+      responses.push({ ...base, ...toErrorCode(err) });
+    }
+  }
+  return { throttleTimeMs: 0, responses };
+}
+
+export const handleAlterConfigs: Handler = (
+  ctx,
+  req: { resources: Resource<{ name: string; value: string | null }>[]; validateOnly: boolean },
+) =>
+  alterEach(ctx, req.resources, req.validateOnly, (_current, configs) => {
+    const out: Record<string, string> = {};
+    for (const c of configs) if (c.value !== null) out[c.name] = c.value;
+    return out;
+  });
+
+export const handleIncrementalAlterConfigs: Handler = (
+  ctx,
+  req: {
+    resources: Resource<{ name: string; configOperation: number; value: string | null }>[];
+    validateOnly: boolean;
+  },
+) =>
+  alterEach(ctx, req.resources, req.validateOnly, (current, configs) => {
+    const out = { ...current };
+    for (const c of configs) {
+      const list = (out[c.name] ?? '').split(',').filter((s) => s !== '');
+      const items = (c.value ?? '').split(',').filter((s) => s !== '');
+      switch (c.configOperation) {
+        case OP.SET:
+          if (c.value === null) throw new InvalidRequestError(`SET of ${c.name} needs a value`);
+          out[c.name] = c.value;
+          break;
+        case OP.DELETE:
+          delete out[c.name];
+          break;
+        case OP.APPEND:
+          out[c.name] = [...list, ...items.filter((i) => !list.includes(i))].join(',');
+          break;
+        case OP.SUBTRACT:
+          out[c.name] = list.filter((i) => !items.includes(i)).join(',');
+          break;
+        default:
+          throw new InvalidRequestError(`unknown config operation ${c.configOperation}`);
+      }
+    }
+    return out;
+  });

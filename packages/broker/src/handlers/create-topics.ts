@@ -1,0 +1,72 @@
+/** CreateTopics: validates name, partitions, replication factor (1 on a single node) and configs; creates topics. */
+import { ErrorCode, ZERO_UUID } from '@samsa/protocol';
+import {
+  InvalidReplicaAssignmentError,
+  InvalidReplicationFactorError,
+  InvalidRequestError,
+  toErrorCode,
+} from '../errors.ts';
+import type { Handler } from '../request-context.ts';
+import { effectiveConfig } from '../topics/topic-config.ts';
+import { describeConfigSource } from './describe-configs.ts';
+
+interface CreateTopicsRequest {
+  topics: {
+    name: string;
+    numPartitions: number;
+    replicationFactor: number;
+    assignments: { partitionIndex: number; brokerIds: number[] }[];
+    configs: { name: string; value: string | null }[];
+  }[];
+  validateOnly: boolean;
+}
+
+export const handleCreateTopics: Handler = async (ctx, req: CreateTopicsRequest) => {
+  const { state } = ctx;
+  const counts = new Map<string, number>();
+  for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+  const topics = [];
+  for (const t of req.topics) {
+    const base = { name: t.name, topicId: ZERO_UUID, numPartitions: -1, replicationFactor: -1, configs: null };
+    try {
+      if ((counts.get(t.name) ?? 0) > 1) throw new InvalidRequestError(`topic '${t.name}' appears more than once`);
+      if (t.replicationFactor !== -1 && t.replicationFactor !== 1) {
+        throw new InvalidReplicationFactorError(
+          `replication factor ${t.replicationFactor} is impossible on a single-node Samsa broker; use 1 or -1`,
+        );
+      }
+      let partitions = t.numPartitions === -1 ? state.config.defaultPartitions : t.numPartitions;
+      if (t.assignments.length > 0) {
+        if (t.numPartitions !== -1) {
+          throw new InvalidRequestError('give either numPartitions or replica assignments, not both');
+        }
+        if (t.assignments.some((a) => a.brokerIds.length !== 1 || a.brokerIds[0] !== state.config.nodeId)) {
+          throw new InvalidReplicaAssignmentError(`every partition must be assigned to broker ${state.config.nodeId}`);
+        }
+        partitions = t.assignments.length;
+      }
+      const configs: Record<string, string> = {};
+      for (const c of t.configs) if (c.value !== null) configs[c.name] = c.value;
+      state.topics.validateCreate(t.name, partitions, configs);
+      const topic = req.validateOnly ? undefined : await state.topics.create(t.name, partitions, configs);
+      topics.push({
+        ...base,
+        topicId: topic?.id ?? ZERO_UUID,
+        errorCode: ErrorCode.NONE,
+        errorMessage: null,
+        numPartitions: partitions,
+        replicationFactor: 1,
+        configs: effectiveConfig(state.config, configs).map((c) => ({
+          name: c.name,
+          value: c.value,
+          readOnly: c.readOnly,
+          configSource: describeConfigSource(c.source),
+          isSensitive: false,
+        })),
+      });
+    } catch (err) {
+      topics.push({ ...base, ...toErrorCode(err) });
+    }
+  }
+  return { throttleTimeMs: 0, topics };
+};

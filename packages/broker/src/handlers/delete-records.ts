@@ -1,0 +1,41 @@
+/** DeleteRecords: moves each partition's log start offset forward (-1 means up to the high watermark). */
+import { ErrorCode } from '@samsa/protocol';
+import { OffsetOutOfRangeError } from '../log/types.ts';
+import type { Handler } from '../request-context.ts';
+
+interface DeleteRecordsRequest {
+  topics: { name: string; partitions: { partitionIndex: number; offset: bigint }[] }[];
+}
+
+export const handleDeleteRecords: Handler = async (ctx, req: DeleteRecordsRequest) => {
+  const topics = [];
+  for (const t of req.topics) {
+    const topic = ctx.state.topics.get(t.name);
+    const partitions = [];
+    for (const p of t.partitions) {
+      const log = topic?.partitions[p.partitionIndex]?.log;
+      if (!log) {
+        partitions.push({
+          partitionIndex: p.partitionIndex,
+          lowWatermark: -1n,
+          errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        });
+        continue;
+      }
+      try {
+        const target = p.offset === -1n ? log.logEndOffset : p.offset;
+        const lowWatermark = await log.deleteRecordsBefore(target);
+        partitions.push({ partitionIndex: p.partitionIndex, lowWatermark, errorCode: ErrorCode.NONE });
+      } catch (err) {
+        if (!(err instanceof OffsetOutOfRangeError)) throw err;
+        partitions.push({
+          partitionIndex: p.partitionIndex,
+          lowWatermark: -1n,
+          errorCode: ErrorCode.OFFSET_OUT_OF_RANGE,
+        });
+      }
+    }
+    topics.push({ name: t.name, partitions });
+  }
+  return { throttleTimeMs: 0, topics };
+};

@@ -1,0 +1,22 @@
+/** DescribeCluster: the cluster id and this broker as the only node and controller. */
+import { ErrorCode } from '@samsa/protocol';
+import type { Handler } from '../request-context.ts';
+import { ALL_CLUSTER_OPERATIONS } from './acl-operations.ts';
+
+export const handleDescribeCluster: Handler = (
+  ctx,
+  req: { includeClusterAuthorizedOperations: boolean; endpointType: number },
+) => {
+  const { state } = ctx;
+  const { host, port } = state.advertised();
+  return {
+    throttleTimeMs: 0,
+    errorCode: ErrorCode.NONE,
+    errorMessage: null,
+    endpointType: req.endpointType,
+    clusterId: state.clusterId,
+    controllerId: state.config.nodeId,
+    brokers: [{ brokerId: state.config.nodeId, host, port, rack: null }],
+    clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? ALL_CLUSTER_OPERATIONS : -2147483648,
+  };
+};

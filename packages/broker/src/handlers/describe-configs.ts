@@ -1,0 +1,125 @@
+/** DescribeConfigs: topic configs (overrides and defaults) and the broker's static configuration. */
+import { ErrorCode } from '@samsa/protocol';
+import type { BrokerConfig } from '../config.ts';
+import type { Handler } from '../request-context.ts';
+import { type ConfigSource, effectiveConfig } from '../topics/topic-config.ts';
+
+export const ResourceType = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const;
+const SOURCE = { DYNAMIC_TOPIC_CONFIG: 1, STATIC_BROKER_CONFIG: 4, DEFAULT_CONFIG: 5 } as const;
+const CONFIG_TYPE = { BOOLEAN: 1, STRING: 2, INT: 3, LONG: 5, LIST: 7 } as const;
+
+const TOPIC_CONFIG_TYPES: Record<string, number> = {
+  'cleanup.policy': CONFIG_TYPE.LIST,
+  'retention.ms': CONFIG_TYPE.LONG,
+  'retention.bytes': CONFIG_TYPE.LONG,
+  'segment.bytes': CONFIG_TYPE.INT,
+  'segment.ms': CONFIG_TYPE.LONG,
+  'max.message.bytes': CONFIG_TYPE.INT,
+  'message.timestamp.type': CONFIG_TYPE.STRING,
+  'index.interval.bytes': CONFIG_TYPE.INT,
+  'min.insync.replicas': CONFIG_TYPE.INT,
+  'compression.type': CONFIG_TYPE.STRING,
+};
+
+export function describeConfigSource(source: ConfigSource): number {
+  return source === 'TOPIC' ? SOURCE.DYNAMIC_TOPIC_CONFIG : SOURCE.DEFAULT_CONFIG;
+}
+
+function brokerConfigs(c: BrokerConfig): { name: string; value: string; type: number; doc: string }[] {
+  return [
+    { name: 'broker.id', value: String(c.nodeId), type: CONFIG_TYPE.INT, doc: 'this broker id' },
+    { name: 'message.max.bytes', value: String(c.messageMaxBytes), type: CONFIG_TYPE.INT, doc: 'largest batch' },
+    {
+      name: 'socket.request.max.bytes',
+      value: String(c.maxRequestBytes),
+      type: CONFIG_TYPE.INT,
+      doc: 'largest request',
+    },
+    { name: 'auto.create.topics.enable', value: String(c.autoCreateTopicsEnable), type: CONFIG_TYPE.BOOLEAN, doc: '' },
+    {
+      name: 'num.partitions',
+      value: String(c.defaultPartitions),
+      type: CONFIG_TYPE.INT,
+      doc: 'auto-created partitions',
+    },
+    { name: 'default.replication.factor', value: '1', type: CONFIG_TYPE.INT, doc: 'single node' },
+    { name: 'log.retention.ms', value: String(c.logRetentionMs), type: CONFIG_TYPE.LONG, doc: '' },
+    { name: 'log.retention.bytes', value: String(c.logRetentionBytes), type: CONFIG_TYPE.LONG, doc: '' },
+    { name: 'log.segment.bytes', value: String(c.logSegmentBytes), type: CONFIG_TYPE.INT, doc: '' },
+    { name: 'log.roll.ms', value: String(c.logSegmentMs), type: CONFIG_TYPE.LONG, doc: '' },
+    { name: 'max.connections', value: String(c.maxConnections), type: CONFIG_TYPE.INT, doc: '' },
+    { name: 'fetch.max.bytes', value: String(c.fetchMaxBytes), type: CONFIG_TYPE.INT, doc: '' },
+  ];
+}
+
+interface DescribeConfigsRequest {
+  resources: { resourceType: number; resourceName: string; configurationKeys: string[] | null }[];
+  includeSynonyms: boolean;
+  includeDocumentation: boolean;
+}
+
+export const handleDescribeConfigs: Handler = (ctx, req: DescribeConfigsRequest) => {
+  const { state } = ctx;
+  const results = req.resources.map((r) => {
+    const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+    const wanted = (name: string) => r.configurationKeys === null || r.configurationKeys.includes(name);
+    if (r.resourceType === ResourceType.TOPIC) {
+      const topic = state.topics.get(r.resourceName);
+      if (!topic) {
+        return {
+          ...base,
+          errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          errorMessage: `topic '${r.resourceName}' does not exist`,
+          configs: [],
+        };
+      }
+      const configs = effectiveConfig(state.config, topic.configs)
+        .filter((c) => wanted(c.name))
+        .map((c) => ({
+          name: c.name,
+          value: c.value,
+          readOnly: c.readOnly,
+          isDefault: c.source === 'DEFAULT',
+          configSource: describeConfigSource(c.source),
+          isSensitive: false,
+          synonyms: req.includeSynonyms
+            ? [{ name: c.name, value: c.value, source: describeConfigSource(c.source) }]
+            : [],
+          configType: TOPIC_CONFIG_TYPES[c.name] ?? CONFIG_TYPE.STRING,
+          documentation: req.includeDocumentation ? c.doc : null,
+        }));
+      return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs };
+    }
+    if (r.resourceType === ResourceType.BROKER) {
+      if (r.resourceName !== '' && r.resourceName !== String(state.config.nodeId)) {
+        return {
+          ...base,
+          errorCode: ErrorCode.INVALID_REQUEST,
+          errorMessage: `no broker ${r.resourceName}`,
+          configs: [],
+        };
+      }
+      const configs = brokerConfigs(state.config)
+        .filter((c) => wanted(c.name))
+        .map((c) => ({
+          name: c.name,
+          value: c.value,
+          readOnly: true,
+          isDefault: false,
+          configSource: SOURCE.STATIC_BROKER_CONFIG,
+          isSensitive: false,
+          synonyms: req.includeSynonyms ? [{ name: c.name, value: c.value, source: SOURCE.STATIC_BROKER_CONFIG }] : [],
+          configType: c.type,
+          documentation: req.includeDocumentation ? c.doc : null,
+        }));
+      return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs };
+    }
+    return {
+      ...base,
+      errorCode: ErrorCode.INVALID_REQUEST,
+      errorMessage: `resource type ${r.resourceType} is not supported`,
+      configs: [],
+    };
+  });
+  return { throttleTimeMs: 0, results };
+};

@@ -1,0 +1,29 @@
+/** DescribeGroups: state, protocol and members with their metadata and assignment bytes (Dead for unknown groups). */
+import { ErrorCode } from '@samsa/protocol';
+import type { Handler } from '../request-context.ts';
+
+export const handleDescribeGroups: Handler = (
+  ctx,
+  req: { groups: string[]; includeAuthorizedOperations: boolean },
+) => ({
+  throttleTimeMs: 0,
+  groups: req.groups.map((groupId) => {
+    const d = ctx.state.groups.describe(groupId);
+    return {
+      errorCode: groupId === '' ? ErrorCode.INVALID_GROUP_ID : ErrorCode.NONE,
+      groupId,
+      groupState: d.state,
+      protocolType: d.protocolType,
+      protocolData: d.protocolName,
+      members: d.members.map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        memberMetadata: m.metadata,
+        memberAssignment: m.assignment,
+      })),
+      authorizedOperations: -2147483648,
+    };
+  }),
+});

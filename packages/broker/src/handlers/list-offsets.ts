@@ -1,0 +1,58 @@
+/** ListOffsets: earliest (-2), latest (-1), max timestamp (-3), or the first offset at/after a timestamp. */
+import { ErrorCode } from '@samsa/protocol';
+import type { Handler } from '../request-context.ts';
+
+const LATEST = -1n;
+const EARLIEST = -2n;
+const MAX_TIMESTAMP = -3n;
+const EARLIEST_LOCAL = -4n;
+const LATEST_TIERED = -5n;
+
+interface ListOffsetsRequest {
+  topics: { name: string; partitions: { partitionIndex: number; timestamp: bigint }[] }[];
+}
+
+export const handleListOffsets: Handler = async (ctx, req: ListOffsetsRequest) => {
+  const topics = [];
+  for (const t of req.topics) {
+    const topic = ctx.state.topics.get(t.name);
+    const partitions = [];
+    for (const p of t.partitions) {
+      const log = topic?.partitions[p.partitionIndex]?.log;
+      const answer = {
+        partitionIndex: p.partitionIndex,
+        errorCode: ErrorCode.NONE,
+        timestamp: -1n,
+        offset: -1n,
+        leaderEpoch: 0,
+      };
+      if (!log) {
+        partitions.push({ ...answer, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, leaderEpoch: -1 });
+        continue;
+      }
+      if (p.timestamp === LATEST || p.timestamp === LATEST_TIERED) {
+        answer.offset = log.logEndOffset;
+      } else if (p.timestamp === EARLIEST || p.timestamp === EARLIEST_LOCAL) {
+        answer.offset = log.logStartOffset;
+      } else if (p.timestamp === MAX_TIMESTAMP) {
+        const max = log.maxTimestampOffset();
+        if (max) {
+          answer.offset = max.offset;
+          answer.timestamp = max.timestamp;
+        }
+      } else if (p.timestamp < 0n) {
+        partitions.push({ ...answer, errorCode: ErrorCode.INVALID_REQUEST });
+        continue;
+      } else {
+        const found = await log.offsetForTimestamp(p.timestamp);
+        if (found) {
+          answer.offset = found.offset;
+          answer.timestamp = found.timestamp;
+        }
+      }
+      partitions.push(answer);
+    }
+    topics.push({ name: t.name, partitions });
+  }
+  return { throttleTimeMs: 0, topics };
+};

@@ -1,0 +1,44 @@
+/**
+ * OffsetForLeaderEpoch: a single node never changes leader, so every partition has one epoch (0) whose end offset is
+ * the log end. Consumers (librdkafka, KIP-320) use this to check their position after a metadata change.
+ */
+import { ErrorCode } from '@samsa/protocol';
+import type { Handler } from '../request-context.ts';
+
+const LEADER_EPOCH = 0;
+
+interface OffsetForLeaderEpochRequest {
+  topics: { topic: string; partitions: { partition: number; currentLeaderEpoch: number; leaderEpoch: number }[] }[];
+}
+
+export const handleOffsetForLeaderEpoch: Handler = (ctx, req: OffsetForLeaderEpochRequest) => ({
+  throttleTimeMs: 0,
+  topics: req.topics.map((t) => {
+    const topic = ctx.state.topics.get(t.topic);
+    return {
+      topic: t.topic,
+      partitions: t.partitions.map((p) => {
+        const partition = topic?.partitions[p.partition];
+        if (!partition) {
+          return {
+            errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+            partition: p.partition,
+            leaderEpoch: -1,
+            endOffset: -1n,
+          };
+        }
+        if (p.currentLeaderEpoch > LEADER_EPOCH) {
+          return { errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH, partition: p.partition, leaderEpoch: -1, endOffset: -1n };
+        }
+        // Epochs above ours have no end offset yet (-1); ours and older end at the log end.
+        const known = p.leaderEpoch <= LEADER_EPOCH;
+        return {
+          errorCode: ErrorCode.NONE,
+          partition: p.partition,
+          leaderEpoch: known ? LEADER_EPOCH : -1,
+          endOffset: known ? partition.log.logEndOffset : -1n,
+        };
+      }),
+    };
+  }),
+});

@@ -1,0 +1,113 @@
+/**
+ * Produce: validates each partition's record batches (magic 2, CRC, size), appends them with broker-assigned
+ * offsets, and answers per acks: 0 no response, 1 once written to the OS, -1 once fsync'd (group commit).
+ */
+import { BatchTooLargeError, ErrorCode, ProtocolDecodeError, splitRecordSet } from '@samsa/protocol';
+import type { PartitionLog } from '../log/partition-log.ts';
+import type { Partition } from '../topics/partition.ts';
+import type { Handler } from '../request-context.ts';
+import { configValue, topicNameProblem } from '../topics/topic-config.ts';
+
+interface ProduceRequest {
+  transactionalId: string | null;
+  acks: number;
+  timeoutMs: number;
+  topicData: { name: string; partitionData: { index: number; records: Buffer | null }[] }[];
+}
+
+interface PartitionResponse {
+  index: number;
+  errorCode: number;
+  baseOffset: bigint;
+  logAppendTimeMs: bigint;
+  logStartOffset: bigint;
+  recordErrors: { batchIndex: number; batchIndexErrorMessage: string | null }[];
+  errorMessage: string | null;
+}
+
+function failed(index: number, errorCode: number, errorMessage: string | null): PartitionResponse {
+  return {
+    index,
+    errorCode,
+    baseOffset: -1n,
+    logAppendTimeMs: -1n,
+    logStartOffset: -1n,
+    recordErrors: [],
+    errorMessage,
+  };
+}
+
+export const handleProduce: Handler = async (ctx, req: ProduceRequest) => {
+  const { state } = ctx;
+  const acks = req.acks;
+  const toFlush = new Set<PartitionLog>();
+  const responses = await Promise.all(
+    req.topicData.map(async (td) => {
+      const problem = topicNameProblem(td.name);
+      const topic = problem ? undefined : await state.topics.getOrAutoCreate(td.name);
+      const partitionResponses = await Promise.all(
+        td.partitionData.map(async (pd): Promise<PartitionResponse> => {
+          if (acks !== 0 && acks !== 1 && acks !== -1) {
+            return failed(pd.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${acks}`);
+          }
+          if (problem) return failed(pd.index, ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
+          const partition: Partition | undefined = topic?.partitions[pd.index];
+          if (!topic || !partition) {
+            return failed(
+              pd.index,
+              ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+              'This server does not host this topic-partition.',
+            );
+          }
+          if (!pd.records || pd.records.length === 0) {
+            return failed(pd.index, ErrorCode.CORRUPT_MESSAGE, 'empty record set');
+          }
+          const maxBatchBytes = Number(configValue(state.config, topic.configs, 'max.message.bytes'));
+          let batches: Buffer[];
+          try {
+            // The request frame is reused by nothing else: batches are appended as views of it, without copying.
+            batches = splitRecordSet(pd.records, maxBatchBytes).map((b) => b.bytes);
+          } catch (err) {
+            if (err instanceof BatchTooLargeError) return failed(pd.index, ErrorCode.MESSAGE_TOO_LARGE, err.message);
+            if (err instanceof ProtocolDecodeError) return failed(pd.index, ErrorCode.CORRUPT_MESSAGE, err.message);
+            throw err;
+          }
+          const logAppendTime = configValue(state.config, topic.configs, 'message.timestamp.type') === 'LogAppendTime';
+          const outcome = await partition.append(batches, logAppendTime ? BigInt(Date.now()) : undefined);
+          if (outcome.kind === 'rejected') return failed(pd.index, outcome.errorCode, outcome.message);
+          if (outcome.kind === 'duplicate') {
+            // A retry of a batch we already have: success with its original offset, nothing appended.
+            return {
+              index: pd.index,
+              errorCode: ErrorCode.NONE,
+              baseOffset: outcome.baseOffset,
+              logAppendTimeMs: -1n,
+              logStartOffset: outcome.logStartOffset,
+              recordErrors: [],
+              errorMessage: null,
+            };
+          }
+          const result = outcome.result;
+          let records = 0;
+          for (const b of batches) records += b.readInt32BE(57);
+          state.metrics.recordsIn.inc(records);
+          state.fetchWaiters.notify(topic.name, pd.index);
+          if (acks === -1) toFlush.add(partition.log);
+          return {
+            index: pd.index,
+            errorCode: ErrorCode.NONE,
+            baseOffset: result.baseOffset,
+            logAppendTimeMs: result.logAppendTimeMs,
+            logStartOffset: result.logStartOffset,
+            recordErrors: [],
+            errorMessage: null,
+          };
+        }),
+      );
+      return { name: td.name, partitionResponses };
+    }),
+  );
+  if (toFlush.size > 0) await Promise.all([...toFlush].map((log) => log.flush()));
+  if (acks === 0) return null;
+  return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
+};

@@ -1,0 +1,91 @@
+/**
+ * Prometheus metrics, rendered in the text exposition format by hand (no dependency): counters, gauges computed at
+ * scrape time, and a per-API request latency histogram.
+ */
+
+export class Counter {
+  value = 0;
+  inc(by = 1): void {
+    this.value += by;
+  }
+}
+
+const LATENCY_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+class Histogram {
+  readonly counts = new Array<number>(LATENCY_BUCKETS_SECONDS.length).fill(0);
+  sum = 0;
+  count = 0;
+  observe(seconds: number): void {
+    this.sum += seconds;
+    this.count++;
+    for (let i = 0; i < LATENCY_BUCKETS_SECONDS.length; i++) {
+      if (seconds <= LATENCY_BUCKETS_SECONDS[i]!) this.counts[i]!++;
+    }
+  }
+}
+
+export interface PartitionGauge {
+  topic: string;
+  partition: number;
+  sizeBytes: number;
+  logStartOffset: bigint;
+  logEndOffset: bigint;
+}
+
+export class Metrics {
+  readonly bytesIn = new Counter();
+  readonly bytesOut = new Counter();
+  readonly connectionsAccepted = new Counter();
+  readonly connectionsRejected = new Counter();
+  readonly recordsIn = new Counter();
+  private readonly requests = new Map<string, Histogram>();
+  /** Filled by the broker at scrape time. */
+  gauges: () => { connections: number; partitions: PartitionGauge[] } = () => ({ connections: 0, partitions: [] });
+
+  observeRequest(api: string, seconds: number): void {
+    let h = this.requests.get(api);
+    if (!h) {
+      h = new Histogram();
+      this.requests.set(api, h);
+    }
+    h.observe(seconds);
+  }
+
+  render(): string {
+    const out: string[] = [];
+    const counter = (name: string, help: string, value: number) => {
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`, `${name} ${value}`);
+    };
+    counter('samsa_bytes_in_total', 'Bytes received from clients.', this.bytesIn.value);
+    counter('samsa_bytes_out_total', 'Bytes sent to clients.', this.bytesOut.value);
+    counter('samsa_records_in_total', 'Records appended by Produce.', this.recordsIn.value);
+    counter('samsa_connections_accepted_total', 'Client connections accepted.', this.connectionsAccepted.value);
+    counter('samsa_connections_rejected_total', 'Connections refused over the limit.', this.connectionsRejected.value);
+    const g = this.gauges();
+    out.push('# HELP samsa_connections Open client connections.', '# TYPE samsa_connections gauge');
+    out.push(`samsa_connections ${g.connections}`);
+    out.push('# HELP samsa_requests_total Requests handled, by API.', '# TYPE samsa_requests_total counter');
+    for (const [api, h] of this.requests) out.push(`samsa_requests_total{api="${api}"} ${h.count}`);
+    out.push(
+      '# HELP samsa_request_duration_seconds Request handling latency, by API.',
+      '# TYPE samsa_request_duration_seconds histogram',
+    );
+    for (const [api, h] of this.requests) {
+      LATENCY_BUCKETS_SECONDS.forEach((le, i) => {
+        out.push(`samsa_request_duration_seconds_bucket{api="${api}",le="${le}"} ${h.counts[i]}`);
+      });
+      out.push(`samsa_request_duration_seconds_bucket{api="${api}",le="+Inf"} ${h.count}`);
+      out.push(`samsa_request_duration_seconds_sum{api="${api}"} ${h.sum}`);
+      out.push(`samsa_request_duration_seconds_count{api="${api}"} ${h.count}`);
+    }
+    const gauge = (name: string, help: string, pick: (p: PartitionGauge) => number | bigint) => {
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
+      for (const p of g.partitions) out.push(`${name}{topic="${p.topic}",partition="${p.partition}"} ${pick(p)}`);
+    };
+    gauge('samsa_partition_size_bytes', 'Bytes on disk per partition.', (p) => p.sizeBytes);
+    gauge('samsa_partition_log_start_offset', 'First offset still stored.', (p) => p.logStartOffset);
+    gauge('samsa_partition_log_end_offset', 'Next offset to be written (high watermark).', (p) => p.logEndOffset);
+    return `${out.join('\n')}\n`;
+  }
+}

@@ -1,0 +1,7 @@
+/** The table of `samsa` subcommands. Each command lives in its own module. */
+import { broker } from './broker.ts';
+import type { Command } from './types.ts';
+
+export const commands: Record<string, Command> = {
+  broker,
+};
