@@ -402,6 +402,8 @@ export class PartitionLog {
    * that next one starts share it. N concurrent producers cost about two fdatasyncs, not N.
    */
   flush(): Promise<void> {
+    // close() flushed everything that was ever appended; nothing can have been written since.
+    if (this.closed) return Promise.resolve();
     if (this.flushQueued) return this.flushQueued;
     const inFlight = this.flushInFlight;
     if (!inFlight) return this.startFlush();

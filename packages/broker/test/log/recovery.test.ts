@@ -41,7 +41,7 @@ test('a torn last batch is truncated and appends continue at the right offset', 
     assert.equal(r.baseOffset, 78n);
     const recs = recordsIn((await log.read(0n, 1 << 20)).chunks);
     assert.equal(recs.length, 79);
-    recs.forEach((rec, i) => assert.equal(rec.offset, BigInt(i)));
+    for (let i = 0; i < recs.length; i++) assert.equal(recs[i].offset, BigInt(i));
     assert.ok(recs[77].value.startsWith('r38-1'));
     assert.equal(recs[78].value, 'after-0');
     await log.close();
