@@ -152,6 +152,7 @@ export class Broker implements BrokerState {
     const conn = new Connection(socket, this, {
       maxRequestBytes: this.config.maxRequestBytes,
       maxInflightRequests: this.config.maxInflightRequestsPerConnection,
+      maxPendingWriteBytes: this.config.maxPendingWriteBytesPerConnection,
     });
     this.connections.add(conn);
   }
@@ -163,6 +164,7 @@ export class Broker implements BrokerState {
     clearInterval(this.retentionTimer);
     const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     for (const c of this.connections) c.stopReading();
+    this.fetchWaiters.wakeAll();
     const drained = Promise.all([...this.connections].map((c) => c.drained()));
     const timeout = new Promise((resolve) => setTimeout(resolve, this.config.shutdownTimeoutMs).unref());
     await Promise.race([drained, timeout]);

@@ -32,6 +32,8 @@ export const BrokerConfigSchema = z
     messageMaxBytes: z.number().int().min(1024).default(1_048_588),
     maxConnections: z.number().int().min(1).default(10_000),
     maxInflightRequestsPerConnection: z.number().int().min(1).max(10_000).default(128),
+    /** Response bytes queued on one socket before reading from it pauses. */
+    maxPendingWriteBytesPerConnection: z.number().int().min(65_536).default(67_108_864),
     /** Upper bound on one Fetch response regardless of what the client asks. */
     fetchMaxBytes: z.number().int().min(1024).default(52_428_800),
     /** Upper bound on a Fetch long-poll wait regardless of what the client asks. */
@@ -174,6 +176,7 @@ export const CONFIG_HELP = `Options (flag / env var / config-file key; defaults 
   --message-max-bytes N            largest record batch (message.max.bytes) [1048588]
   --max-connections N              concurrent client connections [10000]
   --max-inflight-requests-per-connection N   pipelined requests read ahead per connection [128]
+  --max-pending-write-bytes-per-connection N  unsent response bytes before reading pauses [67108864]
   --fetch-max-bytes N              cap on one Fetch response [52428800]
   --fetch-max-wait-ms N            cap on a Fetch long-poll [30000]
   --max-open-files N               segment file handles kept open (LRU) [4096]

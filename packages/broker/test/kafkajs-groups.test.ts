@@ -204,3 +204,50 @@ test('a group resumes from its committed offsets; admin resets them; delete need
   assert.ok(!(await admin.listGroups()).groups.some((g) => g.groupId === 'resumer'));
   await admin.disconnect();
 });
+
+test('replay: a new group re-reads the whole history while a live group keeps up with new writes', async () => {
+  const topic = 'history';
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 6 }] });
+  await admin.disconnect();
+  await produce(topic, 'old', 120);
+
+  const live: string[] = [];
+  const liveConsumer = kafka.consumer({
+    groupId: 'live',
+    sessionTimeout: 6000,
+    heartbeatInterval: 500,
+    maxWaitTimeInMs: 200,
+  });
+  await liveConsumer.connect();
+  await liveConsumer.subscribe({ topic, fromBeginning: false });
+  await liveConsumer.run({ eachMessage: async ({ message }) => void live.push(message.value!.toString()) });
+  const replayed: string[] = [];
+  const replayConsumer = kafka.consumer({
+    groupId: 'replay',
+    sessionTimeout: 6000,
+    heartbeatInterval: 500,
+    maxWaitTimeInMs: 200,
+  });
+  try {
+    // Let the live group settle at the end of the log before new writes arrive.
+    await new Promise((r) => setTimeout(r, 2000));
+    await produce(topic, 'new', 60);
+    await replayConsumer.connect();
+    await replayConsumer.subscribe({ topic, fromBeginning: true });
+    await replayConsumer.run({ eachMessage: async ({ message }) => void replayed.push(message.value!.toString()) });
+    await produce(topic, 'newer', 60);
+    await eventually(() => replayed.length >= 240, 'the replay group read all 240 records');
+    await eventually(() => live.length >= 120, 'the live group read the 120 new records');
+    assert.equal(new Set(replayed).size, 240);
+    assert.ok(
+      live.every((v) => !v.startsWith('old')),
+      'the live group starts at the end',
+    );
+    assert.equal(live.filter((v) => v.startsWith('new')).length, 120);
+  } finally {
+    await replayConsumer.disconnect();
+    await liveConsumer.disconnect();
+  }
+});

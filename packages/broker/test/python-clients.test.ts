@@ -33,15 +33,15 @@ after(async () => {
   await broker.cleanup();
 });
 
-test('confluent-kafka: idempotent lz4 producer, group consumer, resume after a broker restart', async () => {
+test('confluent-kafka: idempotent lz4 producer, group consumer, resume after kill -9 of the broker', async () => {
   const produced = await py('confluent_client.py', ['produce', broker.bootstrap, 'ck', '50', 'ck', 'lz4']);
   assert.equal(produced.delivered, 50);
   const first = await py('confluent_client.py', ['consume', broker.bootstrap, 'ck', 'ck-group', '30', '30']);
   assert.ok((first.values as string[]).length >= 30);
 
-  // Restart the broker on the same data: the committed offsets are still there.
+  // Kill the broker (no clean shutdown) and restart it on the same data: the committed offsets are still there.
   const dataDir = broker.dataDir;
-  await broker.stop();
+  await broker.kill9();
   broker = await startBroker({ dataDir, args: ['--group-initial-rebalance-delay-ms', '0'] });
   const firstCount = (first.values as string[]).length;
   const rest = await py('confluent_client.py', [

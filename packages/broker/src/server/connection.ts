@@ -29,6 +29,8 @@ interface Slot {
 export interface ConnectionOptions {
   maxRequestBytes: number;
   maxInflightRequests: number;
+  /** Stop reading requests while more than this many response bytes wait in the socket (a client not reading). */
+  maxPendingWriteBytes: number;
 }
 
 let nextConnectionId = 1;
@@ -62,6 +64,23 @@ export class Connection {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
     socket.on('close', () => this.onClose());
+    socket.on('drain', () => this.updateReading());
+  }
+
+  /** Reads pause while too many requests are in flight or too many response bytes are unsent; resume otherwise. */
+  private updateReading(): void {
+    if (this.closed) return;
+    const shouldPause =
+      this.state.stopping ||
+      this.inflight >= this.opts.maxInflightRequests ||
+      this.socket.writableLength > this.opts.maxPendingWriteBytes;
+    if (shouldPause && !this.paused) {
+      this.socket.pause();
+      this.paused = true;
+    } else if (!shouldPause && this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
   }
 
   /** Resolves when every request read so far has been answered (for graceful shutdown). */
@@ -182,10 +201,7 @@ export class Connection {
     const slot: Slot = { done: false, chunks: null };
     this.queue.push(slot);
     this.inflight++;
-    if (!this.paused && this.inflight >= this.opts.maxInflightRequests) {
-      this.socket.pause();
-      this.paused = true;
-    }
+    this.updateReading();
     return slot;
   }
 
@@ -205,10 +221,7 @@ export class Connection {
       }
     }
     if (writable) this.socket.uncork();
-    if (this.paused && this.inflight < this.opts.maxInflightRequests && !this.state.stopping) {
-      this.paused = false;
-      this.socket.resume();
-    }
+    this.updateReading();
     if (this.inflight === 0) {
       const waiters = this.drainWaiters;
       this.drainWaiters = [];

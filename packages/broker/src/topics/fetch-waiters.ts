@@ -63,6 +63,11 @@ export class FetchWaiters {
     });
   }
 
+  /** Wakes every parked fetch (shutdown: they answer with what they have). */
+  wakeAll(): void {
+    for (const set of [...this.byKey.values()]) for (const w of [...set]) w.wake();
+  }
+
   notify(topic: string, partition: number): void {
     const set = this.byKey.get(partitionKey(topic, partition));
     if (!set) return;
