@@ -42,12 +42,16 @@ export interface LatencyRow {
   /** Microseconds from sending a Produce request to its response. */
   produceAckUs: Percentiles;
   producerErrors: number;
+  brokerCores: number;
+  otherCores: number;
 }
 
 export interface BenchResults {
   startedAt: string;
   commit: string;
   machine: Machine;
+  /** 1-minute load average when the run began: other work on the machine skews every figure. */
+  loadAverageAtStart: number;
   workload: Record<string, number>;
   loopbackMBps: number | null;
   /** CPU cores the loopback's receiving process used: what reading the bytes alone costs a client. */
@@ -77,7 +81,10 @@ export function printMachine(r: BenchResults): void {
   const m = r.machine;
   out(`Samsa benchmark — ${r.startedAt} — commit ${r.commit}`);
   out(`machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB RAM, Linux ${m.kernel}, Node ${m.node}`);
-  out(`broker data dir under ${m.tmpdir}; broker, load generators and consumer share these ${m.cores} cores`);
+  out(
+    `broker data dir under ${m.tmpdir}; broker and load generators share these ${m.cores} cores; ` +
+      `load average at start ${r.loadAverageAtStart.toFixed(2)}`,
+  );
   const w = r.workload;
   out(
     `workload: ${w.recordValueBytes} B incompressible records, ${w.partitions} partitions, ` +
@@ -88,6 +95,7 @@ export function printMachine(r: BenchResults): void {
 }
 
 export function printThroughputTable(r: BenchResults): void {
+  if (r.loopbackMBps === null && r.throughput.length === 0) return;
   const cols: [string, number, 'left' | 'right'][] = [
     ['phase', 26, 'left'],
     ['MB/s', 8, 'right'],
@@ -151,6 +159,8 @@ export function printLatencyTable(r: BenchResults): void {
     ['records', 9, 'right'],
     ['produce ack p50', 16, 'right'],
     ['ack p99', 10, 'right'],
+    ['broker cores', 13, 'right'],
+    ['other cores', 12, 'right'],
   ];
   const line = (cells: string[]) =>
     out(
@@ -171,6 +181,8 @@ export function printLatencyTable(r: BenchResults): void {
       num(l.e2eUs.count),
       ms(l.produceAckUs.p50),
       ms(l.produceAckUs.p99),
+      num(l.brokerCores, 2),
+      num(l.otherCores, 2),
     ]);
   }
 }
