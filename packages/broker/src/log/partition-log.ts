@@ -105,6 +105,8 @@ export class PartitionLog {
   fsyncCount = 0;
   /** Segments rolled since open. */
   rollCount = 0;
+  /** Sealed segments whose persisted indexes were trusted at open (the rest were scanned). */
+  segmentsLoadedFromIndexes = 0;
   /** Writes done by the append loop; fewer than append calls when appends were grouped. */
   appendGroupCount = 0;
 
@@ -126,8 +128,9 @@ export class PartitionLog {
   }
 
   /**
-   * Opens (creating if missing) the partition directory and recovers it: every segment is scanned to rebuild its
-   * indexes, the last one with CRC checks, and each is truncated at its first torn or corrupt batch.
+   * Opens (creating if missing) the partition directory and recovers it. The active (last) segment is scanned with
+   * CRC checks and truncated at its first torn or corrupt batch. Sealed segments load the indexes written when they
+   * were rolled, after checking them against the file's tail; without usable indexes they are scanned too.
    */
   static async open(dir: string, config: LogConfig, opts: PartitionLogOptions): Promise<PartitionLog> {
     validateLogConfig(config);
@@ -145,16 +148,20 @@ export class PartitionLog {
     const checkpoint = await readCheckpoint(dir, logger);
 
     const segments: Segment[] = [];
+    let segmentsLoadedFromIndexes = 0;
     for (let i = 0; i < bases.length; i++) {
       const isLast = i === bases.length - 1;
-      const { segment, truncatedBytes, problem } = await Segment.recover({
+      const { segment, truncatedBytes, problem, loadedIndexes } = await Segment.recover({
         dir,
         baseOffset: bases[i],
         handles: opts.handles,
         indexIntervalBytes: config.indexIntervalBytes,
+        // Sealed segments were fsynced before their indexes were written at roll; the active one is always checked.
         validateCrc: isLast,
+        trustIndexes: !isLast,
         nowMs: nowMs(),
       });
+      if (loadedIndexes) segmentsLoadedFromIndexes += 1;
       if (truncatedBytes > 0) {
         logger.warn(
           { dir, segment: segment.logPath, truncatedBytes, problem },
@@ -185,6 +192,7 @@ export class PartitionLog {
       logStartOffset = logEndOffset;
     }
     const log = new PartitionLog(dir, config, opts, segments, logStartOffset);
+    log.segmentsLoadedFromIndexes = segmentsLoadedFromIndexes;
     if (logStartOffset !== checkpoint) await log.persistCheckpoint();
     logger.info(
       { dir, segments: segments.length, logStartOffset, logEndOffset, sizeBytes: log.sizeBytes },

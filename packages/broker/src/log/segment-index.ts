@@ -5,8 +5,8 @@
  * `.log` file, which stays the only source of truth.
  */
 
-const OFFSET_ENTRY_BYTES = 8;
-const TIME_ENTRY_BYTES = 12;
+export const OFFSET_INDEX_ENTRY_BYTES = 8;
+export const TIME_INDEX_ENTRY_BYTES = 12;
 const INITIAL_CAPACITY = 16;
 
 /** Maps the relative base offset of some batches to their file position. */
@@ -32,6 +32,22 @@ export class OffsetIndex {
     this.length += 1;
   }
 
+  get lastRelOffset(): number {
+    return this.length === 0 ? -1 : this.relOffsets[this.length - 1];
+  }
+
+  get lastPosition(): number {
+    return this.length === 0 ? 0 : this.positions[this.length - 1];
+  }
+
+  /** Takes over the entries of `other` (loaded from disk); this index must be empty. */
+  adopt(other: OffsetIndex): void {
+    if (this.length !== 0) throw new Error('adopt into a non-empty offset index');
+    this.relOffsets = other.relOffsets;
+    this.positions = other.positions;
+    this.length = other.length;
+  }
+
   /** File position of the last indexed batch whose relative base offset is <= relOffset, or 0. */
   floorPosition(relOffset: number): number {
     let lo = 0;
@@ -55,10 +71,10 @@ export class OffsetIndex {
   }
 
   toBuffer(): Buffer {
-    const buf = Buffer.alloc(this.length * OFFSET_ENTRY_BYTES);
+    const buf = Buffer.alloc(this.length * OFFSET_INDEX_ENTRY_BYTES);
     for (let i = 0; i < this.length; i++) {
-      buf.writeInt32BE(this.relOffsets[i], i * OFFSET_ENTRY_BYTES);
-      buf.writeInt32BE(this.positions[i], i * OFFSET_ENTRY_BYTES + 4);
+      buf.writeInt32BE(this.relOffsets[i], i * OFFSET_INDEX_ENTRY_BYTES);
+      buf.writeInt32BE(this.positions[i], i * OFFSET_INDEX_ENTRY_BYTES + 4);
     }
     return buf;
   }
@@ -72,6 +88,18 @@ export class TimeIndex {
 
   get lastTimestamp(): bigint {
     return this.length === 0 ? -1n : this.timestamps[this.length - 1];
+  }
+
+  get lastRelOffset(): number {
+    return this.length === 0 ? -1 : this.relOffsets[this.length - 1];
+  }
+
+  /** Takes over the entries of `other` (loaded from disk); this index must be empty. */
+  adopt(other: TimeIndex): void {
+    if (this.length !== 0) throw new Error('adopt into a non-empty time index');
+    this.timestamps = other.timestamps;
+    this.relOffsets = other.relOffsets;
+    this.length = other.length;
   }
 
   append(timestamp: bigint, relOffset: number): void {
@@ -117,10 +145,10 @@ export class TimeIndex {
   }
 
   toBuffer(): Buffer {
-    const buf = Buffer.alloc(this.length * TIME_ENTRY_BYTES);
+    const buf = Buffer.alloc(this.length * TIME_INDEX_ENTRY_BYTES);
     for (let i = 0; i < this.length; i++) {
-      buf.writeBigInt64BE(this.timestamps[i], i * TIME_ENTRY_BYTES);
-      buf.writeInt32BE(this.relOffsets[i], i * TIME_ENTRY_BYTES + 8);
+      buf.writeBigInt64BE(this.timestamps[i], i * TIME_INDEX_ENTRY_BYTES);
+      buf.writeInt32BE(this.relOffsets[i], i * TIME_INDEX_ENTRY_BYTES + 8);
     }
     return buf;
   }

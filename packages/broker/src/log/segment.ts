@@ -5,11 +5,11 @@
  * rebuilds them by scanning the log, which stays the only source of truth.
  */
 import type { FileHandle } from 'node:fs/promises';
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD, batchCrcIsValid } from '@samsa/protocol';
 import type { FileHandleCache } from './file-handle-cache.ts';
-import { OffsetIndex, TimeIndex } from './segment-index.ts';
+import { OFFSET_INDEX_ENTRY_BYTES, OffsetIndex, TIME_INDEX_ENTRY_BYTES, TimeIndex } from './segment-index.ts';
 
 /** Relative offsets and file positions are int32 in the indexes. */
 export const MAX_RELATIVE_OFFSET = 0x7fffffff;
@@ -184,12 +184,16 @@ export class Segment {
    * batch whose offsets go backwards). CRCs are checked only when `validateCrc`, which recovery asks for on the tail.
    */
   static async recover(
-    opts: SegmentOptions & { validateCrc: boolean; nowMs: number },
-  ): Promise<{ segment: Segment; truncatedBytes: number; problem: string | null }> {
+    opts: SegmentOptions & { validateCrc: boolean; nowMs: number; trustIndexes: boolean },
+  ): Promise<{ segment: Segment; truncatedBytes: number; problem: string | null; loadedIndexes: boolean }> {
     const segment = new Segment(opts);
     return segment.handles.withHandle(segment.logPath, async (handle) => {
       const { size, mtimeMs } = await handle.stat();
       if (size > MAX_SEGMENT_POSITION) throw new Error(`segment ${segment.logPath} is larger than 2 GiB`);
+      segment.lastAppendMs = Math.floor(mtimeMs);
+      if (opts.trustIndexes && (await segment.loadIndexes(handle, size))) {
+        return { segment, truncatedBytes: 0, problem: null, loadedIndexes: true };
+      }
       const result = await scanBatches(handle, 0, size, { validateCrc: opts.validateCrc }, (batch) => {
         if (batch.baseOffset < segment.nextOffset) {
           return `batch offset ${batch.baseOffset} is below the segment's next offset ${segment.nextOffset}`;
@@ -203,10 +207,88 @@ export class Segment {
       const truncatedBytes = size - result.endPosition;
       if (truncatedBytes > 0) await handle.truncate(result.endPosition);
       segment.sizeBytes = result.endPosition;
-      segment.lastAppendMs = Math.floor(mtimeMs);
-      segment.flushedSizeBytes = truncatedBytes > 0 ? 0 : result.endPosition;
-      return { segment, truncatedBytes, problem: truncatedBytes > 0 ? (result.problem ?? 'trailing bytes') : null };
+      // The tail may have survived a crash only in the page cache: the first flush syncs it again.
+      segment.flushedSizeBytes = opts.validateCrc ? 0 : result.endPosition;
+      const problem = truncatedBytes > 0 ? (result.problem ?? 'trailing bytes') : null;
+      return { segment, truncatedBytes, problem, loadedIndexes: false };
     });
+  }
+
+  /**
+   * Loads the indexes persisted when this (sealed) segment was rolled, instead of scanning the whole file: only the
+   * bytes after the last offset index entry are scanned, which also proves the index matches the file's tail.
+   * Returns false, leaving the segment untouched, when the files are missing or do not fit; the caller then scans.
+   */
+  private async loadIndexes(handle: FileHandle, sizeBytes: number): Promise<boolean> {
+    let offsetBytes: Buffer;
+    let timeBytes: Buffer;
+    try {
+      offsetBytes = await readFile(this.indexPath);
+      timeBytes = await readFile(this.timeIndexPath);
+    } catch {
+      return false;
+    }
+    if (offsetBytes.length % OFFSET_INDEX_ENTRY_BYTES !== 0 || timeBytes.length % TIME_INDEX_ENTRY_BYTES !== 0) {
+      return false;
+    }
+    const offsetIndex = new OffsetIndex();
+    const timeIndex = new TimeIndex();
+    try {
+      for (let at = 0; at < offsetBytes.length; at += OFFSET_INDEX_ENTRY_BYTES) {
+        const rel = offsetBytes.readInt32BE(at);
+        const position = offsetBytes.readInt32BE(at + 4);
+        if (rel <= 0 || position <= 0 || position >= sizeBytes) return false;
+        offsetIndex.append(rel, position);
+      }
+      for (let at = 0; at < timeBytes.length; at += TIME_INDEX_ENTRY_BYTES) {
+        const rel = timeBytes.readInt32BE(at + 8);
+        if (rel < 0) return false;
+        timeIndex.append(timeBytes.readBigInt64BE(at), rel);
+      }
+    } catch {
+      return false; // entries out of order
+    }
+    const tailFrom = offsetIndex.length === 0 ? 0 : offsetIndex.lastPosition;
+    let last: ScannedBatch | null = null;
+    let tailMax: ScannedBatch | null = null;
+    let firstTail: ScannedBatch | null = null;
+    const tail = await scanBatches(handle, tailFrom, sizeBytes, { validateCrc: false }, (batch) => {
+      if (last !== null && batch.baseOffset <= last.lastOffset) return 'offsets go backwards';
+      if (batch.lastOffset - this.baseOffset > BigInt(MAX_RELATIVE_OFFSET)) return 'relative offset overflow';
+      if (batch.baseOffset < this.baseOffset) return 'batch below the segment base offset';
+      if (tailMax === null || batch.maxTimestamp > tailMax.maxTimestamp) tailMax = batch;
+      if (firstTail === null) firstTail = batch;
+      last = batch;
+      return true;
+    });
+    if (tail.problem !== null || tail.endPosition !== sizeBytes) return false;
+    const lastBatch = last as ScannedBatch | null;
+    const firstTailBatch = firstTail as ScannedBatch | null;
+    // The last index entry must name the batch the tail scan started at.
+    if (offsetIndex.length > 0) {
+      if (firstTailBatch === null) return false;
+      if (firstTailBatch.baseOffset !== this.baseOffset + BigInt(offsetIndex.lastRelOffset)) return false;
+    }
+    const nextOffset = lastBatch === null ? this.baseOffset : lastBatch.lastOffset + 1n;
+    if (timeIndex.length > 0 && BigInt(timeIndex.lastRelOffset) >= nextOffset - this.baseOffset) return false;
+
+    // All checks passed: adopt.
+    let maxTimestamp = timeIndex.lastTimestamp;
+    let maxTimestampOffset = timeIndex.length > 0 ? this.baseOffset + BigInt(timeIndex.lastRelOffset) : -1n;
+    const tailMaxBatch = tailMax as ScannedBatch | null;
+    if (tailMaxBatch !== null && tailMaxBatch.maxTimestamp > maxTimestamp) {
+      maxTimestamp = tailMaxBatch.maxTimestamp;
+      maxTimestampOffset = tailMaxBatch.baseOffset;
+    }
+    this.offsetIndex.adopt(offsetIndex);
+    this.timeIndex.adopt(timeIndex);
+    this.maxTimestamp = maxTimestamp;
+    this.maxTimestampOffset = maxTimestampOffset;
+    this.nextOffset = nextOffset;
+    this.sizeBytes = sizeBytes;
+    this.flushedSizeBytes = sizeBytes;
+    this.bytesSinceIndexEntry = sizeBytes - tailFrom;
+    return true;
   }
 
   get isEmpty(): boolean {
@@ -353,8 +435,8 @@ export class Segment {
   /** Writes both indexes beside the log (Kafka layout); they are hints, rebuilt by recovery when in doubt. */
   async persistIndexes(): Promise<void> {
     this.maybeAppendTimeIndex();
-    await writeFile(this.indexPath, this.offsetIndex.toBuffer());
-    await writeFile(this.timeIndexPath, this.timeIndex.toBuffer());
+    await writeFileAtomic(this.indexPath, this.offsetIndex.toBuffer());
+    await writeFileAtomic(this.timeIndexPath, this.timeIndex.toBuffer());
   }
 
   /** Marks the segment deleted, forgets its handle (closed once idle) and unlinks its files. */
@@ -370,6 +452,13 @@ export class Segment {
   async closeHandle(): Promise<void> {
     await this.handles.evict(this.logPath);
   }
+}
+
+/** tmp + fsync + rename, so a reader finds the old file or the whole new one, never a torn one. */
+async function writeFileAtomic(path: string, data: Buffer): Promise<void> {
+  const tmp = `${path}.tmp`;
+  await writeFile(tmp, data, { flush: true });
+  await rename(tmp, path);
 }
 
 async function readWhole(handle: FileHandle, position: number, length: number): Promise<Buffer> {

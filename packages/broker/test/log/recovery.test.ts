@@ -1,6 +1,6 @@
 /** Recovery: a torn or corrupt tail is cut at the last whole batch; a clean restart keeps everything. */
 import assert from 'node:assert/strict';
-import { appendFile, readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { FileHandleCache } from '../../src/log/file-handle-cache.ts';
@@ -107,6 +107,7 @@ test('a clean close and reopen keeps segments, offsets, timestamps and the log s
 
     const again = await reopen(dir);
     const after = again.log;
+    assert.equal(after.segmentsLoadedFromIndexes, before.segments.length - 1, 'sealed segments load their indexes');
     assert.deepEqual(after.segmentBaseOffsets, before.segments);
     assert.equal(after.logStartOffset, 31n);
     assert.equal(after.logEndOffset, 100n);
@@ -146,5 +147,46 @@ test('a garbled checkpoint is ignored in favour of the first segment', async () 
     assert.equal((await readFile(join(dir, LOG_START_OFFSET_FILE), 'utf8')).trim(), '0');
     await log.close();
     await handles.closeAll();
+  });
+});
+
+test('missing, torn or wrong index files are ignored: the segment is scanned instead', async () => {
+  await withTempDir(async (dir) => {
+    const handles = new FileHandleCache();
+    const log = await PartitionLog.open(dir, config, { handles });
+    for (let i = 0; i < 60; i++) {
+      await log.append([batch(2, { prefix: `r${i}`, valueBytes: 50, timestampMs: BigInt(10_000 + i * 10) })]);
+    }
+    const segments = log.segmentBaseOffsets;
+    assert.ok(segments.length >= 5);
+    const expected = {
+      read: Buffer.concat((await log.read(0n, 1 << 20)).chunks),
+      max: log.maxTimestampOffset(),
+      ts: await log.offsetForTimestamp(10_333n),
+    };
+    await log.close();
+    await handles.closeAll();
+
+    const name = (base: bigint, ext: string) => join(dir, base.toString().padStart(20, '0') + ext);
+    await rm(name(segments[0], '.index'));
+    await truncate(name(segments[1], '.timeindex'), 5);
+    // An entry pointing into the middle of a batch.
+    const idx = await readFile(name(segments[2], '.index'));
+    assert.ok(idx.length >= 8);
+    idx.writeInt32BE(idx.readInt32BE(idx.length - 4) + 3, idx.length - 4);
+    await writeFile(name(segments[2], '.index'), idx);
+    // A torn offset index (not a whole number of entries).
+    await appendFile(name(segments[3], '.index'), Buffer.from([1, 2, 3]));
+
+    const again = await reopen(dir);
+    assert.equal(again.log.segmentsLoadedFromIndexes, segments.length - 5);
+    assert.deepEqual(Buffer.concat((await again.log.read(0n, 1 << 20)).chunks), expected.read);
+    assert.deepEqual(again.log.maxTimestampOffset(), expected.max);
+    assert.deepEqual(await again.log.offsetForTimestamp(10_333n), expected.ts);
+    for (let i = 0n; i < 120n; i += 7n) {
+      assert.equal(batchBaseOffsets((await again.log.read(i, 1)).chunks)[0], i - (i % 2n));
+    }
+    await again.log.close();
+    await again.handles.closeAll();
   });
 });
