@@ -14,8 +14,10 @@ import { OFFSET_INDEX_ENTRY_BYTES, OffsetIndex, TIME_INDEX_ENTRY_BYTES, TimeInde
 /** Relative offsets and file positions are int32 in the indexes. */
 export const MAX_RELATIVE_OFFSET = 0x7fffffff;
 export const MAX_SEGMENT_POSITION = 0x7fffffff;
-/** Chunk size for header scans: big enough to cover many small batches per read. */
+/** Chunk size for whole-file scans (recovery): big enough to cover many small batches per read. */
 const SCAN_CHUNK_BYTES = 256 * 1024;
+/** Lookups scan at most about two index intervals, so they read smaller chunks (bounded both ways). */
+const LOOKUP_CHUNK_MIN_BYTES = 8 * 1024;
 
 export function segmentFileName(baseOffset: bigint, ext: '.log' | '.index' | '.timeindex'): string {
   if (baseOffset < 0n) throw new RangeError('segment base offset must be >= 0');
@@ -73,7 +75,7 @@ export async function scanBatches(
   handle: FileHandle,
   fromPosition: number,
   toPosition: number,
-  opts: { validateCrc: boolean },
+  opts: { validateCrc: boolean; chunkBytes?: number },
   visit: ScanVisit,
 ): Promise<ScanResult> {
   let buf: Buffer = Buffer.alloc(0);
@@ -83,7 +85,8 @@ export async function scanBatches(
     let at = position - bufStart;
     if (at + BATCH_HEADER_BYTES > buf.length) {
       if (toPosition - position < BATCH_HEADER_BYTES) return { endPosition: position, problem: 'torn batch header' };
-      buf = await readAt(handle, position, Math.min(SCAN_CHUNK_BYTES, toPosition - position));
+      const chunkBytes = Math.max(BATCH_HEADER_BYTES, opts.chunkBytes ?? SCAN_CHUNK_BYTES);
+      buf = await readAt(handle, position, Math.min(chunkBytes, toPosition - position));
       bufStart = position;
       at = 0;
       if (buf.length < BATCH_HEADER_BYTES) return { endPosition: position, problem: 'file ends inside a batch header' };
@@ -361,6 +364,10 @@ export class Segment {
     }
   }
 
+  private get lookupChunkBytes(): number {
+    return Math.min(SCAN_CHUNK_BYTES, Math.max(LOOKUP_CHUNK_MIN_BYTES, this.indexIntervalBytes * 2));
+  }
+
   /**
    * Finds the first batch whose last offset is >= `offset`, scanning from the sparse index entry at or below it,
    * never past `committedBytes`.
@@ -369,13 +376,19 @@ export class Segment {
     const rel = offset <= this.baseOffset ? 0 : Math.min(MAX_RELATIVE_OFFSET, Number(offset - this.baseOffset));
     const from = this.offsetIndex.floorPosition(rel);
     let found: ScannedBatch | null = null;
-    await scanBatches(handle, from, committedBytes, { validateCrc: false }, (batch) => {
-      if (batch.lastOffset >= offset) {
-        found = batch;
-        return false;
-      }
-      return true;
-    });
+    await scanBatches(
+      handle,
+      from,
+      committedBytes,
+      { validateCrc: false, chunkBytes: this.lookupChunkBytes },
+      (batch) => {
+        if (batch.lastOffset >= offset) {
+          found = batch;
+          return false;
+        }
+        return true;
+      },
+    );
     return found;
   }
 
@@ -391,13 +404,19 @@ export class Segment {
       minOffset <= this.baseOffset ? 0 : Math.min(MAX_RELATIVE_OFFSET, Number(minOffset - this.baseOffset));
     const from = this.offsetIndex.floorPosition(Math.max(startRel, minRel));
     let found: ScannedBatch | null = null;
-    await scanBatches(handle, from, committedBytes, { validateCrc: false }, (batch) => {
-      if (batch.lastOffset >= minOffset && batch.maxTimestamp >= timestamp) {
-        found = batch;
-        return false;
-      }
-      return true;
-    });
+    await scanBatches(
+      handle,
+      from,
+      committedBytes,
+      { validateCrc: false, chunkBytes: this.lookupChunkBytes },
+      (batch) => {
+        if (batch.lastOffset >= minOffset && batch.maxTimestamp >= timestamp) {
+          found = batch;
+          return false;
+        }
+        return true;
+      },
+    );
     return found;
   }
 
