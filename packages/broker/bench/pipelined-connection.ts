@@ -39,7 +39,7 @@ export class PipelinedConnection {
   private recv = Buffer.allocUnsafe(INITIAL_RECEIVE_BUFFER_BYTES);
   private start = 0;
   private end = 0;
-  private readonly pending: { correlationId: number; onResponse: OnResponse }[] = [];
+  private readonly pending: { correlationId: number; onResponse: OnResponse; onError?: (err: Error) => void }[] = [];
   private nextCorrelationId = 1;
   private failure: Error | null = null;
   private readonly onFailure: (err: Error) => void;
@@ -72,15 +72,18 @@ export class PipelinedConnection {
     return this.pending.length;
   }
 
-  /** Sends a pre-encoded request; `onResponse` gets the response frame (correlation id first). */
-  send(req: PreEncodedRequest, onResponse: OnResponse): void {
+  /**
+   * Sends a pre-encoded request; `onResponse` gets the response frame (correlation id first), or `onError` the
+   * connection's failure if it breaks first.
+   */
+  send(req: PreEncodedRequest, onResponse: OnResponse, onError?: (err: Error) => void): void {
     if (this.failure) throw this.failure;
     if (this.pending.length >= MAX_PENDING_REQUESTS) throw new Error(`more than ${MAX_PENDING_REQUESTS} pending`);
     const correlationId = this.nextCorrelationId++;
     const head = Buffer.allocUnsafe(HEAD_BYTES);
     req.head.copy(head);
     head.writeInt32BE(correlationId, CORRELATION_ID_AT);
-    this.pending.push({ correlationId, onResponse });
+    this.pending.push({ correlationId, onResponse, onError });
     this.socket.cork();
     this.socket.write(head);
     this.socket.write(req.rest);
@@ -94,13 +97,17 @@ export class PipelinedConnection {
   request(api: ApiDefinition, version: number, body: Record<string, unknown>): Promise<Record<string, unknown>> {
     return new Promise((resolve, reject) => {
       try {
-        this.send(preEncode(api, version, body), (frame) => {
-          try {
-            resolve(decodeResponse(api, version, Buffer.from(frame)).body);
-          } catch (err) {
-            reject(err);
-          }
-        });
+        this.send(
+          preEncode(api, version, body),
+          (frame) => {
+            try {
+              resolve(decodeResponse(api, version, Buffer.from(frame)).body);
+            } catch (err) {
+              reject(err);
+            }
+          },
+          reject,
+        );
       } catch (err) {
         reject(err);
       }
@@ -161,6 +168,7 @@ export class PipelinedConnection {
     if (this.failure) return;
     this.failure = err;
     this.socket.destroy();
+    for (const p of this.pending.splice(0)) p.onError?.(err);
     this.onFailure(err);
   }
 }

@@ -98,13 +98,17 @@ runWorker(async () => {
         rackId: '',
       });
       const r = await new Promise<{ next: bigint; done: boolean }>((resolve, reject) => {
-        conn.send(req, (frame) => {
-          try {
-            resolve(consume(partition, offset, frame));
-          } catch (err) {
-            reject(err);
-          }
-        });
+        conn.send(
+          req,
+          (frame) => {
+            try {
+              resolve(consume(partition, offset, frame));
+            } catch (err) {
+              reject(err);
+            }
+          },
+          reject,
+        );
       });
       offset = r.next;
       if (r.done) {

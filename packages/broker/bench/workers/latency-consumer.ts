@@ -69,14 +69,18 @@ runWorker(async () => {
         forgottenTopicsData: [],
         rackId: '',
       });
-      conn.send(req, (frame) => {
-        try {
-          // A copy: the frame is only valid during this call, the records are read after the await.
-          resolve(decodeResponse(Fetch, o.fetchVersion, Buffer.from(frame)).body as unknown as FetchResponse);
-        } catch (err) {
-          reject(err);
-        }
-      });
+      conn.send(
+        req,
+        (frame) => {
+          try {
+            // A copy: the frame is only valid during this call, the records are read after the await.
+            resolve(decodeResponse(Fetch, o.fetchVersion, Buffer.from(frame)).body as unknown as FetchResponse);
+          } catch (err) {
+            reject(err);
+          }
+        },
+        reject,
+      );
     });
     const nowNs = process.hrtime.bigint();
     fetches++;
