@@ -1,8 +1,9 @@
-/** @samsa/db: the Prisma client, data access helpers, the migration applier and the embedded Postgres launcher. */
+/**
+ * @samsa/db: the Prisma client and data-access helpers. The migration applier (`@samsa/db/migrate`) and the
+ * embedded Postgres launcher (`@samsa/db/embedded`) are separate entry points: apps that only query never load them.
+ */
 export { createDb, type Db } from './client.ts';
 export * from './credentials.ts';
-export { startEmbeddedPostgres, freePort, type EmbeddedPostgresHandle } from './embedded.ts';
-export { applyMigrations, DEFAULT_MIGRATIONS_DIR, MigrationError, type MigrationResult } from './migrate.ts';
 export { recordAudit, type AuditEntry } from './audit.ts';
 export { Prisma } from './generated/prisma/client.ts';
 export type * from './generated/prisma/client.ts';

@@ -5,16 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import {
-  applyMigrations,
-  createDb,
-  type Db,
-  newApiKeyCredentials,
-  recordAudit,
-  scramVerifier,
-  startEmbeddedPostgres,
-  verifySecret,
-} from '../src/index.ts';
+import { startEmbeddedPostgres } from '../src/embedded.ts';
+import { createDb, type Db, newApiKeyCredentials, recordAudit, scramVerifier, verifySecret } from '../src/index.ts';
+import { applyMigrations } from '../src/migrate.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing.ts';
 
 describe('database on a real Postgres', () => {

@@ -1,0 +1,542 @@
+/**
+ * Every /api/v1 operation, keyed by OpenAPI path. The app/api/v1/** route files only re-export handlers from
+ * here, the OpenAPI document is generated from here, and the authorization test walks this table.
+ */
+import { z } from 'zod';
+import { auditQuerySchema } from '../features/audit/schemas.ts';
+import { listAudit } from '../features/audit/service.ts';
+import { aclBindingSchema, createAclSchema, expandPreset } from '../features/acls/schemas.ts';
+import { addAcls, listAcls, removeAcl } from '../features/acls/service.ts';
+import {
+  apiKeySchema,
+  createApiKeySchema,
+  createdApiKeySchema,
+  createServiceAccountSchema,
+} from '../features/service-accounts/schemas.ts';
+import {
+  createApiKey,
+  createServiceAccount,
+  deleteServiceAccount,
+  listApiKeys,
+  listServiceAccounts,
+  revokeApiKey,
+} from '../features/service-accounts/service.ts';
+import { createTenantSchema, quotaSchema, tenantSchema, updateTenantSchema } from '../features/tenants/schemas.ts';
+import {
+  createTenant,
+  deleteTenant,
+  getQuota,
+  listTenants,
+  quotaView,
+  setQuota,
+  tenantView,
+  updateTenant,
+} from '../features/tenants/service.ts';
+import { browseQuerySchema, createTopicSchema, produceSchema, updateTopicSchema } from '../features/topics/schemas.ts';
+import {
+  browseMessages,
+  createTopic,
+  deleteTopic,
+  describeTopic,
+  listTopics,
+  produceMessage,
+  updateTopic,
+} from '../features/topics/service.ts';
+import {
+  addMemberSchema,
+  bootstrapSchema,
+  createUserSchema,
+  loginSchema,
+  tokenRequestSchema,
+  updateUserSchema,
+} from '../features/users/schemas.ts';
+import {
+  addMember,
+  createUser,
+  deleteUser,
+  findUser,
+  listMembers,
+  listUsers,
+  removeMember,
+  updateUser,
+  userView,
+} from '../features/users/service.ts';
+import {
+  authenticate,
+  clearSessionCookie,
+  clientAddress,
+  createApiToken,
+  createSession,
+  deleteSession,
+  hashPassword,
+  readCookie,
+  SESSION_COOKIE,
+  sessionCookie,
+} from '../server/auth.ts';
+import { db } from '../server/db.ts';
+import { ApiError, toApiError, toErrorResponse } from '../server/errors.ts';
+import { json } from '../server/json.ts';
+import { withAuth, withTenant } from '../server/with-tenant.ts';
+import type { Handler, RouteSpec } from './define.ts';
+
+/** Public endpoints (sign-in, bootstrap, the OpenAPI document) still map errors through the one error type. */
+function publicHandler(run: (req: Request) => Promise<Response>): Handler {
+  return async (req) => {
+    try {
+      return await run(req);
+    } catch (err) {
+      return toErrorResponse(toApiError(err));
+    }
+  };
+}
+
+async function parseBody<S extends z.ZodType>(req: Request, schema: S): Promise<z.infer<S>> {
+  let raw: unknown;
+  try {
+    raw = await req.json();
+  } catch {
+    throw new ApiError('validation_failed', 'The request body must be JSON');
+  }
+  return schema.parse(raw);
+}
+
+const ok = z.object({ ok: z.literal(true) });
+const meSchema = z.object({
+  id: z.string(),
+  email: z.string(),
+  name: z.string(),
+  isPlatformAdmin: z.boolean(),
+  tenants: z.array(tenantSchema),
+});
+
+type TopicParams = { tenant: string; topic: string };
+
+export const apiRoutes: Record<string, RouteSpec> = {
+  '/auth/login': {
+    POST: {
+      summary: 'Sign in with email and password; sets the session cookie',
+      tag: 'auth',
+      access: 'public',
+      body: loginSchema,
+      response: ok,
+      handler: publicHandler(async (req) => {
+        const input = await parseBody(req, loginSchema);
+        const user = await authenticate(input.email, input.password, clientAddress(req));
+        const { token, expiresAt } = await createSession(user.id);
+        return json({ ok: true }, { headers: { 'set-cookie': sessionCookie(req, token, expiresAt) } });
+      }),
+    },
+  },
+  '/auth/logout': {
+    POST: {
+      summary: 'Sign out: ends the session',
+      tag: 'auth',
+      access: 'public',
+      response: ok,
+      handler: publicHandler(async (req) => {
+        const token = readCookie(req.headers.get('cookie'), SESSION_COOKIE);
+        if (token) await deleteSession(token);
+        return json({ ok: true }, { headers: { 'set-cookie': clearSessionCookie() } });
+      }),
+    },
+  },
+  '/auth/token': {
+    POST: {
+      summary: 'Exchange email and password for a personal API token (used by `samsa login`)',
+      tag: 'auth',
+      access: 'public',
+      body: tokenRequestSchema,
+      response: z.object({ token: z.string(), id: z.string(), prefix: z.string() }),
+      handler: publicHandler(async (req) => {
+        const input = await parseBody(req, tokenRequestSchema);
+        const user = await authenticate(input.email, input.password, clientAddress(req));
+        return json(await createApiToken(user.id, input.name));
+      }),
+    },
+  },
+  '/auth/bootstrap': {
+    POST: {
+      summary: 'Create the first platform admin; only works while there are no users',
+      tag: 'auth',
+      access: 'public',
+      body: bootstrapSchema,
+      response: ok,
+      handler: publicHandler(async (req) => {
+        const input = await parseBody(req, bootstrapSchema);
+        const created = await db().$transaction(async (tx) => {
+          if ((await tx.user.count()) > 0) return null;
+          return tx.user.create({
+            data: {
+              email: input.email,
+              name: input.name,
+              passwordHash: await hashPassword(input.password),
+              isPlatformAdmin: true,
+            },
+          });
+        });
+        if (!created) throw new ApiError('forbidden', 'The console is already set up');
+        const { token, expiresAt } = await createSession(created.id);
+        return json({ ok: true }, { headers: { 'set-cookie': sessionCookie(req, token, expiresAt) } });
+      }),
+    },
+  },
+  '/me': {
+    GET: {
+      summary: 'The signed-in user and the tenants they can open',
+      tag: 'auth',
+      access: 'user',
+      response: meSchema,
+      handler: withAuth(async ({ actor }) => ({
+        id: actor.user.id,
+        email: actor.user.email,
+        name: actor.user.name,
+        isPlatformAdmin: actor.user.isPlatformAdmin,
+        tenants: await listTenants(actor),
+      })),
+    },
+  },
+  '/tenants': {
+    GET: {
+      summary: 'Tenants with usage and quotas (all for platform admins, own for others)',
+      tag: 'tenants',
+      access: 'user',
+      response: z.array(tenantSchema),
+      handler: withAuth(async ({ actor }) => listTenants(actor)),
+    },
+    POST: {
+      summary: 'Create a tenant with quotas',
+      tag: 'tenants',
+      access: 'platform_admin',
+      body: createTenantSchema,
+      response: tenantSchema,
+      handler: withAuth(
+        async (ctx) => json(await createTenant(ctx.actor, await ctx.body(createTenantSchema)), { status: 201 }),
+        { platformAdmin: true },
+      ),
+    },
+  },
+  '/tenants/{tenant}': {
+    GET: {
+      summary: 'One tenant',
+      tag: 'tenants',
+      access: 'tenant_member',
+      response: tenantSchema,
+      handler: withTenant(
+        async ({ tenant, role }) => ({ ...tenantView(tenant, { role }), quota: quotaView(await getQuota(tenant.id)) }),
+        { role: 'member' },
+      ),
+    },
+    PATCH: {
+      summary: 'Edit, suspend or resume a tenant',
+      tag: 'tenants',
+      access: 'platform_admin',
+      body: updateTenantSchema,
+      response: tenantSchema,
+      handler: withTenant(async (ctx) => updateTenant(ctx.actor, ctx.tenant, await ctx.body(updateTenantSchema)), {
+        role: 'platform_admin',
+      }),
+    },
+    DELETE: {
+      summary: 'Delete a tenant and its topics',
+      tag: 'tenants',
+      access: 'platform_admin',
+      status: 204,
+      handler: withTenant(async (ctx) => deleteTenant(ctx.actor, ctx.tenant), { role: 'platform_admin' }),
+    },
+  },
+  '/tenants/{tenant}/quota': {
+    GET: {
+      summary: "A tenant's quotas",
+      tag: 'tenants',
+      access: 'tenant_member',
+      response: quotaSchema,
+      handler: withTenant(async ({ tenant }) => quotaView(await getQuota(tenant.id)), { role: 'member' }),
+    },
+    PUT: {
+      summary: "Set a tenant's quotas (fields left out are unchanged; null = unlimited)",
+      tag: 'tenants',
+      access: 'platform_admin',
+      body: quotaSchema,
+      response: quotaSchema,
+      handler: withTenant(async (ctx) => setQuota(ctx.actor, ctx.tenant, await ctx.body(quotaSchema)), {
+        role: 'platform_admin',
+      }),
+    },
+  },
+  '/tenants/{tenant}/topics': {
+    GET: {
+      summary: "A tenant's topics with partitions and message counts",
+      tag: 'topics',
+      access: 'tenant_member',
+      handler: withTenant(async ({ tenant }) => listTopics(tenant), { role: 'member' }),
+    },
+    POST: {
+      summary: 'Create a topic (checked against the tenant quotas)',
+      tag: 'topics',
+      access: 'tenant_admin',
+      body: createTopicSchema,
+      handler: withTenant(
+        async (ctx) =>
+          json(await createTopic(ctx.actor, ctx.tenant, await ctx.body(createTopicSchema)), { status: 201 }),
+        { role: 'admin' },
+      ),
+    },
+  },
+  '/tenants/{tenant}/topics/{topic}': {
+    GET: {
+      summary: 'Topic detail: partitions with offsets, configs',
+      tag: 'topics',
+      access: 'tenant_member',
+      handler: withTenant<TopicParams>(async ({ tenant, params }) => describeTopic(tenant, params.topic), {
+        role: 'member',
+      }),
+    },
+    PATCH: {
+      summary: 'Edit topic metadata, configs or add partitions',
+      tag: 'topics',
+      access: 'tenant_admin',
+      body: updateTopicSchema,
+      handler: withTenant<TopicParams>(
+        async (ctx) => updateTopic(ctx.actor, ctx.tenant, ctx.params.topic, await ctx.body(updateTopicSchema)),
+        { role: 'admin' },
+      ),
+    },
+    DELETE: {
+      summary: 'Delete a topic and its data',
+      tag: 'topics',
+      access: 'tenant_admin',
+      status: 204,
+      handler: withTenant<TopicParams>(async (ctx) => deleteTopic(ctx.actor, ctx.tenant, ctx.params.topic), {
+        role: 'admin',
+      }),
+    },
+  },
+  '/tenants/{tenant}/topics/{topic}/messages': {
+    GET: {
+      summary: 'Browse messages of one partition from an offset or a timestamp',
+      tag: 'topics',
+      access: 'tenant_member',
+      query: browseQuerySchema,
+      handler: withTenant<TopicParams>(
+        async (ctx) => browseMessages(ctx.tenant, ctx.params.topic, ctx.query(browseQuerySchema)),
+        { role: 'member' },
+      ),
+    },
+    POST: {
+      summary: 'Produce a test message',
+      tag: 'topics',
+      access: 'tenant_admin',
+      body: produceSchema,
+      handler: withTenant<TopicParams>(
+        async (ctx) => produceMessage(ctx.actor, ctx.tenant, ctx.params.topic, await ctx.body(produceSchema)),
+        { role: 'admin' },
+      ),
+    },
+  },
+  '/tenants/{tenant}/service-accounts': {
+    GET: {
+      summary: 'Service accounts of a tenant',
+      tag: 'credentials',
+      access: 'tenant_member',
+      handler: withTenant(async ({ tenant }) => listServiceAccounts(tenant), { role: 'member' }),
+    },
+    POST: {
+      summary: 'Create a service account',
+      tag: 'credentials',
+      access: 'tenant_admin',
+      body: createServiceAccountSchema,
+      handler: withTenant(
+        async (ctx) =>
+          json(await createServiceAccount(ctx.actor, ctx.tenant, await ctx.body(createServiceAccountSchema)), {
+            status: 201,
+          }),
+        { role: 'admin' },
+      ),
+    },
+  },
+  '/tenants/{tenant}/service-accounts/{name}': {
+    DELETE: {
+      summary: 'Delete a service account and its keys',
+      tag: 'credentials',
+      access: 'tenant_admin',
+      status: 204,
+      handler: withTenant<{ tenant: string; name: string }>(
+        async (ctx) => deleteServiceAccount(ctx.actor, ctx.tenant, ctx.params.name),
+        { role: 'admin' },
+      ),
+    },
+  },
+  '/tenants/{tenant}/api-keys': {
+    GET: {
+      summary: 'API keys of a tenant (never their secrets)',
+      tag: 'credentials',
+      access: 'tenant_member',
+      response: z.array(apiKeySchema),
+      handler: withTenant(async ({ tenant }) => listApiKeys(tenant), { role: 'member' }),
+    },
+    POST: {
+      summary: 'Create an API key; the secret is in this response only',
+      tag: 'credentials',
+      access: 'tenant_admin',
+      body: createApiKeySchema,
+      response: createdApiKeySchema,
+      handler: withTenant(
+        async (ctx) =>
+          json(await createApiKey(ctx.actor, ctx.tenant, await ctx.body(createApiKeySchema)), { status: 201 }),
+        { role: 'admin' },
+      ),
+    },
+  },
+  '/tenants/{tenant}/api-keys/{keyId}': {
+    DELETE: {
+      summary: 'Revoke an API key',
+      tag: 'credentials',
+      access: 'tenant_admin',
+      status: 204,
+      handler: withTenant<{ tenant: string; keyId: string }>(
+        async (ctx) => revokeApiKey(ctx.actor, ctx.tenant, ctx.params.keyId),
+        { role: 'admin' },
+      ),
+    },
+  },
+  '/tenants/{tenant}/acls': {
+    GET: {
+      summary: 'ACL bindings of a tenant',
+      tag: 'acls',
+      access: 'tenant_member',
+      response: z.array(aclBindingSchema.extend({ id: z.string(), createdAt: z.string() })),
+      handler: withTenant(async ({ tenant }) => listAcls(tenant), { role: 'member' }),
+    },
+    POST: {
+      summary: 'Add ACL bindings, raw or from a preset (producer, consumer, tenant_admin)',
+      tag: 'acls',
+      access: 'tenant_admin',
+      body: createAclSchema,
+      handler: withTenant(
+        async (ctx) => {
+          const input = await ctx.body(createAclSchema);
+          const bindings = 'bindings' in input ? input.bindings : expandPreset(input);
+          return json(await addAcls(ctx.actor, ctx.tenant, bindings), { status: 201 });
+        },
+        { role: 'admin' },
+      ),
+    },
+  },
+  '/tenants/{tenant}/acls/{id}': {
+    DELETE: {
+      summary: 'Remove an ACL binding',
+      tag: 'acls',
+      access: 'tenant_admin',
+      status: 204,
+      handler: withTenant<{ tenant: string; id: string }>(
+        async (ctx) => removeAcl(ctx.actor, ctx.tenant, ctx.params.id),
+        { role: 'admin' },
+      ),
+    },
+  },
+  '/tenants/{tenant}/members': {
+    GET: {
+      summary: 'Members of a tenant and their roles',
+      tag: 'users',
+      access: 'tenant_member',
+      handler: withTenant(async ({ tenant }) => listMembers(tenant), { role: 'member' }),
+    },
+    POST: {
+      summary: 'Add a member (creates the account when a password is given)',
+      tag: 'users',
+      access: 'tenant_admin',
+      body: addMemberSchema,
+      handler: withTenant(
+        async (ctx) => json(await addMember(ctx.actor, ctx.tenant, await ctx.body(addMemberSchema)), { status: 201 }),
+        { role: 'admin' },
+      ),
+    },
+  },
+  '/tenants/{tenant}/members/{user}': {
+    DELETE: {
+      summary: 'Remove a member from a tenant',
+      tag: 'users',
+      access: 'tenant_admin',
+      status: 204,
+      handler: withTenant<{ tenant: string; user: string }>(
+        async (ctx) => removeMember(ctx.actor, ctx.tenant, ctx.params.user),
+        { role: 'admin' },
+      ),
+    },
+  },
+  '/tenants/{tenant}/audit': {
+    GET: {
+      summary: "A tenant's audit log",
+      tag: 'audit',
+      access: 'tenant_admin',
+      query: auditQuerySchema,
+      handler: withTenant(async (ctx) => listAudit(ctx.query(auditQuerySchema), ctx.tenant.id), { role: 'admin' }),
+    },
+  },
+  '/audit': {
+    GET: {
+      summary: 'The whole audit log with filters',
+      tag: 'audit',
+      access: 'platform_admin',
+      query: auditQuerySchema,
+      handler: withAuth(
+        async (ctx) => {
+          const q = ctx.query(auditQuerySchema);
+          if (q.tenant) {
+            const t = await db().tenant.findUnique({ where: { slug: q.tenant } });
+            return t ? listAudit(q, t.id) : [];
+          }
+          return listAudit(q);
+        },
+        { platformAdmin: true },
+      ),
+    },
+  },
+  '/users': {
+    GET: {
+      summary: 'Console users',
+      tag: 'users',
+      access: 'platform_admin',
+      handler: withAuth(async () => listUsers(), { platformAdmin: true }),
+    },
+    POST: {
+      summary: 'Create a console user with tenant roles',
+      tag: 'users',
+      access: 'platform_admin',
+      body: createUserSchema,
+      handler: withAuth(
+        async (ctx) => json(await createUser(ctx.actor, await ctx.body(createUserSchema)), { status: 201 }),
+        { platformAdmin: true },
+      ),
+    },
+  },
+  '/users/{user}': {
+    GET: {
+      summary: 'One user (by id or email)',
+      tag: 'users',
+      access: 'platform_admin',
+      handler: withAuth<{ user: string }>(async (ctx) => userView(await findUser(ctx.params.user)), {
+        platformAdmin: true,
+      }),
+    },
+    PATCH: {
+      summary: 'Edit a user: name, password, platform admin, disabled',
+      tag: 'users',
+      access: 'platform_admin',
+      body: updateUserSchema,
+      handler: withAuth<{ user: string }>(
+        async (ctx) => updateUser(ctx.actor, ctx.params.user, await ctx.body(updateUserSchema)),
+        { platformAdmin: true },
+      ),
+    },
+    DELETE: {
+      summary: 'Delete a user',
+      tag: 'users',
+      access: 'platform_admin',
+      status: 204,
+      handler: withAuth<{ user: string }>(async (ctx) => deleteUser(ctx.actor, ctx.params.user), {
+        platformAdmin: true,
+      }),
+    },
+  },
+};

@@ -1,0 +1,17 @@
+import { redirect } from 'next/navigation';
+import { db } from '../../server/db.ts';
+import { requirePageUser } from '../../server/page-auth.ts';
+
+export const dynamic = 'force-dynamic';
+
+export default async function Home() {
+  const user = await requirePageUser();
+  if (user.isPlatformAdmin) redirect('/admin/tenants');
+  const m = await db().membership.findFirst({
+    where: { userId: user.id },
+    include: { tenant: true },
+    orderBy: { createdAt: 'asc' },
+  });
+  if (m) redirect(`/t/${m.tenant.slug}/topics`);
+  return <p className="text-slate-600">You are not a member of any tenant yet. Ask a platform admin to add you.</p>;
+}

@@ -1,0 +1,21 @@
+import { redirect } from 'next/navigation';
+import { needsSetup } from '../../server/page-auth.ts';
+import { LoginForm } from '../login/login-form.tsx';
+
+export const dynamic = 'force-dynamic';
+
+/** One-time bootstrap page: only while there are no users and SAMSA_ADMIN_EMAIL/PASSWORD are not set. */
+export default async function SetupPage() {
+  if (!(await needsSetup())) redirect('/login');
+  return (
+    <main className="flex min-h-screen items-center justify-center p-4">
+      <div className="w-full max-w-sm space-y-6 rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
+        <div>
+          <h1 className="text-xl font-semibold">Set up Samsa</h1>
+          <p className="text-sm text-slate-500">Create the first platform admin. This page disappears afterwards.</p>
+        </div>
+        <LoginForm setup />
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,83 @@
+/**
+ * The single seam between the console and the broker. Everything the console asks of the cluster goes through
+ * the `ClusterAdmin` interface, implemented over the Kafka protocol with @platformatic/kafka, so the console can
+ * manage any Kafka-compatible cluster. The broker address comes from SAMSA_BROKER_BOOTSTRAP.
+ *
+ * Tenancy: the broker has no namespaces yet, so a tenant's topic `orders` lives on the broker as
+ * `<tenantSlug>.orders` (`brokerTopicName`). Tenant slugs cannot contain dots, so the prefix is unambiguous.
+ */
+import { KafkaClusterAdmin } from './kafka-cluster-admin.ts';
+
+export interface PartitionInfo {
+  partition: number;
+  leader: number;
+  startOffset: number;
+  endOffset: number;
+  /** Messages currently retained (end - start). */
+  messages: number;
+  /** Bytes on disk, when the cluster reports it (DescribeLogDirs); else null. */
+  sizeBytes: number | null;
+}
+
+export interface TopicInfo {
+  brokerName: string;
+  partitions: PartitionInfo[];
+  configs: Record<string, string | null>;
+  messages: number;
+  sizeBytes: number | null;
+}
+
+export interface BrowsedMessage {
+  partition: number;
+  offset: number;
+  timestamp: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: [string, Buffer | null][];
+}
+
+export interface ProduceInput {
+  partition?: number;
+  key?: string | null;
+  value: string;
+  headers?: Record<string, string>;
+}
+
+export interface ClusterAdmin {
+  createTopic(brokerName: string, partitions: number, configs: Record<string, string>): Promise<void>;
+  deleteTopics(brokerNames: string[]): Promise<void>;
+  createPartitions(brokerName: string, totalCount: number): Promise<void>;
+  alterTopicConfigs(brokerName: string, configs: Record<string, string | null>): Promise<void>;
+  describeTopic(brokerName: string): Promise<TopicInfo | null>;
+  /** Partition counts, message counts and sizes of many topics at once (for lists). */
+  topicStats(
+    brokerNames: string[],
+  ): Promise<Map<string, { partitions: number; messages: number; sizeBytes: number | null }>>;
+  /** Reads up to `limit` messages of one partition from an offset, or from the first offset at or after a timestamp. */
+  readMessages(
+    brokerName: string,
+    partition: number,
+    from: { offset: number } | { timestamp: number },
+    limit: number,
+  ): Promise<{ messages: BrowsedMessage[]; nextOffset: number; endOffset: number; startOffset: number }>;
+  produce(brokerName: string, message: ProduceInput): Promise<{ partition: number; offset: number }>;
+  close(): Promise<void>;
+}
+
+export function brokerTopicName(tenantSlug: string, topic: string): string {
+  return `${tenantSlug}.${topic}`;
+}
+
+const holder = globalThis as unknown as { __samsaCluster?: ClusterAdmin };
+
+export function clusterAdmin(): ClusterAdmin {
+  holder.__samsaCluster ??= new KafkaClusterAdmin(process.env.SAMSA_BROKER_BOOTSTRAP ?? '127.0.0.1:9092');
+  return holder.__samsaCluster;
+}
+
+/** Replaces the cluster connection (used when the bootstrap address changes, e.g. in tests). */
+export async function resetClusterAdmin(): Promise<void> {
+  const old = holder.__samsaCluster;
+  holder.__samsaCluster = undefined;
+  await old?.close();
+}

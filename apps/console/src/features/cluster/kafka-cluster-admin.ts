@@ -1,0 +1,280 @@
+/** `ClusterAdmin` over the Kafka protocol with @platformatic/kafka (Admin, Producer and a group-less fetch). */
+import { Admin, Consumer, Producer } from '@platformatic/kafka';
+import { ApiError } from '../../server/errors.ts';
+import type { BrowsedMessage, ClusterAdmin, ProduceInput, TopicInfo } from './cluster-admin.ts';
+
+const CLIENT_ID = 'samsa-console';
+const TIMEOUT_MS = 10_000;
+/** Bytes fetched per browse request: enough for a page of ordinary messages, bounded for huge ones. */
+const BROWSE_FETCH_BYTES_MAX = 4 * 1024 * 1024;
+
+function clusterError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  const e = err as { message?: string; errors?: { message?: string }[]; code?: string };
+  const inner = e.errors
+    ?.map((x) => x.message)
+    .filter(Boolean)
+    .join('; ');
+  const message = inner || e.message || String(err);
+  if (/ECONNREFUSED|ETIMEDOUT|ENOTFOUND|connect|Timeout/i.test(message)) {
+    return new ApiError('cluster_unavailable', `The broker is not reachable: ${message}`);
+  }
+  return new ApiError('cluster_error', `The broker refused the request: ${message}`);
+}
+
+async function guard<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw clusterError(err);
+  }
+}
+
+export class KafkaClusterAdmin implements ClusterAdmin {
+  #bootstrap: string[];
+  #admin: Admin | undefined;
+  #producer: Producer | undefined;
+  #consumer: Consumer | undefined;
+
+  constructor(bootstrap: string) {
+    this.#bootstrap = bootstrap
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  }
+
+  #base() {
+    return { clientId: CLIENT_ID, bootstrapBrokers: this.#bootstrap, timeout: TIMEOUT_MS, retries: 1, retryDelay: 200 };
+  }
+
+  get #adminClient(): Admin {
+    this.#admin ??= new Admin(this.#base());
+    return this.#admin;
+  }
+
+  get #producerClient(): Producer {
+    this.#producer ??= new Producer({ ...this.#base(), autocreateTopics: false });
+    return this.#producer;
+  }
+
+  get #consumerClient(): Consumer {
+    this.#consumer ??= new Consumer({ ...this.#base(), groupId: `${CLIENT_ID}-browser` });
+    return this.#consumer;
+  }
+
+  async createTopic(brokerName: string, partitions: number, configs: Record<string, string>): Promise<void> {
+    await guard(() =>
+      this.#adminClient.createTopics({
+        topics: [brokerName],
+        partitions,
+        replicas: 1,
+        configs: Object.entries(configs).map(([name, value]) => ({ name, value })),
+      }),
+    );
+  }
+
+  async deleteTopics(brokerNames: string[]): Promise<void> {
+    if (brokerNames.length === 0) return;
+    await guard(async () => {
+      const existing = new Set(await this.#adminClient.listTopics());
+      const present = brokerNames.filter((n) => existing.has(n));
+      if (present.length > 0) await this.#adminClient.deleteTopics({ topics: present });
+    });
+  }
+
+  async createPartitions(brokerName: string, totalCount: number): Promise<void> {
+    await guard(() =>
+      this.#adminClient.createPartitions({ topics: [{ name: brokerName, count: totalCount, assignments: [] }] }),
+    );
+  }
+
+  async alterTopicConfigs(brokerName: string, configs: Record<string, string | null>): Promise<void> {
+    await guard(() =>
+      this.#adminClient.incrementalAlterConfigs({
+        resources: [
+          {
+            resourceType: 2,
+            resourceName: brokerName,
+            // configOperation: 0 = SET, 1 = DELETE (back to the default).
+            configs: Object.entries(configs).map(([name, value]) =>
+              value === null
+                ? ({ name, configOperation: 1, value: null } as any)
+                : { name, configOperation: 0 as const, value },
+            ),
+          },
+        ],
+      }),
+    );
+  }
+
+  async #offsets(brokerNames: string[], counts: Map<string, number>, timestamp: bigint) {
+    const listed = await this.#adminClient.listOffsets({
+      topics: brokerNames.map((name) => ({
+        name,
+        partitions: Array.from({ length: counts.get(name) ?? 0 }, (_, i) => ({ partitionIndex: i, timestamp })),
+      })),
+    });
+    const out = new Map<string, Map<number, number>>();
+    for (const t of listed) {
+      out.set(t.name, new Map(t.partitions.map((p) => [p.partitionIndex, Number(p.offset)])));
+    }
+    return out;
+  }
+
+  async #partitionCounts(brokerNames: string[]): Promise<Map<string, { count: number; leaders: number[] }>> {
+    const md = await this.#adminClient.metadata({ topics: brokerNames, forceUpdate: true, autocreateTopics: false });
+    const out = new Map<string, { count: number; leaders: number[] }>();
+    for (const [name, t] of md.topics)
+      out.set(name, { count: t.partitionsCount, leaders: t.partitions.map((p) => p.leader) });
+    return out;
+  }
+
+  async topicStats(brokerNames: string[]) {
+    const result = new Map<string, { partitions: number; messages: number; sizeBytes: number | null }>();
+    if (brokerNames.length === 0) return result;
+    return guard(async () => {
+      const existing = new Set(await this.#adminClient.listTopics());
+      const present = brokerNames.filter((n) => existing.has(n));
+      if (present.length === 0) return result;
+      const parts = await this.#partitionCounts(present);
+      const counts = new Map([...parts].map(([n, p]) => [n, p.count]));
+      const ends = await this.#offsets(present, counts, -1n);
+      const starts = await this.#offsets(present, counts, -2n);
+      for (const name of present) {
+        let messages = 0;
+        for (const [p, end] of ends.get(name) ?? []) messages += end - (starts.get(name)?.get(p) ?? 0);
+        result.set(name, { partitions: counts.get(name) ?? 0, messages, sizeBytes: null });
+      }
+      return result;
+    });
+  }
+
+  async describeTopic(brokerName: string): Promise<TopicInfo | null> {
+    return guard(async () => {
+      const existing = new Set(await this.#adminClient.listTopics());
+      if (!existing.has(brokerName)) return null;
+      const parts = (await this.#partitionCounts([brokerName])).get(brokerName);
+      const count = parts?.count ?? 0;
+      const counts = new Map([[brokerName, count]]);
+      const ends = (await this.#offsets([brokerName], counts, -1n)).get(brokerName) ?? new Map();
+      const starts = (await this.#offsets([brokerName], counts, -2n)).get(brokerName) ?? new Map();
+      const described = await this.#adminClient.describeConfigs({
+        resources: [{ resourceType: 2, resourceName: brokerName, configurationKeys: [] }],
+      });
+      const configs: Record<string, string | null> = {};
+      for (const c of described[0]?.configs ?? []) configs[c.name] = c.value ?? null;
+      const partitions = Array.from({ length: count }, (_, i) => {
+        const startOffset = starts.get(i) ?? 0;
+        const endOffset = ends.get(i) ?? 0;
+        return {
+          partition: i,
+          leader: parts?.leaders[i] ?? -1,
+          startOffset,
+          endOffset,
+          messages: endOffset - startOffset,
+          sizeBytes: null,
+        };
+      });
+      return {
+        brokerName,
+        partitions,
+        configs,
+        messages: partitions.reduce((s, p) => s + p.messages, 0),
+        sizeBytes: null,
+      };
+    });
+  }
+
+  async readMessages(
+    brokerName: string,
+    partition: number,
+    from: { offset: number } | { timestamp: number },
+    limit: number,
+  ) {
+    return guard(async () => {
+      const parts = (await this.#partitionCounts([brokerName])).get(brokerName);
+      if (!parts || partition >= parts.count) throw new ApiError('not_found', `Partition ${partition} does not exist`);
+      const counts = new Map([[brokerName, parts.count]]);
+      const startOffset = (await this.#offsets([brokerName], counts, -2n)).get(brokerName)?.get(partition) ?? 0;
+      const endOffset = (await this.#offsets([brokerName], counts, -1n)).get(brokerName)?.get(partition) ?? 0;
+      let offset: number;
+      if ('offset' in from) {
+        offset = Math.max(from.offset, startOffset);
+      } else {
+        const byTime = await this.#offsets([brokerName], counts, BigInt(from.timestamp));
+        const found = byTime.get(brokerName)?.get(partition);
+        offset = found === undefined || found < 0 ? endOffset : found;
+      }
+      const messages: BrowsedMessage[] = [];
+      if (offset < endOffset) {
+        const md = await this.#adminClient.metadata({ topics: [brokerName] });
+        const topicId = md.topics.get(brokerName)?.id ?? '';
+        const response = await this.#consumerClient.fetch({
+          node: parts.leaders[partition] ?? 0,
+          maxWaitTime: 100,
+          minBytes: 1,
+          maxBytes: BROWSE_FETCH_BYTES_MAX,
+          topics: [
+            {
+              topicId,
+              topic: brokerName,
+              partitions: [
+                {
+                  partition,
+                  currentLeaderEpoch: -1,
+                  fetchOffset: BigInt(offset),
+                  lastFetchedEpoch: -1,
+                  partitionMaxBytes: BROWSE_FETCH_BYTES_MAX,
+                },
+              ],
+            } as any,
+          ],
+        });
+        for (const t of response.responses) {
+          for (const p of t.partitions) {
+            for (const batch of p.records ?? []) {
+              for (const r of batch.records) {
+                const recordOffset = Number(batch.firstOffset) + r.offsetDelta;
+                if (recordOffset < offset || messages.length >= limit) continue;
+                messages.push({
+                  partition,
+                  offset: recordOffset,
+                  timestamp: Number(batch.firstTimestamp + r.timestampDelta),
+                  key: r.key,
+                  value: r.value,
+                  headers: r.headers.map(([k, v]) => [k?.toString('utf8') ?? '', v]),
+                });
+              }
+            }
+          }
+        }
+      }
+      const last = messages.at(-1);
+      return { messages, nextOffset: last ? last.offset + 1 : offset, endOffset, startOffset };
+    });
+  }
+
+  async produce(brokerName: string, message: ProduceInput) {
+    return guard(async () => {
+      const result = await this.#producerClient.send({
+        acks: -1,
+        messages: [
+          {
+            topic: brokerName,
+            partition: message.partition,
+            key: message.key ? Buffer.from(message.key) : undefined,
+            value: Buffer.from(message.value),
+            headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, Buffer.from(v)])),
+          },
+        ],
+      });
+      const o = result.offsets?.[0];
+      return { partition: o?.partition ?? message.partition ?? 0, offset: Number(o?.offset ?? -1) };
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.#admin?.close(), this.#producer?.close(), this.#consumer?.close()]);
+    this.#admin = this.#producer = this.#consumer = undefined;
+  }
+}

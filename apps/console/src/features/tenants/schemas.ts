@@ -1,0 +1,67 @@
+/** Tenants and their quotas: shared by the admin forms and /api/v1/tenants. */
+import { z } from 'zod';
+
+export const tenantSlugSchema = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/,
+    '3–32 characters: lowercase letters, digits and dashes, starting with a letter',
+  );
+
+const limit = (what: string) =>
+  z.number().int().positive().max(Number.MAX_SAFE_INTEGER).nullable().optional().describe(`${what}; null = unlimited`);
+
+export const quotaSchema = z.object({
+  produceBytesPerSec: limit('produce bytes per second'),
+  fetchBytesPerSec: limit('fetch bytes per second'),
+  storageBytes: limit('stored bytes across all topics'),
+  maxTopics: limit('number of topics'),
+  maxPartitions: limit('number of partitions across all topics'),
+  maxConnections: limit('concurrent client connections'),
+  requestPercentage: z
+    .number()
+    .int()
+    .min(1)
+    .max(10000)
+    .nullable()
+    .optional()
+    .describe('request time, % of one broker thread; null = unlimited'),
+});
+export type QuotaInput = z.infer<typeof quotaSchema>;
+
+export const QUOTA_LABELS: Record<keyof QuotaInput, string> = {
+  produceBytesPerSec: 'produce bytes/s',
+  fetchBytesPerSec: 'fetch bytes/s',
+  storageBytes: 'storage bytes',
+  maxTopics: 'max topics',
+  maxPartitions: 'max partitions',
+  maxConnections: 'max connections',
+  requestPercentage: 'request rate (%)',
+};
+
+export const createTenantSchema = z.object({
+  slug: tenantSlugSchema,
+  displayName: z.string().trim().min(1, 'Required').max(100),
+  plan: z.string().trim().min(1).max(40).default('free'),
+  quota: quotaSchema.optional(),
+});
+export type CreateTenantInput = z.infer<typeof createTenantSchema>;
+
+export const updateTenantSchema = z.object({
+  displayName: z.string().trim().min(1, 'Required').max(100).optional(),
+  plan: z.string().trim().min(1).max(40).optional(),
+  status: z.enum(['ACTIVE', 'SUSPENDED']).optional(),
+});
+export type UpdateTenantInput = z.infer<typeof updateTenantSchema>;
+
+export const tenantSchema = z.object({
+  id: z.string(),
+  slug: z.string(),
+  displayName: z.string(),
+  status: z.enum(['ACTIVE', 'SUSPENDED']),
+  plan: z.string(),
+  createdAt: z.string(),
+  role: z.enum(['member', 'admin', 'platform_admin']).optional(),
+  usage: z.object({ topics: z.number(), partitions: z.number() }).optional(),
+  quota: quotaSchema.optional(),
+});

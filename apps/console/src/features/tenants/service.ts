@@ -1,0 +1,161 @@
+/** Tenant lifecycle: create with quotas, edit, suspend, delete (removing its topics from the broker). */
+import type { Tenant } from '@samsa/db';
+import { db } from '../../server/db.ts';
+import { ApiError } from '../../server/errors.ts';
+import type { Actor, Role } from '../../server/with-tenant.ts';
+import { audit } from '../audit/audit.ts';
+import { clusterAdmin } from '../cluster/cluster-admin.ts';
+import type { CreateTenantInput, QuotaInput, UpdateTenantInput } from './schemas.ts';
+
+function quotaData(q: QuotaInput) {
+  const big = (v: number | null | undefined) => (v === undefined ? undefined : v === null ? null : BigInt(v));
+  return {
+    produceBytesPerSec: big(q.produceBytesPerSec),
+    fetchBytesPerSec: big(q.fetchBytesPerSec),
+    storageBytes: big(q.storageBytes),
+    maxTopics: q.maxTopics,
+    maxPartitions: q.maxPartitions,
+    maxConnections: q.maxConnections,
+    requestPercentage: q.requestPercentage,
+  };
+}
+
+export function quotaView(q: Awaited<ReturnType<typeof getQuota>>) {
+  const n = (v: bigint | null | undefined) => (v === null || v === undefined ? null : Number(v));
+  return {
+    produceBytesPerSec: n(q?.produceBytesPerSec),
+    fetchBytesPerSec: n(q?.fetchBytesPerSec),
+    storageBytes: n(q?.storageBytes),
+    maxTopics: q?.maxTopics ?? null,
+    maxPartitions: q?.maxPartitions ?? null,
+    maxConnections: q?.maxConnections ?? null,
+    requestPercentage: q?.requestPercentage ?? null,
+  };
+}
+
+export function tenantView(t: Tenant, extra: { role?: Role } = {}) {
+  return {
+    id: t.id,
+    slug: t.slug,
+    displayName: t.displayName,
+    status: t.status,
+    plan: t.plan,
+    createdAt: t.createdAt.toISOString(),
+    ...extra,
+  };
+}
+
+export async function getQuota(tenantId: string) {
+  return db().tenantQuota.findUnique({ where: { tenantId } });
+}
+
+async function usageOf(tenantIds: string[]) {
+  const rows = await db().topic.groupBy({
+    by: ['tenantId'],
+    where: { tenantId: { in: tenantIds } },
+    _count: { _all: true },
+    _sum: { partitions: true },
+  });
+  return new Map(rows.map((r) => [r.tenantId, { topics: r._count._all, partitions: r._sum.partitions ?? 0 }]));
+}
+
+/** Platform admins see every tenant; other users the tenants they belong to. */
+export async function listTenants(actor: Actor) {
+  if (actor.user.isPlatformAdmin) {
+    const tenants = await db().tenant.findMany({ orderBy: { slug: 'asc' }, include: { quota: true } });
+    const usage = await usageOf(tenants.map((t) => t.id));
+    return tenants.map((t) => ({
+      ...tenantView(t, { role: 'platform_admin' }),
+      usage: usage.get(t.id) ?? { topics: 0, partitions: 0 },
+      quota: quotaView(t.quota),
+    }));
+  }
+  const memberships = await db().membership.findMany({
+    where: { userId: actor.user.id },
+    include: { tenant: { include: { quota: true } } },
+    orderBy: { tenant: { slug: 'asc' } },
+  });
+  const usage = await usageOf(memberships.map((m) => m.tenantId));
+  return memberships.map((m) => ({
+    ...tenantView(m.tenant, { role: m.role === 'TENANT_ADMIN' ? 'admin' : 'member' }),
+    usage: usage.get(m.tenantId) ?? { topics: 0, partitions: 0 },
+    quota: quotaView(m.tenant.quota),
+  }));
+}
+
+export async function createTenant(actor: Actor, input: CreateTenantInput) {
+  const tenant = await db().$transaction(async (tx) => {
+    const existing = await tx.tenant.findUnique({ where: { slug: input.slug } });
+    if (existing)
+      throw new ApiError('conflict', `A tenant '${input.slug}' already exists`, { slug: ['Already taken'] });
+    return tx.tenant.create({
+      data: {
+        slug: input.slug,
+        displayName: input.displayName,
+        plan: input.plan,
+        quota: { create: quotaData(input.quota ?? {}) },
+      },
+    });
+  });
+  await audit(actor, {
+    tenantId: tenant.id,
+    action: 'tenant.create',
+    targetType: 'tenant',
+    targetId: tenant.slug,
+    after: { ...tenantView(tenant), quota: input.quota ?? {} },
+  });
+  return { ...tenantView(tenant), quota: quotaView(await getQuota(tenant.id)) };
+}
+
+export async function updateTenant(actor: Actor, tenant: Tenant, input: UpdateTenantInput) {
+  const updated = await db().tenant.update({ where: { id: tenant.id }, data: input });
+  const action =
+    input.status && input.status !== tenant.status
+      ? input.status === 'SUSPENDED'
+        ? 'tenant.suspend'
+        : 'tenant.resume'
+      : 'tenant.update';
+  await audit(actor, {
+    tenantId: tenant.id,
+    action,
+    targetType: 'tenant',
+    targetId: tenant.slug,
+    before: tenantView(tenant),
+    after: tenantView(updated),
+  });
+  return tenantView(updated);
+}
+
+export async function setQuota(actor: Actor, tenant: Tenant, input: QuotaInput) {
+  const before = quotaView(await getQuota(tenant.id));
+  const data = quotaData(input);
+  await db().tenantQuota.upsert({
+    where: { tenantId: tenant.id },
+    create: { tenantId: tenant.id, ...data },
+    update: data,
+  });
+  const after = quotaView(await getQuota(tenant.id));
+  await audit(actor, {
+    tenantId: tenant.id,
+    action: 'quota.update',
+    targetType: 'tenant',
+    targetId: tenant.slug,
+    before,
+    after,
+  });
+  return after;
+}
+
+/** Deletes the tenant's topics on the broker first, then the tenant and everything it owns. */
+export async function deleteTenant(actor: Actor, tenant: Tenant) {
+  const topics = await db().topic.findMany({ where: { tenantId: tenant.id } });
+  if (topics.length > 0) await clusterAdmin().deleteTopics(topics.map((t) => t.brokerName));
+  await db().tenant.delete({ where: { id: tenant.id } });
+  await audit(actor, {
+    tenantId: tenant.id,
+    action: 'tenant.delete',
+    targetType: 'tenant',
+    targetId: tenant.slug,
+    before: { ...tenantView(tenant), topics: topics.map((t) => t.name) },
+  });
+}

@@ -1,0 +1,68 @@
+/** Topics: name rules, create/edit forms, message browsing and producing; shared by the UI and /api/v1. */
+import { z } from 'zod';
+
+export const topicNameSchema = z
+  .string()
+  .min(1, 'Required')
+  .max(200, 'At most 200 characters')
+  .regex(/^[a-zA-Z0-9._-]+$/, 'Only letters, digits, dots, underscores and dashes')
+  .refine((s) => s !== '.' && s !== '..', 'Cannot be "." or ".."')
+  .refine((s) => !s.startsWith('__'), 'Names starting with "__" are reserved');
+
+export const cleanupPolicySchema = z.enum(['delete', 'compact', 'compact,delete']);
+
+export const topicConfigSchema = z.object({
+  retentionMs: z.number().int().min(-1).optional().describe('retention.ms; -1 keeps forever'),
+  retentionBytes: z.number().int().min(-1).optional().describe('retention.bytes per partition; -1 = no limit'),
+  cleanupPolicy: cleanupPolicySchema.optional().describe('cleanup.policy'),
+  maxMessageBytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(100 * 1024 * 1024)
+    .optional()
+    .describe('max.message.bytes'),
+});
+export type TopicConfigInput = z.infer<typeof topicConfigSchema>;
+
+export const createTopicSchema = z.object({
+  name: topicNameSchema,
+  partitions: z.number().int().min(1, 'At least 1').max(1000, 'At most 1000').default(1),
+  ...topicConfigSchema.shape,
+  description: z.string().max(1000).default(''),
+  ownerTeam: z.string().max(100).default(''),
+  tags: z.array(z.string().min(1).max(50)).max(20).default([]),
+});
+export type CreateTopicInput = z.infer<typeof createTopicSchema>;
+
+export const updateTopicSchema = z.object({
+  description: z.string().max(1000).optional(),
+  ownerTeam: z.string().max(100).optional(),
+  tags: z.array(z.string().min(1).max(50)).max(20).optional(),
+  partitions: z.number().int().min(1).max(1000).optional().describe('new total; can only grow'),
+  configs: topicConfigSchema.optional(),
+});
+export type UpdateTopicInput = z.infer<typeof updateTopicSchema>;
+
+export const browseQuerySchema = z.object({
+  partition: z.coerce.number().int().min(0).default(0),
+  offset: z.coerce.number().int().min(0).optional(),
+  timestamp: z.coerce.number().int().min(0).optional().describe('epoch ms; first message at or after it'),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+export const produceSchema = z.object({
+  partition: z.number().int().min(0).optional(),
+  key: z.string().max(10_000).nullable().optional(),
+  value: z.string().max(1_000_000),
+  headers: z.record(z.string(), z.string()).optional(),
+});
+
+export function toBrokerConfigs(c: TopicConfigInput): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (c.retentionMs !== undefined) out['retention.ms'] = String(c.retentionMs);
+  if (c.retentionBytes !== undefined) out['retention.bytes'] = String(c.retentionBytes);
+  if (c.cleanupPolicy !== undefined) out['cleanup.policy'] = c.cleanupPolicy;
+  if (c.maxMessageBytes !== undefined) out['max.message.bytes'] = String(c.maxMessageBytes);
+  return out;
+}

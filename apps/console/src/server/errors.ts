@@ -1,0 +1,74 @@
+/**
+ * One error type for the console and the REST API: a code, a human message and optional field errors, mapped to
+ * an HTTP status in exactly one place (`toErrorResponse`).
+ */
+import { ZodError } from 'zod';
+
+export type ApiErrorCode =
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'validation_failed'
+  | 'quota_exceeded'
+  | 'tenant_suspended'
+  | 'rate_limited'
+  | 'cluster_unavailable'
+  | 'cluster_error'
+  | 'internal';
+
+const STATUS: Record<ApiErrorCode, number> = {
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  validation_failed: 400,
+  quota_exceeded: 422,
+  tenant_suspended: 403,
+  rate_limited: 429,
+  cluster_unavailable: 503,
+  cluster_error: 502,
+  internal: 500,
+};
+
+export class ApiError extends Error {
+  readonly code: ApiErrorCode;
+  readonly fieldErrors: Record<string, string[]> | undefined;
+  constructor(code: ApiErrorCode, message: string, fieldErrors?: Record<string, string[]>) {
+    super(message);
+    this.code = code;
+    this.fieldErrors = fieldErrors;
+  }
+  get status(): number {
+    return STATUS[this.code];
+  }
+}
+
+export interface ErrorBody {
+  error: { code: ApiErrorCode; message: string; fieldErrors?: Record<string, string[]> };
+}
+
+export function fieldErrorsOf(err: ZodError): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const issue of err.issues) {
+    const key = issue.path.join('.') || '_';
+    (out[key] ??= []).push(issue.message);
+  }
+  return out;
+}
+
+/** Maps anything thrown by a handler to an ApiError; unknown errors become `internal` without leaking details. */
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof ZodError) return new ApiError('validation_failed', 'Some fields are invalid', fieldErrorsOf(err));
+  const code = (err as { code?: unknown })?.code;
+  if (code === 'P2002') return new ApiError('conflict', 'A resource with the same name already exists');
+  if (code === 'P2025') return new ApiError('not_found', 'Not found');
+  return new ApiError('internal', 'Internal error');
+}
+
+export function toErrorResponse(err: ApiError, headers?: HeadersInit): Response {
+  const body: ErrorBody = { error: { code: err.code, message: err.message } };
+  if (err.fieldErrors) body.error.fieldErrors = err.fieldErrors;
+  return Response.json(body, { status: err.status, headers });
+}
