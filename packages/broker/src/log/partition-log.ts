@@ -105,7 +105,7 @@ export class PartitionLog {
   fsyncCount = 0;
   /** Segments rolled since open. */
   rollCount = 0;
-  /** Sealed segments whose persisted indexes were trusted at open (the rest were scanned). */
+  /** Segments whose persisted indexes were used at open (the rest were scanned whole). */
   segmentsLoadedFromIndexes = 0;
   /** Writes done by the append loop; fewer than append calls when appends were grouped. */
   appendGroupCount = 0;
@@ -128,9 +128,9 @@ export class PartitionLog {
   }
 
   /**
-   * Opens (creating if missing) the partition directory and recovers it. The active (last) segment is scanned with
-   * CRC checks and truncated at its first torn or corrupt batch. Sealed segments load the indexes written when they
-   * were rolled, after checking them against the file's tail; without usable indexes they are scanned too.
+   * Opens (creating if missing) the partition directory and recovers it. Each segment loads the indexes written
+   * when it was rolled or closed and scans only the bytes after them (the whole file when they are missing or do not
+   * fit). The active segment's scanned bytes are CRC-checked, and it is truncated at its first torn or corrupt batch.
    */
   static async open(dir: string, config: LogConfig, opts: PartitionLogOptions): Promise<PartitionLog> {
     validateLogConfig(config);
@@ -149,19 +149,25 @@ export class PartitionLog {
 
     const segments: Segment[] = [];
     let segmentsLoadedFromIndexes = 0;
+    let rewroteIndexes = false;
     for (let i = 0; i < bases.length; i++) {
       const isLast = i === bases.length - 1;
-      const { segment, truncatedBytes, problem, loadedIndexes } = await Segment.recover({
+      const { segment, truncatedBytes, problem, indexes } = await Segment.recover({
         dir,
         baseOffset: bases[i],
         handles: opts.handles,
         indexIntervalBytes: config.indexIntervalBytes,
-        // Sealed segments were fsynced before their indexes were written at roll; the active one is always checked.
+        // Sealed segments were fsynced at roll; only the active one can hold bytes that never reached the disk.
         validateCrc: isLast,
-        trustIndexes: !isLast,
         nowMs: nowMs(),
       });
-      if (loadedIndexes) segmentsLoadedFromIndexes += 1;
+      if (indexes === 'loaded') segmentsLoadedFromIndexes += 1;
+      if (indexes === 'rejected') {
+        // Stale index files must not outlive this scan: a later open could trust them against a changed file.
+        logger.warn({ dir, segment: segment.logPath }, 'segment indexes did not match the log; rebuilt');
+        await segment.persistIndexes();
+        rewroteIndexes = true;
+      }
       if (truncatedBytes > 0) {
         logger.warn(
           { dir, segment: segment.logPath, truncatedBytes, problem },
@@ -184,6 +190,7 @@ export class PartitionLog {
         }),
       );
     }
+    if (rewroteIndexes) await fsyncDir(dir, logger);
     const logEndOffset = segments[segments.length - 1].nextOffset;
     let logStartOffset = checkpoint ?? 0n;
     if (logStartOffset < segments[0].baseOffset) logStartOffset = segments[0].baseOffset;

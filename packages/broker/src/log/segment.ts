@@ -129,6 +129,14 @@ export interface SegmentRead {
   reachedEnd: boolean;
 }
 
+export interface RecoveredSegment {
+  segment: Segment;
+  truncatedBytes: number;
+  problem: string | null;
+  /** 'rejected' means index files existed but did not fit the log: they are stale and must be rewritten. */
+  indexes: 'loaded' | 'missing' | 'rejected';
+}
+
 export interface SegmentOptions {
   dir: string;
   baseOffset: bigint;
@@ -183,115 +191,123 @@ export class Segment {
   }
 
   /**
-   * Loads an existing segment by scanning its batches, truncating the file at the first torn or corrupt batch (or a
-   * batch whose offsets go backwards). CRCs are checked only when `validateCrc`, which recovery asks for on the tail.
+   * Loads an existing segment. First it tries the indexes persisted beside the log (written only after the log was
+   * fsynced, at roll and at close), scanning just the bytes after their last entry; otherwise it scans the whole
+   * file. Either way the file is truncated at the first torn or corrupt batch, or a batch whose offsets go backwards.
+   * CRCs are checked on the scanned bytes only when `validateCrc`, which recovery asks for on the active segment.
    */
-  static async recover(
-    opts: SegmentOptions & { validateCrc: boolean; nowMs: number; trustIndexes: boolean },
-  ): Promise<{ segment: Segment; truncatedBytes: number; problem: string | null; loadedIndexes: boolean }> {
-    const segment = new Segment(opts);
-    return segment.handles.withHandle(segment.logPath, async (handle) => {
+  static async recover(opts: SegmentOptions & { validateCrc: boolean; nowMs: number }): Promise<RecoveredSegment> {
+    const logPath = join(opts.dir, segmentFileName(opts.baseOffset, '.log'));
+    return opts.handles.withHandle(logPath, async (handle) => {
       const { size, mtimeMs } = await handle.stat();
-      if (size > MAX_SEGMENT_POSITION) throw new Error(`segment ${segment.logPath} is larger than 2 GiB`);
-      segment.lastAppendMs = Math.floor(mtimeMs);
-      if (opts.trustIndexes && (await segment.loadIndexes(handle, size))) {
-        return { segment, truncatedBytes: 0, problem: null, loadedIndexes: true };
+      if (size > MAX_SEGMENT_POSITION) throw new Error(`segment ${logPath} is larger than 2 GiB`);
+      let segment = new Segment(opts);
+      let result = await segment.loadIndexes(handle, size, opts.validateCrc, opts.nowMs);
+      const indexes = result === 'missing' || result === 'rejected' ? result : 'loaded';
+      if (result === 'missing' || result === 'rejected') {
+        segment = new Segment(opts);
+        result = await segment.scanAll(handle, size, opts.validateCrc, opts.nowMs);
       }
-      const result = await scanBatches(handle, 0, size, { validateCrc: opts.validateCrc }, (batch) => {
-        if (batch.baseOffset < segment.nextOffset) {
-          return `batch offset ${batch.baseOffset} is below the segment's next offset ${segment.nextOffset}`;
-        }
-        if (batch.lastOffset - segment.baseOffset > BigInt(MAX_RELATIVE_OFFSET)) return 'relative offset overflow';
-        // After a restart the first batch's timestamp stands in for its arrival time, as in Kafka.
-        const firstMs = batch.maxTimestamp >= 0n ? Number(batch.maxTimestamp) : opts.nowMs;
-        segment.track(batch, batch.position, opts.nowMs, firstMs);
-        return true;
-      });
       const truncatedBytes = size - result.endPosition;
       if (truncatedBytes > 0) await handle.truncate(result.endPosition);
       segment.sizeBytes = result.endPosition;
-      // The tail may have survived a crash only in the page cache: the first flush syncs it again.
+      segment.lastAppendMs = Math.floor(mtimeMs);
+      // The active tail may have survived a crash only in the page cache: its first flush syncs it again.
       segment.flushedSizeBytes = opts.validateCrc ? 0 : result.endPosition;
       const problem = truncatedBytes > 0 ? (result.problem ?? 'trailing bytes') : null;
-      return { segment, truncatedBytes, problem, loadedIndexes: false };
+      return { segment, truncatedBytes, problem, indexes };
     });
   }
 
+  private async scanAll(
+    handle: FileHandle,
+    sizeBytes: number,
+    validateCrc: boolean,
+    nowMs: number,
+  ): Promise<ScanResult> {
+    return scanBatches(handle, 0, sizeBytes, { validateCrc }, (batch) => this.trackRecovered(batch, nowMs));
+  }
+
+  /** Adds a batch found by recovery, or explains why it cannot follow the batches before it. */
+  private trackRecovered(batch: ScannedBatch, nowMs: number): true | string {
+    if (batch.baseOffset < this.nextOffset) {
+      return `batch offset ${batch.baseOffset} is below the segment's next offset ${this.nextOffset}`;
+    }
+    if (batch.lastOffset - this.baseOffset > BigInt(MAX_RELATIVE_OFFSET)) return 'relative offset overflow';
+    // After a restart the first batch's timestamp stands in for its arrival time, as in Kafka.
+    const firstMs = batch.maxTimestamp >= 0n ? Number(batch.maxTimestamp) : nowMs;
+    this.track(batch, batch.position, nowMs, firstMs);
+    return true;
+  }
+
   /**
-   * Loads the indexes persisted when this (sealed) segment was rolled, instead of scanning the whole file: only the
-   * bytes after the last offset index entry are scanned, which also proves the index matches the file's tail.
-   * Returns false, leaving the segment untouched, when the files are missing or do not fit; the caller then scans.
+   * Adopts the persisted indexes and scans only from their last offset entry to the end of the file. 'missing' or
+   * 'rejected' (files absent, torn, out of order, or not matching the file) leave the caller to scan everything with
+   * a fresh segment; a torn tail past the indexed prefix is reported like a scan would report it.
    */
-  private async loadIndexes(handle: FileHandle, sizeBytes: number): Promise<boolean> {
+  private async loadIndexes(
+    handle: FileHandle,
+    sizeBytes: number,
+    validateCrc: boolean,
+    nowMs: number,
+  ): Promise<ScanResult | 'missing' | 'rejected'> {
     let offsetBytes: Buffer;
     let timeBytes: Buffer;
     try {
       offsetBytes = await readFile(this.indexPath);
       timeBytes = await readFile(this.timeIndexPath);
     } catch {
-      return false;
+      return 'missing';
     }
     if (offsetBytes.length % OFFSET_INDEX_ENTRY_BYTES !== 0 || timeBytes.length % TIME_INDEX_ENTRY_BYTES !== 0) {
-      return false;
+      return 'rejected';
     }
-    const offsetIndex = new OffsetIndex();
-    const timeIndex = new TimeIndex();
     try {
       for (let at = 0; at < offsetBytes.length; at += OFFSET_INDEX_ENTRY_BYTES) {
         const rel = offsetBytes.readInt32BE(at);
         const position = offsetBytes.readInt32BE(at + 4);
-        if (rel <= 0 || position <= 0 || position >= sizeBytes) return false;
-        offsetIndex.append(rel, position);
+        if (rel <= 0 || position <= 0 || position >= sizeBytes) return 'rejected';
+        this.offsetIndex.append(rel, position);
       }
       for (let at = 0; at < timeBytes.length; at += TIME_INDEX_ENTRY_BYTES) {
         const rel = timeBytes.readInt32BE(at + 8);
-        if (rel < 0) return false;
-        timeIndex.append(timeBytes.readBigInt64BE(at), rel);
+        if (rel < 0) return 'rejected';
+        this.timeIndex.append(timeBytes.readBigInt64BE(at), rel);
       }
     } catch {
-      return false; // entries out of order
+      return 'rejected'; // entries out of order
     }
-    const tailFrom = offsetIndex.length === 0 ? 0 : offsetIndex.lastPosition;
-    let last: ScannedBatch | null = null;
-    let tailMax: ScannedBatch | null = null;
+    const tailFrom = this.offsetIndex.lastPosition;
+    if (this.offsetIndex.length > 0) this.nextOffset = this.baseOffset + BigInt(this.offsetIndex.lastRelOffset);
+    if (this.timeIndex.length > 0) {
+      this.maxTimestamp = this.timeIndex.lastTimestamp;
+      this.maxTimestampOffset = this.baseOffset + BigInt(this.timeIndex.lastRelOffset);
+    }
+    if (sizeBytes >= BATCH_HEADER_BYTES) {
+      const first = await readAt(handle, 0, BATCH_HEADER_BYTES);
+      const ts = first.length === BATCH_HEADER_BYTES ? first.readBigInt64BE(35) : -1n;
+      this.rollStartMs = ts >= 0n ? Number(ts) : nowMs;
+    }
     let firstTail: ScannedBatch | null = null;
-    const tail = await scanBatches(handle, tailFrom, sizeBytes, { validateCrc: false }, (batch) => {
-      if (last !== null && batch.baseOffset <= last.lastOffset) return 'offsets go backwards';
-      if (batch.lastOffset - this.baseOffset > BigInt(MAX_RELATIVE_OFFSET)) return 'relative offset overflow';
-      if (batch.baseOffset < this.baseOffset) return 'batch below the segment base offset';
-      if (tailMax === null || batch.maxTimestamp > tailMax.maxTimestamp) tailMax = batch;
-      if (firstTail === null) firstTail = batch;
-      last = batch;
-      return true;
-    });
-    if (tail.problem !== null || tail.endPosition !== sizeBytes) return false;
-    const lastBatch = last as ScannedBatch | null;
-    const firstTailBatch = firstTail as ScannedBatch | null;
-    // The last index entry must name the batch the tail scan started at.
-    if (offsetIndex.length > 0) {
-      if (firstTailBatch === null) return false;
-      if (firstTailBatch.baseOffset !== this.baseOffset + BigInt(offsetIndex.lastRelOffset)) return false;
+    let tail: ScanResult;
+    try {
+      tail = await scanBatches(handle, tailFrom, sizeBytes, { validateCrc }, (batch) => {
+        if (firstTail === null) {
+          firstTail = batch;
+          // The last index entry must name the batch the tail scan starts at.
+          if (this.offsetIndex.length > 0 && batch.baseOffset !== this.nextOffset) return 'index does not match';
+        }
+        return this.trackRecovered(batch, nowMs);
+      });
+    } catch {
+      return 'rejected'; // the tail contradicts the time index
     }
-    const nextOffset = lastBatch === null ? this.baseOffset : lastBatch.lastOffset + 1n;
-    if (timeIndex.length > 0 && BigInt(timeIndex.lastRelOffset) >= nextOffset - this.baseOffset) return false;
-
-    // All checks passed: adopt.
-    let maxTimestamp = timeIndex.lastTimestamp;
-    let maxTimestampOffset = timeIndex.length > 0 ? this.baseOffset + BigInt(timeIndex.lastRelOffset) : -1n;
-    const tailMaxBatch = tailMax as ScannedBatch | null;
-    if (tailMaxBatch !== null && tailMaxBatch.maxTimestamp > maxTimestamp) {
-      maxTimestamp = tailMaxBatch.maxTimestamp;
-      maxTimestampOffset = tailMaxBatch.baseOffset;
-    }
-    this.offsetIndex.adopt(offsetIndex);
-    this.timeIndex.adopt(timeIndex);
-    this.maxTimestamp = maxTimestamp;
-    this.maxTimestampOffset = maxTimestampOffset;
-    this.nextOffset = nextOffset;
-    this.sizeBytes = sizeBytes;
-    this.flushedSizeBytes = sizeBytes;
-    this.bytesSinceIndexEntry = sizeBytes - tailFrom;
-    return true;
+    // Nothing valid at the indexed position: the index does not describe this file.
+    if (this.offsetIndex.length > 0 && tail.endPosition === tailFrom) return 'rejected';
+    if (tail.problem !== null && !validateCrc) return 'rejected';
+    const lastRel = this.nextOffset - 1n - this.baseOffset;
+    if (this.timeIndex.length > 0 && BigInt(this.timeIndex.lastRelOffset) > lastRel) return 'rejected';
+    return tail;
   }
 
   get isEmpty(): boolean {
