@@ -12,6 +12,9 @@ export interface LoopbackResult {
   seconds: number;
   /** CPU cores the receiving process used: what reading the bytes alone costs a client. */
   sinkCores: number;
+  /** The slowest and fastest 250 ms windows: how steady the loopback was (other processes, core placement). */
+  windowMinMBps: number;
+  windowMaxMBps: number;
 }
 
 export async function measureLoopback(settings: BenchSettings): Promise<LoopbackResult> {
@@ -26,6 +29,7 @@ export async function measureLoopback(settings: BenchSettings): Promise<Loopback
     const r = (await sink.next('result', durationMs + WORKER_GRACE_MS)) as unknown as {
       bytes: number;
       seconds: number;
+      windowMBps: number[];
       cpu: { user: number; system: number };
     };
     await source.next('result', WORKER_GRACE_MS);
@@ -34,6 +38,8 @@ export async function measureLoopback(settings: BenchSettings): Promise<Loopback
       bytes: r.bytes,
       seconds: r.seconds,
       sinkCores: cpuCores(r.cpu, r.seconds),
+      windowMinMBps: Math.min(...r.windowMBps),
+      windowMaxMBps: Math.max(...r.windowMBps),
     };
   } finally {
     await Promise.all([sink?.finish(workerExitGraceMs(settings)), source.finish(workerExitGraceMs(settings))]);

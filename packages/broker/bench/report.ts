@@ -56,6 +56,8 @@ export interface BenchResults {
   loopbackMBps: number | null;
   /** CPU cores the loopback's receiving process used: what reading the bytes alone costs a client. */
   loopbackSinkCores: number | null;
+  /** The slowest and fastest 250 ms windows of the loopback phase. */
+  loopbackWindowMBps: { min: number; max: number } | null;
   throughput: ThroughputRow[];
   latency: LatencyRow[];
   notes: string[];

@@ -96,6 +96,7 @@ async function main(): Promise<void> {
     },
     loopbackMBps: null,
     loopbackSinkCores: null,
+    loopbackWindowMBps: null,
     throughput: [],
     latency: [],
     notes: [],
@@ -107,6 +108,12 @@ async function main(): Promise<void> {
     const lb = await measureLoopback(settings);
     results.loopbackMBps = lb.mbPerSec;
     results.loopbackSinkCores = lb.sinkCores;
+    results.loopbackWindowMBps = { min: lb.windowMinMBps, max: lb.windowMaxMBps };
+    if (lb.windowMaxMBps > 1.5 * lb.windowMinMBps) {
+      results.notes.push(
+        `loopback was unsteady: 250 ms windows from ${lb.windowMinMBps.toFixed(0)} to ${lb.windowMaxMBps.toFixed(0)} MB/s`,
+      );
+    }
   }
   const samsaPhases = new Set((['produce', 'fetch', 'latency'] as SamsaPhase[]).filter((p) => only.has(p)));
   if (samsaPhases.size > 0) await measureSamsa(settings, samsaPhases, results);

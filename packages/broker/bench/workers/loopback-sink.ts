@@ -11,6 +11,9 @@ interface Options {
 }
 
 const RECEIVE_BUFFER_BYTES = 1024 * 1024;
+/** Throughput is also recorded per window, so the run can show how steady it was. */
+const WINDOW_NS = 250_000_000n;
+const MAX_WINDOWS = 1000;
 
 runWorker(async () => {
   const { port, warmupMs } = workerOptions<Options>();
@@ -18,13 +21,25 @@ runWorker(async () => {
   let startNs = 0n;
   let measuring = false;
   let bytes = 0;
+  let windowStartNs = 0n;
+  let cpuStart = process.cpuUsage();
+  let windowBytes = 0;
+  const windowMBps: number[] = [];
   const onRead = (n: number): boolean => {
     const now = process.hrtime.bigint();
     if (firstByteNs === 0n) firstByteNs = now;
-    if (measuring) bytes += n;
-    else if (now - firstByteNs >= BigInt(warmupMs) * 1_000_000n) {
+    if (measuring) {
+      bytes += n;
+      windowBytes += n;
+      if (now - windowStartNs >= WINDOW_NS && windowMBps.length < MAX_WINDOWS) {
+        windowMBps.push(windowBytes / 1e6 / (Number(now - windowStartNs) / 1e9));
+        windowStartNs = now;
+        windowBytes = 0;
+      }
+    } else if (now - firstByteNs >= BigInt(warmupMs) * 1_000_000n) {
       measuring = true;
-      startNs = now;
+      startNs = windowStartNs = now;
+      cpuStart = process.cpuUsage();
     }
     return true;
   };
@@ -42,7 +57,6 @@ runWorker(async () => {
     socket.on('error', reject);
   });
   tellParent({ type: 'ready' });
-  const cpuStart = process.cpuUsage();
   const seconds = await ended;
-  return { bytes, seconds, cpu: process.cpuUsage(cpuStart) };
+  return { bytes, seconds, windowMBps, cpu: process.cpuUsage(cpuStart) };
 });
