@@ -596,12 +596,16 @@ export class PartitionLog {
   }
 
   private async closeOnce(): Promise<void> {
-    while (this.draining) await this.draining;
-    await this.flush();
-    await this.activeSegment.persistIndexes();
-    await this.checkpointTail;
-    this.closed = true;
-    for (const s of this.segments) await s.closeHandle();
+    try {
+      while (this.draining) await this.draining;
+      await this.flush();
+      await this.activeSegment.persistIndexes();
+      await this.checkpointTail;
+    } finally {
+      // Even when the final flush fails the log is unusable from here on, and its descriptors must go.
+      this.closed = true;
+      for (const s of this.segments) await s.closeHandle();
+    }
     this.logger.info({ dir: this.dir, logEndOffset: this.logEndOffset }, 'partition log closed');
   }
 

@@ -183,9 +183,14 @@ export class Segment {
     this.timeIndexPath = join(opts.dir, segmentFileName(opts.baseOffset, '.timeindex'));
   }
 
-  /** Creates a new empty segment file (an existing empty leftover at the same base is reused). */
+  /**
+   * Creates a new empty segment file. Index files left at the same base by an interrupted deletion are removed first,
+   * so a later open cannot mistake them for this segment's.
+   */
   static async create(opts: SegmentOptions): Promise<Segment> {
     const segment = new Segment(opts);
+    await rm(segment.indexPath, { force: true });
+    await rm(segment.timeIndexPath, { force: true });
     await writeFile(segment.logPath, Buffer.alloc(0), { flag: 'w' });
     return segment;
   }
