@@ -428,3 +428,18 @@ test('grouped appends still roll at segmentBytes', async () => {
     await handles.closeAll();
   });
 });
+
+test('one append of more batches than a writev takes at once (IOV_MAX) is written whole', async () => {
+  await withTempDir(async (dir) => {
+    const handles = new FileHandleCache();
+    const log = await PartitionLog.open(dir, { ...baseConfig, segmentBytes: 16 * 1024 * 1024 }, { handles });
+    const batches = Array.from({ length: 2500 }, (_, i) => batch(1, { prefix: `m${i}` }));
+    const r = await log.append(batches);
+    assert.equal(r.lastOffset, 2499n);
+    const recs = recordsIn((await log.read(0n, 1 << 24)).chunks);
+    assert.equal(recs.length, 2500);
+    assert.equal(recs[2499].value, 'm2499-0');
+    await log.close();
+    await handles.closeAll();
+  });
+});
