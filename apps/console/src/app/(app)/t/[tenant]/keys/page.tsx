@@ -1,0 +1,6 @@
+import { ApiKeys } from '../../../../../features/service-accounts/ui/api-keys.tsx';
+
+export default async function KeysPage({ params }: { params: Promise<{ tenant: string }> }) {
+  const { tenant } = await params;
+  return <ApiKeys tenant={tenant} />;
+}

@@ -1,0 +1,59 @@
+'use client';
+/** Quota inputs shared by "create tenant" and "edit quotas": an empty field means unlimited. */
+import { Field, Input } from '../../../components/ui/input.tsx';
+import { QUOTA_LABELS, type QuotaInput } from '../schemas.ts';
+
+export type QuotaDraft = Record<keyof QuotaInput, string>;
+
+export const emptyQuotaDraft = (): QuotaDraft => ({
+  produceBytesPerSec: '',
+  fetchBytesPerSec: '',
+  storageBytes: '',
+  maxTopics: '',
+  maxPartitions: '',
+  maxConnections: '',
+  requestPercentage: '',
+});
+
+export function draftFromQuota(q: Partial<Record<keyof QuotaInput, number | null | undefined>>): QuotaDraft {
+  const d = emptyQuotaDraft();
+  for (const k of Object.keys(d) as (keyof QuotaInput)[])
+    d[k] = q[k] === null || q[k] === undefined ? '' : String(q[k]);
+  return d;
+}
+
+/** Empty → null (unlimited); anything else a number, which the shared zod schema then validates. */
+export function quotaFromDraft(d: QuotaDraft): Record<keyof QuotaInput, number | null> {
+  const out = {} as Record<keyof QuotaInput, number | null>;
+  for (const k of Object.keys(d) as (keyof QuotaInput)[]) out[k] = d[k].trim() === '' ? null : Number(d[k]);
+  return out;
+}
+
+export function QuotaFields({
+  value,
+  onChange,
+  errors,
+}: {
+  value: QuotaDraft;
+  onChange: (d: QuotaDraft) => void;
+  errors: Record<string, string[]>;
+}) {
+  return (
+    <div className="grid gap-3 sm:grid-cols-2">
+      {(Object.keys(QUOTA_LABELS) as (keyof QuotaInput)[]).map((k) => (
+        <Field key={k} label={QUOTA_LABELS[k]} error={errors[k] ?? errors[`quota.${k}`]}>
+          {(p) => (
+            <Input
+              {...p}
+              name={`quota-${k}`}
+              inputMode="numeric"
+              placeholder="unlimited"
+              value={value[k]}
+              onChange={(e) => onChange({ ...value, [k]: e.target.value })}
+            />
+          )}
+        </Field>
+      ))}
+    </div>
+  );
+}

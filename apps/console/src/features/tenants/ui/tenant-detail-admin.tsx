@@ -1,0 +1,79 @@
+'use client';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { Button } from '../../../components/ui/button.tsx';
+import { Field, Input } from '../../../components/ui/input.tsx';
+import { ErrorState, Loading, PageHeader } from '../../../components/ui/states.tsx';
+import { api, fieldErrors } from '../../../lib/api-client.ts';
+import { draftFromQuota, QuotaFields, quotaFromDraft } from './quota-fields.tsx';
+
+interface Tenant {
+  slug: string;
+  displayName: string;
+  plan: string;
+  status: string;
+  quota: Record<string, number | null>;
+}
+
+export function TenantDetailAdmin({ slug }: { slug: string }) {
+  const qc = useQueryClient();
+  const tenant = useQuery({ queryKey: ['tenant', slug], queryFn: () => api<Tenant>(`/tenants/${slug}`) });
+  const [displayName, setDisplayName] = useState('');
+  const [plan, setPlan] = useState('');
+  const [quota, setQuota] = useState(draftFromQuota({}));
+  useEffect(() => {
+    if (!tenant.data) return;
+    setDisplayName(tenant.data.displayName);
+    setPlan(tenant.data.plan);
+    setQuota(draftFromQuota(tenant.data.quota));
+  }, [tenant.data]);
+  const save = useMutation({
+    mutationFn: async () => {
+      await api(`/tenants/${slug}`, { method: 'PATCH', body: { displayName, plan } });
+      await api(`/tenants/${slug}/quota`, { method: 'PUT', body: quotaFromDraft(quota) });
+    },
+    onSuccess: () => {
+      qc.invalidateQueries({ queryKey: ['tenant', slug] });
+      qc.invalidateQueries({ queryKey: ['tenants'] });
+    },
+  });
+  const fe = fieldErrors(save.error);
+  if (tenant.isPending) return <Loading what="tenant" />;
+  if (tenant.error) return <ErrorState error={tenant.error} />;
+  return (
+    <section className="max-w-3xl">
+      <PageHeader title={`Tenant ${tenant.data.displayName}`} />
+      <form
+        className="space-y-4 rounded-lg border border-slate-200 bg-white p-4"
+        onSubmit={(e) => {
+          e.preventDefault();
+          save.mutate();
+        }}
+      >
+        <div className="grid gap-3 sm:grid-cols-2">
+          <Field label="Display name" error={fe.displayName}>
+            {(p) => (
+              <Input {...p} name="displayName" value={displayName} onChange={(e) => setDisplayName(e.target.value)} />
+            )}
+          </Field>
+          <Field label="Plan" error={fe.plan}>
+            {(p) => <Input {...p} name="plan" value={plan} onChange={(e) => setPlan(e.target.value)} />}
+          </Field>
+        </div>
+        <fieldset className="space-y-2">
+          <legend className="text-sm font-semibold">Quotas (empty = unlimited)</legend>
+          <QuotaFields value={quota} onChange={setQuota} errors={fe} />
+        </fieldset>
+        {save.error && !Object.keys(fe).length ? <ErrorState error={save.error} /> : null}
+        {save.isSuccess ? (
+          <p role="status" className="text-sm text-emerald-700">
+            Saved.
+          </p>
+        ) : null}
+        <Button type="submit" disabled={save.isPending}>
+          Save
+        </Button>
+      </form>
+    </section>
+  );
+}

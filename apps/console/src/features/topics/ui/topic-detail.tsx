@@ -1,0 +1,412 @@
+'use client';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useRouter } from 'next/navigation';
+import { useState } from 'react';
+import { Button } from '../../../components/ui/button.tsx';
+import { ConfirmDialog } from '../../../components/ui/dialog.tsx';
+import { Field, Input, Textarea } from '../../../components/ui/input.tsx';
+import { Empty, ErrorState, Loading, PageHeader } from '../../../components/ui/states.tsx';
+import { Table, Td, Th, Tr } from '../../../components/ui/table.tsx';
+import { api, fieldErrors, formatBytes } from '../../../lib/api-client.ts';
+
+interface Detail {
+  name: string;
+  partitions: number;
+  description: string;
+  ownerTeam: string;
+  tags: string[];
+  messages: number;
+  sizeBytes: number | null;
+  missingOnBroker: boolean;
+  configs: Record<string, string | null>;
+  partitionDetails: {
+    partition: number;
+    leader: number;
+    startOffset: number;
+    endOffset: number;
+    messages: number;
+    sizeBytes: number | null;
+  }[];
+}
+
+interface Rendered {
+  encoding: 'utf8' | 'json' | 'hex' | 'null';
+  text: string | null;
+}
+
+interface Page {
+  messages: {
+    partition: number;
+    offset: number;
+    timestamp: number;
+    key: Rendered;
+    value: Rendered;
+    headers: { key: string; value: Rendered }[];
+  }[];
+  nextOffset: number;
+  startOffset: number;
+  endOffset: number;
+}
+
+function Bytes({ r }: { r: Rendered }) {
+  if (r.encoding === 'null') return <span className="text-slate-400">null</span>;
+  return (
+    <pre className="max-w-xl overflow-x-auto whitespace-pre-wrap break-all text-xs">
+      {r.encoding === 'hex' ? <span className="mr-1 rounded bg-slate-100 px-1 text-slate-500">hex</span> : null}
+      {r.text}
+    </pre>
+  );
+}
+
+export function TopicDetail({ tenant, topic }: { tenant: string; topic: string }) {
+  const router = useRouter();
+  const qc = useQueryClient();
+  const base = `/tenants/${tenant}/topics/${encodeURIComponent(topic)}`;
+  const detail = useQuery({
+    queryKey: ['topic', tenant, topic],
+    queryFn: () => api<Detail>(base),
+    refetchInterval: 5_000,
+  });
+  const [deleting, setDeleting] = useState(false);
+  const remove = useMutation({
+    mutationFn: () => api(base, { method: 'DELETE' }),
+    onSuccess: () => {
+      qc.invalidateQueries({ queryKey: ['topics', tenant] });
+      router.push(`/t/${tenant}/topics`);
+    },
+  });
+  if (detail.isPending) return <Loading what="topic" />;
+  if (detail.error) return <ErrorState error={detail.error} />;
+  const d = detail.data;
+  return (
+    <section className="space-y-6">
+      <PageHeader title={`Topic ${d.name}`}>
+        <Button variant="danger" onClick={() => setDeleting(true)}>
+          Delete topic
+        </Button>
+      </PageHeader>
+      <dl className="grid gap-3 rounded-lg border border-slate-200 bg-white p-4 text-sm sm:grid-cols-4">
+        <div>
+          <dt className="text-slate-500">Partitions</dt>
+          <dd className="text-lg font-semibold">{d.partitions}</dd>
+        </div>
+        <div>
+          <dt className="text-slate-500">Messages</dt>
+          <dd className="text-lg font-semibold" data-testid="topic-messages">
+            {d.messages}
+          </dd>
+        </div>
+        <div>
+          <dt className="text-slate-500">Size</dt>
+          <dd className="text-lg font-semibold">{formatBytes(d.sizeBytes)}</dd>
+        </div>
+        <div>
+          <dt className="text-slate-500">Owner team</dt>
+          <dd className="text-lg font-semibold">{d.ownerTeam || '—'}</dd>
+        </div>
+      </dl>
+      {d.missingOnBroker ? <ErrorState error={new Error('This topic is missing on the broker.')} /> : null}
+      <div>
+        <h2 className="mb-2 text-lg font-semibold">Partitions</h2>
+        <Table>
+          <thead>
+            <tr>
+              <Th>Partition</Th>
+              <Th>Leader</Th>
+              <Th>Start offset</Th>
+              <Th>End offset</Th>
+              <Th>Messages</Th>
+            </tr>
+          </thead>
+          <tbody>
+            {d.partitionDetails.map((p) => (
+              <Tr key={p.partition}>
+                <Td>{p.partition}</Td>
+                <Td>{p.leader}</Td>
+                <Td>{p.startOffset}</Td>
+                <Td>{p.endOffset}</Td>
+                <Td>{p.messages}</Td>
+              </Tr>
+            ))}
+          </tbody>
+        </Table>
+      </div>
+      <MessageBrowser base={base} partitions={d.partitions} />
+      <ProduceForm base={base} onProduced={() => qc.invalidateQueries({ queryKey: ['topic', tenant, topic] })} />
+      <ConfigEditor
+        base={base}
+        configs={d.configs}
+        onSaved={() => qc.invalidateQueries({ queryKey: ['topic', tenant, topic] })}
+      />
+      <ConfirmDialog
+        open={deleting}
+        onClose={() => setDeleting(false)}
+        onConfirm={() => remove.mutate()}
+        pending={remove.isPending}
+        title={`Delete topic ${d.name}?`}
+        message={
+          <>
+            All {d.messages} messages are deleted. This cannot be undone.
+            {remove.error ? <p className="text-red-600">{remove.error.message}</p> : null}
+          </>
+        }
+        confirmText={d.name}
+        confirmLabel="Delete topic"
+      />
+    </section>
+  );
+}
+
+function MessageBrowser({ base, partitions }: { base: string; partitions: number }) {
+  const [partition, setPartition] = useState(0);
+  const [mode, setMode] = useState<'offset' | 'timestamp'>('offset');
+  const [from, setFrom] = useState('0');
+  const [cursor, setCursor] = useState<string>('0');
+  const qs = new URLSearchParams({ partition: String(partition), limit: '20' });
+  if (mode === 'offset') qs.set('offset', cursor || '0');
+  else if (cursor) qs.set('timestamp', String(new Date(cursor).getTime() || 0));
+  const page = useQuery({
+    queryKey: ['messages', base, qs.toString()],
+    queryFn: () => api<Page>(`${base}/messages?${qs}`),
+    placeholderData: keepPreviousData,
+  });
+  return (
+    <div className="space-y-3">
+      <h2 className="text-lg font-semibold">Messages</h2>
+      <form
+        className="flex flex-wrap items-end gap-2"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setCursor(from);
+        }}
+      >
+        <label className="text-sm">
+          Partition
+          <select
+            className="ml-1 rounded-md border border-slate-300 px-2 py-1"
+            value={partition}
+            onChange={(e) => setPartition(Number(e.target.value))}
+          >
+            {Array.from({ length: partitions }, (_, i) => i).map((p) => (
+              <option key={`p${p}`} value={p}>
+                {p}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="text-sm">
+          From
+          <select
+            className="ml-1 rounded-md border border-slate-300 px-2 py-1"
+            value={mode}
+            onChange={(e) => {
+              setMode(e.target.value as 'offset' | 'timestamp');
+              setFrom('');
+            }}
+          >
+            <option value="offset">offset</option>
+            <option value="timestamp">timestamp</option>
+          </select>
+        </label>
+        <Input
+          aria-label={mode === 'offset' ? 'Start offset' : 'Start time'}
+          className="w-56"
+          type={mode === 'offset' ? 'number' : 'datetime-local'}
+          value={from}
+          onChange={(e) => setFrom(e.target.value)}
+        />
+        <Button type="submit" variant="secondary">
+          Go
+        </Button>
+        {page.data ? (
+          <>
+            <Button
+              variant="secondary"
+              disabled={page.data.nextOffset >= page.data.endOffset}
+              onClick={() => {
+                setMode('offset');
+                setCursor(String(page.data.nextOffset));
+              }}
+            >
+              Next page
+            </Button>
+            <span className="text-xs text-slate-500">
+              offsets {page.data.startOffset}–{page.data.endOffset}
+            </span>
+          </>
+        ) : null}
+      </form>
+      {page.isPending ? (
+        <Loading what="messages" />
+      ) : page.error ? (
+        <ErrorState error={page.error} />
+      ) : page.data.messages.length === 0 ? (
+        <Empty>No messages from here.</Empty>
+      ) : (
+        <Table>
+          <thead>
+            <tr>
+              <Th>Offset</Th>
+              <Th>Timestamp</Th>
+              <Th>Key</Th>
+              <Th>Value</Th>
+              <Th>Headers</Th>
+            </tr>
+          </thead>
+          <tbody>
+            {page.data.messages.map((m) => (
+              <Tr key={`${m.partition}-${m.offset}`}>
+                <Td>{m.offset}</Td>
+                <Td className="whitespace-nowrap">{new Date(m.timestamp).toISOString()}</Td>
+                <Td>
+                  <Bytes r={m.key} />
+                </Td>
+                <Td data-testid="message-value">
+                  <Bytes r={m.value} />
+                </Td>
+                <Td>
+                  {m.headers.map((h) => (
+                    <div key={h.key} className="text-xs">
+                      <b>{h.key}</b>: {h.value.text}
+                    </div>
+                  ))}
+                </Td>
+              </Tr>
+            ))}
+          </tbody>
+        </Table>
+      )}
+    </div>
+  );
+}
+
+function ProduceForm({ base, onProduced }: { base: string; onProduced: () => void }) {
+  const [key, setKey] = useState('');
+  const [value, setValue] = useState('');
+  const produce = useMutation({
+    mutationFn: () =>
+      api<{ partition: number; offset: number }>(`${base}/messages`, {
+        method: 'POST',
+        body: { key: key || null, value },
+      }),
+    onSuccess: onProduced,
+  });
+  const fe = fieldErrors(produce.error);
+  return (
+    <form
+      className="space-y-3 rounded-lg border border-slate-200 bg-white p-4"
+      onSubmit={(e) => {
+        e.preventDefault();
+        produce.mutate();
+      }}
+    >
+      <h2 className="text-lg font-semibold">Produce a test message</h2>
+      <Field label="Key" error={fe.key}>
+        {(p) => <Input {...p} name="key" value={key} onChange={(e) => setKey(e.target.value)} />}
+      </Field>
+      <Field label="Value" error={fe.value}>
+        {(p) => <Textarea {...p} name="value" rows={3} value={value} onChange={(e) => setValue(e.target.value)} />}
+      </Field>
+      {produce.error && !Object.keys(fe).length ? <ErrorState error={produce.error} /> : null}
+      {produce.data ? (
+        <p role="status" className="text-sm text-emerald-700">
+          Written to partition {produce.data.partition} at offset {produce.data.offset}.
+        </p>
+      ) : null}
+      <Button type="submit" disabled={produce.isPending}>
+        Produce
+      </Button>
+    </form>
+  );
+}
+
+const EDITABLE = [
+  { key: 'retention.ms', field: 'retentionMs', label: 'retention.ms' },
+  { key: 'retention.bytes', field: 'retentionBytes', label: 'retention.bytes' },
+  { key: 'max.message.bytes', field: 'maxMessageBytes', label: 'max.message.bytes' },
+] as const;
+
+function ConfigEditor({
+  base,
+  configs,
+  onSaved,
+}: {
+  base: string;
+  configs: Record<string, string | null>;
+  onSaved: () => void;
+}) {
+  const [draft, setDraft] = useState<Record<string, string>>({});
+  const save = useMutation({
+    mutationFn: () => {
+      const body: Record<string, number | string> = {};
+      for (const e of EDITABLE)
+        if (draft[e.key] !== undefined && draft[e.key] !== '') body[e.field] = Number(draft[e.key]);
+      if (draft['cleanup.policy']) body.cleanupPolicy = draft['cleanup.policy'];
+      return api(base, { method: 'PATCH', body: { configs: body } });
+    },
+    onSuccess: () => {
+      setDraft({});
+      onSaved();
+    },
+  });
+  const fe = fieldErrors(save.error);
+  const names = Object.keys(configs).sort();
+  return (
+    <div className="space-y-3">
+      <h2 className="text-lg font-semibold">Configuration</h2>
+      <form
+        className="grid gap-3 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-4"
+        onSubmit={(e) => {
+          e.preventDefault();
+          save.mutate();
+        }}
+      >
+        {EDITABLE.map((e) => (
+          <Field key={e.key} label={e.label} error={fe[`configs.${e.field}`]}>
+            {(p) => (
+              <Input
+                {...p}
+                type="number"
+                placeholder={configs[e.key] ?? ''}
+                value={draft[e.key] ?? ''}
+                onChange={(ev) => setDraft({ ...draft, [e.key]: ev.target.value })}
+              />
+            )}
+          </Field>
+        ))}
+        <div className="self-end">
+          <Button type="submit" variant="secondary" disabled={save.isPending}>
+            Save configs
+          </Button>
+        </div>
+        {save.error && !Object.keys(fe).length ? (
+          <div className="sm:col-span-4">
+            <ErrorState error={save.error} />
+          </div>
+        ) : null}
+      </form>
+      {names.length === 0 ? (
+        <Empty>No configs reported by the broker.</Empty>
+      ) : (
+        <Table>
+          <thead>
+            <tr>
+              <Th>Config</Th>
+              <Th>Value</Th>
+            </tr>
+          </thead>
+          <tbody>
+            {names.map((n) => (
+              <Tr key={n}>
+                <Td>
+                  <code>{n}</code>
+                </Td>
+                <Td>{configs[n] ?? '—'}</Td>
+              </Tr>
+            ))}
+          </tbody>
+        </Table>
+      )}
+    </div>
+  );
+}
