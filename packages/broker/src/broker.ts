@@ -5,10 +5,15 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { Server as HttpServer } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { advertisedAddress, type BrokerConfig } from './config.ts';
+import { advertisedAddress, authMode, type BrokerConfig } from './config.ts';
+import { PgMetadataSource } from './tenancy/pg-metadata-source.ts';
+import { MetadataView } from './tenancy/metadata-view.ts';
+import { Tenancy } from './tenancy/tenancy.ts';
 import { systemClock } from './groups/clock.ts';
 import { DEFAULT_GROUP_CONFIG, GroupCoordinator } from './groups/group-coordinator.ts';
 import { GroupStore } from './groups/group-store.ts';
@@ -41,6 +46,8 @@ export class Broker implements BrokerState {
   topics!: TopicRegistry;
   groups!: GroupCoordinator;
   producerIds!: ProducerIdAllocator;
+  tenancy: Tenancy | null = null;
+  metadataSource: PgMetadataSource | null = null;
   private groupStore?: GroupStore;
   stopping = false;
   private handles!: FileHandleCache;
@@ -101,7 +108,20 @@ export class Broker implements BrokerState {
         })),
       ),
     });
-    this.server = createServer((socket) => this.onConnection(socket));
+    if (authMode(this.config) === 'sasl') await this.startTenancy();
+    const onSocket = (socket: Socket) => this.onConnection(socket);
+    this.server =
+      this.config.tlsCertFile && this.config.tlsKeyFile
+        ? createTlsServer(
+            {
+              cert: readFileSync(this.config.tlsCertFile),
+              key: readFileSync(this.config.tlsKeyFile),
+              minVersion: 'TLSv1.2',
+            },
+            onSocket,
+          )
+        : createServer(onSocket);
+    this.server.on('tlsClientError', (err: Error) => this.logger.warn({ err: err.message }, 'TLS handshake failed'));
     this.server.maxConnections = this.config.maxConnections;
     this.server.on('drop', () => this.metrics.connectionsRejected.inc());
     await new Promise<void>((resolve, reject) => {
@@ -113,7 +133,12 @@ export class Broker implements BrokerState {
     this.http = await startHttpServer(this.config.httpListen.host, this.config.httpListen.port, {
       ready: () => !this.stopping,
       metrics: () => this.metrics.render(),
-      health: () => ({ topics: this.topics.list().length, connections: this.connections.size }),
+      health: () => ({
+        topics: this.topics.list().length,
+        connections: this.connections.size,
+        auth: authMode(this.config),
+        metadata: this.metadataSource ? { ...this.metadataSource.status } : null,
+      }),
     });
     const httpAddr = this.http.address();
     this.httpPort = typeof httpAddr === 'object' && httpAddr ? httpAddr.port : this.config.httpListen.port;
@@ -128,6 +153,34 @@ export class Broker implements BrokerState {
         clusterId: this.clusterId,
       },
       'broker started',
+    );
+  }
+
+  private async startTenancy(): Promise<void> {
+    let view = () => MetadataView.empty();
+    if (this.config.databaseUrl) {
+      const source = new PgMetadataSource(this.config.databaseUrl, this.config.dataDir, this.logger);
+      this.metadataSource = source;
+      view = () => source.current();
+      // A new view may revoke keys or suspend tenants: their connections are cut off at once.
+      source.onChange(() => {
+        for (const c of this.connections) c.revalidate();
+      });
+      await source.start();
+    }
+    this.tenancy = new Tenancy({
+      view,
+      superuser: this.config.superuserPassword
+        ? { name: this.config.superuserName, password: this.config.superuserPassword }
+        : null,
+      topics: () => this.topics,
+    });
+    this.logger.info(
+      {
+        superuser: this.config.superuserPassword ? this.config.superuserName : null,
+        database: Boolean(this.config.databaseUrl),
+      },
+      'SASL authentication required (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)',
     );
   }
 
@@ -171,6 +224,7 @@ export class Broker implements BrokerState {
     for (const c of this.connections) c.close('shutdown');
     await closed;
     this.groups?.shutdown();
+    await this.metadataSource?.stop();
     await this.groupStore?.close();
     await this.topics?.close();
     await this.handles?.closeAll?.();

@@ -42,6 +42,17 @@ export const BrokerConfigSchema = z
     maxPartitionsPerTopic: z.number().int().min(1).default(10_000),
     retentionCheckIntervalMs: z.number().int().min(100).default(300_000),
     shutdownTimeoutMs: z.number().int().min(0).default(10_000),
+    /** 'sasl' requires every client to authenticate (default when databaseUrl is set); 'none' is for local dev. */
+    auth: z.enum(['none', 'sasl']).optional(),
+    /** The control plane's Postgres: tenants, API keys, ACLs and quotas are read from it. */
+    databaseUrl: z.string().min(1).optional(),
+    superuserName: z.string().min(1).default('admin'),
+    /** Password of the platform superuser (the console's admin connection). Never logged. */
+    superuserPassword: z.string().min(8).optional(),
+    tlsCertFile: z.string().min(1).optional(),
+    tlsKeyFile: z.string().min(1).optional(),
+    /** Allow unsafe combinations: SASL/PLAIN without TLS on a non-loopback address, or auth 'none' with tenants. */
+    allowInsecure: z.boolean().default(false),
     groupMinSessionTimeoutMs: z.number().int().min(1).default(6_000),
     groupMaxSessionTimeoutMs: z.number().int().min(1).default(1_800_000),
     groupInitialRebalanceDelayMs: z.number().int().min(0).default(3_000),
@@ -60,6 +71,7 @@ type BrokerConfigInput = z.input<typeof BrokerConfigSchema>;
 
 /** Environment variables: SAMSA_<SCREAMING_SNAKE of the key>, e.g. SAMSA_DATA_DIR, SAMSA_BROKER_LISTEN. */
 const ENV_ALIASES: Record<string, keyof BrokerConfigInput> = {
+  DATABASE_URL: 'databaseUrl',
   SAMSA_BROKER_LISTEN: 'listen',
   SAMSA_BROKER_ADVERTISED_LISTENER: 'advertisedListener',
   SAMSA_BROKER_HTTP_LISTEN: 'httpListen',
@@ -150,7 +162,44 @@ export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process
     const problems = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n');
     throw new ConfigError(`invalid configuration:\n${problems}`);
   }
+  checkSafety(parsed.data);
   return parsed.data;
+}
+
+function isLoopback(host: string): boolean {
+  return host === '127.0.0.1' || host === '::1' || host === 'localhost' || host.startsWith('127.');
+}
+
+/** The effective auth mode: SASL as soon as tenants are configured, unless told otherwise. */
+export function authMode(config: BrokerConfig): 'none' | 'sasl' {
+  return config.auth ?? (config.databaseUrl ? 'sasl' : 'none');
+}
+
+/** Refuses configurations that would silently expose data, unless allowInsecure is set. */
+function checkSafety(c: BrokerConfig): void {
+  const problems: string[] = [];
+  const mode = authMode(c);
+  if ((c.tlsCertFile === undefined) !== (c.tlsKeyFile === undefined)) {
+    problems.push('give both --tls-cert-file and --tls-key-file, or neither');
+  }
+  if (mode === 'sasl' && !c.databaseUrl && !c.superuserPassword) {
+    problems.push(
+      'auth is sasl but there are no credentials: set --database-url (DATABASE_URL) or --superuser-password',
+    );
+  }
+  if (!c.allowInsecure) {
+    if (mode === 'none' && c.databaseUrl) {
+      problems.push(
+        'tenants are configured (--database-url) but auth is none: anyone could read every tenant (use --allow-insecure to force)',
+      );
+    }
+    if (mode === 'sasl' && !c.tlsCertFile && !isLoopback(c.listen.host)) {
+      problems.push(
+        `SASL without TLS on ${c.listen.host} sends PLAIN passwords in clear text: set --tls-cert-file/--tls-key-file, listen on loopback, or --allow-insecure`,
+      );
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(`unsafe configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
 }
 
 /** The address clients are told to connect to. */
@@ -191,4 +240,11 @@ export const CONFIG_HELP = `Options (flag / env var / config-file key; defaults 
   --log-segment-ms N               default segment.ms [604800000]
   --log-retention-ms N             default retention.ms [604800000]
   --log-retention-bytes N          default retention.bytes [-1]
+Security:
+  --auth none|sasl                 require SASL (PLAIN, SCRAM-SHA-256/512) [sasl when --database-url is set]
+  --database-url URL               control-plane Postgres with tenants, API keys, ACLs, quotas   DATABASE_URL
+  --superuser-name NAME            platform superuser (sees every tenant) [admin]
+  --superuser-password PASSWORD    its password (prefer the env var SAMSA_SUPERUSER_PASSWORD)
+  --tls-cert-file FILE, --tls-key-file FILE   serve the Kafka listener over TLS
+  --allow-insecure                 allow SASL without TLS off loopback, or auth none with tenants
 Every option is also SAMSA_<NAME> in the environment (e.g. SAMSA_MAX_CONNECTIONS=500).`;

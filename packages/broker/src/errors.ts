@@ -19,7 +19,25 @@ export class InvalidReplicaAssignmentError extends Error {
   override readonly name = 'InvalidReplicaAssignmentError';
 }
 
+export class TopicAuthorizationError extends Error {
+  override readonly name = 'TopicAuthorizationError';
+}
+export class GroupAuthorizationError extends Error {
+  override readonly name = 'GroupAuthorizationError';
+}
+export class ClusterAuthorizationError extends Error {
+  override readonly name = 'ClusterAuthorizationError';
+}
+/** A tenant quota (topics, partitions, storage) would be exceeded; the message names the quota. */
+export class PolicyViolationError extends Error {
+  override readonly name = 'PolicyViolationError';
+}
+
 const CODES: [new (...args: never[]) => Error, number][] = [
+  [TopicAuthorizationError, ErrorCode.TOPIC_AUTHORIZATION_FAILED],
+  [GroupAuthorizationError, ErrorCode.GROUP_AUTHORIZATION_FAILED],
+  [ClusterAuthorizationError, ErrorCode.CLUSTER_AUTHORIZATION_FAILED],
+  [PolicyViolationError, ErrorCode.POLICY_VIOLATION],
   [TopicExistsError, ErrorCode.TOPIC_ALREADY_EXISTS],
   [InvalidTopicError, ErrorCode.INVALID_TOPIC_EXCEPTION],
   [InvalidPartitionsError, ErrorCode.INVALID_PARTITIONS],

@@ -8,6 +8,8 @@ import type { TopicRegistry } from './topics/topic-registry.ts';
 import type { FetchWaiters } from './topics/fetch-waiters.ts';
 import type { GroupCoordinator } from './groups/group-coordinator.ts';
 import type { ProducerIdAllocator } from './producers/producer-ids.ts';
+import type { Tenancy } from './tenancy/tenancy.ts';
+import type { Access } from './tenancy/access.ts';
 
 export interface BrokerState {
   readonly config: BrokerConfig;
@@ -18,6 +20,8 @@ export interface BrokerState {
   readonly fetchWaiters: FetchWaiters;
   readonly groups: GroupCoordinator;
   readonly producerIds: ProducerIdAllocator;
+  /** Null when authentication is off. */
+  readonly tenancy: Tenancy | null;
   readonly stopping: boolean;
   advertised(): { host: string; port: number };
   connectionClosed(conn: Connection): void;
@@ -29,6 +33,8 @@ export interface RequestContext {
   readonly version: number;
   readonly connection: Connection;
   readonly log: Logger;
+  /** Names, visibility and ACLs for this connection's principal. */
+  readonly access: Access;
 }
 
 /** A handler: decoded request body in, response body out (null: no response, as for Produce acks=0). */

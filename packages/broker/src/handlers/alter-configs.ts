@@ -3,7 +3,7 @@
  * Broker configs are static (flags, env, file) and are refused with a message saying so.
  */
 import { ErrorCode } from '@samsa/protocol';
-import { InvalidRequestError, toErrorCode } from '../errors.ts';
+import { InvalidRequestError, TopicAuthorizationError, toErrorCode } from '../errors.ts';
 import type { Handler, RequestContext } from '../request-context.ts';
 import { validateTopicConfigs } from '../topics/topic-config.ts';
 import { UnknownTopicError } from '../topics/topic-registry.ts';
@@ -34,7 +34,10 @@ async function alterEach<C>(
             : `resource type ${r.resourceType} is not supported`,
         );
       }
-      const topic = ctx.state.topics.get(r.resourceName);
+      if (!ctx.access.canTopic('ALTER_CONFIGS', r.resourceName)) {
+        throw new TopicAuthorizationError(`not authorized to alter the configs of topic '${r.resourceName}'`);
+      }
+      const topic = ctx.state.topics.get(ctx.access.toInternal(r.resourceName));
       if (!topic) throw new UnknownTopicError(`topic '${r.resourceName}' does not exist`);
       const updated = next(topic.configs, r.configs);
       validateTopicConfigs(updated);

@@ -1,6 +1,12 @@
 /** CreatePartitions: raises a topic's partition count (never lowers it). */
 import { ErrorCode } from '@samsa/protocol';
-import { InvalidReplicaAssignmentError, toErrorCode } from '../errors.ts';
+import {
+  InvalidReplicaAssignmentError,
+  PolicyViolationError,
+  TopicAuthorizationError,
+  toErrorCode,
+} from '../errors.ts';
+import { topicQuotaProblem } from '../tenancy/tenancy.ts';
 import type { Handler } from '../request-context.ts';
 
 interface CreatePartitionsRequest {
@@ -9,15 +15,20 @@ interface CreatePartitionsRequest {
 }
 
 export const handleCreatePartitions: Handler = async (ctx, req: CreatePartitionsRequest) => {
-  const { state } = ctx;
+  const { state, access } = ctx;
   const results = [];
   for (const t of req.topics) {
     try {
       if (t.assignments?.some((a) => a.brokerIds.some((b) => b !== state.config.nodeId))) {
         throw new InvalidReplicaAssignmentError(`partitions can only be assigned to broker ${state.config.nodeId}`);
       }
-      state.topics.validateAddPartitions(t.name, t.count);
-      if (!req.validateOnly) await state.topics.addPartitions(t.name, t.count);
+      if (!access.canTopic('ALTER', t.name))
+        throw new TopicAuthorizationError(`not authorized to alter topic '${t.name}'`);
+      const internal = access.toInternal(t.name);
+      const topic = state.topics.validateAddPartitions(internal, t.count);
+      const quotaProblem = topicQuotaProblem(state.tenancy, access.principal, 0, t.count - topic.partitions.length);
+      if (quotaProblem) throw new PolicyViolationError(quotaProblem);
+      if (!req.validateOnly) await state.topics.addPartitions(internal, t.count);
       results.push({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null });
     } catch (err) {
       results.push({ name: t.name, ...toErrorCode(err) });

@@ -9,6 +9,8 @@ import {
 import type { Handler } from '../request-context.ts';
 import { effectiveConfig } from '../topics/topic-config.ts';
 import { describeConfigSource } from './describe-configs.ts';
+import { topicQuotaProblem } from '../tenancy/tenancy.ts';
+import { TopicAuthorizationError, PolicyViolationError } from '../errors.ts';
 
 interface CreateTopicsRequest {
   topics: {
@@ -22,7 +24,7 @@ interface CreateTopicsRequest {
 }
 
 export const handleCreateTopics: Handler = async (ctx, req: CreateTopicsRequest) => {
-  const { state } = ctx;
+  const { state, access } = ctx;
   const counts = new Map<string, number>();
   for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
   const topics = [];
@@ -30,6 +32,9 @@ export const handleCreateTopics: Handler = async (ctx, req: CreateTopicsRequest)
     const base = { name: t.name, topicId: ZERO_UUID, numPartitions: -1, replicationFactor: -1, configs: null };
     try {
       if ((counts.get(t.name) ?? 0) > 1) throw new InvalidRequestError(`topic '${t.name}' appears more than once`);
+      if (!access.canTopic('CREATE', t.name) && !access.canCluster('CREATE')) {
+        throw new TopicAuthorizationError(`not authorized to create topic '${t.name}'`);
+      }
       if (t.replicationFactor !== -1 && t.replicationFactor !== 1) {
         throw new InvalidReplicationFactorError(
           `replication factor ${t.replicationFactor} is impossible on a single-node Samsa broker; use 1 or -1`,
@@ -47,8 +52,11 @@ export const handleCreateTopics: Handler = async (ctx, req: CreateTopicsRequest)
       }
       const configs: Record<string, string> = {};
       for (const c of t.configs) if (c.value !== null) configs[c.name] = c.value;
-      state.topics.validateCreate(t.name, partitions, configs);
-      const topic = req.validateOnly ? undefined : await state.topics.create(t.name, partitions, configs);
+      const internal = access.toInternal(t.name);
+      state.topics.validateCreate(internal, partitions, configs);
+      const quotaProblem = topicQuotaProblem(state.tenancy, access.principal, 1, partitions);
+      if (quotaProblem) throw new PolicyViolationError(quotaProblem);
+      const topic = req.validateOnly ? undefined : await state.topics.create(internal, partitions, configs);
       topics.push({
         ...base,
         topicId: topic?.id ?? ZERO_UUID,

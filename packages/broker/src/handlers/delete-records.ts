@@ -2,6 +2,7 @@
 import { ErrorCode } from '@samsa/protocol';
 import { OffsetOutOfRangeError } from '../log/types.ts';
 import type { Handler } from '../request-context.ts';
+import { topicFor } from './topic-access.ts';
 
 interface DeleteRecordsRequest {
   topics: { name: string; partitions: { partitionIndex: number; offset: bigint }[] }[];
@@ -10,16 +11,13 @@ interface DeleteRecordsRequest {
 export const handleDeleteRecords: Handler = async (ctx, req: DeleteRecordsRequest) => {
   const topics = [];
   for (const t of req.topics) {
-    const topic = ctx.state.topics.get(t.name);
+    const found = topicFor(ctx, t.name, 'DELETE');
     const partitions = [];
     for (const p of t.partitions) {
-      const log = topic?.partitions[p.partitionIndex]?.log;
+      const log = found.topic?.partitions[p.partitionIndex]?.log;
       if (!log) {
-        partitions.push({
-          partitionIndex: p.partitionIndex,
-          lowWatermark: -1n,
-          errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-        });
+        const errorCode = found.errorCode || ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        partitions.push({ partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode });
         continue;
       }
       try {

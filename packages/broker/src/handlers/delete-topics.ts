@@ -10,10 +10,28 @@ interface DeleteTopicsRequest {
 
 export const handleDeleteTopics: Handler = async (ctx, req: DeleteTopicsRequest) => {
   const { topics } = ctx.state;
+  const { access } = ctx;
   const wanted = ctx.version >= 6 ? req.topics : req.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
   const responses = [];
   for (const w of wanted) {
-    const topic = w.name !== null ? topics.get(w.name) : topics.getById(w.topicId);
+    const byIdTopic = w.name === null ? topics.getById(w.topicId) : undefined;
+    const found =
+      w.name !== null
+        ? topics.get(access.toInternal(w.name))
+        : byIdTopic && access.owns(byIdTopic.name)
+          ? byIdTopic
+          : undefined;
+    const name = w.name ?? (found ? access.toExternal(found.name) : null);
+    if (found && name !== null && !access.canTopic('DELETE', name)) {
+      responses.push({
+        name,
+        topicId: w.topicId,
+        errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+        errorMessage: 'not authorized to delete this topic',
+      });
+      continue;
+    }
+    const topic = found;
     if (!topic) {
       const byId = w.name === null;
       responses.push({
@@ -26,9 +44,9 @@ export const handleDeleteTopics: Handler = async (ctx, req: DeleteTopicsRequest)
     }
     try {
       await topics.delete(topic.name);
-      responses.push({ name: topic.name, topicId: topic.id, errorCode: ErrorCode.NONE, errorMessage: null });
+      responses.push({ name, topicId: topic.id, errorCode: ErrorCode.NONE, errorMessage: null });
     } catch (err) {
-      responses.push({ name: topic.name, topicId: topic.id, ...toErrorCode(err) });
+      responses.push({ name, topicId: topic.id, ...toErrorCode(err) });
     }
   }
   return { throttleTimeMs: 0, responses };

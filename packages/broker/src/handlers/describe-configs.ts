@@ -64,7 +64,15 @@ export const handleDescribeConfigs: Handler = (ctx, req: DescribeConfigsRequest)
     const base = { resourceType: r.resourceType, resourceName: r.resourceName };
     const wanted = (name: string) => r.configurationKeys === null || r.configurationKeys.includes(name);
     if (r.resourceType === ResourceType.TOPIC) {
-      const topic = state.topics.get(r.resourceName);
+      if (!ctx.access.canTopic('DESCRIBE_CONFIGS', r.resourceName)) {
+        return {
+          ...base,
+          errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+          errorMessage: `not authorized to describe the configs of topic '${r.resourceName}'`,
+          configs: [],
+        };
+      }
+      const topic = state.topics.get(ctx.access.toInternal(r.resourceName));
       if (!topic) {
         return {
           ...base,
@@ -91,6 +99,14 @@ export const handleDescribeConfigs: Handler = (ctx, req: DescribeConfigsRequest)
       return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs };
     }
     if (r.resourceType === ResourceType.BROKER) {
+      if (!ctx.access.canCluster('DESCRIBE_CONFIGS')) {
+        return {
+          ...base,
+          errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+          errorMessage: 'not authorized',
+          configs: [],
+        };
+      }
       if (r.resourceName !== '' && r.resourceName !== String(state.config.nodeId)) {
         return {
           ...base,

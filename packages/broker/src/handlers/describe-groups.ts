@@ -1,6 +1,7 @@
 /** DescribeGroups: state, protocol and members with their metadata and assignment bytes (Dead for unknown groups). */
 import { ErrorCode } from '@samsa/protocol';
 import type { Handler } from '../request-context.ts';
+import { groupIn } from './group-access.ts';
 
 export const handleDescribeGroups: Handler = (
   ctx,
@@ -8,7 +9,18 @@ export const handleDescribeGroups: Handler = (
 ) => ({
   throttleTimeMs: 0,
   groups: req.groups.map((groupId) => {
-    const d = ctx.state.groups.describe(groupId);
+    if (!ctx.access.canGroup('DESCRIBE', groupId)) {
+      return {
+        errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED,
+        groupId,
+        groupState: '',
+        protocolType: '',
+        protocolData: '',
+        members: [],
+        authorizedOperations: -2147483648,
+      };
+    }
+    const d = ctx.state.groups.describe(groupIn(ctx, groupId));
     return {
       errorCode: groupId === '' ? ErrorCode.INVALID_GROUP_ID : ErrorCode.NONE,
       groupId,

@@ -8,6 +8,7 @@ import { OffsetOutOfRangeError } from '../log/types.ts';
 import type { Handler, RequestContext } from '../request-context.ts';
 import { partitionKey } from '../topics/fetch-waiters.ts';
 import type { Topic } from '../topics/topic-registry.ts';
+import { byteRateThrottleMs } from '../tenancy/tenancy.ts';
 
 interface FetchRequest {
   maxWaitMs: number;
@@ -23,19 +24,40 @@ interface FetchRequest {
   }[];
 }
 
+/** The topic a fetch names (by name, or by id from v13), if this connection may see it. */
 function resolveTopic(ctx: RequestContext, t: { topic: string; topicId: string }): Topic | undefined {
-  if (ctx.version >= 13) return t.topicId === ZERO_UUID ? undefined : ctx.state.topics.getById(t.topicId);
-  return ctx.state.topics.get(t.topic);
+  const { access, state } = ctx;
+  const topic =
+    ctx.version >= 13
+      ? t.topicId === ZERO_UUID
+        ? undefined
+        : state.topics.getById(t.topicId)
+      : state.topics.get(access.toInternal(t.topic));
+  return topic && access.owns(topic.name) ? topic : undefined;
 }
 
 async function collect(ctx: RequestContext, req: FetchRequest, maxBytes: number) {
   let totalBytes = 0;
   const responses = [];
   for (const t of req.topics) {
-    const topic = resolveTopic(ctx, t);
+    const resolved = resolveTopic(ctx, t);
+    const allowed = resolved !== undefined && ctx.access.canTopic('READ', ctx.access.toExternal(resolved.name));
+    const topic = allowed ? resolved : undefined;
     const partitions = [];
     for (const p of t.partitions) {
       const log = topic?.partitions[p.partition]?.log;
+      if (resolved && !allowed) {
+        partitions.push({
+          partitionIndex: p.partition,
+          errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+          highWatermark: -1n,
+          lastStableOffset: -1n,
+          logStartOffset: -1n,
+          abortedTransactions: null,
+          records: null,
+        });
+        continue;
+      }
       if (!topic || !log) {
         partitions.push({
           partitionIndex: p.partition,

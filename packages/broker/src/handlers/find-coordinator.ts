@@ -12,7 +12,16 @@ export const handleFindCoordinator: Handler = (
   const nodeId = ctx.state.config.nodeId;
   const answer = (key: string) =>
     req.keyType === KEY_TYPE_GROUP
-      ? { key, nodeId, host, port, errorCode: ErrorCode.NONE, errorMessage: null }
+      ? ctx.access.canGroup('DESCRIBE', key)
+        ? { key, nodeId, host, port, errorCode: ErrorCode.NONE, errorMessage: null }
+        : {
+            key,
+            nodeId: -1,
+            host: '',
+            port: -1,
+            errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED,
+            errorMessage: 'not authorized',
+          }
       : {
           key,
           nodeId: -1,

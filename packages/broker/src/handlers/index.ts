@@ -26,6 +26,8 @@ import { handleDeleteGroups } from './delete-groups.ts';
 import { handleOffsetDelete } from './offset-delete.ts';
 import { handleOffsetForLeaderEpoch } from './offset-for-leader-epoch.ts';
 import { handleInitProducerId } from './init-producer-id.ts';
+import { handleSaslHandshake } from './sasl-handshake.ts';
+import { handleSaslAuthenticate } from './sasl-authenticate.ts';
 
 export const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   [0, handleProduce],
@@ -41,6 +43,7 @@ export const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   [14, handleSyncGroup],
   [15, handleDescribeGroups],
   [16, handleListGroups],
+  [17, handleSaslHandshake],
   [18, handleApiVersions],
   [19, handleCreateTopics],
   [20, handleDeleteTopics],
@@ -49,6 +52,7 @@ export const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   [23, handleOffsetForLeaderEpoch],
   [32, handleDescribeConfigs],
   [33, handleAlterConfigs],
+  [36, handleSaslAuthenticate],
   [37, handleCreatePartitions],
   [42, handleDeleteGroups],
   [44, handleIncrementalAlterConfigs],

@@ -1,5 +1,7 @@
 /** JoinGroup: hands the request to the group coordinator; the answer may wait for the rebalance to complete. */
+import { ErrorCode } from '@samsa/protocol';
 import type { Handler } from '../request-context.ts';
+import { groupIn } from './group-access.ts';
 
 interface JoinGroupRequest {
   groupId: string;
@@ -12,8 +14,21 @@ interface JoinGroupRequest {
 }
 
 export const handleJoinGroup: Handler = async (ctx, req: JoinGroupRequest) => {
+  if (!ctx.access.canGroup('READ', req.groupId)) {
+    return {
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED,
+      generationId: -1,
+      protocolType: null,
+      protocolName: ctx.version >= 7 ? null : '',
+      leader: '',
+      skipAssignment: false,
+      memberId: req.memberId,
+      members: [],
+    };
+  }
   const result = await ctx.state.groups.join({
-    groupId: req.groupId,
+    groupId: groupIn(ctx, req.groupId),
     memberId: req.memberId,
     groupInstanceId: req.groupInstanceId,
     clientId: ctx.header.clientId ?? '',

@@ -1,5 +1,7 @@
 /** LeaveGroup: one member (v0-2) or a batch of members (v3+, also by group.instance.id) leave; the rest rebalance. */
+import { ErrorCode } from '@samsa/protocol';
 import type { Handler } from '../request-context.ts';
+import { groupIn } from './group-access.ts';
 
 interface LeaveGroupRequest {
   groupId: string;
@@ -9,7 +11,10 @@ interface LeaveGroupRequest {
 
 export const handleLeaveGroup: Handler = (ctx, req: LeaveGroupRequest) => {
   const wanted = ctx.version >= 3 ? req.members : [{ memberId: req.memberId, groupInstanceId: null }];
-  const result = ctx.state.groups.leave(req.groupId, wanted);
+  if (!ctx.access.canGroup('READ', req.groupId)) {
+    return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, members: [] };
+  }
+  const result = ctx.state.groups.leave(groupIn(ctx, req.groupId), wanted);
   const errorCode = ctx.version >= 3 ? result.errorCode : (result.members[0]?.errorCode ?? result.errorCode);
   return { throttleTimeMs: 0, errorCode, members: result.members };
 };

@@ -1,14 +1,21 @@
-/** ListGroups: every group this broker coordinates, filtered by state (v4+) and type (v5+, only "classic"). */
+/** ListGroups: the groups this connection may see, filtered by state (v4+) and type (v5+, only "classic"). */
 import { ErrorCode } from '@samsa/protocol';
 import type { Handler } from '../request-context.ts';
 
 export const handleListGroups: Handler = (ctx, req: { statesFilter: string[]; typesFilter: string[] }) => {
+  const { access } = ctx;
   const states = new Set(req.statesFilter.map((s) => s.toLowerCase()));
   const types = new Set(req.typesFilter.map((s) => s.toLowerCase()));
   const groups = ctx.state.groups
     .listGroups()
     .filter((g) => states.size === 0 || states.has(g.state.toLowerCase()))
     .filter(() => types.size === 0 || types.has('classic'))
-    .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.state, groupType: 'classic' }));
+    .filter((g) => access.owns(g.groupId) && access.canGroup('DESCRIBE', access.toExternal(g.groupId)))
+    .map((g) => ({
+      groupId: access.toExternal(g.groupId),
+      protocolType: g.protocolType,
+      groupState: g.state,
+      groupType: 'classic',
+    }));
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups };
 };

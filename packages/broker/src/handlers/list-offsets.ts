@@ -1,6 +1,7 @@
 /** ListOffsets: earliest (-2), latest (-1), max timestamp (-3), or the first offset at/after a timestamp. */
 import { ErrorCode } from '@samsa/protocol';
 import type { Handler } from '../request-context.ts';
+import { topicFor } from './topic-access.ts';
 
 const LATEST = -1n;
 const EARLIEST = -2n;
@@ -15,10 +16,10 @@ interface ListOffsetsRequest {
 export const handleListOffsets: Handler = async (ctx, req: ListOffsetsRequest) => {
   const topics = [];
   for (const t of req.topics) {
-    const topic = ctx.state.topics.get(t.name);
+    const found = topicFor(ctx, t.name, 'DESCRIBE');
     const partitions = [];
     for (const p of t.partitions) {
-      const log = topic?.partitions[p.partitionIndex]?.log;
+      const log = found.topic?.partitions[p.partitionIndex]?.log;
       const answer = {
         partitionIndex: p.partitionIndex,
         errorCode: ErrorCode.NONE,
@@ -27,7 +28,11 @@ export const handleListOffsets: Handler = async (ctx, req: ListOffsetsRequest) =
         leaderEpoch: 0,
       };
       if (!log) {
-        partitions.push({ ...answer, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, leaderEpoch: -1 });
+        partitions.push({
+          ...answer,
+          errorCode: found.errorCode || ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          leaderEpoch: -1,
+        });
         continue;
       }
       if (p.timestamp === LATEST || p.timestamp === LATEST_TIERED) {
@@ -44,10 +49,10 @@ export const handleListOffsets: Handler = async (ctx, req: ListOffsetsRequest) =
         partitions.push({ ...answer, errorCode: ErrorCode.INVALID_REQUEST });
         continue;
       } else {
-        const found = await log.offsetForTimestamp(p.timestamp);
-        if (found) {
-          answer.offset = found.offset;
-          answer.timestamp = found.timestamp;
+        const hit = await log.offsetForTimestamp(p.timestamp);
+        if (hit) {
+          answer.offset = hit.offset;
+          answer.timestamp = hit.timestamp;
         }
       }
       partitions.push(answer);

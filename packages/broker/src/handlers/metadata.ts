@@ -1,8 +1,13 @@
-/** Metadata: this broker as the only node and leader of every partition; auto-creates topics when allowed. */
+/**
+ * Metadata: this broker as the only node and leader of every partition. A tenant sees only its own topics, under
+ * its own names; topics it may not DESCRIBE are hidden from listings and refused when named. Auto-creation needs
+ * CREATE and respects the tenant's topic and partition quotas.
+ */
 import { ErrorCode, ZERO_UUID } from '@samsa/protocol';
 import type { Handler, RequestContext } from '../request-context.ts';
 import { topicNameProblem } from '../topics/topic-config.ts';
 import type { Topic } from '../topics/topic-registry.ts';
+import { topicQuotaProblem } from '../tenancy/tenancy.ts';
 import { ALL_TOPIC_OPERATIONS } from './acl-operations.ts';
 
 interface MetadataRequest {
@@ -13,11 +18,12 @@ interface MetadataRequest {
 
 export function topicMetadata(ctx: RequestContext, topic: Topic, includeOps: boolean) {
   const nodeId = ctx.state.config.nodeId;
+  const name = ctx.access.toExternal(topic.name);
   return {
     errorCode: ErrorCode.NONE,
-    name: topic.name,
+    name,
     topicId: topic.id,
-    isInternal: topic.name.startsWith('__'),
+    isInternal: name.startsWith('__'),
     partitions: topic.partitions.map((_, i) => ({
       errorCode: ErrorCode.NONE,
       partitionIndex: i,
@@ -35,37 +41,56 @@ function missing(name: string | null, topicId: string, errorCode: number) {
   return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: -2147483648 };
 }
 
+/** Auto-creates a topic the client named when the broker allows it, the client may CREATE, and quotas permit. */
+async function autoCreate(ctx: RequestContext, name: string): Promise<Topic | number> {
+  const { state, access } = ctx;
+  if (!state.config.autoCreateTopicsEnable) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  if (!access.canTopic('CREATE', name) && !access.canCluster('CREATE')) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  const problem = topicQuotaProblem(state.tenancy, access.principal, 1, state.config.defaultPartitions);
+  if (problem) {
+    ctx.log.info({ topic: name, problem }, 'auto-creation refused');
+    return ErrorCode.POLICY_VIOLATION;
+  }
+  return (await state.topics.getOrAutoCreate(access.toInternal(name))) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+}
+
 export const handleMetadata: Handler = async (ctx, req: MetadataRequest) => {
-  const { state, version } = ctx;
+  const { state, version, access } = ctx;
   const { host, port } = state.advertised();
   // v0: an empty list means all topics; v1+: null means all topics.
   const all = req.topics === null || (version === 0 && req.topics.length === 0);
-  const autoCreate = version < 4 ? true : req.allowAutoTopicCreation;
+  const mayAutoCreate = version < 4 ? true : req.allowAutoTopicCreation;
+  const ops = req.includeTopicAuthorizedOperations;
   const topics = [];
   if (all) {
-    for (const t of state.topics.list()) topics.push(topicMetadata(ctx, t, req.includeTopicAuthorizedOperations));
+    for (const t of state.topics.list()) {
+      if (access.owns(t.name) && access.canTopic('DESCRIBE', access.toExternal(t.name))) {
+        topics.push(topicMetadata(ctx, t, ops));
+      }
+    }
   } else {
     for (const requested of req.topics!) {
       if (requested.name === null || requested.name === undefined) {
         const t = requested.topicId !== ZERO_UUID ? state.topics.getById(requested.topicId) : undefined;
+        const visible = t && access.owns(t.name) && access.canTopic('DESCRIBE', access.toExternal(t.name));
         topics.push(
-          t
-            ? topicMetadata(ctx, t, req.includeTopicAuthorizedOperations)
-            : missing(null, requested.topicId, ErrorCode.UNKNOWN_TOPIC_ID),
+          visible ? topicMetadata(ctx, t, ops) : missing(null, requested.topicId, ErrorCode.UNKNOWN_TOPIC_ID),
         );
         continue;
       }
       const name = requested.name;
-      if (topicNameProblem(name)) {
+      const problem = topicNameProblem(name) ?? topicNameProblem(access.toInternal(name));
+      if (problem) {
         topics.push(missing(name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION));
         continue;
       }
-      const t = autoCreate ? await state.topics.getOrAutoCreate(name) : state.topics.get(name);
-      topics.push(
-        t
-          ? topicMetadata(ctx, t, req.includeTopicAuthorizedOperations)
-          : missing(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION),
-      );
+      if (!access.canTopic('DESCRIBE', name)) {
+        topics.push(missing(name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+        continue;
+      }
+      const existing = state.topics.get(access.toInternal(name));
+      const t = existing ?? (mayAutoCreate ? await autoCreate(ctx, name) : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      topics.push(typeof t === 'number' ? missing(name, ZERO_UUID, t) : topicMetadata(ctx, t, ops));
     }
   }
   return {
@@ -77,3 +102,5 @@ export const handleMetadata: Handler = async (ctx, req: MetadataRequest) => {
     clusterAuthorizedOperations: -2147483648,
   };
 };
+
+export { autoCreate };

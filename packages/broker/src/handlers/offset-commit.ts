@@ -1,6 +1,7 @@
 /** OffsetCommit: checks membership and generation, then stores offsets durably before answering. */
 import { ErrorCode } from '@samsa/protocol';
 import type { Handler } from '../request-context.ts';
+import { groupIn } from './group-access.ts';
 
 interface OffsetCommitRequest {
   groupId: string;
@@ -25,12 +26,17 @@ export const handleOffsetCommit: Handler = async (ctx, req: OffsetCommitRequest)
       name: t.name,
       partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
     }));
-  const check = groups.validateCommit(req.groupId, req.generationIdOrMemberEpoch, req.memberId, req.groupInstanceId);
+  const { access } = ctx;
+  if (!access.canGroup('READ', req.groupId))
+    return { throttleTimeMs: 0, topics: allWith(ErrorCode.GROUP_AUTHORIZATION_FAILED) };
+  const groupId = groupIn(ctx, req.groupId);
+  const check = groups.validateCommit(groupId, req.generationIdOrMemberEpoch, req.memberId, req.groupInstanceId);
   if (check !== ErrorCode.NONE) return { throttleTimeMs: 0, topics: allWith(check) };
+  const readable = req.topics.filter((t) => access.canTopic('READ', t.name));
   const results = await groups.commitOffsets(
-    req.groupId,
-    req.topics.map((t) => ({
-      topic: t.name,
+    groupId,
+    readable.map((t) => ({
+      topic: access.toInternal(t.name),
       partitions: t.partitions.map((p) => ({
         partition: p.partitionIndex,
         offset: p.committedOffset,
@@ -45,7 +51,9 @@ export const handleOffsetCommit: Handler = async (ctx, req: OffsetCommitRequest)
       name: t.name,
       partitions: t.partitions.map((p) => ({
         partitionIndex: p.partitionIndex,
-        errorCode: results.get(t.name)?.get(p.partitionIndex) ?? ErrorCode.NONE,
+        errorCode: access.canTopic('READ', t.name)
+          ? (results.get(access.toInternal(t.name))?.get(p.partitionIndex) ?? ErrorCode.NONE)
+          : ErrorCode.TOPIC_AUTHORIZATION_FAILED,
       })),
     })),
   };

@@ -5,6 +5,7 @@
 import { ByteReader, ErrorCode } from '@samsa/protocol';
 import type { Group } from '../groups/group.ts';
 import type { Handler } from '../request-context.ts';
+import { groupIn } from './group-access.ts';
 
 /** Topics named in the members' subscriptions, or null when the group uses a protocol we cannot read. */
 export function subscribedTopics(g: Group): Set<string> | null {
@@ -30,10 +31,19 @@ interface OffsetDeleteRequest {
 }
 
 export const handleOffsetDelete: Handler = async (ctx, req: OffsetDeleteRequest) => {
+  const { access } = ctx;
+  if (!access.canGroup('DELETE', req.groupId)) {
+    return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, throttleTimeMs: 0, topics: [] };
+  }
+  const readable = req.topics.filter((t) => access.canTopic('READ', t.name));
   const result = await ctx.state.groups.deleteOffsets(
-    req.groupId,
-    req.topics.map((t) => ({ topic: t.name, partitions: t.partitions.map((p) => p.partitionIndex) })),
-    subscribedTopics,
+    groupIn(ctx, req.groupId),
+    readable.map((t) => ({ topic: access.toInternal(t.name), partitions: t.partitions.map((p) => p.partitionIndex) })),
+    // Members subscribe with the names they know; offsets are kept under internal names.
+    (g) => {
+      const names = subscribedTopics(g);
+      return names && new Set([...names].map((n) => access.toInternal(n)));
+    },
   );
   return {
     errorCode: result.errorCode,
@@ -44,7 +54,9 @@ export const handleOffsetDelete: Handler = async (ctx, req: OffsetDeleteRequest)
             name: t.name,
             partitions: t.partitions.map((p) => ({
               partitionIndex: p.partitionIndex,
-              errorCode: result.perTopic.get(t.name)?.get(p.partitionIndex) ?? ErrorCode.NONE,
+              errorCode: access.canTopic('READ', t.name)
+                ? (result.perTopic.get(access.toInternal(t.name))?.get(p.partitionIndex) ?? ErrorCode.NONE)
+                : ErrorCode.TOPIC_AUTHORIZATION_FAILED,
             })),
           }))
         : [],

@@ -1,47 +1,57 @@
 /** OffsetFetch: committed offsets of one group (v1-7) or several groups (v8+); -1 where nothing is committed. */
 import { ErrorCode } from '@samsa/protocol';
-import type { GroupCoordinator } from '../groups/group-coordinator.ts';
-import type { Handler } from '../request-context.ts';
+import type { Handler, RequestContext } from '../request-context.ts';
+import { groupIn } from './group-access.ts';
 
 type TopicsFilter = { name: string; partitionIndexes: number[] }[] | null;
 
-function offsetsFor(groups: GroupCoordinator, groupId: string, topics: TopicsFilter) {
-  const committed = groups.committedOffsets(groupId);
+/** Committed offsets of a group the client named, with topic names in the client's namespace. */
+function offsetsFor(ctx: RequestContext, groupId: string, topics: TopicsFilter) {
+  const { access } = ctx;
+  const committed = ctx.state.groups.committedOffsets(groupIn(ctx, groupId));
   const wanted =
     topics ??
-    [...committed.entries()].map(([name, partitions]) => ({
-      name,
-      partitionIndexes: [...partitions.keys()].sort((a, b) => a - b),
-    }));
-  return wanted.map((t) => ({
-    name: t.name,
-    partitions: t.partitionIndexes.map((partitionIndex) => {
-      const o = committed.get(t.name)?.get(partitionIndex);
-      return {
-        partitionIndex,
-        committedOffset: o?.offset ?? -1n,
-        committedLeaderEpoch: o?.leaderEpoch ?? -1,
-        metadata: o ? o.metadata : '',
-        errorCode: ErrorCode.NONE,
-      };
-    }),
-  }));
+    [...committed.entries()]
+      .filter(([internal]) => access.owns(internal))
+      .map(([internal, partitions]) => ({
+        name: access.toExternal(internal),
+        partitionIndexes: [...partitions.keys()].sort((a, b) => a - b),
+      }))
+      .filter((t) => access.canTopic('DESCRIBE', t.name));
+  return wanted.map((t) => {
+    const allowed = access.canTopic('DESCRIBE', t.name);
+    return {
+      name: t.name,
+      partitions: t.partitionIndexes.map((partitionIndex) => {
+        const o = allowed ? committed.get(access.toInternal(t.name))?.get(partitionIndex) : undefined;
+        return {
+          partitionIndex,
+          committedOffset: o?.offset ?? -1n,
+          committedLeaderEpoch: o?.leaderEpoch ?? -1,
+          metadata: o ? o.metadata : '',
+          errorCode: allowed ? ErrorCode.NONE : ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+        };
+      }),
+    };
+  });
 }
 
 export const handleOffsetFetch: Handler = (
   ctx,
   req: { groupId: string; topics: TopicsFilter; groups: { groupId: string; topics: TopicsFilter }[] },
 ) => {
-  const { groups } = ctx.state;
   if (ctx.version >= 8) {
     return {
       throttleTimeMs: 0,
-      groups: req.groups.map((g) => ({
-        groupId: g.groupId,
-        topics: offsetsFor(groups, g.groupId, g.topics),
-        errorCode: ErrorCode.NONE,
-      })),
+      groups: req.groups.map((g) =>
+        ctx.access.canGroup('DESCRIBE', g.groupId)
+          ? { groupId: g.groupId, topics: offsetsFor(ctx, g.groupId, g.topics), errorCode: ErrorCode.NONE }
+          : { groupId: g.groupId, topics: [], errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED },
+      ),
     };
   }
-  return { throttleTimeMs: 0, topics: offsetsFor(groups, req.groupId, req.topics), errorCode: ErrorCode.NONE };
+  if (!ctx.access.canGroup('DESCRIBE', req.groupId)) {
+    return { throttleTimeMs: 0, topics: [], errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
+  }
+  return { throttleTimeMs: 0, topics: offsetsFor(ctx, req.groupId, req.topics), errorCode: ErrorCode.NONE };
 };

@@ -4,6 +4,7 @@
  */
 import { ErrorCode } from '@samsa/protocol';
 import type { Handler } from '../request-context.ts';
+import { topicFor } from './topic-access.ts';
 
 const LEADER_EPOCH = 0;
 
@@ -14,18 +15,14 @@ interface OffsetForLeaderEpochRequest {
 export const handleOffsetForLeaderEpoch: Handler = (ctx, req: OffsetForLeaderEpochRequest) => ({
   throttleTimeMs: 0,
   topics: req.topics.map((t) => {
-    const topic = ctx.state.topics.get(t.topic);
+    const found = topicFor(ctx, t.topic, 'DESCRIBE');
     return {
       topic: t.topic,
       partitions: t.partitions.map((p) => {
-        const partition = topic?.partitions[p.partition];
+        const partition = found.topic?.partitions[p.partition];
         if (!partition) {
-          return {
-            errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-            partition: p.partition,
-            leaderEpoch: -1,
-            endOffset: -1n,
-          };
+          const errorCode = found.errorCode || ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+          return { errorCode, partition: p.partition, leaderEpoch: -1, endOffset: -1n };
         }
         if (p.currentLeaderEpoch > LEADER_EPOCH) {
           return { errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH, partition: p.partition, leaderEpoch: -1, endOffset: -1n };

@@ -7,6 +7,8 @@ import type { PartitionLog } from '../log/partition-log.ts';
 import type { Partition } from '../topics/partition.ts';
 import type { Handler } from '../request-context.ts';
 import { configValue, topicNameProblem } from '../topics/topic-config.ts';
+import { byteRateThrottleMs, storageQuotaProblem } from '../tenancy/tenancy.ts';
+import { autoCreate } from './metadata.ts';
 
 interface ProduceRequest {
   transactionalId: string | null;
@@ -38,19 +40,29 @@ function failed(index: number, errorCode: number, errorMessage: string | null): 
 }
 
 export const handleProduce: Handler = async (ctx, req: ProduceRequest) => {
-  const { state } = ctx;
+  const { state, access } = ctx;
   const acks = req.acks;
+  let requestBytes = 0;
+  for (const td of req.topicData) for (const pd of td.partitionData) requestBytes += pd.records?.length ?? 0;
+  const storageProblem = storageQuotaProblem(state.tenancy, access.principal);
   const toFlush = new Set<PartitionLog>();
   const responses = await Promise.all(
     req.topicData.map(async (td) => {
-      const problem = topicNameProblem(td.name);
-      const topic = problem ? undefined : await state.topics.getOrAutoCreate(td.name);
+      const problem = topicNameProblem(td.name) ?? topicNameProblem(access.toInternal(td.name));
+      const allowed = access.canTopic('WRITE', td.name);
+      let topic = problem || !allowed ? undefined : state.topics.get(access.toInternal(td.name));
+      if (!topic && !problem && allowed) {
+        const created = await autoCreate(ctx, td.name);
+        if (typeof created !== 'number') topic = created;
+      }
       const partitionResponses = await Promise.all(
         td.partitionData.map(async (pd): Promise<PartitionResponse> => {
           if (acks !== 0 && acks !== 1 && acks !== -1) {
             return failed(pd.index, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, got ${acks}`);
           }
           if (problem) return failed(pd.index, ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
+          if (!allowed)
+            return failed(pd.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Not authorized to write to this topic');
           const partition: Partition | undefined = topic?.partitions[pd.index];
           if (!topic || !partition) {
             return failed(
@@ -59,6 +71,7 @@ export const handleProduce: Handler = async (ctx, req: ProduceRequest) => {
               'This server does not host this topic-partition.',
             );
           }
+          if (storageProblem) return failed(pd.index, ErrorCode.POLICY_VIOLATION, storageProblem);
           if (!pd.records || pd.records.length === 0) {
             return failed(pd.index, ErrorCode.CORRUPT_MESSAGE, 'empty record set');
           }
@@ -92,6 +105,7 @@ export const handleProduce: Handler = async (ctx, req: ProduceRequest) => {
           for (const b of batches) records += b.readInt32BE(57);
           state.metrics.recordsIn.inc(records);
           state.fetchWaiters.notify(topic.name, pd.index);
+          state.tenancy?.noteStorageGrowth(access.principal, pd.records.length);
           if (acks === -1) toFlush.add(partition.log);
           return {
             index: pd.index,
@@ -108,6 +122,9 @@ export const handleProduce: Handler = async (ctx, req: ProduceRequest) => {
     }),
   );
   if (toFlush.size > 0) await Promise.all([...toFlush].map((log) => log.flush()));
+  // Quotas as Kafka does them: the data is accepted, the client is told to wait and this connection is muted.
+  const throttleTimeMs = byteRateThrottleMs(state.tenancy, access.principal, 'produce', requestBytes);
+  ctx.connection.mute(throttleTimeMs);
   if (acks === 0) return null;
-  return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
+  return { responses, throttleTimeMs, nodeEndpoints: [] };
 };

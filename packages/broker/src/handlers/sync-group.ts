@@ -1,5 +1,7 @@
 /** SyncGroup: the leader's assignments are stored; every member gets its own once the leader has synced. */
+import { ErrorCode } from '@samsa/protocol';
 import type { Handler } from '../request-context.ts';
+import { groupIn } from './group-access.ts';
 
 interface SyncGroupRequest {
   groupId: string;
@@ -12,6 +14,15 @@ interface SyncGroupRequest {
 }
 
 export const handleSyncGroup: Handler = async (ctx, req: SyncGroupRequest) => {
-  const result = await ctx.state.groups.sync(req);
+  if (!ctx.access.canGroup('READ', req.groupId)) {
+    return {
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED,
+      protocolType: null,
+      protocolName: null,
+      assignment: Buffer.alloc(0),
+    };
+  }
+  const result = await ctx.state.groups.sync({ ...req, groupId: groupIn(ctx, req.groupId) });
   return { throttleTimeMs: 0, ...result };
 };

@@ -19,7 +19,15 @@ import {
 import type { Logger } from 'pino';
 import { HANDLERS, supportedApiVersions } from '../handlers/index.ts';
 import type { Metrics } from '../metrics.ts';
+import { ANONYMOUS, describePrincipal, type Principal } from '../auth/principal.ts';
+import { type Mechanism, type SaslExchange, type StepResult, startExchange } from '../auth/sasl-mechanisms.ts';
 import type { BrokerState, RequestContext } from '../request-context.ts';
+import { Access, openAccess } from '../tenancy/access.ts';
+
+/** APIs a client may call before it has authenticated. */
+const PRE_AUTH_APIS = new Set([18, 17, 36]);
+/** Bound on SASL steps in one exchange (SCRAM needs two). */
+const MAX_SASL_STEPS = 4;
 
 interface Slot {
   done: boolean;
@@ -50,6 +58,12 @@ export class Connection {
   private closed = false;
   private inflight = 0;
   private drainWaiters: (() => void)[] = [];
+  /** What this connection may see and do; anonymous until SASL succeeds when auth is on. */
+  access: Access;
+  private sasl: { mechanism: Mechanism; exchange: SaslExchange; steps: number; raw: boolean } | null = null;
+  private mutedUntilMs = 0;
+  private muteTimer: NodeJS.Timeout | null = null;
+  private countedTenantId: string | null = null;
 
   constructor(socket: Socket, state: BrokerState, opts: ConnectionOptions) {
     this.socket = socket;
@@ -58,6 +72,9 @@ export class Connection {
     this.metrics = state.metrics;
     this.remoteAddress = socket.remoteAddress ?? 'unknown';
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.access = state.tenancy
+      ? new Access(ANONYMOUS, this.remoteAddress, state.tenancy.authorizer)
+      : openAccess(this.remoteAddress);
     this.log = state.logger.child({ conn: this.id, remote: this.remote });
     this.frames = new FrameAssembler(opts.maxRequestBytes);
     socket.setNoDelay(true);
@@ -72,6 +89,7 @@ export class Connection {
     if (this.closed) return;
     const shouldPause =
       this.state.stopping ||
+      this.mutedUntilMs > Date.now() ||
       this.inflight >= this.opts.maxInflightRequests ||
       this.socket.writableLength > this.opts.maxPendingWriteBytes;
     if (shouldPause && !this.paused) {
@@ -96,6 +114,17 @@ export class Connection {
     this.socket.destroy();
   }
 
+  /** Closes once every response queued so far has been written (e.g. after an authentication failure). */
+  closeWhenFlushed(reason: string): void {
+    this.stopReading();
+    void this.drained().then(() => {
+      if (this.closed) return;
+      this.socket.end();
+      this.log.info({ reason }, 'closing connection');
+      this.closed = true;
+    });
+  }
+
   /** Stop reading new requests (shutdown); in-flight ones are still answered. */
   stopReading(): void {
     this.socket.pause();
@@ -104,6 +133,9 @@ export class Connection {
 
   private onClose(): void {
     this.closed = true;
+    if (this.muteTimer) clearTimeout(this.muteTimer);
+    if (this.countedTenantId !== null) this.state.tenancy?.releaseConnection(this.countedTenantId);
+    this.countedTenantId = null;
     this.state.connectionClosed(this);
   }
 
@@ -124,6 +156,10 @@ export class Connection {
   }
 
   private onFrame(frame: Buffer): void {
+    if (this.sasl?.raw) {
+      this.onRawSaslToken(frame);
+      return;
+    }
     const startedNs = process.hrtime.bigint();
     let header: ReturnType<typeof readRequestHeader>;
     const r = new ByteReader(frame);
@@ -132,6 +168,11 @@ export class Connection {
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'malformed request header');
       this.close('malformed request header');
+      return;
+    }
+    if (this.state.tenancy && this.access.principal.kind === 'anonymous' && !PRE_AUTH_APIS.has(header.apiKey)) {
+      this.log.warn({ apiKey: header.apiKey }, 'request before authentication');
+      this.close('request before SASL authentication');
       return;
     }
     const api = API_BY_KEY.get(header.apiKey);
@@ -172,6 +213,7 @@ export class Connection {
       version: header.apiVersion,
       connection: this,
       log: this.log,
+      access: this.access,
     };
     let result: ReturnType<typeof handler>;
     try {
@@ -194,6 +236,96 @@ export class Connection {
         this.flush();
         this.close(isDecode ? 'malformed request' : 'internal error');
       },
+    );
+  }
+
+  // ------------------------------------------------------------------ SASL
+
+  /** SaslHandshake chose a mechanism; with handshake v0 the next frames are raw SASL tokens. */
+  beginSasl(mechanism: Mechanism, raw: boolean): void {
+    this.sasl = { mechanism, exchange: startExchange(mechanism, this.state.tenancy!.credentials), steps: 0, raw };
+  }
+
+  get isAuthenticated(): boolean {
+    return this.access.principal.kind !== 'anonymous';
+  }
+
+  /** Feeds one client SASL message; on success the connection becomes that principal. */
+  saslStep(bytes: Buffer): StepResult {
+    const tenancy = this.state.tenancy;
+    if (!tenancy || !this.sasl) return { kind: 'failure', message: 'SaslHandshake must come first' };
+    if (++this.sasl.steps > MAX_SASL_STEPS) return { kind: 'failure', message: 'too many SASL steps' };
+    const result = this.sasl.exchange.step(bytes);
+    if (result.kind !== 'success') {
+      if (result.kind === 'failure')
+        this.log.warn({ mechanism: this.sasl.mechanism, reason: result.message }, 'authentication failed');
+      return result;
+    }
+    const principal = tenancy.principalFor(result.username);
+    if ('error' in principal) {
+      this.log.warn(
+        { mechanism: this.sasl.mechanism, username: result.username, reason: principal.error },
+        'authentication refused',
+      );
+      return { kind: 'failure', message: principal.error };
+    }
+    if (principal.kind === 'tenant') {
+      if (!tenancy.acquireConnection(principal.tenant.id)) {
+        const limit = principal.tenant.quota.maxConnections;
+        const message = `connection quota exceeded: tenant '${principal.tenant.slug}' allows ${limit} connections`;
+        this.log.warn({ tenant: principal.tenant.slug }, message);
+        return { kind: 'failure', message };
+      }
+      this.countedTenantId = principal.tenant.id;
+    }
+    this.authenticated(principal);
+    return result;
+  }
+
+  private authenticated(principal: Principal): void {
+    this.access = new Access(principal, this.remoteAddress, this.state.tenancy!.authorizer);
+    this.sasl = null;
+    this.log.info({ principal: describePrincipal(principal) }, 'authenticated');
+  }
+
+  /** Handshake v0: a SASL token framed only by its size; the answer is framed the same way. */
+  private onRawSaslToken(token: Buffer): void {
+    const slot = this.enqueue();
+    const result = this.saslStep(token);
+    slot.done = true;
+    if (result.kind === 'failure') {
+      this.flush();
+      this.close(`SASL authentication failed: ${result.message}`);
+      return;
+    }
+    const size = Buffer.alloc(4);
+    size.writeInt32BE(result.bytes.length);
+    slot.chunks = [size, result.bytes];
+    this.flush();
+  }
+
+  /** Re-checks the principal against a new metadata view; revoked keys and suspended tenants are cut off. */
+  revalidate(): void {
+    const tenancy = this.state.tenancy;
+    if (!tenancy || this.closed || !this.isAuthenticated) return;
+    if (!tenancy.stillValid(this.access.principal)) {
+      this.log.warn({ principal: describePrincipal(this.access.principal) }, 'credentials revoked or tenant suspended');
+      this.close('credentials revoked or tenant suspended');
+    }
+  }
+
+  /** Kafka-style quota throttling: stop reading from this client for `throttleMs`. */
+  mute(throttleMs: number): void {
+    if (throttleMs <= 0 || this.closed) return;
+    this.mutedUntilMs = Math.max(this.mutedUntilMs, Date.now() + throttleMs);
+    this.updateReading();
+    if (this.muteTimer) clearTimeout(this.muteTimer);
+    this.muteTimer = setTimeout(
+      () => {
+        this.muteTimer = null;
+        this.updateReading();
+      },
+      this.mutedUntilMs - Date.now() + 1,
     );
   }
 

@@ -1,0 +1,74 @@
+/**
+ * Authorizer: Kafka's ACL semantics over the tenant's bindings — deny wins, READ/WRITE/DELETE/ALTER imply DESCRIBE,
+ * ALTER_CONFIGS implies DESCRIBE_CONFIGS, no matching allow means deny. A principal allowed ALL on the cluster is
+ * its tenant's admin: everything inside the tenant is allowed unless explicitly denied. Decisions are cached per
+ * view version, so produce and fetch do no I/O and no per-record work for authorization.
+ */
+import type { AclOperationName, AclResourceType, AclRule, MetadataView } from '../tenancy/metadata-view.ts';
+import { type Principal, principalNames } from './principal.ts';
+
+const IMPLIED_BY: Partial<Record<AclOperationName, AclOperationName[]>> = {
+  DESCRIBE: ['READ', 'WRITE', 'DELETE', 'ALTER', 'DESCRIBE'],
+  DESCRIBE_CONFIGS: ['ALTER_CONFIGS', 'DESCRIBE_CONFIGS'],
+};
+
+/** Bound on cached decisions; the cache is dropped when full or when the view changes. */
+const MAX_CACHED_DECISIONS = 100_000;
+
+function resourceMatches(rule: AclRule, type: AclResourceType, name: string): boolean {
+  if (rule.resourceType !== type) return false;
+  if (rule.patternType === 'PREFIXED') return name.startsWith(rule.resourceName);
+  return rule.resourceName === '*' || rule.resourceName === name;
+}
+
+function hostMatches(rule: AclRule, host: string): boolean {
+  return rule.host === '*' || rule.host === host;
+}
+
+export class Authorizer {
+  private cache = new Map<string, boolean>();
+  private cachedVersion = -1;
+  private readonly view: () => MetadataView;
+
+  constructor(view: () => MetadataView) {
+    this.view = view;
+  }
+
+  authorize(principal: Principal, host: string, op: AclOperationName, type: AclResourceType, name: string): boolean {
+    if (principal.kind !== 'tenant') return true;
+    const view = this.view();
+    if (view.version !== this.cachedVersion || this.cache.size >= MAX_CACHED_DECISIONS) {
+      this.cache = new Map();
+      this.cachedVersion = view.version;
+    }
+    const key = `${principal.key.keyId}\u0000${host}\u0000${op}\u0000${type}\u0000${name}`;
+    let decision = this.cache.get(key);
+    if (decision === undefined) {
+      decision = this.decide(view, principal, host, op, type, name);
+      this.cache.set(key, decision);
+    }
+    return decision;
+  }
+
+  private decide(
+    view: MetadataView,
+    principal: Extract<Principal, { kind: 'tenant' }>,
+    host: string,
+    op: AclOperationName,
+    type: AclResourceType,
+    name: string,
+  ): boolean {
+    const names = new Set(principalNames(principal));
+    const rules = (view.aclsByTenant.get(principal.tenant.id) ?? []).filter(
+      (r) => names.has(r.principal) && hostMatches(r, host),
+    );
+    const matching = rules.filter((r) => resourceMatches(r, type, name));
+    if (matching.some((r) => r.permission === 'DENY' && (r.operation === op || r.operation === 'ALL'))) return false;
+    const isAdmin = rules.some(
+      (r) => r.permission === 'ALLOW' && r.resourceType === 'CLUSTER' && r.operation === 'ALL',
+    );
+    if (isAdmin) return true;
+    const granting = IMPLIED_BY[op] ?? [op];
+    return matching.some((r) => r.permission === 'ALLOW' && (r.operation === 'ALL' || granting.includes(r.operation)));
+  }
+}

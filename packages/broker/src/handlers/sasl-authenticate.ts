@@ -1,0 +1,20 @@
+/**
+ * SaslAuthenticate: one step of the SASL exchange chosen by SaslHandshake. A failure answers
+ * SASL_AUTHENTICATION_FAILED with the reason and then closes the connection, as Kafka does.
+ */
+import { ErrorCode } from '@samsa/protocol';
+import type { Handler } from '../request-context.ts';
+
+export const handleSaslAuthenticate: Handler = (ctx, req: { authBytes: Buffer }) => {
+  const result = ctx.connection.saslStep(Buffer.from(req.authBytes));
+  if (result.kind === 'failure') {
+    setImmediate(() => ctx.connection.closeWhenFlushed('SASL authentication failed'));
+    return {
+      errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED,
+      errorMessage: result.message,
+      authBytes: Buffer.alloc(0),
+      sessionLifetimeMs: 0n,
+    };
+  }
+  return { errorCode: ErrorCode.NONE, errorMessage: null, authBytes: result.bytes, sessionLifetimeMs: 0n };
+};

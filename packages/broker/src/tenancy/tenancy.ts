@@ -1,0 +1,218 @@
+/**
+ * Tenancy: authentication and tenant isolation for the broker — credentials from the MetadataView (and the
+ * configured superuser), principals, the authorizer, quotas and per-tenant usage. Connections consult it when they
+ * authenticate; the broker asks it to cut off connections whose key was revoked or whose tenant was suspended.
+ */
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { Authorizer } from '../auth/authorizer.ts';
+import type { Principal } from '../auth/principal.ts';
+import { type CredentialLookup, type ScramCredential, sha256Hex } from '../auth/sasl-mechanisms.ts';
+import type { TopicRegistry } from '../topics/topic-registry.ts';
+import { tenantPrefix } from './access.ts';
+import { MetadataView, NO_QUOTA, type TenantInfo, type TenantQuota } from './metadata-view.ts';
+import { QuotaLimiter } from './quota-limiter.ts';
+
+function scramFor(password: string, hash: 'sha256' | 'sha512'): ScramCredential {
+  const salt = randomBytes(16);
+  const iterations = 4096;
+  const salted = pbkdf2Sync(password, salt, iterations, hash === 'sha256' ? 32 : 64, hash);
+  const clientKey = createHmac(hash, salted).update('Client Key').digest();
+  return {
+    salt,
+    iterations,
+    storedKey: createHash(hash).update(clientKey).digest(),
+    serverKey: createHmac(hash, salted).update('Server Key').digest(),
+  };
+}
+
+interface Superuser {
+  name: string;
+  plainHash: string;
+  scram256: ScramCredential;
+  scram512: ScramCredential;
+}
+
+export interface TenantUsage {
+  topics: number;
+  partitions: number;
+  storageBytes: number;
+}
+
+/** Cache per-tenant usage this long: storage checks on the produce path must not walk every partition. */
+const USAGE_CACHE_MS = 1_000;
+
+export class Tenancy {
+  private readonly getView: () => MetadataView;
+  private readonly superuser: Superuser | null;
+  readonly authorizer: Authorizer;
+  readonly quotas = new QuotaLimiter();
+  private readonly connections = new Map<string, number>();
+  private usageCache = new Map<string, { atMs: number; usage: TenantUsage }>();
+  private readonly topics: () => TopicRegistry;
+
+  constructor(opts: {
+    view: () => MetadataView;
+    superuser: { name: string; password: string } | null;
+    topics: () => TopicRegistry;
+  }) {
+    this.getView = opts.view;
+    this.topics = opts.topics;
+    this.authorizer = new Authorizer(opts.view);
+    this.superuser = opts.superuser
+      ? {
+          name: opts.superuser.name,
+          plainHash: sha256Hex(opts.superuser.password),
+          scram256: scramFor(opts.superuser.password, 'sha256'),
+          scram512: scramFor(opts.superuser.password, 'sha512'),
+        }
+      : null;
+  }
+
+  view(): MetadataView {
+    return this.getView();
+  }
+
+  readonly credentials: CredentialLookup = {
+    plainHash: (username) => {
+      if (this.superuser && username === this.superuser.name) return this.superuser.plainHash;
+      return this.getView().keys.get(username)?.secretHash ?? null;
+    },
+    scram: (username, mechanism) => {
+      if (this.superuser && username === this.superuser.name) {
+        return mechanism === 'SCRAM-SHA-256' ? this.superuser.scram256 : this.superuser.scram512;
+      }
+      const key = this.getView().keys.get(username);
+      if (!key) return null;
+      return mechanism === 'SCRAM-SHA-256' ? key.scram256 : key.scram512;
+    },
+  };
+
+  /** The principal for an authenticated username, or an error message when it may not connect. */
+  principalFor(username: string): Principal | { error: string } {
+    if (this.superuser && username === this.superuser.name) return { kind: 'superuser', name: username };
+    const view = this.getView();
+    const key = view.keys.get(username);
+    if (!key) return { error: 'Authentication failed: invalid username or password' };
+    const tenant = view.tenants.get(key.tenantId);
+    if (!tenant) return { error: 'Authentication failed: invalid username or password' };
+    if (tenant.status !== 'ACTIVE') return { error: `Authentication failed: tenant '${tenant.slug}' is suspended` };
+    return { kind: 'tenant', tenant, key };
+  }
+
+  /** Whether a principal may still be connected under the current view (key not revoked, tenant active). */
+  stillValid(p: Principal): boolean {
+    if (p.kind !== 'tenant') return true;
+    const view = this.getView();
+    const key = view.keys.get(p.key.keyId);
+    const tenant = view.tenants.get(p.tenant.id);
+    return key !== undefined && tenant !== undefined && tenant.status === 'ACTIVE';
+  }
+
+  tenant(tenantId: string): TenantInfo | undefined {
+    return this.getView().tenants.get(tenantId);
+  }
+
+  quota(tenantId: string): TenantQuota {
+    return this.tenant(tenantId)?.quota ?? NO_QUOTA;
+  }
+
+  /** Counts a tenant connection against max connections; false when the quota is full. */
+  acquireConnection(tenantId: string): boolean {
+    const limit = this.quota(tenantId).maxConnections;
+    const current = this.connections.get(tenantId) ?? 0;
+    if (limit !== null && current >= limit) return false;
+    this.connections.set(tenantId, current + 1);
+    return true;
+  }
+
+  releaseConnection(tenantId: string): void {
+    const current = this.connections.get(tenantId) ?? 0;
+    if (current <= 1) this.connections.delete(tenantId);
+    else this.connections.set(tenantId, current - 1);
+  }
+
+  connectionCount(tenantId: string): number {
+    return this.connections.get(tenantId) ?? 0;
+  }
+
+  /** Keeps the cached storage figure current between recounts, so a burst cannot run far past the quota. */
+  noteStorageGrowth(principal: Principal, bytes: number): void {
+    if (principal.kind !== 'tenant') return;
+    const cached = this.usageCache.get(principal.tenant.slug);
+    if (cached) cached.usage.storageBytes += bytes;
+  }
+
+  usage(slug: string, fresh = false): TenantUsage {
+    const now = Date.now();
+    const cached = this.usageCache.get(slug);
+    if (!fresh && cached && now - cached.atMs < USAGE_CACHE_MS) return cached.usage;
+    const prefix = tenantPrefix(slug);
+    const usage: TenantUsage = { topics: 0, partitions: 0, storageBytes: 0 };
+    for (const t of this.topics().list()) {
+      if (!t.name.startsWith(prefix)) continue;
+      usage.topics++;
+      usage.partitions += t.partitions.length;
+      for (const p of t.partitions) usage.storageBytes += p.log.sizeBytes;
+    }
+    if (this.usageCache.size > 10_000) this.usageCache = new Map();
+    this.usageCache.set(slug, { atMs: now, usage });
+    return usage;
+  }
+}
+
+export { MetadataView };
+
+/**
+ * The quota a new topic or new partitions would break for a tenant, as a message naming it, or null. Superusers
+ * and auth-off connections have no tenant quotas.
+ */
+export function topicQuotaProblem(
+  tenancy: Tenancy | null,
+  principal: import('../auth/principal.ts').Principal,
+  addTopics: number,
+  addPartitions: number,
+): string | null {
+  if (!tenancy || principal.kind !== 'tenant') return null;
+  const quota = tenancy.quota(principal.tenant.id);
+  const usage = tenancy.usage(principal.tenant.slug, true);
+  const slug = principal.tenant.slug;
+  if (quota.maxTopics !== null && usage.topics + addTopics > quota.maxTopics) {
+    return `topic quota exceeded: tenant '${slug}' may have ${quota.maxTopics} topics and has ${usage.topics}`;
+  }
+  if (quota.maxPartitions !== null && usage.partitions + addPartitions > quota.maxPartitions) {
+    return `partition quota exceeded: tenant '${slug}' may have ${quota.maxPartitions} partitions, has ${usage.partitions} and asked for ${addPartitions} more`;
+  }
+  return null;
+}
+
+/** A message naming the storage quota when the tenant is at or over it, else null. */
+export function storageQuotaProblem(
+  tenancy: Tenancy | null,
+  principal: import('../auth/principal.ts').Principal,
+): string | null {
+  if (!tenancy || principal.kind !== 'tenant') return null;
+  const limit = tenancy.quota(principal.tenant.id).storageBytes;
+  if (limit === null) return null;
+  const used = tenancy.usage(principal.tenant.slug).storageBytes;
+  return used >= limit
+    ? `storage quota exceeded: tenant '${principal.tenant.slug}' may store ${limit} bytes and stores ${used}`
+    : null;
+}
+
+/** Throttle time for `bytes` of produce or fetch traffic under the tenant's and the service account's rates. */
+export function byteRateThrottleMs(
+  tenancy: Tenancy | null,
+  principal: import('../auth/principal.ts').Principal,
+  kind: 'produce' | 'fetch',
+  bytes: number,
+): number {
+  if (!tenancy || principal.kind !== 'tenant' || bytes <= 0) return 0;
+  const tq = tenancy.quota(principal.tenant.id);
+  const sq = tenancy.view().serviceAccountQuotas.get(principal.key.serviceAccountId);
+  const tenantRate = kind === 'produce' ? tq.produceBytesPerSec : tq.fetchBytesPerSec;
+  const accountRate = sq ? (kind === 'produce' ? sq.produceBytesPerSec : sq.fetchBytesPerSec) : null;
+  return Math.max(
+    tenancy.quotas.record(`${kind}:t:${principal.tenant.id}`, bytes, tenantRate),
+    tenancy.quotas.record(`${kind}:sa:${principal.key.serviceAccountId}`, bytes, accountRate),
+  );
+}
