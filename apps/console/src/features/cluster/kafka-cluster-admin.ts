@@ -159,7 +159,7 @@ export class KafkaClusterAdmin implements ClusterAdmin {
       const ends = (await this.#offsets([brokerName], counts, -1n)).get(brokerName) ?? new Map();
       const starts = (await this.#offsets([brokerName], counts, -2n)).get(brokerName) ?? new Map();
       const described = await this.#adminClient.describeConfigs({
-        resources: [{ resourceType: 2, resourceName: brokerName, configurationKeys: [] }],
+        resources: [{ resourceType: 2, resourceName: brokerName }],
       });
       const configs: Record<string, string | null> = {};
       for (const c of described[0]?.configs ?? []) configs[c.name] = c.value ?? null;

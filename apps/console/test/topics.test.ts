@@ -1,0 +1,168 @@
+/**
+ * The tenant topic flow against a real broker process and a real Postgres: quota checks that name the quota,
+ * create/describe/produce/browse/delete through the cluster-admin seam (Kafka protocol), API keys shown once.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { type BrokerProcess, startBroker } from './broker.ts';
+import { call, type Harness, seedUser, startHarness } from './helpers.ts';
+
+let h: Harness;
+let broker: BrokerProcess;
+let admin: string;
+let tenantAdmin: string;
+
+before(async () => {
+  broker = await startBroker();
+  h = await startHarness({ SAMSA_BROKER_BOOTSTRAP: broker.bootstrap });
+  admin = (await seedUser('root@example.com', { platformAdmin: true })).token;
+  const res = await call(
+    '/tenants',
+    'POST',
+    {},
+    { token: admin, body: { slug: 'acme', displayName: 'Acme', quota: { maxTopics: 2, maxPartitions: 4 } } },
+  );
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  const { db } = await import('../src/server/db.ts');
+  tenantAdmin = (await seedUser('ops@acme.example', { memberships: [{ tenantId: res.body.id, role: 'TENANT_ADMIN' }] }))
+    .token;
+  assert.ok(await db().tenant.findUnique({ where: { slug: 'acme' } }));
+});
+after(async () => {
+  await h?.close();
+  await broker?.stop();
+});
+
+const T = { tenant: 'acme' };
+
+test('create a topic, see it on the broker with the tenant prefix, produce and browse messages', async () => {
+  const created = await call('/tenants/{tenant}/topics', 'POST', T, {
+    token: tenantAdmin,
+    body: { name: 'orders', partitions: 2, retentionMs: 3_600_000, description: 'order events', tags: ['core'] },
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const p = { tenant: 'acme', topic: 'orders' };
+  for (const value of ['{"id":1}', 'plain text', '{"id":2}']) {
+    const res = await call('/tenants/{tenant}/topics/{topic}/messages', 'POST', p, {
+      token: tenantAdmin,
+      body: { partition: 0, key: 'k', value },
+    });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+  }
+  const detail = await call('/tenants/{tenant}/topics/{topic}', 'GET', p, { token: tenantAdmin });
+  assert.equal(detail.status, 200, JSON.stringify(detail.body));
+  assert.equal(detail.body.partitionDetails.length, 2);
+  assert.equal(detail.body.partitionDetails[0].endOffset, 3);
+  assert.equal(detail.body.messages, 3);
+  assert.equal(detail.body.configs['retention.ms'], '3600000');
+  const page = await call('/tenants/{tenant}/topics/{topic}/messages', 'GET', p, {
+    token: tenantAdmin,
+    query: { partition: '0', offset: '0' },
+  });
+  assert.equal(page.status, 200, JSON.stringify(page.body));
+  assert.deepEqual(
+    page.body.messages.map((m: any) => [m.offset, m.value.encoding]),
+    [
+      [0, 'json'],
+      [1, 'utf8'],
+      [2, 'json'],
+    ],
+  );
+  assert.equal(page.body.messages[0].value.text, '{\n  "id": 1\n}');
+  const next = await call('/tenants/{tenant}/topics/{topic}/messages', 'GET', p, {
+    token: tenantAdmin,
+    query: { partition: '0', offset: '2', limit: '1' },
+  });
+  assert.deepEqual(
+    next.body.messages.map((m: any) => m.offset),
+    [2],
+  );
+  const list = await call('/tenants/{tenant}/topics', 'GET', T, { token: tenantAdmin });
+  assert.equal(list.body.clusterError, null);
+  assert.equal(list.body.topics[0].messages, 3);
+});
+
+test('over-quota creation fails with a message naming the quota', async () => {
+  const tooMany = await call('/tenants/{tenant}/topics', 'POST', T, {
+    token: tenantAdmin,
+    body: { name: 'big', partitions: 3 },
+  });
+  assert.equal(tooMany.status, 422);
+  assert.equal(tooMany.body.error.code, 'quota_exceeded');
+  assert.match(tooMany.body.error.message, /max partitions is 4/);
+  assert.ok(tooMany.body.error.fieldErrors.partitions);
+  assert.equal(
+    (await call('/tenants/{tenant}/topics', 'POST', T, { token: tenantAdmin, body: { name: 'second', partitions: 1 } }))
+      .status,
+    201,
+  );
+  const third = await call('/tenants/{tenant}/topics', 'POST', T, {
+    token: tenantAdmin,
+    body: { name: 'third', partitions: 1 },
+  });
+  assert.equal(third.status, 422);
+  assert.match(third.body.error.message, /max topics is 2/);
+});
+
+test('invalid topic names get field errors', async () => {
+  const res = await call('/tenants/{tenant}/topics', 'POST', T, {
+    token: tenantAdmin,
+    body: { name: 'bad name!', partitions: 0 },
+  });
+  assert.equal(res.status, 400);
+  assert.ok(res.body.error.fieldErrors.name);
+  assert.ok(res.body.error.fieldErrors.partitions);
+});
+
+test('API keys: the secret is returned once, listed never, and verifiers are stored', async () => {
+  const res = await call('/tenants/{tenant}/api-keys', 'POST', T, {
+    token: tenantAdmin,
+    body: { serviceAccount: 'billing', description: 'ci' },
+  });
+  assert.equal(res.status, 201);
+  assert.match(res.body.keyId, /^SK/);
+  assert.ok(res.body.secret.length >= 40);
+  assert.match(res.body.configs.kafkajs, new RegExp(res.body.keyId));
+  assert.match(res.body.configs.java, /ScramLoginModule/);
+  const list = await call('/tenants/{tenant}/api-keys', 'GET', T, { token: tenantAdmin });
+  assert.ok(!JSON.stringify(list.body).includes(res.body.secret));
+  const { db } = await import('../src/server/db.ts');
+  const row = await db().apiKey.findUnique({ where: { keyId: res.body.keyId } });
+  assert.ok(
+    row &&
+      !Object.values(row)
+        .map(String)
+        .some((v) => v.includes(res.body.secret)),
+  );
+  const audit = await db().auditLog.findMany({ where: { action: 'apiKey.create' } });
+  assert.ok(
+    !JSON.stringify(audit, (_k, v) => (typeof v === 'bigint' ? String(v) : v)).includes(res.body.secret),
+    'the audit log never holds the secret',
+  );
+  const revoke = await call(
+    '/tenants/{tenant}/api-keys/{keyId}',
+    'DELETE',
+    { tenant: 'acme', keyId: res.body.keyId },
+    { token: tenantAdmin },
+  );
+  assert.equal(revoke.status, 204);
+});
+
+test('deleting a topic removes it from the broker; deleting the tenant removes the rest', async () => {
+  const del = await call(
+    '/tenants/{tenant}/topics/{topic}',
+    'DELETE',
+    { tenant: 'acme', topic: 'second' },
+    { token: tenantAdmin },
+  );
+  assert.equal(del.status, 204);
+  const { clusterAdmin } = await import('../src/features/cluster/cluster-admin.ts');
+  assert.equal(await clusterAdmin().describeTopic('acme.second'), null);
+  assert.ok(await clusterAdmin().describeTopic('acme.orders'));
+  const delTenant = await call('/tenants/{tenant}', 'DELETE', T, { token: admin });
+  assert.equal(delTenant.status, 204);
+  assert.equal(await clusterAdmin().describeTopic('acme.orders'), null);
+  const audit = await call('/audit', 'GET', {}, { token: admin, query: { action: 'tenant.delete' } });
+  assert.equal(audit.body.length, 1);
+  assert.deepEqual(audit.body[0].before.topics, ['orders']);
+});
