@@ -1,0 +1,259 @@
+/**
+ * Burrow-style status evaluation: pure functions over a bounded history of observations per partition, and a
+ * small stateful `GroupLagEvaluator` that keeps those histories between collection passes and reports status
+ * changes. No clocks and no I/O here: every timestamp comes from the observations, so tests replay recorded
+ * sequences exactly. The rules, with examples, are in this package's README.
+ */
+import { z } from 'zod';
+import {
+  type GroupEvaluation,
+  type GroupSnapshot,
+  type GroupStatus,
+  type PartitionEvaluation,
+  type PartitionSample,
+  STATUS_SEVERITY,
+  type StatusChange,
+} from './types.ts';
+
+export const EvaluationConfigSchema = z.object({
+  /** Observations kept per partition; the WARNING and REWIND rules look at this sliding window. */
+  windowSamples: z.number().int().min(2).max(1000).default(10),
+  /** WARNING needs at least this many observations in the window. */
+  minSamples: z.number().int().min(2).max(1000).default(3),
+  /** An assigned partition whose offset has not moved for this long while lag > 0 is STALLED. */
+  stalledAfterMs: z.number().int().min(0).default(60_000),
+  /** A partition nobody is assigned whose offset has not moved for this long while lag > 0 is STOPPED. */
+  stoppedAfterMs: z.number().int().min(0).default(120_000),
+});
+export type EvaluationConfig = z.infer<typeof EvaluationConfigSchema>;
+export const DEFAULT_EVALUATION_CONFIG: EvaluationConfig = EvaluationConfigSchema.parse({});
+
+export interface Observation {
+  atMs: number;
+  committedOffset: number;
+  logEndOffset: number;
+  lag: number;
+  timeLagMs: number | null;
+  assigned: boolean;
+}
+
+/** What the evaluator remembers about one partition of one group. Treated as immutable. */
+export interface PartitionHistory {
+  topic: string;
+  partition: number;
+  /** The last `windowSamples` observations, oldest first. */
+  observations: Observation[];
+  /** When the committed offset took its current value (or when we first saw it, if it never moved since). */
+  offsetSinceMs: number;
+}
+
+/** Adds one observation to a partition's history, keeping at most `windowSamples`. */
+export function observe(
+  history: PartitionHistory | undefined,
+  topic: string,
+  partition: number,
+  obs: Observation,
+  config: EvaluationConfig = DEFAULT_EVALUATION_CONFIG,
+): PartitionHistory {
+  if (!history) return { topic, partition, observations: [obs], offsetSinceMs: obs.atMs };
+  const last = history.observations[history.observations.length - 1];
+  if (obs.atMs < last.atMs) throw new RangeError(`observation at ${obs.atMs} is older than the last (${last.atMs})`);
+  const observations = [...history.observations, obs].slice(-config.windowSamples);
+  const offsetSinceMs = obs.committedOffset === last.committedOffset ? history.offsetSinceMs : obs.atMs;
+  return { topic, partition, observations, offsetSinceMs };
+}
+
+const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
+
+/** Applies the partition rules, in order, to a partition's history. */
+export function evaluatePartition(
+  history: PartitionHistory,
+  config: EvaluationConfig = DEFAULT_EVALUATION_CONFIG,
+): PartitionEvaluation {
+  const obs = history.observations;
+  const cur = obs[obs.length - 1];
+  const base = { topic: history.topic, partition: history.partition, lag: cur.lag, timeLagMs: cur.timeLagMs };
+
+  // Rule 1, REWIND: the committed offset went backwards somewhere in the window (a reset, or a consumer replaying).
+  for (let i = 1; i < obs.length; i++) {
+    if (obs[i].committedOffset < obs[i - 1].committedOffset) {
+      return {
+        ...base,
+        status: 'REWIND',
+        reason: `committed offset went back from ${obs[i - 1].committedOffset} to ${obs[i].committedOffset}`,
+      };
+    }
+  }
+  // Rule 2, OK: caught up.
+  if (cur.lag === 0) return { ...base, status: 'OK', reason: 'caught up (lag 0)' };
+
+  // Rules 3 and 4: lag > 0 and the committed offset has not moved for a while.
+  const stuckMs = cur.atMs - history.offsetSinceMs;
+  if (!cur.assigned && stuckMs >= config.stoppedAfterMs) {
+    return {
+      ...base,
+      status: 'STOPPED',
+      reason: `no member consumes it and offset ${cur.committedOffset} has not moved for ${seconds(stuckMs)} with lag ${cur.lag}`,
+    };
+  }
+  if (cur.assigned && stuckMs >= config.stalledAfterMs) {
+    return {
+      ...base,
+      status: 'STALLED',
+      reason: `assigned to a live member but offset ${cur.committedOffset} has not moved for ${seconds(stuckMs)} with lag ${cur.lag}`,
+    };
+  }
+
+  // Rule 5, WARNING: the consumer commits (its offset moved) but lag never fell and grew overall, and was never 0.
+  if (obs.length >= config.minSamples) {
+    const first = obs[0];
+    let neverFell = true;
+    for (let i = 1; i < obs.length; i++) if (obs[i].lag < obs[i - 1].lag) neverFell = false;
+    const allBehind = obs.every((o) => o.lag > 0);
+    if (neverFell && allBehind && cur.lag > first.lag && cur.committedOffset > first.committedOffset) {
+      return {
+        ...base,
+        status: 'WARNING',
+        reason: `lag grew from ${first.lag} to ${cur.lag} over ${seconds(cur.atMs - first.atMs)} while the consumer committed`,
+      };
+    }
+  }
+  if (!cur.assigned) {
+    return {
+      ...base,
+      status: 'OK',
+      reason: `no member consumes it; lag ${cur.lag}, offset unchanged for ${seconds(stuckMs)} (STOPPED after ${seconds(config.stoppedAfterMs)})`,
+    };
+  }
+  return { ...base, status: 'OK', reason: `lag ${cur.lag}, consumer keeping up` };
+}
+
+/** Combines partition evaluations: the group's status is its worst partition's (EMPTY/INACTIVE when nobody's home). */
+export function evaluateGroup(snapshot: GroupSnapshot, partitions: PartitionEvaluation[]): GroupEvaluation {
+  const topics = [...new Set(partitions.map((p) => p.topic))].sort();
+  const memberTopics = snapshot.members.flatMap((m) => Object.keys(m.assignments));
+  for (const t of memberTopics) if (!topics.includes(t)) topics.push(t);
+  topics.sort();
+  let totalLag = 0;
+  let maxTimeLagMs: number | null = null;
+  let worst: PartitionEvaluation | null = null;
+  for (const p of partitions) {
+    totalLag += p.lag;
+    if (p.timeLagMs !== null) maxTimeLagMs = Math.max(maxTimeLagMs ?? 0, p.timeLagMs);
+    if (!worst || STATUS_SEVERITY[p.status] > STATUS_SEVERITY[worst.status]) worst = p;
+  }
+  const members = snapshot.members.length;
+  let status: GroupStatus;
+  let reason: string;
+  if (snapshot.state === 'Dead' || (partitions.length === 0 && members === 0)) {
+    status = 'INACTIVE';
+    reason = 'no members and no committed offsets';
+  } else if (!worst) {
+    status = 'OK';
+    reason = `${members} member(s), no committed offsets yet`;
+  } else if (worst.status === 'OK' && members === 0) {
+    status = 'EMPTY';
+    reason = totalLag === 0 ? 'no members; caught up' : `no members; lag ${totalLag} (not yet STOPPED)`;
+  } else {
+    status = worst.status;
+    reason =
+      worst.status === 'OK' ? 'every partition is keeping up' : `${worst.topic}[${worst.partition}]: ${worst.reason}`;
+  }
+  return {
+    groupId: snapshot.groupId,
+    tenantId: snapshot.tenantId,
+    status,
+    reason,
+    state: snapshot.state,
+    members,
+    topics,
+    totalLag,
+    maxTimeLagMs,
+    partitions,
+    evaluatedAtMs: snapshot.sampledAtMs,
+  };
+}
+
+const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+function toObservation(p: PartitionSample, atMs: number): Observation {
+  return {
+    atMs,
+    committedOffset: p.committedOffset,
+    logEndOffset: p.logEndOffset,
+    lag: p.lag,
+    timeLagMs: p.timeLagMs,
+    assigned: p.assigned,
+  };
+}
+
+/**
+ * Keeps the partition histories of every group between passes. Memory is bounded by groups x partitions x
+ * windowSamples; groups and partitions that disappear from a pass are forgotten.
+ */
+export class GroupLagEvaluator {
+  readonly config: EvaluationConfig;
+  private readonly histories = new Map<string, Map<string, PartitionHistory>>();
+  private readonly latest = new Map<string, GroupEvaluation>();
+
+  constructor(config: Partial<EvaluationConfig> = {}) {
+    this.config = EvaluationConfigSchema.parse(config);
+  }
+
+  /** Evaluates one group's snapshot; returns the evaluation and the change, if its status changed. */
+  observeGroup(snapshot: GroupSnapshot): { evaluation: GroupEvaluation; change: StatusChange | null } {
+    const previous = this.histories.get(snapshot.groupId) ?? new Map<string, PartitionHistory>();
+    const next = new Map<string, PartitionHistory>();
+    const evaluations: PartitionEvaluation[] = [];
+    for (const p of snapshot.partitions) {
+      const k = key(p.topic, p.partition);
+      const h = observe(previous.get(k), p.topic, p.partition, toObservation(p, snapshot.sampledAtMs), this.config);
+      next.set(k, h);
+      evaluations.push(evaluatePartition(h, this.config));
+    }
+    this.histories.set(snapshot.groupId, next);
+    const evaluation = evaluateGroup(snapshot, evaluations);
+    const before = this.latest.get(snapshot.groupId);
+    this.latest.set(snapshot.groupId, evaluation);
+    const change =
+      before?.status === evaluation.status
+        ? null
+        : {
+            groupId: snapshot.groupId,
+            tenantId: snapshot.tenantId,
+            from: before?.status ?? null,
+            to: evaluation.status,
+            atMs: snapshot.sampledAtMs,
+            evaluation,
+          };
+    return { evaluation, change };
+  }
+
+  /** Evaluates a whole pass; groups missing from it are forgotten. */
+  observePass(snapshots: GroupSnapshot[]): { evaluations: GroupEvaluation[]; changes: StatusChange[] } {
+    const seen = new Set(snapshots.map((s) => s.groupId));
+    for (const id of [...this.histories.keys()]) {
+      if (!seen.has(id)) {
+        this.histories.delete(id);
+        this.latest.delete(id);
+      }
+    }
+    const evaluations: GroupEvaluation[] = [];
+    const changes: StatusChange[] = [];
+    for (const s of snapshots) {
+      const { evaluation, change } = this.observeGroup(s);
+      evaluations.push(evaluation);
+      if (change) changes.push(change);
+    }
+    return { evaluations, changes };
+  }
+
+  /** The latest evaluation of every group, sorted by group id. */
+  current(): GroupEvaluation[] {
+    return [...this.latest.values()].sort((a, b) => a.groupId.localeCompare(b.groupId));
+  }
+
+  get(groupId: string): GroupEvaluation | undefined {
+    return this.latest.get(groupId);
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Prometheus text exposition (format 0.0.4) of the latest evaluations: lag, time lag and offsets per group, topic
+ * and partition, and the status per group (one-hot over every status, so `== 1` alerts read naturally) and per
+ * partition (a numeric code). Pure: give it evaluations and snapshots, get text.
+ */
+import {
+  STATUS_SEVERITY,
+  type GroupEvaluation,
+  type GroupSnapshot,
+  type GroupStatus,
+  type PartitionStatus,
+} from './types.ts';
+
+const GROUP_STATUSES: GroupStatus[] = ['OK', 'WARNING', 'REWIND', 'STALLED', 'STOPPED', 'EMPTY', 'INACTIVE'];
+/** Numeric partition status for `samsa_consumergroup_partition_status`. */
+export const PARTITION_STATUS_CODE: Record<PartitionStatus, number> = {
+  OK: 0,
+  WARNING: 1,
+  REWIND: 2,
+  STALLED: 3,
+  STOPPED: 4,
+};
+
+export function escapeLabel(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+function labels(l: Record<string, string | number>): string {
+  if (Object.keys(l).length === 0) return '';
+  return `{${Object.entries(l)
+    .map(([k, v]) => `${k}="${escapeLabel(String(v))}"`)
+    .join(',')}}`;
+}
+
+class Family {
+  readonly lines: string[] = [];
+  readonly name: string;
+  constructor(name: string, help: string, type: 'gauge' | 'counter' = 'gauge') {
+    this.name = name;
+    this.lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+  }
+  add(l: Record<string, string | number>, value: number): void {
+    this.lines.push(`${this.name}${labels(l)} ${Number.isFinite(value) ? value : 'NaN'}`);
+  }
+}
+
+export interface CollectorStats {
+  lastPassAtMs: number | null;
+  lastPassDurationMs: number | null;
+  lastError: string | null;
+}
+
+export function renderPrometheus(
+  evaluations: GroupEvaluation[],
+  snapshots: (groupId: string) => GroupSnapshot | undefined,
+  stats?: CollectorStats,
+): string {
+  const lag = new Family('samsa_consumergroup_lag', 'Messages the group has not consumed, per partition.');
+  const timeLag = new Family(
+    'samsa_consumergroup_time_lag_seconds',
+    'How far behind in time the group is, per partition.',
+  );
+  const committed = new Family('samsa_consumergroup_committed_offset', "The group's committed offset, per partition.");
+  const end = new Family('samsa_consumergroup_log_end_offset', "The partition's log-end offset when sampled.");
+  const pStatus = new Family(
+    'samsa_consumergroup_partition_status',
+    'Partition status: 0 OK, 1 WARNING, 2 REWIND, 3 STALLED, 4 STOPPED.',
+  );
+  const totalLag = new Family('samsa_consumergroup_total_lag', "Sum of the group's partition lags.");
+  const maxTimeLag = new Family('samsa_consumergroup_max_time_lag_seconds', "The group's largest partition time lag.");
+  const members = new Family('samsa_consumergroup_members', 'Live members of the group.');
+  const status = new Family('samsa_consumergroup_status', "1 for the group's current status, 0 for the others.");
+  const severity = new Family(
+    'samsa_consumergroup_status_severity',
+    'Severity of the group status: 0 fine .. 4 STOPPED.',
+  );
+  for (const e of evaluations) {
+    const g = { group: e.groupId, tenant: e.tenantId ?? '' };
+    const snap = snapshots(e.groupId);
+    const byKey = new Map(snap?.partitions.map((p) => [`${p.topic}\u0000${p.partition}`, p]) ?? []);
+    for (const p of e.partitions) {
+      const l = { ...g, topic: p.topic, partition: p.partition };
+      lag.add(l, p.lag);
+      if (p.timeLagMs !== null) timeLag.add(l, p.timeLagMs / 1000);
+      const s = byKey.get(`${p.topic}\u0000${p.partition}`);
+      if (s) {
+        committed.add(l, s.committedOffset);
+        end.add(l, s.logEndOffset);
+      }
+      pStatus.add(l, PARTITION_STATUS_CODE[p.status]);
+    }
+    totalLag.add(g, e.totalLag);
+    if (e.maxTimeLagMs !== null) maxTimeLag.add(g, e.maxTimeLagMs / 1000);
+    members.add(g, e.members);
+    for (const st of GROUP_STATUSES) status.add({ ...g, status: st }, st === e.status ? 1 : 0);
+    severity.add(g, STATUS_SEVERITY[e.status]);
+  }
+  const families = [lag, timeLag, committed, end, pStatus, totalLag, maxTimeLag, members, status, severity];
+  if (stats) {
+    const at = new Family('samsa_lag_collector_last_pass_timestamp_seconds', 'When the last collection pass started.');
+    const took = new Family(
+      'samsa_lag_collector_last_pass_duration_seconds',
+      'How long the last collection pass took.',
+    );
+    const up = new Family('samsa_lag_collector_up', '1 when the last collection pass succeeded.');
+    if (stats.lastPassAtMs !== null) at.add({}, stats.lastPassAtMs / 1000);
+    if (stats.lastPassDurationMs !== null) took.add({}, stats.lastPassDurationMs / 1000);
+    up.add({}, stats.lastError === null && stats.lastPassAtMs !== null ? 1 : 0);
+    families.push(at, took, up);
+  }
+  return `${families.map((f) => f.lines.join('\n')).join('\n')}\n`;
+}

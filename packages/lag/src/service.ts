@@ -1,0 +1,262 @@
+/**
+ * LagService: the one object the console (and the REST API) talks to. It wires the collector, the store and the
+ * webhook notifier together, and answers the console's questions with plain JSON: the group list with statuses
+ * and sparklines, a group's detail, its lag history for a chart window, the groups consuming a topic, offset-reset
+ * previews and resets, and the Prometheus text. `tenantId` scopes every read; omit it only for platform admins.
+ */
+import type { Db } from '@samsa/db';
+import pino, { type Logger } from 'pino';
+import { z } from 'zod';
+import { LagCollector, type StatusHistoryEntry } from './collector.ts';
+import type { EvaluationConfig } from './evaluate.ts';
+import { type GroupLagHistory, type GroupLagHistoryQuery, getGroupLagHistory } from './history.ts';
+import { KafkaGroupAdmin, type KafkaGroupAdminOptions } from './kafka-admin.ts';
+import { renderPrometheus } from './prometheus.ts';
+import { executeOffsetReset, planOffsetReset, type ResetPlan, type ResetSpec } from './reset.ts';
+import { LagStore, type RetentionConfig } from './store.ts';
+import { DbTenantDirectory } from './tenants.ts';
+import { STATUS_SEVERITY, type GroupEvaluation, type GroupMemberInfo, type GroupStatus } from './types.ts';
+import { type DeliveryLog, type DeliveryRecord, WebhookNotifier, type WebhookTargets } from './webhook.ts';
+
+export interface LagServiceOptions {
+  db: Db;
+  kafka: KafkaGroupAdminOptions;
+  intervalMs?: number;
+  evaluation?: Partial<EvaluationConfig>;
+  retention?: Partial<RetentionConfig>;
+  webhooks?: { targets: WebhookTargets; log?: DeliveryLog; maxAttempts?: number };
+  logger?: Logger;
+  clock?: () => number;
+}
+
+export const ListGroupsQuerySchema = z.object({
+  tenantId: z.string().uuid().nullable().optional(),
+  status: z.array(z.enum(['OK', 'WARNING', 'REWIND', 'STALLED', 'STOPPED', 'EMPTY', 'INACTIVE'])).optional(),
+  /** Case-insensitive substring of the group id or one of its topics. */
+  search: z.string().optional(),
+  sortBy: z.enum(['groupId', 'status', 'totalLag', 'maxTimeLag', 'members']).default('status'),
+  order: z.enum(['asc', 'desc']).default('desc'),
+  /** Include a total-lag sparkline over the last hour (one extra query for all listed groups). */
+  sparkline: z.boolean().default(false),
+  sparklinePoints: z.number().int().min(5).max(200).default(30),
+});
+export type ListGroupsQuery = z.input<typeof ListGroupsQuerySchema>;
+
+export interface GroupListItem {
+  groupId: string;
+  tenantId: string | null;
+  status: GroupStatus;
+  reason: string;
+  state: string;
+  members: number;
+  topics: string[];
+  totalLag: number;
+  maxTimeLagMs: number | null;
+  evaluatedAtMs: number;
+  sparkline?: { t: number; lag: number }[];
+}
+
+export interface GroupDetail {
+  evaluation: GroupEvaluation;
+  members: GroupMemberInfo[];
+  /** Committed vs end offsets, with per-partition status, assignment and owner. */
+  partitions: {
+    topic: string;
+    partition: number;
+    committedOffset: number;
+    logEndOffset: number;
+    lag: number;
+    timeLagMs: number | null;
+    status: string;
+    reason: string;
+    memberId: string | null;
+    clientId: string | null;
+  }[];
+  statusHistory: StatusHistoryEntry[];
+}
+
+export class LagService {
+  readonly collector: LagCollector;
+  readonly store: LagStore;
+  readonly admin: KafkaGroupAdmin;
+  readonly notifier: WebhookNotifier | null;
+  private readonly clock: () => number;
+
+  constructor(options: LagServiceOptions) {
+    const logger = options.logger ?? pino({ level: 'silent' });
+    this.clock = options.clock ?? Date.now;
+    this.admin = new KafkaGroupAdmin(options.kafka);
+    this.store = new LagStore(options.db, options.retention);
+    this.notifier = options.webhooks ? new WebhookNotifier({ ...options.webhooks, clock: this.clock }) : null;
+    this.collector = new LagCollector({
+      source: this.admin,
+      store: this.store,
+      intervalMs: options.intervalMs,
+      evaluation: options.evaluation,
+      tenants: new DbTenantDirectory(options.db),
+      onStatusChange: this.notifier?.notify,
+      clock: this.clock,
+      logger,
+    });
+  }
+
+  start(): void {
+    this.collector.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.collector.stop();
+    await this.notifier?.idle();
+    await this.admin.close();
+  }
+
+  private visible(e: { tenantId: string | null }, tenantId: string | null | undefined): boolean {
+    return tenantId === undefined || e.tenantId === tenantId;
+  }
+
+  async listGroupsWithStatus(query: ListGroupsQuery = {}): Promise<GroupListItem[]> {
+    const q = ListGroupsQuerySchema.parse(query);
+    const needle = q.search?.toLowerCase();
+    let items: GroupListItem[] = this.collector
+      .current()
+      .filter((e) => this.visible(e, q.tenantId))
+      .filter((e) => !q.status || q.status.includes(e.status))
+      .filter(
+        (e) =>
+          !needle || e.groupId.toLowerCase().includes(needle) || e.topics.some((t) => t.toLowerCase().includes(needle)),
+      )
+      .map((e) => ({
+        groupId: e.groupId,
+        tenantId: e.tenantId,
+        status: e.status,
+        reason: e.reason,
+        state: e.state,
+        members: e.members,
+        topics: e.topics,
+        totalLag: e.totalLag,
+        maxTimeLagMs: e.maxTimeLagMs,
+        evaluatedAtMs: e.evaluatedAtMs,
+      }));
+    const dir = q.order === 'asc' ? 1 : -1;
+    const key = (i: GroupListItem): number | string =>
+      q.sortBy === 'groupId'
+        ? i.groupId
+        : q.sortBy === 'status'
+          ? STATUS_SEVERITY[i.status]
+          : q.sortBy === 'totalLag'
+            ? i.totalLag
+            : q.sortBy === 'maxTimeLag'
+              ? (i.maxTimeLagMs ?? -1)
+              : i.members;
+    items = items.sort((a, b) => {
+      const ka = key(a);
+      const kb = key(b);
+      if (ka < kb) return -dir;
+      if (ka > kb) return dir;
+      return a.groupId.localeCompare(b.groupId);
+    });
+    if (q.sparkline && items.length > 0) {
+      const toMs = this.clock();
+      const fromMs = toMs - 3_600_000;
+      const series = await this.store.totalLagSeries({
+        tenantId: q.tenantId,
+        groupIds: items.map((i) => i.groupId),
+        fromMs,
+        toMs,
+        stepMs: Math.max(this.collector.intervalMs, Math.ceil(3_600_000 / q.sparklinePoints)),
+      });
+      for (const i of items) i.sparkline = series.get(i.groupId) ?? [];
+    }
+    return items;
+  }
+
+  getGroup(groupId: string, options: { tenantId?: string | null } = {}): GroupDetail | null {
+    const evaluation = this.collector.evaluator.get(groupId);
+    if (!evaluation || !this.visible(evaluation, options.tenantId)) return null;
+    const snapshot = this.collector.snapshot(groupId);
+    const members = snapshot?.members ?? [];
+    const owner = new Map<string, GroupMemberInfo>();
+    for (const m of members) {
+      for (const [t, ps] of Object.entries(m.assignments)) for (const p of ps) owner.set(`${t}\u0000${p}`, m);
+    }
+    const samples = new Map(snapshot?.partitions.map((p) => [`${p.topic}\u0000${p.partition}`, p]) ?? []);
+    return {
+      evaluation,
+      members,
+      partitions: evaluation.partitions.map((p) => {
+        const k = `${p.topic}\u0000${p.partition}`;
+        const s = samples.get(k);
+        const m = owner.get(k);
+        return {
+          topic: p.topic,
+          partition: p.partition,
+          committedOffset: s?.committedOffset ?? 0,
+          logEndOffset: s?.logEndOffset ?? 0,
+          lag: p.lag,
+          timeLagMs: p.timeLagMs,
+          status: p.status,
+          reason: p.reason,
+          memberId: m?.memberId ?? null,
+          clientId: m?.clientId ?? null,
+        };
+      }),
+      statusHistory: this.collector.statusHistory(groupId),
+    };
+  }
+
+  getGroupLagHistory(query: GroupLagHistoryQuery): Promise<GroupLagHistory> {
+    return getGroupLagHistory(
+      this.store,
+      { ...query, nowMs: query.nowMs ?? this.clock() },
+      { sampleIntervalMs: this.collector.intervalMs },
+    );
+  }
+
+  /** Groups with committed offsets on `topic` (a broker topic name), with their lag on it. */
+  getTopicConsumers(
+    topic: string,
+    options: { tenantId?: string | null } = {},
+  ): { groupId: string; status: GroupStatus; lag: number; maxTimeLagMs: number | null; partitions: number }[] {
+    const out = [];
+    for (const e of this.collector.current()) {
+      if (!this.visible(e, options.tenantId)) continue;
+      const ps = e.partitions.filter((p) => p.topic === topic);
+      if (ps.length === 0) continue;
+      let lag = 0;
+      let maxTimeLagMs: number | null = null;
+      for (const p of ps) {
+        lag += p.lag;
+        if (p.timeLagMs !== null) maxTimeLagMs = Math.max(maxTimeLagMs ?? 0, p.timeLagMs);
+      }
+      out.push({ groupId: e.groupId, status: e.status, lag, maxTimeLagMs, partitions: ps.length });
+    }
+    return out;
+  }
+
+  previewOffsetReset(request: {
+    groupId: string;
+    spec: ResetSpec;
+    topics?: { topic: string; partitions?: number[] }[];
+  }): Promise<ResetPlan> {
+    return planOffsetReset(this.admin, request);
+  }
+
+  /** Applies a previewed plan (the console records the audit entry around this call). */
+  executeOffsetReset(plan: ResetPlan): Promise<void> {
+    return executeOffsetReset(this.admin, plan);
+  }
+
+  webhookDeliveries(filter: { tenantId?: string | null; groupId?: string } = {}): DeliveryRecord[] {
+    return this.notifier?.log.list(filter) ?? [];
+  }
+
+  metricsText(options: { tenantId?: string | null } = {}): string {
+    const evaluations = this.collector.current().filter((e) => this.visible(e, options.tenantId));
+    const last = this.collector.lastPass;
+    return renderPrometheus(evaluations, (id) => this.collector.snapshot(id), {
+      lastPassAtMs: last?.atMs ?? null,
+      lastPassDurationMs: last?.durationMs ?? null,
+      lastError: this.collector.lastError,
+    });
+  }
+}

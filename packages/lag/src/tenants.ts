@@ -1,0 +1,45 @@
+/**
+ * Which tenant owns a consumer group. The broker has no namespaces yet, so tenant resources carry the tenant's
+ * slug as a prefix (`<slug>.orders`, see the console's brokerTopicName; slugs contain no dots). A group belongs
+ * to the tenant named by its own prefix, else to the one tenant whose prefix all its topics carry, else to none.
+ */
+import type { Db } from '@samsa/db';
+
+export type TenantResolver = (groupId: string, topics: string[]) => string | null;
+
+/** Resolves tenants from a slug -> tenant id map. */
+export function slugTenantResolver(slugToId: ReadonlyMap<string, string>): TenantResolver {
+  const owner = (name: string): string | null => {
+    const dot = name.indexOf('.');
+    return dot > 0 ? (slugToId.get(name.slice(0, dot)) ?? null) : null;
+  };
+  return (groupId, topics) => {
+    const byGroup = owner(groupId);
+    if (byGroup) return byGroup;
+    const owners = new Set(topics.map(owner));
+    if (owners.size === 1) return [...owners][0];
+    return null;
+  };
+}
+
+/** A resolver over the Tenant table, reloaded at most every `refreshMs` (call `refresh` before each pass). */
+export class DbTenantDirectory {
+  private resolver: TenantResolver = () => null;
+  private loadedAtMs = -Infinity;
+  private readonly db: Db;
+  private readonly refreshMs: number;
+
+  constructor(db: Db, refreshMs = 60_000) {
+    this.db = db;
+    this.refreshMs = refreshMs;
+  }
+
+  async refresh(nowMs: number): Promise<void> {
+    if (nowMs - this.loadedAtMs < this.refreshMs) return;
+    const tenants = await this.db.tenant.findMany({ select: { id: true, slug: true } });
+    this.resolver = slugTenantResolver(new Map(tenants.map((t) => [t.slug, t.id])));
+    this.loadedAtMs = nowMs;
+  }
+
+  readonly resolve: TenantResolver = (groupId, topics) => this.resolver(groupId, topics);
+}

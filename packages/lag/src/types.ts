@@ -1,0 +1,99 @@
+/**
+ * The shapes the lag engine passes around: what one collection pass observes (GroupSnapshot), and what the
+ * evaluator concludes from a history of them (statuses). Offsets and lags are JS numbers: exact up to 2^53,
+ * which a partition reaches after 285 years at a million messages per second.
+ */
+
+/** Per-partition status, from best to worst (see `STATUS_SEVERITY`). */
+export type PartitionStatus = 'OK' | 'WARNING' | 'REWIND' | 'STALLED' | 'STOPPED';
+
+/**
+ * A group's status: its worst partition's, or EMPTY (no members, nothing wrong) or INACTIVE (no members and no
+ * committed offsets to measure).
+ */
+export type GroupStatus = PartitionStatus | 'EMPTY' | 'INACTIVE';
+
+/** The statuses an alert fires for, when a group enters or leaves one of them. */
+export const ALERT_STATUSES: ReadonlySet<GroupStatus> = new Set(['WARNING', 'STALLED', 'STOPPED']);
+
+export const STATUS_SEVERITY: Record<GroupStatus, number> = {
+  INACTIVE: 0,
+  EMPTY: 0,
+  OK: 0,
+  WARNING: 1,
+  REWIND: 2,
+  STALLED: 3,
+  STOPPED: 4,
+};
+
+/** One partition as one collection pass saw it. */
+export interface PartitionSample {
+  topic: string;
+  partition: number;
+  /** The group's committed offset (the next offset it will read). */
+  committedOffset: number;
+  /** The partition's log-end offset (high watermark). */
+  logEndOffset: number;
+  /** max(0, logEndOffset - committedOffset). */
+  lag: number;
+  /** How far behind in time the consumer is, in ms; null while the log-end history is too short to tell. */
+  timeLagMs: number | null;
+  /** Whether a live member of the group has this partition assigned. */
+  assigned: boolean;
+}
+
+export interface GroupMemberInfo {
+  memberId: string;
+  clientId: string;
+  clientHost: string;
+  /** topic -> partitions assigned to this member. */
+  assignments: Record<string, number[]>;
+}
+
+/** One consumer group as one collection pass saw it. */
+export interface GroupSnapshot {
+  groupId: string;
+  /** The tenant owning the group, when the resolver knows it. */
+  tenantId: string | null;
+  /** The coordinator's state: Stable, Empty, PreparingRebalance, CompletingRebalance, Dead. */
+  state: string;
+  members: GroupMemberInfo[];
+  /** Partitions with a committed offset, sorted by topic then partition. */
+  partitions: PartitionSample[];
+  /** Wall-clock time of the pass, ms since the epoch; all groups of one pass share it. */
+  sampledAtMs: number;
+}
+
+export interface PartitionEvaluation {
+  topic: string;
+  partition: number;
+  status: PartitionStatus;
+  /** One sentence saying which rule decided, for the console and the webhook body. */
+  reason: string;
+  lag: number;
+  timeLagMs: number | null;
+}
+
+export interface GroupEvaluation {
+  groupId: string;
+  tenantId: string | null;
+  status: GroupStatus;
+  reason: string;
+  state: string;
+  members: number;
+  topics: string[];
+  totalLag: number;
+  maxTimeLagMs: number | null;
+  partitions: PartitionEvaluation[];
+  evaluatedAtMs: number;
+}
+
+/** A group whose status changed between two passes. */
+export interface StatusChange {
+  groupId: string;
+  tenantId: string | null;
+  from: GroupStatus | null;
+  to: GroupStatus;
+  atMs: number;
+  evaluation: GroupEvaluation;
+}
