@@ -12,6 +12,10 @@ export interface BenchSettings {
   produceInflightRequests: number;
   /** Extra Node flags for every worker and the broker (e.g. --cpu-prof). */
   profileArgs: string[];
+  /** Extra Node flags for the broker only (e.g. --trace-gc); its output goes to the broker log file. */
+  brokerNodeOptions: string[];
+  /** Where the broker's stdout and stderr are written after the run. */
+  brokerLogFile: string;
 }
 
 /** Grace on top of a phase's own time limit before the orchestrator gives up on a worker. */

@@ -4,7 +4,8 @@
  * Node processes measured in the same run. Prints figures and asserts nothing; results also go to
  * bench-results/latest.json at the repo root. See bench/README.md.
  *
- *   pnpm bench [-- --seconds 10 --only loopback,produce,fetch,latency --partitions 4 --inflight 16 --profile DIR]
+ *   pnpm bench [-- --seconds 10 --only loopback,produce,fetch,latency --partitions 4 --inflight 16 --profile DIR
+ *                  --broker-node-options=--trace-gc]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -41,6 +42,7 @@ function settingsFromFlags(): { settings: BenchSettings; only: Set<string> } {
       partitions: { type: 'string', default: String(PARTITIONS) },
       inflight: { type: 'string', default: String(PRODUCE_INFLIGHT_REQUESTS) },
       profile: { type: 'string' },
+      'broker-node-options': { type: 'string', default: '' },
     },
   });
   const phaseMs = Math.round(Number(flags.seconds) * 1000);
@@ -59,6 +61,8 @@ function settingsFromFlags(): { settings: BenchSettings; only: Set<string> } {
       partitions,
       produceInflightRequests: inflight,
       profileArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+      brokerNodeOptions: flags['broker-node-options'].split(' ').filter((o) => o !== ''),
+      brokerLogFile: join(REPO_ROOT, 'bench-results', 'broker.log'),
     },
     only,
   };

@@ -3,6 +3,8 @@
  * CreateTopics, runs the produce, fetch and latency phases against it with load generators in separate processes,
  * and removes everything afterwards. A phase that fails becomes a note; the others still run.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { CreateTopics } from '@samsa/protocol';
 import { startBroker } from '../test/support/broker-process.ts';
 import {
@@ -63,7 +65,7 @@ const announce = (what: string) => process.stdout.write(`  running ${what} ...\n
 export async function measureSamsa(settings: BenchSettings, phases: Set<SamsaPhase>, results: BenchResults) {
   const broker = await startBroker({
     args: BROKER_ARGS,
-    env: settings.profileArgs.length > 0 ? { NODE_OPTIONS: settings.profileArgs.join(' ') } : {},
+    env: { NODE_OPTIONS: [...settings.profileArgs, ...settings.brokerNodeOptions].join(' ') },
   });
   const port = broker.port;
   const cpu = () => new CpuSampler(broker.proc.pid!);
@@ -219,6 +221,8 @@ export async function measureSamsa(settings: BenchSettings, phases: Set<SamsaPha
     // A graceful stop first, so a profiling broker writes its profile; bounded, then killed by cleanup().
     await Promise.race([broker.stop(), new Promise((r) => setTimeout(r, BROKER_STOP_GRACE_MS).unref())]);
     await broker.cleanup();
+    mkdirSync(dirname(settings.brokerLogFile), { recursive: true });
+    writeFileSync(settings.brokerLogFile, `${broker.logs.join('\n')}\n`);
   }
 }
 
