@@ -1,0 +1,207 @@
+/**
+ * `samsa start`: the whole hub in one command. Postgres (embedded under SAMSA_DATA_DIR when DATABASE_URL is unset),
+ * migrations, the broker and the console as child processes; prints the URLs; stops everything on SIGINT/SIGTERM
+ * or when one part dies.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import type { Command } from './types.ts';
+
+const CONSOLE_DIR = resolve(import.meta.dirname, '../../../../apps/console');
+const SAMSA_BIN = resolve(import.meta.dirname, '../../bin/samsa.js');
+const READY_TIMEOUT_MS = 120_000;
+
+export interface StartConfig {
+  dataDir: string;
+  databaseUrl: string | undefined;
+  consolePort: number;
+  consoleHost: string;
+  brokerListen: string;
+  brokerHttpListen: string | undefined;
+  rebuild: boolean;
+}
+
+export function startConfig(argv: string[], env: NodeJS.ProcessEnv): StartConfig {
+  const flag = (name: string): string | undefined => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const port = Number(flag('console-port') ?? env.SAMSA_CONSOLE_PORT ?? 3000);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`invalid console port: ${port}`);
+  return {
+    dataDir: resolve(flag('data-dir') ?? env.SAMSA_DATA_DIR ?? './data'),
+    databaseUrl: env.DATABASE_URL || undefined,
+    consolePort: port,
+    consoleHost: flag('console-host') ?? env.SAMSA_CONSOLE_HOST ?? '0.0.0.0',
+    brokerListen: flag('broker-listen') ?? env.SAMSA_BROKER_LISTEN ?? '0.0.0.0:9092',
+    brokerHttpListen: env.SAMSA_BROKER_HTTP_LISTEN,
+    rebuild: argv.includes('--rebuild') || env.SAMSA_CONSOLE_REBUILD === '1',
+  };
+}
+
+/** The address the console (on this machine) uses to reach the broker. */
+export function localBootstrap(listen: string): string {
+  const i = listen.lastIndexOf(':');
+  const host = listen.slice(0, i);
+  const port = listen.slice(i + 1);
+  return `${host === '0.0.0.0' || host === '' || host === '::' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
+}
+
+function say(line: string): void {
+  process.stdout.write(`samsa start: ${line}\n`);
+}
+
+function run(cmd: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<number> {
+  return new Promise((done) => {
+    const child = spawn(cmd, args, { ...options, stdio: 'inherit' });
+    child.on('exit', (code) => done(code ?? 1));
+  });
+}
+
+async function waitForHttp(url: string, child: ChildProcess, deadline_ms: number): Promise<void> {
+  while (Date.now() < deadline_ms) {
+    if (child.exitCode !== null) throw new Error(`process exited with code ${child.exitCode}`);
+    try {
+      const res = await fetch(url, { redirect: 'manual' });
+      if (res.status < 500) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not answer in time`);
+}
+
+export const start: Command = {
+  summary: 'start the whole hub: Postgres, migrations, broker and console',
+  help: `Usage: samsa start [--data-dir DIR] [--console-port PORT] [--broker-listen HOST:PORT] [--rebuild]
+
+Starts everything a new user needs, in the foreground, until Ctrl-C:
+  Postgres     the server in DATABASE_URL, or an embedded one with its data under <data-dir>/postgres
+  migrations   prisma/migrations, applied offline
+  broker       samsa broker with its data under <data-dir>/broker
+  console      the web console and REST API (built once on first start)
+
+Environment:
+  DATABASE_URL            use this Postgres instead of the embedded one
+  SAMSA_DATA_DIR          data directory (default ./data)
+  SAMSA_CONSOLE_PORT      console port (default 3000); SAMSA_CONSOLE_HOST (default 0.0.0.0)
+  SAMSA_BROKER_LISTEN     broker listener (default 0.0.0.0:9092)
+  SAMSA_ADMIN_EMAIL, SAMSA_ADMIN_PASSWORD
+                          the first platform admin; without them the console asks on its /setup page
+  SAMSA_CONSOLE_REBUILD=1 rebuild the console even when a build exists`,
+  async run(argv) {
+    let config: StartConfig;
+    try {
+      config = startConfig(argv, process.env);
+    } catch (err) {
+      process.stderr.write(`samsa start: ${(err as Error).message}\n`);
+      return 2;
+    }
+    mkdirSync(config.dataDir, { recursive: true });
+    const children: ChildProcess[] = [];
+    let stopPostgres: (() => Promise<void>) | undefined;
+    let stopping = false;
+    let resolveDone: (code: number) => void = () => {};
+    const done = new Promise<number>((r) => {
+      resolveDone = r;
+    });
+
+    const shutdown = async (code: number, why: string) => {
+      if (stopping) return;
+      stopping = true;
+      say(`stopping (${why})`);
+      await Promise.all(
+        children.reverse().map(
+          (c) =>
+            new Promise<void>((r) => {
+              if (c.exitCode !== null || c.signalCode !== null) return r();
+              const timer = setTimeout(() => c.kill('SIGKILL'), 10_000);
+              c.once('exit', () => {
+                clearTimeout(timer);
+                r();
+              });
+              c.kill('SIGTERM');
+            }),
+        ),
+      );
+      await stopPostgres?.().catch((err) =>
+        process.stderr.write(`samsa start: postgres stop failed: ${(err as Error).message}\n`),
+      );
+      say('stopped');
+      resolveDone(code);
+    };
+    const onSignal = (signal: string) => void shutdown(0, signal);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+
+    try {
+      let databaseUrl = config.databaseUrl;
+      if (!databaseUrl) {
+        const { startEmbeddedPostgres } = await import('@samsa/db/embedded');
+        say(`starting embedded Postgres in ${join(config.dataDir, 'postgres')}`);
+        const pg = await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'postgres'), database: 'samsa' });
+        stopPostgres = pg.stop;
+        databaseUrl = pg.url;
+      }
+      const { applyMigrations } = await import('@samsa/db/migrate');
+      const migrated = await applyMigrations(databaseUrl);
+      say(
+        `database ready (${migrated.applied.length} migration(s) applied, ${migrated.alreadyApplied.length} already there)`,
+      );
+      if (stopping) return done;
+
+      const brokerDir = join(config.dataDir, 'broker');
+      const brokerArgs = [SAMSA_BIN, 'broker', '--data-dir', brokerDir, '--listen', config.brokerListen];
+      if (config.brokerHttpListen) brokerArgs.push('--http-listen', config.brokerHttpListen);
+      const broker = spawn(process.execPath, brokerArgs, {
+        stdio: 'inherit',
+        env: { ...process.env, DATABASE_URL: databaseUrl },
+      });
+      children.push(broker);
+      broker.on('exit', (code) => void shutdown(code === 0 ? 0 : 1, `broker exited with ${code}`));
+
+      const requireFromConsole = createRequire(join(CONSOLE_DIR, 'package.json'));
+      const nextBin = requireFromConsole.resolve('next/dist/bin/next');
+      const consoleEnv = {
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        SAMSA_BROKER_BOOTSTRAP: process.env.SAMSA_BROKER_BOOTSTRAP ?? localBootstrap(config.brokerListen),
+        NEXT_TELEMETRY_DISABLED: '1',
+      };
+      if (config.rebuild || !existsSync(join(CONSOLE_DIR, '.next', 'BUILD_ID'))) {
+        say('building the console (first start only; takes a minute)…');
+        const code = await run(process.execPath, [nextBin, 'build'], {
+          cwd: CONSOLE_DIR,
+          env: { ...consoleEnv, NODE_ENV: 'production' },
+        });
+        if (code !== 0) throw new Error(`console build failed with code ${code}`);
+      }
+      if (stopping) return done;
+      const web = spawn(
+        process.execPath,
+        [nextBin, 'start', '-p', String(config.consolePort), '-H', config.consoleHost],
+        {
+          cwd: CONSOLE_DIR,
+          stdio: 'inherit',
+          env: { ...consoleEnv, NODE_ENV: 'production' },
+        },
+      );
+      children.push(web);
+      web.on('exit', (code) => void shutdown(code === 0 ? 0 : 1, `console exited with ${code}`));
+      const localConsole = `http://127.0.0.1:${config.consolePort}`;
+      await waitForHttp(`${localConsole}/login`, web, Date.now() + READY_TIMEOUT_MS);
+      say('ready');
+      process.stdout.write(
+        `\n  Console:  http://localhost:${config.consolePort}\n  Broker:   ${localBootstrap(config.brokerListen)}  (Kafka bootstrap)\n  Data:     ${config.dataDir}${config.databaseUrl ? '  (Postgres from DATABASE_URL)' : ''}\n\n  Press Ctrl-C to stop.\n\n`,
+      );
+    } catch (err) {
+      process.stderr.write(`samsa start: ${(err as Error).message}\n`);
+      await shutdown(1, 'start failed');
+    }
+    const code = await done;
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    return code;
+  },
+};
