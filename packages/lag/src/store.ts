@@ -201,7 +201,7 @@ export class LagStore {
     toMs: number;
     stepMs: number;
   }): Promise<{ topic: string; partition: number; points: LagPoint[] }[]> {
-    const step = `${Math.max(1, Math.round(q.stepMs / 1000))} seconds`;
+    const step = `${Math.max(1, Math.round(q.stepMs))} milliseconds`;
     const params: unknown[] = [q.groupId, iso(q.fromMs), iso(q.toMs), step];
     let filter = '';
     if (q.tenantId !== undefined) {
@@ -279,7 +279,7 @@ export class LagStore {
       q.groupIds,
       iso(q.fromMs),
       iso(q.toMs),
-      `${Math.max(1, Math.round(q.stepMs / 1000))} seconds`,
+      `${Math.max(1, Math.round(q.stepMs))} milliseconds`,
     ];
     let filter = '';
     if (q.tenantId !== undefined) {
