@@ -10,21 +10,24 @@ import { z } from 'zod';
 import { LagCollector, type StatusHistoryEntry } from './collector.ts';
 import type { EvaluationConfig } from './evaluate.ts';
 import { type GroupLagHistory, type GroupLagHistoryQuery, getGroupLagHistory } from './history.ts';
-import { KafkaGroupAdmin, type KafkaGroupAdminOptions } from './kafka-admin.ts';
+import { KafkaGroupAdmin, type KafkaGroupAdminOptions, type LagSource } from './kafka-admin.ts';
 import { renderPrometheus } from './prometheus.ts';
 import { executeOffsetReset, planOffsetReset, type ResetPlan, type ResetSpec } from './reset.ts';
 import { LagStore, type RetentionConfig } from './store.ts';
 import { DbTenantDirectory } from './tenants.ts';
 import { STATUS_SEVERITY, type GroupEvaluation, type GroupMemberInfo, type GroupStatus } from './types.ts';
-import { type DeliveryLog, type DeliveryRecord, WebhookNotifier, type WebhookTargets } from './webhook.ts';
+import { type DeliveryRecord, WebhookNotifier, type WebhookNotifierOptions } from './webhook.ts';
 
 export interface LagServiceOptions {
   db: Db;
   kafka: KafkaGroupAdminOptions;
+  /** Where the collector reads groups; defaults to the Kafka admin (tests pass a recorded source). */
+  source?: LagSource;
   intervalMs?: number;
   evaluation?: Partial<EvaluationConfig>;
   retention?: Partial<RetentionConfig>;
-  webhooks?: { targets: WebhookTargets; log?: DeliveryLog; maxAttempts?: number };
+  /** Per-tenant webhooks on status changes (see WebhookNotifierOptions). */
+  webhooks?: Omit<WebhookNotifierOptions, 'clock'>;
   logger?: Logger;
   clock?: () => number;
 }
@@ -89,7 +92,7 @@ export class LagService {
     this.store = new LagStore(options.db, options.retention);
     this.notifier = options.webhooks ? new WebhookNotifier({ ...options.webhooks, clock: this.clock }) : null;
     this.collector = new LagCollector({
-      source: this.admin,
+      source: options.source ?? this.admin,
       store: this.store,
       intervalMs: options.intervalMs,
       evaluation: options.evaluation,

@@ -1,0 +1,92 @@
+/** A scripted LagSource: tests set groups, members, commits and log-end offsets, then run collector passes. */
+import type { CommittedOffset, GroupDescription, GroupListing, LagSource } from '../../src/kafka-admin.ts';
+import { EARLIEST, LATEST, partitionKey } from '../../src/kafka-admin.ts';
+import type { GroupMemberInfo } from '../../src/types.ts';
+
+export class FakeCluster implements LagSource {
+  readonly ends = new Map<string, number>();
+  readonly groups = new Map<
+    string,
+    { members: GroupMemberInfo[]; commits: Map<string, number>; protocolType: string }
+  >();
+  calls = 0;
+
+  setEnd(topic: string, partition: number, offset: number): void {
+    this.ends.set(partitionKey(topic, partition), offset);
+  }
+
+  group(groupId: string, protocolType = 'consumer') {
+    let g = this.groups.get(groupId);
+    if (!g) this.groups.set(groupId, (g = { members: [], commits: new Map(), protocolType }));
+    return g;
+  }
+
+  commit(groupId: string, topic: string, partition: number, offset: number): void {
+    this.group(groupId).commits.set(partitionKey(topic, partition), offset);
+  }
+
+  /** One member owning the given partitions of `topic`, or none. */
+  members(groupId: string, topic: string, partitions: number[] | null): void {
+    this.group(groupId).members =
+      partitions === null
+        ? []
+        : [
+            {
+              memberId: `${groupId}-m1`,
+              clientId: `${groupId}-client`,
+              clientHost: '/10.0.0.1',
+              assignments: { [topic]: partitions },
+            },
+          ];
+  }
+
+  async listGroups(): Promise<GroupListing[]> {
+    this.calls++;
+    return [...this.groups].map(([groupId, g]) => ({
+      groupId,
+      state: g.members.length > 0 ? 'Stable' : 'Empty',
+      protocolType: g.protocolType,
+    }));
+  }
+
+  async describeGroups(ids: string[]): Promise<Map<string, GroupDescription>> {
+    return new Map(
+      ids.map((id) => {
+        const g = this.group(id);
+        return [
+          id,
+          {
+            groupId: id,
+            state: g.members.length > 0 ? 'Stable' : 'Empty',
+            protocolType: g.protocolType,
+            members: g.members,
+          },
+        ];
+      }),
+    );
+  }
+
+  async committedOffsets(ids: string[]): Promise<Map<string, CommittedOffset[]>> {
+    return new Map(
+      ids.map((id) => [
+        id,
+        [...this.group(id).commits].map(([k, offset]) => {
+          const [topic, p] = k.split('\u0000');
+          return { topic, partition: Number(p), offset };
+        }),
+      ]),
+    );
+  }
+
+  async offsetsAt(partitions: Map<string, number[]>, timestamp: number): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const [topic, ps] of partitions) {
+      for (const p of ps) {
+        const k = partitionKey(topic, p);
+        if (!this.ends.has(k)) continue;
+        out.set(k, timestamp === LATEST ? this.ends.get(k)! : timestamp === EARLIEST ? 0 : -1);
+      }
+    }
+    return out;
+  }
+}
