@@ -219,6 +219,48 @@ export class LagCollector {
     return pass;
   }
 
+  /**
+   * Rebuilds the time-lag tables and status windows from the store's recent samples (call once before `start`).
+   * Stored samples do not say whether a partition was assigned; they are replayed as assigned, and the first live
+   * pass supplies the real value. Returns the samples replayed.
+   */
+  async warmUp(): Promise<number> {
+    if (!this.store) return 0;
+    const nowMs = this.clock();
+    const windowMs = Math.max(
+      this.intervalMs * this.evaluator.config.windowSamples,
+      this.evaluator.config.stoppedAfterMs,
+      this.evaluator.config.stalledAfterMs,
+    );
+    const rows = await this.store.recentSamples(nowMs - 2 * windowMs);
+    const byPartition = new Map<string, typeof rows>();
+    for (const r of rows) {
+      this.endOffsets.table(r.topic, r.partition).add(r.logEndOffset, r.t);
+      const k = `${r.groupId}\u0000${r.topic}\u0000${r.partition}`;
+      let list = byPartition.get(k);
+      if (!list) byPartition.set(k, (list = []));
+      list.push(r);
+    }
+    for (const list of byPartition.values()) {
+      const { groupId, topic, partition } = list[0];
+      this.evaluator.seed(
+        groupId,
+        topic,
+        partition,
+        list.map((r) => ({
+          atMs: r.t,
+          committedOffset: r.committedOffset,
+          logEndOffset: r.logEndOffset,
+          lag: r.lag,
+          timeLagMs: r.timeLagMs,
+          assigned: true,
+        })),
+      );
+    }
+    this.logger.info({ samples: rows.length, partitions: byPartition.size }, 'lag collector warmed up from history');
+    return rows.length;
+  }
+
   /** Starts passes every `intervalMs` until `stop`. */
   start(): void {
     if (!this.stopped) return;

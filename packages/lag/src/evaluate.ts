@@ -229,6 +229,22 @@ export class GroupLagEvaluator {
     return { evaluation, change };
   }
 
+  /**
+   * Replays stored observations of one partition (oldest first) into its history without evaluating, so that a
+   * restarted collector keeps its windows: a group that was STOPPED is STOPPED again on the first pass.
+   */
+  seed(groupId: string, topic: string, partition: number, observations: Observation[]): void {
+    let group = this.histories.get(groupId);
+    if (!group) this.histories.set(groupId, (group = new Map()));
+    const k = key(topic, partition);
+    let h = group.get(k);
+    for (const o of observations) {
+      if (h && o.atMs < h.observations[h.observations.length - 1].atMs) continue;
+      h = observe(h, topic, partition, o, this.config);
+    }
+    if (h) group.set(k, h);
+  }
+
   /** Evaluates a whole pass; groups missing from it are forgotten. */
   observePass(snapshots: GroupSnapshot[]): { evaluations: GroupEvaluation[]; changes: StatusChange[] } {
     const seen = new Set(snapshots.map((s) => s.groupId));

@@ -15,3 +15,4 @@ export * from './webhook.ts';
 export * from './prometheus.ts';
 export * from './reset.ts';
 export * from './service.ts';
+export * from './config.ts';

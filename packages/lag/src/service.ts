@@ -84,9 +84,11 @@ export class LagService {
   readonly admin: KafkaGroupAdmin;
   readonly notifier: WebhookNotifier | null;
   private readonly clock: () => number;
+  private readonly logger: Logger;
 
   constructor(options: LagServiceOptions) {
     const logger = options.logger ?? pino({ level: 'silent' });
+    this.logger = logger;
     this.clock = options.clock ?? Date.now;
     this.admin = new KafkaGroupAdmin(options.kafka);
     this.store = new LagStore(options.db, options.retention);
@@ -103,7 +105,13 @@ export class LagService {
     });
   }
 
-  start(): void {
+  /** Rebuilds recent state from stored samples, then collects every interval until `stop`. */
+  async start(): Promise<void> {
+    try {
+      await this.collector.warmUp();
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'lag warm-up from history failed; starting cold');
+    }
     this.collector.start();
   }
 

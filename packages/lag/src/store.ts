@@ -306,6 +306,37 @@ export class LagStore {
     return out;
   }
 
+  /**
+   * Raw samples since `sinceMs`, oldest first, at most `maxRows` (the newest are kept): what a restarted collector
+   * needs to rebuild its time-lag tables and status windows.
+   */
+  async recentSamples(
+    sinceMs: number,
+    maxRows = 500_000,
+  ): Promise<
+    {
+      groupId: string;
+      topic: string;
+      partition: number;
+      committedOffset: number;
+      logEndOffset: number;
+      lag: number;
+      timeLagMs: number | null;
+      t: number;
+    }[]
+  > {
+    return this.db.$queryRawUnsafe(
+      `SELECT * FROM (
+         SELECT "groupId", "topic", "partition", "committedOffset"::float8 AS "committedOffset",
+                "logEndOffset"::float8 AS "logEndOffset", "lag"::float8 AS "lag", "timeLagMs"::float8 AS "timeLagMs",
+                (extract(epoch FROM "sampledAt") * 1000)::float8 AS t
+           FROM "ConsumerLagSample" WHERE "sampledAt" >= $1::timestamp
+          ORDER BY "sampledAt" DESC LIMIT ${Math.max(1, Math.floor(maxRows))}) s
+        ORDER BY t, "groupId", "topic", "partition"`,
+      iso(sinceMs),
+    );
+  }
+
   /** Row counts per table (for tests and the storage-cost note). */
   async counts(): Promise<{ samples: number; minute: number; hour: number }> {
     const rows = await this.db.$queryRawUnsafe<{ samples: number; minute: number; hour: number }[]>(

@@ -177,3 +177,35 @@ test('the collector rolls up and prunes on schedule, survives store failures, an
   await new Promise((r) => setTimeout(r, 60));
   assert.equal(cluster.calls, after, 'no pass after stop');
 });
+
+test('a restarted collector warms up from stored samples: time lag at once, a STOPPED group stays STOPPED', async () => {
+  await db.consumerLagSample.deleteMany({});
+  const cluster = new FakeCluster();
+  let now = T0 + 86_400_000;
+  const store = new LagStore(db);
+  const evaluation = { stoppedAfterMs: 60_000 };
+  const first = new LagCollector({ source: cluster, store, clock: () => now, evaluation });
+  cluster.members('gone', 't', null);
+  for (let i = 0; i < 10; i++) {
+    cluster.setEnd('t', 0, 100 + 10 * i);
+    cluster.commit('gone', 't', 0, 100);
+    await first.collectOnce();
+    now += 10_000;
+  }
+  assert.equal(first.current()[0].status, 'STOPPED');
+
+  const cold = new LagCollector({ source: cluster, clock: () => now, evaluation });
+  const coldPass = await cold.collectOnce();
+  assert.equal(coldPass.evaluations[0].status, 'EMPTY', 'without history the clock starts again');
+  assert.equal(coldPass.snapshots[0].partitions[0].timeLagMs, null);
+
+  const warm = new LagCollector({ source: cluster, store, clock: () => now, evaluation });
+  assert.equal(await warm.warmUp(), 10);
+  const warmPass = await warm.collectOnce();
+  assert.equal(warmPass.evaluations[0].status, 'STOPPED');
+  assert.equal(
+    warmPass.snapshots[0].partitions[0].timeLagMs,
+    100_000,
+    'offset 100 was the log end at the first sample',
+  );
+});

@@ -1,0 +1,78 @@
+/**
+ * LagService configuration from environment variables, validated with zod, so the console (or any host process)
+ * starts the lag engine with one call: `lagServiceFromEnv(db)`. Every variable is optional.
+ */
+import type { Db } from '@samsa/db';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { LagService } from './service.ts';
+import { FileDeliveryLog, staticWebhookTargets, WebhookConfigSchema } from './webhook.ts';
+
+const ms = z.coerce.number().int().positive();
+
+export const LagEnvSchema = z.object({
+  SAMSA_BROKER_BOOTSTRAP: z.string().default('127.0.0.1:9092'),
+  SAMSA_KAFKA_SASL_MECHANISM: z.enum(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']).optional(),
+  SAMSA_KAFKA_USERNAME: z.string().optional(),
+  SAMSA_KAFKA_PASSWORD: z.string().optional(),
+  SAMSA_LAG_INTERVAL_MS: ms.default(10_000),
+  SAMSA_LAG_WINDOW_SAMPLES: z.coerce.number().int().min(2).max(1000).optional(),
+  SAMSA_LAG_STALLED_AFTER_MS: ms.optional(),
+  SAMSA_LAG_STOPPED_AFTER_MS: ms.optional(),
+  SAMSA_LAG_RAW_RETENTION_MS: ms.optional(),
+  SAMSA_LAG_MINUTE_RETENTION_MS: ms.optional(),
+  SAMSA_LAG_HOUR_RETENTION_MS: ms.optional(),
+  /** JSON: {"<tenant id>" or "*": {"url": "...", "secret": "..."}}. */
+  SAMSA_LAG_WEBHOOKS: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (!s) return undefined;
+      try {
+        return WebhookConfigSchema.parse(JSON.parse(s));
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `not a webhook map: ${(err as Error).message}` });
+        return z.NEVER;
+      }
+    }),
+  /** Also append webhook deliveries to this JSON-lines file. */
+  SAMSA_LAG_DELIVERY_LOG: z.string().optional(),
+});
+
+const defined = <T extends object>(o: T): Partial<T> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+
+/** Builds (does not start) a LagService from `env`; throws a ZodError naming every bad variable. */
+export function lagServiceFromEnv(
+  db: Db,
+  env: NodeJS.ProcessEnv = process.env,
+  options: { logger?: Logger } = {},
+): LagService {
+  const e = LagEnvSchema.parse(env);
+  const mechanism = e.SAMSA_KAFKA_SASL_MECHANISM ?? (e.SAMSA_KAFKA_USERNAME ? 'SCRAM-SHA-256' : undefined);
+  return new LagService({
+    db,
+    logger: options.logger,
+    kafka: {
+      bootstrapBrokers: e.SAMSA_BROKER_BOOTSTRAP.split(',').map((s) => s.trim()),
+      sasl: mechanism ? { mechanism, username: e.SAMSA_KAFKA_USERNAME, password: e.SAMSA_KAFKA_PASSWORD } : undefined,
+    },
+    intervalMs: e.SAMSA_LAG_INTERVAL_MS,
+    evaluation: defined({
+      windowSamples: e.SAMSA_LAG_WINDOW_SAMPLES,
+      stalledAfterMs: e.SAMSA_LAG_STALLED_AFTER_MS,
+      stoppedAfterMs: e.SAMSA_LAG_STOPPED_AFTER_MS,
+    }),
+    retention: defined({
+      rawRetentionMs: e.SAMSA_LAG_RAW_RETENTION_MS,
+      minuteRetentionMs: e.SAMSA_LAG_MINUTE_RETENTION_MS,
+      hourRetentionMs: e.SAMSA_LAG_HOUR_RETENTION_MS,
+    }),
+    webhooks: e.SAMSA_LAG_WEBHOOKS
+      ? {
+          targets: staticWebhookTargets(e.SAMSA_LAG_WEBHOOKS),
+          log: e.SAMSA_LAG_DELIVERY_LOG ? new FileDeliveryLog(e.SAMSA_LAG_DELIVERY_LOG) : undefined,
+        }
+      : undefined,
+  });
+}
