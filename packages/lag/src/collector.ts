@@ -86,13 +86,19 @@ export class LagCollector {
     this.endOffsets = new EndOffsetHistory(options.endOffsetPointsPerPartition ?? 120);
   }
 
-  /** Runs one pass now. Concurrent calls share the pass in flight. */
+  /** Runs one pass now; if one is in flight, waits for it first, so passes never overlap. */
   collectOnce(): Promise<LagPass> {
     if (this.running) return this.running.then(() => this.collectOnce());
     const pass = this.pass();
-    this.running = pass.finally(() => {
-      this.running = null;
-    });
+    // `running` only orders passes: it never rejects, so a failed pass cannot become an unhandled rejection.
+    this.running = pass.then(
+      () => {
+        this.running = null;
+      },
+      () => {
+        this.running = null;
+      },
+    );
     return pass;
   }
 

@@ -167,13 +167,29 @@ test('the collector rolls up and prunes on schedule, survives store failures, an
   const pass = await failing.collectOnce();
   assert.equal(pass.evaluations.length, 1, 'the pass still evaluates when the store fails');
 
+  // A failed pass rejects collectOnce and nothing else (no unhandled rejection would crash the host process).
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown) => unhandled.push(e);
+  process.on('unhandledRejection', onUnhandled);
+  cluster.failures = 1;
+  const flaky = new LagCollector({ source: cluster });
+  await assert.rejects(flaky.collectOnce(), /cluster unreachable/);
+  assert.equal((await flaky.collectOnce()).evaluations.length, 1, 'the next pass runs normally');
+
+  // The timer loop survives failing passes and records the error for /metrics.
+  cluster.failures = 2;
   const timed = new LagCollector({ source: cluster, intervalMs: 20 });
   const before = cluster.calls;
   timed.start();
-  await new Promise((r) => setTimeout(r, 150));
+  await new Promise((r) => setTimeout(r, 200));
   await timed.stop();
   const after = cluster.calls;
-  assert.ok(after - before >= 3, `passes ran on the timer (${after - before})`);
+  assert.ok(after - before >= 4, `passes ran on the timer (${after - before})`);
+  assert.equal(timed.lastError, null, 'cleared by the passes that succeeded');
+  assert.ok(timed.lastPass);
+  await new Promise((r) => setImmediate(r));
+  process.off('unhandledRejection', onUnhandled);
+  assert.deepEqual(unhandled, []);
   await new Promise((r) => setTimeout(r, 60));
   assert.equal(cluster.calls, after, 'no pass after stop');
 });

@@ -10,6 +10,8 @@ export class FakeCluster implements LagSource {
     { members: GroupMemberInfo[]; commits: Map<string, number>; protocolType: string }
   >();
   calls = 0;
+  /** The next `failures` ListGroups calls fail, as an unreachable cluster would. */
+  failures = 0;
 
   setEnd(topic: string, partition: number, offset: number): void {
     this.ends.set(partitionKey(topic, partition), offset);
@@ -42,6 +44,10 @@ export class FakeCluster implements LagSource {
 
   async listGroups(): Promise<GroupListing[]> {
     this.calls++;
+    if (this.failures > 0) {
+      this.failures--;
+      throw new Error('cluster unreachable');
+    }
     return [...this.groups].map(([groupId, g]) => ({
       groupId,
       state: g.members.length > 0 ? 'Stable' : 'Empty',
