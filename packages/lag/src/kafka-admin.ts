@@ -45,10 +45,13 @@ export interface KafkaGroupAdminOptions {
   sasl?: SASLOptions;
   tls?: boolean;
   requestTimeoutMs?: number;
+  /** Partitions per ListOffsets request [1000]. */
+  maxPartitionsPerRequest?: number;
 }
 
 const DESCRIBE_CHUNK_GROUPS = 100;
 const OFFSET_FETCH_CHUNK_GROUPS = 50;
+const LIST_OFFSETS_CHUNK_PARTITIONS = 1000;
 
 export const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
@@ -60,8 +63,10 @@ function chunks<T>(items: T[], size: number): T[][] {
 
 export class KafkaGroupAdmin implements LagSource {
   private readonly admin: Admin;
+  private readonly maxPartitionsPerRequest: number;
 
   constructor(options: KafkaGroupAdminOptions) {
+    this.maxPartitionsPerRequest = options.maxPartitionsPerRequest ?? LIST_OFFSETS_CHUNK_PARTITIONS;
     this.admin = new Admin({
       clientId: options.clientId ?? 'samsa-lag',
       bootstrapBrokers: options.bootstrapBrokers,
@@ -119,14 +124,30 @@ export class KafkaGroupAdmin implements LagSource {
   async offsetsAt(partitions: Map<string, number[]>, timestamp: number): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     if (partitions.size === 0) return out;
-    const topics = [...partitions].map(([name, ps]) => ({
-      name,
-      partitions: ps.map((partitionIndex) => ({ partitionIndex, timestamp: BigInt(timestamp) })),
-    }));
-    const listed = await this.admin.listOffsets({ topics });
-    for (const t of listed) {
-      for (const p of t.partitions) out.set(partitionKey(t.name, p.partitionIndex), Number(p.offset));
+    // At most maxPartitionsPerRequest partitions per request, so a large cluster does not make one huge request.
+    const max = this.maxPartitionsPerRequest;
+    let batch: { name: string; partitions: { partitionIndex: number; timestamp: bigint }[] }[] = [];
+    let size = 0;
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const listed = await this.admin.listOffsets({ topics: batch });
+      for (const t of listed) {
+        for (const p of t.partitions) out.set(partitionKey(t.name, p.partitionIndex), Number(p.offset));
+      }
+      batch = [];
+      size = 0;
+    };
+    for (const [name, ps] of partitions) {
+      for (const slice of chunks(ps, max)) {
+        if (size + slice.length > max) await flush();
+        batch.push({
+          name,
+          partitions: slice.map((partitionIndex) => ({ partitionIndex, timestamp: BigInt(timestamp) })),
+        });
+        size += slice.length;
+      }
     }
+    await flush();
     return out;
   }
 

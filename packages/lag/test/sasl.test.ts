@@ -1,9 +1,10 @@
 /** The collector as the platform superuser over SASL/SCRAM against a broker that requires authentication. */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { Admin } from '@platformatic/kafka';
 import { type BrokerProcess, startBroker } from '../../broker/test/support/broker-process.ts';
 import { LagCollector } from '../src/collector.ts';
-import { KafkaGroupAdmin } from '../src/kafka-admin.ts';
+import { KafkaGroupAdmin, LATEST } from '../src/kafka-admin.ts';
 
 const PASSWORD = 'lag-superuser-secret';
 let broker: BrokerProcess;
@@ -26,6 +27,26 @@ test('authenticates with SCRAM-SHA-256 and collects; a wrong password fails the 
     assert.deepEqual(pass.evaluations, []);
   } finally {
     await good.close();
+  }
+
+  // ListOffsets is split into requests of at most maxPartitionsPerRequest partitions.
+  const sasl = { mechanism: 'SCRAM-SHA-256' as const, username: 'admin', password: PASSWORD };
+  const admin = new Admin({ clientId: 'setup', bootstrapBrokers: [broker.bootstrap], sasl });
+  await admin.createTopics({ topics: ['five', 'two'], partitions: 5, replicas: 1 });
+  await admin.close();
+  const small = new KafkaGroupAdmin({ bootstrapBrokers: [broker.bootstrap], sasl, maxPartitionsPerRequest: 2 });
+  try {
+    const ends = await small.offsetsAt(
+      new Map([
+        ['five', [0, 1, 2, 3, 4]],
+        ['two', [3, 4]],
+      ]),
+      LATEST,
+    );
+    assert.equal(ends.size, 7);
+    assert.ok([...ends.values()].every((o) => o === 0));
+  } finally {
+    await small.close();
   }
   const bad = new KafkaGroupAdmin({
     bootstrapBrokers: [broker.bootstrap],
