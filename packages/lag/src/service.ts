@@ -46,7 +46,10 @@ export const ListGroupsQuerySchema = z.object({
 export type ListGroupsQuery = z.input<typeof ListGroupsQuerySchema>;
 
 export interface GroupListItem {
+  /** The broker's name (`<tenant slug>.<name>` for tenant groups): pass it back to the other calls. */
   groupId: string;
+  /** The name the tenant's clients use (`groupId` without the tenant prefix). */
+  name: string;
   tenantId: string | null;
   status: GroupStatus;
   reason: string;
@@ -85,12 +88,14 @@ export class LagService {
   readonly notifier: WebhookNotifier | null;
   private readonly clock: () => number;
   private readonly logger: Logger;
+  private readonly tenants: DbTenantDirectory;
 
   constructor(options: LagServiceOptions) {
     const logger = options.logger ?? pino({ level: 'silent' });
     this.logger = logger;
     this.clock = options.clock ?? Date.now;
     this.admin = new KafkaGroupAdmin(options.kafka);
+    this.tenants = new DbTenantDirectory(options.db);
     this.store = new LagStore(options.db, options.retention);
     this.notifier = options.webhooks ? new WebhookNotifier({ ...options.webhooks, clock: this.clock }) : null;
     this.collector = new LagCollector({
@@ -98,7 +103,7 @@ export class LagService {
       store: this.store,
       intervalMs: options.intervalMs,
       evaluation: options.evaluation,
-      tenants: new DbTenantDirectory(options.db),
+      tenants: this.tenants,
       onStatusChange: this.notifier?.notify,
       clock: this.clock,
       logger,
@@ -138,6 +143,7 @@ export class LagService {
       )
       .map((e) => ({
         groupId: e.groupId,
+        name: this.tenants.localName(e.tenantId, e.groupId),
         tenantId: e.tenantId,
         status: e.status,
         reason: e.reason,

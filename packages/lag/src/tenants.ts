@@ -25,6 +25,7 @@ export function slugTenantResolver(slugToId: ReadonlyMap<string, string>): Tenan
 /** A resolver over the Tenant table, reloaded at most every `refreshMs` (call `refresh` before each pass). */
 export class DbTenantDirectory {
   private resolver: TenantResolver = () => null;
+  private slugs = new Map<string, string>();
   private loadedAtMs = -Infinity;
   private readonly db: Db;
   private readonly refreshMs: number;
@@ -38,8 +39,15 @@ export class DbTenantDirectory {
     if (nowMs - this.loadedAtMs < this.refreshMs) return;
     const tenants = await this.db.tenant.findMany({ select: { id: true, slug: true } });
     this.resolver = slugTenantResolver(new Map(tenants.map((t) => [t.slug, t.id])));
+    this.slugs = new Map(tenants.map((t) => [t.id, t.slug]));
     this.loadedAtMs = nowMs;
   }
 
   readonly resolve: TenantResolver = (groupId, topics) => this.resolver(groupId, topics);
+
+  /** The name a tenant's own clients use: `acme.billing` is `billing` to tenant acme. */
+  localName(tenantId: string | null, name: string): string {
+    const slug = tenantId === null ? undefined : this.slugs.get(tenantId);
+    return slug !== undefined && name.startsWith(`${slug}.`) ? name.slice(slug.length + 1) : name;
+  }
 }

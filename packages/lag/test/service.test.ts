@@ -85,6 +85,7 @@ test('the console API: list with status, filters, sorting and sparklines; detail
   );
   assert.equal(acmeOnly[0].totalLag, 3 * (800 - 50));
   assert.deepEqual(acmeOnly[0].topics, ['acme.orders']);
+  assert.equal(acmeOnly[0].name, 'audit', 'the name without the tenant prefix');
   assert.ok(acmeOnly[0].sparkline && acmeOnly[0].sparkline.length >= 2, 'sparkline from stored samples');
   assert.equal(acmeOnly[0].sparkline.at(-1)?.lag, 3 * 750);
   assert.deepEqual(
