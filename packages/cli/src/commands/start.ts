@@ -4,7 +4,8 @@
  * or when one part dies.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import type { Command } from './types.ts';
@@ -35,7 +36,7 @@ export function startConfig(argv: string[], env: NodeJS.ProcessEnv): StartConfig
     databaseUrl: env.DATABASE_URL || undefined,
     consolePort: port,
     consoleHost: flag('console-host') ?? env.SAMSA_CONSOLE_HOST ?? '0.0.0.0',
-    brokerListen: flag('broker-listen') ?? env.SAMSA_BROKER_LISTEN ?? '0.0.0.0:9092',
+    brokerListen: flag('broker-listen') ?? env.SAMSA_BROKER_LISTEN ?? '127.0.0.1:9092',
     brokerHttpListen: env.SAMSA_BROKER_HTTP_LISTEN,
     rebuild: argv.includes('--rebuild') || env.SAMSA_CONSOLE_REBUILD === '1',
   };
@@ -47,6 +48,51 @@ export function localBootstrap(listen: string): string {
   const host = listen.slice(0, i);
   const port = listen.slice(i + 1);
   return `${host === '0.0.0.0' || host === '' || host === '::' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
+}
+
+/** Newest modification time (ms) of the sources a console build depends on. */
+function newestSourceMtime(dirs: string[]): number {
+  let newest = 0;
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.name === 'node_modules' || e.name === '.next' || e.name === 'generated' || e.name.startsWith('.')) continue;
+      const path = join(dir, e.name);
+      if (e.isDirectory()) walk(path);
+      else newest = Math.max(newest, statSync(path).mtimeMs);
+    }
+  };
+  for (const d of dirs) if (existsSync(d)) walk(d);
+  return newest;
+}
+
+/** A build is needed when there is none or when a source file changed after it (e.g. after `git pull`). */
+export function consoleBuildIsStale(consoleDir: string): boolean {
+  const buildId = join(consoleDir, '.next', 'BUILD_ID');
+  if (!existsSync(buildId)) return true;
+  const sources = [
+    join(consoleDir, 'src'),
+    join(consoleDir, 'package.json'),
+    join(consoleDir, 'next.config.ts'),
+    resolve(consoleDir, '../../packages/db/src'),
+  ];
+  const files = sources.filter((s) => existsSync(s) && statSync(s).isFile());
+  const newest = Math.max(
+    newestSourceMtime(sources.filter((s) => !files.includes(s))),
+    ...files.map((f) => statSync(f).mtimeMs),
+  );
+  return newest > statSync(buildId).mtimeMs;
+}
+
+/**
+ * The broker's platform-superuser password, which the console uses for its admin connection: from
+ * SAMSA_SUPERUSER_PASSWORD, else generated once per data directory and kept there, readable only by its owner.
+ */
+export function superuserPassword(dataDir: string, env: NodeJS.ProcessEnv): string {
+  if (env.SAMSA_SUPERUSER_PASSWORD) return env.SAMSA_SUPERUSER_PASSWORD;
+  const file = join(dataDir, 'superuser-password');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(24).toString('base64url'), { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return readFileSync(file, 'utf8').trim();
 }
 
 function say(line: string): void {
@@ -86,7 +132,10 @@ Environment:
   DATABASE_URL            use this Postgres instead of the embedded one
   SAMSA_DATA_DIR          data directory (default ./data)
   SAMSA_CONSOLE_PORT      console port (default 3000); SAMSA_CONSOLE_HOST (default 0.0.0.0)
-  SAMSA_BROKER_LISTEN     broker listener (default 0.0.0.0:9092)
+  SAMSA_BROKER_LISTEN     broker listener (default 127.0.0.1:9092; SASL without TLS is refused off loopback,
+                          see samsa broker --help for --tls-cert-file and --allow-insecure)
+  SAMSA_SUPERUSER_PASSWORD
+                          the broker superuser the console signs in as (default: generated into the data dir)
   SAMSA_ADMIN_EMAIL, SAMSA_ADMIN_PASSWORD
                           the first platform admin; without them the console asks on its /setup page
   SAMSA_CONSOLE_REBUILD=1 rebuild the console even when a build exists`,
@@ -154,9 +203,20 @@ Environment:
       const brokerDir = join(config.dataDir, 'broker');
       const brokerArgs = [SAMSA_BIN, 'broker', '--data-dir', brokerDir, '--listen', config.brokerListen];
       if (config.brokerHttpListen) brokerArgs.push('--http-listen', config.brokerHttpListen);
+      // The broker reads tenants, API keys, ACLs and quotas from the same database and requires SASL; the console
+      // signs in as the platform superuser.
+      const superuser = {
+        name: process.env.SAMSA_SUPERUSER_NAME ?? 'admin',
+        password: superuserPassword(config.dataDir, process.env),
+      };
       const broker = spawn(process.execPath, brokerArgs, {
         stdio: 'inherit',
-        env: { ...process.env, DATABASE_URL: databaseUrl },
+        env: {
+          ...process.env,
+          DATABASE_URL: databaseUrl,
+          SAMSA_SUPERUSER_NAME: superuser.name,
+          SAMSA_SUPERUSER_PASSWORD: superuser.password,
+        },
       });
       children.push(broker);
       broker.on('exit', (code) => void shutdown(code === 0 ? 0 : 1, `broker exited with ${code}`));
@@ -167,10 +227,12 @@ Environment:
         ...process.env,
         DATABASE_URL: databaseUrl,
         SAMSA_BROKER_BOOTSTRAP: process.env.SAMSA_BROKER_BOOTSTRAP ?? localBootstrap(config.brokerListen),
+        SAMSA_BROKER_SASL_USERNAME: superuser.name,
+        SAMSA_BROKER_SASL_PASSWORD: superuser.password,
         NEXT_TELEMETRY_DISABLED: '1',
       };
-      if (config.rebuild || !existsSync(join(CONSOLE_DIR, '.next', 'BUILD_ID'))) {
-        say('building the console (first start only; takes a minute)…');
+      if (config.rebuild || consoleBuildIsStale(CONSOLE_DIR)) {
+        say('building the console (first start or after a source change; takes a minute)…');
         const code = await run(process.execPath, [nextBin, 'build'], {
           cwd: CONSOLE_DIR,
           env: { ...consoleEnv, NODE_ENV: 'production' },

@@ -1,10 +1,13 @@
 /**
  * The single seam between the console and the broker. Everything the console asks of the cluster goes through
  * the `ClusterAdmin` interface, implemented over the Kafka protocol with @platformatic/kafka, so the console can
- * manage any Kafka-compatible cluster. The broker address comes from SAMSA_BROKER_BOOTSTRAP.
+ * manage any Kafka-compatible cluster. The broker address comes from SAMSA_BROKER_BOOTSTRAP; when the broker requires
+ * SASL, the console signs in as its platform superuser with SAMSA_BROKER_SASL_USERNAME/SAMSA_BROKER_SASL_PASSWORD
+ * (SCRAM-SHA-512).
  *
- * Tenancy: the broker has no namespaces yet, so a tenant's topic `orders` lives on the broker as
- * `<tenantSlug>.orders` (`brokerTopicName`). Tenant slugs cannot contain dots, so the prefix is unambiguous.
+ * Tenancy: a tenant's topic `orders` lives on the broker as `<tenantSlug>.orders` (`brokerTopicName`), which is
+ * the broker's own internal name for it: tenant clients say `orders`, the superuser sees `acme.orders`. Tenant
+ * slugs cannot contain dots, so the prefix is unambiguous.
  */
 import { KafkaClusterAdmin } from './kafka-cluster-admin.ts';
 
@@ -71,7 +74,12 @@ export function brokerTopicName(tenantSlug: string, topic: string): string {
 const holder = globalThis as unknown as { __samsaCluster?: ClusterAdmin };
 
 export function clusterAdmin(): ClusterAdmin {
-  holder.__samsaCluster ??= new KafkaClusterAdmin(process.env.SAMSA_BROKER_BOOTSTRAP ?? '127.0.0.1:9092');
+  const username = process.env.SAMSA_BROKER_SASL_USERNAME;
+  const password = process.env.SAMSA_BROKER_SASL_PASSWORD;
+  holder.__samsaCluster ??= new KafkaClusterAdmin(
+    process.env.SAMSA_BROKER_BOOTSTRAP ?? '127.0.0.1:9092',
+    username && password ? { username, password } : undefined,
+  );
   return holder.__samsaCluster;
 }
 

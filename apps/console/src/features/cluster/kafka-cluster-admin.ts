@@ -36,15 +36,26 @@ export class KafkaClusterAdmin implements ClusterAdmin {
   #producer: Producer | undefined;
   #consumer: Consumer | undefined;
 
-  constructor(bootstrap: string) {
+  #sasl: { mechanism: 'SCRAM-SHA-512'; username: string; password: string } | undefined;
+
+  /** With credentials, the console connects as the broker's platform superuser (sees every tenant's topics). */
+  constructor(bootstrap: string, credentials?: { username: string; password: string }) {
     this.#bootstrap = bootstrap
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
+    if (credentials) this.#sasl = { mechanism: 'SCRAM-SHA-512', ...credentials };
   }
 
   #base() {
-    return { clientId: CLIENT_ID, bootstrapBrokers: this.#bootstrap, timeout: TIMEOUT_MS, retries: 1, retryDelay: 200 };
+    return {
+      clientId: CLIENT_ID,
+      bootstrapBrokers: this.#bootstrap,
+      timeout: TIMEOUT_MS,
+      retries: 1,
+      retryDelay: 200,
+      ...(this.#sasl ? { sasl: this.#sasl } : {}),
+    };
   }
 
   get #adminClient(): Admin {

@@ -1,0 +1,222 @@
+/**
+ * The control-plane flow in real Chromium against the whole hub started by `samsa start`: a platform admin creates
+ * a tenant with quotas and its admin; the tenant admin creates a topic, an API key and a producer ACL; a real Kafka
+ * client produces with that key; the console shows the messages and the topic's counts; an over-quota topic shows a clear error; a
+ * member of another tenant cannot see the topic. Screenshots of each main page go to e2e/test-results/.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { Producer, stringSerializers } from '@platformatic/kafka';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Hub, startHub } from './hub.ts';
+
+const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
+const TENANT_ADMIN = { email: 'ops@acme.example', password: 'acme-password-1' };
+const OTHER_MEMBER = { email: 'bob@globex.example', password: 'globex-password-1' };
+const SHOTS = join(import.meta.dirname, '../test-results');
+
+let hub: Hub;
+let browser: Browser;
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  hub = await startHub(ADMIN);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+});
+
+after(async () => {
+  // On failure, the last state of every page is the best clue.
+  for (const [i, p] of pages.entries())
+    await p.screenshot({ path: join(SHOTS, `last-page-${i}.png`), fullPage: true }).catch(() => {});
+  await browser?.close();
+  await hub?.stop();
+});
+
+const pages: Page[] = [];
+
+async function newPage(): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  pages.push(page);
+  return page;
+}
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function signIn(page: Page, who: { email: string; password: string }) {
+  await page.goto(`${hub.consoleUrl}/login`);
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+}
+
+test('admin, tenant admin, a real producer and another tenant: the console flow', { timeout: 300_000 }, async () => {
+  // Platform admin: create two tenants (with quotas) and their users.
+  const admin = await newPage();
+  await admin.goto(`${hub.consoleUrl}/login`);
+  await shot(admin, '01-sign-in');
+  await admin.getByLabel('Password').fill('wrong-password');
+  await admin.getByLabel('Email').fill(ADMIN.email);
+  await admin.getByRole('button', { name: 'Sign in' }).click();
+  await admin.getByRole('alert').filter({ hasText: 'Wrong email or password' }).waitFor();
+  await signIn(admin, ADMIN);
+  await admin.getByRole('heading', { name: 'Tenants' }).waitFor();
+  for (const t of [
+    { slug: 'acme', name: 'Acme Corp', maxTopics: '1', maxPartitions: '4' },
+    { slug: 'globex', name: 'Globex', maxTopics: '', maxPartitions: '' },
+  ]) {
+    await admin.getByRole('button', { name: 'New tenant' }).click();
+    const dialog = admin.getByRole('dialog');
+    await dialog.getByLabel('Slug').fill(t.slug);
+    await dialog.getByLabel('Display name').fill(t.name);
+    await dialog.getByLabel('max topics').fill(t.maxTopics);
+    await dialog.getByLabel('max partitions').fill(t.maxPartitions);
+    await dialog.getByLabel('storage bytes').fill('1073741824');
+    if (t.slug === 'acme') await shot(admin, '02-create-tenant');
+    await dialog.getByRole('button', { name: 'Create tenant' }).click();
+    await admin.getByRole('link', { name: t.name }).waitFor();
+  }
+  await shot(admin, '03-tenants');
+  await admin.goto(`${hub.consoleUrl}/admin/users`);
+  for (const [who, tenant, role] of [
+    [TENANT_ADMIN, 'acme', 'TENANT_ADMIN'],
+    [OTHER_MEMBER, 'globex', 'TENANT_MEMBER'],
+  ] as const) {
+    await admin.getByLabel('Email').fill(who.email);
+    await admin.getByLabel('Initial password').fill(who.password);
+    await admin.getByRole('main').getByLabel('Tenant', { exact: true }).selectOption(tenant);
+    await admin.getByLabel('Role in tenant').selectOption(role);
+    await admin.getByRole('button', { name: 'Create user' }).click();
+    await admin.getByRole('cell', { name: who.email }).waitFor();
+  }
+  await shot(admin, '04-users');
+
+  // Tenant admin: create a topic and an API key.
+  const ops = await newPage();
+  await signIn(ops, TENANT_ADMIN);
+  await ops.waitForURL(/\/t\/acme\/topics/);
+  await ops.getByText('No topics yet').waitFor();
+  await ops.getByRole('button', { name: 'New topic' }).click();
+  let dialog = ops.getByRole('dialog');
+  await dialog.getByLabel('Name').fill('orders');
+  await dialog.getByLabel('Partitions').fill('2');
+  await dialog.getByLabel('Description').fill('Order events');
+  await dialog.getByRole('button', { name: 'Create topic' }).click();
+  await ops.getByRole('link', { name: 'orders' }).waitFor();
+
+  await ops.getByRole('link', { name: 'API keys' }).click();
+  await ops.getByRole('heading', { name: 'API keys · acme' }).waitFor();
+  await ops.getByLabel('Service account').fill('orders-app');
+  await ops.getByRole('button', { name: 'Create API key' }).click();
+  const secret = await ops.getByTestId('new-key-secret').textContent();
+  const keyId = await ops.getByTestId('new-key-id').textContent();
+  assert.ok(secret && secret.length > 30 && keyId?.startsWith('SK'));
+  await ops.getByText('KafkaJS', { exact: true }).click();
+  await shot(ops, '05-api-key-created');
+  await ops.getByRole('button', { name: 'I have copied it' }).click();
+  await ops.getByRole('cell', { name: keyId }).waitFor();
+  assert.equal(await ops.getByText(secret).count(), 0, 'the secret is not shown again');
+  await shot(ops, '06-api-keys');
+
+  // Let the key's service account produce to the topic (the broker denies by default).
+  await ops.getByRole('link', { name: 'ACLs' }).click();
+  await ops.getByRole('heading', { name: 'ACLs · acme' }).waitFor();
+  await ops.getByLabel('Service account').selectOption('orders-app');
+  await ops.getByLabel('Topic').fill('orders');
+  await ops.getByRole('button', { name: 'Add' }).click();
+  await ops.getByRole('cell', { name: 'WRITE', exact: true }).waitFor();
+  await shot(ops, '07-acls');
+
+  // A real Kafka client produces with the tenant's API key (SASL/SCRAM-SHA-512). It names the topic `orders`:
+  // the broker puts it in the tenant's namespace. The broker follows the control plane's changes within about a
+  // second, so the first attempts may be refused while it catches up.
+  const producer = new Producer({
+    clientId: 'e2e',
+    bootstrapBrokers: [hub.bootstrap],
+    serializers: stringSerializers,
+    autocreateTopics: false,
+    retries: 0,
+    sasl: { mechanism: 'SCRAM-SHA-512', username: keyId!, password: secret! },
+  });
+  try {
+    const deadline_ms = Date.now() + 15_000;
+    for (;;) {
+      try {
+        await producer.send({
+          acks: -1,
+          messages: [
+            { topic: 'orders', partition: 0, key: 'o-1', value: JSON.stringify({ order: 1, total: 9.5 }) },
+            { topic: 'orders', partition: 0, key: 'o-2', value: 'plain text order' },
+            { topic: 'orders', partition: 0, key: 'o-3', value: JSON.stringify({ order: 3, total: 12 }) },
+          ],
+        });
+        break;
+      } catch (err) {
+        if (Date.now() > deadline_ms) throw err;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  } finally {
+    await producer.close();
+  }
+
+  // The console shows the messages and the topic's counts.
+  await ops.getByRole('link', { name: 'Topics' }).click();
+  await ops.getByRole('heading', { name: 'Topics · acme' }).waitFor();
+  await ops.getByTestId('messages-orders').filter({ hasText: '3' }).waitFor();
+  await shot(ops, '08-topics');
+  await ops.getByRole('link', { name: 'orders' }).click();
+  await ops.getByTestId('topic-messages').filter({ hasText: '3' }).waitFor();
+  await ops.getByTestId('message-value').filter({ hasText: '"total": 9.5' }).waitFor();
+  await ops.getByTestId('message-value').filter({ hasText: 'plain text order' }).waitFor();
+  await shot(ops, '09-topic-detail');
+
+  // Produce from the UI too.
+  await ops.getByLabel('Value').fill('from the console');
+  await ops.getByRole('button', { name: 'Produce' }).click();
+  await ops.getByText('Written to partition').waitFor();
+
+  // Over quota: max topics is 1.
+  await ops.getByRole('link', { name: 'Topics' }).click();
+  await ops.getByRole('heading', { name: 'Topics · acme' }).waitFor();
+  await ops.getByRole('button', { name: 'New topic' }).click();
+  dialog = ops.getByRole('dialog');
+  await dialog.getByLabel('Name').fill('payments');
+  await dialog.getByRole('button', { name: 'Create topic' }).click();
+  await dialog.getByText('Quota exceeded: max topics is 1').first().waitFor();
+  await shot(ops, '10-over-quota');
+
+  // A member of another tenant cannot see it.
+  const bob = await newPage();
+  await signIn(bob, OTHER_MEMBER);
+  await bob.waitForURL(/\/t\/globex\/topics/);
+  await bob.getByText('No topics yet').waitFor();
+  await bob.goto(`${hub.consoleUrl}/t/acme/topics`);
+  await bob.getByRole('alert').filter({ hasText: "No tenant 'acme'" }).waitFor();
+  assert.equal(await bob.getByText('orders').count(), 0);
+  const apiStatus = await bob.evaluate(async () => (await fetch('/api/v1/tenants/acme/topics/orders/messages')).status);
+  assert.equal(apiStatus, 404);
+  await shot(bob, '11-other-tenant-denied');
+
+  // The audit log recorded it all.
+  await admin.goto(`${hub.consoleUrl}/admin/audit`);
+  await admin.getByText('topic.create').first().waitFor();
+  await admin.getByText('apiKey.create').first().waitFor();
+  await shot(admin, '12-audit-log');
+});
