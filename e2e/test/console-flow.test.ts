@@ -124,9 +124,9 @@ test('admin, tenant admin, a real producer and another tenant: the console flow'
   await ops.getByRole('heading', { name: 'API keys · acme' }).waitFor();
   await ops.getByLabel('Service account').fill('orders-app');
   await ops.getByRole('button', { name: 'Create API key' }).click();
-  const secret = await ops.getByTestId('new-key-secret').textContent();
-  const keyId = await ops.getByTestId('new-key-id').textContent();
-  assert.ok(secret && secret.length > 30 && keyId?.startsWith('SK'));
+  const secret = (await ops.getByTestId('new-key-secret').textContent()) ?? '';
+  const keyId = (await ops.getByTestId('new-key-id').textContent()) ?? '';
+  assert.ok(secret.length > 30 && keyId.startsWith('SK'));
   await ops.getByText('KafkaJS', { exact: true }).click();
   await shot(ops, '05-api-key-created');
   await ops.getByRole('button', { name: 'I have copied it' }).click();
@@ -152,7 +152,7 @@ test('admin, tenant admin, a real producer and another tenant: the console flow'
     serializers: stringSerializers,
     autocreateTopics: false,
     retries: 0,
-    sasl: { mechanism: 'SCRAM-SHA-512', username: keyId!, password: secret! },
+    sasl: { mechanism: 'SCRAM-SHA-512', username: keyId, password: secret },
   });
   try {
     const deadline_ms = Date.now() + 15_000;
