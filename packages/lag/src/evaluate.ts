@@ -207,7 +207,10 @@ export class GroupLagEvaluator {
     const evaluations: PartitionEvaluation[] = [];
     for (const p of snapshot.partitions) {
       const k = key(p.topic, p.partition);
-      const h = observe(previous.get(k), p.topic, p.partition, toObservation(p, snapshot.sampledAtMs), this.config);
+      let before: PartitionHistory | undefined = previous.get(k);
+      // The wall clock went backwards (NTP step, VM restore): start this partition's window again.
+      if (before && before.observations[before.observations.length - 1].atMs > snapshot.sampledAtMs) before = undefined;
+      const h = observe(before, p.topic, p.partition, toObservation(p, snapshot.sampledAtMs), this.config);
       next.set(k, h);
       evaluations.push(evaluatePartition(h, this.config));
     }

@@ -203,3 +203,12 @@ test('observePass forgets groups that disappeared', () => {
   const back = ev.observePass([snap(20, 1, [['orders', 0, 1, 1]])]);
   assert.equal(back.changes[0].from, null, 'a returning group starts a fresh history');
 });
+
+test('a wall clock that steps backwards restarts the window instead of failing the pass', () => {
+  const ev = new GroupLagEvaluator(CONFIG);
+  ev.observeGroup(snap(100, 1, [['orders', 0, 10, 10]]));
+  ev.observeGroup(snap(110, 1, [['orders', 0, 10, 20]]));
+  const back = ev.observeGroup(snap(50, 1, [['orders', 0, 10, 30]]));
+  assert.equal(back.evaluation.status, 'OK');
+  assert.equal(back.evaluation.partitions[0].lag, 20);
+});
