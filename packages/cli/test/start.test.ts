@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { localBootstrap, startConfig, superuserPassword } from '../src/commands/start.ts';
+
+test('samsa start: configuration from flags and environment, with documented defaults', () => {
+  const d = startConfig([], {});
+  assert.equal(d.consolePort, 3000);
+  assert.equal(d.brokerListen, '127.0.0.1:9092');
+  assert.equal(d.databaseUrl, undefined);
+  assert.match(d.dataDir, /\/data$/);
+  const e = startConfig(['--console-port', '4000'], {
+    SAMSA_CONSOLE_PORT: '3500',
+    SAMSA_DATA_DIR: '/tmp/x',
+    SAMSA_BROKER_LISTEN: '0.0.0.0:9999',
+    DATABASE_URL: 'postgres://db/samsa',
+  });
+  assert.equal(e.consolePort, 4000, 'flags win over the environment');
+  assert.equal(e.dataDir, '/tmp/x');
+  assert.equal(e.databaseUrl, 'postgres://db/samsa');
+  assert.throws(() => startConfig([], { SAMSA_CONSOLE_PORT: 'abc' }), /invalid console port/);
+});
+
+test('samsa start: the console reaches a wildcard listener on loopback', () => {
+  assert.equal(localBootstrap('0.0.0.0:9092'), '127.0.0.1:9092');
+  assert.equal(localBootstrap('10.1.2.3:9093'), '10.1.2.3:9093');
+});
+
+test('samsa start: the broker superuser password is generated once per data directory and kept private', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'samsa-start-'));
+  try {
+    const first = superuserPassword(dir, {});
+    assert.ok(first.length >= 24);
+    assert.equal(superuserPassword(dir, {}), first);
+    assert.equal(statSync(join(dir, 'superuser-password')).mode & 0o777, 0o600);
+    assert.equal(superuserPassword(dir, { SAMSA_SUPERUSER_PASSWORD: 'given-password' }), 'given-password');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
