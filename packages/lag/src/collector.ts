@@ -105,7 +105,12 @@ export class LagCollector {
   private async pass(): Promise<LagPass> {
     const atMs = this.clock();
     const started = performance.now();
-    await this.options.tenants?.refresh?.(atMs);
+    try {
+      await this.options.tenants?.refresh?.(atMs);
+    } catch (err) {
+      // Keep collecting with the tenants we knew: lag matters most when other things are failing.
+      this.logger.warn({ err: (err as Error).message }, 'refreshing tenants failed; using the previous list');
+    }
     const include = this.options.includeGroup ?? defaultInclude;
     const maxGroups = this.options.maxGroups ?? 10_000;
     let listings = (await this.source.listGroups()).filter(include);

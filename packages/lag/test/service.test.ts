@@ -167,6 +167,16 @@ test('the collector rolls up and prunes on schedule, survives store failures, an
   });
   const pass = await failing.collectOnce();
   assert.equal(pass.evaluations.length, 1, 'the pass still evaluates when the store fails');
+  const noTenants = new LagCollector({
+    source: cluster,
+    tenants: {
+      refresh: async () => {
+        throw new Error('db down');
+      },
+      resolve: () => null,
+    },
+  });
+  assert.equal((await noTenants.collectOnce()).evaluations.length, 1, 'and when tenants cannot be reloaded');
 
   // A failed pass rejects collectOnce and nothing else (no unhandled rejection would crash the host process).
   const unhandled: unknown[] = [];
