@@ -40,7 +40,11 @@ class Family {
     this.lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
   }
   add(l: Record<string, string | number>, value: number): void {
-    this.lines.push(`${this.name}${labels(l)} ${Number.isFinite(value) ? value : 'NaN'}`);
+    this.addRendered(labels(l), value);
+  }
+  /** With labels already rendered by `labels` (shared by several families). */
+  addRendered(renderedLabels: string, value: number): void {
+    this.lines.push(`${this.name}${renderedLabels} ${Number.isFinite(value) ? value : 'NaN'}`);
   }
 }
 
@@ -76,24 +80,26 @@ export function renderPrometheus(
   );
   for (const e of evaluations) {
     const g = { group: e.groupId, tenant: e.tenantId ?? '' };
+    const gl = labels(g);
+    const groupPrefix = gl.slice(0, -1);
     const snap = snapshots(e.groupId);
     const byKey = new Map(snap?.partitions.map((p) => [`${p.topic}\u0000${p.partition}`, p]) ?? []);
     for (const p of e.partitions) {
-      const l = { ...g, topic: p.topic, partition: p.partition };
-      lag.add(l, p.lag);
-      if (p.timeLagMs !== null) timeLag.add(l, p.timeLagMs / 1000);
+      const l = `${groupPrefix},topic="${escapeLabel(p.topic)}",partition="${p.partition}"}`;
+      lag.addRendered(l, p.lag);
+      if (p.timeLagMs !== null) timeLag.addRendered(l, p.timeLagMs / 1000);
       const s = byKey.get(`${p.topic}\u0000${p.partition}`);
       if (s) {
-        committed.add(l, s.committedOffset);
-        end.add(l, s.logEndOffset);
+        committed.addRendered(l, s.committedOffset);
+        end.addRendered(l, s.logEndOffset);
       }
-      pStatus.add(l, PARTITION_STATUS_CODE[p.status]);
+      pStatus.addRendered(l, PARTITION_STATUS_CODE[p.status]);
     }
-    totalLag.add(g, e.totalLag);
-    if (e.maxTimeLagMs !== null) maxTimeLag.add(g, e.maxTimeLagMs / 1000);
-    members.add(g, e.members);
-    for (const st of GROUP_STATUSES) status.add({ ...g, status: st }, st === e.status ? 1 : 0);
-    severity.add(g, STATUS_SEVERITY[e.status]);
+    totalLag.addRendered(gl, e.totalLag);
+    if (e.maxTimeLagMs !== null) maxTimeLag.addRendered(gl, e.maxTimeLagMs / 1000);
+    members.addRendered(gl, e.members);
+    for (const st of GROUP_STATUSES) status.addRendered(`${groupPrefix},status="${st}"}`, st === e.status ? 1 : 0);
+    severity.addRendered(gl, STATUS_SEVERITY[e.status]);
   }
   const families = [lag, timeLag, committed, end, pStatus, totalLag, maxTimeLag, members, status, severity];
   if (stats) {
