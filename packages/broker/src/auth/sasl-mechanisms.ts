@@ -127,7 +127,8 @@ class ScramExchange implements SaslExchange {
     if (proofAt < 0) return { kind: 'failure', message: 'malformed SCRAM client-final message' };
     const withoutProof = text.slice(0, proofAt);
     const attrs = parseAttributes(text);
-    if (attrs.get('r') !== this.nonce) return { kind: 'failure', message: 'SCRAM nonce mismatch' };
+    // Kafka accepts a final nonce that ends with the server nonce (librdkafka 2.0 repeats the client nonce).
+    if (!(attrs.get('r') ?? '').endsWith(this.nonce)) return { kind: 'failure', message: 'SCRAM nonce mismatch' };
     const proof = Buffer.from(attrs.get('p') ?? '', 'base64');
     const cred = this.credential;
     if (!cred) return { kind: 'failure', message: AUTH_FAILED };

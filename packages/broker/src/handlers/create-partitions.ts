@@ -27,7 +27,10 @@ export const handleCreatePartitions: Handler = async (ctx, req: CreatePartitions
       const internal = access.toInternal(t.name);
       const topic = state.topics.validateAddPartitions(internal, t.count);
       const quotaProblem = topicQuotaProblem(state.tenancy, access.principal, 0, t.count - topic.partitions.length);
-      if (quotaProblem) throw new PolicyViolationError(quotaProblem);
+      if (quotaProblem) {
+        ctx.log.info({ topic: t.name }, quotaProblem);
+        throw new PolicyViolationError(quotaProblem);
+      }
       if (!req.validateOnly) await state.topics.addPartitions(internal, t.count);
       results.push({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null });
     } catch (err) {

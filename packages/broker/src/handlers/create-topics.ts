@@ -55,7 +55,10 @@ export const handleCreateTopics: Handler = async (ctx, req: CreateTopicsRequest)
       const internal = access.toInternal(t.name);
       state.topics.validateCreate(internal, partitions, configs);
       const quotaProblem = topicQuotaProblem(state.tenancy, access.principal, 1, partitions);
-      if (quotaProblem) throw new PolicyViolationError(quotaProblem);
+      if (quotaProblem) {
+        ctx.log.info({ topic: t.name }, quotaProblem);
+        throw new PolicyViolationError(quotaProblem);
+      }
       const topic = req.validateOnly ? undefined : await state.topics.create(internal, partitions, configs);
       topics.push({
         ...base,

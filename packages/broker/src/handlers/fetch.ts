@@ -4,7 +4,7 @@
  * KIP-74 (the first batch is returned whole even when it is larger than the limits).
  */
 import { ErrorCode, ZERO_UUID } from '@samsa/protocol';
-import { OffsetOutOfRangeError } from '../log/types.ts';
+import { LogClosedError, OffsetOutOfRangeError } from '../log/types.ts';
 import type { Handler, RequestContext } from '../request-context.ts';
 import { partitionKey } from '../topics/fetch-waiters.ts';
 import type { Topic } from '../topics/topic-registry.ts';
@@ -91,6 +91,11 @@ async function collect(ctx: RequestContext, req: FetchRequest, maxBytes: number)
           records: read.chunks,
         });
       } catch (err) {
+        // A partition closed under us (its topic is being deleted) is gone for this client.
+        if (err instanceof LogClosedError) {
+          partitions.push({ ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, records: null });
+          continue;
+        }
         if (!(err instanceof OffsetOutOfRangeError)) throw err;
         partitions.push({ ...base, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: null });
       }
