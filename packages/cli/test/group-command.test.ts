@@ -9,11 +9,16 @@ import { type BrokerProcess, startBroker } from '../../broker/test/support/broke
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '../bin/samsa.js');
 
-function samsa(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function samsa(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { timeout: 30_000, env: { ...process.env, ...env } },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -260,4 +265,22 @@ test('list and lag show a live group; reset-offsets previews, refuses while memb
   );
   assert.equal(after2.totalLag, 0);
   await producer.disconnect();
+});
+
+test("signs in as the superuser with the console's SASL variables (SCRAM-SHA-512)", async () => {
+  const secure = await startBroker({ args: ['--auth', 'sasl', '--superuser-password', 'group-cli-secret'] });
+  try {
+    const env = { SAMSA_BROKER_SASL_USERNAME: 'admin', SAMSA_BROKER_SASL_PASSWORD: 'group-cli-secret' };
+    const ok = await samsa(['group', 'list', '--json', '--bootstrap', secure.bootstrap], env);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.deepEqual(JSON.parse(ok.stdout), []);
+    const denied = await samsa(['group', 'list', '--bootstrap', secure.bootstrap], {
+      ...env,
+      SAMSA_BROKER_SASL_PASSWORD: 'wrong-password',
+    });
+    assert.equal(denied.code, 1);
+    assert.match(denied.stderr, /^samsa group: /);
+  } finally {
+    await secure.cleanup();
+  }
 });

@@ -1,6 +1,7 @@
 /**
  * LagService configuration from environment variables, validated with zod, so the console (or any host process)
- * starts the lag engine with one call: `lagServiceFromEnv(db)`. Every variable is optional.
+ * starts the lag engine with one call: `lagServiceFromEnv(db)`. Every variable is optional. The broker connection
+ * uses the console's own variables (SAMSA_BROKER_BOOTSTRAP, SAMSA_BROKER_SASL_USERNAME/PASSWORD, SCRAM-SHA-512).
  */
 import type { Db } from '@samsa/db';
 import type { Logger } from 'pino';
@@ -12,9 +13,9 @@ const ms = z.coerce.number().int().positive();
 
 export const LagEnvSchema = z.object({
   SAMSA_BROKER_BOOTSTRAP: z.string().default('127.0.0.1:9092'),
-  SAMSA_KAFKA_SASL_MECHANISM: z.enum(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']).optional(),
-  SAMSA_KAFKA_USERNAME: z.string().optional(),
-  SAMSA_KAFKA_PASSWORD: z.string().optional(),
+  SAMSA_BROKER_SASL_MECHANISM: z.enum(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']).optional(),
+  SAMSA_BROKER_SASL_USERNAME: z.string().optional(),
+  SAMSA_BROKER_SASL_PASSWORD: z.string().optional(),
   SAMSA_LAG_INTERVAL_MS: ms.default(10_000),
   SAMSA_LAG_WINDOW_SAMPLES: z.coerce.number().int().min(2).max(1000).optional(),
   SAMSA_LAG_STALLED_AFTER_MS: ms.optional(),
@@ -49,13 +50,15 @@ export function lagServiceFromEnv(
   options: { logger?: Logger } = {},
 ): LagService {
   const e = LagEnvSchema.parse(env);
-  const mechanism = e.SAMSA_KAFKA_SASL_MECHANISM ?? (e.SAMSA_KAFKA_USERNAME ? 'SCRAM-SHA-256' : undefined);
+  const mechanism = e.SAMSA_BROKER_SASL_MECHANISM ?? (e.SAMSA_BROKER_SASL_USERNAME ? 'SCRAM-SHA-512' : undefined);
   return new LagService({
     db,
     logger: options.logger,
     kafka: {
       bootstrapBrokers: e.SAMSA_BROKER_BOOTSTRAP.split(',').map((s) => s.trim()),
-      sasl: mechanism ? { mechanism, username: e.SAMSA_KAFKA_USERNAME, password: e.SAMSA_KAFKA_PASSWORD } : undefined,
+      sasl: mechanism
+        ? { mechanism, username: e.SAMSA_BROKER_SASL_USERNAME, password: e.SAMSA_BROKER_SASL_PASSWORD }
+        : undefined,
     },
     intervalMs: e.SAMSA_LAG_INTERVAL_MS,
     evaluation: defined({

@@ -32,8 +32,8 @@ Targets (reset-offsets, exactly one):
 
 Connection:
   --bootstrap HOST:PORT[,HOST:PORT]     brokers [SAMSA_BROKER_BOOTSTRAP or 127.0.0.1:9092]
-  --sasl-mechanism PLAIN|SCRAM-SHA-256|SCRAM-SHA-512
-  --username NAME, --password SECRET    SASL credentials [SAMSA_KAFKA_USERNAME, SAMSA_KAFKA_PASSWORD]
+  --sasl-mechanism PLAIN|SCRAM-SHA-256|SCRAM-SHA-512  [SCRAM-SHA-512 when a username is given]
+  --username NAME, --password SECRET    SASL credentials [SAMSA_BROKER_SASL_USERNAME, _PASSWORD]
   --tls                                 connect with TLS
 
 Output:
@@ -67,9 +67,9 @@ function connection(v: Values): KafkaGroupAdminOptions {
   const brokers = bootstrap.split(',').map((b) => b.trim());
   for (const b of brokers)
     if (!/^[^:\s]+:\d+$/.test(b)) throw new UsageError(`--bootstrap: expected HOST:PORT, got '${b}'`);
-  const username = v.username ?? process.env.SAMSA_KAFKA_USERNAME;
-  const password = v.password ?? process.env.SAMSA_KAFKA_PASSWORD;
-  const mechanism = v['sasl-mechanism'] ?? (username ? 'SCRAM-SHA-256' : undefined);
+  const username = v.username ?? process.env.SAMSA_BROKER_SASL_USERNAME;
+  const password = v.password ?? process.env.SAMSA_BROKER_SASL_PASSWORD;
+  const mechanism = v['sasl-mechanism'] ?? (username ? 'SCRAM-SHA-512' : undefined);
   if (mechanism && !['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'].includes(mechanism)) {
     throw new UsageError(`--sasl-mechanism: expected PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512, got '${mechanism}'`);
   }
