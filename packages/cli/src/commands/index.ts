@@ -1,4 +1,11 @@
 /** The table of `samsa` subcommands. Each command lives in its own module. */
+import { acl } from './admin/acl.ts';
+import { key } from './admin/key.ts';
+import { login } from './admin/login.ts';
+import { quota } from './admin/quota.ts';
+import { tenant } from './admin/tenant.ts';
+import { topic } from './admin/topic.ts';
+import { user } from './admin/user.ts';
 import { broker } from './broker.ts';
 import { group } from './group.ts';
 import { start } from './start.ts';
@@ -8,4 +15,11 @@ export const commands: Record<string, Command> = {
   broker,
   group,
   start,
+  login,
+  tenant,
+  user,
+  key,
+  quota,
+  acl,
+  topic,
 };
