@@ -14,6 +14,7 @@ import { advertisedAddress, authMode, type BrokerConfig } from './config.ts';
 import { PgMetadataSource } from './tenancy/pg-metadata-source.ts';
 import { MetadataView } from './tenancy/metadata-view.ts';
 import { Tenancy } from './tenancy/tenancy.ts';
+import { AclStore } from './tenancy/acl-store.ts';
 import { systemClock } from './groups/clock.ts';
 import { DEFAULT_GROUP_CONFIG, GroupCoordinator } from './groups/group-coordinator.ts';
 import { GroupStore } from './groups/group-store.ts';
@@ -48,6 +49,7 @@ export class Broker implements BrokerState {
   producerIds!: ProducerIdAllocator;
   tenancy: Tenancy | null = null;
   metadataSource: PgMetadataSource | null = null;
+  aclStore: AclStore | null = null;
   private groupStore?: GroupStore;
   stopping = false;
   private handles!: FileHandleCache;
@@ -161,6 +163,7 @@ export class Broker implements BrokerState {
     if (this.config.databaseUrl) {
       const source = new PgMetadataSource(this.config.databaseUrl, this.config.dataDir, this.logger);
       this.metadataSource = source;
+      this.aclStore = new AclStore(this.config.databaseUrl);
       view = () => source.current();
       // A new view may revoke keys or suspend tenants: their connections are cut off at once.
       source.onChange(() => {
@@ -182,6 +185,12 @@ export class Broker implements BrokerState {
       },
       'SASL authentication required (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)',
     );
+  }
+
+  async reloadMetadata(): Promise<void> {
+    await this.metadataSource
+      ?.reload()
+      .catch((err) => this.logger.warn({ err: (err as Error).message }, 'metadata reload failed'));
   }
 
   /** One retention pass (also run on a timer); never overlaps itself. */
@@ -225,6 +234,7 @@ export class Broker implements BrokerState {
     await closed;
     this.groups?.shutdown();
     await this.metadataSource?.stop();
+    await this.aclStore?.close();
     await this.groupStore?.close();
     await this.topics?.close();
     await this.handles?.closeAll?.();

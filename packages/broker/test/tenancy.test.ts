@@ -6,10 +6,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
-import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
+import kafkajs, { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
+
 import { type BrokerProcess, startBroker } from './support/broker-process.ts';
 import { kcat } from './support/kcat.ts';
 import { TenantFixtures, type TestKey } from './support/tenants.ts';
+
+const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
 
 let db: TestDatabase;
 let fx: TenantFixtures;
@@ -238,6 +241,64 @@ test('ACLs: allow and deny for produce, fetch, group join, topic create and dele
   // FindCoordinator already needs DESCRIBE on the group: KafkaJS reports the refusal as a coordinator lookup failure.
   const outside = await attempt('elsewhere', /group coordinator|authoriz/i);
   assert.deepEqual(outside.got, []);
+  await admin.disconnect();
+});
+
+test('Kafka ACL tooling: CreateAcls, DescribeAcls and DeleteAcls work within the tenant and match the console rows', async () => {
+  const admin = client(acmeAdmin).admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: 'reports', numPartitions: 1 }] });
+  const analyst = await fx.key(acme, 'analyst');
+  const acl = {
+    resourceType: AclResourceTypes.TOPIC,
+    resourceName: 'reports',
+    resourcePatternType: ResourcePatternTypes.LITERAL,
+    principal: 'User:analyst',
+    host: '*',
+    operation: AclOperationTypes.READ,
+    permissionType: AclPermissionTypes.ALLOW,
+  };
+  await admin.createAcls({ acl: [acl] });
+  const rows = await fx.pool.query(
+    `SELECT principal, "resourceName", operation FROM "AclBinding" WHERE "tenantId" = $1 AND principal = 'User:analyst'`,
+    [acme],
+  );
+  assert.deepEqual(
+    rows.rows,
+    [{ principal: 'User:analyst', resourceName: 'reports', operation: 'READ' }],
+    'stored where the console reads',
+  );
+  const described = await admin.describeAcls({
+    resourceType: AclResourceTypes.ANY,
+    resourcePatternType: ResourcePatternTypes.ANY,
+    operation: AclOperationTypes.ANY,
+    permissionType: AclPermissionTypes.ANY,
+  });
+  assert.ok(
+    described.resources.some((r) => r.resourceName === 'reports' && r.acls.some((a) => a.principal === 'User:analyst')),
+  );
+  // The analyst can read right away (READ implies DESCRIBE) ...
+  const analystAdmin = client(analyst).admin();
+  await analystAdmin.connect();
+  assert.deepEqual(await analystAdmin.listTopics(), ['reports']);
+  // ... and another tenant's admin sees none of acme's ACLs.
+  const other = client(globexAdmin).admin();
+  await other.connect();
+  const theirs = await other.describeAcls({
+    resourceType: AclResourceTypes.ANY,
+    resourcePatternType: ResourcePatternTypes.ANY,
+    operation: AclOperationTypes.ANY,
+    permissionType: AclPermissionTypes.ANY,
+  });
+  assert.ok(!theirs.resources.some((r) => r.resourceName === 'reports'));
+  await other.disconnect();
+  // A key without ALTER on the cluster cannot create ACLs.
+  await assert.rejects(
+    analystAdmin.createAcls({ acl: [{ ...acl, principal: 'User:analyst', operation: AclOperationTypes.WRITE }] }),
+  );
+  await admin.deleteAcls({ filters: [{ ...acl }] });
+  await eventually(async () => (await analystAdmin.listTopics()).length === 0, 'the deleted ACL stops applying');
+  await analystAdmin.disconnect();
   await admin.disconnect();
 });
 

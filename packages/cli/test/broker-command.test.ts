@@ -62,7 +62,9 @@ test('configuration from a file and the environment; flags win; SIGTERM shuts do
     try {
       const started = broker.logs.map((l) => JSON.parse(l)).find((e) => e.msg === 'broker started');
       assert.equal(started.advertised, 'flag.example:9999', 'flag beats file');
-      const health = await fetch(`http://127.0.0.1:${broker.httpPort}/healthz`).then((r) => r.json());
+      const health = (await fetch(`http://127.0.0.1:${broker.httpPort}/healthz`).then((r) => r.json())) as {
+        status: string;
+      };
       assert.equal(health.status, 'ok');
       const ready = await fetch(`http://127.0.0.1:${broker.httpPort}/readyz`);
       assert.equal(ready.status, 200);

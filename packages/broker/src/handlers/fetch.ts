@@ -114,22 +114,22 @@ export const handleFetch: Handler = async (ctx, req: FetchRequest) => {
     const name = resolveTopic(ctx, t)?.name;
     if (name !== undefined) for (const p of t.partitions) keys.push(partitionKey(name, p.partition));
   }
+  // Fetch quotas as Kafka does them: the data is returned, the client is told to wait and this connection is muted.
+  const answer = (responses: unknown[], totalBytes: number) => {
+    const throttleTimeMs = byteRateThrottleMs(ctx.state.tenancy, ctx.access.principal, 'fetch', totalBytes);
+    ctx.connection.mute(throttleTimeMs);
+    return { throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: 0, responses, nodeEndpoints: [] };
+  };
   for (;;) {
     const { responses, totalBytes } = await collect(ctx, req, maxBytes);
     const remainingMs = deadline - Date.now();
     if (totalBytes >= req.minBytes || (totalBytes > 0 && req.minBytes <= 1) || remainingMs <= 0 || ctx.state.stopping) {
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses, nodeEndpoints: [] };
+      return answer(responses, totalBytes);
     }
     const woken = await ctx.state.fetchWaiters.wait(keys, remainingMs);
     if (!woken) {
       const final = await collect(ctx, req, maxBytes);
-      return {
-        throttleTimeMs: 0,
-        errorCode: ErrorCode.NONE,
-        sessionId: 0,
-        responses: final.responses,
-        nodeEndpoints: [],
-      };
+      return answer(final.responses, final.totalBytes);
     }
   }
 };

@@ -28,6 +28,7 @@ import { handleOffsetForLeaderEpoch } from './offset-for-leader-epoch.ts';
 import { handleInitProducerId } from './init-producer-id.ts';
 import { handleSaslHandshake } from './sasl-handshake.ts';
 import { handleSaslAuthenticate } from './sasl-authenticate.ts';
+import { handleCreateAcls, handleDeleteAcls, handleDescribeAcls } from './acls.ts';
 
 export const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   [0, handleProduce],
@@ -50,6 +51,9 @@ export const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   [21, handleDeleteRecords],
   [22, handleInitProducerId],
   [23, handleOffsetForLeaderEpoch],
+  [29, handleDescribeAcls],
+  [30, handleCreateAcls],
+  [31, handleDeleteAcls],
   [32, handleDescribeConfigs],
   [33, handleAlterConfigs],
   [36, handleSaslAuthenticate],
