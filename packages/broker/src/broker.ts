@@ -14,7 +14,7 @@ import { advertisedAddress, authMode, type BrokerConfig } from './config.ts';
 import { PgMetadataSource } from './tenancy/pg-metadata-source.ts';
 import { MetadataView } from './tenancy/metadata-view.ts';
 import { Tenancy } from './tenancy/tenancy.ts';
-import { AclStore } from './tenancy/acl-store.ts';
+import { ControlPlaneStore } from './tenancy/control-plane-store.ts';
 import { systemClock } from './groups/clock.ts';
 import { DEFAULT_GROUP_CONFIG, GroupCoordinator } from './groups/group-coordinator.ts';
 import { GroupStore } from './groups/group-store.ts';
@@ -49,7 +49,7 @@ export class Broker implements BrokerState {
   producerIds!: ProducerIdAllocator;
   tenancy: Tenancy | null = null;
   metadataSource: PgMetadataSource | null = null;
-  aclStore: AclStore | null = null;
+  controlPlane: ControlPlaneStore | null = null;
   private groupStore?: GroupStore;
   stopping = false;
   private handles!: FileHandleCache;
@@ -163,7 +163,7 @@ export class Broker implements BrokerState {
     if (this.config.databaseUrl) {
       const source = new PgMetadataSource(this.config.databaseUrl, this.config.dataDir, this.logger);
       this.metadataSource = source;
-      this.aclStore = new AclStore(this.config.databaseUrl);
+      this.controlPlane = new ControlPlaneStore(this.config.databaseUrl);
       view = () => source.current();
       // A new view may revoke keys or suspend tenants: their connections are cut off at once.
       source.onChange(() => {
@@ -234,7 +234,7 @@ export class Broker implements BrokerState {
     await closed;
     this.groups?.shutdown();
     await this.metadataSource?.stop();
-    await this.aclStore?.close();
+    await this.controlPlane?.close();
     await this.groupStore?.close();
     await this.topics?.close();
     await this.handles?.closeAll?.();

@@ -10,7 +10,7 @@ import type { GroupCoordinator } from './groups/group-coordinator.ts';
 import type { ProducerIdAllocator } from './producers/producer-ids.ts';
 import type { Tenancy } from './tenancy/tenancy.ts';
 import type { Access } from './tenancy/access.ts';
-import type { AclStore } from './tenancy/acl-store.ts';
+import type { ControlPlaneStore } from './tenancy/control-plane-store.ts';
 
 export interface BrokerState {
   readonly config: BrokerConfig;
@@ -23,8 +23,8 @@ export interface BrokerState {
   readonly producerIds: ProducerIdAllocator;
   /** Null when authentication is off. */
   readonly tenancy: Tenancy | null;
-  /** Writes ACLs to the control plane's database; null without one. */
-  readonly aclStore: AclStore | null;
+  /** Writes ACLs and quotas to the control plane's database; null without one. */
+  readonly controlPlane: ControlPlaneStore | null;
   /** Reloads the metadata view now (after the broker itself changed it). */
   reloadMetadata(): Promise<void>;
   readonly stopping: boolean;

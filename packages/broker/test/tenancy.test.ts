@@ -302,6 +302,60 @@ test('Kafka ACL tooling: CreateAcls, DescribeAcls and DeleteAcls work within the
   await admin.disconnect();
 });
 
+test('DescribeClientQuotas and AlterClientQuotas: the superuser edits the same quota rows as the console', async () => {
+  const { Admin } = await import('@platformatic/kafka');
+  const su = new Admin({
+    clientId: 'quota-admin',
+    bootstrapBrokers: [broker.bootstrap],
+    sasl: { mechanism: 'SCRAM-SHA-256', username: 'admin', password: SUPERUSER_PASSWORD },
+  });
+  try {
+    await su.alterClientQuotas({
+      entries: [
+        {
+          entities: [{ entityType: 'user', entityName: 'globex' }],
+          ops: [{ key: 'consumer_byte_rate', value: 2048, remove: false }],
+        },
+      ],
+    });
+    const row = await fx.pool.query(`SELECT "fetchBytesPerSec" FROM "TenantQuota" WHERE "tenantId" = $1`, [globex]);
+    assert.equal(Number(row.rows[0].fetchBytesPerSec), 2048);
+    const described = await su.describeClientQuotas({
+      components: [{ entityType: 'user', matchType: 0, match: 'globex' }],
+    });
+    assert.deepEqual(
+      described.map((e) => e.entity[0]?.entityName),
+      ['globex'],
+    );
+    assert.ok(described[0]!.values.some((v) => v.key === 'consumer_byte_rate' && v.value === 2048));
+    await su.alterClientQuotas({
+      entries: [
+        {
+          entities: [{ entityType: 'user', entityName: 'globex' }],
+          ops: [{ key: 'consumer_byte_rate', remove: true }],
+        },
+      ],
+    });
+    const cleared = await fx.pool.query(`SELECT "fetchBytesPerSec" FROM "TenantQuota" WHERE "tenantId" = $1`, [globex]);
+    assert.equal(cleared.rows[0].fetchBytesPerSec, null);
+  } finally {
+    await su.close();
+  }
+  // A tenant key may not use them.
+  const tenantAdmin = new Admin({
+    clientId: 'tenant-quota',
+    bootstrapBrokers: [broker.bootstrap],
+    sasl: { mechanism: 'SCRAM-SHA-512', username: acmeAdmin.keyId, password: acmeAdmin.secret },
+  });
+  try {
+    await assert.rejects(
+      tenantAdmin.describeClientQuotas({ components: [{ entityType: 'user', matchType: 0, match: 'acme' }] }),
+    );
+  } finally {
+    await tenantAdmin.close();
+  }
+});
+
 test('a revoked key is cut off within seconds; a suspended tenant is refused at authentication', async () => {
   const temp = await fx.tenant('tempco');
   const key = await fx.key(temp, 'svc');

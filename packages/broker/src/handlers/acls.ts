@@ -136,7 +136,7 @@ interface AclCreation {
 
 export const handleCreateAcls: Handler = async (ctx, req: { creations: AclCreation[] }) => {
   const scope = tenantScope(ctx, 'ALTER');
-  const store = ctx.state.aclStore;
+  const store = ctx.state.controlPlane;
   const results = [];
   for (const c of req.creations) {
     if ('errorCode' in scope) {
@@ -184,13 +184,13 @@ export const handleDeleteAcls: Handler = async (ctx, req: { filters: AclFilter[]
   const scope = tenantScope(ctx, 'ALTER');
   const filterResults = [];
   for (const f of req.filters) {
-    if ('errorCode' in scope || !ctx.state.aclStore) {
+    if ('errorCode' in scope || !ctx.state.controlPlane) {
       const e = 'errorCode' in scope ? scope : { errorCode: ErrorCode.SECURITY_DISABLED, errorMessage: 'no ACL store' };
       filterResults.push({ ...e, matchingAcls: [] });
       continue;
     }
     const matching = tenantRules(ctx, scope.tenantId).filter((r) => matchesFilter(r, f));
-    await ctx.state.aclStore.delete(matching, describePrincipal(ctx.access.principal));
+    await ctx.state.controlPlane.delete(matching, describePrincipal(ctx.access.principal));
     filterResults.push({
       errorCode: ErrorCode.NONE,
       errorMessage: null,

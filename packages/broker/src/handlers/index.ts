@@ -29,6 +29,7 @@ import { handleInitProducerId } from './init-producer-id.ts';
 import { handleSaslHandshake } from './sasl-handshake.ts';
 import { handleSaslAuthenticate } from './sasl-authenticate.ts';
 import { handleCreateAcls, handleDeleteAcls, handleDescribeAcls } from './acls.ts';
+import { handleAlterClientQuotas, handleDescribeClientQuotas } from './client-quotas.ts';
 
 export const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   [0, handleProduce],
@@ -61,6 +62,8 @@ export const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   [42, handleDeleteGroups],
   [44, handleIncrementalAlterConfigs],
   [47, handleOffsetDelete],
+  [48, handleDescribeClientQuotas],
+  [49, handleAlterClientQuotas],
   [60, handleDescribeCluster],
 ]);
 

@@ -1,13 +1,14 @@
 /**
- * AclStore: Kafka's CreateAcls/DeleteAcls write the same AclBinding rows the console edits, so `kafka-acls` and
- * the console always agree. The broker's own view follows through the usual NOTIFY reload. Each change is also
- * written to the audit log with the acting principal.
+ * ControlPlaneStore: the few writes the broker makes to the control plane's database, for Kafka's admin APIs —
+ * CreateAcls/DeleteAcls write the same AclBinding rows the console edits, AlterClientQuotas the same TenantQuota
+ * rows — so Kafka tooling and the console always agree. The broker's own view follows through the usual NOTIFY
+ * reload. Each change is also written to the audit log with the acting principal.
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { AclRule } from './metadata-view.ts';
 
-export class AclStore {
+export class ControlPlaneStore {
   private readonly pool: pg.Pool;
 
   constructor(url: string) {
@@ -63,6 +64,40 @@ export class AclStore {
           [actor, r.tenantId, r.id, JSON.stringify({ ...r, via: 'kafka-protocol' })],
         );
       }
+      await c.query('COMMIT');
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      c.release();
+    }
+  }
+
+  /** Sets (number) or clears (null) tenant quota columns. */
+  async setTenantQuota(tenantId: string, changes: Record<string, number | null>, actor: string): Promise<void> {
+    const cols = Object.keys(changes);
+    if (cols.length === 0) return;
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      const before = await c.query(`SELECT * FROM "TenantQuota" WHERE "tenantId" = $1`, [tenantId]);
+      await c.query(
+        `INSERT INTO "TenantQuota" ("tenantId", "updatedAt", ${cols.map((k) => `"${k}"`).join(', ')})
+         VALUES ($1, now(), ${cols.map((_, i) => `$${i + 2}`).join(', ')})
+         ON CONFLICT ("tenantId") DO UPDATE SET "updatedAt" = now(), ${cols.map((k) => `"${k}" = EXCLUDED."${k}"`).join(', ')}`,
+        [tenantId, ...cols.map((k) => changes[k])],
+      );
+      await c.query(
+        `INSERT INTO "AuditLog" ("actorEmail", "tenantId", action, "targetType", "targetId", before, after)
+         VALUES ($1, $2, 'quota.update', 'tenant', $3, $4, $5)`,
+        [
+          actor,
+          tenantId,
+          tenantId,
+          JSON.stringify(before.rows[0] ?? null),
+          JSON.stringify({ ...changes, via: 'kafka-protocol' }),
+        ],
+      );
       await c.query('COMMIT');
     } catch (err) {
       await c.query('ROLLBACK').catch(() => {});
