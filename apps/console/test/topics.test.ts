@@ -77,9 +77,26 @@ test('create a topic, see it on the broker with the tenant prefix, produce and b
     next.body.messages.map((m: any) => m.offset),
     [2],
   );
+  // A consumer group of the tenant (`acme.billing` on the broker) that committed offset 1 on partition 0.
+  const { Admin } = await import('@platformatic/kafka');
+  const kafkaAdmin = new Admin({ clientId: 'test', bootstrapBrokers: [broker.bootstrap] });
+  try {
+    await kafkaAdmin.alterConsumerGroupOffsets({
+      groupId: 'acme.billing',
+      topics: [{ name: 'acme.orders', partitionOffsets: [{ partition: 0, offset: 1n }] }],
+    });
+  } finally {
+    await kafkaAdmin.close();
+  }
+  const withGroups = await call('/tenants/{tenant}/topics/{topic}', 'GET', p, { token: tenantAdmin });
+  assert.deepEqual(
+    withGroups.body.consumerGroups.map((g: any) => [g.groupId, g.lag]),
+    [['billing', 2]],
+  );
   const list = await call('/tenants/{tenant}/topics', 'GET', T, { token: tenantAdmin });
   assert.equal(list.body.clusterError, null);
   assert.equal(list.body.topics[0].messages, 3);
+  assert.equal(list.body.topics[0].retentionMs, 3_600_000);
 });
 
 test('over-quota creation fails with a message naming the quota', async () => {

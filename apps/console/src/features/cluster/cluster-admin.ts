@@ -46,7 +46,17 @@ export interface ProduceInput {
   headers?: Record<string, string>;
 }
 
+export interface TopicConsumerGroup {
+  /** The group's name on the broker. */
+  brokerGroupId: string;
+  state: string;
+  partitions: { partition: number; committedOffset: number; endOffset: number; lag: number }[];
+  lag: number;
+}
+
 export interface ClusterAdmin {
+  /** Consumer groups whose name starts with `groupPrefix` and that have committed offsets on the topic. */
+  consumerGroupsOf(brokerTopic: string, groupPrefix: string): Promise<TopicConsumerGroup[]>;
   createTopic(brokerName: string, partitions: number, configs: Record<string, string>): Promise<void>;
   deleteTopics(brokerNames: string[]): Promise<void>;
   createPartitions(brokerName: string, totalCount: number): Promise<void>;

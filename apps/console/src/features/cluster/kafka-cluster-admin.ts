@@ -1,7 +1,7 @@
 /** `ClusterAdmin` over the Kafka protocol with @platformatic/kafka (Admin, Producer and a group-less fetch). */
 import { Admin, Consumer, Producer } from '@platformatic/kafka';
 import { ApiError } from '../../server/errors.ts';
-import type { BrowsedMessage, ClusterAdmin, ProduceInput, TopicInfo } from './cluster-admin.ts';
+import type { BrowsedMessage, ClusterAdmin, ProduceInput, TopicConsumerGroup, TopicInfo } from './cluster-admin.ts';
 
 const CLIENT_ID = 'samsa-console';
 const TIMEOUT_MS = 10_000;
@@ -141,7 +141,10 @@ export class KafkaClusterAdmin implements ClusterAdmin {
   }
 
   async topicStats(brokerNames: string[]) {
-    const result = new Map<string, { partitions: number; messages: number; sizeBytes: number | null }>();
+    const result = new Map<
+      string,
+      { partitions: number; messages: number; sizeBytes: number | null; retentionMs: number | null }
+    >();
     if (brokerNames.length === 0) return result;
     return guard(async () => {
       const existing = new Set(await this.#adminClient.listTopics());
@@ -151,10 +154,26 @@ export class KafkaClusterAdmin implements ClusterAdmin {
       const counts = new Map([...parts].map(([n, p]) => [n, p.count]));
       const ends = await this.#offsets(present, counts, -1n);
       const starts = await this.#offsets(present, counts, -2n);
+      const described = await this.#adminClient.describeConfigs({
+        resources: present.map((resourceName) => ({
+          resourceType: 2,
+          resourceName,
+          configurationKeys: ['retention.ms'],
+        })),
+      });
+      const retention = new Map(
+        described.map((d) => [d.resourceName, d.configs.find((c) => c.name === 'retention.ms')?.value ?? null]),
+      );
       for (const name of present) {
         let messages = 0;
         for (const [p, end] of ends.get(name) ?? []) messages += end - (starts.get(name)?.get(p) ?? 0);
-        result.set(name, { partitions: counts.get(name) ?? 0, messages, sizeBytes: null });
+        const r = retention.get(name);
+        result.set(name, {
+          partitions: counts.get(name) ?? 0,
+          messages,
+          sizeBytes: null,
+          retentionMs: r === null || r === undefined ? null : Number(r),
+        });
       }
       return result;
     });
@@ -193,6 +212,43 @@ export class KafkaClusterAdmin implements ClusterAdmin {
         messages: partitions.reduce((s, p) => s + p.messages, 0),
         sizeBytes: null,
       };
+    });
+  }
+
+  async consumerGroupsOf(brokerTopic: string, groupPrefix: string): Promise<TopicConsumerGroup[]> {
+    return guard(async () => {
+      const groups = [...(await this.#adminClient.listGroups()).values()].filter((g) => g.id.startsWith(groupPrefix));
+      if (groups.length === 0) return [];
+      const parts = (await this.#partitionCounts([brokerTopic])).get(brokerTopic);
+      const ends =
+        (await this.#offsets([brokerTopic], new Map([[brokerTopic, parts?.count ?? 0]]), -1n)).get(brokerTopic) ??
+        new Map();
+      const offsets = await this.#adminClient.listConsumerGroupOffsets({ groups: groups.map((g) => g.id) });
+      const out: TopicConsumerGroup[] = [];
+      for (const g of offsets) {
+        const t = g.topics.find((x) => x.name === brokerTopic);
+        if (!t) continue;
+        const partitions = t.partitions
+          .filter((p) => p.committedOffset >= 0n)
+          .map((p) => {
+            const endOffset = ends.get(p.partitionIndex) ?? 0;
+            const committedOffset = Number(p.committedOffset);
+            return {
+              partition: p.partitionIndex,
+              committedOffset,
+              endOffset,
+              lag: Math.max(0, endOffset - committedOffset),
+            };
+          });
+        if (partitions.length === 0) continue;
+        out.push({
+          brokerGroupId: g.groupId,
+          state: groups.find((x) => x.id === g.groupId)?.state ?? 'UNKNOWN',
+          partitions,
+          lag: partitions.reduce((sum, p) => sum + p.lag, 0),
+        });
+      }
+      return out.sort((a, b) => a.brokerGroupId.localeCompare(b.brokerGroupId));
     });
   }
 

@@ -40,7 +40,12 @@ export async function listTopics(tenant: Tenant) {
   return {
     topics: topics.map((t) => {
       const s = stats?.get(t.brokerName);
-      return { ...topicView(t), messages: s?.messages ?? null, sizeBytes: s?.sizeBytes ?? null };
+      return {
+        ...topicView(t),
+        messages: s?.messages ?? null,
+        sizeBytes: s?.sizeBytes ?? null,
+        retentionMs: s?.retentionMs ?? null,
+      };
     }),
     clusterError,
   };
@@ -116,6 +121,13 @@ export async function createTopic(actor: Actor, tenant: Tenant, input: CreateTop
 export async function describeTopic(tenant: Tenant, name: string) {
   const topic = await findTopic(tenant, name);
   const info = await clusterAdmin().describeTopic(topic.brokerName);
+  // Groups live in the tenant's namespace too: `<slug>.<group>` on the broker.
+  const prefix = brokerTopicName(tenant.slug, '');
+  const groups = info
+    ? await clusterAdmin()
+        .consumerGroupsOf(topic.brokerName, prefix)
+        .catch(() => [])
+    : [];
   return {
     ...topicView(topic),
     partitionDetails: info?.partitions ?? [],
@@ -123,7 +135,12 @@ export async function describeTopic(tenant: Tenant, name: string) {
     messages: info?.messages ?? 0,
     sizeBytes: info?.sizeBytes ?? null,
     missingOnBroker: info === null,
-    consumerGroups: [] as { groupId: string }[],
+    consumerGroups: groups.map((g) => ({
+      groupId: g.brokerGroupId.slice(prefix.length),
+      state: g.state,
+      lag: g.lag,
+      partitions: g.partitions,
+    })),
   };
 }
 

@@ -27,6 +27,12 @@ interface Detail {
     messages: number;
     sizeBytes: number | null;
   }[];
+  consumerGroups: {
+    groupId: string;
+    state: string;
+    lag: number;
+    partitions: { partition: number; committedOffset: number; lag: number }[];
+  }[];
 }
 
 interface Rendered {
@@ -130,6 +136,35 @@ export function TopicDetail({ tenant, topic }: { tenant: string; topic: string }
             ))}
           </tbody>
         </Table>
+      </div>
+      <div>
+        <h2 className="mb-2 text-lg font-semibold">Consumer groups</h2>
+        {d.consumerGroups.length === 0 ? (
+          <Empty>No consumer group has committed offsets on this topic.</Empty>
+        ) : (
+          <Table>
+            <thead>
+              <tr>
+                <Th>Group</Th>
+                <Th>State</Th>
+                <Th>Total lag</Th>
+                <Th>Committed offsets</Th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.consumerGroups.map((g) => (
+                <Tr key={g.groupId}>
+                  <Td>{g.groupId}</Td>
+                  <Td>{g.state.toLowerCase()}</Td>
+                  <Td data-testid={`group-lag-${g.groupId}`}>{g.lag}</Td>
+                  <Td className="text-xs">
+                    {g.partitions.map((p) => `p${p.partition}: ${p.committedOffset} (lag ${p.lag})`).join(', ')}
+                  </Td>
+                </Tr>
+              ))}
+            </tbody>
+          </Table>
+        )}
       </div>
       <MessageBrowser base={base} partitions={d.partitions} />
       <ProduceForm base={base} onProduced={() => qc.invalidateQueries({ queryKey: ['topic', tenant, topic] })} />

@@ -17,6 +17,14 @@ interface TopicRow {
   tags: string[];
   messages: number | null;
   sizeBytes: number | null;
+  retentionMs: number | null;
+}
+
+function retentionText(ms: number | null): string {
+  if (ms === null) return '—';
+  if (ms < 0) return 'forever';
+  const h = ms / 3_600_000;
+  return h >= 48 && h % 24 === 0 ? `${h / 24} d` : `${Math.round(h * 10) / 10} h`;
 }
 
 export function TopicsList({ tenant }: { tenant: string }) {
@@ -50,6 +58,7 @@ export function TopicsList({ tenant }: { tenant: string }) {
               <Th>Partitions</Th>
               <Th>Messages</Th>
               <Th>Size</Th>
+              <Th>Retention</Th>
               <Th>Owner</Th>
               <Th>Tags</Th>
             </tr>
@@ -69,6 +78,7 @@ export function TopicsList({ tenant }: { tenant: string }) {
                 <Td>{t.partitions}</Td>
                 <Td data-testid={`messages-${t.name}`}>{t.messages ?? '—'}</Td>
                 <Td>{formatBytes(t.sizeBytes)}</Td>
+                <Td>{retentionText(t.retentionMs)}</Td>
                 <Td>{t.ownerTeam || '—'}</Td>
                 <Td>{t.tags.join(', ') || '—'}</Td>
               </Tr>
