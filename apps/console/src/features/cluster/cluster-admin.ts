@@ -46,6 +46,13 @@ export interface ProduceInput {
   headers?: Record<string, string>;
 }
 
+export interface TopicStats {
+  partitions: number;
+  messages: number;
+  sizeBytes: number | null;
+  retentionMs: number | null;
+}
+
 export interface TopicConsumerGroup {
   /** The group's name on the broker. */
   brokerGroupId: string;
@@ -63,9 +70,7 @@ export interface ClusterAdmin {
   alterTopicConfigs(brokerName: string, configs: Record<string, string | null>): Promise<void>;
   describeTopic(brokerName: string): Promise<TopicInfo | null>;
   /** Partition counts, message counts and sizes of many topics at once (for lists). */
-  topicStats(
-    brokerNames: string[],
-  ): Promise<Map<string, { partitions: number; messages: number; sizeBytes: number | null }>>;
+  topicStats(brokerNames: string[]): Promise<Map<string, TopicStats>>;
   /** Reads up to `limit` messages of one partition from an offset, or from the first offset at or after a timestamp. */
   readMessages(
     brokerName: string,

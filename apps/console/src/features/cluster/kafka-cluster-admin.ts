@@ -1,7 +1,14 @@
 /** `ClusterAdmin` over the Kafka protocol with @platformatic/kafka (Admin, Producer and a group-less fetch). */
 import { Admin, Consumer, Producer } from '@platformatic/kafka';
 import { ApiError } from '../../server/errors.ts';
-import type { BrowsedMessage, ClusterAdmin, ProduceInput, TopicConsumerGroup, TopicInfo } from './cluster-admin.ts';
+import type {
+  BrowsedMessage,
+  ClusterAdmin,
+  ProduceInput,
+  TopicConsumerGroup,
+  TopicInfo,
+  TopicStats,
+} from './cluster-admin.ts';
 
 const CLIENT_ID = 'samsa-console';
 const TIMEOUT_MS = 10_000;
