@@ -148,10 +148,7 @@ export class KafkaClusterAdmin implements ClusterAdmin {
   }
 
   async topicStats(brokerNames: string[]) {
-    const result = new Map<
-      string,
-      { partitions: number; messages: number; sizeBytes: number | null; retentionMs: number | null }
-    >();
+    const result = new Map<string, TopicStats>();
     if (brokerNames.length === 0) return result;
     return guard(async () => {
       const existing = new Set(await this.#adminClient.listTopics());
