@@ -28,6 +28,13 @@ async function waitForPort(port: number, deadline_ms: number): Promise<void> {
   throw new Error(`broker did not listen on ${port}`);
 }
 
+/** Without DATABASE_URL the broker runs without tenancy or SASL: these tests exercise the console's own rules. */
+function brokerEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, SAMSA_LOG_LEVEL: 'warn' };
+  delete env.DATABASE_URL;
+  return env;
+}
+
 export async function startBroker(): Promise<BrokerProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'samsa-broker-'));
   const port = await freePort();
@@ -44,7 +51,7 @@ export async function startBroker(): Promise<BrokerProcess> {
       '--http-listen',
       `127.0.0.1:${httpPort}`,
     ],
-    { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, SAMSA_LOG_LEVEL: 'warn' } },
+    { stdio: ['ignore', 'ignore', 'inherit'], env: brokerEnv() },
   );
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   await Promise.race([
