@@ -74,6 +74,7 @@ export function AppNav({ email, isPlatformAdmin }: { email: string; isPlatformAd
             <NavLink href={`/t/${current}/keys`}>API keys</NavLink>
             <NavLink href={`/t/${current}/acls`}>ACLs</NavLink>
             <NavLink href={`/t/${current}/members`}>Members</NavLink>
+            <NavLink href={`/t/${current}/audit`}>Audit log</NavLink>
           </div>
         ) : null}
       </div>

@@ -168,6 +168,11 @@ export function TopicDetail({ tenant, topic }: { tenant: string; topic: string }
       </div>
       <MessageBrowser base={base} partitions={d.partitions} />
       <ProduceForm base={base} onProduced={() => qc.invalidateQueries({ queryKey: ['topic', tenant, topic] })} />
+      <DetailsEditor
+        base={base}
+        detail={d}
+        onSaved={() => qc.invalidateQueries({ queryKey: ['topic', tenant, topic] })}
+      />
       <ConfigEditor
         base={base}
         configs={d.configs}
@@ -443,5 +448,81 @@ function ConfigEditor({
         </Table>
       )}
     </div>
+  );
+}
+
+function DetailsEditor({ base, detail, onSaved }: { base: string; detail: Detail; onSaved: () => void }) {
+  const [form, setForm] = useState({
+    description: detail.description,
+    ownerTeam: detail.ownerTeam,
+    tags: detail.tags.join(', '),
+    partitions: String(detail.partitions),
+  });
+  const save = useMutation({
+    mutationFn: () =>
+      api(base, {
+        method: 'PATCH',
+        body: {
+          description: form.description,
+          ownerTeam: form.ownerTeam,
+          tags: form.tags
+            .split(',')
+            .map((t) => t.trim())
+            .filter(Boolean),
+          partitions: Number(form.partitions),
+        },
+      }),
+    onSuccess: onSaved,
+  });
+  const fe = fieldErrors(save.error);
+  return (
+    <form
+      className="grid gap-3 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-2"
+      onSubmit={(e) => {
+        e.preventDefault();
+        save.mutate();
+      }}
+    >
+      <h2 className="text-lg font-semibold sm:col-span-2">Details</h2>
+      <Field label="Description" error={fe.description}>
+        {(p) => (
+          <Input {...p} value={form.description} onChange={(e) => setForm({ ...form, description: e.target.value })} />
+        )}
+      </Field>
+      <Field label="Owner team" error={fe.ownerTeam}>
+        {(p) => (
+          <Input {...p} value={form.ownerTeam} onChange={(e) => setForm({ ...form, ownerTeam: e.target.value })} />
+        )}
+      </Field>
+      <Field label="Tags (comma separated)" error={fe.tags}>
+        {(p) => <Input {...p} value={form.tags} onChange={(e) => setForm({ ...form, tags: e.target.value })} />}
+      </Field>
+      <Field label="Partitions (can only grow)" error={fe.partitions}>
+        {(p) => (
+          <Input
+            {...p}
+            type="number"
+            min={detail.partitions}
+            value={form.partitions}
+            onChange={(e) => setForm({ ...form, partitions: e.target.value })}
+          />
+        )}
+      </Field>
+      {save.error && !Object.keys(fe).length ? (
+        <div className="sm:col-span-2">
+          <ErrorState error={save.error} />
+        </div>
+      ) : null}
+      <div>
+        <Button type="submit" variant="secondary" disabled={save.isPending}>
+          Save details
+        </Button>
+        {save.isSuccess ? (
+          <span role="status" className="ml-2 text-sm text-emerald-700">
+            Saved.
+          </span>
+        ) : null}
+      </div>
+    </form>
   );
 }
