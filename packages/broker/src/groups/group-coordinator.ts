@@ -385,11 +385,7 @@ export class GroupCoordinator {
     g.generationId++;
     assert.ok(g.generationId > previousGeneration, 'a generation only goes up');
     if (g.members.size === 0) {
-      g.state = 'Empty';
-      g.protocolName = null;
-      g.leaderId = null;
-      g.emptySinceMs = this.clock.nowMs();
-      void this.persistGroup(g);
+      this.becomeEmpty(g);
       return;
     }
     g.protocolName = g.selectProtocol();
@@ -580,15 +576,22 @@ export class GroupCoordinator {
     }
     if (g.members.size === 0 && g.state !== 'Empty') {
       this.clock.clearTimeout(g.rebalanceTimer);
+      const previousGeneration = g.generationId;
       g.generationId++;
-      g.state = 'Empty';
-      g.protocolName = null;
-      g.leaderId = null;
-      g.emptySinceMs = this.clock.nowMs();
-      void this.persistGroup(g);
+      assert.ok(g.generationId > previousGeneration, 'a generation only goes up');
+      this.becomeEmpty(g);
       return;
     }
     if (g.state === 'Stable' || g.state === 'CompletingRebalance') this.prepareRebalance(g);
+  }
+
+  /** The last member is gone: the group keeps its offsets and generation, and waits Empty. */
+  private becomeEmpty(g: Group): void {
+    g.state = 'Empty';
+    g.protocolName = null;
+    g.leaderId = null;
+    g.emptySinceMs = this.clock.nowMs();
+    void this.persistGroup(g);
   }
 
   private scheduleExpiry(g: Group, m: Member): void {

@@ -1,19 +1,11 @@
 /** SyncGroup: the leader's assignments are stored; every member gets its own once the leader has synced. */
 import { ErrorCode } from '@samsa/protocol';
+import type { SyncRequest } from '../groups/group-coordinator.ts';
 import type { Handler } from '../request-context.ts';
 import { groupIn } from './group-access.ts';
 
-interface SyncGroupRequest {
-  groupId: string;
-  generationId: number;
-  memberId: string;
-  groupInstanceId: string | null;
-  protocolType: string | null;
-  protocolName: string | null;
-  assignments: { memberId: string; assignment: Buffer }[];
-}
-
-export const handleSyncGroup: Handler = async (ctx, req: SyncGroupRequest) => {
+/** The wire request has exactly the coordinator's fields. */
+export const handleSyncGroup: Handler = async (ctx, req: SyncRequest) => {
   if (!ctx.access.canGroup('READ', req.groupId)) {
     return {
       throttleTimeMs: 0,

@@ -2,11 +2,21 @@
  * ControlPlaneStore: the few writes the broker makes to the control plane's database, for Kafka's admin APIs —
  * CreateAcls/DeleteAcls write the same AclBinding rows the console edits, AlterClientQuotas the same TenantQuota
  * rows — so Kafka tooling and the console always agree. The broker's own view follows through the usual NOTIFY
- * reload. Each change is also written to the audit log with the acting principal.
+ * reload. Each change is written to the audit log with the acting principal, in the same transaction.
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { AclRule } from './metadata-view.ts';
+
+interface AuditEntry {
+  actor: string;
+  tenantId: string;
+  action: string;
+  targetType: string;
+  targetId: string;
+  before?: unknown;
+  after?: unknown;
+}
 
 export class ControlPlaneStore {
   private readonly pool: pg.Pool;
@@ -16,10 +26,31 @@ export class ControlPlaneStore {
     this.pool.on('error', () => {});
   }
 
-  async create(rule: Omit<AclRule, 'id'>, actor: string): Promise<void> {
+  private async transaction(fn: (c: pg.PoolClient) => Promise<void>): Promise<void> {
     const c = await this.pool.connect();
     try {
       await c.query('BEGIN');
+      await fn(c);
+      await c.query('COMMIT');
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      c.release();
+    }
+  }
+
+  private audit(c: pg.PoolClient, e: AuditEntry): Promise<unknown> {
+    const json = (v: unknown) => (v === undefined ? null : JSON.stringify({ ...(v as object), via: 'kafka-protocol' }));
+    return c.query(
+      `INSERT INTO "AuditLog" ("actorEmail", "tenantId", action, "targetType", "targetId", before, after)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [e.actor, e.tenantId, e.action, e.targetType, e.targetId, json(e.before), json(e.after)],
+    );
+  }
+
+  create(rule: Omit<AclRule, 'id'>, actor: string): Promise<void> {
+    return this.transaction(async (c) => {
       const id = randomUUID();
       await c.query(
         `INSERT INTO "AclBinding" (id, "tenantId", principal, "resourceType", "patternType", "resourceName", operation, permission, host)
@@ -37,49 +68,39 @@ export class ControlPlaneStore {
           rule.host,
         ],
       );
-      await c.query(
-        `INSERT INTO "AuditLog" ("actorEmail", "tenantId", action, "targetType", "targetId", after)
-         VALUES ($1, $2, 'acl.create', 'acl', $3, $4)`,
-        [actor, rule.tenantId, id, JSON.stringify({ ...rule, via: 'kafka-protocol' })],
-      );
-      await c.query('COMMIT');
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      c.release();
-    }
+      await this.audit(c, {
+        actor,
+        tenantId: rule.tenantId,
+        action: 'acl.create',
+        targetType: 'acl',
+        targetId: id,
+        after: rule,
+      });
+    });
   }
 
-  async delete(rules: AclRule[], actor: string): Promise<void> {
-    if (rules.length === 0) return;
-    const c = await this.pool.connect();
-    try {
-      await c.query('BEGIN');
+  delete(rules: AclRule[], actor: string): Promise<void> {
+    if (rules.length === 0) return Promise.resolve();
+    return this.transaction(async (c) => {
       await c.query(`DELETE FROM "AclBinding" WHERE id = ANY($1::uuid[])`, [rules.map((r) => r.id)]);
       for (const r of rules) {
-        await c.query(
-          `INSERT INTO "AuditLog" ("actorEmail", "tenantId", action, "targetType", "targetId", before)
-           VALUES ($1, $2, 'acl.delete', 'acl', $3, $4)`,
-          [actor, r.tenantId, r.id, JSON.stringify({ ...r, via: 'kafka-protocol' })],
-        );
+        await this.audit(c, {
+          actor,
+          tenantId: r.tenantId,
+          action: 'acl.delete',
+          targetType: 'acl',
+          targetId: r.id,
+          before: r,
+        });
       }
-      await c.query('COMMIT');
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      c.release();
-    }
+    });
   }
 
   /** Sets (number) or clears (null) tenant quota columns. */
-  async setTenantQuota(tenantId: string, changes: Record<string, number | null>, actor: string): Promise<void> {
+  setTenantQuota(tenantId: string, changes: Record<string, number | null>, actor: string): Promise<void> {
     const cols = Object.keys(changes);
-    if (cols.length === 0) return;
-    const c = await this.pool.connect();
-    try {
-      await c.query('BEGIN');
+    if (cols.length === 0) return Promise.resolve();
+    return this.transaction(async (c) => {
       const before = await c.query(`SELECT * FROM "TenantQuota" WHERE "tenantId" = $1`, [tenantId]);
       await c.query(
         `INSERT INTO "TenantQuota" ("tenantId", "updatedAt", ${cols.map((k) => `"${k}"`).join(', ')})
@@ -87,24 +108,16 @@ export class ControlPlaneStore {
          ON CONFLICT ("tenantId") DO UPDATE SET "updatedAt" = now(), ${cols.map((k) => `"${k}" = EXCLUDED."${k}"`).join(', ')}`,
         [tenantId, ...cols.map((k) => changes[k])],
       );
-      await c.query(
-        `INSERT INTO "AuditLog" ("actorEmail", "tenantId", action, "targetType", "targetId", before, after)
-         VALUES ($1, $2, 'quota.update', 'tenant', $3, $4, $5)`,
-        [
-          actor,
-          tenantId,
-          tenantId,
-          JSON.stringify(before.rows[0] ?? null),
-          JSON.stringify({ ...changes, via: 'kafka-protocol' }),
-        ],
-      );
-      await c.query('COMMIT');
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      c.release();
-    }
+      await this.audit(c, {
+        actor,
+        tenantId,
+        action: 'quota.update',
+        targetType: 'tenant',
+        targetId: tenantId,
+        before: before.rows[0] ?? {},
+        after: changes,
+      });
+    });
   }
 
   async close(): Promise<void> {
