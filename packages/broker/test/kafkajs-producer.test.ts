@@ -80,3 +80,39 @@ test('a batch larger than max.message.bytes is refused with MESSAGE_TOO_LARGE an
     ['fits'],
   );
 });
+
+test('message.timestamp.type=LogAppendTime stamps the broker time over the producer timestamp', async () => {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({
+    topics: [
+      {
+        topic: 'appended',
+        numPartitions: 1,
+        configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }],
+      },
+    ],
+  });
+  await admin.disconnect();
+  const before = Date.now();
+  await producer.send({ topic: 'appended', messages: [{ value: 'v', timestamp: '1000', partition: 0 }] });
+  const [record] = await readPartition(broker.port, 'appended', 0);
+  // With LogAppendTime the batch's max timestamp (what consumers report) is the append time.
+  const consumerView = await new Promise<string>((resolve, reject) => {
+    const consumer = kafka.consumer({ groupId: 'appended-reader', maxWaitTimeInMs: 200 });
+    consumer
+      .connect()
+      .then(() => consumer.subscribe({ topic: 'appended', fromBeginning: true }))
+      .then(() =>
+        consumer.run({
+          eachMessage: async ({ message }) => {
+            resolve(message.timestamp);
+            setImmediate(() => void consumer.disconnect());
+          },
+        }),
+      )
+      .catch(reject);
+  });
+  assert.ok(record, 'the record is stored');
+  assert.ok(Number(consumerView) >= before, `consumers see the append time, not 1000 (got ${consumerView})`);
+});

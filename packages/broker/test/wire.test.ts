@@ -181,3 +181,22 @@ test('random and mutated frames never take the broker down', async () => {
   assert.equal(res.brokers.length, 1);
   check.close();
 });
+
+test('connections beyond --max-connections are refused while existing ones keep working', async () => {
+  const limited = await startBroker({ args: ['--max-connections', '2'] });
+  try {
+    const a = await RawClient.connect(limited.port);
+    const b = await RawClient.connect(limited.port);
+    await a.request(Metadata, 1, { topics: null });
+    const c = await RawClient.connect(limited.port).catch(() => null);
+    if (c) assert.equal(await c.waitClosed(), true, 'the third connection is dropped');
+    const res = (await b.request(Metadata, 1, { topics: null })) as { brokers: unknown[] };
+    assert.equal(res.brokers.length, 1, 'existing connections are unaffected');
+    a.close();
+    b.close();
+    const metrics = await fetch(`http://127.0.0.1:${limited.httpPort}/metrics`).then((r) => r.text());
+    assert.match(metrics, /^samsa_connections_rejected_total [1-9]/m);
+  } finally {
+    await limited.cleanup();
+  }
+});
