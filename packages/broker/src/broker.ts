@@ -26,6 +26,7 @@ import { Connection } from './server/connection.ts';
 import { startHttpServer } from './server/http-server.ts';
 import { FetchWaiters } from './topics/fetch-waiters.ts';
 import { TopicRegistry } from './topics/topic-registry.ts';
+import { crc32cImplementation } from './log/crc32c.ts';
 
 async function loadClusterId(dataDir: string): Promise<string> {
   const path = join(dataDir, 'cluster.json');
@@ -153,6 +154,7 @@ export class Broker implements BrokerState {
         http: `${this.config.httpListen.host}:${this.httpPort}`,
         dataDir: this.config.dataDir,
         clusterId: this.clusterId,
+        crc32c: crc32cImplementation,
       },
       'broker started',
     );

@@ -3,6 +3,7 @@
  * offsets, and answers per acks: 0 no response, 1 once written to the OS, -1 once fsync'd (group commit).
  */
 import { BatchTooLargeError, ErrorCode, ProtocolDecodeError, splitRecordSet } from '@samsa/protocol';
+import { fastCrc32c } from '../log/crc32c.ts';
 import type { PartitionLog } from '../log/partition-log.ts';
 import type { Partition } from '../topics/partition.ts';
 import type { Handler } from '../request-context.ts';
@@ -79,7 +80,7 @@ export const handleProduce: Handler = async (ctx, req: ProduceRequest) => {
           let batches: Buffer[];
           try {
             // The request frame is reused by nothing else: batches are appended as views of it, without copying.
-            batches = splitRecordSet(pd.records, maxBatchBytes).map((b) => b.bytes);
+            batches = splitRecordSet(pd.records, maxBatchBytes, fastCrc32c).map((b) => b.bytes);
           } catch (err) {
             if (err instanceof BatchTooLargeError) return failed(pd.index, ErrorCode.MESSAGE_TOO_LARGE, err.message);
             if (err instanceof ProtocolDecodeError) return failed(pd.index, ErrorCode.CORRUPT_MESSAGE, err.message);

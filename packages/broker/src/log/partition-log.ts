@@ -13,6 +13,7 @@ import {
   stampLogAppendTime,
   TIMESTAMP_TYPE_LOG_APPEND_BIT,
 } from '@samsa/protocol';
+import { fastCrc32c } from './crc32c.ts';
 import type { FileHandleCache } from './file-handle-cache.ts';
 import type { LogLogger } from './logger.ts';
 import { silentLogger } from './logger.ts';
@@ -356,7 +357,7 @@ export class PartitionLog {
       const baseOffset = next;
       for (const b of pending.batches) {
         rewriteBaseOffset(b, next);
-        if (logAppendTimeMs >= 0n) stampLogAppendTime(b, logAppendTimeMs);
+        if (logAppendTimeMs >= 0n) stampLogAppendTime(b, logAppendTimeMs, fastCrc32c);
         const lastOffset = next + BigInt(b.readInt32BE(23));
         metas.push({ baseOffset: next, lastOffset, maxTimestamp: b.readBigInt64BE(35), sizeBytes: b.length });
         allBatches.push(b);

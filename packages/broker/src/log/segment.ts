@@ -8,6 +8,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD, batchCrcIsValid } from '@samsa/protocol';
+import { fastCrc32c } from './crc32c.ts';
 import type { FileHandleCache } from './file-handle-cache.ts';
 import { OFFSET_INDEX_ENTRY_BYTES, OffsetIndex, TIME_INDEX_ENTRY_BYTES, TimeIndex } from './segment-index.ts';
 
@@ -114,7 +115,7 @@ export async function scanBatches(
       if (at + sizeBytes <= buf.length) bytes = buf.subarray(at, at + sizeBytes);
       else bytes = await readAt(handle, position, sizeBytes);
       if (bytes.length < sizeBytes) return { endPosition: position, problem: 'file ends inside a batch' };
-      if (!batchCrcIsValid(bytes)) return { endPosition: position, problem: 'batch CRC mismatch' };
+      if (!batchCrcIsValid(bytes, fastCrc32c)) return { endPosition: position, problem: 'batch CRC mismatch' };
     }
     const verdict = visit(batch, bytes);
     if (typeof verdict === 'string') return { endPosition: position, problem: verdict };
