@@ -1,8 +1,8 @@
 import type { NextConfig } from 'next';
 
 const config: NextConfig = {
-  // @samsa/db ships TypeScript sources (run directly by Node elsewhere); Next compiles them for the console.
-  transpilePackages: ['@samsa/db'],
+  // @samsa/db and @samsa/lag ship TypeScript sources (run directly by Node elsewhere); Next compiles them for the console.
+  transpilePackages: ['@samsa/db', '@samsa/lag'],
   // Server-only packages with native parts or dynamic requires stay outside the bundle.
   serverExternalPackages: [
     '@prisma/client',

@@ -48,7 +48,15 @@ after(() => h.close());
 
 /** Params that point at tenant B's real resources. */
 function paramsForB(): Record<string, string> {
-  return { tenant: 'tenant-b', topic: 'orders', name: 'billing', keyId: ids.keyB, id: ids.aclB, user: 'bob@b.example' };
+  return {
+    tenant: 'tenant-b',
+    topic: 'orders',
+    group: 'billing',
+    name: 'billing',
+    keyId: ids.keyB,
+    id: ids.aclB,
+    user: 'bob@b.example',
+  };
 }
 
 /** A valid body for each write, so a refusal cannot be a validation error in disguise. */
@@ -66,6 +74,8 @@ const BODIES: Record<string, unknown> = {
   'POST /tenants/{tenant}/api-keys': { serviceAccount: 'billing' },
   'POST /tenants/{tenant}/acls': { preset: 'tenant_admin', serviceAccount: 'billing' },
   'POST /tenants/{tenant}/members': { email: 'alice@a.example', role: 'TENANT_ADMIN' },
+  'POST /tenants/{tenant}/groups/{group}/reset-offsets/preview': { to: 'earliest' },
+  'POST /tenants/{tenant}/groups/{group}/reset-offsets': { to: 'earliest' },
   'POST /users': { email: 'new@example.com', password: 'password123' },
   'PATCH /users/{user}': { isPlatformAdmin: true },
 };
@@ -187,4 +197,7 @@ test('the members of B do read B', async () => {
   const res = await call('/tenants/{tenant}/acls', 'GET', paramsForB(), { token: tokens.aliceMemberOfB });
   assert.equal(res.status, 200);
   assert.equal(res.body[0].resourceName, 'orders');
+  const groups = await call('/tenants/{tenant}/groups', 'GET', paramsForB(), { token: tokens.aliceMemberOfB });
+  assert.equal(groups.status, 200, JSON.stringify(groups.body));
+  assert.deepEqual(groups.body.groups, []);
 });

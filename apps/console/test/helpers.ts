@@ -18,7 +18,9 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     async close() {
       const { db } = await import('../src/server/db.ts');
       const { resetClusterAdmin } = await import('../src/features/cluster/cluster-admin.ts');
+      const { stopLagService } = await import('../src/features/consumer-groups/lag-host.ts');
       await resetClusterAdmin();
+      await stopLagService();
       await db().$disconnect();
       await tdb.drop();
     },

@@ -21,6 +21,24 @@ import {
   listServiceAccounts,
   revokeApiKey,
 } from '../features/service-accounts/service.ts';
+import {
+  groupDetailSchema,
+  groupListQuerySchema,
+  groupListSchema,
+  lagHistoryQuerySchema,
+  lagHistorySchema,
+  resetOffsetsSchema,
+  resetPlanSchema,
+} from '../features/consumer-groups/schemas.ts';
+import {
+  executeGroupReset,
+  getTenantGroup,
+  getTenantGroupHistory,
+  lagMetrics,
+  listAllGroups,
+  listTenantGroups,
+  previewGroupReset,
+} from '../features/consumer-groups/service.ts';
 import { createTenantSchema, quotaSchema, tenantSchema, updateTenantSchema } from '../features/tenants/schemas.ts';
 import {
   createTenant,
@@ -110,6 +128,7 @@ const meSchema = z.object({
 });
 
 type TopicParams = { tenant: string; topic: string };
+type GroupParams = { tenant: string; group: string };
 
 export const apiRoutes: Record<string, RouteSpec> = {
   '/auth/login': {
@@ -333,6 +352,68 @@ export const apiRoutes: Record<string, RouteSpec> = {
       ),
     },
   },
+  '/tenants/{tenant}/groups': {
+    GET: {
+      summary: "A tenant's consumer groups: status, members, topics, total and time lag, last hour's lag sparkline",
+      tag: 'consumer-groups',
+      access: 'tenant_member',
+      query: groupListQuerySchema,
+      response: groupListSchema,
+      handler: withTenant(async (ctx) => listTenantGroups(ctx.tenant, ctx.query(groupListQuerySchema)), {
+        role: 'member',
+      }),
+    },
+  },
+  '/tenants/{tenant}/groups/{group}': {
+    GET: {
+      summary: 'A consumer group: members and assignments, committed vs end offsets per partition, status history',
+      tag: 'consumer-groups',
+      access: 'tenant_member',
+      response: groupDetailSchema,
+      handler: withTenant<GroupParams>(async ({ tenant, params }) => getTenantGroup(tenant, params.group), {
+        role: 'member',
+      }),
+    },
+  },
+  '/tenants/{tenant}/groups/{group}/lag': {
+    GET: {
+      summary: "A group's lag and time lag over a window (15m, 1h, 6h, 24h, 7d, 30d): per partition, topic and total",
+      tag: 'consumer-groups',
+      access: 'tenant_member',
+      query: lagHistoryQuerySchema,
+      response: lagHistorySchema,
+      handler: withTenant<GroupParams>(
+        async (ctx) => getTenantGroupHistory(ctx.tenant, ctx.params.group, ctx.query(lagHistoryQuerySchema)),
+        { role: 'member' },
+      ),
+    },
+  },
+  '/tenants/{tenant}/groups/{group}/reset-offsets/preview': {
+    POST: {
+      summary: "Preview an offset reset (earliest, latest, timestamp, offset): each partition's new offset and lag",
+      tag: 'consumer-groups',
+      access: 'tenant_admin',
+      body: resetOffsetsSchema,
+      response: resetPlanSchema,
+      handler: withTenant<GroupParams>(
+        async (ctx) => previewGroupReset(ctx.tenant, ctx.params.group, await ctx.body(resetOffsetsSchema)),
+        { role: 'admin' },
+      ),
+    },
+  },
+  '/tenants/{tenant}/groups/{group}/reset-offsets': {
+    POST: {
+      summary: "Reset a group's offsets; only while the group has no members (409 otherwise); audited",
+      tag: 'consumer-groups',
+      access: 'tenant_admin',
+      body: resetOffsetsSchema,
+      response: resetPlanSchema,
+      handler: withTenant<GroupParams>(
+        async (ctx) => executeGroupReset(ctx.actor, ctx.tenant, ctx.params.group, await ctx.body(resetOffsetsSchema)),
+        { role: 'admin' },
+      ),
+    },
+  },
   '/tenants/{tenant}/service-accounts': {
     GET: {
       summary: 'Service accounts of a tenant',
@@ -490,6 +571,24 @@ export const apiRoutes: Record<string, RouteSpec> = {
         },
         { platformAdmin: true },
       ),
+    },
+  },
+  '/groups': {
+    GET: {
+      summary: 'Consumer groups of every tenant (and outside tenants), with their tenant',
+      tag: 'consumer-groups',
+      access: 'platform_admin',
+      query: groupListQuerySchema,
+      response: groupListSchema,
+      handler: withAuth(async (ctx) => listAllGroups(ctx.query(groupListQuerySchema)), { platformAdmin: true }),
+    },
+  },
+  '/metrics/lag': {
+    GET: {
+      summary: 'Consumer lag and status per group, topic and partition in the Prometheus text format',
+      tag: 'consumer-groups',
+      access: 'platform_admin',
+      handler: withAuth(async () => lagMetrics(), { platformAdmin: true }),
     },
   },
   '/users': {

@@ -74,6 +74,7 @@ export function consoleBuildIsStale(consoleDir: string): boolean {
     join(consoleDir, 'package.json'),
     join(consoleDir, 'next.config.ts'),
     resolve(consoleDir, '../../packages/db/src'),
+    resolve(consoleDir, '../../packages/lag/src'),
   ];
   const files = sources.filter((s) => existsSync(s) && statSync(s).isFile());
   const newest = Math.max(
@@ -138,6 +139,8 @@ Environment:
                           the broker superuser the console signs in as (default: generated into the data dir)
   SAMSA_ADMIN_EMAIL, SAMSA_ADMIN_PASSWORD
                           the first platform admin; without them the console asks on its /setup page
+  SAMSA_LAG_INTERVAL_MS   how often the console's consumer-lag collector samples every group (default 10000);
+                          the other SAMSA_LAG_* settings are in packages/lag/README.md
   SAMSA_CONSOLE_REBUILD=1 rebuild the console even when a build exists`,
   async run(argv) {
     let config: StartConfig;

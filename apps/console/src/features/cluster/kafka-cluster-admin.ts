@@ -15,7 +15,8 @@ const TIMEOUT_MS = 10_000;
 /** Bytes fetched per browse request: enough for a page of ordinary messages, bounded for huge ones. */
 const BROWSE_FETCH_BYTES_MAX = 4 * 1024 * 1024;
 
-function clusterError(err: unknown): ApiError {
+/** Maps a Kafka client failure to `cluster_unavailable` (cannot connect) or `cluster_error` (the broker said no). */
+export function clusterError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   const e = err as { message?: string; errors?: { message?: string }[]; code?: string };
   const inner = e.errors

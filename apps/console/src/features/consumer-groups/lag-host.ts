@@ -1,0 +1,29 @@
+/**
+ * Hosts the consumer-lag engine (@samsa/lag) in the console's server process: one LagService per process, kept on
+ * globalThis (Next.js may load this module in more than one bundle), configured from the environment `samsa start`
+ * passes to the console (SAMSA_BROKER_BOOTSTRAP, SAMSA_BROKER_SASL_USERNAME/_PASSWORD, SAMSA_LAG_*). It is started
+ * at server start by instrumentation.ts, and lazily by the first API call that needs it.
+ */
+import { type LagService, lagServiceFromEnv } from '@samsa/lag';
+import { db } from '../../server/db.ts';
+import { log } from '../../server/log.ts';
+
+const holder = globalThis as unknown as { __samsaLag?: LagService };
+
+/** The process's LagService, started (warm-up from stored samples, then a pass every interval) on first use. */
+export function lagService(): LagService {
+  if (!holder.__samsaLag) {
+    const service = lagServiceFromEnv(db(), process.env, { logger: log.child({ component: 'lag' }) });
+    holder.__samsaLag = service;
+    service.start().catch((err) => log.error({ err: (err as Error).message }, 'lag collector did not start'));
+    log.info({ intervalMs: service.collector.intervalMs }, 'lag collector started');
+  }
+  return holder.__samsaLag;
+}
+
+/** Stops the collector and forgets it (tests, shutdown); the next `lagService()` starts a new one. */
+export async function stopLagService(): Promise<void> {
+  const old = holder.__samsaLag;
+  holder.__samsaLag = undefined;
+  await old?.stop();
+}
