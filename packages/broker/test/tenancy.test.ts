@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
+import { Admin as PlatformaticAdmin } from '@platformatic/kafka';
 import kafkajs, { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 
 import { type BrokerProcess, startBroker } from './support/broker-process.ts';
@@ -180,6 +181,31 @@ test('two tenants with the same topic names see only their own data, through eve
     meta.topics.map((t: { topic: string }) => t.topic),
     ['orders'],
   );
+
+  // DescribeLogDirs (topic sizes): only the tenant's own partitions, under its own names, never the broker's path.
+  const logDirs = async (key: TestKey) => {
+    const admin = new PlatformaticAdmin({
+      clientId: 'tenancy-logdirs',
+      bootstrapBrokers: [broker.bootstrap],
+      sasl: { mechanism: 'SCRAM-SHA-512', username: key.keyId, password: key.secret },
+    });
+    try {
+      const [described] = await admin.describeLogDirs({
+        topics: [
+          { name: 'orders', partitions: [0, 1, 2] },
+          { name: 'acme-only', partitions: [0] },
+        ],
+      });
+      const dir = described!.results[0]!;
+      assert.ok(!dir.logDir.includes(broker.dataDir), 'the broker path is not shown to a tenant');
+      assert.equal(dir.totalBytes, -1n, 'nor its disk');
+      return dir.topics.map((t) => `${t.name}:${t.partitions.map((p) => p.partitionIndex).join(',')}`).sort();
+    } finally {
+      await admin.close();
+    }
+  };
+  assert.deepEqual(await logDirs(acmeAdmin), ['acme-only:0', 'orders:0,1']);
+  assert.deepEqual(await logDirs(globexAdmin), ['orders:0,1,2'], 'globex cannot learn of acme-only');
 
   // The superuser sees every tenant's topics, tenant-qualified.
   const su = client({ keyId: 'admin', secret: SUPERUSER_PASSWORD }, 'scram-sha-256').admin();

@@ -92,6 +92,7 @@ test('the APIs the broker needs are all defined at the versions we advertise', (
     31: '0-3',
     32: '0-4',
     33: '0-2',
+    35: '0-4', // DescribeLogDirs
     36: '0-2',
     37: '0-3',
     42: '0-2',

@@ -9,6 +9,7 @@ import { handleDeleteRecords } from './delete-records.ts';
 import { handleDeleteTopics } from './delete-topics.ts';
 import { handleDescribeCluster } from './describe-cluster.ts';
 import { handleDescribeConfigs } from './describe-configs.ts';
+import { handleDescribeLogDirs } from './describe-log-dirs.ts';
 import { handleFetch } from './fetch.ts';
 import { handleListOffsets } from './list-offsets.ts';
 import { handleMetadata } from './metadata.ts';
@@ -57,6 +58,7 @@ export const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   [31, handleDeleteAcls],
   [32, handleDescribeConfigs],
   [33, handleAlterConfigs],
+  [35, handleDescribeLogDirs],
   [36, handleSaslAuthenticate],
   [37, handleCreatePartitions],
   [42, handleDeleteGroups],

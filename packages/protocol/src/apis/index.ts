@@ -19,6 +19,7 @@ import { DescribeClientQuotas } from './describe-client-quotas.ts';
 import { DescribeCluster } from './describe-cluster.ts';
 import { DescribeConfigs } from './describe-configs.ts';
 import { DescribeGroups } from './describe-groups.ts';
+import { DescribeLogDirs } from './describe-log-dirs.ts';
 import { DescribeProducers } from './describe-producers.ts';
 import { DescribeUserScramCredentials } from './describe-user-scram-credentials.ts';
 import { EndTxn } from './end-txn.ts';
@@ -62,6 +63,7 @@ export {
   DescribeCluster,
   DescribeConfigs,
   DescribeGroups,
+  DescribeLogDirs,
   DescribeProducers,
   DescribeUserScramCredentials,
   EndTxn,
@@ -117,6 +119,7 @@ export const ALL_APIS: readonly ApiDefinition[] = [
   DeleteAcls, // 31
   DescribeConfigs, // 32
   AlterConfigs, // 33
+  DescribeLogDirs, // 35
   SaslAuthenticate, // 36
   CreatePartitions, // 37
   DeleteGroups, // 42
