@@ -180,9 +180,18 @@ test('admin, tenant admin, a real producer and another tenant: the console flow'
   await ops.getByRole('link', { name: 'Topics' }).click();
   await ops.getByRole('heading', { name: 'Topics · acme' }).waitFor();
   await ops.getByTestId('messages-orders').filter({ hasText: '3' }).waitFor();
+  // Its size on disk comes from the broker (DescribeLogDirs): three small records take more than nothing.
+  await ops
+    .getByTestId('size-orders')
+    .filter({ hasText: /^([1-9]\d* B|\d+\.\d KiB)$/ })
+    .waitFor();
   await shot(ops, '08-topics');
   await ops.getByRole('link', { name: 'orders' }).click();
   await ops.getByTestId('topic-messages').filter({ hasText: '3' }).waitFor();
+  await ops
+    .getByTestId('topic-size')
+    .filter({ hasText: /^([1-9]\d* B|\d+\.\d KiB)$/ })
+    .waitFor();
   await ops.getByTestId('message-value').filter({ hasText: '"total": 9.5' }).waitFor();
   await ops.getByTestId('message-value').filter({ hasText: 'plain text order' }).waitFor();
   await shot(ops, '09-topic-detail');

@@ -54,6 +54,9 @@ test('create a topic, see it on the broker with the tenant prefix, produce and b
   assert.equal(detail.body.partitionDetails.length, 2);
   assert.equal(detail.body.partitionDetails[0].endOffset, 3);
   assert.equal(detail.body.messages, 3);
+  assert.ok(detail.body.partitionDetails[0].sizeBytes > 100, 'partition 0 has bytes on disk (DescribeLogDirs)');
+  assert.equal(detail.body.partitionDetails[1].sizeBytes, 0, 'partition 1 is empty');
+  assert.equal(detail.body.sizeBytes, detail.body.partitionDetails[0].sizeBytes);
   assert.equal(detail.body.configs['retention.ms'], '3600000');
   const page = await call('/tenants/{tenant}/topics/{topic}/messages', 'GET', p, {
     token: tenantAdmin,
@@ -97,6 +100,11 @@ test('create a topic, see it on the broker with the tenant prefix, produce and b
   assert.equal(list.body.clusterError, null);
   assert.equal(list.body.topics[0].messages, 3);
   assert.equal(list.body.topics[0].retentionMs, 3_600_000);
+  assert.equal(list.body.topics[0].sizeBytes, detail.body.sizeBytes);
+  // The platform admin's tenant list adds up each tenant's usage from the broker.
+  const tenants = await call('/tenants', 'GET', {}, { token: admin });
+  const acme = tenants.body.find((t: any) => t.slug === 'acme');
+  assert.deepEqual(acme.usage, { topics: 1, partitions: 2, storageBytes: detail.body.sizeBytes, messages: 3 });
 });
 
 test('over-quota creation fails with a message naming the quota', async () => {

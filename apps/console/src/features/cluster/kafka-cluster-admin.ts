@@ -30,6 +30,14 @@ export function clusterError(err: unknown): ApiError {
   return new ApiError('cluster_error', `The broker refused the request: ${message}`);
 }
 
+/** Total of known partition sizes; null when the cluster reported none. */
+function sumOf(sizes: Map<number, number> | undefined): number | null {
+  if (!sizes) return null;
+  let total = 0;
+  for (const v of sizes.values()) total += v;
+  return total;
+}
+
 async function guard<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
@@ -140,6 +148,32 @@ export class KafkaClusterAdmin implements ClusterAdmin {
     return out;
   }
 
+  /**
+   * Bytes on disk per partition (DescribeLogDirs). A cluster that does not answer it (no DESCRIBE on the cluster, an
+   * old broker) leaves sizes unknown rather than failing the page.
+   */
+  async #sizes(brokerNames: string[], counts: Map<string, number>): Promise<Map<string, Map<number, number>> | null> {
+    try {
+      const described = await this.#adminClient.describeLogDirs({
+        topics: brokerNames.map((name) => ({
+          name,
+          partitions: Array.from({ length: counts.get(name) ?? 0 }, (_, i) => i),
+        })),
+      });
+      const out = new Map<string, Map<number, number>>();
+      for (const broker of described)
+        for (const dir of broker.results)
+          for (const t of dir.topics) {
+            const sizes = out.get(t.name) ?? new Map<number, number>();
+            for (const p of t.partitions) sizes.set(p.partitionIndex, Number(p.partitionSize));
+            out.set(t.name, sizes);
+          }
+      return out;
+    } catch {
+      return null;
+    }
+  }
+
   async #partitionCounts(brokerNames: string[]): Promise<Map<string, { count: number; leaders: number[] }>> {
     const md = await this.#adminClient.metadata({ topics: brokerNames, forceUpdate: true, autocreateTopics: false });
     const out = new Map<string, { count: number; leaders: number[] }>();
@@ -169,6 +203,7 @@ export class KafkaClusterAdmin implements ClusterAdmin {
       const retention = new Map(
         described.map((d) => [d.resourceName, d.configs.find((c) => c.name === 'retention.ms')?.value ?? null]),
       );
+      const sizes = await this.#sizes(present, counts);
       for (const name of present) {
         let messages = 0;
         for (const [p, end] of ends.get(name) ?? []) messages += end - (starts.get(name)?.get(p) ?? 0);
@@ -176,7 +211,7 @@ export class KafkaClusterAdmin implements ClusterAdmin {
         result.set(name, {
           partitions: counts.get(name) ?? 0,
           messages,
-          sizeBytes: null,
+          sizeBytes: sumOf(sizes?.get(name)),
           retentionMs: r === null || r === undefined ? null : Number(r),
         });
       }
@@ -198,6 +233,7 @@ export class KafkaClusterAdmin implements ClusterAdmin {
       });
       const configs: Record<string, string | null> = {};
       for (const c of described[0]?.configs ?? []) configs[c.name] = c.value ?? null;
+      const sizes = (await this.#sizes([brokerName], counts))?.get(brokerName);
       const partitions = Array.from({ length: count }, (_, i) => {
         const startOffset = starts.get(i) ?? 0;
         const endOffset = ends.get(i) ?? 0;
@@ -207,7 +243,7 @@ export class KafkaClusterAdmin implements ClusterAdmin {
           startOffset,
           endOffset,
           messages: endOffset - startOffset,
-          sizeBytes: null,
+          sizeBytes: sizes?.get(i) ?? null,
         };
       });
       return {
@@ -215,7 +251,7 @@ export class KafkaClusterAdmin implements ClusterAdmin {
         partitions,
         configs,
         messages: partitions.reduce((s, p) => s + p.messages, 0),
-        sizeBytes: null,
+        sizeBytes: sumOf(sizes),
       };
     });
   }

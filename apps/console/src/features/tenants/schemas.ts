@@ -62,6 +62,15 @@ export const tenantSchema = z.object({
   plan: z.string(),
   createdAt: z.string(),
   role: z.enum(['member', 'admin', 'platform_admin']).optional(),
-  usage: z.object({ topics: z.number(), partitions: z.number() }).optional(),
+  usage: z
+    .object({
+      topics: z.number(),
+      partitions: z.number(),
+      /** Bytes on disk of all the tenant's topics; null while the broker cannot be asked. */
+      storageBytes: z.number().nullable(),
+      /** Messages retained in all its topics (the console derives a message rate from two polls). */
+      messages: z.number().nullable(),
+    })
+    .optional(),
   quota: quotaSchema.optional(),
 });

@@ -49,14 +49,33 @@ export async function getQuota(tenantId: string) {
   return db().tenantQuota.findUnique({ where: { tenantId } });
 }
 
-async function usageOf(tenantIds: string[]) {
-  const rows = await db().topic.groupBy({
-    by: ['tenantId'],
+type Usage = { topics: number; partitions: number; storageBytes: number | null; messages: number | null };
+
+const NO_USAGE: Usage = { topics: 0, partitions: 0, storageBytes: 0, messages: 0 };
+
+/** Topic and partition counts from the metadata; bytes on disk and retained messages from the broker. */
+async function usageOf(tenantIds: string[]): Promise<Map<string, Usage>> {
+  const topics = await db().topic.findMany({
     where: { tenantId: { in: tenantIds } },
-    _count: { _all: true },
-    _sum: { partitions: true },
+    select: { tenantId: true, brokerName: true, partitions: true },
   });
-  return new Map(rows.map((r) => [r.tenantId, { topics: r._count._all, partitions: r._sum.partitions ?? 0 }]));
+  let stats: Awaited<ReturnType<ReturnType<typeof clusterAdmin>['topicStats']>> | null = null;
+  try {
+    stats = await clusterAdmin().topicStats(topics.map((t) => t.brokerName));
+  } catch {
+    // The broker is down: counts still come from the metadata, sizes show as unknown.
+  }
+  const out = new Map<string, Usage>();
+  for (const t of topics) {
+    const u = out.get(t.tenantId) ?? { ...NO_USAGE };
+    u.topics += 1;
+    u.partitions += t.partitions;
+    const s = stats?.get(t.brokerName);
+    u.storageBytes = u.storageBytes === null || s?.sizeBytes == null ? null : u.storageBytes + s.sizeBytes;
+    u.messages = u.messages === null || !s ? null : u.messages + s.messages;
+    out.set(t.tenantId, u);
+  }
+  return out;
 }
 
 /** Platform admins see every tenant; other users the tenants they belong to. */
@@ -66,7 +85,7 @@ export async function listTenants(actor: Actor) {
     const usage = await usageOf(tenants.map((t) => t.id));
     return tenants.map((t) => ({
       ...tenantView(t, { role: 'platform_admin' }),
-      usage: usage.get(t.id) ?? { topics: 0, partitions: 0 },
+      usage: usage.get(t.id) ?? NO_USAGE,
       quota: quotaView(t.quota),
     }));
   }
@@ -78,7 +97,7 @@ export async function listTenants(actor: Actor) {
   const usage = await usageOf(memberships.map((m) => m.tenantId));
   return memberships.map((m) => ({
     ...tenantView(m.tenant, { role: m.role === 'TENANT_ADMIN' ? 'admin' : 'member' }),
-    usage: usage.get(m.tenantId) ?? { topics: 0, partitions: 0 },
+    usage: usage.get(m.tenantId) ?? NO_USAGE,
     quota: quotaView(m.tenant.quota),
   }));
 }

@@ -1,7 +1,7 @@
 'use client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { Badge } from '../../../components/ui/badge.tsx';
 import { Button } from '../../../components/ui/button.tsx';
 import { ConfirmDialog, Dialog } from '../../../components/ui/dialog.tsx';
@@ -9,6 +9,7 @@ import { Field, Input } from '../../../components/ui/input.tsx';
 import { Empty, ErrorState, Loading, PageHeader } from '../../../components/ui/states.tsx';
 import { Table, Td, Th, Tr } from '../../../components/ui/table.tsx';
 import { api, fieldErrors, formatBytes } from '../../../lib/api-client.ts';
+import { rateText, useMessageRates } from '../../../lib/use-message-rates.ts';
 import { emptyQuotaDraft, QuotaFields, quotaFromDraft } from './quota-fields.tsx';
 
 export interface TenantRow {
@@ -16,7 +17,7 @@ export interface TenantRow {
   displayName: string;
   status: 'ACTIVE' | 'SUSPENDED';
   plan: string;
-  usage: { topics: number; partitions: number };
+  usage: { topics: number; partitions: number; storageBytes: number | null; messages: number | null };
   quota: Record<string, number | null>;
 }
 
@@ -26,7 +27,13 @@ function limitText(used: number, max: number | null | undefined) {
 
 export function TenantsAdmin() {
   const qc = useQueryClient();
-  const tenants = useQuery({ queryKey: ['tenants'], queryFn: () => api<TenantRow[]>('/tenants') });
+  const tenants = useQuery({
+    queryKey: ['tenants'],
+    queryFn: () => api<TenantRow[]>('/tenants'),
+    refetchInterval: 10_000,
+  });
+  const counts = useMemo(() => tenants.data?.map((t) => ({ key: t.slug, messages: t.usage.messages })), [tenants.data]);
+  const rates = useMessageRates(counts, tenants.dataUpdatedAt);
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<TenantRow | null>(null);
   const suspend = useMutation({
@@ -63,7 +70,8 @@ export function TenantsAdmin() {
               <Th>Plan</Th>
               <Th>Topics</Th>
               <Th>Partitions</Th>
-              <Th>Storage quota</Th>
+              <Th>Storage</Th>
+              <Th>Messages</Th>
               <Th>Produce quota</Th>
               <Th>
                 <span className="sr-only">Actions</span>
@@ -85,7 +93,17 @@ export function TenantsAdmin() {
                 <Td>{t.plan}</Td>
                 <Td>{limitText(t.usage.topics, t.quota.maxTopics)}</Td>
                 <Td>{limitText(t.usage.partitions, t.quota.maxPartitions)}</Td>
-                <Td>{t.quota.storageBytes ? formatBytes(t.quota.storageBytes) : 'unlimited'}</Td>
+                <Td>
+                  {formatBytes(t.usage.storageBytes)}
+                  <span className="text-slate-500">
+                    {' / '}
+                    {t.quota.storageBytes ? formatBytes(t.quota.storageBytes) : 'unlimited'}
+                  </span>
+                </Td>
+                <Td>
+                  {t.usage.messages === null ? '—' : t.usage.messages.toLocaleString()}
+                  <div className="text-xs text-slate-500">{rateText(rates.get(t.slug))}</div>
+                </Td>
                 <Td>{t.quota.produceBytesPerSec ? `${formatBytes(t.quota.produceBytesPerSec)}/s` : 'unlimited'}</Td>
                 <Td className="whitespace-nowrap text-right">
                   <Link className="mr-2 text-sm text-indigo-700 hover:underline" href={`/t/${t.slug}/topics`}>

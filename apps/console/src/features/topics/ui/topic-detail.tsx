@@ -1,5 +1,6 @@
 'use client';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { Button } from '../../../components/ui/button.tsx';
@@ -104,7 +105,9 @@ export function TopicDetail({ tenant, topic }: { tenant: string; topic: string }
         </div>
         <div>
           <dt className="text-slate-500">Size</dt>
-          <dd className="text-lg font-semibold">{formatBytes(d.sizeBytes)}</dd>
+          <dd className="text-lg font-semibold" data-testid="topic-size">
+            {formatBytes(d.sizeBytes)}
+          </dd>
         </div>
         <div>
           <dt className="text-slate-500">Owner team</dt>
@@ -154,7 +157,14 @@ export function TopicDetail({ tenant, topic }: { tenant: string; topic: string }
             <tbody>
               {d.consumerGroups.map((g) => (
                 <Tr key={g.groupId}>
-                  <Td>{g.groupId}</Td>
+                  <Td>
+                    <Link
+                      className="text-indigo-700 hover:underline"
+                      href={`/t/${tenant}/groups/${encodeURIComponent(g.groupId)}`}
+                    >
+                      {g.groupId}
+                    </Link>
+                  </Td>
                   <Td>{g.state.toLowerCase()}</Td>
                   <Td data-testid={`group-lag-${g.groupId}`}>{g.lag}</Td>
                   <Td className="text-xs">

@@ -1,13 +1,14 @@
 'use client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
-import { useEffect, useRef, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { Button } from '../../../components/ui/button.tsx';
 import { Dialog } from '../../../components/ui/dialog.tsx';
 import { Field, Input, Select } from '../../../components/ui/input.tsx';
 import { Empty, ErrorState, Loading, PageHeader } from '../../../components/ui/states.tsx';
 import { Table, Td, Th, Tr } from '../../../components/ui/table.tsx';
 import { api, fieldErrors, formatBytes } from '../../../lib/api-client.ts';
+import { rateText, useMessageRates } from '../../../lib/use-message-rates.ts';
 
 interface TopicRow {
   name: string;
@@ -27,27 +28,6 @@ function retentionText(ms: number | null): string {
   return h >= 48 && h % 24 === 0 ? `${h / 24} d` : `${Math.round(h * 10) / 10} h`;
 }
 
-/** Messages per second per topic, from the change in retained messages between two polls. */
-function useMessageRates(topics: TopicRow[] | undefined, updatedAt: number): Map<string, number> {
-  const previous = useRef<{ at: number; counts: Map<string, number> } | null>(null);
-  const [rates, setRates] = useState(new Map<string, number>());
-  useEffect(() => {
-    if (!topics) return;
-    const counts = new Map(topics.filter((t) => t.messages !== null).map((t) => [t.name, t.messages as number]));
-    const prev = previous.current;
-    if (prev && updatedAt > prev.at) {
-      const next = new Map<string, number>();
-      for (const [name, count] of counts) {
-        const before = prev.counts.get(name);
-        if (before !== undefined) next.set(name, Math.max(0, count - before) / ((updatedAt - prev.at) / 1000));
-      }
-      setRates(next);
-    }
-    previous.current = { at: updatedAt, counts };
-  }, [topics, updatedAt]);
-  return rates;
-}
-
 export function TopicsList({ tenant }: { tenant: string }) {
   const topics = useQuery({
     queryKey: ['topics', tenant],
@@ -55,7 +35,8 @@ export function TopicsList({ tenant }: { tenant: string }) {
     refetchInterval: 5_000,
   });
   const [creating, setCreating] = useState(false);
-  const rates = useMessageRates(topics.data?.topics, topics.dataUpdatedAt);
+  const counts = useMemo(() => topics.data?.topics.map((t) => ({ key: t.name, messages: t.messages })), [topics.data]);
+  const rates = useMessageRates(counts, topics.dataUpdatedAt);
   return (
     <section>
       <PageHeader title={`Topics · ${tenant}`}>
@@ -100,8 +81,8 @@ export function TopicsList({ tenant }: { tenant: string }) {
                 </Td>
                 <Td>{t.partitions}</Td>
                 <Td data-testid={`messages-${t.name}`}>{t.messages ?? '—'}</Td>
-                <Td>{rates.get(t.name) === undefined ? '—' : `${rates.get(t.name)!.toFixed(1)}/s`}</Td>
-                <Td>{formatBytes(t.sizeBytes)}</Td>
+                <Td>{rateText(rates.get(t.name))}</Td>
+                <Td data-testid={`size-${t.name}`}>{formatBytes(t.sizeBytes)}</Td>
                 <Td>{retentionText(t.retentionMs)}</Td>
                 <Td>{t.ownerTeam || '—'}</Td>
                 <Td>{t.tags.join(', ') || '—'}</Td>
