@@ -27,6 +27,7 @@ import { startHttpServer } from './server/http-server.ts';
 import { FetchWaiters } from './topics/fetch-waiters.ts';
 import { TopicRegistry } from './topics/topic-registry.ts';
 import { crc32cImplementation } from './log/crc32c.ts';
+import { TrafficReporter } from './tenancy/traffic-reporter.ts';
 
 async function loadClusterId(dataDir: string): Promise<string> {
   const path = join(dataDir, 'cluster.json');
@@ -51,6 +52,7 @@ export class Broker implements BrokerState {
   tenancy: Tenancy | null = null;
   metadataSource: PgMetadataSource | null = null;
   controlPlane: ControlPlaneStore | null = null;
+  private trafficReporter: TrafficReporter | null = null;
   private groupStore?: GroupStore;
   stopping = false;
   private handles!: FileHandleCache;
@@ -180,6 +182,19 @@ export class Broker implements BrokerState {
         : null,
       topics: () => this.topics,
     });
+    if (this.controlPlane) {
+      const tenancy = this.tenancy;
+      this.trafficReporter = new TrafficReporter({
+        traffic: tenancy.traffic,
+        store: this.controlPlane,
+        tenantExists: (id) => tenancy.tenant(id) !== undefined,
+        connectionCount: (id) => tenancy.connectionCount(id),
+        connectedTenants: () => tenancy.connectedTenants(),
+        intervalMs: this.config.trafficReportIntervalMs,
+        logger: this.logger,
+      });
+      this.trafficReporter.start();
+    }
     this.logger.info(
       {
         superuser: this.config.superuserPassword ? this.config.superuserName : null,
@@ -236,6 +251,7 @@ export class Broker implements BrokerState {
     await closed;
     this.groups?.shutdown();
     await this.metadataSource?.stop();
+    await this.trafficReporter?.stop();
     await this.controlPlane?.close();
     await this.groupStore?.close();
     await this.topics?.close();

@@ -41,6 +41,8 @@ export const BrokerConfigSchema = z
     maxOpenFiles: z.number().int().min(16).default(4096),
     maxPartitionsPerTopic: z.number().int().min(1).default(10_000),
     retentionCheckIntervalMs: z.number().int().min(100).default(300_000),
+    /** How often per-tenant traffic and throttling are written to the control plane (with a database). */
+    trafficReportIntervalMs: z.number().int().min(100).max(3_600_000).default(5_000),
     shutdownTimeoutMs: z.number().int().min(0).default(10_000),
     /** 'sasl' requires every client to authenticate (default when databaseUrl is set); 'none' is for local dev. */
     auth: z.enum(['none', 'sasl']).optional(),
@@ -230,6 +232,7 @@ export const CONFIG_HELP = `Options (flag / env var / config-file key; defaults 
   --fetch-max-wait-ms N            cap on a Fetch long-poll [30000]
   --max-open-files N               segment file handles kept open (LRU) [4096]
   --retention-check-interval-ms N  how often retention runs [300000]
+  --traffic-report-interval-ms N   how often tenant traffic and throttling go to the database [5000]
   --shutdown-timeout-ms N          graceful shutdown budget [10000]
   --group-min-session-timeout-ms N     smallest session.timeout.ms a consumer may ask for [6000]
   --group-max-session-timeout-ms N     largest session.timeout.ms [1800000]

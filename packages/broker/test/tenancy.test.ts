@@ -34,7 +34,7 @@ before(async () => {
   globexAdmin = await fx.key(globex, 'globex-admin');
   await fx.admin(globex, 'globex-admin');
   broker = await startBroker({
-    args: ['--database-url', db.url, '--group-initial-rebalance-delay-ms', '0'],
+    args: ['--database-url', db.url, '--group-initial-rebalance-delay-ms', '0', '--traffic-report-interval-ms', '500'],
     env: { SAMSA_SUPERUSER_PASSWORD: SUPERUSER_PASSWORD },
   });
 });
@@ -499,8 +499,33 @@ test('quotas: a producer over its byte rate is throttled while another tenant is
     await p.disconnect();
     return bytes / ((Date.now() - started) / 1000);
   };
+  // Meanwhile, watch what the broker reports to the control plane (the console's "throttled" comes from it).
+  const seen = new Map<string, { throttleMs: number; bytes: number }>();
+  let watching = true;
+  const watch = (async () => {
+    while (watching) {
+      const rows = await fx.pool.query(
+        `SELECT "tenantId", "produceThrottleMs", "produceBytes" FROM "TenantTraffic" WHERE "tenantId" = ANY($1::uuid[])`,
+        [[slow, globex]],
+      );
+      for (const r of rows.rows) {
+        const prev = seen.get(r.tenantId) ?? { throttleMs: 0, bytes: 0 };
+        seen.set(r.tenantId, {
+          throttleMs: Math.max(prev.throttleMs, Number(r.produceThrottleMs)),
+          bytes: Math.max(prev.bytes, Number(r.produceBytes)),
+        });
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
   const [throttledRate, freeRate] = await Promise.all([run(slowKey, 'limited'), run(globexAdmin, 'unlimited')]);
+  await eventually(async () => (seen.get(slow)?.throttleMs ?? 0) > 0, 'a traffic report with throttle time');
+  watching = false;
+  await watch;
   // One second of burst is allowed, so the measured rate over 4 s stays within about 1.5x the quota.
   assert.ok(throttledRate < 100_000 * 1.6, `throttled tenant stays near its quota: ${Math.round(throttledRate)} B/s`);
   assert.ok(freeRate > throttledRate * 3, `the other tenant is not slowed: ${Math.round(freeRate)} B/s`);
+  assert.ok((seen.get(slow)?.bytes ?? 0) > 0, 'the throttled tenant reports produced bytes');
+  assert.equal(seen.get(globex)?.throttleMs, 0, 'the other tenant was never throttled');
+  assert.ok((seen.get(globex)?.bytes ?? 0) > 0, 'and reports its produced bytes');
 });

@@ -8,6 +8,16 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { AclRule } from './metadata-view.ts';
 
+export interface TrafficRow {
+  tenantId: string;
+  windowMs: number;
+  produceBytes: number;
+  fetchBytes: number;
+  produceThrottleMs: number;
+  fetchThrottleMs: number;
+  connections: number;
+}
+
 interface AuditEntry {
   actor: string;
   tenantId: string;
@@ -118,6 +128,29 @@ export class ControlPlaneStore {
         after: changes,
       });
     });
+  }
+
+  /** One statement for every tenant's row of the last window (not audited: it is a measurement, not a change). */
+  async reportTraffic(rows: TrafficRow[]): Promise<void> {
+    const col = <K extends keyof TrafficRow>(k: K) => rows.map((r) => r[k]);
+    await this.pool.query(
+      `INSERT INTO "TenantTraffic" ("tenantId", "windowMs", "produceBytes", "fetchBytes", "produceThrottleMs",
+         "fetchThrottleMs", connections, "reportedAt")
+       SELECT t.*, now() FROM unnest($1::uuid[], $2::int[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::int[]) AS t
+       ON CONFLICT ("tenantId") DO UPDATE SET "windowMs" = EXCLUDED."windowMs", "produceBytes" = EXCLUDED."produceBytes",
+         "fetchBytes" = EXCLUDED."fetchBytes", "produceThrottleMs" = EXCLUDED."produceThrottleMs",
+         "fetchThrottleMs" = EXCLUDED."fetchThrottleMs", connections = EXCLUDED.connections,
+         "reportedAt" = EXCLUDED."reportedAt"`,
+      [
+        col('tenantId'),
+        col('windowMs'),
+        col('produceBytes'),
+        col('fetchBytes'),
+        col('produceThrottleMs'),
+        col('fetchThrottleMs'),
+        col('connections'),
+      ],
+    );
   }
 
   async close(): Promise<void> {

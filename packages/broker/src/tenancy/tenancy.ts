@@ -11,6 +11,7 @@ import type { TopicRegistry } from '../topics/topic-registry.ts';
 import { tenantPrefix } from './access.ts';
 import { MetadataView, NO_QUOTA, type TenantInfo, type TenantQuota } from './metadata-view.ts';
 import { QuotaLimiter } from './quota-limiter.ts';
+import { TenantTraffic } from './tenant-traffic.ts';
 
 function scramFor(password: string, hash: 'sha256' | 'sha512'): ScramCredential {
   const salt = randomBytes(16);
@@ -46,6 +47,8 @@ export class Tenancy {
   private readonly superuser: Superuser | null;
   readonly authorizer: Authorizer;
   readonly quotas = new QuotaLimiter();
+  /** Per-tenant bytes and throttle time, reported to the control plane every few seconds. */
+  readonly traffic = new TenantTraffic();
   private readonly connections = new Map<string, number>();
   private usageCache = new Map<string, { atMs: number; usage: TenantUsage }>();
   private readonly topics: () => TopicRegistry;
@@ -135,6 +138,10 @@ export class Tenancy {
     return this.connections.get(tenantId) ?? 0;
   }
 
+  connectedTenants(): Iterable<string> {
+    return this.connections.keys();
+  }
+
   /** Keeps the cached storage figure current between recounts, so a burst cannot run far past the quota. */
   noteStorageGrowth(principal: Principal, bytes: number): void {
     if (principal.kind !== 'tenant') return;
@@ -211,8 +218,10 @@ export function byteRateThrottleMs(
   const sq = tenancy.view().serviceAccountQuotas.get(principal.key.serviceAccountId);
   const tenantRate = kind === 'produce' ? tq.produceBytesPerSec : tq.fetchBytesPerSec;
   const accountRate = sq ? (kind === 'produce' ? sq.produceBytesPerSec : sq.fetchBytesPerSec) : null;
-  return Math.max(
+  const throttleMs = Math.max(
     tenancy.quotas.record(`${kind}:t:${principal.tenant.id}`, bytes, tenantRate),
     tenancy.quotas.record(`${kind}:sa:${principal.key.serviceAccountId}`, bytes, accountRate),
   );
+  tenancy.traffic.add(principal.tenant.id, kind, bytes, throttleMs);
+  return throttleMs;
 }
