@@ -173,6 +173,40 @@ test('API keys: the secret is returned once, listed never, and verifiers are sto
   assert.equal(revoke.status, 204);
 });
 
+test('traffic: the rates and throttling the broker last reported, stale when old', async () => {
+  const { db } = await import('../src/server/db.ts');
+  const acme = await db().tenant.findUniqueOrThrow({ where: { slug: 'acme' } });
+  const none = await call('/tenants/{tenant}/traffic', 'GET', T, { token: tenantAdmin });
+  assert.equal(none.status, 200, JSON.stringify(none.body));
+  assert.equal(none.body.reportedAt, null);
+  assert.equal(none.body.throttled, false);
+
+  const row = {
+    windowMs: 5000,
+    produceBytes: 50_000n,
+    fetchBytes: 0n,
+    produceThrottleMs: 4000n,
+    fetchThrottleMs: 0n,
+    connections: 2,
+    reportedAt: new Date(),
+  };
+  await db().tenantTraffic.create({ data: { tenantId: acme.id, ...row } });
+  const now = await call('/tenants/{tenant}/traffic', 'GET', T, { token: tenantAdmin });
+  assert.equal(now.body.produceBytesPerSec, 10_000);
+  assert.equal(now.body.produceThrottledShare, 0.8);
+  assert.equal(now.body.throttled, true);
+  assert.equal(now.body.connections, 2);
+  assert.equal(now.body.stale, false);
+
+  await db().tenantTraffic.update({
+    where: { tenantId: acme.id },
+    data: { reportedAt: new Date(Date.now() - 120_000) },
+  });
+  const old = await call('/tenants/{tenant}/traffic', 'GET', T, { token: tenantAdmin });
+  assert.equal(old.body.stale, true);
+  assert.equal(old.body.throttled, false, 'an old report does not say throttled');
+});
+
 test('deleting a topic removes it from the broker; deleting the tenant removes the rest', async () => {
   const del = await call(
     '/tenants/{tenant}/topics/{topic}',

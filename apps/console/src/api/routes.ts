@@ -39,7 +39,13 @@ import {
   listTenantGroups,
   previewGroupReset,
 } from '../features/consumer-groups/service.ts';
-import { createTenantSchema, quotaSchema, tenantSchema, updateTenantSchema } from '../features/tenants/schemas.ts';
+import {
+  createTenantSchema,
+  quotaSchema,
+  tenantSchema,
+  trafficSchema,
+  updateTenantSchema,
+} from '../features/tenants/schemas.ts';
 import {
   createTenant,
   deleteTenant,
@@ -50,6 +56,7 @@ import {
   tenantView,
   updateTenant,
 } from '../features/tenants/service.ts';
+import { tenantTraffic } from '../features/tenants/traffic.ts';
 import { browseQuerySchema, createTopicSchema, produceSchema, updateTopicSchema } from '../features/topics/schemas.ts';
 import {
   browseMessages,
@@ -280,6 +287,15 @@ export const apiRoutes: Record<string, RouteSpec> = {
       handler: withTenant(async (ctx) => setQuota(ctx.actor, ctx.tenant, await ctx.body(quotaSchema)), {
         role: 'platform_admin',
       }),
+    },
+  },
+  '/tenants/{tenant}/traffic': {
+    GET: {
+      summary: "A tenant's current produce and fetch rates, throttling and connections, as the broker reports them",
+      tag: 'tenants',
+      access: 'tenant_member',
+      response: trafficSchema,
+      handler: withTenant(async ({ tenant }) => tenantTraffic(tenant), { role: 'member' }),
     },
   },
   '/tenants/{tenant}/topics': {

@@ -74,3 +74,18 @@ export const tenantSchema = z.object({
     .optional(),
   quota: quotaSchema.optional(),
 });
+
+/** What the broker last reported of a tenant's traffic (TenantTraffic), as rates. */
+export const trafficSchema = z.object({
+  /** When the broker wrote it; null if it never has (no traffic since the tenant was created). */
+  reportedAt: z.string().nullable(),
+  /** True when the last report is older than a few report intervals: the figures are not current. */
+  stale: z.boolean(),
+  produceBytesPerSec: z.number(),
+  fetchBytesPerSec: z.number(),
+  /** Share of the window the tenant's producers (consumers) were told to wait, 0 to 1. */
+  produceThrottledShare: z.number(),
+  fetchThrottledShare: z.number(),
+  throttled: z.boolean(),
+  connections: z.number(),
+});
