@@ -9,7 +9,7 @@ import pino, { type Logger } from 'pino';
 import { type EvaluationConfig, GroupLagEvaluator } from './evaluate.ts';
 import { type GroupListing, LATEST, type LagSource, partitionKey } from './kafka-admin.ts';
 import type { LagStore } from './store.ts';
-import type { TenantResolver } from './tenants.ts';
+import { namespacedAssignments, type TenantResolver } from './tenants.ts';
 import { EndOffsetHistory } from './time-lag.ts';
 import type { GroupEvaluation, GroupSnapshot, GroupStatus, PartitionSample, StatusChange } from './types.ts';
 
@@ -146,14 +146,15 @@ export class LagCollector {
     const snapshots: GroupSnapshot[] = [];
     for (const listing of listings) {
       const d = descriptions.get(listing.groupId);
-      const members = d?.members ?? [];
+      const offsets = committed.get(listing.groupId) ?? [];
+      const members = namespacedAssignments(listing.groupId, d?.members ?? [], new Set(offsets.map((o) => o.topic)));
       const assigned = new Set<string>();
       for (const m of members) {
         for (const [topic, ps] of Object.entries(m.assignments))
           for (const p of ps) assigned.add(partitionKey(topic, p));
       }
       const partitions: PartitionSample[] = [];
-      for (const o of committed.get(listing.groupId) ?? []) {
+      for (const o of offsets) {
         const end = ends.get(partitionKey(o.topic, o.partition));
         if (end === undefined || end < 0) continue; // topic deleted or partition unknown: nothing to measure
         partitions.push({

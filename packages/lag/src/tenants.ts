@@ -4,6 +4,7 @@
  * to the tenant named by its own prefix, else to the one tenant whose prefix all its topics carry, else to none.
  */
 import type { Db } from '@samsa/db';
+import type { GroupMemberInfo } from './types.ts';
 
 export type TenantResolver = (groupId: string, topics: string[]) => string | null;
 
@@ -22,7 +23,31 @@ export function slugTenantResolver(slugToId: ReadonlyMap<string, string>): Tenan
   };
 }
 
-/** A resolver over the Tenant table, reloaded at most every `refreshMs` (call `refresh` before each pass). */
+/**
+ * Member assignments are opaque client bytes, so a tenant's consumers name topics as the tenant does (`orders`)
+ * while committed offsets carry the broker's names (`acme.orders`). An assigned topic is renamed into the group's
+ * namespace (the group id up to its first dot) when only the namespaced name has committed offsets in the group,
+ * so assignments and offsets meet; names that already match, or match nothing, stay as they are.
+ */
+export function namespacedAssignments(
+  groupId: string,
+  members: GroupMemberInfo[],
+  committedTopics: ReadonlySet<string>,
+): GroupMemberInfo[] {
+  const dot = groupId.indexOf('.');
+  if (dot <= 0) return members;
+  const ns = groupId.slice(0, dot + 1);
+  const rename = (t: string) => (!committedTopics.has(t) && committedTopics.has(ns + t) ? ns + t : t);
+  return members.map((m) => ({
+    ...m,
+    assignments: Object.fromEntries(Object.entries(m.assignments).map(([t, ps]) => [rename(t), ps])),
+  }));
+}
+
+/**
+ * A resolver over the Tenant table, reloaded at most every `refreshMs` (call `refresh` before each pass): a new
+ * tenant's groups are attributed to it within seconds.
+ */
 export class DbTenantDirectory {
   private resolver: TenantResolver = () => null;
   private slugs = new Map<string, string>();
@@ -30,7 +55,7 @@ export class DbTenantDirectory {
   private readonly db: Db;
   private readonly refreshMs: number;
 
-  constructor(db: Db, refreshMs = 60_000) {
+  constructor(db: Db, refreshMs = 5_000) {
     this.db = db;
     this.refreshMs = refreshMs;
   }

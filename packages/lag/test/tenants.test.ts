@@ -1,7 +1,7 @@
 /** Tenant ownership from slug prefixes. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { slugTenantResolver } from '../src/tenants.ts';
+import { namespacedAssignments, slugTenantResolver } from '../src/tenants.ts';
 
 test('a group belongs to its own prefix, else to the one tenant owning all its topics', () => {
   const resolve = slugTenantResolver(
@@ -15,4 +15,26 @@ test('a group belongs to its own prefix, else to the one tenant owning all its t
   assert.equal(resolve('billing', ['globex.orders', 'acme.orders']), null);
   assert.equal(resolve('billing', ['orders']), null);
   assert.equal(resolve('unknown.billing', []), null);
+});
+
+test("a tenant member's assignment (`orders`) meets the group's offsets (`acme.orders`)", () => {
+  const member = (assignments: Record<string, number[]>) => ({
+    memberId: 'm',
+    clientId: 'c',
+    clientHost: 'h',
+    assignments,
+  });
+  const committed = new Set(['acme.orders', 'acme.refunds', 'audit']);
+  assert.deepEqual(
+    namespacedAssignments(
+      'acme.billing',
+      [member({ orders: [0, 1], 'acme.refunds': [0], audit: [2], fresh: [0] })],
+      committed,
+    )[0]!.assignments,
+    { 'acme.orders': [0, 1], 'acme.refunds': [0], audit: [2], fresh: [0] },
+  );
+  // Groups without a namespace are left alone.
+  assert.deepEqual(namespacedAssignments('billing', [member({ orders: [0] })], committed)[0]!.assignments, {
+    orders: [0],
+  });
 });
