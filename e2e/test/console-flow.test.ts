@@ -1,8 +1,9 @@
 /**
  * The control-plane flow in real Chromium against the whole hub started by `samsa start`: a platform admin creates
  * a tenant with quotas and its admin; the tenant admin creates a topic, an API key and a producer ACL; a real Kafka
- * client produces with that key; the console shows the messages and the topic's counts; an over-quota topic shows a clear error; a
- * member of another tenant cannot see the topic. Screenshots of each main page go to e2e/test-results/.
+ * client produces with that key; the console shows the messages and the topic's counts and size; an over-quota topic
+ * shows a clear error; a lowered produce quota throttles the producer and the console shows it; a member of another
+ * tenant cannot see the topic. Screenshots of each main page go to e2e/test-results/.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -211,6 +212,41 @@ test('admin, tenant admin, a real producer and another tenant: the console flow'
   await dialog.getByText('Quota exceeded: max topics is 1').first().waitFor();
   await shot(ops, '10-over-quota');
 
+  // The platform admin lowers acme's produce quota; a producer with the tenant's key keeps writing and is slowed
+  // down (throttle_time_ms, Kafka's way), and the tenant's topics page says so.
+  await admin.goto(`${hub.consoleUrl}/admin/tenants/acme`);
+  await admin.getByLabel('produce bytes/s').fill('20000');
+  await admin.getByRole('button', { name: 'Save' }).click();
+  await admin.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+  const busy = new Producer({
+    clientId: 'e2e-busy',
+    bootstrapBrokers: [hub.bootstrap],
+    serializers: stringSerializers,
+    autocreateTopics: false,
+    sasl: { mechanism: 'SCRAM-SHA-512', username: keyId, password: secret },
+  });
+  let producing = true;
+  let sent = 0;
+  const load = (async () => {
+    const value = 'x'.repeat(10_000);
+    const deadlineMs = Date.now() + 60_000;
+    while (producing && Date.now() < deadlineMs) {
+      await busy.send({ messages: Array.from({ length: 4 }, () => ({ topic: 'orders', partition: 1, value })) });
+      sent += 4;
+    }
+  })();
+  try {
+    await ops.goto(`${hub.consoleUrl}/t/acme/topics`);
+    await ops.getByTestId('tenant-throttled').waitFor({ timeout: 45_000 });
+    await ops.getByTestId('traffic-produce').filter({ hasText: 'of 19.5 KiB/s' }).waitFor();
+    await shot(ops, '11-throttled');
+  } finally {
+    producing = false;
+    await load;
+    await busy.close();
+  }
+  assert.ok(sent > 0, 'the throttled producer still made progress');
+
   // A member of another tenant cannot see it.
   const bob = await newPage();
   await signIn(bob, OTHER_MEMBER);
@@ -221,11 +257,11 @@ test('admin, tenant admin, a real producer and another tenant: the console flow'
   assert.equal(await bob.getByText('orders').count(), 0);
   const apiStatus = await bob.evaluate(async () => (await fetch('/api/v1/tenants/acme/topics/orders/messages')).status);
   assert.equal(apiStatus, 404);
-  await shot(bob, '11-other-tenant-denied');
+  await shot(bob, '12-other-tenant-denied');
 
   // The audit log recorded it all.
   await admin.goto(`${hub.consoleUrl}/admin/audit`);
   await admin.getByText('topic.create').first().waitFor();
   await admin.getByText('apiKey.create').first().waitFor();
-  await shot(admin, '12-audit-log');
+  await shot(admin, '13-audit-log');
 });
