@@ -3,6 +3,8 @@
  * of the server process (total and by thread) and of the whole machine around the measured part.
  */
 import { machineBusyCpuSeconds, processCpuSeconds, threadCpuDelta, threadCpuSeconds } from './machine.ts';
+import type { Percentiles } from './percentiles.ts';
+import type { BenchResults, LatencyRow, ThroughputRow } from './report.ts';
 import { Worker } from './worker-ipc.ts';
 
 export interface BenchSettings {
@@ -21,12 +23,17 @@ export interface BenchSettings {
 /** Grace on top of a phase's own time limit before the orchestrator gives up on a worker. */
 export const WORKER_GRACE_MS = 30_000;
 
+/** The system Python with python3-confluent-kafka (apt), for the librdkafka worker. */
+export const PYTHON = '/usr/bin/python3';
+
+/** A worker file: `name.ts`, or `name.py` when the name says so. */
 export function workerFile(name: string): URL {
-  return new URL(`./workers/${name}.ts`, import.meta.url);
+  return new URL(name.endsWith('.py') ? `./workers/${name}` : `./workers/${name}.ts`, import.meta.url);
 }
 
-/** Starts a worker with the run's extra Node flags. */
+/** Starts a worker: Node with the run's extra Node flags, or Python for a `.py` worker. */
 export function startWorker(settings: BenchSettings, name: string, options: unknown): Worker {
+  if (name.endsWith('.py')) return new Worker(workerFile(name), options, [], PYTHON);
   return new Worker(workerFile(name), options, settings.profileArgs);
 }
 
@@ -105,4 +112,120 @@ export class CpuSampler {
     };
     return this.result;
   }
+}
+
+/** What a throughput worker reports: bytes and records acknowledged or read, over `seconds`, and its own CPU. */
+export interface LoadResult {
+  bytes: number;
+  records: number;
+  seconds: number;
+  cpu: { user: number; system: number };
+}
+
+/** A throughput row from a worker's result and the server's CPU sample around it. */
+export function throughputRow(
+  results: BenchResults,
+  system: string,
+  name: string,
+  kind: ThroughputRow['kind'],
+  r: LoadResult & { server: CpuSample },
+  extra: Partial<ThroughputRow>,
+): ThroughputRow {
+  const mbPerSec = r.bytes / 1e6 / r.seconds;
+  const wall = r.server.wallSeconds;
+  const brokerThreadCores: Record<string, number> = {};
+  for (const [thread, seconds] of Object.entries(r.server.threadCpuSeconds)) {
+    if (seconds > 0) brokerThreadCores[thread] = Math.round((seconds / wall) * 100) / 100;
+  }
+  const loadGeneratorCores = cpuCores(r.cpu, r.seconds);
+  return {
+    system,
+    name,
+    kind,
+    mbPerSec,
+    recordsPerSec: r.records / r.seconds,
+    bytes: r.bytes,
+    records: r.records,
+    seconds: r.seconds,
+    ratioToLoopback: results.loopbackMBps ? mbPerSec / results.loopbackMBps : null,
+    brokerCpuSecondsPerGB: r.bytes > 0 ? r.server.processCpuSeconds / (r.bytes / 1e9) : null,
+    brokerCores: r.server.processCpuSeconds / wall,
+    brokerThreadCores,
+    loadGeneratorCores,
+    // Whatever else ran meanwhile: other processes on the machine (the orchestrator itself is idle).
+    otherCores: Math.max(0, (r.server.machineBusyCpuSeconds - r.server.processCpuSeconds) / wall - loadGeneratorCores),
+    ...extra,
+  };
+}
+
+export interface LatencyPairResult {
+  sent: number;
+  errors: number;
+  ackLatencyUs: Percentiles;
+  received: number;
+  latencyUs: Percentiles;
+  server: CpuSample;
+  /** CPU cores of the producer and the consumer during the producer's run. */
+  clientCores: number;
+}
+
+/**
+ * The end-to-end latency phase for any system: starts the consumer worker, runs the paced producer worker with the
+ * server sampled around it, then tells the consumer how many records were sent and waits for its figures.
+ */
+export async function runLatencyPair(
+  settings: BenchSettings,
+  sampler: CpuSampler,
+  consumer: { name: string; options: unknown },
+  producer: { name: string; options: unknown; limitMs: number },
+  drainTimeoutMs: number,
+): Promise<LatencyPairResult> {
+  const c = startWorker(settings, consumer.name, consumer.options);
+  try {
+    await c.next('ready', WORKER_GRACE_MS);
+    c.send({ type: 'go' });
+    const p = await runPhase<{ sent: number; errors: number; ackLatencyUs: Percentiles; cpu: NodeJS.CpuUsage }>(
+      settings,
+      producer.name,
+      producer.options,
+      producer.limitMs,
+      { atGo: () => sampler.start(), atEnd: () => sampler.stop() },
+    );
+    const server = sampler.result!;
+    c.send({ type: 'expect', records: p.sent });
+    const r = (await c.next('result', drainTimeoutMs + WORKER_GRACE_MS)) as unknown as {
+      received: number;
+      latencyUs: Percentiles;
+      cpu: NodeJS.CpuUsage;
+    };
+    // The consumer's CPU is counted from its start, a little before the producer's: close enough for a noise gauge.
+    const clientCores = cpuCores(p.cpu, server.wallSeconds) + cpuCores(r.cpu, server.wallSeconds);
+    return { ...p, received: r.received, latencyUs: r.latencyUs, server, clientCores };
+  } finally {
+    await c.finish(workerExitGraceMs(settings));
+  }
+}
+
+/** A latency row from a latency pair's figures. */
+export function latencyRow(
+  system: string,
+  acks: number,
+  recordsPerSecond: number,
+  r: LatencyPairResult,
+  extra: Partial<LatencyRow> = {},
+): LatencyRow {
+  const wall = r.server.wallSeconds;
+  return {
+    system,
+    acks,
+    recordsPerSecond,
+    sent: r.sent,
+    received: r.received,
+    e2eUs: r.latencyUs,
+    produceAckUs: r.ackLatencyUs,
+    producerErrors: r.errors,
+    brokerCores: r.server.processCpuSeconds / wall,
+    otherCores: Math.max(0, (r.server.machineBusyCpuSeconds - r.server.processCpuSeconds) / wall - r.clientCores),
+    ...extra,
+  };
 }

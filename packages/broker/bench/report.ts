@@ -10,10 +10,16 @@ export interface ThroughputRow {
   name: string;
   kind: 'produce' | 'fetch';
   acks?: number;
+  /** Bytes of each record's value. */
+  recordValueBytes?: number;
+  /** Set on the rows of the side-by-side table: the client that ran the load, and what an acknowledgement meant. */
+  client?: string;
+  durability?: string;
   /** The batch size limit (Kafka's batch.size); `batchBytes` is the actual encoded batch. */
   batchSizeBytes?: number;
   batchBytes?: number;
-  /** MB = 10^6 bytes of RecordBatch bytes (headers included), acknowledged or read. */
+  /** MB = 10^6 bytes of RecordBatch bytes (headers included) for Samsa's own load generators; of record values for
+   * the peers and librdkafka, whose framing differs. The side-by-side table uses records/s x value size for all. */
   mbPerSec: number;
   recordsPerSec: number;
   bytes: number;
@@ -33,6 +39,8 @@ export interface ThroughputRow {
 
 export interface LatencyRow {
   system: string;
+  client?: string;
+  durability?: string;
   acks: number;
   recordsPerSecond: number;
   sent: number;
@@ -60,8 +68,18 @@ export interface BenchResults {
   loopbackWindowMBps: { min: number; max: number } | null;
   throughput: ThroughputRow[];
   latency: LatencyRow[];
+  /** How each system of the side-by-side table ran: server, version, configuration read from it, how it was found. */
+  systems: { system: string; description: string }[];
   notes: string[];
 }
+
+/** The name each system's rows show in the side-by-side table (with the row's client). */
+const SYSTEM_NAMES: Record<string, string> = {
+  samsa: 'Samsa',
+  'samsa-librdkafka': 'Samsa',
+  'redis-streams': 'Redis Streams',
+  'nats-jetstream': 'NATS JetStream',
+};
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -77,6 +95,22 @@ function num(n: number | null | undefined, digits = 0): string {
 function ms(us: number): string {
   if (!Number.isFinite(us)) return '-';
   return `${(us / 1000).toFixed(us < 10_000 ? 2 : 1)} ms`;
+}
+
+type Column = [title: string, width: number, align: 'left' | 'right'];
+
+/** Prints a table's header and returns the function that prints its lines. */
+function printHeader(cols: Column[]): (cells: string[]) => void {
+  const line = (cells: string[]) =>
+    out(
+      cells
+        .map((c, i) => pad(c, cols[i]![1], cols[i]![2]))
+        .join(' ')
+        .trimEnd(),
+    );
+  line(cols.map((c) => c[0]));
+  line(cols.map((c) => '-'.repeat(c[1])));
+  return line;
 }
 
 export function printMachine(r: BenchResults): void {
@@ -98,8 +132,8 @@ export function printMachine(r: BenchResults): void {
 
 export function printThroughputTable(r: BenchResults): void {
   if (r.loopbackMBps === null && r.throughput.length === 0) return;
-  const cols: [string, number, 'left' | 'right'][] = [
-    ['phase', 26, 'left'],
+  const cols: Column[] = [
+    ['phase', 33, 'left'],
     ['MB/s', 8, 'right'],
     ['records/s', 11, 'right'],
     ['x loopback', 11, 'right'],
@@ -110,16 +144,8 @@ export function printThroughputTable(r: BenchResults): void {
     ['other cores', 12, 'right'],
     ['data', 10, 'right'],
   ];
-  const line = (cells: string[]) =>
-    out(
-      cells
-        .map((c, i) => pad(c, cols[i]![1], cols[i]![2]))
-        .join(' ')
-        .trimEnd(),
-    );
   out();
-  line(cols.map((c) => c[0]));
-  line(cols.map((c) => '-'.repeat(c[1])));
+  const line = printHeader(cols);
   if (r.loopbackMBps !== null) {
     line([
       'TCP loopback, 2 processes',
@@ -133,7 +159,7 @@ export function printThroughputTable(r: BenchResults): void {
       '-',
     ]);
   }
-  for (const t of r.throughput) {
+  for (const t of r.throughput.filter((row) => row.system === 'samsa')) {
     line([
       t.name,
       num(t.mbPerSec),
@@ -150,9 +176,10 @@ export function printThroughputTable(r: BenchResults): void {
 }
 
 export function printLatencyTable(r: BenchResults): void {
-  if (r.latency.length === 0) return;
+  const rows = r.latency.filter((row) => row.system === 'samsa');
+  if (rows.length === 0) return;
   out();
-  const cols: [string, number, 'left' | 'right'][] = [
+  const cols: Column[] = [
     ['end-to-end latency', 26, 'left'],
     ['p50', 10, 'right'],
     ['p99', 10, 'right'],
@@ -164,16 +191,8 @@ export function printLatencyTable(r: BenchResults): void {
     ['broker cores', 13, 'right'],
     ['other cores', 12, 'right'],
   ];
-  const line = (cells: string[]) =>
-    out(
-      cells
-        .map((c, i) => pad(c, cols[i]![1], cols[i]![2]))
-        .join(' ')
-        .trimEnd(),
-    );
-  line(cols.map((c) => c[0]));
-  line(cols.map((c) => '-'.repeat(c[1])));
-  for (const l of r.latency) {
+  const line = printHeader(cols);
+  for (const l of rows) {
     line([
       `acks=${l.acks === -1 ? 'all' : l.acks} @ ${num(l.recordsPerSecond)} rec/s`,
       ms(l.e2eUs.p50),
@@ -187,4 +206,72 @@ export function printLatencyTable(r: BenchResults): void {
       num(l.otherCores, 2),
     ]);
   }
+}
+
+/**
+ * The side-by-side table: one line per system, client and durability, from every row that names its durability.
+ * MB/s here is records/s x record value size, the same measure for every system.
+ */
+export function printComparisonTable(r: BenchResults, smallRecordBytes: number, largeRecordBytes: number): void {
+  type Line = { label: string; durability: string; throughput: ThroughputRow[]; latency?: LatencyRow };
+  const lines = new Map<string, Line>();
+  const lineOf = (system: string, client: string | undefined, durability: string) => {
+    const key = `${system}|${client}|${durability}`;
+    let l = lines.get(key);
+    if (!l) {
+      const name = SYSTEM_NAMES[system] ?? system;
+      l = { label: client ? `${name}, ${client}` : name, durability, throughput: [] };
+      lines.set(key, l);
+    }
+    return l;
+  };
+  for (const t of r.throughput) if (t.durability) lineOf(t.system, t.client, t.durability).throughput.push(t);
+  for (const l of r.latency) if (l.durability) lineOf(l.system, l.client, l.durability).latency = l;
+  if (lines.size === 0) return;
+  const cols: Column[] = [
+    ['system, client', 50, 'left'],
+    ['durability', 29, 'left'],
+    [`produce ${sizeName(largeRecordBytes)} rec/s`, 17, 'right'],
+    ['MB/s', 6, 'right'],
+    [`${sizeName(smallRecordBytes)} rec/s`, 11, 'right'],
+    ['MB/s', 6, 'right'],
+    [`consume ${sizeName(largeRecordBytes)} rec/s`, 17, 'right'],
+    ['MB/s', 6, 'right'],
+    [`${sizeName(smallRecordBytes)} rec/s`, 11, 'right'],
+    ['MB/s', 6, 'right'],
+    ['e2e p50', 9, 'right'],
+    ['e2e p99', 9, 'right'],
+    ['server cores', 12, 'right'],
+    ['at 5k/s', 7, 'right'],
+  ];
+  out();
+  const line = printHeader(cols);
+  for (const l of lines.values()) {
+    const find = (kind: ThroughputRow['kind'], bytes: number) =>
+      l.throughput.find((t) => t.kind === kind && t.recordValueBytes === bytes);
+    const rate = (t: ThroughputRow | undefined) =>
+      t ? [num(t.recordsPerSec), num((t.recordsPerSec * t.recordValueBytes!) / 1e6)] : ['-', '-'];
+    const produceLarge = find('produce', largeRecordBytes);
+    line([
+      l.label,
+      l.durability,
+      ...rate(produceLarge),
+      ...rate(find('produce', smallRecordBytes)),
+      ...rate(find('fetch', largeRecordBytes)),
+      ...rate(find('fetch', smallRecordBytes)),
+      l.latency ? ms(l.latency.e2eUs.p50) : '-',
+      l.latency ? ms(l.latency.e2eUs.p99) : '-',
+      num(produceLarge?.brokerCores, 2),
+      num(l.latency?.brokerCores, 2),
+    ]);
+  }
+  out(
+    `MB/s = records/s x record value size (10^6 bytes). server cores: the server process's CPU while producing ` +
+      `${sizeName(largeRecordBytes)} records, and at 5,000 records/s.`,
+  );
+  for (const s of r.systems) out(`${SYSTEM_NAMES[s.system] ?? s.system}: ${s.description}`);
+}
+
+function sizeName(bytes: number): string {
+  return bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} B`;
 }

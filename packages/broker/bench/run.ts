@@ -4,8 +4,8 @@
  * Node processes measured in the same run. Prints figures and asserts nothing; results also go to
  * bench-results/latest.json at the repo root. See bench/README.md.
  *
- *   pnpm bench [-- --seconds 10 --only loopback,produce,fetch,latency --partitions 4 --inflight 16 --profile DIR
- *                  --broker-node-options=--trace-gc]
+ *   pnpm bench [-- --seconds 10 --only loopback,produce,fetch,latency,peers --partitions 4 --inflight 16
+ *                  --profile DIR --broker-node-options=--trace-gc]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -16,7 +16,14 @@ import { parseArgs } from 'node:util';
 import { measureLoopback } from './loopback.ts';
 import { describeMachine } from './machine.ts';
 import type { BenchSettings } from './phase.ts';
-import { type BenchResults, printLatencyTable, printMachine, printThroughputTable } from './report.ts';
+import { measureLibrdkafka, measureNatsJetStream, measureRedisStreams } from './peers.ts';
+import {
+  type BenchResults,
+  printComparisonTable,
+  printLatencyTable,
+  printMachine,
+  printThroughputTable,
+} from './report.ts';
 import { measureSamsa, type SamsaPhase } from './samsa.ts';
 import {
   FETCH_MAX_BYTES_PER_REQUEST,
@@ -25,10 +32,12 @@ import {
   PRODUCE_INFLIGHT_REQUESTS,
   PRODUCE_MAX_BYTES,
   RECORD_VALUE_BYTES,
+  SMALL_RECORD_VALUE_BYTES,
 } from './workload.ts';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
-const PHASES = ['loopback', 'produce', 'fetch', 'latency'] as const;
+/** `peers`: Redis Streams, NATS JetStream and librdkafka against Samsa, for the side-by-side table. */
+const PHASES = ['loopback', 'produce', 'fetch', 'latency', 'peers'] as const;
 /** Other processes busier than this during a phase make its figures suspect; the run says so. */
 const NOISY_OTHER_CORES = 0.25;
 
@@ -103,6 +112,7 @@ async function main(): Promise<void> {
     loopbackWindowMBps: null,
     throughput: [],
     latency: [],
+    systems: [],
     notes: [],
   };
   printMachine(results);
@@ -121,10 +131,18 @@ async function main(): Promise<void> {
   }
   const samsaPhases = new Set((['produce', 'fetch', 'latency'] as SamsaPhase[]).filter((p) => only.has(p)));
   if (samsaPhases.size > 0) await measureSamsa(settings, samsaPhases, results);
+  if (only.has('peers')) {
+    await measureLibrdkafka(settings, results);
+    await measureRedisStreams(settings, results);
+    await measureNatsJetStream(settings, results);
+  }
 
   const phases = [
     ...results.throughput,
-    ...results.latency.map((l) => ({ ...l, name: `latency acks=${l.acks === -1 ? 'all' : l.acks}` })),
+    ...results.latency.map((l) => ({
+      ...l,
+      name: `${l.system === 'samsa' ? '' : `${l.system} `}latency${l.durability ? ` ${l.durability}` : ''}`,
+    })),
   ];
   for (const t of phases) {
     if (t.otherCores > NOISY_OTHER_CORES) {
@@ -133,6 +151,7 @@ async function main(): Promise<void> {
   }
   printThroughputTable(results);
   printLatencyTable(results);
+  printComparisonTable(results, SMALL_RECORD_VALUE_BYTES, RECORD_VALUE_BYTES);
   process.stdout.write('\n');
   for (const n of results.notes) process.stdout.write(`note: ${n}\n`);
   const outDir = join(REPO_ROOT, 'bench-results');

@@ -55,12 +55,15 @@ export class Worker {
   private readonly waiters: { type: string; resolve: (m: WorkerMessage) => void; reject: (e: Error) => void }[] = [];
   private exitError: Error | null = null;
 
-  /** `execArgv` adds Node flags, e.g. --cpu-prof. */
-  constructor(file: URL, options: unknown, execArgv: string[] = []) {
+  /**
+   * `execArgv` adds Node flags, e.g. --cpu-prof. `execPath` runs another interpreter (e.g. /usr/bin/python3) that
+   * speaks the same IPC: one JSON object per line on the file descriptor in NODE_CHANNEL_FD.
+   */
+  constructor(file: URL, options: unknown, execArgv: string[] = [], execPath?: string) {
     this.name = file.pathname.split('/').pop()!;
     this.proc = fork(file, [JSON.stringify(options)], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      execArgv: [...process.execArgv, ...execArgv],
+      ...(execPath ? { execPath, execArgv } : { execArgv: [...process.execArgv, ...execArgv] }),
     });
     this.proc.on('message', (msg: WorkerMessage) => {
       if (msg.type === 'error') {

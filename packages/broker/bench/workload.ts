@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { encodeBatch } from '@samsa/protocol';
 
 export const RECORD_VALUE_BYTES = 1024;
+/** The small-record shape of the side-by-side table with the peers. */
+export const SMALL_RECORD_VALUE_BYTES = 100;
 /** Batch sizes follow Kafka's batch.size: a batch holds as many records as fit within this many bytes. */
 export const BATCH_SIZES_BYTES = [64 * 1024, 1024 * 1024] as const;
 export const PARTITIONS = 4;

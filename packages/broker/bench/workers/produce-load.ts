@@ -2,6 +2,7 @@
  * Produce load generator: keeps `inflight` pre-encoded Produce requests (one full RecordBatch each, partitions in
  * turn) outstanding on one connection until the byte or time limit, and reports what the broker acknowledged.
  */
+import { randomBytes } from 'node:crypto';
 import { decodeResponse, Produce } from '@samsa/protocol';
 import { PipelinedConnection, type PreEncodedRequest, preEncode } from '../pipelined-connection.ts';
 import { fromParent, runWorker, tellParent, workerOptions } from '../worker-ipc.ts';
@@ -12,6 +13,7 @@ export interface ProduceLoadOptions {
   topic: string;
   partitions: number;
   batchSizeBytes: number;
+  recordValueBytes: number;
   acks: number;
   inflight: number;
   maxBytes: number;
@@ -31,7 +33,7 @@ runWorker(async () => {
     failed = err;
     wake?.();
   });
-  const { batch, records: recordsPerBatch } = encodeFullBatch(o.batchSizeBytes);
+  const { batch, records: recordsPerBatch } = encodeFullBatch(o.batchSizeBytes, randomBytes(o.recordValueBytes));
   const requests: PreEncodedRequest[] = [];
   for (let p = 0; p < o.partitions; p++) {
     requests.push(
