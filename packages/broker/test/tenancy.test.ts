@@ -9,7 +9,9 @@ import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
 import { Admin as PlatformaticAdmin } from '@platformatic/kafka';
 import kafkajs, { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 
+import { Metadata } from '@samsa/protocol';
 import { type BrokerProcess, startBroker } from './support/broker-process.ts';
+import { RawClient } from './support/raw-client.ts';
 import { kcat } from './support/kcat.ts';
 import { TenantFixtures, type TestKey } from './support/tenants.ts';
 
@@ -528,4 +530,42 @@ test('quotas: a producer over its byte rate is throttled while another tenant is
   assert.ok((seen.get(slow)?.bytes ?? 0) > 0, 'the throttled tenant reports produced bytes');
   assert.equal(seen.get(globex)?.throttleMs, 0, 'the other tenant was never throttled');
   assert.ok((seen.get(globex)?.bytes ?? 0) > 0, 'and reports its produced bytes');
+});
+
+test('quotas: the request-rate quota (a share of a broker thread) throttles a busy tenant, not another', async () => {
+  const busy = await fx.tenant('busyco', { requestPercentage: 1 });
+  const busyKey = await fx.key(busy, 'svc');
+  await fx.admin(busy, 'svc');
+  await new Promise((r) => setTimeout(r, 1000));
+  // 1% of a thread is 10 ms of broker time per second, with one second of burst: enough Metadata requests in a row
+  // exceed it. Returns how many requests were answered and how many of those said to wait.
+  const hammer = async (key: TestKey, stopAtFirstThrottle: boolean, maxRequests: number) => {
+    const c = await RawClient.connect(broker.port);
+    try {
+      await c.saslPlain(key.keyId, key.secret);
+      let sent = 0;
+      let throttled = 0;
+      while (sent < maxRequests) {
+        const res = await c.request(Metadata, 12, {
+          topics: null,
+          allowAutoTopicCreation: false,
+          includeTopicAuthorizedOperations: true,
+        });
+        sent++;
+        if ((res.throttleTimeMs as number) > 0) throttled++;
+        if (throttled > 0 && stopAtFirstThrottle) break;
+      }
+      return { sent, throttled };
+    } finally {
+      c.close();
+    }
+  };
+  const busyRun = await hammer(busyKey, true, 20_000);
+  assert.ok(busyRun.throttled > 0, 'the tenant over its request percentage is told to wait (throttle_time_ms > 0)');
+  const otherRun = await hammer(globexAdmin, false, busyRun.sent);
+  assert.equal(
+    otherRun.throttled,
+    0,
+    `a tenant without a request quota is never throttled (${otherRun.sent} requests)`,
+  );
 });

@@ -23,9 +23,12 @@ import { ANONYMOUS, describePrincipal, type Principal } from '../auth/principal.
 import { type Mechanism, type SaslExchange, type StepResult, startExchange } from '../auth/sasl-mechanisms.ts';
 import type { BrokerState, RequestContext } from '../request-context.ts';
 import { Access, openAccess } from '../tenancy/access.ts';
+import { requestTimeThrottleMs } from '../tenancy/tenancy.ts';
 
 /** APIs a client may call before it has authenticated. */
 const PRE_AUTH_APIS = new Set([18, 17, 36]);
+/** APIs the request quota never throttles: version discovery and authentication, as in Kafka. */
+const QUOTA_EXEMPT_APIS = new Set([18, 17, 36]);
 /** Bound on SASL steps in one exchange (SCRAM needs two). */
 const MAX_SASL_STEPS = 4;
 
@@ -221,9 +224,17 @@ export class Connection {
     } catch (err) {
       result = Promise.reject(err);
     }
+    // Event-loop time spent on this request so far (decode and the synchronous part of the handler): the request
+    // quota counts it, plus the encoding below.
+    const syncNs = process.hrtime.bigint() - startedNs;
     Promise.resolve(result).then(
       (response) => {
+        const encodeStartedNs = process.hrtime.bigint();
+        if (response !== null && !QUOTA_EXEMPT_APIS.has(header.apiKey)) this.throttleRequest(response, syncNs);
         slot.chunks = response === null ? null : encodeResponse(api, header.apiVersion, header.correlationId, response);
+        if (response !== null && !QUOTA_EXEMPT_APIS.has(header.apiKey)) {
+          this.chargeRequestTime(process.hrtime.bigint() - encodeStartedNs);
+        }
         slot.done = true;
         this.metrics.observeRequest(api.name, Number(process.hrtime.bigint() - startedNs) / 1e9);
         this.flush();
@@ -237,6 +248,26 @@ export class Connection {
         this.close(isDecode ? 'malformed request' : 'internal error');
       },
     );
+  }
+
+  // ------------------------------------------------------------------ request quota
+
+  /**
+   * Kafka's request quota: the time this request took on the event loop counts against the tenant's request
+   * percentage; over it, the response says how long to wait (throttle_time_ms) and this connection is muted.
+   */
+  private throttleRequest(response: Record<string, unknown>, threadNs: bigint): void {
+    const throttleMs = requestTimeThrottleMs(this.state.tenancy, this.access.principal, Number(threadNs) / 1e6);
+    if (throttleMs <= 0) return;
+    if (typeof response.throttleTimeMs === 'number') {
+      response.throttleTimeMs = Math.max(response.throttleTimeMs, throttleMs);
+    }
+    this.mute(throttleMs);
+  }
+
+  /** Time spent after the throttle was decided (encoding) is charged to the next request's accounting. */
+  private chargeRequestTime(threadNs: bigint): void {
+    requestTimeThrottleMs(this.state.tenancy, this.access.principal, Number(threadNs) / 1e6);
   }
 
   // ------------------------------------------------------------------ SASL

@@ -225,3 +225,26 @@ export function byteRateThrottleMs(
   tenancy.traffic.add(principal.tenant.id, kind, bytes, throttleMs);
   return throttleMs;
 }
+
+/** Kafka's request quota: a percentage of one broker thread's time; 100% is one full second per second. */
+const THREAD_MS_PER_SECOND_PER_PERCENT = 10;
+
+/**
+ * Throttle time for `threadMs` of event-loop time the broker spent on one of a tenant's requests (decoding, the
+ * synchronous part of handling, encoding the answer), under the tenant's and the service account's request
+ * percentage.
+ */
+export function requestTimeThrottleMs(
+  tenancy: Tenancy | null,
+  principal: import('../auth/principal.ts').Principal,
+  threadMs: number,
+): number {
+  if (!tenancy || principal.kind !== 'tenant' || threadMs <= 0) return 0;
+  const tenantPct = tenancy.quota(principal.tenant.id).requestPercentage;
+  const accountPct = tenancy.view().serviceAccountQuotas.get(principal.key.serviceAccountId)?.requestPercentage ?? null;
+  const rate = (pct: number | null) => (pct === null ? null : pct * THREAD_MS_PER_SECOND_PER_PERCENT);
+  return Math.max(
+    tenancy.quotas.record(`request:t:${principal.tenant.id}`, threadMs, rate(tenantPct)),
+    tenancy.quotas.record(`request:sa:${principal.key.serviceAccountId}`, threadMs, rate(accountPct)),
+  );
+}

@@ -1,6 +1,13 @@
 /** Test support: a minimal Kafka client over a real socket using @samsa/protocol codecs (one connection, pipelined). */
 import { connect, type Socket } from 'node:net';
-import { type ApiDefinition, decodeResponse, encodeRequest, FrameAssembler } from '@samsa/protocol';
+import {
+  type ApiDefinition,
+  decodeResponse,
+  encodeRequest,
+  FrameAssembler,
+  SaslAuthenticate,
+  SaslHandshake,
+} from '@samsa/protocol';
 
 export class RawClient {
   private socket!: Socket;
@@ -47,6 +54,14 @@ export class RawClient {
       this.socket.write(encodeRequest(api, version, correlationId, 'raw-test', body));
     });
     return decodeResponse(api, version, frame).body;
+  }
+
+  /** Authenticates with SASL/PLAIN (SaslHandshake v1 + SaslAuthenticate v2); throws with the broker's message. */
+  async saslPlain(username: string, password: string): Promise<void> {
+    const hs = await this.request(SaslHandshake, 1, { mechanism: 'PLAIN' });
+    if (hs.errorCode !== 0) throw new Error(`SaslHandshake failed: ${hs.errorCode}`);
+    const auth = await this.request(SaslAuthenticate, 2, { authBytes: Buffer.from(`\0${username}\0${password}`) });
+    if (auth.errorCode !== 0) throw new Error(`SaslAuthenticate failed: ${auth.errorMessage}`);
   }
 
   /** Sends a request that gets no response (acks=0). */
