@@ -1,5 +1,6 @@
 /**
- * QuotaLimiter: per-tenant and per-service-account byte-rate quotas the way Kafka enforces them — the request is
+ * QuotaLimiter: per-tenant and per-service-account rate quotas (bytes per second, or broker-thread milliseconds per
+ * second for the request quota) the way Kafka enforces them — the request is
  * served, the response carries throttle_time_ms, and the connection is muted for that long, so well-behaved clients
  * slow down instead of failing. Each tenant has its own accounting, so one tenant over its rate never slows another.
  * Accounting uses a generic cell-rate algorithm (a virtual clock per tenant) with a one-second burst allowance.
