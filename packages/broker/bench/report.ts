@@ -10,6 +10,8 @@ export interface ThroughputRow {
   name: string;
   kind: 'produce' | 'fetch';
   acks?: number;
+  /** The two rows of the cost-of-isolation comparison: the same load without auth and with tenancy on. */
+  isolation?: 'no-auth' | 'tenants';
   /** Bytes of each record's value. */
   recordValueBytes?: number;
   /** Set on the rows of the side-by-side table: the client that ran the load, and what an acknowledgement meant. */
@@ -274,4 +276,20 @@ export function printComparisonTable(r: BenchResults, smallRecordBytes: number, 
 
 function sizeName(bytes: number): string {
   return bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} B`;
+}
+
+/** The cost of isolation: throughput and broker CPU per GB with tenancy on, as ratios of the same load without. */
+export function printIsolation(r: BenchResults): void {
+  const plain = r.throughput.find((t) => t.isolation === 'no-auth');
+  const tenants = r.throughput.find((t) => t.isolation === 'tenants');
+  if (!plain || !tenants) return;
+  const cpu =
+    plain.brokerCpuSecondsPerGB && tenants.brokerCpuSecondsPerGB
+      ? `, broker CPU per GB ${(tenants.brokerCpuSecondsPerGB / plain.brokerCpuSecondsPerGB).toFixed(2)}x`
+      : '';
+  out();
+  out(
+    `cost of isolation: with SASL/SCRAM-SHA-512, ACL checks and quotas (${tenants.name}) the produce throughput is ` +
+      `${(tenants.mbPerSec / plain.mbPerSec).toFixed(2)}x of the same load without auth${cpu}`,
+  );
 }

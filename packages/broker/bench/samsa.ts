@@ -109,17 +109,27 @@ export async function startBenchBroker(
     await stop();
     throw err;
   }
-  const createTopic = async (name: string) => {
-    const body = (await admin!.request(CreateTopics, CREATE_TOPICS_VERSION, {
-      topics: [{ name, numPartitions: settings.partitions, replicationFactor: 1, assignments: [], configs: [] }],
-      timeoutMs: 30_000,
-      validateOnly: false,
-    })) as unknown as { topics: { errorCode: number; errorMessage: string | null; topicId: string }[] };
-    const t = body.topics[0]!;
-    if (t.errorCode !== 0) throw new Error(`CreateTopics ${name}: error ${t.errorCode} ${t.errorMessage}`);
-    return t.topicId;
-  };
+  const createTopic = async (name: string) => (await createTopics(admin!, [name], settings.partitions))[0]!;
   return { port: broker.port, pid: broker.proc.pid!, createTopic, stop };
+}
+
+/** Creates topics in one CreateTopics request; returns their topic ids. */
+export async function createTopics(conn: PipelinedConnection, names: string[], partitions: number): Promise<string[]> {
+  const body = (await conn.request(CreateTopics, CREATE_TOPICS_VERSION, {
+    topics: names.map((name) => ({
+      name,
+      numPartitions: partitions,
+      replicationFactor: 1,
+      assignments: [],
+      configs: [],
+    })),
+    timeoutMs: 30_000,
+    validateOnly: false,
+  })) as unknown as { topics: { name: string; errorCode: number; errorMessage: string | null; topicId: string }[] };
+  for (const t of body.topics) {
+    if (t.errorCode !== 0) throw new Error(`CreateTopics ${t.name}: error ${t.errorCode} ${t.errorMessage}`);
+  }
+  return body.topics.map((t) => t.topicId);
 }
 
 export async function measureSamsa(settings: BenchSettings, phases: Set<SamsaPhase>, results: BenchResults) {
@@ -142,8 +152,7 @@ export async function measureSamsa(settings: BenchSettings, phases: Set<SamsaPha
     const sampler = cpu();
     const options: ProduceLoadOptions = {
       port,
-      topic,
-      partitions: settings.partitions,
+      connections: [{ topics: [topic], partitions: settings.partitions }],
       batchSizeBytes,
       recordValueBytes,
       acks,

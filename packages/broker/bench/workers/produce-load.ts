@@ -1,20 +1,23 @@
 /**
- * Produce load generator: keeps `inflight` pre-encoded Produce requests (one full RecordBatch each, partitions in
- * turn) outstanding on one connection until the byte or time limit, and reports what the broker acknowledged.
+ * Produce load generator: keeps `inflight` pre-encoded Produce requests (one full RecordBatch each, its partitions in
+ * turn) outstanding on each of its connections until the byte or time limit, and reports what the broker
+ * acknowledged. A connection may first authenticate with SASL/SCRAM (the cost-of-isolation row).
  */
 import { randomBytes } from 'node:crypto';
 import { decodeResponse, Produce } from '@samsa/protocol';
 import { PipelinedConnection, type PreEncodedRequest, preEncode } from '../pipelined-connection.ts';
+import { authenticateScram, type ScramCredentials } from '../scram-client.ts';
 import { fromParent, runWorker, tellParent, workerOptions } from '../worker-ipc.ts';
 import { encodeFullBatch } from '../workload.ts';
 
 export interface ProduceLoadOptions {
   port: number;
-  topic: string;
-  partitions: number;
+  /** One connection per entry; it sends to every partition of its topics in turn. */
+  connections: { topics: string[]; partitions: number; sasl?: ScramCredentials }[];
   batchSizeBytes: number;
   recordValueBytes: number;
   acks: number;
+  /** Requests outstanding on each connection. */
   inflight: number;
   maxBytes: number;
   durationMs: number;
@@ -29,21 +32,28 @@ runWorker(async () => {
   const o = workerOptions<ProduceLoadOptions>();
   let failed: Error | null = null;
   let wake: (() => void) | null = null;
-  const conn = await PipelinedConnection.open('127.0.0.1', o.port, (err) => {
-    failed = err;
-    wake?.();
-  });
   const { batch, records: recordsPerBatch } = encodeFullBatch(o.batchSizeBytes, randomBytes(o.recordValueBytes));
-  const requests: PreEncodedRequest[] = [];
-  for (let p = 0; p < o.partitions; p++) {
-    requests.push(
-      preEncode(Produce, o.produceVersion, {
-        transactionalId: null,
-        acks: o.acks,
-        timeoutMs: 30_000,
-        topicData: [{ name: o.topic, partitionData: [{ index: p, records: batch }] }],
-      }),
-    );
+  const lanes: { conn: PipelinedConnection; requests: PreEncodedRequest[]; sent: number }[] = [];
+  for (const c of o.connections) {
+    const conn = await PipelinedConnection.open('127.0.0.1', o.port, (err) => {
+      failed ??= err;
+      wake?.();
+    });
+    if (c.sasl) await authenticateScram(conn, c.sasl);
+    const requests: PreEncodedRequest[] = [];
+    for (const topic of c.topics) {
+      for (let p = 0; p < c.partitions; p++) {
+        requests.push(
+          preEncode(Produce, o.produceVersion, {
+            transactionalId: null,
+            acks: o.acks,
+            timeoutMs: 30_000,
+            topicData: [{ name: topic, partitionData: [{ index: p, records: batch }] }],
+          }),
+        );
+      }
+    }
+    lanes.push({ conn, requests, sent: 0 });
   }
   tellParent({ type: 'ready', batchBytes: batch.length, recordsPerBatch });
   await fromParent('go');
@@ -54,7 +64,6 @@ runWorker(async () => {
   let sentBytes = 0;
   let ackedBytes = 0;
   let ackedRecords = 0;
-  let requestsSent = 0;
   let endNs = startNs;
   let stopping = false;
   let errorMessage: string | null = null;
@@ -78,24 +87,26 @@ runWorker(async () => {
   };
   const pump = () => {
     if (!stopping && (sentBytes >= o.maxBytes || process.hrtime.bigint() >= deadlineNs)) stopping = true;
-    while (!stopping && conn.inflight < o.inflight && failed === null) {
-      conn.send(requests[requestsSent % requests.length]!, onResponse);
-      requestsSent++;
-      sentBytes += batch.length;
+    for (const lane of lanes) {
+      while (!stopping && lane.conn.inflight < o.inflight && failed === null) {
+        lane.conn.send(lane.requests[lane.sent % lane.requests.length]!, onResponse);
+        lane.sent++;
+        sentBytes += batch.length;
+      }
     }
-    if (conn.inflight === 0 || failed !== null) wake?.();
+    if (failed !== null || lanes.every((l) => l.conn.inflight === 0)) wake?.();
   };
   await new Promise<void>((resolve) => {
     wake = resolve;
     pump();
   });
-  conn.close();
+  for (const lane of lanes) lane.conn.close();
   if (failed) throw failed;
   const seconds = Number(endNs - startNs) / 1e9;
   return {
     bytes: ackedBytes,
     records: ackedRecords,
-    requests: requestsSent,
+    requests: lanes.reduce((n, l) => n + l.sent, 0),
     seconds,
     errorMessage,
     cpu: process.cpuUsage(cpuStart),
