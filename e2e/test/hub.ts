@@ -16,7 +16,11 @@ export interface Hub {
 const SAMSA_BIN = resolve(import.meta.dirname, '../../packages/cli/bin/samsa.js');
 const START_TIMEOUT_MS = 240_000;
 
-export async function startHub(admin: { email: string; password: string }): Promise<Hub> {
+/** `env` adds to (or overrides) the hub's environment, e.g. a short SAMSA_LAG_INTERVAL_MS. */
+export async function startHub(
+  admin: { email: string; password: string },
+  env: Record<string, string> = {},
+): Promise<Hub> {
   const tdb: TestDatabase = await createTestDatabase({ migrate: false });
   const dataDir = mkdtempSync(join(tmpdir(), 'samsa-e2e-'));
   const consolePort = await freePort();
@@ -35,6 +39,7 @@ export async function startHub(admin: { email: string; password: string }): Prom
       SAMSA_ADMIN_EMAIL: admin.email,
       SAMSA_ADMIN_PASSWORD: admin.password,
       SAMSA_LOG_LEVEL: 'warn',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

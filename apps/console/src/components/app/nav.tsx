@@ -48,6 +48,7 @@ export function AppNav({ email, isPlatformAdmin }: { email: string; isPlatformAd
           <p className="px-3 text-xs font-semibold uppercase text-slate-500">Platform</p>
           <NavLink href="/admin/tenants">Tenants</NavLink>
           <NavLink href="/admin/users">Users</NavLink>
+          <NavLink href="/admin/groups">Consumer groups</NavLink>
           <NavLink href="/admin/audit">Audit log</NavLink>
         </div>
       ) : null}
@@ -71,6 +72,7 @@ export function AppNav({ email, isPlatformAdmin }: { email: string; isPlatformAd
         {current ? (
           <div className="space-y-1 pt-1">
             <NavLink href={`/t/${current}/topics`}>Topics</NavLink>
+            <NavLink href={`/t/${current}/groups`}>Consumer groups</NavLink>
             <NavLink href={`/t/${current}/keys`}>API keys</NavLink>
             <NavLink href={`/t/${current}/acls`}>ACLs</NavLink>
             <NavLink href={`/t/${current}/members`}>Members</NavLink>
