@@ -10,13 +10,20 @@ import { log } from '../../server/log.ts';
 
 const holder = globalThis as unknown as { __samsaLag?: LagService };
 
-/** The process's LagService, started (warm-up from stored samples, then a pass every interval) on first use. */
+/**
+ * The process's LagService, started (warm-up from stored samples, then a pass every interval) on first use, unless
+ * SAMSA_LAG_COLLECTOR=off (then it only answers from stored history).
+ */
 export function lagService(): LagService {
   if (!holder.__samsaLag) {
     const service = lagServiceFromEnv(db(), process.env, { logger: log.child({ component: 'lag' }) });
     holder.__samsaLag = service;
-    service.start().catch((err) => log.error({ err: (err as Error).message }, 'lag collector did not start'));
-    log.info({ intervalMs: service.collector.intervalMs }, 'lag collector started');
+    if (process.env.SAMSA_LAG_COLLECTOR === 'off') {
+      log.info('lag collector off (SAMSA_LAG_COLLECTOR=off)');
+    } else {
+      service.start().catch((err) => log.error({ err: (err as Error).message }, 'lag collector did not start'));
+      log.info({ intervalMs: service.collector.intervalMs }, 'lag collector started');
+    }
   }
   return holder.__samsaLag;
 }
