@@ -134,6 +134,19 @@ test('a group behind, then further behind, then caught up: list, detail and char
     ],
   );
   assert.equal(detail.body.statusHistory.at(-1).to, 'EMPTY');
+  // Topic detail lists the group with its lag and the collector's status (and links it to the group page).
+  const topic = await call(
+    '/tenants/{tenant}/topics/{topic}',
+    'GET',
+    { tenant: 'acme', topic: 'orders' },
+    {
+      token: acmeMember,
+    },
+  );
+  assert.deepEqual(
+    topic.body.consumerGroups.map((g: any) => [g.groupId, g.lag, g.status]),
+    [['billing', 8, 'EMPTY']],
+  );
 
   // Another tenant sees neither the group nor its history; its own group is there in its own names.
   const other = await call('/tenants/{tenant}/groups', 'GET', { tenant: 'globex' }, { token: globexMember });

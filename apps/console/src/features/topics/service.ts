@@ -8,6 +8,7 @@ import { ApiError } from '../../server/errors.ts';
 import type { Actor } from '../../server/with-tenant.ts';
 import { audit } from '../audit/audit.ts';
 import { brokerTopicName, clusterAdmin } from '../cluster/cluster-admin.ts';
+import { lagService } from '../consumer-groups/lag-host.ts';
 import { type CreateTopicInput, toBrokerConfigs, type UpdateTopicInput } from './schemas.ts';
 
 export function topicView(t: Topic) {
@@ -128,6 +129,11 @@ export async function describeTopic(tenant: Tenant, name: string) {
         .consumerGroupsOf(topic.brokerName, prefix)
         .catch(() => [])
     : [];
+  const lagStatus = new Map(
+    lagService()
+      .getTopicConsumers(topic.brokerName, { tenantId: tenant.id })
+      .map((c) => [c.groupId, c]),
+  );
   return {
     ...topicView(topic),
     partitionDetails: info?.partitions ?? [],
@@ -135,12 +141,18 @@ export async function describeTopic(tenant: Tenant, name: string) {
     messages: info?.messages ?? 0,
     sizeBytes: info?.sizeBytes ?? null,
     missingOnBroker: info === null,
-    consumerGroups: groups.map((g) => ({
-      groupId: g.brokerGroupId.slice(prefix.length),
-      state: g.state,
-      lag: g.lag,
-      partitions: g.partitions,
-    })),
+    consumerGroups: groups.map((g) => {
+      const watched = lagStatus.get(g.brokerGroupId);
+      return {
+        groupId: g.brokerGroupId.slice(prefix.length),
+        state: g.state,
+        lag: g.lag,
+        partitions: g.partitions,
+        /** From the lag collector's last pass (null until it has seen the group). */
+        status: watched?.status ?? null,
+        maxTimeLagMs: watched?.maxTimeLagMs ?? null,
+      };
+    }),
   };
 }
 

@@ -9,6 +9,7 @@ import { Field, Input, Textarea } from '../../../components/ui/input.tsx';
 import { Empty, ErrorState, Loading, PageHeader } from '../../../components/ui/states.tsx';
 import { Table, Td, Th, Tr } from '../../../components/ui/table.tsx';
 import { api, fieldErrors, formatBytes } from '../../../lib/api-client.ts';
+import { StatusBadge } from '../../consumer-groups/ui/status-badge.tsx';
 
 interface Detail {
   name: string;
@@ -33,6 +34,8 @@ interface Detail {
     state: string;
     lag: number;
     partitions: { partition: number; committedOffset: number; lag: number }[];
+    status: string | null;
+    maxTimeLagMs: number | null;
   }[];
 }
 
@@ -165,7 +168,9 @@ export function TopicDetail({ tenant, topic }: { tenant: string; topic: string }
                       {g.groupId}
                     </Link>
                   </Td>
-                  <Td>{g.state.toLowerCase()}</Td>
+                  <Td>
+                    {g.status ? <StatusBadge status={g.status} /> : null} {g.state.toLowerCase()}
+                  </Td>
                   <Td data-testid={`group-lag-${g.groupId}`}>{g.lag}</Td>
                   <Td className="text-xs">
                     {g.partitions.map((p) => `p${p.partition}: ${p.committedOffset} (lag ${p.lag})`).join(', ')}
