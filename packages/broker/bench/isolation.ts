@@ -2,16 +2,18 @@
  * The cost of isolation (issue 6): the same produce load against a broker without auth and against one with tenancy
  * on — SASL/SCRAM-SHA-512, ACL checks on every request and quota accounting — holding 100 tenants with 10 topics
  * each, with producers in 10 of them. The plain broker holds the same 1,000 topics under the names the tenant broker
- * stores (`<tenant>.<topic>`). Quotas are far above the load, so the row measures the checks, not throttling.
+ * stores (`<tenant>.<topic>`). Quotas are far above the load, so the row measures the checks, not throttling. Both
+ * brokers run side by side and the load alternates between them in slices, so other work on the machine weighs on
+ * both alike.
  * Needs Postgres (the server on 127.0.0.1:5432, else an embedded one): a fresh database, dropped afterwards.
  */
 import { randomBytes } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
 import { TenantFixtures, type TestKey } from '../test/support/tenants.ts';
-import { type BenchSettings, CpuSampler, type LoadResult, runPhase, throughputRow } from './phase.ts';
+import { type BenchSettings, type CpuSample, CpuSampler, type LoadResult, runPhase, throughputRow } from './phase.ts';
 import { PipelinedConnection } from './pipelined-connection.ts';
 import type { BenchResults } from './report.ts';
-import { attempt, createTopics, startBenchBroker } from './samsa.ts';
+import { attempt, type BenchBroker, createTopics, startBenchBroker } from './samsa.ts';
 import { authenticateScram, type ScramCredentials } from './scram-client.ts';
 import type { ProduceLoadOptions } from './workers/produce-load.ts';
 import { BATCH_SIZES_BYTES, PRODUCE_MAX_BYTES, RECORD_VALUE_BYTES } from './workload.ts';
@@ -22,6 +24,8 @@ const PRODUCING_TENANTS = 10;
 /** Requests in flight on each of the producing tenants' connections. */
 const INFLIGHT_PER_CONNECTION = 4;
 const WARMUP_MS = 2000;
+/** Which broker each measured slice runs against (true: tenancy on); together they take two phases' time. */
+const SLICE_ORDER = [false, true, true, false];
 const PRODUCE_VERSION = 11;
 const MECHANISM = 'SCRAM-SHA-512';
 /** Far above what two cores can produce: quota accounting runs, throttling never does. */
@@ -79,71 +83,111 @@ export async function measureIsolation(settings: BenchSettings, results: BenchRe
     const producing = tenants.slice(0, PRODUCING_TENANTS);
     const label = (auth: boolean) =>
       auth ? `isolation on, ${TENANTS} tenants` : `isolation off, ${TENANTS * TOPICS_PER_TENANT} topics`;
-    for (const auth of [false, true]) {
-      await attempt(results, label(auth), async () => {
-        const superuserPassword = randomBytes(18).toString('base64url');
-        const broker = await startBenchBroker(settings, auth ? 'broker-tenants' : 'broker-no-auth', {
-          args: auth ? ['--database-url', db.url] : [],
-          env: auth ? { SAMSA_SUPERUSER_PASSWORD: superuserPassword } : {},
+    const names = (t: Tenant, auth: boolean) => (auth ? topicNames() : topicNames().map((n) => `${t.slug}.${n}`));
+    await attempt(results, `isolation off and on, ${SLICE_ORDER.length} alternating slices`, async () => {
+      const brokers = new Map<boolean, BenchBroker>();
+      try {
+        brokers.set(false, await startBenchBroker(settings, 'broker-no-auth'));
+        brokers.set(
+          true,
+          await startBenchBroker(settings, 'broker-tenants', {
+            args: ['--database-url', db.url],
+            env: { SAMSA_SUPERUSER_PASSWORD: randomBytes(18).toString('base64url') },
+          }),
+        );
+        const options = (auth: boolean, durationMs: number): ProduceLoadOptions => ({
+          port: brokers.get(auth)!.port,
+          connections: producing.map((t) => ({
+            topics: names(t, auth),
+            partitions: 1,
+            ...(auth ? { sasl: scram(t.producer) } : {}),
+          })),
+          batchSizeBytes: BATCH_SIZES_BYTES[0],
+          recordValueBytes: RECORD_VALUE_BYTES,
+          acks: 1,
+          inflight: INFLIGHT_PER_CONNECTION,
+          maxBytes: PRODUCE_MAX_BYTES,
+          durationMs,
+          produceVersion: PRODUCE_VERSION,
         });
-        try {
+        for (const [auth, broker] of brokers) {
           for (const t of tenants) {
             const conn = await PipelinedConnection.open('127.0.0.1', broker.port, () => {});
             try {
               if (auth) await authenticateScram(conn, scram(t.admin));
-              await createTopics(conn, auth ? topicNames() : topicNames().map((n) => `${t.slug}.${n}`), 1);
+              await createTopics(conn, names(t, auth), 1);
             } finally {
               conn.close();
             }
           }
-          const options = (durationMs: number): ProduceLoadOptions => ({
-            port: broker.port,
-            connections: producing.map((t) => ({
-              topics: auth ? topicNames() : topicNames().map((n) => `${t.slug}.${n}`),
-              partitions: 1,
-              ...(auth ? { sasl: scram(t.producer) } : {}),
-            })),
-            batchSizeBytes: BATCH_SIZES_BYTES[0],
-            recordValueBytes: RECORD_VALUE_BYTES,
-            acks: 1,
-            inflight: INFLIGHT_PER_CONNECTION,
-            maxBytes: PRODUCE_MAX_BYTES,
-            durationMs,
-            produceVersion: PRODUCE_VERSION,
-          });
-          await runPhase(settings, 'produce-load', options(WARMUP_MS), WARMUP_MS);
-          const sampler = new CpuSampler(broker.pid);
+          await runPhase(settings, 'produce-load', options(auth, WARMUP_MS), WARMUP_MS);
+        }
+        // Slices in the order off, on, on, off: a burst of other work, or a drift, weighs on both sides alike.
+        const sliceMs = Math.max(500, Math.round((settings.phaseMs * 2) / SLICE_ORDER.length));
+        const totals = new Map<boolean, { load: LoadResult; server: CpuSample; batchBytes: number }>();
+        for (const auth of SLICE_ORDER) {
+          const sampler = new CpuSampler(brokers.get(auth)!.pid);
           const r = await runPhase<LoadResult & { errorMessage: string | null }>(
             settings,
             'produce-load',
-            options(settings.phaseMs),
-            settings.phaseMs,
+            options(auth, sliceMs),
+            sliceMs,
             { atGo: () => sampler.start(), atEnd: () => sampler.stop() },
           );
           if (r.errorMessage) results.notes.push(`${label(auth)}: stopped on a broker error: ${r.errorMessage}`);
+          const before = totals.get(auth);
+          totals.set(auth, {
+            load: before ? addLoads(before.load, r) : r,
+            server: before ? addSamples(before.server, sampler.result!) : sampler.result!,
+            batchBytes: r.ready.batchBytes as number,
+          });
+        }
+        for (const [auth, t] of totals) {
           results.throughput.push(
             throughputRow(
               results,
               'samsa',
               label(auth),
               'produce',
-              { ...r, server: sampler.result! },
+              { ...t.load, server: t.server },
               {
                 acks: 1,
                 batchSizeBytes: BATCH_SIZES_BYTES[0],
-                batchBytes: r.ready.batchBytes as number,
+                batchBytes: t.batchBytes,
                 recordValueBytes: RECORD_VALUE_BYTES,
                 isolation: auth ? 'tenants' : 'no-auth',
               },
             ),
           );
-        } finally {
-          await broker.stop();
         }
-      });
-    }
+      } finally {
+        for (const broker of brokers.values()) await broker.stop();
+      }
+    });
   } finally {
     await fx.close();
     await db.drop();
   }
+}
+
+function addLoads(a: LoadResult, b: LoadResult): LoadResult {
+  return {
+    bytes: a.bytes + b.bytes,
+    records: a.records + b.records,
+    seconds: a.seconds + b.seconds,
+    cpu: { user: a.cpu.user + b.cpu.user, system: a.cpu.system + b.cpu.system },
+  };
+}
+
+function addSamples(a: CpuSample, b: CpuSample): CpuSample {
+  const threadCpuSeconds = { ...a.threadCpuSeconds };
+  for (const [thread, seconds] of Object.entries(b.threadCpuSeconds)) {
+    threadCpuSeconds[thread] = (threadCpuSeconds[thread] ?? 0) + seconds;
+  }
+  return {
+    wallSeconds: a.wallSeconds + b.wallSeconds,
+    processCpuSeconds: a.processCpuSeconds + b.processCpuSeconds,
+    threadCpuSeconds,
+    machineBusyCpuSeconds: a.machineBusyCpuSeconds + b.machineBusyCpuSeconds,
+  };
 }
