@@ -7,6 +7,7 @@ export function formatCount(n: number | null | undefined): string {
 export function formatDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return '—';
   const s = ms / 1000;
+  if (s < 10) return `${Math.round(s * 10) / 10} s`;
   if (s < 60) return `${Math.round(s)} s`;
   if (s < 3600) return `${Math.round(s / 6) / 10} min`;
   if (s < 86_400) return `${Math.round(s / 360) / 10} h`;
