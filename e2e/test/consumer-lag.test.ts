@@ -199,7 +199,7 @@ test('a KafkaJS group falls behind and catches up: the group page charts it; an 
     assert.equal(lags.at(-1), 0, `${lags}`);
     assert.deepEqual(await totalLags().then((api) => api.includes(BACKLOG) && api.at(-1) === 0), true);
     await page.getByTestId('group-total-lag').filter({ hasText: /^0$/ }).waitFor();
-    assert.equal(consumed, 9 + BACKLOG);
+    assert.ok(consumed >= 9 + BACKLOG, `consumed ${consumed}`); // at least once
     await page.getByRole('button', { name: 'per partition' }).click();
     await page.getByRole('button', { name: 'small multiples' }).click();
     assert.equal(await page.getByTestId('lag-multiple').count(), PARTITIONS);

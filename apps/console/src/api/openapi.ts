@@ -63,7 +63,8 @@ export function openApiDocument() {
     info: {
       title: 'Samsa control plane API',
       version: '1.0.0',
-      description: 'Tenants, topics, service accounts, API keys, ACLs, quotas and the audit log.',
+      description:
+        'Tenants, topics, service accounts, API keys, ACLs, quotas, consumer groups with their lag, and the audit log.',
     },
     components: {
       securitySchemes: {
