@@ -154,7 +154,7 @@ test('a KafkaJS group falls behind and catches up: the group page charts it; an 
     // The browser: the list shows the group behind; the group page charts the rise.
     const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
     page = await context.newPage();
-    page.setDefaultTimeout(30_000);
+    page.setDefaultTimeout(60_000);
     await page.goto(`${hub.consoleUrl}/login`);
     await page.getByLabel('Email').fill(ADMIN.email);
     await page.getByLabel('Password').fill(ADMIN.password);

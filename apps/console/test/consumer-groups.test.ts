@@ -327,7 +327,7 @@ test('offset reset: previewed, refused while a member is live, applied when empt
   assert.equal(member.status, 403);
 });
 
-test('platform admins get the Prometheus text; tenant users do not', async () => {
+test('platform admins get the Prometheus text of every group, tenant members only of their own', async () => {
   const { apiRoutes } = await import('../src/api/routes.ts');
   const get = (token: string) =>
     apiRoutes['/metrics/lag']!.GET!.handler(
@@ -344,4 +344,15 @@ test('platform admins get the Prometheus text; tenant users do not', async () =>
   );
   assert.match(text, /^samsa_lag_collector_up 1$/m);
   assert.equal((await get(acmeAdmin)).status, 403);
+  // A tenant's own scrape: only its groups.
+  const own = await apiRoutes['/tenants/{tenant}/metrics/lag']!.GET!.handler(
+    new Request('http://console.test/api/v1/tenants/acme/metrics/lag', {
+      headers: { authorization: `Bearer ${acmeMember}` },
+    }),
+    { params: Promise.resolve({ tenant: 'acme' }) },
+  );
+  assert.equal(own.status, 200);
+  const ownText = await own.text();
+  assert.match(ownText, /samsa_consumergroup_total_lag\{group="acme\.billing"/);
+  assert.doesNotMatch(ownText, /globex/);
 });

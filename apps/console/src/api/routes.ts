@@ -430,6 +430,14 @@ export const apiRoutes: Record<string, RouteSpec> = {
       ),
     },
   },
+  '/tenants/{tenant}/metrics/lag': {
+    GET: {
+      summary: "The tenant's consumer lag and status per group, topic and partition in the Prometheus text format",
+      tag: 'consumer-groups',
+      access: 'tenant_member',
+      handler: withTenant(async ({ tenant }) => lagMetrics(tenant), { role: 'member' }),
+    },
+  },
   '/tenants/{tenant}/service-accounts': {
     GET: {
       summary: 'Service accounts of a tenant',

@@ -239,9 +239,12 @@ export async function executeGroupReset(
   return view;
 }
 
-/** Prometheus text of every group (platform admins): lag, time lag, offsets and statuses, and the collector. */
-export function lagMetrics(): Response {
-  return new Response(lagService().metricsText(), {
+/**
+ * Prometheus text: lag, time lag, offsets and statuses per group, topic and partition, and the collector's health.
+ * Every group for platform admins; only the tenant's groups with `tenant`.
+ */
+export function lagMetrics(tenant?: Tenant): Response {
+  return new Response(lagService().metricsText(tenant ? { tenantId: tenant.id } : {}), {
     headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' },
   });
 }
