@@ -5,7 +5,8 @@
  * The shared servers are only read and used, never reconfigured; every stream and key made here is deleted.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { connect as natsConnect } from '@nats-io/transport-node';
 import { Redis } from 'ioredis';
@@ -20,6 +21,7 @@ import {
   runPhase,
   throughputRow,
 } from './phase.ts';
+import { freePort, type PrivateServer, startPrivateServer } from './private-server.ts';
 import type { BenchResults } from './report.ts';
 import { attempt, COMPARED_BATCH_SIZE_BYTES, SAMSA_DURABILITY, startBenchBroker } from './samsa.ts';
 import {
@@ -31,6 +33,9 @@ import {
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const NATS_URL = 'nats://127.0.0.1:4222';
+/** The servers the bench starts privately, for the rows at an fsync per write (Debian's packages). */
+const REDIS_SERVER = '/usr/bin/redis-server';
+const NATS_SERVER = '/usr/sbin/nats-server';
 /** Peer phases are shorter than Samsa's own (the table compares rates), so the whole run stays within minutes. */
 const PEER_PHASE_MAX_MS = 5000;
 /** Redis keeps streams in memory: a produce phase stops at this many value bytes. */
@@ -98,11 +103,11 @@ export async function measurePeer(settings: BenchSettings, peer: PeerSystem, res
       await peer.create(topic);
       try {
         const p = await sampled(options('produce', topic, recordValueBytes));
-        const name = `${peer.system} produce ${recordValueBytes} B`;
+        const name = `${peer.system} produce ${recordValueBytes} B, ${peer.durability}`;
         results.throughput.push(throughputRow(results, peer.system, name, 'produce', p, { recordValueBytes, ...tags }));
         if (!peer.consume) return;
         const c = await sampled({ ...options('consume', topic, recordValueBytes), expectedRecords: p.records });
-        const fetchName = `${peer.system} consume ${recordValueBytes} B`;
+        const fetchName = `${peer.system} consume ${recordValueBytes} B, ${peer.durability}`;
         results.throughput.push(
           throughputRow(results, peer.system, fetchName, 'fetch', c, { recordValueBytes, ...tags }),
         );
@@ -145,9 +150,73 @@ function packageVersion(name: string): string {
   return pkg.devDependencies[name] ?? '?';
 }
 
+/** Where a peer server runs: the machine's shared one (only read and used), or a private one the bench started. */
+interface PeerServer {
+  url: string;
+  /** How the description names it, e.g. `at 127.0.0.1:6379`. */
+  where: string;
+  /** The pid of a private server (a shared one's pid is looked up). */
+  pid?: number;
+  /** Whether to read back what was produced: once per system is enough (reads do not depend on durability). */
+  consume: boolean;
+}
+
 /** Redis Streams on 127.0.0.1:6379, if there is one. Durability is read with CONFIG GET, never changed. */
 export async function measureRedisStreams(settings: BenchSettings, results: BenchResults): Promise<void> {
-  const redis = new Redis(REDIS_URL, {
+  await measureRedisAt(settings, results, { url: REDIS_URL, where: 'at 127.0.0.1:6379', consume: true });
+}
+
+/**
+ * Redis Streams with an append-only file, on private redis-servers the bench starts (the shared one has none): one
+ * with `appendfsync always`, where Redis fdatasyncs the AOF before it replies (once per event-loop turn, for every
+ * write of that turn: a group commit, as Samsa's acks=all), and one with `appendfsync everysec`.
+ */
+export async function measurePrivateRedis(settings: BenchSettings, results: BenchResults): Promise<void> {
+  if (!existsSync(REDIS_SERVER)) {
+    skip(results, 'Redis Streams with an AOF', `${REDIS_SERVER} is not installed (apt: redis-server)`);
+    return;
+  }
+  for (const appendfsync of ['always', 'everysec']) {
+    const flags = [
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      appendfsync,
+      // A rewrite forks a child whose CPU the server's pid does not show.
+      '--auto-aof-rewrite-percentage',
+      '0',
+    ];
+    let server: PrivateServer;
+    try {
+      server = await startPrivateServer(
+        REDIS_SERVER,
+        (dir, port) => ['--port', String(port), '--bind', '127.0.0.1', ...flags, '--dir', dir],
+        'samsa-bench-redis',
+      );
+    } catch (err) {
+      skip(results, `Redis Streams with appendfsync ${appendfsync}`, (err as Error).message);
+      continue;
+    }
+    try {
+      await measureRedisAt(settings, results, {
+        url: `redis://127.0.0.1:${server.port}`,
+        where:
+          `started by the bench at 127.0.0.1:${server.port} (pid ${server.pid}, ` +
+          `${flags.map((f) => (f === '' ? "''" : f)).join(' ')}, ` +
+          'its data in a temp dir deleted afterwards)',
+        pid: server.pid,
+        consume: false,
+      });
+    } finally {
+      await server.stop();
+    }
+  }
+}
+
+async function measureRedisAt(settings: BenchSettings, results: BenchResults, at: PeerServer): Promise<void> {
+  const redis = new Redis(at.url, {
     lazyConnect: true,
     connectTimeout: CONNECT_TIMEOUT_MS,
     maxRetriesPerRequest: 0,
@@ -157,7 +226,7 @@ export async function measureRedisStreams(settings: BenchSettings, results: Benc
   try {
     await redis.connect();
   } catch (err) {
-    skip(results, 'Redis Streams', `nothing answers at ${REDIS_URL} (${(err as Error).message})`);
+    skip(results, 'Redis Streams', `nothing answers at ${at.url} (${(err as Error).message})`);
     return;
   }
   try {
@@ -175,14 +244,22 @@ export async function measureRedisStreams(settings: BenchSettings, results: Benc
       appendonly !== 'yes'
         ? 'none: memory only (no AOF)'
         : appendfsync === 'always'
-          ? 'fsync per write (AOF always)'
-          : `no fsync per write (AOF ${appendfsync})`;
+          ? 'AOF always: fsync before reply'
+          : appendfsync === 'everysec'
+            ? 'AOF everysec: fsync every 1 s'
+            : `AOF ${appendfsync}: no fsync per write`;
+    const reply =
+      appendonly !== 'yes'
+        ? 'in memory only'
+        : appendfsync === 'always'
+          ? 'appended to the AOF and fdatasynced (once per event-loop turn, for all its writes)'
+          : `appended to the AOF, not yet fsynced (appendfsync ${appendfsync})`;
     results.systems.push({
       system: 'redis-streams',
       description:
-        `redis-server ${field('redis_version')} at 127.0.0.1:6379 (pid ${pid}); CONFIG GET appendonly=${appendonly}, ` +
-        `appendfsync=${appendfsync}: an XADD reply means ${appendonly === 'yes' ? `appended to the AOF (fsync: ${appendfsync})` : 'in memory only'}; ` +
-        `one stream key per partition, one entry per record, XADD pipelines of a 64 KiB batch's worth of records, XREAD to read.`,
+        `redis-server ${field('redis_version')} ${at.where}${at.pid ? '' : ` (pid ${pid})`}; CONFIG GET appendonly=${appendonly}, ` +
+        `appendfsync=${appendfsync}: an XADD reply means ${reply}; one stream key per partition, one entry per ` +
+        `record, XADD pipelines of a 64 KiB batch's worth of records${at.consume ? ', XREAD to read' : ''}.`,
     });
     const keys = (name: string) => Array.from({ length: settings.partitions }, (_, p) => `${name}:${p}`);
     await measurePeer(
@@ -194,7 +271,7 @@ export async function measureRedisStreams(settings: BenchSettings, results: Benc
         acks: 1,
         serverPid: pid,
         worker: 'redis-peer',
-        target: { url: REDIS_URL },
+        target: { url: at.url },
         name: (what) => `samsa-bench-${process.pid}-${what}`,
         create: async (name) => {
           await redis.del(...keys(name));
@@ -202,7 +279,7 @@ export async function measureRedisStreams(settings: BenchSettings, results: Benc
         remove: async (name) => {
           await redis.del(...keys(name));
         },
-        consume: true,
+        consume: at.consume,
       },
       results,
     );
@@ -213,11 +290,78 @@ export async function measureRedisStreams(settings: BenchSettings, results: Benc
 
 /** NATS JetStream on 127.0.0.1:4222, if there is one: a file-storage stream per phase, deleted afterwards. */
 export async function measureNatsJetStream(settings: BenchSettings, results: BenchResults): Promise<void> {
+  await measureNatsAt(settings, results, { url: NATS_URL, where: 'at 127.0.0.1:4222', consume: true });
+}
+
+/**
+ * NATS JetStream with an fsync per write, on a private nats-server the bench starts with `jetstream { sync_interval:
+ * always }` (the shared one has the default, every 2 minutes). Servers that refuse or ignore the option (2.9 knows
+ * no sync_interval) get a table line without figures and a note, not a row at a durability they did not have.
+ */
+export async function measurePrivateNats(settings: BenchSettings, results: BenchResults): Promise<void> {
+  const system = 'NATS JetStream with sync_interval always';
+  if (!existsSync(NATS_SERVER)) {
+    skip(results, system, `${NATS_SERVER} is not installed (apt: nats-server)`);
+    return;
+  }
+  const version = execFileSync(NATS_SERVER, ['--version'], { encoding: 'utf8' })
+    .trim()
+    .replace(/^nats-server: /, '');
+  const unavailable = (why: string) => {
+    results.unavailable.push({
+      system: 'nats-jetstream',
+      client: `nats.js ${packageVersion('@nats-io/jetstream')}`,
+      durability: `fsync per write: not in ${version}`,
+    });
+    skip(results, system, why);
+  };
+  const monitorPort = await freePort();
+  let server: PrivateServer;
+  try {
+    server = await startPrivateServer(
+      NATS_SERVER,
+      (dir, port) => {
+        const config = join(dir, 'nats.conf');
+        writeFileSync(config, `jetstream {\n  store_dir: "${join(dir, 'js')}"\n  sync_interval: always\n}\n`);
+        return ['-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort), '-c', config];
+      },
+      'samsa-bench-nats',
+    );
+  } catch (err) {
+    unavailable(
+      `nats-server ${version} refuses jetstream { sync_interval: always } (${(err as Error).message}): ` +
+        "it has no fsync-per-write option, so JetStream has no line at the durability of Samsa's acks=all",
+    );
+    return;
+  }
+  try {
+    // The option took effect only if the server says so.
+    const varz = (await (await fetch(`http://127.0.0.1:${monitorPort}/varz`)).json()) as {
+      jetstream?: { config?: { sync_always?: boolean } };
+    };
+    if (varz.jetstream?.config?.sync_always !== true) {
+      unavailable(`nats-server ${version} started with sync_interval: always, but its /varz shows no sync_always`);
+      return;
+    }
+    await measureNatsAt(settings, results, {
+      url: `nats://127.0.0.1:${server.port}`,
+      where:
+        `started by the bench at 127.0.0.1:${server.port} (pid ${server.pid}, jetstream { sync_interval: always }, ` +
+        'its /varz shows sync_always: true; its store in a temp dir deleted afterwards)',
+      pid: server.pid,
+      consume: false,
+    });
+  } finally {
+    await server.stop();
+  }
+}
+
+async function measureNatsAt(settings: BenchSettings, results: BenchResults, at: PeerServer): Promise<void> {
   let nc: Awaited<ReturnType<typeof natsConnect>>;
   try {
-    nc = await natsConnect({ servers: NATS_URL, timeout: CONNECT_TIMEOUT_MS, reconnect: false });
+    nc = await natsConnect({ servers: at.url, timeout: CONNECT_TIMEOUT_MS, reconnect: false });
   } catch (err) {
-    skip(results, 'NATS JetStream', `nothing answers at ${NATS_URL} (${(err as Error).message})`);
+    skip(results, 'NATS JetStream', `nothing answers at ${at.url} (${(err as Error).message})`);
     return;
   }
   try {
@@ -225,42 +369,53 @@ export async function measureNatsJetStream(settings: BenchSettings, results: Ben
     try {
       jsm = await jetstreamManager(nc);
     } catch (err) {
-      skip(results, 'NATS JetStream', `JetStream is not enabled at ${NATS_URL} (${(err as Error).message})`);
+      skip(results, 'NATS JetStream', `JetStream is not enabled at ${at.url} (${(err as Error).message})`);
       return;
     }
-    const pids = pgrep('nats-server');
-    if (pids.length !== 1) {
-      skip(
-        results,
-        'NATS JetStream',
-        `found ${pids.length} nats-server processes; need exactly one to measure its CPU`,
-      );
-      return;
+    let pid = at.pid;
+    let how: string;
+    let durability: string;
+    if (pid !== undefined) {
+      how = 'a PubAck means stored and fsynced';
+      durability = 'sync_interval always: fsync per message';
+    } else {
+      const pids = pgrep('nats-server');
+      if (pids.length !== 1) {
+        skip(
+          results,
+          'NATS JetStream',
+          `found ${pids.length} nats-server processes; need exactly one to measure its CPU`,
+        );
+        return;
+      }
+      pid = pids[0]!;
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+        .split('\0')
+        .filter((a) => a !== '');
+      const hasConfig = cmdline.some((a) => a === '-c' || a === '--config' || a.startsWith('--config='));
+      how = `${cmdline.join(' ')}; ${
+        hasConfig
+          ? 'started with a config file (not read here): check its jetstream sync_interval'
+          : 'no config file, so the default sync: a PubAck means written to the OS, fsync every 2 minutes'
+      }`;
+      durability = hasConfig ? 'see its config (sync_interval)' : 'no fsync per batch (2 min)';
     }
-    const pid = pids[0]!;
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
-      .split('\0')
-      .filter((a) => a !== '');
-    const hasConfig = cmdline.some((a) => a === '-c' || a === '--config' || a.startsWith('--config='));
     results.systems.push({
       system: 'nats-jetstream',
       description:
-        `nats-server ${nc.info?.version ?? '?'} at 127.0.0.1:4222 (pid ${pid}, ${cmdline.join(' ')}); ` +
-        (hasConfig
-          ? 'started with a config file (not read here): check its jetstream sync_interval; '
-          : 'no config file, so the default sync: a PubAck means written to the OS, fsync every 2 minutes; ') +
-        'a file-storage stream, one subject per partition, a 64 KiB batch worth of publishes awaited together, an ordered consumer to read.',
+        `nats-server ${nc.info?.version ?? '?'} ${at.where} (pid ${pid}); ${how}; a file-storage stream, one subject ` +
+        `per partition, a 64 KiB batch worth of publishes awaited together${at.consume ? ', an ordered consumer to read' : ''}.`,
     });
     await measurePeer(
       settings,
       {
         system: 'nats-jetstream',
         client: `nats.js ${packageVersion('@nats-io/jetstream')}`,
-        durability: hasConfig ? 'see its config (sync_interval)' : 'no fsync per batch (2 min)',
+        durability,
         acks: 1,
         serverPid: pid,
         worker: 'nats-peer',
-        target: { url: NATS_URL },
+        target: { url: at.url },
         name: (what) => `samsa-bench-${process.pid}-${what}`,
         create: async (name) => {
           await jsm.streams.add({ name, subjects: [`${name}.>`], storage: StorageType.File, num_replicas: 1 });
@@ -268,7 +423,7 @@ export async function measureNatsJetStream(settings: BenchSettings, results: Ben
         remove: async (name) => {
           await jsm.streams.delete(name).catch(() => false);
         },
-        consume: true,
+        consume: at.consume,
       },
       results,
     );

@@ -72,6 +72,8 @@ export interface BenchResults {
   latency: LatencyRow[];
   /** How each system of the side-by-side table ran: server, version, configuration read from it, how it was found. */
   systems: { system: string; description: string }[];
+  /** Lines of the side-by-side table that could not be measured (a durability the server does not offer). */
+  unavailable: { system: string; client: string; durability: string }[];
   notes: string[];
 }
 
@@ -229,10 +231,10 @@ export function printComparisonTable(r: BenchResults, smallRecordBytes: number, 
   };
   for (const t of r.throughput) if (t.durability) lineOf(t.system, t.client, t.durability).throughput.push(t);
   for (const l of r.latency) if (l.durability) lineOf(l.system, l.client, l.durability).latency = l;
-  if (lines.size === 0) return;
+  if (lines.size === 0 && r.unavailable.length === 0) return;
   const cols: Column[] = [
     ['system, client', 50, 'left'],
-    ['durability', 29, 'left'],
+    ['durability', 32, 'left'],
     [`produce ${sizeName(largeRecordBytes)} rec/s`, 17, 'right'],
     ['MB/s', 6, 'right'],
     [`${sizeName(smallRecordBytes)} rec/s`, 11, 'right'],
@@ -266,6 +268,9 @@ export function printComparisonTable(r: BenchResults, smallRecordBytes: number, 
       num(produceLarge?.brokerCores, 2),
       num(l.latency?.brokerCores, 2),
     ]);
+  }
+  for (const u of r.unavailable) {
+    line([`${SYSTEM_NAMES[u.system] ?? u.system}, ${u.client}`, u.durability, ...cols.slice(2).map(() => '-')]);
   }
   out(
     `MB/s = records/s x record value size (10^6 bytes). server cores: the server process's CPU while producing ` +

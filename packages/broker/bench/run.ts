@@ -17,7 +17,13 @@ import { measureIsolation } from './isolation.ts';
 import { measureLoopback } from './loopback.ts';
 import { describeMachine } from './machine.ts';
 import type { BenchSettings } from './phase.ts';
-import { measureLibrdkafka, measureNatsJetStream, measureRedisStreams } from './peers.ts';
+import {
+  measureLibrdkafka,
+  measureNatsJetStream,
+  measurePrivateNats,
+  measurePrivateRedis,
+  measureRedisStreams,
+} from './peers.ts';
 import {
   type BenchResults,
   printComparisonTable,
@@ -118,6 +124,7 @@ async function main(): Promise<void> {
     throughput: [],
     latency: [],
     systems: [],
+    unavailable: [],
     notes: [],
   };
   printMachine(results);
@@ -140,7 +147,9 @@ async function main(): Promise<void> {
   if (only.has('peers')) {
     await measureLibrdkafka(settings, results);
     await measureRedisStreams(settings, results);
+    await measurePrivateRedis(settings, results);
     await measureNatsJetStream(settings, results);
+    await measurePrivateNats(settings, results);
   }
 
   const phases = [
