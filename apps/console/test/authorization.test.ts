@@ -67,6 +67,7 @@ const BODIES: Record<string, unknown> = {
   'POST /tenants': { slug: 'new-tenant', displayName: 'New' },
   'PATCH /tenants/{tenant}': { status: 'SUSPENDED' },
   'PUT /tenants/{tenant}/quota': { maxTopics: 1 },
+  'PUT /tenants/{tenant}/webhook': { url: 'https://intruder.example/hook' },
   'POST /tenants/{tenant}/topics': { name: 'stolen', partitions: 1 },
   'PATCH /tenants/{tenant}/topics/{topic}': { description: 'pwned' },
   'POST /tenants/{tenant}/topics/{topic}/messages': { value: 'x' },

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { LagService } from './service.ts';
 import { FileDeliveryLog, staticWebhookTargets, WebhookConfigSchema } from './webhook.ts';
+import { dbWebhookTargets } from './webhook-targets.ts';
 
 const ms = z.coerce.number().int().positive();
 
@@ -23,7 +24,7 @@ export const LagEnvSchema = z.object({
   SAMSA_LAG_RAW_RETENTION_MS: ms.optional(),
   SAMSA_LAG_MINUTE_RETENTION_MS: ms.optional(),
   SAMSA_LAG_HOUR_RETENTION_MS: ms.optional(),
-  /** JSON: {"<tenant id>" or "*": {"url": "...", "secret": "..."}}. */
+  /** JSON: {"<tenant id>" or "*": {"url": "...", "secret": "..."}}, for tenants without a webhook set in the console. */
   SAMSA_LAG_WEBHOOKS: z
     .string()
     .optional()
@@ -71,11 +72,10 @@ export function lagServiceFromEnv(
       minuteRetentionMs: e.SAMSA_LAG_MINUTE_RETENTION_MS,
       hourRetentionMs: e.SAMSA_LAG_HOUR_RETENTION_MS,
     }),
-    webhooks: e.SAMSA_LAG_WEBHOOKS
-      ? {
-          targets: staticWebhookTargets(e.SAMSA_LAG_WEBHOOKS),
-          log: e.SAMSA_LAG_DELIVERY_LOG ? new FileDeliveryLog(e.SAMSA_LAG_DELIVERY_LOG) : undefined,
-        }
-      : undefined,
+    // Each tenant's webhook from the console (TenantWebhook), else the static map from the environment.
+    webhooks: {
+      targets: dbWebhookTargets(db, e.SAMSA_LAG_WEBHOOKS ? staticWebhookTargets(e.SAMSA_LAG_WEBHOOKS) : null),
+      log: e.SAMSA_LAG_DELIVERY_LOG ? new FileDeliveryLog(e.SAMSA_LAG_DELIVERY_LOG) : undefined,
+    },
   });
 }

@@ -16,7 +16,7 @@ import { executeOffsetReset, planOffsetReset, type ResetPlan, type ResetSpec } f
 import { LagStore, type RetentionConfig } from './store.ts';
 import { DbTenantDirectory } from './tenants.ts';
 import { STATUS_SEVERITY, type GroupEvaluation, type GroupMemberInfo, type GroupStatus } from './types.ts';
-import { type DeliveryRecord, WebhookNotifier, type WebhookNotifierOptions } from './webhook.ts';
+import { type DeliveryRecord, WebhookNotifier, type WebhookNotifierOptions, type WebhookTarget } from './webhook.ts';
 
 export interface LagServiceOptions {
   db: Db;
@@ -265,6 +265,11 @@ export class LagService {
 
   webhookDeliveries(filter: { tenantId?: string | null; groupId?: string } = {}): DeliveryRecord[] {
     return this.notifier?.log.list(filter) ?? [];
+  }
+
+  /** One test delivery to the tenant's webhook now; null when it has none (or webhooks are not configured). */
+  async testWebhook(tenantId: string, target?: WebhookTarget): Promise<DeliveryRecord | null> {
+    return this.notifier ? this.notifier.sendTest(tenantId, target) : null;
   }
 
   metricsText(options: { tenantId?: string | null } = {}): string {

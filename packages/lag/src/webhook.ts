@@ -33,7 +33,8 @@ export function staticWebhookTargets(config: WebhookConfig): WebhookTargets {
 }
 
 export interface WebhookEvent {
-  type: 'consumer_group.status_changed';
+  /** `webhook.test` is sent only when an admin asks for a test delivery; its group fields are placeholders. */
+  type: 'consumer_group.status_changed' | 'webhook.test';
   id: string;
   tenantId: string | null;
   groupId: string;
@@ -202,6 +203,32 @@ export class WebhookNotifier {
     }
   };
 
+  /**
+   * Sends one `webhook.test` event to the tenant's target (or `to`) now, one attempt, recorded in the delivery log
+   * like any other; null when the tenant has no webhook.
+   */
+  async sendTest(tenantId: string, to?: WebhookTarget): Promise<DeliveryRecord | null> {
+    const event: WebhookEvent = {
+      type: 'webhook.test',
+      id: randomUUID(),
+      tenantId,
+      groupId: '',
+      from: null,
+      to: 'OK',
+      at: new Date(this.o.clock()).toISOString(),
+      reason: 'a test delivery asked for in the console',
+      totalLag: 0,
+      maxTimeLagMs: null,
+      members: 0,
+      partitions: [],
+    };
+    // The caller may pass the target it just saved: the lookup may still hold the old one for a few seconds.
+    const target = to ?? (await this.o.targets(tenantId));
+    if (!target) return null;
+    await this.deliver(event, target, 1);
+    return this.log.list({ tenantId }).findLast((r) => r.eventId === event.id) ?? null;
+  }
+
   /** Resolves when every queued delivery has finished (delivered or given up). */
   async idle(): Promise<void> {
     while (this.chains.size > 0) await Promise.all([...this.chains.values()]);
@@ -232,11 +259,11 @@ export class WebhookNotifier {
     });
   }
 
-  private async deliver(event: WebhookEvent): Promise<void> {
-    const target = await this.o.targets(event.tenantId);
+  private async deliver(event: WebhookEvent, to?: WebhookTarget, maxAttempts = this.o.maxAttempts): Promise<void> {
+    const target = to ?? (await this.o.targets(event.tenantId));
     if (!target) return;
     const body = JSON.stringify(event);
-    for (let attempt = 1; attempt <= this.o.maxAttempts; attempt++) {
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const started = performance.now();
       let httpStatus: number | null = null;
       let error: string | null = null;
@@ -269,7 +296,7 @@ export class WebhookNotifier {
         error =
           (err as Error).name === 'TimeoutError' ? `timed out after ${this.o.timeoutMs} ms` : (err as Error).message;
       }
-      const last = !retryable || attempt === this.o.maxAttempts;
+      const last = !retryable || attempt === maxAttempts;
       await this.record(
         event,
         target.url,

@@ -3,6 +3,8 @@
  * here, the OpenAPI document is generated from here, and the authorization test walks this table.
  */
 import { z } from 'zod';
+import { deliveriesSchema, deliverySchema, putWebhookSchema, webhookSchema } from '../features/alerts/schemas.ts';
+import { deleteWebhook, getWebhook, listDeliveries, putWebhook, testWebhook } from '../features/alerts/service.ts';
 import { auditQuerySchema } from '../features/audit/schemas.ts';
 import { listAudit } from '../features/audit/service.ts';
 import { aclBindingSchema, createAclSchema, expandPreset } from '../features/acls/schemas.ts';
@@ -287,6 +289,50 @@ export const apiRoutes: Record<string, RouteSpec> = {
       handler: withTenant(async (ctx) => setQuota(ctx.actor, ctx.tenant, await ctx.body(quotaSchema)), {
         role: 'platform_admin',
       }),
+    },
+  },
+  '/tenants/{tenant}/webhook': {
+    GET: {
+      summary: "The tenant's consumer-lag alert webhook (never its secret), or null",
+      tag: 'alerts',
+      access: 'tenant_member',
+      response: webhookSchema,
+      handler: withTenant(async ({ tenant }) => getWebhook(tenant), { role: 'member' }),
+    },
+    PUT: {
+      summary: 'Set where consumer-group alerts go (status changes into or out of WARNING, STALLED, STOPPED)',
+      tag: 'alerts',
+      access: 'tenant_admin',
+      body: putWebhookSchema,
+      response: webhookSchema,
+      handler: withTenant(async (ctx) => putWebhook(ctx.actor, ctx.tenant, await ctx.body(putWebhookSchema)), {
+        role: 'admin',
+      }),
+    },
+    DELETE: {
+      summary: 'Stop sending consumer-group alerts',
+      tag: 'alerts',
+      access: 'tenant_admin',
+      response: ok,
+      handler: withTenant(async (ctx) => deleteWebhook(ctx.actor, ctx.tenant), { role: 'admin' }),
+    },
+  },
+  '/tenants/{tenant}/webhook/test': {
+    POST: {
+      summary: 'Send one signed test event to the saved webhook now and report the outcome',
+      tag: 'alerts',
+      access: 'tenant_admin',
+      response: deliverySchema,
+      handler: withTenant(async ({ tenant }) => testWebhook(tenant), { role: 'admin' }),
+    },
+  },
+  '/tenants/{tenant}/webhook/deliveries': {
+    GET: {
+      summary: "The tenant's newest webhook deliveries (every attempt, with its outcome)",
+      tag: 'alerts',
+      access: 'tenant_member',
+      response: deliveriesSchema,
+      handler: withTenant(async ({ tenant }) => listDeliveries(tenant), { role: 'member' }),
     },
   },
   '/tenants/{tenant}/traffic': {

@@ -25,6 +25,24 @@ export function ErrorState({ error }: { error: unknown }) {
     </p>
   );
 }
+/**
+ * What a form's save did: the error (unless it is already shown next to the fields) or "Saved.".
+ */
+export function SaveOutcome({
+  save,
+  fieldErrors,
+}: {
+  save: { error: unknown; isSuccess: boolean };
+  fieldErrors: Record<string, string[]>;
+}) {
+  if (save.error) return Object.keys(fieldErrors).length ? null : <ErrorState error={save.error} />;
+  return save.isSuccess ? (
+    <p role="status" className="text-sm text-emerald-700">
+      Saved.
+    </p>
+  ) : null;
+}
+
 export function PageHeader({ title, children }: { title: string; children?: ReactNode }) {
   return (
     <div className="mb-4 flex flex-wrap items-center justify-between gap-2">

@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Button } from '../../../components/ui/button.tsx';
 import { Field, Input } from '../../../components/ui/input.tsx';
-import { ErrorState, Loading, PageHeader } from '../../../components/ui/states.tsx';
+import { ErrorState, Loading, PageHeader, SaveOutcome } from '../../../components/ui/states.tsx';
 import { api, fieldErrors } from '../../../lib/api-client.ts';
 import { draftFromQuota, QuotaFields, quotaFromDraft } from './quota-fields.tsx';
 
@@ -64,12 +64,7 @@ export function TenantDetailAdmin({ slug }: { slug: string }) {
           <legend className="text-sm font-semibold">Quotas (empty = unlimited)</legend>
           <QuotaFields value={quota} onChange={setQuota} errors={fe} />
         </fieldset>
-        {save.error && !Object.keys(fe).length ? <ErrorState error={save.error} /> : null}
-        {save.isSuccess ? (
-          <p role="status" className="text-sm text-emerald-700">
-            Saved.
-          </p>
-        ) : null}
+        <SaveOutcome save={save} fieldErrors={fe} />
         <Button type="submit" disabled={save.isPending}>
           Save
         </Button>
