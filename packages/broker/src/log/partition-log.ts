@@ -191,6 +191,7 @@ export class PartitionLog {
         }),
       );
     }
+    for (const sealed of segments.slice(0, -1)) sealed.seal();
     if (rewroteIndexes) await fsyncDir(dir, logger);
     const logEndOffset = segments[segments.length - 1].nextOffset;
     let logStartOffset = checkpoint ?? 0n;
@@ -406,6 +407,7 @@ export class PartitionLog {
     await fsyncDir(this.dir, this.logger);
     if (this.activeSegment !== old) throw new Error('the active segment changed during a roll');
     this.segments.push(segment);
+    old.seal();
     this.rollCount += 1;
     return segment;
   }

@@ -5,16 +5,23 @@
  * rebuilds them by scanning the log, which stays the only source of truth.
  */
 import type { FileHandle } from 'node:fs/promises';
+import { readSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD, batchCrcIsValid } from '@samsa/protocol';
 import { fastCrc32c } from './crc32c.ts';
 import type { FileHandleCache } from './file-handle-cache.ts';
+import { RecentBatches } from './recent-batches.ts';
 import { OFFSET_INDEX_ENTRY_BYTES, OffsetIndex, TIME_INDEX_ENTRY_BYTES, TimeIndex } from './segment-index.ts';
 
 /** Relative offsets and file positions are int32 in the indexes. */
 export const MAX_RELATIVE_OFFSET = 0x7fffffff;
 export const MAX_SEGMENT_POSITION = 0x7fffffff;
+/** Reads of at most this many bytes, within this many bytes of the end of a segment appended to in the last
+ * HOT_TAIL_MS, are done synchronously: the data is certainly in the page cache. */
+const HOT_READ_MAX_BYTES = 1024 * 1024;
+const HOT_TAIL_BYTES = 16 * 1024 * 1024;
+const HOT_TAIL_MS = 30_000;
 /** Chunk size for whole-file scans (recovery): big enough to cover many small batches per read. */
 const SCAN_CHUNK_BYTES = 256 * 1024;
 /** Lookups scan at most about two index intervals, so they read smaller chunks (bounded both ways). */
@@ -172,6 +179,8 @@ export class Segment {
 
   readonly offsetIndex = new OffsetIndex();
   readonly timeIndex = new TimeIndex();
+  /** The last batches appended, for tail reads without a scan; dropped when the segment is sealed. */
+  private recent: RecentBatches | null = null;
   private bytesSinceIndexEntry = 0;
 
   private constructor(opts: SegmentOptions) {
@@ -376,6 +385,12 @@ export class Segment {
       this.bytesSinceIndexEntry = 0;
     }
     this.bytesSinceIndexEntry += meta.sizeBytes;
+    (this.recent ??= new RecentBatches()).add(
+      this.relativeOffset(meta.baseOffset),
+      this.relativeOffset(meta.lastOffset),
+      position,
+      meta.sizeBytes,
+    );
     this.nextOffset = meta.lastOffset + 1n;
     this.lastAppendMs = nowMs;
   }
@@ -449,16 +464,29 @@ export class Segment {
    */
   async read(offset: bigint, maxBytes: number, minOneBatch: boolean): Promise<SegmentRead | null> {
     const committedBytes = this.sizeBytes;
+    // A consumer at the tail: its batch is one of the last appended, no scan needed (looked up now, while
+    // `committedBytes` still describes what the remembered batches cover).
+    const recent =
+      this.recent && offset >= this.baseOffset && offset < this.nextOffset
+        ? this.recent.find(this.relativeOffset(offset))
+        : null;
+    const hot = Date.now() - this.lastAppendMs < HOT_TAIL_MS;
     return this.handles.withHandle(this.logPath, async (handle) => {
-      const first = await this.findBatchAtOffset(handle, offset, committedBytes);
+      const first = recent ?? (await this.findBatchAtOffset(handle, offset, committedBytes));
       if (!first) return null;
+      // Bytes written moments ago are in the page cache: a synchronous read of a few of them costs about a
+      // microsecond, the thread pool's round trip twenty times that.
+      const readTail = (position: number, length: number) =>
+        hot && length <= HOT_READ_MAX_BYTES && committedBytes - position <= HOT_TAIL_BYTES
+          ? readWholeSync(handle, position, length)
+          : readWhole(handle, position, length);
       if (first.sizeBytes > maxBytes) {
         if (!minOneBatch) return { bytes: Buffer.alloc(0), reachedEnd: false };
-        const bytes = await readWhole(handle, first.position, first.sizeBytes);
+        const bytes = await readTail(first.position, first.sizeBytes);
         return { bytes, reachedEnd: first.position + first.sizeBytes === committedBytes };
       }
       const want = Math.min(maxBytes, committedBytes - first.position);
-      const buf = await readWhole(handle, first.position, want);
+      const buf = await readTail(first.position, want);
       const bytes = buf.subarray(0, wholeBatchesPrefix(buf));
       return { bytes, reachedEnd: first.position + bytes.length === committedBytes };
     });
@@ -489,6 +517,11 @@ export class Segment {
     await this.handles.evict(this.logPath);
   }
 
+  /** No more appends will come (the log rolled past it): forget the recent batches, only the active one needs them. */
+  seal(): void {
+    this.recent = null;
+  }
+
   /** Closes the cached handle (the segment stays on disk). */
   async closeHandle(): Promise<void> {
     await this.handles.evict(this.logPath);
@@ -500,6 +533,18 @@ async function writeFileAtomic(path: string, data: Buffer): Promise<void> {
   const tmp = `${path}.tmp`;
   await writeFile(tmp, data, { flush: true });
   await rename(tmp, path);
+}
+
+/** readWhole for hot tail bytes, on the event loop: see Segment.read. */
+function readWholeSync(handle: FileHandle, position: number, length: number): Buffer {
+  const buf = Buffer.allocUnsafe(length);
+  let filled = 0;
+  while (filled < length) {
+    const n = readSync(handle.fd, buf, filled, length - filled, position + filled);
+    if (n === 0) throw new Error(`segment shorter than its committed size at ${position}`);
+    filled += n;
+  }
+  return buf;
 }
 
 async function readWhole(handle: FileHandle, position: number, length: number): Promise<Buffer> {
