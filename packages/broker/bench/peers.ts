@@ -304,9 +304,15 @@ export async function measurePrivateNats(settings: BenchSettings, results: Bench
     skip(results, system, `${NATS_SERVER} is not installed (apt: nats-server)`);
     return;
   }
-  const version = execFileSync(NATS_SERVER, ['--version'], { encoding: 'utf8' })
-    .trim()
-    .replace(/^nats-server: /, '');
+  let version: string;
+  try {
+    version = execFileSync(NATS_SERVER, ['--version'], { encoding: 'utf8' })
+      .trim()
+      .replace(/^nats-server: /, '');
+  } catch (err) {
+    skip(results, system, `${NATS_SERVER} --version failed (${(err as Error).message})`);
+    return;
+  }
   const unavailable = (why: string) => {
     results.unavailable.push({
       system: 'nats-jetstream',
@@ -336,11 +342,13 @@ export async function measurePrivateNats(settings: BenchSettings, results: Bench
   }
   try {
     // The option took effect only if the server says so.
-    const varz = (await (await fetch(`http://127.0.0.1:${monitorPort}/varz`)).json()) as {
-      jetstream?: { config?: { sync_always?: boolean } };
-    };
+    const varz = (await fetch(`http://127.0.0.1:${monitorPort}/varz`)
+      .then((r) => r.json())
+      .catch(() => ({}))) as { jetstream?: { config?: { sync_always?: boolean } } };
     if (varz.jetstream?.config?.sync_always !== true) {
-      unavailable(`nats-server ${version} started with sync_interval: always, but its /varz shows no sync_always`);
+      unavailable(
+        `nats-server ${version} started with sync_interval: always, but its /varz does not show sync_always: true`,
+      );
       return;
     }
     await measureNatsAt(settings, results, {
