@@ -5,7 +5,7 @@
  * rebuilds them by scanning the log, which stays the only source of truth.
  */
 import type { FileHandle } from 'node:fs/promises';
-import { readSync } from 'node:fs';
+import { readSync, writevSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD, batchCrcIsValid } from '@samsa/protocol';
@@ -22,6 +22,8 @@ export const MAX_SEGMENT_POSITION = 0x7fffffff;
 const HOT_READ_MAX_BYTES = 1024 * 1024;
 const HOT_TAIL_BYTES = 16 * 1024 * 1024;
 const HOT_TAIL_MS = 30_000;
+/** Appends of at most this many bytes are written synchronously: see Segment.append. */
+const SYNC_WRITE_MAX_BYTES = 16 * 1024;
 /** Chunk size for whole-file scans (recovery): big enough to cover many small batches per read. */
 const SCAN_CHUNK_BYTES = 256 * 1024;
 /** Lookups scan at most about two index intervals, so they read smaller chunks (bounded both ways). */
@@ -347,11 +349,16 @@ export class Segment {
     for (const b of batches) totalBytes += b.length;
     if (this.sizeBytes + totalBytes > MAX_SEGMENT_POSITION) throw new Error('segment would exceed 2 GiB');
     const startPosition = this.sizeBytes;
+    // A small write (a few records, the low-rate case) costs the event loop more in the thread pool's round trip than
+    // the copy into the page cache; big ones stay on the pool, where their copies run beside the event loop.
+    const sync = totalBytes <= SYNC_WRITE_MAX_BYTES;
     await this.handles.withHandle(this.logPath, async (handle) => {
       let written = 0;
       let pending = batches;
       while (written < totalBytes) {
-        const { bytesWritten } = await handle.writev(pending, startPosition + written);
+        const bytesWritten = sync
+          ? writevSync(handle.fd, pending, startPosition + written)
+          : (await handle.writev(pending, startPosition + written)).bytesWritten;
         if (bytesWritten <= 0) throw new Error('writev wrote nothing');
         written += bytesWritten;
         if (written < totalBytes) pending = skipBytes(pending, bytesWritten);
