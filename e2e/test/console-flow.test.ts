@@ -264,4 +264,19 @@ test('admin, tenant admin, a real producer and another tenant: the console flow'
   await admin.getByText('topic.create').first().waitFor();
   await admin.getByText('apiKey.create').first().waitFor();
   await shot(admin, '13-audit-log');
+
+  // Tablet width: the main pages fit the viewport (wide tables scroll inside their own box, not the page).
+  await ops.setViewportSize({ width: 768, height: 1024 });
+  for (const [path, ready] of [
+    ['/t/acme/topics', 'Topics · acme'],
+    ['/t/acme/topics/orders', 'orders'],
+    ['/t/acme/groups', 'Consumer groups · acme'],
+    ['/t/acme/keys', 'API keys · acme'],
+  ] as const) {
+    await ops.goto(`${hub.consoleUrl}${path}`);
+    await ops.getByRole('heading', { name: ready }).first().waitFor();
+    const overflow = Number(await ops.evaluate('document.documentElement.scrollWidth - window.innerWidth'));
+    assert.ok(overflow <= 0, `${path} fits 768 px (overflows by ${overflow} px)`);
+    await shot(ops, `14-tablet${path.replaceAll('/', '-')}`);
+  }
 });

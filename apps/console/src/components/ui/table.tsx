@@ -3,7 +3,9 @@ import { cn } from './cn.ts';
 
 export function Table({ className, ...props }: HTMLAttributes<HTMLTableElement>) {
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+    // `relative`: screen-reader-only labels (absolutely positioned) in scrolled-away columns must stay inside this
+    // box, or they widen the page on narrow screens.
+    <div className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white">
       <table className={cn('min-w-full divide-y divide-slate-200 text-sm', className)} {...props} />
     </div>
   );

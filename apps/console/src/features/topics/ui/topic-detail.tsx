@@ -316,7 +316,7 @@ function MessageBrowser({ base, partitions }: { base: string; partitions: number
                 <Td>
                   <Bytes r={m.key} />
                 </Td>
-                <Td data-testid="message-value">
+                <Td data-testid="message-value" className="min-w-64">
                   <Bytes r={m.value} />
                 </Td>
                 <Td>
