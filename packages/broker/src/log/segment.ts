@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD, batchCrcIsValid } from '@samsa/protocol';
 import { fastCrc32c } from './crc32c.ts';
 import type { FileHandleCache } from './file-handle-cache.ts';
+import { readBufferPool } from './read-buffer-pool.ts';
 import { RecentBatches } from './recent-batches.ts';
 import { OFFSET_INDEX_ENTRY_BYTES, OffsetIndex, TIME_INDEX_ENTRY_BYTES, TimeIndex } from './segment-index.ts';
 
@@ -542,9 +543,9 @@ async function writeFileAtomic(path: string, data: Buffer): Promise<void> {
   await rename(tmp, path);
 }
 
-/** readWhole for hot tail bytes, on the event loop: see Segment.read. */
+/** readWhole for hot tail bytes, on the event loop: see Segment.read. The buffer is from the read pool. */
 function readWholeSync(handle: FileHandle, position: number, length: number): Buffer {
-  const buf = Buffer.allocUnsafe(length);
+  const buf = readBufferPool.allocate(length);
   let filled = 0;
   while (filled < length) {
     const n = readSync(handle.fd, buf, filled, length - filled, position + filled);
@@ -554,9 +555,15 @@ function readWholeSync(handle: FileHandle, position: number, length: number): Bu
   return buf;
 }
 
+/** Reads exactly `length` bytes for a Fetch into a buffer from the read pool (released once the response is sent). */
 async function readWhole(handle: FileHandle, position: number, length: number): Promise<Buffer> {
-  const buf = await readAt(handle, position, length);
-  if (buf.length < length) throw new Error(`segment shorter than its committed size at ${position}`);
+  const buf = readBufferPool.allocate(length);
+  let filled = 0;
+  while (filled < length) {
+    const { bytesRead } = await handle.read(buf, filled, length - filled, position + filled);
+    if (bytesRead === 0) throw new Error(`segment shorter than its committed size at ${position}`);
+    filled += bytesRead;
+  }
   return buf;
 }
 

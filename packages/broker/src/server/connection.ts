@@ -23,10 +23,15 @@ import { ANONYMOUS, describePrincipal, type Principal } from '../auth/principal.
 import { type Mechanism, type SaslExchange, type StepResult, startExchange } from '../auth/sasl-mechanisms.ts';
 import type { BrokerState, RequestContext } from '../request-context.ts';
 import { Access, openAccess } from '../tenancy/access.ts';
+import { readBufferPool } from '../log/read-buffer-pool.ts';
 import { requestTimeThrottleMs } from '../tenancy/tenancy.ts';
 
 /** APIs a client may call before it has authenticated. */
 const PRE_AUTH_APIS = new Set([18, 17, 36]);
+function releaseReadBuffers(chunks: Buffer[]): void {
+  for (const c of chunks) readBufferPool.release(c);
+}
+
 /** APIs the request quota never throttles: version discovery and authentication, as in Kafka. */
 const QUOTA_EXEMPT_APIS = new Set([18, 17, 36]);
 /** Bound on SASL steps in one exchange (SCRAM needs two). */
@@ -377,8 +382,13 @@ export class Connection {
       const slot = this.queue.shift()!;
       this.inflight--;
       if (slot.chunks && writable) {
-        for (const c of slot.chunks) {
-          this.socket.write(c);
+        const chunks = slot.chunks;
+        for (let i = 0; i < chunks.length; i++) {
+          const c = chunks[i]!;
+          // The last chunk's callback means the whole response is written (a stream calls back in order): only then
+          // may the Fetch buffers in it be reused. After an error they are left to the GC.
+          if (i === chunks.length - 1) this.socket.write(c, (err) => err || releaseReadBuffers(chunks));
+          else this.socket.write(c);
           this.metrics.bytesOut.inc(c.length);
         }
       }

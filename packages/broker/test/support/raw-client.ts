@@ -69,6 +69,15 @@ export class RawClient {
     this.socket.write(encodeRequest(api, version, this.nextCorrelationId++, 'raw-test', body));
   }
 
+  /** Stops reading from the socket (the broker's writes back up), until resume(). */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
   writeRaw(bytes: Buffer): void {
     this.socket.write(bytes);
   }
