@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD, batchCrcIsValid } from '@samsa/protocol';
 import { fastCrc32c } from './crc32c.ts';
 import type { FileHandleCache } from './file-handle-cache.ts';
-import { readBufferPool } from './read-buffer-pool.ts';
+import { readBufferPool } from '../buffer-pool.ts';
 import { RecentBatches } from './recent-batches.ts';
 import { OFFSET_INDEX_ENTRY_BYTES, OffsetIndex, TIME_INDEX_ENTRY_BYTES, TimeIndex } from './segment-index.ts';
 

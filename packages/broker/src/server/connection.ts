@@ -23,7 +23,7 @@ import { ANONYMOUS, describePrincipal, type Principal } from '../auth/principal.
 import { type Mechanism, type SaslExchange, type StepResult, startExchange } from '../auth/sasl-mechanisms.ts';
 import type { BrokerState, RequestContext } from '../request-context.ts';
 import { Access, openAccess } from '../tenancy/access.ts';
-import { readBufferPool } from '../log/read-buffer-pool.ts';
+import { readBufferPool } from '../buffer-pool.ts';
 import { requestTimeThrottleMs } from '../tenancy/tenancy.ts';
 
 /** APIs a client may call before it has authenticated. */

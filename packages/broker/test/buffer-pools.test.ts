@@ -1,19 +1,19 @@
 /**
- * Fetch reads segment bytes into pooled buffers that are reused once a response is written. If a buffer were
- * reused too early, a consumer would see another response's bytes: here several consumers read the same large
- * batches over and over while a producer keeps appending, and every record must be exactly what was produced.
+ * Fetch reads segment bytes into pooled buffers, reused once a response is written. A buffer reused too early would
+ * hand a consumer another response's bytes: here consumers (one of them slow) read large batches over and over while
+ * producers append, and concurrent producers write large batches; every record must be exactly what was produced.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Fetch } from '@samsa/protocol';
 import { Kafka, logLevel } from 'kafkajs';
-import { ReadBufferPool } from '../src/log/read-buffer-pool.ts';
+import { BufferPool } from '../src/buffer-pool.ts';
 import { type BrokerProcess, startBroker } from './support/broker-process.ts';
 import { decodeBatches, readPartition } from './support/read-back.ts';
 import { RawClient } from './support/raw-client.ts';
 
 test('the pool reuses a released buffer, ignores foreign and repeated releases, and keeps idle memory bounded', () => {
-  const pool = new ReadBufferPool(256 * 1024);
+  const pool = new BufferPool(256 * 1024);
   const a = pool.allocate(100_000);
   assert.equal(a.length, 100_000);
   pool.release(a.subarray(10, 20));
@@ -131,4 +131,33 @@ test('a slow consumer still gets its own bytes while fast consumers reuse the po
     if (r.value !== bigValue(0, i))
       assert.fail(`offset ${i}: got ${r.value?.slice(0, 10)}…, expected ${bigValue(0, i).slice(0, 10)}…`);
   });
+});
+
+test('concurrent producers of large batches: every record is stored exactly as sent while frame buffers are reused', async () => {
+  const kafka = new Kafka({ clientId: 'frames', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: 'frames', numPartitions: 4 }] });
+  await admin.disconnect();
+  // Each producer writes its own partition; 40 records of 2 kB make ~80 kB frames that span TCP chunks.
+  const recordValue = (p: number, i: number) => `p${p}-${i}:`.padEnd(2000, String.fromCharCode(65 + p));
+  const SENDS = 25;
+  await Promise.all(
+    [0, 1, 2, 3].map(async (p) => {
+      const producer = kafka.producer();
+      await producer.connect();
+      for (let s = 0; s < SENDS; s++) {
+        const messages = Array.from({ length: 40 }, (_, k) => ({ value: recordValue(p, s * 40 + k), partition: p }));
+        await producer.send({ topic: 'frames', acks: p % 2 === 0 ? 1 : -1, messages });
+      }
+      await producer.disconnect();
+    }),
+  );
+  for (const p of [0, 1, 2, 3]) {
+    const records = await readPartition(broker.port, 'frames', p);
+    assert.equal(records.length, SENDS * 40, `partition ${p}`);
+    records.forEach((r, i) => {
+      if (r.value !== recordValue(p, i)) assert.fail(`partition ${p} offset ${i}: got ${r.value?.slice(0, 12)}…`);
+    });
+  }
 });
