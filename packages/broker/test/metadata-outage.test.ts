@@ -4,6 +4,7 @@
  * outage it serves the view cached on disk; when the database is back it follows changes again.
  */
 import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
@@ -96,6 +97,7 @@ before(async () => {
 
 after(async () => {
   await broker?.cleanup();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
   await proxy?.cut().catch(() => {});
   await fx?.close();
   await db?.drop();

@@ -4,6 +4,7 @@
  * Also the compression matrix: snappy, lz4 and zstd batches from librdkafka pass through untouched and are read
  * back by every client that decodes them.
  */
+import { rm } from 'node:fs/promises';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -31,6 +32,8 @@ before(async () => {
 });
 after(async () => {
   await broker.cleanup();
+  // A restarted broker reuses the first one's data directory, which it does not own: remove it here.
+  await rm(broker.dataDir, { recursive: true, force: true });
 });
 
 test('confluent-kafka: idempotent lz4 producer, group consumer, resume after kill -9 of the broker', async () => {
