@@ -21,7 +21,8 @@ import {
   runPhase,
   throughputRow,
 } from './phase.ts';
-import { freePort, type PrivateServer, startPrivateServer } from './private-server.ts';
+import { freePort } from '@samsa/db/embedded';
+import { type PrivateServer, startPrivateServer } from './private-server.ts';
 import type { BenchResults } from './report.ts';
 import { attempt, COMPARED_BATCH_SIZE_BYTES, SAMSA_DURABILITY, startBenchBroker } from './samsa.ts';
 import {

@@ -5,9 +5,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@samsa/db/embedded';
 
 const START_TIMEOUT_MS = 10_000;
 const STOP_GRACE_MS = 5000;
@@ -20,18 +21,6 @@ export interface PrivateServer {
   dir: string;
   /** SIGTERM, then SIGKILL after a grace period; then the temp dir is deleted. */
   stop(): Promise<void>;
-}
-
-/** A loopback port nothing listens on now (the kernel picks it). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 function canConnect(port: number): Promise<boolean> {
