@@ -72,7 +72,11 @@ export class DbTenantDirectory {
 
   /** The name a tenant's own clients use: `acme.billing` is `billing` to tenant acme. */
   localName(tenantId: string | null, name: string): string {
-    const slug = tenantId === null ? undefined : this.slugs.get(tenantId);
-    return slug !== undefined && name.startsWith(`${slug}.`) ? name.slice(slug.length + 1) : name;
+    return localName(tenantId === null ? null : (this.slugs.get(tenantId) ?? null), name);
   }
+}
+
+/** `acme.orders` -> `orders` for the tenant with slug `acme`; names of other namespaces (or no tenant) stay whole. */
+export function localName(slug: string | null, name: string): string {
+  return slug !== null && name.startsWith(`${slug}.`) ? name.slice(slug.length + 1) : name;
 }

@@ -10,6 +10,7 @@ import {
   type GroupListItem,
   type LagService,
   type LagWindow,
+  localName,
   type ResetPlan,
   ResetError,
 } from '@samsa/lag';
@@ -17,6 +18,7 @@ import { ApiError } from '../../server/errors.ts';
 import type { Actor } from '../../server/with-tenant.ts';
 import { audit } from '../audit/audit.ts';
 import { db } from '../../server/db.ts';
+import { brokerTopicName } from '../cluster/cluster-admin.ts';
 import { clusterError } from '../cluster/kafka-cluster-admin.ts';
 import { lagService } from './lag-host.ts';
 import type {
@@ -37,11 +39,6 @@ void _windowsMatch;
 
 type ListQuery = z.output<typeof groupListQuerySchema>;
 type HistoryQuery = z.output<typeof lagHistoryQuerySchema>;
-
-/** `acme.orders` -> `orders` for tenant acme; names of other namespaces stay whole. */
-function localName(slug: string | null, name: string): string {
-  return slug !== null && name.startsWith(`${slug}.`) ? name.slice(slug.length + 1) : name;
-}
 
 function collectorView(lag: LagService) {
   return {
@@ -87,7 +84,7 @@ export async function listAllGroups(query: ListQuery): Promise<GroupListView> {
 
 /** The tenant's group named `name` (its clients' name; or the broker's name for groups outside the prefix). */
 function findGroup(lag: LagService, tenant: Tenant, name: string): { groupId: string; detail: GroupDetail } | null {
-  for (const groupId of [`${tenant.slug}.${name}`, name]) {
+  for (const groupId of [brokerTopicName(tenant.slug, name), name]) {
     const detail = lag.getGroup(groupId, { tenantId: tenant.id });
     if (detail) return { groupId, detail };
   }
@@ -137,12 +134,12 @@ export async function getTenantGroupHistory(
 ): Promise<LagHistoryView> {
   const lag = lagService();
   // History outlives the collector's memory (e.g. a group that is gone): fall back to the tenant's namespace.
-  const groupId = findGroup(lag, tenant, name)?.groupId ?? `${tenant.slug}.${name}`;
+  const groupId = findGroup(lag, tenant, name)?.groupId ?? brokerTopicName(tenant.slug, name);
   const h = await lag.getGroupLagHistory({
     tenantId: tenant.id,
     groupId,
     window: query.window,
-    topic: query.topic === undefined ? undefined : `${tenant.slug}.${query.topic}`,
+    topic: query.topic === undefined ? undefined : brokerTopicName(tenant.slug, query.topic),
     maxPoints: query.maxPoints,
   });
   const slug = tenant.slug;
@@ -189,9 +186,9 @@ async function planReset(lag: LagService, tenant: Tenant, name: string, input: R
   }
   try {
     return await lag.previewOffsetReset({
-      groupId: `${tenant.slug}.${name}`,
+      groupId: brokerTopicName(tenant.slug, name),
       spec,
-      topics: input.topics?.map((t) => ({ topic: `${tenant.slug}.${t.topic}`, partitions: t.partitions })),
+      topics: input.topics?.map((t) => ({ topic: brokerTopicName(tenant.slug, t.topic), partitions: t.partitions })),
     });
   } catch (err) {
     if (err instanceof ResetError)
