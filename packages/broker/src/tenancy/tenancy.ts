@@ -9,7 +9,13 @@ import type { Principal } from '../auth/principal.ts';
 import { type CredentialLookup, type ScramCredential, sha256Hex } from '../auth/sasl-mechanisms.ts';
 import type { TopicRegistry } from '../topics/topic-registry.ts';
 import { tenantPrefix } from './access.ts';
-import { MetadataView, NO_QUOTA, type TenantInfo, type TenantQuota } from './metadata-view.ts';
+import {
+  MetadataView,
+  NO_QUOTA,
+  type ServiceAccountQuota,
+  type TenantInfo,
+  type TenantQuota,
+} from './metadata-view.ts';
 import { QuotaLimiter } from './quota-limiter.ts';
 import { TenantTraffic } from './tenant-traffic.ts';
 
@@ -206,6 +212,37 @@ export function storageQuotaProblem(
     : null;
 }
 
+/** Kafka's request quota: a percentage of one broker thread's time; 100% is one full second per second. */
+const THREAD_MS_PER_SECOND_PER_PERCENT = 10;
+
+type RateKind = 'produce' | 'fetch' | 'request';
+
+/** A quota's rate per second: bytes for produce and fetch, broker-thread milliseconds for requests; null: unlimited. */
+function ratePerSec(q: ServiceAccountQuota | undefined, kind: RateKind): number | null {
+  if (!q) return null;
+  if (kind === 'produce') return q.produceBytesPerSec;
+  if (kind === 'fetch') return q.fetchBytesPerSec;
+  return q.requestPercentage === null ? null : q.requestPercentage * THREAD_MS_PER_SECOND_PER_PERCENT;
+}
+
+/** Accounts `amount` against the tenant's and the service account's rate; the longer throttle wins. */
+function quotaThrottleMs(
+  tenancy: Tenancy,
+  principal: Extract<import('../auth/principal.ts').Principal, { kind: 'tenant' }>,
+  kind: RateKind,
+  amount: number,
+): number {
+  const accountQuota = tenancy.view().serviceAccountQuotas.get(principal.key.serviceAccountId);
+  return Math.max(
+    tenancy.quotas.record(
+      `${kind}:t:${principal.tenant.id}`,
+      amount,
+      ratePerSec(tenancy.quota(principal.tenant.id), kind),
+    ),
+    tenancy.quotas.record(`${kind}:sa:${principal.key.serviceAccountId}`, amount, ratePerSec(accountQuota, kind)),
+  );
+}
+
 /** Throttle time for `bytes` of produce or fetch traffic under the tenant's and the service account's rates. */
 export function byteRateThrottleMs(
   tenancy: Tenancy | null,
@@ -214,20 +251,10 @@ export function byteRateThrottleMs(
   bytes: number,
 ): number {
   if (!tenancy || principal.kind !== 'tenant' || bytes <= 0) return 0;
-  const tq = tenancy.quota(principal.tenant.id);
-  const sq = tenancy.view().serviceAccountQuotas.get(principal.key.serviceAccountId);
-  const tenantRate = kind === 'produce' ? tq.produceBytesPerSec : tq.fetchBytesPerSec;
-  const accountRate = sq ? (kind === 'produce' ? sq.produceBytesPerSec : sq.fetchBytesPerSec) : null;
-  const throttleMs = Math.max(
-    tenancy.quotas.record(`${kind}:t:${principal.tenant.id}`, bytes, tenantRate),
-    tenancy.quotas.record(`${kind}:sa:${principal.key.serviceAccountId}`, bytes, accountRate),
-  );
+  const throttleMs = quotaThrottleMs(tenancy, principal, kind, bytes);
   tenancy.traffic.add(principal.tenant.id, kind, bytes, throttleMs);
   return throttleMs;
 }
-
-/** Kafka's request quota: a percentage of one broker thread's time; 100% is one full second per second. */
-const THREAD_MS_PER_SECOND_PER_PERCENT = 10;
 
 /**
  * Throttle time for `threadMs` of event-loop time the broker spent on one of a tenant's requests (decoding, the
@@ -240,11 +267,5 @@ export function requestTimeThrottleMs(
   threadMs: number,
 ): number {
   if (!tenancy || principal.kind !== 'tenant' || threadMs <= 0) return 0;
-  const tenantPct = tenancy.quota(principal.tenant.id).requestPercentage;
-  const accountPct = tenancy.view().serviceAccountQuotas.get(principal.key.serviceAccountId)?.requestPercentage ?? null;
-  const rate = (pct: number | null) => (pct === null ? null : pct * THREAD_MS_PER_SECOND_PER_PERCENT);
-  return Math.max(
-    tenancy.quotas.record(`request:t:${principal.tenant.id}`, threadMs, rate(tenantPct)),
-    tenancy.quotas.record(`request:sa:${principal.key.serviceAccountId}`, threadMs, rate(accountPct)),
-  );
+  return quotaThrottleMs(tenancy, principal, 'request', threadMs);
 }
