@@ -56,10 +56,15 @@ export interface ScannedBatch extends BatchMeta {
 }
 
 /**
- * Reads up to `length` bytes at `position`; returns fewer only at end of file.
+ * Reads up to `length` bytes at `position` (into `buf`, when given one of that length); returns fewer only at end of
+ * file.
  */
-export async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
-  const buf = Buffer.allocUnsafe(length);
+export async function readAt(
+  handle: FileHandle,
+  position: number,
+  length: number,
+  buf: Buffer = Buffer.allocUnsafe(length),
+): Promise<Buffer> {
   let filled = 0;
   while (filled < length) {
     const { bytesRead } = await handle.read(buf, filled, length - filled, position + filled);
@@ -557,13 +562,8 @@ function readWholeSync(handle: FileHandle, position: number, length: number): Bu
 
 /** Reads exactly `length` bytes for a Fetch into a buffer from the read pool (released once the response is sent). */
 async function readWhole(handle: FileHandle, position: number, length: number): Promise<Buffer> {
-  const buf = readBufferPool.allocate(length);
-  let filled = 0;
-  while (filled < length) {
-    const { bytesRead } = await handle.read(buf, filled, length - filled, position + filled);
-    if (bytesRead === 0) throw new Error(`segment shorter than its committed size at ${position}`);
-    filled += bytesRead;
-  }
+  const buf = await readAt(handle, position, length, readBufferPool.allocate(length));
+  if (buf.length < length) throw new Error(`segment shorter than its committed size at ${position}`);
   return buf;
 }
 

@@ -26,14 +26,16 @@ import { Access, openAccess } from '../tenancy/access.ts';
 import { readBufferPool } from '../buffer-pool.ts';
 import { requestTimeThrottleMs } from '../tenancy/tenancy.ts';
 
-/** APIs a client may call before it has authenticated. */
-const PRE_AUTH_APIS = new Set([18, 17, 36]);
+/**
+ * Version discovery and authentication (ApiVersions, SaslHandshake, SaslAuthenticate): the APIs a client may call
+ * before it has authenticated, and the ones the request quota never throttles, as in Kafka.
+ */
+const HANDSHAKE_APIS = new Set([18, 17, 36]);
+
 function releaseReadBuffers(chunks: Buffer[]): void {
   for (const c of chunks) readBufferPool.release(c);
 }
 
-/** APIs the request quota never throttles: version discovery and authentication, as in Kafka. */
-const QUOTA_EXEMPT_APIS = new Set([18, 17, 36]);
 /** Bound on SASL steps in one exchange (SCRAM needs two). */
 const MAX_SASL_STEPS = 4;
 
@@ -178,7 +180,7 @@ export class Connection {
       this.close('malformed request header');
       return;
     }
-    if (this.state.tenancy && this.access.principal.kind === 'anonymous' && !PRE_AUTH_APIS.has(header.apiKey)) {
+    if (this.state.tenancy && this.access.principal.kind === 'anonymous' && !HANDSHAKE_APIS.has(header.apiKey)) {
       this.log.warn({ apiKey: header.apiKey }, 'request before authentication');
       this.close('request before SASL authentication');
       return;
@@ -234,12 +236,11 @@ export class Connection {
     const syncNs = process.hrtime.bigint() - startedNs;
     Promise.resolve(result).then(
       (response) => {
+        const quotaCharged = response !== null && !HANDSHAKE_APIS.has(header.apiKey);
         const encodeStartedNs = process.hrtime.bigint();
-        if (response !== null && !QUOTA_EXEMPT_APIS.has(header.apiKey)) this.throttleRequest(response, syncNs);
+        if (quotaCharged) this.throttleRequest(response, syncNs);
         slot.chunks = response === null ? null : encodeResponse(api, header.apiVersion, header.correlationId, response);
-        if (response !== null && !QUOTA_EXEMPT_APIS.has(header.apiKey)) {
-          this.chargeRequestTime(process.hrtime.bigint() - encodeStartedNs);
-        }
+        if (quotaCharged) this.chargeRequestTime(process.hrtime.bigint() - encodeStartedNs);
         slot.done = true;
         this.metrics.observeRequest(api.name, Number(process.hrtime.bigint() - startedNs) / 1e9);
         this.flush();
