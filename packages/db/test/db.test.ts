@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../src/embedded.ts';
+import { embeddedPostgresBlocker, startEmbeddedPostgres } from '../src/embedded.ts';
 import { createDb, type Db, newApiKeyCredentials, recordAudit, scramVerifier, verifySecret } from '../src/index.ts';
 import { applyMigrations } from '../src/migrate.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing.ts';
@@ -97,7 +97,13 @@ test('SCRAM verifiers follow RFC 5802 (RFC 7677 test vector inputs)', () => {
   assert.equal(serverSignature, '6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=');
 });
 
-test('embedded Postgres starts, persists across restarts, and takes migrations', { timeout: 120_000 }, async () => {
+// As root, from a checkout the postgres user cannot enter, the embedded server cannot run here at all: say so.
+const embeddedBlocked = embeddedPostgresBlocker(tmpdir());
+
+test('embedded Postgres starts, persists across restarts, and takes migrations', {
+  timeout: 120_000,
+  skip: embeddedBlocked ?? false,
+}, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'samsa-embedded-'));
   try {
     const first = await startEmbeddedPostgres({ dataDir: dir, database: 'app' });
@@ -114,5 +120,22 @@ test('embedded Postgres starts, persists across restarts, and takes migrations',
     await second.stop();
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('as root, a data directory the postgres user cannot enter is refused with a message saying what to do', {
+  skip: process.getuid?.() === 0 ? false : 'only root runs postgres as another user',
+}, async () => {
+  const closed = mkdtempSync(join(tmpdir(), 'samsa-closed-'));
+  chmodSync(closed, 0o700);
+  try {
+    await assert.rejects(
+      startEmbeddedPostgres({ dataDir: join(closed, 'data') }),
+      // The first directory in the way is named: this one, unless the checkout itself is already in the way.
+      (err: Error) =>
+        err.message.includes(`cannot enter ${embeddedBlocked ? '' : closed}`) && /DATABASE_URL/.test(err.message),
+    );
+  } finally {
+    rmSync(closed, { recursive: true, force: true });
   }
 });
