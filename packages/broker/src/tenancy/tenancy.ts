@@ -104,7 +104,7 @@ export class Tenancy {
     if (!key) return { error: 'Authentication failed: invalid username or password' };
     const tenant = view.tenants.get(key.tenantId);
     if (!tenant) return { error: 'Authentication failed: invalid username or password' };
-    if (tenant.status !== 'ACTIVE') return { error: `Authentication failed: tenant '${tenant.slug}' is suspended` };
+    if (tenant.status !== 'ACTIVE') return { error: inactiveTenantMessage(tenant) };
     return { kind: 'tenant', tenant, key };
   }
 
@@ -174,6 +174,13 @@ export class Tenancy {
 }
 
 export { MetadataView };
+
+/** Why a tenant that is not ACTIVE may not connect, and what to do about it. */
+function inactiveTenantMessage(tenant: TenantInfo): string {
+  return tenant.status === 'DELETING'
+    ? `Authentication failed: tenant '${tenant.slug}' is being deleted`
+    : `Authentication failed: tenant '${tenant.slug}' is suspended; ask a platform admin to resume it`;
+}
 
 /**
  * The quota a new topic or new partitions would break for a tenant, as a message naming it, or null. Superusers

@@ -61,7 +61,25 @@ export interface TopicConsumerGroup {
   lag: number;
 }
 
+/** What removing a set of groups took away. */
+export interface RemovedGroups {
+  /** Groups deleted (with all their committed offsets). */
+  groups: number;
+  /** Live members removed from them first (LeaveGroup by member id, as Kafka's removeMembersFromConsumerGroup). */
+  members: number;
+  /** Committed offsets (one per group and partition) the deleted groups held. */
+  offsets: number;
+  /** Groups that could not be deleted yet (a member is still joining): try again. */
+  remaining: string[];
+}
+
 export interface ClusterAdmin {
+  /** Every topic whose broker name starts with `prefix` (a tenant's namespace), with its partition count. */
+  topicsWithPrefix(prefix: string): Promise<{ brokerName: string; partitions: number }[]>;
+  /** Every group whose id starts with `prefix`, whatever its state (also groups that only hold offsets). */
+  groupsWithPrefix(prefix: string): Promise<string[]>;
+  /** Removes the groups' members, then deletes the groups and their committed offsets. */
+  removeGroups(brokerGroupIds: string[]): Promise<RemovedGroups>;
   /** Consumer groups whose name starts with `groupPrefix` and that have committed offsets on the topic. */
   consumerGroupsOf(brokerTopic: string, groupPrefix: string): Promise<TopicConsumerGroup[]>;
   createTopic(brokerName: string, partitions: number, configs: Record<string, string>): Promise<void>;

@@ -5,6 +5,7 @@ import type {
   BrowsedMessage,
   ClusterAdmin,
   ProduceInput,
+  RemovedGroups,
   TopicConsumerGroup,
   TopicInfo,
   TopicStats,
@@ -106,6 +107,55 @@ export class KafkaClusterAdmin implements ClusterAdmin {
       const existing = new Set(await this.#adminClient.listTopics());
       const present = brokerNames.filter((n) => existing.has(n));
       if (present.length > 0) await this.#adminClient.deleteTopics({ topics: present });
+    });
+  }
+
+  async topicsWithPrefix(prefix: string): Promise<{ brokerName: string; partitions: number }[]> {
+    return guard(async () => {
+      const names = (await this.#adminClient.listTopics({ includeInternals: true })).filter((n) =>
+        n.startsWith(prefix),
+      );
+      if (names.length === 0) return [];
+      const counts = await this.#partitionCounts(names);
+      return names.map((brokerName) => ({ brokerName, partitions: counts.get(brokerName)?.count ?? 0 }));
+    });
+  }
+
+  async groupsWithPrefix(prefix: string): Promise<string[]> {
+    return guard(async () => [...(await this.#adminClient.listGroups()).keys()].filter((id) => id.startsWith(prefix)));
+  }
+
+  async removeGroups(brokerGroupIds: string[]): Promise<RemovedGroups> {
+    const removed: RemovedGroups = { groups: 0, members: 0, offsets: 0, remaining: [] };
+    if (brokerGroupIds.length === 0) return removed;
+    return guard(async () => {
+      const admin = this.#adminClient;
+      const described = await admin.describeGroups({ groups: brokerGroupIds });
+      for (const [groupId, group] of described) {
+        const memberIds = [...group.members.keys()];
+        if (memberIds.length === 0) continue;
+        await admin.removeMembersFromConsumerGroup({ groupId, members: memberIds.map((memberId) => ({ memberId })) });
+        removed.members += memberIds.length;
+      }
+      const offsets = await admin.listConsumerGroupOffsets({ groups: brokerGroupIds });
+      const offsetsOf = new Map(
+        offsets.map((g) => [
+          g.groupId,
+          g.topics.reduce((n, t) => n + t.partitions.filter((p) => p.committedOffset >= 0n).length, 0),
+        ]),
+      );
+      for (const groupId of brokerGroupIds) {
+        try {
+          await admin.deleteGroups({ groups: [groupId] });
+          removed.groups++;
+          removed.offsets += offsetsOf.get(groupId) ?? 0;
+        } catch (err) {
+          // GROUP_ID_NOT_FOUND: already gone (another pass got it); NON_EMPTY_GROUP: a member is still joining.
+          if (/GROUP_ID_NOT_FOUND|does not exist/i.test(clusterError(err).message)) continue;
+          removed.remaining.push(groupId);
+        }
+      }
+      return removed;
     });
   }
 
