@@ -7,99 +7,26 @@
  * what it removed and audited, and a deletion left unfinished by a console restart is resumed.
  */
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { after, before, test } from 'node:test';
-import { Kafka, logLevel } from 'kafkajs';
-import { type BrokerProcess, SUPERUSER, startBroker } from './broker.ts';
-import { call, type Harness, seedUser, startHarness } from './helpers.ts';
+import { call } from './helpers.ts';
+import { connectedAdmin, eventually, kafkaAs, type TenancyHub, startTenancyHub, tenantWithKey } from './tenancy-hub.ts';
 
-let h: Harness;
-let broker: BrokerProcess;
+let hub: TenancyHub;
 let admin: string;
 
 before(async () => {
-  h = await startHarness({
-    SAMSA_BROKER_SASL_USERNAME: SUPERUSER.username,
-    SAMSA_BROKER_SASL_PASSWORD: SUPERUSER.password,
-    SAMSA_LAG_COLLECTOR: 'off',
-  });
-  broker = await startBroker({ tenancy: { databaseUrl: h.tdb.url } });
-  process.env.SAMSA_BROKER_BOOTSTRAP = broker.bootstrap;
-  admin = (await seedUser('root@example.com', { platformAdmin: true })).token;
+  hub = await startTenancyHub();
+  admin = hub.admin;
 });
 after(async () => {
-  const { stopTenantDeletionRetries } = await import('../src/features/tenants/tenant-deletion.ts');
-  stopTenantDeletionRetries();
-  await h?.close();
-  await broker?.stop();
+  await hub?.close();
 });
 
-async function eventually(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (
-      await Promise.resolve()
-        .then(check)
-        .catch(() => false)
-    )
-      return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`timed out waiting for: ${what}`);
-}
-
-interface Key {
-  keyId: string;
-  secret: string;
-}
-
-/** A tenant made through the console, with one service account holding a key and the tenant_admin ACL preset. */
-async function tenantWithKey(slug: string): Promise<Key> {
-  const T = { tenant: slug };
-  const created = await call('/tenants', 'POST', {}, { token: admin, body: { slug, displayName: slug } });
-  assert.equal(created.status, 201, JSON.stringify(created.body));
-  const sa = await call('/tenants/{tenant}/service-accounts', 'POST', T, { token: admin, body: { name: 'app' } });
-  assert.equal(sa.status, 201, JSON.stringify(sa.body));
-  const key = await call('/tenants/{tenant}/api-keys', 'POST', T, { token: admin, body: { serviceAccount: 'app' } });
-  assert.equal(key.status, 201, JSON.stringify(key.body));
-  const acl = await call('/tenants/{tenant}/acls', 'POST', T, {
-    token: admin,
-    body: { preset: 'tenant_admin', serviceAccount: 'app' },
-  });
-  assert.equal(acl.status, 201, JSON.stringify(acl.body));
-  return { keyId: key.body.keyId, secret: key.body.secret };
-}
-
-/** A KafkaJS client signed in with a tenant key; every socket it opens is recorded in `sockets`. */
-function kafkaAs(key: Key, sockets: Socket[] = []) {
-  return new Kafka({
-    clientId: 'tenant-app',
-    brokers: [broker.bootstrap],
-    sasl: { mechanism: 'scram-sha-512', username: key.keyId, password: key.secret },
-    retry: { retries: 3, initialRetryTime: 100 },
-    logLevel: logLevel.NOTHING,
-    socketFactory: ({ host, port, onConnect }) => {
-      const socket = connect({ host, port }, onConnect);
-      sockets.push(socket);
-      return socket;
-    },
-  });
-}
-
-/** The broker learns new keys over LISTEN/NOTIFY: connect once it has. */
-async function connectedAdmin(kafka: Kafka) {
-  const a = kafka.admin();
-  await eventually(async () => {
-    await a.connect();
-    return true;
-  }, 'the broker accepts the new key');
-  return a;
-}
-
 test('a deleted tenant leaves no topic, group or offset to the next tenant with the same slug', async () => {
-  const oldKey = await tenantWithKey('acme');
+  const oldKey = await tenantWithKey(hub, 'acme');
   const sockets: Socket[] = [];
-  const oldKafka = kafkaAs(oldKey, sockets);
+  const oldKafka = kafkaAs(hub, oldKey, sockets);
   const oldAdmin = await connectedAdmin(oldKafka);
   // Topics the console's Topic table never hears of: one by CreateTopics, one auto-created by a produce.
   await oldAdmin.createTopics({ topics: [{ topic: 'secret-orders', numPartitions: 2 }], waitForLeaders: true });
@@ -158,7 +85,7 @@ test('a deleted tenant leaves no topic, group or offset to the next tenant with 
   await eventually(() => sockets.every((s) => s.destroyed), 'every connection of the old tenant is closed', 5_000);
   await consumer.disconnect().catch(() => {});
   await Promise.allSettled([producer.disconnect(), oldAdmin.disconnect()]);
-  await assert.rejects(kafkaAs(oldKey).admin().connect(), /SASL|authentication/i, 'the old key is refused');
+  await assert.rejects(kafkaAs(hub, oldKey).admin().connect(), /SASL|authentication/i, 'the old key is refused');
 
   let deletion: any;
   await eventually(
@@ -186,8 +113,8 @@ test('a deleted tenant leaves no topic, group or offset to the next tenant with 
   assert.equal((audited.after as { removed: { topics: number } }).removed.topics, 2, 'audited with counts');
 
   // The next "acme" starts empty.
-  const newKey = await tenantWithKey('acme');
-  const newKafka = kafkaAs(newKey);
+  const newKey = await tenantWithKey(hub, 'acme');
+  const newKafka = kafkaAs(hub, newKey);
   const newAdmin = await connectedAdmin(newKafka);
   try {
     assert.deepEqual(await newAdmin.listTopics(), [], 'Metadata lists none of the old topics');
@@ -199,6 +126,7 @@ test('a deleted tenant leaves no topic, group or offset to the next tenant with 
     await newProducer.connect();
     await newProducer.send({ topic: 'secret-orders', messages: [{ value: 'new tenant' }] });
     await newProducer.disconnect();
+    assert.deepEqual(await newAdmin.listTopics(), ['secret-orders'], 'the new tenant does see its own topics');
     const offsets = await newAdmin.fetchTopicOffsets('secret-orders');
     assert.deepEqual(
       offsets.map((o) => [o.partition, o.low, o.high]),
@@ -211,8 +139,8 @@ test('a deleted tenant leaves no topic, group or offset to the next tenant with 
 });
 
 test('a deletion left unfinished (the console stopped midway) is resumed and completes', async () => {
-  const key = await tenantWithKey('halfway');
-  const kafka = kafkaAs(key);
+  const key = await tenantWithKey(hub, 'halfway');
+  const kafka = kafkaAs(hub, key);
   const a = await connectedAdmin(kafka);
   await a.createTopics({ topics: [{ topic: 'left-over', numPartitions: 1 }], waitForLeaders: true });
   await a.disconnect();

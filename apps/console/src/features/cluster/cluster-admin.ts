@@ -7,9 +7,11 @@
  *
  * Tenancy: a tenant's topic `orders` lives on the broker as `<tenantSlug>.orders` (`brokerTopicName`), which is
  * the broker's own internal name for it: tenant clients say `orders`, the superuser sees `acme.orders`. Tenant
- * slugs cannot contain dots, so the prefix is unambiguous.
+ * slugs cannot contain dots, so the prefix is unambiguous. Messages the console produces for a tenant are produced
+ * AS that tenant (SASL authorization id `tenant:<slug>`, see tenant-producers.ts), so its quotas apply.
  */
 import { KafkaClusterAdmin } from './kafka-cluster-admin.ts';
+import { tenantProducerSettingsFromEnv } from './tenant-producers.ts';
 
 export interface PartitionInfo {
   partition: number;
@@ -96,7 +98,15 @@ export interface ClusterAdmin {
     from: { offset: number } | { timestamp: number },
     limit: number,
   ): Promise<{ messages: BrowsedMessage[]; nextOffset: number; endOffset: number; startOffset: number }>;
-  produce(brokerName: string, message: ProduceInput): Promise<{ partition: number; offset: number }>;
+  /**
+   * Produces one message as the tenant: with cluster credentials the broker applies the tenant's namespace, storage
+   * and byte-rate quotas (a full storage quota is `quota_exceeded`); without (a broker without tenancy) it produces
+   * to `brokerName` directly.
+   */
+  produceAs(
+    target: { tenantSlug: string; topic: string; brokerName: string },
+    message: ProduceInput,
+  ): Promise<{ partition: number; offset: number }>;
   close(): Promise<void>;
 }
 
@@ -112,6 +122,7 @@ export function clusterAdmin(): ClusterAdmin {
   holder.__samsaCluster ??= new KafkaClusterAdmin(
     process.env.SAMSA_BROKER_BOOTSTRAP ?? '127.0.0.1:9092',
     username && password ? { username, password } : undefined,
+    tenantProducerSettingsFromEnv(process.env),
   );
   return holder.__samsaCluster;
 }
