@@ -107,6 +107,8 @@ export interface ClusterAdmin {
     target: { tenantSlug: string; topic: string; brokerName: string },
     message: ProduceInput,
   ): Promise<{ partition: number; offset: number }>;
+  /** Closes what the console holds open as a tenant (its producer), e.g. when the tenant is being deleted. */
+  forgetTenant(tenantSlug: string): void;
   close(): Promise<void>;
 }
 

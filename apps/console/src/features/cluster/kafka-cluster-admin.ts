@@ -463,6 +463,10 @@ export class KafkaClusterAdmin implements ClusterAdmin {
     });
   }
 
+  forgetTenant(tenantSlug: string): void {
+    this.#tenantProducers?.close(tenantSlug);
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled([
       this.#admin?.close(),

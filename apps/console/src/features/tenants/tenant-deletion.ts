@@ -90,6 +90,7 @@ export async function startTenantDeletion(actor: Actor, tenant: Tenant) {
       update: {},
     });
   });
+  clusterAdmin().forgetTenant(tenant.slug);
   if (tenant.status !== 'DELETING') {
     await recordAudit(db(), {
       actorId: actor.user.id,

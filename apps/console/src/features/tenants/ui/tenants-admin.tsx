@@ -11,6 +11,7 @@ import { Table, Td, Th, Tr } from '../../../components/ui/table.tsx';
 import { api, fieldErrors, formatBytes } from '../../../lib/api-client.ts';
 import { rateText, useMessageRates } from '../../../lib/use-message-rates.ts';
 import { emptyQuotaDraft, QuotaFields, quotaFromDraft } from './quota-fields.tsx';
+import { TenantDeletions } from './tenant-deletions.tsx';
 
 export interface TenantRow {
   slug: string;
@@ -46,6 +47,7 @@ export function TenantsAdmin() {
     onSuccess: () => {
       setDeleting(null);
       qc.invalidateQueries({ queryKey: ['tenants'] });
+      qc.invalidateQueries({ queryKey: ['tenant-deletions'] });
       qc.invalidateQueries({ queryKey: ['me'] });
     },
   });
@@ -127,6 +129,7 @@ export function TenantsAdmin() {
           </tbody>
         </Table>
       )}
+      <TenantDeletions />
       <CreateTenantDialog open={creating} onClose={() => setCreating(false)} />
       <ConfirmDialog
         open={deleting !== null}
