@@ -1,10 +1,11 @@
 /**
  * Tenant deletion against a real broker process with tenancy (SASL, keys and ACLs from the test Postgres) and the
  * console's real route handlers. The attack: tenant "acme" creates topics over Kafka (CreateTopics and auto-create,
- * which the console's Topic table never sees), keeps a live consumer group and an idle group with committed offsets;
- * the platform admin deletes the tenant; a new tenant "acme" must find none of it. Also: the old tenant's open
- * connections are cut at once, the slug cannot be re-created while the deletion runs, the deletion is listed with
- * what it removed and audited, and a deletion left unfinished by a console restart is resumed.
+ * which the console's Topic table never sees), keeps a live consumer group (its commit carrying a metadata string) and
+ * an idle group with committed offsets; the platform admin deletes the tenant; a new tenant "acme" must find none of
+ * it. Also: the old tenant's open connections are cut at once, the slug cannot be re-created while the deletion runs,
+ * the deletion is listed with what it removed and audited, and a deletion left unfinished by a console restart is
+ * resumed.
  */
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
@@ -46,12 +47,19 @@ test('a deleted tenant leaves no topic, group or offset to the next tenant with 
   const consumer = oldKafka.consumer({ groupId: 'billing', sessionTimeout: 60_000, heartbeatInterval: 1_000 });
   await consumer.connect();
   await consumer.subscribe({ topic: 'secret-orders', fromBeginning: true });
-  let seen = 0;
-  await consumer.run({ eachMessage: async () => void seen++ });
+  // The group's commit carries a metadata string (where secrets like checkpoints often end up).
+  const secretMetadata = 'checkpoint of acme: ledger-42';
+  await consumer.run({
+    autoCommit: false,
+    eachMessage: async ({ topic, partition, message }) => {
+      const offset = String(Number(message.offset) + 1);
+      await consumer.commitOffsets([{ topic, partition, offset, metadata: secretMetadata } as never]);
+    },
+  });
   await eventually(async () => {
     const offsets = await oldAdmin.fetchOffsets({ groupId: 'billing', topics: ['secret-orders'] });
-    return offsets[0]!.partitions.some((p) => p.offset === '1');
-  }, 'the live group committed its offset');
+    return offsets[0]!.partitions.some((p) => p.offset === '1' && p.metadata === secretMetadata);
+  }, 'the live group committed its offset with metadata');
   assert.deepEqual((await oldAdmin.listTopics()).sort(), ['auto-made', 'secret-orders']);
   assert.equal(
     (await call('/tenants/{tenant}/topics', 'GET', { tenant: 'acme' }, { token: admin })).body.topics?.length ?? 0,
@@ -132,6 +140,12 @@ test('a deleted tenant leaves no topic, group or offset to the next tenant with 
       offsets.map((o) => [o.partition, o.low, o.high]),
       [[0, '0', '1']],
       'producing to the old name makes a new topic that holds only the new message',
+    );
+    const billing = await newAdmin.fetchOffsets({ groupId: 'billing', topics: ['secret-orders'] });
+    assert.deepEqual(
+      billing[0]!.partitions.map((p) => [p.offset, p.metadata]),
+      [['-1', null]],
+      'the old commit and its metadata are gone',
     );
   } finally {
     await newAdmin.disconnect();
