@@ -1,12 +1,18 @@
 /**
- * Next.js calls `register` once when the console's server starts: it starts the consumer-lag collector here, so
- * lag history and statuses are collected while nobody has the console open. Skipped in the Edge runtime, during
+ * Next.js calls `register` once when the console's server starts: it resumes unfinished tenant deletions and starts
+ * the consumer-lag collector here, so lag history and statuses are collected while nobody has the console open. Skipped in the Edge runtime, during
  * `next build`, without a database, and with SAMSA_LAG_COLLECTOR=off (e.g. a second console replica).
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== 'nodejs') return;
   if (process.env.NEXT_PHASE === 'phase-production-build') return;
-  if (!process.env.DATABASE_URL || process.env.SAMSA_LAG_COLLECTOR === 'off') return;
+  if (!process.env.DATABASE_URL) return;
+  const { resumeTenantDeletions } = await import('./features/tenants/tenant-deletion.ts');
+  const { log } = await import('./server/log.ts');
+  resumeTenantDeletions().catch((err) =>
+    log.error({ err: (err as Error).message }, 'could not resume tenant deletions; they resume on the next start'),
+  );
+  if (process.env.SAMSA_LAG_COLLECTOR === 'off') return;
   const { lagService } = await import('./features/consumer-groups/lag-host.ts');
   lagService();
 }

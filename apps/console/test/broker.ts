@@ -28,14 +28,24 @@ async function waitForPort(port: number, deadline_ms: number): Promise<void> {
   throw new Error(`broker did not listen on ${port}`);
 }
 
-/** Without DATABASE_URL the broker runs without tenancy or SASL: these tests exercise the console's own rules. */
-function brokerEnv(): NodeJS.ProcessEnv {
+/** Credentials of the platform superuser a tenancy broker is started with (the console's admin connection). */
+export const SUPERUSER = { username: 'admin', password: 'superuser-secret-1' };
+
+/**
+ * Without a database the broker runs without tenancy or SASL: those tests exercise the console's own rules. With
+ * `tenancy`, it reads tenants, keys, ACLs and quotas from that database and requires SASL (superuser: SUPERUSER).
+ */
+function brokerEnv(tenancy?: { databaseUrl: string }): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, SAMSA_LOG_LEVEL: 'warn' };
   delete env.DATABASE_URL;
+  if (tenancy) {
+    env.DATABASE_URL = tenancy.databaseUrl;
+    env.SAMSA_SUPERUSER_PASSWORD = SUPERUSER.password;
+  }
   return env;
 }
 
-export async function startBroker(): Promise<BrokerProcess> {
+export async function startBroker(opts: { tenancy?: { databaseUrl: string } } = {}): Promise<BrokerProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'samsa-broker-'));
   const port = await freePort();
   const httpPort = await freePort();
@@ -51,7 +61,7 @@ export async function startBroker(): Promise<BrokerProcess> {
       '--http-listen',
       `127.0.0.1:${httpPort}`,
     ],
-    { stdio: ['ignore', 'ignore', 'inherit'], env: brokerEnv() },
+    { stdio: ['ignore', 'ignore', 'inherit'], env: brokerEnv(opts.tenancy) },
   );
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   await Promise.race([

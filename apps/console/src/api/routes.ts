@@ -44,20 +44,23 @@ import {
 import {
   createTenantSchema,
   quotaSchema,
+  tenantDeletionSchema,
+  tenantDeletionsQuerySchema,
   tenantSchema,
   trafficSchema,
   updateTenantSchema,
 } from '../features/tenants/schemas.ts';
 import {
   createTenant,
-  deleteTenant,
   getQuota,
+  listTenantDeletions,
   listTenants,
   quotaView,
   setQuota,
   tenantView,
   updateTenant,
 } from '../features/tenants/service.ts';
+import { startTenantDeletion } from '../features/tenants/tenant-deletion.ts';
 import { tenantTraffic } from '../features/tenants/traffic.ts';
 import { browseQuerySchema, createTopicSchema, produceSchema, updateTopicSchema } from '../features/topics/schemas.ts';
 import {
@@ -265,11 +268,28 @@ export const apiRoutes: Record<string, RouteSpec> = {
       }),
     },
     DELETE: {
-      summary: 'Delete a tenant and its topics',
+      summary:
+        'Start deleting a tenant and everything under its namespace (202 with the deletion; again on a DELETING tenant runs it now)',
       tag: 'tenants',
       access: 'platform_admin',
-      status: 204,
-      handler: withTenant(async (ctx) => deleteTenant(ctx.actor, ctx.tenant), { role: 'platform_admin' }),
+      response: tenantDeletionSchema,
+      handler: withTenant(async (ctx) => json(await startTenantDeletion(ctx.actor, ctx.tenant), { status: 202 }), {
+        role: 'platform_admin',
+        allowDeleting: true,
+      }),
+    },
+  },
+  '/tenant-deletions': {
+    GET: {
+      summary:
+        'Tenant deletions, newest first: deleting (with the last error, if a run failed) or deleted, with counts',
+      tag: 'tenants',
+      access: 'platform_admin',
+      query: tenantDeletionsQuerySchema,
+      response: z.array(tenantDeletionSchema),
+      handler: withAuth(async (ctx) => listTenantDeletions(ctx.query(tenantDeletionsQuerySchema).limit), {
+        platformAdmin: true,
+      }),
     },
   },
   '/tenants/{tenant}/quota': {

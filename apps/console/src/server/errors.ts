@@ -12,6 +12,7 @@ export type ApiErrorCode =
   | 'validation_failed'
   | 'quota_exceeded'
   | 'tenant_suspended'
+  | 'tenant_deleting'
   | 'rate_limited'
   | 'cluster_unavailable'
   | 'cluster_error'
@@ -25,6 +26,7 @@ const STATUS: Record<ApiErrorCode, number> = {
   validation_failed: 400,
   quota_exceeded: 422,
   tenant_suspended: 403,
+  tenant_deleting: 409,
   rate_limited: 429,
   cluster_unavailable: 503,
   cluster_error: 502,

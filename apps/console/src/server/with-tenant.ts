@@ -104,7 +104,7 @@ export function withAuth<P = Record<string, string>>(
 /** Routes under /api/v1/tenants/[tenant]/…: the tenant comes from the URL and the caller's role in it is checked. */
 export function withTenant<P extends { tenant: string } = { tenant: string }>(
   handler: (ctx: TenantContext<P>) => Promise<unknown>,
-  options: { role: Role; allowSuspended?: boolean },
+  options: { role: Role; allowSuspended?: boolean; allowDeleting?: boolean },
 ): Handler {
   return (req, routeCtx) =>
     respond(async () => {
@@ -129,6 +129,12 @@ export function withTenant<P extends { tenant: string } = { tenant: string }>(
         );
       }
       const writes = req.method !== 'GET' && req.method !== 'HEAD';
+      if (writes && tenant.status === 'DELETING' && !options.allowDeleting) {
+        throw new ApiError(
+          'tenant_deleting',
+          `Tenant '${tenant.slug}' is being deleted; nothing in it can change (see GET /api/v1/tenant-deletions)`,
+        );
+      }
       if (writes && tenant.status === 'SUSPENDED' && role !== 'platform_admin' && !options.allowSuspended) {
         throw new ApiError('tenant_suspended', `Tenant '${tenant.slug}' is suspended; changes are disabled`);
       }

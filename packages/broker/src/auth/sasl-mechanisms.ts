@@ -24,7 +24,8 @@ export interface CredentialLookup {
 
 export type StepResult =
   | { kind: 'challenge'; bytes: Buffer }
-  | { kind: 'success'; username: string; bytes: Buffer }
+  /** `authzid`: the SASL authorization identity the client asked to act as; '' when none (or the username). */
+  | { kind: 'success'; username: string; authzid: string; bytes: Buffer }
   | { kind: 'failure'; message: string };
 
 export interface SaslExchange {
@@ -53,13 +54,13 @@ class PlainExchange implements SaslExchange {
     const parts = msg.toString('utf8').split('\u0000');
     if (parts.length !== 3) return { kind: 'failure', message: 'malformed SASL/PLAIN message' };
     const [authzid, username, password] = parts as [string, string, string];
-    if (authzid !== '' && authzid !== username)
-      return { kind: 'failure', message: 'authorization id must match the username' };
     const expected = this.lookup.plainHash(username);
     // Hash even for unknown users so timing does not reveal which usernames exist.
     const presented = Buffer.from(sha256Hex(password), 'hex');
     const ok = expected !== null && safeEqual(presented, Buffer.from(expected, 'hex'));
-    return ok ? { kind: 'success', username, bytes: Buffer.alloc(0) } : { kind: 'failure', message: AUTH_FAILED };
+    return ok
+      ? { kind: 'success', username, authzid: authzid === username ? '' : authzid, bytes: Buffer.alloc(0) }
+      : { kind: 'failure', message: AUTH_FAILED };
   }
 }
 
@@ -82,6 +83,8 @@ class ScramExchange implements SaslExchange {
   private readonly hash: 'sha256' | 'sha512';
   private state: 'first' | 'final' | 'done' = 'first';
   private username = '';
+  private authzid = '';
+  private gs2Header = '';
   private clientFirstBare = '';
   private serverFirst = '';
   private nonce = '';
@@ -102,15 +105,18 @@ class ScramExchange implements SaslExchange {
   }
 
   private first(text: string): StepResult {
-    // gs2-header: "n,," (no channel binding) followed by client-first-message-bare.
-    const m = /^[ny],(?:a=[^,]*)?,(.*)$/s.exec(text);
+    // gs2-header: "n,," or "n,a=<authzid>," (no channel binding) followed by client-first-message-bare.
+    const m = /^([ny],(?:a=([^,]*))?,)(.*)$/s.exec(text);
     if (!m) return { kind: 'failure', message: 'malformed SCRAM client-first message' };
-    this.clientFirstBare = m[1]!;
+    this.gs2Header = m[1]!;
+    this.clientFirstBare = m[3]!;
     const attrs = parseAttributes(this.clientFirstBare);
     const user = attrs.get('n');
     const clientNonce = attrs.get('r');
     if (!user || !clientNonce) return { kind: 'failure', message: 'SCRAM client-first message lacks n= or r=' };
     this.username = saslName(user);
+    const authzid = saslName(m[2] ?? '');
+    this.authzid = authzid === this.username ? '' : authzid;
     this.credential = this.lookup.scram(this.username, this.mechanism);
     // Unknown users get a plausible challenge (random salt) and fail at the end, so usernames are not revealed.
     const salt = this.credential?.salt ?? randomBytes(16);
@@ -129,6 +135,9 @@ class ScramExchange implements SaslExchange {
     const attrs = parseAttributes(text);
     // Kafka accepts a final nonce that ends with the server nonce (librdkafka 2.0 repeats the client nonce).
     if (!(attrs.get('r') ?? '').endsWith(this.nonce)) return { kind: 'failure', message: 'SCRAM nonce mismatch' };
+    // c= repeats the gs2 header (with the authorization id); the proof covers it, so the authzid cannot be swapped.
+    if (attrs.get('c') !== Buffer.from(this.gs2Header).toString('base64'))
+      return { kind: 'failure', message: 'SCRAM channel binding (c=) does not match the gs2 header' };
     const proof = Buffer.from(attrs.get('p') ?? '', 'base64');
     const cred = this.credential;
     if (!cred) return { kind: 'failure', message: AUTH_FAILED };
@@ -140,7 +149,12 @@ class ScramExchange implements SaslExchange {
     const computedStored = createHash(this.hash).update(clientKey).digest();
     if (!safeEqual(computedStored, cred.storedKey)) return { kind: 'failure', message: AUTH_FAILED };
     const serverSignature = createHmac(this.hash, cred.serverKey).update(authMessage).digest();
-    return { kind: 'success', username: this.username, bytes: Buffer.from(`v=${serverSignature.toString('base64')}`) };
+    return {
+      kind: 'success',
+      username: this.username,
+      authzid: this.authzid,
+      bytes: Buffer.from(`v=${serverSignature.toString('base64')}`),
+    };
   }
 }
 

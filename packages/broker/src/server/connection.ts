@@ -298,10 +298,10 @@ export class Connection {
         this.log.warn({ mechanism: this.sasl.mechanism, reason: result.message }, 'authentication failed');
       return result;
     }
-    const principal = tenancy.principalFor(result.username);
+    const principal = tenancy.principalFor(result.username, result.authzid);
     if ('error' in principal) {
       this.log.warn(
-        { mechanism: this.sasl.mechanism, username: result.username, reason: principal.error },
+        { mechanism: this.sasl.mechanism, username: result.username, authzid: result.authzid, reason: principal.error },
         'authentication refused',
       );
       return { kind: 'failure', message: principal.error };

@@ -5,7 +5,8 @@
  */
 import type { ScramCredential } from '../auth/sasl-mechanisms.ts';
 
-export type TenantStatus = 'ACTIVE' | 'SUSPENDED';
+/** DELETING: the console is removing the tenant's namespace; the broker treats it like SUSPENDED. */
+export type TenantStatus = 'ACTIVE' | 'SUSPENDED' | 'DELETING';
 
 export interface TenantQuota {
   produceBytesPerSec: number | null;

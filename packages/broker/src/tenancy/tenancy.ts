@@ -45,6 +45,9 @@ export interface TenantUsage {
   storageBytes: number;
 }
 
+/** SASL authorization id by which the superuser acts as a tenant: `tenant:<slug>`. */
+export const TENANT_AUTHZID_PREFIX = 'tenant:';
+
 /** Cache per-tenant usage this long: storage checks on the produce path must not walk every partition. */
 const USAGE_CACHE_MS = 1_000;
 
@@ -96,15 +99,48 @@ export class Tenancy {
     },
   };
 
-  /** The principal for an authenticated username, or an error message when it may not connect. */
-  principalFor(username: string): Principal | { error: string } {
+  /**
+   * The principal for an authenticated username and the authorization id it asked for ('' for none), or an error
+   * message when it may not connect. Only the superuser may name an authorization id, and only `tenant:<slug>`.
+   */
+  principalFor(username: string, authzid = ''): Principal | { error: string } {
+    const principal = this.principalOfUser(username);
+    if ('error' in principal || authzid === '') return principal;
+    if (principal.kind !== 'superuser') {
+      return { error: 'Authentication failed: only the platform superuser may ask for an authorization id' };
+    }
+    return this.delegatedPrincipal(principal.name, authzid);
+  }
+
+  /** The superuser acting as a tenant: the tenant's namespace and quotas, its admin's rights. */
+  private delegatedPrincipal(superuser: string, authzid: string): Principal | { error: string } {
+    if (!authzid.startsWith(TENANT_AUTHZID_PREFIX)) {
+      return { error: `Authentication failed: the authorization id must be ${TENANT_AUTHZID_PREFIX}<slug>` };
+    }
+    const slug = authzid.slice(TENANT_AUTHZID_PREFIX.length);
+    const tenant = this.getView().tenantsBySlug.get(slug);
+    if (!tenant) return { error: `Authentication failed: no tenant '${slug}'` };
+    if (tenant.status !== 'ACTIVE') return { error: inactiveTenantMessage(tenant) };
+    return {
+      kind: 'tenant',
+      tenant,
+      key: {
+        keyId: `${superuser}@${slug}`,
+        serviceAccountId: `${superuser}@${tenant.id}`,
+        serviceAccountName: superuser,
+      },
+      delegatedBy: superuser,
+    };
+  }
+
+  private principalOfUser(username: string): Principal | { error: string } {
     if (this.superuser && username === this.superuser.name) return { kind: 'superuser', name: username };
     const view = this.getView();
     const key = view.keys.get(username);
     if (!key) return { error: 'Authentication failed: invalid username or password' };
     const tenant = view.tenants.get(key.tenantId);
     if (!tenant) return { error: 'Authentication failed: invalid username or password' };
-    if (tenant.status !== 'ACTIVE') return { error: `Authentication failed: tenant '${tenant.slug}' is suspended` };
+    if (tenant.status !== 'ACTIVE') return { error: inactiveTenantMessage(tenant) };
     return { kind: 'tenant', tenant, key };
   }
 
@@ -112,6 +148,7 @@ export class Tenancy {
   stillValid(p: Principal): boolean {
     if (p.kind !== 'tenant') return true;
     const view = this.getView();
+    if (p.delegatedBy) return view.tenants.get(p.tenant.id)?.status === 'ACTIVE';
     const key = view.keys.get(p.key.keyId);
     const tenant = view.tenants.get(p.tenant.id);
     return key !== undefined && tenant !== undefined && tenant.status === 'ACTIVE';
@@ -174,6 +211,13 @@ export class Tenancy {
 }
 
 export { MetadataView };
+
+/** Why a tenant that is not ACTIVE may not connect, and what to do about it. */
+function inactiveTenantMessage(tenant: TenantInfo): string {
+  return tenant.status === 'DELETING'
+    ? `Authentication failed: tenant '${tenant.slug}' is being deleted`
+    : `Authentication failed: tenant '${tenant.slug}' is suspended; ask a platform admin to resume it`;
+}
 
 /**
  * The quota a new topic or new partitions would break for a tenant, as a message naming it, or null. Superusers

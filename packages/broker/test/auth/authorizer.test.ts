@@ -6,20 +6,11 @@ import type { Principal } from '../../src/auth/principal.ts';
 import { type AclRule, MetadataView, NO_QUOTA } from '../../src/tenancy/metadata-view.ts';
 
 const tenant = { id: 't1', slug: 'acme', status: 'ACTIVE' as const, quota: NO_QUOTA };
-const cred = { salt: Buffer.alloc(0), iterations: 4096, storedKey: Buffer.alloc(0), serverKey: Buffer.alloc(0) };
 function principal(serviceAccountName: string): Principal {
   return {
     kind: 'tenant',
     tenant,
-    key: {
-      keyId: `K-${serviceAccountName}`,
-      tenantId: 't1',
-      serviceAccountId: 'sa',
-      serviceAccountName,
-      secretHash: '',
-      scram256: cred,
-      scram512: cred,
-    },
+    key: { keyId: `K-${serviceAccountName}`, serviceAccountId: 'sa', serviceAccountName },
   };
 }
 let n = 0;

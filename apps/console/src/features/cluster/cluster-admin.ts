@@ -7,9 +7,11 @@
  *
  * Tenancy: a tenant's topic `orders` lives on the broker as `<tenantSlug>.orders` (`brokerTopicName`), which is
  * the broker's own internal name for it: tenant clients say `orders`, the superuser sees `acme.orders`. Tenant
- * slugs cannot contain dots, so the prefix is unambiguous.
+ * slugs cannot contain dots, so the prefix is unambiguous. Messages the console produces for a tenant are produced
+ * AS that tenant (SASL authorization id `tenant:<slug>`, see tenant-producers.ts), so its quotas apply.
  */
 import { KafkaClusterAdmin } from './kafka-cluster-admin.ts';
+import { tenantProducerSettingsFromEnv } from './tenant-producers.ts';
 
 export interface PartitionInfo {
   partition: number;
@@ -61,7 +63,25 @@ export interface TopicConsumerGroup {
   lag: number;
 }
 
+/** What removing a set of groups took away. */
+export interface RemovedGroups {
+  /** Groups deleted (with all their committed offsets). */
+  groups: number;
+  /** Live members removed from them first (LeaveGroup by member id, as Kafka's removeMembersFromConsumerGroup). */
+  members: number;
+  /** Committed offsets (one per group and partition) the deleted groups held. */
+  offsets: number;
+  /** Groups that could not be deleted yet (a member is still joining): try again. */
+  remaining: string[];
+}
+
 export interface ClusterAdmin {
+  /** Every topic whose broker name starts with `prefix` (a tenant's namespace), with its partition count. */
+  topicsWithPrefix(prefix: string): Promise<{ brokerName: string; partitions: number }[]>;
+  /** Every group whose id starts with `prefix`, whatever its state (also groups that only hold offsets). */
+  groupsWithPrefix(prefix: string): Promise<string[]>;
+  /** Removes the groups' members, then deletes the groups and their committed offsets. */
+  removeGroups(brokerGroupIds: string[]): Promise<RemovedGroups>;
   /** Consumer groups whose name starts with `groupPrefix` and that have committed offsets on the topic. */
   consumerGroupsOf(brokerTopic: string, groupPrefix: string): Promise<TopicConsumerGroup[]>;
   createTopic(brokerName: string, partitions: number, configs: Record<string, string>): Promise<void>;
@@ -78,7 +98,17 @@ export interface ClusterAdmin {
     from: { offset: number } | { timestamp: number },
     limit: number,
   ): Promise<{ messages: BrowsedMessage[]; nextOffset: number; endOffset: number; startOffset: number }>;
-  produce(brokerName: string, message: ProduceInput): Promise<{ partition: number; offset: number }>;
+  /**
+   * Produces one message as the tenant: with cluster credentials the broker applies the tenant's namespace, storage
+   * and byte-rate quotas (a full storage quota is `quota_exceeded`); without (a broker without tenancy) it produces
+   * to `brokerName` directly.
+   */
+  produceAs(
+    target: { tenantSlug: string; topic: string; brokerName: string },
+    message: ProduceInput,
+  ): Promise<{ partition: number; offset: number }>;
+  /** Closes what the console holds open as a tenant (its producer), e.g. when the tenant is being deleted. */
+  forgetTenant(tenantSlug: string): void;
   close(): Promise<void>;
 }
 
@@ -94,6 +124,7 @@ export function clusterAdmin(): ClusterAdmin {
   holder.__samsaCluster ??= new KafkaClusterAdmin(
     process.env.SAMSA_BROKER_BOOTSTRAP ?? '127.0.0.1:9092',
     username && password ? { username, password } : undefined,
+    tenantProducerSettingsFromEnv(process.env),
   );
   return holder.__samsaCluster;
 }

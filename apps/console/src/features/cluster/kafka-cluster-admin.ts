@@ -1,10 +1,12 @@
 /** `ClusterAdmin` over the Kafka protocol with @platformatic/kafka (Admin, Producer and a group-less fetch). */
 import { Admin, Consumer, Producer } from '@platformatic/kafka';
 import { ApiError } from '../../server/errors.ts';
+import { TenantProducers, type TenantProducerSettings, tenantProducerSettingsSchema } from './tenant-producers.ts';
 import type {
   BrowsedMessage,
   ClusterAdmin,
   ProduceInput,
+  RemovedGroups,
   TopicConsumerGroup,
   TopicInfo,
   TopicStats,
@@ -15,15 +17,32 @@ const TIMEOUT_MS = 10_000;
 /** Bytes fetched per browse request: enough for a page of ordinary messages, bounded for huge ones. */
 const BROWSE_FETCH_BYTES_MAX = 4 * 1024 * 1024;
 
-/** Maps a Kafka client failure to `cluster_unavailable` (cannot connect) or `cluster_error` (the broker said no). */
+type ClientError = { message?: string; serverErrorMessage?: string | null; errors?: ClientError[] };
+
+/** What the broker itself said (error_message fields), found in the client's nested errors; bounded in depth. */
+function serverMessages(e: ClientError | undefined, depth = 0): string[] {
+  if (!e || depth > 4) return [];
+  const own = e.serverErrorMessage ? [e.serverErrorMessage] : [];
+  return [...own, ...(e.errors ?? []).flatMap((x) => serverMessages(x, depth + 1))];
+}
+
+/**
+ * Maps a Kafka client failure to `quota_exceeded` (the broker named a quota), `cluster_unavailable` (cannot connect)
+ * or `cluster_error` (the broker said no), with the broker's own message when it sent one.
+ */
 export function clusterError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
-  const e = err as { message?: string; errors?: { message?: string }[]; code?: string };
-  const inner = e.errors
-    ?.map((x) => x.message)
-    .filter(Boolean)
-    .join('; ');
+  const e = err as ClientError;
+  const inner =
+    [...new Set(serverMessages(e))].join('; ') ||
+    e.errors
+      ?.map((x) => x.message)
+      .filter(Boolean)
+      .join('; ');
   const message = inner || e.message || String(err);
+  if (/quota exceeded/i.test(message)) {
+    return new ApiError('quota_exceeded', `The broker refused it: ${message}. Free space or ask for a larger quota`);
+  }
   if (/ECONNREFUSED|ETIMEDOUT|ENOTFOUND|connect|Timeout/i.test(message)) {
     return new ApiError('cluster_unavailable', `The broker is not reachable: ${message}`);
   }
@@ -53,14 +72,27 @@ export class KafkaClusterAdmin implements ClusterAdmin {
   #consumer: Consumer | undefined;
 
   #sasl: { mechanism: 'SCRAM-SHA-512'; username: string; password: string } | undefined;
+  /** Producers acting as tenants; only with credentials (a broker without SASL has no tenants to act as). */
+  #tenantProducers: TenantProducers | undefined;
 
-  /** With credentials, the console connects as the broker's platform superuser (sees every tenant's topics). */
-  constructor(bootstrap: string, credentials?: { username: string; password: string }) {
+  /**
+   * With credentials, the console connects as the broker's platform superuser (sees every tenant's topics), and
+   * produces for a tenant as that tenant.
+   */
+  constructor(
+    bootstrap: string,
+    credentials?: { username: string; password: string },
+    producerSettings: TenantProducerSettings = tenantProducerSettingsSchema.parse({}),
+  ) {
     this.#bootstrap = bootstrap
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
-    if (credentials) this.#sasl = { mechanism: 'SCRAM-SHA-512', ...credentials };
+    if (credentials) {
+      const sasl = { mechanism: 'SCRAM-SHA-512' as const, ...credentials };
+      this.#sasl = sasl;
+      this.#tenantProducers = new TenantProducers(() => ({ ...this.#base(), sasl }), producerSettings);
+    }
   }
 
   #base() {
@@ -106,6 +138,55 @@ export class KafkaClusterAdmin implements ClusterAdmin {
       const existing = new Set(await this.#adminClient.listTopics());
       const present = brokerNames.filter((n) => existing.has(n));
       if (present.length > 0) await this.#adminClient.deleteTopics({ topics: present });
+    });
+  }
+
+  async topicsWithPrefix(prefix: string): Promise<{ brokerName: string; partitions: number }[]> {
+    return guard(async () => {
+      const names = (await this.#adminClient.listTopics({ includeInternals: true })).filter((n) =>
+        n.startsWith(prefix),
+      );
+      if (names.length === 0) return [];
+      const counts = await this.#partitionCounts(names);
+      return names.map((brokerName) => ({ brokerName, partitions: counts.get(brokerName)?.count ?? 0 }));
+    });
+  }
+
+  async groupsWithPrefix(prefix: string): Promise<string[]> {
+    return guard(async () => [...(await this.#adminClient.listGroups()).keys()].filter((id) => id.startsWith(prefix)));
+  }
+
+  async removeGroups(brokerGroupIds: string[]): Promise<RemovedGroups> {
+    const removed: RemovedGroups = { groups: 0, members: 0, offsets: 0, remaining: [] };
+    if (brokerGroupIds.length === 0) return removed;
+    return guard(async () => {
+      const admin = this.#adminClient;
+      const described = await admin.describeGroups({ groups: brokerGroupIds });
+      for (const [groupId, group] of described) {
+        const memberIds = [...group.members.keys()];
+        if (memberIds.length === 0) continue;
+        await admin.removeMembersFromConsumerGroup({ groupId, members: memberIds.map((memberId) => ({ memberId })) });
+        removed.members += memberIds.length;
+      }
+      const offsets = await admin.listConsumerGroupOffsets({ groups: brokerGroupIds });
+      const offsetsOf = new Map(
+        offsets.map((g) => [
+          g.groupId,
+          g.topics.reduce((n, t) => n + t.partitions.filter((p) => p.committedOffset >= 0n).length, 0),
+        ]),
+      );
+      for (const groupId of brokerGroupIds) {
+        try {
+          await admin.deleteGroups({ groups: [groupId] });
+          removed.groups++;
+          removed.offsets += offsetsOf.get(groupId) ?? 0;
+        } catch (err) {
+          // GROUP_ID_NOT_FOUND: already gone (another pass got it); NON_EMPTY_GROUP: a member is still joining.
+          if (/GROUP_ID_NOT_FOUND|does not exist/i.test(clusterError(err).message)) continue;
+          removed.remaining.push(groupId);
+        }
+      }
+      return removed;
     });
   }
 
@@ -362,13 +443,14 @@ export class KafkaClusterAdmin implements ClusterAdmin {
     });
   }
 
-  async produce(brokerName: string, message: ProduceInput) {
+  async produceAs(target: { tenantSlug: string; topic: string; brokerName: string }, message: ProduceInput) {
     return guard(async () => {
-      const result = await this.#producerClient.send({
+      const producer = this.#tenantProducers?.for(target.tenantSlug) ?? this.#producerClient;
+      const result = await producer.send({
         acks: -1,
         messages: [
           {
-            topic: brokerName,
+            topic: this.#tenantProducers ? target.topic : target.brokerName,
             partition: message.partition,
             key: message.key ? Buffer.from(message.key) : undefined,
             value: Buffer.from(message.value),
@@ -381,8 +463,17 @@ export class KafkaClusterAdmin implements ClusterAdmin {
     });
   }
 
+  forgetTenant(tenantSlug: string): void {
+    this.#tenantProducers?.close(tenantSlug);
+  }
+
   async close(): Promise<void> {
-    await Promise.allSettled([this.#admin?.close(), this.#producer?.close(), this.#consumer?.close()]);
+    await Promise.allSettled([
+      this.#admin?.close(),
+      this.#producer?.close(),
+      this.#consumer?.close(),
+      this.#tenantProducers?.closeAll(),
+    ]);
     this.#admin = this.#producer = this.#consumer = undefined;
   }
 }

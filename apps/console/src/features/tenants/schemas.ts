@@ -58,7 +58,8 @@ export const tenantSchema = z.object({
   id: z.string(),
   slug: z.string(),
   displayName: z.string(),
-  status: z.enum(['ACTIVE', 'SUSPENDED']),
+  /** DELETING: its deletion is running (see /tenant-deletions); the slug is free once it has finished. */
+  status: z.enum(['ACTIVE', 'SUSPENDED', 'DELETING']),
   plan: z.string(),
   createdAt: z.string(),
   role: z.enum(['member', 'admin', 'platform_admin']).optional(),
@@ -74,6 +75,38 @@ export const tenantSchema = z.object({
     .optional(),
   quota: quotaSchema.optional(),
 });
+
+const removedSchema = z.object({
+  topics: z.number(),
+  partitions: z.number(),
+  groups: z.number(),
+  members: z.number(),
+  offsets: z.number(),
+  serviceAccounts: z.number(),
+  apiKeys: z.number(),
+  aclBindings: z.number(),
+  memberships: z.number(),
+  lagSamples: z.number(),
+  lagRollups: z.number(),
+  webhooks: z.number(),
+});
+
+/** A tenant's deletion: `deleting` while the job runs (it is retried after a failure), then `deleted`. */
+export const tenantDeletionSchema = z.object({
+  id: z.string(),
+  slug: z.string(),
+  state: z.enum(['deleting', 'deleted']),
+  requestedBy: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  attempts: z.number(),
+  /** Why the last run failed (it will be retried), or null. */
+  lastError: z.string().nullable(),
+  /** What was removed so far: broker objects and Postgres rows. */
+  removed: removedSchema,
+});
+
+export const tenantDeletionsQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
 
 /** What the broker last reported of a tenant's traffic (TenantTraffic), as rates. */
 export const trafficSchema = z.object({

@@ -1,10 +1,11 @@
-/** Tenant lifecycle: create with quotas, edit, suspend, delete (removing its topics from the broker). */
+/** Tenant lifecycle: create with quotas, edit, suspend; deletion is a job (tenant-deletion.ts). */
 import type { Tenant } from '@samsa/db';
 import { db } from '../../server/db.ts';
 import { ApiError } from '../../server/errors.ts';
 import type { Actor, Role } from '../../server/with-tenant.ts';
 import { audit } from '../audit/audit.ts';
 import { clusterAdmin } from '../cluster/cluster-admin.ts';
+import { deletionView } from './tenant-deletion.ts';
 import type { CreateTenantInput, QuotaInput, UpdateTenantInput } from './schemas.ts';
 
 function quotaData(q: QuotaInput) {
@@ -105,6 +106,12 @@ export async function listTenants(actor: Actor) {
 export async function createTenant(actor: Actor, input: CreateTenantInput) {
   const tenant = await db().$transaction(async (tx) => {
     const existing = await tx.tenant.findUnique({ where: { slug: input.slug } });
+    if (existing?.status === 'DELETING')
+      throw new ApiError(
+        'conflict',
+        `Tenant '${input.slug}' is being deleted; its slug is free once the deletion has finished (GET /api/v1/tenant-deletions)`,
+        { slug: ['Being deleted: try again when its deletion has finished'] },
+      );
     if (existing)
       throw new ApiError('conflict', `A tenant '${input.slug}' already exists`, { slug: ['Already taken'] });
     return tx.tenant.create({
@@ -165,16 +172,8 @@ export async function setQuota(actor: Actor, tenant: Tenant, input: QuotaInput) 
   return after;
 }
 
-/** Deletes the tenant's topics on the broker first, then the tenant and everything it owns. */
-export async function deleteTenant(actor: Actor, tenant: Tenant) {
-  const topics = await db().topic.findMany({ where: { tenantId: tenant.id } });
-  if (topics.length > 0) await clusterAdmin().deleteTopics(topics.map((t) => t.brokerName));
-  await db().tenant.delete({ where: { id: tenant.id } });
-  await audit(actor, {
-    tenantId: tenant.id,
-    action: 'tenant.delete',
-    targetType: 'tenant',
-    targetId: tenant.slug,
-    before: { ...tenantView(tenant), topics: topics.map((t) => t.name) },
-  });
+/** Deletions, newest first: running ones and finished ones (what they removed), for platform admins. */
+export async function listTenantDeletions(limit: number) {
+  const rows = await db().tenantDeletion.findMany({ orderBy: { startedAt: 'desc' }, take: limit });
+  return rows.map(deletionView);
 }

@@ -253,7 +253,10 @@ export async function produceMessage(
   input: { partition?: number; key?: string | null; value: string; headers?: Record<string, string> },
 ) {
   const topic = await findTopic(tenant, name);
-  const result = await clusterAdmin().produce(topic.brokerName, input);
+  const result = await clusterAdmin().produceAs(
+    { tenantSlug: tenant.slug, topic: topic.name, brokerName: topic.brokerName },
+    input,
+  );
   await audit(actor, {
     tenantId: tenant.id,
     action: 'topic.produce',

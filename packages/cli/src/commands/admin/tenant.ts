@@ -15,7 +15,7 @@ export const tenant: Command = {
   samsa tenant list
   samsa tenant get SLUG
   samsa tenant suspend SLUG | samsa tenant resume SLUG
-  samsa tenant delete SLUG --yes        deletes its topics and data too
+  samsa tenant delete SLUG --yes        starts deleting it with its topics, groups and data (runs in the console)
 
 Quota flags: --max-topics N --max-partitions N --storage-bytes N --produce-bytes-per-sec N
              --fetch-bytes-per-sec N --max-connections N --request-percentage N
@@ -60,8 +60,13 @@ ${COMMON_HELP}`,
         async delete(args, t) {
           if (!args.flags.yes)
             throw new CliError('deleting a tenant removes its topics and data: add --yes to confirm', 2);
-          await apiRequest(t, 'DELETE', `/tenants/${slugOf(args.positional)}`);
-          output(args, args.flags.json ? { deleted: args.positional[0] } : `Deleted tenant ${args.positional[0]}`);
+          const deletion = await apiRequest(t, 'DELETE', `/tenants/${slugOf(args.positional)}`);
+          output(
+            args,
+            args.flags.json
+              ? deletion
+              : `Deleting tenant ${args.positional[0]}: its connections are cut; its slug is free once the deletion has finished`,
+          );
         },
       },
       ['json', 'yes'],

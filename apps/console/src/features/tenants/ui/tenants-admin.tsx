@@ -11,11 +11,12 @@ import { Table, Td, Th, Tr } from '../../../components/ui/table.tsx';
 import { api, fieldErrors, formatBytes } from '../../../lib/api-client.ts';
 import { rateText, useMessageRates } from '../../../lib/use-message-rates.ts';
 import { emptyQuotaDraft, QuotaFields, quotaFromDraft } from './quota-fields.tsx';
+import { TenantDeletions } from './tenant-deletions.tsx';
 
 export interface TenantRow {
   slug: string;
   displayName: string;
-  status: 'ACTIVE' | 'SUSPENDED';
+  status: 'ACTIVE' | 'SUSPENDED' | 'DELETING';
   plan: string;
   usage: { topics: number; partitions: number; storageBytes: number | null; messages: number | null };
   quota: Record<string, number | null>;
@@ -46,6 +47,7 @@ export function TenantsAdmin() {
     onSuccess: () => {
       setDeleting(null);
       qc.invalidateQueries({ queryKey: ['tenants'] });
+      qc.invalidateQueries({ queryKey: ['tenant-deletions'] });
       qc.invalidateQueries({ queryKey: ['me'] });
     },
   });
@@ -88,7 +90,9 @@ export function TenantsAdmin() {
                   <div className="text-xs text-slate-500">{t.slug}</div>
                 </Td>
                 <Td>
-                  <Badge tone={t.status === 'ACTIVE' ? 'good' : 'warn'}>{t.status.toLowerCase()}</Badge>
+                  <Badge tone={t.status === 'ACTIVE' ? 'good' : 'warn'}>
+                    {t.status === 'DELETING' ? 'deleting…' : t.status.toLowerCase()}
+                  </Badge>
                 </Td>
                 <Td>{t.plan}</Td>
                 <Td>{limitText(t.usage.topics, t.quota.maxTopics)}</Td>
@@ -109,18 +113,23 @@ export function TenantsAdmin() {
                   <Link className="mr-2 text-sm text-indigo-700 hover:underline" href={`/t/${t.slug}/topics`}>
                     Open
                   </Link>
-                  <Button variant="ghost" size="sm" onClick={() => suspend.mutate(t)}>
-                    {t.status === 'ACTIVE' ? 'Suspend' : 'Resume'}
-                  </Button>
-                  <Button variant="ghost" size="sm" className="text-red-700" onClick={() => setDeleting(t)}>
-                    Delete
-                  </Button>
+                  {t.status === 'DELETING' ? null : (
+                    <>
+                      <Button variant="ghost" size="sm" onClick={() => suspend.mutate(t)}>
+                        {t.status === 'ACTIVE' ? 'Suspend' : 'Resume'}
+                      </Button>
+                      <Button variant="ghost" size="sm" className="text-red-700" onClick={() => setDeleting(t)}>
+                        Delete
+                      </Button>
+                    </>
+                  )}
                 </Td>
               </Tr>
             ))}
           </tbody>
         </Table>
       )}
+      <TenantDeletions />
       <CreateTenantDialog open={creating} onClose={() => setCreating(false)} />
       <ConfirmDialog
         open={deleting !== null}
@@ -130,8 +139,9 @@ export function TenantsAdmin() {
         title={`Delete tenant ${deleting?.slug ?? ''}?`}
         message={
           <>
-            This deletes the tenant, its {deleting?.usage.topics ?? 0} topic(s) and all their data, service accounts,
-            API keys and ACLs. It cannot be undone.
+            This cuts the tenant's connections at once, then deletes every topic under its namespace and all their data,
+            its consumer groups and offsets, service accounts, API keys, ACLs and lag history. The slug is free again
+            once the deletion has finished. It cannot be undone.
             {remove.error ? <p className="mt-2 text-red-600">{remove.error.message}</p> : null}
           </>
         }
