@@ -6,6 +6,7 @@
 export * from './types.ts';
 export * from './evaluate.ts';
 export * from './time-lag.ts';
+export * from './consumer-protocol.ts';
 export * from './kafka-admin.ts';
 export * from './collector.ts';
 export * from './store.ts';

@@ -50,6 +50,7 @@ function change(
       groupId,
       tenantId,
       status: to,
+      error: null,
       reason: `orders[0]: because ${to}`,
       state: 'Stable',
       members: 1,

@@ -1,0 +1,152 @@
+/**
+ * Attack: one tenant freezes lag monitoring for every tenant. A raw client joins a consumer group of its own
+ * ("evil.bad") with protocol type "consumer" and hands itself assignment bytes that are not a consumer-protocol
+ * payload. Before the fix the client library threw while decoding them inside its socket callback, the
+ * DescribeGroups call never settled, and the collector never ran another pass, even after the member left.
+ * Here, against a real broker process, the collector runs on its own timer while the bad member is in its group:
+ * another tenant's healthy group ("acme.billing") keeps getting fresh lag, the bad group carries its own error,
+ * and after the bad member leaves everything is clean again.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { ErrorCode, JoinGroup, LeaveGroup, SyncGroup } from '@samsa/protocol';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { type BrokerProcess, startBroker } from '../../broker/test/support/broker-process.ts';
+import { RawClient } from '../../broker/test/support/raw-client.ts';
+import { LagCollector } from '../src/collector.ts';
+import { KafkaGroupAdmin } from '../src/kafka-admin.ts';
+import { slugTenantResolver } from '../src/tenants.ts';
+
+let broker: BrokerProcess;
+let kafka: Kafka;
+let producer: Producer;
+let admin: KafkaGroupAdmin;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Version 0, then a topic count of 2^31-1 with nothing behind it. */
+const GARBAGE_ASSIGNMENT = Buffer.from([0x00, 0x00, 0x7f, 0xff, 0xff, 0xff]);
+/** A valid v0 subscription to `orders` (the broker may check subscriptions; the assignment is the bad part). */
+const SUBSCRIPTION = Buffer.concat([
+  Buffer.from([0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x06]), // version 0, 1 topic, name of 6 bytes
+  Buffer.from('orders'),
+  Buffer.from([0xff, 0xff, 0xff, 0xff]), // user data: null
+]);
+
+before(async () => {
+  broker = await startBroker({ args: ['--group-initial-rebalance-delay-ms', '0'] });
+  kafka = new Kafka({ clientId: 'bad-group-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+  const ka = kafka.admin();
+  await ka.connect();
+  await ka.createTopics({ topics: [{ topic: 'acme.orders', numPartitions: 1 }] });
+  await ka.setOffsets({ groupId: 'acme.billing', topic: 'acme.orders', partitions: [{ partition: 0, offset: '0' }] });
+  await ka.disconnect();
+  producer = kafka.producer();
+  await producer.connect();
+  admin = new KafkaGroupAdmin({ bootstrapBrokers: [broker.bootstrap], requestTimeoutMs: 2_000 });
+});
+after(async () => {
+  await producer?.disconnect();
+  await admin?.close();
+  await broker?.cleanup();
+});
+
+/** Joins `groupId` as its only member and syncs with `assignment`; returns the member id and the sync error. */
+async function joinWithAssignment(client: RawClient, groupId: string, assignment: Buffer) {
+  const join = (memberId: string) =>
+    client.request(JoinGroup, 5, {
+      groupId,
+      sessionTimeoutMs: 60_000,
+      rebalanceTimeoutMs: 60_000,
+      memberId,
+      groupInstanceId: null,
+      protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata: SUBSCRIPTION }],
+    });
+  let joined = await join('');
+  if (joined.errorCode === ErrorCode.MEMBER_ID_REQUIRED) joined = await join(joined.memberId as string);
+  assert.equal(joined.errorCode, 0, `JoinGroup failed: ${joined.errorCode}`);
+  const memberId = joined.memberId as string;
+  const synced = await client.request(SyncGroup, 3, {
+    groupId,
+    generationId: joined.generationId,
+    memberId,
+    groupInstanceId: null,
+    assignments: [{ memberId, assignment }],
+  });
+  return { memberId, syncError: synced.errorCode as number };
+}
+
+async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+test("a member with malformed assignment bytes is its own group's error; other tenants' lag keeps updating", async (t) => {
+  const collector = new LagCollector({
+    source: admin,
+    intervalMs: 200,
+    passTimeoutMs: 3_000,
+    requestTimeoutMs: 2_000,
+    tenants: {
+      resolve: slugTenantResolver(
+        new Map([
+          ['acme', 'tenant-acme'],
+          ['evil', 'tenant-evil'],
+        ]),
+      ),
+    },
+  });
+  collector.start();
+  try {
+    await producer.send({ topic: 'acme.orders', messages: [{ value: 'a' }, { value: 'b' }] });
+    await until('the healthy group at lag 2', () => collector.evaluator.get('acme.billing')?.totalLag === 2);
+
+    const bad = await RawClient.connect(broker.port);
+    const { memberId, syncError } = await joinWithAssignment(bad, 'evil.bad', GARBAGE_ASSIGNMENT);
+    if (syncError !== 0) {
+      // A broker that checks assignments refuses the bytes outright; the collector must be unaffected either way
+      // (the decoder itself is tested on these bytes in consumer-protocol.test.ts).
+      t.diagnostic(`the broker refused the malformed assignment (error ${syncError})`);
+    } else {
+      const e = await until('the bad group carrying its error', () => {
+        const g = collector.evaluator.get('evil.bad');
+        return g?.error ? g : undefined;
+      });
+      assert.match(e.error ?? '', /not a valid consumer-protocol payload/);
+      assert.match(e.error ?? '', new RegExp(memberId));
+      assert.equal(e.tenantId, 'tenant-evil');
+      assert.equal(e.members, 1, 'the bad member is still listed, without an assignment');
+    }
+
+    // While the bad member is in its group, the other tenant's lag keeps moving pass after pass.
+    const passesBefore = collector.passesOk;
+    await producer.send({ topic: 'acme.orders', messages: [{ value: 'c' }, { value: 'd' }, { value: 'e' }] });
+    const healthy = await until('the healthy group at lag 5', () => {
+      const g = collector.evaluator.get('acme.billing');
+      return g?.totalLag === 5 ? g : undefined;
+    });
+    assert.equal(healthy.error, null);
+    assert.equal(healthy.tenantId, 'tenant-acme');
+    await until('more passes', () => collector.passesOk >= passesBefore + 3);
+    assert.equal(collector.health().lastError, null);
+    assert.equal(collector.health().passesFailed, 0);
+
+    // The bad member leaves: the group has no error any more and collection goes on.
+    const left = await bad.request(LeaveGroup, 1, { groupId: 'evil.bad', memberId });
+    assert.equal(left.errorCode, 0);
+    bad.close();
+    await until('the bad group without error', () => {
+      const g = collector.evaluator.get('evil.bad');
+      return (!g || g.error === null) && collector.health().groupsWithErrors === 0;
+    });
+    await producer.send({ topic: 'acme.orders', messages: [{ value: 'f' }] });
+    await until('the healthy group at lag 6', () => collector.evaluator.get('acme.billing')?.totalLag === 6);
+  } finally {
+    await collector.stop();
+  }
+});
