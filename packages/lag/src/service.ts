@@ -291,6 +291,11 @@ export class LagService {
 
   metricsText(options: { tenantId?: string | null } = {}): string {
     const evaluations = this.collector.current().filter((e) => this.visible(e, options.tenantId));
-    return renderPrometheus(evaluations, (id) => this.collector.snapshot(id), this.collector.health());
+    // Counted over the groups shown, so a tenant's scrape says nothing about other tenants' groups.
+    const groupsWithErrors = evaluations.filter((e) => e.error !== null).length;
+    return renderPrometheus(evaluations, (id) => this.collector.snapshot(id), {
+      ...this.collector.health(),
+      groupsWithErrors,
+    });
   }
 }

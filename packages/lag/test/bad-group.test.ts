@@ -9,28 +9,18 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ErrorCode, JoinGroup, LeaveGroup, SyncGroup } from '@samsa/protocol';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { type BrokerProcess, startBroker } from '../../broker/test/support/broker-process.ts';
-import { RawClient } from '../../broker/test/support/raw-client.ts';
 import { LagCollector } from '../src/collector.ts';
 import { KafkaGroupAdmin } from '../src/kafka-admin.ts';
 import { slugTenantResolver } from '../src/tenants.ts';
+import { GARBAGE_ASSIGNMENT, joinWithAssignment } from './support/bad-member.ts';
 
 let broker: BrokerProcess;
 let kafka: Kafka;
 let producer: Producer;
 let admin: KafkaGroupAdmin;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Version 0, then a topic count of 2^31-1 with nothing behind it. */
-const GARBAGE_ASSIGNMENT = Buffer.from([0x00, 0x00, 0x7f, 0xff, 0xff, 0xff]);
-/** A valid v0 subscription to `orders` (the broker may check subscriptions; the assignment is the bad part). */
-const SUBSCRIPTION = Buffer.concat([
-  Buffer.from([0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x06]), // version 0, 1 topic, name of 6 bytes
-  Buffer.from('orders'),
-  Buffer.from([0xff, 0xff, 0xff, 0xff]), // user data: null
-]);
 
 before(async () => {
   broker = await startBroker({ args: ['--group-initial-rebalance-delay-ms', '0'] });
@@ -49,32 +39,6 @@ after(async () => {
   await admin?.close();
   await broker?.cleanup();
 });
-
-/** Joins `groupId` as its only member and syncs with `assignment`; returns the member id and the sync error. */
-async function joinWithAssignment(client: RawClient, groupId: string, assignment: Buffer) {
-  const join = (memberId: string) =>
-    client.request(JoinGroup, 5, {
-      groupId,
-      sessionTimeoutMs: 60_000,
-      rebalanceTimeoutMs: 60_000,
-      memberId,
-      groupInstanceId: null,
-      protocolType: 'consumer',
-      protocols: [{ name: 'range', metadata: SUBSCRIPTION }],
-    });
-  let joined = await join('');
-  if (joined.errorCode === ErrorCode.MEMBER_ID_REQUIRED) joined = await join(joined.memberId as string);
-  assert.equal(joined.errorCode, 0, `JoinGroup failed: ${joined.errorCode}`);
-  const memberId = joined.memberId as string;
-  const synced = await client.request(SyncGroup, 3, {
-    groupId,
-    generationId: joined.generationId,
-    memberId,
-    groupInstanceId: null,
-    assignments: [{ memberId, assignment }],
-  });
-  return { memberId, syncError: synced.errorCode as number };
-}
 
 async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -106,8 +70,8 @@ test("a member with malformed assignment bytes is its own group's error; other t
     await producer.send({ topic: 'acme.orders', messages: [{ value: 'a' }, { value: 'b' }] });
     await until('the healthy group at lag 2', () => collector.evaluator.get('acme.billing')?.totalLag === 2);
 
-    const bad = await RawClient.connect(broker.port);
-    const { memberId, syncError } = await joinWithAssignment(bad, 'evil.bad', GARBAGE_ASSIGNMENT);
+    const bad = await joinWithAssignment(broker.port, 'evil.bad', GARBAGE_ASSIGNMENT);
+    const { memberId, syncError } = bad;
     if (syncError !== 0) {
       // A broker that checks assignments refuses the bytes outright; the collector must be unaffected either way
       // (the decoder itself is tested on these bytes in consumer-protocol.test.ts).
@@ -137,9 +101,7 @@ test("a member with malformed assignment bytes is its own group's error; other t
     assert.equal(collector.health().passesFailed, 0);
 
     // The bad member leaves: the group has no error any more and collection goes on.
-    const left = await bad.request(LeaveGroup, 1, { groupId: 'evil.bad', memberId });
-    assert.equal(left.errorCode, 0);
-    bad.close();
+    await bad.leave();
     await until('the bad group without error', () => {
       const g = collector.evaluator.get('evil.bad');
       return (!g || g.error === null) && collector.health().groupsWithErrors === 0;
