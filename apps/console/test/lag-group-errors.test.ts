@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { Admin } from '@platformatic/kafka';
 import { GARBAGE_ASSIGNMENT, joinWithAssignment } from '../../../packages/lag/test/support/bad-member.ts';
 import { type BrokerProcess, startBroker } from './broker.ts';
-import { call, type Harness, seedUser, startHarness } from './helpers.ts';
+import { call, createTenants, type Harness, seedUser, startHarness } from './helpers.ts';
 
 let h: Harness;
 let broker: BrokerProcess;
@@ -63,12 +63,7 @@ before(async () => {
     SAMSA_LAG_REQUEST_TIMEOUT_MS: '3000',
   });
   admin = (await seedUser('root@example.com', { platformAdmin: true })).token;
-  const ids: Record<string, string> = {};
-  for (const slug of ['acme', 'globex']) {
-    const res = await call('/tenants', 'POST', {}, { token: admin, body: { slug, displayName: slug } });
-    assert.equal(res.status, 201, JSON.stringify(res.body));
-    ids[slug] = res.body.id;
-  }
+  const ids = await createTenants(admin, ['acme', 'globex']);
   acmeAdmin = (await seedUser('ops@acme.example', { memberships: [{ tenantId: ids.acme, role: 'TENANT_ADMIN' }] }))
     .token;
   globexMember = (
