@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { LagService } from './service.ts';
 import { FileDeliveryLog, staticWebhookTargets, WebhookConfigSchema } from './webhook.ts';
+import { webhookDestinationPolicyFromEnv } from './webhook-destination.ts';
 import { dbWebhookTargets } from './webhook-targets.ts';
 
 const ms = z.coerce.number().int().positive();
@@ -82,6 +83,8 @@ export function lagServiceFromEnv(
     webhooks: {
       targets: dbWebhookTargets(db, e.SAMSA_LAG_WEBHOOKS ? staticWebhookTargets(e.SAMSA_LAG_WEBHOOKS) : null),
       log: e.SAMSA_LAG_DELIVERY_LOG ? new FileDeliveryLog(e.SAMSA_LAG_DELIVERY_LOG) : undefined,
+      // Public addresses only, unless SAMSA_WEBHOOK_ALLOW_PRIVATE / SAMSA_WEBHOOK_ALLOWED_CIDRS say otherwise.
+      destinations: webhookDestinationPolicyFromEnv(env),
     },
   });
 }

@@ -13,6 +13,7 @@ export * from './store.ts';
 export * from './history.ts';
 export * from './tenants.ts';
 export * from './webhook.ts';
+export * from './webhook-destination.ts';
 export * from './webhook-targets.ts';
 export * from './prometheus.ts';
 export * from './reset.ts';

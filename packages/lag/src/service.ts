@@ -106,7 +106,9 @@ export class LagService {
     });
     this.tenants = new DbTenantDirectory(options.db);
     this.store = new LagStore(options.db, options.retention);
-    this.notifier = options.webhooks ? new WebhookNotifier({ ...options.webhooks, clock: this.clock }) : null;
+    this.notifier = options.webhooks
+      ? new WebhookNotifier({ logger: logger.child({ component: 'webhooks' }), ...options.webhooks, clock: this.clock })
+      : null;
     this.collector = new LagCollector({
       source: options.source ?? this.admin,
       store: this.store,
