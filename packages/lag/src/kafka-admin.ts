@@ -7,8 +7,9 @@
 import {
   Admin,
   type Connection,
-  describeGroupsV5,
+  type describeGroupsV5,
   FindCoordinatorKeyTypes,
+  kGetApi,
   ResponseError,
   type SASLOptions,
 } from '@platformatic/kafka';
@@ -52,6 +53,7 @@ export interface LagSource {
   offsetsAt(partitions: Map<string, number[]>, timestamp: number): Promise<Map<string, number>>;
 }
 
+/** Every DescribeGroups version's response has these fields (later versions add some). */
 type DescribeGroupsResponse = Awaited<ReturnType<typeof describeGroupsV5.api.async>>;
 
 export interface KafkaGroupAdminOptions {
@@ -147,7 +149,7 @@ export class KafkaGroupAdmin implements LagSource {
       for (const chunk of chunks(groups, DESCRIBE_CHUNK_GROUPS)) {
         let response: DescribeGroupsResponse;
         try {
-          response = await describeGroupsV5.api.async(connection, chunk, false);
+          response = await this.rawDescribeGroups(connection, chunk);
         } catch (err) {
           // Per-group error codes arrive as a ResponseError that still carries the whole response.
           if (!(err instanceof ResponseError)) throw err;
@@ -157,6 +159,17 @@ export class KafkaGroupAdmin implements LagSource {
       }
     }
     return out;
+  }
+
+  /** DescribeGroups at the highest version both sides support, returning the raw (undecoded) member bytes. */
+  private async rawDescribeGroups(connection: Connection, groups: string[]): Promise<DescribeGroupsResponse> {
+    type Api = typeof describeGroupsV5.api;
+    const api = await new Promise<Api>((resolve, reject) =>
+      this.admin[kGetApi]('DescribeGroups', (err: Error | null, found: unknown) =>
+        err ? reject(err) : resolve(found as Api),
+      ),
+    );
+    return api.async(connection, groups, false);
   }
 
   async committedOffsets(groupIds: string[]): Promise<Map<string, CommittedOffset[]>> {
