@@ -317,11 +317,15 @@ export class LagCollector {
       });
     }
 
+    // Logged when a group's error appears or changes, not on every pass while it lasts.
+    const previousErrors = new Map(this.evaluator.current().map((e) => [e.groupId, e.error]));
     const { evaluations, changes } = this.evaluator.observePass(snapshots, unreadable);
-    for (const [groupId, u] of unreadable)
-      this.logger.warn({ group: groupId, tenantId: u.tenantId, err: u.error }, 'consumer group could not be read');
-    for (const s of snapshots)
-      if (s.error) this.logger.warn({ group: s.groupId, tenantId: s.tenantId, err: s.error }, 'consumer group error');
+    for (const e of this.evaluator.current()) {
+      if (e.error && e.error !== previousErrors.get(e.groupId))
+        this.logger.warn({ group: e.groupId, tenantId: e.tenantId, err: e.error }, 'consumer group could not be read');
+      else if (!e.error && previousErrors.get(e.groupId))
+        this.logger.info({ group: e.groupId, tenantId: e.tenantId }, 'consumer group readable again');
+    }
     this.snapshots.clear();
     for (const s of snapshots) this.snapshots.set(s.groupId, s);
     for (const id of [...this.history.keys()])

@@ -173,7 +173,10 @@ const OPERATOR_HINT =
   'alerts may only go to public addresses unless the operator allows others ' +
   '(SAMSA_WEBHOOK_ALLOW_PRIVATE=true, or SAMSA_WEBHOOK_ALLOWED_CIDRS)';
 
-function resolveAll(host: string, timeoutMs: number): Promise<LookupAddress[]> {
+/** Resolves a host name to all its addresses (the system resolver by default; tests pass their own). */
+export type HostResolver = (host: string, timeoutMs: number) => Promise<LookupAddress[]>;
+
+const resolveAll: HostResolver = (host, timeoutMs) => {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`DNS lookup took longer than ${timeoutMs} ms`)), timeoutMs);
     dnsLookup(host, { all: true, verbatim: true }, (err, addresses) => {
@@ -182,7 +185,7 @@ function resolveAll(host: string, timeoutMs: number): Promise<LookupAddress[]> {
       else resolve(addresses);
     });
   });
-}
+};
 
 export interface CheckedDestination {
   url: URL;
@@ -197,7 +200,7 @@ export interface CheckedDestination {
 export async function checkWebhookDestination(
   rawUrl: string,
   policy: WebhookDestinationPolicy = DEFAULT_WEBHOOK_DESTINATION_POLICY,
-  options: { dnsTimeoutMs?: number } = {},
+  options: { dnsTimeoutMs?: number; resolve?: HostResolver } = {},
 ): Promise<CheckedDestination> {
   if (!URL.canParse(rawUrl)) throw new WebhookDestinationError('bad_url', 'The webhook URL is not a valid URL');
   const url = new URL(rawUrl);
@@ -209,7 +212,7 @@ export async function checkWebhookDestination(
   if (isIP(host)) addresses = [{ address: host, family: isIP(host) }];
   else {
     try {
-      addresses = await resolveAll(host, options.dnsTimeoutMs ?? 5_000);
+      addresses = await (options.resolve ?? resolveAll)(host, options.dnsTimeoutMs ?? 5_000);
     } catch {
       throw new WebhookDestinationError('unresolvable', `The webhook host ${host} could not be resolved`);
     }
@@ -256,8 +259,12 @@ export async function postWebhook(
   rawUrl: string,
   init: { headers: Record<string, string>; body: string; timeoutMs: number },
   policy: WebhookDestinationPolicy = DEFAULT_WEBHOOK_DESTINATION_POLICY,
+  options: { resolve?: HostResolver } = {},
 ): Promise<WebhookPostResult> {
-  const { url, addresses } = await checkWebhookDestination(rawUrl, policy, { dnsTimeoutMs: init.timeoutMs });
+  const { url, addresses } = await checkWebhookDestination(rawUrl, policy, {
+    dnsTimeoutMs: init.timeoutMs,
+    resolve: options.resolve,
+  });
   const pinned = (
     _hostname: string,
     options: { all?: boolean },

@@ -10,8 +10,10 @@ import type { Server } from 'node:http';
 import { after, before, test } from 'node:test';
 import {
   checkWebhookDestination,
+  type HostResolver,
   nonPublicReason,
   parseCidrs,
+  postWebhook,
   WebhookDestinationError,
   webhookDestinationPolicyFromEnv,
 } from '../src/webhook-destination.ts';
@@ -143,4 +145,31 @@ test('the operator settings are validated at startup', () => {
   );
   assert.throws(() => webhookDestinationPolicyFromEnv({ SAMSA_WEBHOOK_ALLOW_PRIVATE: 'yes' }), /ALLOW_PRIVATE/);
   assert.throws(() => parseCidrs(['example.com/8']), /not a CIDR/);
+});
+
+test('every address a name resolves to is checked, and the connection goes only to the checked ones', async () => {
+  // A name with one public and one internal answer is refused as a whole.
+  const mixed: HostResolver = async () => [
+    { address: '93.184.216.34', family: 4 },
+    { address: '127.0.0.1', family: 4 },
+  ];
+  await assert.rejects(
+    checkWebhookDestination('http://hooks.attacker.example/', undefined, { resolve: mixed }),
+    /hooks\.attacker\.example resolves to 127\.0\.0\.1\) is loopback/,
+  );
+  // DNS rebinding: the first answer passes the check, later answers point elsewhere. The name is resolved once,
+  // and the request goes to the address that was checked.
+  hits.length = 0;
+  let lookups = 0;
+  const rebinding: HostResolver = async () =>
+    lookups++ === 0 ? [{ address: '127.0.0.1', family: 4 }] : [{ address: '169.254.169.254', family: 4 }];
+  const res = await postWebhook(
+    `http://rebind.attacker.example:${port}/pinned`,
+    { headers: { 'content-type': 'application/json' }, body: '{}', timeoutMs: 2_000 },
+    { allowPrivate: false, allowedCidrs: ['127.0.0.1/32'] },
+    { resolve: rebinding },
+  );
+  assert.equal(res.status, 200);
+  assert.equal(lookups, 1, 'resolved once');
+  assert.deepEqual(hits, ['/pinned'], 'connected to the checked address');
 });
