@@ -226,6 +226,36 @@ export class LagCollector {
     return { results, errors };
   }
 
+  /**
+   * Log-end offsets of every wanted partition; when the batch fails (e.g. a group kept offsets on a topic that
+   * was deleted, and the client refuses the whole request), topic by topic, so only that topic goes unmeasured.
+   */
+  private async endOffsetsOf(
+    wanted: Map<string, Set<number>>,
+  ): Promise<{ ends: Map<string, number>; topicErrors: Map<string, string> }> {
+    const sorted = new Map([...wanted].map(([t, ps]) => [t, [...ps].sort((a, b) => a - b)]));
+    const topicErrors = new Map<string, string>();
+    try {
+      return { ends: await this.call('ListOffsets', () => this.source.offsetsAt(sorted, LATEST)), topicErrors };
+    } catch (err) {
+      if (sorted.size <= 1) throw err;
+      this.logger.warn({ err: errorMessage(err), topics: sorted.size }, 'ListOffsets failed; retrying topic by topic');
+    }
+    const ends = new Map<string, number>();
+    for (const [topic, ps] of sorted) {
+      try {
+        const one = await this.call('ListOffsets', () => this.source.offsetsAt(new Map([[topic, ps]]), LATEST));
+        for (const [k, v] of one) ends.set(k, v);
+      } catch (err) {
+        topicErrors.set(topic, errorMessage(err));
+      }
+    }
+    // Every topic failing is the cluster's problem, not one topic's: fail the pass as before.
+    if (topicErrors.size === sorted.size)
+      throw new Error(`ListOffsets failed for every topic: ${[...topicErrors.values()][0]}`);
+    return { ends, topicErrors };
+  }
+
   private async pass(abandoned: { value: boolean }): Promise<LagPass> {
     const atMs = this.clock();
     const started = performance.now();
@@ -257,9 +287,7 @@ export class LagCollector {
         set.add(o.partition);
       }
     }
-    const ends = await this.call('ListOffsets', () =>
-      this.source.offsetsAt(new Map([...wanted].map(([t, ps]) => [t, [...ps].sort((a, b) => a - b)])), LATEST),
-    );
+    const { ends, topicErrors } = await this.endOffsetsOf(wanted);
     // Past the deadline the caller has given up on this pass: a late pass must not overwrite a newer one.
     if (abandoned.value) throw new PassTimeoutError('abandoned pass finished late; its results are discarded');
     for (const [topic, ps] of wanted) {
@@ -281,8 +309,13 @@ export class LagCollector {
         continue;
       }
       const d = descriptions.get(listing.groupId);
-      const groupError = described.errors.get(listing.groupId) ?? d?.error ?? null;
       const offsets = committed.get(listing.groupId) ?? [];
+      const groupErrors = [described.errors.get(listing.groupId) ?? d?.error ?? null];
+      for (const topic of new Set(offsets.map((o) => o.topic))) {
+        const err = topicErrors.get(topic);
+        if (err) groupErrors.push(`the end offsets of ${topic} could not be read (${err}); its lag is not measured`);
+      }
+      const groupError = groupErrors.filter(Boolean).join('; ') || null;
       const members = namespacedAssignments(listing.groupId, d?.members ?? [], new Set(offsets.map((o) => o.topic)));
       const assigned = new Set<string>();
       for (const m of members) {

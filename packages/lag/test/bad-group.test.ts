@@ -112,3 +112,22 @@ test("a member with malformed assignment bytes is its own group's error; other t
     await collector.stop();
   }
 });
+
+test('offsets a group kept on a deleted topic leave the other groups measured', async () => {
+  const ka = kafka.admin();
+  await ka.connect();
+  await ka.createTopics({ topics: [{ topic: 'evil.ghost', numPartitions: 1 }] });
+  await ka.setOffsets({ groupId: 'evil.ghosts', topic: 'evil.ghost', partitions: [{ partition: 0, offset: '0' }] });
+  await ka.deleteTopics({ topics: ['evil.ghost'] });
+  await ka.disconnect();
+  const collector = new LagCollector({ source: admin, requestTimeoutMs: 2_000 });
+  const before = (await collector.collectOnce()).evaluations.find((e) => e.groupId === 'acme.billing');
+  await producer.send({ topic: 'acme.orders', messages: [{ value: 'g' }] });
+  const pass = await collector.collectOnce();
+  const billing = pass.evaluations.find((e) => e.groupId === 'acme.billing');
+  assert.equal(billing?.totalLag, (before?.totalLag ?? 0) + 1, 'the healthy group is measured');
+  assert.equal(billing?.error, null);
+  const ghosts = pass.evaluations.find((e) => e.groupId === 'evil.ghosts');
+  assert.match(ghosts?.error ?? '', /end offsets of evil\.ghost could not be read/);
+  assert.equal(collector.health().passesFailed, 0);
+});
