@@ -90,6 +90,14 @@ test('a saved webhook pointing inside is refused at send time, the same for open
   assert.match(errors[0], /is loopback: alerts may only go to public addresses/);
   assert.equal(errors[0], errors[1], 'no open-vs-closed port oracle');
   assert.deepEqual(hits, [], 'nothing reached the internal service');
+  // Operators see refusals in Prometheus.
+  const { apiRoutes } = await import('../src/api/routes.ts');
+  const root = (await seedUser('root@example.com', { platformAdmin: true })).token;
+  const scrape = await apiRoutes['/metrics/lag']!.GET!.handler(
+    new Request('http://console.test/api/v1/metrics/lag', { headers: { authorization: `Bearer ${root}` } }),
+    { params: Promise.resolve({}) },
+  );
+  assert.match(await scrape.text(), /^samsa_lag_webhook_destinations_refused_total 2$/m);
 });
 
 test('test sends are limited to 5 a minute per tenant, with a clear 429', async () => {

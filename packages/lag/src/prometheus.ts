@@ -55,6 +55,8 @@ export interface CollectorStats {
   passesOk?: number;
   passesFailed?: number;
   groupsWithErrors?: number;
+  /** Webhook attempts the destination policy refused (platform-wide; left out of tenant scrapes). */
+  webhookDestinationsRefused?: number;
 }
 
 export function renderPrometheus(
@@ -131,6 +133,15 @@ export function renderPrometheus(
       const bad = new Family('samsa_lag_collector_groups_with_errors', 'Groups the last pass could not fully read.');
       bad.add({}, stats.groupsWithErrors);
       families.push(bad);
+    }
+    if (stats.webhookDestinationsRefused !== undefined) {
+      const refused = new Family(
+        'samsa_lag_webhook_destinations_refused_total',
+        'Webhook deliveries refused because the destination is not an allowed address.',
+        'counter',
+      );
+      refused.add({}, stats.webhookDestinationsRefused);
+      families.push(refused);
     }
   }
   return `${families.map((f) => f.lines.join('\n')).join('\n')}\n`;

@@ -298,6 +298,9 @@ export class LagService {
     return renderPrometheus(evaluations, (id) => this.collector.snapshot(id), {
       ...this.collector.health(),
       groupsWithErrors,
+      ...(options.tenantId === undefined && this.notifier
+        ? { webhookDestinationsRefused: this.notifier.destinationsRefused }
+        : {}),
     });
   }
 }

@@ -177,6 +177,8 @@ const hostOf = (url: string) => (URL.canParse(url) ? new URL(url).host : '');
 
 export class WebhookNotifier {
   readonly log: DeliveryLog;
+  /** Delivery attempts refused by the destination policy since start (Prometheus). */
+  destinationsRefused = 0;
   private readonly o: Required<Omit<WebhookNotifierOptions, 'log' | 'fetch'>> & { fetch: typeof fetch | null };
   private readonly chains = new Map<string, Promise<void>>();
   private pending = 0;
@@ -327,6 +329,7 @@ export class WebhookNotifier {
           // Refused by policy: nothing was sent, and trying again will not change that.
           error = err.message;
           retryable = false;
+          this.destinationsRefused++;
           this.o.logger.warn(
             { tenantId: event.tenantId, host: hostOf(target.url), reason: err.reason },
             'webhook destination refused',

@@ -114,6 +114,7 @@ test('test sends to internal services reach nothing and read the same for an ope
     assert.match(r?.error ?? '', /is loopback: alerts may only go to public addresses/);
   }
   assert.equal(open?.error, closed?.error, 'no open-vs-closed oracle');
+  assert.equal(notifier.destinationsRefused, 3, 'counted for samsa_lag_webhook_destinations_refused_total');
   assert.doesNotMatch(open?.error ?? '', /ECONNREFUSED|timed out|refused/i);
 });
 
