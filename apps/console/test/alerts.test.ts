@@ -26,8 +26,13 @@ const T = { tenant: 'acme' };
 const SECRET = 'a-very-long-signing-secret';
 
 before(async () => {
-  // The collector itself is not needed here (no broker): only the alert sender it hosts.
-  h = await startHarness({ SAMSA_BROKER_BOOTSTRAP: '127.0.0.1:1', SAMSA_LAG_COLLECTOR: 'off' });
+  // The collector itself is not needed here (no broker): only the alert sender it hosts. The receiver is on
+  // loopback, which webhooks may reach only with the operator's setting (webhook-destinations.test.ts: without).
+  h = await startHarness({
+    SAMSA_BROKER_BOOTSTRAP: '127.0.0.1:1',
+    SAMSA_LAG_COLLECTOR: 'off',
+    SAMSA_WEBHOOK_ALLOW_PRIVATE: 'true',
+  });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   const addr = receiver.address();
   hookBase = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;

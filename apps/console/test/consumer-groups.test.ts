@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Admin, Consumer } from '@platformatic/kafka';
 import { type BrokerProcess, startBroker } from './broker.ts';
-import { call, type Harness, seedUser, startHarness } from './helpers.ts';
+import { call, createTenants, type Harness, seedUser, startHarness } from './helpers.ts';
 
 let h: Harness;
 let broker: BrokerProcess;
@@ -64,12 +64,7 @@ before(async () => {
   // Timer passes every 200 ms beside the ones the test drives; history is read with 450 ms buckets (15 m / 2000).
   h = await startHarness({ SAMSA_BROKER_BOOTSTRAP: broker.bootstrap, SAMSA_LAG_INTERVAL_MS: '200' });
   admin = (await seedUser('root@example.com', { platformAdmin: true })).token;
-  const ids: Record<string, string> = {};
-  for (const slug of ['acme', 'globex']) {
-    const res = await call('/tenants', 'POST', {}, { token: admin, body: { slug, displayName: slug } });
-    assert.equal(res.status, 201, JSON.stringify(res.body));
-    ids[slug] = res.body.id;
-  }
+  const ids = await createTenants(admin, ['acme', 'globex']);
   acmeAdmin = (await seedUser('ops@acme.example', { memberships: [{ tenantId: ids.acme, role: 'TENANT_ADMIN' }] }))
     .token;
   acmeMember = (await seedUser('dev@acme.example', { memberships: [{ tenantId: ids.acme, role: 'TENANT_MEMBER' }] }))

@@ -68,3 +68,14 @@ export async function seedUser(
   const { token } = await createApiToken(user.id, 'test');
   return { user, token };
 }
+
+/** Creates tenants through POST /tenants as `token` (a platform admin); returns slug -> tenant id. */
+export async function createTenants(token: string, slugs: string[]): Promise<Record<string, string>> {
+  const ids: Record<string, string> = {};
+  for (const slug of slugs) {
+    const res = await call('/tenants', 'POST', {}, { token, body: { slug, displayName: slug } });
+    if (res.status !== 201) throw new Error(`creating tenant ${slug}: ${res.status} ${JSON.stringify(res.body)}`);
+    ids[slug] = res.body.id;
+  }
+  return ids;
+}

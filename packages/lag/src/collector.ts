@@ -4,6 +4,11 @@
  * statuses, writes the samples to the LagStore, reports status changes (e.g. to the webhook notifier) and, every
  * `maintenanceIntervalMs`, rolls samples up and prunes expired rows. Passes never overlap; a failed pass is logged
  * and the next one runs on schedule. `collectOnce` runs one pass on demand (tests, the CLI).
+ *
+ * Any tenant's client can put arbitrary bytes into its group, so one group must never stop the others: a group
+ * that cannot be read is that group's `error` and is skipped; every cluster call has a deadline
+ * (`requestTimeoutMs`), a failed batch call is retried group by group so the bad group is isolated, every pass
+ * has a deadline (`passTimeoutMs`), and the next pass is always scheduled. `health()` says how passes are going.
  */
 import pino, { type Logger } from 'pino';
 import { type EvaluationConfig, GroupLagEvaluator } from './evaluate.ts';
@@ -17,6 +22,10 @@ export interface LagCollectorOptions {
   source: LagSource;
   /** Time between the starts of two passes. */
   intervalMs?: number;
+  /** A pass that has not finished after this long is abandoned (its results discarded) and counted as failed. */
+  passTimeoutMs?: number;
+  /** Deadline for one call to the cluster (ListGroups, DescribeGroups, OffsetFetch, ListOffsets) within a pass. */
+  requestTimeoutMs?: number;
   evaluation?: Partial<EvaluationConfig>;
   /** Where samples go; without one the collector only keeps its in-memory view. */
   store?: LagStore | null;
@@ -44,6 +53,46 @@ export interface LagPass {
   changes: StatusChange[];
   samplesWritten: number;
 }
+
+/** How the collector is doing, for the console, /api/v1 and Prometheus. */
+export interface CollectorHealth {
+  running: boolean;
+  intervalMs: number;
+  passTimeoutMs: number;
+  /** Start of the last pass that completed, ms since the epoch. */
+  lastPassAtMs: number | null;
+  lastPassDurationMs: number | null;
+  /** The last pass's error, null once a pass succeeds. */
+  lastError: string | null;
+  lastErrorAtMs: number | null;
+  passesOk: number;
+  passesFailed: number;
+  /** Groups whose last pass reported an error of their own. */
+  groupsWithErrors: number;
+}
+
+/** A pass ran past `passTimeoutMs`. */
+export class PassTimeoutError extends Error {
+  override readonly name = 'PassTimeoutError';
+}
+
+/** One cluster call ran past `requestTimeoutMs`. */
+export class RequestTimeoutError extends Error {
+  override readonly name = 'RequestTimeoutError';
+}
+
+/** Resolves or rejects like `promise`, or rejects with `onTimeout()` after `timeoutMs`. */
+export function withDeadline<T>(promise: Promise<T>, timeoutMs: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), timeoutMs);
+  });
+  // The abandoned promise may still reject later: keep that from becoming an unhandled rejection.
+  promise.catch(() => {});
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export interface StatusHistoryEntry {
   atMs: number;
@@ -73,12 +122,19 @@ export class LagCollector {
   private stopped = true;
   lastPass: LagPass | null = null;
   lastError: string | null = null;
+  lastErrorAtMs: number | null = null;
+  passesOk = 0;
+  passesFailed = 0;
+  readonly passTimeoutMs: number;
+  readonly requestTimeoutMs: number;
 
   constructor(options: LagCollectorOptions) {
     this.options = options;
     this.source = options.source;
     this.store = options.store ?? null;
     this.intervalMs = options.intervalMs ?? 10_000;
+    this.passTimeoutMs = options.passTimeoutMs ?? 30_000;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.maintenanceIntervalMs = options.maintenanceIntervalMs ?? 60_000;
     this.evaluator = new GroupLagEvaluator(options.evaluation);
     this.clock = options.clock ?? Date.now;
@@ -86,10 +142,40 @@ export class LagCollector {
     this.endOffsets = new EndOffsetHistory(options.endOffsetPointsPerPartition ?? 120);
   }
 
-  /** Runs one pass now; if one is in flight, waits for it first, so passes never overlap. */
+  /**
+   * Runs one pass now; if one is in flight, waits for it first, so passes never overlap. Rejects with the pass's
+   * error, or a PassTimeoutError after `passTimeoutMs` (the abandoned pass's results are then discarded).
+   */
   collectOnce(): Promise<LagPass> {
     if (this.running) return this.running.then(() => this.collectOnce());
-    const pass = this.pass();
+    const abandoned = { value: false };
+    const started = this.clock();
+    const pass = withDeadline(
+      this.pass(abandoned),
+      this.passTimeoutMs,
+      () =>
+        new PassTimeoutError(
+          `lag collection pass did not finish within passTimeoutMs=${this.passTimeoutMs}; abandoned ` +
+            '(raise SAMSA_LAG_PASS_TIMEOUT_MS if the cluster is large, or check that the broker answers)',
+        ),
+    ).then(
+      (result) => {
+        this.passesOk++;
+        this.lastError = null;
+        return result;
+      },
+      (err: unknown) => {
+        abandoned.value = true;
+        this.passesFailed++;
+        this.lastError = errorMessage(err);
+        this.lastErrorAtMs = started;
+        this.logger.error(
+          { err: this.lastError, passTimeoutMs: this.passTimeoutMs, durationMs: this.clock() - started },
+          'lag collection pass failed',
+        );
+        throw err;
+      },
+    );
     // `running` only orders passes: it never rejects, so a failed pass cannot become an unhandled rejection.
     this.running = pass.then(
       () => {
@@ -102,27 +188,97 @@ export class LagCollector {
     return pass;
   }
 
-  private async pass(): Promise<LagPass> {
+  /** One cluster call with the request deadline. */
+  private call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return withDeadline(
+      fn(),
+      this.requestTimeoutMs,
+      () => new RequestTimeoutError(`${what} did not answer within requestTimeoutMs=${this.requestTimeoutMs}`),
+    );
+  }
+
+  /**
+   * A batch call over groups; when it fails, each group is asked alone so that the group that breaks it is
+   * isolated: its error is returned for it and the others are still read.
+   */
+  private async perGroup<T>(
+    what: string,
+    ids: string[],
+    fetch: (ids: string[]) => Promise<Map<string, T>>,
+  ): Promise<{ results: Map<string, T>; errors: Map<string, string> }> {
+    const errors = new Map<string, string>();
+    if (ids.length === 0) return { results: new Map(), errors };
+    try {
+      return { results: await this.call(what, () => fetch(ids)), errors };
+    } catch (err) {
+      this.logger.warn({ err: errorMessage(err), groups: ids.length }, `${what} failed; retrying group by group`);
+    }
+    const results = new Map<string, T>();
+    for (const id of ids) {
+      try {
+        const one = await this.call(what, () => fetch([id]));
+        const value = one.get(id);
+        if (value !== undefined) results.set(id, value);
+      } catch (err) {
+        errors.set(id, `${what} failed for this group: ${errorMessage(err)}`);
+      }
+    }
+    return { results, errors };
+  }
+
+  /**
+   * Log-end offsets of every wanted partition; when the batch fails (e.g. a group kept offsets on a topic that
+   * was deleted, and the client refuses the whole request), topic by topic, so only that topic goes unmeasured.
+   */
+  private async endOffsetsOf(
+    wanted: Map<string, Set<number>>,
+  ): Promise<{ ends: Map<string, number>; topicErrors: Map<string, string> }> {
+    const sorted = new Map([...wanted].map(([t, ps]) => [t, [...ps].sort((a, b) => a - b)]));
+    const topicErrors = new Map<string, string>();
+    try {
+      return { ends: await this.call('ListOffsets', () => this.source.offsetsAt(sorted, LATEST)), topicErrors };
+    } catch (err) {
+      if (sorted.size <= 1) throw err;
+      this.logger.warn({ err: errorMessage(err), topics: sorted.size }, 'ListOffsets failed; retrying topic by topic');
+    }
+    const ends = new Map<string, number>();
+    for (const [topic, ps] of sorted) {
+      try {
+        const one = await this.call('ListOffsets', () => this.source.offsetsAt(new Map([[topic, ps]]), LATEST));
+        for (const [k, v] of one) ends.set(k, v);
+      } catch (err) {
+        topicErrors.set(topic, errorMessage(err));
+      }
+    }
+    // Every topic failing is the cluster's problem, not one topic's: fail the pass as before.
+    if (topicErrors.size === sorted.size)
+      throw new Error(`ListOffsets failed for every topic: ${[...topicErrors.values()][0]}`);
+    return { ends, topicErrors };
+  }
+
+  private async pass(abandoned: { value: boolean }): Promise<LagPass> {
     const atMs = this.clock();
     const started = performance.now();
     try {
-      await this.options.tenants?.refresh?.(atMs);
+      await this.call('refreshing tenants', async () => this.options.tenants?.refresh?.(atMs));
     } catch (err) {
       // Keep collecting with the tenants we knew: lag matters most when other things are failing.
       this.logger.warn({ err: (err as Error).message }, 'refreshing tenants failed; using the previous list');
     }
     const include = this.options.includeGroup ?? defaultInclude;
     const maxGroups = this.options.maxGroups ?? 10_000;
-    let listings = (await this.source.listGroups()).filter(include);
+    let listings = (await this.call('ListGroups', () => this.source.listGroups())).filter(include);
     if (listings.length > maxGroups) {
       this.logger.warn({ groups: listings.length, maxGroups }, 'too many groups; watching the first maxGroups');
       listings = listings.slice(0, maxGroups);
     }
     const ids = listings.map((g) => g.groupId);
-    const [descriptions, committed] = await Promise.all([
-      this.source.describeGroups(ids),
-      this.source.committedOffsets(ids),
+    const [described, fetched] = await Promise.all([
+      this.perGroup('DescribeGroups', ids, (chunk) => this.source.describeGroups(chunk)),
+      this.perGroup('OffsetFetch', ids, (chunk) => this.source.committedOffsets(chunk)),
     ]);
+    const descriptions = described.results;
+    const committed = fetched.results;
     const wanted = new Map<string, Set<number>>();
     for (const offsets of committed.values()) {
       for (const o of offsets) {
@@ -131,10 +287,9 @@ export class LagCollector {
         set.add(o.partition);
       }
     }
-    const ends = await this.source.offsetsAt(
-      new Map([...wanted].map(([t, ps]) => [t, [...ps].sort((a, b) => a - b)])),
-      LATEST,
-    );
+    const { ends, topicErrors } = await this.endOffsetsOf(wanted);
+    // Past the deadline the caller has given up on this pass: a late pass must not overwrite a newer one.
+    if (abandoned.value) throw new PassTimeoutError('abandoned pass finished late; its results are discarded');
     for (const [topic, ps] of wanted) {
       for (const p of ps) {
         const end = ends.get(partitionKey(topic, p));
@@ -144,9 +299,23 @@ export class LagCollector {
     this.endOffsets.retain(wanted);
 
     const snapshots: GroupSnapshot[] = [];
+    const unreadable = new Map<string, { tenantId: string | null; error: string; atMs: number }>();
     for (const listing of listings) {
+      const offsetsError = fetched.errors.get(listing.groupId);
+      if (offsetsError) {
+        // Without committed offsets there is nothing to measure: keep the group's last status, with the error.
+        const tenantId = this.options.tenants?.resolve(listing.groupId, []) ?? null;
+        unreadable.set(listing.groupId, { tenantId, error: offsetsError, atMs });
+        continue;
+      }
       const d = descriptions.get(listing.groupId);
       const offsets = committed.get(listing.groupId) ?? [];
+      const groupErrors = [described.errors.get(listing.groupId) ?? d?.error ?? null];
+      for (const topic of new Set(offsets.map((o) => o.topic))) {
+        const err = topicErrors.get(topic);
+        if (err) groupErrors.push(`the end offsets of ${topic} could not be read (${err}); its lag is not measured`);
+      }
+      const groupError = groupErrors.filter(Boolean).join('; ') || null;
       const members = namespacedAssignments(listing.groupId, d?.members ?? [], new Set(offsets.map((o) => o.topic)));
       const assigned = new Set<string>();
       for (const m of members) {
@@ -177,13 +346,23 @@ export class LagCollector {
         members,
         partitions,
         sampledAtMs: atMs,
+        error: groupError,
       });
     }
 
-    const { evaluations, changes } = this.evaluator.observePass(snapshots);
+    // Logged when a group's error appears or changes, not on every pass while it lasts.
+    const previousErrors = new Map(this.evaluator.current().map((e) => [e.groupId, e.error]));
+    const { evaluations, changes } = this.evaluator.observePass(snapshots, unreadable);
+    for (const e of this.evaluator.current()) {
+      if (e.error && e.error !== previousErrors.get(e.groupId))
+        this.logger.warn({ group: e.groupId, tenantId: e.tenantId, err: e.error }, 'consumer group could not be read');
+      else if (!e.error && previousErrors.get(e.groupId))
+        this.logger.info({ group: e.groupId, tenantId: e.tenantId }, 'consumer group readable again');
+    }
     this.snapshots.clear();
     for (const s of snapshots) this.snapshots.set(s.groupId, s);
-    for (const id of [...this.history.keys()]) if (!this.snapshots.has(id)) this.history.delete(id);
+    for (const id of [...this.history.keys()])
+      if (!this.snapshots.has(id) && !unreadable.has(id)) this.history.delete(id);
     const keep = this.options.statusHistoryPerGroup ?? 100;
     for (const c of changes) {
       const list = this.history.get(c.groupId) ?? [];
@@ -226,7 +405,6 @@ export class LagCollector {
       samplesWritten,
     };
     this.lastPass = pass;
-    this.lastError = null;
     for (const c of changes) this.logger.info({ group: c.groupId, from: c.from, to: c.to }, 'group status changed');
     return pass;
   }
@@ -281,13 +459,15 @@ export class LagCollector {
       const begun = this.clock();
       try {
         await this.collectOnce();
-      } catch (err) {
-        this.lastError = (err as Error).message;
-        this.logger.error({ err: this.lastError }, 'lag collection pass failed');
+      } catch {
+        // Counted and logged by collectOnce.
+      } finally {
+        // Whatever happened, the next pass is scheduled: one bad pass must not end collection.
+        if (!this.stopped) {
+          const wait = Math.max(0, this.intervalMs - (this.clock() - begun));
+          this.timer = setTimeout(tick, wait);
+        }
       }
-      if (this.stopped) return;
-      const wait = Math.max(0, this.intervalMs - (this.clock() - begun));
-      this.timer = setTimeout(tick, wait);
     };
     this.timer = setTimeout(tick, 0);
   }
@@ -297,6 +477,21 @@ export class LagCollector {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running?.catch(() => {});
+  }
+
+  health(): CollectorHealth {
+    return {
+      running: !this.stopped,
+      intervalMs: this.intervalMs,
+      passTimeoutMs: this.passTimeoutMs,
+      lastPassAtMs: this.lastPass?.atMs ?? null,
+      lastPassDurationMs: this.lastPass?.durationMs ?? null,
+      lastError: this.lastError,
+      lastErrorAtMs: this.lastErrorAtMs,
+      passesOk: this.passesOk,
+      passesFailed: this.passesFailed,
+      groupsWithErrors: this.evaluator.current().filter((e) => e.error !== null).length,
+    };
   }
 
   /** The latest evaluation of every group. */

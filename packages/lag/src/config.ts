@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { LagService } from './service.ts';
 import { FileDeliveryLog, staticWebhookTargets, WebhookConfigSchema } from './webhook.ts';
+import { webhookDestinationPolicyFromEnv } from './webhook-destination.ts';
 import { dbWebhookTargets } from './webhook-targets.ts';
 
 const ms = z.coerce.number().int().positive();
@@ -18,6 +19,10 @@ export const LagEnvSchema = z.object({
   SAMSA_BROKER_SASL_USERNAME: z.string().optional(),
   SAMSA_BROKER_SASL_PASSWORD: z.string().optional(),
   SAMSA_LAG_INTERVAL_MS: ms.default(10_000),
+  /** A pass that takes longer is abandoned and counted as failed; the next pass runs on schedule. */
+  SAMSA_LAG_PASS_TIMEOUT_MS: ms.default(30_000),
+  /** Deadline for one Kafka request of the collector. */
+  SAMSA_LAG_REQUEST_TIMEOUT_MS: ms.default(10_000),
   SAMSA_LAG_WINDOW_SAMPLES: z.coerce.number().int().min(2).max(1000).optional(),
   SAMSA_LAG_STALLED_AFTER_MS: ms.optional(),
   SAMSA_LAG_STOPPED_AFTER_MS: ms.optional(),
@@ -62,6 +67,8 @@ export function lagServiceFromEnv(
         : undefined,
     },
     intervalMs: e.SAMSA_LAG_INTERVAL_MS,
+    passTimeoutMs: e.SAMSA_LAG_PASS_TIMEOUT_MS,
+    requestTimeoutMs: e.SAMSA_LAG_REQUEST_TIMEOUT_MS,
     evaluation: defined({
       windowSamples: e.SAMSA_LAG_WINDOW_SAMPLES,
       stalledAfterMs: e.SAMSA_LAG_STALLED_AFTER_MS,
@@ -76,6 +83,8 @@ export function lagServiceFromEnv(
     webhooks: {
       targets: dbWebhookTargets(db, e.SAMSA_LAG_WEBHOOKS ? staticWebhookTargets(e.SAMSA_LAG_WEBHOOKS) : null),
       log: e.SAMSA_LAG_DELIVERY_LOG ? new FileDeliveryLog(e.SAMSA_LAG_DELIVERY_LOG) : undefined,
+      // Public addresses only, unless SAMSA_WEBHOOK_ALLOW_PRIVATE / SAMSA_WEBHOOK_ALLOWED_CIDRS say otherwise.
+      destinations: webhookDestinationPolicyFromEnv(env),
     },
   });
 }

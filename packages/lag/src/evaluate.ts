@@ -171,6 +171,7 @@ export function evaluateGroup(snapshot: GroupSnapshot, partitions: PartitionEval
     maxTimeLagMs,
     partitions,
     evaluatedAtMs: snapshot.sampledAtMs,
+    error: snapshot.error ?? null,
   };
 }
 
@@ -248,10 +249,38 @@ export class GroupLagEvaluator {
     if (h) group.set(k, h);
   }
 
-  /** Evaluates a whole pass; groups missing from it are forgotten. */
-  observePass(snapshots: GroupSnapshot[]): { evaluations: GroupEvaluation[]; changes: StatusChange[] } {
+  /** Evaluates a whole pass; groups missing from it (and not listed as unreadable) are forgotten. */
+  observePass(
+    snapshots: GroupSnapshot[],
+    unreadable: ReadonlyMap<string, { tenantId: string | null; error: string; atMs: number }> = new Map(),
+  ): { evaluations: GroupEvaluation[]; changes: StatusChange[] } {
     const seen = new Set(snapshots.map((s) => s.groupId));
-    for (const id of [...this.histories.keys()]) {
+    // A group that could not be read this pass keeps its windows and last status, now carrying the error; one
+    // never read before is listed as INACTIVE with the error, so its page says what is wrong.
+    for (const [id, u] of unreadable) {
+      seen.add(id);
+      const before = this.latest.get(id);
+      this.latest.set(
+        id,
+        before
+          ? { ...before, error: u.error }
+          : {
+              groupId: id,
+              tenantId: u.tenantId,
+              status: 'INACTIVE',
+              reason: 'the group could not be read',
+              state: 'Unknown',
+              members: 0,
+              topics: [],
+              totalLag: 0,
+              maxTimeLagMs: null,
+              partitions: [],
+              evaluatedAtMs: u.atMs,
+              error: u.error,
+            },
+      );
+    }
+    for (const id of new Set([...this.histories.keys(), ...this.latest.keys()])) {
       if (!seen.has(id)) {
         this.histories.delete(id);
         this.latest.delete(id);

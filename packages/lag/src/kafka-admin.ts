@@ -4,7 +4,16 @@
  * @platformatic/kafka. It works against any Kafka-compatible cluster; requests are chunked so that none grows
  * without bound.
  */
-import { Admin, type SASLOptions } from '@platformatic/kafka';
+import {
+  Admin,
+  type Connection,
+  type describeGroupsV5,
+  FindCoordinatorKeyTypes,
+  kGetApi,
+  ResponseError,
+  type SASLOptions,
+} from '@platformatic/kafka';
+import { decodeConsumerAssignment } from './consumer-protocol.ts';
 import type { GroupMemberInfo } from './types.ts';
 
 export interface GroupListing {
@@ -18,6 +27,11 @@ export interface GroupDescription {
   state: string;
   protocolType: string;
   members: GroupMemberInfo[];
+  /**
+   * Why the group could not be fully described (the coordinator's error code, or a member whose assignment bytes
+   * are not a consumer-protocol payload); the members that could be read are still listed.
+   */
+  error: string | null;
 }
 
 export interface CommittedOffset {
@@ -39,6 +53,9 @@ export interface LagSource {
   offsetsAt(partitions: Map<string, number[]>, timestamp: number): Promise<Map<string, number>>;
 }
 
+/** Every DescribeGroups version's response has these fields (later versions add some). */
+type DescribeGroupsResponse = Awaited<ReturnType<typeof describeGroupsV5.api.async>>;
+
 export interface KafkaGroupAdminOptions {
   bootstrapBrokers: string[];
   clientId?: string;
@@ -59,6 +76,33 @@ function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/** One DescribeGroups entry as the collector sees it; never throws on the members' bytes. */
+export function describedGroup(g: DescribeGroupsResponse['groups'][number]): GroupDescription {
+  const errors: string[] = [];
+  if (g.errorCode !== 0) errors.push(`DescribeGroups returned error code ${g.errorCode} for this group`);
+  const members: GroupMemberInfo[] = g.members.map((m) => {
+    let assignments: Record<string, number[]> = {};
+    // Only classic consumer groups carry consumer-protocol assignments; other protocols' bytes are opaque.
+    if (g.protocolType === 'consumer') {
+      const decoded = decodeConsumerAssignment(m.memberAssignment);
+      if (decoded.ok) assignments = decoded.value;
+      else
+        errors.push(
+          `member ${m.memberId} (client ${JSON.stringify(m.clientId)}, host ${m.clientHost}) sent an assignment ` +
+            `that is not a valid consumer-protocol payload: ${decoded.error}`,
+        );
+    }
+    return { memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost, assignments };
+  });
+  return {
+    groupId: g.groupId,
+    state: g.groupState,
+    protocolType: g.protocolType,
+    members,
+    error: errors.length > 0 ? errors.slice(0, 3).join('; ') : null,
+  };
 }
 
 export class KafkaGroupAdmin implements LagSource {
@@ -84,21 +128,48 @@ export class KafkaGroupAdmin implements LagSource {
       .sort((a, b) => a.groupId.localeCompare(b.groupId));
   }
 
+  /**
+   * DescribeGroups, decoding member assignments ourselves: the client library decodes them inside its response
+   * callback, where a malformed payload throws out of the socket handler and the request never settles. Here the
+   * raw bytes are decoded defensively, member by member, and a bad payload becomes that group's `error`.
+   */
   async describeGroups(groupIds: string[]): Promise<Map<string, GroupDescription>> {
     const out = new Map<string, GroupDescription>();
-    for (const chunk of chunks(groupIds, DESCRIBE_CHUNK_GROUPS)) {
-      const described = await this.admin.describeGroups({ groups: chunk });
-      for (const g of described.values()) {
-        const members: GroupMemberInfo[] = [...g.members.values()].map((m) => {
-          const assignments: Record<string, number[]> = {};
-          for (const [topic, a] of m.assignments ?? new Map())
-            assignments[topic] = [...a.partitions].sort((x, y) => x - y);
-          return { memberId: m.id, clientId: m.clientId, clientHost: m.clientHost, assignments };
-        });
-        out.set(g.id, { groupId: g.id, state: String(g.state), protocolType: g.protocolType, members });
+    if (groupIds.length === 0) return out;
+    const coordinators = await this.admin.findCoordinator({ keyType: FindCoordinatorKeyTypes.GROUP, keys: groupIds });
+    const byBroker = new Map<string, { host: string; port: number; groups: string[] }>();
+    for (const c of coordinators) {
+      const k = `${c.host}:${c.port}`;
+      let entry = byBroker.get(k);
+      if (!entry) byBroker.set(k, (entry = { host: c.host, port: c.port, groups: [] }));
+      entry.groups.push(c.key);
+    }
+    for (const { host, port, groups } of byBroker.values()) {
+      const connection: Connection = await this.admin.connections.get({ host, port });
+      for (const chunk of chunks(groups, DESCRIBE_CHUNK_GROUPS)) {
+        let response: DescribeGroupsResponse;
+        try {
+          response = await this.rawDescribeGroups(connection, chunk);
+        } catch (err) {
+          // Per-group error codes arrive as a ResponseError that still carries the whole response.
+          if (!(err instanceof ResponseError)) throw err;
+          response = (err as ResponseError & { response: DescribeGroupsResponse }).response;
+        }
+        for (const g of response.groups) out.set(g.groupId, describedGroup(g));
       }
     }
     return out;
+  }
+
+  /** DescribeGroups at the highest version both sides support, returning the raw (undecoded) member bytes. */
+  private async rawDescribeGroups(connection: Connection, groups: string[]): Promise<DescribeGroupsResponse> {
+    type Api = typeof describeGroupsV5.api;
+    const api = await new Promise<Api>((resolve, reject) =>
+      this.admin[kGetApi]('DescribeGroups', (err: Error | null, found: unknown) =>
+        err ? reject(err) : resolve(found as Api),
+      ),
+    );
+    return api.async(connection, groups, false);
   }
 
   async committedOffsets(groupIds: string[]): Promise<Map<string, CommittedOffset[]>> {

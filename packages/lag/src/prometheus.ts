@@ -52,6 +52,11 @@ export interface CollectorStats {
   lastPassAtMs: number | null;
   lastPassDurationMs: number | null;
   lastError: string | null;
+  passesOk?: number;
+  passesFailed?: number;
+  groupsWithErrors?: number;
+  /** Webhook attempts the destination policy refused (platform-wide; left out of tenant scrapes). */
+  webhookDestinationsRefused?: number;
 }
 
 export function renderPrometheus(
@@ -78,6 +83,10 @@ export function renderPrometheus(
     'samsa_consumergroup_status_severity',
     'Severity of the group status: 0 fine .. 4 STOPPED.',
   );
+  const groupError = new Family(
+    'samsa_consumergroup_read_error',
+    '1 when the group could not be (fully) read in the last pass; the console shows why.',
+  );
   for (const e of evaluations) {
     const g = { group: e.groupId, tenant: e.tenantId ?? '' };
     const gl = labels(g);
@@ -100,8 +109,9 @@ export function renderPrometheus(
     members.addRendered(gl, e.members);
     for (const st of GROUP_STATUSES) status.addRendered(`${groupPrefix},status="${st}"}`, st === e.status ? 1 : 0);
     severity.addRendered(gl, STATUS_SEVERITY[e.status]);
+    groupError.addRendered(gl, e.error ? 1 : 0);
   }
-  const families = [lag, timeLag, committed, end, pStatus, totalLag, maxTimeLag, members, status, severity];
+  const families = [lag, timeLag, committed, end, pStatus, totalLag, maxTimeLag, members, status, severity, groupError];
   if (stats) {
     const at = new Family('samsa_lag_collector_last_pass_timestamp_seconds', 'When the last collection pass started.');
     const took = new Family(
@@ -113,6 +123,26 @@ export function renderPrometheus(
     if (stats.lastPassDurationMs !== null) took.add({}, stats.lastPassDurationMs / 1000);
     up.add({}, stats.lastError === null && stats.lastPassAtMs !== null ? 1 : 0);
     families.push(at, took, up);
+    if (stats.passesOk !== undefined && stats.passesFailed !== undefined) {
+      const passes = new Family('samsa_lag_collector_passes_total', 'Collection passes by outcome.', 'counter');
+      passes.add({ outcome: 'ok' }, stats.passesOk);
+      passes.add({ outcome: 'failed' }, stats.passesFailed);
+      families.push(passes);
+    }
+    if (stats.groupsWithErrors !== undefined) {
+      const bad = new Family('samsa_lag_collector_groups_with_errors', 'Groups the last pass could not fully read.');
+      bad.add({}, stats.groupsWithErrors);
+      families.push(bad);
+    }
+    if (stats.webhookDestinationsRefused !== undefined) {
+      const refused = new Family(
+        'samsa_lag_webhook_destinations_refused_total',
+        'Webhook deliveries refused because the destination is not an allowed address.',
+        'counter',
+      );
+      refused.add({}, stats.webhookDestinationsRefused);
+      families.push(refused);
+    }
   }
   return `${families.map((f) => f.lines.join('\n')).join('\n')}\n`;
 }

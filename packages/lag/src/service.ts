@@ -7,7 +7,7 @@
 import type { Db } from '@samsa/db';
 import pino, { type Logger } from 'pino';
 import { z } from 'zod';
-import { LagCollector, type StatusHistoryEntry } from './collector.ts';
+import { type CollectorHealth, LagCollector, type StatusHistoryEntry } from './collector.ts';
 import type { EvaluationConfig } from './evaluate.ts';
 import { type GroupLagHistory, type GroupLagHistoryQuery, getGroupLagHistory } from './history.ts';
 import { KafkaGroupAdmin, type KafkaGroupAdminOptions, type LagSource } from './kafka-admin.ts';
@@ -24,6 +24,10 @@ export interface LagServiceOptions {
   /** Where the collector reads groups; defaults to the Kafka admin (tests pass a recorded source). */
   source?: LagSource;
   intervalMs?: number;
+  /** See LagCollectorOptions.passTimeoutMs. */
+  passTimeoutMs?: number;
+  /** See LagCollectorOptions.requestTimeoutMs; also the Kafka client's request timeout. */
+  requestTimeoutMs?: number;
   evaluation?: Partial<EvaluationConfig>;
   retention?: Partial<RetentionConfig>;
   /** Per-tenant webhooks on status changes (see WebhookNotifierOptions). */
@@ -59,6 +63,8 @@ export interface GroupListItem {
   totalLag: number;
   maxTimeLagMs: number | null;
   evaluatedAtMs: number;
+  /** Why the group could not be (fully) read in the last pass; null when it could. */
+  error: string | null;
   sparkline?: { t: number; lag: number }[];
 }
 
@@ -94,14 +100,21 @@ export class LagService {
     const logger = options.logger ?? pino({ level: 'silent' });
     this.logger = logger;
     this.clock = options.clock ?? Date.now;
-    this.admin = new KafkaGroupAdmin(options.kafka);
+    this.admin = new KafkaGroupAdmin({
+      ...options.kafka,
+      requestTimeoutMs: options.kafka.requestTimeoutMs ?? options.requestTimeoutMs,
+    });
     this.tenants = new DbTenantDirectory(options.db);
     this.store = new LagStore(options.db, options.retention);
-    this.notifier = options.webhooks ? new WebhookNotifier({ ...options.webhooks, clock: this.clock }) : null;
+    this.notifier = options.webhooks
+      ? new WebhookNotifier({ logger: logger.child({ component: 'webhooks' }), ...options.webhooks, clock: this.clock })
+      : null;
     this.collector = new LagCollector({
       source: options.source ?? this.admin,
       store: this.store,
       intervalMs: options.intervalMs,
+      passTimeoutMs: options.passTimeoutMs,
+      requestTimeoutMs: options.requestTimeoutMs,
       evaluation: options.evaluation,
       tenants: this.tenants,
       onStatusChange: this.notifier?.notify,
@@ -153,6 +166,7 @@ export class LagService {
         totalLag: e.totalLag,
         maxTimeLagMs: e.maxTimeLagMs,
         evaluatedAtMs: e.evaluatedAtMs,
+        error: e.error,
       }));
     const dir = q.order === 'asc' ? 1 : -1;
     const key = (i: GroupListItem): number | string =>
@@ -272,13 +286,21 @@ export class LagService {
     return this.notifier ? this.notifier.sendTest(tenantId, target) : null;
   }
 
+  /** The collector's health: last pass, its duration and error, pass counts. */
+  collectorHealth(): CollectorHealth {
+    return this.collector.health();
+  }
+
   metricsText(options: { tenantId?: string | null } = {}): string {
     const evaluations = this.collector.current().filter((e) => this.visible(e, options.tenantId));
-    const last = this.collector.lastPass;
+    // Counted over the groups shown, so a tenant's scrape says nothing about other tenants' groups.
+    const groupsWithErrors = evaluations.filter((e) => e.error !== null).length;
     return renderPrometheus(evaluations, (id) => this.collector.snapshot(id), {
-      lastPassAtMs: last?.atMs ?? null,
-      lastPassDurationMs: last?.durationMs ?? null,
-      lastError: this.collector.lastError,
+      ...this.collector.health(),
+      groupsWithErrors,
+      ...(options.tenantId === undefined && this.notifier
+        ? { webhookDestinationsRefused: this.notifier.destinationsRefused }
+        : {}),
     });
   }
 }

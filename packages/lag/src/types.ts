@@ -62,6 +62,8 @@ export interface GroupSnapshot {
   partitions: PartitionSample[];
   /** Wall-clock time of the pass, ms since the epoch; all groups of one pass share it. */
   sampledAtMs: number;
+  /** Why part of the group could not be read this pass (e.g. a member's malformed assignment bytes). */
+  error?: string | null;
 }
 
 export interface PartitionEvaluation {
@@ -86,6 +88,11 @@ export interface GroupEvaluation {
   maxTimeLagMs: number | null;
   partitions: PartitionEvaluation[];
   evaluatedAtMs: number;
+  /**
+   * Why the group could not be (fully) read in the last pass: shown on its page and in the API. Its status is then
+   * from what could be read (committed offsets), or from the last pass that could read it.
+   */
+  error: string | null;
 }
 
 /** A group whose status changed between two passes. */

@@ -4,11 +4,21 @@
  * timeouts, 429 and 5xx) are retried with exponential backoff up to `maxAttempts`; every attempt is written to a
  * delivery log. Deliveries for one group are sent in order; at most `maxPending` deliveries wait at a time and
  * the rest are dropped (and logged as dropped), so a dead endpoint cannot grow memory without bound.
+ * Every attempt goes through the destination policy (webhook-destination.ts): a destination that is not a public
+ * address, unless the operator allows it, is refused before anything is sent, and redirects are not followed.
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import pino, { type Logger } from 'pino';
 import { z } from 'zod';
+import {
+  DEFAULT_WEBHOOK_DESTINATION_POLICY,
+  postWebhook,
+  WebhookDestinationError,
+  type WebhookDestinationPolicy,
+  WebhookNetworkError,
+} from './webhook-destination.ts';
 import { ALERT_STATUSES, type GroupStatus, type StatusChange } from './types.ts';
 
 export const WebhookTargetSchema = z.object({
@@ -121,9 +131,13 @@ export interface WebhookNotifierOptions {
   maxBackoffMs?: number;
   timeoutMs?: number;
   maxPending?: number;
+  /** Which destinations deliveries may reach (default: public addresses only). */
+  destinations?: WebhookDestinationPolicy;
+  /** Replaces the guarded HTTP sender entirely, policy included (unit tests only). */
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
   clock?: () => number;
+  logger?: Logger;
 }
 
 /** True for changes the webhook reports: into or out of WARNING, STALLED or STOPPED. */
@@ -159,9 +173,13 @@ export function signWebhook(secret: string, timestamp: string, body: string): st
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 
+const hostOf = (url: string) => (URL.canParse(url) ? new URL(url).host : '');
+
 export class WebhookNotifier {
   readonly log: DeliveryLog;
-  private readonly o: Required<Omit<WebhookNotifierOptions, 'log'>>;
+  /** Delivery attempts refused by the destination policy since start (Prometheus). */
+  destinationsRefused = 0;
+  private readonly o: Required<Omit<WebhookNotifierOptions, 'log' | 'fetch'>> & { fetch: typeof fetch | null };
   private readonly chains = new Map<string, Promise<void>>();
   private pending = 0;
 
@@ -174,7 +192,9 @@ export class WebhookNotifier {
       maxBackoffMs: options.maxBackoffMs ?? 60_000,
       timeoutMs: options.timeoutMs ?? 5_000,
       maxPending: options.maxPending ?? 1_000,
-      fetch: options.fetch ?? fetch,
+      destinations: options.destinations ?? DEFAULT_WEBHOOK_DESTINATION_POLICY,
+      fetch: options.fetch ?? null,
+      logger: options.logger ?? pino({ level: 'silent' }),
       sleep: options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
       clock: options.clock ?? Date.now,
     };
@@ -259,6 +279,23 @@ export class WebhookNotifier {
     });
   }
 
+  /** One POST; resolves with the HTTP status. */
+  private async post(url: string, headers: Record<string, string>, body: string): Promise<number> {
+    if (this.o.fetch) {
+      const res = await this.o.fetch(url, {
+        method: 'POST',
+        headers,
+        body,
+        signal: AbortSignal.timeout(this.o.timeoutMs),
+        redirect: 'manual',
+      });
+      await res.arrayBuffer().catch(() => {});
+      return res.status;
+    }
+    const res = await postWebhook(url, { headers, body, timeoutMs: this.o.timeoutMs }, this.o.destinations);
+    return res.status;
+  }
+
   private async deliver(event: WebhookEvent, to?: WebhookTarget, maxAttempts = this.o.maxAttempts): Promise<void> {
     const target = to ?? (await this.o.targets(event.tenantId));
     if (!target) return;
@@ -277,24 +314,36 @@ export class WebhookNotifier {
           'x-samsa-timestamp': timestamp,
         };
         if (target.secret) headers['x-samsa-signature'] = signWebhook(target.secret, timestamp, body);
-        const res = await this.o.fetch(target.url, {
-          method: 'POST',
-          headers,
-          body,
-          signal: AbortSignal.timeout(this.o.timeoutMs),
-          redirect: 'manual',
-        });
-        httpStatus = res.status;
-        await res.arrayBuffer().catch(() => {});
-        if (res.status >= 200 && res.status < 300) {
+        httpStatus = await this.post(target.url, headers, body);
+        if (httpStatus >= 200 && httpStatus < 300) {
           await this.record(event, target.url, attempt, 'delivered', httpStatus, null, performance.now() - started);
           return;
         }
-        error = `HTTP ${res.status}`;
-        retryable = res.status === 429 || res.status >= 500;
-      } catch (err) {
         error =
-          (err as Error).name === 'TimeoutError' ? `timed out after ${this.o.timeoutMs} ms` : (err as Error).message;
+          httpStatus >= 300 && httpStatus < 400
+            ? `HTTP ${httpStatus}: redirects are not followed; set the webhook to the final URL`
+            : `HTTP ${httpStatus}`;
+        retryable = httpStatus === 429 || httpStatus >= 500;
+      } catch (err) {
+        if (err instanceof WebhookDestinationError) {
+          // Refused by policy: nothing was sent, and trying again will not change that.
+          error = err.message;
+          retryable = false;
+          this.destinationsRefused++;
+          this.o.logger.warn(
+            { tenantId: event.tenantId, host: hostOf(target.url), reason: err.reason },
+            'webhook destination refused',
+          );
+        } else if (err instanceof WebhookNetworkError) {
+          error = err.message;
+          this.o.logger.warn(
+            { tenantId: event.tenantId, host: hostOf(target.url), err: (err.cause as Error)?.message },
+            'webhook delivery got no response',
+          );
+        } else {
+          error =
+            (err as Error).name === 'TimeoutError' ? `timed out after ${this.o.timeoutMs} ms` : (err as Error).message;
+        }
       }
       const last = !retryable || attempt === maxAttempts;
       await this.record(

@@ -59,7 +59,11 @@ test("a tenant's console webhook wins over the fallback; disabled sends nothing;
 test('a test delivery arrives signed with the tenant secret and is in the delivery log', async () => {
   const t = await db.tenant.create({ data: { slug: 'signed', displayName: 'Signed' } });
   await db.tenantWebhook.create({ data: { tenantId: t.id, url: `${base}/signed`, secret: 's3cret' } });
-  const notifier = new WebhookNotifier({ targets: dbWebhookTargets(db, null) });
+  // The receiver is on loopback, which webhooks may reach only with the operator's setting.
+  const notifier = new WebhookNotifier({
+    targets: dbWebhookTargets(db, null),
+    destinations: { allowPrivate: false, allowedCidrs: ['127.0.0.0/8'] },
+  });
   const record = await notifier.sendTest(t.id);
   assert.equal(record?.outcome, 'delivered');
   assert.equal(record?.httpStatus, 204);

@@ -28,6 +28,8 @@ const server = createServer((req, res) => {
   });
 });
 let base = '';
+/** The receiver is on loopback, which webhooks may reach only with the operator's setting. */
+const LOOPBACK_ALLOWED = { allowPrivate: true, allowedCidrs: [] };
 before(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -50,6 +52,7 @@ function change(
       groupId,
       tenantId,
       status: to,
+      error: null,
       reason: `orders[0]: because ${to}`,
       state: 'Stable',
       members: 1,
@@ -91,6 +94,7 @@ test('delivers signed events per tenant, retries 5xx with backoff, gives up afte
     const sleeps: number[] = [];
     const notifier = new WebhookNotifier({
       targets: staticWebhookTargets({ T1: { url: `${base}/t1`, secret: 's3cret' }, T2: { url: `${base}/t2` } }),
+      destinations: LOOPBACK_ALLOWED,
       log,
       maxAttempts: 3,
       baseBackoffMs: 1000,
@@ -145,6 +149,7 @@ test('4xx is not retried; network errors are; deliveries of one group keep their
   script.set('/bad', [400]);
   const notifier = new WebhookNotifier({
     targets: (tenantId) => (tenantId === 'T1' ? { url: `${base}/bad` } : { url: 'http://127.0.0.1:1/refused' }),
+    destinations: LOOPBACK_ALLOWED,
     maxAttempts: 2,
     sleep: async () => {},
   });
@@ -168,6 +173,7 @@ test('4xx is not retried; network errors are; deliveries of one group keep their
 
   const tiny = new WebhookNotifier({
     targets: () => ({ url: `${base}/ok` }),
+    destinations: LOOPBACK_ALLOWED,
     maxPending: 1,
     sleep: async () => {},
   });

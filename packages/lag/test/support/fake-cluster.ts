@@ -66,6 +66,7 @@ export class FakeCluster implements LagSource {
             state: g.members.length > 0 ? 'Stable' : 'Empty',
             protocolType: g.protocolType,
             members: g.members,
+            error: null,
           },
         ];
       }),

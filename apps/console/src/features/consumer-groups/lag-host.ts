@@ -22,7 +22,8 @@ export function lagService(): LagService {
       log.info('lag collector off (SAMSA_LAG_COLLECTOR=off)');
     } else {
       service.start().catch((err) => log.error({ err: (err as Error).message }, 'lag collector did not start'));
-      log.info({ intervalMs: service.collector.intervalMs }, 'lag collector started');
+      const { intervalMs, passTimeoutMs, requestTimeoutMs } = service.collector;
+      log.info({ intervalMs, passTimeoutMs, requestTimeoutMs }, 'lag collector started');
     }
   }
   return holder.__samsaLag;

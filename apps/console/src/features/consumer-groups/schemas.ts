@@ -37,11 +37,23 @@ export type GroupListQuery = z.input<typeof groupListQuerySchema>;
 
 const collectorSchema = z.object({
   intervalMs: z.number(),
-  /** When the last pass finished; null before the first one. */
+  /** A pass running longer is abandoned and counted as failed (SAMSA_LAG_PASS_TIMEOUT_MS). */
+  passTimeoutMs: z.number(),
+  /** When the last completed pass started; null before the first one. */
   lastPassAtMs: z.number().nullable(),
-  /** The last pass's error (e.g. the broker is unreachable), or null. */
+  lastPassDurationMs: z.number().nullable(),
+  /** The last pass's error (e.g. the broker is unreachable, or the pass timed out), or null once a pass succeeds. */
   lastError: z.string().nullable(),
+  lastErrorAtMs: z.number().nullable(),
+  passesOk: z.number(),
+  passesFailed: z.number(),
+  /** Groups of every tenant whose last pass had an error of their own: only in the platform admins' list. */
+  groupsWithErrors: z.number().optional(),
 });
+export type CollectorView = z.infer<typeof collectorSchema>;
+
+/** Why a group could not be (fully) read in the collector's last pass (e.g. a member's malformed bytes), or null. */
+const groupErrorSchema = z.string().nullable();
 
 export const groupListItemSchema = z.object({
   /** The name the tenant's clients use; the URL segment of the group page. */
@@ -57,6 +69,7 @@ export const groupListItemSchema = z.object({
   totalLag: z.number(),
   maxTimeLagMs: z.number().nullable(),
   evaluatedAtMs: z.number(),
+  error: groupErrorSchema,
   sparkline: z.array(z.object({ t: z.number(), lag: z.number() })),
 });
 export type GroupListItemView = z.infer<typeof groupListItemSchema>;
@@ -73,6 +86,7 @@ export const groupDetailSchema = z.object({
   totalLag: z.number(),
   maxTimeLagMs: z.number().nullable(),
   evaluatedAtMs: z.number(),
+  error: groupErrorSchema,
   topics: z.array(z.string()),
   members: z.array(
     z.object({

@@ -22,6 +22,7 @@ import { brokerTopicName } from '../cluster/cluster-admin.ts';
 import { clusterError } from '../cluster/kafka-cluster-admin.ts';
 import { lagService } from './lag-host.ts';
 import type {
+  CollectorView,
   GroupDetailView,
   GroupListItemView,
   GroupListView,
@@ -40,12 +41,20 @@ void _windowsMatch;
 type ListQuery = z.output<typeof groupListQuerySchema>;
 type HistoryQuery = z.output<typeof lagHistoryQuerySchema>;
 
-function collectorView(lag: LagService) {
-  return {
-    intervalMs: lag.collector.intervalMs,
-    lastPassAtMs: lag.collector.lastPass?.atMs ?? null,
-    lastError: lag.collector.lastError,
+/** The collector's health; the count of groups with errors spans every tenant, so only platform admins get it. */
+function collectorView(lag: LagService, options: { allTenants?: boolean } = {}): CollectorView {
+  const h = lag.collectorHealth();
+  const view: CollectorView = {
+    intervalMs: h.intervalMs,
+    passTimeoutMs: h.passTimeoutMs,
+    lastPassAtMs: h.lastPassAtMs,
+    lastPassDurationMs: h.lastPassDurationMs,
+    lastError: h.lastError,
+    lastErrorAtMs: h.lastErrorAtMs,
+    passesOk: h.passesOk,
+    passesFailed: h.passesFailed,
   };
+  return options.allTenants ? { ...view, groupsWithErrors: h.groupsWithErrors } : view;
 }
 
 function listItemView(item: GroupListItem, slug: string | null): GroupListItemView {
@@ -61,6 +70,7 @@ function listItemView(item: GroupListItem, slug: string | null): GroupListItemVi
     totalLag: item.totalLag,
     maxTimeLagMs: item.maxTimeLagMs,
     evaluatedAtMs: item.evaluatedAtMs,
+    error: item.error,
     sparkline: item.sparkline ?? [],
   };
 }
@@ -78,7 +88,7 @@ export async function listAllGroups(query: ListQuery): Promise<GroupListView> {
   const slugs = new Map((await db().tenant.findMany({ select: { id: true, slug: true } })).map((t) => [t.id, t.slug]));
   return {
     groups: items.map((i) => listItemView(i, i.tenantId === null ? null : (slugs.get(i.tenantId) ?? null))),
-    collector: collectorView(lag),
+    collector: collectorView(lag, { allTenants: true }),
   };
 }
 
@@ -111,6 +121,7 @@ export function getTenantGroup(tenant: Tenant, name: string): GroupDetailView {
     totalLag: e.totalLag,
     maxTimeLagMs: e.maxTimeLagMs,
     evaluatedAtMs: e.evaluatedAtMs,
+    error: e.error,
     topics: e.topics.map((t) => localName(slug, t)),
     members: members.map((m) => ({
       memberId: m.memberId,

@@ -31,6 +31,13 @@ interface Delivery {
   durationMs: number;
 }
 
+/** `HTTP 302 · redirects are not followed…`: the status when there was one, and the error when there was one. */
+function outcomeText(d: { httpStatus: number | null; error: string | null }): string {
+  const status = d.httpStatus !== null ? `HTTP ${d.httpStatus}` : null;
+  const error = d.error && d.error !== status ? d.error : null;
+  return [status, error].filter(Boolean).join(' · ');
+}
+
 const OUTCOME_TONE = { delivered: 'good', retrying: 'warn', failed: 'bad', dropped: 'bad' } as const;
 
 export function Alerts({ tenant }: { tenant: string }) {
@@ -105,7 +112,11 @@ export function Alerts({ tenant }: { tenant: string }) {
             save.mutate();
           }}
         >
-          <Field label="Webhook URL" error={fe.url}>
+          <Field
+            label="Webhook URL"
+            error={fe.url}
+            hint="Must resolve to public addresses unless the operator allows private ones; redirects are not followed."
+          >
             {(p) => (
               <Input
                 {...p}
@@ -163,7 +174,7 @@ export function Alerts({ tenant }: { tenant: string }) {
           {test.data ? (
             <p role="status" data-testid="test-outcome" className="text-sm">
               Test event: <Badge tone={OUTCOME_TONE[test.data.outcome]}>{test.data.outcome}</Badge>{' '}
-              {test.data.httpStatus !== null ? `HTTP ${test.data.httpStatus}` : test.data.error}
+              {outcomeText(test.data)}
             </p>
           ) : test.error ? (
             <ErrorState error={test.error} />
@@ -201,7 +212,7 @@ export function Alerts({ tenant }: { tenant: string }) {
                   <Badge tone={OUTCOME_TONE[d.outcome]}>{d.outcome}</Badge>
                 </Td>
                 <Td className="text-xs">
-                  {d.httpStatus !== null ? `HTTP ${d.httpStatus}` : (d.error ?? '—')} · {d.durationMs} ms
+                  {outcomeText(d) || '—'} · {d.durationMs} ms
                 </Td>
               </Tr>
             ))}

@@ -95,6 +95,12 @@ export function GroupDetail({ tenant, group }: { tenant: string; group: string }
         · on the broker as <code>{d.groupId}</code>
       </p>
       <CollectorNotice collector={d.collector} />
+      {d.error ? (
+        <p role="alert" className="rounded-md bg-red-50 p-3 text-sm text-red-800" data-testid="group-error">
+          The lag collector could not fully read this group: {d.error}. Lag is measured from the committed offsets it
+          could read; fix or stop the client named here, and the error clears on the next pass.
+        </p>
+      ) : null}
       <div className="flex flex-wrap items-start gap-3 rounded-lg border border-slate-200 bg-white p-4">
         <StatusBadge status={d.status} reason={d.reason} />
         <p className="min-w-0 flex-1 text-sm text-slate-700" data-testid="group-reason">

@@ -29,7 +29,11 @@ export function CollectorNotice({ collector }: { collector: GroupListView['colle
   if (collector.lastError)
     return (
       <p role="alert" className="mb-3 rounded-md bg-amber-50 p-3 text-sm text-amber-800">
-        The lag collector's last pass failed: {collector.lastError}. Figures are from its last good pass.
+        The lag collector's last pass failed
+        {collector.lastErrorAtMs ? ` at ${formatTime(collector.lastErrorAtMs)}` : ''}: {collector.lastError}. Figures
+        are from its last good pass
+        {collector.lastPassAtMs ? ` (${formatTime(collector.lastPassAtMs)})` : ''}; it tries again every{' '}
+        {formatDuration(collector.intervalMs)}.
       </p>
     );
   if (collector.lastPassAtMs === null)
@@ -39,6 +43,45 @@ export function CollectorNotice({ collector }: { collector: GroupListView['colle
       </p>
     );
   return null;
+}
+
+/** The collector's health for platform admins: passes, their duration and failures, groups it cannot read. */
+export function CollectorHealth({ collector }: { collector: GroupListView['collector'] | undefined }) {
+  if (!collector) return null;
+  const items: [string, string][] = [
+    ['Last pass', collector.lastPassAtMs ? formatTime(collector.lastPassAtMs) : 'none yet'],
+    ['Took', formatDuration(collector.lastPassDurationMs)],
+    ['Passes ok / failed', `${formatCount(collector.passesOk)} / ${formatCount(collector.passesFailed)}`],
+    ['Groups with errors', formatCount(collector.groupsWithErrors ?? 0)],
+    ['Pass deadline', formatDuration(collector.passTimeoutMs)],
+  ];
+  return (
+    <dl
+      aria-label="Lag collector health"
+      className="mb-3 grid gap-3 rounded-lg border border-slate-200 bg-white p-3 text-sm sm:grid-cols-5"
+    >
+      {items.map(([k, v]) => (
+        <div key={k}>
+          <dt className="text-slate-500">{k}</dt>
+          <dd className="font-semibold">{v}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+/** A group the collector could not fully read: a small marker whose title says why. */
+export function GroupErrorMark({ error }: { error: string | null }) {
+  if (!error) return null;
+  return (
+    <span
+      className="ml-1 rounded bg-red-100 px-1 text-xs font-semibold text-red-800"
+      title={error}
+      data-testid="group-error"
+    >
+      read error
+    </span>
+  );
 }
 
 function SortHeader(props: {
@@ -121,6 +164,7 @@ export function GroupsList({ tenant }: { tenant?: string }) {
         ) : null}
       </div>
       <CollectorNotice collector={data?.collector} />
+      {tenant ? null : <CollectorHealth collector={data?.collector} />}
       {groups.isPending ? (
         <Loading what="consumer groups" />
       ) : groups.error ? (
@@ -152,6 +196,7 @@ export function GroupsList({ tenant }: { tenant?: string }) {
                 <Tr key={g.groupId} data-testid={`group-row-${tenant ? g.name : g.groupId}`}>
                   <Td>
                     <StatusBadge status={g.status} reason={g.reason} />
+                    <GroupErrorMark error={g.error} />
                   </Td>
                   <Td className="font-medium">
                     {href ? (
