@@ -17,6 +17,8 @@ function quotaData(q: QuotaInput) {
     maxPartitions: q.maxPartitions,
     maxConnections: q.maxConnections,
     requestPercentage: q.requestPercentage,
+    maxGroups: q.maxGroups,
+    maxCommittedOffsets: q.maxCommittedOffsets,
   };
 }
 
@@ -30,6 +32,8 @@ export function quotaView(q: Awaited<ReturnType<typeof getQuota>>) {
     maxPartitions: q?.maxPartitions ?? null,
     maxConnections: q?.maxConnections ?? null,
     requestPercentage: q?.requestPercentage ?? null,
+    maxGroups: q?.maxGroups ?? null,
+    maxCommittedOffsets: q?.maxCommittedOffsets ?? null,
   };
 }
 
