@@ -1,5 +1,6 @@
 /** JoinGroup: hands the request to the group coordinator; the answer may wait for the rebalance to complete. */
 import { ErrorCode } from '@samsa/protocol';
+import { joinMetadataProblem } from '../groups/member-metadata.ts';
 import type { Handler } from '../request-context.ts';
 import { groupLimits } from '../tenancy/tenancy.ts';
 import { groupIn } from './group-access.ts';
@@ -28,6 +29,15 @@ export const handleJoinGroup: Handler = async (ctx, req: JoinGroupRequest) => {
   });
   if (!ctx.access.canGroup('READ', req.groupId)) return refused(ErrorCode.GROUP_AUTHORIZATION_FAILED);
   const { state, access } = ctx;
+  const problem = joinMetadataProblem(req.protocolType, req.protocols, state.config.groupMemberMetadataMaxBytes);
+  if (problem) {
+    ctx.log.info(
+      { group: req.groupId, protocolType: req.protocolType, reason: problem },
+      'group member metadata refused',
+    );
+    state.metrics.refused('group_member_metadata');
+    return refused(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+  }
   const limits = groupLimits(state.tenancy, access.principal, state.config);
   const result = await state.groups.join(
     {
