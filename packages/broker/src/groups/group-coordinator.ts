@@ -32,7 +32,7 @@ export const DEFAULT_GROUP_CONFIG: GroupCoordinatorConfig = {
   groupMinSessionTimeoutMs: 6_000,
   groupMaxSessionTimeoutMs: 1_800_000,
   groupInitialRebalanceDelayMs: 3_000,
-  groupMaxSize: 10_000,
+  groupMaxSize: 1_000,
   maxGroups: 100_000,
   offsetsRetentionMs: 7 * 24 * 3_600_000,
   offsetMetadataMaxBytes: 4_096,
@@ -128,6 +128,8 @@ export class GroupCoordinator {
   /** The namespace (tenant) a group id belongs to, or null; usage is counted per namespace for its limits. */
   private readonly namespaceOf: (groupId: string) => string | null;
   private readonly usageByNamespace = new Map<string, NamespaceUsage>();
+  /** Groups that commits waiting for their fsync will create, with how many such commits: reserved once each. */
+  private readonly pendingNewGroups = new Map<string, number>();
 
   constructor(
     config: GroupCoordinatorConfig,
@@ -206,6 +208,7 @@ export class GroupCoordinator {
   /** Whether the group's namespace may hold one more group. */
   private roomForGroup(groupId: string, limits: NamespaceLimits | null): boolean {
     if (limits === null) return true;
+    if (this.pendingNewGroups.has(groupId)) return true;
     const u = this.usageOf(groupId);
     return u === null || u.groups + u.pendingGroups < limits.maxGroups;
   }
@@ -760,21 +763,36 @@ export class GroupCoordinator {
         });
       }
     }
-    const newGroups = !g && records.length > 0 ? 1 : 0;
-    if (usage) {
-      usage.pendingGroups += newGroups;
-      usage.pendingOffsets += newOffsets;
-    }
+    const createsGroup = !g && records.length > 0;
+    this.reserve(groupId, usage, createsGroup, newOffsets, true);
     try {
       if (this.store) await this.store.append(records);
     } finally {
-      if (usage) {
-        usage.pendingGroups -= newGroups;
-        usage.pendingOffsets -= newOffsets;
-      }
+      this.reserve(groupId, usage, createsGroup, newOffsets, false);
     }
     for (const r of records) this.replay(r, false);
     return results;
+  }
+
+  /** Holds or releases room for a commit waiting for its fsync: its new offsets, and its new group once per id. */
+  private reserve(
+    groupId: string,
+    usage: NamespaceUsage | null,
+    createsGroup: boolean,
+    newOffsets: number,
+    hold: boolean,
+  ): void {
+    if (createsGroup) {
+      const holders = (this.pendingNewGroups.get(groupId) ?? 0) + (hold ? 1 : -1);
+      assert.ok(holders >= 0, 'a pending group is released once per hold');
+      if (holders === 0) this.pendingNewGroups.delete(groupId);
+      else this.pendingNewGroups.set(groupId, holders);
+      // Counted in the namespace whoever commits (a superuser may create a tenant's group too).
+      const ns = this.usageOf(groupId);
+      if (ns && hold && holders === 1) ns.pendingGroups++;
+      if (ns && !hold && holders === 0) ns.pendingGroups--;
+    }
+    if (usage) usage.pendingOffsets += hold ? newOffsets : -newOffsets;
   }
 
   /** Deletes groups (only empty ones); returns an error code per group. */
