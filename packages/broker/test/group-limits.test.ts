@@ -233,7 +233,7 @@ test('the superuser reads and raises samsa.max_groups and samsa.max_committed_of
   c.close();
 });
 
-test('a group has a member cap and committed offsets a metadata cap', async () => {
+test('a group has a member cap; committed offsets a metadata cap and an existing partition', async () => {
   const c = await raw(calmKey);
   try {
     const metadata = encodeConsumerSubscription({ version: 0, topics: ['events'] });
@@ -243,6 +243,15 @@ test('a group has a member cap and committed offsets a metadata cap', async () =
     assert.equal((await join(c, 'crowded', metadata)).errorCode, ErrorCode.GROUP_MAX_SIZE_REACHED);
     assert.deepEqual(await commit(c, 'calm-0', 'events', [0], 'm'.repeat(101)), [ErrorCode.OFFSET_METADATA_TOO_LARGE]);
     assert.deepEqual(await commit(c, 'calm-0', 'events', [0], 'm'.repeat(100)), [ErrorCode.NONE]);
+    // Offsets only for partitions that exist: a huge made-up topic name or partition number stores nothing.
+    const before = await groupsLogBytes();
+    assert.deepEqual(await commit(c, 'calm-0', 'x'.repeat(30_000), [0]), [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
+    assert.deepEqual(await commit(c, 'calm-0', 'events', [4, 1_000_000, -1]), [
+      ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+      ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+      ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+    ]);
+    assert.equal(await groupsLogBytes(), before, 'nothing written');
   } finally {
     c.close();
   }

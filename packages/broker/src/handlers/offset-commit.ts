@@ -34,18 +34,26 @@ export const handleOffsetCommit: Handler = async (ctx, req: OffsetCommitRequest)
   const groupId = groupIn(ctx, req.groupId);
   const check = groups.validateCommit(groupId, req.generationIdOrMemberEpoch, req.memberId, req.groupInstanceId);
   if (check !== ErrorCode.NONE) return { throttleTimeMs: 0, topics: allWith(check) };
-  const readable = req.topics.filter((t) => access.canTopic('READ', t.name));
+  // Like Kafka, only partitions that exist take offsets: names and partition numbers stay bounded by the topics.
+  const refusal = (name: string, partition: number): number => {
+    if (!access.canTopic('READ', name)) return ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+    const topic = ctx.state.topics.get(access.toInternal(name));
+    const exists = topic !== undefined && partition >= 0 && partition < topic.partitions.length;
+    return exists ? ErrorCode.NONE : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  };
   const limits = groupLimits(ctx.state.tenancy, access.principal, ctx.state.config);
   const results = await groups.commitOffsets(
     groupId,
-    readable.map((t) => ({
+    req.topics.map((t) => ({
       topic: access.toInternal(t.name),
-      partitions: t.partitions.map((p) => ({
-        partition: p.partitionIndex,
-        offset: p.committedOffset,
-        leaderEpoch: p.committedLeaderEpoch,
-        metadata: p.committedMetadata,
-      })),
+      partitions: t.partitions
+        .filter((p) => refusal(t.name, p.partitionIndex) === ErrorCode.NONE)
+        .map((p) => ({
+          partition: p.partitionIndex,
+          offset: p.committedOffset,
+          leaderEpoch: p.committedLeaderEpoch,
+          metadata: p.committedMetadata,
+        })),
     })),
     limits,
   );
@@ -54,12 +62,16 @@ export const handleOffsetCommit: Handler = async (ctx, req: OffsetCommitRequest)
     throttleTimeMs: 0,
     topics: req.topics.map((t) => ({
       name: t.name,
-      partitions: t.partitions.map((p) => ({
-        partitionIndex: p.partitionIndex,
-        errorCode: access.canTopic('READ', t.name)
-          ? (results.get(access.toInternal(t.name))?.get(p.partitionIndex) ?? ErrorCode.NONE)
-          : ErrorCode.TOPIC_AUTHORIZATION_FAILED,
-      })),
+      partitions: t.partitions.map((p) => {
+        const refused = refusal(t.name, p.partitionIndex);
+        return {
+          partitionIndex: p.partitionIndex,
+          errorCode:
+            refused !== ErrorCode.NONE
+              ? refused
+              : (results.get(access.toInternal(t.name))?.get(p.partitionIndex) ?? ErrorCode.NONE),
+        };
+      }),
     })),
   };
 };
