@@ -20,17 +20,22 @@ interface ConfigKeyDef {
 
 const INT32_MAX = 2 ** 31 - 1;
 
-/** An integer within [min, max]; the bounds may depend on the broker's settings. */
+/**
+ * An integer within [min, max]; the bounds may depend on the broker's settings, and `bound` says where a broker
+ * bound comes from, so the message tells the user what to do next.
+ */
 function integer(
   min: number | ((c: BrokerConfig) => number),
   max: number | ((c: BrokerConfig) => number) = Number.MAX_SAFE_INTEGER,
+  bound = '',
 ) {
   return (v: string, c: BrokerConfig) => {
     const lo = typeof min === 'function' ? min(c) : min;
     const hi = typeof max === 'function' ? max(c) : max;
-    if (!/^-?\d+$/.test(v.trim())) return `must be an integer between ${lo} and ${hi}, got '${v}'`;
+    const why = bound === '' ? '' : ` (${bound})`;
+    if (!/^-?\d+$/.test(v.trim())) return `must be an integer between ${lo} and ${hi}, got '${v}'${why}`;
     const n = Number(v);
-    if (n < lo || n > hi) return `must be between ${lo} and ${hi}, got ${n}`;
+    if (n < lo || n > hi) return `must be between ${lo} and ${hi}, got ${n}${why}`;
     return null;
   };
 }
@@ -59,19 +64,31 @@ export const TOPIC_CONFIG_KEYS: Record<string, ConfigKeyDef> = {
   'segment.bytes': {
     default: (c) => String(c.logSegmentBytes),
     // Kafka 4's floor is 1 MiB; the broker flag --topic-min-segment-bytes may lower it (tests) or raise it.
-    validate: integer((c) => c.topicMinSegmentBytes, INT32_MAX),
+    validate: integer(
+      (c) => c.topicMinSegmentBytes,
+      INT32_MAX,
+      'the floor is the broker setting --topic-min-segment-bytes; ask the operator to change it',
+    ),
     doc: 'segment size',
   },
   'segment.ms': {
     default: (c) => String(c.logSegmentMs),
     // Kafka allows 1 ms: a new segment (files, an index, an fsync) per batch. The broker's floor is a minute.
-    validate: integer((c) => c.topicMinSegmentMs),
+    validate: integer(
+      (c) => c.topicMinSegmentMs,
+      Number.MAX_SAFE_INTEGER,
+      'each roll costs new files and an fsync; the floor is the broker setting --topic-min-segment-ms',
+    ),
     doc: 'roll segments after this long',
   },
   'max.message.bytes': {
     default: (c) => String(c.messageMaxBytes),
     // A topic may lower the broker's message.max.bytes, never raise it.
-    validate: integer(0, (c) => c.messageMaxBytes),
+    validate: integer(
+      0,
+      (c) => c.messageMaxBytes,
+      'a topic may lower the broker-wide --message-max-bytes, not raise it; ask the operator to raise that',
+    ),
     doc: 'largest record batch accepted',
   },
   'message.timestamp.type': {
