@@ -183,6 +183,9 @@ test('a tenant past its group and committed-offset quota gets POLICY_VIOLATION; 
     offsets[0]!.partitions.map((p) => p.offset),
     ['1', '1', '1', '1'],
   );
+  // No quota row: the broker-wide default (--max-groups-per-tenant 20 here) is the finite limit.
+  for (let i = 5; i < 20; i++) assert.deepEqual(await commit(calm, `calm-${i}`, 'events', [0]), [0]);
+  assert.deepEqual(await commit(calm, 'calm-20', 'events', [0]), [ErrorCode.POLICY_VIOLATION]);
   await calmAdmin.disconnect();
   calm.close();
   c.close();
@@ -238,9 +241,9 @@ test('a group has a member cap; committed offsets a metadata cap and an existing
   try {
     const metadata = encodeConsumerSubscription({ version: 0, topics: ['events'] });
     // JoinGroup v5: new members first get MEMBER_ID_REQUIRED; pending ones count toward --group-max-size 2.
-    assert.equal((await join(c, 'crowded', metadata)).errorCode, ErrorCode.MEMBER_ID_REQUIRED);
-    assert.equal((await join(c, 'crowded', metadata)).errorCode, ErrorCode.MEMBER_ID_REQUIRED);
-    assert.equal((await join(c, 'crowded', metadata)).errorCode, ErrorCode.GROUP_MAX_SIZE_REACHED);
+    assert.equal((await join(c, 'calm-1', metadata)).errorCode, ErrorCode.MEMBER_ID_REQUIRED);
+    assert.equal((await join(c, 'calm-1', metadata)).errorCode, ErrorCode.MEMBER_ID_REQUIRED);
+    assert.equal((await join(c, 'calm-1', metadata)).errorCode, ErrorCode.GROUP_MAX_SIZE_REACHED);
     assert.deepEqual(await commit(c, 'calm-0', 'events', [0], 'm'.repeat(101)), [ErrorCode.OFFSET_METADATA_TOO_LARGE]);
     assert.deepEqual(await commit(c, 'calm-0', 'events', [0], 'm'.repeat(100)), [ErrorCode.NONE]);
     // Offsets only for partitions that exist: a huge made-up topic name or partition number stores nothing.
