@@ -97,6 +97,7 @@ export class Broker implements BrokerState {
         groupMaxSize: this.config.groupMaxSize,
         offsetsRetentionMs: this.config.offsetsRetentionMinutes * 60_000,
         offsetMetadataMaxBytes: this.config.offsetMetadataMaxBytes,
+        maxGroups: this.config.maxGroups,
       },
       systemClock,
       store,

@@ -64,6 +64,8 @@ export const BrokerConfigSchema = z
     offsetMetadataMaxBytes: z.number().int().min(0).max(1_048_576).default(4_096),
     /** One member's protocol metadata (each protocol) in JoinGroup, and one member's assignment in SyncGroup. */
     groupMemberMetadataMaxBytes: z.number().int().min(1_024).max(104_857_600).default(1_048_576),
+    /** Consumer groups on the whole broker, every tenant together (new ones get COORDINATOR_NOT_AVAILABLE). */
+    maxGroups: z.number().int().min(1).default(100_000),
     /** Consumer groups per tenant when its quota does not say (TenantQuota.maxGroups null). */
     maxGroupsPerTenant: z.number().int().min(1).default(1_000),
     /** Committed offsets (group, topic, partition) per tenant when its quota does not say. */
@@ -253,6 +255,7 @@ export const CONFIG_HELP = `Options (flag / env var / config-file key; defaults 
   --offsets-retention-minutes N    keep offsets of empty groups this long [10080]
   --offset-metadata-max-bytes N    metadata string of a committed offset (OFFSET_METADATA_TOO_LARGE) [4096]
   --group-member-metadata-max-bytes N  a member's JoinGroup metadata or SyncGroup assignment [1048576]
+  --max-groups N                   consumer groups on the whole broker [100000]
   --max-groups-per-tenant N        consumer groups per tenant unless its quota says otherwise [1000]
   --max-committed-offsets-per-tenant N  committed offsets per tenant unless its quota says otherwise [100000]
   --topic-min-segment-bytes N      smallest segment.bytes a topic may set [1048576]

@@ -25,7 +25,7 @@ let broker: BrokerProcess;
 let c: RawClient;
 before(async () => {
   broker = await startBroker({
-    args: ['--group-initial-rebalance-delay-ms', '0', '--group-member-metadata-max-bytes', '2048'],
+    args: ['--group-initial-rebalance-delay-ms', '0', '--group-member-metadata-max-bytes', '2048', '--max-groups', '5'],
   });
   c = await RawClient.connect(broker.port);
 });
@@ -143,4 +143,15 @@ test('a KafkaJS consumer group still joins, consumes and describes cleanly', asy
   } finally {
     await consumer.disconnect();
   }
+});
+
+test('the broker-wide group limit refuses a new group with COORDINATOR_NOT_AVAILABLE and says so', async () => {
+  const subscription = encodeConsumerSubscription({ version: 0, topics: ['events'] });
+  // connect-cluster, raw-group, raw-empty and kafkajs-group exist; --max-groups 5 leaves room for one more.
+  assert.equal((await join('fifth', 'consumer', subscription)).errorCode, ErrorCode.MEMBER_ID_REQUIRED);
+  assert.equal((await join('sixth', 'consumer', subscription)).errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  assert.ok(
+    broker.logs.some((l) => l.includes('--max-groups 5')),
+    'the refusal is logged with the setting',
+  );
 });

@@ -188,6 +188,11 @@ export class GroupCoordinator {
     return this.groups.get(groupId)?.offsets ?? new Map();
   }
 
+  /** Groups on this broker (every namespace). */
+  groupCount(): number {
+    return this.groups.size;
+  }
+
   /** Groups and committed offsets held in a namespace (a tenant). */
   usage(namespace: string): { groups: number; offsets: number } {
     const u = this.usageByNamespace.get(namespace);

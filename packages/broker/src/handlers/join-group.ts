@@ -64,6 +64,15 @@ export const handleJoinGroup: Handler = async (ctx, req: JoinGroupRequest) => {
       `group quota exceeded: tenant '${slug}' may have ${limits.maxGroups} consumer groups and has ${used}; delete unused groups or raise samsa.max_groups`,
     );
     state.metrics.refused('tenant_groups');
+  } else if (
+    result.errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE &&
+    state.groups.groupCount() >= state.config.maxGroups
+  ) {
+    ctx.log.warn(
+      { group: req.groupId, maxGroups: state.config.maxGroups },
+      `the broker holds the most consumer groups allowed (--max-groups ${state.config.maxGroups}); delete unused groups or raise it`,
+    );
+    state.metrics.refused('broker_groups');
   } else if (result.errorCode === ErrorCode.GROUP_MAX_SIZE_REACHED) {
     ctx.log.info(
       { group: req.groupId, groupMaxSize: state.config.groupMaxSize },
