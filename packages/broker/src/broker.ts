@@ -14,6 +14,7 @@ import { advertisedAddress, authMode, type BrokerConfig } from './config.ts';
 import { PgMetadataSource } from './tenancy/pg-metadata-source.ts';
 import { MetadataView } from './tenancy/metadata-view.ts';
 import { Tenancy } from './tenancy/tenancy.ts';
+import { namespaceOf } from './tenancy/access.ts';
 import { ControlPlaneStore } from './tenancy/control-plane-store.ts';
 import { systemClock } from './groups/clock.ts';
 import { DEFAULT_GROUP_CONFIG, GroupCoordinator } from './groups/group-coordinator.ts';
@@ -95,10 +96,13 @@ export class Broker implements BrokerState {
         groupInitialRebalanceDelayMs: this.config.groupInitialRebalanceDelayMs,
         groupMaxSize: this.config.groupMaxSize,
         offsetsRetentionMs: this.config.offsetsRetentionMinutes * 60_000,
+        offsetMetadataMaxBytes: this.config.offsetMetadataMaxBytes,
+        maxGroups: this.config.maxGroups,
       },
       systemClock,
       store,
       records,
+      namespaceOf,
     );
     this.groups.startOffsetExpiry(60_000);
     this.metrics.gauges = () => ({

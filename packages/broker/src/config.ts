@@ -58,8 +58,22 @@ export const BrokerConfigSchema = z
     groupMinSessionTimeoutMs: z.number().int().min(1).default(6_000),
     groupMaxSessionTimeoutMs: z.number().int().min(1).default(1_800_000),
     groupInitialRebalanceDelayMs: z.number().int().min(0).default(3_000),
-    groupMaxSize: z.number().int().min(1).default(10_000),
+    groupMaxSize: z.number().int().min(1).default(1_000),
     offsetsRetentionMinutes: z.number().int().min(1).default(10_080),
+    /** offset.metadata.max.bytes: the metadata string of one committed offset. */
+    offsetMetadataMaxBytes: z.number().int().min(0).max(1_048_576).default(4_096),
+    /** One member's protocol metadata (each protocol) in JoinGroup, and one member's assignment in SyncGroup. */
+    groupMemberMetadataMaxBytes: z.number().int().min(1_024).max(104_857_600).default(1_048_576),
+    /** Consumer groups on the whole broker, every tenant together (new ones get COORDINATOR_NOT_AVAILABLE). */
+    maxGroups: z.number().int().min(1).default(100_000),
+    /** Consumer groups per tenant when its quota does not say (TenantQuota.maxGroups null). */
+    maxGroupsPerTenant: z.number().int().min(1).default(1_000),
+    /** Committed offsets (group, topic, partition) per tenant when its quota does not say. */
+    maxCommittedOffsetsPerTenant: z.number().int().min(1).default(100_000),
+    /** Floor on a topic's segment.bytes (Kafka 4: 1 MiB). */
+    topicMinSegmentBytes: z.number().int().min(14).default(1_048_576),
+    /** Floor on a topic's segment.ms: each roll costs files and an fsync (Kafka allows 1 ms). */
+    topicMinSegmentMs: z.number().int().min(1).default(60_000),
     /** Topic defaults (Kafka's log.* broker settings). */
     logSegmentBytes: z.number().int().min(1024).default(1_073_741_824),
     logSegmentMs: z.number().int().min(1).default(604_800_000),
@@ -237,8 +251,15 @@ export const CONFIG_HELP = `Options (flag / env var / config-file key; defaults 
   --group-min-session-timeout-ms N     smallest session.timeout.ms a consumer may ask for [6000]
   --group-max-session-timeout-ms N     largest session.timeout.ms [1800000]
   --group-initial-rebalance-delay-ms N wait for more members before the first rebalance of a group [3000]
-  --group-max-size N               members per group [10000]
+  --group-max-size N               members per group (GROUP_MAX_SIZE_REACHED beyond) [1000]
   --offsets-retention-minutes N    keep offsets of empty groups this long [10080]
+  --offset-metadata-max-bytes N    metadata string of a committed offset (OFFSET_METADATA_TOO_LARGE) [4096]
+  --group-member-metadata-max-bytes N  a member's JoinGroup metadata or SyncGroup assignment [1048576]
+  --max-groups N                   consumer groups on the whole broker [100000]
+  --max-groups-per-tenant N        consumer groups per tenant unless its quota says otherwise [1000]
+  --max-committed-offsets-per-tenant N  committed offsets per tenant unless its quota says otherwise [100000]
+  --topic-min-segment-bytes N      smallest segment.bytes a topic may set [1048576]
+  --topic-min-segment-ms N         smallest segment.ms a topic may set [60000]
   --log-segment-bytes N            default segment.bytes [1073741824]
   --log-segment-ms N               default segment.ms [604800000]
   --log-retention-ms N             default retention.ms [604800000]

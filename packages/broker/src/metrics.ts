@@ -39,9 +39,21 @@ export class Metrics {
   readonly connectionsAccepted = new Counter();
   readonly connectionsRejected = new Counter();
   readonly recordsIn = new Counter();
+  /** Requests refused at a tenant-facing bound (topic configs, group and offset quotas, group size), by bound. */
+  private readonly refusals = new Map<string, Counter>();
   private readonly requests = new Map<string, Histogram>();
   /** Filled by the broker at scrape time. */
   gauges: () => { connections: number; partitions: PartitionGauge[] } = () => ({ connections: 0, partitions: [] });
+
+  /** Counts one refusal at the named bound (a fixed identifier such as 'topic_config', never a tenant's input). */
+  refused(limit: string): void {
+    let c = this.refusals.get(limit);
+    if (!c) {
+      c = new Counter();
+      this.refusals.set(limit, c);
+    }
+    c.inc();
+  }
 
   observeRequest(api: string, seconds: number): void {
     let h = this.requests.get(api);
@@ -62,6 +74,11 @@ export class Metrics {
     counter('samsa_records_in_total', 'Records appended by Produce.', this.recordsIn.value);
     counter('samsa_connections_accepted_total', 'Client connections accepted.', this.connectionsAccepted.value);
     counter('samsa_connections_rejected_total', 'Connections refused over the limit.', this.connectionsRejected.value);
+    out.push(
+      '# HELP samsa_limit_refusals_total Requests refused at a bound, by bound.',
+      '# TYPE samsa_limit_refusals_total counter',
+    );
+    for (const [limit, c] of this.refusals) out.push(`samsa_limit_refusals_total{limit="${limit}"} ${c.value}`);
     const g = this.gauges();
     out.push('# HELP samsa_connections Open client connections.', '# TYPE samsa_connections gauge');
     out.push(`samsa_connections ${g.connections}`);

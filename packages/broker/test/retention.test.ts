@@ -8,7 +8,8 @@ let broker: BrokerProcess;
 let admin: Admin;
 let producer: Producer;
 before(async () => {
-  broker = await startBroker({ args: ['--retention-check-interval-ms', '200'] });
+  // Tiny segments make retention visible quickly; the operator may lower the 1 MiB floor.
+  broker = await startBroker({ args: ['--retention-check-interval-ms', '200', '--topic-min-segment-bytes', '1024'] });
   const kafka = new Kafka({ clientId: 'retention', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
   admin = kafka.admin();
   producer = kafka.producer();

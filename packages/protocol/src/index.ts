@@ -1,6 +1,7 @@
 /** @samsa/protocol: the Kafka wire protocol as data, with derived codecs, framing and RecordBatch v2. */
 export * from './apis/index.ts';
 export { compile, decodeStruct, encodeStruct, ZERO_UUID } from './codec.ts';
+export * from './consumer-protocol.ts';
 export { crc32c } from './crc32c.ts';
 export { ErrorCode, type ErrorCodeValue } from './error-codes.ts';
 export { assertDecode, ProtocolDecodeError, ProtocolEncodeError } from './errors.ts';

@@ -301,7 +301,8 @@ export const apiRoutes: Record<string, RouteSpec> = {
       handler: withTenant(async ({ tenant }) => quotaView(await getQuota(tenant.id)), { role: 'member' }),
     },
     PUT: {
-      summary: "Set a tenant's quotas (fields left out are unchanged; null = unlimited)",
+      summary:
+        "Set a tenant's quotas (fields left out are unchanged; null = unlimited, or the broker default for the group limits)",
       tag: 'tenants',
       access: 'platform_admin',
       body: quotaSchema,

@@ -32,7 +32,7 @@ export const DEFAULT_GROUP_CONFIG: GroupCoordinatorConfig = {
   groupMinSessionTimeoutMs: 6_000,
   groupMaxSessionTimeoutMs: 1_800_000,
   groupInitialRebalanceDelayMs: 3_000,
-  groupMaxSize: 10_000,
+  groupMaxSize: 1_000,
   maxGroups: 100_000,
   offsetsRetentionMs: 7 * 24 * 3_600_000,
   offsetMetadataMaxBytes: 4_096,
@@ -62,6 +62,24 @@ export interface SyncRequest {
   assignments: { memberId: string; assignment: Buffer }[];
 }
 
+/**
+ * A namespace's bounds (a tenant's quota): how many groups and committed offsets (group, topic, partition) it may
+ * hold. Requests that would go past them are refused with POLICY_VIOLATION; nothing already stored is touched.
+ */
+export interface NamespaceLimits {
+  maxGroups: number;
+  maxCommittedOffsets: number;
+}
+
+/** How many groups and committed offsets a namespace holds. */
+interface NamespaceUsage {
+  groups: number;
+  offsets: number;
+  /** New groups and offsets of commits waiting for their fsync: counted so concurrent commits cannot overshoot. */
+  pendingGroups: number;
+  pendingOffsets: number;
+}
+
 export interface OffsetCommitPartition {
   partition: number;
   offset: bigint;
@@ -83,8 +101,6 @@ export interface GroupDescription {
     assignment: Buffer;
   }[];
 }
-
-const OFFSET_METADATA_TOO_LARGE = 12;
 
 function joinError(errorCode: number, memberId = ''): JoinResult {
   return {
@@ -109,11 +125,23 @@ export class GroupCoordinator {
   private readonly clock: Clock;
   private readonly store: GroupStore | null;
   private retentionTimer: unknown = null;
+  /** The namespace (tenant) a group id belongs to, or null; usage is counted per namespace for its limits. */
+  private readonly namespaceOf: (groupId: string) => string | null;
+  private readonly usageByNamespace = new Map<string, NamespaceUsage>();
+  /** Groups that commits waiting for their fsync will create, with how many such commits: reserved once each. */
+  private readonly pendingNewGroups = new Map<string, number>();
 
-  constructor(config: GroupCoordinatorConfig, clock: Clock, store: GroupStore | null, records: StoreRecord[] = []) {
+  constructor(
+    config: GroupCoordinatorConfig,
+    clock: Clock,
+    store: GroupStore | null,
+    records: StoreRecord[] = [],
+    namespaceOf: (groupId: string) => string | null = () => null,
+  ) {
     this.config = config;
     this.clock = clock;
     this.store = store;
+    this.namespaceOf = namespaceOf;
     for (const r of records) this.replay(r, true);
     for (const g of this.groups.values()) {
       // Members loaded from disk must heartbeat within their session timeout, as after a coordinator failover.
@@ -160,9 +188,60 @@ export class GroupCoordinator {
     return this.groups.get(groupId)?.offsets ?? new Map();
   }
 
+  /** Groups on this broker (every namespace). */
+  groupCount(): number {
+    return this.groups.size;
+  }
+
+  /** Groups and committed offsets held in a namespace (a tenant). */
+  usage(namespace: string): { groups: number; offsets: number } {
+    const u = this.usageByNamespace.get(namespace);
+    return { groups: u?.groups ?? 0, offsets: u?.offsets ?? 0 };
+  }
+
+  private usageOf(groupId: string): NamespaceUsage | null {
+    const ns = this.namespaceOf(groupId);
+    if (ns === null) return null;
+    let u = this.usageByNamespace.get(ns);
+    if (!u) {
+      u = { groups: 0, offsets: 0, pendingGroups: 0, pendingOffsets: 0 };
+      this.usageByNamespace.set(ns, u);
+    }
+    return u;
+  }
+
+  /** Whether the group's namespace may hold one more group. */
+  private roomForGroup(groupId: string, limits: NamespaceLimits | null): boolean {
+    if (limits === null) return true;
+    if (this.pendingNewGroups.has(groupId)) return true;
+    const u = this.usageOf(groupId);
+    return u === null || u.groups + u.pendingGroups < limits.maxGroups;
+  }
+
+  private createGroup(groupId: string): Group {
+    const g = new Group(groupId, this.clock.nowMs());
+    this.groups.set(groupId, g);
+    const u = this.usageOf(groupId);
+    if (u) u.groups++;
+    return g;
+  }
+
+  private dropGroup(g: Group): void {
+    g.state = 'Dead';
+    this.groups.delete(g.groupId);
+    const u = this.usageOf(g.groupId);
+    if (!u) return;
+    u.groups--;
+    for (const partitions of g.offsets.values()) u.offsets -= partitions.size;
+    assert.ok(u.groups >= 0 && u.offsets >= 0, 'namespace usage never goes negative');
+    if (u.groups === 0 && u.pendingGroups === 0 && u.pendingOffsets === 0)
+      this.usageByNamespace.delete(this.namespaceOf(g.groupId)!);
+  }
+
   // ------------------------------------------------------------------ JoinGroup
 
-  join(req: JoinRequest): Promise<JoinResult> {
+  /** `limits`: the bounds of the group's namespace (a tenant), or null for none (superuser, auth off). */
+  join(req: JoinRequest, limits: NamespaceLimits | null = null): Promise<JoinResult> {
     if (!req.groupId) return Promise.resolve(joinError(ErrorCode.INVALID_GROUP_ID, req.memberId));
     if (
       req.sessionTimeoutMs < this.config.groupMinSessionTimeoutMs ||
@@ -173,11 +252,17 @@ export class GroupCoordinator {
     let g = this.groups.get(req.groupId);
     if (!g) {
       if (req.memberId !== '') return Promise.resolve(joinError(ErrorCode.UNKNOWN_MEMBER_ID, req.memberId));
+      // Nothing is created for a join that would be refused anyway.
+      if (req.protocolType === '' || req.protocols.length === 0) {
+        return Promise.resolve(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId));
+      }
       if (this.groups.size >= this.config.maxGroups) {
         return Promise.resolve(joinError(ErrorCode.COORDINATOR_NOT_AVAILABLE, req.memberId));
       }
-      g = new Group(req.groupId, this.clock.nowMs());
-      this.groups.set(req.groupId, g);
+      if (!this.roomForGroup(req.groupId, limits)) {
+        return Promise.resolve(joinError(ErrorCode.POLICY_VIOLATION, req.memberId));
+      }
+      g = this.createGroup(req.groupId);
     }
     if (g.state === 'Dead') return Promise.resolve(joinError(ErrorCode.COORDINATOR_NOT_AVAILABLE, req.memberId));
     if (!this.protocolsCompatible(g, req)) {
@@ -629,26 +714,46 @@ export class GroupCoordinator {
     return ErrorCode.NONE;
   }
 
-  /** Stores offsets durably (resolves after fsync); returns an error code per partition. */
+  /**
+   * Stores offsets durably (resolves after fsync); returns an error code per partition. `limits` bounds the
+   * namespace's groups and committed offsets: a commit that would create a group past the limit fails whole, and
+   * each new (topic, partition) past the offset limit fails with POLICY_VIOLATION; refused ones are never written.
+   */
   async commitOffsets(
     groupId: string,
     topics: { topic: string; partitions: OffsetCommitPartition[] }[],
+    limits: NamespaceLimits | null = null,
   ): Promise<Map<string, Map<number, number>>> {
-    let g = this.groups.get(groupId);
-    if (!g) {
-      g = new Group(groupId, this.clock.nowMs());
-      this.groups.set(groupId, g);
-    }
-    const now = this.clock.nowMs();
     const results = new Map<string, Map<number, number>>();
+    // A new group is created by the first offset stored (in replay), never by a refused commit.
+    const g = this.groups.get(groupId);
+    if (!g) {
+      const full = this.groups.size >= this.config.maxGroups;
+      if (full || !this.roomForGroup(groupId, limits)) {
+        const code = full ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.POLICY_VIOLATION;
+        for (const t of topics) results.set(t.topic, new Map(t.partitions.map((p) => [p.partition, code])));
+        return results;
+      }
+    }
+    const usage = limits === null ? null : this.usageOf(groupId);
+    const now = this.clock.nowMs();
     const records: StoreRecord[] = [];
+    let newOffsets = 0;
     for (const t of topics) {
       const perPartition = new Map<number, number>();
       results.set(t.topic, perPartition);
+      const existing = g?.offsets.get(t.topic);
       for (const p of t.partitions) {
         if (p.metadata !== null && Buffer.byteLength(p.metadata) > this.config.offsetMetadataMaxBytes) {
-          perPartition.set(p.partition, OFFSET_METADATA_TOO_LARGE);
+          perPartition.set(p.partition, ErrorCode.OFFSET_METADATA_TOO_LARGE);
           continue;
+        }
+        if (usage !== null && limits !== null && !existing?.has(p.partition)) {
+          if (usage.offsets + usage.pendingOffsets + newOffsets >= limits.maxCommittedOffsets) {
+            perPartition.set(p.partition, ErrorCode.POLICY_VIOLATION);
+            continue;
+          }
+          newOffsets++;
         }
         perPartition.set(p.partition, ErrorCode.NONE);
         records.push({
@@ -663,9 +768,36 @@ export class GroupCoordinator {
         });
       }
     }
-    if (this.store) await this.store.append(records);
+    const createsGroup = !g && records.length > 0;
+    this.reserve(groupId, usage, createsGroup, newOffsets, true);
+    try {
+      if (this.store) await this.store.append(records);
+    } finally {
+      this.reserve(groupId, usage, createsGroup, newOffsets, false);
+    }
     for (const r of records) this.replay(r, false);
     return results;
+  }
+
+  /** Holds or releases room for a commit waiting for its fsync: its new offsets, and its new group once per id. */
+  private reserve(
+    groupId: string,
+    usage: NamespaceUsage | null,
+    createsGroup: boolean,
+    newOffsets: number,
+    hold: boolean,
+  ): void {
+    if (createsGroup) {
+      const holders = (this.pendingNewGroups.get(groupId) ?? 0) + (hold ? 1 : -1);
+      assert.ok(holders >= 0, 'a pending group is released once per hold');
+      if (holders === 0) this.pendingNewGroups.delete(groupId);
+      else this.pendingNewGroups.set(groupId, holders);
+      // Counted in the namespace whoever commits (a superuser may create a tenant's group too).
+      const ns = this.usageOf(groupId);
+      if (ns && hold && holders === 1) ns.pendingGroups++;
+      if (ns && !hold && holders === 0) ns.pendingGroups--;
+    }
+    if (usage) usage.pendingOffsets += hold ? newOffsets : -newOffsets;
   }
 
   /** Deletes groups (only empty ones); returns an error code per group. */
@@ -732,7 +864,7 @@ export class GroupCoordinator {
     for (const g of [...this.groups.values()]) {
       if (g.state === 'Empty' && !g.hasOffsets() && g.members.size === 0) {
         if (this.store) await this.store.append([{ type: 'group-delete', group: g.groupId }]);
-        this.groups.delete(g.groupId);
+        if (this.groups.get(g.groupId) === g) this.dropGroup(g);
       }
     }
     return records.length;
@@ -788,22 +920,19 @@ export class GroupCoordinator {
   private replay(r: StoreRecord, fromDisk: boolean): void {
     if (r.type === 'group-delete') {
       const g = this.groups.get(r.group);
-      if (g) {
-        g.state = 'Dead';
-        this.groups.delete(r.group);
-      }
+      if (g) this.dropGroup(g);
       return;
     }
-    let g = this.groups.get(r.group);
-    if (!g) {
-      g = new Group(r.group, this.clock.nowMs());
-      this.groups.set(r.group, g);
-    }
+    const g = this.groups.get(r.group) ?? this.createGroup(r.group);
     if (r.type === 'offset') {
       let partitions = g.offsets.get(r.topic);
       if (!partitions) {
         partitions = new Map();
         g.offsets.set(r.topic, partitions);
+      }
+      if (!partitions.has(r.partition)) {
+        const u = this.usageOf(r.group);
+        if (u) u.offsets++;
       }
       partitions.set(r.partition, {
         offset: BigInt(r.offset),
@@ -812,7 +941,10 @@ export class GroupCoordinator {
         commitTimestampMs: r.commitTimestampMs,
       });
     } else if (r.type === 'offset-delete') {
-      g.offsets.get(r.topic)?.delete(r.partition);
+      if (g.offsets.get(r.topic)?.delete(r.partition)) {
+        const u = this.usageOf(r.group);
+        if (u) u.offsets--;
+      }
     } else if (r.type === 'group' && fromDisk) {
       // Loading from disk: restore the last stable membership (live groups are never overwritten by replay).
       const s = r.snapshot;

@@ -5,11 +5,17 @@
 import { ErrorCode } from '@samsa/protocol';
 import { InvalidRequestError, TopicAuthorizationError, toErrorCode } from '../errors.ts';
 import type { Handler, RequestContext } from '../request-context.ts';
-import { validateTopicConfigs } from '../topics/topic-config.ts';
+import { InvalidConfigError, validateTopicConfigs } from '../topics/topic-config.ts';
 import { UnknownTopicError } from '../topics/topic-registry.ts';
 import { ResourceType } from './describe-configs.ts';
 
 const OP = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
+
+/** A topic config outside its bounds: one log line and one metric, wherever it was asked for. */
+export function refuseTopicConfig(ctx: RequestContext, topic: string, err: InvalidConfigError): void {
+  ctx.log.info({ topic, reason: err.message }, 'topic config refused');
+  ctx.state.metrics.refused('topic_config');
+}
 
 interface Resource<C> {
   resourceType: number;
@@ -40,10 +46,11 @@ async function alterEach<C>(
       const topic = ctx.state.topics.get(ctx.access.toInternal(r.resourceName));
       if (!topic) throw new UnknownTopicError(`topic '${r.resourceName}' does not exist`);
       const updated = next(topic.configs, r.configs);
-      validateTopicConfigs(updated);
+      validateTopicConfigs(updated, ctx.state.config);
       if (!validateOnly) await ctx.state.topics.setConfigs(topic.name, updated);
       responses.push({ ...base, errorCode: ErrorCode.NONE, errorMessage: null });
     } catch (err) {
+      if (err instanceof InvalidConfigError) refuseTopicConfig(ctx, r.resourceName, err);
       responses.push({ ...base, ...toErrorCode(err) });
     }
   }

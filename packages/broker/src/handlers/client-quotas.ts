@@ -16,6 +16,8 @@ const KEYS: Record<string, keyof TenantQuota> = {
   'samsa.max_topics': 'maxTopics',
   'samsa.max_partitions': 'maxPartitions',
   'samsa.max_connections': 'maxConnections',
+  'samsa.max_groups': 'maxGroups',
+  'samsa.max_committed_offsets': 'maxCommittedOffsets',
 };
 const MATCH_EXACT = 0;
 const MATCH_DEFAULT = 1;

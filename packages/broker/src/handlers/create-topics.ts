@@ -7,7 +7,9 @@ import {
   toErrorCode,
 } from '../errors.ts';
 import type { Handler } from '../request-context.ts';
-import { effectiveConfig } from '../topics/topic-config.ts';
+import { clientTopicNameProblem, effectiveConfig, InvalidConfigError } from '../topics/topic-config.ts';
+import { InvalidTopicError } from '../topics/topic-registry.ts';
+import { refuseTopicConfig } from './alter-configs.ts';
 import { describeConfigSource } from './describe-configs.ts';
 import { topicQuotaProblem } from '../tenancy/tenancy.ts';
 import { TopicAuthorizationError, PolicyViolationError } from '../errors.ts';
@@ -32,6 +34,8 @@ export const handleCreateTopics: Handler = async (ctx, req: CreateTopicsRequest)
     const base = { name: t.name, topicId: ZERO_UUID, numPartitions: -1, replicationFactor: -1, configs: null };
     try {
       if ((counts.get(t.name) ?? 0) > 1) throw new InvalidRequestError(`topic '${t.name}' appears more than once`);
+      const nameProblem = clientTopicNameProblem(t.name, access.prefix);
+      if (nameProblem) throw new InvalidTopicError(nameProblem);
       if (!access.canTopic('CREATE', t.name) && !access.canCluster('CREATE')) {
         throw new TopicAuthorizationError(`not authorized to create topic '${t.name}'`);
       }
@@ -76,6 +80,7 @@ export const handleCreateTopics: Handler = async (ctx, req: CreateTopicsRequest)
         })),
       });
     } catch (err) {
+      if (err instanceof InvalidConfigError) refuseTopicConfig(ctx, t.name, err);
       topics.push({ ...base, ...toErrorCode(err) });
     }
   }

@@ -49,6 +49,13 @@ function brokerConfigs(c: BrokerConfig): { name: string; value: string; type: nu
     { name: 'log.roll.ms', value: String(c.logSegmentMs), type: CONFIG_TYPE.LONG, doc: '' },
     { name: 'max.connections', value: String(c.maxConnections), type: CONFIG_TYPE.INT, doc: '' },
     { name: 'fetch.max.bytes', value: String(c.fetchMaxBytes), type: CONFIG_TYPE.INT, doc: '' },
+    { name: 'group.max.size', value: String(c.groupMaxSize), type: CONFIG_TYPE.INT, doc: 'members per group' },
+    {
+      name: 'offset.metadata.max.bytes',
+      value: String(c.offsetMetadataMaxBytes),
+      type: CONFIG_TYPE.INT,
+      doc: 'metadata of one committed offset',
+    },
   ];
 }
 

@@ -5,7 +5,7 @@
  */
 import { ErrorCode, ZERO_UUID } from '@samsa/protocol';
 import type { Handler, RequestContext } from '../request-context.ts';
-import { topicNameProblem } from '../topics/topic-config.ts';
+import { clientTopicNameProblem } from '../topics/topic-config.ts';
 import type { Topic } from '../topics/topic-registry.ts';
 import { topicQuotaProblem } from '../tenancy/tenancy.ts';
 import { ALL_TOPIC_OPERATIONS } from './acl-operations.ts';
@@ -79,7 +79,7 @@ export const handleMetadata: Handler = async (ctx, req: MetadataRequest) => {
         continue;
       }
       const name = requested.name;
-      const problem = topicNameProblem(name) ?? topicNameProblem(access.toInternal(name));
+      const problem = clientTopicNameProblem(name, access.prefix);
       if (problem) {
         topics.push(missing(name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION));
         continue;

@@ -7,7 +7,7 @@ import { fastCrc32c } from '../log/crc32c.ts';
 import type { PartitionLog } from '../log/partition-log.ts';
 import type { Partition } from '../topics/partition.ts';
 import type { Handler } from '../request-context.ts';
-import { configValue, topicNameProblem } from '../topics/topic-config.ts';
+import { clientTopicNameProblem, configValue } from '../topics/topic-config.ts';
 import { byteRateThrottleMs, storageQuotaProblem } from '../tenancy/tenancy.ts';
 import { autoCreate } from './metadata.ts';
 
@@ -49,7 +49,7 @@ export const handleProduce: Handler = async (ctx, req: ProduceRequest) => {
   const toFlush = new Set<PartitionLog>();
   const responses = await Promise.all(
     req.topicData.map(async (td) => {
-      const problem = topicNameProblem(td.name) ?? topicNameProblem(access.toInternal(td.name));
+      const problem = clientTopicNameProblem(td.name, access.prefix);
       const allowed = access.canTopic('WRITE', td.name);
       let topic = problem || !allowed ? undefined : state.topics.get(access.toInternal(td.name));
       if (!topic && !problem && allowed) {

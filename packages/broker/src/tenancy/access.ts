@@ -14,6 +14,12 @@ export function tenantPrefix(slug: string): string {
   return `${slug}.`;
 }
 
+/** The tenant slug an internal topic or group name belongs to (`acme.orders` -> `acme`), or null. */
+export function namespaceOf(internal: string): string | null {
+  const dot = internal.indexOf('.');
+  return dot > 0 ? internal.slice(0, dot) : null;
+}
+
 export class Access {
   readonly principal: Principal;
   readonly host: string;

@@ -16,6 +16,10 @@ export interface TenantQuota {
   maxPartitions: number | null;
   maxConnections: number | null;
   requestPercentage: number | null;
+  /** Consumer groups; null: the broker's --max-groups-per-tenant. */
+  maxGroups: number | null;
+  /** Committed offsets (group, topic, partition); null: the broker's --max-committed-offsets-per-tenant. */
+  maxCommittedOffsets: number | null;
 }
 
 export const NO_QUOTA: TenantQuota = {
@@ -26,6 +30,8 @@ export const NO_QUOTA: TenantQuota = {
   maxPartitions: null,
   maxConnections: null,
   requestPercentage: null,
+  maxGroups: null,
+  maxCommittedOffsets: null,
 };
 
 export interface TenantInfo {

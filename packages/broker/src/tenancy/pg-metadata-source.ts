@@ -30,7 +30,8 @@ export async function loadSnapshot(client: pg.ClientBase): Promise<MetadataSnaps
   try {
     const tenants = await client.query(
       `SELECT t.id, t.slug, t.status, q."produceBytesPerSec", q."fetchBytesPerSec", q."storageBytes", q."maxTopics",
-              q."maxPartitions", q."maxConnections", q."requestPercentage"
+              q."maxPartitions", q."maxConnections", q."requestPercentage",
+              q."maxGroups", q."maxCommittedOffsets"
          FROM "Tenant" t LEFT JOIN "TenantQuota" q ON q."tenantId" = t.id`,
     );
     const keys = await client.query(
@@ -62,6 +63,8 @@ export async function loadSnapshot(client: pg.ClientBase): Promise<MetadataSnaps
           maxPartitions: num(r.maxPartitions),
           maxConnections: num(r.maxConnections),
           requestPercentage: num(r.requestPercentage),
+          maxGroups: num(r.maxGroups),
+          maxCommittedOffsets: num(r.maxCommittedOffsets),
         },
       })),
       keys: keys.rows.map((r) => ({

@@ -7,6 +7,8 @@ import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { Authorizer } from '../auth/authorizer.ts';
 import type { Principal } from '../auth/principal.ts';
 import { type CredentialLookup, type ScramCredential, sha256Hex } from '../auth/sasl-mechanisms.ts';
+import type { BrokerConfig } from '../config.ts';
+import type { NamespaceLimits } from '../groups/group-coordinator.ts';
 import type { TopicRegistry } from '../topics/topic-registry.ts';
 import { tenantPrefix } from './access.ts';
 import {
@@ -240,6 +242,23 @@ export function topicQuotaProblem(
     return `partition quota exceeded: tenant '${slug}' may have ${quota.maxPartitions} partitions, has ${usage.partitions} and asked for ${addPartitions} more`;
   }
   return null;
+}
+
+/**
+ * The group and committed-offset bounds of a tenant connection: its quota, else the broker's per-tenant defaults
+ * (finite either way). Superusers and auth-off connections have none.
+ */
+export function groupLimits(
+  tenancy: Tenancy | null,
+  principal: import('../auth/principal.ts').Principal,
+  config: Pick<BrokerConfig, 'maxGroupsPerTenant' | 'maxCommittedOffsetsPerTenant'>,
+): NamespaceLimits | null {
+  if (!tenancy || principal.kind !== 'tenant') return null;
+  const quota = tenancy.quota(principal.tenant.id);
+  return {
+    maxGroups: quota.maxGroups ?? config.maxGroupsPerTenant,
+    maxCommittedOffsets: quota.maxCommittedOffsets ?? config.maxCommittedOffsetsPerTenant,
+  };
 }
 
 /** A message naming the storage quota when the tenant is at or over it, else null. */

@@ -1,6 +1,8 @@
 /**
  * Topic-level configuration: the keys Samsa honours, their defaults (from the broker config), validation with clear
- * messages, and the view DescribeConfigs returns.
+ * messages, and the view DescribeConfigs returns. Every numeric key has a floor and a ceiling: Kafka's own where it
+ * has one, and the broker's where a tenant could otherwise make it do harm (a segment and an fsync per batch,
+ * batches larger than the broker accepts).
  */
 import type { BrokerConfig } from '../config.ts';
 import type { LogConfig } from '../log/types.ts';
@@ -10,17 +12,30 @@ export type ConfigSource = 'TOPIC' | 'DEFAULT';
 interface ConfigKeyDef {
   /** Broker-level default. */
   default: (c: BrokerConfig) => string;
-  validate: (v: string) => string | null;
+  validate: (v: string, c: BrokerConfig) => string | null;
   doc: string;
   sensitive?: false;
   readOnly?: boolean;
 }
 
-function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (v: string) => {
-    if (!/^-?\d+$/.test(v.trim())) return `must be an integer, got '${v}'`;
+const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * An integer within [min, max]; the bounds may depend on the broker's settings, and `bound` says where a broker
+ * bound comes from, so the message tells the user what to do next.
+ */
+function integer(
+  min: number | ((c: BrokerConfig) => number),
+  max: number | ((c: BrokerConfig) => number) = Number.MAX_SAFE_INTEGER,
+  bound = '',
+) {
+  return (v: string, c: BrokerConfig) => {
+    const lo = typeof min === 'function' ? min(c) : min;
+    const hi = typeof max === 'function' ? max(c) : max;
+    const why = bound === '' ? '' : ` (${bound})`;
+    if (!/^-?\d+$/.test(v.trim())) return `must be an integer between ${lo} and ${hi}, got '${v}'${why}`;
     const n = Number(v);
-    if (n < min || n > max) return `must be between ${min} and ${max}, got ${n}`;
+    if (n < lo || n > hi) return `must be between ${lo} and ${hi}, got ${n}${why}`;
     return null;
   };
 }
@@ -48,13 +63,32 @@ export const TOPIC_CONFIG_KEYS: Record<string, ConfigKeyDef> = {
   },
   'segment.bytes': {
     default: (c) => String(c.logSegmentBytes),
-    validate: integer(14, 2 ** 31 - 1),
+    // Kafka 4's floor is 1 MiB; the broker flag --topic-min-segment-bytes may lower it (tests) or raise it.
+    validate: integer(
+      (c) => c.topicMinSegmentBytes,
+      INT32_MAX,
+      'the floor is the broker setting --topic-min-segment-bytes; ask the operator to change it',
+    ),
     doc: 'segment size',
   },
-  'segment.ms': { default: (c) => String(c.logSegmentMs), validate: integer(1), doc: 'roll segments after this long' },
+  'segment.ms': {
+    default: (c) => String(c.logSegmentMs),
+    // Kafka allows 1 ms: a new segment (files, an index, an fsync) per batch. The broker's floor is a minute.
+    validate: integer(
+      (c) => c.topicMinSegmentMs,
+      Number.MAX_SAFE_INTEGER,
+      'each roll costs new files and an fsync; the floor is the broker setting --topic-min-segment-ms',
+    ),
+    doc: 'roll segments after this long',
+  },
   'max.message.bytes': {
     default: (c) => String(c.messageMaxBytes),
-    validate: integer(0, 2 ** 31 - 1),
+    // A topic may lower the broker's message.max.bytes, never raise it.
+    validate: integer(
+      0,
+      (c) => c.messageMaxBytes,
+      'a topic may lower the broker-wide --message-max-bytes, not raise it; ask the operator to raise that',
+    ),
     doc: 'largest record batch accepted',
   },
   'message.timestamp.type': {
@@ -63,7 +97,11 @@ export const TOPIC_CONFIG_KEYS: Record<string, ConfigKeyDef> = {
       v === 'CreateTime' || v === 'LogAppendTime' ? null : `must be CreateTime or LogAppendTime, got '${v}'`,
     doc: 'CreateTime keeps producer timestamps; LogAppendTime stamps the broker time',
   },
-  'index.interval.bytes': { default: () => '4096', validate: integer(0), doc: 'bytes between offset index entries' },
+  'index.interval.bytes': {
+    default: () => '4096',
+    validate: integer(0, INT32_MAX),
+    doc: 'bytes between offset index entries',
+  },
   'min.insync.replicas': { default: () => '1', validate: integer(1, 1), doc: 'single node: always 1', readOnly: true },
   'compression.type': {
     default: () => 'producer',
@@ -76,12 +114,16 @@ export class InvalidConfigError extends Error {
   override readonly name = 'InvalidConfigError';
 }
 
-/** Validates overrides; throws InvalidConfigError naming the key. */
-export function validateTopicConfigs(overrides: Record<string, string>): void {
+/** Validates overrides against the broker's bounds; throws InvalidConfigError naming the key, value and range. */
+export function validateTopicConfigs(overrides: Record<string, string>, broker: BrokerConfig): void {
   for (const [key, value] of Object.entries(overrides)) {
     const def = TOPIC_CONFIG_KEYS[key];
-    if (!def) throw new InvalidConfigError(`unknown topic config '${key}'`);
-    const problem = def.validate(value);
+    if (!def) {
+      throw new InvalidConfigError(
+        `unknown topic config '${key}' (Samsa honours: ${Object.keys(TOPIC_CONFIG_KEYS).join(', ')})`,
+      );
+    }
+    const problem = def.validate(value, broker);
     if (problem) throw new InvalidConfigError(`invalid value for ${key}: ${problem}`);
   }
 }
@@ -114,11 +156,29 @@ export function logConfigFor(broker: BrokerConfig, overrides: Record<string, str
   };
 }
 
+/** Kafka's longest topic name. */
+export const TOPIC_NAME_MAX_CHARS = 249;
+
 /** Kafka topic name rules. Returns a problem or null. */
 export function topicNameProblem(name: string): string | null {
   if (name.length === 0) return 'topic name is empty';
-  if (name.length > 249) return `topic name is longer than 249 characters (${name.length})`;
+  if (name.length > TOPIC_NAME_MAX_CHARS) {
+    return `topic name is longer than ${TOPIC_NAME_MAX_CHARS} characters (${name.length})`;
+  }
   if (name === '.' || name === '..') return `topic name cannot be '${name}'`;
   if (!/^[a-zA-Z0-9._-]+$/.test(name)) return `topic name '${name}' has characters outside [a-zA-Z0-9._-]`;
   return null;
+}
+
+/**
+ * The problem with a name a client gave, checked as the client wrote it (so '' is not the valid internal
+ * `<slug>.`) and as stored under its namespace `prefix` (so the stored name keeps within Kafka's length).
+ */
+export function clientTopicNameProblem(name: string, prefix: string | null): string | null {
+  const problem = topicNameProblem(name);
+  if (problem || prefix === null) return problem;
+  if (prefix.length + name.length > TOPIC_NAME_MAX_CHARS) {
+    return `topic name is longer than the ${TOPIC_NAME_MAX_CHARS - prefix.length} characters a name in this tenant may have (${name.length})`;
+  }
+  return topicNameProblem(prefix + name);
 }

@@ -155,7 +155,7 @@ export class TopicRegistry {
         `number of partitions ${partitionCount} exceeds the broker limit of ${this.config.maxPartitionsPerTopic}`,
       );
     }
-    validateTopicConfigs(configs);
+    validateTopicConfigs(configs, this.config);
   }
 
   create(name: string, partitionCount: number, configs: Record<string, string> = {}): Promise<Topic> {
@@ -237,7 +237,7 @@ export class TopicRegistry {
     return this.serialize(name, async () => {
       const topic = this.byName.get(name);
       if (!topic) throw new UnknownTopicError(`topic '${name}' does not exist`);
-      validateTopicConfigs(configs);
+      validateTopicConfigs(configs, this.config);
       topic.configs = configs;
       await this.persist(topic, topic.partitions.length);
       const logConfig = logConfigFor(this.config, configs);

@@ -318,3 +318,49 @@ test('offsets of a group empty for longer than the retention expire', async () =
   assert.equal(await coord.expireOffsets(), 1);
   assert.equal(coord.group('idle'), undefined);
 });
+
+test('namespace limits: usage is counted from the store at start-up, pipelined commits cannot overshoot, deletes free room', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'samsa-groups-'));
+  const namespaceOf = (id: string) => (id.includes('.') ? id.slice(0, id.indexOf('.')) : null);
+  const limits = { maxGroups: 2, maxCommittedOffsets: 3 };
+  const commit = (coord: GroupCoordinator, group: string, partitions: number[]) =>
+    coord.commitOffsets(
+      group,
+      [
+        {
+          topic: 't',
+          partitions: partitions.map((p) => ({ partition: p, offset: 1n, leaderEpoch: -1, metadata: null })),
+        },
+      ],
+      limits,
+    );
+  try {
+    const clock = new ManualClock();
+    let opened = await GroupStore.open(dir);
+    let coord = new GroupCoordinator(CONFIG, clock, opened.store, opened.records, namespaceOf);
+    // Ten commits to new partitions at once: only the room left (3) is granted, whatever the interleaving.
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => commit(coord, 'a.g1', [i])));
+    const granted = results.filter((r) => r.get('t')!.values().next().value === ErrorCode.NONE).length;
+    assert.equal(granted, 3);
+    assert.deepEqual(coord.usage('a'), { groups: 1, offsets: 3 });
+    assert.deepEqual(coord.usage('b'), { groups: 0, offsets: 0 }, 'another namespace is untouched');
+    coord.shutdown();
+    await opened.store.close();
+
+    opened = await GroupStore.open(dir);
+    coord = new GroupCoordinator(CONFIG, clock, opened.store, opened.records, namespaceOf);
+    assert.deepEqual(coord.usage('a'), { groups: 1, offsets: 3 }, 'recounted from the store');
+    assert.equal((await commit(coord, 'a.g2', [0])).get('t')!.get(0), ErrorCode.POLICY_VIOLATION, 'offsets full');
+    assert.equal(coord.group('a.g2'), undefined, 'a refused commit creates no group');
+    assert.equal((await coord.join(joinReq({ groupId: 'a.g2' }), limits)).errorCode, ErrorCode.MEMBER_ID_REQUIRED);
+    assert.equal((await coord.join(joinReq({ groupId: 'a.g3' }), limits)).errorCode, ErrorCode.POLICY_VIOLATION);
+    assert.equal((await coord.join(joinReq({ groupId: 'b.g3' }), limits)).errorCode, ErrorCode.MEMBER_ID_REQUIRED);
+    assert.deepEqual(await coord.deleteGroups(['a.g1']), new Map([['a.g1', ErrorCode.NONE]]));
+    assert.deepEqual(coord.usage('a'), { groups: 1, offsets: 0 }, 'deleting a group frees its groups and offsets');
+    assert.equal((await commit(coord, 'a.g2', [0, 1])).get('t')!.get(1), ErrorCode.NONE);
+    coord.shutdown();
+    await opened.store.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

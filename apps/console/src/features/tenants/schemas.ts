@@ -11,6 +11,17 @@ export const tenantSlugSchema = z
 const limit = (what: string) =>
   z.number().int().positive().max(Number.MAX_SAFE_INTEGER).nullable().optional().describe(`${what}; null = unlimited`);
 
+/** A limit the broker always applies: null means its per-tenant default (a broker flag), never unlimited. */
+const brokerDefaulted = (what: string, brokerDefault: number) =>
+  z
+    .number()
+    .int()
+    .positive()
+    .max(2_147_483_647)
+    .nullable()
+    .optional()
+    .describe(`${what}; null = the broker's per-tenant default (${brokerDefault} unless the operator changed it)`);
+
 export const quotaSchema = z.object({
   produceBytesPerSec: limit('produce bytes per second'),
   fetchBytesPerSec: limit('fetch bytes per second'),
@@ -26,6 +37,8 @@ export const quotaSchema = z.object({
     .nullable()
     .optional()
     .describe('request time, % of one broker thread; null = unlimited'),
+  maxGroups: brokerDefaulted('consumer groups', 1000),
+  maxCommittedOffsets: brokerDefaulted('committed offsets (group, topic, partition)', 100_000),
 });
 export type QuotaInput = z.infer<typeof quotaSchema>;
 
@@ -37,6 +50,14 @@ export const QUOTA_LABELS: Record<keyof QuotaInput, string> = {
   maxPartitions: 'max partitions',
   maxConnections: 'max connections',
   requestPercentage: 'request rate (%)',
+  maxGroups: 'max consumer groups',
+  maxCommittedOffsets: 'max committed offsets',
+};
+
+/** What an empty quota field means: most limits are off; these fall back to the broker's finite default. */
+export const QUOTA_EMPTY_MEANS: Partial<Record<keyof QuotaInput, string>> = {
+  maxGroups: 'broker default (1000)',
+  maxCommittedOffsets: 'broker default (100000)',
 };
 
 export const createTenantSchema = z.object({

@@ -18,6 +18,8 @@ function quotaData(q: QuotaInput) {
     maxPartitions: q.maxPartitions,
     maxConnections: q.maxConnections,
     requestPercentage: q.requestPercentage,
+    maxGroups: q.maxGroups,
+    maxCommittedOffsets: q.maxCommittedOffsets,
   };
 }
 
@@ -31,6 +33,8 @@ export function quotaView(q: Awaited<ReturnType<typeof getQuota>>) {
     maxPartitions: q?.maxPartitions ?? null,
     maxConnections: q?.maxConnections ?? null,
     requestPercentage: q?.requestPercentage ?? null,
+    maxGroups: q?.maxGroups ?? null,
+    maxCommittedOffsets: q?.maxCommittedOffsets ?? null,
   };
 }
 

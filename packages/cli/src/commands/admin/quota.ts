@@ -10,6 +10,8 @@ const QUOTA_FLAGS: Record<string, string> = {
   'fetch-bytes-per-sec': 'fetchBytesPerSec',
   'max-connections': 'maxConnections',
   'request-percentage': 'requestPercentage',
+  'max-groups': 'maxGroups',
+  'max-committed-offsets': 'maxCommittedOffsets',
 };
 
 /** Quota flags to API fields; `unlimited` (or `none`) clears a limit. */
@@ -31,7 +33,9 @@ export const quota: Command = {
   samsa quota get --tenant T
   samsa quota set --tenant T [--max-topics N] [--max-partitions N] [--storage-bytes N] [--produce-bytes-per-sec N]
                   [--fetch-bytes-per-sec N] [--max-connections N] [--request-percentage N]
-                  (a value of 'unlimited' removes that limit)
+                  [--max-groups N] [--max-committed-offsets N]
+                  (a value of 'unlimited' removes that limit; for the two group limits it means the broker's
+                  per-tenant default, --max-groups-per-tenant / --max-committed-offsets-per-tenant)
 
 ${COMMON_HELP}`,
   run: (argv) =>

@@ -1,7 +1,10 @@
 'use client';
-/** Quota inputs shared by "create tenant" and "edit quotas": an empty field means unlimited. */
+/**
+ * Quota inputs shared by "create tenant" and "edit quotas": an empty field means unlimited, or for the group limits
+ * the broker's finite default.
+ */
 import { Field, Input } from '../../../components/ui/input.tsx';
-import { QUOTA_LABELS, type QuotaInput } from '../schemas.ts';
+import { QUOTA_EMPTY_MEANS, QUOTA_LABELS, type QuotaInput } from '../schemas.ts';
 
 export type QuotaDraft = Record<keyof QuotaInput, string>;
 
@@ -13,6 +16,8 @@ export const emptyQuotaDraft = (): QuotaDraft => ({
   maxPartitions: '',
   maxConnections: '',
   requestPercentage: '',
+  maxGroups: '',
+  maxCommittedOffsets: '',
 });
 
 export function draftFromQuota(q: Partial<Record<keyof QuotaInput, number | null | undefined>>): QuotaDraft {
@@ -22,7 +27,7 @@ export function draftFromQuota(q: Partial<Record<keyof QuotaInput, number | null
   return d;
 }
 
-/** Empty → null (unlimited); anything else a number, which the shared zod schema then validates. */
+/** Empty → null (unlimited, or the broker default); anything else a number, which the shared zod schema then validates. */
 export function quotaFromDraft(d: QuotaDraft): Record<keyof QuotaInput, number | null> {
   const out = {} as Record<keyof QuotaInput, number | null>;
   for (const k of Object.keys(d) as (keyof QuotaInput)[]) out[k] = d[k].trim() === '' ? null : Number(d[k]);
@@ -47,7 +52,7 @@ export function QuotaFields({
               {...p}
               name={`quota-${k}`}
               inputMode="numeric"
-              placeholder="unlimited"
+              placeholder={QUOTA_EMPTY_MEANS[k] ?? 'unlimited'}
               value={value[k]}
               onChange={(e) => onChange({ ...value, [k]: e.target.value })}
             />

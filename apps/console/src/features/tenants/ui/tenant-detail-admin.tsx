@@ -61,7 +61,9 @@ export function TenantDetailAdmin({ slug }: { slug: string }) {
           </Field>
         </div>
         <fieldset className="space-y-2">
-          <legend className="text-sm font-semibold">Quotas (empty = unlimited)</legend>
+          <legend className="text-sm font-semibold">
+            Quotas (empty = unlimited, or the broker default where shown)
+          </legend>
           <QuotaFields value={quota} onChange={setQuota} errors={fe} />
         </fieldset>
         <SaveOutcome save={save} fieldErrors={fe} />

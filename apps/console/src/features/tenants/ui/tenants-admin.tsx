@@ -198,7 +198,9 @@ function CreateTenantDialog({ open, onClose }: { open: boolean; onClose: () => v
           {(p) => <Input {...p} name="plan" value={plan} onChange={(e) => setPlan(e.target.value)} />}
         </Field>
         <fieldset className="space-y-2">
-          <legend className="text-sm font-semibold">Quotas (empty = unlimited)</legend>
+          <legend className="text-sm font-semibold">
+            Quotas (empty = unlimited, or the broker default where shown)
+          </legend>
           <QuotaFields value={quota} onChange={setQuota} errors={fe} />
         </fieldset>
         {create.error && !Object.keys(fe).length ? <ErrorState error={create.error} /> : null}

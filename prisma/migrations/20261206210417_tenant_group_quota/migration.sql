@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "TenantQuota" ADD COLUMN     "maxCommittedOffsets" INTEGER,
+ADD COLUMN     "maxGroups" INTEGER;
