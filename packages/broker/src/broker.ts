@@ -10,7 +10,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { advertisedAddress, authMode, type BrokerConfig } from './config.ts';
+import { advertisedAddress, authMode, type BrokerConfig, isLoopback } from './config.ts';
 import { PgMetadataSource } from './tenancy/pg-metadata-source.ts';
 import { MetadataView } from './tenancy/metadata-view.ts';
 import { Tenancy } from './tenancy/tenancy.ts';
@@ -23,11 +23,19 @@ import { Metrics } from './metrics.ts';
 import { ProducerIdAllocator } from './producers/producer-ids.ts';
 import type { BrokerState } from './request-context.ts';
 import { Connection } from './server/connection.ts';
-import { startHttpServer } from './server/http-server.ts';
+import { type HealthReport, type HealthReason, startHttpServer } from './server/http-server.ts';
+import { RateLimitedLog } from './server/rate-limited-log.ts';
+import { RequestBufferBudget } from './server/request-buffer-budget.ts';
 import { FetchWaiters } from './topics/fetch-waiters.ts';
 import { TopicRegistry } from './topics/topic-registry.ts';
 import { crc32cImplementation } from './log/crc32c.ts';
 import { TrafficReporter } from './tenancy/traffic-reporter.ts';
+
+/** One key per client address: an IPv4 client seen through an IPv6 socket ('::ffff:10.0.0.1') counts as itself. */
+function addressKey(remoteAddress: string | undefined): string {
+  if (!remoteAddress) return 'unknown';
+  return remoteAddress.startsWith('::ffff:') ? remoteAddress.slice('::ffff:'.length) : remoteAddress;
+}
 
 async function loadClusterId(dataDir: string): Promise<string> {
   const path = join(dataDir, 'cluster.json');
@@ -59,6 +67,12 @@ export class Broker implements BrokerState {
   private server?: Server;
   private http?: HttpServer;
   private readonly connections = new Set<Connection>();
+  /** Open connections per remote address, for --max-connections-per-ip. */
+  private readonly connectionsPerIp = new Map<string, number>();
+  private readonly ipOfConnection = new Map<Connection, string>();
+  private requestBuffer!: RequestBufferBudget;
+  private refusals!: RateLimitedLog;
+  private idleTimer?: NodeJS.Timeout;
   private retentionTimer?: NodeJS.Timeout;
   private retentionRunning = false;
   /** Actual bound ports (useful when configured with port 0). */
@@ -77,10 +91,28 @@ export class Broker implements BrokerState {
 
   connectionClosed(conn: Connection): void {
     this.connections.delete(conn);
+    const ip = this.ipOfConnection.get(conn);
+    if (ip === undefined) return;
+    this.ipOfConnection.delete(conn);
+    const n = (this.connectionsPerIp.get(ip) ?? 1) - 1;
+    if (n <= 0) this.connectionsPerIp.delete(ip);
+    else this.connectionsPerIp.set(ip, n);
+  }
+
+  /** ok, or degraded with reason codes; the details (e.g. Postgres errors) are in the log, never in the answer. */
+  health(): HealthReport {
+    const reasons: HealthReason[] = [];
+    if (this.stopping) reasons.push('stopping');
+    const metadata = this.metadataSource?.status;
+    if (metadata && !metadata.connected) reasons.push('metadata_unreachable');
+    if (metadata?.stale) reasons.push('metadata_stale');
+    return { status: reasons.length === 0 ? 'ok' : 'degraded', reasons };
   }
 
   async start(): Promise<void> {
     await mkdir(this.config.dataDir, { recursive: true });
+    this.requestBuffer = new RequestBufferBudget(this.config.maxBufferedRequestBytes);
+    this.refusals = new RateLimitedLog(this.logger);
     this.clusterId = await loadClusterId(this.config.dataDir);
     this.handles = new FileHandleCache({ maxOpenFiles: this.config.maxOpenFiles });
     this.topics = await TopicRegistry.open(this.config, { logger: this.logger, handles: this.handles });
@@ -103,6 +135,11 @@ export class Broker implements BrokerState {
     this.groups.startOffsetExpiry(60_000);
     this.metrics.gauges = () => ({
       connections: this.connections.size,
+      requestBuffer: {
+        authenticatedBytes: this.requestBuffer.authenticatedBytes,
+        unauthenticatedBytes: this.requestBuffer.unauthenticatedBytes,
+        waitingConnections: this.requestBuffer.waitingConnections,
+      },
       partitions: this.topics.list().flatMap((t) =>
         t.partitions.map((p, i) => ({
           topic: t.name,
@@ -128,7 +165,14 @@ export class Broker implements BrokerState {
         : createServer(onSocket);
     this.server.on('tlsClientError', (err: Error) => this.logger.warn({ err: err.message }, 'TLS handshake failed'));
     this.server.maxConnections = this.config.maxConnections;
-    this.server.on('drop', () => this.metrics.connectionsRejected.inc());
+    this.server.on('drop', (data?: { remoteAddress?: string }) => {
+      this.metrics.connectionsRefused.inc('max_connections');
+      this.refusals.warn(
+        'max_connections',
+        { reason: 'max_connections', remote: data?.remoteAddress, maxConnections: this.config.maxConnections },
+        'connection refused: the broker is at --max-connections',
+      );
+    });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(this.config.listen.port, this.config.listen.host, () => resolve());
@@ -138,14 +182,20 @@ export class Broker implements BrokerState {
     this.http = await startHttpServer(this.config.httpListen.host, this.config.httpListen.port, {
       ready: () => !this.stopping,
       metrics: () => this.metrics.render(),
-      health: () => ({
-        topics: this.topics.list().length,
-        connections: this.connections.size,
-        auth: authMode(this.config),
-        metadata: this.metadataSource ? { ...this.metadataSource.status } : null,
-      }),
+      health: () => this.health(),
+      metricsToken: this.config.metricsToken,
+      log: this.logger.child({ component: 'http' }),
     });
-    const httpAddr = this.http.address();
+    if (!this.config.metricsToken && !isLoopback(this.config.httpListen.host)) {
+      this.logger.warn(
+        { http: this.config.httpListen.host },
+        '/metrics is reachable beyond loopback without a token and names every topic: set --metrics-token (SAMSA_METRICS_TOKEN)',
+      );
+    }
+    const idleSweepMs = Math.max(50, Math.min(this.config.connectionsMaxIdleMs / 4, 10_000));
+    this.idleTimer = setInterval(() => this.closeIdleConnections(), idleSweepMs);
+    this.idleTimer.unref();
+    const httpAddr = this.http!.address();
     this.httpPort = typeof httpAddr === 'object' && httpAddr ? httpAddr.port : this.config.httpListen.port;
     this.retentionTimer = setInterval(() => void this.runRetention(), this.config.retentionCheckIntervalMs);
     this.retentionTimer.unref();
@@ -222,18 +272,46 @@ export class Broker implements BrokerState {
     }
   }
 
+  /** connections.max.idle.ms: closes connections with no request, none in flight, for that long. */
+  private closeIdleConnections(): void {
+    const nowMs = Date.now();
+    const maxIdleMs = this.config.connectionsMaxIdleMs;
+    for (const c of this.connections) {
+      if (c.idleMs(nowMs) >= maxIdleMs) {
+        c.closeFor('idle', `no request for ${maxIdleMs} ms (--connections-max-idle-ms)`, { maxIdleMs });
+      }
+    }
+  }
+
   private onConnection(socket: Socket): void {
     if (this.stopping) {
+      socket.destroy();
+      return;
+    }
+    const ip = addressKey(socket.remoteAddress);
+    const fromIp = this.connectionsPerIp.get(ip) ?? 0;
+    if (fromIp >= this.config.maxConnectionsPerIp) {
+      this.metrics.connectionsRefused.inc('per_ip');
+      this.refusals.warn(
+        'per_ip',
+        { reason: 'per_ip', remote: ip, maxConnectionsPerIp: this.config.maxConnectionsPerIp },
+        'connection refused: too many connections from this address (--max-connections-per-ip)',
+      );
       socket.destroy();
       return;
     }
     this.metrics.connectionsAccepted.inc();
     const conn = new Connection(socket, this, {
       maxRequestBytes: this.config.maxRequestBytes,
+      maxPreAuthRequestBytes: this.config.maxPreAuthRequestBytes,
+      authTimeoutMs: this.config.authTimeoutMs,
+      requestBuffer: this.requestBuffer,
       maxInflightRequests: this.config.maxInflightRequestsPerConnection,
       maxPendingWriteBytes: this.config.maxPendingWriteBytesPerConnection,
     });
     this.connections.add(conn);
+    this.connectionsPerIp.set(ip, fromIp + 1);
+    this.ipOfConnection.set(conn, ip);
   }
 
   async stop(): Promise<void> {
@@ -241,6 +319,7 @@ export class Broker implements BrokerState {
     this.stopping = true;
     this.logger.info('broker stopping');
     clearInterval(this.retentionTimer);
+    clearInterval(this.idleTimer);
     const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     for (const c of this.connections) c.stopReading();
     this.fetchWaiters.wakeAll();

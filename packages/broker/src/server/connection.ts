@@ -1,6 +1,8 @@
 /**
  * One client connection: assembles frames, decodes requests, runs handlers concurrently, and writes responses in the
  * order the requests arrived (clients rely on that order). Reading pauses while too many requests are in flight.
+ * Before SASL succeeds (auth on) frames are small and the connection has a deadline; the memory a partial frame holds
+ * is reserved from the broker-wide RequestBufferBudget.
  */
 import type { Socket } from 'node:net';
 import {
@@ -12,19 +14,21 @@ import {
   encodeResponse,
   ErrorCode,
   FrameAssembler,
+  FrameTooLargeError,
   isSupported,
   ProtocolDecodeError,
   readRequestHeader,
 } from '@samsa/protocol';
 import type { Logger } from 'pino';
 import { HANDLERS, supportedApiVersions } from '../handlers/index.ts';
-import type { Metrics } from '../metrics.ts';
+import type { ClosedReason, Metrics } from '../metrics.ts';
 import { ANONYMOUS, describePrincipal, type Principal } from '../auth/principal.ts';
 import { type Mechanism, type SaslExchange, type StepResult, startExchange } from '../auth/sasl-mechanisms.ts';
 import type { BrokerState, RequestContext } from '../request-context.ts';
 import { Access, openAccess } from '../tenancy/access.ts';
 import { readBufferPool } from '../buffer-pool.ts';
 import { requestTimeThrottleMs } from '../tenancy/tenancy.ts';
+import type { BufferOwner, RequestBufferBudget } from './request-buffer-budget.ts';
 
 /**
  * Version discovery and authentication (ApiVersions, SaslHandshake, SaslAuthenticate): the APIs a client may call
@@ -45,7 +49,14 @@ interface Slot {
 }
 
 export interface ConnectionOptions {
+  /** Largest frame once authenticated (or when auth is off). */
   maxRequestBytes: number;
+  /** Largest frame before SASL has succeeded (auth on): Kafka's sasl.server.max.receive.size. */
+  maxPreAuthRequestBytes: number;
+  /** Close the connection if SASL has not succeeded within this time (auth on). */
+  authTimeoutMs: number;
+  /** Broker-wide memory for partially received frames. */
+  requestBuffer: RequestBufferBudget;
   maxInflightRequests: number;
   /** Stop reading requests while more than this many response bytes wait in the socket (a client not reading). */
   maxPendingWriteBytes: number;
@@ -74,6 +85,18 @@ export class Connection {
   private mutedUntilMs = 0;
   private muteTimer: NodeJS.Timeout | null = null;
   private countedTenantId: string | null = null;
+  /** SASL must succeed before anything but the handshake APIs (tenancy on). */
+  private readonly requiresAuth: boolean;
+  private authTimer: NodeJS.Timeout | null = null;
+  /** Set when SASL failed: no further frame is processed, even one already received in the same chunk. */
+  private refusingFrames = false;
+  /** Last time a request arrived or a response was written: the idle timeout counts from here. */
+  private lastActivityMs = Date.now();
+  /** Bytes of the RequestBufferBudget held for the frame being received, and on whose account. */
+  private reservedBytes = 0;
+  private reservedOwner: BufferOwner = 'unauthenticated';
+  private waitingForBuffer = false;
+  private readonly onBufferFreed = () => this.holdPartialFrame();
 
   constructor(socket: Socket, state: BrokerState, opts: ConnectionOptions) {
     this.socket = socket;
@@ -86,7 +109,17 @@ export class Connection {
       ? new Access(ANONYMOUS, this.remoteAddress, state.tenancy.authorizer)
       : openAccess(this.remoteAddress);
     this.log = state.logger.child({ conn: this.id, remote: this.remote });
-    this.frames = new FrameAssembler(opts.maxRequestBytes);
+    this.requiresAuth = state.tenancy !== null;
+    this.frames = new FrameAssembler(this.requiresAuth ? opts.maxPreAuthRequestBytes : opts.maxRequestBytes);
+    if (this.requiresAuth) {
+      this.authTimer = setTimeout(() => {
+        this.authTimer = null;
+        if (this.isAuthenticated) return;
+        this.closeFor('auth_timeout', `not authenticated within ${opts.authTimeoutMs} ms (--auth-timeout-ms)`, {
+          authTimeoutMs: opts.authTimeoutMs,
+        });
+      }, opts.authTimeoutMs);
+    }
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
@@ -99,6 +132,7 @@ export class Connection {
     if (this.closed) return;
     const shouldPause =
       this.state.stopping ||
+      this.waitingForBuffer ||
       this.mutedUntilMs > Date.now() ||
       this.inflight >= this.opts.maxInflightRequests ||
       this.socket.writableLength > this.opts.maxPendingWriteBytes;
@@ -124,6 +158,26 @@ export class Connection {
     this.socket.destroy();
   }
 
+  /** Closes for a limit the client hit: a warning with the reason code, and samsa_connections_closed_total. */
+  closeFor(reason: ClosedReason, message: string, fields: Record<string, unknown> = {}): void {
+    if (this.closed) return;
+    this.metrics.connectionsClosed.inc(reason);
+    this.log.warn({ reason, ...fields }, message);
+    this.close(message);
+  }
+
+  /**
+   * How long this connection has been idle: no request in flight (a long-polling Fetch is busy), not muted or waiting
+   * for the request buffer, and no request received or response queued for that long. A client that stops reading
+   * its responses is idle too: reading from it paused, so it can send nothing more.
+   */
+  idleMs(nowMs: number): number {
+    if (this.inflight > 0 || this.waitingForBuffer || this.mutedUntilMs > nowMs) {
+      return 0;
+    }
+    return nowMs - this.lastActivityMs;
+  }
+
   /** Closes once every response queued so far has been written (e.g. after an authentication failure). */
   closeWhenFlushed(reason: string): void {
     this.stopReading();
@@ -144,25 +198,93 @@ export class Connection {
   private onClose(): void {
     this.closed = true;
     if (this.muteTimer) clearTimeout(this.muteTimer);
+    if (this.authTimer) clearTimeout(this.authTimer);
+    this.authTimer = null;
+    this.holdPartialFrame();
     if (this.countedTenantId !== null) this.state.tenancy?.releaseConnection(this.countedTenantId);
     this.countedTenantId = null;
     this.state.connectionClosed(this);
   }
 
   private onData(chunk: Buffer): void {
+    if (this.closed || this.refusingFrames) return;
     this.metrics.bytesIn.inc(chunk.length);
     let frames: Buffer[];
     try {
       frames = this.frames.push(chunk);
     } catch (err) {
+      if (err instanceof FrameTooLargeError) {
+        // Refused from its size prefix alone: nothing of the frame is kept.
+        const preAuth = this.requiresAuth && !this.isAuthenticated;
+        this.closeFor(
+          preAuth ? 'pre_auth_frame_too_large' : 'frame_too_large',
+          preAuth
+            ? 'frame too large before authentication (--max-pre-auth-request-bytes)'
+            : 'frame too large (--max-request-bytes)',
+          { err: err.message, maxFrameBytes: this.frames.maxFrameBytes },
+        );
+        return;
+      }
       this.log.warn({ err: (err as Error).message }, 'malformed frame');
       this.close('malformed frame');
       return;
     }
     for (const frame of frames) {
-      if (this.closed) return;
+      if (this.closed || this.refusingFrames) return;
+      this.lastActivityMs = Date.now();
       this.onFrame(frame);
     }
+    this.holdPartialFrame();
+  }
+
+  /**
+   * Keeps the reservation in the RequestBufferBudget equal to what the frame being received will occupy. If it does
+   * not fit, an unauthenticated connection is closed and an authenticated one stops being read until room is freed.
+   */
+  private holdPartialFrame(): void {
+    const budget = this.opts.requestBuffer;
+    const owner: BufferOwner = this.requiresAuth && !this.isAuthenticated ? 'unauthenticated' : 'authenticated';
+    const neededBytes = this.closed ? 0 : this.frames.partialFrameBytes;
+    if (neededBytes <= this.reservedBytes && (owner === this.reservedOwner || neededBytes === 0)) {
+      budget.release(this.reservedBytes - neededBytes, this.reservedOwner);
+      this.reservedBytes = neededBytes;
+      this.stopWaitingForBuffer();
+      return;
+    }
+    // A different owner (just authenticated) or a larger frame: give back the old reservation, take the new one.
+    budget.release(this.reservedBytes, this.reservedOwner);
+    this.reservedBytes = 0;
+    if (budget.tryReserve(neededBytes, owner)) {
+      this.reservedBytes = neededBytes;
+      this.reservedOwner = owner;
+      this.stopWaitingForBuffer();
+      return;
+    }
+    if (owner === 'unauthenticated') {
+      this.closeFor(
+        'buffer_budget',
+        'request buffer full for unauthenticated connections (--max-buffered-request-bytes)',
+        {
+          frameBytes: neededBytes,
+          unauthenticatedBytes: budget.unauthenticatedBytes,
+          maxUnauthenticatedBytes: budget.maxUnauthenticatedBytes,
+        },
+      );
+      return;
+    }
+    if (!this.waitingForBuffer) {
+      this.waitingForBuffer = true;
+      budget.wait(this.onBufferFreed);
+      this.log.debug({ frameBytes: neededBytes }, 'request buffer full: reading paused until room is freed');
+      this.updateReading();
+    }
+  }
+
+  private stopWaitingForBuffer(): void {
+    if (!this.waitingForBuffer) return;
+    this.waitingForBuffer = false;
+    this.opts.requestBuffer.cancel(this.onBufferFreed);
+    this.updateReading();
   }
 
   private onFrame(frame: Buffer): void {
@@ -290,12 +412,20 @@ export class Connection {
   /** Feeds one client SASL message; on success the connection becomes that principal. */
   saslStep(bytes: Buffer): StepResult {
     const tenancy = this.state.tenancy;
-    if (!tenancy || !this.sasl) return { kind: 'failure', message: 'SaslHandshake must come first' };
-    if (++this.sasl.steps > MAX_SASL_STEPS) return { kind: 'failure', message: 'too many SASL steps' };
+    if (!tenancy || !this.sasl) {
+      this.saslFailed();
+      return { kind: 'failure', message: 'SaslHandshake must come first' };
+    }
+    if (++this.sasl.steps > MAX_SASL_STEPS) {
+      this.saslFailed();
+      return { kind: 'failure', message: 'too many SASL steps' };
+    }
     const result = this.sasl.exchange.step(bytes);
     if (result.kind !== 'success') {
-      if (result.kind === 'failure')
+      if (result.kind === 'failure') {
         this.log.warn({ mechanism: this.sasl.mechanism, reason: result.message }, 'authentication failed');
+        this.saslFailed();
+      }
       return result;
     }
     const principal = tenancy.principalFor(result.username);
@@ -304,13 +434,16 @@ export class Connection {
         { mechanism: this.sasl.mechanism, username: result.username, reason: principal.error },
         'authentication refused',
       );
+      this.saslFailed();
       return { kind: 'failure', message: principal.error };
     }
     if (principal.kind === 'tenant') {
       if (!tenancy.acquireConnection(principal.tenant.id)) {
         const limit = principal.tenant.quota.maxConnections;
         const message = `connection quota exceeded: tenant '${principal.tenant.slug}' allows ${limit} connections`;
-        this.log.warn({ tenant: principal.tenant.slug }, message);
+        this.log.warn({ tenant: principal.tenant.slug, reason: 'tenant_quota', limit }, message);
+        this.metrics.connectionsRefused.inc('tenant_quota');
+        this.saslFailed();
         return { kind: 'failure', message };
       }
       this.countedTenantId = principal.tenant.id;
@@ -319,9 +452,23 @@ export class Connection {
     return result;
   }
 
+  /**
+   * A failed authentication ends the connection: frames the client pipelined behind it (another guess, a request
+   * hoping to run) are dropped unread, and the connection closes once the failure response is written.
+   */
+  private saslFailed(): void {
+    if (this.refusingFrames) return;
+    this.refusingFrames = true;
+    this.metrics.connectionsClosed.inc('sasl_failed');
+    this.closeWhenFlushed('SASL authentication failed');
+  }
+
   private authenticated(principal: Principal): void {
     this.access = new Access(principal, this.remoteAddress, this.state.tenancy!.authorizer);
     this.sasl = null;
+    this.frames.maxFrameBytes = this.opts.maxRequestBytes;
+    if (this.authTimer) clearTimeout(this.authTimer);
+    this.authTimer = null;
     this.log.info({ principal: describePrincipal(principal) }, 'authenticated');
   }
 
@@ -395,6 +542,7 @@ export class Connection {
       }
     }
     if (writable) this.socket.uncork();
+    this.lastActivityMs = Date.now();
     this.updateReading();
     if (this.inflight === 0) {
       const waiters = this.drainWaiters;
