@@ -1,0 +1,186 @@
+/**
+ * The `hostile` phase (issue 10): a tenancy-on broker serves a real acks=all producer of one tenant (KafkaJS over
+ * SCRAM-SHA-512) for a quiet phase, then for a phase of the same length beside hostile clients (a worker process:
+ * connection floods, slowloris, oversized pre-authentication frames, random and mutated frames). It prints the
+ * producer's p50/p99 in both, their ratio, the messages acknowledged against those read back (nothing may be lost),
+ * and the broker's RSS. Needs Postgres (the server on 127.0.0.1:5432, else an embedded one).
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
+import { Kafka, logLevel } from 'kafkajs';
+import { readPartition } from '../test/support/read-back.ts';
+import { TenantFixtures, type TestKey } from '../test/support/tenants.ts';
+import { type BenchSettings, WORKER_GRACE_MS } from './phase.ts';
+import { type Percentiles, percentiles } from './percentiles.ts';
+import type { BenchResults } from './report.ts';
+import { attempt, startBenchBroker } from './samsa.ts';
+import type { HostileClientsOptions } from './workers/hostile-clients.ts';
+import { startWorker, workerExitGraceMs } from './phase.ts';
+
+const TOPIC = 'orders';
+/** The measured producer sends one message at a time, at most this often (acks=all: each waits for an fsync). */
+const PRODUCER_MESSAGES_PER_SECOND = 200;
+const RSS_SAMPLE_INTERVAL_MS = 250;
+const ATTACK: Omit<HostileClientsOptions, 'port' | 'durationMs'> = {
+  floodConnections: 1500,
+  slowlorisConnections: 100,
+  oversizedLoops: 4,
+  garbageLoops: 4,
+};
+
+export interface HostileResult {
+  quiet: Percentiles;
+  underAttack: Percentiles;
+  p99Ratio: number;
+  acknowledged: number;
+  readBack: number;
+  producerErrors: number;
+  rssBytes: { before: number; peak: number; after: number };
+  attack: Record<string, unknown>;
+}
+
+function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : Number.NaN;
+}
+
+/** Sends one message at a time for `durationMs`, paced; returns each acknowledged send's latency in µs. */
+async function produceFor(
+  producer: ReturnType<Kafka['producer']>,
+  durationMs: number,
+  acked: Set<string>,
+  phase: string,
+): Promise<{ latenciesUs: Float64Array; errors: number }> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const intervalMs = 1000 / PRODUCER_MESSAGES_PER_SECOND;
+  const endMs = performance.now() + durationMs;
+  for (let i = 0; performance.now() < endMs; i++) {
+    const value = `${phase}-${i}`;
+    const startedMs = performance.now();
+    try {
+      await producer.send({ topic: TOPIC, acks: -1, messages: [{ value }] });
+      latencies.push((performance.now() - startedMs) * 1000);
+      acked.add(value);
+    } catch {
+      errors++;
+    }
+    const waitMs = startedMs + intervalMs - performance.now();
+    if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
+  }
+  return { latenciesUs: Float64Array.from(latencies), errors };
+}
+
+export async function measureHostile(settings: BenchSettings, results: BenchResults): Promise<void> {
+  let db: TestDatabase;
+  try {
+    db = await createTestDatabase();
+  } catch (err) {
+    const note = `hostile clients skipped: no Postgres (${(err as Error).message})`;
+    results.notes.push(note);
+    process.stdout.write(`  ${note}\n`);
+    return;
+  }
+  const fx = new TenantFixtures(db.url);
+  try {
+    await attempt(results, `hostile clients beside an acks=all producer, ${settings.phaseMs / 1000} s each`, () =>
+      runHostile(settings, results, db, fx),
+    );
+  } finally {
+    await fx.close();
+    await db.drop();
+  }
+}
+
+async function runHostile(
+  settings: BenchSettings,
+  results: BenchResults,
+  db: TestDatabase,
+  fx: TenantFixtures,
+): Promise<void> {
+  const tenant = await fx.tenant('victim');
+  const key: TestKey = await fx.key(tenant, 'app');
+  await fx.admin(tenant, 'app');
+  const broker = await startBenchBroker(settings, 'broker-hostile', {
+    args: ['--database-url', db.url],
+    env: { SAMSA_SUPERUSER_PASSWORD: randomBytes(18).toString('base64url') },
+  });
+  try {
+    const kafka = new Kafka({
+      clientId: 'hostile-bench-victim',
+      brokers: [`127.0.0.1:${broker.port}`],
+      logLevel: logLevel.NOTHING,
+      sasl: { mechanism: 'scram-sha-512', username: key.keyId, password: key.secret },
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 1 }] });
+    await admin.disconnect();
+    const producer = kafka.producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    const acked = new Set<string>();
+    await produceFor(producer, 1000, acked, 'warmup');
+
+    const quiet = await produceFor(producer, settings.phaseMs, acked, 'quiet');
+    const rssBefore = rssBytes(broker.pid);
+    let rssPeak = rssBefore;
+    const sampler = setInterval(() => {
+      rssPeak = Math.max(rssPeak, rssBytes(broker.pid));
+    }, RSS_SAMPLE_INTERVAL_MS);
+    const worker = startWorker(settings, 'hostile-clients', {
+      ...ATTACK,
+      port: broker.port,
+      durationMs: settings.phaseMs,
+    } satisfies HostileClientsOptions);
+    let attack: Record<string, unknown> = {};
+    let underAttack: Awaited<ReturnType<typeof produceFor>>;
+    try {
+      await worker.next('ready', WORKER_GRACE_MS);
+      worker.send({ type: 'go' });
+      underAttack = await produceFor(producer, settings.phaseMs, acked, 'attack');
+      attack = (await worker.next('result', settings.phaseMs + WORKER_GRACE_MS)) as Record<string, unknown>;
+    } finally {
+      clearInterval(sampler);
+      await worker.finish(workerExitGraceMs(settings));
+    }
+    await producer.disconnect();
+    const rssAfter = rssBytes(broker.pid);
+
+    const stored = await readPartition(broker.port, TOPIC, 0, 0n, { username: key.keyId, password: key.secret });
+    const readBack = stored.filter((r) => r.value !== null && acked.has(r.value)).length;
+    const q = percentiles(quiet.latenciesUs);
+    const a = percentiles(underAttack.latenciesUs);
+    const r: HostileResult = {
+      quiet: q,
+      underAttack: a,
+      p99Ratio: a.p99 / q.p99,
+      acknowledged: acked.size,
+      readBack,
+      producerErrors: quiet.errors + underAttack.errors,
+      rssBytes: { before: rssBefore, peak: rssPeak, after: rssAfter },
+      attack,
+    };
+    results.hostile = r;
+    printHostile(r);
+  } finally {
+    await broker.stop();
+  }
+}
+
+function printHostile(r: HostileResult): void {
+  const ms = (us: number) => `${(us / 1000).toFixed(2)} ms`;
+  const mib = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MiB`;
+  const { type: _type, ...attack } = r.attack;
+  const lines = [
+    '',
+    'hostile clients beside a real acks=all producer of another tenant (KafkaJS, SCRAM-SHA-512, one message at a time)',
+    `  quiet:        p50 ${ms(r.quiet.p50)}  p99 ${ms(r.quiet.p99)}  (${r.quiet.count} messages)`,
+    `  under attack: p50 ${ms(r.underAttack.p50)}  p99 ${ms(r.underAttack.p99)}  (${r.underAttack.count} messages)`,
+    `  p99 under attack / quiet: ${r.p99Ratio.toFixed(2)}x (the aim: within 2x)`,
+    `  acknowledged ${r.acknowledged}, read back ${r.readBack}${r.acknowledged === r.readBack ? ' (nothing lost)' : ' (LOST MESSAGES)'}, producer errors ${r.producerErrors}`,
+    `  broker RSS: ${mib(r.rssBytes.before)} before, ${mib(r.rssBytes.peak)} peak, ${mib(r.rssBytes.after)} after`,
+    `  attack: ${JSON.stringify(attack)}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
