@@ -71,7 +71,8 @@ export class Broker implements BrokerState {
   private readonly connectionsPerIp = new Map<string, number>();
   private readonly ipOfConnection = new Map<Connection, string>();
   private requestBuffer!: RequestBufferBudget;
-  private refusals!: RateLimitedLog;
+  /** Warnings for refused and limit-closed connections, at most one per reason a second. */
+  private limitLog!: RateLimitedLog;
   private idleTimer?: NodeJS.Timeout;
   private retentionTimer?: NodeJS.Timeout;
   private retentionRunning = false;
@@ -112,7 +113,7 @@ export class Broker implements BrokerState {
   async start(): Promise<void> {
     await mkdir(this.config.dataDir, { recursive: true });
     this.requestBuffer = new RequestBufferBudget(this.config.maxBufferedRequestBytes);
-    this.refusals = new RateLimitedLog(this.logger);
+    this.limitLog = new RateLimitedLog(this.logger);
     this.clusterId = await loadClusterId(this.config.dataDir);
     this.handles = new FileHandleCache({ maxOpenFiles: this.config.maxOpenFiles });
     this.topics = await TopicRegistry.open(this.config, { logger: this.logger, handles: this.handles });
@@ -167,7 +168,7 @@ export class Broker implements BrokerState {
     this.server.maxConnections = this.config.maxConnections;
     this.server.on('drop', (data?: { remoteAddress?: string }) => {
       this.metrics.connectionsRefused.inc('max_connections');
-      this.refusals.warn(
+      this.limitLog.warn(
         'max_connections',
         { reason: 'max_connections', remote: data?.remoteAddress, maxConnections: this.config.maxConnections },
         'connection refused: the broker is at --max-connections',
@@ -292,7 +293,7 @@ export class Broker implements BrokerState {
     const fromIp = this.connectionsPerIp.get(ip) ?? 0;
     if (fromIp >= this.config.maxConnectionsPerIp) {
       this.metrics.connectionsRefused.inc('per_ip');
-      this.refusals.warn(
+      this.limitLog.warn(
         'per_ip',
         { reason: 'per_ip', remote: ip, maxConnectionsPerIp: this.config.maxConnectionsPerIp },
         'connection refused: too many connections from this address (--max-connections-per-ip)',
@@ -306,6 +307,7 @@ export class Broker implements BrokerState {
       maxPreAuthRequestBytes: this.config.maxPreAuthRequestBytes,
       authTimeoutMs: this.config.authTimeoutMs,
       requestBuffer: this.requestBuffer,
+      limitLog: this.limitLog,
       maxInflightRequests: this.config.maxInflightRequestsPerConnection,
       maxPendingWriteBytes: this.config.maxPendingWriteBytesPerConnection,
     });

@@ -28,6 +28,7 @@ import type { BrokerState, RequestContext } from '../request-context.ts';
 import { Access, openAccess } from '../tenancy/access.ts';
 import { readBufferPool } from '../buffer-pool.ts';
 import { requestTimeThrottleMs } from '../tenancy/tenancy.ts';
+import type { RateLimitedLog } from './rate-limited-log.ts';
 import type { BufferOwner, RequestBufferBudget } from './request-buffer-budget.ts';
 
 /**
@@ -57,6 +58,8 @@ export interface ConnectionOptions {
   authTimeoutMs: number;
   /** Broker-wide memory for partially received frames. */
   requestBuffer: RequestBufferBudget;
+  /** Warnings for connections closed at a limit, at most one per reason a second (a flood must not flood the log). */
+  limitLog: RateLimitedLog;
   maxInflightRequests: number;
   /** Stop reading requests while more than this many response bytes wait in the socket (a client not reading). */
   maxPendingWriteBytes: number;
@@ -158,12 +161,16 @@ export class Connection {
     this.socket.destroy();
   }
 
-  /** Closes for a limit the client hit: a warning with the reason code, and samsa_connections_closed_total. */
+  /**
+   * Closes for a limit the client hit: samsa_connections_closed_total{reason}, and a warning with the reason code
+   * (rate-limited per reason, with the count of those suppressed).
+   */
   closeFor(reason: ClosedReason, message: string, fields: Record<string, unknown> = {}): void {
     if (this.closed) return;
+    this.closed = true;
     this.metrics.connectionsClosed.inc(reason);
-    this.log.warn({ reason, ...fields }, message);
-    this.close(message);
+    this.opts.limitLog.warn(reason, { conn: this.id, remote: this.remote, reason, ...fields }, message);
+    this.socket.destroy();
   }
 
   /**
