@@ -69,7 +69,6 @@ export class Broker implements BrokerState {
   private readonly connections = new Set<Connection>();
   /** Open connections per remote address, for --max-connections-per-ip. */
   private readonly connectionsPerIp = new Map<string, number>();
-  private readonly ipOfConnection = new Map<Connection, string>();
   private requestBuffer!: RequestBufferBudget;
   /** Warnings for refused and limit-closed connections, at most one per reason a second. */
   private limitLog!: RateLimitedLog;
@@ -92,12 +91,6 @@ export class Broker implements BrokerState {
 
   connectionClosed(conn: Connection): void {
     this.connections.delete(conn);
-    const ip = this.ipOfConnection.get(conn);
-    if (ip === undefined) return;
-    this.ipOfConnection.delete(conn);
-    const n = (this.connectionsPerIp.get(ip) ?? 1) - 1;
-    if (n <= 0) this.connectionsPerIp.delete(ip);
-    else this.connectionsPerIp.set(ip, n);
   }
 
   /** ok, or degraded with reason codes; the details (e.g. Postgres errors) are in the log, never in the answer. */
@@ -152,19 +145,53 @@ export class Broker implements BrokerState {
       ),
     });
     if (authMode(this.config) === 'sasl') await this.startTenancy();
-    const onSocket = (socket: Socket) => this.onConnection(socket);
-    this.server =
-      this.config.tlsCertFile && this.config.tlsKeyFile
-        ? createTlsServer(
-            {
-              cert: readFileSync(this.config.tlsCertFile),
-              key: readFileSync(this.config.tlsKeyFile),
-              minVersion: 'TLSv1.2',
-            },
-            onSocket,
-          )
-        : createServer(onSocket);
-    this.server.on('tlsClientError', (err: Error) => this.logger.warn({ err: err.message }, 'TLS handshake failed'));
+    // Admission (the per-address cap) sees the TCP connection, before any TLS handshake; a TLS connection becomes a
+    // Kafka connection once its handshake is done, within the authentication deadline.
+    if (this.config.tlsCertFile && this.config.tlsKeyFile) {
+      this.server = createTlsServer({
+        cert: readFileSync(this.config.tlsCertFile),
+        key: readFileSync(this.config.tlsKeyFile),
+        minVersion: 'TLSv1.2',
+        handshakeTimeout: this.config.authTimeoutMs,
+      });
+      // Node's handshakeTimeout does not cover a client that never starts the handshake: our own deadline does.
+      const handshakes = new Map<string, NodeJS.Timeout>();
+      const peer = (s: Socket) => `${s.remoteAddress}|${s.remotePort}`;
+      this.server.on('connection', (raw: Socket) => {
+        if (!this.admit(raw)) return;
+        const key = peer(raw);
+        handshakes.set(
+          key,
+          setTimeout(() => {
+            handshakes.delete(key);
+            this.metrics.connectionsClosed.inc('auth_timeout');
+            this.limitLog.warn(
+              'auth_timeout',
+              { reason: 'auth_timeout', remote: key, authTimeoutMs: this.config.authTimeoutMs },
+              `TLS handshake not done within ${this.config.authTimeoutMs} ms (--auth-timeout-ms)`,
+            );
+            raw.destroy();
+          }, this.config.authTimeoutMs),
+        );
+        raw.once('close', () => {
+          clearTimeout(handshakes.get(key));
+          handshakes.delete(key);
+        });
+      });
+      this.server.on('secureConnection', (socket: Socket) => {
+        clearTimeout(handshakes.get(peer(socket)));
+        handshakes.delete(peer(socket));
+        this.onConnection(socket);
+      });
+    } else {
+      this.server = createServer();
+      this.server.on('connection', (socket: Socket) => {
+        if (this.admit(socket)) this.onConnection(socket);
+      });
+    }
+    this.server.on('tlsClientError', (err: Error) =>
+      this.limitLog.warn('tls_handshake', { err: err.message }, 'TLS handshake failed'),
+    );
     this.server.maxConnections = this.config.maxConnections;
     this.server.on('drop', (data?: { remoteAddress?: string }) => {
       this.metrics.connectionsRefused.inc('max_connections');
@@ -289,18 +316,6 @@ export class Broker implements BrokerState {
       socket.destroy();
       return;
     }
-    const ip = addressKey(socket.remoteAddress);
-    const fromIp = this.connectionsPerIp.get(ip) ?? 0;
-    if (fromIp >= this.config.maxConnectionsPerIp) {
-      this.metrics.connectionsRefused.inc('per_ip');
-      this.limitLog.warn(
-        'per_ip',
-        { reason: 'per_ip', remote: ip, maxConnectionsPerIp: this.config.maxConnectionsPerIp },
-        'connection refused: too many connections from this address (--max-connections-per-ip)',
-      );
-      socket.destroy();
-      return;
-    }
     this.metrics.connectionsAccepted.inc();
     const conn = new Connection(socket, this, {
       maxRequestBytes: this.config.maxRequestBytes,
@@ -312,8 +327,29 @@ export class Broker implements BrokerState {
       maxPendingWriteBytes: this.config.maxPendingWriteBytesPerConnection,
     });
     this.connections.add(conn);
+  }
+
+  /** --max-connections-per-ip: counts the TCP connection until it closes, or refuses it at once. */
+  private admit(socket: Socket): boolean {
+    const ip = addressKey(socket.remoteAddress);
+    const fromIp = this.connectionsPerIp.get(ip) ?? 0;
+    if (fromIp >= this.config.maxConnectionsPerIp) {
+      this.metrics.connectionsRefused.inc('per_ip');
+      this.limitLog.warn(
+        'per_ip',
+        { reason: 'per_ip', remote: ip, maxConnectionsPerIp: this.config.maxConnectionsPerIp },
+        'connection refused: too many connections from this address (--max-connections-per-ip)',
+      );
+      socket.destroy();
+      return false;
+    }
     this.connectionsPerIp.set(ip, fromIp + 1);
-    this.ipOfConnection.set(conn, ip);
+    socket.once('close', () => {
+      const n = (this.connectionsPerIp.get(ip) ?? 1) - 1;
+      if (n <= 0) this.connectionsPerIp.delete(ip);
+      else this.connectionsPerIp.set(ip, n);
+    });
+    return true;
   }
 
   async stop(): Promise<void> {
