@@ -8,11 +8,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { readPartition } from '../test/support/read-back.ts';
 import { TenantFixtures, type TestKey } from '../test/support/tenants.ts';
-import { type BenchSettings, WORKER_GRACE_MS } from './phase.ts';
+import { type BenchSettings, CpuSampler, WORKER_GRACE_MS } from './phase.ts';
 import { type Percentiles, percentiles } from './percentiles.ts';
 import type { BenchResults } from './report.ts';
 import { attempt, startBenchBroker } from './samsa.ts';
@@ -23,6 +24,7 @@ const TOPIC = 'orders';
 /** The measured producer sends one message at a time, at most this often (acks=all: each waits for an fsync). */
 const PRODUCER_MESSAGES_PER_SECOND = 200;
 const RSS_SAMPLE_INTERVAL_MS = 250;
+const ATTACKER_NICE = 19;
 /** Whether each slice runs under attack; together they take two phases' time. */
 const SLICE_ORDER = [false, true, true, false];
 const ATTACK: Omit<HostileClientsOptions, 'port' | 'durationMs'> = {
@@ -40,6 +42,9 @@ export interface HostileResult {
   readBack: number;
   producerErrors: number;
   rssBytes: { before: number; peak: number; after: number };
+  /** CPU cores the broker, and the whole machine, kept busy in quiet and attacked slices. */
+  brokerCores: { quiet: number; attack: number };
+  machineCores: { quiet: number; attack: number };
   attack: Record<string, number>;
 }
 
@@ -134,12 +139,24 @@ async function runHostile(
       rssPeak = Math.max(rssPeak, rssBytes(broker.pid));
     }, RSS_SAMPLE_INTERVAL_MS);
     const attack: Record<string, number> = {};
+    const cpu = { quiet: { wall: 0, broker: 0, machine: 0 }, attack: { wall: 0, broker: 0, machine: 0 } };
+    const sampleCpu = async (kind: 'quiet' | 'attack', slice: () => Promise<void>) => {
+      const sampler = new CpuSampler(broker.pid);
+      sampler.start();
+      await slice();
+      const sample = sampler.stop();
+      cpu[kind].wall += sample.wallSeconds;
+      cpu[kind].broker += sample.processCpuSeconds;
+      cpu[kind].machine += sample.machineBusyCpuSeconds;
+    };
     try {
       for (const [i, underAttack] of SLICE_ORDER.entries()) {
         if (!underAttack) {
-          const slice = await produceFor(producer, sliceMs, acked, `quiet-${i}`);
-          latencies.quiet.push(slice.latenciesUs);
-          producerErrors += slice.errors;
+          await sampleCpu('quiet', async () => {
+            const slice = await produceFor(producer, sliceMs, acked, `quiet-${i}`);
+            latencies.quiet.push(slice.latenciesUs);
+            producerErrors += slice.errors;
+          });
           continue;
         }
         const worker = startWorker(settings, 'hostile-clients', {
@@ -147,12 +164,18 @@ async function runHostile(
           port: broker.port,
           durationMs: sliceMs,
         } satisfies HostileClientsOptions);
+        // The attackers stand in for machines of their own: at the lowest CPU priority they take the cores only
+        // when the broker and the producer leave them idle, so the ratio measures what the attack costs the broker
+        // rather than three processes sharing two cores (the machine's busy cores are printed beside it).
+        setPriority(worker.proc.pid!, ATTACKER_NICE);
         try {
           await worker.next('ready', WORKER_GRACE_MS);
           worker.send({ type: 'go' });
-          const slice = await produceFor(producer, sliceMs, acked, `attack-${i}`);
-          latencies.attack.push(slice.latenciesUs);
-          producerErrors += slice.errors;
+          await sampleCpu('attack', async () => {
+            const slice = await produceFor(producer, sliceMs, acked, `attack-${i}`);
+            latencies.attack.push(slice.latenciesUs);
+            producerErrors += slice.errors;
+          });
           const counts = await worker.next('result', sliceMs + WORKER_GRACE_MS);
           for (const [k, v] of Object.entries(counts)) if (typeof v === 'number') attack[k] = (attack[k] ?? 0) + v;
         } finally {
@@ -178,6 +201,8 @@ async function runHostile(
       readBack,
       producerErrors,
       rssBytes: { before: rssBefore, peak: rssPeak, after: rssAfter },
+      brokerCores: { quiet: cpu.quiet.broker / cpu.quiet.wall, attack: cpu.attack.broker / cpu.attack.wall },
+      machineCores: { quiet: cpu.quiet.machine / cpu.quiet.wall, attack: cpu.attack.machine / cpu.attack.wall },
       attack,
     };
     results.hostile = r;
@@ -193,12 +218,13 @@ function printHostile(r: HostileResult): void {
   const lines = [
     '',
     'hostile clients beside a real acks=all producer of another tenant (KafkaJS, SCRAM-SHA-512, one message at a time;',
-    `  ${SLICE_ORDER.map((x) => (x ? 'attacked' : 'quiet')).join(', ')} slices)`,
+    `  ${SLICE_ORDER.map((x) => (x ? 'attacked' : 'quiet')).join(', ')} slices; attackers at nice ${ATTACKER_NICE})`,
     `  quiet:        p50 ${ms(r.quiet.p50)}  p99 ${ms(r.quiet.p99)}  (${r.quiet.count} messages)`,
     `  under attack: p50 ${ms(r.underAttack.p50)}  p99 ${ms(r.underAttack.p99)}  (${r.underAttack.count} messages)`,
     `  p99 under attack / quiet: ${r.p99Ratio.toFixed(2)}x (the aim: within 2x)`,
     `  acknowledged ${r.acknowledged}, read back ${r.readBack}${r.acknowledged === r.readBack ? ' (nothing lost)' : ' (LOST MESSAGES)'}, producer errors ${r.producerErrors}`,
     `  broker RSS: ${mib(r.rssBytes.before)} before, ${mib(r.rssBytes.peak)} peak, ${mib(r.rssBytes.after)} after`,
+    `  CPU cores busy, quiet / attacked: broker ${r.brokerCores.quiet.toFixed(2)} / ${r.brokerCores.attack.toFixed(2)}, whole machine ${r.machineCores.quiet.toFixed(2)} / ${r.machineCores.attack.toFixed(2)}`,
     `  attack (all slices): ${JSON.stringify(r.attack)}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
