@@ -43,8 +43,9 @@ export const BrokerConfigSchema = z
     /** connections.max.idle.ms: a connection with no request (and none in flight) for this long is closed. */
     connectionsMaxIdleMs: z.number().int().min(100).default(600_000),
     /**
-     * queued.max.request.bytes: memory all connections together may hold in partially received frames. An
-     * unauthenticated frame that does not fit in its quarter of it closes its connection; an authenticated one waits.
+     * queued.max.request.bytes: memory all connections together may hold in requests received and not yet answered,
+     * partial frames included. An unauthenticated frame that does not fit in its quarter of it closes its connection;
+     * an authenticated one waits.
      */
     maxBufferedRequestBytes: z.number().int().min(1_048_576).default(536_870_912),
     maxInflightRequestsPerConnection: z.number().int().min(1).max(10_000).default(128),
@@ -257,8 +258,9 @@ export const CONFIG_HELP = `Options (flag / env var / config-file key; defaults 
   --max-pre-auth-request-bytes N   largest frame before SASL succeeds (sasl.server.max.receive.size) [524288]
   --auth-timeout-ms N              close connections not authenticated within this time [10000]
   --connections-max-idle-ms N      close connections with no request for this long [600000]
-  --max-buffered-request-bytes N   memory for partially received requests, all connections (queued.max.request.bytes)
-                                   [536870912]; unauthenticated ones get a quarter and are closed over it
+  --max-buffered-request-bytes N   memory for requests received and not yet answered, all connections
+                                   (queued.max.request.bytes) [536870912]; unauthenticated ones get a quarter and are
+                                   closed over it; one connection reads at most --max-request-bytes of requests ahead
   --max-inflight-requests-per-connection N   pipelined requests read ahead per connection [128]
   --max-pending-write-bytes-per-connection N  unsent response bytes before reading pauses [67108864]
   --fetch-max-bytes N              cap on one Fetch response [52428800]

@@ -123,7 +123,7 @@ export class Metrics {
     if (g.requestBuffer) {
       const b = g.requestBuffer;
       out.push(
-        '# HELP samsa_request_buffer_bytes Bytes reserved for partially received requests, by connection state.',
+        '# HELP samsa_request_buffer_bytes Bytes of requests received and not yet answered (whole or partial), by connection state.',
         '# TYPE samsa_request_buffer_bytes gauge',
         `samsa_request_buffer_bytes{state="authenticated"} ${b.authenticatedBytes}`,
         `samsa_request_buffer_bytes{state="unauthenticated"} ${b.unauthenticatedBytes}`,

@@ -344,6 +344,52 @@ test('partial frames share --max-buffered-request-bytes: 8 sockets streaming 64 
   );
 });
 
+test('requests read and not yet answered stay counted; one connection reads at most --max-request-bytes ahead', async () => {
+  await withBroker(
+    startBroker({
+      args: ['--max-request-bytes', '1024', '--max-pre-auth-request-bytes', '1024', '--fetch-max-wait-ms', '5000'],
+    }),
+    async (broker) => {
+      const c = await RawClient.connect(broker.port);
+      await c.request(Metadata, 9, {
+        topics: [{ topicId: '00000000-0000-0000-0000-000000000000', name: 'parked' }],
+        allowAutoTopicCreation: true,
+        includeClusterAuthorizedOperations: false,
+        includeTopicAuthorizedOperations: false,
+      });
+      // 20 pipelined long polls of about 100 bytes each (2 KB of requests, twice the connection's read-ahead) are
+      // sent within 0.5 s, while the first are parked for 1.5 s.
+      const fetchBody = {
+        maxWaitMs: 1_500,
+        minBytes: 1,
+        maxBytes: MiB,
+        isolationLevel: 0,
+        sessionId: 0,
+        sessionEpoch: -1,
+        topics: [{ topic: 'parked', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: MiB }] }],
+        forgottenTopicsData: [],
+        rackId: '',
+      };
+      const frameBytes = encodeRequest(Fetch, 11, 1, 'raw-test', fetchBody).length;
+      // One request per TCP segment: the read-ahead bound applies between reads (a single chunk is read whole).
+      (c as unknown as { socket: Socket }).socket.setNoDelay(true);
+      const parked: Promise<Record<string, unknown>>[] = [];
+      for (let i = 0; i < 20; i++) {
+        parked.push(c.request(Fetch, 11, fetchBody));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      const held = metricValue(await metrics(broker), 'samsa_request_buffer_bytes{state="authenticated"}');
+      assert.ok(held > 0, 'parked requests are counted');
+      assert.ok(held <= 1024 + frameBytes, `${held} bytes read ahead, at most 1024 + one request`);
+      const answers = await Promise.all(parked);
+      assert.equal(answers.length, 20, 'every request is answered once earlier ones are');
+      assert.equal(metricValue(await metrics(broker), 'samsa_request_buffer_bytes{state="authenticated"}'), 0);
+      c.close();
+    },
+  );
+});
+
 test('unauthenticated partial frames may hold only a quarter of the budget; over it the newcomer is closed', async () => {
   await withBroker(
     saslBroker(['--max-buffered-request-bytes', String(4 * MiB), '--max-request-bytes', String(4 * MiB)]),

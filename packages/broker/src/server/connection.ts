@@ -47,6 +47,9 @@ const MAX_SASL_STEPS = 4;
 interface Slot {
   done: boolean;
   chunks: Buffer[] | null;
+  /** The request's frame bytes, held in the RequestBufferBudget until its response is written. */
+  requestBytes: number;
+  owner: BufferOwner;
 }
 
 export interface ConnectionOptions {
@@ -99,6 +102,8 @@ export class Connection {
   private reservedBytes = 0;
   private reservedOwner: BufferOwner = 'unauthenticated';
   private waitingForBuffer = false;
+  /** Bytes of the requests read and not yet answered: reading pauses at --max-request-bytes of them. */
+  private inflightRequestBytes = 0;
   private readonly onBufferFreed = () => this.holdPartialFrame();
 
   constructor(socket: Socket, state: BrokerState, opts: ConnectionOptions) {
@@ -138,6 +143,7 @@ export class Connection {
       this.waitingForBuffer ||
       this.mutedUntilMs > Date.now() ||
       this.inflight >= this.opts.maxInflightRequests ||
+      this.inflightRequestBytes >= this.opts.maxRequestBytes ||
       this.socket.writableLength > this.opts.maxPendingWriteBytes;
     if (shouldPause && !this.paused) {
       this.socket.pause();
@@ -250,7 +256,7 @@ export class Connection {
    */
   private holdPartialFrame(): void {
     const budget = this.opts.requestBuffer;
-    const owner: BufferOwner = this.requiresAuth && !this.isAuthenticated ? 'unauthenticated' : 'authenticated';
+    const owner = this.bufferOwner();
     const neededBytes = this.closed ? 0 : this.frames.partialFrameBytes;
     if (neededBytes <= this.reservedBytes && (owner === this.reservedOwner || neededBytes === 0)) {
       budget.release(this.reservedBytes - neededBytes, this.reservedOwner);
@@ -285,6 +291,10 @@ export class Connection {
       this.log.debug({ frameBytes: neededBytes }, 'request buffer full: reading paused until room is freed');
       this.updateReading();
     }
+  }
+
+  private bufferOwner(): BufferOwner {
+    return this.requiresAuth && !this.isAuthenticated ? 'unauthenticated' : 'authenticated';
   }
 
   private stopWaitingForBuffer(): void {
@@ -324,7 +334,7 @@ export class Connection {
     if (!isSupported(api, header.apiVersion)) {
       if (header.apiKey === API_VERSIONS_KEY) {
         // KIP-511: answer in the v0 layout with UNSUPPORTED_VERSION and our ranges, so the client can retry.
-        const slot = this.enqueue();
+        const slot = this.enqueue(frame.length);
         slot.chunks = encodeResponse(ApiVersions, 0, header.correlationId, {
           errorCode: ErrorCode.UNSUPPORTED_VERSION,
           apiKeys: supportedApiVersions(),
@@ -345,7 +355,7 @@ export class Connection {
       this.close('malformed request');
       return;
     }
-    const slot = this.enqueue();
+    const slot = this.enqueue(frame.length);
     const ctx: RequestContext = {
       state: this.state,
       header,
@@ -481,7 +491,7 @@ export class Connection {
 
   /** Handshake v0: a SASL token framed only by its size; the answer is framed the same way. */
   private onRawSaslToken(token: Buffer): void {
-    const slot = this.enqueue();
+    const slot = this.enqueue(token.length);
     const result = this.saslStep(token);
     slot.done = true;
     if (result.kind === 'failure') {
@@ -520,8 +530,15 @@ export class Connection {
     );
   }
 
-  private enqueue(): Slot {
-    const slot: Slot = { done: false, chunks: null };
+  /**
+   * Queues a request's answer. Its frame stays in memory until then, so it stays counted: in the broker-wide budget
+   * (already in memory, so counted even over it; partial frames then wait) and in this connection's requests in flight.
+   */
+  private enqueue(frameBytes: number): Slot {
+    const owner = this.bufferOwner();
+    const slot: Slot = { done: false, chunks: null, requestBytes: 4 + frameBytes, owner };
+    this.opts.requestBuffer.reserveReceived(slot.requestBytes, owner);
+    this.inflightRequestBytes += slot.requestBytes;
     this.queue.push(slot);
     this.inflight++;
     this.updateReading();
@@ -536,6 +553,8 @@ export class Connection {
     while (this.queue.length > 0 && this.queue[0]!.done) {
       const slot = this.queue.shift()!;
       this.inflight--;
+      this.inflightRequestBytes -= slot.requestBytes;
+      this.opts.requestBuffer.release(slot.requestBytes, slot.owner);
       if (slot.chunks && writable) {
         const chunks = slot.chunks;
         for (let i = 0; i < chunks.length; i++) {

@@ -1,7 +1,7 @@
 /**
- * RequestBufferBudget: the memory all connections together may hold in partially received request frames (Kafka's
- * queued.max.request.bytes). A connection reserves a frame's whole declared size when the frame starts arriving and
- * gives it back when the frame is complete or the connection closes, so the bytes held never exceed the budget.
+ * RequestBufferBudget: the memory all connections together may hold in requests received and not yet answered
+ * (Kafka's queued.max.request.bytes). A connection reserves a frame's whole declared size when the frame starts
+ * arriving; a whole request stays counted until its response is written; a partial frame that does not fit waits.
  *
  * Unauthenticated connections share a quarter of it and one that does not fit is closed: a stranger can neither grow
  * the broker's memory nor take the budget authenticated clients need. An authenticated connection that does not fit
@@ -45,6 +45,14 @@ export class RequestBufferBudget {
     }
     this.usedBytes[owner] += bytes;
     return true;
+  }
+
+  /**
+   * Counts a request that is already whole in memory (it arrived in one chunk, or its partial reservation is being
+   * handed over) until its response is written; it may take the total over the budget, so partial frames wait.
+   */
+  reserveReceived(bytes: number, owner: BufferOwner): void {
+    this.usedBytes[owner] += bytes;
   }
 
   release(bytes: number, owner: BufferOwner): void {
