@@ -43,6 +43,31 @@ async function withBroker(starting: Promise<BrokerProcess>, body: (broker: Broke
   }
 }
 
+/** Creates a topic by asking for it (auto-creation is on without auth). */
+async function createTopic(c: RawClient, name: string): Promise<void> {
+  await c.request(Metadata, 9, {
+    topics: [{ topicId: '00000000-0000-0000-0000-000000000000', name }],
+    allowAutoTopicCreation: true,
+    includeClusterAuthorizedOperations: false,
+    includeTopicAuthorizedOperations: false,
+  });
+}
+
+/** A Fetch v11 body for partition 0 from offset 0 that waits up to `maxWaitMs` for a first byte. */
+function longPoll(topic: string, maxWaitMs: number) {
+  return {
+    maxWaitMs,
+    minBytes: 1,
+    maxBytes: MiB,
+    isolationLevel: 0,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [{ topic, partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: MiB }] }],
+    forgottenTopicsData: [],
+    rackId: '',
+  };
+}
+
 function rssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   assert.ok(m, 'VmRSS in /proc/<pid>/status');
@@ -205,26 +230,11 @@ test('idle connections are closed after --connections-max-idle-ms; a long-pollin
     startBroker({ args: ['--connections-max-idle-ms', '1000', '--fetch-max-wait-ms', '5000'] }),
     async (broker) => {
       const idle = await RawClient.connect(broker.port);
-      await idle.request(Metadata, 9, {
-        topics: [{ topicId: '00000000-0000-0000-0000-000000000000', name: 'idle-poll' }],
-        allowAutoTopicCreation: true,
-        includeClusterAuthorizedOperations: false,
-        includeTopicAuthorizedOperations: false,
-      });
+      await createTopic(idle, 'idle-poll');
       const polling = await RawClient.connect(broker.port);
       const startedMs = Date.now();
       // One Fetch parked for 2.5 s (longer than the idle timeout), with nothing to return.
-      const parked = polling.request(Fetch, 11, {
-        maxWaitMs: 2_500,
-        minBytes: 1,
-        maxBytes: MiB,
-        isolationLevel: 0,
-        sessionId: 0,
-        sessionEpoch: -1,
-        topics: [{ topic: 'idle-poll', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: MiB }] }],
-        forgottenTopicsData: [],
-        rackId: '',
-      });
+      const parked = polling.request(Fetch, 11, longPoll('idle-poll', 2_500));
       assert.equal(await idle.waitClosed(5_000), true, 'the idle connection is closed');
       const res = (await parked) as { responses: { partitions: { errorCode: number }[] }[] };
       assert.ok(Date.now() - startedMs >= 2_400, 'the Fetch waited its full max wait');
@@ -351,25 +361,10 @@ test('requests read and not yet answered stay counted; one connection reads at m
     }),
     async (broker) => {
       const c = await RawClient.connect(broker.port);
-      await c.request(Metadata, 9, {
-        topics: [{ topicId: '00000000-0000-0000-0000-000000000000', name: 'parked' }],
-        allowAutoTopicCreation: true,
-        includeClusterAuthorizedOperations: false,
-        includeTopicAuthorizedOperations: false,
-      });
+      await createTopic(c, 'parked');
       // 20 pipelined long polls of about 100 bytes each (2 KB of requests, twice the connection's read-ahead) are
       // sent within 0.5 s, while the first are parked for 1.5 s.
-      const fetchBody = {
-        maxWaitMs: 1_500,
-        minBytes: 1,
-        maxBytes: MiB,
-        isolationLevel: 0,
-        sessionId: 0,
-        sessionEpoch: -1,
-        topics: [{ topic: 'parked', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: MiB }] }],
-        forgottenTopicsData: [],
-        rackId: '',
-      };
+      const fetchBody = longPoll('parked', 1_500);
       const frameBytes = encodeRequest(Fetch, 11, 1, 'raw-test', fetchBody).length;
       // One request per TCP segment: the read-ahead bound applies between reads (a single chunk is read whole).
       (c as unknown as { socket: Socket }).socket.setNoDelay(true);
