@@ -2,6 +2,7 @@
  * The benchmark's results as data (written to bench-results/latest.json) and as the printed table. Every row names
  * its system, so rows for peers (Redis Streams, NATS JetStream, a librdkafka client) can sit beside Samsa's.
  */
+import type { HostileResult } from './hostile.ts';
 import type { Machine } from './machine.ts';
 import type { Percentiles } from './percentiles.ts';
 
@@ -75,6 +76,8 @@ export interface BenchResults {
   /** Lines of the side-by-side table that could not be measured (a durability the server does not offer). */
   unavailable: { system: string; client: string; durability: string }[];
   notes: string[];
+  /** The hostile phase: printed when it runs (see hostile.ts). */
+  hostile?: HostileResult;
 }
 
 /** The name each system's rows show in the side-by-side table (with the row's client). */

@@ -10,7 +10,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { advertisedAddress, authMode, type BrokerConfig } from './config.ts';
+import { advertisedAddress, authMode, type BrokerConfig, isLoopback } from './config.ts';
 import { PgMetadataSource } from './tenancy/pg-metadata-source.ts';
 import { MetadataView } from './tenancy/metadata-view.ts';
 import { Tenancy } from './tenancy/tenancy.ts';
@@ -24,11 +24,19 @@ import { Metrics } from './metrics.ts';
 import { ProducerIdAllocator } from './producers/producer-ids.ts';
 import type { BrokerState } from './request-context.ts';
 import { Connection } from './server/connection.ts';
-import { startHttpServer } from './server/http-server.ts';
+import { type HealthReport, type HealthReason, startHttpServer } from './server/http-server.ts';
+import { RateLimitedLog } from './server/rate-limited-log.ts';
+import { RequestBufferBudget } from './server/request-buffer-budget.ts';
 import { FetchWaiters } from './topics/fetch-waiters.ts';
 import { TopicRegistry } from './topics/topic-registry.ts';
 import { crc32cImplementation } from './log/crc32c.ts';
 import { TrafficReporter } from './tenancy/traffic-reporter.ts';
+
+/** One key per client address: an IPv4 client seen through an IPv6 socket ('::ffff:10.0.0.1') counts as itself. */
+function addressKey(remoteAddress: string | undefined): string {
+  if (!remoteAddress) return 'unknown';
+  return remoteAddress.startsWith('::ffff:') ? remoteAddress.slice('::ffff:'.length) : remoteAddress;
+}
 
 async function loadClusterId(dataDir: string): Promise<string> {
   const path = join(dataDir, 'cluster.json');
@@ -60,6 +68,12 @@ export class Broker implements BrokerState {
   private server?: Server;
   private http?: HttpServer;
   private readonly connections = new Set<Connection>();
+  /** Open connections per remote address, for --max-connections-per-ip. */
+  private readonly connectionsPerIp = new Map<string, number>();
+  private requestBuffer!: RequestBufferBudget;
+  /** Warnings for refused and limit-closed connections, at most one per reason a second. */
+  private limitLog!: RateLimitedLog;
+  private idleTimer?: NodeJS.Timeout;
   private retentionTimer?: NodeJS.Timeout;
   private retentionRunning = false;
   /** Actual bound ports (useful when configured with port 0). */
@@ -80,8 +94,20 @@ export class Broker implements BrokerState {
     this.connections.delete(conn);
   }
 
+  /** ok, or degraded with reason codes; the details (e.g. Postgres errors) are in the log, never in the answer. */
+  health(): HealthReport {
+    const reasons: HealthReason[] = [];
+    if (this.stopping) reasons.push('stopping');
+    const metadata = this.metadataSource?.status;
+    if (metadata && !metadata.connected) reasons.push('metadata_unreachable');
+    if (metadata?.stale) reasons.push('metadata_stale');
+    return { status: reasons.length === 0 ? 'ok' : 'degraded', reasons };
+  }
+
   async start(): Promise<void> {
     await mkdir(this.config.dataDir, { recursive: true });
+    this.requestBuffer = new RequestBufferBudget(this.config.maxBufferedRequestBytes);
+    this.limitLog = new RateLimitedLog(this.logger);
     this.clusterId = await loadClusterId(this.config.dataDir);
     this.handles = new FileHandleCache({ maxOpenFiles: this.config.maxOpenFiles });
     this.topics = await TopicRegistry.open(this.config, { logger: this.logger, handles: this.handles });
@@ -107,6 +133,11 @@ export class Broker implements BrokerState {
     this.groups.startOffsetExpiry(60_000);
     this.metrics.gauges = () => ({
       connections: this.connections.size,
+      requestBuffer: {
+        authenticatedBytes: this.requestBuffer.authenticatedBytes,
+        unauthenticatedBytes: this.requestBuffer.unauthenticatedBytes,
+        waitingConnections: this.requestBuffer.waitingConnections,
+      },
       partitions: this.topics.list().flatMap((t) =>
         t.partitions.map((p, i) => ({
           topic: t.name,
@@ -118,21 +149,62 @@ export class Broker implements BrokerState {
       ),
     });
     if (authMode(this.config) === 'sasl') await this.startTenancy();
-    const onSocket = (socket: Socket) => this.onConnection(socket);
-    this.server =
-      this.config.tlsCertFile && this.config.tlsKeyFile
-        ? createTlsServer(
-            {
-              cert: readFileSync(this.config.tlsCertFile),
-              key: readFileSync(this.config.tlsKeyFile),
-              minVersion: 'TLSv1.2',
-            },
-            onSocket,
-          )
-        : createServer(onSocket);
-    this.server.on('tlsClientError', (err: Error) => this.logger.warn({ err: err.message }, 'TLS handshake failed'));
+    // Admission (the per-address cap) sees the TCP connection, before any TLS handshake; a TLS connection becomes a
+    // Kafka connection once its handshake is done, within the authentication deadline.
+    if (this.config.tlsCertFile && this.config.tlsKeyFile) {
+      this.server = createTlsServer({
+        cert: readFileSync(this.config.tlsCertFile),
+        key: readFileSync(this.config.tlsKeyFile),
+        minVersion: 'TLSv1.2',
+        handshakeTimeout: this.config.authTimeoutMs,
+      });
+      // Node's handshakeTimeout does not cover a client that never starts the handshake: our own deadline does.
+      const handshakes = new Map<string, NodeJS.Timeout>();
+      const peer = (s: Socket) => `${s.remoteAddress}|${s.remotePort}`;
+      this.server.on('connection', (raw: Socket) => {
+        if (!this.admit(raw)) return;
+        const key = peer(raw);
+        handshakes.set(
+          key,
+          setTimeout(() => {
+            handshakes.delete(key);
+            this.metrics.connectionsClosed.inc('auth_timeout');
+            this.limitLog.warn(
+              'auth_timeout',
+              { reason: 'auth_timeout', remote: key, authTimeoutMs: this.config.authTimeoutMs },
+              `TLS handshake not done within ${this.config.authTimeoutMs} ms (--auth-timeout-ms)`,
+            );
+            raw.destroy();
+          }, this.config.authTimeoutMs),
+        );
+        raw.once('close', () => {
+          clearTimeout(handshakes.get(key));
+          handshakes.delete(key);
+        });
+      });
+      this.server.on('secureConnection', (socket: Socket) => {
+        clearTimeout(handshakes.get(peer(socket)));
+        handshakes.delete(peer(socket));
+        this.onConnection(socket);
+      });
+    } else {
+      this.server = createServer();
+      this.server.on('connection', (socket: Socket) => {
+        if (this.admit(socket)) this.onConnection(socket);
+      });
+    }
+    this.server.on('tlsClientError', (err: Error) =>
+      this.limitLog.warn('tls_handshake', { err: err.message }, 'TLS handshake failed'),
+    );
     this.server.maxConnections = this.config.maxConnections;
-    this.server.on('drop', () => this.metrics.connectionsRejected.inc());
+    this.server.on('drop', (data?: { remoteAddress?: string }) => {
+      this.metrics.connectionsRefused.inc('max_connections');
+      this.limitLog.warn(
+        'max_connections',
+        { reason: 'max_connections', remote: data?.remoteAddress, maxConnections: this.config.maxConnections },
+        'connection refused: the broker is at --max-connections',
+      );
+    });
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(this.config.listen.port, this.config.listen.host, () => resolve());
@@ -142,14 +214,20 @@ export class Broker implements BrokerState {
     this.http = await startHttpServer(this.config.httpListen.host, this.config.httpListen.port, {
       ready: () => !this.stopping,
       metrics: () => this.metrics.render(),
-      health: () => ({
-        topics: this.topics.list().length,
-        connections: this.connections.size,
-        auth: authMode(this.config),
-        metadata: this.metadataSource ? { ...this.metadataSource.status } : null,
-      }),
+      health: () => this.health(),
+      metricsToken: this.config.metricsToken,
+      log: this.logger.child({ component: 'http' }),
     });
-    const httpAddr = this.http.address();
+    if (!this.config.metricsToken && !isLoopback(this.config.httpListen.host)) {
+      this.logger.warn(
+        { http: this.config.httpListen.host },
+        '/metrics is reachable beyond loopback without a token and names every topic: set --metrics-token (SAMSA_METRICS_TOKEN)',
+      );
+    }
+    const idleSweepMs = Math.max(50, Math.min(this.config.connectionsMaxIdleMs / 4, 10_000));
+    this.idleTimer = setInterval(() => this.closeIdleConnections(), idleSweepMs);
+    this.idleTimer.unref();
+    const httpAddr = this.http!.address();
     this.httpPort = typeof httpAddr === 'object' && httpAddr ? httpAddr.port : this.config.httpListen.port;
     this.retentionTimer = setInterval(() => void this.runRetention(), this.config.retentionCheckIntervalMs);
     this.retentionTimer.unref();
@@ -226,6 +304,17 @@ export class Broker implements BrokerState {
     }
   }
 
+  /** connections.max.idle.ms: closes connections with no request, none in flight, for that long. */
+  private closeIdleConnections(): void {
+    const nowMs = Date.now();
+    const maxIdleMs = this.config.connectionsMaxIdleMs;
+    for (const c of this.connections) {
+      if (c.idleMs(nowMs) >= maxIdleMs) {
+        c.closeFor('idle', `no request for ${maxIdleMs} ms (--connections-max-idle-ms)`, { maxIdleMs });
+      }
+    }
+  }
+
   private onConnection(socket: Socket): void {
     if (this.stopping) {
       socket.destroy();
@@ -234,10 +323,37 @@ export class Broker implements BrokerState {
     this.metrics.connectionsAccepted.inc();
     const conn = new Connection(socket, this, {
       maxRequestBytes: this.config.maxRequestBytes,
+      maxPreAuthRequestBytes: this.config.maxPreAuthRequestBytes,
+      authTimeoutMs: this.config.authTimeoutMs,
+      requestBuffer: this.requestBuffer,
+      limitLog: this.limitLog,
       maxInflightRequests: this.config.maxInflightRequestsPerConnection,
       maxPendingWriteBytes: this.config.maxPendingWriteBytesPerConnection,
     });
     this.connections.add(conn);
+  }
+
+  /** --max-connections-per-ip: counts the TCP connection until it closes, or refuses it at once. */
+  private admit(socket: Socket): boolean {
+    const ip = addressKey(socket.remoteAddress);
+    const fromIp = this.connectionsPerIp.get(ip) ?? 0;
+    if (fromIp >= this.config.maxConnectionsPerIp) {
+      this.metrics.connectionsRefused.inc('per_ip');
+      this.limitLog.warn(
+        'per_ip',
+        { reason: 'per_ip', remote: ip, maxConnectionsPerIp: this.config.maxConnectionsPerIp },
+        'connection refused: too many connections from this address (--max-connections-per-ip)',
+      );
+      socket.destroy();
+      return false;
+    }
+    this.connectionsPerIp.set(ip, fromIp + 1);
+    socket.once('close', () => {
+      const n = (this.connectionsPerIp.get(ip) ?? 1) - 1;
+      if (n <= 0) this.connectionsPerIp.delete(ip);
+      else this.connectionsPerIp.set(ip, n);
+    });
+    return true;
   }
 
   async stop(): Promise<void> {
@@ -245,6 +361,7 @@ export class Broker implements BrokerState {
     this.stopping = true;
     this.logger.info('broker stopping');
     clearInterval(this.retentionTimer);
+    clearInterval(this.idleTimer);
     const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     for (const c of this.connections) c.stopReading();
     this.fetchWaiters.wakeAll();

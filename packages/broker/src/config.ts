@@ -19,9 +19,12 @@ const hostPort = z
 export const BrokerConfigSchema = z
   .object({
     dataDir: z.string().min(1).default('./data'),
-    listen: hostPort.default({ host: '0.0.0.0', port: 9092 }),
+    /** Loopback unless configured: nothing listens beyond this machine by default. */
+    listen: hostPort.default({ host: '127.0.0.1', port: 9092 }),
     advertisedListener: hostPort.optional(),
-    httpListen: hostPort.default({ host: '0.0.0.0', port: 9644 }),
+    httpListen: hostPort.default({ host: '127.0.0.1', port: 9644 }),
+    /** Bearer token required on /metrics when set (the HTTP listener exposed beyond loopback). Never logged. */
+    metricsToken: z.string().min(16, 'use a token of at least 16 characters').optional(),
     nodeId: z.number().int().min(0).default(0),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     autoCreateTopicsEnable: z.boolean().default(true),
@@ -31,6 +34,20 @@ export const BrokerConfigSchema = z
     /** message.max.bytes: the largest record batch accepted (topic max.message.bytes overrides). */
     messageMaxBytes: z.number().int().min(1024).default(1_048_588),
     maxConnections: z.number().int().min(1).default(10_000),
+    /** Concurrent connections from one remote address (loopback included); over it a new connection is closed. */
+    maxConnectionsPerIp: z.number().int().min(1).default(1_000),
+    /** sasl.server.max.receive.size: the largest frame accepted before SASL authentication has succeeded. */
+    maxPreAuthRequestBytes: z.number().int().min(1024).max(104_857_600).default(524_288),
+    /** A connection that has not authenticated within this time is closed (auth on). */
+    authTimeoutMs: z.number().int().min(100).default(10_000),
+    /** connections.max.idle.ms: a connection with no request (and none in flight) for this long is closed. */
+    connectionsMaxIdleMs: z.number().int().min(100).default(600_000),
+    /**
+     * queued.max.request.bytes: memory all connections together may hold in requests received and not yet answered,
+     * partial frames included. An unauthenticated frame that does not fit in its quarter of it closes its connection;
+     * an authenticated one waits.
+     */
+    maxBufferedRequestBytes: z.number().int().min(1_048_576).default(536_870_912),
     maxInflightRequestsPerConnection: z.number().int().min(1).max(10_000).default(128),
     /** Response bytes queued on one socket before reading from it pauses. */
     maxPendingWriteBytesPerConnection: z.number().int().min(65_536).default(67_108_864),
@@ -182,7 +199,7 @@ export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process
   return parsed.data;
 }
 
-function isLoopback(host: string): boolean {
+export function isLoopback(host: string): boolean {
   return host === '127.0.0.1' || host === '::1' || host === 'localhost' || host.startsWith('127.');
 }
 
@@ -215,6 +232,16 @@ function checkSafety(c: BrokerConfig): void {
       );
     }
   }
+  if (c.maxBufferedRequestBytes < c.maxRequestBytes) {
+    problems.push(
+      `--max-buffered-request-bytes (${c.maxBufferedRequestBytes}) is below --max-request-bytes (${c.maxRequestBytes}): a largest request could never be read; raise the first or lower the second`,
+    );
+  }
+  if (c.maxPreAuthRequestBytes * 4 > c.maxBufferedRequestBytes) {
+    problems.push(
+      `--max-pre-auth-request-bytes (${c.maxPreAuthRequestBytes}) is above a quarter of --max-buffered-request-bytes (${c.maxBufferedRequestBytes}), the share unauthenticated connections may hold: lower the first or raise the second`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(`unsafe configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
 }
 
@@ -229,10 +256,11 @@ export function advertisedAddress(config: BrokerConfig): { host: string; port: n
 export const CONFIG_HELP = `Options (flag / env var / config-file key; defaults in brackets):
   --config FILE                    JSON file with any of the keys below        SAMSA_CONFIG
   --data-dir DIR                   where logs and metadata live [./data]       SAMSA_DATA_DIR
-  --listen HOST:PORT               Kafka listener [0.0.0.0:9092]               SAMSA_BROKER_LISTEN
+  --listen HOST:PORT               Kafka listener [127.0.0.1:9092]             SAMSA_BROKER_LISTEN
   --advertised-listener HOST:PORT  address given to clients [listen host, or this machine's hostname for 0.0.0.0]
                                                                                SAMSA_BROKER_ADVERTISED_LISTENER
-  --http-listen HOST:PORT          health and Prometheus metrics [0.0.0.0:9644] SAMSA_BROKER_HTTP_LISTEN
+  --http-listen HOST:PORT          health and Prometheus metrics [127.0.0.1:9644] SAMSA_BROKER_HTTP_LISTEN
+  --metrics-token TOKEN            require 'Authorization: Bearer TOKEN' on /metrics [unset]  SAMSA_METRICS_TOKEN
   --node-id N                      broker id [0]                               SAMSA_NODE_ID
   --log-level LEVEL                trace..fatal, silent [info]                 SAMSA_LOG_LEVEL
   --auto-create-topics-enable B    create topics on first produce/metadata [true]
@@ -240,6 +268,13 @@ export const CONFIG_HELP = `Options (flag / env var / config-file key; defaults 
   --max-request-bytes N            largest request frame (socket.request.max.bytes) [104857600]
   --message-max-bytes N            largest record batch (message.max.bytes) [1048588]
   --max-connections N              concurrent client connections [10000]
+  --max-connections-per-ip N       concurrent connections from one address, loopback included [1000]
+  --max-pre-auth-request-bytes N   largest frame before SASL succeeds (sasl.server.max.receive.size) [524288]
+  --auth-timeout-ms N              close connections not authenticated within this time [10000]
+  --connections-max-idle-ms N      close connections with no request for this long [600000]
+  --max-buffered-request-bytes N   memory for requests received and not yet answered, all connections
+                                   (queued.max.request.bytes) [536870912]; unauthenticated ones get a quarter and are
+                                   closed over it; one connection reads at most --max-request-bytes of requests ahead
   --max-inflight-requests-per-connection N   pipelined requests read ahead per connection [128]
   --max-pending-write-bytes-per-connection N  unsent response bytes before reading pauses [67108864]
   --fetch-max-bytes N              cap on one Fetch response [52428800]

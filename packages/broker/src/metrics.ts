@@ -10,6 +10,39 @@ export class Counter {
   }
 }
 
+/** A counter per value of one label (e.g. reason); the label values are a fixed set chosen by the code. */
+export class LabeledCounter<L extends string> {
+  readonly values = new Map<L, number>();
+  inc(label: L, by = 1): void {
+    this.values.set(label, (this.values.get(label) ?? 0) + by);
+  }
+  get(label: L): number {
+    return this.values.get(label) ?? 0;
+  }
+  total(): number {
+    let sum = 0;
+    for (const v of this.values.values()) sum += v;
+    return sum;
+  }
+}
+
+/** Why a new connection was refused before any request was read. */
+export type RefusedReason = 'max_connections' | 'per_ip' | 'tenant_quota';
+/** Why the broker closed a connection it had accepted (not counting client disconnects or shutdown). */
+export type ClosedReason =
+  | 'pre_auth_frame_too_large'
+  | 'frame_too_large'
+  | 'auth_timeout'
+  | 'idle'
+  | 'buffer_budget'
+  | 'sasl_failed';
+
+export interface RequestBufferGauges {
+  authenticatedBytes: number;
+  unauthenticatedBytes: number;
+  waitingConnections: number;
+}
+
 const LATENCY_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 class Histogram {
@@ -37,13 +70,17 @@ export class Metrics {
   readonly bytesIn = new Counter();
   readonly bytesOut = new Counter();
   readonly connectionsAccepted = new Counter();
-  readonly connectionsRejected = new Counter();
+  readonly connectionsRefused = new LabeledCounter<RefusedReason>();
+  readonly connectionsClosed = new LabeledCounter<ClosedReason>();
   readonly recordsIn = new Counter();
   /** Requests refused at a tenant-facing bound (topic configs, group and offset quotas, group size), by bound. */
   private readonly refusals = new Map<string, Counter>();
   private readonly requests = new Map<string, Histogram>();
   /** Filled by the broker at scrape time. */
-  gauges: () => { connections: number; partitions: PartitionGauge[] } = () => ({ connections: 0, partitions: [] });
+  gauges: () => { connections: number; partitions: PartitionGauge[]; requestBuffer?: RequestBufferGauges } = () => ({
+    connections: 0,
+    partitions: [],
+  });
 
   /** Counts one refusal at the named bound (a fixed identifier such as 'topic_config', never a tenant's input). */
   refused(limit: string): void {
@@ -73,7 +110,25 @@ export class Metrics {
     counter('samsa_bytes_out_total', 'Bytes sent to clients.', this.bytesOut.value);
     counter('samsa_records_in_total', 'Records appended by Produce.', this.recordsIn.value);
     counter('samsa_connections_accepted_total', 'Client connections accepted.', this.connectionsAccepted.value);
-    counter('samsa_connections_rejected_total', 'Connections refused over the limit.', this.connectionsRejected.value);
+    counter(
+      'samsa_connections_rejected_total',
+      'Connections refused over a limit (all reasons; see samsa_connections_refused_total).',
+      this.connectionsRefused.total(),
+    );
+    const labeled = (name: string, help: string, c: LabeledCounter<string>) => {
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
+      for (const [reason, v] of c.values) out.push(`${name}{reason="${reason}"} ${v}`);
+    };
+    labeled(
+      'samsa_connections_refused_total',
+      'Connections refused over a limit: max_connections, per_ip, tenant_quota.',
+      this.connectionsRefused,
+    );
+    labeled(
+      'samsa_connections_closed_total',
+      'Connections the broker closed: pre_auth_frame_too_large, frame_too_large, auth_timeout, idle, buffer_budget, sasl_failed.',
+      this.connectionsClosed,
+    );
     out.push(
       '# HELP samsa_limit_refusals_total Requests refused at a bound, by bound.',
       '# TYPE samsa_limit_refusals_total counter',
@@ -82,6 +137,18 @@ export class Metrics {
     const g = this.gauges();
     out.push('# HELP samsa_connections Open client connections.', '# TYPE samsa_connections gauge');
     out.push(`samsa_connections ${g.connections}`);
+    if (g.requestBuffer) {
+      const b = g.requestBuffer;
+      out.push(
+        '# HELP samsa_request_buffer_bytes Bytes of requests received and not yet answered (whole or partial), by connection state.',
+        '# TYPE samsa_request_buffer_bytes gauge',
+        `samsa_request_buffer_bytes{state="authenticated"} ${b.authenticatedBytes}`,
+        `samsa_request_buffer_bytes{state="unauthenticated"} ${b.unauthenticatedBytes}`,
+        '# HELP samsa_request_buffer_waiting_connections Connections not read while the request buffer is full.',
+        '# TYPE samsa_request_buffer_waiting_connections gauge',
+        `samsa_request_buffer_waiting_connections ${b.waitingConnections}`,
+      );
+    }
     out.push('# HELP samsa_requests_total Requests handled, by API.', '# TYPE samsa_requests_total counter');
     for (const [api, h] of this.requests) out.push(`samsa_requests_total{api="${api}"} ${h.count}`);
     out.push(

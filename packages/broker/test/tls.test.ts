@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
@@ -60,6 +61,16 @@ after(async () => {
   rmSync(certDir, { recursive: true, force: true });
 });
 
+/** KafkaJS over TLS (the broker's certificate as CA) with the tenant key over SCRAM-SHA-256. */
+const tlsClient = (bootstrap: string, clientId: string) =>
+  new Kafka({
+    clientId,
+    brokers: [bootstrap],
+    logLevel: logLevel.NOTHING,
+    ssl: { ca: [readFileSync(caFile, 'utf8')] },
+    sasl: { mechanism: 'scram-sha-256', username: key.keyId, password: key.secret },
+  });
+
 const kcatTls = (...args: string[]) => [
   '-b',
   broker.bootstrap,
@@ -88,13 +99,7 @@ test('kcat over SASL_SSL: metadata, produce and consume', async () => {
 });
 
 test('KafkaJS over TLS with SCRAM produces and reads back; a plaintext client is refused cleanly', async () => {
-  const kafka = new Kafka({
-    clientId: 'tls-test',
-    brokers: [broker.bootstrap],
-    logLevel: logLevel.NOTHING,
-    ssl: { ca: [readFileSync(caFile, 'utf8')] },
-    sasl: { mechanism: 'scram-sha-256', username: key.keyId, password: key.secret },
-  });
+  const kafka = tlsClient(broker.bootstrap, 'tls-test');
   const producer = kafka.producer();
   await producer.connect();
   await producer.send({ topic: 'kafkajs-tls', messages: [{ key: 'a', value: 'encrypted hello', partition: 0 }] });
@@ -123,4 +128,53 @@ test('KafkaJS over TLS with SCRAM produces and reads back; a plaintext client is
   await again.connect();
   assert.ok((await again.listTopics()).includes('kafkajs-tls'));
   await again.disconnect();
+});
+
+test('TLS: a handshake never started is cut at --auth-timeout-ms, and the per-address cap counts TCP connections', async () => {
+  const limited = await startBroker({
+    args: [
+      '--database-url',
+      db.url,
+      '--tls-cert-file',
+      caFile,
+      '--tls-key-file',
+      join(certDir, 'key.pem'),
+      '--auth-timeout-ms',
+      '500',
+      '--max-connections-per-ip',
+      '3',
+    ],
+  });
+  try {
+    // Silent TCP connections to the TLS port (no ClientHello): they hold a slot until the deadline, not 120 s.
+    const open = () =>
+      new Promise<{ socket: Socket; closed: Promise<number> }>((resolve) => {
+        const socket = connect(limited.port, '127.0.0.1');
+        socket.on('error', () => {});
+        const closed = new Promise<number>((r) => socket.once('close', () => r(Date.now())));
+        socket.once('connect', () => resolve({ socket, closed }));
+      });
+    const startedMs = Date.now();
+    const silent = [await open(), await open(), await open()];
+    const fourth = await open();
+    const fourthClosedMs = await fourth.closed;
+    assert.ok(fourthClosedMs - startedMs < 450, 'the fourth from this address is refused at once');
+    for (const s of silent) {
+      const closedMs = await s.closed;
+      assert.ok(closedMs - startedMs >= 400 && closedMs - startedMs < 5_000, `closed after ${closedMs - startedMs} ms`);
+    }
+    const metrics = await fetch(`http://127.0.0.1:${limited.httpPort}/metrics`).then((r) => r.text());
+    assert.match(metrics, /^samsa_connections_refused_total\{reason="per_ip"\} 1$/m);
+    assert.match(metrics, /^samsa_connections_closed_total\{reason="auth_timeout"\} 3$/m);
+    // A client that completes the handshake and authenticates in time outlives the deadline.
+    const admin = tlsClient(limited.bootstrap, 'tls-in-time').admin();
+    await admin.connect();
+    await new Promise((r) => setTimeout(r, 1_000));
+    await admin.listTopics();
+    await admin.disconnect();
+    const after = await fetch(`http://127.0.0.1:${limited.httpPort}/metrics`).then((r) => r.text());
+    assert.match(after, /^samsa_connections_closed_total\{reason="auth_timeout"\} 3$/m, 'it was not cut off');
+  } finally {
+    await limited.cleanup();
+  }
 });

@@ -196,6 +196,8 @@ test('connections beyond --max-connections are refused while existing ones keep 
     b.close();
     const metrics = await fetch(`http://127.0.0.1:${limited.httpPort}/metrics`).then((r) => r.text());
     assert.match(metrics, /^samsa_connections_rejected_total [1-9]/m);
+    assert.match(metrics, /^samsa_connections_refused_total\{reason="max_connections"\} [1-9]/m);
+    assert.ok(limited.logs.some((l) => l.includes('the broker is at --max-connections')));
   } finally {
     await limited.cleanup();
   }

@@ -9,6 +9,8 @@ test('samsa start: configuration from flags and environment, with documented def
   const d = startConfig([], {});
   assert.equal(d.consolePort, 3000);
   assert.equal(d.brokerListen, '127.0.0.1:9092');
+  assert.equal(d.consoleHost, '127.0.0.1', 'nothing listens beyond loopback unless configured');
+  assert.equal(d.brokerHttpListen, undefined, "the broker's own default applies: 127.0.0.1:9644");
   assert.equal(d.databaseUrl, undefined);
   assert.match(d.dataDir, /\/data$/);
   const e = startConfig(['--console-port', '4000'], {

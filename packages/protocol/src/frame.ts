@@ -7,7 +7,11 @@ import { ProtocolDecodeError } from './errors.ts';
 export class FrameTooLargeError extends ProtocolDecodeError {}
 
 export class FrameAssembler {
-  private readonly maxFrameBytes: number;
+  /**
+   * The largest frame payload accepted. A server may change it between pushes (e.g. small before authentication,
+   * larger after); a size above it throws before anything is allocated for the frame.
+   */
+  maxFrameBytes: number;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
 
@@ -18,6 +22,15 @@ export class FrameAssembler {
   /** Bytes received but not yet returned as a frame. */
   get bufferedBytes(): number {
     return this.pendingBytes;
+  }
+
+  /**
+   * Bytes the incomplete frame will occupy once whole (size prefix included): what a server must be ready to hold
+   * for it. 0 when nothing is pending; the bytes so far while the size prefix itself is incomplete.
+   */
+  get partialFrameBytes(): number {
+    if (this.pendingBytes < 4) return this.pendingBytes;
+    return 4 + this.peekSize();
   }
 
   /**

@@ -96,3 +96,20 @@ test('a large frame whose first chunk is shorter than its size prefix is assembl
   // Linear assembly takes a few milliseconds; the quadratic version took most of a second at this size.
   assert.ok(performance.now() - started < 400, `took ${performance.now() - started} ms`);
 });
+
+test('partialFrameBytes is the size the incomplete frame will have, and the bound can change between pushes', () => {
+  const assembler = new FrameAssembler(64);
+  assert.equal(assembler.partialFrameBytes, 0);
+  assembler.push(Buffer.from([0, 0]));
+  assert.equal(assembler.partialFrameBytes, 2);
+  assembler.push(Buffer.from([0, 40, 1, 2]));
+  assert.equal(assembler.partialFrameBytes, 44);
+  assert.equal(assembler.push(Buffer.alloc(38)).length, 1);
+  assert.equal(assembler.partialFrameBytes, 0);
+  const big = Buffer.alloc(4);
+  big.writeInt32BE(100);
+  assert.throws(() => assembler.push(big), FrameTooLargeError);
+  const raised = new FrameAssembler(64);
+  raised.maxFrameBytes = 128;
+  assert.equal(raised.push(Buffer.concat([big, Buffer.alloc(100)])).length, 1);
+});

@@ -1,6 +1,7 @@
 /**
  * SaslAuthenticate: one step of the SASL exchange chosen by SaslHandshake. A failure answers
- * SASL_AUTHENTICATION_FAILED with the reason and then closes the connection, as Kafka does.
+ * SASL_AUTHENTICATION_FAILED with the reason and then closes the connection, as Kafka does (saslStep stops the
+ * connection at once, so nothing pipelined behind the failed step runs).
  */
 import { ErrorCode } from '@samsa/protocol';
 import type { Handler } from '../request-context.ts';
@@ -8,7 +9,6 @@ import type { Handler } from '../request-context.ts';
 export const handleSaslAuthenticate: Handler = (ctx, req: { authBytes: Buffer }) => {
   const result = ctx.connection.saslStep(Buffer.from(req.authBytes));
   if (result.kind === 'failure') {
-    setImmediate(() => ctx.connection.closeWhenFlushed('SASL authentication failed'));
     return {
       errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED,
       errorMessage: result.message,

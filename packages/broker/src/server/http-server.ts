@@ -1,30 +1,71 @@
-/** The broker's HTTP endpoint: /healthz (liveness), /readyz (readiness) and /metrics (Prometheus text format). */
+/**
+ * The broker's HTTP endpoint: /healthz (liveness), /readyz (readiness) and /metrics (Prometheus text format).
+ * Health answers carry only a status and reason codes (details such as Postgres errors go to the log); /metrics
+ * requires a bearer token when one is configured, compared in constant time.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import type { Logger } from 'pino';
+import { RateLimitedLog } from './rate-limited-log.ts';
+
+/** Why the broker is degraded: stable codes for dashboards and probes. */
+export type HealthReason = 'metadata_stale' | 'metadata_unreachable' | 'stopping';
+
+export interface HealthReport {
+  status: 'ok' | 'degraded';
+  reasons: HealthReason[];
+}
 
 export interface HttpEndpoints {
   ready(): boolean;
   metrics(): string;
-  health(): Record<string, unknown>;
+  health(): HealthReport;
+  /** When set, /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken?: string;
+  log: Logger;
+}
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+/** Constant-time comparison of the presented bearer token with the configured one (digests have equal length). */
+export function bearerTokenMatches(authorization: string | undefined, token: string): boolean {
+  const presented = /^Bearer (.+)$/i.exec(authorization ?? '')?.[1] ?? '';
+  return timingSafeEqual(digest(presented), digest(token)) && presented.length > 0;
+}
+
+function json(res: import('node:http').ServerResponse, status: number, body: unknown, headers = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
 }
 
 export function startHttpServer(host: string, port: number, endpoints: HttpEndpoints): Promise<Server> {
+  const refusals = new RateLimitedLog(endpoints.log);
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET') {
-      res.writeHead(405, { 'content-type': 'application/json' }).end('{"error":"method not allowed"}');
+      json(res, 405, { error: 'method not allowed' });
       return;
     }
     if (path === '/healthz') {
-      res
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ status: 'ok', ...endpoints.health() }));
+      json(res, 200, endpoints.health());
     } else if (path === '/readyz') {
       const ready = endpoints.ready();
-      res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ready }));
+      json(res, ready ? 200 : 503, { ready, ...endpoints.health() });
     } else if (path === '/metrics') {
+      if (endpoints.metricsToken && !bearerTokenMatches(req.headers.authorization, endpoints.metricsToken)) {
+        refusals.warn('metrics', { remote: req.socket.remoteAddress }, 'refused /metrics without the metrics token');
+        json(
+          res,
+          401,
+          { error: 'unauthorized', message: 'send Authorization: Bearer <token> with the --metrics-token value' },
+          { 'www-authenticate': 'Bearer realm="samsa-metrics"' },
+        );
+        return;
+      }
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(endpoints.metrics());
     } else {
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+      json(res, 404, { error: 'not found' });
     }
   });
   server.requestTimeout = 10_000;

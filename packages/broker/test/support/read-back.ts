@@ -37,15 +37,17 @@ export function decodeBatches(bytes: Buffer): ReadRecord[] {
   return out;
 }
 
-/** Every record of a partition from `fromOffset` to the high watermark. */
+/** Every record of a partition from `fromOffset` to the high watermark (after SASL/PLAIN when given credentials). */
 export async function readPartition(
   port: number,
   topic: string,
   partition: number,
   fromOffset = 0n,
+  sasl?: { username: string; password: string },
 ): Promise<ReadRecord[]> {
   const client = await RawClient.connect(port);
   try {
+    if (sasl) await client.saslPlain(sasl.username, sasl.password);
     const out: ReadRecord[] = [];
     let offset = fromOffset;
     for (let round = 0; round < 10_000; round++) {

@@ -35,7 +35,7 @@ export function startConfig(argv: string[], env: NodeJS.ProcessEnv): StartConfig
     dataDir: resolve(flag('data-dir') ?? env.SAMSA_DATA_DIR ?? './data'),
     databaseUrl: env.DATABASE_URL || undefined,
     consolePort: port,
-    consoleHost: flag('console-host') ?? env.SAMSA_CONSOLE_HOST ?? '0.0.0.0',
+    consoleHost: flag('console-host') ?? env.SAMSA_CONSOLE_HOST ?? '127.0.0.1',
     brokerListen: flag('broker-listen') ?? env.SAMSA_BROKER_LISTEN ?? '127.0.0.1:9092',
     brokerHttpListen: env.SAMSA_BROKER_HTTP_LISTEN,
     rebuild: argv.includes('--rebuild') || env.SAMSA_CONSOLE_REBUILD === '1',
@@ -132,9 +132,13 @@ Starts everything a new user needs, in the foreground, until Ctrl-C:
 Environment:
   DATABASE_URL            use this Postgres instead of the embedded one
   SAMSA_DATA_DIR          data directory (default ./data)
-  SAMSA_CONSOLE_PORT      console port (default 3000); SAMSA_CONSOLE_HOST (default 0.0.0.0)
+  SAMSA_CONSOLE_PORT      console port (default 3000); SAMSA_CONSOLE_HOST (default 127.0.0.1: set 0.0.0.0
+                          to serve the console beyond this machine, behind TLS)
   SAMSA_BROKER_LISTEN     broker listener (default 127.0.0.1:9092; SASL without TLS is refused off loopback,
                           see samsa broker --help for --tls-cert-file and --allow-insecure)
+  SAMSA_BROKER_HTTP_LISTEN
+                          the broker's /healthz, /readyz and /metrics (default 127.0.0.1:9644); off loopback set
+                          SAMSA_METRICS_TOKEN too, as /metrics names every tenant's topics
   SAMSA_SUPERUSER_PASSWORD
                           the broker superuser the console signs in as (default: generated into the data dir)
   SAMSA_ADMIN_EMAIL, SAMSA_ADMIN_PASSWORD
