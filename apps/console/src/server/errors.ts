@@ -13,6 +13,7 @@ export type ApiErrorCode =
   | 'quota_exceeded'
   | 'tenant_suspended'
   | 'rate_limited'
+  | 'unsupported_media_type'
   | 'cluster_unavailable'
   | 'cluster_error'
   | 'internal';
@@ -26,6 +27,7 @@ const STATUS: Record<ApiErrorCode, number> = {
   quota_exceeded: 422,
   tenant_suspended: 403,
   rate_limited: 429,
+  unsupported_media_type: 415,
   cluster_unavailable: 503,
   cluster_error: 502,
   internal: 500,
@@ -34,10 +36,18 @@ const STATUS: Record<ApiErrorCode, number> = {
 export class ApiError extends Error {
   readonly code: ApiErrorCode;
   readonly fieldErrors: Record<string, string[]> | undefined;
-  constructor(code: ApiErrorCode, message: string, fieldErrors?: Record<string, string[]>) {
+  /** Response headers the error needs, e.g. Retry-After on `rate_limited`. */
+  readonly headers: Record<string, string> | undefined;
+  constructor(
+    code: ApiErrorCode,
+    message: string,
+    fieldErrors?: Record<string, string[]>,
+    headers?: Record<string, string>,
+  ) {
     super(message);
     this.code = code;
     this.fieldErrors = fieldErrors;
+    this.headers = headers;
   }
   get status(): number {
     return STATUS[this.code];
@@ -70,5 +80,7 @@ export function toApiError(err: unknown): ApiError {
 export function toErrorResponse(err: ApiError, headers?: HeadersInit): Response {
   const body: ErrorBody = { error: { code: err.code, message: err.message } };
   if (err.fieldErrors) body.error.fieldErrors = err.fieldErrors;
-  return Response.json(body, { status: err.status, headers });
+  const all = new Headers(err.headers);
+  for (const [k, v] of new Headers(headers)) all.set(k, v);
+  return Response.json(body, { status: err.status, headers: all });
 }
