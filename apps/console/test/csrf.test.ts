@@ -89,6 +89,30 @@ test("the console's own pages and bearer-token clients still change things", asy
   assert.equal(cliWithoutJson.status, 415, 'JSON is required from every client');
 });
 
+test('behind a trusted reverse proxy the public origin (X-Forwarded-Host/-Proto) is the own origin', async () => {
+  process.env.SAMSA_TRUSTED_PROXIES = '10.0.0.0/8';
+  try {
+    const proxied = {
+      cookie,
+      'content-type': 'application/json',
+      host: 'console.internal:3000',
+      'x-samsa-peer-address': '10.0.0.5',
+      'x-forwarded-host': 'hub.example.com',
+      'x-forwarded-proto': 'https',
+    };
+    assert.equal((await createTenant('via-proxy', { ...proxied, origin: 'https://hub.example.com' })).status, 201);
+    assert.equal(
+      (await createTenant('via-proxy-evil', { ...proxied, origin: 'https://attacker.example' })).status,
+      403,
+    );
+    // the same forwarding headers from a peer that is not a trusted proxy are not believed
+    const direct = { ...proxied, 'x-samsa-peer-address': '203.0.113.5', origin: 'https://hub.example.com' };
+    assert.equal((await createTenant('spoofed', direct)).status, 403);
+  } finally {
+    delete process.env.SAMSA_TRUSTED_PROXIES;
+  }
+});
+
 test('a cross-site sign-in (login CSRF) is refused', async () => {
   const { apiRoutes } = await import('../src/api/routes.ts');
   const res = await apiRoutes['/auth/login']!.POST!.handler(

@@ -105,7 +105,7 @@ import {
   SESSION_COOKIE,
   sessionCookie,
 } from '../server/auth.ts';
-import { clientAddress } from '../server/client-address.ts';
+import { clientAddress, requestOrigin } from '../server/client-address.ts';
 import { db } from '../server/db.ts';
 import { ApiError, toApiError, toErrorResponse } from '../server/errors.ts';
 import { json } from '../server/json.ts';
@@ -653,10 +653,9 @@ export const apiRoutes: Record<string, RouteSpec> = {
       response: createdInvitationSchema,
       handler: withTenant(
         async (ctx) =>
-          json(
-            await inviteMember(ctx.actor, ctx.tenant, await ctx.body(addMemberSchema), new URL(ctx.req.url).origin),
-            { status: 201 },
-          ),
+          json(await inviteMember(ctx.actor, ctx.tenant, await ctx.body(addMemberSchema), requestOrigin(ctx.req)), {
+            status: 201,
+          }),
         { role: 'admin' },
       ),
     },

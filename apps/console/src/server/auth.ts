@@ -132,8 +132,9 @@ export async function authenticate(email: string, password: string, address: str
     );
     throw new ApiError('unauthorized', 'Wrong email or password');
   }
+  // only the account is forgiven: an address's failures decay with time, or a valid account of one's own would reset
+  // the address limit between guesses
   account.forget(accountKey);
-  byAddress.forget(addressKey);
   return user;
 }
 

@@ -86,3 +86,18 @@ export function isLocalRequest(req: Request, proxies: BlockList = trustedProxies
   if (!isTrusted(peer, proxies) && (req.headers.has('x-forwarded-for') || req.headers.has('forwarded'))) return false;
   return isLoopback(clientAddress(req, proxies));
 }
+
+/**
+ * The origin the client used to reach the console (for links it is shown, and the CSRF origin check): the Host
+ * header, or behind a trusted proxy X-Forwarded-Host/-Proto. Not `req.url`, whose host Next.js takes from its own
+ * listen address.
+ */
+export function requestOrigin(req: Request, proxies: BlockList = trustedProxies()): string {
+  const url = new URL(req.url);
+  const peer = peerAddress(req);
+  const viaProxy = peer !== undefined && isTrusted(peer, proxies);
+  const first = (name: string) => req.headers.get(name)?.split(',')[0]?.trim() || undefined;
+  const host = (viaProxy ? first('x-forwarded-host') : undefined) ?? req.headers.get('host') ?? url.host;
+  const proto = (viaProxy ? first('x-forwarded-proto') : undefined) ?? url.protocol.replace(/:$/, '');
+  return `${proto}://${host}`.toLowerCase();
+}

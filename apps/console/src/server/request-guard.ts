@@ -8,6 +8,7 @@
  *   scripts) need neither; a request with no cookie and no Origin (`samsa login`, curl) is not a browser's.
  */
 import { readCookie, SESSION_COOKIE } from './auth.ts';
+import { requestOrigin } from './client-address.ts';
 import { ApiError } from './errors.ts';
 import { log } from './log.ts';
 
@@ -17,9 +18,9 @@ function isJson(contentType: string | null): boolean {
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
 }
 
-/** The hosts this request was addressed to (Host, and the URL Next.js built from it). */
+/** The hosts this request was addressed to (Host, or through a trusted proxy X-Forwarded-Host). */
 function ownHosts(req: Request): Set<string> {
-  const hosts = new Set<string>([new URL(req.url).host.toLowerCase()]);
+  const hosts = new Set<string>([new URL(requestOrigin(req)).host]);
   const host = req.headers.get('host');
   if (host) hosts.add(host.toLowerCase());
   return hosts;
