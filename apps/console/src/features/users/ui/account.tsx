@@ -20,14 +20,57 @@ interface ApiToken {
 
 const TONE = { active: 'good', expired: 'neutral', revoked: 'bad' } as const;
 
+/** Personal API tokens under `base` (/auth/tokens: your own; /users/<id>/tokens: a platform admin's view), with revoke. */
+export function ApiTokensTable({ base }: { base: string }) {
+  const qc = useQueryClient();
+  const tokens = useQuery({ queryKey: ['api-tokens', base], queryFn: () => api<ApiToken[]>(base) });
+  const revoke = useMutation({
+    mutationFn: (t: ApiToken) => api(`${base}/${t.id}`, { method: 'DELETE' }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['api-tokens', base] }),
+  });
+  return (
+    <>
+      {tokens.isPending ? (
+        <Loading what="tokens" />
+      ) : tokens.error ? (
+        <ErrorState error={tokens.error} />
+      ) : tokens.data.length === 0 ? (
+        <Empty>No API tokens.</Empty>
+      ) : (
+        <Table>
+          <TableHead columns={['Name', 'Token', 'Created', 'Last used', 'Expires', 'Status']} actions />
+          <tbody>
+            {tokens.data.map((t) => (
+              <Tr key={t.id}>
+                <Td>{t.name}</Td>
+                <Td>
+                  <code>{t.prefix}…</code>
+                </Td>
+                <Td>{new Date(t.createdAt).toLocaleString()}</Td>
+                <Td>{t.lastUsedAt ? new Date(t.lastUsedAt).toLocaleString() : 'never'}</Td>
+                <Td>{new Date(t.expiresAt).toLocaleString()}</Td>
+                <Td>
+                  <Badge tone={TONE[t.status]}>{t.status}</Badge>
+                </Td>
+                <Td className="text-right">
+                  {t.status === 'active' ? (
+                    <Button variant="ghost" size="sm" className="text-red-700" onClick={() => revoke.mutate(t)}>
+                      Revoke
+                    </Button>
+                  ) : null}
+                </Td>
+              </Tr>
+            ))}
+          </tbody>
+        </Table>
+      )}
+    </>
+  );
+}
+
 /** The signed-in user's personal API tokens (list, revoke) and password change (which revokes every token). */
 export function Account() {
   const qc = useQueryClient();
-  const tokens = useQuery({ queryKey: ['api-tokens'], queryFn: () => api<ApiToken[]>('/auth/tokens') });
-  const revoke = useMutation({
-    mutationFn: (t: ApiToken) => api(`/auth/tokens/${t.id}`, { method: 'DELETE' }),
-    onSuccess: () => qc.invalidateQueries({ queryKey: ['api-tokens'] }),
-  });
   const [currentPassword, setCurrentPassword] = useState('');
   const [newPassword, setNewPassword] = useState('');
   const change = useMutation({
@@ -52,40 +95,7 @@ export function Account() {
           Created by <code>samsa login</code> or <code>POST /api/v1/auth/token</code>; each expires (90 days unless
           chosen otherwise).
         </p>
-        {tokens.isPending ? (
-          <Loading what="tokens" />
-        ) : tokens.error ? (
-          <ErrorState error={tokens.error} />
-        ) : tokens.data.length === 0 ? (
-          <Empty>No API tokens.</Empty>
-        ) : (
-          <Table>
-            <TableHead columns={['Name', 'Token', 'Created', 'Last used', 'Expires', 'Status']} actions />
-            <tbody>
-              {tokens.data.map((t) => (
-                <Tr key={t.id}>
-                  <Td>{t.name}</Td>
-                  <Td>
-                    <code>{t.prefix}…</code>
-                  </Td>
-                  <Td>{new Date(t.createdAt).toLocaleString()}</Td>
-                  <Td>{t.lastUsedAt ? new Date(t.lastUsedAt).toLocaleString() : 'never'}</Td>
-                  <Td>{new Date(t.expiresAt).toLocaleString()}</Td>
-                  <Td>
-                    <Badge tone={TONE[t.status]}>{t.status}</Badge>
-                  </Td>
-                  <Td className="text-right">
-                    {t.status === 'active' ? (
-                      <Button variant="ghost" size="sm" className="text-red-700" onClick={() => revoke.mutate(t)}>
-                        Revoke
-                      </Button>
-                    ) : null}
-                  </Td>
-                </Tr>
-              ))}
-            </tbody>
-          </Table>
-        )}
+        <ApiTokensTable base="/auth/tokens" />
       </div>
       <form
         className="grid max-w-xl gap-3 rounded-lg border border-slate-200 bg-white p-4"
