@@ -259,11 +259,29 @@ test('admin, tenant admin, a real producer and another tenant: the console flow'
   assert.equal(apiStatus, 404);
   await shot(bob, '12-other-tenant-denied');
 
+  // The tenant admin invites a teammate: the link is shown once; the teammate opens it and chooses a password.
+  await ops.goto(`${hub.consoleUrl}/t/acme/members`);
+  await ops.getByRole('heading', { name: 'Members · acme' }).waitFor();
+  await ops.getByRole('main').getByLabel('Email').fill('teammate@acme.example');
+  await ops.getByRole('button', { name: 'Invite' }).click();
+  const inviteUrl = (await ops.getByTestId('invite-url').textContent()) ?? '';
+  assert.match(inviteUrl, /\/invite\/[\w-]{43}$/);
+  await shot(ops, '13-invitation-link');
+  await ops.keyboard.press('Escape');
+  await ops.getByRole('cell', { name: 'teammate@acme.example' }).waitFor();
+  const teammate = await newPage();
+  await teammate.goto(inviteUrl);
+  await teammate.getByRole('heading', { name: 'Join Acme Corp' }).waitFor();
+  await teammate.getByLabel('Password').fill('teammate-password-1');
+  await teammate.getByRole('button', { name: 'Accept invitation' }).click();
+  await teammate.waitForURL(/\/t\/acme\/topics/);
+  await teammate.getByRole('link', { name: 'orders' }).waitFor();
+
   // The audit log recorded it all.
   await admin.goto(`${hub.consoleUrl}/admin/audit`);
   await admin.getByText('topic.create').first().waitFor();
   await admin.getByText('apiKey.create').first().waitFor();
-  await shot(admin, '13-audit-log');
+  await shot(admin, '14-audit-log');
 
   // Tablet width: the main pages fit the viewport (wide tables scroll inside their own box, not the page).
   await ops.setViewportSize({ width: 768, height: 1024 });
@@ -277,6 +295,6 @@ test('admin, tenant admin, a real producer and another tenant: the console flow'
     await ops.getByRole('heading', { name: ready }).first().waitFor();
     const overflow = Number(await ops.evaluate('document.documentElement.scrollWidth - window.innerWidth'));
     assert.ok(overflow <= 0, `${path} fits 768 px (overflows by ${overflow} px)`);
-    await shot(ops, `14-tablet${path.replaceAll('/', '-')}`);
+    await shot(ops, `15-tablet${path.replaceAll('/', '-')}`);
   }
 });

@@ -1,11 +1,15 @@
 /**
- * Next.js calls `register` once when the console's server starts: it resumes unfinished tenant deletions and starts
- * the consumer-lag collector here, so lag history and statuses are collected while nobody has the console open. Skipped in the Edge runtime, during
- * `next build`, without a database, and with SAMSA_LAG_COLLECTOR=off (e.g. a second console replica).
+ * Next.js calls `register` once when the console's server starts, before it serves requests. It installs the hook
+ * that stamps every request with its real TCP peer (server/peer-address-hook.ts: sign-in limits and /setup's
+ * loopback check rely on it), resumes unfinished tenant deletions and starts the consumer-lag collector, so lag
+ * history and statuses are collected while nobody has the console open. Skipped in the Edge runtime, during
+ * `next build`, without a database, and (the collector) with SAMSA_LAG_COLLECTOR=off (e.g. a second console replica).
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== 'nodejs') return;
   if (process.env.NEXT_PHASE === 'phase-production-build') return;
+  const { installPeerAddressHook } = await import('./server/peer-address-hook.ts');
+  installPeerAddressHook();
   if (!process.env.DATABASE_URL) return;
   const { resumeTenantDeletions } = await import('./features/tenants/tenant-deletion.ts');
   const { log } = await import('./server/log.ts');

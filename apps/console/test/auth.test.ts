@@ -1,4 +1,4 @@
-/** Sign-in: bootstrap admin from the environment, session cookies, sign-out, tokens and login rate limiting. */
+/** Sign-in: bootstrap admin from the environment, session cookies, sign-out, tokens, the OpenAPI document. */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type Harness, startHarness } from './helpers.ts';
@@ -40,7 +40,7 @@ test('the first platform admin comes from SAMSA_ADMIN_EMAIL/PASSWORD; sessions a
   const body = await who.json();
   assert.equal(body.email, 'boot@example.com');
   assert.equal(body.isPlatformAdmin, true);
-  const out = await post('/auth/logout', {}, { cookie: session });
+  const out = await post('/auth/logout', {}, { cookie: session, origin: 'http://console.test' });
   assert.match(out.headers.get('set-cookie') ?? '', /Max-Age=0/);
   assert.equal((await me({ cookie: session })).status, 401);
   const secure = await post(
@@ -52,7 +52,11 @@ test('the first platform admin comes from SAMSA_ADMIN_EMAIL/PASSWORD; sessions a
 });
 
 test('the bootstrap page only works while there are no users', async () => {
-  const res = await post('/auth/bootstrap', { email: 'late@example.com', password: 'password-123' });
+  const res = await post(
+    '/auth/bootstrap',
+    { email: 'late@example.com', password: 'password-123' },
+    { 'x-samsa-peer-address': '127.0.0.1' },
+  );
   assert.equal(res.status, 403);
   assert.equal((await res.json()).error.message, 'The console is already set up');
 });
@@ -66,21 +70,6 @@ test('API tokens authenticate; only their hash is stored', async () => {
   const { db } = await import('../src/server/db.ts');
   const rows = await db().personalApiToken.findMany();
   assert.ok(rows.every((r) => r.tokenHash !== token && !r.tokenHash.includes(token)));
-});
-
-test('repeated failed sign-ins are rate limited, even with the right password afterwards', async () => {
-  const wrong = { email: 'boot@example.com', password: 'nope' };
-  const headers = { 'x-forwarded-for': '203.0.113.9' };
-  for (let i = 0; i < 10; i++) {
-    const r = await post('/auth/login', wrong, headers);
-    assert.equal(r.status, 401);
-    assert.equal((await r.json()).error.message, 'Wrong email or password');
-  }
-  const limited = await post('/auth/login', { email: 'boot@example.com', password: 'bootstrap-pass-1' }, headers);
-  assert.equal(limited.status, 429);
-  assert.match((await limited.json()).error.message, /Too many failed sign-in attempts/);
-  const unknown = await post('/auth/login', { email: 'nobody@example.com', password: 'x' });
-  assert.equal((await unknown.json()).error.message, 'Wrong email or password', 'unknown emails look the same');
 });
 
 test('OpenAPI document covers every operation with its zod schemas', async () => {

@@ -75,6 +75,8 @@ const BODIES: Record<string, unknown> = {
   'POST /tenants/{tenant}/api-keys': { serviceAccount: 'billing' },
   'POST /tenants/{tenant}/acls': { preset: 'tenant_admin', serviceAccount: 'billing' },
   'POST /tenants/{tenant}/members': { email: 'alice@a.example', role: 'TENANT_ADMIN' },
+  'POST /auth/password': { currentPassword: 'not-the-password', newPassword: 'password456' },
+  'POST /invitations/accept': { token: 'x', password: 'password123' },
   'POST /tenants/{tenant}/groups/{group}/reset-offsets/preview': { to: 'earliest' },
   'POST /tenants/{tenant}/groups/{group}/reset-offsets': { to: 'earliest' },
   'POST /users': { email: 'new@example.com', password: 'password123' },
@@ -92,6 +94,7 @@ async function snapshotB() {
       keys: await db().apiKey.findMany({ where }),
       acls: await db().aclBinding.findMany({ where }),
       members: await db().membership.findMany({ where }),
+      invitations: await db().invitation.findMany({ where }),
       bob: await db().user.findUnique({ where: { id: ids.bobId } }),
       users: await db().user.count(),
       tenants: await db().tenant.count(),
@@ -162,6 +165,9 @@ test('a member of tenant A can neither read nor change tenant B through any oper
       assert.ok(!JSON.stringify(res.body).includes('orders'), `${method} ${path} leaks B's data`);
     } else if (op.access === 'platform_admin') {
       assert.equal(res.status, 403, `${method} ${path}`);
+    } else if (method !== 'GET') {
+      // a signed-in user's own things: B's ids are not found; a password change needs the caller's own password
+      assert.ok([400, 404].includes(res.status), `${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
     } else {
       assert.equal(res.status, 200, `${method} ${path}`);
       assert.ok(!JSON.stringify(res.body).includes('tenant-b'), `${method} ${path} lists tenant B to a member of A`);

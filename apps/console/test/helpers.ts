@@ -42,7 +42,7 @@ export async function call(
   for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, v);
   const headers: Record<string, string> = {};
   if (options.token) headers.authorization = `Bearer ${options.token}`;
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.body !== undefined || method !== 'GET') headers['content-type'] = 'application/json';
   const res = await op.handler(
     new Request(url, { method, headers, body: options.body !== undefined ? JSON.stringify(options.body) : undefined }),
     { params: Promise.resolve(params) },

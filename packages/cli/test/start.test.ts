@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { localBootstrap, startConfig, superuserPassword } from '../src/commands/start.ts';
+import { localBootstrap, setupNotice, setupToken, startConfig, superuserPassword } from '../src/commands/start.ts';
 
 test('samsa start: configuration from flags and environment, with documented defaults', () => {
   const d = startConfig([], {});
@@ -41,4 +41,13 @@ test('samsa start: the broker superuser password is generated once per data dire
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('samsa start: a fresh setup token at every start (unless given), printed only when setup can happen', () => {
+  const a = setupToken({});
+  assert.ok(a.length >= 32);
+  assert.notEqual(setupToken({}), a);
+  assert.equal(setupToken({ SAMSA_SETUP_TOKEN: 'chosen' }), 'chosen');
+  assert.match(setupNotice({}, 'http://localhost:3000', a), new RegExp(`/setup .*setup token ${a}`, 's'));
+  assert.equal(setupNotice({ SAMSA_ADMIN_EMAIL: 'a@b.c', SAMSA_ADMIN_PASSWORD: 'pw' }, 'http://x', a), '');
 });

@@ -72,16 +72,22 @@ import {
   produceMessage,
   updateTopic,
 } from '../features/topics/service.ts';
+import { acceptInvitation, inviteMember, listInvitations, revokeInvitation } from '../features/users/invitations.ts';
 import {
+  acceptInvitationSchema,
   addMemberSchema,
+  apiTokenSchema,
   bootstrapSchema,
+  changePasswordSchema,
+  createdInvitationSchema,
   createUserSchema,
+  invitationSchema,
   loginSchema,
   tokenRequestSchema,
   updateUserSchema,
 } from '../features/users/schemas.ts';
+import { changeOwnPassword, listApiTokens, revokeApiToken } from '../features/users/tokens.ts';
 import {
-  addMember,
   createUser,
   deleteUser,
   findUser,
@@ -94,18 +100,20 @@ import {
 import {
   authenticate,
   clearSessionCookie,
-  clientAddress,
   createApiToken,
+  createFirstAdmin,
   createSession,
   deleteSession,
-  hashPassword,
   readCookie,
   SESSION_COOKIE,
   sessionCookie,
 } from '../server/auth.ts';
+import { clientAddress, requestOrigin } from '../server/client-address.ts';
 import { db } from '../server/db.ts';
 import { ApiError, toApiError, toErrorResponse } from '../server/errors.ts';
 import { json } from '../server/json.ts';
+import { checkStateChangingRequest } from '../server/request-guard.ts';
+import { checkSetupAccess } from '../server/setup-access.ts';
 import { withAuth, withTenant } from '../server/with-tenant.ts';
 import type { Handler, RouteSpec } from './define.ts';
 
@@ -113,6 +121,7 @@ import type { Handler, RouteSpec } from './define.ts';
 function publicHandler(run: (req: Request) => Promise<Response>): Handler {
   return async (req) => {
     try {
+      checkStateChangingRequest(req);
       return await run(req);
     } catch (err) {
       return toErrorResponse(toApiError(err));
@@ -131,6 +140,10 @@ async function parseBody<S extends z.ZodType>(req: Request, schema: S): Promise<
 }
 
 const ok = z.object({ ok: z.literal(true) });
+
+function sessionTokenOf(req: Request): string | undefined {
+  return req.headers.get('authorization') ? undefined : readCookie(req.headers.get('cookie'), SESSION_COOKIE);
+}
 const meSchema = z.object({
   id: z.string(),
   email: z.string(),
@@ -173,38 +186,77 @@ export const apiRoutes: Record<string, RouteSpec> = {
   },
   '/auth/token': {
     POST: {
-      summary: 'Exchange email and password for a personal API token (used by `samsa login`)',
+      summary:
+        'Exchange email and password for a personal API token (used by `samsa login`); it expires after expiresInDays (default 90)',
       tag: 'auth',
       access: 'public',
       body: tokenRequestSchema,
-      response: z.object({ token: z.string(), id: z.string(), prefix: z.string() }),
+      response: z.object({ token: z.string(), id: z.string(), prefix: z.string(), expiresAt: z.string() }),
       handler: publicHandler(async (req) => {
         const input = await parseBody(req, tokenRequestSchema);
         const user = await authenticate(input.email, input.password, clientAddress(req));
-        return json(await createApiToken(user.id, input.name));
+        return json(await createApiToken(user.id, input.name, input.expiresInDays));
+      }),
+    },
+  },
+  '/auth/tokens': {
+    GET: {
+      summary: "The caller's personal API tokens: name, prefix, created, expires, last used, revoked (never the token)",
+      tag: 'auth',
+      access: 'user',
+      response: z.array(apiTokenSchema),
+      handler: withAuth(async ({ actor }) => listApiTokens(actor.user)),
+    },
+  },
+  '/auth/tokens/{id}': {
+    DELETE: {
+      summary: "Revoke one of the caller's personal API tokens",
+      tag: 'auth',
+      access: 'user',
+      status: 204,
+      handler: withAuth<{ id: string }>(async ({ actor, params }) => revokeApiToken(actor, actor.user, params.id)),
+    },
+  },
+  '/auth/password': {
+    POST: {
+      summary: "Change the caller's password: revokes all their API tokens and ends their other sessions",
+      tag: 'auth',
+      access: 'user',
+      body: changePasswordSchema,
+      response: z.object({ tokens: z.number(), sessions: z.number() }),
+      handler: withAuth(async (ctx) =>
+        changeOwnPassword(ctx.actor, await ctx.body(changePasswordSchema), sessionTokenOf(ctx.req)),
+      ),
+    },
+  },
+  '/invitations/accept': {
+    POST: {
+      summary:
+        'Accept a tenant invitation: a new account sets its password, an existing one signs in with it; sets the session cookie',
+      tag: 'auth',
+      access: 'public',
+      body: acceptInvitationSchema,
+      response: z.object({ ok: z.literal(true), tenant: z.string() }),
+      handler: publicHandler(async (req) => {
+        const input = await parseBody(req, acceptInvitationSchema);
+        const { user, tenant } = await acceptInvitation(input, clientAddress(req));
+        const { token, expiresAt } = await createSession(user.id);
+        return json({ ok: true, tenant }, { headers: { 'set-cookie': sessionCookie(req, token, expiresAt) } });
       }),
     },
   },
   '/auth/bootstrap': {
     POST: {
-      summary: 'Create the first platform admin; only works while there are no users',
+      summary:
+        'Create the first platform admin; only while there are no users, and only from loopback or with the setup token `samsa start` prints',
       tag: 'auth',
       access: 'public',
       body: bootstrapSchema,
       response: ok,
       handler: publicHandler(async (req) => {
         const input = await parseBody(req, bootstrapSchema);
-        const created = await db().$transaction(async (tx) => {
-          if ((await tx.user.count()) > 0) return null;
-          return tx.user.create({
-            data: {
-              email: input.email,
-              name: input.name,
-              passwordHash: await hashPassword(input.password),
-              isPlatformAdmin: true,
-            },
-          });
-        });
+        checkSetupAccess(req, input.setupToken);
+        const created = await createFirstAdmin(input);
         if (!created) throw new ApiError('forbidden', 'The console is already set up');
         const { token, expiresAt } = await createSession(created.id);
         return json({ ok: true }, { headers: { 'set-cookie': sessionCookie(req, token, expiresAt) } });
@@ -614,12 +666,38 @@ export const apiRoutes: Record<string, RouteSpec> = {
       handler: withTenant(async ({ tenant }) => listMembers(tenant), { role: 'member' }),
     },
     POST: {
-      summary: 'Add a member (creates the account when a password is given)',
+      summary:
+        'Invite a member by email: returns a single-use link (shown once) where the invitee sets their own password or signs in',
       tag: 'users',
       access: 'tenant_admin',
       body: addMemberSchema,
+      response: createdInvitationSchema,
       handler: withTenant(
-        async (ctx) => json(await addMember(ctx.actor, ctx.tenant, await ctx.body(addMemberSchema)), { status: 201 }),
+        async (ctx) =>
+          json(await inviteMember(ctx.actor, ctx.tenant, await ctx.body(addMemberSchema), requestOrigin(ctx.req)), {
+            status: 201,
+          }),
+        { role: 'admin' },
+      ),
+    },
+  },
+  '/tenants/{tenant}/invitations': {
+    GET: {
+      summary: "A tenant's pending invitations (never their links)",
+      tag: 'users',
+      access: 'tenant_admin',
+      response: z.array(invitationSchema),
+      handler: withTenant(async ({ tenant }) => listInvitations(tenant), { role: 'admin' }),
+    },
+  },
+  '/tenants/{tenant}/invitations/{id}': {
+    DELETE: {
+      summary: 'Revoke a pending invitation: its link stops working',
+      tag: 'users',
+      access: 'tenant_admin',
+      status: 204,
+      handler: withTenant<{ tenant: string; id: string }>(
+        async (ctx) => revokeInvitation(ctx.actor, ctx.tenant, ctx.params.id),
         { role: 'admin' },
       ),
     },
@@ -710,12 +788,14 @@ export const apiRoutes: Record<string, RouteSpec> = {
       }),
     },
     PATCH: {
-      summary: 'Edit a user: name, password, platform admin, disabled',
+      summary:
+        'Edit a user: name, password, platform admin, disabled (a new password or disabling revokes their tokens and sessions)',
       tag: 'users',
       access: 'platform_admin',
       body: updateUserSchema,
       handler: withAuth<{ user: string }>(
-        async (ctx) => updateUser(ctx.actor, ctx.params.user, await ctx.body(updateUserSchema)),
+        async (ctx) =>
+          updateUser(ctx.actor, ctx.params.user, await ctx.body(updateUserSchema), sessionTokenOf(ctx.req)),
         { platformAdmin: true },
       ),
     },
@@ -727,6 +807,29 @@ export const apiRoutes: Record<string, RouteSpec> = {
       handler: withAuth<{ user: string }>(async (ctx) => deleteUser(ctx.actor, ctx.params.user), {
         platformAdmin: true,
       }),
+    },
+  },
+  '/users/{user}/tokens': {
+    GET: {
+      summary: "A user's personal API tokens (platform admins)",
+      tag: 'users',
+      access: 'platform_admin',
+      response: z.array(apiTokenSchema),
+      handler: withAuth<{ user: string }>(async (ctx) => listApiTokens(await findUser(ctx.params.user)), {
+        platformAdmin: true,
+      }),
+    },
+  },
+  '/users/{user}/tokens/{id}': {
+    DELETE: {
+      summary: "Revoke a user's personal API token (platform admins)",
+      tag: 'users',
+      access: 'platform_admin',
+      status: 204,
+      handler: withAuth<{ user: string; id: string }>(
+        async (ctx) => revokeApiToken(ctx.actor, await findUser(ctx.params.user), ctx.params.id),
+        { platformAdmin: true },
+      ),
     },
   },
 };

@@ -12,9 +12,11 @@ export class ApiClientError extends Error {
 }
 
 export async function api<T = unknown>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  const method = init.method ?? 'GET';
   const res = await fetch(`/api/v1${path}`, {
-    method: init.method ?? 'GET',
-    headers: init.body !== undefined ? { 'content-type': 'application/json' } : undefined,
+    method,
+    // every state-changing call says JSON: the server refuses anything else (CSRF guard)
+    headers: method !== 'GET' || init.body !== undefined ? { 'content-type': 'application/json' } : undefined,
     body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
     credentials: 'same-origin',
   });

@@ -14,6 +14,7 @@ export type ApiErrorCode =
   | 'tenant_suspended'
   | 'tenant_deleting'
   | 'rate_limited'
+  | 'unsupported_media_type'
   | 'cluster_unavailable'
   | 'cluster_error'
   | 'internal';
@@ -28,6 +29,7 @@ const STATUS: Record<ApiErrorCode, number> = {
   tenant_suspended: 403,
   tenant_deleting: 409,
   rate_limited: 429,
+  unsupported_media_type: 415,
   cluster_unavailable: 503,
   cluster_error: 502,
   internal: 500,
@@ -36,10 +38,18 @@ const STATUS: Record<ApiErrorCode, number> = {
 export class ApiError extends Error {
   readonly code: ApiErrorCode;
   readonly fieldErrors: Record<string, string[]> | undefined;
-  constructor(code: ApiErrorCode, message: string, fieldErrors?: Record<string, string[]>) {
+  /** Response headers the error needs, e.g. Retry-After on `rate_limited`. */
+  readonly headers: Record<string, string> | undefined;
+  constructor(
+    code: ApiErrorCode,
+    message: string,
+    fieldErrors?: Record<string, string[]>,
+    headers?: Record<string, string>,
+  ) {
     super(message);
     this.code = code;
     this.fieldErrors = fieldErrors;
+    this.headers = headers;
   }
   get status(): number {
     return STATUS[this.code];
@@ -72,5 +82,7 @@ export function toApiError(err: unknown): ApiError {
 export function toErrorResponse(err: ApiError, headers?: HeadersInit): Response {
   const body: ErrorBody = { error: { code: err.code, message: err.message } };
   if (err.fieldErrors) body.error.fieldErrors = err.fieldErrors;
-  return Response.json(body, { status: err.status, headers });
+  const all = new Headers(err.headers);
+  for (const [k, v] of new Headers(headers)) all.set(k, v);
+  return Response.json(body, { status: err.status, headers: all });
 }

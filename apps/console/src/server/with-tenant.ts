@@ -14,6 +14,7 @@ import { db } from './db.ts';
 import { ApiError, toApiError, toErrorResponse } from './errors.ts';
 import { json } from './json.ts';
 import { log } from './log.ts';
+import { checkStateChangingRequest } from './request-guard.ts';
 
 export type Role = 'member' | 'admin' | 'platform_admin';
 
@@ -82,6 +83,7 @@ async function respond(run: () => Promise<unknown>, req: Request): Promise<Respo
 async function requireUser(req: Request): Promise<Actor> {
   const user = await userFromRequest(req);
   if (!user) throw new ApiError('unauthorized', 'Sign in first');
+  checkStateChangingRequest(req);
   return { user };
 }
 

@@ -4,6 +4,7 @@ import { key } from './admin/key.ts';
 import { login } from './admin/login.ts';
 import { quota } from './admin/quota.ts';
 import { tenant } from './admin/tenant.ts';
+import { token } from './admin/token.ts';
 import { topic } from './admin/topic.ts';
 import { user } from './admin/user.ts';
 import { broker } from './broker.ts';
@@ -16,6 +17,7 @@ export const commands: Record<string, Command> = {
   group,
   start,
   login,
+  token,
   tenant,
   user,
   key,

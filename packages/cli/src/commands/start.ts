@@ -88,6 +88,21 @@ export function consoleBuildIsStale(consoleDir: string): boolean {
  * The broker's platform-superuser password, which the console uses for its admin connection: from
  * SAMSA_SUPERUSER_PASSWORD, else generated once per data directory and kept there, readable only by its owner.
  */
+/**
+ * The one-time token that lets /setup create the first admin from another machine (from the console's own machine
+ * loopback is enough). Generated at every start unless SAMSA_SETUP_TOKEN is set, handed to the console process in
+ * its environment (kept only in that process's memory) and printed to this terminal; useless once an admin exists.
+ */
+export function setupToken(env: NodeJS.ProcessEnv): string {
+  return env.SAMSA_SETUP_TOKEN || randomBytes(24).toString('base64url');
+}
+
+/** The line `samsa start` prints about setup, or nothing when the first admin comes from the environment. */
+export function setupNotice(env: NodeJS.ProcessEnv, consoleUrl: string, token: string): string {
+  if (env.SAMSA_ADMIN_EMAIL && env.SAMSA_ADMIN_PASSWORD) return '';
+  return `  Setup:    ${consoleUrl}/setup creates the first admin (only while there is none); from another machine\n            it asks for the setup token ${token}\n`;
+}
+
 export function superuserPassword(dataDir: string, env: NodeJS.ProcessEnv): string {
   if (env.SAMSA_SUPERUSER_PASSWORD) return env.SAMSA_SUPERUSER_PASSWORD;
   const file = join(dataDir, 'superuser-password');
@@ -142,7 +157,9 @@ Environment:
   SAMSA_SUPERUSER_PASSWORD
                           the broker superuser the console signs in as (default: generated into the data dir)
   SAMSA_ADMIN_EMAIL, SAMSA_ADMIN_PASSWORD
-                          the first platform admin; without them the console asks on its /setup page
+                          the first platform admin; without them the console asks on its /setup page, which
+                          accepts loopback browsers, or others with the setup token printed at start
+  SAMSA_SETUP_TOKEN       that token (default: a new random one at every start)
   SAMSA_LAG_INTERVAL_MS   how often the console's consumer-lag collector samples every group (default 10000);
                           the other SAMSA_LAG_* settings are in packages/lag/README.md
   SAMSA_CONSOLE_REBUILD=1 rebuild the console even when a build exists`,
@@ -230,12 +247,14 @@ Environment:
 
       const requireFromConsole = createRequire(join(CONSOLE_DIR, 'package.json'));
       const nextBin = requireFromConsole.resolve('next/dist/bin/next');
+      const setup = setupToken(process.env);
       const consoleEnv = {
         ...process.env,
         DATABASE_URL: databaseUrl,
         SAMSA_BROKER_BOOTSTRAP: process.env.SAMSA_BROKER_BOOTSTRAP ?? localBootstrap(config.brokerListen),
         SAMSA_BROKER_SASL_USERNAME: superuser.name,
         SAMSA_BROKER_SASL_PASSWORD: superuser.password,
+        SAMSA_SETUP_TOKEN: setup,
         NEXT_TELEMETRY_DISABLED: '1',
       };
       if (config.rebuild || consoleBuildIsStale(CONSOLE_DIR)) {
@@ -262,7 +281,7 @@ Environment:
       await waitForHttp(`${localConsole}/login`, web, Date.now() + READY_TIMEOUT_MS);
       say('ready');
       process.stdout.write(
-        `\n  Console:  http://localhost:${config.consolePort}\n  Broker:   ${localBootstrap(config.brokerListen)}  (Kafka bootstrap)\n  Data:     ${config.dataDir}${config.databaseUrl ? '  (Postgres from DATABASE_URL)' : ''}\n\n  Press Ctrl-C to stop.\n\n`,
+        `\n  Console:  http://localhost:${config.consolePort}\n  Broker:   ${localBootstrap(config.brokerListen)}  (Kafka bootstrap)\n  Data:     ${config.dataDir}${config.databaseUrl ? '  (Postgres from DATABASE_URL)' : ''}\n${setupNotice(process.env, `http://localhost:${config.consolePort}`, setup)}\n  Press Ctrl-C to stop.\n\n`,
       );
     } catch (err) {
       process.stderr.write(`samsa start: ${(err as Error).message}\n`);

@@ -3,15 +3,21 @@ import { useMutation } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { Button } from '../../components/ui/button.tsx';
-import { Field, Input } from '../../components/ui/input.tsx';
+import { Field, Input, TextField } from '../../components/ui/input.tsx';
 import { api, fieldErrors } from '../../lib/api-client.ts';
 
-export function LoginForm({ setup = false }: { setup?: boolean }) {
+/** Sign-in, or with `setup` the first admin (plus the setup token when the browser is not on the console's machine). */
+export function LoginForm({ setup = false, needsToken = false }: { setup?: boolean; needsToken?: boolean }) {
   const router = useRouter();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
+  const [setupToken, setSetupToken] = useState('');
   const m = useMutation({
-    mutationFn: () => api(setup ? '/auth/bootstrap' : '/auth/login', { method: 'POST', body: { email, password } }),
+    mutationFn: () =>
+      api(setup ? '/auth/bootstrap' : '/auth/login', {
+        method: 'POST',
+        body: setup && setupToken ? { email, password, setupToken } : { email, password },
+      }),
     onSuccess: () => {
       router.push('/');
       router.refresh();
@@ -52,6 +58,18 @@ export function LoginForm({ setup = false }: { setup?: boolean }) {
           />
         )}
       </Field>
+      {setup && needsToken ? (
+        <TextField
+          label="Setup token"
+          error={fe.setupToken}
+          hint="Printed by `samsa start` in the console's terminal"
+          name="setupToken"
+          autoComplete="off"
+          value={setupToken}
+          onValue={setSetupToken}
+          required
+        />
+      ) : null}
       {m.error && !Object.keys(fe).length ? (
         <p role="alert" className="text-sm text-red-600">
           {m.error.message}

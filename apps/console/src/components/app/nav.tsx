@@ -85,6 +85,7 @@ export function AppNav({ email, isPlatformAdmin }: { email: string; isPlatformAd
         <p className="truncate text-slate-600" title={email}>
           {email}
         </p>
+        <NavLink href="/account">Your account and API tokens</NavLink>
         <Button
           variant="secondary"
           size="sm"

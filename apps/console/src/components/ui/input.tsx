@@ -51,3 +51,25 @@ export function Field({
     </div>
   );
 }
+
+/** The common case of Field + Input: a labelled text, email or password input bound to a string state. */
+export function TextField({
+  label,
+  error,
+  hint,
+  value,
+  onValue,
+  ...input
+}: {
+  label: string;
+  error?: string[] | undefined;
+  hint?: string | undefined;
+  value: string;
+  onValue: (v: string) => void;
+} & Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange' | 'id'>) {
+  return (
+    <Field label={label} error={error} hint={hint}>
+      {(p) => <Input {...input} {...p} value={value} onChange={(e) => onValue(e.target.value)} />}
+    </Field>
+  );
+}

@@ -25,3 +25,20 @@ export function Td({ className, ...props }: TdHTMLAttributes<HTMLTableCellElemen
 export function Tr({ className, ...props }: HTMLAttributes<HTMLTableRowElement>) {
   return <tr className={cn('border-t border-slate-100', className)} {...props} />;
 }
+/** A header row of plain column titles, with an unlabelled (screen-reader "Actions") last column when `actions`. */
+export function TableHead({ columns, actions = false }: { columns: string[]; actions?: boolean }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((c) => (
+          <Th key={c}>{c}</Th>
+        ))}
+        {actions ? (
+          <Th>
+            <span className="sr-only">Actions</span>
+          </Th>
+        ) : null}
+      </tr>
+    </thead>
+  );
+}

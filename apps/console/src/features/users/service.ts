@@ -1,11 +1,11 @@
 /** Console users (platform admins manage them) and tenant memberships (tenant admins manage their own tenant's). */
 import type { Tenant, User } from '@samsa/db';
-import { hashPassword } from '../../server/auth.ts';
+import { hashPassword, revokeUserCredentials } from '../../server/auth.ts';
 import { db } from '../../server/db.ts';
 import { ApiError } from '../../server/errors.ts';
 import type { Actor } from '../../server/with-tenant.ts';
 import { audit } from '../audit/audit.ts';
-import type { AddMemberInput, CreateUserInput } from './schemas.ts';
+import type { CreateUserInput } from './schemas.ts';
 
 type UserWithMemberships = User & { memberships?: { role: string; tenant: { slug: string } }[] };
 
@@ -73,10 +73,15 @@ export async function createUser(actor: Actor, input: CreateUserInput) {
   return userView(user);
 }
 
+/**
+ * A platform admin edits a user. A new password or disabling the account revokes all the user's API tokens and
+ * ends their sessions (except the caller's own session when admins edit themselves).
+ */
 export async function updateUser(
   actor: Actor,
   id: string,
   input: { name?: string; password?: string; isPlatformAdmin?: boolean; disabled?: boolean },
+  currentSessionToken?: string,
 ) {
   const before = await findUser(id);
   const { password, ...rest } = input;
@@ -85,14 +90,17 @@ export async function updateUser(
     data: { ...rest, ...(password ? { passwordHash: await hashPassword(password) } : {}) },
     include: { memberships: { include: { tenant: true } } },
   });
-  if (input.disabled || password) await db().session.deleteMany({ where: { userId: user.id } });
+  const revoked =
+    input.disabled || password
+      ? await revokeUserCredentials(user.id, user.id === actor.user.id ? currentSessionToken : undefined)
+      : undefined;
   await audit(actor, {
     tenantId: null,
     action: 'user.update',
     targetType: 'user',
     targetId: user.email,
     before: userView(before),
-    after: { ...userView(user), passwordChanged: Boolean(password) },
+    after: { ...userView(user), passwordChanged: Boolean(password), ...(revoked ? { revoked } : {}) },
   });
   return userView(user);
 }
@@ -117,33 +125,6 @@ export async function listMembers(tenant: Tenant) {
     orderBy: { user: { email: 'asc' } },
   });
   return rows.map((m) => ({ userId: m.userId, email: m.user.email, name: m.user.name, role: m.role }));
-}
-
-export async function addMember(actor: Actor, tenant: Tenant, input: AddMemberInput) {
-  let user = await db().user.findUnique({ where: { email: input.email } });
-  if (!user) {
-    if (!input.password) {
-      throw new ApiError('validation_failed', `No user ${input.email}: give a password to create the account`, {
-        password: ['Required for a new account'],
-      });
-    }
-    user = await db().user.create({
-      data: { email: input.email, name: input.name ?? '', passwordHash: await hashPassword(input.password) },
-    });
-  }
-  const m = await db().membership.upsert({
-    where: { userId_tenantId: { userId: user.id, tenantId: tenant.id } },
-    create: { userId: user.id, tenantId: tenant.id, role: input.role },
-    update: { role: input.role },
-  });
-  await audit(actor, {
-    tenantId: tenant.id,
-    action: 'member.add',
-    targetType: 'user',
-    targetId: user.email,
-    after: { role: m.role },
-  });
-  return { userId: user.id, email: user.email, name: user.name, role: m.role };
 }
 
 export async function removeMember(actor: Actor, tenant: Tenant, userIdOrEmail: string) {

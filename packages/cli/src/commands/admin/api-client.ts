@@ -76,22 +76,109 @@ export function saveCredentials(url: string, token: string, env: NodeJS.ProcessE
   return file;
 }
 
+/** A console URL without trailing slashes, so the same console always compares equal. */
+export function normalizeUrl(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+/**
+/**
+ * The file `samsa login` writes: the token and the console URL it was issued for. The token is only ever sent to
+ * that URL: another --url or SAMSA_URL without --token/SAMSA_TOKEN fails (a typo or a hostile URL would otherwise
+ * receive it).
+ */
+function readStoredCredentials(env: NodeJS.ProcessEnv): { url?: string; token?: string } {
+  const file = credentialsFile(env);
+  if (!existsSync(file)) return {};
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    throw new CliError(`cannot read ${file}: run 'samsa login' again`);
+  }
+}
+
+/** The console URL: --url, SAMSA_URL, the one saved by `samsa login`, or http://localhost:3000. */
+export function resolveUrl(args: ParsedArgs, env: NodeJS.ProcessEnv = process.env): string {
+  return normalizeUrl(str(args, 'url') || env.SAMSA_URL || readStoredCredentials(env).url || 'http://localhost:3000');
+}
+
 export function resolveTarget(
   args: ParsedArgs,
   env: NodeJS.ProcessEnv = process.env,
 ): { url: string; token: string | undefined } {
-  let stored: { url?: string; token?: string } = {};
-  const file = credentialsFile(env);
-  if (existsSync(file)) {
-    try {
-      stored = JSON.parse(readFileSync(file, 'utf8'));
-    } catch {
-      throw new CliError(`cannot read ${file}: run 'samsa login' again`);
-    }
+  const stored = readStoredCredentials(env);
+  const url = resolveUrl(args, env);
+  const explicit = str(args, 'token') || env.SAMSA_TOKEN;
+  if (explicit) return { url, token: explicit };
+  if (!stored.token || !stored.url) return { url, token: undefined };
+  if (normalizeUrl(stored.url) !== url) {
+    throw new CliError(
+      `the saved token was issued for ${normalizeUrl(stored.url)}, not ${url}, and is never sent elsewhere: ` +
+        `run 'samsa login --url ${url} --email E' for that console, or pass --token/SAMSA_TOKEN`,
+    );
   }
-  const url = str(args, 'url') || env.SAMSA_URL || stored.url || 'http://localhost:3000';
-  const token = str(args, 'token') || env.SAMSA_TOKEN || stored.token;
-  return { url: url.replace(/\/+$/, ''), token };
+  return { url, token: stored.token };
+}
+
+/** Reads all of stdin (for --password-stdin), without the trailing newline. */
+export async function readStdin(stdin: NodeJS.ReadableStream = process.stdin): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+}
+
+/** Asks for a secret on the terminal without echoing it. */
+export async function promptHidden(question: string): Promise<string> {
+  const stdin = process.stdin;
+  process.stderr.write(question);
+  stdin.setRawMode?.(true);
+  stdin.resume();
+  stdin.setEncoding('utf8');
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      let value = '';
+      const onData = (chunk: string) => {
+        for (const ch of chunk) {
+          if (ch === '\r' || ch === '\n' || ch === '\u0004') {
+            stdin.off('data', onData);
+            process.stderr.write('\n');
+            resolve(value);
+            return;
+          }
+          if (ch === '\u0003') {
+            stdin.off('data', onData);
+            process.stderr.write('\n');
+            reject(new CliError('cancelled', 130));
+            return;
+          }
+          if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
+          else value += ch;
+        }
+      };
+      stdin.on('data', onData);
+    });
+  } finally {
+    stdin.setRawMode?.(false);
+    stdin.pause();
+  }
+}
+
+/**
+ * A password for a command, without putting it in argv (where other local users see it in `ps`):
+ * --password-stdin, else SAMSA_PASSWORD, else a prompt without echo when stdin is a terminal; --password still
+ * works for scripts that accept the risk.
+ */
+export async function readPassword(args: ParsedArgs, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  let password: string | undefined;
+  if (args.flags['password-stdin']) password = await readStdin();
+  else password = str(args, 'password') ?? env.SAMSA_PASSWORD;
+  if (password === undefined && process.stdin.isTTY) password = await promptHidden('Password: ');
+  if (!password) {
+    throw new CliError('missing password: pipe it to --password-stdin, set SAMSA_PASSWORD, or run in a terminal', 2);
+  }
+  return password;
 }
 
 export async function apiRequest<T = any>(
@@ -101,7 +188,7 @@ export async function apiRequest<T = any>(
   body?: unknown,
 ): Promise<T> {
   if (!target.token && !path.startsWith('/auth/')) {
-    throw new CliError("not signed in: run 'samsa login --url URL --email E --password P' or set SAMSA_TOKEN");
+    throw new CliError("not signed in: run 'samsa login --url URL --email E' or set SAMSA_TOKEN");
   }
   let res: Response;
   try {
@@ -109,7 +196,8 @@ export async function apiRequest<T = any>(
       method,
       headers: {
         ...(target.token ? { authorization: `Bearer ${target.token}` } : {}),
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        // the console refuses state-changing requests that are not JSON
+        ...(body !== undefined || method !== 'GET' ? { 'content-type': 'application/json' } : {}),
       },
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
@@ -174,7 +262,7 @@ export async function runVerbs(
   noun: string,
   argv: string[],
   verbs: Record<string, (args: ParsedArgs, target: { url: string; token: string | undefined }) => Promise<void>>,
-  booleans: string[] = ['json'],
+  booleans: string[] = ['json', 'password-stdin'],
 ): Promise<number> {
   const [verb, ...rest] = argv;
   const handler = verb ? verbs[verb] : undefined;

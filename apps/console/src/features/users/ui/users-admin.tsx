@@ -3,11 +3,12 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Badge } from '../../../components/ui/badge.tsx';
 import { Button } from '../../../components/ui/button.tsx';
-import { ConfirmDialog } from '../../../components/ui/dialog.tsx';
+import { ConfirmDialog, Dialog } from '../../../components/ui/dialog.tsx';
 import { Field, Input, Select } from '../../../components/ui/input.tsx';
 import { Empty, ErrorState, Loading, PageHeader } from '../../../components/ui/states.tsx';
 import { Table, Td, Th, Tr } from '../../../components/ui/table.tsx';
 import { api, fieldErrors } from '../../../lib/api-client.ts';
+import { ApiTokensTable } from './account.tsx';
 
 interface UserRow {
   id: string;
@@ -28,6 +29,7 @@ export function UsersAdmin() {
   const [role, setRole] = useState('TENANT_ADMIN');
   const [platformAdmin, setPlatformAdmin] = useState(false);
   const [deleting, setDeleting] = useState<UserRow | null>(null);
+  const [tokensOf, setTokensOf] = useState<UserRow | null>(null);
   const create = useMutation({
     mutationFn: () =>
       api('/users', {
@@ -147,6 +149,9 @@ export function UsersAdmin() {
                 </Td>
                 <Td>{u.disabled ? <Badge tone="bad">disabled</Badge> : <Badge tone="good">active</Badge>}</Td>
                 <Td className="whitespace-nowrap text-right">
+                  <Button variant="ghost" size="sm" onClick={() => setTokensOf(u)}>
+                    API tokens
+                  </Button>
                   <Button variant="ghost" size="sm" onClick={() => toggle.mutate(u)}>
                     {u.disabled ? 'Enable' : 'Disable'}
                   </Button>
@@ -159,6 +164,13 @@ export function UsersAdmin() {
           </tbody>
         </Table>
       )}
+      <Dialog
+        open={tokensOf !== null}
+        onClose={() => setTokensOf(null)}
+        title={`API tokens of ${tokensOf?.email ?? ''}`}
+      >
+        {tokensOf ? <ApiTokensTable base={`/users/${tokensOf.id}/tokens`} /> : null}
+      </Dialog>
       <ConfirmDialog
         open={deleting !== null}
         onClose={() => setDeleting(null)}

@@ -1,0 +1,5 @@
+// DELETE /api/v1/auth/tokens/{id}: handlers live in src/api/routes.ts (one table for routes, OpenAPI and the authorization test).
+import { apiRoutes } from '../../../../../../api/routes.ts';
+
+const route = apiRoutes['/auth/tokens/{id}']!;
+export const DELETE = route.DELETE!.handler;
