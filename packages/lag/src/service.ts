@@ -7,7 +7,7 @@
 import type { Db } from '@samsa/db';
 import pino, { type Logger } from 'pino';
 import { z } from 'zod';
-import { type CollectorHealth, LagCollector, type StatusHistoryEntry } from './collector.ts';
+import { type CollectorHealth, LagCollector, type LagCollectorOptions, type StatusHistoryEntry } from './collector.ts';
 import type { EvaluationConfig } from './evaluate.ts';
 import { type GroupLagHistory, type GroupLagHistoryQuery, getGroupLagHistory } from './history.ts';
 import { KafkaGroupAdmin, type KafkaGroupAdminOptions, type LagSource } from './kafka-admin.ts';
@@ -28,6 +28,8 @@ export interface LagServiceOptions {
   passTimeoutMs?: number;
   /** See LagCollectorOptions.requestTimeoutMs; also the Kafka client's request timeout. */
   requestTimeoutMs?: number;
+  /** See LagCollectorOptions.offsetReset (default `earliest`). */
+  offsetReset?: LagCollectorOptions['offsetReset'];
   evaluation?: Partial<EvaluationConfig>;
   retention?: Partial<RetentionConfig>;
   /** Per-tenant webhooks on status changes (see WebhookNotifierOptions). */
@@ -71,11 +73,18 @@ export interface GroupListItem {
 export interface GroupDetail {
   evaluation: GroupEvaluation;
   members: GroupMemberInfo[];
-  /** Committed vs end offsets, with per-partition status, assignment and owner. */
+  /**
+   * Committed vs end offsets, with per-partition status, assignment and owner: every partition of every topic the
+   * group committed on or is assigned. Without a committed offset, `committedOffset` is null, `noCommittedOffset`
+   * true, and lag counts from `positionOffset`, the group's reset position.
+   */
   partitions: {
     topic: string;
     partition: number;
-    committedOffset: number;
+    committedOffset: number | null;
+    noCommittedOffset: boolean;
+    /** Where the group reads next: the committed offset, or its reset position without one. */
+    positionOffset: number;
     logEndOffset: number;
     lag: number;
     timeLagMs: number | null;
@@ -115,6 +124,7 @@ export class LagService {
       intervalMs: options.intervalMs,
       passTimeoutMs: options.passTimeoutMs,
       requestTimeoutMs: options.requestTimeoutMs,
+      offsetReset: options.offsetReset,
       evaluation: options.evaluation,
       tenants: this.tenants,
       onStatusChange: this.notifier?.notify,
@@ -221,7 +231,9 @@ export class LagService {
         return {
           topic: p.topic,
           partition: p.partition,
-          committedOffset: s?.committedOffset ?? 0,
+          committedOffset: s ? s.committedOffset : null,
+          noCommittedOffset: p.noCommittedOffset,
+          positionOffset: s?.positionOffset ?? 0,
           logEndOffset: s?.logEndOffset ?? 0,
           lag: p.lag,
           timeLagMs: p.timeLagMs,
