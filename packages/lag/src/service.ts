@@ -15,7 +15,13 @@ import { renderPrometheus } from './prometheus.ts';
 import { executeOffsetReset, planOffsetReset, type ResetPlan, type ResetSpec } from './reset.ts';
 import { LagStore, type RetentionConfig } from './store.ts';
 import { DbTenantDirectory } from './tenants.ts';
-import { STATUS_SEVERITY, type GroupEvaluation, type GroupMemberInfo, type GroupStatus } from './types.ts';
+import {
+  type GroupEvaluation,
+  type GroupMemberInfo,
+  type GroupSnapshot,
+  type GroupStatus,
+  STATUS_SEVERITY,
+} from './types.ts';
 import { type DeliveryRecord, WebhookNotifier, type WebhookNotifierOptions, type WebhookTarget } from './webhook.ts';
 
 export interface LagServiceOptions {
@@ -94,6 +100,40 @@ export interface GroupDetail {
     clientId: string | null;
   }[];
   statusHistory: StatusHistoryEntry[];
+}
+
+/**
+ * A group's partitions as its page shows them: each evaluated partition with its offsets from the snapshot and the
+ * member holding it. Pure; the CLI's direct mode uses it too.
+ */
+export function partitionDetails(
+  evaluation: GroupEvaluation,
+  snapshot: GroupSnapshot | undefined,
+): GroupDetail['partitions'] {
+  const owner = new Map<string, GroupMemberInfo>();
+  for (const m of snapshot?.members ?? []) {
+    for (const [t, ps] of Object.entries(m.assignments)) for (const p of ps) owner.set(`${t}\u0000${p}`, m);
+  }
+  const samples = new Map(snapshot?.partitions.map((p) => [`${p.topic}\u0000${p.partition}`, p]) ?? []);
+  return evaluation.partitions.map((p) => {
+    const k = `${p.topic}\u0000${p.partition}`;
+    const s = samples.get(k);
+    const m = owner.get(k);
+    return {
+      topic: p.topic,
+      partition: p.partition,
+      committedOffset: s ? s.committedOffset : null,
+      noCommittedOffset: p.noCommittedOffset,
+      positionOffset: s?.positionOffset ?? 0,
+      logEndOffset: s?.logEndOffset ?? 0,
+      lag: p.lag,
+      timeLagMs: p.timeLagMs,
+      status: p.status,
+      reason: p.reason,
+      memberId: m?.memberId ?? null,
+      clientId: m?.clientId ?? null,
+    };
+  });
 }
 
 export class LagService {
@@ -215,34 +255,10 @@ export class LagService {
     const evaluation = this.collector.evaluator.get(groupId);
     if (!evaluation || !this.visible(evaluation, options.tenantId)) return null;
     const snapshot = this.collector.snapshot(groupId);
-    const members = snapshot?.members ?? [];
-    const owner = new Map<string, GroupMemberInfo>();
-    for (const m of members) {
-      for (const [t, ps] of Object.entries(m.assignments)) for (const p of ps) owner.set(`${t}\u0000${p}`, m);
-    }
-    const samples = new Map(snapshot?.partitions.map((p) => [`${p.topic}\u0000${p.partition}`, p]) ?? []);
     return {
       evaluation,
-      members,
-      partitions: evaluation.partitions.map((p) => {
-        const k = `${p.topic}\u0000${p.partition}`;
-        const s = samples.get(k);
-        const m = owner.get(k);
-        return {
-          topic: p.topic,
-          partition: p.partition,
-          committedOffset: s ? s.committedOffset : null,
-          noCommittedOffset: p.noCommittedOffset,
-          positionOffset: s?.positionOffset ?? 0,
-          logEndOffset: s?.logEndOffset ?? 0,
-          lag: p.lag,
-          timeLagMs: p.timeLagMs,
-          status: p.status,
-          reason: p.reason,
-          memberId: m?.memberId ?? null,
-          clientId: m?.clientId ?? null,
-        };
-      }),
+      members: snapshot?.members ?? [],
+      partitions: partitionDetails(evaluation, snapshot),
       statusHistory: this.collector.statusHistory(groupId),
     };
   }
