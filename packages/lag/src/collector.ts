@@ -146,6 +146,8 @@ export class LagCollector {
   passesFailed = 0;
   readonly passTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  /** Where lag counts from without a committed offset: `earliest`, `latest`, or `per-group` (a function decides). */
+  readonly offsetResetPolicy: OffsetReset | 'per-group';
 
   constructor(options: LagCollectorOptions) {
     this.options = options;
@@ -154,6 +156,8 @@ export class LagCollector {
     this.intervalMs = options.intervalMs ?? 10_000;
     this.passTimeoutMs = options.passTimeoutMs ?? 30_000;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+    const reset = options.offsetReset ?? 'earliest';
+    this.offsetResetPolicy = typeof reset === 'function' ? 'per-group' : reset;
     this.maintenanceIntervalMs = options.maintenanceIntervalMs ?? 60_000;
     this.evaluator = new GroupLagEvaluator(options.evaluation);
     this.clock = options.clock ?? Date.now;
