@@ -187,3 +187,21 @@ test('a pass that throws does not stop the timer', async () => {
     await collector.stop();
   }
 });
+
+test('when Metadata fails, the pass still measures the committed partitions; it counts the others once it answers', async () => {
+  const c = cluster();
+  c.setEnd('acme.orders', 1, 30); // a second partition the groups never committed on
+  const partitionsOf = c.topicPartitions.bind(c);
+  let fail = true;
+  c.topicPartitions = async (topics) => {
+    if (fail) throw new Error('metadata unavailable');
+    return partitionsOf(topics);
+  };
+  const collector = new LagCollector({ source: c, requestTimeoutMs: 200 });
+  await collector.collectOnce();
+  assert.equal(collector.evaluator.get('acme.billing')?.totalLag, 60);
+  fail = false;
+  await collector.collectOnce();
+  assert.equal(collector.evaluator.get('acme.billing')?.totalLag, 60 + 30, 'partition 1 counts from its log start');
+  assert.equal(collector.evaluator.get('acme.billing')?.partitions[1]?.noCommittedOffset, true);
+});

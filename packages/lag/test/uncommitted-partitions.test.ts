@@ -177,3 +177,14 @@ test('a group assigned a topic but with no committed offset at all has the whole
   );
   assert.notEqual(e.status, 'INACTIVE');
 });
+
+test("Metadata for the groups' topics leaves unknown topics out and never creates them", async () => {
+  assert.deepEqual(await source.topicPartitions(['orders', 'no-such-topic']), new Map([['orders', [0, 1]]]));
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    assert.ok(!(await admin.listTopics()).includes('no-such-topic'), 'not auto-created by the lookup');
+  } finally {
+    await admin.disconnect();
+  }
+});
