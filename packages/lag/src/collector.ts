@@ -57,6 +57,12 @@ export interface LagCollectorOptions {
   includeGroup?: (group: GroupListing) => boolean;
   /** Upper bound on groups per pass; the rest (by name order) are skipped with a warning. */
   maxGroups?: number;
+  /**
+   * Upper bound on the assigned topics of one group that are looked up (Metadata) and measured [1000]. Assignments
+   * are client bytes: without it, a member listing many made-up topics would make every pass slow for everyone.
+   * Beyond it the group's error says so and the first topics by name are measured.
+   */
+  maxAssignedTopicsPerGroup?: number;
   endOffsetPointsPerPartition?: number;
   /** Status changes remembered per group for the console's status history. */
   statusHistoryPerGroup?: number;
@@ -146,6 +152,7 @@ export class LagCollector {
   passesFailed = 0;
   readonly passTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  readonly maxAssignedTopicsPerGroup: number;
   /** Where lag counts from without a committed offset: `earliest`, `latest`, or `per-group` (a function decides). */
   readonly offsetResetPolicy: OffsetReset | 'per-group';
 
@@ -156,6 +163,7 @@ export class LagCollector {
     this.intervalMs = options.intervalMs ?? 10_000;
     this.passTimeoutMs = options.passTimeoutMs ?? 30_000;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.maxAssignedTopicsPerGroup = options.maxAssignedTopicsPerGroup ?? 1_000;
     const reset = options.offsetReset ?? 'earliest';
     this.offsetResetPolicy = typeof reset === 'function' ? 'per-group' : reset;
     this.maintenanceIntervalMs = options.maintenanceIntervalMs ?? 60_000;
@@ -331,12 +339,19 @@ export class LagCollector {
     // Every topic a group has committed offsets on or is assigned counts in full (see README, "Collection").
     // Metadata says which assigned names exist and how many partitions each topic has.
     const candidates = new Set<string>();
+    const tooManyAssigned = new Map<string, number>();
     for (const listing of listings) {
       for (const o of committed.get(listing.groupId) ?? []) candidates.add(o.topic);
       const ns = namespaceOf(listing.groupId);
-      for (const m of descriptions.get(listing.groupId)?.members ?? [])
-        for (const t of Object.keys(m.assignments))
-          for (const c of assignedTopicCandidates(listing.groupId, t, ns)) candidates.add(c);
+      const assignedNames = new Set(
+        (descriptions.get(listing.groupId)?.members ?? []).flatMap((m) => Object.keys(m.assignments)),
+      );
+      let names = [...assignedNames];
+      if (names.length > this.maxAssignedTopicsPerGroup) {
+        tooManyAssigned.set(listing.groupId, names.length);
+        names = names.sort().slice(0, this.maxAssignedTopicsPerGroup);
+      }
+      for (const t of names) for (const c of assignedTopicCandidates(listing.groupId, t, ns)) candidates.add(c);
     }
     const partitionsOf = await this.topicPartitionsOf([...candidates]);
 
@@ -412,6 +427,12 @@ export class LagCollector {
         partitions: new Map<string, Set<number>>(),
       };
       const groupErrors = [described.errors.get(listing.groupId) ?? d?.error ?? null];
+      const assignedCount = tooManyAssigned.get(listing.groupId);
+      if (assignedCount !== undefined)
+        groupErrors.push(
+          `its members are assigned ${assignedCount} topics; only the first ${this.maxAssignedTopicsPerGroup} by name ` +
+            'are measured (maxAssignedTopicsPerGroup, SAMSA_LAG_MAX_ASSIGNED_TOPICS_PER_GROUP)',
+        );
       for (const topic of groupPartitions.keys()) {
         const endError = topicErrors.get(topic);
         const startError = starts.topicErrors.get(topic);

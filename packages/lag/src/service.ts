@@ -36,6 +36,8 @@ export interface LagServiceOptions {
   requestTimeoutMs?: number;
   /** See LagCollectorOptions.offsetReset (default `earliest`). */
   offsetReset?: LagCollectorOptions['offsetReset'];
+  /** See LagCollectorOptions.maxAssignedTopicsPerGroup (default 1000). */
+  maxAssignedTopicsPerGroup?: number;
   evaluation?: Partial<EvaluationConfig>;
   retention?: Partial<RetentionConfig>;
   /** Per-tenant webhooks on status changes (see WebhookNotifierOptions). */
@@ -165,6 +167,7 @@ export class LagService {
       passTimeoutMs: options.passTimeoutMs,
       requestTimeoutMs: options.requestTimeoutMs,
       offsetReset: options.offsetReset,
+      maxAssignedTopicsPerGroup: options.maxAssignedTopicsPerGroup,
       evaluation: options.evaluation,
       tenants: this.tenants,
       onStatusChange: this.notifier?.notify,
