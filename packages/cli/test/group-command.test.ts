@@ -1,4 +1,7 @@
-/** `samsa group list|lag|reset-offsets` as a user runs it, against a real broker and a real KafkaJS group. */
+/**
+ * `samsa group list|lag|describe|reset-offsets` in the direct mode (--bootstrap) as an operator runs it, against a
+ * real broker and a real KafkaJS group; the console mode (--tenant) is tested in apps/console/test/uncommitted-lag.
+ */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -37,7 +40,7 @@ after(async () => {
 test('usage errors exit 2 with a message; --help documents the subcommands', async () => {
   const [help, listed] = await Promise.all([samsa(['group', '--help']), samsa(['--help'])]);
   assert.equal(help.code, 0);
-  for (const s of ['list', 'lag GROUP', 'reset-offsets', '--to-datetime', '--json'])
+  for (const s of ['list', 'lag GROUP', 'describe GROUP', 'reset-offsets', '--tenant T', '--bootstrap', '--json'])
     assert.ok(help.stdout.includes(s), s);
   assert.match(listed.stdout, /group\s+list consumer groups/);
   const cases = [
@@ -48,6 +51,10 @@ test('usage errors exit 2 with a message; --help documents the subcommands', asy
     [['group', 'reset-offsets', 'g', '--to-datetime', 'yesterday'], /not an ISO-8601 time/],
     [['group', 'list', '--bootstrap', 'nowhere'], /expected HOST:PORT/],
     [['group', 'list', '--no-such-flag'], /Unknown option '--no-such-flag'/],
+    [['group', 'lag', 'g', '--tenant', 'acme', '--bootstrap', 'h:1'], /--bootstrap is for the direct mode/],
+    [['group', 'list', '--url', 'http://127.0.0.1:1'], /--url needs --tenant T/],
+    [['group', 'lag', 'g', '--all-tenants'], /--all-tenants is for list only/],
+    [['group', 'lag', 'g', '--topic', 'orders'], /--topic is for reset-offsets/],
   ] as const;
   const results = await Promise.all(cases.map(([args]) => samsa([...args])));
   for (const [i, [args, message]] of cases.entries()) {
@@ -131,6 +138,12 @@ test('list and lag show a live group; reset-offsets previews, refuses while memb
   ]);
   assert.match(lagTable.stdout, /^Group ledger: OK/);
   assert.match(lagTable.stdout, /TOPIC\s+PARTITION\s+COMMITTED\s+LOG-END\s+LAG\s+TIME-LAG\s+STATUS\s+CONSUMER/);
+  const described = await samsa(['group', 'describe', 'ledger', '--bootstrap', broker.bootstrap]);
+  assert.equal(described.code, 0, described.stderr);
+  assert.match(
+    described.stdout,
+    /MEMBER\s+CLIENT-ID\s+HOST\s+ASSIGNMENTS\n\S+\s+cli-group-test\s+\S+\s+payments\[0,1\]\n/,
+  );
   const missing = await samsa(['group', 'lag', 'nobody', '--bootstrap', broker.bootstrap]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /no consumer group 'nobody'/);

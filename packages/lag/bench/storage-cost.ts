@@ -36,6 +36,7 @@ try {
         topic: 'acme.orders-events',
         partition: p,
         committedOffset: 1_000_000 + i * 50,
+        positionOffset: 1_000_000 + i * 50,
         logEndOffset: 1_000_000 + i * 50 + (i % 100),
         lag: i % 100,
         timeLagMs: (i % 100) * 200,

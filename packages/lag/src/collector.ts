@@ -12,11 +12,19 @@
  */
 import pino, { type Logger } from 'pino';
 import { type EvaluationConfig, GroupLagEvaluator } from './evaluate.ts';
-import { type GroupListing, LATEST, type LagSource, partitionKey } from './kafka-admin.ts';
+import { EARLIEST, type GroupListing, LATEST, type LagSource, partitionKey } from './kafka-admin.ts';
 import type { LagStore } from './store.ts';
-import { namespacedAssignments, type TenantResolver } from './tenants.ts';
+import { assignedTopicCandidates, namespacedAssignments, type TenantResolver } from './tenants.ts';
 import { EndOffsetHistory } from './time-lag.ts';
-import type { GroupEvaluation, GroupSnapshot, GroupStatus, PartitionSample, StatusChange } from './types.ts';
+import type {
+  GroupEvaluation,
+  GroupMemberInfo,
+  GroupSnapshot,
+  GroupStatus,
+  OffsetReset,
+  PartitionSample,
+  StatusChange,
+} from './types.ts';
 
 export interface LagCollectorOptions {
   source: LagSource;
@@ -31,13 +39,30 @@ export interface LagCollectorOptions {
   store?: LagStore | null;
   /** How often roll-ups and pruning run (after a pass). */
   maintenanceIntervalMs?: number;
-  tenants?: { refresh?(nowMs: number): Promise<void>; resolve: TenantResolver };
+  tenants?: {
+    refresh?(nowMs: number): Promise<void>;
+    resolve: TenantResolver;
+    /** The tenant slug whose namespace holds a group (`acme` for `acme.billing`), or null. */
+    namespaceOf?(groupId: string): string | null;
+  };
+  /**
+   * Where a group starts on a partition it has no committed offset on (the consumers' auto.offset.reset, which
+   * the protocol does not carry): `earliest` (default) counts every message from the log start as lag, `latest`
+   * counts none. A function decides per group.
+   */
+  offsetReset?: OffsetReset | ((groupId: string) => OffsetReset);
   /** Called after each pass with the groups whose status changed (awaited; errors are logged). */
   onStatusChange?: (changes: StatusChange[]) => void | Promise<void>;
   /** Which groups to watch; default: classic consumer groups and groups that only commit offsets. */
   includeGroup?: (group: GroupListing) => boolean;
   /** Upper bound on groups per pass; the rest (by name order) are skipped with a warning. */
   maxGroups?: number;
+  /**
+   * Upper bound on the assigned topics of one group that are looked up (Metadata) and measured [1000]. Assignments
+   * are client bytes: without it, a member listing many made-up topics would make every pass slow for everyone.
+   * Beyond it the group's error says so and the first topics by name are measured.
+   */
+  maxAssignedTopicsPerGroup?: number;
   endOffsetPointsPerPartition?: number;
   /** Status changes remembered per group for the console's status history. */
   statusHistoryPerGroup?: number;
@@ -127,6 +152,9 @@ export class LagCollector {
   passesFailed = 0;
   readonly passTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  readonly maxAssignedTopicsPerGroup: number;
+  /** Where lag counts from without a committed offset: `earliest`, `latest`, or `per-group` (a function decides). */
+  readonly offsetResetPolicy: OffsetReset | 'per-group';
 
   constructor(options: LagCollectorOptions) {
     this.options = options;
@@ -135,6 +163,9 @@ export class LagCollector {
     this.intervalMs = options.intervalMs ?? 10_000;
     this.passTimeoutMs = options.passTimeoutMs ?? 30_000;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.maxAssignedTopicsPerGroup = options.maxAssignedTopicsPerGroup ?? 1_000;
+    const reset = options.offsetReset ?? 'earliest';
+    this.offsetResetPolicy = typeof reset === 'function' ? 'per-group' : reset;
     this.maintenanceIntervalMs = options.maintenanceIntervalMs ?? 60_000;
     this.evaluator = new GroupLagEvaluator(options.evaluation);
     this.clock = options.clock ?? Date.now;
@@ -232,11 +263,13 @@ export class LagCollector {
    */
   private async endOffsetsOf(
     wanted: Map<string, Set<number>>,
+    timestamp: number = LATEST,
   ): Promise<{ ends: Map<string, number>; topicErrors: Map<string, string> }> {
     const sorted = new Map([...wanted].map(([t, ps]) => [t, [...ps].sort((a, b) => a - b)]));
     const topicErrors = new Map<string, string>();
+    if (sorted.size === 0) return { ends: new Map(), topicErrors };
     try {
-      return { ends: await this.call('ListOffsets', () => this.source.offsetsAt(sorted, LATEST)), topicErrors };
+      return { ends: await this.call('ListOffsets', () => this.source.offsetsAt(sorted, timestamp)), topicErrors };
     } catch (err) {
       if (sorted.size <= 1) throw err;
       this.logger.warn({ err: errorMessage(err), topics: sorted.size }, 'ListOffsets failed; retrying topic by topic');
@@ -244,7 +277,7 @@ export class LagCollector {
     const ends = new Map<string, number>();
     for (const [topic, ps] of sorted) {
       try {
-        const one = await this.call('ListOffsets', () => this.source.offsetsAt(new Map([[topic, ps]]), LATEST));
+        const one = await this.call('ListOffsets', () => this.source.offsetsAt(new Map([[topic, ps]]), timestamp));
         for (const [k, v] of one) ends.set(k, v);
       } catch (err) {
         topicErrors.set(topic, errorMessage(err));
@@ -254,6 +287,28 @@ export class LagCollector {
     if (topicErrors.size === sorted.size)
       throw new Error(`ListOffsets failed for every topic: ${[...topicErrors.values()][0]}`);
     return { ends, topicErrors };
+  }
+
+  private offsetResetOf(groupId: string): OffsetReset {
+    const r = this.options.offsetReset ?? 'earliest';
+    return typeof r === 'function' ? r(groupId) : r;
+  }
+
+  /**
+   * Partition ids of the topics that exist, from Metadata. When the batch fails, the pass goes on without it:
+   * groups are then measured on the partitions they committed, as far as ListOffsets knows them.
+   */
+  private async topicPartitionsOf(topics: string[]): Promise<Map<string, number[]>> {
+    if (topics.length === 0) return new Map();
+    try {
+      return await this.call('Metadata', () => this.source.topicPartitions(topics));
+    } catch (err) {
+      this.logger.warn(
+        { err: errorMessage(err), topics: topics.length },
+        'Metadata failed; measuring only partitions with committed offsets this pass',
+      );
+      return new Map();
+    }
   }
 
   private async pass(abandoned: { value: boolean }): Promise<LagPass> {
@@ -279,15 +334,72 @@ export class LagCollector {
     ]);
     const descriptions = described.results;
     const committed = fetched.results;
+    const namespaceOf = (groupId: string) => this.options.tenants?.namespaceOf?.(groupId) ?? null;
+
+    // Every topic a group has committed offsets on or is assigned counts in full (see README, "Collection").
+    // Metadata says which assigned names exist and how many partitions each topic has.
+    const candidates = new Set<string>();
+    const tooManyAssigned = new Map<string, number>();
+    for (const listing of listings) {
+      for (const o of committed.get(listing.groupId) ?? []) candidates.add(o.topic);
+      const ns = namespaceOf(listing.groupId);
+      const assignedNames = new Set(
+        (descriptions.get(listing.groupId)?.members ?? []).flatMap((m) => Object.keys(m.assignments)),
+      );
+      let names = [...assignedNames];
+      if (names.length > this.maxAssignedTopicsPerGroup) {
+        tooManyAssigned.set(listing.groupId, names.length);
+        names = names.sort().slice(0, this.maxAssignedTopicsPerGroup);
+      }
+      for (const t of names) for (const c of assignedTopicCandidates(listing.groupId, t, ns)) candidates.add(c);
+    }
+    const partitionsOf = await this.topicPartitionsOf([...candidates]);
+
+    // Per group: its topics (committed or assigned), and every partition of them.
+    const consumed = new Map<string, { members: GroupMemberInfo[]; partitions: Map<string, Set<number>> }>();
     const wanted = new Map<string, Set<number>>();
-    for (const offsets of committed.values()) {
-      for (const o of offsets) {
-        let set = wanted.get(o.topic);
-        if (!set) wanted.set(o.topic, (set = new Set()));
-        set.add(o.partition);
+    const fromStart = new Map<string, Set<number>>();
+    const add = (into: Map<string, Set<number>>, topic: string, partition: number) => {
+      let set = into.get(topic);
+      if (!set) into.set(topic, (set = new Set()));
+      set.add(partition);
+    };
+    for (const listing of listings) {
+      if (fetched.errors.has(listing.groupId)) continue;
+      const offsets = committed.get(listing.groupId) ?? [];
+      const known = new Set([...offsets.map((o) => o.topic), ...partitionsOf.keys()]);
+      const members = namespacedAssignments(
+        listing.groupId,
+        descriptions.get(listing.groupId)?.members ?? [],
+        known,
+        namespaceOf(listing.groupId),
+      );
+      const partitions = new Map<string, Set<number>>();
+      for (const o of offsets) add(partitions, o.topic, o.partition);
+      const topics = new Set([...partitions.keys(), ...members.flatMap((m) => Object.keys(m.assignments))]);
+      for (const t of topics) for (const p of partitionsOf.get(t) ?? []) add(partitions, t, p);
+      // An assigned topic Metadata does not know (deleted, or a name that exists nowhere) is not measured.
+      consumed.set(listing.groupId, { members, partitions });
+      const committedHere = new Set(offsets.map((o) => partitionKey(o.topic, o.partition)));
+      const fromEarliest = this.offsetResetOf(listing.groupId) === 'earliest';
+      for (const [t, ps] of partitions) {
+        for (const p of ps) {
+          add(wanted, t, p);
+          if (fromEarliest && !committedHere.has(partitionKey(t, p))) add(fromStart, t, p);
+        }
       }
     }
-    const { ends, topicErrors } = await this.endOffsetsOf(wanted);
+    const [{ ends, topicErrors }, starts] = await Promise.all([
+      this.endOffsetsOf(wanted),
+      // Log starts only where a group has no committed offset and resets to earliest: lag counts from there.
+      this.endOffsetsOf(fromStart, EARLIEST).catch((err: unknown) => {
+        this.logger.warn(
+          { err: errorMessage(err) },
+          'reading log-start offsets failed; those partitions are not measured',
+        );
+        return { ends: new Map<string, number>(), topicErrors: new Map<string, string>() };
+      }),
+    ]);
     // Past the deadline the caller has given up on this pass: a late pass must not overwrite a newer one.
     if (abandoned.value) throw new PassTimeoutError('abandoned pass finished late; its results are discarded');
     for (const [topic, ps] of wanted) {
@@ -310,31 +422,62 @@ export class LagCollector {
       }
       const d = descriptions.get(listing.groupId);
       const offsets = committed.get(listing.groupId) ?? [];
+      const { members, partitions: groupPartitions } = consumed.get(listing.groupId) ?? {
+        members: [],
+        partitions: new Map<string, Set<number>>(),
+      };
       const groupErrors = [described.errors.get(listing.groupId) ?? d?.error ?? null];
-      for (const topic of new Set(offsets.map((o) => o.topic))) {
-        const err = topicErrors.get(topic);
-        if (err) groupErrors.push(`the end offsets of ${topic} could not be read (${err}); its lag is not measured`);
+      const assignedCount = tooManyAssigned.get(listing.groupId);
+      if (assignedCount !== undefined)
+        groupErrors.push(
+          `its members are assigned ${assignedCount} topics; only the first ${this.maxAssignedTopicsPerGroup} by name ` +
+            'are measured (maxAssignedTopicsPerGroup, SAMSA_LAG_MAX_ASSIGNED_TOPICS_PER_GROUP)',
+        );
+      for (const topic of groupPartitions.keys()) {
+        const endError = topicErrors.get(topic);
+        const startError = starts.topicErrors.get(topic);
+        if (endError)
+          groupErrors.push(`the end offsets of ${topic} could not be read (${endError}); its lag is not measured`);
+        else if (startError)
+          groupErrors.push(
+            `the log-start offsets of ${topic} could not be read (${startError}); ` +
+              'its partitions without a committed offset are not measured',
+          );
       }
       const groupError = groupErrors.filter(Boolean).join('; ') || null;
-      const members = namespacedAssignments(listing.groupId, d?.members ?? [], new Set(offsets.map((o) => o.topic)));
       const assigned = new Set<string>();
       for (const m of members) {
         for (const [topic, ps] of Object.entries(m.assignments))
           for (const p of ps) assigned.add(partitionKey(topic, p));
       }
+      const committedAt = new Map(offsets.map((o) => [partitionKey(o.topic, o.partition), o.offset]));
+      const reset = this.offsetResetOf(listing.groupId);
       const partitions: PartitionSample[] = [];
-      for (const o of offsets) {
-        const end = ends.get(partitionKey(o.topic, o.partition));
-        if (end === undefined || end < 0) continue; // topic deleted or partition unknown: nothing to measure
-        partitions.push({
-          topic: o.topic,
-          partition: o.partition,
-          committedOffset: o.offset,
-          logEndOffset: end,
-          lag: Math.max(0, end - o.offset),
-          timeLagMs: this.endOffsets.table(o.topic, o.partition).timeLagMs(o.offset, atMs),
-          assigned: assigned.has(partitionKey(o.topic, o.partition)),
-        });
+      for (const [topic, ps] of [...groupPartitions].sort(([a], [b]) => a.localeCompare(b))) {
+        for (const partition of [...ps].sort((a, b) => a - b)) {
+          const k = partitionKey(topic, partition);
+          const end = ends.get(k);
+          if (end === undefined || end < 0) continue; // topic deleted or partition unknown: nothing to measure
+          const committedOffset = committedAt.get(k) ?? null;
+          let position: number;
+          if (committedOffset !== null) position = committedOffset;
+          else if (reset === 'latest') position = end;
+          else {
+            const start = starts.ends.get(k);
+            if (start === undefined || start < 0) continue; // log start unknown: not measured this pass
+            position = Math.min(start, end);
+          }
+          partitions.push({
+            topic,
+            partition,
+            committedOffset,
+            positionOffset: position,
+            logEndOffset: end,
+            lag: Math.max(0, end - position),
+            timeLagMs: this.endOffsets.table(topic, partition).timeLagMs(position, atMs),
+            assigned: assigned.has(k),
+          });
+        }
       }
       const topics = [
         ...new Set([...partitions.map((p) => p.topic), ...members.flatMap((m) => Object.keys(m.assignments))]),
@@ -439,7 +582,9 @@ export class LagCollector {
         partition,
         list.map((r) => ({
           atMs: r.t,
-          committedOffset: r.committedOffset,
+          // A stored sample without a committed offset kept its lag: its position was log end minus lag.
+          committedOffset: r.committedOffset ?? r.logEndOffset - r.lag,
+          noCommittedOffset: r.committedOffset === null,
           logEndOffset: r.logEndOffset,
           lag: r.lag,
           timeLagMs: r.timeLagMs,

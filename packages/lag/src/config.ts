@@ -23,6 +23,13 @@ export const LagEnvSchema = z.object({
   SAMSA_LAG_PASS_TIMEOUT_MS: ms.default(30_000),
   /** Deadline for one Kafka request of the collector. */
   SAMSA_LAG_REQUEST_TIMEOUT_MS: ms.default(10_000),
+  /**
+   * Where lag counts from on a partition a group has no committed offset on (its consumers' auto.offset.reset,
+   * which the Kafka protocol does not carry): `earliest` counts every message in the log, `latest` none.
+   */
+  SAMSA_LAG_AUTO_OFFSET_RESET: z.enum(['earliest', 'latest']).default('earliest'),
+  /** Assigned topics of one group looked up and measured per pass; more are that group's error. */
+  SAMSA_LAG_MAX_ASSIGNED_TOPICS_PER_GROUP: z.coerce.number().int().min(1).max(100_000).default(1_000),
   SAMSA_LAG_WINDOW_SAMPLES: z.coerce.number().int().min(2).max(1000).optional(),
   SAMSA_LAG_STALLED_AFTER_MS: ms.optional(),
   SAMSA_LAG_STOPPED_AFTER_MS: ms.optional(),
@@ -69,6 +76,8 @@ export function lagServiceFromEnv(
     intervalMs: e.SAMSA_LAG_INTERVAL_MS,
     passTimeoutMs: e.SAMSA_LAG_PASS_TIMEOUT_MS,
     requestTimeoutMs: e.SAMSA_LAG_REQUEST_TIMEOUT_MS,
+    offsetReset: e.SAMSA_LAG_AUTO_OFFSET_RESET,
+    maxAssignedTopicsPerGroup: e.SAMSA_LAG_MAX_ASSIGNED_TOPICS_PER_GROUP,
     evaluation: defined({
       windowSamples: e.SAMSA_LAG_WINDOW_SAMPLES,
       stalledAfterMs: e.SAMSA_LAG_STALLED_AFTER_MS,

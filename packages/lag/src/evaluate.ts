@@ -30,11 +30,14 @@ export const DEFAULT_EVALUATION_CONFIG: EvaluationConfig = EvaluationConfigSchem
 
 export interface Observation {
   atMs: number;
+  /** The committed offset; without one (`noCommittedOffset`), the reset position lag is measured from. */
   committedOffset: number;
   logEndOffset: number;
   lag: number;
   timeLagMs: number | null;
   assigned: boolean;
+  /** The group has no committed offset on the partition; `committedOffset` is its reset position. */
+  noCommittedOffset?: boolean;
 }
 
 /** What the evaluator remembers about one partition of one group. Treated as immutable. */
@@ -55,8 +58,11 @@ export function observe(
   obs: Observation,
   config: EvaluationConfig = DEFAULT_EVALUATION_CONFIG,
 ): PartitionHistory {
-  if (!history) return { topic, partition, observations: [obs], offsetSinceMs: obs.atMs };
-  const last = history.observations[history.observations.length - 1];
+  const last = history?.observations[history.observations.length - 1];
+  // A first commit (or offsets deleted) starts the window again: a reset position and a committed offset are not
+  // one series, and comparing them would report a REWIND or a moving offset that never happened.
+  if (!history || !last || Boolean(last.noCommittedOffset) !== Boolean(obs.noCommittedOffset))
+    return { topic, partition, observations: [obs], offsetSinceMs: obs.atMs };
   if (obs.atMs < last.atMs) throw new RangeError(`observation at ${obs.atMs} is older than the last (${last.atMs})`);
   const observations = [...history.observations, obs].slice(-config.windowSamples);
   const offsetSinceMs = obs.committedOffset === last.committedOffset ? history.offsetSinceMs : obs.atMs;
@@ -72,7 +78,18 @@ export function evaluatePartition(
 ): PartitionEvaluation {
   const obs = history.observations;
   const cur = obs[obs.length - 1];
-  const base = { topic: history.topic, partition: history.partition, lag: cur.lag, timeLagMs: cur.timeLagMs };
+  const noCommit = Boolean(cur.noCommittedOffset);
+  const base = {
+    topic: history.topic,
+    partition: history.partition,
+    lag: cur.lag,
+    timeLagMs: cur.timeLagMs,
+    noCommittedOffset: noCommit,
+  };
+  // Without a committed offset the group's position is its reset position: say so instead of naming an offset.
+  const position = noCommit
+    ? `it has no committed offset (lag counted from offset ${cur.committedOffset})`
+    : `offset ${cur.committedOffset}`;
 
   // Rule 1, REWIND: the committed offset went backwards somewhere in the window (a reset, or a consumer replaying).
   for (let i = 1; i < obs.length; i++) {
@@ -85,7 +102,12 @@ export function evaluatePartition(
     }
   }
   // Rule 2, OK: caught up.
-  if (cur.lag === 0) return { ...base, status: 'OK', reason: 'caught up (lag 0)' };
+  if (cur.lag === 0)
+    return {
+      ...base,
+      status: 'OK',
+      reason: noCommit ? 'no committed offset, nothing to read (lag 0)' : 'caught up (lag 0)',
+    };
 
   // Rules 3 and 4: lag > 0 and the committed offset has not moved for a while.
   const stuckMs = cur.atMs - history.offsetSinceMs;
@@ -93,14 +115,18 @@ export function evaluatePartition(
     return {
       ...base,
       status: 'STOPPED',
-      reason: `no member consumes it and offset ${cur.committedOffset} has not moved for ${seconds(stuckMs)} with lag ${cur.lag}`,
+      reason: noCommit
+        ? `no member consumes it and ${position} for ${seconds(stuckMs)} with lag ${cur.lag}`
+        : `no member consumes it and ${position} has not moved for ${seconds(stuckMs)} with lag ${cur.lag}`,
     };
   }
   if (cur.assigned && stuckMs >= config.stalledAfterMs) {
     return {
       ...base,
       status: 'STALLED',
-      reason: `assigned to a live member but offset ${cur.committedOffset} has not moved for ${seconds(stuckMs)} with lag ${cur.lag}`,
+      reason: noCommit
+        ? `assigned to a live member but ${position} for ${seconds(stuckMs)} with lag ${cur.lag}`
+        : `assigned to a live member but ${position} has not moved for ${seconds(stuckMs)} with lag ${cur.lag}`,
     };
   }
 
@@ -122,9 +148,12 @@ export function evaluatePartition(
     return {
       ...base,
       status: 'OK',
-      reason: `no member consumes it; lag ${cur.lag}, offset unchanged for ${seconds(stuckMs)} (STOPPED after ${seconds(config.stoppedAfterMs)})`,
+      reason: noCommit
+        ? `no member consumes it and ${position}; lag ${cur.lag} for ${seconds(stuckMs)} (STOPPED after ${seconds(config.stoppedAfterMs)})`
+        : `no member consumes it; lag ${cur.lag}, offset unchanged for ${seconds(stuckMs)} (STOPPED after ${seconds(config.stoppedAfterMs)})`,
     };
   }
+  if (noCommit) return { ...base, status: 'OK', reason: `${position}; lag ${cur.lag}` };
   return { ...base, status: 'OK', reason: `lag ${cur.lag}, consumer keeping up` };
 }
 
@@ -180,7 +209,8 @@ const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 function toObservation(p: PartitionSample, atMs: number): Observation {
   return {
     atMs,
-    committedOffset: p.committedOffset,
+    committedOffset: p.positionOffset,
+    noCommittedOffset: p.committedOffset === null,
     logEndOffset: p.logEndOffset,
     lag: p.lag,
     timeLagMs: p.timeLagMs,

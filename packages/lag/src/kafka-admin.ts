@@ -10,6 +10,8 @@ import {
   type describeGroupsV5,
   FindCoordinatorKeyTypes,
   kGetApi,
+  kGetBootstrapConnection,
+  type metadataV12,
   ResponseError,
   type SASLOptions,
 } from '@platformatic/kafka';
@@ -51,10 +53,13 @@ export interface LagSource {
   committedOffsets(groupIds: string[]): Promise<Map<string, CommittedOffset[]>>;
   /** Offsets at `timestamp` (LATEST, EARLIEST or ms) per `topic\0partition`; -1 where none. */
   offsetsAt(partitions: Map<string, number[]>, timestamp: number): Promise<Map<string, number>>;
+  /** Partition ids of each topic that exists (Metadata, never creating a topic); missing topics are left out. */
+  topicPartitions(topics: string[]): Promise<Map<string, number[]>>;
 }
 
 /** Every DescribeGroups version's response has these fields (later versions add some). */
 type DescribeGroupsResponse = Awaited<ReturnType<typeof describeGroupsV5.api.async>>;
+type MetadataResponse = Awaited<ReturnType<typeof metadataV12.api.async>>;
 
 export interface KafkaGroupAdminOptions {
   bootstrapBrokers: string[];
@@ -69,6 +74,7 @@ export interface KafkaGroupAdminOptions {
 const DESCRIBE_CHUNK_GROUPS = 100;
 const OFFSET_FETCH_CHUNK_GROUPS = 50;
 const LIST_OFFSETS_CHUNK_PARTITIONS = 1000;
+const METADATA_CHUNK_TOPICS = 1000;
 
 export const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
@@ -222,15 +228,42 @@ export class KafkaGroupAdmin implements LagSource {
     return out;
   }
 
-  /** Partition ids of each topic that exists; missing topics are left out. */
+  /**
+   * Partition ids of each topic that exists; missing topics are left out. One Metadata request per chunk, read
+   * topic by topic: the client library fails the whole request when one topic is unknown (e.g. a group kept
+   * offsets on a deleted topic), so the raw response is used. Never asks the broker to create a topic.
+   */
   async topicPartitions(topics: string[]): Promise<Map<string, number[]>> {
-    const meta = await this.admin.metadata({ topics, forceUpdate: true });
     const out = new Map<string, number[]>();
-    for (const [name, t] of meta.topics)
-      out.set(
-        name,
-        Array.from({ length: t.partitionsCount }, (_, i) => i),
-      );
+    if (topics.length === 0) return out;
+    type Api = typeof metadataV12.api;
+    const api = await new Promise<Api>((resolve, reject) =>
+      this.admin[kGetApi]('Metadata', (err: Error | null, found: unknown) =>
+        err ? reject(err) : resolve(found as Api),
+      ),
+    );
+    const connection = await new Promise<Connection>((resolve, reject) =>
+      this.admin[kGetBootstrapConnection]((err: Error | null, found: Connection | undefined) =>
+        err || !found ? reject(err ?? new Error('no bootstrap connection')) : resolve(found),
+      ),
+    );
+    for (const chunk of chunks([...new Set(topics)], METADATA_CHUNK_TOPICS)) {
+      let response: MetadataResponse;
+      try {
+        response = await api.async(connection, chunk, false, false);
+      } catch (err) {
+        // Per-topic error codes (UNKNOWN_TOPIC_OR_PARTITION) arrive as a ResponseError carrying the whole response.
+        if (!(err instanceof ResponseError)) throw err;
+        response = (err as ResponseError & { response: MetadataResponse }).response;
+      }
+      for (const t of response.topics) {
+        if (t.errorCode !== 0 || !t.name) continue;
+        out.set(
+          t.name,
+          t.partitions.map((p) => p.partitionIndex).sort((a, b) => a - b),
+        );
+      }
+    }
     return out;
   }
 

@@ -71,6 +71,10 @@ export function renderPrometheus(
   );
   const committed = new Family('samsa_consumergroup_committed_offset', "The group's committed offset, per partition.");
   const end = new Family('samsa_consumergroup_log_end_offset', "The partition's log-end offset when sampled.");
+  const noCommit = new Family(
+    'samsa_consumergroup_no_committed_offset',
+    "1 when the group has no committed offset on the partition: its lag counts from the group's reset position.",
+  );
   const pStatus = new Family(
     'samsa_consumergroup_partition_status',
     'Partition status: 0 OK, 1 WARNING, 2 REWIND, 3 STALLED, 4 STOPPED.',
@@ -99,9 +103,10 @@ export function renderPrometheus(
       if (p.timeLagMs !== null) timeLag.addRendered(l, p.timeLagMs / 1000);
       const s = byKey.get(`${p.topic}\u0000${p.partition}`);
       if (s) {
-        committed.addRendered(l, s.committedOffset);
+        if (s.committedOffset !== null) committed.addRendered(l, s.committedOffset);
         end.addRendered(l, s.logEndOffset);
       }
+      noCommit.addRendered(l, p.noCommittedOffset ? 1 : 0);
       pStatus.addRendered(l, PARTITION_STATUS_CODE[p.status]);
     }
     totalLag.addRendered(gl, e.totalLag);
@@ -111,7 +116,20 @@ export function renderPrometheus(
     severity.addRendered(gl, STATUS_SEVERITY[e.status]);
     groupError.addRendered(gl, e.error ? 1 : 0);
   }
-  const families = [lag, timeLag, committed, end, pStatus, totalLag, maxTimeLag, members, status, severity, groupError];
+  const families = [
+    lag,
+    timeLag,
+    committed,
+    end,
+    noCommit,
+    pStatus,
+    totalLag,
+    maxTimeLag,
+    members,
+    status,
+    severity,
+    groupError,
+  ];
   if (stats) {
     const at = new Family('samsa_lag_collector_last_pass_timestamp_seconds', 'When the last collection pass started.');
     const took = new Family(

@@ -7,7 +7,7 @@
 import type { Db } from '@samsa/db';
 import pino, { type Logger } from 'pino';
 import { z } from 'zod';
-import { type CollectorHealth, LagCollector, type StatusHistoryEntry } from './collector.ts';
+import { type CollectorHealth, LagCollector, type LagCollectorOptions, type StatusHistoryEntry } from './collector.ts';
 import type { EvaluationConfig } from './evaluate.ts';
 import { type GroupLagHistory, type GroupLagHistoryQuery, getGroupLagHistory } from './history.ts';
 import { KafkaGroupAdmin, type KafkaGroupAdminOptions, type LagSource } from './kafka-admin.ts';
@@ -15,7 +15,13 @@ import { renderPrometheus } from './prometheus.ts';
 import { executeOffsetReset, planOffsetReset, type ResetPlan, type ResetSpec } from './reset.ts';
 import { LagStore, type RetentionConfig } from './store.ts';
 import { DbTenantDirectory } from './tenants.ts';
-import { STATUS_SEVERITY, type GroupEvaluation, type GroupMemberInfo, type GroupStatus } from './types.ts';
+import {
+  type GroupEvaluation,
+  type GroupMemberInfo,
+  type GroupSnapshot,
+  type GroupStatus,
+  STATUS_SEVERITY,
+} from './types.ts';
 import { type DeliveryRecord, WebhookNotifier, type WebhookNotifierOptions, type WebhookTarget } from './webhook.ts';
 
 export interface LagServiceOptions {
@@ -28,6 +34,10 @@ export interface LagServiceOptions {
   passTimeoutMs?: number;
   /** See LagCollectorOptions.requestTimeoutMs; also the Kafka client's request timeout. */
   requestTimeoutMs?: number;
+  /** See LagCollectorOptions.offsetReset (default `earliest`). */
+  offsetReset?: LagCollectorOptions['offsetReset'];
+  /** See LagCollectorOptions.maxAssignedTopicsPerGroup (default 1000). */
+  maxAssignedTopicsPerGroup?: number;
   evaluation?: Partial<EvaluationConfig>;
   retention?: Partial<RetentionConfig>;
   /** Per-tenant webhooks on status changes (see WebhookNotifierOptions). */
@@ -71,11 +81,18 @@ export interface GroupListItem {
 export interface GroupDetail {
   evaluation: GroupEvaluation;
   members: GroupMemberInfo[];
-  /** Committed vs end offsets, with per-partition status, assignment and owner. */
+  /**
+   * Committed vs end offsets, with per-partition status, assignment and owner: every partition of every topic the
+   * group committed on or is assigned. Without a committed offset, `committedOffset` is null, `noCommittedOffset`
+   * true, and lag counts from `positionOffset`, the group's reset position.
+   */
   partitions: {
     topic: string;
     partition: number;
-    committedOffset: number;
+    committedOffset: number | null;
+    noCommittedOffset: boolean;
+    /** Where the group reads next: the committed offset, or its reset position without one. */
+    positionOffset: number;
     logEndOffset: number;
     lag: number;
     timeLagMs: number | null;
@@ -85,6 +102,40 @@ export interface GroupDetail {
     clientId: string | null;
   }[];
   statusHistory: StatusHistoryEntry[];
+}
+
+/**
+ * A group's partitions as its page shows them: each evaluated partition with its offsets from the snapshot and the
+ * member holding it. Pure; the CLI's direct mode uses it too.
+ */
+export function partitionDetails(
+  evaluation: GroupEvaluation,
+  snapshot: GroupSnapshot | undefined,
+): GroupDetail['partitions'] {
+  const owner = new Map<string, GroupMemberInfo>();
+  for (const m of snapshot?.members ?? []) {
+    for (const [t, ps] of Object.entries(m.assignments)) for (const p of ps) owner.set(`${t}\u0000${p}`, m);
+  }
+  const samples = new Map(snapshot?.partitions.map((p) => [`${p.topic}\u0000${p.partition}`, p]) ?? []);
+  return evaluation.partitions.map((p) => {
+    const k = `${p.topic}\u0000${p.partition}`;
+    const s = samples.get(k);
+    const m = owner.get(k);
+    return {
+      topic: p.topic,
+      partition: p.partition,
+      committedOffset: s ? s.committedOffset : null,
+      noCommittedOffset: p.noCommittedOffset,
+      positionOffset: s?.positionOffset ?? 0,
+      logEndOffset: s?.logEndOffset ?? 0,
+      lag: p.lag,
+      timeLagMs: p.timeLagMs,
+      status: p.status,
+      reason: p.reason,
+      memberId: m?.memberId ?? null,
+      clientId: m?.clientId ?? null,
+    };
+  });
 }
 
 export class LagService {
@@ -115,6 +166,8 @@ export class LagService {
       intervalMs: options.intervalMs,
       passTimeoutMs: options.passTimeoutMs,
       requestTimeoutMs: options.requestTimeoutMs,
+      offsetReset: options.offsetReset,
+      maxAssignedTopicsPerGroup: options.maxAssignedTopicsPerGroup,
       evaluation: options.evaluation,
       tenants: this.tenants,
       onStatusChange: this.notifier?.notify,
@@ -205,32 +258,10 @@ export class LagService {
     const evaluation = this.collector.evaluator.get(groupId);
     if (!evaluation || !this.visible(evaluation, options.tenantId)) return null;
     const snapshot = this.collector.snapshot(groupId);
-    const members = snapshot?.members ?? [];
-    const owner = new Map<string, GroupMemberInfo>();
-    for (const m of members) {
-      for (const [t, ps] of Object.entries(m.assignments)) for (const p of ps) owner.set(`${t}\u0000${p}`, m);
-    }
-    const samples = new Map(snapshot?.partitions.map((p) => [`${p.topic}\u0000${p.partition}`, p]) ?? []);
     return {
       evaluation,
-      members,
-      partitions: evaluation.partitions.map((p) => {
-        const k = `${p.topic}\u0000${p.partition}`;
-        const s = samples.get(k);
-        const m = owner.get(k);
-        return {
-          topic: p.topic,
-          partition: p.partition,
-          committedOffset: s?.committedOffset ?? 0,
-          logEndOffset: s?.logEndOffset ?? 0,
-          lag: p.lag,
-          timeLagMs: p.timeLagMs,
-          status: p.status,
-          reason: p.reason,
-          memberId: m?.memberId ?? null,
-          clientId: m?.clientId ?? null,
-        };
-      }),
+      members: snapshot?.members ?? [],
+      partitions: partitionDetails(evaluation, snapshot),
       statusHistory: this.collector.statusHistory(groupId),
     };
   }

@@ -41,8 +41,8 @@ export interface LagPoint {
   lagMin: number;
   lagAvg: number;
   timeLagMs: number | null;
-  /** Offsets at the end of the bucket. */
-  committedOffset: number;
+  /** Offsets at the end of the bucket; `committedOffset` is null when the group had none there. */
+  committedOffset: number | null;
   logEndOffset: number;
 }
 
@@ -72,7 +72,7 @@ export class LagStore {
         groupId: s.groupId,
         topic: p.topic,
         partition: p.partition,
-        committedOffset: BigInt(p.committedOffset),
+        committedOffset: p.committedOffset === null ? null : BigInt(p.committedOffset),
         logEndOffset: BigInt(p.logEndOffset),
         lag: BigInt(p.lag),
         timeLagMs: p.timeLagMs === null ? null : BigInt(p.timeLagMs),
@@ -232,7 +232,7 @@ export class LagStore {
         lagMin: number;
         lagAvg: number;
         timeLagMs: number | null;
-        committedOffset: number;
+        committedOffset: number | null;
         logEndOffset: number;
       }[]
     >(
@@ -318,7 +318,8 @@ export class LagStore {
       groupId: string;
       topic: string;
       partition: number;
-      committedOffset: number;
+      /** Null when the group had no committed offset (lag was counted from its reset position). */
+      committedOffset: number | null;
       logEndOffset: number;
       lag: number;
       timeLagMs: number | null;

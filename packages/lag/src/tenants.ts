@@ -25,23 +25,49 @@ export function slugTenantResolver(slugToId: ReadonlyMap<string, string>): Tenan
 
 /**
  * Member assignments are opaque client bytes, so a tenant's consumers name topics as the tenant does (`orders`)
- * while committed offsets carry the broker's names (`acme.orders`). An assigned topic is renamed into the group's
- * namespace (the group id up to its first dot) when only the namespaced name has committed offsets in the group,
- * so assignments and offsets meet; names that already match, or match nothing, stay as they are.
+ * while committed offsets carry the broker's names (`acme.orders`).
+ *
+ * With `tenantNamespace` (the group's id starts with a known tenant's `<slug>.`), every assigned name is the
+ * tenant's own and gets the prefix, exactly as the broker maps the tenant's names: a tenant's client that writes
+ * `globex.orders` into its assignment means `acme.globex.orders`, never another tenant's topic (a name that
+ * already carries the tenant's own prefix stays when only it exists).
+ *
+ * Without it (a group outside any known tenant, or no tenant directory, as in the CLI's direct mode), an assigned
+ * topic is renamed into the group's prefix (the group id up to its first dot) when only the prefixed name is
+ * among `knownTopics` (committed or existing topics); names that already match, or match nothing, stay as they are.
  */
 export function namespacedAssignments(
   groupId: string,
   members: GroupMemberInfo[],
-  committedTopics: ReadonlySet<string>,
+  knownTopics: ReadonlySet<string>,
+  tenantNamespace: string | null = null,
 ): GroupMemberInfo[] {
-  const dot = groupId.indexOf('.');
-  if (dot <= 0) return members;
-  const ns = groupId.slice(0, dot + 1);
-  const rename = (t: string) => (!committedTopics.has(t) && committedTopics.has(ns + t) ? ns + t : t);
+  let rename: (t: string) => string;
+  if (tenantNamespace !== null) {
+    const ns = `${tenantNamespace}.`;
+    // A name already in the namespace (a superuser client in the group) stays when only it exists: still this
+    // tenant's topic.
+    rename = (t) => (t.startsWith(ns) && !knownTopics.has(ns + t) && knownTopics.has(t) ? t : ns + t);
+  } else {
+    const dot = groupId.indexOf('.');
+    if (dot <= 0) return members;
+    const ns = groupId.slice(0, dot + 1);
+    rename = (t) => (!knownTopics.has(t) && knownTopics.has(ns + t) ? ns + t : t);
+  }
   return members.map((m) => ({
     ...m,
     assignments: Object.fromEntries(Object.entries(m.assignments).map(([t, ps]) => [rename(t), ps])),
   }));
+}
+
+/** The names an assigned topic may have on the broker, for `namespacedAssignments` to choose from. */
+export function assignedTopicCandidates(groupId: string, topic: string, tenantNamespace: string | null): string[] {
+  if (tenantNamespace !== null) {
+    const ns = `${tenantNamespace}.`;
+    return topic.startsWith(ns) ? [ns + topic, topic] : [ns + topic];
+  }
+  const dot = groupId.indexOf('.');
+  return dot > 0 ? [topic, groupId.slice(0, dot + 1) + topic] : [topic];
 }
 
 /**
@@ -51,6 +77,7 @@ export function namespacedAssignments(
 export class DbTenantDirectory {
   private resolver: TenantResolver = () => null;
   private slugs = new Map<string, string>();
+  private knownSlugs = new Set<string>();
   private loadedAtMs = -Infinity;
   private readonly db: Db;
   private readonly refreshMs: number;
@@ -65,10 +92,19 @@ export class DbTenantDirectory {
     const tenants = await this.db.tenant.findMany({ select: { id: true, slug: true } });
     this.resolver = slugTenantResolver(new Map(tenants.map((t) => [t.slug, t.id])));
     this.slugs = new Map(tenants.map((t) => [t.id, t.slug]));
+    this.knownSlugs = new Set(tenants.map((t) => t.slug));
     this.loadedAtMs = nowMs;
   }
 
   readonly resolve: TenantResolver = (groupId, topics) => this.resolver(groupId, topics);
+
+  /** The slug of the tenant whose namespace holds `groupId` (`acme` for `acme.billing`), or null. */
+  readonly namespaceOf = (groupId: string): string | null => {
+    const dot = groupId.indexOf('.');
+    if (dot <= 0) return null;
+    const slug = groupId.slice(0, dot);
+    return this.knownSlugs.has(slug) ? slug : null;
+  };
 
   /** The name a tenant's own clients use: `acme.billing` is `billing` to tenant acme. */
   localName(tenantId: string | null, name: string): string {

@@ -26,15 +26,27 @@ export const STATUS_SEVERITY: Record<GroupStatus, number> = {
   STOPPED: 4,
 };
 
+/**
+ * Where a group without a committed offset on a partition starts reading: the consumers' `auto.offset.reset`. The
+ * protocol does not carry it, so it is a setting of the lag engine (SAMSA_LAG_AUTO_OFFSET_RESET), `earliest` by
+ * default: every message in the log counts as unread.
+ */
+export type OffsetReset = 'earliest' | 'latest';
+
 /** One partition as one collection pass saw it. */
 export interface PartitionSample {
   topic: string;
   partition: number;
-  /** The group's committed offset (the next offset it will read). */
-  committedOffset: number;
+  /** The group's committed offset (the next offset it will read); null when it has committed none here. */
+  committedOffset: number | null;
+  /**
+   * Where the group reads next, and what lag is measured from: the committed offset, or without one the group's
+   * reset position (the log-start offset for `earliest`, the log-end offset for `latest`).
+   */
+  positionOffset: number;
   /** The partition's log-end offset (high watermark). */
   logEndOffset: number;
-  /** max(0, logEndOffset - committedOffset). */
+  /** max(0, logEndOffset - positionOffset). */
   lag: number;
   /** How far behind in time the consumer is, in ms; null while the log-end history is too short to tell. */
   timeLagMs: number | null;
@@ -58,7 +70,10 @@ export interface GroupSnapshot {
   /** The coordinator's state: Stable, Empty, PreparingRebalance, CompletingRebalance, Dead. */
   state: string;
   members: GroupMemberInfo[];
-  /** Partitions with a committed offset, sorted by topic then partition. */
+  /**
+   * Every partition of every topic the group has committed offsets on or is assigned, sorted by topic then
+   * partition; those without a committed offset have `committedOffset: null`.
+   */
   partitions: PartitionSample[];
   /** Wall-clock time of the pass, ms since the epoch; all groups of one pass share it. */
   sampledAtMs: number;
@@ -74,6 +89,8 @@ export interface PartitionEvaluation {
   reason: string;
   lag: number;
   timeLagMs: number | null;
+  /** The group has no committed offset here: lag counts from its reset position. */
+  noCommittedOffset: boolean;
 }
 
 export interface GroupEvaluation {

@@ -56,7 +56,15 @@ export interface WebhookEvent {
   maxTimeLagMs: number | null;
   members: number;
   /** Partitions that are not OK, at most 50. */
-  partitions: { topic: string; partition: number; status: string; lag: number; timeLagMs: number | null }[];
+  partitions: {
+    topic: string;
+    partition: number;
+    status: string;
+    lag: number;
+    timeLagMs: number | null;
+    /** The group has no committed offset there: lag counts from its reset position. */
+    noCommittedOffset: boolean;
+  }[];
 }
 
 export interface DeliveryRecord {
@@ -164,7 +172,14 @@ export function toWebhookEvent(change: StatusChange): WebhookEvent {
     partitions: e.partitions
       .filter((p) => p.status !== 'OK')
       .slice(0, MAX_EVENT_PARTITIONS)
-      .map((p) => ({ topic: p.topic, partition: p.partition, status: p.status, lag: p.lag, timeLagMs: p.timeLagMs })),
+      .map((p) => ({
+        topic: p.topic,
+        partition: p.partition,
+        status: p.status,
+        lag: p.lag,
+        timeLagMs: p.timeLagMs,
+        noCommittedOffset: p.noCommittedOffset,
+      })),
   };
 }
 

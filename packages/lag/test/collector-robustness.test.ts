@@ -187,3 +187,43 @@ test('a pass that throws does not stop the timer', async () => {
     await collector.stop();
   }
 });
+
+test('when Metadata fails, the pass still measures the committed partitions; it counts the others once it answers', async () => {
+  const c = cluster();
+  c.setEnd('acme.orders', 1, 30); // a second partition the groups never committed on
+  const partitionsOf = c.topicPartitions.bind(c);
+  let fail = true;
+  c.topicPartitions = async (topics) => {
+    if (fail) throw new Error('metadata unavailable');
+    return partitionsOf(topics);
+  };
+  const collector = new LagCollector({ source: c, requestTimeoutMs: 200 });
+  await collector.collectOnce();
+  assert.equal(collector.evaluator.get('acme.billing')?.totalLag, 60);
+  fail = false;
+  await collector.collectOnce();
+  assert.equal(collector.evaluator.get('acme.billing')?.totalLag, 60 + 30, 'partition 1 counts from its log start');
+  assert.equal(collector.evaluator.get('acme.billing')?.partitions[1]?.noCommittedOffset, true);
+});
+
+test('a member assigned many made-up topics costs one bounded lookup; the group says what was left out', async () => {
+  const c = cluster();
+  const assignments: Record<string, number[]> = { 'acme.orders': [0] };
+  for (let i = 0; i < 50; i++) assignments[`fake-${String(i).padStart(2, '0')}`] = [0];
+  c.group('acme.billing').members = [{ memberId: 'm1', clientId: 'c', clientHost: 'h', assignments }];
+  const asked: string[][] = [];
+  const partitionsOf = c.topicPartitions.bind(c);
+  c.topicPartitions = async (topics) => {
+    asked.push(topics);
+    return partitionsOf(topics);
+  };
+  const collector = new LagCollector({ source: c, maxAssignedTopicsPerGroup: 5 });
+  await collector.collectOnce();
+  assert.equal(asked.length, 1);
+  // The committed topic, and 5 assigned names with their group-prefixed alternative each.
+  assert.ok(asked[0].length <= 1 + 2 * 5, `looked up ${asked[0].length} topics`);
+  const billing = collector.evaluator.get('acme.billing');
+  assert.equal(billing?.totalLag, 60, 'the real topic is still measured');
+  assert.match(billing?.error ?? '', /assigned 51 topics; only the first 5 by name are measured/);
+  assert.equal(collector.evaluator.get('evil.bad')?.error, null, 'other groups are unaffected');
+});

@@ -140,6 +140,7 @@ function snap(atS: number, members: number, parts: [string, number, number, numb
       topic,
       partition,
       committedOffset: committed,
+      positionOffset: committed,
       logEndOffset: end,
       lag: end - committed,
       timeLagMs: null,
@@ -211,4 +212,32 @@ test('a wall clock that steps backwards restarts the window instead of failing t
   const back = ev.observeGroup(snap(50, 1, [['orders', 0, 10, 30]]));
   assert.equal(back.evaluation.status, 'OK');
   assert.equal(back.evaluation.partitions[0].lag, 20);
+});
+
+test('a partition without a committed offset: lag from the reset position, and a first commit is no REWIND', () => {
+  const obs = (s: number, position: number, end: number, noCommittedOffset: boolean) => ({
+    atMs: s * 1000,
+    committedOffset: position,
+    logEndOffset: end,
+    lag: end - position,
+    timeLagMs: null,
+    assigned: true,
+    noCommittedOffset,
+  });
+  // Reset position `latest`: the position follows the log end (lag 0) until the consumer commits below it.
+  let h = observe(undefined, 'orders', 1, obs(0, 500, 500, true), CONFIG);
+  h = observe(h, 'orders', 1, obs(10, 600, 600, true), CONFIG);
+  assert.equal(evaluatePartition(h, CONFIG).reason, 'no committed offset, nothing to read (lag 0)');
+  h = observe(h, 'orders', 1, obs(20, 550, 620, false), CONFIG);
+  assert.equal(h.observations.length, 1, 'the first commit starts the window again');
+  assert.equal(evaluatePartition(h, CONFIG).status, 'OK');
+  // Earliest: 500 unread from the log start, held by a live member that commits nothing: STALLED after 60 s.
+  let e = observe(undefined, 'orders', 1, obs(0, 0, 500, true), CONFIG);
+  for (let s = 10; s <= 60; s += 10) e = observe(e, 'orders', 1, obs(s, 0, 500, true), CONFIG);
+  const stalled = evaluatePartition(e, CONFIG);
+  assert.deepEqual([stalled.status, stalled.lag, stalled.noCommittedOffset], ['STALLED', 500, true]);
+  assert.match(
+    stalled.reason,
+    /^assigned to a live member but it has no committed offset \(lag counted from offset 0\)/,
+  );
 });

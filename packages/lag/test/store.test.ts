@@ -35,6 +35,7 @@ function snapshot(groupId: string, atMs: number, lags: number[], tenantId: strin
       topic: 'orders',
       partition,
       committedOffset: 1000 + Math.floor((atMs - T0) / 1000),
+      positionOffset: 1000 + Math.floor((atMs - T0) / 1000),
       logEndOffset: 1000 + Math.floor((atMs - T0) / 1000) + lag,
       lag,
       timeLagMs: lag * 10,

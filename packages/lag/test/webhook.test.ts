@@ -68,8 +68,9 @@ function change(
           reason: '',
           lag: 42,
           timeLagMs: 9000,
+          noCommittedOffset: false,
         },
-        { topic: 'orders', partition: 1, status: 'OK', reason: '', lag: 0, timeLagMs: 0 },
+        { topic: 'orders', partition: 1, status: 'OK', reason: '', lag: 0, timeLagMs: 0, noCommittedOffset: false },
       ],
     },
   };

@@ -1,28 +1,26 @@
 /**
- * `samsa group list|lag|reset-offsets`: consumer groups seen over the Kafka protocol, with lag and status from the
- * lag engine (@samsa/lag), and offset resets with a preview. `--json` prints machine-readable output.
+ * `samsa group list|lag|describe|reset-offsets`: consumer groups with their lag and status, and offset resets with
+ * a preview. With `--tenant T` it goes through the console's /api/v1 with the saved login like every other admin
+ * command (group/rest.ts); with `--bootstrap` (or without --tenant) it speaks Kafka directly, for an operator
+ * (group/direct.ts). Both print the same tables and the same `--json` (group/output.ts).
  */
 import { parseArgs } from 'node:util';
-// Relative until packages/cli/package.json lists @samsa/lag (see packages/lag/README.md).
-import {
-  type GroupEvaluation,
-  KafkaGroupAdmin,
-  type KafkaGroupAdminOptions,
-  LagCollector,
-  planOffsetReset,
-  executeOffsetReset,
-  ResetError,
-  type ResetPlan,
-  type ResetSpec,
-} from '../../../lag/src/index.ts';
+import { CliError, resolveTarget } from './admin/api-client.ts';
+import type { ResetSpec } from '@samsa/lag';
+import { runDirect } from './group/direct.ts';
+import { type ResetBody, runRest } from './group/rest.ts';
 import type { Command } from './types.ts';
 
-const HELP = `Usage: samsa group <list|lag|reset-offsets> [options]
+const HELP = `Usage: samsa group <list|lag|describe|reset-offsets> [options]
 
   samsa group list                      every consumer group: status, state, members, topics, total lag
   samsa group lag GROUP                 per partition: committed offset, log-end offset, lag, time lag, status
+  samsa group describe GROUP            the same, with the members and their assigned partitions
   samsa group reset-offsets GROUP TARGET [--topic T[:P,P...]]... [--execute]
                                         preview (default) or apply new offsets; the group must have no members
+
+Lag counts every partition of every topic the group has committed offsets on or is assigned. A partition
+without a committed offset shows COMMITTED '-' and its lag counts from the group's reset position (the log start).
 
 Targets (reset-offsets, exactly one):
   --to-earliest                         the log start offset
@@ -30,20 +28,30 @@ Targets (reset-offsets, exactly one):
   --to-datetime ISO-8601                the first offset at or after that time (the log end if there is none)
   --to-offset N                         that offset, clamped into the log's range
 
-Connection:
+Through the console (a tenant's members and admins; resetting needs a tenant admin):
+  --tenant T                            the tenant; names are the tenant's own (billing, orders)
+  --all-tenants                         list only: every tenant's groups (platform admins)
+  --url URL, --token TOKEN              [SAMSA_URL, SAMSA_TOKEN, else the login saved by 'samsa login']
+
+Directly over Kafka (an operator, usually as the superuser; the default without --tenant):
   --bootstrap HOST:PORT[,HOST:PORT]     brokers [SAMSA_BROKER_BOOTSTRAP or 127.0.0.1:9092]
   --sasl-mechanism PLAIN|SCRAM-SHA-256|SCRAM-SHA-512  [SCRAM-SHA-512 when a username is given]
   --username NAME, --password SECRET    SASL credentials [SAMSA_BROKER_SASL_USERNAME, _PASSWORD]
   --tls                                 connect with TLS
+  --samples N                           passes to sample before reporting (list, lag, describe) [1]; with 2
+  --interval-ms MS                      or more, time lag and trends (WARNING, STALLED) become visible [1000]
+                                        (through the console, its collector samples every SAMSA_LAG_INTERVAL_MS)
 
 Output:
-  --json                                JSON instead of a table
-  --samples N                           passes to sample before reporting (list, lag) [1]; with 2 or more,
-  --interval-ms MS                      time lag and trends (WARNING, STALLED) become visible [1000]`;
+  --json                                JSON instead of a table`;
 
 class UsageError extends Error {}
 
 const OPTIONS = {
+  tenant: { type: 'string' },
+  'all-tenants': { type: 'boolean' },
+  url: { type: 'string' },
+  token: { type: 'string' },
   bootstrap: { type: 'string' },
   'sasl-mechanism': { type: 'string' },
   username: { type: 'string' },
@@ -62,7 +70,12 @@ const OPTIONS = {
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
-function connection(v: Values): KafkaGroupAdminOptions {
+const SUBCOMMANDS = ['list', 'lag', 'describe', 'reset-offsets'] as const;
+type Subcommand = (typeof SUBCOMMANDS)[number];
+const DIRECT_ONLY = ['bootstrap', 'sasl-mechanism', 'username', 'password', 'tls', 'samples', 'interval-ms'] as const;
+const CONSOLE_ONLY = ['tenant', 'all-tenants', 'url', 'token'] as const;
+
+function connection(v: Values) {
   const bootstrap = v.bootstrap ?? process.env.SAMSA_BROKER_BOOTSTRAP ?? '127.0.0.1:9092';
   const brokers = bootstrap.split(',').map((b) => b.trim());
   for (const b of brokers)
@@ -89,112 +102,8 @@ function positiveInt(name: string, value: string | undefined, fallback: number, 
   return n;
 }
 
-function table(headers: string[], rows: (string | number)[][]): string {
-  const cells = [headers, ...rows.map((r) => r.map(String))];
-  const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
-  return `${cells
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i]))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n')}\n`;
-}
-
-const fmtMs = (ms: number | null) => (ms === null ? '-' : ms < 1000 ? `${ms}ms` : `${(ms / 1000).toFixed(1)}s`);
-
-async function sample(admin: KafkaGroupAdmin, v: Values, only?: string): Promise<LagCollector> {
-  const samples = positiveInt('samples', v.samples, 1);
-  const intervalMs = positiveInt('interval-ms', v['interval-ms'], 1000, 0);
-  const collector = new LagCollector({
-    source: admin,
-    includeGroup: only ? (g) => g.groupId === only : undefined,
-  });
-  for (let i = 0; i < samples; i++) {
-    if (i > 0) await new Promise((r) => setTimeout(r, intervalMs));
-    await collector.collectOnce();
-  }
-  return collector;
-}
-
-async function list(admin: KafkaGroupAdmin, v: Values): Promise<number> {
-  const evaluations = (await sample(admin, v)).current();
-  if (v.json) {
-    process.stdout.write(
-      `${JSON.stringify(
-        evaluations.map(({ partitions: _, ...e }) => e),
-        null,
-        2,
-      )}\n`,
-    );
-    return 0;
-  }
-  process.stdout.write(
-    table(
-      ['GROUP', 'STATUS', 'STATE', 'MEMBERS', 'TOPICS', 'LAG', 'TIME-LAG'],
-      evaluations.map((e) => [
-        e.groupId,
-        e.status,
-        e.state,
-        e.members,
-        e.topics.join(',') || '-',
-        e.totalLag,
-        fmtMs(e.maxTimeLagMs),
-      ]),
-    ),
-  );
-  return 0;
-}
-
-async function lag(admin: KafkaGroupAdmin, v: Values, groupId: string): Promise<number> {
-  const collector = await sample(admin, v, groupId);
-  const e: GroupEvaluation | undefined = collector.evaluator.get(groupId);
-  const snap = collector.snapshot(groupId);
-  if (!e || !snap) {
-    process.stderr.write(`samsa group: no consumer group '${groupId}'\n`);
-    return 1;
-  }
-  const owner = new Map<string, string>();
-  for (const m of snap.members) {
-    for (const [t, ps] of Object.entries(m.assignments)) for (const p of ps) owner.set(`${t}:${p}`, m.clientId);
-  }
-  const rows = e.partitions.map((p) => {
-    const s = snap.partitions.find((x) => x.topic === p.topic && x.partition === p.partition)!;
-    return {
-      ...p,
-      committedOffset: s.committedOffset,
-      logEndOffset: s.logEndOffset,
-      consumer: owner.get(`${p.topic}:${p.partition}`) ?? null,
-    };
-  });
-  if (v.json) {
-    const { partitions: _, ...group } = e;
-    process.stdout.write(`${JSON.stringify({ ...group, members: snap.members, partitions: rows }, null, 2)}\n`);
-    return 0;
-  }
-  process.stdout.write(
-    `Group ${e.groupId}: ${e.status} (${e.reason}); state ${e.state}, ${e.members} member(s), lag ${e.totalLag}\n\n`,
-  );
-  process.stdout.write(
-    table(
-      ['TOPIC', 'PARTITION', 'COMMITTED', 'LOG-END', 'LAG', 'TIME-LAG', 'STATUS', 'CONSUMER'],
-      rows.map((r) => [
-        r.topic,
-        r.partition,
-        r.committedOffset,
-        r.logEndOffset,
-        r.lag,
-        fmtMs(r.timeLagMs),
-        r.status,
-        r.consumer ?? '-',
-      ]),
-    ),
-  );
-  return 0;
-}
-
-function resetSpec(v: Values): ResetSpec {
+/** The reset target, in the console's request shape (the lag engine's ResetSpec is the same union). */
+function resetTarget(v: Values): ResetBody {
   const chosen = [
     v['to-earliest'],
     v['to-latest'],
@@ -214,6 +123,12 @@ function resetSpec(v: Values): ResetSpec {
   return { to: 'offset', offset: positiveInt('to-offset', v['to-offset'], 0, 0) };
 }
 
+function resetSpec(body: ResetBody): ResetSpec {
+  if (body.to === 'timestamp') return { to: 'timestamp', timestampMs: body.timestampMs ?? 0 };
+  if (body.to === 'offset') return { to: 'offset', offset: body.offset ?? 0 };
+  return { to: body.to };
+}
+
 function topicSelection(values: string[] | undefined): { topic: string; partitions?: number[] }[] | undefined {
   return values?.map((t) => {
     const [topic, parts] = t.split(':');
@@ -224,46 +139,54 @@ function topicSelection(values: string[] | undefined): { topic: string; partitio
   });
 }
 
-async function resetOffsets(admin: KafkaGroupAdmin, v: Values, groupId: string): Promise<number> {
-  const spec = resetSpec(v);
-  const plan: ResetPlan = await planOffsetReset(admin, { groupId, spec, topics: topicSelection(v.topic) });
-  let executed = false;
-  if (v.execute) {
-    if (!plan.executable) {
-      process.stderr.write(`samsa group: ${plan.blockedBecause}\n`);
-      if (v.json) process.stdout.write(`${JSON.stringify({ ...plan, executed }, null, 2)}\n`);
-      return 1;
-    }
-    await executeOffsetReset(admin, plan);
-    executed = true;
+async function run(v: Values, sub: Subcommand, groupId: string | undefined): Promise<void> {
+  const viaConsole = v.tenant !== undefined || v['all-tenants'] === true;
+  const mixed = viaConsole ? DIRECT_ONLY.filter((o) => v[o] !== undefined) : [];
+  if (mixed.length > 0) {
+    throw new UsageError(
+      `--${mixed[0]} is for the direct mode; with --tenant the console answers (drop --${mixed[0]}, or drop --tenant to speak Kafka directly)`,
+    );
   }
-  if (v.json) {
-    process.stdout.write(`${JSON.stringify({ ...plan, executed }, null, 2)}\n`);
-    return 0;
+  if (!viaConsole) {
+    const stray = CONSOLE_ONLY.find((o) => v[o] !== undefined);
+    if (stray) throw new UsageError(`--${stray} needs --tenant T (the console mode)`);
   }
-  process.stdout.write(
-    table(
-      ['TOPIC', 'PARTITION', 'CURRENT', 'NEW', 'LOG-START', 'LOG-END', 'CURRENT-LAG', 'NEW-LAG'],
-      plan.rows.map((r) => [
-        r.topic,
-        r.partition,
-        r.currentOffset ?? '-',
-        r.newOffset,
-        r.logStartOffset,
-        r.logEndOffset,
-        r.currentLag ?? '-',
-        r.newLag,
-      ]),
-    ),
-  );
-  if (executed) process.stdout.write(`\nOffsets of group ${groupId} reset.\n`);
-  else if (plan.executable) process.stdout.write('\nPreview only: run again with --execute to apply.\n');
-  else process.stdout.write(`\nPreview only: ${plan.blockedBecause}.\n`);
-  return 0;
+  if (v['all-tenants'] && (sub !== 'list' || v.tenant !== undefined))
+    throw new UsageError('--all-tenants is for list only, without --tenant');
+  const json = v.json ?? false;
+  const reset = sub === 'reset-offsets' ? resetTarget(v) : null;
+  const topics = topicSelection(v.topic);
+  if (topics && sub !== 'reset-offsets') throw new UsageError('--topic is for reset-offsets');
+  const command =
+    sub === 'list'
+      ? ({ sub } as const)
+      : sub === 'reset-offsets'
+        ? ({ sub, groupId: groupId!, execute: v.execute ?? false } as const)
+        : ({ sub, groupId: groupId! } as const);
+
+  if (viaConsole) {
+    const flags: Record<string, string> = {};
+    if (v.url) flags.url = v.url;
+    if (v.token) flags.token = v.token;
+    const target = resolveTarget({ positional: [], flags });
+    const options = { target, tenant: v.tenant ?? null, json };
+    if (command.sub === 'reset-offsets') await runRest(options, { ...command, body: { ...reset!, topics } });
+    else await runRest(options, command);
+    return;
+  }
+  const options = {
+    connection: connection(v),
+    json,
+    samples: positiveInt('samples', v.samples, 1),
+    intervalMs: positiveInt('interval-ms', v['interval-ms'], 1000, 0),
+  };
+  if (command.sub === 'reset-offsets') {
+    await runDirect(options, { ...command, spec: resetSpec(reset!), topics });
+  } else await runDirect(options, command);
 }
 
 export const group: Command = {
-  summary: 'list consumer groups, show their lag, reset their offsets',
+  summary: 'list consumer groups, show their lag and members, reset their offsets',
   help: HELP,
   async run(argv) {
     let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
@@ -275,33 +198,27 @@ export const group: Command = {
     }
     const { values: v, positionals } = parsed;
     const [sub, groupId, ...extra] = positionals;
-    let admin: KafkaGroupAdmin | null = null;
     try {
-      if (!sub) throw new UsageError('missing subcommand: list, lag or reset-offsets');
-      if (!['list', 'lag', 'reset-offsets'].includes(sub)) throw new UsageError(`unknown subcommand '${sub}'`);
+      if (!sub) throw new UsageError('missing subcommand: list, lag, describe or reset-offsets');
+      if (!(SUBCOMMANDS as readonly string[]).includes(sub)) throw new UsageError(`unknown subcommand '${sub}'`);
       if (sub === 'list' ? groupId !== undefined : !groupId) {
         throw new UsageError(sub === 'list' ? 'list takes no GROUP' : `${sub} needs a GROUP`);
       }
       if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
-      const options = connection(v);
-      if (sub === 'reset-offsets') resetSpec(v);
-      admin = new KafkaGroupAdmin(options);
-      if (sub === 'list') return await list(admin, v);
-      if (sub === 'lag') return await lag(admin, v, groupId);
-      return await resetOffsets(admin, v, groupId);
+      await run(v, sub as Subcommand, groupId);
+      return 0;
     } catch (err) {
       if (err instanceof UsageError) {
         process.stderr.write(`samsa group: ${err.message}\n\n${HELP}\n`);
         return 2;
       }
-      if (err instanceof ResetError) {
-        process.stderr.write(`samsa group: ${err.message}\n`);
-        return 1;
+      if (err instanceof CliError) {
+        process.stderr.write(`samsa group ${sub}: ${err.message}\n`);
+        return err.exitCode;
       }
+      // An unknown group, a refused reset (GroupCommandFailure), or the cluster's own error.
       process.stderr.write(`samsa group: ${(err as Error).message}\n`);
       return 1;
-    } finally {
-      await admin?.close().catch(() => {});
     }
   },
 };

@@ -85,13 +85,30 @@ export class FakeCluster implements LagSource {
     );
   }
 
+  /** Log-start offsets; 0 where not set. */
+  readonly starts = new Map<string, number>();
+
+  /** Topics and partitions as Metadata reports them: those with a log-end offset set. */
+  async topicPartitions(topics: string[]): Promise<Map<string, number[]>> {
+    const out = new Map<string, number[]>();
+    for (const k of this.ends.keys()) {
+      const [topic, p] = k.split('\u0000');
+      if (!topics.includes(topic)) continue;
+      out.set(
+        topic,
+        [...(out.get(topic) ?? []), Number(p)].sort((a, b) => a - b),
+      );
+    }
+    return out;
+  }
+
   async offsetsAt(partitions: Map<string, number[]>, timestamp: number): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     for (const [topic, ps] of partitions) {
       for (const p of ps) {
         const k = partitionKey(topic, p);
         if (!this.ends.has(k)) continue;
-        out.set(k, timestamp === LATEST ? this.ends.get(k)! : timestamp === EARLIEST ? 0 : -1);
+        out.set(k, timestamp === LATEST ? this.ends.get(k)! : timestamp === EARLIEST ? (this.starts.get(k) ?? 0) : -1);
       }
     }
     return out;

@@ -22,8 +22,13 @@ export function lagService(): LagService {
       log.info('lag collector off (SAMSA_LAG_COLLECTOR=off)');
     } else {
       service.start().catch((err) => log.error({ err: (err as Error).message }, 'lag collector did not start'));
-      const { intervalMs, passTimeoutMs, requestTimeoutMs } = service.collector;
-      log.info({ intervalMs, passTimeoutMs, requestTimeoutMs }, 'lag collector started');
+      const { intervalMs, passTimeoutMs, requestTimeoutMs, offsetResetPolicy, maxAssignedTopicsPerGroup } =
+        service.collector;
+      // offsetResetPolicy: where lag counts from on partitions without a committed offset (SAMSA_LAG_AUTO_OFFSET_RESET).
+      log.info(
+        { intervalMs, passTimeoutMs, requestTimeoutMs, offsetResetPolicy, maxAssignedTopicsPerGroup },
+        'lag collector started',
+      );
     }
   }
   return holder.__samsaLag;

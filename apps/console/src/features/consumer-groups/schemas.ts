@@ -100,7 +100,15 @@ export const groupDetailSchema = z.object({
     z.object({
       topic: z.string(),
       partition: z.number(),
-      committedOffset: z.number(),
+      /** Null when the group has no committed offset on this partition (see `noCommittedOffset`). */
+      committedOffset: z.number().nullable(),
+      /**
+       * The group has no committed offset here: its lag counts from the group's reset position (`positionOffset`:
+       * the log start by default, SAMSA_LAG_AUTO_OFFSET_RESET), so unread messages are not left out.
+       */
+      noCommittedOffset: z.boolean(),
+      /** Where the group reads next: the committed offset, or its reset position without one. */
+      positionOffset: z.number(),
       logEndOffset: z.number(),
       lag: z.number(),
       timeLagMs: z.number().nullable(),
@@ -146,7 +154,8 @@ export const lagHistorySchema = z.object({
         seriesPointSchema.extend({
           lagMin: z.number(),
           lagAvg: z.number(),
-          committedOffset: z.number(),
+          /** Null while the group had no committed offset on the partition. */
+          committedOffset: z.number().nullable(),
           logEndOffset: z.number(),
         }),
       ),

@@ -209,7 +209,7 @@ export function GroupDetail({ tenant, group }: { tenant: string; group: string }
       <div>
         <h2 className="mb-2 text-lg font-semibold">Committed vs end offsets</h2>
         {d.partitions.length === 0 ? (
-          <Empty>The group has not committed any offsets.</Empty>
+          <Empty>The group has not committed any offsets and is assigned no partitions.</Empty>
         ) : (
           <>
             <Table aria-label="Partitions">
@@ -230,7 +230,18 @@ export function GroupDetail({ tenant, group }: { tenant: string; group: string }
                   <Tr key={`${p.topic}-${p.partition}`} data-testid={`partition-${p.topic}-${p.partition}`}>
                     <Td>{p.topic}</Td>
                     <Td>{p.partition}</Td>
-                    <Td>{formatCount(p.committedOffset)}</Td>
+                    <Td data-testid="partition-committed">
+                      {p.noCommittedOffset ? (
+                        <span
+                          className="text-amber-700"
+                          title={`No committed offset: lag counts from offset ${formatCount(p.positionOffset)}, where the group starts reading (its reset position)`}
+                        >
+                          no committed offset
+                        </span>
+                      ) : (
+                        formatCount(p.committedOffset)
+                      )}
+                    </Td>
                     <Td>{formatCount(p.logEndOffset)}</Td>
                     <Td data-testid="partition-lag">{formatCount(p.lag)}</Td>
                     <Td>{formatDuration(p.timeLagMs)}</Td>
