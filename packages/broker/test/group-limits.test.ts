@@ -15,6 +15,7 @@ import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 import { type BrokerProcess, startBroker } from './support/broker-process.ts';
 import { RawClient } from './support/raw-client.ts';
 import { TenantFixtures, type TestKey } from './support/tenants.ts';
+import { eventually, logged } from './support/eventually.ts';
 
 const SUPERUSER_PASSWORD = 'super-secret-password';
 let db: TestDatabase;
@@ -70,15 +71,6 @@ async function raw(key: TestKey): Promise<RawClient> {
   const c = await RawClient.connect(broker.port);
   await c.saslPlain(key.keyId, key.secret);
   return c;
-}
-
-async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`timed out waiting for ${what}`);
 }
 
 type CommitResponse = { topics: { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[] };
@@ -258,5 +250,5 @@ test('a group has a member cap; committed offsets a metadata cap and an existing
   } finally {
     c.close();
   }
-  await eventually(() => broker.logs.some((l) => l.includes('--group-max-size 2')), 'the size refusal is logged');
+  await logged(broker, '--group-max-size 2');
 });

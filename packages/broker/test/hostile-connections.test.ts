@@ -24,6 +24,7 @@ import { loadConfig } from '../src/config.ts';
 import { type BrokerProcess, startBroker } from './support/broker-process.ts';
 import { RawClient } from './support/raw-client.ts';
 import { TenantFixtures } from './support/tenants.ts';
+import { eventually, logged } from './support/eventually.ts';
 
 const SUPERUSER_PASSWORD = 'hostile-superuser-password';
 const MiB = 1024 * 1024;
@@ -82,15 +83,6 @@ async function metrics(broker: BrokerProcess, token?: string): Promise<string> {
 function metricValue(text: string, series: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   return line ? Number(line.slice(series.length + 1)) : 0;
-}
-
-async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for ${what}`);
 }
 
 interface RawSocket {
@@ -176,7 +168,7 @@ test('before authentication a huge frame size closes the connection at once: 8 s
     );
     const text = await metrics(broker);
     assert.equal(metricValue(text, 'samsa_connections_closed_total{reason="pre_auth_frame_too_large"}'), 8);
-    assert.ok(broker.logs.some((l) => l.includes('frame too large before authentication')));
+    await logged(broker, 'frame too large before authentication');
 
     // The limit is only before authentication: the superuser then sends a 600 KiB request (3000 topic names).
     const c = await RawClient.connect(broker.port);
@@ -214,7 +206,7 @@ test('a connection that does not authenticate within --auth-timeout-ms is closed
     assert.ok(chatty.responses.length >= 3, 'the chatty connection was served until its deadline');
     const text = await metrics(broker);
     assert.equal(metricValue(text, 'samsa_connections_closed_total{reason="auth_timeout"}'), 2);
-    assert.ok(broker.logs.some((l) => l.includes('not authenticated within 700 ms')));
+    await logged(broker, 'not authenticated within 700 ms');
 
     // An authenticated connection outlives the deadline.
     const c = await RawClient.connect(broker.port);
@@ -242,7 +234,7 @@ test('idle connections are closed after --connections-max-idle-ms; a long-pollin
       assert.equal(polling.closed, false);
       const text = await metrics(broker);
       assert.equal(metricValue(text, 'samsa_connections_closed_total{reason="idle"}'), 1);
-      assert.ok(broker.logs.some((l) => l.includes('no request for 1000 ms')));
+      await logged(broker, 'no request for 1000 ms');
       polling.close();
     },
   );
@@ -431,7 +423,7 @@ test('the HTTP listener: loopback by default, /metrics behind --metrics-token, /
     const right = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(right.status, 200);
     assert.match(await right.text(), /^samsa_connections 0$/m);
-    assert.ok(broker.logs.some((l) => l.includes('refused /metrics without the metrics token')));
+    await logged(broker, 'refused /metrics without the metrics token');
     assert.ok(!broker.logs.some((l) => l.includes(token)), 'the token is never logged');
     const health = await fetch(`http://127.0.0.1:${broker.httpPort}/healthz`).then((r) => r.json());
     assert.deepEqual(health, { status: 'ok', reasons: [] });

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { CompressionTypes, type Consumer, Kafka, logLevel } from 'kafkajs';
 import { type BrokerProcess, startBroker } from './support/broker-process.ts';
+import { eventually } from './support/eventually.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 let broker: BrokerProcess;
@@ -22,15 +23,6 @@ before(async () => {
 after(async () => {
   await broker.cleanup();
 });
-
-async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 async function produce(topic: string, prefix: string, count: number) {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });

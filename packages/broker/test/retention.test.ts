@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import { type BrokerProcess, startBroker } from './support/broker-process.ts';
+import { eventually } from './support/eventually.ts';
 
 let broker: BrokerProcess;
 let admin: Admin;
@@ -23,15 +24,6 @@ after(async () => {
 async function lowWatermark(topic: string): Promise<number> {
   const offsets = await admin.fetchTopicOffsets(topic);
   return Number(offsets[0]!.low);
-}
-
-async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`timed out waiting for ${what}`);
 }
 
 test('retention.bytes deletes the oldest whole segments', async () => {

@@ -12,6 +12,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { type BrokerProcess, startBroker } from './support/broker-process.ts';
 import { RawClient } from './support/raw-client.ts';
 import { TenantFixtures, type TestKey } from './support/tenants.ts';
+import { logged } from './support/eventually.ts';
 
 const SUPERUSER_PASSWORD = 'super-secret-password';
 let db: TestDatabase;
@@ -179,8 +180,5 @@ test('topic configs below Kafka floors or above broker ceilings are refused on c
   } finally {
     await admin.close();
   }
-  assert.ok(
-    broker.logs.some((l) => l.includes('topic config refused') && l.includes('segment.ms')),
-    'the broker logs the refusal',
-  );
+  await logged(broker, 'topic config refused', 'segment.ms');
 });

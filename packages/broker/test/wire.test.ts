@@ -17,6 +17,7 @@ import {
 import { type BrokerProcess, startBroker } from './support/broker-process.ts';
 import { RawClient } from './support/raw-client.ts';
 import { seeded } from '../../protocol/test/random-values.ts';
+import { logged } from './support/eventually.ts';
 
 let broker: BrokerProcess;
 before(async () => {
@@ -197,7 +198,7 @@ test('connections beyond --max-connections are refused while existing ones keep 
     const metrics = await fetch(`http://127.0.0.1:${limited.httpPort}/metrics`).then((r) => r.text());
     assert.match(metrics, /^samsa_connections_rejected_total [1-9]/m);
     assert.match(metrics, /^samsa_connections_refused_total\{reason="max_connections"\} [1-9]/m);
-    assert.ok(limited.logs.some((l) => l.includes('the broker is at --max-connections')));
+    await logged(limited, 'the broker is at --max-connections');
   } finally {
     await limited.cleanup();
   }
