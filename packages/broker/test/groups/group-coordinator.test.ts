@@ -165,3 +165,23 @@ test('the live state is what a restart loads, also across compactions of groups.
     await opened.close();
   });
 });
+
+test('a member joining while DeleteGroups waits for its fsync keeps the group (without its offsets), as a restart would', async () => {
+  await withTempDir(async (dir) => {
+    const clock = new ManualClock();
+    let opened = await openCoordinator(dir, clock);
+    await opened.coord.commitOffsets('g', [{ topic: 't', partitions: [one(0, 7n)] }]);
+    const deleting = opened.coord.deleteGroups(['g']);
+    const joining = opened.coord.join(joinReq({ requireKnownMemberId: false }));
+    assert.deepEqual(await deleting, new Map([['g', ErrorCode.NONE]]));
+    clock.advance(100);
+    const joined = await joining;
+    assert.equal(joined.errorCode, ErrorCode.NONE, 'the join is answered, not left hanging on a dropped group');
+    assert.equal(opened.coord.group('g')!.state, 'CompletingRebalance');
+    assert.equal(opened.coord.committedOffsets('g').size, 0, 'the offsets are deleted as asked');
+    await opened.close();
+    opened = await openCoordinator(dir, clock);
+    assert.equal(opened.coord.committedOffsets('g').size, 0);
+    await opened.close();
+  });
+});
