@@ -7,10 +7,12 @@
  */
 import { mkdir, open, rename } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { fsyncDir } from '../log/fsync-dir.ts';
+import { silentLogger } from '../log/logger.ts';
 
 const MemberSnapshotSchema = z.object({
   memberId: z.string(),
@@ -226,6 +228,7 @@ export class GroupStore {
         await out.close();
       }
       await rename(tmp, this.path);
+      await fsyncDir(dirname(this.path), this.logger ?? silentLogger);
     } catch (err) {
       // The file still holds everything; compaction is tried again after the next write.
       this.logger?.warn({ path: this.path, err: (err as Error).message }, 'groups.log compaction failed');
