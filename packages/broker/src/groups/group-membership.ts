@@ -420,7 +420,7 @@ export class GroupMembership {
     }
   }
 
-  /** The only place a generation changes. */
+  /** The only place a live group's generation changes (`restore` loads one at start-up). */
   private nextGeneration(): void {
     const previous = this.generationId;
     this.generationId++;
@@ -663,7 +663,7 @@ export class GroupMembership {
     };
   }
 
-  /** Loads a snapshot at start-up; call `startSessionTimers` once every record is loaded. */
+  /** Loads a snapshot at start-up, replacing any earlier one; call `startSessionTimers` once all are loaded. */
   restore(s: MembershipSnapshot): void {
     this.generationId = s.generationId;
     this.protocolType = s.protocolType;

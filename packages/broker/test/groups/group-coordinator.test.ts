@@ -185,3 +185,28 @@ test('a member joining while DeleteGroups waits for its fsync keeps the group (w
     await opened.close();
   });
 });
+
+test('after a restart the group has the members of its last stable generation, not those of earlier ones', async () => {
+  await withTempDir(async (dir) => {
+    const clock = new ManualClock();
+    let opened = await openCoordinator(dir, clock);
+    const { coord } = opened;
+    const { leader, follower } = await stableGroupOfTwo(coord, (ms) => clock.advance(ms));
+    coord.leave('g', [{ memberId: follower.memberId, groupInstanceId: null }]);
+    const rejoined = await coord.join(joinReq({ memberId: leader.memberId }));
+    await coord.sync(syncReq({ generationId: rejoined.generationId, memberId: leader.memberId }));
+    assert.equal(coord.group('g')!.state, 'Stable');
+    await opened.close();
+
+    opened = await openCoordinator(dir, clock);
+    const described = opened.coord.describe('g');
+    assert.equal(described.state, 'Stable');
+    assert.deepEqual(
+      described.members.map((m) => m.memberId),
+      [leader.memberId],
+      'the member that left is not brought back',
+    );
+    assert.equal(opened.coord.group('g')!.generationId, rejoined.generationId);
+    await opened.close();
+  });
+});
