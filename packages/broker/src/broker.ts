@@ -112,7 +112,7 @@ export class Broker implements BrokerState {
     this.handles = new FileHandleCache({ maxOpenFiles: this.config.maxOpenFiles });
     this.topics = await TopicRegistry.open(this.config, { logger: this.logger, handles: this.handles });
     this.producerIds = await ProducerIdAllocator.open(this.config.dataDir);
-    const { store, records } = await GroupStore.open(join(this.config.dataDir, 'groups'));
+    const { store, records } = await GroupStore.open(join(this.config.dataDir, 'groups'), { logger: this.logger });
     this.groupStore = store;
     this.groups = new GroupCoordinator(
       {

@@ -1,56 +1,91 @@
 /**
- * GroupStore: the durable record of committed offsets and group membership, an append-only file of CRC-checked JSON
- * lines. Appends are group-committed (one fdatasync for every caller waiting at that moment); a torn tail is cut at
- * start-up; the file is rewritten from the live state when it grows far beyond it.
+ * GroupStore: the durable record of committed offsets and group membership, an append-only file (groups.log) of
+ * CRC-checked JSON lines. Appends are group-committed (one fdatasync for every caller waiting at that moment, before
+ * any of them is answered); at start-up the records are read back in order and a torn or corrupt tail (a write cut
+ * by kill -9 or a crash) is cut off; the file is rewritten from the live state when it grows far beyond it. It knows
+ * records, not groups: what they mean is the coordinator's business.
  */
-import { mkdir, open, rename, stat } from 'node:fs/promises';
+import { mkdir, open, rename } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { fsyncDir } from '../log/fsync-dir.ts';
+import { silentLogger } from '../log/logger.ts';
 
-export interface MemberSnapshot {
-  memberId: string;
-  groupInstanceId: string | null;
-  clientId: string;
-  clientHost: string;
-  sessionTimeoutMs: number;
-  rebalanceTimeoutMs: number;
+const MemberSnapshotSchema = z.object({
+  memberId: z.string(),
+  groupInstanceId: z.string().nullable(),
+  clientId: z.string(),
+  clientHost: z.string(),
+  sessionTimeoutMs: z.number().int(),
+  rebalanceTimeoutMs: z.number().int(),
   /** The chosen protocol's metadata, base64. */
-  metadata: string;
+  metadata: z.string(),
   /** The member's assignment, base64. */
-  assignment: string;
-}
+  assignment: z.string(),
+});
 
-export interface GroupSnapshot {
-  protocolType: string | null;
-  protocolName: string | null;
-  generationId: number;
-  leaderId: string | null;
-  members: MemberSnapshot[];
-}
+const GroupSnapshotSchema = z.object({
+  protocolType: z.string().nullable(),
+  protocolName: z.string().nullable(),
+  generationId: z.number().int(),
+  leaderId: z.string().nullable(),
+  members: z.array(MemberSnapshotSchema),
+});
 
-export type StoreRecord =
-  | {
-      type: 'offset';
-      group: string;
-      topic: string;
-      partition: number;
-      offset: string;
-      leaderEpoch: number;
-      metadata: string | null;
-      commitTimestampMs: number;
-    }
-  | { type: 'offset-delete'; group: string; topic: string; partition: number }
-  | { type: 'group'; group: string; snapshot: GroupSnapshot }
-  | { type: 'group-delete'; group: string };
+const StoreRecordSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('offset'),
+    group: z.string(),
+    topic: z.string(),
+    partition: z.number().int(),
+    /** A bigint, in decimal. */
+    offset: z.string().regex(/^-?\d+$/),
+    leaderEpoch: z.number().int(),
+    metadata: z.string().nullable(),
+    commitTimestampMs: z.number(),
+  }),
+  z.object({ type: z.literal('offset-delete'), group: z.string(), topic: z.string(), partition: z.number().int() }),
+  z.object({ type: z.literal('group'), group: z.string(), snapshot: GroupSnapshotSchema }),
+  z.object({ type: z.literal('group-delete'), group: z.string() }),
+]);
+
+export type MemberSnapshot = z.infer<typeof MemberSnapshotSchema>;
+export type GroupSnapshot = z.infer<typeof GroupSnapshotSchema>;
+export type StoreRecord = z.infer<typeof StoreRecordSchema>;
 
 const FILE = 'groups.log';
-/** Rewrite the file when it holds this many more lines than the live state needs. */
-const COMPACT_SLACK_LINES = 200_000;
+
+export interface GroupStoreOptions {
+  /** Rewrite the file when it holds this many more lines than the live state needs. */
+  compactSlackLines?: number;
+  logger?: Logger;
+}
+
+export const DEFAULT_COMPACT_SLACK_LINES = 200_000;
+
+/** A line whose checksum is right but whose content is not a record: not a torn write, so nothing is cut. */
+export class GroupStoreCorruptError extends Error {
+  override readonly name = 'GroupStoreCorruptError';
+}
+
+function checksum(json: string): string {
+  return crc32(json).toString(16).padStart(8, '0');
+}
 
 function encodeLine(rec: StoreRecord): string {
   const json = JSON.stringify(rec);
-  return `${crc32(json).toString(16).padStart(8, '0')} ${json}\n`;
+  return `${checksum(json)} ${json}\n`;
+}
+
+/** What the store needs of the state it records, to decide when and how to compact. */
+export interface LiveState {
+  /** How many records the live state needs (cheap: asked after every write). */
+  count(): number;
+  /** The records that rebuild the live state (asked only when compacting). */
+  records(): StoreRecord[];
 }
 
 export class GroupStore {
@@ -59,17 +94,30 @@ export class GroupStore {
   private queue: { lines: string; resolve: () => void; reject: (e: Error) => void }[] = [];
   private writing = false;
   private linesWritten: number;
-  private liveLines: () => StoreRecord[] = () => [];
+  private live: LiveState = { count: () => 0, records: () => [] };
+  private readonly compactSlackLines: number;
+  private readonly logger: Logger | undefined;
+  /** fdatasyncs of groups.log, so tests can see that appends are durable and group-committed. */
   fsyncCount = 0;
+  /** Times the file was rewritten from the live state. */
+  compactions = 0;
 
-  private constructor(fh: FileHandle, path: string, lines: number) {
+  private constructor(fh: FileHandle, path: string, lines: number, options: GroupStoreOptions) {
     this.fh = fh;
     this.path = path;
     this.linesWritten = lines;
+    this.compactSlackLines = options.compactSlackLines ?? DEFAULT_COMPACT_SLACK_LINES;
+    this.logger = options.logger;
   }
 
-  /** Opens the store, returning every valid record in order; a torn or corrupt tail is truncated. */
-  static async open(dir: string): Promise<{ store: GroupStore; records: StoreRecord[] }> {
+  /**
+   * Opens the store, returning every valid record in order. A torn or corrupt tail (no newline, bad checksum) is
+   * truncated; a line with a good checksum that is not a record throws GroupStoreCorruptError and cuts nothing.
+   */
+  static async open(
+    dir: string,
+    options: GroupStoreOptions = {},
+  ): Promise<{ store: GroupStore; records: StoreRecord[]; truncatedBytes: number }> {
     await mkdir(dir, { recursive: true });
     const path = join(dir, FILE);
     const fh = await open(path, 'a+');
@@ -83,29 +131,62 @@ export class GroupStore {
       const line = content.toString('utf8', at, nl);
       const space = line.indexOf(' ');
       const json = line.slice(space + 1);
-      if (space !== 8 || crc32(json).toString(16).padStart(8, '0') !== line.slice(0, 8)) break;
+      if (space !== 8 || checksum(json) !== line.slice(0, 8)) break;
+      let parsed: unknown;
       try {
-        records.push(JSON.parse(json));
+        parsed = JSON.parse(json);
       } catch {
         break;
       }
+      const record = StoreRecordSchema.safeParse(parsed);
+      if (!record.success) {
+        await fh.close();
+        throw new GroupStoreCorruptError(
+          `${path}, line ${records.length + 1}: the checksum is right but it is not a group record ` +
+            `(${z.prettifyError(record.error).replaceAll('\n', '; ')}). It was written by another version of Samsa or edited; ` +
+            'restore the file from a backup, or move it aside to start without consumer groups and committed offsets.',
+        );
+      }
+      records.push(record.data);
       at = nl + 1;
       validBytes = at;
     }
-    if (validBytes < content.length) await fh.truncate(validBytes);
-    return { store: new GroupStore(fh, path, records.length), records };
+    const truncatedBytes = content.length - validBytes;
+    if (truncatedBytes > 0) {
+      await fh.truncate(validBytes);
+      options.logger?.warn(
+        { path, truncatedBytes, records: records.length },
+        'groups.log ended in a torn or corrupt write (a crash while writing); cut it off after the last good record',
+      );
+    }
+    return { store: new GroupStore(fh, path, records.length, options), records, truncatedBytes };
   }
 
-  /** Gives the store a way to list the live state, used when it compacts the file. */
-  setLiveState(fn: () => StoreRecord[]): void {
-    this.liveLines = fn;
+  /** Gives the store a way to see the live state, used to compact the file. */
+  setLiveState(live: LiveState): void {
+    this.live = live;
   }
 
-  /** Appends records durably: resolves after they are fsync'd. */
-  append(records: StoreRecord[]): Promise<void> {
-    if (records.length === 0) return Promise.resolve();
+  /**
+   * Appends records durably: resolves after they are fsync'd. `onDurable` runs right after the fsync, before the
+   * file may be compacted: the caller applies the records to its live state there, so a compaction that follows
+   * sees them.
+   */
+  append(records: StoreRecord[], onDurable?: () => void): Promise<void> {
+    if (records.length === 0) {
+      onDurable?.();
+      return Promise.resolve();
+    }
     return new Promise((resolve, reject) => {
-      this.queue.push({ lines: records.map(encodeLine).join(''), resolve, reject });
+      const lines = records.map(encodeLine).join('');
+      this.queue.push({
+        lines,
+        resolve: () => {
+          onDurable?.();
+          resolve();
+        },
+        reject,
+      });
       this.linesWritten += records.length;
       if (!this.writing) void this.drain();
     });
@@ -121,36 +202,47 @@ export class GroupStore {
           await this.fh.write(batch.map((b) => b.lines).join(''));
           await this.fh.datasync();
           this.fsyncCount++;
-          for (const b of batch) b.resolve();
         } catch (err) {
           for (const b of batch) b.reject(err as Error);
+          continue;
         }
-        const live = this.liveLines();
-        if (this.linesWritten - live.length > COMPACT_SLACK_LINES) await this.compact(live);
+        for (const b of batch) b.resolve();
+        if (this.linesWritten - this.live.count() > this.compactSlackLines) await this.compact();
       }
     } finally {
       this.writing = false;
     }
   }
 
-  /** Rewrites the file to hold only `live` (atomically: tmp file, fsync, rename). */
-  async compact(live: StoreRecord[] = this.liveLines()): Promise<void> {
+  /** Rewrites the file to hold only the live state (atomically: tmp file, fsync, rename). */
+  private async compact(): Promise<void> {
+    const linesBefore = this.linesWritten;
+    const live = this.live.records();
     const tmp = `${this.path}.compact`;
-    const out = await open(tmp, 'w');
     try {
-      await out.writeFile(live.map(encodeLine).join(''));
-      await out.sync();
-    } finally {
-      await out.close();
+      const out = await open(tmp, 'w');
+      try {
+        await out.writeFile(live.map(encodeLine).join(''));
+        await out.sync();
+      } finally {
+        await out.close();
+      }
+      await rename(tmp, this.path);
+      await fsyncDir(dirname(this.path), this.logger ?? silentLogger);
+    } catch (err) {
+      // The file still holds everything; compaction is tried again after the next write.
+      this.logger?.warn({ path: this.path, err: (err as Error).message }, 'groups.log compaction failed');
+      return;
     }
-    await rename(tmp, this.path);
     await this.fh.close();
     this.fh = await open(this.path, 'a+');
-    this.linesWritten = live.length;
-  }
-
-  async sizeBytes(): Promise<number> {
-    return (await stat(this.path)).size;
+    // Lines queued while compacting go to the new file.
+    this.linesWritten = live.length + (this.linesWritten - linesBefore);
+    this.compactions++;
+    this.logger?.info(
+      { path: this.path, linesBefore, linesAfter: live.length, compactSlackLines: this.compactSlackLines },
+      'groups.log compacted: rewritten from the live groups and offsets',
+    );
   }
 
   async close(): Promise<void> {

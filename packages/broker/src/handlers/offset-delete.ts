@@ -3,12 +3,12 @@
  * from the members' consumer-protocol metadata (ConsumerProtocolSubscription: version, topics, ...).
  */
 import { ByteReader, ErrorCode } from '@samsa/protocol';
-import type { Group } from '../groups/group.ts';
+import type { GroupMembership } from '../groups/group-membership.ts';
 import type { Handler } from '../request-context.ts';
 import { groupIn } from './group-access.ts';
 
 /** Topics named in the members' subscriptions, or null when the group uses a protocol we cannot read. */
-export function subscribedTopics(g: Group): Set<string> | null {
+export function subscribedTopics(g: GroupMembership): Set<string> | null {
   if (g.protocolType !== 'consumer') return null;
   const topics = new Set<string>();
   for (const m of g.members.values()) {

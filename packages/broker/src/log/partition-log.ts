@@ -3,7 +3,7 @@
  * through one queue, drained by a single loop, so offsets are assigned in order and writes never interleave; reads, flushes, retention and DeleteRecords run beside them and only
  * ever see bytes already written to the OS. Flushes are group commits: concurrent callers share one fdatasync.
  */
-import { mkdir, open as openFile, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   BATCH_HEADER_BYTES,
@@ -15,6 +15,7 @@ import {
 } from '@samsa/protocol';
 import { fastCrc32c } from './crc32c.ts';
 import type { FileHandleCache } from './file-handle-cache.ts';
+import { fsyncDir } from './fsync-dir.ts';
 import type { LogLogger } from './logger.ts';
 import { silentLogger } from './logger.ts';
 import type { BatchMeta, ScannedBatch } from './segment.ts';
@@ -690,18 +691,4 @@ async function writeCheckpoint(dir: string, logStartOffset: bigint, logger: LogL
   await writeFile(tmp, `${logStartOffset}\n`, { flush: true });
   await rename(tmp, path);
   await fsyncDir(dir, logger);
-}
-
-/** Makes a directory's entries (new or renamed files) durable; best effort where the platform refuses. */
-async function fsyncDir(dir: string, logger: LogLogger): Promise<void> {
-  try {
-    const handle = await openFile(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch (err) {
-    logger.warn({ dir, err: (err as Error).message }, 'directory fsync failed');
-  }
 }
