@@ -167,6 +167,9 @@ test('admin commands over the REST API', { timeout: 120_000 }, async () => {
   assert.equal(refused.code, 2);
   await samsa(['login', '--url', hub.consoleUrl, '--email', ADMIN.email, '--password', ADMIN.password]);
   assert.equal((await json(['topic', 'delete', '--tenant', 'payments', 'ledger', '--yes'])).deleted, 'ledger');
-  assert.equal((await json(['tenant', 'delete', 'payments', '--yes'])).deleted, 'payments');
+  const deletion = await json(['tenant', 'delete', 'payments', '--yes']);
+  assert.equal(deletion.slug, 'payments');
+  assert.equal(deletion.state, 'deleted', 'the CLI waits for the deletion to finish');
+  assert.equal(deletion.removed.apiKeys, 1, JSON.stringify(deletion.removed));
   assert.deepEqual(await json(['tenant', 'list']), []);
 });
