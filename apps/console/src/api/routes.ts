@@ -366,13 +366,13 @@ export const apiRoutes: Record<string, RouteSpec> = {
   },
   '/tenants/{tenant}/topics': {
     GET: {
-      summary: "A tenant's topics with partitions and message counts",
+      summary: "A tenant's topics as the broker has them (also those created over Kafka), with annotations and counts",
       tag: 'topics',
       access: 'tenant_member',
       handler: withTenant(async ({ tenant }) => listTopics(tenant), { role: 'member' }),
     },
     POST: {
-      summary: 'Create a topic (checked against the tenant quotas)',
+      summary: "Create a topic (as the tenant: the broker checks the tenant's quotas)",
       tag: 'topics',
       access: 'tenant_admin',
       body: createTopicSchema,
