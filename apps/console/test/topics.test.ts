@@ -118,6 +118,7 @@ test("over-quota creation fails with the broker's message naming the quota", asy
   assert.equal(tooMany.status, 422, JSON.stringify(tooMany.body));
   assert.equal(tooMany.body.error.code, 'quota_exceeded');
   assert.match(tooMany.body.error.message, /partition quota exceeded: tenant 'acme' may have 4 partitions, has 2/);
+  assert.ok(tooMany.body.error.fieldErrors.partitions, 'the form points at the partitions field');
   assert.equal(
     (await call('/tenants/{tenant}/topics', 'POST', T, { token: tenantAdmin, body: { name: 'second', partitions: 1 } }))
       .status,
@@ -129,6 +130,7 @@ test("over-quota creation fails with the broker's message naming the quota", asy
   });
   assert.equal(third.status, 422);
   assert.match(third.body.error.message, /topic quota exceeded: tenant 'acme' may have 2 topics and has 2/);
+  assert.ok(third.body.error.fieldErrors.name);
 });
 
 test('invalid topic names get field errors', async () => {

@@ -93,6 +93,24 @@ export async function findTopic(tenant: Tenant, name: string) {
   return { topic, annotation: annotations.get(name), target: tenantTopic(tenant, name) };
 }
 
+/**
+ * The broker's quota refusal, pointed at the form field it concerns (its message names the quota: `topic quota
+ * exceeded: ...`, `partition quota exceeded: ...`).
+ */
+async function onField<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.code !== 'quota_exceeded' || err.fieldErrors) throw err;
+    const field = /\btopic quota\b/.test(err.message)
+      ? 'name'
+      : /\bpartition quota\b/.test(err.message)
+        ? 'partitions'
+        : null;
+    throw field ? new ApiError(err.code, err.message, { [field]: [err.message] }) : err;
+  }
+}
+
 function tenantTopic(tenant: Tenant, name: string): TenantTopic {
   return { tenantSlug: tenant.slug, topic: name, brokerName: brokerTopicName(tenant.slug, name) };
 }
@@ -134,7 +152,7 @@ export async function createTopic(actor: Actor, tenant: Tenant, input: CreateTop
     throw new ApiError('validation_failed', 'Topic name too long', { name: ['Too long'] });
   }
   // As the tenant: the broker checks its topic and partition quotas and refuses a name that exists.
-  const { topicId } = await clusterAdmin().createTopic(target, input.partitions, toBrokerConfigs(input));
+  const { topicId } = await onField(() => clusterAdmin().createTopic(target, input.partitions, toBrokerConfigs(input)));
   const annotation = { topicId, description: input.description, ownerTeam: input.ownerTeam, tags: input.tags };
   // A row left by an earlier topic of this name (not yet cleaned up on read) is replaced.
   const row = await db().topicAnnotation.upsert({
@@ -191,16 +209,15 @@ export async function describeTopic(tenant: Tenant, name: string) {
 export async function updateTopic(actor: Actor, tenant: Tenant, name: string, input: UpdateTopicInput) {
   const { topic, annotation, target } = await findTopic(tenant, name);
   const before = topicView(tenant, topic, annotation);
-  let partitions = topic.partitions;
-  if (input.partitions !== undefined && input.partitions !== topic.partitions) {
-    if (input.partitions < topic.partitions) {
+  const partitions = input.partitions ?? topic.partitions;
+  if (partitions !== topic.partitions) {
+    if (partitions < topic.partitions) {
       throw new ApiError('validation_failed', 'Partitions can only be added', {
         partitions: [`At least ${topic.partitions}`],
       });
     }
     // As the tenant: the broker checks its partition quota.
-    await clusterAdmin().createPartitions(target, input.partitions);
-    partitions = input.partitions;
+    await onField(() => clusterAdmin().createPartitions(target, partitions));
   }
   if (input.configs && Object.keys(toBrokerConfigs(input.configs)).length > 0) {
     await clusterAdmin().alterTopicConfigs(target, toBrokerConfigs(input.configs));
