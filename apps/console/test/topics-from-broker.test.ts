@@ -145,6 +145,18 @@ test("the console creates topics as the tenant: the broker's quota refuses one t
   assert.equal(grow.body.error.code, 'quota_exceeded');
   assert.match(grow.body.error.message, /partition quota exceeded: tenant 'kafkaland' may have 8 partitions, has 6/);
   assert.equal((await partitionsOf())['from-console'], 1);
+  // Config changes go to the broker as the tenant too, on a topic made over Kafka.
+  const retention = await call(
+    '/tenants/{tenant}/topics/{topic}',
+    'PATCH',
+    { ...T, topic: 'auto-made' },
+    { token: hub.admin, body: { configs: { retentionMs: 7_200_000 } } },
+  );
+  assert.equal(retention.status, 200, JSON.stringify(retention.body));
+  const configs = (
+    await kadmin.describeConfigs({ resources: [{ type: 2, name: 'auto-made' }], includeSynonyms: false })
+  ).resources[0]!.configEntries;
+  assert.equal(configs.find((c) => c.configName === 'retention.ms')?.configValue, '7200000');
   assert.deepEqual(
     (await consoleTopics()).map((t) => t.name),
     ['auto-made', 'from-console', 'made'],
