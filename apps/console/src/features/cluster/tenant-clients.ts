@@ -23,7 +23,7 @@ export const tenantClientSettingsSchema = z.object({
 export type TenantClientSettings = z.infer<typeof tenantClientSettingsSchema>;
 
 /** Reads the settings; the older SAMSA_CONSOLE_TENANT_PRODUCER* names are still accepted. */
-export function tenantClientSettingsFromEnv(env: NodeJS.ProcessEnv): TenantClientSettings {
+export function tenantClientSettingsFromEnv(env: Record<string, string | undefined>): TenantClientSettings {
   return tenantClientSettingsSchema.parse({
     maxTenants: env.SAMSA_CONSOLE_TENANT_CLIENTS_MAX || env.SAMSA_CONSOLE_TENANT_PRODUCERS_MAX || undefined,
     idleMs: env.SAMSA_CONSOLE_TENANT_CLIENT_IDLE_MS || env.SAMSA_CONSOLE_TENANT_PRODUCER_IDLE_MS || undefined,

@@ -4,7 +4,7 @@ import { db } from '../../server/db.ts';
 import { ApiError } from '../../server/errors.ts';
 import type { Actor, Role } from '../../server/with-tenant.ts';
 import { audit } from '../audit/audit.ts';
-import { clusterAdmin, tenantNamespace } from '../cluster/cluster-admin.ts';
+import { type BrokerTopic, clusterAdmin, tenantNamespace } from '../cluster/cluster-admin.ts';
 import { deletionView } from './tenant-deletion.ts';
 import type { CreateTenantInput, QuotaInput, UpdateTenantInput } from './schemas.ts';
 
@@ -68,7 +68,7 @@ const UNKNOWN_USAGE: Usage = { topics: null, partitions: null, storageBytes: nul
 async function usageOf(tenants: Tenant[]): Promise<Map<string, Usage>> {
   const out = new Map<string, Usage>();
   if (tenants.length === 0) return out;
-  let topics: Awaited<ReturnType<ReturnType<typeof clusterAdmin>['topicsWithPrefix']>>;
+  let topics: BrokerTopic[];
   try {
     topics = await clusterAdmin().topicsWithPrefix('');
   } catch {
