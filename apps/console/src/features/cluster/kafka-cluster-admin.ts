@@ -160,26 +160,43 @@ export class KafkaClusterAdmin implements ClusterAdmin {
   }
 
   /**
-   * Runs `op` with the admin client acting as the tenant (naming the topic as the tenant does), or, without
-   * credentials (a broker without tenancy), with the console's own admin client and the broker's name. A refused
-   * sign-in is retried for up to TENANT_SIGN_IN_WAIT_MS: the broker may not know a just-created tenant yet.
+   * Runs `op` with the clients acting as the tenant (naming the topic as the tenant does), or, without credentials
+   * (a broker without tenancy), with the console's own clients and the broker's name. A refused sign-in (nothing was
+   * sent) is retried for up to TENANT_SIGN_IN_WAIT_MS: the broker may not know a just-created tenant yet.
    */
-  async #asTenant<T>(target: TenantTopic, op: (admin: Admin, topic: string) => Promise<T>): Promise<T> {
+  async #asTenant<T>(
+    target: TenantTopic,
+    op: (clients: { admin: () => Admin; producer: () => Producer }, topic: string) => Promise<T>,
+  ): Promise<T> {
     const clients = this.#tenantClients;
-    if (!clients) return guard(() => op(this.#adminClient, target.brokerName));
+    if (!clients) {
+      const own = { admin: () => this.#adminClient, producer: () => this.#producerClient };
+      return guard(() => op(own, target.brokerName));
+    }
+    const slug = target.tenantSlug;
     const deadlineMs = Date.now() + TENANT_SIGN_IN_WAIT_MS;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await op(clients.admin(target.tenantSlug), target.topic);
+        return await op({ admin: () => clients.admin(slug), producer: () => clients.producer(slug) }, target.topic);
       } catch (err) {
         if (!isSignInRefused(err as ClientError)) throw clusterError(err);
         // A client whose sign-in failed is not reused: the next attempt signs in afresh.
-        clients.close(target.tenantSlug);
-        if (Date.now() >= deadlineMs) throw clusterError(err);
-        log.info(
-          { tenant: target.tenantSlug, attempt, waitMs: TENANT_SIGN_IN_WAIT_MS },
-          'the broker refused the sign-in as the tenant (it may not know the tenant yet); retrying',
-        );
+        clients.close(slug);
+        if (Date.now() >= deadlineMs) {
+          log.warn(
+            { tenant: slug, attempts: attempt, waitMs: TENANT_SIGN_IN_WAIT_MS },
+            'the broker refused the sign-in as the tenant',
+          );
+          throw new ApiError(
+            'cluster_error',
+            `The broker refused the console's sign-in as tenant '${slug}' for ${TENANT_SIGN_IN_WAIT_MS} ms (${clusterError(err).message}). Check that the tenant is active and that the broker reads the console's database`,
+          );
+        }
+        if (attempt === 1)
+          log.info(
+            { tenant: slug, waitMs: TENANT_SIGN_IN_WAIT_MS },
+            'the broker refused the sign-in as the tenant (it may not know the tenant yet); retrying',
+          );
         await new Promise((r) => setTimeout(r, TENANT_SIGN_IN_RETRY_MS));
       }
     }
@@ -190,8 +207,8 @@ export class KafkaClusterAdmin implements ClusterAdmin {
     partitions: number,
     configs: Record<string, string>,
   ): Promise<{ topicId: string }> {
-    const [created] = await this.#asTenant(target, (admin, topic) =>
-      admin.createTopics({
+    const [created] = await this.#asTenant(target, (c, topic) =>
+      c.admin().createTopics({
         topics: [topic],
         partitions,
         replicas: 1,
@@ -264,14 +281,14 @@ export class KafkaClusterAdmin implements ClusterAdmin {
   }
 
   async createPartitions(target: TenantTopic, totalCount: number): Promise<void> {
-    await this.#asTenant(target, (admin, topic) =>
-      admin.createPartitions({ topics: [{ name: topic, count: totalCount, assignments: [] }] }),
+    await this.#asTenant(target, (c, topic) =>
+      c.admin().createPartitions({ topics: [{ name: topic, count: totalCount, assignments: [] }] }),
     );
   }
 
   async alterTopicConfigs(target: TenantTopic, configs: Record<string, string | null>): Promise<void> {
-    await this.#asTenant(target, (admin, topic) =>
-      admin.incrementalAlterConfigs({
+    await this.#asTenant(target, (c, topic) =>
+      c.admin().incrementalAlterConfigs({
         resources: [
           {
             resourceType: 2,
@@ -520,13 +537,12 @@ export class KafkaClusterAdmin implements ClusterAdmin {
   }
 
   async produceAs(target: TenantTopic, message: ProduceInput) {
-    return guard(async () => {
-      const producer = this.#tenantClients?.producer(target.tenantSlug) ?? this.#producerClient;
-      const result = await producer.send({
+    return this.#asTenant(target, async (c, topic) => {
+      const result = await c.producer().send({
         acks: -1,
         messages: [
           {
-            topic: this.#tenantClients ? target.topic : target.brokerName,
+            topic,
             partition: message.partition,
             key: message.key ? Buffer.from(message.key) : undefined,
             value: Buffer.from(message.value),
