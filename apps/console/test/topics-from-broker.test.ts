@@ -184,6 +184,28 @@ test('an annotation belongs to the topic id: a topic deleted and created again o
   assert.deepEqual(rows, [], "the old topic's annotation was removed on read");
 });
 
+test('annotations carried over by the migration (no topic id) are bound on read, or removed without a topic', async () => {
+  const { db } = await import('../src/server/db.ts');
+  const tenant = await db().tenant.findUniqueOrThrow({ where: { slug: T.tenant } });
+  // Rows written before the listing (as migrated rows are): a row newer than the listing is never taken for stale.
+  const updatedAt = new Date(Date.now() - 60_000);
+  const old = { tenantId: tenant.id, topicId: null, description: 'from the Topic table', updatedAt };
+  await db().topicAnnotation.createMany({
+    data: [
+      { ...old, name: 'auto-made' },
+      { ...old, name: 'long-gone' },
+    ],
+  });
+  const [autoMade] = (await consoleTopics()).filter((t) => t.name === 'auto-made');
+  assert.equal(autoMade?.description, 'from the Topic table');
+  const rows = await db().topicAnnotation.findMany({ where: { tenantId: tenant.id, description: old.description } });
+  assert.deepEqual(
+    rows.map((r) => [r.name, r.topicId]),
+    [['auto-made', (autoMade as unknown as { id: string }).id]],
+    "bound to the broker's topic id; the row of a topic the broker does not have is gone",
+  );
+});
+
 test('deleting the tenant removes every topic of its namespace and its annotations', async () => {
   const del = await call('/tenants/{tenant}', 'DELETE', T, { token: hub.admin });
   assert.equal(del.status, 202, JSON.stringify(del.body));
