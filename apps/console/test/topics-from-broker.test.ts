@@ -104,6 +104,8 @@ test('topics created over Kafka show in the console API, the tenant usage and th
   assert.equal(usage.topics, 2);
   assert.equal(usage.partitions, 5);
   assert.equal(usage.messages, 1);
+  const one = await call('/tenants/{tenant}', 'GET', T, { token: hub.admin });
+  assert.deepEqual([one.body.usage.topics, one.body.usage.partitions], [2, 5], 'the tenant page shows the same');
 
   const cli = await samsa(['topic', 'list', '--tenant', T.tenant, '--json']);
   assert.equal(cli.code, 0, cli.stderr);

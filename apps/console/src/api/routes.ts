@@ -57,6 +57,7 @@ import {
   listTenants,
   quotaView,
   setQuota,
+  tenantUsage,
   tenantView,
   updateTenant,
 } from '../features/tenants/service.ts';
@@ -248,12 +249,16 @@ export const apiRoutes: Record<string, RouteSpec> = {
   },
   '/tenants/{tenant}': {
     GET: {
-      summary: 'One tenant',
+      summary: 'One tenant, with its usage (topics, partitions, bytes, messages) from the broker and its quotas',
       tag: 'tenants',
       access: 'tenant_member',
       response: tenantSchema,
       handler: withTenant(
-        async ({ tenant, role }) => ({ ...tenantView(tenant, { role }), quota: quotaView(await getQuota(tenant.id)) }),
+        async ({ tenant, role }) => ({
+          ...tenantView(tenant, { role }),
+          usage: await tenantUsage(tenant),
+          quota: quotaView(await getQuota(tenant.id)),
+        }),
         { role: 'member' },
       ),
     },

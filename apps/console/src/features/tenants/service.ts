@@ -99,6 +99,11 @@ async function usageOf(tenants: Tenant[]): Promise<Map<string, Usage>> {
   return out;
 }
 
+/** One tenant's usage, from the broker (the tenant detail and quota page). */
+export async function tenantUsage(tenant: Tenant): Promise<Usage> {
+  return (await usageOf([tenant])).get(tenant.id) ?? UNKNOWN_USAGE;
+}
+
 /** Platform admins see every tenant; other users the tenants they belong to. */
 export async function listTenants(actor: Actor) {
   if (actor.user.isPlatformAdmin) {
