@@ -120,7 +120,7 @@ test('admin commands over the REST API', { timeout: 120_000 }, async () => {
   assert.equal(described.configs['retention.ms'], '86400000');
   const overQuota = await samsa(['topic', 'create', '--tenant', 'payments', 'audit']);
   assert.equal(overQuota.code, 1);
-  assert.match(overQuota.stderr, /max topics is 1/);
+  assert.match(overQuota.stderr, /topic quota exceeded: tenant 'payments' may have 1 topics and has 1/);
   assert.match(overQuota.stderr, /quota_exceeded/);
   const table = await samsa(['topic', 'list', '--tenant', 'payments']);
   assert.match(table.stdout, /^NAME\s+PARTITIONS/);

@@ -202,14 +202,14 @@ test('admin, tenant admin, a real producer and another tenant: the console flow'
   await ops.getByRole('button', { name: 'Produce' }).click();
   await ops.getByText('Written to partition').waitFor();
 
-  // Over quota: max topics is 1.
+  // Over quota: max topics is 1 (the broker refuses it; the console shows the broker's message).
   await ops.getByRole('link', { name: 'Topics' }).click();
   await ops.getByRole('heading', { name: 'Topics · acme' }).waitFor();
   await ops.getByRole('button', { name: 'New topic' }).click();
   dialog = ops.getByRole('dialog');
   await dialog.getByLabel('Name').fill('payments');
   await dialog.getByRole('button', { name: 'Create topic' }).click();
-  await dialog.getByText('Quota exceeded: max topics is 1').first().waitFor();
+  await dialog.getByText("topic quota exceeded: tenant 'acme' may have 1 topics and has 1").first().waitFor();
   await shot(ops, '10-over-quota');
 
   // The platform admin lowers acme's produce quota; a producer with the tenant's key keeps writing and is slowed

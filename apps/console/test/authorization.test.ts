@@ -23,7 +23,9 @@ before(async () => {
   const b = await db().tenant.create({
     data: { slug: 'tenant-b', displayName: 'B', quota: { create: { maxTopics: 10 } } },
   });
-  await db().topic.create({ data: { tenantId: b.id, name: 'orders', brokerName: 'tenant-b.orders', partitions: 1 } });
+  await db().topicAnnotation.create({
+    data: { tenantId: b.id, name: 'orders', topicId: '00000000-0000-4000-8000-000000000001', description: "B's" },
+  });
   const sa = await db().serviceAccount.create({ data: { tenantId: b.id, name: 'billing' } });
   const key = await db().apiKey.create({
     data: { ...newApiKeyCredentials().stored, tenantId: b.id, serviceAccountId: sa.id },
@@ -89,7 +91,7 @@ async function snapshotB() {
   return JSON.stringify(
     {
       tenant: await db().tenant.findUnique({ where: { id: ids.tenantB }, include: { quota: true } }),
-      topics: await db().topic.findMany({ where }),
+      topicAnnotations: await db().topicAnnotation.findMany({ where }),
       accounts: await db().serviceAccount.findMany({ where }),
       keys: await db().apiKey.findMany({ where }),
       acls: await db().aclBinding.findMany({ where }),

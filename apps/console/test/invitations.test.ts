@@ -15,7 +15,7 @@ before(async () => {
   const { db } = await import('../src/server/db.ts');
   const a = await db().tenant.create({ data: { slug: 'tenant-a', displayName: 'A', quota: { create: {} } } });
   const b = await db().tenant.create({ data: { slug: 'tenant-b', displayName: 'B', quota: { create: {} } } });
-  await db().topic.create({ data: { tenantId: b.id, name: 'secrets', brokerName: 'tenant-b.secrets', partitions: 1 } });
+  await db().topicAnnotation.create({ data: { tenantId: b.id, name: 'secrets', description: "B's secret topic" } });
   const alice = await seedUser('alice@a.example', { memberships: [{ tenantId: a.id, role: 'TENANT_ADMIN' }] });
   const bob = await seedUser('bob@b.example', { memberships: [{ tenantId: b.id, role: 'TENANT_ADMIN' }] });
   const admin = await seedUser('root@example.com', { platformAdmin: true });

@@ -1,21 +1,21 @@
 /**
- * The tenant topic flow against a real broker process and a real Postgres: quota checks that name the quota,
- * create/describe/produce/browse/delete through the cluster-admin seam (Kafka protocol), API keys shown once.
+ * The tenant topic flow against a real broker process with tenancy and a real Postgres: the broker's quota checks
+ * (the console creates topics as the tenant) with the broker's message, create/describe/produce/browse/delete
+ * through the cluster-admin seam (Kafka protocol), API keys shown once.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type BrokerProcess, startBroker } from './broker.ts';
-import { call, type Harness, seedUser, startHarness } from './helpers.ts';
+import { SUPERUSER } from './broker.ts';
+import { call, seedUser } from './helpers.ts';
+import { type TenancyHub, startTenancyHub } from './tenancy-hub.ts';
 
-let h: Harness;
-let broker: BrokerProcess;
+let hub: TenancyHub;
 let admin: string;
 let tenantAdmin: string;
 
 before(async () => {
-  broker = await startBroker();
-  h = await startHarness({ SAMSA_BROKER_BOOTSTRAP: broker.bootstrap });
-  admin = (await seedUser('root@example.com', { platformAdmin: true })).token;
+  hub = await startTenancyHub();
+  admin = hub.admin;
   const res = await call(
     '/tenants',
     'POST',
@@ -29,8 +29,7 @@ before(async () => {
   assert.ok(await db().tenant.findUnique({ where: { slug: 'acme' } }));
 });
 after(async () => {
-  await h?.close();
-  await broker?.stop();
+  await hub?.close();
 });
 
 const T = { tenant: 'acme' };
@@ -82,7 +81,11 @@ test('create a topic, see it on the broker with the tenant prefix, produce and b
   );
   // A consumer group of the tenant (`acme.billing` on the broker) that committed offset 1 on partition 0.
   const { Admin } = await import('@platformatic/kafka');
-  const kafkaAdmin = new Admin({ clientId: 'test', bootstrapBrokers: [broker.bootstrap] });
+  const kafkaAdmin = new Admin({
+    clientId: 'test',
+    bootstrapBrokers: [hub.broker.bootstrap],
+    sasl: { mechanism: 'SCRAM-SHA-512', ...SUPERUSER },
+  });
   try {
     await kafkaAdmin.alterConsumerGroupOffsets({
       groupId: 'acme.billing',
@@ -107,15 +110,15 @@ test('create a topic, see it on the broker with the tenant prefix, produce and b
   assert.deepEqual(acme.usage, { topics: 1, partitions: 2, storageBytes: detail.body.sizeBytes, messages: 3 });
 });
 
-test('over-quota creation fails with a message naming the quota', async () => {
+test("over-quota creation fails with the broker's message naming the quota", async () => {
   const tooMany = await call('/tenants/{tenant}/topics', 'POST', T, {
     token: tenantAdmin,
     body: { name: 'big', partitions: 3 },
   });
-  assert.equal(tooMany.status, 422);
+  assert.equal(tooMany.status, 422, JSON.stringify(tooMany.body));
   assert.equal(tooMany.body.error.code, 'quota_exceeded');
-  assert.match(tooMany.body.error.message, /max partitions is 4/);
-  assert.ok(tooMany.body.error.fieldErrors.partitions);
+  assert.match(tooMany.body.error.message, /partition quota exceeded: tenant 'acme' may have 4 partitions, has 2/);
+  assert.ok(tooMany.body.error.fieldErrors.partitions, 'the form points at the partitions field');
   assert.equal(
     (await call('/tenants/{tenant}/topics', 'POST', T, { token: tenantAdmin, body: { name: 'second', partitions: 1 } }))
       .status,
@@ -126,7 +129,8 @@ test('over-quota creation fails with a message naming the quota', async () => {
     body: { name: 'third', partitions: 1 },
   });
   assert.equal(third.status, 422);
-  assert.match(third.body.error.message, /max topics is 2/);
+  assert.match(third.body.error.message, /topic quota exceeded: tenant 'acme' may have 2 topics and has 2/);
+  assert.ok(third.body.error.fieldErrors.name);
 });
 
 test('invalid topic names get field errors', async () => {

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { embeddedPostgresBlocker, startEmbeddedPostgres } from '../src/embedded.ts';
 import { createDb, type Db, newApiKeyCredentials, recordAudit, scramVerifier, verifySecret } from '../src/index.ts';
-import { applyMigrations } from '../src/migrate.ts';
+import { applyMigrations, DEFAULT_MIGRATIONS_DIR } from '../src/migrate.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing.ts';
 
 describe('database on a real Postgres', () => {
@@ -40,23 +40,61 @@ describe('database on a real Postgres', () => {
     assert.equal(again.alreadyApplied.length, rows.rowCount);
   });
 
-  test('tenants, quotas, memberships and topics with unique names per tenant', async () => {
+  test('tenants, quotas, memberships and topic annotations with unique names per tenant', async () => {
     const a = await db.tenant.create({
       data: { slug: 'acme', displayName: 'Acme', quota: { create: { maxTopics: 2 } } },
     });
     const b = await db.tenant.create({ data: { slug: 'globex', displayName: 'Globex' } });
-    await db.topic.create({ data: { tenantId: a.id, name: 'orders', brokerName: 'acme.orders', partitions: 3 } });
-    await db.topic.create({ data: { tenantId: b.id, name: 'orders', brokerName: 'globex.orders', partitions: 1 } });
+    await db.topicAnnotation.create({ data: { tenantId: a.id, name: 'orders', topicId: 'id-1', description: 'x' } });
+    await db.topicAnnotation.create({ data: { tenantId: b.id, name: 'orders', topicId: 'id-2' } });
     await assert.rejects(
-      db.topic.create({ data: { tenantId: a.id, name: 'orders', brokerName: 'acme.orders2', partitions: 1 } }),
+      db.topicAnnotation.create({ data: { tenantId: a.id, name: 'orders', topicId: 'id-3' } }),
       (e: any) => e.code === 'P2002',
     );
     const q = await db.tenantQuota.findUnique({ where: { tenantId: a.id } });
     assert.equal(q?.maxTopics, 2);
     assert.equal(q?.storageBytes, null);
     await db.tenant.delete({ where: { id: a.id } });
-    assert.equal(await db.topic.count({ where: { tenantId: a.id } }), 0);
-    assert.equal(await db.topic.count({ where: { tenantId: b.id } }), 1);
+    assert.equal(await db.topicAnnotation.count({ where: { tenantId: a.id } }), 0);
+    assert.equal(await db.topicAnnotation.count({ where: { tenantId: b.id } }), 1);
+  });
+
+  test('the topic_annotations migration moves the old Topic rows into TopicAnnotation, unbound', async () => {
+    const ANNOTATIONS = '20261206213011_topic_annotations';
+    const before = mkdtempSync(join(tmpdir(), 'samsa-migrations-'));
+    const old = await createTestDatabase({ migrate: false });
+    try {
+      for (const name of readdirSync(DEFAULT_MIGRATIONS_DIR).filter((n) => n < ANNOTATIONS))
+        cpSync(join(DEFAULT_MIGRATIONS_DIR, name), join(before, name), { recursive: true });
+      await applyMigrations(old.url, before);
+      const c = new pg.Client({ connectionString: old.url });
+      await c.connect();
+      try {
+        const tenant = await c.query(
+          `INSERT INTO "Tenant" (id, slug, "displayName", "updatedAt") VALUES (gen_random_uuid(), 'acme', 'Acme', now()) RETURNING id`,
+        );
+        await c.query(
+          `INSERT INTO "Topic" (id, "tenantId", name, "brokerName", partitions, description, "ownerTeam", tags, "updatedAt")
+           VALUES (gen_random_uuid(), $1, 'orders', 'acme.orders', 3, 'order events', 'payments', ARRAY['core'], now())`,
+          [tenant.rows[0].id],
+        );
+        await applyMigrations(old.url);
+        const moved = await c.query(
+          `SELECT name, "topicId", description, "ownerTeam", tags FROM "TopicAnnotation" WHERE "tenantId" = $1`,
+          [tenant.rows[0].id],
+        );
+        assert.deepEqual(moved.rows, [
+          { name: 'orders', topicId: null, description: 'order events', ownerTeam: 'payments', tags: ['core'] },
+        ]);
+        const gone = await c.query(`SELECT to_regclass('"Topic"') AS t`);
+        assert.equal(gone.rows[0].t, null, 'the Topic table is dropped');
+      } finally {
+        await c.end();
+      }
+    } finally {
+      rmSync(before, { recursive: true, force: true });
+      await old.drop();
+    }
   });
 
   test('API keys keep only verifiers, and the audit log keeps JSON', async () => {

@@ -57,6 +57,7 @@ import {
   listTenants,
   quotaView,
   setQuota,
+  tenantUsage,
   tenantView,
   updateTenant,
 } from '../features/tenants/service.ts';
@@ -300,12 +301,16 @@ export const apiRoutes: Record<string, RouteSpec> = {
   },
   '/tenants/{tenant}': {
     GET: {
-      summary: 'One tenant',
+      summary: 'One tenant, with its usage (topics, partitions, bytes, messages) from the broker and its quotas',
       tag: 'tenants',
       access: 'tenant_member',
       response: tenantSchema,
       handler: withTenant(
-        async ({ tenant, role }) => ({ ...tenantView(tenant, { role }), quota: quotaView(await getQuota(tenant.id)) }),
+        async ({ tenant, role }) => ({
+          ...tenantView(tenant, { role }),
+          usage: await tenantUsage(tenant),
+          quota: quotaView(await getQuota(tenant.id)),
+        }),
         { role: 'member' },
       ),
     },
@@ -419,13 +424,13 @@ export const apiRoutes: Record<string, RouteSpec> = {
   },
   '/tenants/{tenant}/topics': {
     GET: {
-      summary: "A tenant's topics with partitions and message counts",
+      summary: "A tenant's topics as the broker has them (also those created over Kafka), with annotations and counts",
       tag: 'topics',
       access: 'tenant_member',
       handler: withTenant(async ({ tenant }) => listTopics(tenant), { role: 'member' }),
     },
     POST: {
-      summary: 'Create a topic (checked against the tenant quotas)',
+      summary: "Create a topic (as the tenant: the broker checks the tenant's quotas)",
       tag: 'topics',
       access: 'tenant_admin',
       body: createTopicSchema,

@@ -7,11 +7,13 @@
  *
  * Tenancy: a tenant's topic `orders` lives on the broker as `<tenantSlug>.orders` (`brokerTopicName`), which is
  * the broker's own internal name for it: tenant clients say `orders`, the superuser sees `acme.orders`. Tenant
- * slugs cannot contain dots, so the prefix is unambiguous. Messages the console produces for a tenant are produced
- * AS that tenant (SASL authorization id `tenant:<slug>`, see tenant-producers.ts), so its quotas apply.
+ * slugs cannot contain dots, so the prefix is unambiguous. The broker is the one record of topics, partitions and
+ * configs: the console lists a tenant's topics by its namespace prefix. What changes a tenant's topics or produces
+ * to them (create, add partitions, alter configs, produce) runs AS that tenant (SASL authorization id
+ * `tenant:<slug>`, see tenant-clients.ts), so the broker's quota checks apply: quotas are enforced in one place.
  */
 import { KafkaClusterAdmin } from './kafka-cluster-admin.ts';
-import { tenantProducerSettingsFromEnv } from './tenant-producers.ts';
+import { tenantClientSettingsFromEnv } from './tenant-clients.ts';
 
 export interface PartitionInfo {
   partition: number;
@@ -26,6 +28,8 @@ export interface PartitionInfo {
 
 export interface TopicInfo {
   brokerName: string;
+  /** The broker's topic id: a topic deleted and created again under the same name has a new one. */
+  topicId: string;
   partitions: PartitionInfo[];
   configs: Record<string, string | null>;
   messages: number;
@@ -75,19 +79,40 @@ export interface RemovedGroups {
   remaining: string[];
 }
 
+/** A topic as the broker lists it. */
+export interface BrokerTopic {
+  brokerName: string;
+  /** The broker's topic id (a UUID): a topic deleted and created again under the same name has a new one. */
+  topicId: string;
+  partitions: number;
+}
+
+/** A tenant's topic: the tenant's own name for it and the broker's. */
+export interface TenantTopic {
+  tenantSlug: string;
+  topic: string;
+  brokerName: string;
+}
+
 export interface ClusterAdmin {
-  /** Every topic whose broker name starts with `prefix` (a tenant's namespace), with its partition count. */
-  topicsWithPrefix(prefix: string): Promise<{ brokerName: string; partitions: number }[]>;
+  /** Every topic whose broker name starts with `prefix` (a tenant's namespace; '' for all), sorted by name. */
+  topicsWithPrefix(prefix: string): Promise<BrokerTopic[]>;
   /** Every group whose id starts with `prefix`, whatever its state (also groups that only hold offsets). */
   groupsWithPrefix(prefix: string): Promise<string[]>;
   /** Removes the groups' members, then deletes the groups and their committed offsets. */
   removeGroups(brokerGroupIds: string[]): Promise<RemovedGroups>;
   /** Consumer groups whose name starts with `groupPrefix` and that have committed offsets on the topic. */
   consumerGroupsOf(brokerTopic: string, groupPrefix: string): Promise<TopicConsumerGroup[]>;
-  createTopic(brokerName: string, partitions: number, configs: Record<string, string>): Promise<void>;
+  /**
+   * Creates a topic as the tenant (the broker checks its topic and partition quotas: a refusal is `quota_exceeded`
+   * with the broker's message); returns the broker's topic id.
+   */
+  createTopic(target: TenantTopic, partitions: number, configs: Record<string, string>): Promise<{ topicId: string }>;
   deleteTopics(brokerNames: string[]): Promise<void>;
-  createPartitions(brokerName: string, totalCount: number): Promise<void>;
-  alterTopicConfigs(brokerName: string, configs: Record<string, string | null>): Promise<void>;
+  /** Raises the partition count as the tenant (the broker checks its partition quota). */
+  createPartitions(target: TenantTopic, totalCount: number): Promise<void>;
+  /** Sets (or, for null, resets) topic configs as the tenant (the broker checks the config bounds). */
+  alterTopicConfigs(target: TenantTopic, configs: Record<string, string | null>): Promise<void>;
   describeTopic(brokerName: string): Promise<TopicInfo | null>;
   /** Partition counts, message counts and sizes of many topics at once (for lists). */
   topicStats(brokerNames: string[]): Promise<Map<string, TopicStats>>;
@@ -103,17 +128,22 @@ export interface ClusterAdmin {
    * and byte-rate quotas (a full storage quota is `quota_exceeded`); without (a broker without tenancy) it produces
    * to `brokerName` directly.
    */
-  produceAs(
-    target: { tenantSlug: string; topic: string; brokerName: string },
-    message: ProduceInput,
-  ): Promise<{ partition: number; offset: number }>;
-  /** Closes what the console holds open as a tenant (its producer), e.g. when the tenant is being deleted. */
+  produceAs(target: TenantTopic, message: ProduceInput): Promise<{ partition: number; offset: number }>;
+  /** Closes what the console holds open as a tenant (its clients), e.g. when the tenant is being deleted. */
   forgetTenant(tenantSlug: string): void;
   close(): Promise<void>;
 }
 
+/**
+ * The tenant's namespace on the broker: every topic and group of tenant `acme` is named `acme.<name>` there. The
+ * console's one copy of the rule (the broker's is `tenantPrefix` in its tenancy/access.ts).
+ */
+export function tenantNamespace(tenantSlug: string): string {
+  return `${tenantSlug}.`;
+}
+
 export function brokerTopicName(tenantSlug: string, topic: string): string {
-  return `${tenantSlug}.${topic}`;
+  return tenantNamespace(tenantSlug) + topic;
 }
 
 const holder = globalThis as unknown as { __samsaCluster?: ClusterAdmin };
@@ -124,7 +154,7 @@ export function clusterAdmin(): ClusterAdmin {
   holder.__samsaCluster ??= new KafkaClusterAdmin(
     process.env.SAMSA_BROKER_BOOTSTRAP ?? '127.0.0.1:9092',
     username && password ? { username, password } : undefined,
-    tenantProducerSettingsFromEnv(process.env),
+    tenantClientSettingsFromEnv(process.env),
   );
   return holder.__samsaCluster;
 }

@@ -1,12 +1,15 @@
 /** `ClusterAdmin` over the Kafka protocol with @platformatic/kafka (Admin, Producer and a group-less fetch). */
 import { Admin, Consumer, Producer } from '@platformatic/kafka';
 import { ApiError } from '../../server/errors.ts';
-import { TenantProducers, type TenantProducerSettings, tenantProducerSettingsSchema } from './tenant-producers.ts';
+import { log } from '../../server/log.ts';
+import { TenantClients, type TenantClientSettings, tenantClientSettingsSchema } from './tenant-clients.ts';
 import type {
+  BrokerTopic,
   BrowsedMessage,
   ClusterAdmin,
   ProduceInput,
   RemovedGroups,
+  TenantTopic,
   TopicConsumerGroup,
   TopicInfo,
   TopicStats,
@@ -16,8 +19,21 @@ const CLIENT_ID = 'samsa-console';
 const TIMEOUT_MS = 10_000;
 /** Bytes fetched per browse request: enough for a page of ordinary messages, bounded for huge ones. */
 const BROWSE_FETCH_BYTES_MAX = 4 * 1024 * 1024;
+/**
+ * How long an operation as a tenant keeps retrying a refused sign-in: the broker learns a new tenant over
+ * LISTEN/NOTIFY, so right after the tenant is created its authorization id may name no tenant yet.
+ */
+const TENANT_SIGN_IN_WAIT_MS = 5_000;
+const TENANT_SIGN_IN_RETRY_MS = 200;
 
-type ClientError = { message?: string; serverErrorMessage?: string | null; errors?: ClientError[] };
+type ClientError = {
+  code?: string;
+  apiId?: string;
+  message?: string;
+  serverErrorMessage?: string | null;
+  errors?: ClientError[];
+  cause?: ClientError;
+};
 
 /** What the broker itself said (error_message fields), found in the client's nested errors; bounded in depth. */
 function serverMessages(e: ClientError | undefined, depth = 0): string[] {
@@ -26,9 +42,24 @@ function serverMessages(e: ClientError | undefined, depth = 0): string[] {
   return [...own, ...(e.errors ?? []).flatMap((x) => serverMessages(x, depth + 1))];
 }
 
+/** The Kafka error names (POLICY_VIOLATION, TOPIC_ALREADY_EXISTS, ...) in the client's nested errors. */
+function kafkaErrorIds(e: ClientError | undefined, depth = 0): string[] {
+  if (!e || depth > 4) return [];
+  const own = e.apiId ? [e.apiId] : [];
+  return [...own, ...[...(e.errors ?? []), ...(e.cause ? [e.cause] : [])].flatMap((x) => kafkaErrorIds(x, depth + 1))];
+}
+
+/** Whether the failure is a refused SASL sign-in (the client's AuthenticationError, or the broker's error code). */
+function isSignInRefused(e: ClientError | undefined, depth = 0): boolean {
+  if (!e || depth > 4) return false;
+  if (e.code === 'PLT_KFK_AUTHENTICATION' || e.apiId === 'SASL_AUTHENTICATION_FAILED') return true;
+  return [...(e.errors ?? []), ...(e.cause ? [e.cause] : [])].some((x) => isSignInRefused(x, depth + 1));
+}
+
 /**
- * Maps a Kafka client failure to `quota_exceeded` (the broker named a quota), `cluster_unavailable` (cannot connect)
- * or `cluster_error` (the broker said no), with the broker's own message when it sent one.
+ * Maps a Kafka client failure to `quota_exceeded` (the broker's POLICY_VIOLATION, or a message naming a quota),
+ * `conflict` (TOPIC_ALREADY_EXISTS), `cluster_unavailable` (cannot connect) or `cluster_error` (the broker said no),
+ * with the broker's own message when it sent one.
  */
 export function clusterError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
@@ -40,8 +71,15 @@ export function clusterError(err: unknown): ApiError {
       .filter(Boolean)
       .join('; ');
   const message = inner || e.message || String(err);
-  if (/quota exceeded/i.test(message)) {
-    return new ApiError('quota_exceeded', `The broker refused it: ${message}. Free space or ask for a larger quota`);
+  const ids = kafkaErrorIds(e);
+  if (ids.includes('POLICY_VIOLATION') || /quota exceeded/i.test(message)) {
+    return new ApiError(
+      'quota_exceeded',
+      `The broker refused it: ${message}. Remove what is no longer needed or ask a platform admin for a larger quota`,
+    );
+  }
+  if (ids.includes('TOPIC_ALREADY_EXISTS')) {
+    return new ApiError('conflict', `The broker refused it: ${message}`, { name: ['Already exists'] });
   }
   if (/ECONNREFUSED|ETIMEDOUT|ENOTFOUND|connect|Timeout/i.test(message)) {
     return new ApiError('cluster_unavailable', `The broker is not reachable: ${message}`);
@@ -72,17 +110,17 @@ export class KafkaClusterAdmin implements ClusterAdmin {
   #consumer: Consumer | undefined;
 
   #sasl: { mechanism: 'SCRAM-SHA-512'; username: string; password: string } | undefined;
-  /** Producers acting as tenants; only with credentials (a broker without SASL has no tenants to act as). */
-  #tenantProducers: TenantProducers | undefined;
+  /** Clients acting as tenants; only with credentials (a broker without SASL has no tenants to act as). */
+  #tenantClients: TenantClients | undefined;
 
   /**
    * With credentials, the console connects as the broker's platform superuser (sees every tenant's topics), and
-   * produces for a tenant as that tenant.
+   * changes a tenant's topics and produces to them as that tenant.
    */
   constructor(
     bootstrap: string,
     credentials?: { username: string; password: string },
-    producerSettings: TenantProducerSettings = tenantProducerSettingsSchema.parse({}),
+    tenantSettings: TenantClientSettings = tenantClientSettingsSchema.parse({}),
   ) {
     this.#bootstrap = bootstrap
       .split(',')
@@ -91,7 +129,7 @@ export class KafkaClusterAdmin implements ClusterAdmin {
     if (credentials) {
       const sasl = { mechanism: 'SCRAM-SHA-512' as const, ...credentials };
       this.#sasl = sasl;
-      this.#tenantProducers = new TenantProducers(() => ({ ...this.#base(), sasl }), producerSettings);
+      this.#tenantClients = new TenantClients(() => ({ ...this.#base(), sasl }), tenantSettings);
     }
   }
 
@@ -121,15 +159,63 @@ export class KafkaClusterAdmin implements ClusterAdmin {
     return this.#consumer;
   }
 
-  async createTopic(brokerName: string, partitions: number, configs: Record<string, string>): Promise<void> {
-    await guard(() =>
-      this.#adminClient.createTopics({
-        topics: [brokerName],
+  /**
+   * Runs `op` with the clients acting as the tenant (naming the topic as the tenant does), or, without credentials
+   * (a broker without tenancy), with the console's own clients and the broker's name. A refused sign-in (nothing was
+   * sent) is retried for up to TENANT_SIGN_IN_WAIT_MS: the broker may not know a just-created tenant yet.
+   */
+  async #asTenant<T>(
+    target: TenantTopic,
+    op: (clients: { admin: () => Admin; producer: () => Producer }, topic: string) => Promise<T>,
+  ): Promise<T> {
+    const clients = this.#tenantClients;
+    if (!clients) {
+      const own = { admin: () => this.#adminClient, producer: () => this.#producerClient };
+      return guard(() => op(own, target.brokerName));
+    }
+    const slug = target.tenantSlug;
+    const deadlineMs = Date.now() + TENANT_SIGN_IN_WAIT_MS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await op({ admin: () => clients.admin(slug), producer: () => clients.producer(slug) }, target.topic);
+      } catch (err) {
+        if (!isSignInRefused(err as ClientError)) throw clusterError(err);
+        // A client whose sign-in failed is not reused: the next attempt signs in afresh.
+        clients.close(slug);
+        if (Date.now() >= deadlineMs) {
+          log.warn(
+            { tenant: slug, attempts: attempt, waitMs: TENANT_SIGN_IN_WAIT_MS },
+            'the broker refused the sign-in as the tenant',
+          );
+          throw new ApiError(
+            'cluster_error',
+            `The broker refused the console's sign-in as tenant '${slug}' for ${TENANT_SIGN_IN_WAIT_MS} ms (${clusterError(err).message}). Check that the tenant is active and that the broker reads the console's database`,
+          );
+        }
+        if (attempt === 1)
+          log.info(
+            { tenant: slug, waitMs: TENANT_SIGN_IN_WAIT_MS },
+            'the broker refused the sign-in as the tenant (it may not know the tenant yet); retrying',
+          );
+        await new Promise((r) => setTimeout(r, TENANT_SIGN_IN_RETRY_MS));
+      }
+    }
+  }
+
+  async createTopic(
+    target: TenantTopic,
+    partitions: number,
+    configs: Record<string, string>,
+  ): Promise<{ topicId: string }> {
+    const [created] = await this.#asTenant(target, (c, topic) =>
+      c.admin().createTopics({
+        topics: [topic],
         partitions,
         replicas: 1,
         configs: Object.entries(configs).map(([name, value]) => ({ name, value })),
       }),
     );
+    return { topicId: created?.id ?? '' };
   }
 
   async deleteTopics(brokerNames: string[]): Promise<void> {
@@ -141,14 +227,18 @@ export class KafkaClusterAdmin implements ClusterAdmin {
     });
   }
 
-  async topicsWithPrefix(prefix: string): Promise<{ brokerName: string; partitions: number }[]> {
+  async topicsWithPrefix(prefix: string): Promise<BrokerTopic[]> {
     return guard(async () => {
-      const names = (await this.#adminClient.listTopics({ includeInternals: true })).filter((n) =>
-        n.startsWith(prefix),
-      );
+      const names = (await this.#adminClient.listTopics({ includeInternals: true }))
+        .filter((n) => n.startsWith(prefix))
+        .sort();
       if (names.length === 0) return [];
       const counts = await this.#partitionCounts(names);
-      return names.map((brokerName) => ({ brokerName, partitions: counts.get(brokerName)?.count ?? 0 }));
+      // A topic deleted between the listing and Metadata is left out.
+      return names.flatMap((brokerName) => {
+        const c = counts.get(brokerName);
+        return c ? [{ brokerName, topicId: c.topicId, partitions: c.count }] : [];
+      });
     });
   }
 
@@ -190,19 +280,19 @@ export class KafkaClusterAdmin implements ClusterAdmin {
     });
   }
 
-  async createPartitions(brokerName: string, totalCount: number): Promise<void> {
-    await guard(() =>
-      this.#adminClient.createPartitions({ topics: [{ name: brokerName, count: totalCount, assignments: [] }] }),
+  async createPartitions(target: TenantTopic, totalCount: number): Promise<void> {
+    await this.#asTenant(target, (c, topic) =>
+      c.admin().createPartitions({ topics: [{ name: topic, count: totalCount, assignments: [] }] }),
     );
   }
 
-  async alterTopicConfigs(brokerName: string, configs: Record<string, string | null>): Promise<void> {
-    await guard(() =>
-      this.#adminClient.incrementalAlterConfigs({
+  async alterTopicConfigs(target: TenantTopic, configs: Record<string, string | null>): Promise<void> {
+    await this.#asTenant(target, (c, topic) =>
+      c.admin().incrementalAlterConfigs({
         resources: [
           {
             resourceType: 2,
-            resourceName: brokerName,
+            resourceName: topic,
             // configOperation: 0 = SET, 1 = DELETE (back to the default).
             configs: Object.entries(configs).map(([name, value]) =>
               value === null
@@ -255,11 +345,13 @@ export class KafkaClusterAdmin implements ClusterAdmin {
     }
   }
 
-  async #partitionCounts(brokerNames: string[]): Promise<Map<string, { count: number; leaders: number[] }>> {
+  async #partitionCounts(
+    brokerNames: string[],
+  ): Promise<Map<string, { topicId: string; count: number; leaders: number[] }>> {
     const md = await this.#adminClient.metadata({ topics: brokerNames, forceUpdate: true, autocreateTopics: false });
-    const out = new Map<string, { count: number; leaders: number[] }>();
+    const out = new Map<string, { topicId: string; count: number; leaders: number[] }>();
     for (const [name, t] of md.topics)
-      out.set(name, { count: t.partitionsCount, leaders: t.partitions.map((p) => p.leader) });
+      out.set(name, { topicId: t.id, count: t.partitionsCount, leaders: t.partitions.map((p) => p.leader) });
     return out;
   }
 
@@ -329,6 +421,7 @@ export class KafkaClusterAdmin implements ClusterAdmin {
       });
       return {
         brokerName,
+        topicId: parts?.topicId ?? '',
         partitions,
         configs,
         messages: partitions.reduce((s, p) => s + p.messages, 0),
@@ -443,14 +536,13 @@ export class KafkaClusterAdmin implements ClusterAdmin {
     });
   }
 
-  async produceAs(target: { tenantSlug: string; topic: string; brokerName: string }, message: ProduceInput) {
-    return guard(async () => {
-      const producer = this.#tenantProducers?.for(target.tenantSlug) ?? this.#producerClient;
-      const result = await producer.send({
+  async produceAs(target: TenantTopic, message: ProduceInput) {
+    return this.#asTenant(target, async (c, topic) => {
+      const result = await c.producer().send({
         acks: -1,
         messages: [
           {
-            topic: this.#tenantProducers ? target.topic : target.brokerName,
+            topic,
             partition: message.partition,
             key: message.key ? Buffer.from(message.key) : undefined,
             value: Buffer.from(message.value),
@@ -464,7 +556,7 @@ export class KafkaClusterAdmin implements ClusterAdmin {
   }
 
   forgetTenant(tenantSlug: string): void {
-    this.#tenantProducers?.close(tenantSlug);
+    this.#tenantClients?.close(tenantSlug);
   }
 
   async close(): Promise<void> {
@@ -472,7 +564,7 @@ export class KafkaClusterAdmin implements ClusterAdmin {
       this.#admin?.close(),
       this.#producer?.close(),
       this.#consumer?.close(),
-      this.#tenantProducers?.closeAll(),
+      this.#tenantClients?.closeAll(),
     ]);
     this.#admin = this.#producer = this.#consumer = undefined;
   }

@@ -18,7 +18,7 @@ import { ApiError } from '../../server/errors.ts';
 import type { Actor } from '../../server/with-tenant.ts';
 import { audit } from '../audit/audit.ts';
 import { db } from '../../server/db.ts';
-import { brokerTopicName } from '../cluster/cluster-admin.ts';
+import { brokerTopicName, clusterAdmin, tenantNamespace } from '../cluster/cluster-admin.ts';
 import { clusterError } from '../cluster/kafka-cluster-admin.ts';
 import { lagService } from './lag-host.ts';
 import type {
@@ -173,7 +173,7 @@ function planView(plan: ResetPlan, slug: string, applied: boolean): ResetPlanVie
     state: plan.state,
     members: plan.members,
     executable: plan.executable,
-    blockedBecause: plan.blockedBecause?.replaceAll(`${slug}.`, '') ?? null,
+    blockedBecause: plan.blockedBecause?.replaceAll(tenantNamespace(slug), '') ?? null,
     rows: plan.rows.map((r) => ({ ...r, topic: localName(slug, r.topic) })),
     applied,
   };
@@ -187,9 +187,11 @@ async function planReset(lag: LagService, tenant: Tenant, name: string, input: R
       : input.to === 'offset'
         ? { to: input.to, offset: input.offset ?? 0 }
         : { to: input.to };
+  const known = input.topics?.length
+    ? new Set((await clusterAdmin().topicsWithPrefix(tenantNamespace(tenant.slug))).map((t) => t.brokerName))
+    : new Set<string>();
   for (const t of input.topics ?? []) {
-    const known = await db().topic.findUnique({ where: { tenantId_name: { tenantId: tenant.id, name: t.topic } } });
-    if (!known) {
+    if (!known.has(brokerTopicName(tenant.slug, t.topic))) {
       throw new ApiError('validation_failed', `No topic '${t.topic}' in tenant '${tenant.slug}'`, {
         topics: [`No topic '${t.topic}'`],
       });
@@ -203,7 +205,7 @@ async function planReset(lag: LagService, tenant: Tenant, name: string, input: R
     });
   } catch (err) {
     if (err instanceof ResetError)
-      throw new ApiError('validation_failed', err.message.replaceAll(`${tenant.slug}.`, ''));
+      throw new ApiError('validation_failed', err.message.replaceAll(tenantNamespace(tenant.slug), ''));
     throw clusterError(err);
   }
 }
@@ -230,7 +232,8 @@ export async function executeGroupReset(
   try {
     await lag.executeOffsetReset(plan);
   } catch (err) {
-    if (err instanceof ResetError) throw new ApiError('conflict', err.message.replaceAll(`${tenant.slug}.`, ''));
+    if (err instanceof ResetError)
+      throw new ApiError('conflict', err.message.replaceAll(tenantNamespace(tenant.slug), ''));
     throw clusterError(err);
   }
   await audit(actor, {

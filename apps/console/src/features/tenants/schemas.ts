@@ -86,8 +86,9 @@ export const tenantSchema = z.object({
   role: z.enum(['member', 'admin', 'platform_admin']).optional(),
   usage: z
     .object({
-      topics: z.number(),
-      partitions: z.number(),
+      /** Topics and partitions in the tenant's namespace on the broker; null while the broker cannot be asked. */
+      topics: z.number().nullable(),
+      partitions: z.number().nullable(),
       /** Bytes on disk of all the tenant's topics; null while the broker cannot be asked. */
       storageBytes: z.number().nullable(),
       /** Messages retained in all its topics (the console derives a message rate from two polls). */

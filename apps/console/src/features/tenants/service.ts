@@ -4,7 +4,7 @@ import { db } from '../../server/db.ts';
 import { ApiError } from '../../server/errors.ts';
 import type { Actor, Role } from '../../server/with-tenant.ts';
 import { audit } from '../audit/audit.ts';
-import { clusterAdmin } from '../cluster/cluster-admin.ts';
+import { type BrokerTopic, clusterAdmin, tenantNamespace } from '../cluster/cluster-admin.ts';
 import { deletionView } from './tenant-deletion.ts';
 import type { CreateTenantInput, QuotaInput, UpdateTenantInput } from './schemas.ts';
 
@@ -54,40 +54,65 @@ export async function getQuota(tenantId: string) {
   return db().tenantQuota.findUnique({ where: { tenantId } });
 }
 
-type Usage = { topics: number; partitions: number; storageBytes: number | null; messages: number | null };
+/** Counts are null while the broker cannot be asked: it is the one record of topics. */
+type Usage = {
+  topics: number | null;
+  partitions: number | null;
+  storageBytes: number | null;
+  messages: number | null;
+};
 
 const NO_USAGE: Usage = { topics: 0, partitions: 0, storageBytes: 0, messages: 0 };
+const UNKNOWN_USAGE: Usage = { topics: null, partitions: null, storageBytes: null, messages: null };
 
-/** Topic and partition counts from the metadata; bytes on disk and retained messages from the broker. */
-async function usageOf(tenantIds: string[]): Promise<Map<string, Usage>> {
-  const topics = await db().topic.findMany({
-    where: { tenantId: { in: tenantIds } },
-    select: { tenantId: true, brokerName: true, partitions: true },
+/**
+ * Each tenant's topics, partitions, bytes on disk and retained messages, all from the broker: every topic in the
+ * tenant's namespace counts, also those created over Kafka (the same count the broker's quota checks use).
+ */
+async function usageOf(tenants: Tenant[]): Promise<Map<string, Usage>> {
+  const out = new Map<string, Usage>();
+  if (tenants.length === 0) return out;
+  let topics: BrokerTopic[];
+  try {
+    topics = await clusterAdmin().topicsWithPrefix('');
+  } catch {
+    for (const t of tenants) out.set(t.id, UNKNOWN_USAGE);
+    return out;
+  }
+  const tenantOf = new Map(tenants.map((t) => [tenantNamespace(t.slug), t.id]));
+  const owned = topics.flatMap((t) => {
+    const dot = t.brokerName.indexOf('.');
+    const tenantId = dot > 0 ? tenantOf.get(t.brokerName.slice(0, dot + 1)) : undefined;
+    return tenantId ? [{ ...t, tenantId }] : [];
   });
   let stats: Awaited<ReturnType<ReturnType<typeof clusterAdmin>['topicStats']>> | null = null;
   try {
-    stats = await clusterAdmin().topicStats(topics.map((t) => t.brokerName));
+    stats = await clusterAdmin().topicStats(owned.map((t) => t.brokerName));
   } catch {
-    // The broker is down: counts still come from the metadata, sizes show as unknown.
+    // Counts are known; sizes and messages show as unknown.
   }
-  const out = new Map<string, Usage>();
-  for (const t of topics) {
-    const u = out.get(t.tenantId) ?? { ...NO_USAGE };
-    u.topics += 1;
-    u.partitions += t.partitions;
+  for (const t of tenants) out.set(t.id, { ...NO_USAGE });
+  for (const t of owned) {
+    const u = out.get(t.tenantId)!;
+    u.topics = (u.topics ?? 0) + 1;
+    u.partitions = (u.partitions ?? 0) + t.partitions;
     const s = stats?.get(t.brokerName);
     u.storageBytes = u.storageBytes === null || s?.sizeBytes == null ? null : u.storageBytes + s.sizeBytes;
     u.messages = u.messages === null || !s ? null : u.messages + s.messages;
-    out.set(t.tenantId, u);
   }
   return out;
+}
+
+/** One tenant's usage, from the broker (the tenant detail and quota page). */
+export async function tenantUsage(tenant: Tenant): Promise<Usage> {
+  return (await usageOf([tenant])).get(tenant.id) ?? UNKNOWN_USAGE;
 }
 
 /** Platform admins see every tenant; other users the tenants they belong to. */
 export async function listTenants(actor: Actor) {
   if (actor.user.isPlatformAdmin) {
     const tenants = await db().tenant.findMany({ orderBy: { slug: 'asc' }, include: { quota: true } });
-    const usage = await usageOf(tenants.map((t) => t.id));
+    const usage = await usageOf(tenants);
     return tenants.map((t) => ({
       ...tenantView(t, { role: 'platform_admin' }),
       usage: usage.get(t.id) ?? NO_USAGE,
@@ -99,7 +124,7 @@ export async function listTenants(actor: Actor) {
     include: { tenant: { include: { quota: true } } },
     orderBy: { tenant: { slug: 'asc' } },
   });
-  const usage = await usageOf(memberships.map((m) => m.tenantId));
+  const usage = await usageOf(memberships.map((m) => m.tenant));
   return memberships.map((m) => ({
     ...tenantView(m.tenant, { role: m.role === 'TENANT_ADMIN' ? 'admin' : 'member' }),
     usage: usage.get(m.tenantId) ?? NO_USAGE,

@@ -2,10 +2,10 @@
  * Tenant deletion as a resumable job. Starting it turns the tenant DELETING and writes a TenantDeletion row in one
  * transaction; the broker (LISTEN/NOTIFY on Tenant) then refuses the tenant's keys and cuts its open connections at
  * once, as for a suspended tenant. The job reconciles the tenant's namespace on the broker to empty over the Kafka
- * Admin API, as the superuser — every topic named `<slug>.*` (also those created over Kafka, which the Topic table
- * does not know; producer state goes with their partitions), then every group `<slug>.*` with its members and
- * committed offsets — deletes the tenant's Postgres rows (cascade, plus lag history, which has no foreign key) and
- * records what was removed. The slug stays taken (the Tenant row exists) until the job has finished. A console that
+ * Admin API, as the superuser — every topic named `<slug>.*` (the broker is the record of topics, also those created
+ * over Kafka; producer state goes with their partitions), then every group `<slug>.*` with its members and
+ * committed offsets — deletes the tenant's Postgres rows (cascade, topic annotations included, plus lag history,
+ * which has no foreign key) and records what was removed. The slug stays taken (the Tenant row exists) until the job has finished. A console that
  * restarts midway resumes unfinished deletions (`resumeTenantDeletions`), and a failed run is retried with backoff.
  */
 import { recordAudit, type Tenant, type TenantDeletion } from '@samsa/db';

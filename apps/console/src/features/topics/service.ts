@@ -1,48 +1,142 @@
 /**
- * A tenant's topics: metadata in Postgres, the topic itself on the broker (through the cluster-admin seam).
- * Creation is checked against the tenant's quotas first, with an error that names the quota.
+ * A tenant's topics. The broker is the one record of topics, partitions and configs: the console lists them by the
+ * tenant's namespace prefix (Metadata, ListOffsets, DescribeConfigs, DescribeLogDirs), so topics the tenant created
+ * over Kafka (auto-create, CreateTopics, CreatePartitions) show here as they are. Postgres keeps only what Kafka has
+ * no place for (description, owner team, tags) in TopicAnnotation, bound to the broker's topic id: an annotation whose
+ * topic is gone, or was deleted and created again under the same name, is stale and removed on read. Creating
+ * topics, adding partitions and changing configs run AS the tenant, so the broker applies the tenant's quotas (they
+ * are enforced there only) and its refusal becomes `quota_exceeded` with the broker's message.
  */
-import type { Tenant, Topic } from '@samsa/db';
+import type { Tenant, TopicAnnotation } from '@samsa/db';
 import { db } from '../../server/db.ts';
 import { ApiError } from '../../server/errors.ts';
+import { log } from '../../server/log.ts';
 import type { Actor } from '../../server/with-tenant.ts';
 import { audit } from '../audit/audit.ts';
-import { brokerTopicName, clusterAdmin } from '../cluster/cluster-admin.ts';
+import {
+  type BrokerTopic,
+  brokerTopicName,
+  clusterAdmin,
+  type TenantTopic,
+  tenantNamespace,
+} from '../cluster/cluster-admin.ts';
 import { lagService } from '../consumer-groups/lag-host.ts';
 import { type CreateTopicInput, toBrokerConfigs, type UpdateTopicInput } from './schemas.ts';
 
-export function topicView(t: Topic) {
+/** The broker's topics of a tenant, keyed by the tenant's name for them. */
+function byLocalName(tenant: Tenant, topics: BrokerTopic[]): Map<string, BrokerTopic> {
+  const prefix = tenantNamespace(tenant.slug);
+  return new Map(topics.map((t) => [t.brokerName.slice(prefix.length), t]));
+}
+
+export function topicView(tenant: Tenant, t: BrokerTopic, a: TopicAnnotation | undefined) {
   return {
-    id: t.id,
-    name: t.name,
+    /** The broker's topic id. */
+    id: t.topicId,
+    name: t.brokerName.slice(tenantNamespace(tenant.slug).length),
     partitions: t.partitions,
-    description: t.description,
-    ownerTeam: t.ownerTeam,
-    tags: t.tags,
-    createdAt: t.createdAt.toISOString(),
+    description: a?.description ?? '',
+    ownerTeam: a?.ownerTeam ?? '',
+    tags: a?.tags ?? [],
+    /** When the console created or first annotated it; null for a topic made over Kafka and never annotated. */
+    createdAt: a?.createdAt.toISOString() ?? null,
   };
 }
 
-export async function findTopic(tenant: Tenant, name: string): Promise<Topic> {
-  const t = await db().topic.findUnique({ where: { tenantId_name: { tenantId: tenant.id, name } } });
-  if (!t) throw new ApiError('not_found', `No topic '${name}' in tenant '${tenant.slug}'`);
-  return t;
+/**
+ * The annotations of the tenant's live topics, keyed by name. Removes stale rows (their topic is gone, or has another
+ * id now: a topic deleted and created again does not inherit them) and binds rows carried over from the old Topic
+ * table (no id yet) to the topic of their name. `listedAtMs` is when the broker was asked: a row written after it
+ * (a topic created meanwhile) is never taken for stale. With `only`, just that topic's row is looked at.
+ */
+async function annotationsOf(
+  tenant: Tenant,
+  live: Map<string, BrokerTopic>,
+  listedAtMs: number,
+  only?: string,
+): Promise<Map<string, TopicAnnotation>> {
+  const rows = await db().topicAnnotation.findMany({
+    where: { tenantId: tenant.id, ...(only === undefined ? {} : { name: only }) },
+  });
+  const out = new Map<string, TopicAnnotation>();
+  const stale: string[] = [];
+  for (const row of rows) {
+    const topic = live.get(row.name);
+    if (topic && row.topicId === topic.topicId) {
+      out.set(row.name, row);
+    } else if (topic && row.topicId === null) {
+      const bound = await db().topicAnnotation.updateMany({
+        where: { id: row.id, topicId: null },
+        data: { topicId: topic.topicId },
+      });
+      if (bound.count === 1) out.set(row.name, { ...row, topicId: topic.topicId });
+    } else if (row.updatedAt.getTime() < listedAtMs) {
+      stale.push(row.id);
+    }
+  }
+  if (stale.length > 0) {
+    const removed = await db().topicAnnotation.deleteMany({
+      where: { id: { in: stale }, updatedAt: { lt: new Date(listedAtMs) } },
+    });
+    log.info({ tenant: tenant.slug, removed: removed.count }, 'removed annotations of topics no longer on the broker');
+  }
+  return out;
+}
+
+/** The tenant's topic as the broker has it, with its annotation; `not_found` when the broker has no such topic. */
+export async function findTopic(tenant: Tenant, name: string) {
+  const listedAtMs = Date.now();
+  const topics = await clusterAdmin().topicsWithPrefix(brokerTopicName(tenant.slug, name));
+  const topic = topics.find((t) => t.brokerName === brokerTopicName(tenant.slug, name));
+  const annotations = await annotationsOf(tenant, new Map(topic ? [[name, topic]] : []), listedAtMs, name);
+  if (!topic) throw new ApiError('not_found', `No topic '${name}' in tenant '${tenant.slug}'`);
+  return { topic, annotation: annotations.get(name), target: tenantTopic(tenant, name) };
+}
+
+/**
+ * The broker's quota refusal, pointed at the form field it concerns (its message names the quota: `topic quota
+ * exceeded: ...`, `partition quota exceeded: ...`).
+ */
+async function onField<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.code !== 'quota_exceeded' || err.fieldErrors) throw err;
+    const field = /\btopic quota\b/.test(err.message)
+      ? 'name'
+      : /\bpartition quota\b/.test(err.message)
+        ? 'partitions'
+        : null;
+    throw field ? new ApiError(err.code, err.message, { [field]: [err.message] }) : err;
+  }
+}
+
+function tenantTopic(tenant: Tenant, name: string): TenantTopic {
+  return { tenantSlug: tenant.slug, topic: name, brokerName: brokerTopicName(tenant.slug, name) };
 }
 
 export async function listTopics(tenant: Tenant) {
-  const topics = await db().topic.findMany({ where: { tenantId: tenant.id }, orderBy: { name: 'asc' } });
+  const listedAtMs = Date.now();
+  let live: Map<string, BrokerTopic>;
+  try {
+    live = byLocalName(tenant, await clusterAdmin().topicsWithPrefix(tenantNamespace(tenant.slug)));
+  } catch (err) {
+    // The broker is the record of topics: without it there is no list, only the reason.
+    return { topics: [], clusterError: (err as Error).message };
+  }
+  const annotations = await annotationsOf(tenant, live, listedAtMs);
   let stats: Awaited<ReturnType<ReturnType<typeof clusterAdmin>['topicStats']>> | null = null;
   let clusterError: string | null = null;
   try {
-    stats = await clusterAdmin().topicStats(topics.map((t) => t.brokerName));
+    stats = await clusterAdmin().topicStats([...live.values()].map((t) => t.brokerName));
   } catch (err) {
     clusterError = (err as Error).message;
   }
   return {
-    topics: topics.map((t) => {
+    topics: [...live].map(([name, t]) => {
       const s = stats?.get(t.brokerName);
       return {
-        ...topicView(t),
+        ...topicView(tenant, t, annotations.get(name)),
         messages: s?.messages ?? null,
         sizeBytes: s?.sizeBytes ?? null,
         retentionMs: s?.retentionMs ?? null,
@@ -52,95 +146,51 @@ export async function listTopics(tenant: Tenant) {
   };
 }
 
-/** Throws `quota_exceeded` naming the quota when adding `topics` topics with `partitions` partitions would go over. */
-export async function checkTopicQuota(tenant: Tenant, add: { topics: number; partitions: number }) {
-  const quota = await db().tenantQuota.findUnique({ where: { tenantId: tenant.id } });
-  if (!quota) return;
-  const agg = await db().topic.aggregate({
-    where: { tenantId: tenant.id },
-    _count: { _all: true },
-    _sum: { partitions: true },
-  });
-  const topics = agg._count._all;
-  const partitions = agg._sum.partitions ?? 0;
-  if (quota.maxTopics !== null && topics + add.topics > quota.maxTopics) {
-    throw new ApiError(
-      'quota_exceeded',
-      `Quota exceeded: max topics is ${quota.maxTopics} for tenant '${tenant.slug}', which already has ${topics}.`,
-      { name: [`Over the max topics quota (${quota.maxTopics})`] },
-    );
-  }
-  if (quota.maxPartitions !== null && partitions + add.partitions > quota.maxPartitions) {
-    throw new ApiError(
-      'quota_exceeded',
-      `Quota exceeded: max partitions is ${quota.maxPartitions} for tenant '${tenant.slug}'; it has ${partitions} and this needs ${add.partitions} more.`,
-      {
-        partitions: [
-          `Over the max partitions quota (${quota.maxPartitions}); ${quota.maxPartitions - partitions} left`,
-        ],
-      },
-    );
-  }
-}
-
 export async function createTopic(actor: Actor, tenant: Tenant, input: CreateTopicInput) {
-  const existing = await db().topic.findUnique({ where: { tenantId_name: { tenantId: tenant.id, name: input.name } } });
-  if (existing) throw new ApiError('conflict', `Topic '${input.name}' already exists`, { name: ['Already exists'] });
-  await checkTopicQuota(tenant, { topics: 1, partitions: input.partitions });
-  const brokerName = brokerTopicName(tenant.slug, input.name);
-  if (brokerName.length > 249) throw new ApiError('validation_failed', 'Topic name too long', { name: ['Too long'] });
-  await clusterAdmin().createTopic(brokerName, input.partitions, toBrokerConfigs(input));
-  let topic: Topic;
-  try {
-    topic = await db().topic.create({
-      data: {
-        tenantId: tenant.id,
-        name: input.name,
-        brokerName,
-        partitions: input.partitions,
-        description: input.description,
-        ownerTeam: input.ownerTeam,
-        tags: input.tags,
-      },
-    });
-  } catch (err) {
-    await clusterAdmin()
-      .deleteTopics([brokerName])
-      .catch(() => {});
-    throw err;
+  const target = tenantTopic(tenant, input.name);
+  if (target.brokerName.length > 249) {
+    throw new ApiError('validation_failed', 'Topic name too long', { name: ['Too long'] });
   }
+  // As the tenant: the broker checks its topic and partition quotas and refuses a name that exists.
+  const { topicId } = await onField(() => clusterAdmin().createTopic(target, input.partitions, toBrokerConfigs(input)));
+  const annotation = { topicId, description: input.description, ownerTeam: input.ownerTeam, tags: input.tags };
+  // A row left by an earlier topic of this name (not yet cleaned up on read) is replaced.
+  const row = await db().topicAnnotation.upsert({
+    where: { tenantId_name: { tenantId: tenant.id, name: input.name } },
+    create: { tenantId: tenant.id, name: input.name, ...annotation },
+    update: { ...annotation, createdAt: new Date() },
+  });
+  const view = topicView(tenant, { brokerName: target.brokerName, topicId, partitions: input.partitions }, row);
   await audit(actor, {
     tenantId: tenant.id,
     action: 'topic.create',
     targetType: 'topic',
     targetId: input.name,
-    after: { ...topicView(topic), configs: toBrokerConfigs(input) },
+    after: { ...view, configs: toBrokerConfigs(input) },
   });
-  return topicView(topic);
+  return view;
 }
 
 export async function describeTopic(tenant: Tenant, name: string) {
-  const topic = await findTopic(tenant, name);
+  const { topic, annotation } = await findTopic(tenant, name);
   const info = await clusterAdmin().describeTopic(topic.brokerName);
+  if (!info) throw new ApiError('not_found', `No topic '${name}' in tenant '${tenant.slug}'`);
   // Groups live in the tenant's namespace too: `<slug>.<group>` on the broker.
-  const prefix = brokerTopicName(tenant.slug, '');
-  const groups = info
-    ? await clusterAdmin()
-        .consumerGroupsOf(topic.brokerName, prefix)
-        .catch(() => [])
-    : [];
+  const prefix = tenantNamespace(tenant.slug);
+  const groups = await clusterAdmin()
+    .consumerGroupsOf(topic.brokerName, prefix)
+    .catch(() => []);
   const lagStatus = new Map(
     lagService()
       .getTopicConsumers(topic.brokerName, { tenantId: tenant.id })
       .map((c) => [c.groupId, c]),
   );
   return {
-    ...topicView(topic),
-    partitionDetails: info?.partitions ?? [],
-    configs: info?.configs ?? {},
-    messages: info?.messages ?? 0,
-    sizeBytes: info?.sizeBytes ?? null,
-    missingOnBroker: info === null,
+    ...topicView(tenant, { ...topic, partitions: info.partitions.length }, annotation),
+    partitionDetails: info.partitions,
+    configs: info.configs,
+    messages: info.messages,
+    sizeBytes: info.sizeBytes,
     consumerGroups: groups.map((g) => {
       const watched = lagStatus.get(g.brokerGroupId);
       return {
@@ -157,49 +207,52 @@ export async function describeTopic(tenant: Tenant, name: string) {
 }
 
 export async function updateTopic(actor: Actor, tenant: Tenant, name: string, input: UpdateTopicInput) {
-  const topic = await findTopic(tenant, name);
-  if (input.partitions !== undefined && input.partitions !== topic.partitions) {
-    if (input.partitions < topic.partitions) {
+  const { topic, annotation, target } = await findTopic(tenant, name);
+  const before = topicView(tenant, topic, annotation);
+  const partitions = input.partitions ?? topic.partitions;
+  if (partitions !== topic.partitions) {
+    if (partitions < topic.partitions) {
       throw new ApiError('validation_failed', 'Partitions can only be added', {
         partitions: [`At least ${topic.partitions}`],
       });
     }
-    await checkTopicQuota(tenant, { topics: 0, partitions: input.partitions - topic.partitions });
-    await clusterAdmin().createPartitions(topic.brokerName, input.partitions);
+    // As the tenant: the broker checks its partition quota.
+    await onField(() => clusterAdmin().createPartitions(target, partitions));
   }
   if (input.configs && Object.keys(toBrokerConfigs(input.configs)).length > 0) {
-    await clusterAdmin().alterTopicConfigs(topic.brokerName, toBrokerConfigs(input.configs));
+    await clusterAdmin().alterTopicConfigs(target, toBrokerConfigs(input.configs));
   }
-  const updated = await db().topic.update({
-    where: { id: topic.id },
-    data: {
-      description: input.description,
-      ownerTeam: input.ownerTeam,
-      tags: input.tags,
-      partitions: input.partitions,
-    },
-  });
+  let row = annotation;
+  if (input.description !== undefined || input.ownerTeam !== undefined || input.tags !== undefined) {
+    const changes = { description: input.description, ownerTeam: input.ownerTeam, tags: input.tags };
+    row = await db().topicAnnotation.upsert({
+      where: { tenantId_name: { tenantId: tenant.id, name } },
+      create: { tenantId: tenant.id, name, topicId: topic.topicId, ...changes },
+      update: { topicId: topic.topicId, ...changes },
+    });
+  }
+  const after = topicView(tenant, { ...topic, partitions }, row);
   await audit(actor, {
     tenantId: tenant.id,
     action: 'topic.update',
     targetType: 'topic',
     targetId: name,
-    before: topicView(topic),
-    after: { ...topicView(updated), configs: input.configs },
+    before,
+    after: { ...after, configs: input.configs },
   });
-  return topicView(updated);
+  return after;
 }
 
 export async function deleteTopic(actor: Actor, tenant: Tenant, name: string) {
-  const topic = await findTopic(tenant, name);
+  const { topic, annotation } = await findTopic(tenant, name);
   await clusterAdmin().deleteTopics([topic.brokerName]);
-  await db().topic.delete({ where: { id: topic.id } });
+  await db().topicAnnotation.deleteMany({ where: { tenantId: tenant.id, name } });
   await audit(actor, {
     tenantId: tenant.id,
     action: 'topic.delete',
     targetType: 'topic',
     targetId: name,
-    before: topicView(topic),
+    before: topicView(tenant, topic, annotation),
   });
 }
 
@@ -230,7 +283,7 @@ export async function browseMessages(
   name: string,
   q: { partition: number; offset?: number; timestamp?: number; limit: number },
 ) {
-  const topic = await findTopic(tenant, name);
+  const { topic } = await findTopic(tenant, name);
   const from = q.timestamp !== undefined ? { timestamp: q.timestamp } : { offset: q.offset ?? 0 };
   const page = await clusterAdmin().readMessages(topic.brokerName, q.partition, from, q.limit);
   return {
@@ -252,11 +305,8 @@ export async function produceMessage(
   name: string,
   input: { partition?: number; key?: string | null; value: string; headers?: Record<string, string> },
 ) {
-  const topic = await findTopic(tenant, name);
-  const result = await clusterAdmin().produceAs(
-    { tenantSlug: tenant.slug, topic: topic.name, brokerName: topic.brokerName },
-    input,
-  );
+  const { target } = await findTopic(tenant, name);
+  const result = await clusterAdmin().produceAs(target, input);
   await audit(actor, {
     tenantId: tenant.id,
     action: 'topic.produce',

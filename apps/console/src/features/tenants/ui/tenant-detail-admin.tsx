@@ -4,7 +4,7 @@ import { useEffect, useState } from 'react';
 import { Button } from '../../../components/ui/button.tsx';
 import { Field, Input } from '../../../components/ui/input.tsx';
 import { ErrorState, Loading, PageHeader, SaveOutcome } from '../../../components/ui/states.tsx';
-import { api, fieldErrors } from '../../../lib/api-client.ts';
+import { api, fieldErrors, formatBytes } from '../../../lib/api-client.ts';
 import { draftFromQuota, QuotaFields, quotaFromDraft } from './quota-fields.tsx';
 
 interface Tenant {
@@ -13,6 +13,7 @@ interface Tenant {
   plan: string;
   status: string;
   quota: Record<string, number | null>;
+  usage: { topics: number | null; partitions: number | null; storageBytes: number | null };
 }
 
 export function TenantDetailAdmin({ slug }: { slug: string }) {
@@ -43,6 +44,10 @@ export function TenantDetailAdmin({ slug }: { slug: string }) {
   return (
     <section className="max-w-3xl">
       <PageHeader title={`Tenant ${tenant.data.displayName}`} />
+      <p className="mb-3 text-sm text-slate-600" data-testid="tenant-usage">
+        Uses {tenant.data.usage.topics ?? '—'} topics, {tenant.data.usage.partitions ?? '—'} partitions and{' '}
+        {formatBytes(tenant.data.usage.storageBytes)} on the broker.
+      </p>
       <form
         className="space-y-4 rounded-lg border border-slate-200 bg-white p-4"
         onSubmit={(e) => {

@@ -18,12 +18,13 @@ export interface TenantRow {
   displayName: string;
   status: 'ACTIVE' | 'SUSPENDED' | 'DELETING';
   plan: string;
-  usage: { topics: number; partitions: number; storageBytes: number | null; messages: number | null };
+  usage: { topics: number | null; partitions: number | null; storageBytes: number | null; messages: number | null };
   quota: Record<string, number | null>;
 }
 
-function limitText(used: number, max: number | null | undefined) {
-  return max === null || max === undefined ? `${used}` : `${used} / ${max}`;
+function limitText(used: number | null, max: number | null | undefined) {
+  const u = used === null ? '—' : `${used}`;
+  return max === null || max === undefined ? u : `${u} / ${max}`;
 }
 
 export function TenantsAdmin() {

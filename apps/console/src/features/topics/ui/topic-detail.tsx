@@ -19,7 +19,6 @@ interface Detail {
   tags: string[];
   messages: number;
   sizeBytes: number | null;
-  missingOnBroker: boolean;
   configs: Record<string, string | null>;
   partitionDetails: {
     partition: number;
@@ -117,7 +116,6 @@ export function TopicDetail({ tenant, topic }: { tenant: string; topic: string }
           <dd className="text-lg font-semibold">{d.ownerTeam || '—'}</dd>
         </div>
       </dl>
-      {d.missingOnBroker ? <ErrorState error={new Error('This topic is missing on the broker.')} /> : null}
       <div>
         <h2 className="mb-2 text-lg font-semibold">Partitions</h2>
         <Table>

@@ -44,7 +44,7 @@ export function TopicsList({ tenant }: { tenant: string }) {
       </PageHeader>
       {topics.data?.clusterError ? (
         <p role="alert" className="mb-3 rounded-md bg-amber-50 p-3 text-sm text-amber-800">
-          Live statistics unavailable: {topics.data.clusterError}
+          The broker did not answer (topics and their statistics come from it): {topics.data.clusterError}
         </p>
       ) : null}
       {topics.isPending ? (
