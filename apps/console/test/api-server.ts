@@ -36,7 +36,7 @@ export async function startApiServer(): Promise<ApiServer> {
         const params = Object.fromEntries(Object.entries(m.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)]));
         const headers = new Headers();
         for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
-        const payload = req.method === 'GET' || req.method === 'DELETE' ? undefined : await body(req);
+        const payload = req.method === 'GET' ? undefined : await body(req);
         const response = await op.handler(new Request(url, { method: req.method, headers, body: payload }), {
           params: Promise.resolve(params),
         });

@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Admin as KafkaJsAdmin, Kafka } from 'kafkajs';
 import { call } from './helpers.ts';
-import { type HttpConsole, startHttpConsole } from './http-console.ts';
+import { type ApiServer, startApiServer } from './api-server.ts';
 import { connectedAdmin, eventually, kafkaAs, type TenancyHub, startTenancyHub, tenantWithKey } from './tenancy-hub.ts';
 
 const SAMSA_BIN = resolve(import.meta.dirname, '../../../packages/cli/bin/samsa.js');
@@ -24,7 +24,7 @@ const T = { tenant: 'kafkaland' };
 let hub: TenancyHub;
 let kafka: Kafka;
 let kadmin: KafkaJsAdmin;
-let http: HttpConsole;
+let http: ApiServer;
 let home: string;
 
 before(async () => {
@@ -32,7 +32,7 @@ before(async () => {
   const key = await tenantWithKey(hub, T.tenant, { maxTopics: 3, maxPartitions: 8 });
   kafka = kafkaAs(hub, key);
   kadmin = await connectedAdmin(kafka);
-  http = await startHttpConsole();
+  http = await startApiServer();
   home = mkdtempSync(join(tmpdir(), 'samsa-cli-'));
 });
 after(async () => {
