@@ -34,9 +34,9 @@ interface FieldPlan {
   defaultValue: () => unknown;
 }
 
-const cache = new WeakMap<Field[], Map<string, StructPlan>>();
+const cache = new WeakMap<readonly Field[], Map<string, StructPlan>>();
 
-export function compile(fields: Field[], version: number, flexible: boolean): StructPlan {
+export function compile(fields: readonly Field[], version: number, flexible: boolean): StructPlan {
   let byVersion = cache.get(fields);
   if (!byVersion) {
     byVersion = new Map();
@@ -51,7 +51,7 @@ export function compile(fields: Field[], version: number, flexible: boolean): St
   return plan;
 }
 
-function compileStruct(fields: Field[], version: number, flexible: boolean): StructPlan {
+function compileStruct(fields: readonly Field[], version: number, flexible: boolean): StructPlan {
   const plan: StructPlan = { kind: 'struct', flexible, fields: [], tagged: [], absent: [] };
   for (const field of fields) {
     const present = inRange(field.versions, version);

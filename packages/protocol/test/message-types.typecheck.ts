@@ -1,0 +1,71 @@
+/**
+ * Compile-time proof that the message types follow the definitions: `pnpm typecheck` fails if any `@ts-expect-error`
+ * line below stops being an error (a misspelled field, a wrong type, a forgotten field accepted again).
+ */
+import type { ApiVersions, Metadata, Produce, RequestOf, ResponseOf } from '../src/index.ts';
+
+export function produceResponse(): ResponseOf<typeof Produce> {
+  return {
+    responses: [
+      {
+        name: 'orders',
+        partitionResponses: [
+          {
+            index: 0,
+            errorCode: 0,
+            baseOffset: 0n,
+            logAppendTimeMs: -1n,
+            logStartOffset: 0n,
+            recordErrors: [],
+            errorMessage: null,
+          },
+        ],
+      },
+    ],
+    throttleTimeMs: 0,
+  };
+}
+
+export const misspelled: ResponseOf<typeof ApiVersions> = {
+  errorCode: 0,
+  apiKeys: [],
+  throttleTimeMs: 0,
+  // @ts-expect-error a field no version of ApiVersions has
+  throtleTimeMs: 0,
+};
+
+export const wrongType: ResponseOf<typeof Metadata>['brokers'][number] = {
+  nodeId: 1,
+  host: 'localhost',
+  // @ts-expect-error int32 is a number, not a string
+  port: '9092',
+  rack: null,
+};
+
+// @ts-expect-error throttleTimeMs is in the newest version, so it is required
+export const forgotten: ResponseOf<typeof ApiVersions> = { errorCode: 0, apiKeys: [] };
+
+export function int64IsBigint(r: ResponseOf<typeof Produce>['responses'][number]['partitionResponses'][number]): void {
+  // @ts-expect-error int64 fields are bigints
+  r.baseOffset = 1;
+}
+
+/** Metadata v0-12: topicId exists from v10, so a handler must say what an older request means. */
+export function versionedRequestField(req: RequestOf<typeof Metadata>): string | undefined {
+  const topic = req.topics?.[0];
+  // @ts-expect-error possibly undefined: v0-9 requests carry no topicId
+  const id: string = topic.topicId;
+  return id;
+}
+
+/** allowAutoTopicCreation has a definition default (true), filled by the decoder for v0-3. */
+export function defaultedRequestField(req: RequestOf<typeof Metadata>): boolean {
+  return req.allowAutoTopicCreation;
+}
+
+/** Produce's transactionalId is nullable. */
+export function nullableRequestField(req: RequestOf<typeof Produce>): string | null {
+  // @ts-expect-error nullable: the type includes null
+  const id: string = req.transactionalId;
+  return id;
+}
