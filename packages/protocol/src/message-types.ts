@@ -2,7 +2,8 @@
  * Request and response types derived from the API definitions themselves, as Kafka's message generator derives its
  * classes from the JSON schemas: a handler is `Handler<typeof Produce>` and tsc checks every field it reads or writes.
  *
- * Which fields a type requires, for an API implemented at versions lo..hi:
+ * Which fields a type requires, for an API implemented at versions lo..hi (inside a struct field, the versions of
+ * lo..hi in which that field exists):
  * - Request (what the decoder produces): a field is required when every implemented version carries it, or when the
  *   definition gives it a `default` (the decoder fills that default for versions without it). Any other field is
  *   optional: the handler decides what its absence means instead of reading a silent zero.
@@ -44,6 +45,22 @@ type Holds<R, V extends number> = R extends `${infer L extends number}+`
         : false
       : false;
 
+/** The versions lo..hi narrowed to those in which a field with range R exists: a struct's fields are read there. */
+type Max<A extends number, B extends number> = Lte<A, B> extends true ? B : A;
+type Min<A extends number, B extends number> = Lte<A, B> extends true ? A : B;
+type NarrowLo<R, Lo extends number> = R extends `${infer L extends number}+`
+  ? Max<L, Lo>
+  : R extends `${infer L extends number}-${number}`
+    ? Max<L, Lo>
+    : R extends `${infer L extends number}`
+      ? Max<L, Lo>
+      : Lo;
+type NarrowHi<R, Hi extends number> = R extends `${number}-${infer H extends number}`
+  ? Min<H, Hi>
+  : R extends `${infer H extends number}`
+    ? Min<H, Hi>
+    : Hi;
+
 type Direction = 'request' | 'response';
 
 type PrimitiveValue<T extends PrimitiveType, D extends Direction> = T extends 'int64'
@@ -73,7 +90,7 @@ type ValueOf<T extends FieldType, D extends Direction, Lo extends number, Hi ext
       : never;
 
 type FieldValue<F extends Field, D extends Direction, Lo extends number, Hi extends number> =
-  | ValueOf<F['type'], D, Lo, Hi>
+  | ValueOf<F['type'], D, NarrowLo<F['versions'], Lo>, NarrowHi<F['versions'], Hi>>
   | (F extends { readonly nullable: string } ? null : never);
 
 type IsRequired<F extends Field, D extends Direction, Lo extends number, Hi extends number> = D extends 'request'

@@ -3,7 +3,7 @@
  * quota the console edits); Kafka's producer_byte_rate, consumer_byte_rate and request_percentage map to it, and
  * Samsa's hard limits use `samsa.*` keys. Tenants may not read or change quotas through the protocol.
  */
-import { ErrorCode } from '@samsa/protocol';
+import { type AlterClientQuotas, type DescribeClientQuotas, ErrorCode } from '@samsa/protocol';
 import { describePrincipal } from '../auth/principal.ts';
 import type { Handler, RequestContext } from '../request-context.ts';
 import type { TenantQuota } from '../tenancy/metadata-view.ts';
@@ -38,13 +38,7 @@ function superuserOnly(ctx: RequestContext): { errorCode: number; errorMessage: 
   return null;
 }
 
-interface Component {
-  entityType: string;
-  matchType: number;
-  match: string | null;
-}
-
-export const handleDescribeClientQuotas: Handler = (ctx, req: { components: Component[]; strict: boolean }) => {
+export const handleDescribeClientQuotas: Handler<typeof DescribeClientQuotas> = (ctx, req) => {
   const denied = superuserOnly(ctx);
   if (denied) return { throttleTimeMs: 0, ...denied, entries: [] };
   const user = req.components.find((c) => c.entityType === 'user');
@@ -64,12 +58,7 @@ export const handleDescribeClientQuotas: Handler = (ctx, req: { components: Comp
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, entries };
 };
 
-interface AlterEntry {
-  entity: { entityType: string; entityName: string | null }[];
-  ops: { key: string; value: number; remove: boolean }[];
-}
-
-export const handleAlterClientQuotas: Handler = async (ctx, req: { entries: AlterEntry[]; validateOnly: boolean }) => {
+export const handleAlterClientQuotas: Handler<typeof AlterClientQuotas> = async (ctx, req) => {
   const denied = superuserOnly(ctx);
   const entries = [];
   for (const e of req.entries) {

@@ -1,5 +1,5 @@
 /** CreatePartitions: raises a topic's partition count (never lowers it). */
-import { ErrorCode } from '@samsa/protocol';
+import { type CreatePartitions, ErrorCode } from '@samsa/protocol';
 import {
   InvalidReplicaAssignmentError,
   PolicyViolationError,
@@ -9,12 +9,7 @@ import {
 import { topicQuotaProblem } from '../tenancy/tenancy.ts';
 import type { Handler } from '../request-context.ts';
 
-interface CreatePartitionsRequest {
-  topics: { name: string; count: number; assignments: { brokerIds: number[] }[] | null }[];
-  validateOnly: boolean;
-}
-
-export const handleCreatePartitions: Handler = async (ctx, req: CreatePartitionsRequest) => {
+export const handleCreatePartitions: Handler<typeof CreatePartitions> = async (ctx, req) => {
   const { state, access } = ctx;
   const results = [];
   for (const t of req.topics) {

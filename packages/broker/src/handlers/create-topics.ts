@@ -1,5 +1,5 @@
 /** CreateTopics: validates name, partitions, replication factor (1 on a single node) and configs; creates topics. */
-import { ErrorCode, ZERO_UUID } from '@samsa/protocol';
+import { type CreateTopics, ErrorCode, ZERO_UUID } from '@samsa/protocol';
 import {
   InvalidReplicaAssignmentError,
   InvalidReplicationFactorError,
@@ -14,18 +14,7 @@ import { describeConfigSource } from './describe-configs.ts';
 import { topicQuotaProblem } from '../tenancy/tenancy.ts';
 import { TopicAuthorizationError, PolicyViolationError } from '../errors.ts';
 
-interface CreateTopicsRequest {
-  topics: {
-    name: string;
-    numPartitions: number;
-    replicationFactor: number;
-    assignments: { partitionIndex: number; brokerIds: number[] }[];
-    configs: { name: string; value: string | null }[];
-  }[];
-  validateOnly: boolean;
-}
-
-export const handleCreateTopics: Handler = async (ctx, req: CreateTopicsRequest) => {
+export const handleCreateTopics: Handler<typeof CreateTopics> = async (ctx, req) => {
   const { state, access } = ctx;
   const counts = new Map<string, number>();
   for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);

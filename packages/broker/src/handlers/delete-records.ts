@@ -1,14 +1,10 @@
 /** DeleteRecords: moves each partition's log start offset forward (-1 means up to the high watermark). */
-import { ErrorCode } from '@samsa/protocol';
+import { type DeleteRecords, ErrorCode } from '@samsa/protocol';
 import { OffsetOutOfRangeError } from '../log/types.ts';
 import type { Handler } from '../request-context.ts';
 import { topicFor } from './topic-access.ts';
 
-interface DeleteRecordsRequest {
-  topics: { name: string; partitions: { partitionIndex: number; offset: bigint }[] }[];
-}
-
-export const handleDeleteRecords: Handler = async (ctx, req: DeleteRecordsRequest) => {
+export const handleDeleteRecords: Handler<typeof DeleteRecords> = async (ctx, req) => {
   const topics = [];
   for (const t of req.topics) {
     const found = topicFor(ctx, t.name, 'DELETE');

@@ -1,12 +1,9 @@
 /** DescribeCluster: the cluster id and this broker as the only node and controller. */
-import { ErrorCode } from '@samsa/protocol';
+import { type DescribeCluster, ErrorCode } from '@samsa/protocol';
 import type { Handler } from '../request-context.ts';
 import { ALL_CLUSTER_OPERATIONS } from './acl-operations.ts';
 
-export const handleDescribeCluster: Handler = (
-  ctx,
-  req: { includeClusterAuthorizedOperations: boolean; endpointType: number },
-) => {
+export const handleDescribeCluster: Handler<typeof DescribeCluster> = (ctx, req) => {
   const { state } = ctx;
   const { host, port } = state.advertised();
   return {

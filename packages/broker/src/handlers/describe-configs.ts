@@ -1,5 +1,5 @@
 /** DescribeConfigs: topic configs (overrides and defaults) and the broker's static configuration. */
-import { ErrorCode } from '@samsa/protocol';
+import { type DescribeConfigs, ErrorCode } from '@samsa/protocol';
 import type { BrokerConfig } from '../config.ts';
 import type { Handler } from '../request-context.ts';
 import { type ConfigSource, effectiveConfig } from '../topics/topic-config.ts';
@@ -59,13 +59,7 @@ function brokerConfigs(c: BrokerConfig): { name: string; value: string; type: nu
   ];
 }
 
-interface DescribeConfigsRequest {
-  resources: { resourceType: number; resourceName: string; configurationKeys: string[] | null }[];
-  includeSynonyms: boolean;
-  includeDocumentation: boolean;
-}
-
-export const handleDescribeConfigs: Handler = (ctx, req: DescribeConfigsRequest) => {
+export const handleDescribeConfigs: Handler<typeof DescribeConfigs> = (ctx, req) => {
   const { state } = ctx;
   const results = req.resources.map((r) => {
     const base = { resourceType: r.resourceType, resourceName: r.resourceName };

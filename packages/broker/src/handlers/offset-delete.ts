@@ -2,7 +2,7 @@
  * OffsetDelete: removes a group's committed offsets for topics it no longer subscribes to. The subscription is read
  * from the members' consumer-protocol metadata (ConsumerProtocolSubscription: version, topics, ...).
  */
-import { ByteReader, ErrorCode } from '@samsa/protocol';
+import { ByteReader, ErrorCode, type OffsetDelete } from '@samsa/protocol';
 import type { Group } from '../groups/group.ts';
 import type { Handler } from '../request-context.ts';
 import { groupIn } from './group-access.ts';
@@ -25,12 +25,7 @@ export function subscribedTopics(g: Group): Set<string> | null {
   return topics;
 }
 
-interface OffsetDeleteRequest {
-  groupId: string;
-  topics: { name: string; partitions: { partitionIndex: number }[] }[];
-}
-
-export const handleOffsetDelete: Handler = async (ctx, req: OffsetDeleteRequest) => {
+export const handleOffsetDelete: Handler<typeof OffsetDelete> = async (ctx, req) => {
   const { access } = ctx;
   if (!access.canGroup('DELETE', req.groupId)) {
     return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, throttleTimeMs: 0, topics: [] };
