@@ -3,7 +3,7 @@ import { type ApiDefinition, type ByteReader, decodeRequestBody, parseRange } fr
 import * as apis from '@samsa/protocol';
 import type { Handler, RequestContext } from '../request-context.ts';
 import { handleAlterConfigs, handleIncrementalAlterConfigs } from './alter-configs.ts';
-import { handleApiVersions } from './api-versions.ts';
+import { type ApiVersionRanges, apiVersionsHandler } from './api-versions.ts';
 import { handleCreatePartitions } from './create-partitions.ts';
 import { handleCreateTopics } from './create-topics.ts';
 import { handleDeleteRecords } from './delete-records.ts';
@@ -70,7 +70,7 @@ export const HANDLERS: ReadonlyMap<number, RegisteredHandler> = new Map(
     register(apis.DescribeGroups, handleDescribeGroups),
     register(apis.ListGroups, handleListGroups),
     register(apis.SaslHandshake, handleSaslHandshake),
-    register(apis.ApiVersions, handleApiVersions),
+    register(apis.ApiVersions, apiVersionsHandler(supportedApiVersions)),
     register(apis.CreateTopics, handleCreateTopics),
     register(apis.DeleteTopics, handleDeleteTopics),
     register(apis.DeleteRecords, handleDeleteRecords),
@@ -93,11 +93,10 @@ export const HANDLERS: ReadonlyMap<number, RegisteredHandler> = new Map(
   ].map((entry) => [entry.api.key, entry]),
 );
 
-type ApiRange = { apiKey: number; minVersion: number; maxVersion: number };
-let cached: ApiRange[] | null = null;
+let cached: ApiVersionRanges | null = null;
 
 /** The ApiVersions answer: every API with a handler, at the versions its definition advertises. */
-export function supportedApiVersions(): ApiRange[] {
+export function supportedApiVersions(): ApiVersionRanges {
   if (cached) return cached;
   cached = [...HANDLERS.values()]
     .map(({ api }) => {

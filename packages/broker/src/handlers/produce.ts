@@ -4,6 +4,7 @@
  */
 import {
   BatchTooLargeError,
+  batchRecordCount,
   ErrorCode,
   type Produce,
   ProtocolDecodeError,
@@ -95,7 +96,7 @@ export const handleProduce: Handler<typeof Produce> = async (ctx, req) => {
           }
           const result = outcome.result;
           let records = 0;
-          for (const b of batches) records += b.readInt32BE(57);
+          for (const b of batches) records += batchRecordCount(b);
           state.metrics.recordsIn.inc(records);
           state.fetchWaiters.notify(topic.name, pd.index);
           state.tenancy?.noteStorageGrowth(access.principal, pd.records.length);
