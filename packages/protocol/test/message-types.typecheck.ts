@@ -69,3 +69,39 @@ export function nullableRequestField(req: RequestOf<typeof Produce>): string | n
   const id: string = req.transactionalId;
   return id;
 }
+
+type MetadataPartition = ResponseOf<typeof Metadata>['topics'][number]['partitions'][number];
+
+/**
+ * TypeScript checks excess properties only where an object literal meets a declared type: a struct built in a
+ * callback or pushed onto an array is checked when the callback's return or the array's element is declared, as
+ * the broker's handlers do.
+ */
+const leaderOnNode1: Omit<MetadataPartition, 'partitionIndex'> = {
+  errorCode: 0,
+  leaderId: 1,
+  leaderEpoch: 0,
+  replicaNodes: [1],
+  isrNodes: [1],
+  offlineReplicas: [],
+};
+
+export function mappedPartitions(indexes: number[]): MetadataPartition[] {
+  return indexes.map(
+    (partitionIndex): MetadataPartition => ({
+      ...leaderOnNode1,
+      partitionIndex,
+      // @ts-expect-error a misspelled field inside a mapped struct
+      offlineReplica: [],
+    }),
+  );
+}
+
+export function pushedPartitions(): MetadataPartition[] {
+  const out: MetadataPartition[] = [];
+  // @ts-expect-error a forgotten field (partitionIndex) in a pushed struct
+  out.push({ ...leaderOnNode1 });
+  // @ts-expect-error a misspelled field in a pushed struct
+  out.push({ ...leaderOnNode1, partitionIndex: 0, isr: [] });
+  return out;
+}

@@ -125,7 +125,7 @@ export const handleDescribeAcls: Handler<typeof DescribeAcls> = (ctx, req) => {
 export const handleCreateAcls: Handler<typeof CreateAcls> = async (ctx, req) => {
   const scope = tenantScope(ctx, 'ALTER');
   const store = ctx.state.controlPlane;
-  const results = [];
+  const results: ResponseOf<typeof CreateAcls>['results'][number][] = [];
   for (const c of req.creations) {
     if ('errorCode' in scope) {
       results.push(scope);
@@ -170,7 +170,7 @@ export const handleCreateAcls: Handler<typeof CreateAcls> = async (ctx, req) => 
 
 export const handleDeleteAcls: Handler<typeof DeleteAcls> = async (ctx, req) => {
   const scope = tenantScope(ctx, 'ALTER');
-  const filterResults = [];
+  const filterResults: ResponseOf<typeof DeleteAcls>['filterResults'][number][] = [];
   for (const f of req.filters) {
     if ('errorCode' in scope || !ctx.state.controlPlane) {
       const e = 'errorCode' in scope ? scope : { errorCode: ErrorCode.SECURITY_DISABLED, errorMessage: 'no ACL store' };

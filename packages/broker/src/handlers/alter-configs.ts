@@ -2,7 +2,7 @@
  * AlterConfigs (replace all overrides) and IncrementalAlterConfigs (SET/DELETE/APPEND/SUBTRACT per key) for topics.
  * Broker configs are static (flags, env, file) and are refused with a message saying so.
  */
-import { type AlterConfigs, ErrorCode, type IncrementalAlterConfigs } from '@samsa/protocol';
+import { type AlterConfigs, ErrorCode, type IncrementalAlterConfigs, type ResponseOf } from '@samsa/protocol';
 import { InvalidRequestError, TopicAuthorizationError, toErrorCode } from '../errors.ts';
 import type { Handler, RequestContext } from '../request-context.ts';
 import { InvalidConfigError, validateTopicConfigs } from '../topics/topic-config.ts';
@@ -30,7 +30,7 @@ async function alterEach<C>(
   validateOnly: boolean,
   next: (current: Record<string, string>, configs: C[]) => Record<string, string>,
 ) {
-  const responses = [];
+  const responses: ResponseOf<typeof AlterConfigs>['responses'][number][] = [];
   for (const r of resources) {
     const base = { resourceType: r.resourceType, resourceName: r.resourceName };
     try {

@@ -3,7 +3,7 @@
  * quota the console edits); Kafka's producer_byte_rate, consumer_byte_rate and request_percentage map to it, and
  * Samsa's hard limits use `samsa.*` keys. Tenants may not read or change quotas through the protocol.
  */
-import { type AlterClientQuotas, type DescribeClientQuotas, ErrorCode } from '@samsa/protocol';
+import { type AlterClientQuotas, type DescribeClientQuotas, ErrorCode, type ResponseOf } from '@samsa/protocol';
 import { describePrincipal } from '../auth/principal.ts';
 import type { Handler, RequestContext } from '../request-context.ts';
 import type { TenantQuota } from '../tenancy/metadata-view.ts';
@@ -60,7 +60,7 @@ export const handleDescribeClientQuotas: Handler<typeof DescribeClientQuotas> = 
 
 export const handleAlterClientQuotas: Handler<typeof AlterClientQuotas> = async (ctx, req) => {
   const denied = superuserOnly(ctx);
-  const entries = [];
+  const entries: ResponseOf<typeof AlterClientQuotas>['entries'][number][] = [];
   for (const e of req.entries) {
     const entity = e.entity;
     if (denied) {

@@ -1,5 +1,5 @@
 /** CreatePartitions: raises a topic's partition count (never lowers it). */
-import { type CreatePartitions, ErrorCode } from '@samsa/protocol';
+import { type CreatePartitions, ErrorCode, type ResponseOf } from '@samsa/protocol';
 import {
   InvalidReplicaAssignmentError,
   PolicyViolationError,
@@ -11,7 +11,7 @@ import type { Handler } from '../request-context.ts';
 
 export const handleCreatePartitions: Handler<typeof CreatePartitions> = async (ctx, req) => {
   const { state, access } = ctx;
-  const results = [];
+  const results: ResponseOf<typeof CreatePartitions>['results'][number][] = [];
   for (const t of req.topics) {
     try {
       if (t.assignments?.some((a) => a.brokerIds.some((b) => b !== state.config.nodeId))) {

@@ -1,5 +1,5 @@
 /** CreateTopics: validates name, partitions, replication factor (1 on a single node) and configs; creates topics. */
-import { type CreateTopics, ErrorCode, ZERO_UUID } from '@samsa/protocol';
+import { type CreateTopics, ErrorCode, type ResponseOf, ZERO_UUID } from '@samsa/protocol';
 import {
   InvalidReplicaAssignmentError,
   InvalidReplicationFactorError,
@@ -18,7 +18,7 @@ export const handleCreateTopics: Handler<typeof CreateTopics> = async (ctx, req)
   const { state, access } = ctx;
   const counts = new Map<string, number>();
   for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
-  const topics = [];
+  const topics: ResponseOf<typeof CreateTopics>['topics'][number][] = [];
   for (const t of req.topics) {
     const base = { name: t.name, topicId: ZERO_UUID, numPartitions: -1, replicationFactor: -1, configs: null };
     try {

@@ -1,5 +1,5 @@
 /** DeleteTopics: by name (all versions) or by topic id (v6+). */
-import { type DeleteTopics, ErrorCode, ZERO_UUID } from '@samsa/protocol';
+import { type DeleteTopics, ErrorCode, type ResponseOf, ZERO_UUID } from '@samsa/protocol';
 import { toErrorCode } from '../errors.ts';
 import type { Handler } from '../request-context.ts';
 
@@ -10,7 +10,7 @@ export const handleDeleteTopics: Handler<typeof DeleteTopics> = async (ctx, req)
     ctx.version >= 6
       ? (req.topics ?? []).map((t) => ({ name: t.name, topicId: t.topicId ?? ZERO_UUID }))
       : (req.topicNames ?? []).map((name) => ({ name, topicId: ZERO_UUID }));
-  const responses = [];
+  const responses: ResponseOf<typeof DeleteTopics>['responses'][number][] = [];
   for (const w of wanted) {
     const byIdTopic = w.name === null ? topics.getById(w.topicId) : undefined;
     const found =

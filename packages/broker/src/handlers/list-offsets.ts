@@ -1,5 +1,5 @@
 /** ListOffsets: earliest (-2), latest (-1), max timestamp (-3), or the first offset at/after a timestamp. */
-import { ErrorCode, type ListOffsets } from '@samsa/protocol';
+import { ErrorCode, type ListOffsets, type ResponseOf } from '@samsa/protocol';
 import type { Handler } from '../request-context.ts';
 import { topicFor } from './topic-access.ts';
 
@@ -9,11 +9,13 @@ const MAX_TIMESTAMP = -3n;
 const EARLIEST_LOCAL = -4n;
 const LATEST_TIERED = -5n;
 
+type ListOffsetsTopic = ResponseOf<typeof ListOffsets>['topics'][number];
+
 export const handleListOffsets: Handler<typeof ListOffsets> = async (ctx, req) => {
-  const topics = [];
+  const topics: ListOffsetsTopic[] = [];
   for (const t of req.topics) {
     const found = topicFor(ctx, t.name, 'DESCRIBE');
-    const partitions = [];
+    const partitions: ListOffsetsTopic['partitions'][number][] = [];
     for (const p of t.partitions) {
       const log = found.topic?.partitions[p.partitionIndex]?.log;
       const answer = {

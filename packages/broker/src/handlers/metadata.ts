@@ -3,14 +3,16 @@
  * its own names; topics it may not DESCRIBE are hidden from listings and refused when named. Auto-creation needs
  * CREATE and respects the tenant's topic and partition quotas.
  */
-import { ErrorCode, type Metadata, ZERO_UUID } from '@samsa/protocol';
+import { ErrorCode, type Metadata, type ResponseOf, ZERO_UUID } from '@samsa/protocol';
 import type { Handler, RequestContext } from '../request-context.ts';
 import { clientTopicNameProblem } from '../topics/topic-config.ts';
 import type { Topic } from '../topics/topic-registry.ts';
 import { topicQuotaProblem } from '../tenancy/tenancy.ts';
 import { ALL_TOPIC_OPERATIONS } from './acl-operations.ts';
 
-export function topicMetadata(ctx: RequestContext, topic: Topic, includeOps: boolean) {
+type MetadataTopic = ResponseOf<typeof Metadata>['topics'][number];
+
+export function topicMetadata(ctx: RequestContext, topic: Topic, includeOps: boolean): MetadataTopic {
   const nodeId = ctx.state.config.nodeId;
   const name = ctx.access.toExternal(topic.name);
   return {
@@ -31,7 +33,7 @@ export function topicMetadata(ctx: RequestContext, topic: Topic, includeOps: boo
   };
 }
 
-function missing(name: string | null, topicId: string, errorCode: number) {
+function missing(name: string | null, topicId: string, errorCode: number): MetadataTopic {
   return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: -2147483648 };
 }
 
@@ -55,7 +57,7 @@ export const handleMetadata: Handler<typeof Metadata> = async (ctx, req) => {
   const all = req.topics === null || (version === 0 && req.topics.length === 0);
   const mayAutoCreate = version < 4 ? true : req.allowAutoTopicCreation;
   const ops = req.includeTopicAuthorizedOperations ?? false;
-  const topics = [];
+  const topics: MetadataTopic[] = [];
   if (all) {
     for (const t of state.topics.list()) {
       if (access.owns(t.name) && access.canTopic('DESCRIBE', access.toExternal(t.name))) {
