@@ -2,10 +2,11 @@
  * OffsetDelete: removes a group's committed offsets for topics it no longer subscribes to. The subscription is read
  * from the members' consumer-protocol metadata (ConsumerProtocolSubscription: version, topics, ...).
  */
-import { ByteReader, ErrorCode, type OffsetDelete } from '@samsa/protocol';
+import { ByteReader, ErrorCode } from '@samsa/protocol';
 import type { Group } from '../groups/group.ts';
 import type { Handler } from '../request-context.ts';
 import { groupIn } from './group-access.ts';
+import type { OffsetDelete } from '@samsa/protocol';
 
 /** Topics named in the members' subscriptions, or null when the group uses a protocol we cannot read. */
 export function subscribedTopics(g: Group): Set<string> | null {
