@@ -105,7 +105,7 @@ function tenantRules(ctx: RequestContext, tenantId: string): AclRule[] {
   return ctx.state.tenancy!.view().aclsByTenant.get(tenantId) ?? [];
 }
 
-export const handleDescribeAcls: Handler<typeof DescribeAcls> = (ctx, req) => {
+export const handleDescribeAcls: Handler<typeof DescribeAcls> = (ctx, req): ResponseOf<typeof DescribeAcls> => {
   const scope = tenantScope(ctx, 'DESCRIBE');
   if ('errorCode' in scope) return { throttleTimeMs: 0, ...scope, resources: [] };
   const grouped = new Map<string, AclResource & { acls: AclResource['acls'][number][] }>();
@@ -122,7 +122,10 @@ export const handleDescribeAcls: Handler<typeof DescribeAcls> = (ctx, req) => {
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, resources: [...grouped.values()] };
 };
 
-export const handleCreateAcls: Handler<typeof CreateAcls> = async (ctx, req) => {
+export const handleCreateAcls: Handler<typeof CreateAcls> = async (
+  ctx,
+  req,
+): Promise<ResponseOf<typeof CreateAcls>> => {
   const scope = tenantScope(ctx, 'ALTER');
   const store = ctx.state.controlPlane;
   const results: ResponseOf<typeof CreateAcls>['results'][number][] = [];
@@ -168,7 +171,10 @@ export const handleCreateAcls: Handler<typeof CreateAcls> = async (ctx, req) => 
   return { throttleTimeMs: 0, results };
 };
 
-export const handleDeleteAcls: Handler<typeof DeleteAcls> = async (ctx, req) => {
+export const handleDeleteAcls: Handler<typeof DeleteAcls> = async (
+  ctx,
+  req,
+): Promise<ResponseOf<typeof DeleteAcls>> => {
   const scope = tenantScope(ctx, 'ALTER');
   const filterResults: ResponseOf<typeof DeleteAcls>['filterResults'][number][] = [];
   for (const f of req.filters) {

@@ -58,14 +58,17 @@ async function alterEach<C>(
   return { throttleTimeMs: 0, responses };
 }
 
-export const handleAlterConfigs: Handler<typeof AlterConfigs> = (ctx, req) =>
+export const handleAlterConfigs: Handler<typeof AlterConfigs> = (ctx, req): Promise<ResponseOf<typeof AlterConfigs>> =>
   alterEach(ctx, req.resources, req.validateOnly, (_current, configs) => {
     const out: Record<string, string> = {};
     for (const c of configs) if (c.value !== null) out[c.name] = c.value;
     return out;
   });
 
-export const handleIncrementalAlterConfigs: Handler<typeof IncrementalAlterConfigs> = (ctx, req) =>
+export const handleIncrementalAlterConfigs: Handler<typeof IncrementalAlterConfigs> = (
+  ctx,
+  req,
+): Promise<ResponseOf<typeof IncrementalAlterConfigs>> =>
   alterEach(ctx, req.resources, req.validateOnly, (current, configs) => {
     const out = { ...current };
     for (const c of configs) {

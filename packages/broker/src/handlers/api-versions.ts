@@ -8,7 +8,7 @@ import type { Handler } from '../request-context.ts';
 export type ApiVersionRanges = ResponseOf<typeof ApiVersions>['apiKeys'];
 
 export function apiVersionsHandler(supported: () => ApiVersionRanges): Handler<typeof ApiVersions> {
-  return () => ({
+  return (): ResponseOf<typeof ApiVersions> => ({
     errorCode: ErrorCode.NONE,
     apiKeys: supported(),
     throttleTimeMs: 0,

@@ -38,7 +38,10 @@ function superuserOnly(ctx: RequestContext): { errorCode: number; errorMessage: 
   return null;
 }
 
-export const handleDescribeClientQuotas: Handler<typeof DescribeClientQuotas> = (ctx, req) => {
+export const handleDescribeClientQuotas: Handler<typeof DescribeClientQuotas> = (
+  ctx,
+  req,
+): ResponseOf<typeof DescribeClientQuotas> => {
   const denied = superuserOnly(ctx);
   if (denied) return { throttleTimeMs: 0, ...denied, entries: [] };
   const user = req.components.find((c) => c.entityType === 'user');
@@ -58,7 +61,10 @@ export const handleDescribeClientQuotas: Handler<typeof DescribeClientQuotas> = 
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, entries };
 };
 
-export const handleAlterClientQuotas: Handler<typeof AlterClientQuotas> = async (ctx, req) => {
+export const handleAlterClientQuotas: Handler<typeof AlterClientQuotas> = async (
+  ctx,
+  req,
+): Promise<ResponseOf<typeof AlterClientQuotas>> => {
   const denied = superuserOnly(ctx);
   const entries: ResponseOf<typeof AlterClientQuotas>['entries'][number][] = [];
   for (const e of req.entries) {

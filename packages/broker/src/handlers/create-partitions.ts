@@ -9,7 +9,10 @@ import {
 import { topicQuotaProblem } from '../tenancy/tenancy.ts';
 import type { Handler } from '../request-context.ts';
 
-export const handleCreatePartitions: Handler<typeof CreatePartitions> = async (ctx, req) => {
+export const handleCreatePartitions: Handler<typeof CreatePartitions> = async (
+  ctx,
+  req,
+): Promise<ResponseOf<typeof CreatePartitions>> => {
   const { state, access } = ctx;
   const results: ResponseOf<typeof CreatePartitions>['results'][number][] = [];
   for (const t of req.topics) {

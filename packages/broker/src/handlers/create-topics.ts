@@ -14,7 +14,10 @@ import { describeConfigSource } from './describe-configs.ts';
 import { topicQuotaProblem } from '../tenancy/tenancy.ts';
 import { TopicAuthorizationError, PolicyViolationError } from '../errors.ts';
 
-export const handleCreateTopics: Handler<typeof CreateTopics> = async (ctx, req) => {
+export const handleCreateTopics: Handler<typeof CreateTopics> = async (
+  ctx,
+  req,
+): Promise<ResponseOf<typeof CreateTopics>> => {
   const { state, access } = ctx;
   const counts = new Map<string, number>();
   for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);

@@ -6,7 +6,10 @@ import { topicFor } from './topic-access.ts';
 
 type DeleteRecordsTopic = ResponseOf<typeof DeleteRecords>['topics'][number];
 
-export const handleDeleteRecords: Handler<typeof DeleteRecords> = async (ctx, req) => {
+export const handleDeleteRecords: Handler<typeof DeleteRecords> = async (
+  ctx,
+  req,
+): Promise<ResponseOf<typeof DeleteRecords>> => {
   const topics: DeleteRecordsTopic[] = [];
   for (const t of req.topics) {
     const found = topicFor(ctx, t.name, 'DELETE');

@@ -3,7 +3,10 @@ import { type DeleteTopics, ErrorCode, type ResponseOf, ZERO_UUID } from '@samsa
 import { toErrorCode } from '../errors.ts';
 import type { Handler } from '../request-context.ts';
 
-export const handleDeleteTopics: Handler<typeof DeleteTopics> = async (ctx, req) => {
+export const handleDeleteTopics: Handler<typeof DeleteTopics> = async (
+  ctx,
+  req,
+): Promise<ResponseOf<typeof DeleteTopics>> => {
   const { topics } = ctx.state;
   const { access } = ctx;
   const wanted =

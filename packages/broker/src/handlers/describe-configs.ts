@@ -1,5 +1,5 @@
 /** DescribeConfigs: topic configs (overrides and defaults) and the broker's static configuration. */
-import { type DescribeConfigs, ErrorCode } from '@samsa/protocol';
+import { type DescribeConfigs, ErrorCode, type ResponseOf } from '@samsa/protocol';
 import type { BrokerConfig } from '../config.ts';
 import type { Handler } from '../request-context.ts';
 import { type ConfigSource, effectiveConfig } from '../topics/topic-config.ts';
@@ -59,7 +59,10 @@ function brokerConfigs(c: BrokerConfig): { name: string; value: string; type: nu
   ];
 }
 
-export const handleDescribeConfigs: Handler<typeof DescribeConfigs> = (ctx, req) => {
+export const handleDescribeConfigs: Handler<typeof DescribeConfigs> = (
+  ctx,
+  req,
+): ResponseOf<typeof DescribeConfigs> => {
   const { state } = ctx;
   const results = req.resources.map((r) => {
     const base = { resourceType: r.resourceType, resourceName: r.resourceName };

@@ -52,7 +52,10 @@ async function volumeBytes(dir: string): Promise<{ totalBytes: bigint; usableByt
   }
 }
 
-export const handleDescribeLogDirs: Handler<typeof DescribeLogDirs> = async (ctx, req) => {
+export const handleDescribeLogDirs: Handler<typeof DescribeLogDirs> = async (
+  ctx,
+  req,
+): Promise<ResponseOf<typeof DescribeLogDirs>> => {
   const { access, state } = ctx;
   if (!access.canCluster('DESCRIBE')) {
     return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] };

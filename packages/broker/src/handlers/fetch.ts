@@ -96,7 +96,7 @@ async function collect(ctx: RequestContext, req: FetchRequest, maxBytes: number)
   return { responses, totalBytes };
 }
 
-export const handleFetch: Handler<typeof Fetch> = async (ctx, req) => {
+export const handleFetch: Handler<typeof Fetch> = async (ctx, req): Promise<ResponseOf<typeof Fetch>> => {
   const { config } = ctx.state;
   const maxBytes = Math.max(0, Math.min(req.maxBytes, config.fetchMaxBytes));
   const deadline = Date.now() + Math.max(0, Math.min(req.maxWaitMs, config.fetchMaxWaitMs));

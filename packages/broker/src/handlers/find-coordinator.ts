@@ -1,10 +1,13 @@
 /** FindCoordinator: this broker coordinates every group (key type 0); transactions (type 1) are not supported. */
-import { ErrorCode, type FindCoordinator } from '@samsa/protocol';
+import { ErrorCode, type FindCoordinator, type ResponseOf } from '@samsa/protocol';
 import type { Handler } from '../request-context.ts';
 
 const KEY_TYPE_GROUP = 0;
 
-export const handleFindCoordinator: Handler<typeof FindCoordinator> = (ctx, req) => {
+export const handleFindCoordinator: Handler<typeof FindCoordinator> = (
+  ctx,
+  req,
+): ResponseOf<typeof FindCoordinator> => {
   const { host, port } = ctx.state.advertised();
   const nodeId = ctx.state.config.nodeId;
   const answer = (key: string) =>

@@ -1,11 +1,11 @@
 /** JoinGroup: hands the request to the group coordinator; the answer may wait for the rebalance to complete. */
-import { ErrorCode, type JoinGroup } from '@samsa/protocol';
+import { ErrorCode, type JoinGroup, type ResponseOf } from '@samsa/protocol';
 import { joinMetadataProblem } from '../groups/member-metadata.ts';
 import type { Handler } from '../request-context.ts';
 import { groupLimits } from '../tenancy/tenancy.ts';
 import { groupIn } from './group-access.ts';
 
-export const handleJoinGroup: Handler<typeof JoinGroup> = async (ctx, req) => {
+export const handleJoinGroup: Handler<typeof JoinGroup> = async (ctx, req): Promise<ResponseOf<typeof JoinGroup>> => {
   const refused = (errorCode: number) => ({
     throttleTimeMs: 0,
     errorCode,

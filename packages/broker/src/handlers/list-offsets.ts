@@ -11,7 +11,10 @@ const LATEST_TIERED = -5n;
 
 type ListOffsetsTopic = ResponseOf<typeof ListOffsets>['topics'][number];
 
-export const handleListOffsets: Handler<typeof ListOffsets> = async (ctx, req) => {
+export const handleListOffsets: Handler<typeof ListOffsets> = async (
+  ctx,
+  req,
+): Promise<ResponseOf<typeof ListOffsets>> => {
   const topics: ListOffsetsTopic[] = [];
   for (const t of req.topics) {
     const found = topicFor(ctx, t.name, 'DESCRIBE');

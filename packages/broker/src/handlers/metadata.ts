@@ -50,7 +50,7 @@ async function autoCreate(ctx: RequestContext, name: string): Promise<Topic | nu
   return (await state.topics.getOrAutoCreate(access.toInternal(name))) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
 }
 
-export const handleMetadata: Handler<typeof Metadata> = async (ctx, req) => {
+export const handleMetadata: Handler<typeof Metadata> = async (ctx, req): Promise<ResponseOf<typeof Metadata>> => {
   const { state, version, access } = ctx;
   const { host, port } = state.advertised();
   // v0: an empty list means all topics; v1+: null means all topics.

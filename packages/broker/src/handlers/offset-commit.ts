@@ -1,11 +1,14 @@
 /** OffsetCommit: checks membership and generation, then stores offsets durably before answering. */
-import { ErrorCode, type OffsetCommit } from '@samsa/protocol';
+import { ErrorCode, type OffsetCommit, type ResponseOf } from '@samsa/protocol';
 import type { NamespaceLimits } from '../groups/group-coordinator.ts';
 import type { Handler, RequestContext } from '../request-context.ts';
 import { groupLimits } from '../tenancy/tenancy.ts';
 import { groupIn } from './group-access.ts';
 
-export const handleOffsetCommit: Handler<typeof OffsetCommit> = async (ctx, req) => {
+export const handleOffsetCommit: Handler<typeof OffsetCommit> = async (
+  ctx,
+  req,
+): Promise<ResponseOf<typeof OffsetCommit>> => {
   const { groups } = ctx.state;
   const allWith = (errorCode: number) =>
     req.topics.map((t) => ({

@@ -6,7 +6,7 @@ import { ByteReader, ErrorCode } from '@samsa/protocol';
 import type { Group } from '../groups/group.ts';
 import type { Handler } from '../request-context.ts';
 import { groupIn } from './group-access.ts';
-import type { OffsetDelete } from '@samsa/protocol';
+import type { OffsetDelete, ResponseOf } from '@samsa/protocol';
 
 /** Topics named in the members' subscriptions, or null when the group uses a protocol we cannot read. */
 export function subscribedTopics(g: Group): Set<string> | null {
@@ -26,7 +26,10 @@ export function subscribedTopics(g: Group): Set<string> | null {
   return topics;
 }
 
-export const handleOffsetDelete: Handler<typeof OffsetDelete> = async (ctx, req) => {
+export const handleOffsetDelete: Handler<typeof OffsetDelete> = async (
+  ctx,
+  req,
+): Promise<ResponseOf<typeof OffsetDelete>> => {
   const { access } = ctx;
   if (!access.canGroup('DELETE', req.groupId)) {
     return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, throttleTimeMs: 0, topics: [] };

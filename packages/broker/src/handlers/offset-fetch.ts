@@ -1,5 +1,5 @@
 /** OffsetFetch: committed offsets of one group (v1-7) or several groups (v8+); -1 where nothing is committed. */
-import { ErrorCode, type OffsetFetch } from '@samsa/protocol';
+import { ErrorCode, type OffsetFetch, type ResponseOf } from '@samsa/protocol';
 import type { Handler, RequestContext } from '../request-context.ts';
 import { groupIn } from './group-access.ts';
 
@@ -36,7 +36,7 @@ function offsetsFor(ctx: RequestContext, groupId: string, topics: TopicsFilter) 
   });
 }
 
-export const handleOffsetFetch: Handler<typeof OffsetFetch> = (ctx, req) => {
+export const handleOffsetFetch: Handler<typeof OffsetFetch> = (ctx, req): ResponseOf<typeof OffsetFetch> => {
   if (ctx.version >= 8) {
     return {
       throttleTimeMs: 0,

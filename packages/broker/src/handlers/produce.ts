@@ -33,7 +33,7 @@ function failed(index: number, errorCode: number, errorMessage: string | null): 
   };
 }
 
-export const handleProduce: Handler<typeof Produce> = async (ctx, req) => {
+export const handleProduce: Handler<typeof Produce> = async (ctx, req): Promise<ResponseOf<typeof Produce> | null> => {
   const { state, access } = ctx;
   const acks = req.acks;
   let requestBytes = 0;

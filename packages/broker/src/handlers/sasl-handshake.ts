@@ -1,9 +1,9 @@
 /** SaslHandshake: picks the SASL mechanism (v0: raw tokens follow; v1: SaslAuthenticate requests follow). */
-import { ErrorCode, type SaslHandshake } from '@samsa/protocol';
+import { ErrorCode, type ResponseOf, type SaslHandshake } from '@samsa/protocol';
 import { MECHANISMS } from '../auth/sasl-mechanisms.ts';
 import type { Handler } from '../request-context.ts';
 
-export const handleSaslHandshake: Handler<typeof SaslHandshake> = (ctx, req) => {
+export const handleSaslHandshake: Handler<typeof SaslHandshake> = (ctx, req): ResponseOf<typeof SaslHandshake> => {
   if (!ctx.state.tenancy) {
     return { errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms: [] };
   }
