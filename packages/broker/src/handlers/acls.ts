@@ -188,7 +188,13 @@ export const handleDeleteAcls: Handler<typeof DeleteAcls> = async (
     filterResults.push({
       errorCode: ErrorCode.NONE,
       errorMessage: null,
-      matchingAcls: matching.map((r) => ({ errorCode: ErrorCode.NONE, errorMessage: null, ...asWire(r) })),
+      matchingAcls: matching.map(
+        (r): ResponseOf<typeof DeleteAcls>['filterResults'][number]['matchingAcls'][number] => ({
+          errorCode: ErrorCode.NONE,
+          errorMessage: null,
+          ...asWire(r),
+        }),
+      ),
     });
   }
   await ctx.state.reloadMetadata();

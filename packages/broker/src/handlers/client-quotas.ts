@@ -51,7 +51,7 @@ export const handleDescribeClientQuotas: Handler<typeof DescribeClientQuotas> = 
   }
   const entries = [...ctx.state.tenancy!.view().tenants.values()]
     .filter((t) => !user || user.matchType !== MATCH_EXACT || user.match === t.slug)
-    .map((t) => ({
+    .map((t): NonNullable<ResponseOf<typeof DescribeClientQuotas>['entries']>[number] => ({
       entity: [{ entityType: 'user', entityName: t.slug }],
       values: Object.entries(KEYS)
         .filter(([, field]) => t.quota[field] !== null)

@@ -14,6 +14,8 @@ import { describeConfigSource } from './describe-configs.ts';
 import { topicQuotaProblem } from '../tenancy/tenancy.ts';
 import { TopicAuthorizationError, PolicyViolationError } from '../errors.ts';
 
+type CreatedTopicConfig = NonNullable<ResponseOf<typeof CreateTopics>['topics'][number]['configs']>[number];
+
 export const handleCreateTopics: Handler<typeof CreateTopics> = async (
   ctx,
   req,
@@ -63,13 +65,15 @@ export const handleCreateTopics: Handler<typeof CreateTopics> = async (
         errorMessage: null,
         numPartitions: partitions,
         replicationFactor: 1,
-        configs: effectiveConfig(state.config, configs).map((c) => ({
-          name: c.name,
-          value: c.value,
-          readOnly: c.readOnly,
-          configSource: describeConfigSource(c.source),
-          isSensitive: false,
-        })),
+        configs: effectiveConfig(state.config, configs).map(
+          (c): CreatedTopicConfig => ({
+            name: c.name,
+            value: c.value,
+            readOnly: c.readOnly,
+            configSource: describeConfigSource(c.source),
+            isSensitive: false,
+          }),
+        ),
       });
     } catch (err) {
       if (err instanceof InvalidConfigError) refuseTopicConfig(ctx, t.name, err);

@@ -59,12 +59,14 @@ function brokerConfigs(c: BrokerConfig): { name: string; value: string; type: nu
   ];
 }
 
+type DescribeConfigsResult = ResponseOf<typeof DescribeConfigs>['results'][number];
+
 export const handleDescribeConfigs: Handler<typeof DescribeConfigs> = (
   ctx,
   req,
 ): ResponseOf<typeof DescribeConfigs> => {
   const { state } = ctx;
-  const results = req.resources.map((r) => {
+  const results = req.resources.map((r): DescribeConfigsResult => {
     const base = { resourceType: r.resourceType, resourceName: r.resourceName };
     const wanted = (name: string) => r.configurationKeys === null || r.configurationKeys.includes(name);
     if (r.resourceType === ResourceType.TOPIC) {
@@ -87,7 +89,7 @@ export const handleDescribeConfigs: Handler<typeof DescribeConfigs> = (
       }
       const configs = effectiveConfig(state.config, topic.configs)
         .filter((c) => wanted(c.name))
-        .map((c) => ({
+        .map((c): DescribeConfigsResult['configs'][number] => ({
           name: c.name,
           value: c.value,
           readOnly: c.readOnly,
@@ -121,7 +123,7 @@ export const handleDescribeConfigs: Handler<typeof DescribeConfigs> = (
       }
       const configs = brokerConfigs(state.config)
         .filter((c) => wanted(c.name))
-        .map((c) => ({
+        .map((c): DescribeConfigsResult['configs'][number] => ({
           name: c.name,
           value: c.value,
           readOnly: true,

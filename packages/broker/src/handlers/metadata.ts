@@ -20,7 +20,7 @@ export function topicMetadata(ctx: RequestContext, topic: Topic, includeOps: boo
     name,
     topicId: topic.id,
     isInternal: name.startsWith('__'),
-    partitions: topic.partitions.map((_, i) => ({
+    partitions: topic.partitions.map((_, i): MetadataTopic['partitions'][number] => ({
       errorCode: ErrorCode.NONE,
       partitionIndex: i,
       leaderId: nodeId,
