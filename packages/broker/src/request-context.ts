@@ -59,7 +59,9 @@ export interface RequestContext {
 
 /**
  * A handler of API A: its decoded request in, its response out (null: no response, as for Produce acks=0). Both
- * types come from A's definition, so tsc checks every field a handler reads or writes against the protocol.
+ * types come from A's definition, so tsc checks every field a handler reads or writes against the protocol. A
+ * handler also declares its return type (`(ctx, req): Promise<ResponseOf<typeof A>> => ...`): tsc rejects a
+ * misspelled field in a returned object literal only against a declared return type, not against this one.
  */
 export type Handler<A extends ApiDefinition> = (
   ctx: RequestContext,
