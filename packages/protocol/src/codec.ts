@@ -84,6 +84,8 @@ function compileType(type: FieldType, version: number, flexible: boolean): Plan 
 function defaultFor(field: Field, version: number, flexible: boolean): () => unknown {
   if (field.default !== undefined) {
     const v = field.default;
+    // A list default is copied for each message, so no decoded request shares (and could change) another's.
+    if (Array.isArray(v)) return () => [...v];
     return () => v;
   }
   const type = field.type;
