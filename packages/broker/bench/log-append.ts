@@ -9,7 +9,7 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { encodeBatch } from '@samsa/protocol';
+import { batchLastOffset, batchSizeAt, encodeBatch } from '@samsa/protocol';
 import { FileHandleCache } from '../src/log/file-handle-cache.ts';
 import { PartitionLog } from '../src/log/partition-log.ts';
 import type { LogConfig } from '../src/log/types.ts';
@@ -165,14 +165,12 @@ async function main(): Promise<void> {
           const r = await log.read(offset, MIB);
           const last = r.chunks[r.chunks.length - 1];
           let at = 0;
-          let lastBase = offset;
-          let lastDelta = 0;
+          let lastOffset = offset;
           while (at < last.length) {
-            lastBase = last.readBigInt64BE(at);
-            lastDelta = last.readInt32BE(at + 23);
-            at += 12 + last.readInt32BE(at + 8);
+            lastOffset = batchLastOffset(last, at);
+            at += batchSizeAt(last, at);
           }
-          offset = lastBase + BigInt(lastDelta) + 1n;
+          offset = lastOffset + 1n;
           return r.bytes;
         });
       }),

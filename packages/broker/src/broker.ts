@@ -22,8 +22,7 @@ import { GroupStore } from './groups/group-store.ts';
 import { FileHandleCache } from './log/file-handle-cache.ts';
 import { Metrics } from './metrics.ts';
 import { ProducerIdAllocator } from './producers/producer-ids.ts';
-import type { BrokerState } from './request-context.ts';
-import { Connection } from './server/connection.ts';
+import { Connection, type ConnectionHost } from './server/connection.ts';
 import { type HealthReport, type HealthReason, startHttpServer } from './server/http-server.ts';
 import { RateLimitedLog } from './server/rate-limited-log.ts';
 import { RequestBufferBudget } from './server/request-buffer-budget.ts';
@@ -49,7 +48,7 @@ async function loadClusterId(dataDir: string): Promise<string> {
   }
 }
 
-export class Broker implements BrokerState {
+export class Broker implements ConnectionHost {
   readonly config: BrokerConfig;
   readonly logger: Logger;
   readonly metrics = new Metrics();

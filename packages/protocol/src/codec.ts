@@ -34,9 +34,9 @@ interface FieldPlan {
   defaultValue: () => unknown;
 }
 
-const cache = new WeakMap<Field[], Map<string, StructPlan>>();
+const cache = new WeakMap<readonly Field[], Map<string, StructPlan>>();
 
-export function compile(fields: Field[], version: number, flexible: boolean): StructPlan {
+export function compile(fields: readonly Field[], version: number, flexible: boolean): StructPlan {
   let byVersion = cache.get(fields);
   if (!byVersion) {
     byVersion = new Map();
@@ -51,7 +51,7 @@ export function compile(fields: Field[], version: number, flexible: boolean): St
   return plan;
 }
 
-function compileStruct(fields: Field[], version: number, flexible: boolean): StructPlan {
+function compileStruct(fields: readonly Field[], version: number, flexible: boolean): StructPlan {
   const plan: StructPlan = { kind: 'struct', flexible, fields: [], tagged: [], absent: [] };
   for (const field of fields) {
     const present = inRange(field.versions, version);
@@ -84,6 +84,8 @@ function compileType(type: FieldType, version: number, flexible: boolean): Plan 
 function defaultFor(field: Field, version: number, flexible: boolean): () => unknown {
   if (field.default !== undefined) {
     const v = field.default;
+    // A list default is copied for each message, so no decoded request shares (and could change) another's.
+    if (Array.isArray(v)) return () => [...v];
     return () => v;
   }
   const type = field.type;

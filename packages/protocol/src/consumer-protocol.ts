@@ -13,12 +13,9 @@ import { ByteWriter } from './writer.ts';
 /** The newest version defined here; newer ones are read as this one, as Kafka's clients do (fields only append). */
 export const CONSUMER_PROTOCOL_MAX_VERSION = 3;
 
-const TOPIC_PARTITIONS = (versions: string): Field[] => [
-  f.string('topic', versions),
-  f.array('partitions', versions, 'int32'),
-];
+const TOPIC_PARTITIONS = (versions: string) => [f.string('topic', versions), f.array('partitions', versions, 'int32')];
 
-const SUBSCRIPTION: Field[] = [
+const SUBSCRIPTION = [
   f.array('topics', '0+', 'string'),
   f.bytes('userData', '0+', { nullable: '0+', default: null }),
   f.structs('ownedPartitions', '1+', TOPIC_PARTITIONS('1+'), { default: [] }),
@@ -26,7 +23,7 @@ const SUBSCRIPTION: Field[] = [
   f.string('rackId', '3+', { nullable: '3+', default: null }),
 ];
 
-const ASSIGNMENT: Field[] = [
+const ASSIGNMENT = [
   f.structs('assignedPartitions', '0+', TOPIC_PARTITIONS('0+')),
   f.bytes('userData', '0+', { nullable: '0+', default: null }),
 ];
@@ -46,7 +43,7 @@ export interface ConsumerProtocolAssignment {
   userData: Buffer | null;
 }
 
-function decodeVersioned(bytes: Buffer, fields: Field[], what: string): Record<string, unknown> {
+function decodeVersioned(bytes: Buffer, fields: readonly Field[], what: string): Record<string, unknown> {
   const r = new ByteReader(bytes);
   const version = r.int16();
   assertDecode(version >= 0, `${what} version ${version} is negative`);
@@ -55,7 +52,7 @@ function decodeVersioned(bytes: Buffer, fields: Field[], what: string): Record<s
   return { version, ...decodeStruct(r, compile(fields, read, false)) };
 }
 
-function encodeVersioned(fields: Field[], value: { version: number } & Record<string, unknown>): Buffer {
+function encodeVersioned(fields: readonly Field[], value: { version: number } & Record<string, unknown>): Buffer {
   assertDecode(value.version >= 0 && value.version <= CONSUMER_PROTOCOL_MAX_VERSION, `bad version ${value.version}`);
   const w = new ByteWriter();
   w.int16(value.version);

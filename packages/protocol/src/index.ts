@@ -11,3 +11,4 @@ export { ByteReader } from './reader.ts';
 export * from './records/batch.ts';
 export { type ApiDefinition, defineApi, type Field, f, inRange, parseRange, type VersionRange } from './schema.ts';
 export { ByteWriter } from './writer.ts';
+export type { RequestOf, ResponseOf, StructOf } from './message-types.ts';

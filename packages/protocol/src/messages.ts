@@ -6,6 +6,7 @@
 import { compile, decodeStruct, encodeStruct } from './codec.ts';
 import { ProtocolDecodeError } from './errors.ts';
 import { ByteReader } from './reader.ts';
+import type { RequestOf } from './message-types.ts';
 import { type ApiDefinition, inRange } from './schema.ts';
 import { ByteWriter } from './writer.ts';
 
@@ -51,14 +52,18 @@ function skipTaggedFields(r: ByteReader): void {
   }
 }
 
-/** Decodes a request body that follows `readRequestHeader` (skipping header v2's tagged fields when flexible). */
-export function decodeRequestBody(api: ApiDefinition, version: number, r: ByteReader): Record<string, unknown> {
+/**
+ * Decodes a request body that follows `readRequestHeader` (skipping header v2's tagged fields when flexible). The
+ * decoder builds the body from `api`'s own fields and fills each field the version lacks with its default, which is
+ * what RequestOf<A> describes: this is the one place the untyped decoder output becomes typed.
+ */
+export function decodeRequestBody<A extends ApiDefinition>(api: A, version: number, r: ByteReader): RequestOf<A> {
   const flexible = isFlexible(api, version);
   if (flexible) skipTaggedFields(r);
   const body = decodeStruct(r, compile(api.request, version, flexible));
   if (r.remaining() !== 0)
     throw new ProtocolDecodeError(`${r.remaining()} trailing bytes after ${api.name} v${version}`);
-  return body;
+  return body as RequestOf<A>;
 }
 
 /** Encodes a whole framed response (size prefix included) as chunks for writev. */

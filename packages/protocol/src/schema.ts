@@ -21,66 +21,130 @@ export type PrimitiveType =
   | 'uuid'
   | 'records';
 
-export type FieldType = PrimitiveType | { array: FieldType } | { struct: Field[] };
+export type FieldType = PrimitiveType | { readonly array: FieldType } | { readonly struct: readonly Field[] };
 
 export interface Field {
-  name: string;
-  type: FieldType;
-  versions: VersionRange;
+  readonly name: string;
+  readonly type: FieldType;
+  readonly versions: VersionRange;
   /** Versions in which the value may be null (strings, bytes, records, arrays, structs). */
-  nullable?: VersionRange;
+  readonly nullable?: VersionRange;
   /** Tag number: the field is a tagged field in `taggedVersions` (flexible versions only). */
-  tag?: number;
-  taggedVersions?: VersionRange;
+  readonly tag?: number;
+  readonly taggedVersions?: VersionRange;
   /** Value used when a version does not carry the field. */
-  default?: unknown;
+  readonly default?: unknown;
 }
 
+/**
+ * An API as data. `versions` is always "lo-hi" or a single version: the types derived below (messages-types.ts)
+ * read the bounds from the literal, so `defineApi` keeps every literal of the definition.
+ */
 export interface ApiDefinition {
-  key: number;
-  name: string;
+  readonly key: number;
+  readonly name: string;
   /** Versions this broker implements (a subset of the protocol's valid versions). */
-  versions: VersionRange;
+  readonly versions: VersionRange;
   /** First flexible version per the protocol, or "none". */
-  flexible: VersionRange;
-  request: Field[];
-  response: Field[];
+  readonly flexible: VersionRange;
+  readonly request: readonly Field[];
+  readonly response: readonly Field[];
 }
 
-interface FieldOptions {
-  nullable?: VersionRange;
-  default?: unknown;
-  tag?: number;
-  taggedVersions?: VersionRange;
+export interface FieldOptions {
+  readonly nullable?: VersionRange;
+  readonly default?: unknown;
+  readonly tag?: number;
+  readonly taggedVersions?: VersionRange;
 }
 
-function field(name: string, type: FieldType, versions: VersionRange, opts: FieldOptions = {}): Field {
-  return { name, type, versions, ...opts };
+/** What a builder's options are when none are given. */
+type NoOptions = Record<never, never>;
+
+/** A field whose name, type, versions and options keep their literal types, so messages can be typed from it. */
+export type TypedField<N extends string, T extends FieldType, V extends VersionRange, O extends FieldOptions> = {
+  readonly name: N;
+  readonly type: T;
+  readonly versions: V;
+} & O;
+
+function field<N extends string, T extends FieldType, V extends VersionRange, O extends FieldOptions>(
+  name: N,
+  type: T,
+  versions: V,
+  opts: O | undefined,
+): TypedField<N, T, V, O> {
+  return { name, type, versions, ...opts } as TypedField<N, T, V, O>;
 }
 
-/** Builders that keep definitions short and uniform. */
+type Builder<T extends PrimitiveType> = <
+  const N extends string,
+  const V extends VersionRange,
+  const O extends FieldOptions = NoOptions,
+>(
+  name: N,
+  versions: V,
+  opts?: O,
+) => TypedField<N, T, V, NoInfer<O>>;
+
+function primitive<T extends PrimitiveType>(type: T): Builder<T> {
+  return (name, versions, opts) => field(name, type, versions, opts);
+}
+
+type Composite<K extends 'struct' | 'structs', F> = K extends 'struct'
+  ? { readonly struct: F }
+  : { readonly array: { readonly struct: F } };
+
+type CompositeBuilder<K extends 'struct' | 'structs'> = <
+  const N extends string,
+  const V extends VersionRange,
+  const F extends readonly Field[],
+  const O extends FieldOptions = NoOptions,
+>(
+  name: N,
+  versions: V,
+  fields: F,
+  opts?: O,
+) => TypedField<N, Composite<K, F>, V, NoInfer<O>>;
+
+function composite<K extends 'struct' | 'structs'>(kind: K): CompositeBuilder<K> {
+  return (name, versions, fields, opts) => {
+    const type = kind === 'struct' ? { struct: fields } : { array: { struct: fields } };
+    return field(name, type as Composite<K, typeof fields>, versions, opts);
+  };
+}
+
+/** Builders that keep definitions short and uniform (and their literals, for the derived message types). */
 export const f = {
-  int8: (name: string, versions: VersionRange, opts?: FieldOptions) => field(name, 'int8', versions, opts),
-  int16: (name: string, versions: VersionRange, opts?: FieldOptions) => field(name, 'int16', versions, opts),
-  uint16: (name: string, versions: VersionRange, opts?: FieldOptions) => field(name, 'uint16', versions, opts),
-  int32: (name: string, versions: VersionRange, opts?: FieldOptions) => field(name, 'int32', versions, opts),
-  uint32: (name: string, versions: VersionRange, opts?: FieldOptions) => field(name, 'uint32', versions, opts),
-  int64: (name: string, versions: VersionRange, opts?: FieldOptions) => field(name, 'int64', versions, opts),
-  float64: (name: string, versions: VersionRange, opts?: FieldOptions) => field(name, 'float64', versions, opts),
-  bool: (name: string, versions: VersionRange, opts?: FieldOptions) => field(name, 'bool', versions, opts),
-  string: (name: string, versions: VersionRange, opts?: FieldOptions) => field(name, 'string', versions, opts),
-  bytes: (name: string, versions: VersionRange, opts?: FieldOptions) => field(name, 'bytes', versions, opts),
-  uuid: (name: string, versions: VersionRange, opts?: FieldOptions) => field(name, 'uuid', versions, opts),
-  records: (name: string, versions: VersionRange, opts?: FieldOptions) => field(name, 'records', versions, opts),
+  int8: primitive('int8'),
+  int16: primitive('int16'),
+  uint16: primitive('uint16'),
+  int32: primitive('int32'),
+  uint32: primitive('uint32'),
+  int64: primitive('int64'),
+  float64: primitive('float64'),
+  bool: primitive('bool'),
+  string: primitive('string'),
+  bytes: primitive('bytes'),
+  uuid: primitive('uuid'),
+  records: primitive('records'),
   /** An array of primitives, e.g. f.array('replicaNodes', '0+', 'int32'). */
-  array: (name: string, versions: VersionRange, items: PrimitiveType, opts?: FieldOptions) =>
-    field(name, { array: items }, versions, opts),
+  array: <
+    const N extends string,
+    const V extends VersionRange,
+    const I extends PrimitiveType,
+    const O extends FieldOptions = NoOptions,
+  >(
+    name: N,
+    versions: V,
+    items: I,
+    opts?: O,
+  ): TypedField<N, { readonly array: I }, V, NoInfer<O>> =>
+    field(name, { array: items } as { readonly array: I }, versions, opts),
   /** An array of structs. */
-  structs: (name: string, versions: VersionRange, fields: Field[], opts?: FieldOptions) =>
-    field(name, { array: { struct: fields } }, versions, opts),
+  structs: composite('structs'),
   /** A single nested struct. */
-  struct: (name: string, versions: VersionRange, fields: Field[], opts?: FieldOptions) =>
-    field(name, { struct: fields }, versions, opts),
+  struct: composite('struct'),
 };
 
 /** Parses "3+", "0-7", "5" or "none" into inclusive bounds; `none` is [1, 0] (empty). */
@@ -100,6 +164,7 @@ export function inRange(range: VersionRange | undefined, version: number): boole
   return version >= lo && version <= hi;
 }
 
-export function defineApi(def: ApiDefinition): ApiDefinition {
+/** Keeps the definition's literal types: `typeof Produce` is what RequestOf/ResponseOf read. */
+export function defineApi<const D extends ApiDefinition>(def: D): D {
   return def;
 }

@@ -1,7 +1,7 @@
 /** Every version of every API we advertise round-trips: encode(random value) -> decode -> same value -> same bytes. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ALL_APIS, decodeBody, encodeBody, isFlexible, parseRange } from '../src/index.ts';
+import { ALL_APIS, decodeBody, encodeBody, isFlexible, ListGroups, parseRange } from '../src/index.ts';
 import { presentOnly, randomStruct, seeded } from './random-values.ts';
 
 for (const api of ALL_APIS) {
@@ -30,3 +30,11 @@ for (const api of ALL_APIS) {
     }
   });
 }
+
+test('a list default is a fresh array in every decoded message', () => {
+  // ListGroups v0-3 requests carry no statesFilter: the definition's default ([]) fills it.
+  const first = decodeBody(ListGroups, 'request', 0, Buffer.alloc(0));
+  const second = decodeBody(ListGroups, 'request', 0, Buffer.alloc(0));
+  assert.deepEqual(first.statesFilter, []);
+  assert.notEqual(first.statesFilter, second.statesFilter);
+});

@@ -5,7 +5,7 @@ import { ALL_APIS, API_BY_KEY, type Field, parseRange } from '../src/index.ts';
 
 const NULLABLE_TYPES = new Set(['string', 'bytes', 'records']);
 
-function checkFields(where: string, fields: Field[], flexibleFrom: number): void {
+function checkFields(where: string, fields: readonly Field[], flexibleFrom: number): void {
   const names = new Set<string>();
   const tags = new Set<number>();
   for (const field of fields) {

@@ -54,7 +54,7 @@ function randomType(type: FieldType, version: number, flexible: boolean, rnd: ()
 
 /** A random value holding only the fields present at `version`. */
 export function randomStruct(
-  fields: Field[],
+  fields: readonly Field[],
   version: number,
   flexible: boolean,
   rnd: () => number,
@@ -74,7 +74,7 @@ export function randomStruct(
 }
 
 /** Drops fields a version does not carry so a decoded value (which fills defaults) can be compared. */
-export function presentOnly(fields: Field[], version: number, flexible: boolean, value: unknown): unknown {
+export function presentOnly(fields: readonly Field[], version: number, flexible: boolean, value: unknown): unknown {
   if (value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return value;
   const obj = value as Record<string, unknown>;
   const out: Record<string, unknown> = {};

@@ -3,7 +3,14 @@
  * one large Fetch in flight on each (a consumer cannot pipeline fetches of one partition: the next offset comes from
  * the previous answer). Reports whole-batch bytes and records read within the time limit.
  */
-import { BATCH_HEADER_BYTES, decodeResponse, Fetch } from '@samsa/protocol';
+import {
+  BATCH_HEADER_BYTES,
+  batchLastOffset,
+  batchRecordCount,
+  batchSizeAt,
+  decodeResponse,
+  Fetch,
+} from '@samsa/protocol';
 import { PipelinedConnection, preEncode } from '../pipelined-connection.ts';
 import { fromParent, runWorker, tellParent, workerOptions } from '../worker-ipc.ts';
 
@@ -64,10 +71,10 @@ runWorker(async () => {
     let at = 0;
     let next = offset;
     while (recs && recs.length - at >= BATCH_HEADER_BYTES) {
-      const size = 12 + recs.readInt32BE(at + 8);
+      const size = batchSizeAt(recs, at);
       if (at + size > recs.length) break;
-      next = recs.readBigInt64BE(at) + BigInt(recs.readInt32BE(at + 23)) + 1n;
-      records += recs.readInt32BE(at + 57);
+      next = batchLastOffset(recs, at) + 1n;
+      records += batchRecordCount(recs, at);
       bytes += size;
       at += size;
     }

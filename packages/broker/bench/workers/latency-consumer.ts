@@ -3,7 +3,14 @@
  * each record sent after the warm-up, now minus the send time in its value. Stops once it has every record the
  * producer reports sent, or a deadline after that report.
  */
-import { BATCH_HEADER_BYTES, decodeRecords, decodeResponse, Fetch } from '@samsa/protocol';
+import {
+  BATCH_HEADER_BYTES,
+  batchLastOffset,
+  batchSizeAt,
+  decodeRecords,
+  decodeResponse,
+  Fetch,
+} from '@samsa/protocol';
 import { PipelinedConnection, preEncode } from '../pipelined-connection.ts';
 import { percentiles } from '../percentiles.ts';
 import { fromParent, runWorker, tellParent, workerOptions } from '../worker-ipc.ts';
@@ -90,7 +97,7 @@ runWorker(async () => {
       const recs = p.records;
       let at = 0;
       while (recs && recs.length - at >= BATCH_HEADER_BYTES) {
-        const size = 12 + recs.readInt32BE(at + 8);
+        const size = batchSizeAt(recs, at);
         if (at + size > recs.length) break;
         const batch = recs.subarray(at, at + size);
         for (const r of decodeRecords(batch)) {
@@ -101,7 +108,7 @@ runWorker(async () => {
             latencyUs[measured++] = Number(nowNs - value.readBigInt64BE(LATENCY_SEND_TIME_AT)) / 1e3;
           }
         }
-        offsets[p.partitionIndex] = batch.readBigInt64BE(0) + BigInt(batch.readInt32BE(23)) + 1n;
+        offsets[p.partitionIndex] = batchLastOffset(batch) + 1n;
         at += size;
       }
     }

@@ -3,7 +3,14 @@
  * needs DESCRIBE on the cluster, create and delete need ALTER (a tenant admin has both). Changes go to the control
  * plane's database (the console shows them) and take effect within a second through the metadata reload.
  */
-import { ErrorCode } from '@samsa/protocol';
+import {
+  type CreateAcls,
+  type DeleteAcls,
+  type DescribeAcls,
+  ErrorCode,
+  type RequestOf,
+  type ResponseOf,
+} from '@samsa/protocol';
 import { describePrincipal } from '../auth/principal.ts';
 import type { Handler, RequestContext } from '../request-context.ts';
 import type { AclOperationName, AclPatternType, AclResourceType, AclRule } from '../tenancy/metadata-view.ts';
@@ -29,15 +36,9 @@ const PATTERN = { ANY: 1, MATCH: 2, LITERAL: 3, PREFIXED: 4 } as const;
 const PERMISSION = { ANY: 1, DENY: 2, ALLOW: 3 } as const;
 const ANY = 1;
 
-interface AclFilter {
-  resourceTypeFilter: number;
-  resourceNameFilter: string | null;
-  patternTypeFilter: number;
-  principalFilter: string | null;
-  hostFilter: string | null;
-  operation: number;
-  permissionType: number;
-}
+/** DescribeAcls' request is one filter; DeleteAcls carries a list of the same shape. */
+type AclFilter = RequestOf<typeof DeleteAcls>['filters'][number];
+type AclResource = ResponseOf<typeof DescribeAcls>['resources'][number];
 
 function matchesFilter(rule: AclRule, f: AclFilter): boolean {
   if (f.resourceTypeFilter !== ANY && RESOURCE_TYPES[f.resourceTypeFilter] !== rule.resourceType) return false;
@@ -104,13 +105,10 @@ function tenantRules(ctx: RequestContext, tenantId: string): AclRule[] {
   return ctx.state.tenancy!.view().aclsByTenant.get(tenantId) ?? [];
 }
 
-export const handleDescribeAcls: Handler = (ctx, req: AclFilter) => {
+export const handleDescribeAcls: Handler<typeof DescribeAcls> = (ctx, req): ResponseOf<typeof DescribeAcls> => {
   const scope = tenantScope(ctx, 'DESCRIBE');
   if ('errorCode' in scope) return { throttleTimeMs: 0, ...scope, resources: [] };
-  const grouped = new Map<
-    string,
-    { resourceType: number; resourceName: string; patternType: number; acls: unknown[] }
-  >();
+  const grouped = new Map<string, AclResource & { acls: AclResource['acls'][number][] }>();
   for (const rule of tenantRules(ctx, scope.tenantId).filter((r) => matchesFilter(r, req))) {
     const w = asWire(rule);
     const key = `${w.resourceType}\u0000${w.resourceName}\u0000${w.patternType}`;
@@ -124,20 +122,13 @@ export const handleDescribeAcls: Handler = (ctx, req: AclFilter) => {
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, resources: [...grouped.values()] };
 };
 
-interface AclCreation {
-  resourceType: number;
-  resourceName: string;
-  resourcePatternType: number;
-  principal: string;
-  host: string;
-  operation: number;
-  permissionType: number;
-}
-
-export const handleCreateAcls: Handler = async (ctx, req: { creations: AclCreation[] }) => {
+export const handleCreateAcls: Handler<typeof CreateAcls> = async (
+  ctx,
+  req,
+): Promise<ResponseOf<typeof CreateAcls>> => {
   const scope = tenantScope(ctx, 'ALTER');
   const store = ctx.state.controlPlane;
-  const results = [];
+  const results: ResponseOf<typeof CreateAcls>['results'][number][] = [];
   for (const c of req.creations) {
     if ('errorCode' in scope) {
       results.push(scope);
@@ -180,9 +171,12 @@ export const handleCreateAcls: Handler = async (ctx, req: { creations: AclCreati
   return { throttleTimeMs: 0, results };
 };
 
-export const handleDeleteAcls: Handler = async (ctx, req: { filters: AclFilter[] }) => {
+export const handleDeleteAcls: Handler<typeof DeleteAcls> = async (
+  ctx,
+  req,
+): Promise<ResponseOf<typeof DeleteAcls>> => {
   const scope = tenantScope(ctx, 'ALTER');
-  const filterResults = [];
+  const filterResults: ResponseOf<typeof DeleteAcls>['filterResults'][number][] = [];
   for (const f of req.filters) {
     if ('errorCode' in scope || !ctx.state.controlPlane) {
       const e = 'errorCode' in scope ? scope : { errorCode: ErrorCode.SECURITY_DISABLED, errorMessage: 'no ACL store' };
@@ -194,7 +188,13 @@ export const handleDeleteAcls: Handler = async (ctx, req: { filters: AclFilter[]
     filterResults.push({
       errorCode: ErrorCode.NONE,
       errorMessage: null,
-      matchingAcls: matching.map((r) => ({ errorCode: ErrorCode.NONE, errorMessage: null, ...asWire(r) })),
+      matchingAcls: matching.map(
+        (r): ResponseOf<typeof DeleteAcls>['filterResults'][number]['matchingAcls'][number] => ({
+          errorCode: ErrorCode.NONE,
+          errorMessage: null,
+          ...asWire(r),
+        }),
+      ),
     });
   }
   await ctx.state.reloadMetadata();

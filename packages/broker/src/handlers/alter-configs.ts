@@ -2,7 +2,7 @@
  * AlterConfigs (replace all overrides) and IncrementalAlterConfigs (SET/DELETE/APPEND/SUBTRACT per key) for topics.
  * Broker configs are static (flags, env, file) and are refused with a message saying so.
  */
-import { ErrorCode } from '@samsa/protocol';
+import { type AlterConfigs, ErrorCode, type IncrementalAlterConfigs, type ResponseOf } from '@samsa/protocol';
 import { InvalidRequestError, TopicAuthorizationError, toErrorCode } from '../errors.ts';
 import type { Handler, RequestContext } from '../request-context.ts';
 import { InvalidConfigError, validateTopicConfigs } from '../topics/topic-config.ts';
@@ -17,6 +17,7 @@ export function refuseTopicConfig(ctx: RequestContext, topic: string, err: Inval
   ctx.state.metrics.refused('topic_config');
 }
 
+/** A resource as AlterConfigs and IncrementalAlterConfigs both name it, with their own kind of config change. */
 interface Resource<C> {
   resourceType: number;
   resourceName: string;
@@ -29,7 +30,7 @@ async function alterEach<C>(
   validateOnly: boolean,
   next: (current: Record<string, string>, configs: C[]) => Record<string, string>,
 ) {
-  const responses = [];
+  const responses: ResponseOf<typeof AlterConfigs>['responses'][number][] = [];
   for (const r of resources) {
     const base = { resourceType: r.resourceType, resourceName: r.resourceName };
     try {
@@ -57,23 +58,17 @@ async function alterEach<C>(
   return { throttleTimeMs: 0, responses };
 }
 
-export const handleAlterConfigs: Handler = (
-  ctx,
-  req: { resources: Resource<{ name: string; value: string | null }>[]; validateOnly: boolean },
-) =>
+export const handleAlterConfigs: Handler<typeof AlterConfigs> = (ctx, req): Promise<ResponseOf<typeof AlterConfigs>> =>
   alterEach(ctx, req.resources, req.validateOnly, (_current, configs) => {
     const out: Record<string, string> = {};
     for (const c of configs) if (c.value !== null) out[c.name] = c.value;
     return out;
   });
 
-export const handleIncrementalAlterConfigs: Handler = (
+export const handleIncrementalAlterConfigs: Handler<typeof IncrementalAlterConfigs> = (
   ctx,
-  req: {
-    resources: Resource<{ name: string; configOperation: number; value: string | null }>[];
-    validateOnly: boolean;
-  },
-) =>
+  req,
+): Promise<ResponseOf<typeof IncrementalAlterConfigs>> =>
   alterEach(ctx, req.resources, req.validateOnly, (current, configs) => {
     const out = { ...current };
     for (const c of configs) {

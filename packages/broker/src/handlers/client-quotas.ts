@@ -3,7 +3,7 @@
  * quota the console edits); Kafka's producer_byte_rate, consumer_byte_rate and request_percentage map to it, and
  * Samsa's hard limits use `samsa.*` keys. Tenants may not read or change quotas through the protocol.
  */
-import { ErrorCode } from '@samsa/protocol';
+import { type AlterClientQuotas, type DescribeClientQuotas, ErrorCode, type ResponseOf } from '@samsa/protocol';
 import { describePrincipal } from '../auth/principal.ts';
 import type { Handler, RequestContext } from '../request-context.ts';
 import type { TenantQuota } from '../tenancy/metadata-view.ts';
@@ -38,13 +38,10 @@ function superuserOnly(ctx: RequestContext): { errorCode: number; errorMessage: 
   return null;
 }
 
-interface Component {
-  entityType: string;
-  matchType: number;
-  match: string | null;
-}
-
-export const handleDescribeClientQuotas: Handler = (ctx, req: { components: Component[]; strict: boolean }) => {
+export const handleDescribeClientQuotas: Handler<typeof DescribeClientQuotas> = (
+  ctx,
+  req,
+): ResponseOf<typeof DescribeClientQuotas> => {
   const denied = superuserOnly(ctx);
   if (denied) return { throttleTimeMs: 0, ...denied, entries: [] };
   const user = req.components.find((c) => c.entityType === 'user');
@@ -54,7 +51,7 @@ export const handleDescribeClientQuotas: Handler = (ctx, req: { components: Comp
   }
   const entries = [...ctx.state.tenancy!.view().tenants.values()]
     .filter((t) => !user || user.matchType !== MATCH_EXACT || user.match === t.slug)
-    .map((t) => ({
+    .map((t): NonNullable<ResponseOf<typeof DescribeClientQuotas>['entries']>[number] => ({
       entity: [{ entityType: 'user', entityName: t.slug }],
       values: Object.entries(KEYS)
         .filter(([, field]) => t.quota[field] !== null)
@@ -64,14 +61,12 @@ export const handleDescribeClientQuotas: Handler = (ctx, req: { components: Comp
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, entries };
 };
 
-interface AlterEntry {
-  entity: { entityType: string; entityName: string | null }[];
-  ops: { key: string; value: number; remove: boolean }[];
-}
-
-export const handleAlterClientQuotas: Handler = async (ctx, req: { entries: AlterEntry[]; validateOnly: boolean }) => {
+export const handleAlterClientQuotas: Handler<typeof AlterClientQuotas> = async (
+  ctx,
+  req,
+): Promise<ResponseOf<typeof AlterClientQuotas>> => {
   const denied = superuserOnly(ctx);
-  const entries = [];
+  const entries: ResponseOf<typeof AlterClientQuotas>['entries'][number][] = [];
   for (const e of req.entries) {
     const entity = e.entity;
     if (denied) {

@@ -1,5 +1,5 @@
 /** CreatePartitions: raises a topic's partition count (never lowers it). */
-import { ErrorCode } from '@samsa/protocol';
+import { type CreatePartitions, ErrorCode, type ResponseOf } from '@samsa/protocol';
 import {
   InvalidReplicaAssignmentError,
   PolicyViolationError,
@@ -9,14 +9,12 @@ import {
 import { topicQuotaProblem } from '../tenancy/tenancy.ts';
 import type { Handler } from '../request-context.ts';
 
-interface CreatePartitionsRequest {
-  topics: { name: string; count: number; assignments: { brokerIds: number[] }[] | null }[];
-  validateOnly: boolean;
-}
-
-export const handleCreatePartitions: Handler = async (ctx, req: CreatePartitionsRequest) => {
+export const handleCreatePartitions: Handler<typeof CreatePartitions> = async (
+  ctx,
+  req,
+): Promise<ResponseOf<typeof CreatePartitions>> => {
   const { state, access } = ctx;
-  const results = [];
+  const results: ResponseOf<typeof CreatePartitions>['results'][number][] = [];
   for (const t of req.topics) {
     try {
       if (t.assignments?.some((a) => a.brokerIds.some((b) => b !== state.config.nodeId))) {

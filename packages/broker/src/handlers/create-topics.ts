@@ -1,5 +1,5 @@
 /** CreateTopics: validates name, partitions, replication factor (1 on a single node) and configs; creates topics. */
-import { ErrorCode, ZERO_UUID } from '@samsa/protocol';
+import { type CreateTopics, ErrorCode, type ResponseOf, ZERO_UUID } from '@samsa/protocol';
 import {
   InvalidReplicaAssignmentError,
   InvalidReplicationFactorError,
@@ -14,22 +14,16 @@ import { describeConfigSource } from './describe-configs.ts';
 import { topicQuotaProblem } from '../tenancy/tenancy.ts';
 import { TopicAuthorizationError, PolicyViolationError } from '../errors.ts';
 
-interface CreateTopicsRequest {
-  topics: {
-    name: string;
-    numPartitions: number;
-    replicationFactor: number;
-    assignments: { partitionIndex: number; brokerIds: number[] }[];
-    configs: { name: string; value: string | null }[];
-  }[];
-  validateOnly: boolean;
-}
+type CreatedTopicConfig = NonNullable<ResponseOf<typeof CreateTopics>['topics'][number]['configs']>[number];
 
-export const handleCreateTopics: Handler = async (ctx, req: CreateTopicsRequest) => {
+export const handleCreateTopics: Handler<typeof CreateTopics> = async (
+  ctx,
+  req,
+): Promise<ResponseOf<typeof CreateTopics>> => {
   const { state, access } = ctx;
   const counts = new Map<string, number>();
   for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
-  const topics = [];
+  const topics: ResponseOf<typeof CreateTopics>['topics'][number][] = [];
   for (const t of req.topics) {
     const base = { name: t.name, topicId: ZERO_UUID, numPartitions: -1, replicationFactor: -1, configs: null };
     try {
@@ -71,13 +65,15 @@ export const handleCreateTopics: Handler = async (ctx, req: CreateTopicsRequest)
         errorMessage: null,
         numPartitions: partitions,
         replicationFactor: 1,
-        configs: effectiveConfig(state.config, configs).map((c) => ({
-          name: c.name,
-          value: c.value,
-          readOnly: c.readOnly,
-          configSource: describeConfigSource(c.source),
-          isSensitive: false,
-        })),
+        configs: effectiveConfig(state.config, configs).map(
+          (c): CreatedTopicConfig => ({
+            name: c.name,
+            value: c.value,
+            readOnly: c.readOnly,
+            configSource: describeConfigSource(c.source),
+            isSensitive: false,
+          }),
+        ),
       });
     } catch (err) {
       if (err instanceof InvalidConfigError) refuseTopicConfig(ctx, t.name, err);

@@ -1,18 +1,19 @@
 /** DeleteRecords: moves each partition's log start offset forward (-1 means up to the high watermark). */
-import { ErrorCode } from '@samsa/protocol';
+import { type DeleteRecords, ErrorCode, type ResponseOf } from '@samsa/protocol';
 import { OffsetOutOfRangeError } from '../log/types.ts';
 import type { Handler } from '../request-context.ts';
 import { topicFor } from './topic-access.ts';
 
-interface DeleteRecordsRequest {
-  topics: { name: string; partitions: { partitionIndex: number; offset: bigint }[] }[];
-}
+type DeleteRecordsTopic = ResponseOf<typeof DeleteRecords>['topics'][number];
 
-export const handleDeleteRecords: Handler = async (ctx, req: DeleteRecordsRequest) => {
-  const topics = [];
+export const handleDeleteRecords: Handler<typeof DeleteRecords> = async (
+  ctx,
+  req,
+): Promise<ResponseOf<typeof DeleteRecords>> => {
+  const topics: DeleteRecordsTopic[] = [];
   for (const t of req.topics) {
     const found = topicFor(ctx, t.name, 'DELETE');
-    const partitions = [];
+    const partitions: DeleteRecordsTopic['partitions'][number][] = [];
     for (const p of t.partitions) {
       const log = found.topic?.partitions[p.partitionIndex]?.log;
       if (!log) {

@@ -1,18 +1,19 @@
 /** DeleteTopics: by name (all versions) or by topic id (v6+). */
-import { ErrorCode, ZERO_UUID } from '@samsa/protocol';
+import { type DeleteTopics, ErrorCode, type ResponseOf, ZERO_UUID } from '@samsa/protocol';
 import { toErrorCode } from '../errors.ts';
 import type { Handler } from '../request-context.ts';
 
-interface DeleteTopicsRequest {
-  topics: { name: string | null; topicId: string }[];
-  topicNames: string[];
-}
-
-export const handleDeleteTopics: Handler = async (ctx, req: DeleteTopicsRequest) => {
+export const handleDeleteTopics: Handler<typeof DeleteTopics> = async (
+  ctx,
+  req,
+): Promise<ResponseOf<typeof DeleteTopics>> => {
   const { topics } = ctx.state;
   const { access } = ctx;
-  const wanted = ctx.version >= 6 ? req.topics : req.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
-  const responses = [];
+  const wanted =
+    ctx.version >= 6
+      ? (req.topics ?? []).map((t) => ({ name: t.name, topicId: t.topicId ?? ZERO_UUID }))
+      : (req.topicNames ?? []).map((name) => ({ name, topicId: ZERO_UUID }));
+  const responses: ResponseOf<typeof DeleteTopics>['responses'][number][] = [];
   for (const w of wanted) {
     const byIdTopic = w.name === null ? topics.getById(w.topicId) : undefined;
     const found =

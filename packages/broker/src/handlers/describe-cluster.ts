@@ -1,12 +1,12 @@
 /** DescribeCluster: the cluster id and this broker as the only node and controller. */
-import { ErrorCode } from '@samsa/protocol';
+import { type DescribeCluster, ErrorCode, type ResponseOf } from '@samsa/protocol';
 import type { Handler } from '../request-context.ts';
 import { ALL_CLUSTER_OPERATIONS } from './acl-operations.ts';
 
-export const handleDescribeCluster: Handler = (
+export const handleDescribeCluster: Handler<typeof DescribeCluster> = (
   ctx,
-  req: { includeClusterAuthorizedOperations: boolean; endpointType: number },
-) => {
+  req,
+): ResponseOf<typeof DescribeCluster> => {
   const { state } = ctx;
   const { host, port } = state.advertised();
   return {

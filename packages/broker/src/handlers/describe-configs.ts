@@ -1,5 +1,5 @@
 /** DescribeConfigs: topic configs (overrides and defaults) and the broker's static configuration. */
-import { ErrorCode } from '@samsa/protocol';
+import { type DescribeConfigs, ErrorCode, type ResponseOf } from '@samsa/protocol';
 import type { BrokerConfig } from '../config.ts';
 import type { Handler } from '../request-context.ts';
 import { type ConfigSource, effectiveConfig } from '../topics/topic-config.ts';
@@ -59,15 +59,14 @@ function brokerConfigs(c: BrokerConfig): { name: string; value: string; type: nu
   ];
 }
 
-interface DescribeConfigsRequest {
-  resources: { resourceType: number; resourceName: string; configurationKeys: string[] | null }[];
-  includeSynonyms: boolean;
-  includeDocumentation: boolean;
-}
+type DescribeConfigsResult = ResponseOf<typeof DescribeConfigs>['results'][number];
 
-export const handleDescribeConfigs: Handler = (ctx, req: DescribeConfigsRequest) => {
+export const handleDescribeConfigs: Handler<typeof DescribeConfigs> = (
+  ctx,
+  req,
+): ResponseOf<typeof DescribeConfigs> => {
   const { state } = ctx;
-  const results = req.resources.map((r) => {
+  const results = req.resources.map((r): DescribeConfigsResult => {
     const base = { resourceType: r.resourceType, resourceName: r.resourceName };
     const wanted = (name: string) => r.configurationKeys === null || r.configurationKeys.includes(name);
     if (r.resourceType === ResourceType.TOPIC) {
@@ -90,7 +89,7 @@ export const handleDescribeConfigs: Handler = (ctx, req: DescribeConfigsRequest)
       }
       const configs = effectiveConfig(state.config, topic.configs)
         .filter((c) => wanted(c.name))
-        .map((c) => ({
+        .map((c): DescribeConfigsResult['configs'][number] => ({
           name: c.name,
           value: c.value,
           readOnly: c.readOnly,
@@ -124,7 +123,7 @@ export const handleDescribeConfigs: Handler = (ctx, req: DescribeConfigsRequest)
       }
       const configs = brokerConfigs(state.config)
         .filter((c) => wanted(c.name))
-        .map((c) => ({
+        .map((c): DescribeConfigsResult['configs'][number] => ({
           name: c.name,
           value: c.value,
           readOnly: true,

@@ -1,12 +1,9 @@
 /** DescribeGroups: state, protocol and members with their metadata and assignment bytes (Dead for unknown groups). */
-import { ErrorCode } from '@samsa/protocol';
+import { type DescribeGroups, ErrorCode, type ResponseOf } from '@samsa/protocol';
 import type { Handler } from '../request-context.ts';
 import { groupIn } from './group-access.ts';
 
-export const handleDescribeGroups: Handler = (
-  ctx,
-  req: { groups: string[]; includeAuthorizedOperations: boolean },
-) => ({
+export const handleDescribeGroups: Handler<typeof DescribeGroups> = (ctx, req): ResponseOf<typeof DescribeGroups> => ({
   throttleTimeMs: 0,
   groups: req.groups.map((groupId) => {
     if (!ctx.access.canGroup('DESCRIBE', groupId)) {

@@ -5,20 +5,13 @@
  * and neither the broker's path nor its disk: its directory is named for the tenant and the volume sizes are -1.
  */
 import { statfs } from 'node:fs/promises';
-import { ErrorCode } from '@samsa/protocol';
+import { type DescribeLogDirs, ErrorCode, type RequestOf, type ResponseOf } from '@samsa/protocol';
 import type { Handler, RequestContext } from '../request-context.ts';
 import type { Topic } from '../topics/topic-registry.ts';
 
-interface DescribeLogDirsRequest {
-  topics: { topic: string; partitions: number[] }[] | null;
-}
+type DescribeLogDirsRequest = RequestOf<typeof DescribeLogDirs>;
 
-interface PartitionSize {
-  partitionIndex: number;
-  partitionSize: bigint;
-  offsetLag: bigint;
-  isFutureKey: boolean;
-}
+type PartitionSize = ResponseOf<typeof DescribeLogDirs>['results'][number]['topics'][number]['partitions'][number];
 
 function sizesOf(topic: Topic, only: number[] | null): PartitionSize[] {
   const wanted = only === null ? null : new Set(only);
@@ -59,7 +52,10 @@ async function volumeBytes(dir: string): Promise<{ totalBytes: bigint; usableByt
   }
 }
 
-export const handleDescribeLogDirs: Handler = async (ctx, req: DescribeLogDirsRequest) => {
+export const handleDescribeLogDirs: Handler<typeof DescribeLogDirs> = async (
+  ctx,
+  req,
+): Promise<ResponseOf<typeof DescribeLogDirs>> => {
   const { access, state } = ctx;
   if (!access.canCluster('DESCRIBE')) {
     return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] };

@@ -3,47 +3,36 @@
  * max_wait_ms passes (woken by appends, not by timers), and honours the response and partition byte limits with
  * KIP-74 (the first batch is returned whole even when it is larger than the limits).
  */
-import { ErrorCode, ZERO_UUID } from '@samsa/protocol';
+import { ErrorCode, type Fetch, type RequestOf, type ResponseOf, ZERO_UUID } from '@samsa/protocol';
 import { LogClosedError, OffsetOutOfRangeError } from '../log/types.ts';
 import type { Handler, RequestContext } from '../request-context.ts';
 import { partitionKey } from '../topics/fetch-waiters.ts';
 import type { Topic } from '../topics/topic-registry.ts';
 import { byteRateThrottleMs } from '../tenancy/tenancy.ts';
 
-interface FetchRequest {
-  maxWaitMs: number;
-  minBytes: number;
-  maxBytes: number;
-  isolationLevel: number;
-  sessionId: number;
-  sessionEpoch: number;
-  topics: {
-    topic: string;
-    topicId: string;
-    partitions: { partition: number; fetchOffset: bigint; partitionMaxBytes: number }[];
-  }[];
-}
+type FetchRequest = RequestOf<typeof Fetch>;
+type FetchResponse = ResponseOf<typeof Fetch>;
 
-/** The topic a fetch names (by name, or by id from v13), if this connection may see it. */
-function resolveTopic(ctx: RequestContext, t: { topic: string; topicId: string }): Topic | undefined {
+/** The topic a fetch names (by name up to v12, by id from v13), if this connection may see it. */
+function resolveTopic(ctx: RequestContext, t: FetchRequest['topics'][number]): Topic | undefined {
   const { access, state } = ctx;
   const topic =
     ctx.version >= 13
-      ? t.topicId === ZERO_UUID
+      ? t.topicId === undefined || t.topicId === ZERO_UUID
         ? undefined
         : state.topics.getById(t.topicId)
-      : state.topics.get(access.toInternal(t.topic));
+      : state.topics.get(access.toInternal(t.topic ?? ''));
   return topic && access.owns(topic.name) ? topic : undefined;
 }
 
 async function collect(ctx: RequestContext, req: FetchRequest, maxBytes: number) {
   let totalBytes = 0;
-  const responses = [];
+  const responses: FetchResponse['responses'][number][] = [];
   for (const t of req.topics) {
     const resolved = resolveTopic(ctx, t);
     const allowed = resolved !== undefined && ctx.access.canTopic('READ', ctx.access.toExternal(resolved.name));
     const topic = allowed ? resolved : undefined;
-    const partitions = [];
+    const partitions: FetchResponse['responses'][number]['partitions'][number][] = [];
     for (const p of t.partitions) {
       const log = topic?.partitions[p.partition]?.log;
       if (resolved && !allowed) {
@@ -54,6 +43,7 @@ async function collect(ctx: RequestContext, req: FetchRequest, maxBytes: number)
           lastStableOffset: -1n,
           logStartOffset: -1n,
           abortedTransactions: null,
+          preferredReadReplica: -1,
           records: null,
         });
         continue;
@@ -66,6 +56,7 @@ async function collect(ctx: RequestContext, req: FetchRequest, maxBytes: number)
           lastStableOffset: -1n,
           logStartOffset: -1n,
           abortedTransactions: null,
+          preferredReadReplica: -1,
           records: null,
         });
         continue;
@@ -100,12 +91,12 @@ async function collect(ctx: RequestContext, req: FetchRequest, maxBytes: number)
         partitions.push({ ...base, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: null });
       }
     }
-    responses.push({ topic: t.topic, topicId: topic?.id ?? t.topicId, partitions });
+    responses.push({ topic: t.topic, topicId: topic?.id ?? t.topicId ?? ZERO_UUID, partitions });
   }
   return { responses, totalBytes };
 }
 
-export const handleFetch: Handler = async (ctx, req: FetchRequest) => {
+export const handleFetch: Handler<typeof Fetch> = async (ctx, req): Promise<ResponseOf<typeof Fetch>> => {
   const { config } = ctx.state;
   const maxBytes = Math.max(0, Math.min(req.maxBytes, config.fetchMaxBytes));
   const deadline = Date.now() + Math.max(0, Math.min(req.maxWaitMs, config.fetchMaxWaitMs));
@@ -115,7 +106,7 @@ export const handleFetch: Handler = async (ctx, req: FetchRequest) => {
     if (name !== undefined) for (const p of t.partitions) keys.push(partitionKey(name, p.partition));
   }
   // Fetch quotas as Kafka does them: the data is returned, the client is told to wait and this connection is muted.
-  const answer = (responses: unknown[], totalBytes: number) => {
+  const answer = (responses: FetchResponse['responses'], totalBytes: number): FetchResponse => {
     const throttleTimeMs = byteRateThrottleMs(ctx.state.tenancy, ctx.access.principal, 'fetch', totalBytes);
     ctx.connection.mute(throttleTimeMs);
     return { throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: 0, responses, nodeEndpoints: [] };

@@ -1,17 +1,17 @@
 /** FindCoordinator: this broker coordinates every group (key type 0); transactions (type 1) are not supported. */
-import { ErrorCode } from '@samsa/protocol';
+import { ErrorCode, type FindCoordinator, type ResponseOf } from '@samsa/protocol';
 import type { Handler } from '../request-context.ts';
 
 const KEY_TYPE_GROUP = 0;
 
-export const handleFindCoordinator: Handler = (
+export const handleFindCoordinator: Handler<typeof FindCoordinator> = (
   ctx,
-  req: { key: string; keyType: number; coordinatorKeys: string[] },
-) => {
+  req,
+): ResponseOf<typeof FindCoordinator> => {
   const { host, port } = ctx.state.advertised();
   const nodeId = ctx.state.config.nodeId;
   const answer = (key: string) =>
-    req.keyType === KEY_TYPE_GROUP
+    (req.keyType ?? KEY_TYPE_GROUP) === KEY_TYPE_GROUP
       ? ctx.access.canGroup('DESCRIBE', key)
         ? { key, nodeId, host, port, errorCode: ErrorCode.NONE, errorMessage: null }
         : {
@@ -30,8 +30,8 @@ export const handleFindCoordinator: Handler = (
           errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
           errorMessage: 'transactions are not supported by Samsa yet',
         };
-  if (ctx.version >= 4) return { throttleTimeMs: 0, coordinators: req.coordinatorKeys.map(answer) };
-  const single = answer(req.key);
+  if (ctx.version >= 4) return { throttleTimeMs: 0, coordinators: (req.coordinatorKeys ?? []).map(answer) };
+  const single = answer(req.key ?? '');
   return {
     throttleTimeMs: 0,
     errorCode: single.errorCode,
@@ -39,5 +39,6 @@ export const handleFindCoordinator: Handler = (
     nodeId: single.nodeId,
     host: single.host,
     port: single.port,
+    coordinators: [],
   };
 };

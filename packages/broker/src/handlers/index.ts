@@ -1,8 +1,9 @@
 /** The handler table: one handler per API key. ApiVersions advertises exactly what is listed here. */
-import { API_BY_KEY, parseRange } from '@samsa/protocol';
-import type { Handler } from '../request-context.ts';
+import { type ApiDefinition, type ByteReader, decodeRequestBody, parseRange } from '@samsa/protocol';
+import * as apis from '@samsa/protocol';
+import type { Handler, RequestContext } from '../request-context.ts';
 import { handleAlterConfigs, handleIncrementalAlterConfigs } from './alter-configs.ts';
-import { handleApiVersions } from './api-versions.ts';
+import { type ApiVersionRanges, apiVersionsHandler } from './api-versions.ts';
 import { handleCreatePartitions } from './create-partitions.ts';
 import { handleCreateTopics } from './create-topics.ts';
 import { handleDeleteRecords } from './delete-records.ts';
@@ -32,56 +33,76 @@ import { handleSaslAuthenticate } from './sasl-authenticate.ts';
 import { handleCreateAcls, handleDeleteAcls, handleDescribeAcls } from './acls.ts';
 import { handleAlterClientQuotas, handleDescribeClientQuotas } from './client-quotas.ts';
 
-export const HANDLERS: ReadonlyMap<number, Handler> = new Map<number, Handler>([
-  [0, handleProduce],
-  [1, handleFetch],
-  [2, handleListOffsets],
-  [3, handleMetadata],
-  [8, handleOffsetCommit],
-  [9, handleOffsetFetch],
-  [10, handleFindCoordinator],
-  [11, handleJoinGroup],
-  [12, handleHeartbeat],
-  [13, handleLeaveGroup],
-  [14, handleSyncGroup],
-  [15, handleDescribeGroups],
-  [16, handleListGroups],
-  [17, handleSaslHandshake],
-  [18, handleApiVersions],
-  [19, handleCreateTopics],
-  [20, handleDeleteTopics],
-  [21, handleDeleteRecords],
-  [22, handleInitProducerId],
-  [23, handleOffsetForLeaderEpoch],
-  [29, handleDescribeAcls],
-  [30, handleCreateAcls],
-  [31, handleDeleteAcls],
-  [32, handleDescribeConfigs],
-  [33, handleAlterConfigs],
-  [35, handleDescribeLogDirs],
-  [36, handleSaslAuthenticate],
-  [37, handleCreatePartitions],
-  [42, handleDeleteGroups],
-  [44, handleIncrementalAlterConfigs],
-  [47, handleOffsetDelete],
-  [48, handleDescribeClientQuotas],
-  [49, handleAlterClientQuotas],
-  [60, handleDescribeCluster],
-]);
+/** A handler with the definition it was checked against; the connection decodes with that same definition. */
+export interface RegisteredHandler {
+  readonly api: ApiDefinition;
+  /** Decodes a request body (throws ProtocolDecodeError) and returns the call that handles it. */
+  decode(version: number, r: ByteReader): (ctx: RequestContext) => HandlerResult;
+}
 
-type ApiRange = { apiKey: number; minVersion: number; maxVersion: number };
-let cached: ApiRange[] | null = null;
+/** A response body for the encoder, or null for no response; its fields were checked as ResponseOf<A>. */
+type HandlerResult = Promise<Record<string, unknown> | null> | Record<string, unknown> | null;
+
+function register<const A extends ApiDefinition>(api: A, handler: Handler<A>): RegisteredHandler {
+  return {
+    api,
+    decode(version, r) {
+      const request = decodeRequestBody(api, version, r);
+      return (ctx) => handler(ctx, request);
+    },
+  };
+}
+
+/** Every API this broker answers, keyed by the definition's own key (a handler cannot sit under another's key). */
+export const HANDLERS: ReadonlyMap<number, RegisteredHandler> = new Map(
+  [
+    register(apis.Produce, handleProduce),
+    register(apis.Fetch, handleFetch),
+    register(apis.ListOffsets, handleListOffsets),
+    register(apis.Metadata, handleMetadata),
+    register(apis.OffsetCommit, handleOffsetCommit),
+    register(apis.OffsetFetch, handleOffsetFetch),
+    register(apis.FindCoordinator, handleFindCoordinator),
+    register(apis.JoinGroup, handleJoinGroup),
+    register(apis.Heartbeat, handleHeartbeat),
+    register(apis.LeaveGroup, handleLeaveGroup),
+    register(apis.SyncGroup, handleSyncGroup),
+    register(apis.DescribeGroups, handleDescribeGroups),
+    register(apis.ListGroups, handleListGroups),
+    register(apis.SaslHandshake, handleSaslHandshake),
+    register(apis.ApiVersions, apiVersionsHandler(supportedApiVersions)),
+    register(apis.CreateTopics, handleCreateTopics),
+    register(apis.DeleteTopics, handleDeleteTopics),
+    register(apis.DeleteRecords, handleDeleteRecords),
+    register(apis.InitProducerId, handleInitProducerId),
+    register(apis.OffsetForLeaderEpoch, handleOffsetForLeaderEpoch),
+    register(apis.DescribeAcls, handleDescribeAcls),
+    register(apis.CreateAcls, handleCreateAcls),
+    register(apis.DeleteAcls, handleDeleteAcls),
+    register(apis.DescribeConfigs, handleDescribeConfigs),
+    register(apis.AlterConfigs, handleAlterConfigs),
+    register(apis.DescribeLogDirs, handleDescribeLogDirs),
+    register(apis.SaslAuthenticate, handleSaslAuthenticate),
+    register(apis.CreatePartitions, handleCreatePartitions),
+    register(apis.DeleteGroups, handleDeleteGroups),
+    register(apis.IncrementalAlterConfigs, handleIncrementalAlterConfigs),
+    register(apis.OffsetDelete, handleOffsetDelete),
+    register(apis.DescribeClientQuotas, handleDescribeClientQuotas),
+    register(apis.AlterClientQuotas, handleAlterClientQuotas),
+    register(apis.DescribeCluster, handleDescribeCluster),
+  ].map((entry) => [entry.api.key, entry]),
+);
+
+let cached: ApiVersionRanges | null = null;
 
 /** The ApiVersions answer: every API with a handler, at the versions its definition advertises. */
-export function supportedApiVersions(): ApiRange[] {
+export function supportedApiVersions(): ApiVersionRanges {
   if (cached) return cached;
-  cached = [...HANDLERS.keys()]
-    .sort((a, b) => a - b)
-    .flatMap((key) => {
-      const api = API_BY_KEY.get(key);
-      if (!api) return [];
+  cached = [...HANDLERS.values()]
+    .map(({ api }) => {
       const [minVersion, maxVersion] = parseRange(api.versions);
-      return [{ apiKey: key, minVersion, maxVersion }];
-    });
+      return { apiKey: api.key, minVersion, maxVersion };
+    })
+    .sort((a, b) => a.apiKey - b.apiKey);
   return cached;
 }

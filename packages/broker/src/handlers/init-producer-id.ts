@@ -2,17 +2,13 @@
  * InitProducerId: a fresh producer id (epoch 0) for an idempotent producer, or the next epoch of a known one
  * (KIP-360). Transactional ids are refused until transactions exist.
  */
-import { ErrorCode } from '@samsa/protocol';
+import { ErrorCode, type InitProducerId, type ResponseOf } from '@samsa/protocol';
 import type { Handler } from '../request-context.ts';
 
-interface InitProducerIdRequest {
-  transactionalId: string | null;
-  transactionTimeoutMs: number;
-  producerId: bigint;
-  producerEpoch: number;
-}
-
-export const handleInitProducerId: Handler = async (ctx, req: InitProducerIdRequest) => {
+export const handleInitProducerId: Handler<typeof InitProducerId> = async (
+  ctx,
+  req,
+): Promise<ResponseOf<typeof InitProducerId>> => {
   if (req.transactionalId !== null) {
     ctx.log.info(
       { transactionalId: req.transactionalId },

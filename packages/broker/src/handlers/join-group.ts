@@ -1,21 +1,11 @@
 /** JoinGroup: hands the request to the group coordinator; the answer may wait for the rebalance to complete. */
-import { ErrorCode } from '@samsa/protocol';
+import { ErrorCode, type JoinGroup, type ResponseOf } from '@samsa/protocol';
 import { joinMetadataProblem } from '../groups/member-metadata.ts';
 import type { Handler } from '../request-context.ts';
 import { groupLimits } from '../tenancy/tenancy.ts';
 import { groupIn } from './group-access.ts';
 
-interface JoinGroupRequest {
-  groupId: string;
-  sessionTimeoutMs: number;
-  rebalanceTimeoutMs: number;
-  memberId: string;
-  groupInstanceId: string | null;
-  protocolType: string;
-  protocols: { name: string; metadata: Buffer }[];
-}
-
-export const handleJoinGroup: Handler = async (ctx, req: JoinGroupRequest) => {
+export const handleJoinGroup: Handler<typeof JoinGroup> = async (ctx, req): Promise<ResponseOf<typeof JoinGroup>> => {
   const refused = (errorCode: number) => ({
     throttleTimeMs: 0,
     errorCode,

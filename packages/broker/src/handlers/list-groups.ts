@@ -1,8 +1,8 @@
 /** ListGroups: the groups this connection may see, filtered by state (v4+) and type (v5+, only "classic"). */
-import { ErrorCode } from '@samsa/protocol';
+import { ErrorCode, type ListGroups, type ResponseOf } from '@samsa/protocol';
 import type { Handler } from '../request-context.ts';
 
-export const handleListGroups: Handler = (ctx, req: { statesFilter: string[]; typesFilter: string[] }) => {
+export const handleListGroups: Handler<typeof ListGroups> = (ctx, req): ResponseOf<typeof ListGroups> => {
   const { access } = ctx;
   const states = new Set(req.statesFilter.map((s) => s.toLowerCase()));
   const types = new Set(req.typesFilter.map((s) => s.toLowerCase()));

@@ -1,5 +1,5 @@
 /** ListOffsets: earliest (-2), latest (-1), max timestamp (-3), or the first offset at/after a timestamp. */
-import { ErrorCode } from '@samsa/protocol';
+import { ErrorCode, type ListOffsets, type ResponseOf } from '@samsa/protocol';
 import type { Handler } from '../request-context.ts';
 import { topicFor } from './topic-access.ts';
 
@@ -9,15 +9,16 @@ const MAX_TIMESTAMP = -3n;
 const EARLIEST_LOCAL = -4n;
 const LATEST_TIERED = -5n;
 
-interface ListOffsetsRequest {
-  topics: { name: string; partitions: { partitionIndex: number; timestamp: bigint }[] }[];
-}
+type ListOffsetsTopic = ResponseOf<typeof ListOffsets>['topics'][number];
 
-export const handleListOffsets: Handler = async (ctx, req: ListOffsetsRequest) => {
-  const topics = [];
+export const handleListOffsets: Handler<typeof ListOffsets> = async (
+  ctx,
+  req,
+): Promise<ResponseOf<typeof ListOffsets>> => {
+  const topics: ListOffsetsTopic[] = [];
   for (const t of req.topics) {
     const found = topicFor(ctx, t.name, 'DESCRIBE');
-    const partitions = [];
+    const partitions: ListOffsetsTopic['partitions'][number][] = [];
     for (const p of t.partitions) {
       const log = found.topic?.partitions[p.partitionIndex]?.log;
       const answer = {

@@ -3,20 +3,16 @@
  * its own names; topics it may not DESCRIBE are hidden from listings and refused when named. Auto-creation needs
  * CREATE and respects the tenant's topic and partition quotas.
  */
-import { ErrorCode, ZERO_UUID } from '@samsa/protocol';
+import { ErrorCode, type Metadata, type ResponseOf, ZERO_UUID } from '@samsa/protocol';
 import type { Handler, RequestContext } from '../request-context.ts';
 import { clientTopicNameProblem } from '../topics/topic-config.ts';
 import type { Topic } from '../topics/topic-registry.ts';
 import { topicQuotaProblem } from '../tenancy/tenancy.ts';
 import { ALL_TOPIC_OPERATIONS } from './acl-operations.ts';
 
-interface MetadataRequest {
-  topics: { topicId: string; name: string | null }[] | null;
-  allowAutoTopicCreation: boolean;
-  includeTopicAuthorizedOperations: boolean;
-}
+type MetadataTopic = ResponseOf<typeof Metadata>['topics'][number];
 
-export function topicMetadata(ctx: RequestContext, topic: Topic, includeOps: boolean) {
+export function topicMetadata(ctx: RequestContext, topic: Topic, includeOps: boolean): MetadataTopic {
   const nodeId = ctx.state.config.nodeId;
   const name = ctx.access.toExternal(topic.name);
   return {
@@ -24,7 +20,7 @@ export function topicMetadata(ctx: RequestContext, topic: Topic, includeOps: boo
     name,
     topicId: topic.id,
     isInternal: name.startsWith('__'),
-    partitions: topic.partitions.map((_, i) => ({
+    partitions: topic.partitions.map((_, i): MetadataTopic['partitions'][number] => ({
       errorCode: ErrorCode.NONE,
       partitionIndex: i,
       leaderId: nodeId,
@@ -37,7 +33,7 @@ export function topicMetadata(ctx: RequestContext, topic: Topic, includeOps: boo
   };
 }
 
-function missing(name: string | null, topicId: string, errorCode: number) {
+function missing(name: string | null, topicId: string, errorCode: number): MetadataTopic {
   return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: -2147483648 };
 }
 
@@ -54,14 +50,14 @@ async function autoCreate(ctx: RequestContext, name: string): Promise<Topic | nu
   return (await state.topics.getOrAutoCreate(access.toInternal(name))) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
 }
 
-export const handleMetadata: Handler = async (ctx, req: MetadataRequest) => {
+export const handleMetadata: Handler<typeof Metadata> = async (ctx, req): Promise<ResponseOf<typeof Metadata>> => {
   const { state, version, access } = ctx;
   const { host, port } = state.advertised();
   // v0: an empty list means all topics; v1+: null means all topics.
   const all = req.topics === null || (version === 0 && req.topics.length === 0);
   const mayAutoCreate = version < 4 ? true : req.allowAutoTopicCreation;
-  const ops = req.includeTopicAuthorizedOperations;
-  const topics = [];
+  const ops = req.includeTopicAuthorizedOperations ?? false;
+  const topics: MetadataTopic[] = [];
   if (all) {
     for (const t of state.topics.list()) {
       if (access.owns(t.name) && access.canTopic('DESCRIBE', access.toExternal(t.name))) {
@@ -69,13 +65,12 @@ export const handleMetadata: Handler = async (ctx, req: MetadataRequest) => {
       }
     }
   } else {
-    for (const requested of req.topics!) {
-      if (requested.name === null || requested.name === undefined) {
-        const t = requested.topicId !== ZERO_UUID ? state.topics.getById(requested.topicId) : undefined;
+    for (const requested of req.topics ?? []) {
+      if (requested.name === null) {
+        const topicId = requested.topicId ?? ZERO_UUID;
+        const t = topicId !== ZERO_UUID ? state.topics.getById(topicId) : undefined;
         const visible = t && access.owns(t.name) && access.canTopic('DESCRIBE', access.toExternal(t.name));
-        topics.push(
-          visible ? topicMetadata(ctx, t, ops) : missing(null, requested.topicId, ErrorCode.UNKNOWN_TOPIC_ID),
-        );
+        topics.push(visible ? topicMetadata(ctx, t, ops) : missing(null, topicId, ErrorCode.UNKNOWN_TOPIC_ID));
         continue;
       }
       const name = requested.name;

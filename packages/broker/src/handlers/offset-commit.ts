@@ -1,27 +1,14 @@
 /** OffsetCommit: checks membership and generation, then stores offsets durably before answering. */
-import { ErrorCode } from '@samsa/protocol';
+import { ErrorCode, type OffsetCommit, type ResponseOf } from '@samsa/protocol';
 import type { NamespaceLimits } from '../groups/group-coordinator.ts';
 import type { Handler, RequestContext } from '../request-context.ts';
 import { groupLimits } from '../tenancy/tenancy.ts';
 import { groupIn } from './group-access.ts';
 
-interface OffsetCommitRequest {
-  groupId: string;
-  generationIdOrMemberEpoch: number;
-  memberId: string;
-  groupInstanceId: string | null;
-  topics: {
-    name: string;
-    partitions: {
-      partitionIndex: number;
-      committedOffset: bigint;
-      committedLeaderEpoch: number;
-      committedMetadata: string | null;
-    }[];
-  }[];
-}
-
-export const handleOffsetCommit: Handler = async (ctx, req: OffsetCommitRequest) => {
+export const handleOffsetCommit: Handler<typeof OffsetCommit> = async (
+  ctx,
+  req,
+): Promise<ResponseOf<typeof OffsetCommit>> => {
   const { groups } = ctx.state;
   const allWith = (errorCode: number) =>
     req.topics.map((t) => ({

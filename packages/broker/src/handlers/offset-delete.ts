@@ -6,6 +6,7 @@ import { ByteReader, ErrorCode } from '@samsa/protocol';
 import type { GroupMembership } from '../groups/group-membership.ts';
 import type { Handler } from '../request-context.ts';
 import { groupIn } from './group-access.ts';
+import type { OffsetDelete, ResponseOf } from '@samsa/protocol';
 
 /** Topics named in the members' subscriptions, or null when the group uses a protocol we cannot read. */
 export function subscribedTopics(g: GroupMembership): Set<string> | null {
@@ -25,12 +26,10 @@ export function subscribedTopics(g: GroupMembership): Set<string> | null {
   return topics;
 }
 
-interface OffsetDeleteRequest {
-  groupId: string;
-  topics: { name: string; partitions: { partitionIndex: number }[] }[];
-}
-
-export const handleOffsetDelete: Handler = async (ctx, req: OffsetDeleteRequest) => {
+export const handleOffsetDelete: Handler<typeof OffsetDelete> = async (
+  ctx,
+  req,
+): Promise<ResponseOf<typeof OffsetDelete>> => {
   const { access } = ctx;
   if (!access.canGroup('DELETE', req.groupId)) {
     return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, throttleTimeMs: 0, topics: [] };

@@ -1,5 +1,5 @@
 /** OffsetFetch: committed offsets of one group (v1-7) or several groups (v8+); -1 where nothing is committed. */
-import { ErrorCode } from '@samsa/protocol';
+import { ErrorCode, type OffsetFetch, type ResponseOf } from '@samsa/protocol';
 import type { Handler, RequestContext } from '../request-context.ts';
 import { groupIn } from './group-access.ts';
 
@@ -36,10 +36,7 @@ function offsetsFor(ctx: RequestContext, groupId: string, topics: TopicsFilter) 
   });
 }
 
-export const handleOffsetFetch: Handler = (
-  ctx,
-  req: { groupId: string; topics: TopicsFilter; groups: { groupId: string; topics: TopicsFilter }[] },
-) => {
+export const handleOffsetFetch: Handler<typeof OffsetFetch> = (ctx, req): ResponseOf<typeof OffsetFetch> => {
   if (ctx.version >= 8) {
     return {
       throttleTimeMs: 0,
@@ -51,7 +48,7 @@ export const handleOffsetFetch: Handler = (
     };
   }
   if (!ctx.access.canGroup('DESCRIBE', req.groupId)) {
-    return { throttleTimeMs: 0, topics: [], errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
+    return { throttleTimeMs: 0, topics: [], errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, groups: [] };
   }
-  return { throttleTimeMs: 0, topics: offsetsFor(ctx, req.groupId, req.topics), errorCode: ErrorCode.NONE };
+  return { throttleTimeMs: 0, topics: offsetsFor(ctx, req.groupId, req.topics), errorCode: ErrorCode.NONE, groups: [] };
 };

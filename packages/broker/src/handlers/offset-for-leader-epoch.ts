@@ -2,17 +2,16 @@
  * OffsetForLeaderEpoch: a single node never changes leader, so every partition has one epoch (0) whose end offset is
  * the log end. Consumers (librdkafka, KIP-320) use this to check their position after a metadata change.
  */
-import { ErrorCode } from '@samsa/protocol';
+import { ErrorCode, type OffsetForLeaderEpoch, type ResponseOf } from '@samsa/protocol';
 import type { Handler } from '../request-context.ts';
 import { topicFor } from './topic-access.ts';
 
 const LEADER_EPOCH = 0;
 
-interface OffsetForLeaderEpochRequest {
-  topics: { topic: string; partitions: { partition: number; currentLeaderEpoch: number; leaderEpoch: number }[] }[];
-}
-
-export const handleOffsetForLeaderEpoch: Handler = (ctx, req: OffsetForLeaderEpochRequest) => ({
+export const handleOffsetForLeaderEpoch: Handler<typeof OffsetForLeaderEpoch> = (
+  ctx,
+  req,
+): ResponseOf<typeof OffsetForLeaderEpoch> => ({
   throttleTimeMs: 0,
   topics: req.topics.map((t) => {
     const found = topicFor(ctx, t.topic, 'DESCRIBE');

@@ -2,7 +2,15 @@
  * Produce: validates each partition's record batches (magic 2, CRC, size), appends them with broker-assigned
  * offsets, and answers per acks: 0 no response, 1 once written to the OS, -1 once fsync'd (group commit).
  */
-import { BatchTooLargeError, ErrorCode, ProtocolDecodeError, splitRecordSet } from '@samsa/protocol';
+import {
+  BatchTooLargeError,
+  batchRecordCount,
+  ErrorCode,
+  type Produce,
+  ProtocolDecodeError,
+  type ResponseOf,
+  splitRecordSet,
+} from '@samsa/protocol';
 import { fastCrc32c } from '../log/crc32c.ts';
 import type { PartitionLog } from '../log/partition-log.ts';
 import type { Partition } from '../topics/partition.ts';
@@ -11,22 +19,7 @@ import { clientTopicNameProblem, configValue } from '../topics/topic-config.ts';
 import { byteRateThrottleMs, storageQuotaProblem } from '../tenancy/tenancy.ts';
 import { autoCreate } from './metadata.ts';
 
-interface ProduceRequest {
-  transactionalId: string | null;
-  acks: number;
-  timeoutMs: number;
-  topicData: { name: string; partitionData: { index: number; records: Buffer | null }[] }[];
-}
-
-interface PartitionResponse {
-  index: number;
-  errorCode: number;
-  baseOffset: bigint;
-  logAppendTimeMs: bigint;
-  logStartOffset: bigint;
-  recordErrors: { batchIndex: number; batchIndexErrorMessage: string | null }[];
-  errorMessage: string | null;
-}
+type PartitionResponse = ResponseOf<typeof Produce>['responses'][number]['partitionResponses'][number];
 
 function failed(index: number, errorCode: number, errorMessage: string | null): PartitionResponse {
   return {
@@ -40,7 +33,7 @@ function failed(index: number, errorCode: number, errorMessage: string | null): 
   };
 }
 
-export const handleProduce: Handler = async (ctx, req: ProduceRequest) => {
+export const handleProduce: Handler<typeof Produce> = async (ctx, req): Promise<ResponseOf<typeof Produce> | null> => {
   const { state, access } = ctx;
   const acks = req.acks;
   let requestBytes = 0;
@@ -103,7 +96,7 @@ export const handleProduce: Handler = async (ctx, req: ProduceRequest) => {
           }
           const result = outcome.result;
           let records = 0;
-          for (const b of batches) records += b.readInt32BE(57);
+          for (const b of batches) records += batchRecordCount(b);
           state.metrics.recordsIn.inc(records);
           state.fetchWaiters.notify(topic.name, pd.index);
           state.tenancy?.noteStorageGrowth(access.principal, pd.records.length);

@@ -3,10 +3,13 @@
  * SASL_AUTHENTICATION_FAILED with the reason and then closes the connection, as Kafka does (saslStep stops the
  * connection at once, so nothing pipelined behind the failed step runs).
  */
-import { ErrorCode } from '@samsa/protocol';
+import { ErrorCode, type ResponseOf, type SaslAuthenticate } from '@samsa/protocol';
 import type { Handler } from '../request-context.ts';
 
-export const handleSaslAuthenticate: Handler = (ctx, req: { authBytes: Buffer }) => {
+export const handleSaslAuthenticate: Handler<typeof SaslAuthenticate> = (
+  ctx,
+  req,
+): ResponseOf<typeof SaslAuthenticate> => {
   const result = ctx.connection.saslStep(Buffer.from(req.authBytes));
   if (result.kind === 'failure') {
     return {

@@ -1,12 +1,11 @@
 /** SyncGroup: the leader's assignments are stored; every member gets its own once the leader has synced. */
-import { ErrorCode } from '@samsa/protocol';
-import type { SyncRequest } from '../groups/group-coordinator.ts';
+import { ErrorCode, type ResponseOf, type SyncGroup } from '@samsa/protocol';
 import { assignmentProblem } from '../groups/member-metadata.ts';
 import type { Handler } from '../request-context.ts';
 import { groupIn } from './group-access.ts';
 
 /** The wire request has exactly the coordinator's fields. */
-export const handleSyncGroup: Handler = async (ctx, req: SyncRequest) => {
+export const handleSyncGroup: Handler<typeof SyncGroup> = async (ctx, req): Promise<ResponseOf<typeof SyncGroup>> => {
   const refused = (errorCode: number) => ({
     throttleTimeMs: 0,
     errorCode,

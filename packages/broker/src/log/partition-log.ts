@@ -7,7 +7,11 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import {
   BATCH_HEADER_BYTES,
-  BATCH_LOG_OVERHEAD,
+  batchLastOffsetDelta,
+  batchMagic,
+  batchMaxTimestamp,
+  batchOffsetCount,
+  batchSizeAt,
   decodeRecords,
   rewriteBaseOffset,
   stampLogAppendTime,
@@ -277,7 +281,7 @@ export class PartitionLog {
       return Promise.reject(new RangeError(`append takes 1 to ${MAX_BATCHES_PER_APPEND} batches`));
     }
     for (const b of batches) {
-      if (b.length < BATCH_HEADER_BYTES || BATCH_LOG_OVERHEAD + b.readInt32BE(8) !== b.length || b.readInt8(16) !== 2) {
+      if (b.length < BATCH_HEADER_BYTES || batchSizeAt(b, 0) !== b.length || batchMagic(b) !== 2) {
         return Promise.reject(new RangeError('append takes whole magic-2 batches, one per buffer'));
       }
     }
@@ -288,7 +292,7 @@ export class PartitionLog {
     let sizeBytes = 0;
     for (const b of batches) {
       sizeBytes += b.length;
-      offsetCount += BigInt(b.readInt32BE(23)) + 1n;
+      offsetCount += batchOffsetCount(b);
     }
     return new Promise<AppendResult>((resolve, reject) => {
       this.appendQueue.push({ batches, opts, sizeBytes, offsetCount, resolve, reject });
@@ -360,8 +364,8 @@ export class PartitionLog {
       for (const b of pending.batches) {
         rewriteBaseOffset(b, next);
         if (logAppendTimeMs >= 0n) stampLogAppendTime(b, logAppendTimeMs, fastCrc32c);
-        const lastOffset = next + BigInt(b.readInt32BE(23));
-        metas.push({ baseOffset: next, lastOffset, maxTimestamp: b.readBigInt64BE(35), sizeBytes: b.length });
+        const lastOffset = next + BigInt(batchLastOffsetDelta(b));
+        metas.push({ baseOffset: next, lastOffset, maxTimestamp: batchMaxTimestamp(b), sizeBytes: b.length });
         allBatches.push(b);
         next = lastOffset + 1n;
       }

@@ -8,7 +8,17 @@ import type { FileHandle } from 'node:fs/promises';
 import { readSync, writevSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD, batchCrcIsValid } from '@samsa/protocol';
+import {
+  BATCH_HEADER_BYTES,
+  batchAttributes,
+  batchBaseOffset,
+  batchBaseTimestamp,
+  batchCrcIsValid,
+  batchLastOffsetDelta,
+  batchMagic,
+  batchMaxTimestamp,
+  batchSizeAt,
+} from '@samsa/protocol';
 import { fastCrc32c } from './crc32c.ts';
 import type { FileHandleCache } from './file-handle-cache.ts';
 import { readBufferPool } from '../buffer-pool.ts';
@@ -107,23 +117,23 @@ export async function scanBatches(
       at = 0;
       if (buf.length < BATCH_HEADER_BYTES) return { endPosition: position, problem: 'file ends inside a batch header' };
     }
-    const sizeBytes = BATCH_LOG_OVERHEAD + buf.readInt32BE(at + 8);
-    const magic = buf.readInt8(at + 16);
+    const sizeBytes = batchSizeAt(buf, at);
+    const magic = batchMagic(buf, at);
     if (magic !== 2) return { endPosition: position, problem: `batch magic ${magic}` };
     if (sizeBytes < BATCH_HEADER_BYTES || sizeBytes > toPosition - position) {
       return { endPosition: position, problem: `batch length ${sizeBytes} does not fit` };
     }
-    const lastOffsetDelta = buf.readInt32BE(at + 23);
+    const lastOffsetDelta = batchLastOffsetDelta(buf, at);
     if (lastOffsetDelta < 0) return { endPosition: position, problem: 'negative lastOffsetDelta' };
-    const baseOffset = buf.readBigInt64BE(at);
+    const baseOffset = batchBaseOffset(buf, at);
     const batch: ScannedBatch = {
       position,
       sizeBytes,
       baseOffset,
       lastOffset: baseOffset + BigInt(lastOffsetDelta),
-      attributes: buf.readInt16BE(at + 21),
-      baseTimestamp: buf.readBigInt64BE(at + 27),
-      maxTimestamp: buf.readBigInt64BE(at + 35),
+      attributes: batchAttributes(buf, at),
+      baseTimestamp: batchBaseTimestamp(buf, at),
+      maxTimestamp: batchMaxTimestamp(buf, at),
     };
     let bytes: Buffer | null = null;
     if (opts.validateCrc) {
@@ -308,7 +318,7 @@ export class Segment {
     }
     if (sizeBytes >= BATCH_HEADER_BYTES) {
       const first = await readAt(handle, 0, BATCH_HEADER_BYTES);
-      const ts = first.length === BATCH_HEADER_BYTES ? first.readBigInt64BE(35) : -1n;
+      const ts = first.length === BATCH_HEADER_BYTES ? batchMaxTimestamp(first) : -1n;
       this.rollStartMs = ts >= 0n ? Number(ts) : nowMs;
     }
     let firstTail: ScannedBatch | null = null;
@@ -570,8 +580,9 @@ async function readWhole(handle: FileHandle, position: number, length: number): 
 /** Length of the longest prefix of `buf` made of whole batches. */
 function wholeBatchesPrefix(buf: Buffer): number {
   let at = 0;
-  while (buf.length - at >= BATCH_LOG_OVERHEAD) {
-    const size = BATCH_LOG_OVERHEAD + buf.readInt32BE(at + 8);
+  for (;;) {
+    const size = batchSizeAt(buf, at);
+    // An incomplete header (-1) and a corrupt length are both below a header's size.
     if (size < BATCH_HEADER_BYTES || at + size > buf.length) break;
     at += size;
   }

@@ -6,11 +6,9 @@
  */
 import type { Socket } from 'node:net';
 import {
-  API_BY_KEY,
   API_VERSIONS_KEY,
   ApiVersions,
   ByteReader,
-  decodeRequestBody,
   encodeResponse,
   ErrorCode,
   FrameAssembler,
@@ -24,7 +22,7 @@ import { HANDLERS, supportedApiVersions } from '../handlers/index.ts';
 import type { ClosedReason, Metrics } from '../metrics.ts';
 import { ANONYMOUS, describePrincipal, type Principal } from '../auth/principal.ts';
 import { type Mechanism, type SaslExchange, type StepResult, startExchange } from '../auth/sasl-mechanisms.ts';
-import type { BrokerState, RequestContext } from '../request-context.ts';
+import type { BrokerState, ClientConnection, RequestContext } from '../request-context.ts';
 import { Access, openAccess } from '../tenancy/access.ts';
 import { readBufferPool } from '../buffer-pool.ts';
 import { requestTimeThrottleMs } from '../tenancy/tenancy.ts';
@@ -70,7 +68,12 @@ export interface ConnectionOptions {
 
 let nextConnectionId = 1;
 
-export class Connection {
+/** What the server gives a connection: the broker's state, and a place to say it closed. */
+export interface ConnectionHost extends BrokerState {
+  connectionClosed(conn: Connection): void;
+}
+
+export class Connection implements ClientConnection {
   readonly id = nextConnectionId++;
   readonly remote: string;
   readonly remoteAddress: string;
@@ -78,7 +81,7 @@ export class Connection {
   private readonly frames: FrameAssembler;
   private readonly queue: Slot[] = [];
   private readonly opts: ConnectionOptions;
-  private readonly state: BrokerState;
+  private readonly state: ConnectionHost;
   private readonly log: Logger;
   private readonly metrics: Metrics;
   private paused = false;
@@ -106,7 +109,7 @@ export class Connection {
   private inflightRequestBytes = 0;
   private readonly onBufferFreed = () => this.holdPartialFrame();
 
-  constructor(socket: Socket, state: BrokerState, opts: ConnectionOptions) {
+  constructor(socket: Socket, state: ConnectionHost, opts: ConnectionOptions) {
     this.socket = socket;
     this.state = state;
     this.opts = opts;
@@ -324,13 +327,13 @@ export class Connection {
       this.close('request before SASL authentication');
       return;
     }
-    const api = API_BY_KEY.get(header.apiKey);
-    const handler = HANDLERS.get(header.apiKey);
-    if (!api || !handler) {
+    const registered = HANDLERS.get(header.apiKey);
+    if (!registered) {
       this.log.warn({ apiKey: header.apiKey }, 'unknown api key');
       this.close(`unknown api key ${header.apiKey}`);
       return;
     }
+    const api = registered.api;
     if (!isSupported(api, header.apiVersion)) {
       if (header.apiKey === API_VERSIONS_KEY) {
         // KIP-511: answer in the v0 layout with UNSUPPORTED_VERSION and our ranges, so the client can retry.
@@ -347,9 +350,9 @@ export class Connection {
       this.close(`unsupported version ${header.apiVersion} of ${api.name}`);
       return;
     }
-    let body: Record<string, unknown>;
+    let handle: ReturnType<typeof registered.decode>;
     try {
-      body = decodeRequestBody(api, header.apiVersion, r);
+      handle = registered.decode(header.apiVersion, r);
     } catch (err) {
       this.log.warn({ api: api.name, version: header.apiVersion, err: (err as Error).message }, 'malformed request');
       this.close('malformed request');
@@ -364,9 +367,9 @@ export class Connection {
       log: this.log,
       access: this.access,
     };
-    let result: ReturnType<typeof handler>;
+    let result: ReturnType<typeof handle>;
     try {
-      result = handler(ctx, body);
+      result = handle(ctx);
     } catch (err) {
       result = Promise.reject(err);
     }

@@ -4,7 +4,7 @@
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { batchSizeAt, readBatchHeader } from '@samsa/protocol';
+import { batchOffsetCount, batchSizeAt, readBatchHeader } from '@samsa/protocol';
 import type { PartitionLog } from '../log/partition-log.ts';
 import type { AppendResult } from '../log/types.ts';
 import { ProducerState } from '../producers/producer-state.ts';
@@ -113,7 +113,7 @@ export class Partition {
       const now = Date.now();
       identities.forEach((id, i) => {
         this.producers.record(id, offset, now);
-        offset += BigInt(batches[i]!.readInt32BE(23) + 1);
+        offset += batchOffsetCount(batches[i]!);
       });
       return { kind: 'appended', result };
     };

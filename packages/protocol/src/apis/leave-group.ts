@@ -8,12 +8,17 @@ export const LeaveGroup = defineApi({
   flexible: '4+',
   request: [
     f.string('groupId', '0+'),
-    f.string('memberId', '0-2'),
-    f.structs('members', '3+', [
-      f.string('memberId', '3+'),
-      f.string('groupInstanceId', '3+', { nullable: '3+', default: null }),
-      f.string('reason', '5+', { nullable: '5+', default: null }),
-    ]),
+    f.string('memberId', '0-2', { default: '' }),
+    f.structs(
+      'members',
+      '3+',
+      [
+        f.string('memberId', '3+'),
+        f.string('groupInstanceId', '3+', { nullable: '3+', default: null }),
+        f.string('reason', '5+', { nullable: '5+', default: null }),
+      ],
+      { default: [] },
+    ),
   ],
   response: [
     f.int32('throttleTimeMs', '1+'),

@@ -6,7 +6,10 @@ export const ListGroups = defineApi({
   name: 'ListGroups',
   versions: '0-5',
   flexible: '3+',
-  request: [f.array('statesFilter', '4+', 'string'), f.array('typesFilter', '5+', 'string')],
+  request: [
+    f.array('statesFilter', '4+', 'string', { default: [] }),
+    f.array('typesFilter', '5+', 'string', { default: [] }),
+  ],
   response: [
     f.int32('throttleTimeMs', '1+'),
     f.int16('errorCode', '0+'),

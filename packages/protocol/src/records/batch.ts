@@ -11,8 +11,28 @@ import { ByteWriter } from '../writer.ts';
 export const BATCH_HEADER_BYTES = 61;
 /** baseOffset + batchLength: batchLength counts the bytes after these 12. */
 export const BATCH_LOG_OVERHEAD = 12;
-const CRC_OFFSET = 17;
-const ATTRIBUTES_OFFSET = 21;
+
+/**
+ * Where each header field sits in a RecordBatch v2, from the batch's first byte. The broker reads headers through the
+ * accessors below (it keeps batches as bytes), so these offsets are written nowhere else.
+ */
+const AT = {
+  baseOffset: 0,
+  batchLength: 8,
+  partitionLeaderEpoch: 12,
+  magic: 16,
+  crc: 17,
+  attributes: 21,
+  lastOffsetDelta: 23,
+  baseTimestamp: 27,
+  maxTimestamp: 35,
+  producerId: 43,
+  producerEpoch: 51,
+  baseSequence: 53,
+  recordCount: 57,
+} as const;
+const CRC_OFFSET = AT.crc;
+const ATTRIBUTES_OFFSET = AT.attributes;
 
 export const Compression = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const;
 export const TIMESTAMP_TYPE_LOG_APPEND_BIT = 0x08;
@@ -35,29 +55,76 @@ export interface BatchHeader {
   recordCount: number;
 }
 
+// Readers of one header field of the batch starting at `at` (the caller has checked that the header is there).
+const int8At =
+  (field: number) =>
+  (buf: Buffer, at = 0): number =>
+    buf.readInt8(at + field);
+const int16At =
+  (field: number) =>
+  (buf: Buffer, at = 0): number =>
+    buf.readInt16BE(at + field);
+const int32At =
+  (field: number) =>
+  (buf: Buffer, at = 0): number =>
+    buf.readInt32BE(at + field);
+const uint32At =
+  (field: number) =>
+  (buf: Buffer, at = 0): number =>
+    buf.readUInt32BE(at + field);
+const int64At =
+  (field: number) =>
+  (buf: Buffer, at = 0): bigint =>
+    buf.readBigInt64BE(at + field);
+
+export const batchBaseOffset = int64At(AT.baseOffset);
+/** The bytes after baseOffset and batchLength: the batch occupies BATCH_LOG_OVERHEAD + this. */
+export const batchLength = int32At(AT.batchLength);
+export const batchPartitionLeaderEpoch = int32At(AT.partitionLeaderEpoch);
+export const batchMagic = int8At(AT.magic);
+export const batchCrc = uint32At(AT.crc);
+export const batchAttributes = int16At(AT.attributes);
+export const batchLastOffsetDelta = int32At(AT.lastOffsetDelta);
+export const batchBaseTimestamp = int64At(AT.baseTimestamp);
+export const batchMaxTimestamp = int64At(AT.maxTimestamp);
+export const batchProducerId = int64At(AT.producerId);
+export const batchProducerEpoch = int16At(AT.producerEpoch);
+export const batchBaseSequence = int32At(AT.baseSequence);
+export const batchRecordCount = int32At(AT.recordCount);
+
+/** How many offsets the batch at `at` takes in the log: lastOffsetDelta + 1. */
+export function batchOffsetCount(buf: Buffer, at = 0): bigint {
+  return BigInt(batchLastOffsetDelta(buf, at)) + 1n;
+}
+
+/** The last offset of the batch at `at`: baseOffset + lastOffsetDelta. */
+export function batchLastOffset(buf: Buffer, at = 0): bigint {
+  return batchBaseOffset(buf, at) + BigInt(batchLastOffsetDelta(buf, at));
+}
+
 export function readBatchHeader(buf: Buffer, at = 0): BatchHeader {
   if (buf.length - at < BATCH_HEADER_BYTES) throw new ProtocolDecodeError('record batch shorter than its header');
   return {
-    baseOffset: buf.readBigInt64BE(at),
-    batchLength: buf.readInt32BE(at + 8),
-    partitionLeaderEpoch: buf.readInt32BE(at + 12),
-    magic: buf.readInt8(at + 16),
-    crc: buf.readUInt32BE(at + 17),
-    attributes: buf.readInt16BE(at + 21),
-    lastOffsetDelta: buf.readInt32BE(at + 23),
-    baseTimestamp: buf.readBigInt64BE(at + 27),
-    maxTimestamp: buf.readBigInt64BE(at + 35),
-    producerId: buf.readBigInt64BE(at + 43),
-    producerEpoch: buf.readInt16BE(at + 51),
-    baseSequence: buf.readInt32BE(at + 53),
-    recordCount: buf.readInt32BE(at + 57),
+    baseOffset: batchBaseOffset(buf, at),
+    batchLength: batchLength(buf, at),
+    partitionLeaderEpoch: batchPartitionLeaderEpoch(buf, at),
+    magic: batchMagic(buf, at),
+    crc: batchCrc(buf, at),
+    attributes: batchAttributes(buf, at),
+    lastOffsetDelta: batchLastOffsetDelta(buf, at),
+    baseTimestamp: batchBaseTimestamp(buf, at),
+    maxTimestamp: batchMaxTimestamp(buf, at),
+    producerId: batchProducerId(buf, at),
+    producerEpoch: batchProducerEpoch(buf, at),
+    baseSequence: batchBaseSequence(buf, at),
+    recordCount: batchRecordCount(buf, at),
   };
 }
 
 /** Total bytes the batch at `at` occupies (log overhead + batchLength), or -1 if the header is incomplete. */
 export function batchSizeAt(buf: Buffer, at: number): number {
   if (buf.length - at < BATCH_LOG_OVERHEAD) return -1;
-  return BATCH_LOG_OVERHEAD + buf.readInt32BE(at + 8);
+  return BATCH_LOG_OVERHEAD + batchLength(buf, at);
 }
 
 /**
@@ -78,13 +145,13 @@ export function batchCrcIsValid(batch: Buffer, crc: Crc32cFunction = tableCrc32c
 }
 
 export function rewriteBaseOffset(batch: Buffer, baseOffset: bigint): void {
-  batch.writeBigInt64BE(baseOffset, 0);
+  batch.writeBigInt64BE(baseOffset, AT.baseOffset);
 }
 
 /** Sets LogAppendTime (attribute bit 3 and maxTimestamp) and recomputes the CRC. */
 export function stampLogAppendTime(batch: Buffer, timestampMs: bigint, crc: Crc32cFunction = tableCrc32c): void {
   batch.writeInt16BE(batch.readInt16BE(ATTRIBUTES_OFFSET) | TIMESTAMP_TYPE_LOG_APPEND_BIT, ATTRIBUTES_OFFSET);
-  batch.writeBigInt64BE(timestampMs, 35);
+  batch.writeBigInt64BE(timestampMs, AT.maxTimestamp);
   batch.writeUInt32BE(computeBatchCrc(batch, crc), CRC_OFFSET);
 }
 
@@ -109,7 +176,7 @@ export function splitRecordSet(
   while (at < records.length) {
     if (records.length - at < BATCH_HEADER_BYTES) throw new ProtocolDecodeError('truncated record batch');
     const size = batchSizeAt(records, at);
-    const magic = records.readInt8(at + 16);
+    const magic = batchMagic(records, at);
     if (magic !== 2) throw new ProtocolDecodeError(`record batch magic ${magic} is not supported (only magic 2)`);
     if (size < BATCH_HEADER_BYTES || at + size > records.length) {
       throw new ProtocolDecodeError(`record batch length ${size} does not fit the record set`);
