@@ -13,6 +13,9 @@ export class TenantFixtures {
   readonly pool: pg.Pool;
   constructor(url: string) {
     this.pool = new pg.Pool({ connectionString: url, max: 2 });
+    // The test database is dropped WITH (FORCE) at the end, which terminates connections the pool may still be
+    // closing: an idle client's error must not become the test file's uncaught exception.
+    this.pool.on('error', () => {});
   }
 
   async tenant(slug: string, quota: Partial<Record<string, number>> = {}): Promise<string> {
