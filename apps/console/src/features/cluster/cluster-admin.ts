@@ -5,7 +5,7 @@
  * SASL, the console signs in as its platform superuser with SAMSA_BROKER_SASL_USERNAME/SAMSA_BROKER_SASL_PASSWORD
  * (SCRAM-SHA-512).
  *
- * Tenancy: a tenant's topic `orders` lives on the broker as `<tenantSlug>.orders` (`brokerTopicName`), which is
+ * Tenancy: a tenant's topic `orders` lives on the broker as `<tenantSlug>.orders` (`brokerName` in @samsa/cluster/namespace, the one copy of the rule), which is
  * the broker's own internal name for it: tenant clients say `orders`, the superuser sees `acme.orders`. Tenant
  * slugs cannot contain dots, so the prefix is unambiguous. The broker is the one record of topics, partitions and
  * configs: the console lists a tenant's topics by its namespace prefix. What changes a tenant's topics or produces
@@ -132,18 +132,6 @@ export interface ClusterAdmin {
   /** Closes what the console holds open as a tenant (its clients), e.g. when the tenant is being deleted. */
   forgetTenant(tenantSlug: string): void;
   close(): Promise<void>;
-}
-
-/**
- * The tenant's namespace on the broker: every topic and group of tenant `acme` is named `acme.<name>` there. The
- * console's one copy of the rule (the broker's is `tenantPrefix` in its tenancy/access.ts).
- */
-export function tenantNamespace(tenantSlug: string): string {
-  return `${tenantSlug}.`;
-}
-
-export function brokerTopicName(tenantSlug: string, topic: string): string {
-  return tenantNamespace(tenantSlug) + topic;
 }
 
 const holder = globalThis as unknown as { __samsaCluster?: ClusterAdmin };
