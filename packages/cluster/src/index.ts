@@ -3,3 +3,6 @@
  * See README.md.
  */
 export * from './namespace.ts';
+export * from './connection.ts';
+export * from './consumer-protocol.ts';
+export * from './group-admin.ts';

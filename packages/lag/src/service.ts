@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { type CollectorHealth, LagCollector, type LagCollectorOptions, type StatusHistoryEntry } from './collector.ts';
 import type { EvaluationConfig } from './evaluate.ts';
 import { type GroupLagHistory, type GroupLagHistoryQuery, getGroupLagHistory } from './history.ts';
-import { KafkaGroupAdmin, type KafkaGroupAdminOptions, type LagSource } from './kafka-admin.ts';
+import { KafkaGroupAdmin, type KafkaGroupAdminOptions, type LagSource } from '@samsa/cluster';
 import { renderPrometheus } from './prometheus.ts';
 import { executeOffsetReset, planOffsetReset, type ResetPlan, type ResetSpec } from './reset.ts';
 import { LagStore, type RetentionConfig } from './store.ts';

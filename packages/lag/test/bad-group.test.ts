@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { type BrokerProcess, startBroker } from '../../broker/test/support/broker-process.ts';
 import { LagCollector } from '../src/collector.ts';
-import { KafkaGroupAdmin } from '../src/kafka-admin.ts';
+import { KafkaGroupAdmin } from '@samsa/cluster';
 import { slugTenantResolver } from '../src/tenants.ts';
 import { GARBAGE_ASSIGNMENT, joinWithAssignment } from './support/bad-member.ts';
 

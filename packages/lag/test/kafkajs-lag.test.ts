@@ -15,7 +15,7 @@ import { type Consumer, Kafka, logLevel, type Producer } from 'kafkajs';
 import { type BrokerProcess, startBroker } from '../../broker/test/support/broker-process.ts';
 import { LagCollector } from '../src/collector.ts';
 import { getGroupLagHistory } from '../src/history.ts';
-import { KafkaGroupAdmin } from '../src/kafka-admin.ts';
+import { KafkaGroupAdmin } from '@samsa/cluster';
 import { LagStore } from '../src/store.ts';
 import type { GroupEvaluation, GroupStatus } from '../src/types.ts';
 import { staticWebhookTargets, WebhookNotifier } from '../src/webhook.ts';

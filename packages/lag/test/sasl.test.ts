@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { Admin } from '@platformatic/kafka';
 import { type BrokerProcess, startBroker } from '../../broker/test/support/broker-process.ts';
 import { LagCollector } from '../src/collector.ts';
-import { KafkaGroupAdmin, LATEST } from '../src/kafka-admin.ts';
+import { KafkaGroupAdmin, LATEST } from '@samsa/cluster';
 
 const PASSWORD = 'lag-superuser-secret';
 let broker: BrokerProcess;

@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { type Consumer, Kafka, logLevel } from 'kafkajs';
 import { type BrokerProcess, startBroker } from '../../broker/test/support/broker-process.ts';
 import { LagCollector } from '../src/collector.ts';
-import { KafkaGroupAdmin } from '../src/kafka-admin.ts';
+import { KafkaGroupAdmin } from '@samsa/cluster';
 import { renderPrometheus } from '../src/prometheus.ts';
 
 const TOPIC = 'orders';

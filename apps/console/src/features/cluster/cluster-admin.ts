@@ -1,9 +1,9 @@
 /**
  * The single seam between the console and the broker. Everything the console asks of the cluster goes through
  * the `ClusterAdmin` interface, implemented over the Kafka protocol with @platformatic/kafka, so the console can
- * manage any Kafka-compatible cluster. The broker address comes from SAMSA_BROKER_BOOTSTRAP; when the broker requires
- * SASL, the console signs in as its platform superuser with SAMSA_BROKER_SASL_USERNAME/SAMSA_BROKER_SASL_PASSWORD
- * (SCRAM-SHA-512).
+ * manage any Kafka-compatible cluster. The superuser connection (SAMSA_BROKER_BOOTSTRAP, SAMSA_BROKER_SASL_USERNAME/
+ * _PASSWORD/_MECHANISM, SAMSA_BROKER_REQUEST_TIMEOUT_MS) is read by @samsa/cluster's `clusterConnectionFromEnv`, the
+ * same way the lag collector reads it.
  *
  * Tenancy: a tenant's topic `orders` lives on the broker as `<tenantSlug>.orders` (`brokerName` in @samsa/cluster/namespace, the one copy of the rule), which is
  * the broker's own internal name for it: tenant clients say `orders`, the superuser sees `acme.orders`. Tenant
@@ -12,6 +12,7 @@
  * to them (create, add partitions, alter configs, produce) runs AS that tenant (SASL authorization id
  * `tenant:<slug>`, see tenant-clients.ts), so the broker's quota checks apply: quotas are enforced in one place.
  */
+import { clusterConnectionFromEnv } from '@samsa/cluster';
 import { KafkaClusterAdmin } from './kafka-cluster-admin.ts';
 import { tenantClientSettingsFromEnv } from './tenant-clients.ts';
 
@@ -136,12 +137,12 @@ export interface ClusterAdmin {
 
 const holder = globalThis as unknown as { __samsaCluster?: ClusterAdmin };
 
+/** The console's client id on the broker (its logs and metrics). */
+export const CONSOLE_CLIENT_ID = 'samsa-console';
+
 export function clusterAdmin(): ClusterAdmin {
-  const username = process.env.SAMSA_BROKER_SASL_USERNAME;
-  const password = process.env.SAMSA_BROKER_SASL_PASSWORD;
   holder.__samsaCluster ??= new KafkaClusterAdmin(
-    process.env.SAMSA_BROKER_BOOTSTRAP ?? '127.0.0.1:9092',
-    username && password ? { username, password } : undefined,
+    clusterConnectionFromEnv(process.env, CONSOLE_CLIENT_ID),
     tenantClientSettingsFromEnv(process.env),
   );
   return holder.__samsaCluster;

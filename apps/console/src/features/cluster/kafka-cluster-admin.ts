@@ -1,5 +1,6 @@
 /** `ClusterAdmin` over the Kafka protocol with @platformatic/kafka (Admin, Producer and a group-less fetch). */
 import { Admin, Consumer, Producer } from '@platformatic/kafka';
+import { type ClusterConnection, saslOptions } from '@samsa/cluster';
 import { ApiError } from '../../server/errors.ts';
 import { log } from '../../server/log.ts';
 import { TenantClients, type TenantClientSettings, tenantClientSettingsSchema } from './tenant-clients.ts';
@@ -15,8 +16,6 @@ import type {
   TopicStats,
 } from './cluster-admin.ts';
 
-const CLIENT_ID = 'samsa-console';
-const TIMEOUT_MS = 10_000;
 /** Bytes fetched per browse request: enough for a page of ordinary messages, bounded for huge ones. */
 const BROWSE_FETCH_BYTES_MAX = 4 * 1024 * 1024;
 /**
@@ -104,12 +103,11 @@ async function guard<T>(run: () => Promise<T>): Promise<T> {
 }
 
 export class KafkaClusterAdmin implements ClusterAdmin {
-  #bootstrap: string[];
+  readonly #connection: ClusterConnection;
   #admin: Admin | undefined;
   #producer: Producer | undefined;
   #consumer: Consumer | undefined;
 
-  #sasl: { mechanism: 'SCRAM-SHA-512'; username: string; password: string } | undefined;
   /** Clients acting as tenants; only with credentials (a broker without SASL has no tenants to act as). */
   #tenantClients: TenantClients | undefined;
 
@@ -118,29 +116,31 @@ export class KafkaClusterAdmin implements ClusterAdmin {
    * changes a tenant's topics and produces to them as that tenant.
    */
   constructor(
-    bootstrap: string,
-    credentials?: { username: string; password: string },
+    connection: ClusterConnection,
     tenantSettings: TenantClientSettings = tenantClientSettingsSchema.parse({}),
   ) {
-    this.#bootstrap = bootstrap
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
+    this.#connection = connection;
+    const credentials = connection.sasl;
     if (credentials) {
-      const sasl = { mechanism: 'SCRAM-SHA-512' as const, ...credentials };
-      this.#sasl = sasl;
+      // Acting as a tenant names it in SCRAM's authorization id, whatever mechanism the superuser connection uses.
+      const sasl = {
+        mechanism: 'SCRAM-SHA-512' as const,
+        username: credentials.username,
+        password: credentials.password,
+      };
       this.#tenantClients = new TenantClients(() => ({ ...this.#base(), sasl }), tenantSettings);
     }
   }
 
   #base() {
+    const c = this.#connection;
     return {
-      clientId: CLIENT_ID,
-      bootstrapBrokers: this.#bootstrap,
-      timeout: TIMEOUT_MS,
+      clientId: c.clientId,
+      bootstrapBrokers: c.bootstrapBrokers,
+      timeout: c.requestTimeoutMs,
       retries: 1,
       retryDelay: 200,
-      ...(this.#sasl ? { sasl: this.#sasl } : {}),
+      ...(c.sasl ? { sasl: saslOptions(c) } : {}),
     };
   }
 
@@ -155,7 +155,7 @@ export class KafkaClusterAdmin implements ClusterAdmin {
   }
 
   get #consumerClient(): Consumer {
-    this.#consumer ??= new Consumer({ ...this.#base(), groupId: `${CLIENT_ID}-browser` });
+    this.#consumer ??= new Consumer({ ...this.#base(), groupId: `${this.#connection.clientId}-browser` });
     return this.#consumer;
   }
 

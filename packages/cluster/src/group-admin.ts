@@ -16,7 +16,15 @@ import {
   type SASLOptions,
 } from '@platformatic/kafka';
 import { decodeConsumerAssignment } from './consumer-protocol.ts';
-import type { GroupMemberInfo } from './types.ts';
+
+/** One member of a group and the partitions it was assigned (decoded from its consumer-protocol bytes). */
+export interface GroupMemberInfo {
+  memberId: string;
+  clientId: string;
+  clientHost: string;
+  /** topic -> partitions assigned to this member. */
+  assignments: Record<string, number[]>;
+}
 
 export interface GroupListing {
   groupId: string;
