@@ -7,8 +7,8 @@ import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel } from '../../lag/test/support/kafkajs.ts';
-import { type BrokerProcess, startBroker } from '../../broker/test/support/broker-process.ts';
+import { Kafka, logLevel } from 'kafkajs';
+import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '../bin/samsa.js');
 

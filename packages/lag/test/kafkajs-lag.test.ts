@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import { createDb, type Db } from '@samsa/db';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
 import { type Consumer, Kafka, logLevel, type Producer } from 'kafkajs';
-import { type BrokerProcess, startBroker } from '../../broker/test/support/broker-process.ts';
+import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
 import { LagCollector } from '../src/collector.ts';
 import { getGroupLagHistory } from '../src/history.ts';
 import { KafkaGroupAdmin } from '@samsa/cluster';
