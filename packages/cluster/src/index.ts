@@ -6,3 +6,7 @@ export * from './namespace.ts';
 export * from './connection.ts';
 export * from './consumer-protocol.ts';
 export * from './group-admin.ts';
+export * from './errors.ts';
+export * from './cluster-admin.ts';
+export * from './tenant-clients.ts';
+export * from './kafka-cluster-admin.ts';

@@ -18,8 +18,7 @@ import { ApiError } from '../../server/errors.ts';
 import type { Actor } from '../../server/with-tenant.ts';
 import { audit } from '../audit/audit.ts';
 import { db } from '../../server/db.ts';
-import { clusterAdmin } from '../cluster/cluster-admin.ts';
-import { clusterError } from '../cluster/kafka-cluster-admin.ts';
+import { clusterAdmin, clusterError } from '../cluster/cluster-admin.ts';
 import { lagService } from './lag-host.ts';
 import type {
   CollectorView,

@@ -14,7 +14,7 @@ import { ApiError } from '../../server/errors.ts';
 import { log } from '../../server/log.ts';
 import type { Actor } from '../../server/with-tenant.ts';
 import { audit } from '../audit/audit.ts';
-import { type BrokerTopic, clusterAdmin, type TenantTopic } from '../cluster/cluster-admin.ts';
+import { type BrokerTopic, clusterAdmin, clusterError, type TenantTopic } from '../cluster/cluster-admin.ts';
 import { lagService } from '../consumer-groups/lag-host.ts';
 import { type CreateTopicInput, toBrokerConfigs, type UpdateTopicInput } from './schemas.ts';
 
@@ -94,8 +94,9 @@ export async function findTopic(tenant: Tenant, name: string) {
 async function onField<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
-  } catch (err) {
-    if (!(err instanceof ApiError) || err.code !== 'quota_exceeded' || err.fieldErrors) throw err;
+  } catch (caught) {
+    const err = clusterError(caught);
+    if (err.code !== 'quota_exceeded' || err.fieldErrors) throw err;
     const field = /\btopic quota\b/.test(err.message)
       ? 'name'
       : /\bpartition quota\b/.test(err.message)
