@@ -1,3 +1,5 @@
+import type { KafkaGroupAdmin } from './group-admin.ts';
+
 /**
  * ClusterAdmin: everything the console asks of the cluster, as one interface implemented over the Kafka protocol
  * (`KafkaClusterAdmin`), so the console can manage any Kafka-compatible cluster.
@@ -123,6 +125,11 @@ export interface ClusterAdmin {
    * to `brokerName` directly.
    */
   produceAs(target: TenantTopic, message: ProduceInput): Promise<{ partition: number; offset: number }>;
+  /**
+   * The lag collector's group admin over this admin's superuser connection, so the process holds one superuser
+   * client; closing the group admin leaves the connection open (`close` here closes it).
+   */
+  groupAdmin(): KafkaGroupAdmin;
   /** Closes what the console holds open as a tenant (its clients), e.g. when the tenant is being deleted. */
   forgetTenant(tenantSlug: string): void;
   close(): Promise<void>;

@@ -15,6 +15,7 @@ import type {
 } from './cluster-admin.ts';
 import { type ClusterConnection, saslOptions } from './connection.ts';
 import { type ClientError, ClusterError, clusterError, isSignInRefused } from './errors.ts';
+import { KafkaGroupAdmin } from './group-admin.ts';
 
 /** Bytes fetched per browse request: enough for a page of ordinary messages, bounded for huge ones. */
 const BROWSE_FETCH_BYTES_MAX = 4 * 1024 * 1024;
@@ -44,6 +45,7 @@ async function guard<T>(run: () => Promise<T>): Promise<T> {
 export class KafkaClusterAdmin implements ClusterAdmin {
   readonly #connection: ClusterConnection;
   readonly #log: Logger;
+  #groupAdmin: KafkaGroupAdmin | undefined;
   #admin: Admin | undefined;
   #producer: Producer | undefined;
   #consumer: Consumer | undefined;
@@ -498,6 +500,11 @@ export class KafkaClusterAdmin implements ClusterAdmin {
     });
   }
 
+  groupAdmin(): KafkaGroupAdmin {
+    this.#groupAdmin ??= new KafkaGroupAdmin({ admin: this.#adminClient });
+    return this.#groupAdmin;
+  }
+
   forgetTenant(tenantSlug: string): void {
     this.#tenantClients?.close(tenantSlug);
   }
@@ -509,6 +516,6 @@ export class KafkaClusterAdmin implements ClusterAdmin {
       this.#consumer?.close(),
       this.#tenantClients?.closeAll(),
     ]);
-    this.#admin = this.#producer = this.#consumer = undefined;
+    this.#admin = this.#producer = this.#consumer = this.#groupAdmin = undefined;
   }
 }

@@ -4,7 +4,7 @@
  * the control plane's superuser connection, read by @samsa/cluster's `clusterConnectionFromEnv` exactly as the
  * console reads it (SAMSA_BROKER_BOOTSTRAP, SAMSA_BROKER_SASL_USERNAME/_PASSWORD/_MECHANISM).
  */
-import { clusterConnectionFromEnv, saslOptions } from '@samsa/cluster';
+import { clusterConnectionFromEnv, type KafkaGroupAdmin, saslOptions } from '@samsa/cluster';
 import type { Db } from '@samsa/db';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -61,7 +61,7 @@ const defined = <T extends object>(o: T): Partial<T> =>
 export function lagServiceFromEnv(
   db: Db,
   env: NodeJS.ProcessEnv = process.env,
-  options: { logger?: Logger } = {},
+  options: { logger?: Logger; admin?: KafkaGroupAdmin } = {},
 ): LagService {
   const e = LagEnvSchema.parse(env);
   const connection = clusterConnectionFromEnv(env, LAG_CLIENT_ID);

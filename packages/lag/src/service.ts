@@ -27,6 +27,11 @@ import { type DeliveryRecord, WebhookNotifier, type WebhookNotifierOptions, type
 export interface LagServiceOptions {
   db: Db;
   kafka: KafkaGroupAdminOptions;
+  /**
+   * A group admin to use instead of opening one from `kafka` (the console lends its cluster admin's, so the process
+   * holds one superuser connection); its owner closes it.
+   */
+  admin?: KafkaGroupAdmin;
   /** Where the collector reads groups; defaults to the Kafka admin (tests pass a recorded source). */
   source?: LagSource;
   intervalMs?: number;
@@ -151,10 +156,12 @@ export class LagService {
     const logger = options.logger ?? pino({ level: 'silent' });
     this.logger = logger;
     this.clock = options.clock ?? Date.now;
-    this.admin = new KafkaGroupAdmin({
-      ...options.kafka,
-      requestTimeoutMs: options.kafka.requestTimeoutMs ?? options.requestTimeoutMs,
-    });
+    this.admin =
+      options.admin ??
+      new KafkaGroupAdmin({
+        ...options.kafka,
+        requestTimeoutMs: options.kafka.requestTimeoutMs ?? options.requestTimeoutMs,
+      });
     this.tenants = new DbTenantDirectory(options.db);
     this.store = new LagStore(options.db, options.retention);
     this.notifier = options.webhooks
