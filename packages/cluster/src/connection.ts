@@ -32,7 +32,7 @@ const bootstrapSchema = z
   )
   .pipe(
     z
-      .array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each broker is HOST:PORT'))
+      .array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected HOST:PORT for each broker'))
       .min(1, 'name at least one broker as HOST:PORT[,HOST:PORT]'),
   );
 
@@ -54,13 +54,29 @@ export const ClusterConnectionEnvSchema = z
         path: ['SAMSA_BROKER_SASL_PASSWORD'],
         message: 'SAMSA_BROKER_SASL_USERNAME is set: set SAMSA_BROKER_SASL_PASSWORD too (the superuser password)',
       });
-    if (e.SAMSA_BROKER_SASL_PASSWORD !== undefined && e.SAMSA_BROKER_SASL_USERNAME === undefined)
+    if (e.SAMSA_BROKER_SASL_MECHANISM !== undefined && e.SAMSA_BROKER_SASL_USERNAME === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SAMSA_BROKER_SASL_USERNAME'],
+        message: 'a SASL mechanism is set: set SAMSA_BROKER_SASL_USERNAME and SAMSA_BROKER_SASL_PASSWORD too',
+      });
+    else if (e.SAMSA_BROKER_SASL_PASSWORD !== undefined && e.SAMSA_BROKER_SASL_USERNAME === undefined)
       ctx.addIssue({
         code: 'custom',
         path: ['SAMSA_BROKER_SASL_USERNAME'],
         message: 'SAMSA_BROKER_SASL_PASSWORD is set: set SAMSA_BROKER_SASL_USERNAME too (the superuser name)',
       });
   });
+
+/** Invalid superuser connection settings: each problem names its variable and what to set. */
+export class ClusterConnectionError extends Error {
+  override readonly name = 'ClusterConnectionError';
+  readonly problems: { variable: string; message: string }[];
+  constructor(problems: { variable: string; message: string }[]) {
+    super(`Invalid broker connection settings: ${problems.map((p) => `${p.variable}: ${p.message}`).join('; ')}`);
+    this.problems = problems;
+  }
+}
 
 /** Empty variables count as unset (a shell's `VAR=` or a compose file's blank value). */
 function present(env: Record<string, string | undefined>): Record<string, string> {
@@ -70,11 +86,16 @@ function present(env: Record<string, string | undefined>): Record<string, string
 }
 
 /**
- * Reads the superuser connection from `env`; throws a ZodError naming every bad variable (never its value, so the
- * password is not echoed).
+ * Reads the superuser connection from `env`; throws a ClusterConnectionError naming every bad variable (never its
+ * value, so the password is not echoed).
  */
 export function clusterConnectionFromEnv(env: Record<string, string | undefined>, clientId: string): ClusterConnection {
-  const e = ClusterConnectionEnvSchema.parse(present(env));
+  const parsed = ClusterConnectionEnvSchema.safeParse(present(env));
+  if (!parsed.success)
+    throw new ClusterConnectionError(
+      parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? 'environment'), message: i.message })),
+    );
+  const e = parsed.data;
   const username = e.SAMSA_BROKER_SASL_USERNAME;
   const password = e.SAMSA_BROKER_SASL_PASSWORD;
   return {
