@@ -16,7 +16,7 @@ import {
 } from '@samsa/protocol';
 import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
 import { RawClient } from '@samsa/test-support/raw-client';
-import { seeded } from '../../protocol/test/random-values.ts';
+import { seeded } from '@samsa/protocol/testing';
 import { logged } from '@samsa/test-support/eventually';
 
 let broker: BrokerProcess;
