@@ -19,8 +19,9 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
       const { db } = await import('../src/server/db.ts');
       const { resetClusterAdmin } = await import('../src/features/cluster/cluster-admin.ts');
       const { stopLagService } = await import('../src/features/consumer-groups/lag-host.ts');
-      await resetClusterAdmin();
+      // The lag collector borrows the cluster admin's connection: stop it first.
       await stopLagService();
+      await resetClusterAdmin();
       await db().$disconnect();
       await tdb.drop();
     },

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Admin } from '@platformatic/kafka';
-import { GARBAGE_ASSIGNMENT, joinWithAssignment } from '../../../packages/lag/test/support/bad-member.ts';
+import { GARBAGE_ASSIGNMENT, joinWithAssignment } from '@samsa/test-support/bad-member';
 import { type BrokerProcess, startBroker } from './broker.ts';
 import { call, createTenants, type Harness, seedUser, startHarness } from './helpers.ts';
 

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import { after, before, test } from 'node:test';
-import { closedLoopbackPort, listenOnLoopback } from '../../../packages/lag/test/support/loopback.ts';
+import { closedLoopbackPort, listenOnLoopback } from '@samsa/test-support/loopback';
 import { call, type Harness, seedUser, startHarness } from './helpers.ts';
 
 let h: Harness;

@@ -12,7 +12,7 @@ import { setPriority } from 'node:os';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { readPartition } from '../test/support/read-back.ts';
-import { TenantFixtures, type TestKey } from '../test/support/tenants.ts';
+import { TenantFixtures, type TestKey } from '@samsa/test-support/tenants';
 import { type BenchSettings, CpuSampler, WORKER_GRACE_MS } from './phase.ts';
 import { type Percentiles, percentiles } from './percentiles.ts';
 import type { BenchResults } from './report.ts';

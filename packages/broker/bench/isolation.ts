@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
-import { TenantFixtures, type TestKey } from '../test/support/tenants.ts';
+import { TenantFixtures, type TestKey } from '@samsa/test-support/tenants';
 import { type BenchSettings, type CpuSample, CpuSampler, type LoadResult, runPhase, throughputRow } from './phase.ts';
 import { PipelinedConnection } from './pipelined-connection.ts';
 import type { BenchResults } from './report.ts';

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CreateTopics } from '@samsa/protocol';
-import { startBroker } from '../test/support/broker-process.ts';
+import { startBroker } from '@samsa/test-support/broker-process';
 import {
   type BenchSettings,
   CpuSampler,

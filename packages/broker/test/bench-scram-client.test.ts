@@ -9,8 +9,8 @@ import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
 import { PipelinedConnection } from '../bench/pipelined-connection.ts';
 import { createTopics } from '../bench/samsa.ts';
 import { authenticateScram } from '../bench/scram-client.ts';
-import { type BrokerProcess, startBroker } from './support/broker-process.ts';
-import { TenantFixtures, type TestKey } from './support/tenants.ts';
+import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
+import { TenantFixtures, type TestKey } from '@samsa/test-support/tenants';
 
 let db: TestDatabase;
 let fx: TenantFixtures;

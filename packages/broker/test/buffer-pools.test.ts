@@ -8,9 +8,9 @@ import { after, before, test } from 'node:test';
 import { Fetch } from '@samsa/protocol';
 import { Kafka, logLevel } from 'kafkajs';
 import { BufferPool } from '../src/buffer-pool.ts';
-import { type BrokerProcess, startBroker } from './support/broker-process.ts';
+import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
 import { decodeBatches, readPartition } from './support/read-back.ts';
-import { RawClient } from './support/raw-client.ts';
+import { RawClient } from '@samsa/test-support/raw-client';
 
 test('the pool reuses a released buffer, ignores foreign and repeated releases, and keeps idle memory bounded', () => {
   const pool = new BufferPool(256 * 1024);

@@ -7,7 +7,7 @@ import { appendFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
-import { makeDataDir, startBroker } from './support/broker-process.ts';
+import { makeDataDir, startBroker } from '@samsa/test-support/broker-process';
 import { readPartition } from './support/read-back.ts';
 
 test('kill -9 during an acks=all stream loses no acknowledged message', async () => {

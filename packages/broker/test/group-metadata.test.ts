@@ -18,9 +18,9 @@ import {
   SyncGroup,
 } from '@samsa/protocol';
 import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
-import { type BrokerProcess, startBroker } from './support/broker-process.ts';
-import { RawClient } from './support/raw-client.ts';
-import { logged } from './support/eventually.ts';
+import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
+import { RawClient } from '@samsa/test-support/raw-client';
+import { logged } from '@samsa/test-support/eventually';
 
 let broker: BrokerProcess;
 let c: RawClient;

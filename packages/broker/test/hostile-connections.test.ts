@@ -21,10 +21,10 @@ import {
 } from '@samsa/protocol';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
 import { loadConfig } from '../src/config.ts';
-import { type BrokerProcess, startBroker } from './support/broker-process.ts';
-import { RawClient } from './support/raw-client.ts';
-import { TenantFixtures } from './support/tenants.ts';
-import { eventually, logged } from './support/eventually.ts';
+import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
+import { RawClient } from '@samsa/test-support/raw-client';
+import { TenantFixtures } from '@samsa/test-support/tenants';
+import { eventually, logged } from '@samsa/test-support/eventually';
 
 const SUPERUSER_PASSWORD = 'hostile-superuser-password';
 const MiB = 1024 * 1024;

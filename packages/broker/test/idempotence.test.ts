@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { test } from 'node:test';
 import { encodeBatch, ErrorCode, InitProducerId, Produce } from '@samsa/protocol';
-import { makeDataDir, startBroker } from './support/broker-process.ts';
-import { RawClient } from './support/raw-client.ts';
+import { makeDataDir, startBroker } from '@samsa/test-support/broker-process';
+import { RawClient } from '@samsa/test-support/raw-client';
 import { readPartition } from './support/read-back.ts';
 
 type ProduceResponse = { responses: { partitionResponses: { errorCode: number; baseOffset: bigint }[] }[] };

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
-import { type BrokerProcess, startBroker } from './support/broker-process.ts';
+import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
 
 let broker: BrokerProcess;
 let admin: Admin;

@@ -8,8 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { CompressionTypes, type Consumer, Kafka, logLevel } from 'kafkajs';
-import { type BrokerProcess, startBroker } from './support/broker-process.ts';
-import { eventually } from './support/eventually.ts';
+import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
+import { eventually } from '@samsa/test-support/eventually';
 
 const here = dirname(fileURLToPath(import.meta.url));
 let broker: BrokerProcess;

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CompressionTypes, Kafka, logLevel, type Producer } from 'kafkajs';
-import { type BrokerProcess, startBroker } from './support/broker-process.ts';
+import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
 import { readPartition } from './support/read-back.ts';
 
 let broker: BrokerProcess;

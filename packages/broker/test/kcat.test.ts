@@ -1,8 +1,8 @@
 /** kcat (librdkafka) against a real broker process: metadata, keyed produce, consume from start/offset/timestamp. */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type BrokerProcess, startBroker } from './support/broker-process.ts';
-import { kcat } from './support/kcat.ts';
+import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
+import { kcat } from '@samsa/test-support/kcat';
 
 let broker: BrokerProcess;
 before(async () => {

@@ -9,9 +9,9 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
 import { Kafka, logLevel } from 'kafkajs';
-import { type BrokerProcess, makeDataDir, startBroker } from './support/broker-process.ts';
-import { TenantFixtures, type TestKey } from './support/tenants.ts';
-import { eventually, logged } from './support/eventually.ts';
+import { type BrokerProcess, makeDataDir, startBroker } from '@samsa/test-support/broker-process';
+import { TenantFixtures, type TestKey } from '@samsa/test-support/tenants';
+import { eventually, logged } from '@samsa/test-support/eventually';
 
 /** A TCP proxy to Postgres that can be cut (every connection dropped, new ones refused) and restored. */
 class CuttableProxy {

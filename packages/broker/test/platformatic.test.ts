@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
-import { type BrokerProcess, startBroker } from './support/broker-process.ts';
-import { kcat } from './support/kcat.ts';
+import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
+import { kcat } from '@samsa/test-support/kcat';
 
 let broker: BrokerProcess;
 before(async () => {

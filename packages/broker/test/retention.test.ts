@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
-import { type BrokerProcess, startBroker } from './support/broker-process.ts';
-import { eventually } from './support/eventually.ts';
+import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
+import { eventually } from '@samsa/test-support/eventually';
 
 let broker: BrokerProcess;
 let admin: Admin;

@@ -10,11 +10,11 @@ import { Admin as PlatformaticAdmin } from '@platformatic/kafka';
 import kafkajs, { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 
 import { Metadata } from '@samsa/protocol';
-import { type BrokerProcess, startBroker } from './support/broker-process.ts';
-import { RawClient } from './support/raw-client.ts';
-import { kcat } from './support/kcat.ts';
-import { TenantFixtures, type TestKey } from './support/tenants.ts';
-import { eventually, logged } from './support/eventually.ts';
+import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
+import { RawClient } from '@samsa/test-support/raw-client';
+import { kcat } from '@samsa/test-support/kcat';
+import { TenantFixtures, type TestKey } from '@samsa/test-support/tenants';
+import { eventually, logged } from '@samsa/test-support/eventually';
 
 const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
 

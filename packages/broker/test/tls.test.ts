@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
 import { Kafka, logLevel } from 'kafkajs';
-import { type BrokerProcess, startBroker } from './support/broker-process.ts';
-import { kcat } from './support/kcat.ts';
-import { TenantFixtures, type TestKey } from './support/tenants.ts';
-import { logged } from './support/eventually.ts';
+import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
+import { kcat } from '@samsa/test-support/kcat';
+import { TenantFixtures, type TestKey } from '@samsa/test-support/tenants';
+import { logged } from '@samsa/test-support/eventually';
 
 let db: TestDatabase;
 let fx: TenantFixtures;

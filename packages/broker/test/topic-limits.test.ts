@@ -9,10 +9,10 @@ import { Admin as PlatformaticAdmin } from '@platformatic/kafka';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
 import { AlterConfigs, CreateTopics, ErrorCode, IncrementalAlterConfigs, Metadata } from '@samsa/protocol';
 import { Kafka, logLevel } from 'kafkajs';
-import { type BrokerProcess, startBroker } from './support/broker-process.ts';
-import { RawClient } from './support/raw-client.ts';
-import { TenantFixtures, type TestKey } from './support/tenants.ts';
-import { logged } from './support/eventually.ts';
+import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
+import { RawClient } from '@samsa/test-support/raw-client';
+import { TenantFixtures, type TestKey } from '@samsa/test-support/tenants';
+import { logged } from '@samsa/test-support/eventually';
 
 const SUPERUSER_PASSWORD = 'super-secret-password';
 let db: TestDatabase;

@@ -14,10 +14,10 @@ import {
   Produce,
   decodeResponse,
 } from '@samsa/protocol';
-import { type BrokerProcess, startBroker } from './support/broker-process.ts';
-import { RawClient } from './support/raw-client.ts';
-import { seeded } from '../../protocol/test/random-values.ts';
-import { logged } from './support/eventually.ts';
+import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
+import { RawClient } from '@samsa/test-support/raw-client';
+import { seeded } from '@samsa/protocol/testing';
+import { logged } from '@samsa/test-support/eventually';
 
 let broker: BrokerProcess;
 before(async () => {

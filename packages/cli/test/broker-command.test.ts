@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { startBroker } from '../../broker/test/support/broker-process.ts';
+import { startBroker } from '@samsa/test-support/broker-process';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '../bin/samsa.js');
 

@@ -7,8 +7,8 @@ import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel } from '../../lag/test/support/kafkajs.ts';
-import { type BrokerProcess, startBroker } from '../../broker/test/support/broker-process.ts';
+import { Kafka, logLevel } from 'kafkajs';
+import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '../bin/samsa.js');
 
@@ -50,6 +50,10 @@ test('usage errors exit 2 with a message; --help documents the subcommands', asy
     [['group', 'reset-offsets', 'g', '--to-earliest', '--to-latest'], /exactly one of/],
     [['group', 'reset-offsets', 'g', '--to-datetime', 'yesterday'], /not an ISO-8601 time/],
     [['group', 'list', '--bootstrap', 'nowhere'], /expected HOST:PORT/],
+    [
+      ['group', 'list', '--username', 'admin'],
+      /--password \(SAMSA_BROKER_SASL_PASSWORD\): .*set SAMSA_BROKER_SASL_PASSWORD too/,
+    ],
     [['group', 'list', '--no-such-flag'], /Unknown option '--no-such-flag'/],
     [['group', 'lag', 'g', '--tenant', 'acme', '--bootstrap', 'h:1'], /--bootstrap is for the direct mode/],
     [['group', 'list', '--url', 'http://127.0.0.1:1'], /--url needs --tenant T/],

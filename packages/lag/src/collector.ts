@@ -12,7 +12,7 @@
  */
 import pino, { type Logger } from 'pino';
 import { type EvaluationConfig, GroupLagEvaluator } from './evaluate.ts';
-import { EARLIEST, type GroupListing, LATEST, type LagSource, partitionKey } from './kafka-admin.ts';
+import { EARLIEST, type GroupListing, LATEST, type LagSource, partitionKey } from '@samsa/cluster';
 import type { LagStore } from './store.ts';
 import { assignedTopicCandidates, namespacedAssignments, type TenantResolver } from './tenants.ts';
 import { EndOffsetHistory } from './time-lag.ts';

@@ -1,8 +1,10 @@
 /**
  * LagService configuration from environment variables, validated with zod, so the console (or any host process)
- * starts the lag engine with one call: `lagServiceFromEnv(db)`. Every variable is optional. The broker connection
- * uses the console's own variables (SAMSA_BROKER_BOOTSTRAP, SAMSA_BROKER_SASL_USERNAME/PASSWORD, SCRAM-SHA-512).
+ * starts the lag engine with one call: `lagServiceFromEnv(db)`. Every variable is optional. The broker connection is
+ * the control plane's superuser connection, read by @samsa/cluster's `clusterConnectionFromEnv` exactly as the
+ * console reads it (SAMSA_BROKER_BOOTSTRAP, SAMSA_BROKER_SASL_USERNAME/_PASSWORD/_MECHANISM).
  */
+import { clusterConnectionFromEnv, type KafkaGroupAdmin, saslOptions } from '@samsa/cluster';
 import type { Db } from '@samsa/db';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -11,13 +13,12 @@ import { FileDeliveryLog, staticWebhookTargets, WebhookConfigSchema } from './we
 import { webhookDestinationPolicyFromEnv } from './webhook-destination.ts';
 import { dbWebhookTargets } from './webhook-targets.ts';
 
+/** The collector's client id on the broker. */
+export const LAG_CLIENT_ID = 'samsa-lag';
+
 const ms = z.coerce.number().int().positive();
 
 export const LagEnvSchema = z.object({
-  SAMSA_BROKER_BOOTSTRAP: z.string().default('127.0.0.1:9092'),
-  SAMSA_BROKER_SASL_MECHANISM: z.enum(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']).optional(),
-  SAMSA_BROKER_SASL_USERNAME: z.string().optional(),
-  SAMSA_BROKER_SASL_PASSWORD: z.string().optional(),
   SAMSA_LAG_INTERVAL_MS: ms.default(10_000),
   /** A pass that takes longer is abandoned and counted as failed; the next pass runs on schedule. */
   SAMSA_LAG_PASS_TIMEOUT_MS: ms.default(30_000),
@@ -60,18 +61,18 @@ const defined = <T extends object>(o: T): Partial<T> =>
 export function lagServiceFromEnv(
   db: Db,
   env: NodeJS.ProcessEnv = process.env,
-  options: { logger?: Logger } = {},
+  options: { logger?: Logger; admin?: KafkaGroupAdmin } = {},
 ): LagService {
   const e = LagEnvSchema.parse(env);
-  const mechanism = e.SAMSA_BROKER_SASL_MECHANISM ?? (e.SAMSA_BROKER_SASL_USERNAME ? 'SCRAM-SHA-512' : undefined);
+  const connection = clusterConnectionFromEnv(env, LAG_CLIENT_ID);
   return new LagService({
     db,
     logger: options.logger,
+    // The collector's own request deadline (SAMSA_LAG_REQUEST_TIMEOUT_MS) applies, not the connection's default.
     kafka: {
-      bootstrapBrokers: e.SAMSA_BROKER_BOOTSTRAP.split(',').map((s) => s.trim()),
-      sasl: mechanism
-        ? { mechanism, username: e.SAMSA_BROKER_SASL_USERNAME, password: e.SAMSA_BROKER_SASL_PASSWORD }
-        : undefined,
+      bootstrapBrokers: connection.bootstrapBrokers,
+      clientId: connection.clientId,
+      sasl: saslOptions(connection),
     },
     intervalMs: e.SAMSA_LAG_INTERVAL_MS,
     passTimeoutMs: e.SAMSA_LAG_PASS_TIMEOUT_MS,

@@ -5,7 +5,7 @@
  * plan, and refuses unless the group has no members (a live consumer would overwrite the reset on its next commit).
  */
 import { z } from 'zod';
-import { EARLIEST, type KafkaGroupAdmin, LATEST, partitionKey } from './kafka-admin.ts';
+import { EARLIEST, type KafkaGroupAdmin, LATEST, partitionKey } from '@samsa/cluster';
 
 export const ResetSpecSchema = z.discriminatedUnion('to', [
   z.object({ to: z.literal('earliest') }),

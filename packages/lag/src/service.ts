@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { type CollectorHealth, LagCollector, type LagCollectorOptions, type StatusHistoryEntry } from './collector.ts';
 import type { EvaluationConfig } from './evaluate.ts';
 import { type GroupLagHistory, type GroupLagHistoryQuery, getGroupLagHistory } from './history.ts';
-import { KafkaGroupAdmin, type KafkaGroupAdminOptions, type LagSource } from './kafka-admin.ts';
+import { KafkaGroupAdmin, type KafkaGroupAdminOptions, type LagSource } from '@samsa/cluster';
 import { renderPrometheus } from './prometheus.ts';
 import { executeOffsetReset, planOffsetReset, type ResetPlan, type ResetSpec } from './reset.ts';
 import { LagStore, type RetentionConfig } from './store.ts';
@@ -27,6 +27,11 @@ import { type DeliveryRecord, WebhookNotifier, type WebhookNotifierOptions, type
 export interface LagServiceOptions {
   db: Db;
   kafka: KafkaGroupAdminOptions;
+  /**
+   * A group admin to use instead of opening one from `kafka` (the console lends its cluster admin's, so the process
+   * holds one superuser connection); its owner closes it.
+   */
+  admin?: KafkaGroupAdmin;
   /** Where the collector reads groups; defaults to the Kafka admin (tests pass a recorded source). */
   source?: LagSource;
   intervalMs?: number;
@@ -151,10 +156,12 @@ export class LagService {
     const logger = options.logger ?? pino({ level: 'silent' });
     this.logger = logger;
     this.clock = options.clock ?? Date.now;
-    this.admin = new KafkaGroupAdmin({
-      ...options.kafka,
-      requestTimeoutMs: options.kafka.requestTimeoutMs ?? options.requestTimeoutMs,
-    });
+    this.admin =
+      options.admin ??
+      new KafkaGroupAdmin({
+        ...options.kafka,
+        requestTimeoutMs: options.kafka.requestTimeoutMs ?? options.requestTimeoutMs,
+      });
     this.tenants = new DbTenantDirectory(options.db);
     this.store = new LagStore(options.db, options.retention);
     this.notifier = options.webhooks

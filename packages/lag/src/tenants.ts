@@ -1,8 +1,9 @@
 /**
  * Which tenant owns a consumer group. The broker has no namespaces yet, so tenant resources carry the tenant's
- * slug as a prefix (`<slug>.orders`, see the console's brokerTopicName; slugs contain no dots). A group belongs
+ * slug as a prefix (`<slug>.orders`, the rule in @samsa/cluster/namespace; slugs contain no dots). A group belongs
  * to the tenant named by its own prefix, else to the one tenant whose prefix all its topics carry, else to none.
  */
+import { localName, namespaceOf, tenantNamespace } from '@samsa/cluster/namespace';
 import type { Db } from '@samsa/db';
 import type { GroupMemberInfo } from './types.ts';
 
@@ -11,8 +12,8 @@ export type TenantResolver = (groupId: string, topics: string[]) => string | nul
 /** Resolves tenants from a slug -> tenant id map. */
 export function slugTenantResolver(slugToId: ReadonlyMap<string, string>): TenantResolver {
   const owner = (name: string): string | null => {
-    const dot = name.indexOf('.');
-    return dot > 0 ? (slugToId.get(name.slice(0, dot)) ?? null) : null;
+    const slug = namespaceOf(name);
+    return slug === null ? null : (slugToId.get(slug) ?? null);
   };
   return (groupId, topics) => {
     const byGroup = owner(groupId);
@@ -27,7 +28,7 @@ export function slugTenantResolver(slugToId: ReadonlyMap<string, string>): Tenan
  * Member assignments are opaque client bytes, so a tenant's consumers name topics as the tenant does (`orders`)
  * while committed offsets carry the broker's names (`acme.orders`).
  *
- * With `tenantNamespace` (the group's id starts with a known tenant's `<slug>.`), every assigned name is the
+ * With `tenantSlug` (the group's id starts with a known tenant's `<slug>.`), every assigned name is the
  * tenant's own and gets the prefix, exactly as the broker maps the tenant's names: a tenant's client that writes
  * `globex.orders` into its assignment means `acme.globex.orders`, never another tenant's topic (a name that
  * already carries the tenant's own prefix stays when only it exists).
@@ -40,18 +41,18 @@ export function namespacedAssignments(
   groupId: string,
   members: GroupMemberInfo[],
   knownTopics: ReadonlySet<string>,
-  tenantNamespace: string | null = null,
+  tenantSlug: string | null = null,
 ): GroupMemberInfo[] {
   let rename: (t: string) => string;
-  if (tenantNamespace !== null) {
-    const ns = `${tenantNamespace}.`;
+  if (tenantSlug !== null) {
+    const ns = tenantNamespace(tenantSlug);
     // A name already in the namespace (a superuser client in the group) stays when only it exists: still this
     // tenant's topic.
     rename = (t) => (t.startsWith(ns) && !knownTopics.has(ns + t) && knownTopics.has(t) ? t : ns + t);
   } else {
-    const dot = groupId.indexOf('.');
-    if (dot <= 0) return members;
-    const ns = groupId.slice(0, dot + 1);
+    const slug = namespaceOf(groupId);
+    if (slug === null) return members;
+    const ns = tenantNamespace(slug);
     rename = (t) => (!knownTopics.has(t) && knownTopics.has(ns + t) ? ns + t : t);
   }
   return members.map((m) => ({
@@ -61,13 +62,13 @@ export function namespacedAssignments(
 }
 
 /** The names an assigned topic may have on the broker, for `namespacedAssignments` to choose from. */
-export function assignedTopicCandidates(groupId: string, topic: string, tenantNamespace: string | null): string[] {
-  if (tenantNamespace !== null) {
-    const ns = `${tenantNamespace}.`;
+export function assignedTopicCandidates(groupId: string, topic: string, tenantSlug: string | null): string[] {
+  if (tenantSlug !== null) {
+    const ns = tenantNamespace(tenantSlug);
     return topic.startsWith(ns) ? [ns + topic, topic] : [ns + topic];
   }
-  const dot = groupId.indexOf('.');
-  return dot > 0 ? [topic, groupId.slice(0, dot + 1) + topic] : [topic];
+  const slug = namespaceOf(groupId);
+  return slug !== null ? [topic, tenantNamespace(slug) + topic] : [topic];
 }
 
 /**
@@ -100,19 +101,12 @@ export class DbTenantDirectory {
 
   /** The slug of the tenant whose namespace holds `groupId` (`acme` for `acme.billing`), or null. */
   readonly namespaceOf = (groupId: string): string | null => {
-    const dot = groupId.indexOf('.');
-    if (dot <= 0) return null;
-    const slug = groupId.slice(0, dot);
-    return this.knownSlugs.has(slug) ? slug : null;
+    const slug = namespaceOf(groupId);
+    return slug !== null && this.knownSlugs.has(slug) ? slug : null;
   };
 
   /** The name a tenant's own clients use: `acme.billing` is `billing` to tenant acme. */
   localName(tenantId: string | null, name: string): string {
     return localName(tenantId === null ? null : (this.slugs.get(tenantId) ?? null), name);
   }
-}
-
-/** `acme.orders` -> `orders` for the tenant with slug `acme`; names of other namespaces (or no tenant) stay whole. */
-export function localName(slug: string | null, name: string): string {
-  return slug !== null && name.startsWith(`${slug}.`) ? name.slice(slug.length + 1) : name;
 }

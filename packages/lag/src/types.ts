@@ -3,6 +3,7 @@
  * evaluator concludes from a history of them (statuses). Offsets and lags are JS numbers: exact up to 2^53,
  * which a partition reaches after 285 years at a million messages per second.
  */
+import type { GroupMemberInfo } from '@samsa/cluster';
 
 /** Per-partition status, from best to worst (see `STATUS_SEVERITY`). */
 export type PartitionStatus = 'OK' | 'WARNING' | 'REWIND' | 'STALLED' | 'STOPPED';
@@ -54,13 +55,8 @@ export interface PartitionSample {
   assigned: boolean;
 }
 
-export interface GroupMemberInfo {
-  memberId: string;
-  clientId: string;
-  clientHost: string;
-  /** topic -> partitions assigned to this member. */
-  assignments: Record<string, number[]>;
-}
+/** A group member and what it was assigned, as DescribeGroups tells it (defined with the group admin). */
+export type { GroupMemberInfo };
 
 /** One consumer group as one collection pass saw it. */
 export interface GroupSnapshot {

@@ -10,11 +10,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { type BrokerProcess, startBroker } from '../../broker/test/support/broker-process.ts';
+import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
 import { LagCollector } from '../src/collector.ts';
-import { KafkaGroupAdmin } from '../src/kafka-admin.ts';
+import { KafkaGroupAdmin } from '@samsa/cluster';
 import { slugTenantResolver } from '../src/tenants.ts';
-import { GARBAGE_ASSIGNMENT, joinWithAssignment } from './support/bad-member.ts';
+import { GARBAGE_ASSIGNMENT, joinWithAssignment } from '@samsa/test-support/bad-member';
 
 let broker: BrokerProcess;
 let kafka: Kafka;

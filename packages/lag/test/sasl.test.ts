@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Admin } from '@platformatic/kafka';
-import { type BrokerProcess, startBroker } from '../../broker/test/support/broker-process.ts';
+import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
 import { LagCollector } from '../src/collector.ts';
-import { KafkaGroupAdmin, LATEST } from '../src/kafka-admin.ts';
+import { KafkaGroupAdmin, LATEST } from '@samsa/cluster';
 
 const PASSWORD = 'lag-superuser-secret';
 let broker: BrokerProcess;

@@ -9,9 +9,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type Consumer, Kafka, logLevel } from 'kafkajs';
-import { type BrokerProcess, startBroker } from '../../broker/test/support/broker-process.ts';
+import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
 import { LagCollector } from '../src/collector.ts';
-import { KafkaGroupAdmin } from '../src/kafka-admin.ts';
+import { KafkaGroupAdmin } from '@samsa/cluster';
 import { renderPrometheus } from '../src/prometheus.ts';
 
 const TOPIC = 'orders';

@@ -18,7 +18,7 @@ import {
   webhookDestinationPolicyFromEnv,
 } from '../src/webhook-destination.ts';
 import { WebhookNotifier } from '../src/webhook.ts';
-import { closedLoopbackPort, listenOnLoopback } from './support/loopback.ts';
+import { closedLoopbackPort, listenOnLoopback } from '@samsa/test-support/loopback';
 
 const hits: string[] = [];
 let internal: Server;

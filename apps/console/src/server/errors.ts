@@ -2,6 +2,7 @@
  * One error type for the console and the REST API: a code, a human message and optional field errors, mapped to
  * an HTTP status in exactly one place (`toErrorResponse`).
  */
+import { ClusterError } from '@samsa/cluster/errors';
 import { ZodError } from 'zod';
 
 export type ApiErrorCode =
@@ -72,6 +73,8 @@ export function fieldErrorsOf(err: ZodError): Record<string, string[]> {
 /** Maps anything thrown by a handler to an ApiError; unknown errors become `internal` without leaking details. */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
+  // A failed Kafka call (@samsa/cluster): its code is the API error code of the same name.
+  if (err instanceof ClusterError) return new ApiError(err.code, err.message, err.fieldErrors);
   if (err instanceof ZodError) return new ApiError('validation_failed', 'Some fields are invalid', fieldErrorsOf(err));
   const code = (err as { code?: unknown })?.code;
   if (code === 'P2002') return new ApiError('conflict', 'A resource with the same name already exists');

@@ -3,22 +3,13 @@
  * internal names (`acme.orders`) and back, hides everything outside the tenant, and answers ACL questions. With auth
  * off, or for the superuser, names pass through unchanged and everything is allowed.
  */
+// The tenant-namespace rule (`acme.orders`) is shared with the console and the lag collector.
+import { tenantNamespace } from '@samsa/cluster/namespace';
 import type { Authorizer } from '../auth/authorizer.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { AclOperationName } from './metadata-view.ts';
 
 export const CLUSTER_RESOURCE = 'kafka-cluster';
-
-/** Tenant slugs never contain '.', so `<slug>.` is an unambiguous namespace prefix. */
-export function tenantPrefix(slug: string): string {
-  return `${slug}.`;
-}
-
-/** The tenant slug an internal topic or group name belongs to (`acme.orders` -> `acme`), or null. */
-export function namespaceOf(internal: string): string | null {
-  const dot = internal.indexOf('.');
-  return dot > 0 ? internal.slice(0, dot) : null;
-}
 
 export class Access {
   readonly principal: Principal;
@@ -30,7 +21,7 @@ export class Access {
     this.principal = principal;
     this.host = host;
     this.authorizer = authorizer;
-    this.prefix = principal.kind === 'tenant' ? tenantPrefix(principal.tenant.slug) : null;
+    this.prefix = principal.kind === 'tenant' ? tenantNamespace(principal.tenant.slug) : null;
   }
 
   get tenantId(): string | null {

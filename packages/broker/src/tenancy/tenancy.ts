@@ -4,13 +4,13 @@
  * authenticate; the broker asks it to cut off connections whose key was revoked or whose tenant was suspended.
  */
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { tenantNamespace } from '@samsa/cluster/namespace';
 import { Authorizer } from '../auth/authorizer.ts';
 import type { Principal } from '../auth/principal.ts';
 import { type CredentialLookup, type ScramCredential, sha256Hex } from '../auth/sasl-mechanisms.ts';
 import type { BrokerConfig } from '../config.ts';
 import type { NamespaceLimits } from '../groups/group-coordinator.ts';
 import type { TopicRegistry } from '../topics/topic-registry.ts';
-import { tenantPrefix } from './access.ts';
 import {
   MetadataView,
   NO_QUOTA,
@@ -198,7 +198,7 @@ export class Tenancy {
     const now = Date.now();
     const cached = this.usageCache.get(slug);
     if (!fresh && cached && now - cached.atMs < USAGE_CACHE_MS) return cached.usage;
-    const prefix = tenantPrefix(slug);
+    const prefix = tenantNamespace(slug);
     const usage: TenantUsage = { topics: 0, partitions: 0, storageBytes: 0 };
     for (const t of this.topics().list()) {
       if (!t.name.startsWith(prefix)) continue;

@@ -1,7 +1,7 @@
 /** Test support: reads a partition back over the wire with Fetch and decodes its records (none or gzip codec). */
 import { gunzipSync } from 'node:zlib';
 import { BATCH_HEADER_BYTES, batchSizeAt, decodeRecords, Fetch, readBatchHeader } from '@samsa/protocol';
-import { RawClient } from './raw-client.ts';
+import { RawClient } from '@samsa/test-support/raw-client';
 
 export interface ReadRecord {
   offset: bigint;

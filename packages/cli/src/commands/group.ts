@@ -6,6 +6,14 @@
  */
 import { parseArgs } from 'node:util';
 import { CliError, resolveTarget } from './admin/api-client.ts';
+import type { KafkaGroupAdminOptions } from '@samsa/cluster';
+// The connection settings only: the Kafka client itself is loaded by the direct mode alone.
+import {
+  type ClusterConnection,
+  ClusterConnectionError,
+  clusterConnectionFromEnv,
+  saslOptions,
+} from '@samsa/cluster/connection';
 import type { ResetSpec } from '@samsa/lag';
 import { runDirect } from './group/direct.ts';
 import { type ResetBody, runRest } from './group/rest.ts';
@@ -75,23 +83,38 @@ type Subcommand = (typeof SUBCOMMANDS)[number];
 const DIRECT_ONLY = ['bootstrap', 'sasl-mechanism', 'username', 'password', 'tls', 'samples', 'interval-ms'] as const;
 const CONSOLE_ONLY = ['tenant', 'all-tenants', 'url', 'token'] as const;
 
-function connection(v: Values) {
-  const bootstrap = v.bootstrap ?? process.env.SAMSA_BROKER_BOOTSTRAP ?? '127.0.0.1:9092';
-  const brokers = bootstrap.split(',').map((b) => b.trim());
-  for (const b of brokers)
-    if (!/^[^:\s]+:\d+$/.test(b)) throw new UsageError(`--bootstrap: expected HOST:PORT, got '${b}'`);
-  const username = v.username ?? process.env.SAMSA_BROKER_SASL_USERNAME;
-  const password = v.password ?? process.env.SAMSA_BROKER_SASL_PASSWORD;
-  const mechanism = v['sasl-mechanism'] ?? (username ? 'SCRAM-SHA-512' : undefined);
-  if (mechanism && !['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'].includes(mechanism)) {
-    throw new UsageError(`--sasl-mechanism: expected PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512, got '${mechanism}'`);
+/**
+ * The direct mode's connection: the superuser settings read as the console and the lag collector read them
+ * (@samsa/cluster's `clusterConnectionFromEnv`), with each flag in place of its variable.
+ */
+function connection(v: Values): KafkaGroupAdminOptions {
+  const env = {
+    ...process.env,
+    SAMSA_BROKER_BOOTSTRAP: v.bootstrap ?? process.env.SAMSA_BROKER_BOOTSTRAP,
+    SAMSA_BROKER_SASL_MECHANISM: v['sasl-mechanism'] ?? process.env.SAMSA_BROKER_SASL_MECHANISM,
+    SAMSA_BROKER_SASL_USERNAME: v.username ?? process.env.SAMSA_BROKER_SASL_USERNAME,
+    SAMSA_BROKER_SASL_PASSWORD: v.password ?? process.env.SAMSA_BROKER_SASL_PASSWORD,
+  };
+  const flagOf: Record<string, string> = {
+    SAMSA_BROKER_BOOTSTRAP: '--bootstrap',
+    SAMSA_BROKER_SASL_MECHANISM: '--sasl-mechanism',
+    SAMSA_BROKER_SASL_USERNAME: '--username',
+    SAMSA_BROKER_SASL_PASSWORD: '--password',
+  };
+  let c: ClusterConnection;
+  try {
+    c = clusterConnectionFromEnv(env, 'samsa-cli');
+  } catch (err) {
+    if (!(err instanceof ClusterConnectionError)) throw err;
+    const problems = err.problems.map((p) => `${flagOf[p.variable] ?? p.variable} (${p.variable}): ${p.message}`);
+    throw new UsageError(problems.join('; '));
   }
-  if (mechanism && (!username || !password)) throw new UsageError('SASL needs --username and --password');
   return {
-    bootstrapBrokers: brokers,
-    clientId: 'samsa-cli',
+    bootstrapBrokers: c.bootstrapBrokers,
+    clientId: c.clientId,
     tls: v.tls ?? false,
-    sasl: mechanism ? { mechanism: mechanism as 'PLAIN', username, password } : undefined,
+    sasl: saslOptions(c),
+    requestTimeoutMs: c.requestTimeoutMs,
   };
 }
 

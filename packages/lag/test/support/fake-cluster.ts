@@ -1,6 +1,6 @@
 /** A scripted LagSource: tests set groups, members, commits and log-end offsets, then run collector passes. */
-import type { CommittedOffset, GroupDescription, GroupListing, LagSource } from '../../src/kafka-admin.ts';
-import { EARLIEST, LATEST, partitionKey } from '../../src/kafka-admin.ts';
+import type { CommittedOffset, GroupDescription, GroupListing, LagSource } from '@samsa/cluster';
+import { EARLIEST, LATEST, partitionKey } from '@samsa/cluster';
 import type { GroupMemberInfo } from '../../src/types.ts';
 
 export class FakeCluster implements LagSource {

@@ -1,160 +1,32 @@
 /**
- * The single seam between the console and the broker. Everything the console asks of the cluster goes through
- * the `ClusterAdmin` interface, implemented over the Kafka protocol with @platformatic/kafka, so the console can
- * manage any Kafka-compatible cluster. The broker address comes from SAMSA_BROKER_BOOTSTRAP; when the broker requires
- * SASL, the console signs in as its platform superuser with SAMSA_BROKER_SASL_USERNAME/SAMSA_BROKER_SASL_PASSWORD
- * (SCRAM-SHA-512).
- *
- * Tenancy: a tenant's topic `orders` lives on the broker as `<tenantSlug>.orders` (`brokerTopicName`), which is
- * the broker's own internal name for it: tenant clients say `orders`, the superuser sees `acme.orders`. Tenant
- * slugs cannot contain dots, so the prefix is unambiguous. The broker is the one record of topics, partitions and
- * configs: the console lists a tenant's topics by its namespace prefix. What changes a tenant's topics or produces
- * to them (create, add partitions, alter configs, produce) runs AS that tenant (SASL authorization id
- * `tenant:<slug>`, see tenant-clients.ts), so the broker's quota checks apply: quotas are enforced in one place.
+ * The console's one connection to the cluster: @samsa/cluster's `KafkaClusterAdmin` (every Kafka call the console
+ * makes: topics, groups, browsing, producing as a tenant), built once per process from the superuser connection
+ * (SAMSA_BROKER_BOOTSTRAP, SAMSA_BROKER_SASL_USERNAME/_PASSWORD/_MECHANISM, SAMSA_BROKER_REQUEST_TIMEOUT_MS, read by
+ * `clusterConnectionFromEnv` the same way the lag collector reads it). Its failures (`ClusterError`) become the
+ * console's `ApiError` of the same code here.
  */
-import { KafkaClusterAdmin } from './kafka-cluster-admin.ts';
-import { tenantClientSettingsFromEnv } from './tenant-clients.ts';
+import {
+  type ClusterAdmin,
+  clusterConnectionFromEnv,
+  clusterError as classifyClusterError,
+  KafkaClusterAdmin,
+  tenantClientSettingsFromEnv,
+} from '@samsa/cluster';
+import { ApiError, toApiError } from '../../server/errors.ts';
+import { log } from '../../server/log.ts';
 
-export interface PartitionInfo {
-  partition: number;
-  leader: number;
-  startOffset: number;
-  endOffset: number;
-  /** Messages currently retained (end - start). */
-  messages: number;
-  /** Bytes on disk, when the cluster reports it (DescribeLogDirs); else null. */
-  sizeBytes: number | null;
-}
+export type { BrokerTopic, ClusterAdmin, TenantTopic } from '@samsa/cluster';
 
-export interface TopicInfo {
-  brokerName: string;
-  /** The broker's topic id: a topic deleted and created again under the same name has a new one. */
-  topicId: string;
-  partitions: PartitionInfo[];
-  configs: Record<string, string | null>;
-  messages: number;
-  sizeBytes: number | null;
-}
-
-export interface BrowsedMessage {
-  partition: number;
-  offset: number;
-  timestamp: number;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: [string, Buffer | null][];
-}
-
-export interface ProduceInput {
-  partition?: number;
-  key?: string | null;
-  value: string;
-  headers?: Record<string, string>;
-}
-
-export interface TopicStats {
-  partitions: number;
-  messages: number;
-  sizeBytes: number | null;
-  retentionMs: number | null;
-}
-
-export interface TopicConsumerGroup {
-  /** The group's name on the broker. */
-  brokerGroupId: string;
-  state: string;
-  partitions: { partition: number; committedOffset: number; endOffset: number; lag: number }[];
-  lag: number;
-}
-
-/** What removing a set of groups took away. */
-export interface RemovedGroups {
-  /** Groups deleted (with all their committed offsets). */
-  groups: number;
-  /** Live members removed from them first (LeaveGroup by member id, as Kafka's removeMembersFromConsumerGroup). */
-  members: number;
-  /** Committed offsets (one per group and partition) the deleted groups held. */
-  offsets: number;
-  /** Groups that could not be deleted yet (a member is still joining): try again. */
-  remaining: string[];
-}
-
-/** A topic as the broker lists it. */
-export interface BrokerTopic {
-  brokerName: string;
-  /** The broker's topic id (a UUID): a topic deleted and created again under the same name has a new one. */
-  topicId: string;
-  partitions: number;
-}
-
-/** A tenant's topic: the tenant's own name for it and the broker's. */
-export interface TenantTopic {
-  tenantSlug: string;
-  topic: string;
-  brokerName: string;
-}
-
-export interface ClusterAdmin {
-  /** Every topic whose broker name starts with `prefix` (a tenant's namespace; '' for all), sorted by name. */
-  topicsWithPrefix(prefix: string): Promise<BrokerTopic[]>;
-  /** Every group whose id starts with `prefix`, whatever its state (also groups that only hold offsets). */
-  groupsWithPrefix(prefix: string): Promise<string[]>;
-  /** Removes the groups' members, then deletes the groups and their committed offsets. */
-  removeGroups(brokerGroupIds: string[]): Promise<RemovedGroups>;
-  /** Consumer groups whose name starts with `groupPrefix` and that have committed offsets on the topic. */
-  consumerGroupsOf(brokerTopic: string, groupPrefix: string): Promise<TopicConsumerGroup[]>;
-  /**
-   * Creates a topic as the tenant (the broker checks its topic and partition quotas: a refusal is `quota_exceeded`
-   * with the broker's message); returns the broker's topic id.
-   */
-  createTopic(target: TenantTopic, partitions: number, configs: Record<string, string>): Promise<{ topicId: string }>;
-  deleteTopics(brokerNames: string[]): Promise<void>;
-  /** Raises the partition count as the tenant (the broker checks its partition quota). */
-  createPartitions(target: TenantTopic, totalCount: number): Promise<void>;
-  /** Sets (or, for null, resets) topic configs as the tenant (the broker checks the config bounds). */
-  alterTopicConfigs(target: TenantTopic, configs: Record<string, string | null>): Promise<void>;
-  describeTopic(brokerName: string): Promise<TopicInfo | null>;
-  /** Partition counts, message counts and sizes of many topics at once (for lists). */
-  topicStats(brokerNames: string[]): Promise<Map<string, TopicStats>>;
-  /** Reads up to `limit` messages of one partition from an offset, or from the first offset at or after a timestamp. */
-  readMessages(
-    brokerName: string,
-    partition: number,
-    from: { offset: number } | { timestamp: number },
-    limit: number,
-  ): Promise<{ messages: BrowsedMessage[]; nextOffset: number; endOffset: number; startOffset: number }>;
-  /**
-   * Produces one message as the tenant: with cluster credentials the broker applies the tenant's namespace, storage
-   * and byte-rate quotas (a full storage quota is `quota_exceeded`); without (a broker without tenancy) it produces
-   * to `brokerName` directly.
-   */
-  produceAs(target: TenantTopic, message: ProduceInput): Promise<{ partition: number; offset: number }>;
-  /** Closes what the console holds open as a tenant (its clients), e.g. when the tenant is being deleted. */
-  forgetTenant(tenantSlug: string): void;
-  close(): Promise<void>;
-}
-
-/**
- * The tenant's namespace on the broker: every topic and group of tenant `acme` is named `acme.<name>` there. The
- * console's one copy of the rule (the broker's is `tenantPrefix` in its tenancy/access.ts).
- */
-export function tenantNamespace(tenantSlug: string): string {
-  return `${tenantSlug}.`;
-}
-
-export function brokerTopicName(tenantSlug: string, topic: string): string {
-  return tenantNamespace(tenantSlug) + topic;
-}
+/** The console's client id on the broker (its logs and metrics). */
+export const CONSOLE_CLIENT_ID = 'samsa-console';
 
 const holder = globalThis as unknown as { __samsaCluster?: ClusterAdmin };
 
 export function clusterAdmin(): ClusterAdmin {
-  const username = process.env.SAMSA_BROKER_SASL_USERNAME;
-  const password = process.env.SAMSA_BROKER_SASL_PASSWORD;
   holder.__samsaCluster ??= new KafkaClusterAdmin(
-    process.env.SAMSA_BROKER_BOOTSTRAP ?? '127.0.0.1:9092',
-    username && password ? { username, password } : undefined,
+    clusterConnectionFromEnv(process.env, CONSOLE_CLIENT_ID),
     tenantClientSettingsFromEnv(process.env),
+    log.child({ component: 'cluster' }),
   );
   return holder.__samsaCluster;
 }
@@ -164,4 +36,9 @@ export async function resetClusterAdmin(): Promise<void> {
   const old = holder.__samsaCluster;
   holder.__samsaCluster = undefined;
   await old?.close();
+}
+
+/** The console's error for a failed Kafka call: a ClusterError's code is the ApiError code of the same name. */
+export function clusterError(err: unknown): ApiError {
+  return err instanceof ApiError ? err : toApiError(classifyClusterError(err));
 }

@@ -7,6 +7,7 @@
 import { type LagService, lagServiceFromEnv } from '@samsa/lag';
 import { db } from '../../server/db.ts';
 import { log } from '../../server/log.ts';
+import { clusterAdmin } from '../cluster/cluster-admin.ts';
 
 const holder = globalThis as unknown as { __samsaLag?: LagService };
 
@@ -16,7 +17,11 @@ const holder = globalThis as unknown as { __samsaLag?: LagService };
  */
 export function lagService(): LagService {
   if (!holder.__samsaLag) {
-    const service = lagServiceFromEnv(db(), process.env, { logger: log.child({ component: 'lag' }) });
+    // The collector reads groups over the console's own superuser admin client: one superuser connection per process.
+    const service = lagServiceFromEnv(db(), process.env, {
+      logger: log.child({ component: 'lag' }),
+      admin: clusterAdmin().groupAdmin(),
+    });
     holder.__samsaLag = service;
     if (process.env.SAMSA_LAG_COLLECTOR === 'off') {
       log.info('lag collector off (SAMSA_LAG_COLLECTOR=off)');

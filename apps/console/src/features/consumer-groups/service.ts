@@ -4,13 +4,13 @@
  * (`acme.billing`, `acme.orders`), and audits offset resets. Statuses and details come from the collector's last
  * pass (memory); history comes from Postgres.
  */
+import { brokerName, localName, tenantNamespace } from '@samsa/cluster/namespace';
 import type { Tenant } from '@samsa/db';
 import {
   type GroupDetail,
   type GroupListItem,
   type LagService,
   type LagWindow,
-  localName,
   type ResetPlan,
   ResetError,
 } from '@samsa/lag';
@@ -18,8 +18,7 @@ import { ApiError } from '../../server/errors.ts';
 import type { Actor } from '../../server/with-tenant.ts';
 import { audit } from '../audit/audit.ts';
 import { db } from '../../server/db.ts';
-import { brokerTopicName, clusterAdmin, tenantNamespace } from '../cluster/cluster-admin.ts';
-import { clusterError } from '../cluster/kafka-cluster-admin.ts';
+import { clusterAdmin, clusterError } from '../cluster/cluster-admin.ts';
 import { lagService } from './lag-host.ts';
 import type {
   CollectorView,
@@ -94,7 +93,7 @@ export async function listAllGroups(query: ListQuery): Promise<GroupListView> {
 
 /** The tenant's group named `name` (its clients' name; or the broker's name for groups outside the prefix). */
 function findGroup(lag: LagService, tenant: Tenant, name: string): { groupId: string; detail: GroupDetail } | null {
-  for (const groupId of [brokerTopicName(tenant.slug, name), name]) {
+  for (const groupId of [brokerName(tenant.slug, name), name]) {
     const detail = lag.getGroup(groupId, { tenantId: tenant.id });
     if (detail) return { groupId, detail };
   }
@@ -145,12 +144,12 @@ export async function getTenantGroupHistory(
 ): Promise<LagHistoryView> {
   const lag = lagService();
   // History outlives the collector's memory (e.g. a group that is gone): fall back to the tenant's namespace.
-  const groupId = findGroup(lag, tenant, name)?.groupId ?? brokerTopicName(tenant.slug, name);
+  const groupId = findGroup(lag, tenant, name)?.groupId ?? brokerName(tenant.slug, name);
   const h = await lag.getGroupLagHistory({
     tenantId: tenant.id,
     groupId,
     window: query.window,
-    topic: query.topic === undefined ? undefined : brokerTopicName(tenant.slug, query.topic),
+    topic: query.topic === undefined ? undefined : brokerName(tenant.slug, query.topic),
     maxPoints: query.maxPoints,
   });
   const slug = tenant.slug;
@@ -191,7 +190,7 @@ async function planReset(lag: LagService, tenant: Tenant, name: string, input: R
     ? new Set((await clusterAdmin().topicsWithPrefix(tenantNamespace(tenant.slug))).map((t) => t.brokerName))
     : new Set<string>();
   for (const t of input.topics ?? []) {
-    if (!known.has(brokerTopicName(tenant.slug, t.topic))) {
+    if (!known.has(brokerName(tenant.slug, t.topic))) {
       throw new ApiError('validation_failed', `No topic '${t.topic}' in tenant '${tenant.slug}'`, {
         topics: [`No topic '${t.topic}'`],
       });
@@ -199,9 +198,9 @@ async function planReset(lag: LagService, tenant: Tenant, name: string, input: R
   }
   try {
     return await lag.previewOffsetReset({
-      groupId: brokerTopicName(tenant.slug, name),
+      groupId: brokerName(tenant.slug, name),
       spec,
-      topics: input.topics?.map((t) => ({ topic: brokerTopicName(tenant.slug, t.topic), partitions: t.partitions })),
+      topics: input.topics?.map((t) => ({ topic: brokerName(tenant.slug, t.topic), partitions: t.partitions })),
     });
   } catch (err) {
     if (err instanceof ResetError)

@@ -1,10 +1,11 @@
 /** Tenant lifecycle: create with quotas, edit, suspend; deletion is a job (tenant-deletion.ts). */
+import { tenantNamespace } from '@samsa/cluster/namespace';
 import type { Tenant } from '@samsa/db';
 import { db } from '../../server/db.ts';
 import { ApiError } from '../../server/errors.ts';
 import type { Actor, Role } from '../../server/with-tenant.ts';
 import { audit } from '../audit/audit.ts';
-import { type BrokerTopic, clusterAdmin, tenantNamespace } from '../cluster/cluster-admin.ts';
+import { type BrokerTopic, clusterAdmin } from '../cluster/cluster-admin.ts';
 import { deletionView } from './tenant-deletion.ts';
 import type { CreateTenantInput, QuotaInput, UpdateTenantInput } from './schemas.ts';
 

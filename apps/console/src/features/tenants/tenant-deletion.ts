@@ -8,11 +8,12 @@
  * which has no foreign key) and records what was removed. The slug stays taken (the Tenant row exists) until the job has finished. A console that
  * restarts midway resumes unfinished deletions (`resumeTenantDeletions`), and a failed run is retried with backoff.
  */
+import { tenantNamespace } from '@samsa/cluster/namespace';
 import { recordAudit, type Tenant, type TenantDeletion } from '@samsa/db';
 import { db } from '../../server/db.ts';
 import { log } from '../../server/log.ts';
 import type { Actor } from '../../server/with-tenant.ts';
-import { brokerTopicName, clusterAdmin } from '../cluster/cluster-admin.ts';
+import { clusterAdmin } from '../cluster/cluster-admin.ts';
 
 /** Broker-side passes per run: a pass that finds nothing left (after the settle time) ends the sweep. */
 const SWEEPS_PER_RUN_MAX = 10;
@@ -197,7 +198,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Deletes the namespace's topics and groups on the broker until a pass after the settle time finds none. */
 async function sweepNamespace(deletion: TenantDeletion, removedBefore: RemovedCounts): Promise<RemovedCounts> {
   const cluster = clusterAdmin();
-  const prefix = brokerTopicName(deletion.slug, '');
+  const prefix = tenantNamespace(deletion.slug);
   const startedMs = Date.now();
   let removed = removedBefore;
   for (let sweep = 1; sweep <= SWEEPS_PER_RUN_MAX; sweep++) {
@@ -225,7 +226,7 @@ async function sweepNamespace(deletion: TenantDeletion, removedBefore: RemovedCo
 /** Deletes the tenant's rows (cascading to keys, ACLs, quotas, members, traffic, webhook) and its lag history. */
 async function deleteRows(deletion: TenantDeletion, removedBefore: RemovedCounts): Promise<RemovedCounts> {
   const tenantId = deletion.tenantId;
-  const groupsOfTenant = brokerTopicName(deletion.slug, '');
+  const groupsOfTenant = tenantNamespace(deletion.slug);
   return db().$transaction(async (tx) => {
     const counted: Partial<RemovedCounts> = {
       serviceAccounts: await tx.serviceAccount.count({ where: { tenantId } }),

@@ -7,33 +7,27 @@
  * topics, adding partitions and changing configs run AS the tenant, so the broker applies the tenant's quotas (they
  * are enforced there only) and its refusal becomes `quota_exceeded` with the broker's message.
  */
+import { brokerName, localName, tenantNamespace } from '@samsa/cluster/namespace';
 import type { Tenant, TopicAnnotation } from '@samsa/db';
 import { db } from '../../server/db.ts';
 import { ApiError } from '../../server/errors.ts';
 import { log } from '../../server/log.ts';
 import type { Actor } from '../../server/with-tenant.ts';
 import { audit } from '../audit/audit.ts';
-import {
-  type BrokerTopic,
-  brokerTopicName,
-  clusterAdmin,
-  type TenantTopic,
-  tenantNamespace,
-} from '../cluster/cluster-admin.ts';
+import { type BrokerTopic, clusterAdmin, clusterError, type TenantTopic } from '../cluster/cluster-admin.ts';
 import { lagService } from '../consumer-groups/lag-host.ts';
 import { type CreateTopicInput, toBrokerConfigs, type UpdateTopicInput } from './schemas.ts';
 
 /** The broker's topics of a tenant, keyed by the tenant's name for them. */
 function byLocalName(tenant: Tenant, topics: BrokerTopic[]): Map<string, BrokerTopic> {
-  const prefix = tenantNamespace(tenant.slug);
-  return new Map(topics.map((t) => [t.brokerName.slice(prefix.length), t]));
+  return new Map(topics.map((t) => [localName(tenant.slug, t.brokerName), t]));
 }
 
 export function topicView(tenant: Tenant, t: BrokerTopic, a: TopicAnnotation | undefined) {
   return {
     /** The broker's topic id. */
     id: t.topicId,
-    name: t.brokerName.slice(tenantNamespace(tenant.slug).length),
+    name: localName(tenant.slug, t.brokerName),
     partitions: t.partitions,
     description: a?.description ?? '',
     ownerTeam: a?.ownerTeam ?? '',
@@ -86,8 +80,8 @@ async function annotationsOf(
 /** The tenant's topic as the broker has it, with its annotation; `not_found` when the broker has no such topic. */
 export async function findTopic(tenant: Tenant, name: string) {
   const listedAtMs = Date.now();
-  const topics = await clusterAdmin().topicsWithPrefix(brokerTopicName(tenant.slug, name));
-  const topic = topics.find((t) => t.brokerName === brokerTopicName(tenant.slug, name));
+  const topics = await clusterAdmin().topicsWithPrefix(brokerName(tenant.slug, name));
+  const topic = topics.find((t) => t.brokerName === brokerName(tenant.slug, name));
   const annotations = await annotationsOf(tenant, new Map(topic ? [[name, topic]] : []), listedAtMs, name);
   if (!topic) throw new ApiError('not_found', `No topic '${name}' in tenant '${tenant.slug}'`);
   return { topic, annotation: annotations.get(name), target: tenantTopic(tenant, name) };
@@ -100,8 +94,9 @@ export async function findTopic(tenant: Tenant, name: string) {
 async function onField<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
-  } catch (err) {
-    if (!(err instanceof ApiError) || err.code !== 'quota_exceeded' || err.fieldErrors) throw err;
+  } catch (caught) {
+    const err = clusterError(caught);
+    if (err.code !== 'quota_exceeded' || err.fieldErrors) throw err;
     const field = /\btopic quota\b/.test(err.message)
       ? 'name'
       : /\bpartition quota\b/.test(err.message)
@@ -112,7 +107,7 @@ async function onField<T>(run: () => Promise<T>): Promise<T> {
 }
 
 function tenantTopic(tenant: Tenant, name: string): TenantTopic {
-  return { tenantSlug: tenant.slug, topic: name, brokerName: brokerTopicName(tenant.slug, name) };
+  return { tenantSlug: tenant.slug, topic: name, brokerName: brokerName(tenant.slug, name) };
 }
 
 export async function listTopics(tenant: Tenant) {

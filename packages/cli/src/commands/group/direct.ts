@@ -1,9 +1,10 @@
 /**
  * `samsa group` in the direct mode (`--bootstrap`): an operator's view over the Kafka protocol with the lag engine
- * (@samsa/lag) running in this process, usually as the superuser (every tenant's groups, broker names). The engine
- * is loaded only here, so the /api/v1 mode does not load the Kafka client.
+ * (@samsa/lag) running in this process over @samsa/cluster's group admin, usually as the superuser (every tenant's
+ * groups, broker names). Both are loaded only here, so the /api/v1 mode does not load the Kafka client.
  */
-import type { GroupEvaluation, GroupSnapshot, KafkaGroupAdmin, KafkaGroupAdminOptions, ResetSpec } from '@samsa/lag';
+import type { KafkaGroupAdmin, KafkaGroupAdminOptions } from '@samsa/cluster';
+import type { GroupEvaluation, GroupSnapshot, ResetSpec } from '@samsa/lag';
 import {
   type GroupLag,
   type GroupRow,
@@ -48,7 +49,8 @@ function lagView(lag: LagEngine, e: GroupEvaluation, snap: GroupSnapshot): Group
 
 export async function runDirect(options: DirectOptions, command: Sub): Promise<void> {
   const lag = await import('@samsa/lag');
-  const admin: KafkaGroupAdmin = new lag.KafkaGroupAdmin(options.connection);
+  const cluster = await import('@samsa/cluster');
+  const admin: KafkaGroupAdmin = new cluster.KafkaGroupAdmin(options.connection);
   try {
     if (command.sub === 'reset-offsets') {
       const plan = await lag.planOffsetReset(admin, {

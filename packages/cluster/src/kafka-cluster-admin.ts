@@ -1,7 +1,6 @@
 /** `ClusterAdmin` over the Kafka protocol with @platformatic/kafka (Admin, Producer and a group-less fetch). */
 import { Admin, Consumer, Producer } from '@platformatic/kafka';
-import { ApiError } from '../../server/errors.ts';
-import { log } from '../../server/log.ts';
+import { type Logger, pino } from 'pino';
 import { TenantClients, type TenantClientSettings, tenantClientSettingsSchema } from './tenant-clients.ts';
 import type {
   BrokerTopic,
@@ -14,9 +13,10 @@ import type {
   TopicInfo,
   TopicStats,
 } from './cluster-admin.ts';
+import { type ClusterConnection, saslOptions } from './connection.ts';
+import { type ClientError, ClusterError, clusterError, isSignInRefused } from './errors.ts';
+import { KafkaGroupAdmin } from './group-admin.ts';
 
-const CLIENT_ID = 'samsa-console';
-const TIMEOUT_MS = 10_000;
 /** Bytes fetched per browse request: enough for a page of ordinary messages, bounded for huge ones. */
 const BROWSE_FETCH_BYTES_MAX = 4 * 1024 * 1024;
 /**
@@ -25,67 +25,6 @@ const BROWSE_FETCH_BYTES_MAX = 4 * 1024 * 1024;
  */
 const TENANT_SIGN_IN_WAIT_MS = 5_000;
 const TENANT_SIGN_IN_RETRY_MS = 200;
-
-type ClientError = {
-  code?: string;
-  apiId?: string;
-  message?: string;
-  serverErrorMessage?: string | null;
-  errors?: ClientError[];
-  cause?: ClientError;
-};
-
-/** What the broker itself said (error_message fields), found in the client's nested errors; bounded in depth. */
-function serverMessages(e: ClientError | undefined, depth = 0): string[] {
-  if (!e || depth > 4) return [];
-  const own = e.serverErrorMessage ? [e.serverErrorMessage] : [];
-  return [...own, ...(e.errors ?? []).flatMap((x) => serverMessages(x, depth + 1))];
-}
-
-/** The Kafka error names (POLICY_VIOLATION, TOPIC_ALREADY_EXISTS, ...) in the client's nested errors. */
-function kafkaErrorIds(e: ClientError | undefined, depth = 0): string[] {
-  if (!e || depth > 4) return [];
-  const own = e.apiId ? [e.apiId] : [];
-  return [...own, ...[...(e.errors ?? []), ...(e.cause ? [e.cause] : [])].flatMap((x) => kafkaErrorIds(x, depth + 1))];
-}
-
-/** Whether the failure is a refused SASL sign-in (the client's AuthenticationError, or the broker's error code). */
-function isSignInRefused(e: ClientError | undefined, depth = 0): boolean {
-  if (!e || depth > 4) return false;
-  if (e.code === 'PLT_KFK_AUTHENTICATION' || e.apiId === 'SASL_AUTHENTICATION_FAILED') return true;
-  return [...(e.errors ?? []), ...(e.cause ? [e.cause] : [])].some((x) => isSignInRefused(x, depth + 1));
-}
-
-/**
- * Maps a Kafka client failure to `quota_exceeded` (the broker's POLICY_VIOLATION, or a message naming a quota),
- * `conflict` (TOPIC_ALREADY_EXISTS), `cluster_unavailable` (cannot connect) or `cluster_error` (the broker said no),
- * with the broker's own message when it sent one.
- */
-export function clusterError(err: unknown): ApiError {
-  if (err instanceof ApiError) return err;
-  const e = err as ClientError;
-  const inner =
-    [...new Set(serverMessages(e))].join('; ') ||
-    e.errors
-      ?.map((x) => x.message)
-      .filter(Boolean)
-      .join('; ');
-  const message = inner || e.message || String(err);
-  const ids = kafkaErrorIds(e);
-  if (ids.includes('POLICY_VIOLATION') || /quota exceeded/i.test(message)) {
-    return new ApiError(
-      'quota_exceeded',
-      `The broker refused it: ${message}. Remove what is no longer needed or ask a platform admin for a larger quota`,
-    );
-  }
-  if (ids.includes('TOPIC_ALREADY_EXISTS')) {
-    return new ApiError('conflict', `The broker refused it: ${message}`, { name: ['Already exists'] });
-  }
-  if (/ECONNREFUSED|ETIMEDOUT|ENOTFOUND|connect|Timeout/i.test(message)) {
-    return new ApiError('cluster_unavailable', `The broker is not reachable: ${message}`);
-  }
-  return new ApiError('cluster_error', `The broker refused the request: ${message}`);
-}
 
 /** Total of known partition sizes; null when the cluster reported none. */
 function sumOf(sizes: Map<number, number> | undefined): number | null {
@@ -104,12 +43,13 @@ async function guard<T>(run: () => Promise<T>): Promise<T> {
 }
 
 export class KafkaClusterAdmin implements ClusterAdmin {
-  #bootstrap: string[];
+  readonly #connection: ClusterConnection;
+  readonly #log: Logger;
+  #groupAdmin: KafkaGroupAdmin | undefined;
   #admin: Admin | undefined;
   #producer: Producer | undefined;
   #consumer: Consumer | undefined;
 
-  #sasl: { mechanism: 'SCRAM-SHA-512'; username: string; password: string } | undefined;
   /** Clients acting as tenants; only with credentials (a broker without SASL has no tenants to act as). */
   #tenantClients: TenantClients | undefined;
 
@@ -118,29 +58,33 @@ export class KafkaClusterAdmin implements ClusterAdmin {
    * changes a tenant's topics and produces to them as that tenant.
    */
   constructor(
-    bootstrap: string,
-    credentials?: { username: string; password: string },
+    connection: ClusterConnection,
     tenantSettings: TenantClientSettings = tenantClientSettingsSchema.parse({}),
+    logger: Logger = pino({ level: 'silent' }),
   ) {
-    this.#bootstrap = bootstrap
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
+    this.#connection = connection;
+    this.#log = logger;
+    const credentials = connection.sasl;
     if (credentials) {
-      const sasl = { mechanism: 'SCRAM-SHA-512' as const, ...credentials };
-      this.#sasl = sasl;
-      this.#tenantClients = new TenantClients(() => ({ ...this.#base(), sasl }), tenantSettings);
+      // Acting as a tenant names it in SCRAM's authorization id, whatever mechanism the superuser connection uses.
+      const sasl = {
+        mechanism: 'SCRAM-SHA-512' as const,
+        username: credentials.username,
+        password: credentials.password,
+      };
+      this.#tenantClients = new TenantClients(() => ({ ...this.#base(), sasl }), tenantSettings, logger);
     }
   }
 
   #base() {
+    const c = this.#connection;
     return {
-      clientId: CLIENT_ID,
-      bootstrapBrokers: this.#bootstrap,
-      timeout: TIMEOUT_MS,
+      clientId: c.clientId,
+      bootstrapBrokers: c.bootstrapBrokers,
+      timeout: c.requestTimeoutMs,
       retries: 1,
       retryDelay: 200,
-      ...(this.#sasl ? { sasl: this.#sasl } : {}),
+      ...(c.sasl ? { sasl: saslOptions(c) } : {}),
     };
   }
 
@@ -155,7 +99,7 @@ export class KafkaClusterAdmin implements ClusterAdmin {
   }
 
   get #consumerClient(): Consumer {
-    this.#consumer ??= new Consumer({ ...this.#base(), groupId: `${CLIENT_ID}-browser` });
+    this.#consumer ??= new Consumer({ ...this.#base(), groupId: `${this.#connection.clientId}-browser` });
     return this.#consumer;
   }
 
@@ -183,17 +127,17 @@ export class KafkaClusterAdmin implements ClusterAdmin {
         // A client whose sign-in failed is not reused: the next attempt signs in afresh.
         clients.close(slug);
         if (Date.now() >= deadlineMs) {
-          log.warn(
+          this.#log.warn(
             { tenant: slug, attempts: attempt, waitMs: TENANT_SIGN_IN_WAIT_MS },
             'the broker refused the sign-in as the tenant',
           );
-          throw new ApiError(
+          throw new ClusterError(
             'cluster_error',
             `The broker refused the console's sign-in as tenant '${slug}' for ${TENANT_SIGN_IN_WAIT_MS} ms (${clusterError(err).message}). Check that the tenant is active and that the broker reads the console's database`,
           );
         }
         if (attempt === 1)
-          log.info(
+          this.#log.info(
             { tenant: slug, waitMs: TENANT_SIGN_IN_WAIT_MS },
             'the broker refused the sign-in as the tenant (it may not know the tenant yet); retrying',
           );
@@ -475,7 +419,8 @@ export class KafkaClusterAdmin implements ClusterAdmin {
   ) {
     return guard(async () => {
       const parts = (await this.#partitionCounts([brokerName])).get(brokerName);
-      if (!parts || partition >= parts.count) throw new ApiError('not_found', `Partition ${partition} does not exist`);
+      if (!parts || partition >= parts.count)
+        throw new ClusterError('not_found', `Partition ${partition} does not exist`);
       const counts = new Map([[brokerName, parts.count]]);
       const startOffset = (await this.#offsets([brokerName], counts, -2n)).get(brokerName)?.get(partition) ?? 0;
       const endOffset = (await this.#offsets([brokerName], counts, -1n)).get(brokerName)?.get(partition) ?? 0;
@@ -555,6 +500,11 @@ export class KafkaClusterAdmin implements ClusterAdmin {
     });
   }
 
+  groupAdmin(): KafkaGroupAdmin {
+    this.#groupAdmin ??= new KafkaGroupAdmin({ admin: this.#adminClient });
+    return this.#groupAdmin;
+  }
+
   forgetTenant(tenantSlug: string): void {
     this.#tenantClients?.close(tenantSlug);
   }
@@ -566,6 +516,6 @@ export class KafkaClusterAdmin implements ClusterAdmin {
       this.#consumer?.close(),
       this.#tenantClients?.closeAll(),
     ]);
-    this.#admin = this.#producer = this.#consumer = undefined;
+    this.#admin = this.#producer = this.#consumer = this.#groupAdmin = undefined;
   }
 }

@@ -3,7 +3,7 @@
  * through @samsa/protocol's codecs), as any tenant's client can, to attack whoever reads the group's members.
  */
 import { ErrorCode, JoinGroup, LeaveGroup, SyncGroup } from '@samsa/protocol';
-import { RawClient } from '../../../broker/test/support/raw-client.ts';
+import { RawClient } from './raw-client.ts';
 
 /** Version 0, then a topic count of 2^31-1 with nothing behind it. */
 export const GARBAGE_ASSIGNMENT = Buffer.from([0x00, 0x00, 0x7f, 0xff, 0xff, 0xff]);

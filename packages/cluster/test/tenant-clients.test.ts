@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { TenantClients, tenantClientSettingsFromEnv } from '../src/features/cluster/tenant-clients.ts';
+import { TenantClients, tenantClientSettingsFromEnv } from '@samsa/cluster';
 
 const base = () => ({
   clientId: 'test',

@@ -8,7 +8,7 @@
  */
 import { Admin, Producer, type ProducerOptions } from '@platformatic/kafka';
 import { z } from 'zod';
-import { log } from '../../server/log.ts';
+import { type Logger, pino } from 'pino';
 import { scramWithAuthzid } from './scram-authzid.ts';
 
 export const TENANT_AUTHZID_PREFIX = 'tenant:';
@@ -43,12 +43,14 @@ type BaseOptions = Omit<ProducerOptions<Buffer, Buffer, Buffer, Buffer>, 'sasl'>
 export class TenantClients {
   readonly #base: () => BaseOptions;
   readonly #settings: TenantClientSettings;
+  readonly #log: Logger;
   /** Insertion order is recency: a used entry is moved to the end. */
   readonly #entries = new Map<string, Entry>();
 
-  constructor(base: () => BaseOptions, settings: TenantClientSettings) {
+  constructor(base: () => BaseOptions, settings: TenantClientSettings, logger: Logger = pino({ level: 'silent' })) {
     this.#base = base;
     this.#settings = settings;
+    this.#log = logger;
   }
 
   /** Tenants whose clients are open. */
@@ -84,7 +86,7 @@ export class TenantClients {
     } else {
       while (this.#entries.size >= this.#settings.maxTenants) {
         const oldest = this.#entries.keys().next().value!;
-        log.info(
+        this.#log.info(
           { tenant: oldest, maxTenants: this.#settings.maxTenants },
           'closing the least recently used tenant clients (SAMSA_CONSOLE_TENANT_CLIENTS_MAX)',
         );

@@ -16,7 +16,15 @@ import {
   type SASLOptions,
 } from '@platformatic/kafka';
 import { decodeConsumerAssignment } from './consumer-protocol.ts';
-import type { GroupMemberInfo } from './types.ts';
+
+/** One member of a group and the partitions it was assigned (decoded from its consumer-protocol bytes). */
+export interface GroupMemberInfo {
+  memberId: string;
+  clientId: string;
+  clientHost: string;
+  /** topic -> partitions assigned to this member. */
+  assignments: Record<string, number[]>;
+}
 
 export interface GroupListing {
   groupId: string;
@@ -113,10 +121,19 @@ export function describedGroup(g: DescribeGroupsResponse['groups'][number]): Gro
 
 export class KafkaGroupAdmin implements LagSource {
   private readonly admin: Admin;
+  /** Whether `close` closes the client: not when it was lent by its owner (the console's cluster admin). */
+  private readonly ownsAdmin: boolean;
   private readonly maxPartitionsPerRequest: number;
 
-  constructor(options: KafkaGroupAdminOptions) {
+  /** Opens its own admin client, or uses `options.admin` (shared with its owner, who closes it). */
+  constructor(options: KafkaGroupAdminOptions | { admin: Admin; maxPartitionsPerRequest?: number }) {
     this.maxPartitionsPerRequest = options.maxPartitionsPerRequest ?? LIST_OFFSETS_CHUNK_PARTITIONS;
+    if ('admin' in options) {
+      this.admin = options.admin;
+      this.ownsAdmin = false;
+      return;
+    }
+    this.ownsAdmin = true;
     this.admin = new Admin({
       clientId: options.clientId ?? 'samsa-lag',
       bootstrapBrokers: options.bootstrapBrokers,
@@ -281,6 +298,6 @@ export class KafkaGroupAdmin implements LagSource {
   }
 
   async close(): Promise<void> {
-    await this.admin.close();
+    if (this.ownsAdmin) await this.admin.close();
   }
 }
