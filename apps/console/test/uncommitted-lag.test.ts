@@ -144,6 +144,18 @@ test('a group that read 400 of 1,000 and committed only partition 0 has lag 600 
     list.body.groups.map((g: any) => [g.name, g.totalLag]),
     [['billing', 600]],
   );
+  // The topic's page lists the group with the same lag.
+  const topic = await call(
+    '/tenants/{tenant}/topics/{topic}',
+    'GET',
+    { ...ACME, topic: 'orders' },
+    { token: acmeAdmin },
+  );
+  assert.equal(topic.status, 200, JSON.stringify(topic.body));
+  assert.deepEqual(
+    topic.body.consumerGroups.map((g: any) => [g.groupId, g.lag, g.partitions]),
+    [['billing', 600, 2]],
+  );
   // The stored history (the chart) counts the uncommitted partition too.
   const history = await call('/tenants/{tenant}/groups/{group}/lag', 'GET', BILLING, {
     token: acmeAdmin,

@@ -191,8 +191,11 @@ export async function describeTopic(tenant: Tenant, name: string) {
       return {
         groupId: g.brokerGroupId.slice(prefix.length),
         state: g.state,
-        lag: g.lag,
-        partitions: g.partitions,
+        // The collector's lag counts every partition the group consumes, those without a committed offset included
+        // (from the reset position), as the group pages do; the direct read counts committed partitions only and
+        // stands in until the collector has seen the group.
+        lag: watched?.lag ?? g.lag,
+        partitions: watched?.partitions ?? g.partitions,
         /** From the lag collector's last pass (null until it has seen the group). */
         status: watched?.status ?? null,
         maxTimeLagMs: watched?.maxTimeLagMs ?? null,
