@@ -8,7 +8,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { availableParallelism, setPriority } from 'node:os';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { readPartition } from '../test/support/read-back.ts';
@@ -25,6 +26,21 @@ const TOPIC = 'orders';
 const PRODUCER_MESSAGES_PER_SECOND = 200;
 const RSS_SAMPLE_INTERVAL_MS = 250;
 const ATTACKER_NICE = 19;
+
+/**
+ * With SAMSA_BENCH_HOSTILE_PIN=1 the attackers get the last core to themselves (taskset) and the broker and the
+ * producer (this process) the others: the attack then stands in for other machines, and the ratio measures what it
+ * costs the broker rather than CPU scheduling among processes. Without it everything shares every core.
+ */
+function cpuPlan(): { victim: string; attacker: string } | null {
+  const cores = availableParallelism();
+  if (process.env.SAMSA_BENCH_HOSTILE_PIN !== '1' || cores < 2) return null;
+  return { victim: cores === 2 ? '0' : `0-${cores - 2}`, attacker: String(cores - 1) };
+}
+
+function pin(pid: number, cpus: string): void {
+  execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
+}
 /** Whether each slice runs under attack; together they take two phases' time. */
 const SLICE_ORDER = [false, true, true, false];
 const ATTACK: Omit<HostileClientsOptions, 'port' | 'durationMs'> = {
@@ -114,6 +130,11 @@ async function runHostile(
     args: ['--database-url', db.url],
     env: { SAMSA_SUPERUSER_PASSWORD: randomBytes(18).toString('base64url') },
   });
+  const plan = cpuPlan();
+  if (plan) {
+    pin(broker.pid, plan.victim);
+    pin(process.pid, plan.victim);
+  }
   try {
     const kafka = new Kafka({
       clientId: 'hostile-bench-victim',
@@ -168,6 +189,7 @@ async function runHostile(
         // when the broker and the producer leave them idle, so the ratio measures what the attack costs the broker
         // rather than three processes sharing two cores (the machine's busy cores are printed beside it).
         setPriority(worker.proc.pid!, ATTACKER_NICE);
+        if (plan) pin(worker.proc.pid!, plan.attacker);
         try {
           await worker.next('ready', WORKER_GRACE_MS);
           worker.send({ type: 'go' });
@@ -206,19 +228,23 @@ async function runHostile(
       attack,
     };
     results.hostile = r;
-    printHostile(r);
+    printHostile(r, plan);
   } finally {
+    if (plan) pin(process.pid, `0-${availableParallelism() - 1}`);
     await broker.stop();
   }
 }
 
-function printHostile(r: HostileResult): void {
+function printHostile(r: HostileResult, plan: { victim: string; attacker: string } | null): void {
   const ms = (us: number) => `${(us / 1000).toFixed(2)} ms`;
   const mib = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MiB`;
   const lines = [
     '',
     'hostile clients beside a real acks=all producer of another tenant (KafkaJS, SCRAM-SHA-512, one message at a time;',
-    `  ${SLICE_ORDER.map((x) => (x ? 'attacked' : 'quiet')).join(', ')} slices; attackers at nice ${ATTACKER_NICE})`,
+    `  ${SLICE_ORDER.map((x) => (x ? 'attacked' : 'quiet')).join(', ')} slices; attackers at nice ${ATTACKER_NICE}` +
+      (plan
+        ? `, on core ${plan.attacker} alone; broker and producer on ${plan.victim})`
+        : ', sharing every core with the broker and the producer)'),
     `  quiet:        p50 ${ms(r.quiet.p50)}  p99 ${ms(r.quiet.p99)}  (${r.quiet.count} messages)`,
     `  under attack: p50 ${ms(r.underAttack.p50)}  p99 ${ms(r.underAttack.p99)}  (${r.underAttack.count} messages)`,
     `  p99 under attack / quiet: ${r.p99Ratio.toFixed(2)}x (the aim: within 2x)`,

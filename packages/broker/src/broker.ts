@@ -31,6 +31,11 @@ import { TopicRegistry } from './topics/topic-registry.ts';
 import { crc32cImplementation } from './log/crc32c.ts';
 import { TrafficReporter } from './tenancy/traffic-reporter.ts';
 
+/** How long a connection refused over --max-connections-per-ip is held, unread, before it is closed. */
+const REFUSED_CLOSE_DELAY_MS = 1000;
+/** Bound on refused connections held at once (file descriptors); beyond it a refused connection is closed at once. */
+const MAX_REFUSED_PENDING_CLOSE = 1000;
+
 /** One key per client address: an IPv4 client seen through an IPv6 socket ('::ffff:10.0.0.1') counts as itself. */
 function addressKey(remoteAddress: string | undefined): string {
   if (!remoteAddress) return 'unknown';
@@ -69,6 +74,8 @@ export class Broker implements ConnectionHost {
   private readonly connections = new Set<Connection>();
   /** Open connections per remote address, for --max-connections-per-ip. */
   private readonly connectionsPerIp = new Map<string, number>();
+  /** Refused connections held (not read) until their close is due; see refuse(). */
+  private readonly refusedPendingClose = new Set<Socket>();
   private requestBuffer!: RequestBufferBudget;
   /** Warnings for refused and limit-closed connections, at most one per reason a second. */
   private limitLog!: RateLimitedLog;
@@ -343,7 +350,7 @@ export class Broker implements ConnectionHost {
         { reason: 'per_ip', remote: ip, maxConnectionsPerIp: this.config.maxConnectionsPerIp },
         'connection refused: too many connections from this address (--max-connections-per-ip)',
       );
-      socket.destroy();
+      this.refuse(socket);
       return false;
     }
     this.connectionsPerIp.set(ip, fromIp + 1);
@@ -353,6 +360,26 @@ export class Broker implements ConnectionHost {
       else this.connectionsPerIp.set(ip, n);
     });
     return true;
+  }
+
+  /**
+   * Closes a refused connection after REFUSED_CLOSE_DELAY_MS without reading from it, as Kafka does for connections
+   * over its connection-rate quota (KIP-612): a client that reconnects as soon as it is closed then costs one accept a
+   * second, not thousands. At most MAX_REFUSED_PENDING_CLOSE are held; beyond that they are closed at once.
+   */
+  private refuse(socket: Socket): void {
+    if (this.stopping || this.refusedPendingClose.size >= MAX_REFUSED_PENDING_CLOSE) {
+      socket.destroy();
+      return;
+    }
+    socket.pause();
+    this.refusedPendingClose.add(socket);
+    const timer = setTimeout(() => socket.destroy(), REFUSED_CLOSE_DELAY_MS);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      this.refusedPendingClose.delete(socket);
+    });
+    socket.on('error', () => {});
   }
 
   async stop(): Promise<void> {
@@ -368,6 +395,7 @@ export class Broker implements ConnectionHost {
     const timeout = new Promise((resolve) => setTimeout(resolve, this.config.shutdownTimeoutMs).unref());
     await Promise.race([drained, timeout]);
     for (const c of this.connections) c.close('shutdown');
+    for (const s of this.refusedPendingClose) s.destroy();
     await closed;
     this.groups?.shutdown();
     await this.metadataSource?.stop();

@@ -156,7 +156,12 @@ test('TLS: a handshake never started is cut at --auth-timeout-ms, and the per-ad
     const silent = [await open(), await open(), await open()];
     const fourth = await open();
     const fourthClosedMs = await fourth.closed;
-    assert.ok(fourthClosedMs - startedMs < 450, 'the fourth from this address is refused at once');
+    // Refused at once, and closed unread within a second (the broker holds a refused connection for up to 1 s so that a
+    // client reconnecting as soon as it is closed cannot make it accept thousands a second).
+    assert.ok(
+      fourthClosedMs - startedMs < 3_000,
+      `the fourth from this address is refused: ${fourthClosedMs - startedMs} ms`,
+    );
     for (const s of silent) {
       const closedMs = await s.closed;
       assert.ok(closedMs - startedMs >= 400 && closedMs - startedMs < 5_000, `closed after ${closedMs - startedMs} ms`);
