@@ -166,17 +166,8 @@ async function runOnce(deletionId: string): Promise<void> {
   let removed: RemovedCounts = { ...NOTHING_REMOVED, ...(deletion.removed as Partial<RemovedCounts>) };
   try {
     removed = await sweepNamespace(deletion, removed);
-    removed = await deleteRows(deletion, removed);
+    removed = await deleteRows(deletion, removed, attempt);
     log.info({ tenant: deletion.slug, deletionId, removed }, 'tenant deleted');
-    await recordAudit(db(), {
-      actorId: deletion.requestedById,
-      actorEmail: deletion.requestedByEmail,
-      tenantId: deletion.tenantId,
-      action: 'tenant.deleted',
-      targetType: 'tenant',
-      targetId: deletion.slug,
-      after: { deletionId, attempts: attempt, removed },
-    });
   } catch (err) {
     const message = (err as Error).message ?? String(err);
     const delayMs = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempt - 1));
@@ -224,7 +215,12 @@ async function sweepNamespace(deletion: TenantDeletion, removedBefore: RemovedCo
 }
 
 /** Deletes the tenant's rows (cascading to keys, ACLs, quotas, members, traffic, webhook) and its lag history. */
-async function deleteRows(deletion: TenantDeletion, removedBefore: RemovedCounts): Promise<RemovedCounts> {
+/** Deletes the tenant's rows and marks the deletion finished, with its audit entry, in one transaction. */
+async function deleteRows(
+  deletion: TenantDeletion,
+  removedBefore: RemovedCounts,
+  attempt: number,
+): Promise<RemovedCounts> {
   const tenantId = deletion.tenantId;
   const groupsOfTenant = tenantNamespace(deletion.slug);
   return db().$transaction(async (tx) => {
@@ -243,6 +239,16 @@ async function deleteRows(deletion: TenantDeletion, removedBefore: RemovedCounts
     await tx.tenantDeletion.update({
       where: { id: deletion.id },
       data: { finishedAt: new Date(), lastError: null, removed: { ...removed } },
+    });
+    // In the same transaction: a deletion shown as finished always has its audit entry.
+    await recordAudit(tx, {
+      actorId: deletion.requestedById,
+      actorEmail: deletion.requestedByEmail,
+      tenantId: deletion.tenantId,
+      action: 'tenant.deleted',
+      targetType: 'tenant',
+      targetId: deletion.slug,
+      after: { deletionId: deletion.id, attempts: attempt, removed },
     });
     return removed;
   });
