@@ -3,15 +3,14 @@
  * ACLs and topics are managed with --json output for scripts; failures exit non-zero with the server's message.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type Hub, startHub } from './hub.ts';
+import { runSamsa } from '@samsa/test-support/samsa-cli';
 
 const ADMIN = { email: 'root@example.com', password: 'root-password-1' };
-const SAMSA_BIN = resolve(import.meta.dirname, '../../packages/cli/bin/samsa.js');
 let hub: Hub;
 let home: string;
 
@@ -24,27 +23,8 @@ after(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-function samsa(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [SAMSA_BIN, ...args], {
-      env: {
-        ...process.env,
-        SAMSA_CREDENTIALS_FILE: join(home, 'credentials.json'),
-        SAMSA_URL: '',
-        SAMSA_TOKEN: '',
-        ...env,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => done({ code: code ?? 1, stdout, stderr }));
-  });
-}
+const samsa = (args: string[], env: Record<string, string> = {}) =>
+  runSamsa(args, { SAMSA_CREDENTIALS_FILE: join(home, 'credentials.json'), SAMSA_URL: '', SAMSA_TOKEN: '', ...env });
 
 async function json(args: string[]) {
   const r = await samsa([...args, '--json']);

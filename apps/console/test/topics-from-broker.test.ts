@@ -8,17 +8,16 @@
  * Kafka never appeared, and the console counted its own Topic table against the quota.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Admin as KafkaJsAdmin, Kafka } from 'kafkajs';
 import { call } from './helpers.ts';
 import { type ApiServer, startApiServer } from './api-server.ts';
 import { connectedAdmin, eventually, kafkaAs, type TenancyHub, startTenancyHub, tenantWithKey } from './tenancy-hub.ts';
+import { runSamsa } from '@samsa/test-support/samsa-cli';
 
-const SAMSA_BIN = resolve(import.meta.dirname, '../../../packages/cli/bin/samsa.js');
 const T = { tenant: 'kafkaland' };
 
 let hub: TenancyHub;
@@ -42,23 +41,12 @@ after(async () => {
   if (home) rmSync(home, { recursive: true, force: true });
 });
 
-function samsa(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [SAMSA_BIN, ...args], {
-      env: {
-        ...process.env,
-        SAMSA_CREDENTIALS_FILE: join(home, 'credentials.json'),
-        SAMSA_URL: http.url,
-        SAMSA_TOKEN: hub.admin,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => done({ code: code ?? 1, stdout, stderr }));
+const samsa = (args: string[]) =>
+  runSamsa(args, {
+    SAMSA_CREDENTIALS_FILE: join(home, 'credentials.json'),
+    SAMSA_URL: http.url,
+    SAMSA_TOKEN: hub.admin,
   });
-}
 
 async function consoleTopics(): Promise<{ name: string; partitions: number; description: string }[]> {
   const res = await call('/tenants/{tenant}/topics', 'GET', T, { token: hub.admin });

@@ -8,17 +8,16 @@
  * Before, every one of them said 100: the partition without a commit was left out.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Consumer } from 'kafkajs';
 import { type ApiServer, startApiServer } from './api-server.ts';
 import { call, seedUser } from './helpers.ts';
 import { kafkaAs, type TenancyHub, startTenancyHub, tenantWithKey } from './tenancy-hub.ts';
+import { runSamsa } from '@samsa/test-support/samsa-cli';
 
-const SAMSA_BIN = resolve(import.meta.dirname, '../../../packages/cli/bin/samsa.js');
 const ACME = { tenant: 'acme' };
 const BILLING = { tenant: 'acme', group: 'billing' };
 const PER_PARTITION = 500;
@@ -48,23 +47,8 @@ async function collect() {
   return lagService().collector.collectOnce();
 }
 
-function samsa(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [SAMSA_BIN, ...args], {
-      env: {
-        ...process.env,
-        SAMSA_CREDENTIALS_FILE: join(home, 'credentials.json'),
-        SAMSA_URL: '',
-        SAMSA_TOKEN: '',
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => done({ code: code ?? 1, stdout, stderr }));
-  });
-}
+const samsa = (args: string[]) =>
+  runSamsa(args, { SAMSA_CREDENTIALS_FILE: join(home, 'credentials.json'), SAMSA_URL: '', SAMSA_TOKEN: '' });
 
 test('a group that read 400 of 1,000 and committed only partition 0 has lag 600 in REST, Prometheus and the CLI', async () => {
   const key = await tenantWithKey(hub, 'acme');

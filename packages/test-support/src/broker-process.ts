@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const SAMSA_BIN = join(dirname(fileURLToPath(import.meta.url)), '../../cli/bin/samsa.js');
+export const SAMSA_BIN = join(dirname(fileURLToPath(import.meta.url)), '../../cli/bin/samsa.js');
 
 export interface BrokerProcess {
   port: number;
