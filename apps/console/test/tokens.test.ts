@@ -154,3 +154,24 @@ test('a platform admin setting a password or disabling the account revokes its t
   await call('/users/{user}', 'PATCH', { user: 'hank@example.com' }, { token: adminToken, body: { disabled: false } });
   assert.equal(await me(bearer(h2.token)), 401, 'revoked, not merely hidden while disabled');
 });
+
+test('live tokens per user are bounded: past SAMSA_MAX_TOKENS_PER_USER minting is refused until one is revoked', async () => {
+  const seeded = await seedUser('mint@example.com'); // comes with one token
+  process.env.SAMSA_MAX_TOKENS_PER_USER = '3';
+  try {
+    const minted = [await mint('mint@example.com', 'password123'), await mint('mint@example.com', 'password123')];
+    assert.deepEqual(
+      minted.map((m) => m.status),
+      [200, 200],
+    );
+    const fourth = await mint('mint@example.com', 'password123');
+    assert.equal(fourth.status, 422, JSON.stringify(fourth.body));
+    assert.equal(fourth.body.error.code, 'quota_exceeded');
+    assert.match(fourth.body.error.message, /revoke one/);
+    const revoked = await call('/auth/tokens/{id}', 'DELETE', { id: minted[0]!.body.id }, { token: seeded.token });
+    assert.equal(revoked.status, 204, JSON.stringify(revoked.body));
+    assert.equal((await mint('mint@example.com', 'password123')).status, 200, 'room again after a revoke');
+  } finally {
+    delete process.env.SAMSA_MAX_TOKENS_PER_USER;
+  }
+});

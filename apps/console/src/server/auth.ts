@@ -195,6 +195,17 @@ export async function createApiToken(
       expiresInDays: [`Choose 1 to ${maxDays} days (SAMSA_TOKEN_MAX_TTL_DAYS)`],
     });
   }
+  // Any signed-in user can mint tokens: bound the live ones (not revoked, not expired) per user.
+  const maxLive = Math.max(1, envInt('SAMSA_MAX_TOKENS_PER_USER', 100));
+  const live = await db().personalApiToken.count({
+    where: { userId, revokedAt: null, expiresAt: { gt: new Date() } },
+  });
+  if (live >= maxLive) {
+    throw new ApiError(
+      'quota_exceeded',
+      `You have ${live} live API tokens, the most allowed (SAMSA_MAX_TOKENS_PER_USER); revoke one you no longer use (/account or 'samsa token revoke')`,
+    );
+  }
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
   const prefix = token.slice(0, TOKEN_PREFIX.length + 6);
   const expiresAt = new Date(Date.now() + ttlDays * DAY_MS);
