@@ -177,3 +177,17 @@ test('as root, a data directory the postgres user cannot enter is refused with a
     rmSync(closed, { recursive: true, force: true });
   }
 });
+
+test('a sealed secret opens with its key and owner only', async () => {
+  const { generateSecretKey, openSecret, processorSecretAad, sealSecret, secretKeyFromEnv } = await import(
+    '../src/secret-box.ts'
+  );
+  const key = secretKeyFromEnv({ SAMSA_SECRETS_KEY: generateSecretKey() });
+  const sealed = sealSecret(key, processorSecretAad('p1', 'TOKEN'), 's3cret');
+  assert.ok(!sealed.includes('s3cret'));
+  assert.equal(openSecret(key, processorSecretAad('p1', 'TOKEN'), sealed), 's3cret');
+  assert.throws(() => openSecret(key, processorSecretAad('p2', 'TOKEN'), sealed), /does not open/);
+  const other = secretKeyFromEnv({ SAMSA_SECRETS_KEY: generateSecretKey() });
+  assert.throws(() => openSecret(other, processorSecretAad('p1', 'TOKEN'), sealed), /does not open/);
+  assert.throws(() => secretKeyFromEnv({}), /SAMSA_SECRETS_KEY is not set/);
+});

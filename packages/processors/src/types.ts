@@ -1,0 +1,99 @@
+/**
+ * The processor contract shared by the sandbox, the host, the console (test runs) and the CLI.
+ *
+ * A tenant writes `export default function process(record, ctx)`; `record` is a ProcessorRecordView (inside the
+ * sandbox), the function returns null (drop), one ProcessorOutput or a list of them. Keys are kept by default.
+ */
+
+/** A record as read from the input topic (host side, before it enters the sandbox). */
+export interface InputRecord {
+  /** Tenant-local topic name. */
+  topic: string;
+  partition: number;
+  offset: bigint;
+  timestampMs: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Array<[string, Buffer]>;
+}
+
+/** An output the function asked for, validated and encoded by the sandbox (host side). */
+export interface OutputRecord {
+  /** One of the version's declared output topics (tenant-local). */
+  topic: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Array<[string, Buffer]>;
+}
+
+export type LogLevel = 'info' | 'warn' | 'error';
+
+export interface LogLine {
+  level: LogLevel;
+  message: string;
+  atMs: number;
+}
+
+export interface ProcessorErrorInfo {
+  /** `thrown` (the function threw), `timeout` (CPU limit per call), `memory` (memory limit: the sandbox is gone),
+   * `bad-output` (undeclared topic, oversized record, a value that cannot be encoded), `compile` (bad module). */
+  kind: 'thrown' | 'timeout' | 'memory' | 'bad-output' | 'compile';
+  message: string;
+  stack?: string;
+}
+
+/** What one input record produced. */
+export type RecordResult =
+  | { ok: true; outputs: OutputRecord[]; logs: LogLine[]; durationMs: number }
+  | { ok: false; error: ProcessorErrorInfo; logs: LogLine[]; durationMs: number };
+
+/** Where to start reading at a deploy. `committed`: keep the group's committed offsets. */
+export type StartPosition =
+  | { kind: 'earliest' }
+  | { kind: 'latest' }
+  | { kind: 'timestamp'; timestampMs: number }
+  | { kind: 'offset'; offset: number }
+  | { kind: 'committed' };
+
+export type Delivery = 'at-least-once' | 'exactly-once';
+export type ErrorPolicy = 'dlq' | 'skip' | 'stop';
+
+/** Limits of one sandbox; the host takes them from the tenant's quota, the console's test run from its settings. */
+export interface SandboxLimits {
+  /** Hard heap limit of the isolate, MiB. */
+  memoryMb: number;
+  /** CPU (wall) time one call of the function may take, ms; beyond it the call is stopped with `timeout`. */
+  cpuMsPerCall: number;
+  /** Outputs one input record may produce. */
+  maxOutputsPerRecord: number;
+  /** Largest encoded output (key + value + headers), bytes. */
+  maxOutputBytes: number;
+  /** ctx.log lines kept per call; more are counted and dropped. */
+  maxLogLinesPerCall: number;
+  /** Longest ctx.log line kept, characters. */
+  maxLogLineChars: number;
+}
+
+export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = {
+  memoryMb: 64,
+  cpuMsPerCall: 1_000,
+  maxOutputsPerRecord: 100,
+  maxOutputBytes: 1_048_576,
+  maxLogLinesPerCall: 20,
+  maxLogLineChars: 2_000,
+};
+
+/** Header every output carries: where it came from, `<processorId>/<version>/<inputPartition>/<inputOffset>/<index>`. */
+export const SOURCE_HEADER = 'samsa-source';
+
+/** The processor's consumer group, tenant-local. */
+export function processorGroupId(processorName: string): string {
+  return `samsa-processor.${processorName}`;
+}
+
+/** The default dead-letter topic, tenant-local. */
+export function defaultDlqTopic(processorName: string): string {
+  return `${processorName}-dlq`;
+}
+
+export const PROCESSOR_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
