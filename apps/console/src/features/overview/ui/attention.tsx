@@ -64,7 +64,7 @@ export function RecentAudit({ title, entries, moreHref }: { title: string; entri
             <li key={e.id} className="flex flex-wrap gap-x-2">
               <span className="text-slate-500">{formatTime(Date.parse(e.at), true)}</span>
               <span className="font-mono text-xs leading-5">{e.action}</span>
-              <span>
+              <span className="break-all">
                 {e.targetType} {e.targetId}
               </span>
               <span className="text-slate-500">by {e.actorEmail}</span>

@@ -86,9 +86,17 @@ export function PlatformOverview() {
       </dl>
       <TrafficCharts path="/overview/traffic" title="Hub traffic and storage" />
       <div className="grid gap-3 lg:grid-cols-2">
-        <RankedTable title="Top tenants by traffic" rows={o.topTenantsByTraffic} testId="top-tenants-traffic" />
+        <RankedTable
+          title="Top tenants by traffic (last 5 min)"
+          rows={o.topTenantsByTraffic}
+          testId="top-tenants-traffic"
+        />
         <RankedTable title="Top tenants by storage" rows={o.topTenantsByStorage} testId="top-tenants-storage" />
-        <RankedTable title="Top topics by traffic" rows={o.topTopicsByTraffic} testId="top-topics-traffic" />
+        <RankedTable
+          title="Top topics by traffic (last 5 min)"
+          rows={o.topTopicsByTraffic}
+          testId="top-topics-traffic"
+        />
         <RankedTable title="Top topics by storage" rows={o.topTopicsByStorage} testId="top-topics-storage" />
       </div>
       <div className="grid gap-3 lg:grid-cols-2">

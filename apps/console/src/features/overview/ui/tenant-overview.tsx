@@ -36,7 +36,7 @@ export function TenantOverview({ tenant }: { tenant: string }) {
       </div>
       <TrafficCharts path={`/tenants/${tenant}/traffic/history`} title="Traffic and storage" />
       <div className="grid gap-3 lg:grid-cols-2">
-        <RankedTable title="Topics by traffic" rows={o.topicsByTraffic} testId="tenant-topics-traffic" />
+        <RankedTable title="Topics by traffic (last 5 min)" rows={o.topicsByTraffic} testId="tenant-topics-traffic" />
         <section aria-label="Quota usage" className="rounded border border-slate-200 bg-white p-3">
           <h3 className="mb-2 text-sm font-semibold text-slate-700">Quota usage</h3>
           <QuotaBars usage={o.quotaUsage} />

@@ -98,12 +98,13 @@ function HistoryChart({
             ))}
             {series.map((s) => (
               <Line
+                // A series with one or two known points (a new topic's size) would draw no line: show its dots.
+                dot={history.points.filter((p) => p[s.key] !== null && p[s.key] !== 0).length <= 2}
                 key={s.key}
                 type="monotone"
                 dataKey={s.key}
                 name={s.name}
                 stroke={s.color}
-                dot={false}
                 isAnimationActive={false}
                 connectNulls
               />
