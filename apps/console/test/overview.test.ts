@@ -151,6 +151,37 @@ test('the minute and hour roll-ups hold the same sums as the raw rows', async ()
   }
 });
 
+test('a quota change and the throttling it causes are marked on the tenant history', async () => {
+  const quota = await call('/tenants/{tenant}/quota', 'PUT', A, {
+    token: hub.admin,
+    body: { produceBytesPerSec: 20_000 },
+  });
+  assert.equal(quota.status, 200, JSON.stringify(quota.body));
+  const kafka = kafkaAs(hub, acmeKey);
+  const producer = kafka.producer();
+  await producer.connect();
+  // 60 kB at 20 kB/s: the broker throttles this producer for a few seconds.
+  const value = 'y'.repeat(10_000);
+  await eventually(
+    async () => {
+      await producer.send({ topic: 'orders', messages: [{ value }, { value }] });
+      const res = await call('/tenants/{tenant}/traffic/history', 'GET', A, {
+        token: acmeMember,
+        query: { window: '15m' },
+      });
+      return res.body.marks.some((m: { kind: string }) => m.kind === 'throttle');
+    },
+    'a throttled period on the chart',
+    30_000,
+  );
+  await producer.disconnect();
+  const res = await call('/tenants/{tenant}/traffic/history', 'GET', A, { token: acmeMember, query: { window: '1h' } });
+  const quotaMarks = res.body.marks.filter((m: { kind: string }) => m.kind === 'quota');
+  assert.equal(quotaMarks.length, 1, JSON.stringify(res.body.marks));
+  assert.match(quotaMarks[0].label, /root@example.com/);
+  assert.ok(res.body.points.some((p: { throttledShare: number }) => p.throttledShare > 0));
+});
+
 test("a member sees only their tenant's overview and history; the hub's are for platform admins", async () => {
   for (const path of ['/tenants/{tenant}/overview', '/tenants/{tenant}/traffic/history']) {
     const res = await call(path, 'GET', A, { token: otherMember });
