@@ -93,6 +93,8 @@ test("a real producer's and consumer's traffic shows in the tenant's and topic's
   const totalOf = (k: string) =>
     tenantHistory.points.slice(0, -1).reduce((a: number, p: any) => a + p[k] * seconds, 0) + last[k] * lastSeconds;
   assert.equal(Math.round(totalOf('produceRecordsPerSec')), 200);
+  // The consumer read each record once (it started from the beginning, in one group).
+  assert.equal(Math.round(totalOf('fetchRecordsPerSec')), 200);
   assert.ok(totalOf('produceBytesPerSec') >= 200 * 1000, `produced bytes ${totalOf('produceBytesPerSec')}`);
 
   await eventually(
@@ -136,9 +138,12 @@ test("a real producer's and consumer's traffic shows in the tenant's and topic's
 test('the minute and hour roll-ups hold the same sums as the raw rows', async () => {
   const { db } = await import('../src/server/db.ts');
   // One statement: one snapshot, whatever the broker writes meanwhile.
-  const rows = await db().$queryRawUnsafe<{ resolution: string; produce: number; records: number; fetch: number }[]>(
+  const rows = await db().$queryRawUnsafe<
+    { resolution: string; produce: number; records: number; fetch: number; fetchRecords: number }[]
+  >(
     `SELECT "resolution"::text AS resolution, sum("produceBytes")::float8 AS produce,
-            sum("produceRecords")::float8 AS records, sum("fetchBytes")::float8 AS fetch
+            sum("produceRecords")::float8 AS records, sum("fetchBytes")::float8 AS fetch,
+            sum("fetchRecords")::float8 AS "fetchRecords"
        FROM "TrafficHistory" WHERE "tenantId" = $1::uuid AND "topic" = 'orders' GROUP BY 1`,
     acmeId,
   );
@@ -148,6 +153,7 @@ test('the minute and hour roll-ups hold the same sums as the raw rows', async ()
     assert.equal(by[res].records, by.RAW.records, `${res} records`);
     assert.equal(by[res].produce, by.RAW.produce, `${res} produce bytes`);
     assert.equal(by[res].fetch, by.RAW.fetch, `${res} fetch bytes`);
+    assert.equal(by[res].fetchRecords, by.RAW.fetchRecords, `${res} fetch records`);
   }
 });
 

@@ -36,6 +36,7 @@ function row(topic: string, produceBytes: number, storageBytes: number | null): 
     produceBytes,
     fetchBytes: 2 * produceBytes,
     produceRecords: produceBytes / 100,
+    fetchRecords: produceBytes / 50,
     produceThrottleMs: 0,
     fetchThrottleMs: 10,
     storageBytes,
@@ -47,6 +48,7 @@ async function rows(resolution: string, topic: string) {
   const res = await pool.query(
     `SELECT (extract(epoch FROM "bucketStart") * 1000)::float8 AS t, "windowMs"::float8 AS "windowMs",
             "produceBytes"::float8 AS produce, "fetchBytes"::float8 AS fetch, "produceRecords"::float8 AS records,
+            "fetchRecords"::float8 AS "fetchRecords",
             "fetchThrottleMs"::float8 AS throttle, "storageBytes"::float8 AS storage, connections
        FROM "TrafficHistory" WHERE "resolution" = $1::"TrafficResolution" AND "topic" = $2 ORDER BY 1`,
     [resolution, topic],
@@ -62,10 +64,10 @@ test('reports sum into minute and hour roll-ups; storage is the last size report
   assert.equal((await rows('RAW', 'orders')).length, 3);
   const minutes = await rows('MINUTE', 'orders');
   assert.deepEqual(
-    minutes.map((m) => [m.t - T0, m.produce, m.fetch, m.records, m.windowMs, m.throttle, m.storage]),
+    minutes.map((m) => [m.t - T0, m.produce, m.fetch, m.records, m.fetchRecords, m.windowMs, m.throttle, m.storage]),
     [
-      [0, 1500, 3000, 15, 10_000, 20, 5000],
-      [60_000, 300, 600, 3, 5_000, 10, 7000],
+      [0, 1500, 3000, 15, 30, 10_000, 20, 5000],
+      [60_000, 300, 600, 3, 6, 5_000, 10, 7000],
     ],
   );
   const hours = await rows('HOUR', 'orders');

@@ -11,6 +11,7 @@ CREATE TABLE "TrafficHistory" (
     "produceBytes" BIGINT NOT NULL,
     "fetchBytes" BIGINT NOT NULL,
     "produceRecords" BIGINT NOT NULL,
+    "fetchRecords" BIGINT NOT NULL,
     "produceThrottleMs" BIGINT NOT NULL,
     "fetchThrottleMs" BIGINT NOT NULL,
     "storageBytes" BIGINT,

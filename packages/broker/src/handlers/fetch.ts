@@ -3,12 +3,34 @@
  * max_wait_ms passes (woken by appends, not by timers), and honours the response and partition byte limits with
  * KIP-74 (the first batch is returned whole even when it is larger than the limits).
  */
-import { ErrorCode, type Fetch, type RequestOf, type ResponseOf, ZERO_UUID } from '@samsa/protocol';
+import {
+  batchRecordCount,
+  batchSizeAt,
+  ErrorCode,
+  type Fetch,
+  type RequestOf,
+  type ResponseOf,
+  ZERO_UUID,
+} from '@samsa/protocol';
 import { LogClosedError, OffsetOutOfRangeError } from '../log/types.ts';
 import type { Handler, RequestContext } from '../request-context.ts';
 import { partitionKey } from '../topics/fetch-waiters.ts';
 import type { Topic } from '../topics/topic-registry.ts';
 import { byteRateThrottleMs, noteTopicTraffic } from '../tenancy/tenancy.ts';
+
+/** Records in whole stored batches: one header read per batch (the counts of the traffic history). */
+function recordsIn(chunks: Buffer[]): number {
+  let records = 0;
+  for (const chunk of chunks) {
+    for (let at = 0; at < chunk.length; ) {
+      const size = batchSizeAt(chunk, at);
+      if (size <= 0) break;
+      records += batchRecordCount(chunk, at);
+      at += size;
+    }
+  }
+  return records;
+}
 
 type FetchRequest = RequestOf<typeof Fetch>;
 type FetchResponse = ResponseOf<typeof Fetch>;
@@ -27,8 +49,8 @@ function resolveTopic(ctx: RequestContext, t: FetchRequest['topics'][number]): T
 
 async function collect(ctx: RequestContext, req: FetchRequest, maxBytes: number) {
   let totalBytes = 0;
-  /** Bytes read per topic (broker name), for the traffic history. */
-  const topicBytes = new Map<string, number>();
+  /** Bytes and records read per topic (broker name), for the traffic history. */
+  const topicBytes = new Map<string, { bytes: number; records: number }>();
   const responses: FetchResponse['responses'][number][] = [];
   for (const t of req.topics) {
     const resolved = resolveTopic(ctx, t);
@@ -75,7 +97,12 @@ async function collect(ctx: RequestContext, req: FetchRequest, maxBytes: number)
         const budget = Math.max(0, Math.min(p.partitionMaxBytes, maxBytes - totalBytes));
         const read = await log.read(p.fetchOffset, budget, { minOneBatch: totalBytes === 0 });
         totalBytes += read.bytes;
-        if (read.bytes > 0) topicBytes.set(topic.name, (topicBytes.get(topic.name) ?? 0) + read.bytes);
+        if (read.bytes > 0) {
+          const t = topicBytes.get(topic.name) ?? { bytes: 0, records: 0 };
+          t.bytes += read.bytes;
+          t.records += recordsIn(read.chunks);
+          topicBytes.set(topic.name, t);
+        }
         partitions.push({
           ...base,
           errorCode: ErrorCode.NONE,
@@ -112,11 +139,11 @@ export const handleFetch: Handler<typeof Fetch> = async (ctx, req): Promise<Resp
   const answer = (
     responses: FetchResponse['responses'],
     totalBytes: number,
-    topicBytes: Map<string, number>,
+    topicBytes: Map<string, { bytes: number; records: number }>,
   ): FetchResponse => {
     // Counted once, for the answer sent (a long-poll may collect several times).
-    for (const [topic, bytes] of topicBytes) {
-      noteTopicTraffic(ctx.state.tenancy, ctx.access.principal, topic, 'fetch', bytes, 0);
+    for (const [topic, { bytes, records }] of topicBytes) {
+      noteTopicTraffic(ctx.state.tenancy, ctx.access.principal, topic, 'fetch', bytes, records);
     }
     const throttleTimeMs = byteRateThrottleMs(ctx.state.tenancy, ctx.access.principal, 'fetch', totalBytes);
     ctx.connection.mute(throttleTimeMs);

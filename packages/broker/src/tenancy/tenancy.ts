@@ -319,7 +319,7 @@ export function byteRateThrottleMs(
   return throttleMs;
 }
 
-/** Counts one topic's bytes (and appended records) of a tenant's produce or fetch for the traffic history. */
+/** Counts one topic's bytes and records of a tenant's produce or fetch for the traffic history. */
 export function noteTopicTraffic(
   tenancy: Tenancy | null,
   principal: import('../auth/principal.ts').Principal,

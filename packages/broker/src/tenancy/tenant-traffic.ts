@@ -12,6 +12,7 @@ export interface TopicTrafficWindow {
   produceBytes: number;
   produceRecords: number;
   fetchBytes: number;
+  fetchRecords: number;
 }
 
 export interface TrafficWindow {
@@ -21,6 +22,7 @@ export interface TrafficWindow {
   produceThrottleMs: number;
   fetchThrottleMs: number;
   produceRecords: number;
+  fetchRecords: number;
   topics: Map<string, TopicTrafficWindow>;
 }
 
@@ -50,6 +52,7 @@ export class TenantTraffic {
         produceThrottleMs: 0,
         fetchThrottleMs: 0,
         produceRecords: 0,
+        fetchRecords: 0,
         topics: new Map(),
       };
       this.current.set(tenantId, w);
@@ -69,15 +72,16 @@ export class TenantTraffic {
     }
   }
 
-  /** Counts one topic's share of a request: bytes appended or read, records appended (fetch: 0). */
+  /** Counts one topic's share of a request: bytes and records appended or read. */
   addTopic(tenantId: string, topic: string, kind: 'produce' | 'fetch', bytes: number, records: number): void {
     const w = this.window(tenantId);
     if (!w) return;
     if (kind === 'produce') w.produceRecords += records;
+    else w.fetchRecords += records;
     let t = w.topics.get(topic);
     if (!t) {
       if (w.topics.size >= MAX_TOPICS_PER_TENANT_WINDOW) return;
-      t = { topic, produceBytes: 0, produceRecords: 0, fetchBytes: 0 };
+      t = { topic, produceBytes: 0, produceRecords: 0, fetchBytes: 0, fetchRecords: 0 };
       w.topics.set(topic, t);
     }
     if (kind === 'produce') {
@@ -85,6 +89,7 @@ export class TenantTraffic {
       t.produceRecords += records;
     } else {
       t.fetchBytes += bytes;
+      t.fetchRecords += records;
     }
   }
 

@@ -13,6 +13,7 @@ export interface TrafficHistoryRow {
   produceBytes: number;
   fetchBytes: number;
   produceRecords: number;
+  fetchRecords: number;
   produceThrottleMs: number;
   fetchThrottleMs: number;
   /** Bytes on disk now; null when not measured in this report. */
@@ -44,17 +45,18 @@ export async function writeTrafficHistory(pool: pg.Pool, rows: TrafficHistoryRow
   await pool.query(
     `WITH r AS (
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[],
-         $7::bigint[], $8::bigint[], $9::bigint[], $10::int[])
+         $7::bigint[], $8::bigint[], $9::bigint[], $10::int[], $11::bigint[])
          AS r("tenantId", topic, "windowMs", "produceBytes", "fetchBytes", "produceRecords", "produceThrottleMs",
-           "fetchThrottleMs", "storageBytes", connections)
-     ), now AS (SELECT to_timestamp($11::float8 / 1000) AT TIME ZONE 'UTC' AS t)
+           "fetchThrottleMs", "storageBytes", connections, "fetchRecords")
+     ), now AS (SELECT to_timestamp($12::float8 / 1000) AT TIME ZONE 'UTC' AS t)
      INSERT INTO "TrafficHistory" AS h ("resolution", "tenantId", "topic", "bucketStart", "windowMs", "produceBytes",
-       "fetchBytes", "produceRecords", "produceThrottleMs", "fetchThrottleMs", "storageBytes", "connections")
+       "fetchBytes", "produceRecords", "fetchRecords", "produceThrottleMs", "fetchThrottleMs", "storageBytes",
+       "connections")
      SELECT res.v::"TrafficResolution",
             r."tenantId", r.topic,
             CASE res.v WHEN 'RAW' THEN now.t WHEN 'MINUTE' THEN date_trunc('minute', now.t)
               ELSE date_trunc('hour', now.t) END,
-            r."windowMs", r."produceBytes", r."fetchBytes", r."produceRecords", r."produceThrottleMs",
+            r."windowMs", r."produceBytes", r."fetchBytes", r."produceRecords", r."fetchRecords", r."produceThrottleMs",
             r."fetchThrottleMs", r."storageBytes", r.connections
        FROM r CROSS JOIN now CROSS JOIN unnest(ARRAY['RAW', 'MINUTE', 'HOUR']) AS res(v)
      ON CONFLICT ("resolution", "tenantId", "topic", "bucketStart") DO UPDATE SET
@@ -62,6 +64,7 @@ export async function writeTrafficHistory(pool: pg.Pool, rows: TrafficHistoryRow
        "produceBytes" = h."produceBytes" + EXCLUDED."produceBytes",
        "fetchBytes" = h."fetchBytes" + EXCLUDED."fetchBytes",
        "produceRecords" = h."produceRecords" + EXCLUDED."produceRecords",
+       "fetchRecords" = h."fetchRecords" + EXCLUDED."fetchRecords",
        "produceThrottleMs" = h."produceThrottleMs" + EXCLUDED."produceThrottleMs",
        "fetchThrottleMs" = h."fetchThrottleMs" + EXCLUDED."fetchThrottleMs",
        "storageBytes" = COALESCE(EXCLUDED."storageBytes", h."storageBytes"),
@@ -77,6 +80,7 @@ export async function writeTrafficHistory(pool: pg.Pool, rows: TrafficHistoryRow
       col('fetchThrottleMs'),
       col('storageBytes'),
       col('connections'),
+      col('fetchRecords'),
       nowMs,
     ],
   );

@@ -156,6 +156,7 @@ export class TrafficReporter {
       produceBytes: 0,
       fetchBytes: 0,
       produceRecords: 0,
+      fetchRecords: 0,
       produceThrottleMs: 0,
       fetchThrottleMs: 0,
       storageBytes: null,
@@ -179,7 +180,9 @@ export class TrafficReporter {
     }
     for (const w of windows) {
       if (!this.opts.tenantExists(w.tenantId)) continue;
-      row(w.tenantId, '').produceRecords = w.produceRecords;
+      const total = row(w.tenantId, '');
+      total.produceRecords = w.produceRecords;
+      total.fetchRecords = w.fetchRecords;
       for (const t of w.topics.values()) {
         const o = owner?.(t.topic);
         if (!o || o.tenantId !== w.tenantId) continue;
@@ -187,6 +190,7 @@ export class TrafficReporter {
         r.produceBytes = t.produceBytes;
         r.produceRecords = t.produceRecords;
         r.fetchBytes = t.fetchBytes;
+        r.fetchRecords = t.fetchRecords;
       }
     }
     for (const [tenantId, total] of totals) row(tenantId, '').storageBytes = total;

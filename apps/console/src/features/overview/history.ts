@@ -46,6 +46,7 @@ interface BucketRow {
   produceBytes: number;
   fetchBytes: number;
   produceRecords: number;
+  fetchRecords: number;
   throttleMs: number;
   storageBytes: number | null;
 }
@@ -70,7 +71,8 @@ function bucketRows(
             (floor(extract(epoch FROM "bucketStart") * 1000 / $4) * $4)::float8 AS t,
             sum("produceBytes")::float8 AS "produceBytes",
             sum("fetchBytes")::float8 AS "fetchBytes",
-            sum("produceRecords")::float8 AS "produceRecords",
+sum("produceRecords")::float8 AS "produceRecords",
+            sum("fetchRecords")::float8 AS "fetchRecords",
             sum("produceThrottleMs" + "fetchThrottleMs")::float8 AS "throttleMs",
             ((array_agg("storageBytes" ORDER BY "bucketStart" DESC) FILTER (WHERE "storageBytes" IS NOT NULL))[1])::float8
               AS "storageBytes"
@@ -112,7 +114,7 @@ export async function trafficSeries(
     const bucket = byT.get(t) ?? [];
     // The current bucket is partly over: rates over the time it has covered so far.
     const seconds = Math.max(1, Math.min(stepMs, toMs - t)) / 1000;
-    const sum = (k: 'produceBytes' | 'fetchBytes' | 'produceRecords' | 'throttleMs') =>
+    const sum = (k: 'produceBytes' | 'fetchBytes' | 'produceRecords' | 'fetchRecords' | 'throttleMs') =>
       bucket.reduce((acc, r) => acc + Number(r[k]), 0);
     for (const r of bucket) if (r.storageBytes !== null) sizeOf.set(r.tenantId, Number(r.storageBytes));
     points.push({
@@ -120,6 +122,7 @@ export async function trafficSeries(
       produceBytesPerSec: sum('produceBytes') / seconds,
       fetchBytesPerSec: sum('fetchBytes') / seconds,
       produceRecordsPerSec: sum('produceRecords') / seconds,
+      fetchRecordsPerSec: sum('fetchRecords') / seconds,
       throttledShare: Math.min(1, sum('throttleMs') / 1000 / seconds),
       storageBytes: sizeOf.size === 0 ? null : [...sizeOf.values()].reduce((a, b) => a + b, 0),
     });
@@ -172,6 +175,7 @@ export interface RecentTraffic {
   produceBytesPerSec: number;
   fetchBytesPerSec: number;
   produceRecordsPerSec: number;
+  fetchRecordsPerSec: number;
   storageBytes: number | null;
 }
 
@@ -188,6 +192,7 @@ export async function recentTraffic(
       produceBytes: number;
       fetchBytes: number;
       produceRecords: number;
+      fetchRecords: number;
       storageBytes: number | null;
     }[]
   >(
@@ -209,6 +214,7 @@ export async function recentTraffic(
             coalesce((SELECT sum("produceBytes") FROM recent r WHERE r."tenantId" = k."tenantId" AND r."topic" = k."topic"), 0)::float8 AS "produceBytes",
             coalesce((SELECT sum("fetchBytes") FROM recent r WHERE r."tenantId" = k."tenantId" AND r."topic" = k."topic"), 0)::float8 AS "fetchBytes",
             coalesce((SELECT sum("produceRecords") FROM recent r WHERE r."tenantId" = k."tenantId" AND r."topic" = k."topic"), 0)::float8 AS "produceRecords",
+            coalesce((SELECT sum("fetchRecords") FROM recent r WHERE r."tenantId" = k."tenantId" AND r."topic" = k."topic"), 0)::float8 AS "fetchRecords",
             (SELECT s."storageBytes" FROM sizes s WHERE s."tenantId" = k."tenantId" AND s."topic" = k."topic")::float8 AS "storageBytes"
        FROM keys k`,
     nowMs - windowMs,
@@ -223,6 +229,7 @@ export async function recentTraffic(
     produceBytesPerSec: Number(r.produceBytes) / seconds,
     fetchBytesPerSec: Number(r.fetchBytes) / seconds,
     produceRecordsPerSec: Number(r.produceRecords) / seconds,
+    fetchRecordsPerSec: Number(r.fetchRecords) / seconds,
     storageBytes: r.storageBytes === null ? null : Number(r.storageBytes),
   }));
 }

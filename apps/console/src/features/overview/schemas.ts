@@ -17,6 +17,7 @@ export const trafficPointSchema = z.object({
   produceBytesPerSec: z.number(),
   fetchBytesPerSec: z.number(),
   produceRecordsPerSec: z.number(),
+  fetchRecordsPerSec: z.number(),
   /** Share of the bucket the tenant's clients were told to wait (0..1; tenant series only). */
   throttledShare: z.number(),
   /** Bytes on disk at the end of the bucket; null while unknown. */
@@ -52,6 +53,7 @@ export const rankedTrafficSchema = z.object({
   produceBytesPerSec: z.number(),
   fetchBytesPerSec: z.number(),
   produceRecordsPerSec: z.number(),
+  fetchRecordsPerSec: z.number(),
   storageBytes: z.number().nullable(),
 });
 export type RankedTraffic = z.infer<typeof rankedTrafficSchema>;
@@ -80,6 +82,7 @@ export const platformOverviewSchema = z.object({
     produceBytesPerSec: z.number(),
     fetchBytesPerSec: z.number(),
     produceRecordsPerSec: z.number(),
+    fetchRecordsPerSec: z.number(),
     storageBytes: z.number(),
     tenants: z.number(),
   }),

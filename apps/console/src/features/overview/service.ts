@@ -48,11 +48,13 @@ export async function platformOverview(nowMs = Date.now()): Promise<PlatformOver
       produceBytesPerSec: r.produceBytesPerSec,
       fetchBytesPerSec: r.fetchBytesPerSec,
       produceRecordsPerSec: r.produceRecordsPerSec,
+      fetchRecordsPerSec: r.fetchRecordsPerSec,
       storageBytes: r.storageBytes,
     };
   };
-  const total = (k: 'produceBytesPerSec' | 'fetchBytesPerSec' | 'produceRecordsPerSec' | 'storageBytes') =>
-    perTenant.reduce((a, r) => a + (r[k] ?? 0), 0);
+  const total = (
+    k: 'produceBytesPerSec' | 'fetchBytesPerSec' | 'produceRecordsPerSec' | 'fetchRecordsPerSec' | 'storageBytes',
+  ) => perTenant.reduce((a, r) => a + (r[k] ?? 0), 0);
   const groups = await lagService().listGroupsWithStatus({});
   return {
     health,
@@ -60,6 +62,7 @@ export async function platformOverview(nowMs = Date.now()): Promise<PlatformOver
       produceBytesPerSec: total('produceBytesPerSec'),
       fetchBytesPerSec: total('fetchBytesPerSec'),
       produceRecordsPerSec: total('produceRecordsPerSec'),
+      fetchRecordsPerSec: total('fetchRecordsPerSec'),
       storageBytes: total('storageBytes'),
       tenants: tenants.length,
     },
@@ -99,6 +102,7 @@ export async function tenantOverview(tenant: Tenant, role: Role, nowMs = Date.no
     produceBytesPerSec: r.produceBytesPerSec,
     fetchBytesPerSec: r.fetchBytesPerSec,
     produceRecordsPerSec: r.produceRecordsPerSec,
+    fetchRecordsPerSec: r.fetchRecordsPerSec,
     storageBytes: r.storageBytes,
   });
   return {

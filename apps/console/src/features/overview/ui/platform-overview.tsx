@@ -72,8 +72,10 @@ export function PlatformOverview() {
           <dd title={`${Math.round(o.totals.fetchBytesPerSec)} B/s`}>{formatRate(o.totals.fetchBytesPerSec)}</dd>
         </div>
         <div>
-          <dt className="text-slate-500">Records</dt>
-          <dd>{formatPerSec(o.totals.produceRecordsPerSec)}</dd>
+          <dt className="text-slate-500">Records in / out</dt>
+          <dd>
+            {formatPerSec(o.totals.produceRecordsPerSec)} / {formatPerSec(o.totals.fetchRecordsPerSec)}
+          </dd>
         </div>
         <div>
           <dt className="text-slate-500">Storage</dt>

@@ -23,7 +23,7 @@ export function RankedTable({ title, rows, testId }: { title: string; rows: Rank
                 <th className="py-1 pr-2 font-medium">Name</th>
                 <th className="py-1 pr-2 font-medium">Produce</th>
                 <th className="py-1 pr-2 font-medium">Fetch</th>
-                <th className="py-1 pr-2 font-medium">Records</th>
+                <th className="py-1 pr-2 font-medium">Records in / out</th>
                 <th className="py-1 font-medium">Storage</th>
               </tr>
             </thead>
@@ -41,7 +41,9 @@ export function RankedTable({ title, rows, testId }: { title: string; rows: Rank
                   <td className="py-1 pr-2 whitespace-nowrap" title={`${Math.round(r.fetchBytesPerSec)} B/s`}>
                     {formatRate(r.fetchBytesPerSec)}
                   </td>
-                  <td className="py-1 pr-2 whitespace-nowrap">{formatPerSec(r.produceRecordsPerSec)}</td>
+                  <td className="py-1 pr-2 whitespace-nowrap">
+                    {formatPerSec(r.produceRecordsPerSec)} / {formatPerSec(r.fetchRecordsPerSec)}
+                  </td>
                   <td className="py-1 whitespace-nowrap" title={r.storageBytes === null ? '' : `${r.storageBytes} B`}>
                     {formatBytes(r.storageBytes)}
                   </td>

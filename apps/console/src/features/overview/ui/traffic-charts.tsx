@@ -1,7 +1,7 @@
 'use client';
 /**
  * Traffic and storage history charts (recharts) for the hub, a tenant or a topic, with the shared window picker:
- * produce and fetch bytes per second, produce records per second, and storage. Throttled periods are shaded and
+ * produce and fetch bytes and records per second, and storage. Throttled periods are shaded and
  * quota changes drawn as vertical lines. Each chart carries its data in data-* attributes for tests and scripts.
  */
 import { useQuery } from '@tanstack/react-query';
@@ -26,7 +26,7 @@ import { formatPerSec, formatRate } from './format.ts';
 import { WindowPicker } from './window-picker.tsx';
 
 interface SeriesSpec {
-  key: 'produceBytesPerSec' | 'fetchBytesPerSec' | 'produceRecordsPerSec' | 'storageBytes';
+  key: 'produceBytesPerSec' | 'fetchBytesPerSec' | 'produceRecordsPerSec' | 'fetchRecordsPerSec' | 'storageBytes';
   name: string;
   color: string;
 }
@@ -148,11 +148,14 @@ export function TrafficCharts({ path, title }: { path: string; title: string }) 
             ]}
           />
           <HistoryChart
-            title="Records produced"
+            title="Records"
             testId="chart-records"
             history={history.data}
             format={formatPerSec}
-            series={[{ key: 'produceRecordsPerSec', name: 'records/s', color: '#0891b2' }]}
+            series={[
+              { key: 'produceRecordsPerSec', name: 'produced', color: '#0891b2' },
+              { key: 'fetchRecordsPerSec', name: 'fetched', color: '#65a30d' },
+            ]}
           />
           <HistoryChart
             title="Storage"
