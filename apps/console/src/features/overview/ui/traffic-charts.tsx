@@ -99,7 +99,7 @@ function HistoryChart({
             {series.map((s) => (
               <Line
                 // A series with one or two known points (a new topic's size) would draw no line: show its dots.
-                dot={history.points.filter((p) => p[s.key] !== null && p[s.key] !== 0).length <= 2}
+                dot={history.points.filter((p) => p[s.key] !== null).length <= 2}
                 key={s.key}
                 type="monotone"
                 dataKey={s.key}
