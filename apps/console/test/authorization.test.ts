@@ -73,6 +73,7 @@ const BODIES: Record<string, unknown> = {
   'POST /tenants/{tenant}/topics': { name: 'stolen', partitions: 1 },
   'PATCH /tenants/{tenant}/topics/{topic}': { description: 'pwned' },
   'POST /tenants/{tenant}/topics/{topic}/messages': { value: 'x' },
+  'POST /tenants/{tenant}/topics/{topic}/search': { match: { kind: 'contains', text: 'x' } },
   'POST /tenants/{tenant}/service-accounts': { name: 'intruder' },
   'POST /tenants/{tenant}/api-keys': { serviceAccount: 'billing' },
   'POST /tenants/{tenant}/acls': { preset: 'tenant_admin', serviceAccount: 'billing' },

@@ -47,7 +47,11 @@ export function openApiDocument() {
               ? { description: 'Done' }
               : {
                   description: 'OK',
-                  content: { 'application/json': { schema: op.response ? schemaOf(op.response, 'output') : {} } },
+                  content: {
+                    [op.responseContentType ?? 'application/json']: {
+                      schema: op.response ? schemaOf(op.response, 'output') : {},
+                    },
+                  },
                 },
           default: {
             description: 'Error',

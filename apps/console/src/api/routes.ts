@@ -73,6 +73,8 @@ import {
   produceMessage,
   updateTopic,
 } from '../features/topics/service.ts';
+import { searchEventSchema, searchRequestSchema } from '../features/search/schemas.ts';
+import { cancelSearch, startSearch } from '../features/search/service.ts';
 import { acceptInvitation, inviteMember, listInvitations, revokeInvitation } from '../features/users/invitations.ts';
 import {
   acceptInvitationSchema,
@@ -489,6 +491,33 @@ export const apiRoutes: Record<string, RouteSpec> = {
       handler: withTenant<TopicParams>(
         async (ctx) => produceMessage(ctx.actor, ctx.tenant, ctx.params.topic, await ctx.body(produceSchema)),
         { role: 'admin' },
+      ),
+    },
+  },
+  '/tenants/{tenant}/topics/{topic}/search': {
+    POST: {
+      summary:
+        'Search a topic for records by substring, RE2 regular expression, JSON field or CEL expression, within a scan budget (records, ms); streams NDJSON events: started, progress, match, end (why it stopped, and where)',
+      tag: 'topics',
+      access: 'tenant_member',
+      body: searchRequestSchema,
+      response: searchEventSchema,
+      responseContentType: 'application/x-ndjson',
+      handler: withTenant<TopicParams>(
+        async (ctx) => startSearch(ctx.tenant, ctx.params.topic, await ctx.body(searchRequestSchema), ctx.req),
+        { role: 'member' },
+      ),
+    },
+  },
+  '/tenants/{tenant}/topics/{topic}/search/{searchId}': {
+    DELETE: {
+      summary: 'Cancel a running search (closing its stream cancels it too)',
+      tag: 'topics',
+      access: 'tenant_member',
+      status: 204,
+      handler: withTenant<TopicParams & { searchId: string }>(
+        async (ctx) => cancelSearch(ctx.tenant, ctx.params.topic, ctx.params.searchId),
+        { role: 'member' },
       ),
     },
   },
