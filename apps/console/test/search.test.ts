@@ -6,11 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { setTimeout } from 'node:timers/promises';
+import { runSamsa } from '@samsa/test-support/samsa-cli';
+import { type ApiServer, startApiServer } from './api-server.ts';
 import { call, seedUser } from './helpers.ts';
 import { connectedAdmin, eventually, kafkaAs, startTenancyHub, type TenancyHub, tenantWithKey } from './tenancy-hub.ts';
 
 const TOTAL = 20_000;
 let hub: TenancyHub;
+let http: ApiServer | undefined;
 let member: string;
 let outsider: string;
 
@@ -50,6 +54,7 @@ before(async () => {
   await producer.disconnect();
 });
 after(async () => {
+  await http?.close();
   await hub?.close();
 });
 
@@ -180,17 +185,23 @@ test('a records budget ends the scan, says so with where each partition stopped,
   assert.equal(rest.end.matched, 1);
 });
 
-test('a time budget and the match limit end the scan and say so', async () => {
-  process.env.SAMSA_SEARCH_FETCH_MAX_BYTES = '1024';
-  try {
-    const timed = await search({ match: { kind: 'contains', text: 'nothing-like-this' }, maxMs: 100 });
-    assert.equal(timed.end.reason, 'time_budget', timed.end.message);
-    assert.match(timed.end.message, /scan budget of 100 ms ended the search/);
-    assert.ok(timed.end.scanned < TOTAL);
-    assert.ok(timed.end.continueFrom.length === 2);
-  } finally {
-    delete process.env.SAMSA_SEARCH_FETCH_MAX_BYTES;
-  }
+test('a time budget and the match limit end the scan and say so; a reader that falls behind pauses the scan', async () => {
+  // Every record matches: the scan fills the stream's queue and waits for this reader, who is slower than the budget.
+  const res = await start({ match: { kind: 'contains', text: 'hay' }, maxMs: 100 });
+  const stream = events(res);
+  const startedAtMs = Date.now();
+  assert.equal((await stream.next()).value.type, 'started');
+  await setTimeout(200);
+  const rest = [];
+  for await (const e of stream) rest.push(e);
+  const end = rest.at(-1);
+  assert.equal(end.reason, 'time_budget', end.message);
+  assert.ok(Date.now() - startedAtMs >= 100);
+  assert.match(end.message, /scan budget of 100 ms ended the search/);
+  assert.ok(end.matched < 500, `paused while the reader was behind: ${end.matched} matches`);
+  assert.equal(rest.filter((e) => e.type === 'match').length, end.matched);
+  assert.equal(end.continueFrom.length, 2);
+
   const limited = await search({ match: { kind: 'contains', text: 'hay' }, maxMatches: 5 });
   assert.equal(limited.end.reason, 'match_limit');
   assert.equal(limited.matches.length, 5);
@@ -198,10 +209,10 @@ test('a time budget and the match limit end the scan and say so', async () => {
 });
 
 test('cancelling by id or by going away stops the scan and frees its slot', async () => {
-  process.env.SAMSA_SEARCH_FETCH_MAX_BYTES = '1024';
   process.env.SAMSA_SEARCH_MAX_PER_TENANT = '1';
   try {
-    const res = await start({ match: { kind: 'contains', text: 'nothing-like-this' } });
+    // Every record matches and nobody reads: the scan waits on the full stream until it is cancelled.
+    const res = await start({ match: { kind: 'contains', text: 'hay' } });
     const stream = events(res);
     const started = (await stream.next()).value;
     assert.equal(started.type, 'started');
@@ -212,10 +223,7 @@ test('cancelling by id or by going away stops the scan and frees its slot', asyn
     const cancelled = await call(
       '/tenants/{tenant}/topics/{topic}/search/{searchId}',
       'DELETE',
-      {
-        ...P,
-        searchId: started.searchId,
-      },
+      { ...P, searchId: started.searchId },
       { token: member },
     );
     assert.equal(cancelled.status, 204);
@@ -223,24 +231,21 @@ test('cancelling by id or by going away stops the scan and frees its slot', asyn
     for await (const e of stream) end = e;
     assert.equal(end.type, 'end');
     assert.equal(end.reason, 'cancelled');
+    assert.match(end.message, /The search was cancelled/);
     assert.ok(end.scanned < TOTAL, `scanned ${end.scanned}`);
     assert.ok(end.continueFrom);
 
     // The client goes away: the scan stops and the slot is free again.
     const gone = new AbortController();
-    const second = await start({ match: { kind: 'contains', text: 'nothing-like-this' } }, { signal: gone.signal });
+    const second = await start({ match: { kind: 'contains', text: 'hay' } }, { signal: gone.signal });
     const secondEvents = events(second);
     const secondStarted = (await secondEvents.next()).value;
     gone.abort();
-    await secondEvents.return(undefined);
     await eventually(async () => {
       const again = await call(
         '/tenants/{tenant}/topics/{topic}/search/{searchId}',
         'DELETE',
-        {
-          ...P,
-          searchId: secondStarted.searchId,
-        },
+        { ...P, searchId: secondStarted.searchId },
         { token: member },
       );
       return again.status === 404;
@@ -248,7 +253,6 @@ test('cancelling by id or by going away stops the scan and frees its slot', asyn
     const third = await search({ match: { kind: 'contains', text: 'needle' }, partitions: [1] });
     assert.equal(third.end.matched, 1);
   } finally {
-    delete process.env.SAMSA_SEARCH_FETCH_MAX_BYTES;
     delete process.env.SAMSA_SEARCH_MAX_PER_TENANT;
   }
 });
@@ -289,4 +293,31 @@ test("another tenant's member cannot search this tenant's topic, nor cancel its 
     },
   );
   assert.equal(none.status, 404);
+});
+
+test('`samsa topic search` prints progress and the end to stderr, matches to stdout as CSV or JSON', async () => {
+  http = await startApiServer();
+  const env = { SAMSA_URL: http.url, SAMSA_TOKEN: member, SAMSA_CREDENTIALS_FILE: '/nonexistent/credentials.json' };
+  const base = ['topic', 'search', '--tenant', 'acme', '--topic', 'events'];
+  const csv = await runSamsa([...base, '--contains', 'needle', '--format', 'csv'], env);
+  assert.equal(csv.code, 0, csv.stderr);
+  const lines = csv.stdout.trim().split('\n');
+  assert.equal(lines[0], 'partition,offset,timestamp,key,value,headers,link');
+  assert.equal(lines.length, 2, csv.stdout);
+  assert.match(lines[1]!, /^1,3888,[^,]+,order-7777,"\{""id"":7777,/);
+  assert.match(lines[1]!, /\/t\/acme\/topics\/events\?partition=1&offset=3888$/);
+  assert.match(csv.stderr, /Scanned the whole range: 20000 records scanned, 1 matched/);
+  const json = await runSamsa([...base, '--json-path', '$.status', '--eq', 'failed'], env);
+  assert.equal(json.code, 0, json.stderr);
+  assert.deepEqual(
+    JSON.parse(json.stdout).map((m: any) => m.key.text),
+    ['order-4321'],
+  );
+  const cel = await runSamsa([...base, '--cel', 'json.amount == 5', '--max-records', '100'], env);
+  assert.equal(cel.code, 0, cel.stderr);
+  assert.match(cel.stderr, /scan budget of 100 records ended the search/);
+  assert.match(cel.stderr, /continue from: 0:\d+,1:\d+/);
+  const bad = await runSamsa([...base, '--regex', 'a(b'], env);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /Invalid regular expression.*\(validation_failed\)/);
 });

@@ -2,7 +2,7 @@
  * The budgeted scan of one search: reads the chosen partitions in turn, one bounded fetch at a time AS the tenant
  * (so the broker applies its ACLs and fetch quota), tries each record against the matcher, and stops at the first
  * of: every partition read to its end, the records budget, the time budget, the match limit, or cancellation. It
- * reports progress at most every PROGRESS_INTERVAL_MS and says where each partition stopped, so a search ended by
+ * reports progress at most every PROGRESS_INTERVAL_MS, waits while the client is behind, and says where each partition stopped, so a search ended by
  * a budget can continue from there.
  */
 import type { BrowsedMessage, FetchPosition } from '@samsa/cluster';
@@ -46,8 +46,9 @@ export interface ScanOptions {
   matcher: RecordMatcher;
   signal: AbortSignal;
   fetch(at: FetchPosition): Promise<{ records: BrowsedMessage[] }>;
-  onMatch(record: BrowsedMessage): void;
-  onProgress(p: { scanned: number; matched: number; elapsedMs: number }): void;
+  /** Resolves when the client can take more (a slow reader pauses the scan rather than piling up events). */
+  onMatch(record: BrowsedMessage): Promise<void>;
+  onProgress(p: { scanned: number; matched: number; elapsedMs: number }): Promise<void>;
 }
 
 export async function scanPartitions(o: ScanOptions): Promise<ScanResult> {
@@ -94,14 +95,15 @@ export async function scanPartitions(o: ScanOptions): Promise<ScanResult> {
       if ((fromMs !== undefined && r.timestamp < fromMs) || (toMs !== undefined && r.timestamp > toMs)) continue;
       if (o.matcher.matches(r)) {
         matched++;
-        o.onMatch(r);
+        await o.onMatch(r);
+        if (o.signal.aborted) return result('cancelled');
         if (matched >= o.budget.maxMatches) return result('match_limit');
       }
     }
     const nowMs = Date.now();
     if (nowMs - lastProgressMs >= PROGRESS_INTERVAL_MS) {
       lastProgressMs = nowMs;
-      o.onProgress({ scanned, matched, elapsedMs: nowMs - startedMs });
+      await o.onProgress({ scanned, matched, elapsedMs: nowMs - startedMs });
     }
   }
 }

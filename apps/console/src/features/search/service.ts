@@ -17,6 +17,8 @@ import { type PartitionScan, type ScanBudget, type ScanResult, scanPartitions } 
 import type { SearchEvent, SearchMatchRecord, SearchRequest } from './schemas.ts';
 import { type SearchSettings, searchSettingsFromEnv } from './settings.ts';
 
+/** Events queued for a client that does not read: beyond it the scan waits (memory stays bounded). */
+const STREAM_EVENTS_QUEUED_MAX = 32;
 /** Characters of a key, value or header shown per match; the permalink opens the whole record. */
 const PREVIEW_CHARS_MAX = 16_384;
 
@@ -162,14 +164,14 @@ interface Scan {
   budget: ScanBudget;
   settings: SearchSettings;
   matcher: RecordMatcher;
-  /** Sends one event to the client; false once the client is gone. */
-  send(event: SearchEvent): void;
+  /** Sends one event to the client; resolves when the client can take more (or is gone). */
+  send(event: SearchEvent): Promise<void>;
 }
 
 /** Runs the scan, streaming its events, and frees its slot and matcher when it ends however it ends. */
 async function runScan(s: Scan): Promise<void> {
   const { plan, budget, input } = s;
-  s.send({ type: 'started', searchId: s.id, budget, partitions: positions(plan) });
+  await s.send({ type: 'started', searchId: s.id, budget, partitions: positions(plan) });
   let result: ScanResult;
   let failure = '';
   try {
@@ -194,7 +196,7 @@ async function runScan(s: Scan): Promise<void> {
     s.matcher.dispose();
   }
   const stopped = result.reason !== 'completed' && plan.some((p) => p.position < p.end);
-  s.send({
+  await s.send({
     type: 'end',
     reason: result.reason,
     message: endMessage(result, plan, budget) + failure,
@@ -236,25 +238,42 @@ export async function startSearch(
     req.signal.addEventListener('abort', abort, { once: true });
     const encoder = new TextEncoder();
     const scan = { id, search, tenant, topic, target, topicId: ranges.topicId, plan, input, budget, settings, matcher };
-    const stream = new ReadableStream<Uint8Array>({
-      start(controller) {
-        const send = (event: SearchEvent) => {
-          if (search.abort.signal.aborted && event.type !== 'end') return;
-          try {
-            controller.enqueue(encoder.encode(`${JSON.stringify(event)}\n`));
-          } catch {
-            abort();
-          }
-        };
-        void runScan({ ...scan, send }).finally(() => {
-          req.signal.removeEventListener('abort', abort);
-          try {
-            controller.close();
-          } catch {}
-        });
+    // Set while the scan waits for the client to read (pull) or for cancellation.
+    let wake: (() => void) | undefined;
+    const resume = () => {
+      wake?.();
+      wake = undefined;
+    };
+    search.abort.signal.addEventListener('abort', resume, { once: true });
+    const stream = new ReadableStream<Uint8Array>(
+      {
+        start(controller) {
+          const send = async (event: SearchEvent) => {
+            if (search.abort.signal.aborted && event.type !== 'end') return;
+            try {
+              controller.enqueue(encoder.encode(`${JSON.stringify(event)}\n`));
+            } catch {
+              abort();
+              return;
+            }
+            if (event.type !== 'end' && (controller.desiredSize ?? 1) <= 0 && !search.abort.signal.aborted) {
+              await new Promise<void>((r) => {
+                wake = r;
+              });
+            }
+          };
+          void runScan({ ...scan, send }).finally(() => {
+            req.signal.removeEventListener('abort', abort);
+            try {
+              controller.close();
+            } catch {}
+          });
+        },
+        pull: resume,
+        cancel: abort,
       },
-      cancel: abort,
-    });
+      { highWaterMark: STREAM_EVENTS_QUEUED_MAX },
+    );
     return new Response(stream, {
       headers: { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store', 'x-accel-buffering': 'no' },
     });
