@@ -31,6 +31,8 @@ const config: NextConfig = {
     '@platformatic/kafka',
     'pino',
     'bcryptjs',
+    // Message search: RE2 as WebAssembly (loads its .wasm file beside it at run time).
+    're2-wasm',
   ],
   poweredByHeader: false,
   async headers() {
