@@ -148,7 +148,7 @@ test('search 100,000 records for one value: progress, the match, its permalink, 
   await page.screenshot({ path: join(SHOTS, 'search-02-budget-768.png'), fullPage: true });
 
   // A bad pattern is refused with the reason.
-  await page.getByLabel('Match').selectOption('regex');
+  await page.getByLabel('Match', { exact: true }).selectOption('regex');
   await page.getByLabel('Pattern').fill('user-(1');
   await page.getByRole('button', { name: 'Search' }).click();
   await page.getByRole('alert').filter({ hasText: 'Invalid regular expression' }).first().waitFor();

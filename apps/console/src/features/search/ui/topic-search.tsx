@@ -380,7 +380,7 @@ export function TopicSearch({ tenant, topic }: { tenant: string; topic: string }
               ? ` (budget: ${budget.maxRecords.toLocaleString('en')} records, ${budget.maxMs / 1000} s, ${budget.maxMatches} matches)`
               : ''}
           </p>
-          <ul className="grid gap-1 sm:grid-cols-2 lg:grid-cols-3">
+          <ul className="grid gap-x-6 gap-y-1 sm:grid-cols-2 lg:grid-cols-3">
             {progress.partitions.map((p) => (
               <li key={p.partition} className="flex items-center gap-2 text-xs">
                 <span className="w-20 shrink-0">Partition {p.partition}</span>
