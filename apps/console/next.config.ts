@@ -20,8 +20,8 @@ const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 const config: NextConfig = {
-  // @samsa/db, @samsa/cluster and @samsa/lag ship TypeScript sources (run directly by Node elsewhere); Next compiles them for the console.
-  transpilePackages: ['@samsa/db', '@samsa/cluster', '@samsa/lag'],
+  // @samsa/db, @samsa/cluster, @samsa/lag and @samsa/search ship TypeScript sources (run directly by Node elsewhere); Next compiles them for the console.
+  transpilePackages: ['@samsa/db', '@samsa/cluster', '@samsa/lag', '@samsa/search'],
   // Server-only packages with native parts or dynamic requires stay outside the bundle.
   serverExternalPackages: [
     '@prisma/client',

@@ -8,12 +8,20 @@
 import { randomUUID } from 'node:crypto';
 import type { BrowsedMessage, PartitionRange, TenantTopic } from '@samsa/cluster';
 import type { Tenant } from '@samsa/db';
+import {
+  compileMatcher as compile,
+  type PartitionScan,
+  type RecordMatcher,
+  type ScanBudget,
+  type ScanResult,
+  type SearchMatch,
+  SearchInputError,
+  scanPartitions,
+} from '@samsa/search';
 import { ApiError } from '../../server/errors.ts';
 import { log } from '../../server/log.ts';
 import { clusterAdmin } from '../cluster/cluster-admin.ts';
 import { findTopic, renderBytes } from '../topics/service.ts';
-import { compileMatcher, type RecordMatcher } from './matchers.ts';
-import { type PartitionScan, type ScanBudget, type ScanResult, scanPartitions } from './scan.ts';
 import type { SearchEvent, SearchMatchRecord, SearchRequest } from './schemas.ts';
 import { type SearchSettings, searchSettingsFromEnv } from './settings.ts';
 
@@ -46,6 +54,17 @@ function preview(buf: Buffer | null) {
 /** The console page of the message browser opened at one record. */
 export function recordLink(tenantSlug: string, topic: string, partition: number, offset: number): string {
   return `/t/${encodeURIComponent(tenantSlug)}/topics/${encodeURIComponent(topic)}?partition=${partition}&offset=${offset}`;
+}
+
+/** The matcher, or `validation_failed` naming the field and the reason (bad regex, CEL or path). */
+function compileMatcher(match: SearchMatch): RecordMatcher {
+  try {
+    return compile(match);
+  } catch (err) {
+    if (err instanceof SearchInputError)
+      throw new ApiError('validation_failed', err.message, { [err.field]: [err.message] });
+    throw err;
+  }
 }
 
 function budgetOf(input: SearchRequest, s: SearchSettings) {

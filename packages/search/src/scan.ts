@@ -7,7 +7,18 @@
  */
 import type { BrowsedMessage, FetchPosition } from '@samsa/cluster';
 import type { RecordMatcher } from './matchers.ts';
-import type { SearchEndReason } from './schemas.ts';
+import { z } from 'zod';
+
+/** Why a scan stopped. */
+export const searchEndReasonSchema = z.enum([
+  'completed',
+  'records_budget',
+  'time_budget',
+  'match_limit',
+  'cancelled',
+  'failed',
+]);
+export type SearchEndReason = z.infer<typeof searchEndReasonSchema>;
 
 /** How often progress is reported while scanning. */
 export const PROGRESS_INTERVAL_MS = 250;

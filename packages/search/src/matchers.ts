@@ -2,14 +2,22 @@
  * Turns a search's match (substring, regular expression, JSON field condition, CEL expression) into a predicate over
  * records. Regular expressions run on RE2 (re2-wasm: linear time, so no pattern can backtrack catastrophically);
  * CEL runs on @marcbachmann/cel-js, an interpreter of a non-Turing-complete language with parse-time size limits:
- * no user code is ever evaluated as JavaScript. A bad pattern or expression is a `validation_failed` error naming
- * the reason, raised before the scan starts.
+ * no user code is ever evaluated as JavaScript. A bad pattern or expression is a `SearchInputError` naming the
+ * reason, raised before the scan starts.
  */
 import { Environment } from '@marcbachmann/cel-js';
 import type { BrowsedMessage } from '@samsa/cluster';
 import { RE2 } from 're2-wasm';
-import { ApiError } from '../../server/errors.ts';
-import type { SearchMatch } from './schemas.ts';
+import type { SearchMatch } from './match.ts';
+
+/** A match that cannot run (a bad pattern, expression or path): `field` names the request field, `message` why. */
+export class SearchInputError extends Error {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(message);
+    this.field = field;
+  }
+}
 
 export interface RecordMatcher {
   matches(record: BrowsedMessage): boolean;
@@ -45,8 +53,8 @@ function textsOf(record: BrowsedMessage, field: 'any' | 'key' | 'value' | 'heade
   return out;
 }
 
-function invalid(field: string, message: string): ApiError {
-  return new ApiError('validation_failed', message, { [field]: [message] });
+function invalid(field: string, message: string): SearchInputError {
+  return new SearchInputError(field, message);
 }
 
 /** The parsed JSON value of a record, or undefined when it is not JSON. */
