@@ -3,6 +3,7 @@
  * its system, so rows for peers (Redis Streams, NATS JetStream, a librdkafka client) can sit beside Samsa's.
  */
 import type { HostileResult } from './hostile.ts';
+import type { SearchBenchResult } from './search.ts';
 import type { Machine } from './machine.ts';
 import type { Percentiles } from './percentiles.ts';
 
@@ -78,6 +79,8 @@ export interface BenchResults {
   notes: string[];
   /** The hostile phase: printed when it runs (see hostile.ts). */
   hostile?: HostileResult;
+  /** The search phase: printed when it runs (see search.ts). */
+  search?: SearchBenchResult;
 }
 
 /** The name each system's rows show in the side-by-side table (with the row's client). */

@@ -4,7 +4,7 @@
  * Node processes measured in the same run. Prints figures and asserts nothing; results also go to
  * bench-results/latest.json at the repo root. See bench/README.md.
  *
- *   pnpm bench [-- --seconds 10 --only loopback,produce,fetch,latency,isolation,peers,hostile --partitions 4 --inflight 16
+ *   pnpm bench [-- --seconds 10 --only loopback,produce,fetch,latency,isolation,peers,hostile,search --partitions 4 --inflight 16
  *                  --profile DIR --broker-node-options=--trace-gc]
  */
 import { execFileSync } from 'node:child_process';
@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { measureHostile } from './hostile.ts';
 import { measureIsolation } from './isolation.ts';
+import { measureSearch } from './search.ts';
 import { measureLoopback } from './loopback.ts';
 import { describeMachine } from './machine.ts';
 import type { BenchSettings } from './phase.ts';
@@ -49,8 +50,9 @@ const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
  * `isolation`: the same produce load with and without tenancy (SCRAM, ACLs, quotas; needs Postgres).
  * `peers`: Redis Streams, NATS JetStream and librdkafka against Samsa, for the side-by-side table.
  * `hostile`: an acks=all producer's latency, quiet and beside hostile clients, and nothing lost (needs Postgres).
+ * `search`: message search's records per second (substring, CEL) and another tenant's producer p99 beside it.
  */
-const PHASES = ['loopback', 'produce', 'fetch', 'latency', 'isolation', 'peers', 'hostile'] as const;
+const PHASES = ['loopback', 'produce', 'fetch', 'latency', 'isolation', 'peers', 'hostile', 'search'] as const;
 /** Other processes busier than this during a phase make its figures suspect; the run says so. */
 const NOISY_OTHER_CORES = 0.25;
 
@@ -147,6 +149,7 @@ async function main(): Promise<void> {
   if (samsaPhases.size > 0) await measureSamsa(settings, samsaPhases, results);
   if (only.has('isolation')) await measureIsolation(settings, results);
   if (only.has('hostile')) await measureHostile(settings, results);
+  if (only.has('search')) await measureSearch(settings, results);
   if (only.has('peers')) {
     await measureLibrdkafka(settings, results);
     await measureRedisStreams(settings, results);
