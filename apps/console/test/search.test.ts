@@ -13,6 +13,7 @@ import { call, seedUser } from './helpers.ts';
 import { connectedAdmin, eventually, kafkaAs, startTenancyHub, type TenancyHub, tenantWithKey } from './tenancy-hub.ts';
 
 const TOTAL = 20_000;
+const BASE_TIME_MS = Date.UTC(2026, 0, 1);
 let hub: TenancyHub;
 let http: ApiServer | undefined;
 let member: string;
@@ -30,7 +31,13 @@ before(async () => {
     .token;
   const kafka = kafkaAs(hub, key);
   const admin = await connectedAdmin(kafka);
-  await admin.createTopics({ topics: [{ topic: 'events', numPartitions: 2 }], waitForLeaders: true });
+  await admin.createTopics({
+    topics: [
+      { topic: 'events', numPartitions: 2 },
+      { topic: 'timed', numPartitions: 1 },
+    ],
+    waitForLeaders: true,
+  });
   await admin.disconnect();
   const producer = kafka.producer();
   await producer.connect();
@@ -51,6 +58,15 @@ before(async () => {
     });
     await producer.send({ topic: 'events', messages });
   }
+  // Records with their own timestamps, a second apart, for time ranges.
+  await producer.send({
+    topic: 'timed',
+    messages: Array.from({ length: 10 }, (_, i) => ({
+      key: `t-${i}`,
+      value: `tick ${i}`,
+      timestamp: String(BASE_TIME_MS + i * 1_000),
+    })),
+  });
   await producer.disconnect();
 });
 after(async () => {
@@ -61,17 +77,18 @@ after(async () => {
 const P = { tenant: 'acme', topic: 'events' };
 
 /** Starts a search through the route handler; the caller reads the NDJSON stream. */
-async function start(body: unknown, opts: { token?: string; signal?: AbortSignal } = {}) {
+async function start(body: unknown, opts: { token?: string; signal?: AbortSignal; topic?: string } = {}) {
   const { apiRoutes } = await import('../src/api/routes.ts');
   const op = apiRoutes['/tenants/{tenant}/topics/{topic}/search']!.POST!;
+  const topic = opts.topic ?? P.topic;
   return op.handler(
-    new Request('http://console.test/api/v1/tenants/acme/topics/events/search', {
+    new Request(`http://console.test/api/v1/tenants/acme/topics/${topic}/search`, {
       method: 'POST',
       headers: { authorization: `Bearer ${opts.token ?? member}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
       signal: opts.signal,
     }),
-    { params: Promise.resolve(P) },
+    { params: Promise.resolve({ ...P, topic }) },
   );
 }
 
@@ -89,8 +106,8 @@ async function* events(res: Response): AsyncGenerator<any> {
   }
 }
 
-async function search(body: Record<string, unknown>) {
-  const res = await start(body);
+async function search(body: Record<string, unknown>, topic?: string) {
+  const res = await start(body, { topic });
   assert.equal(res.status, 200, await res.clone().text());
   assert.equal(res.headers.get('content-type'), 'application/x-ndjson');
   const all = [];
@@ -165,6 +182,23 @@ test('an offset range of one partition scans only that range', async () => {
     matches.map((m) => m.key.text),
     Array.from({ length: 10 }, (_, i) => `order-${(10 + i) * 2}`),
   );
+});
+
+test('a time range scans the records stamped within it, both ends included', async () => {
+  const { end, matches } = await search(
+    {
+      match: { kind: 'contains', text: 'tick' },
+      fromTimestampMs: BASE_TIME_MS + 3_000,
+      toTimestampMs: BASE_TIME_MS + 6_000,
+    },
+    'timed',
+  );
+  assert.equal(end.reason, 'completed', end.message);
+  assert.deepEqual(
+    matches.map((m) => [m.key.text, m.timestamp]),
+    [3, 4, 5, 6].map((i) => [`t-${i}`, BASE_TIME_MS + i * 1_000]),
+  );
+  assert.equal(end.scanned, 4, 'only the range is read');
 });
 
 test('a records budget ends the scan, says so with where each partition stopped, and the search continues from there', async () => {
