@@ -294,7 +294,12 @@ export async function startSearch(
       { highWaterMark: STREAM_EVENTS_QUEUED_MAX },
     );
     return new Response(stream, {
-      headers: { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store', 'x-accel-buffering': 'no' },
+      headers: {
+        'content-type': 'application/x-ndjson',
+        // no-transform: a compressing proxy must not hold progress events back until its buffer fills.
+        'cache-control': 'no-store, no-transform',
+        'x-accel-buffering': 'no',
+      },
     });
   } catch (err) {
     if (slot) running.delete(slot.id);
