@@ -22,6 +22,8 @@ export type SearchEndReason = z.infer<typeof searchEndReasonSchema>;
 
 /** How often progress is reported while scanning. */
 export const PROGRESS_INTERVAL_MS = 250;
+/** Empty fetches in a row below a partition's end before the scan takes it as read (e.g. only markers remain). */
+const EMPTY_FETCHES_MAX = 3;
 /** Records scanned between two looks at the clock inside one fetched batch. */
 const CLOCK_CHECK_RECORDS = 256;
 
@@ -32,6 +34,8 @@ export interface PartitionScan {
   position: number;
   /** The scan of this partition ends before this offset. */
   end: number;
+  /** Fetches in a row that returned nothing. */
+  emptyFetches?: number;
 }
 
 export interface ScanBudget {
@@ -89,8 +93,10 @@ export async function scanPartitions(o: ScanOptions): Promise<ScanResult> {
       maxBytes: o.fetchMaxBytes,
     });
     if (o.signal.aborted) return result('cancelled');
-    // Nothing readable below the end (only transaction markers, or retention removed the rest): this partition is done.
-    if (records.length === 0) p.position = p.end;
+    // Nothing returned below the end: a throttled answer, or nothing readable is left (only transaction markers,
+    // or retention removed the rest). Tried again a few times, then the partition is taken as read.
+    p.emptyFetches = records.length === 0 ? (p.emptyFetches ?? 0) + 1 : 0;
+    if (p.emptyFetches >= EMPTY_FETCHES_MAX) p.position = p.end;
     for (const r of records) {
       if (r.offset >= p.end) {
         p.position = p.end;
