@@ -150,7 +150,8 @@ function FormBody({ tenant, initial, isNew }: { tenant: string; initial: Draft; 
   const qc = useQueryClient();
   const canManage = useCanManage(tenant);
   const [d, setD] = useState<Draft>(initial);
-  const [localErrors, setLocalErrors] = useState<Record<string, string[]>>({});
+  // After the first attempt to deploy, the checks follow every edit, so a fixed field loses its message at once.
+  const [attempted, setAttempted] = useState(false);
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setD((prev) => ({ ...prev, [k]: v }));
   const topics = useQuery({
     queryKey: ['topics', tenant],
@@ -187,11 +188,11 @@ function FormBody({ tenant, initial, isNew }: { tenant: string; initial: Draft; 
       router.push(`/t/${tenant}/processors/${encodeURIComponent(d.name)}`);
     },
   });
+  const localErrors = attempted ? validateDraft(d, isNew) : {};
   const fe = { ...fieldErrors(save.error), ...localErrors };
   const submit = () => {
-    const errors = validateDraft(d, isNew);
-    setLocalErrors(errors);
-    if (Object.keys(errors).length === 0) save.mutate();
+    setAttempted(true);
+    if (Object.keys(validateDraft(d, isNew)).length === 0) save.mutate();
   };
   return (
     <section className="space-y-6">
