@@ -290,7 +290,8 @@ test('test runs on pasted records and on the newest real records write nothing',
   assert.equal(pasted.body.results.length, 2);
   assert.deepEqual(pasted.body.summary.outputsByTopic, { valid: 1, invalid: 1 });
   assert.equal(pasted.body.results[0].outputs[0].topic, 'valid');
-  assert.deepEqual(JSON.parse(pasted.body.results[0].outputs[0].value), { id: 1, amount: 5, checked: true });
+  assert.deepEqual(JSON.parse(pasted.body.results[0].outputs[0].value.data), { id: 1, amount: 5, checked: true });
+  assert.deepEqual(pasted.body.results[0].outputs[0].key, { encoding: 'text', data: 'a' }, 'the key is kept');
   assert.equal(pasted.body.results[1].outputs[0].topic, 'invalid');
   assert.ok(pasted.body.results[0].logs.length >= 1, 'ctx.log lines come back');
 
@@ -313,7 +314,7 @@ test('test runs on pasted records and on the newest real records write nothing',
   assert.equal(real.status, 200, JSON.stringify(real.body));
   assert.equal(real.body.results.length, 2);
   assert.deepEqual(
-    real.body.results.map((r: any) => JSON.parse(r.outputs[0].value).id),
+    real.body.results.map((r: any) => JSON.parse(r.outputs[0].value.data).id),
     [1, 2],
     'the two newest records, oldest first',
   );

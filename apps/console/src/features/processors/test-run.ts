@@ -164,6 +164,7 @@ export async function runTest(tenant: Tenant, name: string, input: TestRunInput)
             code,
             outputs,
             env,
+            processor: { name, version: v?.version ?? 0 },
             limits: {
               memoryMb: limits.memoryMb,
               cpuMsPerCall: Math.min(DEFAULT_SANDBOX_LIMITS.cpuMsPerCall, timeoutMs),
