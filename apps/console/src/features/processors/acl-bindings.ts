@@ -1,0 +1,90 @@
+/**
+ * The ACL bindings of a processor's principal `User:processor:<name>` (the broker gives the host that principal when
+ * it signs in as `tenant:<slug>/processor:<name>`): what one version needs, derived from its topics, and a reconciler
+ * that makes the stored rows exactly that set (adds what is missing, removes what the version no longer needs).
+ */
+import type { AclOperation, AclResourceType, Prisma } from '@samsa/db';
+import { processorGroupId } from '@samsa/processors';
+
+export interface ProcessorAcl {
+  principal: string;
+  resourceType: AclResourceType;
+  resourceName: string;
+  operation: AclOperation;
+}
+
+export function processorPrincipal(name: string): string {
+  return `User:processor:${name}`;
+}
+
+/** The redrive task's consumer group, tenant-local. */
+export function redriveGroupId(name: string): string {
+  return `${processorGroupId(name)}.redrive`;
+}
+
+/** READ on the input (and DESCRIBE for its metadata), WRITE on outputs and the DLQ (READ too: re-drive reads it),
+ * READ on its two groups, idempotent writes, and its transactional ids when it runs exactly-once. */
+export function desiredAcls(
+  name: string,
+  v: {
+    inputTopic: string;
+    outputTopics: string[];
+    dlqTopic: string | null;
+    delivery: 'AT_LEAST_ONCE' | 'EXACTLY_ONCE';
+  },
+): ProcessorAcl[] {
+  const principal = processorPrincipal(name);
+  const acl = (resourceType: AclResourceType, resourceName: string, operation: AclOperation): ProcessorAcl => ({
+    principal,
+    resourceType,
+    resourceName,
+    operation,
+  });
+  const out = [
+    acl('TOPIC', v.inputTopic, 'READ'),
+    acl('TOPIC', v.inputTopic, 'DESCRIBE'),
+    ...v.outputTopics.map((t) => acl('TOPIC', t, 'WRITE')),
+    acl('GROUP', processorGroupId(name), 'READ'),
+    acl('GROUP', redriveGroupId(name), 'READ'),
+    acl('CLUSTER', 'kafka-cluster', 'IDEMPOTENT_WRITE'),
+  ];
+  if (v.dlqTopic) out.push(acl('TOPIC', v.dlqTopic, 'WRITE'), acl('TOPIC', v.dlqTopic, 'READ'));
+  if (v.delivery === 'EXACTLY_ONCE') out.push(acl('TRANSACTIONAL_ID', processorGroupId(name), 'WRITE'));
+  return out;
+}
+
+const keyOf = (a: ProcessorAcl) => `${a.resourceType}|${a.resourceName}|${a.operation}`;
+
+/**
+ * Makes the principal's literal ALLOW rows equal `desired` (empty: removes them all). Runs in the caller's
+ * transaction; returns what changed, for the audit entry.
+ */
+export async function reconcileAcls(
+  tx: Prisma.TransactionClient,
+  tenantId: string,
+  principal: string,
+  desired: ProcessorAcl[],
+): Promise<{ added: ProcessorAcl[]; removed: ProcessorAcl[] }> {
+  const existing = await tx.aclBinding.findMany({ where: { tenantId, principal } });
+  const want = new Map(desired.map((a) => [keyOf(a), a]));
+  const have = new Map(existing.map((r) => [keyOf(r), r]));
+  const stale = existing.filter((r) => !want.has(keyOf(r)) || r.patternType !== 'LITERAL' || r.permission !== 'ALLOW');
+  if (stale.length > 0) await tx.aclBinding.deleteMany({ where: { id: { in: stale.map((r) => r.id) } } });
+  const added = [...want.values()].filter((a) => {
+    const row = have.get(keyOf(a));
+    return !row || stale.includes(row);
+  });
+  if (added.length > 0) {
+    await tx.aclBinding.createMany({
+      data: added.map((a) => ({ tenantId, ...a, patternType: 'LITERAL', permission: 'ALLOW', host: '*' })),
+      skipDuplicates: true,
+    });
+  }
+  const removed = stale.map(({ principal: p, resourceType, resourceName, operation }) => ({
+    principal: p,
+    resourceType,
+    resourceName,
+    operation,
+  }));
+  return { added, removed };
+}
