@@ -177,7 +177,7 @@ test('write, test-run, deploy, watch, break, see the DLQ, roll back: a processor
     await ops.getByLabel('Value of LABEL').fill('from-v1');
 
     // Test run on the last 5 real records of `orders`: outputs per topic and logs, nothing written.
-    await ops.getByLabel('How many (per topic, newest)').fill('5');
+    await ops.getByLabel('How many (the newest)').fill('5');
     await ops.getByRole('button', { name: 'Run test' }).click();
     const summary = ops.getByTestId('test-run-summary');
     await summary.filter({ hasText: '5 records run: 5 to enriched, 0 dropped, 0 errors' }).waitFor();

@@ -27,8 +27,8 @@ import {
   type MetricsView,
   type MetricWindowName,
   type ProcessorDetailView,
-  versionNumberOf,
-  versionOf,
+  type ProcessorStatsView,
+  lastErrorOf,
 } from './view-types.ts';
 
 const WINDOW_MS: Record<MetricWindowName, number> = {
@@ -112,11 +112,12 @@ export function ProcessorDetail({ tenant, name }: { tenant: string; name: string
   if (detail.isPending) return <Loading what="processor" />;
   if (detail.error) return <ErrorState error={detail.error} />;
   const d = detail.data;
-  const v = versionOf(d);
-  const current = versionNumberOf(d);
-  const st = d.stats ?? {};
+  const v = d.version;
+  const current = v.version;
+  const lastError = lastErrorOf(d);
+  const st: Partial<ProcessorStatsView> = d.stats ?? {};
   const latest = metrics.data?.series.at(-1) ?? null;
-  const lagSeconds = latest?.lagSeconds ?? st.lagSeconds ?? null;
+  const lagSeconds = latest?.lagSeconds ?? null;
   const dropRatio = st.inRecords ? (st.drops ?? 0) / st.inRecords : (latest?.dropRatio ?? null);
   const paused = enumText(d.desiredState) === 'paused';
   const memoryLimitBytes = st.memoryLimitBytes ?? d.limits.memoryMb * 1_048_576;
@@ -168,25 +169,25 @@ export function ProcessorDetail({ tenant, name }: { tenant: string; name: string
           {d.statusReason ?? ''}
         </p>
       </div>
-      {d.lastError ? (
+      {lastError ? (
         <div
           role="alert"
           className="rounded-lg border border-red-200 bg-red-50 p-4 text-sm text-red-900"
           data-testid="processor-last-error"
         >
           <p className="font-semibold">
-            Last error{d.lastError.at ? ` at ${dateText(d.lastError.at)}` : ''}
-            {d.lastError.version !== undefined && d.lastError.version !== null ? ` in v${d.lastError.version}` : ''}
-            {d.lastError.partition !== undefined && d.lastError.partition !== null
-              ? `, partition ${d.lastError.partition} offset ${d.lastError.offset ?? '—'}`
+            Last error{lastError.at ? ` at ${dateText(lastError.at)}` : ''}
+            {lastError.version !== undefined && lastError.version !== null ? ` in v${lastError.version}` : ''}
+            {lastError.partition !== undefined && lastError.partition !== null
+              ? `, partition ${lastError.partition} offset ${lastError.offset ?? '—'}`
               : ''}
             :
           </p>
           <p className="mt-1" data-testid="processor-last-error-message">
-            {d.lastError.message}
+            {lastError.message}
           </p>
-          {d.lastError.stack ? (
-            <pre className="mt-2 overflow-x-auto whitespace-pre-wrap text-xs">{d.lastError.stack}</pre>
+          {lastError.stack ? (
+            <pre className="mt-2 overflow-x-auto whitespace-pre-wrap text-xs">{lastError.stack}</pre>
           ) : null}
         </div>
       ) : null}
@@ -289,7 +290,7 @@ export function ProcessorDetail({ tenant, name }: { tenant: string; name: string
       <ProcessorLogs base={base} />
       <DeployHistory tenant={tenant} base={base} current={current} canManage={canManage} />
 
-      {v ? (
+      {
         <div className="space-y-2">
           <h2 className="text-lg font-semibold">
             Code of v{v.version} ({enumText(v.language)})
@@ -302,12 +303,11 @@ export function ProcessorDetail({ tenant, name }: { tenant: string; name: string
           />
           <p className="text-xs text-slate-500">
             On error: {enumText(v.settings.onError)} after {v.settings.retries} retries ({v.settings.retryBackoffMs} ms
-            backoff){v.comment ? ` · “${v.comment}”` : ''} · environment:{' '}
-            {Object.keys(v.env ?? {}).join(', ') || 'none'} · secrets:{' '}
-            {(v.secretNames ?? []).map((s) => `${s} (set)`).join(', ') || 'none'}
+            backoff){v.comment ? ` · “${v.comment}”` : ''} · environment: {Object.keys(v.env).join(', ') || 'none'} ·
+            secrets: {v.secretNames.map((s) => `${s} (set)`).join(', ') || 'none'}
           </p>
         </div>
-      ) : null}
+      }
 
       <ConfirmDialog
         open={deleting}

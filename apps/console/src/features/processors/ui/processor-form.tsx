@@ -27,13 +27,12 @@ import { enumText } from './format.ts';
 import { type StartPositionDraft, StartPositionFields, startDraft, startPositionOf } from './start-position-fields.tsx';
 import { TestRunPanel } from './test-run-panel.tsx';
 import { useCanManage } from './use-tenant-role.ts';
-import {
-  type DeliveryName,
-  type ErrorPolicyName,
-  type LanguageName,
-  type ProcessorDetailView,
-  type ProcessorVersionView,
-  versionOf,
+import type {
+  DeliveryName,
+  ErrorPolicyName,
+  LanguageName,
+  ProcessorDetailView,
+  ProcessorVersionView,
 } from './view-types.ts';
 
 const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -97,8 +96,8 @@ function draftFrom(name: string, v: ProcessorVersionView, dlqTopic: string | nul
     retries: String(v.settings.retries),
     retryBackoffMs: String(v.settings.retryBackoffMs),
     dlqTopic: v.dlqTopic ?? dlqTopic ?? '',
-    env: Object.entries(v.env ?? {}).map(([n, value]) => ({ name: n, value: String(value) })),
-    secrets: (v.secretNames ?? []).map((n) => ({ name: n, stored: true, action: 'keep', value: '' })),
+    env: Object.entries(v.env).map(([n, value]) => ({ name: n, value })),
+    secrets: v.secretNames.map((n) => ({ name: n, stored: true, action: 'keep', value: '' })),
     comment: '',
   };
 }
@@ -138,9 +137,9 @@ export function ProcessorForm({ tenant, name }: { tenant: string; name?: string 
   if (name !== undefined) {
     if (detail.isPending) return <Loading what="processor" />;
     if (detail.error) return <ErrorState error={detail.error} />;
-    const v = versionOf(detail.data);
-    if (!v) return <ErrorState error="The processor has no version yet." />;
-    return <FormBody tenant={tenant} initial={draftFrom(name, v, detail.data.dlqTopic)} isNew={false} />;
+    return (
+      <FormBody tenant={tenant} initial={draftFrom(name, detail.data.version, detail.data.dlqTopic)} isNew={false} />
+    );
   }
   return <FormBody tenant={tenant} initial={newDraft()} isNew />;
 }

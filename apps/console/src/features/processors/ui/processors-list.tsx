@@ -78,7 +78,7 @@ export function ProcessorsList({ tenant }: { tenant: string }) {
                     </div>
                   ) : null}
                 </Td>
-                <Td>{p.version === null ? '—' : `v${p.version}`}</Td>
+                <Td>{p.version ? `v${p.version}` : '—'}</Td>
                 <Td className="text-xs">
                   <code>{p.inputTopic}</code> →{' '}
                   {p.outputTopics.map((t) => (

@@ -12,7 +12,7 @@ import { Field, Input, Select, Textarea } from '../../../components/ui/input.tsx
 import { ErrorState } from '../../../components/ui/states.tsx';
 import { api, fieldErrors } from '../../../lib/api-client.ts';
 import { msText } from './format.ts';
-import type { LanguageName, TestRunInput, TestRunRecordView, TestRunResultView } from './view-types.ts';
+import type { BytesView, LanguageName, TestRunInput, TestRunRecordView, TestRunResultView } from './view-types.ts';
 
 /** Records a test run may take, as the API allows. */
 export const MAX_TEST_RECORDS = 100;
@@ -67,7 +67,7 @@ export function TestRunPanel({ tenant, name, draft }: { tenant: string; name: st
   const [pasted, setPasted] = useState(PASTE_EXAMPLE);
   const [localError, setLocalError] = useState<string | null>(null);
   const run = useMutation({
-    mutationFn: (body: TestRunInput & { input?: string }) =>
+    mutationFn: (body: TestRunInput) =>
       api<TestRunResultView>(`/tenants/${tenant}/processors/${encodeURIComponent(name)}/test-run`, {
         method: 'POST',
         body,
@@ -114,7 +114,7 @@ export function TestRunPanel({ tenant, name, draft }: { tenant: string; name: st
           )}
         </Field>
         {mode === 'lastN' ? (
-          <Field label="How many (per topic, newest)" error={fe.lastN}>
+          <Field label="How many (the newest)" error={fe.lastN}>
             {(p) => (
               <Input
                 {...p}
@@ -156,16 +156,28 @@ export function TestRunPanel({ tenant, name, draft }: { tenant: string; name: st
   );
 }
 
-function headerPairs(h: unknown): [string, string][] {
-  if (!h) return [];
-  if (Array.isArray(h)) return h.map((x) => [String(x[0]), String(x[1])]);
-  if (typeof h === 'object') return Object.entries(h as Record<string, unknown>).map(([k, v]) => [k, String(v)]);
-  return [];
+/** Bytes as the sandbox reports them: text when valid UTF-8, else base64 (marked). */
+function Bytes({ b }: { b: BytesView }) {
+  if (b === null) return <span className="text-slate-400">null</span>;
+  return (
+    <pre className="max-w-full overflow-x-auto whitespace-pre-wrap break-all text-xs">
+      {b.encoding === 'base64' ? <span className="mr-1 rounded bg-slate-100 px-1 text-slate-500">base64</span> : null}
+      {b.data}
+    </pre>
+  );
 }
 
-function Value({ text }: { text: string | null | undefined }) {
-  if (text === null || text === undefined) return <span className="text-slate-400">null</span>;
-  return <pre className="max-w-full overflow-x-auto whitespace-pre-wrap break-all text-xs">{text}</pre>;
+function bytesText(b: BytesView): string {
+  return b === null ? 'null' : b.encoding === 'base64' ? `base64:${b.data}` : b.data;
+}
+
+function Headers({ headers }: { headers: { name: string; value: BytesView }[] }) {
+  return headers.map((h, i) => (
+    // biome-ignore lint/suspicious/noArrayIndexKey: a header name may repeat
+    <p key={i} className="text-xs text-slate-600">
+      <b>{h.name}</b>: {bytesText(h.value)}
+    </p>
+  ));
 }
 
 export function TestRunResults({ result }: { result: TestRunResultView }) {
@@ -202,14 +214,10 @@ function TestRunRecord({ r }: { r: TestRunRecordView }) {
           Input · partition {r.input.partition}, offset {String(r.input.offset)} · {msText(r.durationMs)}
         </p>
         <p className="text-xs">
-          key: <code>{r.input.key ?? 'null'}</code>
+          key: <code>{bytesText(r.input.key)}</code>
         </p>
-        <Value text={r.input.value} />
-        {headerPairs(r.input.headers).map(([k, v]) => (
-          <p key={k} className="text-xs text-slate-600">
-            <b>{k}</b>: {v}
-          </p>
-        ))}
+        <Bytes b={r.input.value} />
+        <Headers headers={r.input.headers} />
       </div>
       <div className="min-w-0 space-y-2">
         {r.error ? (
@@ -235,14 +243,10 @@ function TestRunRecord({ r }: { r: TestRunRecordView }) {
                 // biome-ignore lint/suspicious/noArrayIndexKey: outputs are ordered and have no identity
                 <div key={j} className="border-l-2 border-indigo-200 pl-2" data-testid="test-run-output">
                   <p className="text-xs">
-                    key: <code>{o.key ?? 'null'}</code>
+                    key: <code>{bytesText(o.key)}</code>
                   </p>
-                  <Value text={o.value} />
-                  {headerPairs(o.headers).map(([k, v]) => (
-                    <p key={k} className="text-xs text-slate-600">
-                      <b>{k}</b>: {v}
-                    </p>
-                  ))}
+                  <Bytes b={o.value} />
+                  <Headers headers={o.headers} />
                 </div>
               ))}
             </div>
