@@ -64,33 +64,30 @@ const samsa = (args: string[], env: Record<string, string> = {}) =>
     ...env,
   });
 
+/** `samsa processor deploy` of `name` from events to the given outputs with `file`, plus `extra` flags. */
+const deploy = (
+  name: string,
+  outputs: string[],
+  file: string,
+  extra: string[] = [],
+  env: Record<string, string> = {},
+) =>
+  samsa(
+    [
+      ...['processor', 'deploy', '--tenant', T.tenant, '--name', name, '--input', 'events'],
+      ...outputs.flatMap((o) => ['--output', o]),
+      ...['--file', join(home, file), ...extra],
+    ],
+    env,
+  );
+
 test('samsa processor deploy, list, test, pause, rollback, logs and delete', async () => {
   const secret = 'cli-secret-value-77';
-  const first = await samsa(
-    [
-      'processor',
-      'deploy',
-      '--tenant',
-      T.tenant,
-      '--name',
-      'shout',
-      '--input',
-      'events',
-      '--output',
-      'upper',
-      '--output',
-      'lower',
-      '--file',
-      join(home, 'upper.ts'),
-      '--from',
-      '2026-01-01T00:00:00Z',
-      '--on-error',
-      'skip',
-      '--env',
-      'MODE=loud',
-      '--secret',
-      'SINK_TOKEN',
-    ],
+  const first = await deploy(
+    'shout',
+    ['upper', 'lower'],
+    'upper.ts',
+    ['--from', '2026-01-01T00:00:00Z', '--on-error', 'skip', '--env', 'MODE=loud', '--secret', 'SINK_TOKEN'],
     { SINK_TOKEN: secret },
   );
   assert.equal(first.code, 0, first.stderr);
@@ -157,24 +154,7 @@ test('samsa processor deploy, list, test, pause, rollback, logs and delete', asy
   assert.match(real.stdout, /#1 partition 0 offset 0/);
   assert.match(real.stdout, /-> lower key=null value=from the topic/);
 
-  const second = await samsa([
-    'processor',
-    'deploy',
-    '--tenant',
-    T.tenant,
-    '--name',
-    'shout',
-    '--input',
-    'events',
-    '--output',
-    'upper',
-    '--output',
-    'lower',
-    '--file',
-    join(home, 'lower.js'),
-    '--on-error',
-    'skip',
-  ]);
+  const second = await deploy('shout', ['upper', 'lower'], 'lower.js', ['--on-error', 'skip']);
   assert.equal(second.code, 0, second.stderr);
   assert.match(second.stdout, /Deployed processor shout version 2/);
 
@@ -216,45 +196,13 @@ test('samsa processor deploy, list, test, pause, rollback, logs and delete', asy
 });
 
 test('bad flags get clear errors without calling the console', async () => {
-  const noOutput = await samsa(['processor', 'deploy', '--tenant', T.tenant, '--name', 'x', '--input', 'events']);
+  const noOutput = await deploy('x', [], 'lower.js');
   assert.equal(noOutput.code, 2);
   assert.match(noOutput.stderr, /missing --output/);
-  const badFrom = await samsa([
-    'processor',
-    'deploy',
-    '--tenant',
-    T.tenant,
-    '--name',
-    'x',
-    '--input',
-    'events',
-    '--output',
-    'upper',
-    '--file',
-    join(home, 'lower.js'),
-    '--from',
-    'yesterday',
-  ]);
+  const badFrom = await deploy('x', ['upper'], 'lower.js', ['--from', 'yesterday']);
   assert.equal(badFrom.code, 2);
   assert.match(badFrom.stderr, /--from must be/);
-  const noSecret = await samsa([
-    'processor',
-    'deploy',
-    '--tenant',
-    T.tenant,
-    '--name',
-    'x',
-    '--input',
-    'events',
-    '--output',
-    'upper',
-    '--file',
-    join(home, 'lower.js'),
-    '--secret',
-    'A_SECRET',
-    '--secret',
-    'B_SECRET',
-  ]);
+  const noSecret = await deploy('x', ['upper'], 'lower.js', ['--secret', 'A_SECRET', '--secret', 'B_SECRET']);
   assert.equal(noSecret.code, 2, noSecret.stderr);
   assert.match(noSecret.stderr, /no value for secret A_SECRET, B_SECRET/);
   const badCode = await samsa([
