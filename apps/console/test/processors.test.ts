@@ -551,3 +551,25 @@ test('the OpenAPI document lists every processor operation with its schemas', as
     assert.ok(quota.properties[field], `the quota API carries ${field}`);
   }
 });
+
+test('test runs are bounded per tenant: beyond the slots a clear 429, and a slot frees when its run ends', async () => {
+  const { withTestRunSlot } = await import('../src/features/processors/test-run.ts');
+  let release!: () => void;
+  const held = withTestRunSlot('tenant-x', 1, () => new Promise<void>((r) => (release = r)));
+  await assert.rejects(
+    withTestRunSlot('tenant-x', 1, async () => 'ran'),
+    (err: any) =>
+      err.code === 'rate_limited' && /at most 1 at once/.test(err.message) && err.headers['retry-after'] === '1',
+  );
+  assert.equal(await withTestRunSlot('tenant-y', 1, async () => 'other tenant'), 'other tenant');
+  release();
+  await held;
+  assert.equal(await withTestRunSlot('tenant-x', 1, async () => 'ran'), 'ran');
+  await assert.rejects(
+    withTestRunSlot('tenant-x', 1, async () => {
+      throw new Error('sandbox failed');
+    }),
+    /sandbox failed/,
+  );
+  assert.equal(await withTestRunSlot('tenant-x', 1, async () => 'freed after a failure'), 'freed after a failure');
+});

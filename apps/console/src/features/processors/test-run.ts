@@ -23,7 +23,7 @@ const holder = globalThis as unknown as { __samsaTestRuns?: Map<string, number> 
 const running = () => (holder.__samsaTestRuns ??= new Map());
 
 /** Holds one of the tenant's test-run slots while `run` runs; 429 when they are all taken. */
-async function inSlot<T>(tenantId: string, slots: number, run: () => Promise<T>): Promise<T> {
+export async function withTestRunSlot<T>(tenantId: string, slots: number, run: () => Promise<T>): Promise<T> {
   const now = running().get(tenantId) ?? 0;
   if (now >= slots) {
     throw new ApiError(
@@ -131,7 +131,7 @@ export async function runTest(tenant: Tenant, name: string, input: TestRunInput)
     ...(p ? await openedSecrets(p.id) : {}),
   };
   const limits = processorLimits(await getQuota(tenant.id), settings);
-  return inSlot(tenant.id, settings.SAMSA_TEST_RUNS_PER_TENANT, async () => {
+  return withTestRunSlot(tenant.id, settings.SAMSA_TEST_RUNS_PER_TENANT, async () => {
     let records: InputRecord[];
     if (input.records) {
       records = pastedRecords(topic ?? 'test', input.records);
