@@ -7,8 +7,7 @@
  * work from the page. Screenshots of each processor page at 1366 px go to e2e/test-results/.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { eventually } from '@samsa/test-support/eventually';
@@ -84,7 +83,12 @@ async function signIn(page: Page, who: { email: string; password: string }) {
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  hub = await startHub(ADMIN, { SAMSA_SECRETS_KEY: randomBytes(32).toString('base64') });
+  // The host reports often here, so the page's figures and chart fill within seconds.
+  hub = await startHub(ADMIN, {
+    SAMSA_PROCESSORS_POLL_MS: '300',
+    SAMSA_PROCESSORS_STATUS_INTERVAL_MS: '500',
+    SAMSA_PROCESSORS_SAMPLE_INTERVAL_MS: '1000',
+  });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-sync', '--no-first-run'],
@@ -98,6 +102,8 @@ before(async () => {
 });
 
 after(async () => {
+  // The hub's own output (broker, console, processor host) beside the screenshots, for a failure's cause.
+  if (hub) writeFileSync(join(SHOTS, 'processors-hub.log'), hub.output());
   for (const [i, p] of pages.entries())
     await p.screenshot({ path: join(SHOTS, `processors-last-page-${i}.png`), fullPage: true }).catch(() => {});
   await browser?.close();
@@ -232,7 +238,7 @@ test('write, test-run, deploy, watch, break, see the DLQ, roll back: a processor
     await shot(ops, 'processors-edit');
     await ops.getByRole('button', { name: 'Deploy new version' }).click();
     await ops.waitForURL(/\/t\/acme\/processors\/enrich$/);
-    await ops.getByTestId('version-2').filter({ hasText: 'running' }).waitFor();
+    await ops.getByTestId('version-2').filter({ hasText: 'active' }).waitFor();
     await until('the host to apply v2', async () => {
       const d = await rest('/tenants/acme/processors/enrich');
       return d.activeDeployment?.version === 2 && Boolean(d.activeDeployment.appliedAt);
@@ -255,7 +261,7 @@ test('write, test-run, deploy, watch, break, see the DLQ, roll back: a processor
 
     // Roll back to v1: new records are processed again.
     await ops.getByRole('button', { name: 'Roll back to v1' }).click();
-    await ops.getByTestId('version-1').filter({ hasText: 'running' }).waitFor();
+    await ops.getByTestId('version-1').filter({ hasText: 'active' }).waitFor();
     await until('the host to apply the rollback', async () => {
       const d = await rest('/tenants/acme/processors/enrich');
       return d.activeDeployment?.action === 'rollback' && Boolean(d.activeDeployment.appliedAt);

@@ -69,7 +69,7 @@ export function DeployHistory(props: { tenant: string; base: string; current: nu
               <Td>
                 v{v.version}
                 {v.version === props.current ? (
-                  <span className="ml-1 text-xs font-medium text-emerald-700">running</span>
+                  <span className="ml-1 text-xs font-medium text-emerald-700">active</span>
                 ) : null}
               </Td>
               <Td className="whitespace-nowrap">{dateText(v.createdAt)}</Td>

@@ -167,6 +167,9 @@ export function ProcessorDetail({ tenant, name }: { tenant: string; name: string
         {paused && enumText(d.status) !== 'paused' ? <span className="text-sm text-slate-500">pausing…</span> : null}
         <p className="min-w-0 flex-1 text-sm text-slate-700" data-testid="processor-status-reason">
           {d.statusReason ?? ''}
+          {d.stats === null && !paused
+            ? ' No processor host reports this processor right now: figures appear once a host runs it.'
+            : ''}
         </p>
       </div>
       {lastError ? (
