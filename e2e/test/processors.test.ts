@@ -244,9 +244,15 @@ test('write, test-run, deploy, watch, break, see the DLQ, roll back: a processor
       return d.activeDeployment?.version === 2 && Boolean(d.activeDeployment.appliedAt);
     });
     const brokenIds = await produce(5);
-    await ops.getByTestId('processor-last-error-message').filter({ hasText: 'broken on purpose at offset' }).waitFor();
-    assert.match((await ops.getByTestId('processor-last-error').textContent()) ?? '', /in v2/);
+    // Under the DLQ policy the processor keeps running: each failure is an error line in its log (version,
+    // partition, offset, message) and a dead-letter record.
     await ops.getByTestId('processor-dlq-count').filter({ hasText: /^5$/ }).waitFor();
+    await ops.getByTestId('processor-errors').filter({ hasText: /^5 · / }).waitFor();
+    const errorLines = ops
+      .getByTestId('processor-log-error')
+      .filter({ hasText: 'thrown: broken on purpose at offset' });
+    await until('five error lines in the log', async () => (await errorLines.count()) === 5);
+    assert.match((await errorLines.first().textContent()) ?? '', /\[v2 p\d @\d+\]/);
     await shot(ops, 'processors-page-errors');
     assert.ok(
       brokenIds.every((id) => !outputIds().has(id)),

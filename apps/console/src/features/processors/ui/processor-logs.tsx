@@ -19,7 +19,7 @@ const LEVEL_CLASS: Record<string, string> = { info: 'text-slate-300', warn: 'tex
 export function ProcessorLogs({ base }: { base: string }) {
   const [lines, setLines] = useState<LogLineView[]>([]);
   const after = lines.at(-1)?.id;
-  const box = useRef<HTMLPreElement>(null);
+  const box = useRef<HTMLDivElement>(null);
   const page = useQuery({
     queryKey: ['processor-logs', base, String(after ?? '')],
     queryFn: () =>
@@ -49,10 +49,10 @@ export function ProcessorLogs({ base }: { base: string }) {
           {page.isPending ? 'Loading logs…' : 'No log lines yet: ctx.log(), errors and restarts appear here.'}
         </Empty>
       ) : (
-        <pre
+        <div
           ref={box}
           data-testid="processor-logs"
-          className="max-h-80 overflow-auto rounded-lg bg-slate-950 p-3 text-xs leading-5 text-slate-300"
+          className="max-h-80 overflow-auto whitespace-pre-wrap rounded-lg bg-slate-950 p-3 font-mono text-xs leading-5 text-slate-300"
         >
           {lines.map((l) => {
             const level = enumText(l.level);
@@ -64,13 +64,13 @@ export function ProcessorLogs({ base }: { base: string }) {
               .filter(Boolean)
               .join(' ');
             return (
-              <div key={String(l.id)} className={LEVEL_CLASS[level] ?? ''}>
+              <div key={String(l.id)} className={LEVEL_CLASS[level] ?? ''} data-testid={`processor-log-${level}`}>
                 {new Date(l.at).toISOString().slice(11, 23)} {level.padEnd(5)} {where ? `[${where}] ` : ''}
                 {l.message}
               </div>
             );
           })}
-        </pre>
+        </div>
       )}
     </div>
   );
