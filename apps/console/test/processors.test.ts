@@ -130,6 +130,13 @@ test('bad code, unknown topics and bad settings are refused with clear errors', 
     'env names are checked',
   );
 
+  const twice = await call('/tenants/{tenant}/processors', 'POST', T, {
+    token: tenantAdmin,
+    body: createBody('twice', { env: { API_TOKEN: 'plain' } }),
+  });
+  assert.equal(twice.status, 400, JSON.stringify(twice.body));
+  assert.match(twice.body.error.fieldErrors.secrets[0], /API_TOKEN is both a plain value and a secret/);
+
   const dup = await call('/tenants/{tenant}/processors', 'POST', T, {
     token: tenantAdmin,
     body: createBody('dup', { outputs: ['valid', 'valid'] }),
@@ -229,6 +236,13 @@ test('update is version 2 with new bindings; secrets set to null go; rollback an
   assert.ok(acls.includes('TOPIC:audit-trail:WRITE'));
   assert.ok(!acls.includes('TOPIC:invalid:WRITE'), 'the binding for the dropped output is removed');
   assert.ok(!acls.some((a) => a.includes('checker-dlq')), 'no DLQ bindings without a DLQ');
+
+  const clash = await call('/tenants/{tenant}/processors/{name}', 'PUT', P('checker'), {
+    token: tenantAdmin,
+    body: { input: 'orders', outputs: ['valid'], source: MAP_SOURCE, language: 'javascript', env: { OTHER: 'plain' } },
+  });
+  assert.equal(clash.status, 400, JSON.stringify(clash.body));
+  assert.match(clash.body.error.message, /OTHER is already a secret of 'checker'/);
 
   const rollback = await call('/tenants/{tenant}/processors/{name}/rollback', 'POST', P('checker'), {
     token: tenantAdmin,

@@ -293,6 +293,13 @@ export async function createProcessor(actor: Actor, tenant: Tenant, input: Creat
 export async function updateProcessor(actor: Actor, tenant: Tenant, name: string, input: UpdateProcessorInput) {
   const p = await findProcessor(tenant, name);
   const before = p.activeDeployment?.version;
+  const keptSecrets = p.secrets.map((x) => x.name).filter((n) => input.secrets[n] !== null);
+  const clash = Object.keys(input.env).filter((n) => keptSecrets.includes(n));
+  if (clash.length > 0) {
+    throw new ApiError('validation_failed', `${clash.join(', ')} is already a secret of '${name}'`, {
+      env: [`${clash.join(', ')} is a secret: remove it (secrets: { ${clash[0]}: null }) or pick another name`],
+    });
+  }
   const { code } = compileOrExplain(input.source, input.language);
   const { dlqTopic, createdDlq } = await ensureTopics(tenant, name, input);
   const sealed = sealAll(p.id, input.secrets);
