@@ -405,7 +405,14 @@ test('pause, resume, logs, metrics and a DLQ re-drive request', async () => {
       processorId: p.id,
       hostId: 'host-1',
       partitions: [0, 1],
-      stats: { recordsPerSecIn: 12.5, recordsPerSecOut: 10, lagRecords: 7, inRecords: 100, p99Ms: 3 },
+      stats: {
+        recordsPerSecIn: 12.5,
+        recordsPerSecOut: 10,
+        errorsPerSec: 0.5,
+        lagRecords: 7,
+        inRecords: 100,
+        p99Ms: 3,
+      },
       heartbeatAt: new Date(),
     },
   });
@@ -482,8 +489,31 @@ test('the processor quota refuses one too many, saying what to do', async () => 
   assert.equal(third.status, 422, JSON.stringify(third.body));
   assert.equal(third.body.error.code, 'quota_exceeded');
   assert.match(third.body.error.message, /may have 2 processors and has 2; delete one/);
-  const del = await call('/tenants/{tenant}/processors/{name}', 'DELETE', P('second'), { token: tenantAdmin });
-  assert.equal(del.status, 204);
+  const tooSmall = await call('/tenants/{tenant}/quota', 'PUT', T, {
+    token: hub.admin,
+    body: { processorMemoryMb: 4 },
+  });
+  assert.equal(tooSmall.status, 400, 'a sandbox needs at least 8 MiB');
+  const raised = await call('/tenants/{tenant}/quota', 'PUT', T, {
+    token: hub.admin,
+    body: { maxProcessors: 3, processorMemoryMb: 128, processorCpuMsPerSec: 250 },
+  });
+  assert.equal(raised.status, 200, JSON.stringify(raised.body));
+  const detail = await call('/tenants/{tenant}/processors/{name}', 'GET', P('second'), { token: member });
+  assert.deepEqual(
+    detail.body.limits,
+    { memoryMb: 128, cpuMsPerSec: 250 },
+    "the tenant's quota is the processor's limits",
+  );
+  const third2 = await call('/tenants/{tenant}/processors', 'POST', T, {
+    token: tenantAdmin,
+    body: createBody('third', { onError: 'skip' }),
+  });
+  assert.equal(third2.status, 201, `room after the quota was raised: ${JSON.stringify(third2.body)}`);
+  for (const name of ['second', 'third']) {
+    const del = await call('/tenants/{tenant}/processors/{name}', 'DELETE', P(name), { token: tenantAdmin });
+    assert.equal(del.status, 204);
+  }
 });
 
 test('delete removes the rows, the ACL bindings and the consumer group; the DLQ topic stays', async () => {

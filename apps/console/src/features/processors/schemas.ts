@@ -234,6 +234,7 @@ const statsSchema = z.object({
   dlq: z.number(),
   recordsPerSecIn: z.number(),
   recordsPerSecOut: z.number(),
+  errorsPerSec: z.number(),
   p50Ms: nullableNumber,
   p99Ms: nullableNumber,
   cpuMsPerSec: z.number(),

@@ -43,10 +43,6 @@ const withActive = {
   instances: true,
 } satisfies Prisma.ProcessorInclude;
 
-async function latestSample(processorId: string) {
-  return db().processorMetricSample.findFirst({ where: { processorId }, orderBy: { at: 'desc' } });
-}
-
 /** The processor with its active deployment, or `not_found`. */
 export async function findProcessor(tenant: Tenant, name: string) {
   const p = await db().processor.findUnique({
@@ -69,9 +65,7 @@ export async function listProcessors(tenant: Tenant) {
     include: withActive,
     orderBy: { name: 'asc' },
   });
-  const processors = [];
-  for (const p of rows) processors.push(summaryView(p, await latestSample(p.id)));
-  return { processors };
+  return { processors: rows.map((p) => summaryView(p)) };
 }
 
 export async function getProcessor(tenant: Tenant, name: string) {
@@ -80,7 +74,7 @@ export async function getProcessor(tenant: Tenant, name: string) {
   const live = liveInstances(p.instances);
   const limits = processorLimits(await getQuota(tenant.id));
   return {
-    ...summaryView(p, await latestSample(p.id)),
+    ...summaryView(p),
     id: p.id,
     createdAt: p.createdAt.toISOString(),
     version: versionView(
