@@ -22,16 +22,14 @@ export function redriveGroupId(name: string): string {
   return `${processorGroupId(name)}.redrive`;
 }
 
-/** READ on the input (and DESCRIBE for its metadata), WRITE on outputs and the DLQ (READ too: re-drive reads it),
- * READ on its two groups, idempotent writes, and its transactional ids when it runs exactly-once. */
+/**
+ * READ on the input (and DESCRIBE for its metadata); WRITE on the outputs and the DLQ, and READ on them too (an
+ * exactly-once task reads its outputs back to fence duplicates, a re-drive reads the DLQ); READ on its two groups
+ * (literal: a prefix would also cover another processor named `<name>…`); idempotent writes.
+ */
 export function desiredAcls(
   name: string,
-  v: {
-    inputTopic: string;
-    outputTopics: string[];
-    dlqTopic: string | null;
-    delivery: 'AT_LEAST_ONCE' | 'EXACTLY_ONCE';
-  },
+  v: { inputTopic: string; outputTopics: string[]; dlqTopic: string | null },
 ): ProcessorAcl[] {
   const principal = processorPrincipal(name);
   const acl = (resourceType: AclResourceType, resourceName: string, operation: AclOperation): ProcessorAcl => ({
@@ -40,17 +38,15 @@ export function desiredAcls(
     resourceName,
     operation,
   });
-  const out = [
+  const written = [...v.outputTopics, ...(v.dlqTopic ? [v.dlqTopic] : [])];
+  return [
     acl('TOPIC', v.inputTopic, 'READ'),
     acl('TOPIC', v.inputTopic, 'DESCRIBE'),
-    ...v.outputTopics.map((t) => acl('TOPIC', t, 'WRITE')),
+    ...written.flatMap((t) => [acl('TOPIC', t, 'WRITE'), acl('TOPIC', t, 'READ')]),
     acl('GROUP', processorGroupId(name), 'READ'),
     acl('GROUP', redriveGroupId(name), 'READ'),
     acl('CLUSTER', 'kafka-cluster', 'IDEMPOTENT_WRITE'),
   ];
-  if (v.dlqTopic) out.push(acl('TOPIC', v.dlqTopic, 'WRITE'), acl('TOPIC', v.dlqTopic, 'READ'));
-  if (v.delivery === 'EXACTLY_ONCE') out.push(acl('TRANSACTIONAL_ID', processorGroupId(name), 'WRITE'));
-  return out;
 }
 
 const keyOf = (a: ProcessorAcl) => `${a.resourceType}|${a.resourceName}|${a.operation}`;
