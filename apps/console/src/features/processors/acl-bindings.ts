@@ -1,8 +1,9 @@
 /**
- * The ACL bindings of a processor's principal `User:processor:<name>` (the broker gives the host that principal when
- * it signs in as `tenant:<slug>/processor:<name>`): what one version needs, derived from its topics, and a reconciler
+ * The ACL bindings of a processor's principal `User:processor:<name>` (`processorAclPrincipal`: the broker gives the
+ * host that principal when it signs in as `tenant:<slug>/processor:<name>`): what one version needs, derived from its topics, and a reconciler
  * that makes the stored rows exactly that set (adds what is missing, removes what the version no longer needs).
  */
+import { processorAclPrincipal } from '@samsa/cluster/namespace';
 import type { AclOperation, AclResourceType, Prisma } from '@samsa/db';
 import { processorGroupId } from '@samsa/processors';
 
@@ -11,10 +12,6 @@ export interface ProcessorAcl {
   resourceType: AclResourceType;
   resourceName: string;
   operation: AclOperation;
-}
-
-export function processorPrincipal(name: string): string {
-  return `User:processor:${name}`;
 }
 
 /** The redrive task's consumer group, tenant-local. */
@@ -31,7 +28,7 @@ export function desiredAcls(
   name: string,
   v: { inputTopic: string; outputTopics: string[]; dlqTopic: string | null },
 ): ProcessorAcl[] {
-  const principal = processorPrincipal(name);
+  const principal = processorAclPrincipal(name);
   const acl = (resourceType: AclResourceType, resourceName: string, operation: AclOperation): ProcessorAcl => ({
     principal,
     resourceType,

@@ -4,7 +4,7 @@
  * instances, logs, metric samples). Topics are checked on the broker (the record of topics); a missing DLQ topic is
  * created as the tenant, so its quotas apply. Every change is audited, without secret values.
  */
-import { brokerName, tenantNamespace } from '@samsa/cluster/namespace';
+import { brokerName, processorAclPrincipal, tenantNamespace } from '@samsa/cluster/namespace';
 import type { Prisma, Tenant } from '@samsa/db';
 import { processorSecretAad, sealSecret, secretKeyFromEnv } from '@samsa/db/secret-box';
 import { defaultDlqTopic, processorGroupId } from '@samsa/processors';
@@ -15,7 +15,7 @@ import type { Actor } from '../../server/with-tenant.ts';
 import { audit } from '../audit/audit.ts';
 import { type BrokerTopic, clusterAdmin } from '../cluster/cluster-admin.ts';
 import { getQuota } from '../tenants/service.ts';
-import { desiredAcls, processorPrincipal, reconcileAcls, redriveGroupId } from './acl-bindings.ts';
+import { desiredAcls, reconcileAcls, redriveGroupId } from './acl-bindings.ts';
 import { compileOrExplain } from './compile.ts';
 import type { CreateProcessorInput, UpdateProcessorInput } from './schemas.ts';
 import { metricsWindows } from './schemas.ts';
@@ -216,7 +216,7 @@ async function activate(
   const acls = await reconcileAcls(
     tx,
     tenant.id,
-    processorPrincipal(processor.name),
+    processorAclPrincipal(processor.name),
     desiredAcls(processor.name, version),
   );
   return { deployment, acls };
@@ -550,7 +550,7 @@ export async function deleteProcessor(actor: Actor, tenant: Tenant, name: string
   const p = await findProcessor(tenant, name);
   // Rows first: the host stops the processor when its row is gone, then its groups can go.
   const acls = await db().$transaction(async (tx) => {
-    const changed = await reconcileAcls(tx, tenant.id, processorPrincipal(name), []);
+    const changed = await reconcileAcls(tx, tenant.id, processorAclPrincipal(name), []);
     await tx.processor.delete({ where: { id: p.id } });
     return changed;
   });
