@@ -2,8 +2,8 @@
  * The console's processor rows are the contract with the processor host: a processor created through the REST API
  * (with a secret) runs in a real host against a real broker with tenancy, under only the ACL bindings the console
  * wrote for its principal. Records produced to the input come out transformed with their source header; the
- * processor's page shows it RUNNING with a live instance and its captured log; pause is honoured; delete stops it and
- * removes its group.
+ * processor's page shows it RUNNING with a live instance and its captured log; pause and resume are honoured; delete
+ * of the running processor stops it and removes its group.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -129,9 +129,22 @@ test('a processor made through the API runs in the host with the bindings the co
     30_000,
   );
 
+  const resumed = await call('/tenants/{tenant}/processors/{name}/resume', 'POST', P, { token: hub.admin });
+  assert.equal(resumed.status, 200, JSON.stringify(resumed.body));
+  await eventually(
+    async () => {
+      const d = await call('/tenants/{tenant}/processors/{name}', 'GET', P, { token: hub.admin });
+      return d.body.status === 'RUNNING' && d.body.instances.some((i: any) => i.partitions.includes(0));
+    },
+    'the host runs it again',
+    30_000,
+  );
+
+  // Deleted while running: the host's member is removed from the group and the group goes.
+  const { clusterAdmin } = await import('../src/features/cluster/cluster-admin.ts');
+  assert.deepEqual(await clusterAdmin().groupsWithPrefix('hosted.samsa-processor.'), ['hosted.samsa-processor.tagger']);
   const deleted = await call('/tenants/{tenant}/processors/{name}', 'DELETE', P, { token: hub.admin });
   assert.equal(deleted.status, 204, JSON.stringify(deleted.body));
-  const { clusterAdmin } = await import('../src/features/cluster/cluster-admin.ts');
   await eventually(
     async () => (await clusterAdmin().groupsWithPrefix('hosted.samsa-processor.')).length === 0,
     "the processor's group is gone from the broker",

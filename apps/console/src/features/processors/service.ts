@@ -526,8 +526,11 @@ export async function processorMetrics(tenant: Tenant, name: string, q: { window
   return { series: samples.map(sampleView), current: aggregateStats(liveInstances(p.instances)) };
 }
 
-/** Removing a group can fail while a member of a stopping host is still joining: a few tries, then report. */
-const GROUP_REMOVE_TRIES = 5;
+/**
+ * Removing a group can fail while a host that has not yet seen the deletion rejoins it (the host polls every second):
+ * a few tries over about 3 s, then the audit entry and a warning say what is left.
+ */
+const GROUP_REMOVE_TRIES = 10;
 const GROUP_REMOVE_RETRY_MS = 300;
 
 async function removeProcessorGroups(tenant: Tenant, name: string): Promise<{ groups: number; remaining: string[] }> {
