@@ -4,11 +4,14 @@
  * records (nothing written), pause, rollback, logs, delete; a secret comes from the environment, never from argv.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { generateSecretKey } from '@samsa/db/secret-box';
+import { SAMSA_BIN } from '@samsa/test-support/broker-process';
+import { eventually } from '@samsa/test-support/eventually';
 import { runSamsa } from '@samsa/test-support/samsa-cli';
 import { type ApiServer, startApiServer } from './api-server.ts';
 import { call } from './helpers.ts';
@@ -181,6 +184,39 @@ test('samsa processor deploy, list, test, pause, rollback, logs and delete', asy
   const logs = await samsa(['processor', 'logs', '--tenant', T.tenant, 'shout']);
   assert.equal(logs.code, 0, logs.stderr);
   assert.match(logs.stdout, /WARN v1 p0@3 slow downstream/);
+
+  // --follow keeps polling: a line the host writes later shows up, then the command is stopped.
+  const follower = spawn(
+    process.execPath,
+    [SAMSA_BIN, 'processor', 'logs', '--tenant', T.tenant, 'shout', '--follow', '--interval-ms', '200'],
+    {
+      env: {
+        ...process.env,
+        SAMSA_CREDENTIALS_FILE: join(home, 'credentials.json'),
+        SAMSA_URL: http.url,
+        SAMSA_TOKEN: hub.admin,
+      },
+    },
+  );
+  let followed = '';
+  follower.stdout.on('data', (d) => (followed += d));
+  try {
+    await eventually(() => followed.includes('slow downstream'), 'the follower prints the existing line');
+    await db().processorLog.create({
+      data: {
+        processorId: after.body.id,
+        level: 'ERROR',
+        message: 'boom at offset 4',
+        version: 1,
+        partition: 0,
+        offset: 4n,
+      },
+    });
+    await eventually(() => followed.includes('ERROR v1 p0@4 boom at offset 4'), 'the follower prints the new line');
+    assert.equal(followed.match(/slow downstream/g)?.length, 1, 'each line once');
+  } finally {
+    follower.kill();
+  }
 
   const refused = await samsa(['processor', 'delete', '--tenant', T.tenant, 'shout']);
   assert.equal(refused.code, 2);

@@ -130,6 +130,13 @@ test('bad code, unknown topics and bad settings are refused with clear errors', 
     'env names are checked',
   );
 
+  const twice = await call('/tenants/{tenant}/processors', 'POST', T, {
+    token: tenantAdmin,
+    body: createBody('twice', { env: { API_TOKEN: 'plain' } }),
+  });
+  assert.equal(twice.status, 400, JSON.stringify(twice.body));
+  assert.match(twice.body.error.fieldErrors.secrets[0], /API_TOKEN is both a plain value and a secret/);
+
   const dup = await call('/tenants/{tenant}/processors', 'POST', T, {
     token: tenantAdmin,
     body: createBody('dup', { outputs: ['valid', 'valid'] }),
@@ -162,9 +169,11 @@ test('create: version 1 deployed, ACL bindings for its principal, the DLQ topic 
     'GROUP:samsa-processor.checker:READ',
     'TOPIC:checker-dlq:READ',
     'TOPIC:checker-dlq:WRITE',
+    'TOPIC:invalid:READ',
     'TOPIC:invalid:WRITE',
     'TOPIC:orders:DESCRIBE',
     'TOPIC:orders:READ',
+    'TOPIC:valid:READ',
     'TOPIC:valid:WRITE',
   ]);
 
@@ -227,8 +236,15 @@ test('update is version 2 with new bindings; secrets set to null go; rollback an
   assert.deepEqual(update.body.activeDeployment.startFrom, { kind: 'committed' });
   const acls = await aclsOf('checker');
   assert.ok(acls.includes('TOPIC:audit-trail:WRITE'));
-  assert.ok(!acls.includes('TOPIC:invalid:WRITE'), 'the binding for the dropped output is removed');
+  assert.ok(!acls.some((a) => a.startsWith('TOPIC:invalid:')), 'the bindings for the dropped output are removed');
   assert.ok(!acls.some((a) => a.includes('checker-dlq')), 'no DLQ bindings without a DLQ');
+
+  const clash = await call('/tenants/{tenant}/processors/{name}', 'PUT', P('checker'), {
+    token: tenantAdmin,
+    body: { input: 'orders', outputs: ['valid'], source: MAP_SOURCE, language: 'javascript', env: { OTHER: 'plain' } },
+  });
+  assert.equal(clash.status, 400, JSON.stringify(clash.body));
+  assert.match(clash.body.error.message, /OTHER is already a secret of 'checker'/);
 
   const rollback = await call('/tenants/{tenant}/processors/{name}/rollback', 'POST', P('checker'), {
     token: tenantAdmin,
@@ -391,7 +407,14 @@ test('pause, resume, logs, metrics and a DLQ re-drive request', async () => {
       processorId: p.id,
       hostId: 'host-1',
       partitions: [0, 1],
-      stats: { recordsPerSecIn: 12.5, recordsPerSecOut: 10, lagRecords: 7, inRecords: 100, p99Ms: 3 },
+      stats: {
+        recordsPerSecIn: 12.5,
+        recordsPerSecOut: 10,
+        errorsPerSec: 0.5,
+        lagRecords: 7,
+        inRecords: 100,
+        p99Ms: 3,
+      },
       heartbeatAt: new Date(),
     },
   });
@@ -468,8 +491,31 @@ test('the processor quota refuses one too many, saying what to do', async () => 
   assert.equal(third.status, 422, JSON.stringify(third.body));
   assert.equal(third.body.error.code, 'quota_exceeded');
   assert.match(third.body.error.message, /may have 2 processors and has 2; delete one/);
-  const del = await call('/tenants/{tenant}/processors/{name}', 'DELETE', P('second'), { token: tenantAdmin });
-  assert.equal(del.status, 204);
+  const tooSmall = await call('/tenants/{tenant}/quota', 'PUT', T, {
+    token: hub.admin,
+    body: { processorMemoryMb: 4 },
+  });
+  assert.equal(tooSmall.status, 400, 'a sandbox needs at least 8 MiB');
+  const raised = await call('/tenants/{tenant}/quota', 'PUT', T, {
+    token: hub.admin,
+    body: { maxProcessors: 3, processorMemoryMb: 128, processorCpuMsPerSec: 250 },
+  });
+  assert.equal(raised.status, 200, JSON.stringify(raised.body));
+  const detail = await call('/tenants/{tenant}/processors/{name}', 'GET', P('second'), { token: member });
+  assert.deepEqual(
+    detail.body.limits,
+    { memoryMb: 128, cpuMsPerSec: 250 },
+    "the tenant's quota is the processor's limits",
+  );
+  const third2 = await call('/tenants/{tenant}/processors', 'POST', T, {
+    token: tenantAdmin,
+    body: createBody('third', { onError: 'skip' }),
+  });
+  assert.equal(third2.status, 201, `room after the quota was raised: ${JSON.stringify(third2.body)}`);
+  for (const name of ['second', 'third']) {
+    const del = await call('/tenants/{tenant}/processors/{name}', 'DELETE', P(name), { token: tenantAdmin });
+    assert.equal(del.status, 204);
+  }
 });
 
 test('delete removes the rows, the ACL bindings and the consumer group; the DLQ topic stays', async () => {

@@ -54,6 +54,7 @@ export async function startHub(opts: { dataDir?: string } = {}): Promise<Hub> {
     fx,
     broker,
     async close() {
+      if (process.env.HOST_TEST_BROKER_LOG) for (const l of broker.logs) process.stderr.write(`BROKER ${l}\n`);
       await broker.cleanup();
       await prisma.$disconnect();
       await fx.close();

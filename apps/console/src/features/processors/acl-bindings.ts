@@ -1,8 +1,9 @@
 /**
- * The ACL bindings of a processor's principal `User:processor:<name>` (the broker gives the host that principal when
- * it signs in as `tenant:<slug>/processor:<name>`): what one version needs, derived from its topics, and a reconciler
+ * The ACL bindings of a processor's principal `User:processor:<name>` (`processorAclPrincipal`: the broker gives the
+ * host that principal when it signs in as `tenant:<slug>/processor:<name>`): what one version needs, derived from its topics, and a reconciler
  * that makes the stored rows exactly that set (adds what is missing, removes what the version no longer needs).
  */
+import { processorAclPrincipal } from '@samsa/cluster/namespace';
 import type { AclOperation, AclResourceType, Prisma } from '@samsa/db';
 import { processorGroupId } from '@samsa/processors';
 
@@ -13,44 +14,36 @@ export interface ProcessorAcl {
   operation: AclOperation;
 }
 
-export function processorPrincipal(name: string): string {
-  return `User:processor:${name}`;
-}
-
 /** The redrive task's consumer group, tenant-local. */
 export function redriveGroupId(name: string): string {
   return `${processorGroupId(name)}.redrive`;
 }
 
-/** READ on the input (and DESCRIBE for its metadata), WRITE on outputs and the DLQ (READ too: re-drive reads it),
- * READ on its two groups, idempotent writes, and its transactional ids when it runs exactly-once. */
+/**
+ * READ on the input (and DESCRIBE for its metadata); WRITE on the outputs and the DLQ, and READ on them too (an
+ * exactly-once task reads its outputs back to fence duplicates, a re-drive reads the DLQ); READ on its two groups
+ * (literal: a prefix would also cover another processor named `<name>…`); idempotent writes.
+ */
 export function desiredAcls(
   name: string,
-  v: {
-    inputTopic: string;
-    outputTopics: string[];
-    dlqTopic: string | null;
-    delivery: 'AT_LEAST_ONCE' | 'EXACTLY_ONCE';
-  },
+  v: { inputTopic: string; outputTopics: string[]; dlqTopic: string | null },
 ): ProcessorAcl[] {
-  const principal = processorPrincipal(name);
+  const principal = processorAclPrincipal(name);
   const acl = (resourceType: AclResourceType, resourceName: string, operation: AclOperation): ProcessorAcl => ({
     principal,
     resourceType,
     resourceName,
     operation,
   });
-  const out = [
+  const written = [...v.outputTopics, ...(v.dlqTopic ? [v.dlqTopic] : [])];
+  return [
     acl('TOPIC', v.inputTopic, 'READ'),
     acl('TOPIC', v.inputTopic, 'DESCRIBE'),
-    ...v.outputTopics.map((t) => acl('TOPIC', t, 'WRITE')),
+    ...written.flatMap((t) => [acl('TOPIC', t, 'WRITE'), acl('TOPIC', t, 'READ')]),
     acl('GROUP', processorGroupId(name), 'READ'),
     acl('GROUP', redriveGroupId(name), 'READ'),
     acl('CLUSTER', 'kafka-cluster', 'IDEMPOTENT_WRITE'),
   ];
-  if (v.dlqTopic) out.push(acl('TOPIC', v.dlqTopic, 'WRITE'), acl('TOPIC', v.dlqTopic, 'READ'));
-  if (v.delivery === 'EXACTLY_ONCE') out.push(acl('TRANSACTIONAL_ID', processorGroupId(name), 'WRITE'));
-  return out;
 }
 
 const keyOf = (a: ProcessorAcl) => `${a.resourceType}|${a.resourceName}|${a.operation}`;

@@ -90,7 +90,24 @@ const deployFields = {
   comment: z.string().max(COMMENT_CHARS_MAX).default(''),
 };
 
-function inputNotOutput(v: { input: string; outputs: string[]; dlqTopic?: string | undefined }, ctx: z.RefinementCtx) {
+function crossFieldChecks(
+  v: {
+    input: string;
+    outputs: string[];
+    dlqTopic?: string | undefined;
+    env: Record<string, string>;
+    secrets: Record<string, string | null>;
+  },
+  ctx: z.RefinementCtx,
+) {
+  const both = Object.keys(v.env).filter((n) => v.secrets[n] !== undefined && v.secrets[n] !== null);
+  if (both.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['secrets'],
+      message: `${both.join(', ')} is both a plain value and a secret: ctx.env has one name for each`,
+    });
+  }
   if (v.outputs.includes(v.input)) {
     ctx.addIssue({ code: 'custom', path: ['outputs'], message: 'The input topic cannot also be an output' });
   }
@@ -110,7 +127,7 @@ export const createProcessorSchema = z
     from: startPositionSchema.default({ kind: 'earliest' }),
     secrets: boundedRecord(envValue).default({}),
   })
-  .superRefine(inputNotOutput);
+  .superRefine(crossFieldChecks);
 export type CreateProcessorInput = z.infer<typeof createProcessorSchema>;
 
 export const updateProcessorSchema = z
@@ -121,7 +138,7 @@ export const updateProcessorSchema = z
       .default({})
       .describe('a value sets the secret, null removes it, a name left out keeps it'),
   })
-  .superRefine(inputNotOutput);
+  .superRefine(crossFieldChecks);
 export type UpdateProcessorInput = z.infer<typeof updateProcessorSchema>;
 
 export const rollbackSchema = z.object({
@@ -217,6 +234,7 @@ const statsSchema = z.object({
   dlq: z.number(),
   recordsPerSecIn: z.number(),
   recordsPerSecOut: z.number(),
+  errorsPerSec: z.number(),
   p50Ms: nullableNumber,
   p99Ms: nullableNumber,
   cpuMsPerSec: z.number(),
@@ -311,8 +329,36 @@ export const metricsSchema = z.object({
 
 export const redriveSchema = z.object({ redriveId: z.string() });
 
+/** Bytes as the sandbox shows them: text when valid UTF-8, else base64; null for a null key or value. */
+const bytesViewSchema = z.object({ encoding: z.enum(['text', 'base64']), data: z.string() }).nullable();
+const headerViewSchema = z.array(z.object({ name: z.string(), value: bytesViewSchema }));
+
 export const testRunResultSchema = z.object({
-  results: z.array(z.unknown()),
+  results: z.array(
+    z.object({
+      input: z.object({
+        partition: z.number(),
+        offset: z.string().describe('decimal: offsets are 64-bit'),
+        key: bytesViewSchema,
+        value: bytesViewSchema,
+        headers: headerViewSchema,
+        timestampMs: z.number(),
+      }),
+      outputs: z.array(
+        z.object({ topic: z.string(), key: bytesViewSchema, value: bytesViewSchema, headers: headerViewSchema }),
+      ),
+      dropped: z.boolean(),
+      error: z
+        .object({
+          kind: z.enum(['thrown', 'timeout', 'memory', 'bad-output', 'compile']),
+          message: z.string(),
+          stack: z.string().optional(),
+        })
+        .optional(),
+      logs: z.array(z.object({ level: z.enum(['info', 'warn', 'error']), message: z.string(), atMs: z.number() })),
+      durationMs: z.number(),
+    }),
+  ),
   summary: z.object({
     records: z.number(),
     outputsByTopic: z.record(z.string(), z.number()),

@@ -4,7 +4,7 @@
  * instances, logs, metric samples). Topics are checked on the broker (the record of topics); a missing DLQ topic is
  * created as the tenant, so its quotas apply. Every change is audited, without secret values.
  */
-import { brokerName, tenantNamespace } from '@samsa/cluster/namespace';
+import { brokerName, processorAclPrincipal, tenantNamespace } from '@samsa/cluster/namespace';
 import type { Prisma, Tenant } from '@samsa/db';
 import { processorSecretAad, sealSecret, secretKeyFromEnv } from '@samsa/db/secret-box';
 import { defaultDlqTopic, processorGroupId } from '@samsa/processors';
@@ -15,7 +15,7 @@ import type { Actor } from '../../server/with-tenant.ts';
 import { audit } from '../audit/audit.ts';
 import { type BrokerTopic, clusterAdmin } from '../cluster/cluster-admin.ts';
 import { getQuota } from '../tenants/service.ts';
-import { desiredAcls, processorPrincipal, reconcileAcls, redriveGroupId } from './acl-bindings.ts';
+import { desiredAcls, reconcileAcls, redriveGroupId } from './acl-bindings.ts';
 import { compileOrExplain } from './compile.ts';
 import type { CreateProcessorInput, UpdateProcessorInput } from './schemas.ts';
 import { metricsWindows } from './schemas.ts';
@@ -43,10 +43,6 @@ const withActive = {
   instances: true,
 } satisfies Prisma.ProcessorInclude;
 
-async function latestSample(processorId: string) {
-  return db().processorMetricSample.findFirst({ where: { processorId }, orderBy: { at: 'desc' } });
-}
-
 /** The processor with its active deployment, or `not_found`. */
 export async function findProcessor(tenant: Tenant, name: string) {
   const p = await db().processor.findUnique({
@@ -69,9 +65,7 @@ export async function listProcessors(tenant: Tenant) {
     include: withActive,
     orderBy: { name: 'asc' },
   });
-  const processors = [];
-  for (const p of rows) processors.push(summaryView(p, await latestSample(p.id)));
-  return { processors };
+  return { processors: rows.map((p) => summaryView(p)) };
 }
 
 export async function getProcessor(tenant: Tenant, name: string) {
@@ -80,7 +74,7 @@ export async function getProcessor(tenant: Tenant, name: string) {
   const live = liveInstances(p.instances);
   const limits = processorLimits(await getQuota(tenant.id));
   return {
-    ...summaryView(p, await latestSample(p.id)),
+    ...summaryView(p),
     id: p.id,
     createdAt: p.createdAt.toISOString(),
     version: versionView(
@@ -222,7 +216,7 @@ async function activate(
   const acls = await reconcileAcls(
     tx,
     tenant.id,
-    processorPrincipal(processor.name),
+    processorAclPrincipal(processor.name),
     desiredAcls(processor.name, version),
   );
   return { deployment, acls };
@@ -293,6 +287,13 @@ export async function createProcessor(actor: Actor, tenant: Tenant, input: Creat
 export async function updateProcessor(actor: Actor, tenant: Tenant, name: string, input: UpdateProcessorInput) {
   const p = await findProcessor(tenant, name);
   const before = p.activeDeployment?.version;
+  const keptSecrets = p.secrets.map((x) => x.name).filter((n) => input.secrets[n] !== null);
+  const clash = Object.keys(input.env).filter((n) => keptSecrets.includes(n));
+  if (clash.length > 0) {
+    throw new ApiError('validation_failed', `${clash.join(', ')} is already a secret of '${name}'`, {
+      env: [`${clash.join(', ')} is a secret: remove it (secrets: { ${clash[0]}: null }) or pick another name`],
+    });
+  }
   const { code } = compileOrExplain(input.source, input.language);
   const { dlqTopic, createdDlq } = await ensureTopics(tenant, name, input);
   const sealed = sealAll(p.id, input.secrets);
@@ -525,8 +526,11 @@ export async function processorMetrics(tenant: Tenant, name: string, q: { window
   return { series: samples.map(sampleView), current: aggregateStats(liveInstances(p.instances)) };
 }
 
-/** Removing a group can fail while a member of a stopping host is still joining: a few tries, then report. */
-const GROUP_REMOVE_TRIES = 5;
+/**
+ * Removing a group can fail while a host that has not yet seen the deletion rejoins it (the host polls every second):
+ * a few tries over about 3 s, then the audit entry and a warning say what is left.
+ */
+const GROUP_REMOVE_TRIES = 10;
 const GROUP_REMOVE_RETRY_MS = 300;
 
 async function removeProcessorGroups(tenant: Tenant, name: string): Promise<{ groups: number; remaining: string[] }> {
@@ -549,7 +553,7 @@ export async function deleteProcessor(actor: Actor, tenant: Tenant, name: string
   const p = await findProcessor(tenant, name);
   // Rows first: the host stops the processor when its row is gone, then its groups can go.
   const acls = await db().$transaction(async (tx) => {
-    const changed = await reconcileAcls(tx, tenant.id, processorPrincipal(name), []);
+    const changed = await reconcileAcls(tx, tenant.id, processorAclPrincipal(name), []);
     await tx.processor.delete({ where: { id: p.id } });
     return changed;
   });

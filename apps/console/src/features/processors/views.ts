@@ -39,6 +39,7 @@ export interface ProcessorStats {
   dlq: number;
   recordsPerSecIn: number;
   recordsPerSecOut: number;
+  errorsPerSec: number;
   p50Ms: number | null;
   p99Ms: number | null;
   cpuMsPerSec: number;
@@ -55,6 +56,7 @@ const SUMMED = [
   'dlq',
   'recordsPerSecIn',
   'recordsPerSecOut',
+  'errorsPerSec',
   'cpuMsPerSec',
   'memoryBytes',
   'lagRecords',
@@ -66,7 +68,10 @@ export function liveInstances(instances: ProcessorInstance[], nowMs = Date.now()
   return instances.filter((i) => nowMs - i.heartbeatAt.getTime() < INSTANCE_LIVE_MS);
 }
 
-/** Sums the live instances' counters and rates; latencies and the memory limit are the worst instance's. */
+/**
+ * Sums the live instances' counters, rates and memory (each host reports its share, the processor host's
+ * `stats` of ProcessorInstance); latencies are the worst instance's.
+ */
 export function aggregateStats(live: ProcessorInstance[]): ProcessorStats | null {
   if (live.length === 0) return null;
   const out: ProcessorStats = {
@@ -77,6 +82,7 @@ export function aggregateStats(live: ProcessorInstance[]): ProcessorStats | null
     dlq: 0,
     recordsPerSecIn: 0,
     recordsPerSecOut: 0,
+    errorsPerSec: 0,
     p50Ms: null,
     p99Ms: null,
     cpuMsPerSec: 0,
@@ -87,10 +93,12 @@ export function aggregateStats(live: ProcessorInstance[]): ProcessorStats | null
   for (const i of live) {
     const s = (i.stats ?? {}) as Record<string, unknown>;
     for (const k of SUMMED) out[k] += num(s[k]) ?? 0;
-    for (const k of ['p50Ms', 'p99Ms', 'memoryLimitBytes'] as const) {
+    for (const k of ['p50Ms', 'p99Ms'] as const) {
       const v = num(s[k]);
       if (v !== null) out[k] = Math.max(out[k] ?? 0, v);
     }
+    const limit = num(s.memoryLimitBytes);
+    if (limit !== null) out.memoryLimitBytes = (out.memoryLimitBytes ?? 0) + limit;
   }
   return out;
 }
@@ -100,10 +108,9 @@ type ProcessorWithActive = Processor & {
   instances: ProcessorInstance[];
 };
 
-export function summaryView(p: ProcessorWithActive, latest: ProcessorMetricSample | null, nowMs = Date.now()) {
+export function summaryView(p: ProcessorWithActive, nowMs = Date.now()) {
   const v = p.activeDeployment?.version;
   const stats = aggregateStats(liveInstances(p.instances, nowMs));
-  const recentSample = latest && nowMs - latest.at.getTime() < INSTANCE_LIVE_MS ? latest : null;
   return {
     name: p.name,
     desiredState: p.desiredState,
@@ -116,7 +123,7 @@ export function summaryView(p: ProcessorWithActive, latest: ProcessorMetricSampl
     lagRecords: stats?.lagRecords ?? null,
     inPerSec: stats?.recordsPerSecIn ?? null,
     outPerSec: stats?.recordsPerSecOut ?? null,
-    errorPerSec: recentSample?.errorPerSec ?? (stats ? 0 : null),
+    errorPerSec: stats?.errorsPerSec ?? null,
     updatedAt: p.updatedAt.toISOString(),
   };
 }

@@ -23,11 +23,11 @@ const brokerDefaulted = (what: string, brokerDefault: number) =>
     .describe(`${what}; null = the broker's per-tenant default (${brokerDefault} unless the operator changed it)`);
 
 /** A processor limit: null means the hub's default (a console/host setting), never unlimited. */
-const hubDefaulted = (what: string, hubDefault: string, max = 2_147_483_647) =>
+const hubDefaulted = (what: string, hubDefault: string, min = 1, max = 2_147_483_647) =>
   z
     .number()
     .int()
-    .positive()
+    .min(min)
     .max(max)
     .nullable()
     .optional()
@@ -51,7 +51,12 @@ export const quotaSchema = z.object({
   maxGroups: brokerDefaulted('consumer groups', 1000),
   maxCommittedOffsets: brokerDefaulted('committed offsets (group, topic, partition)', 100_000),
   maxProcessors: hubDefaulted('processors', 'SAMSA_MAX_PROCESSORS_PER_TENANT, 20'),
-  processorMemoryMb: hubDefaulted('memory of each processor sandbox, MiB', 'SAMSA_PROCESSOR_MEMORY_MB, 64', 4096),
+  processorMemoryMb: hubDefaulted(
+    'memory of each processor sandbox, MiB (8 to 4096)',
+    'SAMSA_PROCESSOR_MEMORY_MB, 64',
+    8,
+    4096,
+  ),
   processorCpuMsPerSec: hubDefaulted(
     "CPU all the tenant's processors may use, ms per second",
     'SAMSA_PROCESSOR_CPU_MS_PER_SEC, 1000',
