@@ -291,7 +291,7 @@ export function ProcessorDetail({ tenant, name }: { tenant: string; name: string
       </div>
 
       <ProcessorLogs base={base} />
-      <DeployHistory tenant={tenant} base={base} current={current} canManage={canManage} />
+      <DeployHistory tenant={tenant} base={base} current={current} canManage={canManage === true} />
 
       {
         <div className="space-y-2">

@@ -203,7 +203,7 @@ function FormBody({ tenant, initial, isNew }: { tenant: string; initial: Draft; 
           Cancel
         </Link>
       </PageHeader>
-      {!canManage ? (
+      {canManage === false ? (
         <p role="status" className="rounded-md bg-amber-50 p-3 text-sm text-amber-800">
           Only tenant admins deploy processors; you can write and test-run code here, but not deploy it.
         </p>

@@ -3,10 +3,12 @@
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../../../lib/api-client.ts';
 
-export function useCanManage(tenant: string): boolean {
+/** Null while the role is loading (show no admin action yet, and no "read-only" notice either). */
+export function useCanManage(tenant: string): boolean | null {
   const role = useQuery({
     queryKey: ['tenant', tenant],
     queryFn: () => api<{ role?: string }>(`/tenants/${tenant}`),
   });
-  return role.data?.role === 'admin' || role.data?.role === 'platform_admin';
+  if (!role.data) return null;
+  return role.data.role === 'admin' || role.data.role === 'platform_admin';
 }
