@@ -2,8 +2,9 @@
  * Processors in real Chromium against the whole hub started by `samsa start` (broker, console, processor host):
  * a tenant admin writes a function, test-runs it on records a real KafkaJS producer wrote (nothing is written),
  * deploys it, and a real KafkaJS consumer reads its outputs while the page shows it running with its lag chart and
- * logs. Then a version that throws: the page shows the error and the dead-letter count, the DLQ topic holds the
- * records; a rollback to v1 brings outputs back. A tenant member sees the page read-only; pause, resume and delete
+ * logs. Then a version that throws: the page shows the errors and the dead-letter count, the DLQ topic holds the
+ * records; under the stop policy it shows the processor errored with the error, stack, offset and version; a
+ * rollback to v1 continues from there and brings outputs back. A tenant member sees the page read-only; pause, resume and delete
  * work from the page. Screenshots of each processor page at 1366 px go to e2e/test-results/.
  */
 import assert from 'node:assert/strict';
@@ -265,7 +266,27 @@ test('write, test-run, deploy, watch, break, see the DLQ, roll back: a processor
     await ops.getByTestId('message-value').first().waitFor();
     await ops.goBack();
 
-    // Roll back to v1: new records are processed again.
+    // The same code under the `stop` policy: the processor stops at the record, errored, with the error, its stack,
+    // the offset and the version on the page.
+    await ops.getByRole('link', { name: 'Edit and test' }).click();
+    await ops.getByRole('heading', { name: 'Edit enrich (deploys a new version)' }).waitFor();
+    await ops.getByLabel('When a record fails').selectOption('stop');
+    await ops.getByLabel('Comment for this version').fill('stops at the first failure');
+    await ops.getByRole('button', { name: 'Deploy new version' }).click();
+    await ops.waitForURL(/\/t\/acme\/processors\/enrich$/);
+    await until('the host to apply v3', async () => {
+      const d = await rest('/tenants/acme/processors/enrich');
+      return d.activeDeployment?.version === 3 && Boolean(d.activeDeployment.appliedAt);
+    });
+    const stoppedIds = await produce(1);
+    await ops.locator('[data-status="errored"]').first().waitFor();
+    await ops.getByTestId('processor-last-error-message').filter({ hasText: 'broken on purpose at offset' }).waitFor();
+    const lastError = (await ops.getByTestId('processor-last-error').textContent()) ?? '';
+    assert.match(lastError, /in v3, partition \d+ offset \d+/);
+    assert.match(lastError, /at process/, 'the stack is shown');
+    await shot(ops, 'processors-page-errored');
+
+    // Roll back to v1: it continues from where v3 stopped, and new records are processed again.
     await ops.getByRole('button', { name: 'Roll back to v1' }).click();
     await ops.getByTestId('version-1').filter({ hasText: 'active' }).waitFor();
     await until('the host to apply the rollback', async () => {
@@ -273,7 +294,13 @@ test('write, test-run, deploy, watch, break, see the DLQ, roll back: a processor
       return d.activeDeployment?.action === 'rollback' && Boolean(d.activeDeployment.appliedAt);
     });
     const laterIds = await produce(5);
-    await until('outputs of v1 again after the rollback', () => laterIds.every((id) => outputIds().has(id)));
+    await until('outputs of v1 again after the rollback', () =>
+      [...stoppedIds, ...laterIds].every((id) => outputIds().has(id)),
+    );
+    assert.ok(
+      brokenIds.every((id) => !outputIds().has(id)),
+      'records sent to the DLQ are not processed again',
+    );
     await ops.getByRole('table', { name: 'Deployments' }).getByRole('cell', { name: 'rollback' }).waitFor();
     await shot(ops, 'processors-page-rolled-back');
 

@@ -20,7 +20,8 @@ export function DeployHistory(props: { tenant: string; base: string; current: nu
   const qc = useQueryClient();
   const [redeploying, setRedeploying] = useState<number | null>(null);
   const history = useQuery({
-    queryKey: ['processor-versions', props.base],
+    // Keyed by the active version too: a deploy seen on the page's own poll shows here at once.
+    queryKey: ['processor-versions', props.base, props.current],
     queryFn: () => api<VersionsView>(`${props.base}/versions`),
     refetchInterval: 5_000,
   });
