@@ -4,7 +4,8 @@
  * deploys it, and a real KafkaJS consumer reads its outputs while the page shows it running with its lag chart and
  * logs. Then a version that throws: the page shows the errors and the dead-letter count, the DLQ topic holds the
  * records; under the stop policy it shows the processor errored with the error, stack, offset and version; a
- * rollback to v1 continues from there and brings outputs back. A tenant member sees the page read-only; pause, resume and delete
+ * rollback to v1 continues from there and brings outputs back; a DLQ re-drive sends the failed records through v1,
+ * and a redeploy from the earliest record replays history. A tenant member sees the page read-only; pause, resume and delete
  * work from the page. Screenshots of each processor page at 1366 px go to e2e/test-results/.
  */
 import assert from 'node:assert/strict';
@@ -303,6 +304,22 @@ test('write, test-run, deploy, watch, break, see the DLQ, roll back: a processor
     );
     await ops.getByRole('table', { name: 'Deployments' }).getByRole('cell', { name: 'rollback' }).waitFor();
     await shot(ops, 'processors-page-rolled-back');
+
+    // After the fix, a re-drive sends the dead-letter records through the running version (v1).
+    await ops.getByRole('button', { name: 'Re-drive' }).click();
+    await ops.getByText('Re-drive requested').waitFor();
+    await until('outputs of the re-driven DLQ records', () => brokenIds.every((id) => outputIds().has(id)));
+
+    // Redeploy v1 from the earliest record: history replays through it (outputs again for the first records).
+    await ops.getByRole('button', { name: 'Redeploy from…' }).click();
+    const redeploy = ops.getByRole('dialog');
+    await redeploy.getByLabel('Version').selectOption('1');
+    await redeploy.getByLabel('Start from').selectOption('earliest');
+    await redeploy.getByRole('button', { name: 'Redeploy' }).click();
+    const deployments = ops.getByRole('table', { name: 'Deployments' });
+    await deployments.getByRole('row').filter({ hasText: 'redeploy' }).filter({ hasText: 'earliest' }).waitFor();
+    const timesOf = (id: number) => outputs.filter((o) => o.id === id).length;
+    await until('the first records processed again', () => firstIds.every((id) => timesOf(id) >= 2));
 
     // A member reads everything, changes nothing.
     const viewer = await newPage();
