@@ -100,10 +100,10 @@ test('headers in (object, last wins, full list) and out (text and bytes)', async
 
 test('the record carries topic, partition, offset and timestamp', async () => {
   const [result] = await runOnce(
-    'export default function process(r) { return { value: [r.topic, r.partition, r.offset, r.timestamp].join("/") }; }',
-    [inputRecord('v', { offset: 41 })],
+    'export default function process(r) { return { value: [r.topic, r.partition, r.offset, r.timestamp, r.value, r.valueBytes.length, r.keyBytes[0]].join("/") }; }',
+    [inputRecord('é', { offset: 41 })],
   );
-  assert.equal(text(outputsOf(result)[0].value), 'orders/2/41/1700000000000');
+  assert.equal(text(outputsOf(result)[0].value), 'orders/2/41/1700000000000/é/2/107');
 });
 
 test('ctx.log, console.log and ctx.warn are captured per record, bounded in lines and length', async () => {
