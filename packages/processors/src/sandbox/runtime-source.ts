@@ -81,6 +81,11 @@ export const RUNTIME_SOURCE = String.raw`(function install(config) {
   const warn = (...args) => write('warn', args);
   const error = (...args) => write('error', args);
   globalThis.console = ObjectFreeze({ log, info: log, debug: log, trace: log, warn, error });
+  // Not needed by a transform, and outside what the isolate's memory limit and timeout reliably cover: Wasm memory,
+  // shared memory and blocking waits.
+  delete globalThis.WebAssembly;
+  delete globalThis.SharedArrayBuffer;
+  delete globalThis.Atomics;
 
   const env = ObjectCreate(null);
   for (const name of Object.keys(config.env)) env[name] = config.env[name];

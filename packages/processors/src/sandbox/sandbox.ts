@@ -83,8 +83,8 @@ export class ProcessorSandbox {
         result: { reference: true },
         timeout: parsed.limits.cpuMsPerCall,
       })) as ivm.Reference;
-      const module = loadModule(isolate, context, parsed.code, parsed.limits.cpuMsPerCall);
-      const defaultExport = module.namespace.getSync('default', { reference: true });
+      const module = await loadModule(isolate, context, parsed.code, parsed.limits.cpuMsPerCall);
+      const defaultExport = await module.namespace.get('default', { reference: true });
       if (defaultExport.typeof !== 'function') {
         throw new ProcessorCompileError(
           'the module must export a default function: export default function process(record, ctx) { … }',
