@@ -40,6 +40,11 @@ function processorsTable(r: Omit<ProcessorsBenchResults, 'table'>): string {
       fmt(r.sandbox.sandboxRecordsPerSec),
       `${r.sandbox.ratio.toFixed(2)}x plain JS`,
     ],
+    [
+      'sandbox in a child process (per tenant)',
+      fmt(r.sandbox.processSandboxRecordsPerSec),
+      `${r.sandbox.processRatio.toFixed(2)}x plain JS`,
+    ],
     ['same function, plain JS in the process', fmt(r.sandbox.plainRecordsPerSec), '1.00x'],
   ];
   for (const p of r.pipe) {

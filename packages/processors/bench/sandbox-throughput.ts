@@ -1,18 +1,23 @@
 /**
- * The sandbox alone: records/s of the 1 KiB JSON map through ProcessorSandbox in batches of 500, against the same
- * function as plain JS in this process (decode the value, call, encode the output, as any Node consumer must).
- * The two alternate in slices so other load on the machine weighs on both alike.
+ * The sandbox alone: records/s of the 1 KiB JSON map through ProcessorSandbox in batches of 500, and through a
+ * sandbox in a child process (SandboxProcessPool: the same plus IPC), against the same function as plain JS in
+ * this process (decode the value, call, encode the output, as any Node consumer must). They alternate in slices
+ * so other load on the machine weighs on all alike.
  */
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_SANDBOX_LIMITS, type InputRecord, type OutputRecord } from '../src/index.ts';
-import { compileProcessor, ProcessorSandbox } from '../src/sandbox/index.ts';
+import { compileProcessor, ProcessorSandbox, SandboxProcessPool } from '../src/sandbox/index.ts';
 import { BATCH_RECORDS, inputRecords, MAP_SOURCE, mapPlain } from './workload.ts';
 
 export interface SandboxThroughput {
   sandboxRecordsPerSec: number;
+  /** The sandbox in a child process. */
+  processSandboxRecordsPerSec: number;
   plainRecordsPerSec: number;
   /** sandbox / plain. */
   ratio: number;
+  /** processSandbox / plain. */
+  processRatio: number;
   batchRecords: number;
   /** Mean time of one batch call into the sandbox, ms. */
   sandboxBatchMs: number;
@@ -42,43 +47,45 @@ async function timed(durationMs: number, once: () => unknown): Promise<{ batches
 export async function measureSandboxThroughput(phaseMs: number): Promise<SandboxThroughput> {
   const records = inputRecords(BATCH_RECORDS);
   const { code } = compileProcessor(MAP_SOURCE, 'javascript');
-  const sandbox = await ProcessorSandbox.create({
-    code,
-    outputs: ['bench-out'],
-    env: {},
-    limits: DEFAULT_SANDBOX_LIMITS,
-  });
+  const options = { code, outputs: ['bench-out'], env: {}, limits: DEFAULT_SANDBOX_LIMITS };
+  const pool = new SandboxProcessPool();
+  const sandbox = await ProcessorSandbox.create(options);
   try {
-    const [check] = await sandbox.process(records.slice(0, 1));
-    if (!check.ok || check.outputs[0].value?.toString() !== mapPlain(records[0].value!.toString())) {
-      throw new Error(`the sandbox's output differs from plain JS: ${JSON.stringify(check)}`);
+    const inProcess = await sandbox.process(records.slice(0, 1));
+    const expected = mapPlain(records[0].value!.toString());
+    if (!inProcess[0].ok || inProcess[0].outputs[0].value?.toString() !== expected) {
+      throw new Error(`the sandbox's output differs from plain JS: ${JSON.stringify(inProcess[0])}`);
     }
-    // Warm-up: both JITs.
-    await timed(Math.min(1_000, phaseMs / 4), () => sandbox.process(records));
-    await timed(Math.min(1_000, phaseMs / 4), () => runPlain(records));
-    let sandboxBatches = 0;
-    let sandboxMs = 0;
-    let plainBatches = 0;
-    let plainMs = 0;
-    const sliceMs = phaseMs / SLICES / 2;
+    const child = await pool.create('bench', options);
+    const rows = {
+      sandbox: () => sandbox.process(records),
+      child: () => child.process(records),
+      plain: () => runPlain(records),
+    };
+    const totals = { sandbox: { batches: 0, ms: 0 }, child: { batches: 0, ms: 0 }, plain: { batches: 0, ms: 0 } };
+    // Warm-up: every JIT involved.
+    for (const run of Object.values(rows)) await timed(Math.min(1_000, phaseMs / 6), run);
+    const sliceMs = phaseMs / SLICES / 3;
     for (let slice = 0; slice < SLICES; slice++) {
-      const s = await timed(sliceMs, () => sandbox.process(records));
-      const p = await timed(sliceMs, () => runPlain(records));
-      sandboxBatches += s.batches;
-      sandboxMs += s.ms;
-      plainBatches += p.batches;
-      plainMs += p.ms;
+      for (const [name, run] of Object.entries(rows) as Array<[keyof typeof rows, () => unknown]>) {
+        const t = await timed(sliceMs, run);
+        totals[name].batches += t.batches;
+        totals[name].ms += t.ms;
+      }
     }
-    const sandboxRecordsPerSec = (sandboxBatches * BATCH_RECORDS) / (sandboxMs / 1000);
-    const plainRecordsPerSec = (plainBatches * BATCH_RECORDS) / (plainMs / 1000);
+    const rate = (t: { batches: number; ms: number }) => (t.batches * BATCH_RECORDS) / (t.ms / 1000);
+    const plainRecordsPerSec = rate(totals.plain);
     return {
-      sandboxRecordsPerSec,
+      sandboxRecordsPerSec: rate(totals.sandbox),
+      processSandboxRecordsPerSec: rate(totals.child),
       plainRecordsPerSec,
-      ratio: sandboxRecordsPerSec / plainRecordsPerSec,
+      ratio: rate(totals.sandbox) / plainRecordsPerSec,
+      processRatio: rate(totals.child) / plainRecordsPerSec,
       batchRecords: BATCH_RECORDS,
-      sandboxBatchMs: sandboxMs / sandboxBatches,
+      sandboxBatchMs: totals.sandbox.ms / totals.sandbox.batches,
     };
   } finally {
     sandbox.dispose();
+    pool.close();
   }
 }
