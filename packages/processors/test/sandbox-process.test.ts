@@ -17,6 +17,8 @@ test('a sandbox in a child process maps records like an in-process one', async (
   assert.ok(sandbox.cpuTimeMs() > 0);
   sandbox.dispose();
   await assert.rejects(sandbox.process([inputRecord('b')]), /disposed/);
+  // Its last sandbox gone, the tenant's process ends.
+  assert.equal(pool.processCount, 0);
 });
 
 test('a module that throws while loading is a ProcessorCompileError from the child too', async () => {

@@ -7,6 +7,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
 import type { InputRecord, RecordResult } from '../types.ts';
 import { ProcessorCompileError, ProcessorSandboxDisposedError } from './errors.ts';
 import { MAX_BATCH_RECORDS, type SandboxOptions, sandboxOptionsSchema } from './sandbox.ts';
@@ -35,13 +36,15 @@ interface Death {
 }
 
 class SandboxChild {
+  /** Sandboxes alive in this process, and creates under way. */
+  users = 0;
   readonly #proc: ChildProcess;
   readonly #pending = new Map<number, { resolve: (reply: Reply | Death) => void }>();
   #nextId = 1;
   #death: Death | null = null;
   #stderrTail = '';
 
-  constructor() {
+  constructor(onExit: (death: Death, stderrTail: string) => void) {
     this.#proc = fork(CHILD_ENTRY, [], {
       serialization: 'advanced',
       execArgv: [],
@@ -60,6 +63,7 @@ class SandboxChild {
       this.#death = { code, signal };
       for (const waiter of this.#pending.values()) waiter.resolve(this.#death);
       this.#pending.clear();
+      onExit(this.#death, this.#stderrTail);
     });
   }
 
@@ -87,6 +91,11 @@ class SandboxChild {
   kill(): void {
     if (!this.#death) this.#proc.kill('SIGKILL');
   }
+
+  /** Lets the process finish what it was asked and exit (it exits when the IPC channel closes). */
+  end(): void {
+    if (!this.#death && this.#proc.connected) this.#proc.disconnect();
+  }
 }
 
 function isDeath(reply: Reply | Death): reply is Death {
@@ -97,15 +106,17 @@ export class ProcessSandbox {
   readonly #child: SandboxChild;
   readonly #sandboxId: number;
   readonly #memoryMb: number;
+  readonly #onDispose: () => void;
   #disposedByCall = false;
   #faulted = false;
   #cpuTimeMs = 0;
   #heapBytes = 0;
 
-  constructor(child: SandboxChild, sandboxId: number, memoryMb: number) {
+  constructor(child: SandboxChild, sandboxId: number, memoryMb: number, onDispose: () => void) {
     this.#child = child;
     this.#sandboxId = sandboxId;
     this.#memoryMb = memoryMb;
+    this.#onDispose = onDispose;
   }
 
   get disposed(): boolean {
@@ -150,14 +161,31 @@ export class ProcessSandbox {
     if (this.#disposedByCall) return;
     this.#disposedByCall = true;
     this.#child.send({ type: 'dispose', sandboxId: this.#sandboxId });
+    this.#onDispose();
   }
 }
 
-/** One sandbox process per key; sandboxes of one key share it (and its fate). */
+export interface SandboxProcessPoolOptions {
+  /** Most sandbox processes at once (keys with a live sandbox). */
+  maxProcesses?: number;
+  logger?: Logger;
+}
+
+/**
+ * One sandbox process per key; sandboxes of one key share it (and its fate). A process ends when its last sandbox
+ * is disposed.
+ */
 export class SandboxProcessPool {
   readonly #children = new Map<string, SandboxChild>();
+  readonly #maxProcesses: number;
+  readonly #logger: Logger | undefined;
   #nextSandboxId = 1;
   #closed = false;
+
+  constructor(options: SandboxProcessPoolOptions = {}) {
+    this.#maxProcesses = options.maxProcesses ?? 256;
+    this.#logger = options.logger;
+  }
 
   /** Creates a sandbox in the process of `key` (started when missing or dead); throws ProcessorCompileError. */
   async create(key: string, options: SandboxOptions): Promise<ProcessSandbox> {
@@ -165,24 +193,52 @@ export class SandboxProcessPool {
     const parsed = sandboxOptionsSchema.parse(options);
     let child = this.#children.get(key);
     if (!child || child.dead) {
-      child = new SandboxChild();
+      if (this.#children.size >= this.#maxProcesses && !child) {
+        throw new RangeError(`at most ${this.#maxProcesses} sandbox processes run at once`);
+      }
+      const started = new SandboxChild((death, stderrTail) => {
+        if (this.#children.get(key) === started) this.#children.delete(key);
+        if (death.code !== 0) {
+          this.#logger?.warn({ key, code: death.code, signal: death.signal, stderrTail }, 'sandbox process ended');
+        }
+      });
+      child = started;
       this.#children.set(key, child);
     }
-    const sandboxId = this.#nextSandboxId++;
-    const reply = await child.request({ type: 'create', sandboxId, options: parsed });
-    if (isDeath(reply)) {
-      throw new Error(`the sandbox process ended while creating a sandbox: ${child.stderrTail.slice(-500)}`);
-    }
-    if (!reply.ok) {
-      const e = reply.error;
-      if (e?.name === 'ProcessorCompileError') {
-        const position =
-          e.line !== undefined && e.column !== undefined ? { line: e.line, column: e.column } : undefined;
-        throw new ProcessorCompileError(e.message, position);
+    const user = child;
+    user.users++;
+    const release = () => {
+      user.users--;
+      if (user.users === 0) {
+        if (this.#children.get(key) === user) this.#children.delete(key);
+        user.end();
       }
-      throw new Error(`sandbox process: ${e?.message ?? 'create failed'}`);
+    };
+    try {
+      const sandboxId = this.#nextSandboxId++;
+      const reply = await user.request({ type: 'create', sandboxId, options: parsed });
+      if (isDeath(reply)) {
+        throw new Error(`the sandbox process ended while creating a sandbox: ${user.stderrTail.slice(-500)}`);
+      }
+      if (!reply.ok) {
+        const e = reply.error;
+        if (e?.name === 'ProcessorCompileError') {
+          const position =
+            e.line !== undefined && e.column !== undefined ? { line: e.line, column: e.column } : undefined;
+          throw new ProcessorCompileError(e.message, position);
+        }
+        throw new Error(`sandbox process: ${e?.message ?? 'create failed'}`);
+      }
+      return new ProcessSandbox(user, sandboxId, parsed.limits.memoryMb, release);
+    } catch (error) {
+      release();
+      throw error;
     }
-    return new ProcessSandbox(child, sandboxId, parsed.limits.memoryMb);
+  }
+
+  /** Sandbox processes running now. */
+  get processCount(): number {
+    return this.#children.size;
   }
 
   /** Ends every sandbox process. */
