@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { testRun } from '../src/sandbox/index.ts';
+import { MAX_TEST_RUN_RECORDS, testRun } from '../src/sandbox/index.ts';
 import { inputRecord, outputsOf, runOnce, sandboxFor, text } from './sandbox-fixtures.ts';
 import { compileProcessor } from '../src/sandbox/index.ts';
 
@@ -214,4 +214,10 @@ test('a sandbox keeps module state across calls and answers several batches', as
   }
   assert.equal(sandbox.disposed, true);
   await assert.rejects(sandbox.process([inputRecord('d')]), /disposed/);
+});
+
+test('testRun refuses more records than it takes', async () => {
+  const { code } = compileProcessor('export default function process() { return null; }', 'javascript');
+  const records = Array.from({ length: MAX_TEST_RUN_RECORDS + 1 }, () => inputRecord('v'));
+  await assert.rejects(testRun({ code, outputs: ['out'], env: {} }, records), /at most 1000 records/);
 });
