@@ -168,7 +168,6 @@ test('top-level code that never ends is stopped at load with a clear error', asy
       limits: { ...TEST_LIMITS, cpuMsPerCall: 500 },
     }),
     (error) =>
-      error instanceof ProcessorCompileError &&
-      error.message === 'the module threw while loading: top-level code ran too long',
+      error instanceof ProcessorCompileError && error.message === "the module's top-level code ran longer than 500 ms",
   );
 });

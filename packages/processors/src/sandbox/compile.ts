@@ -85,8 +85,11 @@ function refuseImport(): never {
   throw new Error(IMPORTS_MESSAGE);
 }
 
-function loadError(isolate: ivm.Isolate, error: unknown): ProcessorCompileError {
+function loadError(isolate: ivm.Isolate, error: unknown, timeoutMs: number): ProcessorCompileError {
   if (isolate.isDisposed) return new ProcessorCompileError('the module ran out of memory while loading');
+  if (error instanceof Error && /timed out/i.test(error.message)) {
+    return new ProcessorCompileError(`the module's top-level code ran longer than ${timeoutMs} ms`);
+  }
   return fromV8Error(error, 'the module threw while loading');
 }
 
@@ -97,7 +100,7 @@ function loadModuleSync(isolate: ivm.Isolate, context: ivm.Context, code: string
     module.instantiateSync(context, refuseImport);
     module.evaluateSync({ timeout: timeoutMs });
   } catch (error) {
-    throw loadError(isolate, error);
+    throw loadError(isolate, error, timeoutMs);
   }
   return module;
 }
@@ -114,7 +117,7 @@ export async function loadModule(
     await module.instantiate(context, refuseImport);
     await module.evaluate({ timeout: timeoutMs });
   } catch (error) {
-    throw loadError(isolate, error);
+    throw loadError(isolate, error, timeoutMs);
   }
   return module;
 }
@@ -123,7 +126,6 @@ const V8_POSITION = /\s*\[processor\.js:(\d+):(\d+)\]$/;
 
 function fromV8Error(error: unknown, what: string): ProcessorCompileError {
   const message = error instanceof Error ? error.message : String(error);
-  if (/timed out/i.test(message)) return new ProcessorCompileError(`${what}: top-level code ran too long`);
   const match = V8_POSITION.exec(message);
   if (match) {
     return new ProcessorCompileError(`${what}: ${message.replace(V8_POSITION, '')}`, {
