@@ -37,13 +37,18 @@ export async function withBenchBroker<T>(run: (broker: BrokerProcess) => Promise
   }
 }
 
-async function fillInput(bootstrap: string, topic: string, partitions: number, records: number): Promise<void> {
+/** Creates `topic` and `<topic>-out` with `partitions` partitions each. */
+export async function createPipeTopics(bootstrap: string, topic: string, partitions: number): Promise<void> {
   const admin = new Admin({ clientId: 'bench-admin', bootstrapBrokers: [bootstrap] });
   try {
     await admin.createTopics({ topics: [topic, `${topic}-out`], partitions, replicas: 1 });
   } finally {
     await admin.close();
   }
+}
+
+async function fillInput(bootstrap: string, topic: string, partitions: number, records: number): Promise<void> {
+  await createPipeTopics(bootstrap, topic, partitions);
   const producer = new Producer({ clientId: 'bench-fill', bootstrapBrokers: [bootstrap], acks: 1 });
   try {
     for (let start = 0; start < records; start += FILL_BATCH_RECORDS) {
@@ -63,29 +68,32 @@ async function fillInput(bootstrap: string, topic: string, partitions: number, r
   }
 }
 
-export async function measureKafkaPipe(
-  broker: BrokerProcess,
-  partitions: number,
-  phaseMs: number,
-): Promise<PipeThroughput> {
-  const topic = `bench-pipe-${partitions}p`;
-  const records = Math.max(
-    MIN_INPUT_RECORDS,
-    Math.min(MAX_INPUT_RECORDS, Math.round((INPUT_RECORDS_PER_PHASE_SECOND * phaseMs) / 1000)),
-  );
-  await fillInput(broker.bootstrap, topic, partitions, records);
+export interface RunningPipe {
+  /** Records transformed, sent and acknowledged so far. */
+  processed(): number;
+  /** Resolves when the pipe has stopped (after stop(), or when `untilRecords` were processed). */
+  done: Promise<void>;
+  /** When the first input record arrived (performance.now()), 0 before. */
+  startedAt(): number;
+  stop(): Promise<void>;
+}
 
+/**
+ * Starts the pipe: input topic → the map → `<input>-out`. Outputs are sent when 500 are pending or the consumer
+ * has nothing more buffered, then the input offsets are committed.
+ */
+export async function startKafkaPipe(
+  bootstrap: string,
+  topic: string,
+  untilRecords = Number.POSITIVE_INFINITY,
+): Promise<RunningPipe> {
   const producer = new Producer({
     clientId: 'bench-pipe-out',
-    bootstrapBrokers: [broker.bootstrap],
+    bootstrapBrokers: [bootstrap],
     idempotent: true,
     acks: -1,
   });
-  const consumer = new Consumer({
-    groupId: `bench-pipe-${partitions}p`,
-    clientId: 'bench-pipe-in',
-    bootstrapBrokers: [broker.bootstrap],
-  });
+  const consumer = new Consumer({ groupId: `${topic}-pipe`, clientId: 'bench-pipe-in', bootstrapBrokers: [bootstrap] });
   const stream = await consumer.consume({
     topics: [topic],
     mode: 'earliest',
@@ -94,6 +102,8 @@ export async function measureKafkaPipe(
     heartbeatInterval: 500,
   });
   let processed = 0;
+  let startedAt = 0;
+  let stopping = false;
   let pending: MessageToProduce<Buffer, Buffer, Buffer, Buffer>[] = [];
   const toCommit = new Map<number, { offset: bigint; leaderEpoch: number }>();
   const flush = async () => {
@@ -106,32 +116,68 @@ export async function measureKafkaPipe(
     });
     toCommit.clear();
   };
-  let startedAt = 0;
+  const loop = async () => {
+    try {
+      for await (const message of stream) {
+        if (startedAt === 0) startedAt = performance.now();
+        pending.push({
+          topic: `${topic}-out`,
+          key: message.key,
+          value: Buffer.from(mapPlain(message.value.toString('utf8'))),
+        });
+        toCommit.set(message.partition, { offset: message.offset + 1n, leaderEpoch: message.leaderEpoch });
+        if (
+          pending.length >= BATCH_RECORDS ||
+          stream.readableLength === 0 ||
+          processed + pending.length >= untilRecords
+        ) {
+          await flush();
+        }
+        if (processed >= untilRecords || stopping) break;
+      }
+      await flush();
+    } finally {
+      await stream.close();
+      await consumer.close();
+      await producer.close();
+    }
+  };
+  const done = loop();
+  return {
+    processed: () => processed,
+    startedAt: () => startedAt,
+    done,
+    async stop() {
+      stopping = true;
+      await stream.close().catch(() => undefined);
+      await done;
+    },
+  };
+}
+
+export async function measureKafkaPipe(
+  broker: BrokerProcess,
+  partitions: number,
+  phaseMs: number,
+): Promise<PipeThroughput> {
+  const topic = `bench-pipe-${partitions}p`;
+  const records = Math.max(
+    MIN_INPUT_RECORDS,
+    Math.min(MAX_INPUT_RECORDS, Math.round((INPUT_RECORDS_PER_PHASE_SECOND * phaseMs) / 1000)),
+  );
+  await fillInput(broker.bootstrap, topic, partitions, records);
+  const pipe = await startKafkaPipe(broker.bootstrap, topic, records);
   let timedOut = false;
   // Whatever happens (a stalled group, a slow machine), the pipe stops at its time limit.
-  const stop = setTimeout(() => {
+  const limit = setTimeout(() => {
     timedOut = true;
-    stream.close().catch(() => undefined);
+    pipe.stop().catch(() => undefined);
   }, PIPE_TIME_LIMIT_PHASES * phaseMs);
   try {
-    for await (const message of stream) {
-      if (startedAt === 0) startedAt = performance.now();
-      pending.push({
-        topic: `${topic}-out`,
-        key: message.key,
-        value: Buffer.from(mapPlain(message.value.toString('utf8'))),
-      });
-      toCommit.set(message.partition, { offset: message.offset + 1n, leaderEpoch: message.leaderEpoch });
-      if (pending.length >= BATCH_RECORDS || processed + pending.length >= records) await flush();
-      if (processed >= records || timedOut) break;
-    }
-    await flush();
+    await pipe.done;
   } finally {
-    clearTimeout(stop);
-    await stream.close();
-    await consumer.close();
-    await producer.close();
+    clearTimeout(limit);
   }
-  const seconds = (performance.now() - startedAt) / 1000;
-  return { partitions, records: processed, seconds, recordsPerSec: processed / seconds, timedOut };
+  const seconds = (performance.now() - pipe.startedAt()) / 1000;
+  return { partitions, records: pipe.processed(), seconds, recordsPerSec: pipe.processed() / seconds, timedOut };
 }

@@ -7,17 +7,16 @@
  * To add the rows: start a tenancy-on broker and a fresh database (as the host's tests do), create a tenant with
  * the input and output topics and a processor whose version runs MAP_SOURCE from workload.ts, fill the input as
  * kafka-pipe.ts does, call startProcessorHost({ databaseUrl, bootstrap, superuser, secretsKey }), and time until
- * the output topic holds every record (its high watermarks); for the latency, produce at
- * LATENCY_RECORDS_PER_SECOND with the send time in each value and consume the output topic.
+ * the output topic holds every record (its high watermarks); for the latency, run measureEndToEnd (end-to-end.ts)
+ * on a fresh input and output topic with the host running, as run.ts does for the pipe.
  */
 import type { BrokerProcess } from '@samsa/test-support/broker-process';
-
-export const LATENCY_RECORDS_PER_SECOND = 5_000;
+import type { EndToEndLatency } from './end-to-end.ts';
 
 export interface ProcessorHostRows {
   throughput: Array<{ partitions: number; records: number; seconds: number; recordsPerSec: number }>;
-  /** Microseconds from the input's append to the output being readable, at LATENCY_RECORDS_PER_SECOND. */
-  endToEndUs: { p50: number; p99: number } | null;
+  /** From the input's append to the output being readable, at LATENCY_RECORDS_PER_SECOND (workload.ts). */
+  endToEnd: EndToEndLatency | null;
 }
 
 export async function measureProcessorHost(

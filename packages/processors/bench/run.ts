@@ -8,15 +8,23 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { measureKafkaPipe, type PipeThroughput, withBenchBroker } from './kafka-pipe.ts';
+import { type EndToEndLatency, measureEndToEnd } from './end-to-end.ts';
+import {
+  createPipeTopics,
+  measureKafkaPipe,
+  type PipeThroughput,
+  startKafkaPipe,
+  withBenchBroker,
+} from './kafka-pipe.ts';
 import { measureProcessorHost, type ProcessorHostRows } from './processor-host.ts';
 import { measureSandboxThroughput, type SandboxThroughput } from './sandbox-throughput.ts';
-import { RECORD_VALUE_BYTES } from './workload.ts';
+import { LATENCY_RECORDS_PER_SECOND, RECORD_VALUE_BYTES } from './workload.ts';
 
 interface ProcessorsBenchResults {
   recordValueBytes: number;
   sandbox: SandboxThroughput;
   pipe: PipeThroughput[];
+  pipeEndToEnd: EndToEndLatency;
   host: ProcessorHostRows | null;
   notes: string[];
   /** The printed table, for the broker's bench runner to print beside its own tables. */
@@ -67,11 +75,12 @@ function processorsTable(r: Omit<ProcessorsBenchResults, 'table'>): string {
   const w1 = Math.max('records/s'.length, ...rows.map((x) => x[1].length));
   write(`  ${'row'.padEnd(w0)}  ${'records/s'.padStart(w1)}  ratio\n`);
   for (const [name, rate, ratio] of rows) write(`  ${name.padEnd(w0)}  ${rate.padStart(w1)}  ${ratio}\n`);
-  if (r.host?.endToEndUs) {
+  const latency = (name: string, l: EndToEndLatency) =>
     write(
-      `  processor host end-to-end at 5,000 records/s: p50 ${(r.host.endToEndUs.p50 / 1000).toFixed(1)} ms, p99 ${(r.host.endToEndUs.p99 / 1000).toFixed(1)} ms\n`,
+      `  ${name} end-to-end at ${fmt(l.recordsPerSec)} records/s: p50 ${(l.p50Us / 1000).toFixed(1)} ms, p99 ${(l.p99Us / 1000).toFixed(1)} ms (${fmt(l.received)} of ${fmt(l.sent)} received)\n`,
     );
-  }
+  latency('@platformatic/kafka pipe', r.pipeEndToEnd);
+  if (r.host?.endToEnd) latency('processor host', r.host.endToEnd);
   for (const n of r.notes) write(`  note: ${n}\n`);
   return out;
 }
@@ -85,18 +94,36 @@ async function main(): Promise<void> {
   if (!(phaseMs >= 500 && phaseMs <= 120_000)) throw new Error('--seconds: 0.5 to 120');
   process.stdout.write('  running processors: sandbox against plain JS ...\n');
   const sandbox = await measureSandboxThroughput(phaseMs);
-  const { pipe, host } = await withBenchBroker(async (broker) => {
+  const { pipe, pipeEndToEnd, host } = await withBenchBroker(async (broker) => {
     const pipe: PipeThroughput[] = [];
     for (const partitions of PIPE_PARTITIONS) {
       process.stdout.write(`  running processors: @platformatic/kafka pipe, ${partitions} partition(s) ...\n`);
       pipe.push(await measureKafkaPipe(broker, partitions, phaseMs));
     }
-    return { pipe, host: await measureProcessorHost(broker, phaseMs) };
+    process.stdout.write(
+      `  running processors: @platformatic/kafka pipe end-to-end at ${LATENCY_RECORDS_PER_SECOND} records/s ...\n`,
+    );
+    await createPipeTopics(broker.bootstrap, 'bench-e2e', 1);
+    const running = await startKafkaPipe(broker.bootstrap, 'bench-e2e');
+    let pipeEndToEnd: EndToEndLatency;
+    try {
+      pipeEndToEnd = await measureEndToEnd(broker.bootstrap, {
+        inputTopic: 'bench-e2e',
+        outputTopic: 'bench-e2e-out',
+        recordsPerSec: LATENCY_RECORDS_PER_SECOND,
+        warmupMs: 1_000,
+        durationMs: phaseMs,
+      });
+    } finally {
+      await running.stop();
+    }
+    return { pipe, pipeEndToEnd, host: await measureProcessorHost(broker, phaseMs) };
   });
   const measured = {
     recordValueBytes: RECORD_VALUE_BYTES,
     sandbox,
     pipe,
+    pipeEndToEnd,
     host,
     notes: host === null ? ['processor host rows: not measured yet (see bench/processor-host.ts)'] : [],
   };

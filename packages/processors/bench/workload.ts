@@ -3,6 +3,8 @@ import type { InputRecord } from '../src/index.ts';
 
 /** Size of each record's JSON value, bytes. */
 export const RECORD_VALUE_BYTES = 1024;
+/** Rate of the end-to-end latency phase, records/s. */
+export const LATENCY_RECORDS_PER_SECOND = 5_000;
 /** Records per call into the sandbox. */
 export const BATCH_RECORDS = 500;
 
