@@ -3,11 +3,15 @@
  * topics and an API key (its KafkaJS clients are the "user's" producer and consumer), and the control-plane rows
  * of a processor (version, deployment, ACLs of its principal) written directly, as the console would.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { processorAclPrincipal } from '@samsa/cluster/namespace';
 import { createDb, type Db } from '@samsa/db';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
-import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
+import { type BrokerProcess, makeDataDir, startBroker } from '@samsa/test-support/broker-process';
 import { eventually } from '@samsa/test-support/eventually';
 import { TenantFixtures, type TestKey } from '@samsa/test-support/tenants';
 import { type Consumer, Kafka, type KafkaMessage, logLevel, type Producer } from 'kafkajs';
@@ -36,28 +40,70 @@ export interface Hub {
   prisma: Db;
   fx: TenantFixtures;
   broker: BrokerProcess;
+  /** SIGKILL the broker and start it again on the same port and data. */
+  killAndRestartBroker(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startHub(opts: { dataDir?: string } = {}): Promise<Hub> {
+export async function startHub(): Promise<Hub> {
   const db = await createTestDatabase();
   const fx = new TenantFixtures(db.url);
-  const broker = await startBroker({
-    dataDir: opts.dataDir,
-    args: ['--database-url', db.url, '--group-initial-rebalance-delay-ms', '0'],
-    env: { SAMSA_SUPERUSER_PASSWORD: SUPERUSER.password },
-  });
+  const dataDir = await makeDataDir();
+  const args = ['--database-url', db.url, '--group-initial-rebalance-delay-ms', '0'];
+  const env = { SAMSA_SUPERUSER_PASSWORD: SUPERUSER.password };
   const prisma = createDb(db.url, { poolMax: 3 });
-  return {
+  const hub: Hub = {
     db,
     prisma,
     fx,
-    broker,
+    broker: await startBroker({ dataDir, args, env }),
+    async killAndRestartBroker() {
+      const port = hub.broker.port;
+      await hub.broker.kill9();
+      hub.broker = await startBroker({ dataDir, args: [...args, '--listen', `127.0.0.1:${port}`], env });
+    },
     async close() {
-      await broker.cleanup();
+      if (process.env.HOST_TEST_BROKER_LOG) for (const l of hub.broker.logs) process.stderr.write(`BROKER ${l}\n`);
+      await hub.broker.cleanup();
+      await rm(dataDir, { recursive: true, force: true });
       await prisma.$disconnect();
       await fx.close();
       await db.drop();
+    },
+  };
+  return hub;
+}
+
+export interface HostProcess {
+  proc: ChildProcess;
+  kill9(): Promise<void>;
+}
+
+/** A processor host in its own process (test/fixtures/run-host.ts), started and ready. */
+export async function hostProcess(hub: Hub, hostId: string): Promise<HostProcess> {
+  const proc = spawn(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'fixtures/run-host.ts')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: {
+      ...process.env,
+      HOST_TEST_DATABASE_URL: hub.db.url,
+      HOST_TEST_BOOTSTRAP: hub.broker.bootstrap,
+      HOST_TEST_ID: hostId,
+    },
+  });
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('host ready')) resolve();
+    });
+    proc.once('exit', (code) => reject(new Error(`host process exited with ${code} before it was ready`)));
+  });
+  return {
+    proc,
+    async kill9() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+      await exited;
     },
   };
 }
@@ -82,8 +128,13 @@ export interface TestTenant {
 }
 
 /** A tenant with an admin API key and topics `{ name: partitions }`. */
-export async function tenantWithTopics(hub: Hub, slug: string, topics: Record<string, number>): Promise<TestTenant> {
-  const id = await hub.fx.tenant(slug);
+export async function tenantWithTopics(
+  hub: Hub,
+  slug: string,
+  topics: Record<string, number>,
+  quota: Record<string, number> = {},
+): Promise<TestTenant> {
+  const id = await hub.fx.tenant(slug, quota);
   const key = await hub.fx.key(id, `${slug}-admin`);
   await hub.fx.admin(id, `${slug}-admin`);
   const kafka = new Kafka({

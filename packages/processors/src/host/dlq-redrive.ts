@@ -10,6 +10,7 @@ import {
   commitWithMetadata,
   committedPositions,
   EARLIEST,
+  IDEMPOTENT_PRODUCER,
   LATEST,
   partitionOffsets,
   type ReadRecord,
@@ -99,9 +100,7 @@ export class DlqRedriver {
     });
     const producer = new Producer({
       ...access.clientOptions(clientId),
-      idempotent: true,
-      acks: -1,
-      autocreateTopics: false,
+      ...IDEMPOTENT_PRODUCER,
     });
     const sandbox = await host.deps.createSandbox({
       code: version.code,

@@ -268,3 +268,17 @@ export async function readRange(
   }
   return { complete: true, nextOffset: offset };
 }
+
+/**
+ * Producer options for the host's writes: idempotent, acks=all. @platformatic/kafka asks InitProducerId for
+ * producer 0 epoch 0 unless told otherwise, which the broker takes as "bump producer 0" (KIP-360): every such
+ * producer would share producer id 0, and a new producer's first batches would be dropped as duplicates of an old
+ * one's. Asking with -1/-1 gets a fresh producer id.
+ */
+export const IDEMPOTENT_PRODUCER = {
+  idempotent: true,
+  acks: -1,
+  autocreateTopics: false,
+  producerId: -1n,
+  producerEpoch: -1,
+} as const;

@@ -65,6 +65,7 @@ export class PartitionTask {
   /** Stops after the batch in hand; returns how many queued records were dropped. */
   retire(): number {
     if (this.retired) return 0;
+    this.#rt.log.debug({ partition: this.partition, queued: this.#queue.length }, 'partition task retired');
     this.retired = true;
     const dropped = this.#queue.length;
     this.#queue = [];
@@ -78,6 +79,7 @@ export class PartitionTask {
     try {
       if (this.retired) return;
       await this.#init();
+      rt.log.debug({ partition: this.partition, nextOffset: String(this.nextOffset) }, 'partition task ready');
       while (!this.retired) {
         if (this.#queue.length === 0) {
           await new Promise<void>((r) => (this.#wake = r));

@@ -49,6 +49,8 @@ export class ProcessorHost {
   /** Crashed runtimes: when they may start again. */
   readonly #restarts = new Map<string, { attempts: number; notBeforeMs: number }>();
   readonly #redriver: DlqRedriver;
+  /** Processors stopped by their error policy whose ERRORED status is still being written: not started again. */
+  readonly #failing = new Set<string>();
   #timer: NodeJS.Timeout | null = null;
   #ticking: Promise<void> | null = null;
   #stopped = false;
@@ -136,7 +138,7 @@ export class ProcessorHost {
       return;
     }
     const lastError = p.lastError as { deploymentId?: string } | null;
-    if (p.status === 'ERRORED' && lastError?.deploymentId === deployment.id) return;
+    if (this.#failing.has(p.id) || (p.status === 'ERRORED' && lastError?.deploymentId === deployment.id)) return;
     if (this.#runtimes.has(p.id)) return;
     const restart = this.#restarts.get(p.id);
     if (restart && Date.now() < restart.notBeforeMs) return;
@@ -160,12 +162,17 @@ export class ProcessorHost {
       hostId: this.deps.hostId,
       events: {
         log: (line) => this.status.addLog(p.id, line),
-        failed: (failure) => void this.#onFailure(p.id, failure),
+        failed: (failure) => {
+          this.#failing.add(p.id);
+          void this.#onFailure(p.id, failure).finally(() => this.#failing.delete(p.id));
+        },
       },
     });
     this.#runtimes.set(p.id, { rt, startedAtMs: Date.now() });
+    this.deps.logger.debug({ processor: p.name, version: spec.version }, 'starting processor');
     try {
       await rt.start();
+      this.deps.logger.info({ processor: p.name, tenant: p.tenant.slug, version: spec.version }, 'processor started');
     } catch (err) {
       rt.crash(err as Error);
       return;

@@ -8,7 +8,7 @@ import { Consumer, type Message, type MessagesStream, Producer } from '@platform
 import type { Logger } from 'pino';
 import { type Delivery, type ErrorPolicy, type LogLevel, processorGroupId, type SandboxLimits } from '../types.ts';
 import type { CpuBudget } from './cpu-budget.ts';
-import type { TenantAccess } from './kafka-access.ts';
+import { IDEMPOTENT_PRODUCER, type TenantAccess } from './kafka-access.ts';
 import { PartitionTask } from './partition-task.ts';
 import { ProcessorStats } from './processor-stats.ts';
 import type { SandboxFactory } from './sandbox-port.ts';
@@ -110,9 +110,7 @@ export class ProcessorRuntime {
     const clientId = `samsa-processor-${this.spec.name}-${hostId}`;
     this.producer = new Producer({
       ...access.clientOptions(clientId),
-      idempotent: true,
-      acks: -1,
-      autocreateTopics: false,
+      ...IDEMPOTENT_PRODUCER,
     });
     this.consumer = new Consumer({
       ...access.clientOptions(clientId),
@@ -124,7 +122,8 @@ export class ProcessorRuntime {
     });
     // Every (re)join makes the stream fetch each assigned partition again from its committed offset: the tasks
     // start over from there (an exactly-once task reads its fence again).
-    this.consumer.on('consumer:group:join', () => {
+    this.consumer.on('consumer:group:join', (j) => {
+      this.log.debug({ assignments: j.assignments, generation: j.generationId }, 'joined the group');
       for (const task of this.#tasks.values()) this.#retire(task);
     });
     const stream = await this.consumer.consume({
