@@ -207,6 +207,7 @@ test("an infinite loop and a memory bomb in one tenant do not stop another tenan
     [bomb, BOMB_DEF, 'memory'],
   ] as const) {
     const p = await status(id);
+    assert.equal(p.status, 'ERRORED', `it stays ERRORED: ${JSON.stringify(p)}`);
     const lastError = p.lastError as {
       kind: string;
       message: string;
@@ -220,7 +221,7 @@ test("an infinite loop and a memory bomb in one tenant do not stop another tenan
       [0, '0', 1],
       'stopped at the first record',
     );
-    assert.ok(p.statusReason?.startsWith(`stopped at ${def.input}/0@0 (version 1)`), p.statusReason ?? '');
+    assert.ok(p.statusReason?.startsWith(`stopped at ${def.input}/0@0 (version 1)`), JSON.stringify(p));
   }
   assert.match((await status(bomb)).statusReason ?? '', /memory limit of 16 MiB/);
 });
