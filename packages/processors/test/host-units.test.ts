@@ -47,7 +47,13 @@ test('the fence keeps only this processor and input partition, at or above the c
   assert.ok(!fence.has(9n, 0));
   assert.ok(fence.holdsFrom(11n));
   assert.ok(!fence.holdsFrom(12n));
-  assert.deepEqual(parseSourceHeader('a/3/1/42/0'), { processorId: 'a', version: 3, partition: 1, offset: 42n, index: '0' });
+  assert.deepEqual(parseSourceHeader('a/3/1/42/0'), {
+    processorId: 'a',
+    version: 3,
+    partition: 1,
+    offset: 42n,
+    index: '0',
+  });
   assert.equal(parseSourceHeader('a/x/1/42/0'), null);
 });
 

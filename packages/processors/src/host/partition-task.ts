@@ -167,7 +167,7 @@ export class PartitionTask {
   async #ensureSandbox(): Promise<RecordSandbox> {
     if (this.#sandbox && !this.#sandbox.disposed) return this.#sandbox;
     const s = this.#rt.spec;
-    this.#sandbox = await this.#rt.deps.createSandbox({
+    this.#sandbox = await this.#rt.deps.createSandbox(s.tenantId, {
       code: s.code,
       outputs: s.outputTopics,
       env: s.env,
