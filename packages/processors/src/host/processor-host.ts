@@ -109,7 +109,7 @@ export class ProcessorHost {
         this.deps.logger.warn({ err, processor: p.name, tenant: p.tenant.slug }, 'reconciling a processor failed');
       }
     }
-    for (const id of [...this.#runtimes.keys()]) if (!seen.has(id)) await this.#stopRuntime(id, true);
+    for (const id of [...this.#runtimes.keys()]) if (!seen.has(id)) await this.#stopRuntime(id);
     await this.#redriver.tick(processors).catch((err) => this.deps.logger.warn({ err }, 'dlq re-drive pass failed'));
     const now = Date.now();
     if (now - this.#lastStatusMs >= this.deps.settings.statusIntervalMs) {
@@ -313,14 +313,14 @@ export class ProcessorHost {
     this.#restarts.set(processorId, { attempts, notBeforeMs: Date.now() + delayMs });
   }
 
-  async #stopRuntime(processorId: string, gone = false): Promise<void> {
+  async #stopRuntime(processorId: string): Promise<void> {
     const entry = this.#runtimes.get(processorId);
     if (!entry) return;
     this.#runtimes.delete(processorId);
     await entry.rt.stop();
     if (Date.now() - entry.startedAtMs > RESTART_BACKOFF_MAX_MS) this.#restarts.delete(processorId);
     this.status.forget(processorId);
-    if (!gone) await this.status.removeInstance(processorId).catch(() => undefined);
+    await this.status.removeInstance(processorId).catch(() => undefined);
   }
 
   async #lag(rt: ProcessorRuntime): Promise<bigint | null> {
