@@ -25,6 +25,8 @@ import type { HostSettings } from './settings.ts';
 import { StatusWriter } from './status-writer.ts';
 
 const RESTART_BACKOFF_MAX_MS = 30_000;
+/** The ERRORED write itself sets updatedAt a moment after statusAt; a later change is the console's (resume). */
+const ERRORED_TOUCH_SLACK_MS = 500;
 
 export interface HostDeps {
   db: Db;
@@ -137,8 +139,7 @@ export class ProcessorHost {
       await this.status.setStatus(p.id, 'PAUSED', 'paused; offsets kept');
       return;
     }
-    const lastError = p.lastError as { deploymentId?: string } | null;
-    if (this.#failing.has(p.id) || (p.status === 'ERRORED' && lastError?.deploymentId === deployment.id)) return;
+    if (this.#failing.has(p.id) || this.#stillStopped(p)) return;
     if (this.#runtimes.has(p.id)) return;
     const restart = this.#restarts.get(p.id);
     if (restart && Date.now() < restart.notBeforeMs) return;
@@ -186,6 +187,18 @@ export class ProcessorHost {
       partition: null,
       offset: null,
     });
+  }
+
+  /**
+   * A processor the error policy stopped stays stopped until a new deployment, or until the console changes the
+   * processor after the failure was written (resume: its updatedAt moves past statusAt); it then continues at the
+   * record that failed.
+   */
+  #stillStopped(p: ProcessorRow): boolean {
+    const lastError = p.lastError as { deploymentId?: string } | null;
+    if (p.status !== 'ERRORED' || lastError?.deploymentId !== p.activeDeploymentId) return false;
+    const touchedAfterMs = p.statusAt ? p.updatedAt.getTime() - p.statusAt.getTime() : 0;
+    return touchedAfterMs < ERRORED_TOUCH_SLACK_MS;
   }
 
   #budget(p: ProcessorRow): CpuBudget {
