@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { processorAclPrincipal } from '@samsa/cluster/namespace';
 import { createDb, type Db } from '@samsa/db';
+import { processorSecretAad, sealSecret } from '@samsa/db/secret-box';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
 import { type BrokerProcess, makeDataDir, startBroker } from '@samsa/test-support/broker-process';
 import { eventually } from '@samsa/test-support/eventually';
@@ -108,13 +109,13 @@ export async function hostProcess(hub: Hub, hostId: string): Promise<HostProcess
   };
 }
 
-export function hostFor(hub: Hub, bootstrap = hub.broker.bootstrap, hostId?: string): Promise<RunningProcessorHost> {
+export function hostFor(hub: Hub, opts: { hostId?: string; secretsKey?: Buffer } = {}): Promise<RunningProcessorHost> {
   return startProcessorHost({
     databaseUrl: hub.db.url,
-    bootstrap: [bootstrap],
+    bootstrap: [hub.broker.bootstrap],
     superuser: SUPERUSER,
-    secretsKey: null,
-    hostId,
+    secretsKey: opts.secretsKey ?? null,
+    hostId: opts.hostId,
     logger: pino({ level: process.env.HOST_TEST_LOG ?? 'silent' }),
     settings: TEST_HOST_SETTINGS,
   });
@@ -173,6 +174,9 @@ export interface ProcessorDef {
   retryBackoffMs?: number;
   dlqTopic?: string | null;
   env?: Record<string, string>;
+  /** Sealed with `secretsKey` (as the console does) before the first deployment. */
+  secrets?: Record<string, string>;
+  secretsKey?: Buffer;
   from?: StartPosition;
 }
 
@@ -191,6 +195,14 @@ export async function grantProcessor(hub: Hub, tenant: TestTenant, def: Processo
 export async function createProcessor(hub: Hub, tenant: TestTenant, def: ProcessorDef): Promise<string> {
   await grantProcessor(hub, tenant, def);
   const processor = await hub.prisma.processor.create({ data: { tenantId: tenant.id, name: def.name } });
+  for (const [name, value] of Object.entries(def.secrets ?? {}))
+    await hub.prisma.processorSecret.create({
+      data: {
+        processorId: processor.id,
+        name,
+        ciphertext: sealSecret(def.secretsKey!, processorSecretAad(processor.id, name), value),
+      },
+    });
   await addVersion(hub, processor.id, def, 'CREATE', def.from ?? { kind: 'earliest' });
   return processor.id;
 }
