@@ -80,6 +80,16 @@ test('the stop policy stops the processor at the record with the error; a fixed 
     await eventually(() => out.messages.length === 2, 'the outputs before the bad record');
     assert.deepEqual(values(out.messages), ['a!', 'b!']);
 
+    // Resume (what POST /resume writes): it runs again from the bad record, which fails again.
+    await eventually(() => Date.now() > p.statusAt!.getTime() + 1_000, 'a moment after the failure', 5_000);
+    await hub.prisma.processor.update({ where: { id }, data: { desiredState: 'RUNNING' } });
+    await eventually(async () => {
+      const again = await hub.prisma.processor.findUniqueOrThrow({ where: { id } });
+      const e = again.lastError as Record<string, unknown>;
+      return again.status === 'ERRORED' && e.at !== lastError.at && e.offset === '2';
+    }, 'the resumed processor to stop at the same record again');
+    assert.equal(out.messages.length, 2);
+
     await addVersion(hub, id, { ...def, source: `export default function (r) { return { value: r.value + '!' }; }` });
     await eventually(() => out.messages.length === 4, 'the fixed version continues at the bad record');
     assert.deepEqual(values(out.messages), ['a!', 'b!', 'bad!', 'c!']);

@@ -3,11 +3,16 @@
  * topics and an API key (its KafkaJS clients are the "user's" producer and consumer), and the control-plane rows
  * of a processor (version, deployment, ACLs of its principal) written directly, as the console would.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { processorAclPrincipal } from '@samsa/cluster/namespace';
 import { createDb, type Db } from '@samsa/db';
+import { processorSecretAad, sealSecret } from '@samsa/db/secret-box';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
-import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
+import { type BrokerProcess, makeDataDir, startBroker } from '@samsa/test-support/broker-process';
 import { eventually } from '@samsa/test-support/eventually';
 import { TenantFixtures, type TestKey } from '@samsa/test-support/tenants';
 import { type Consumer, Kafka, type KafkaMessage, logLevel, type Producer } from 'kafkajs';
@@ -36,40 +41,81 @@ export interface Hub {
   prisma: Db;
   fx: TenantFixtures;
   broker: BrokerProcess;
+  /** SIGKILL the broker and start it again on the same port and data. */
+  killAndRestartBroker(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startHub(opts: { dataDir?: string } = {}): Promise<Hub> {
+export async function startHub(): Promise<Hub> {
   const db = await createTestDatabase();
   const fx = new TenantFixtures(db.url);
-  const broker = await startBroker({
-    dataDir: opts.dataDir,
-    args: ['--database-url', db.url, '--group-initial-rebalance-delay-ms', '0'],
-    env: { SAMSA_SUPERUSER_PASSWORD: SUPERUSER.password },
-  });
+  const dataDir = await makeDataDir();
+  const args = ['--database-url', db.url, '--group-initial-rebalance-delay-ms', '0'];
+  const env = { SAMSA_SUPERUSER_PASSWORD: SUPERUSER.password };
   const prisma = createDb(db.url, { poolMax: 3 });
-  return {
+  const hub: Hub = {
     db,
     prisma,
     fx,
-    broker,
+    broker: await startBroker({ dataDir, args, env }),
+    async killAndRestartBroker() {
+      const port = hub.broker.port;
+      await hub.broker.kill9();
+      hub.broker = await startBroker({ dataDir, args: [...args, '--listen', `127.0.0.1:${port}`], env });
+    },
     async close() {
-      if (process.env.HOST_TEST_BROKER_LOG) for (const l of broker.logs) process.stderr.write(`BROKER ${l}\n`);
-      await broker.cleanup();
+      if (process.env.HOST_TEST_BROKER_LOG) for (const l of hub.broker.logs) process.stderr.write(`BROKER ${l}\n`);
+      await hub.broker.cleanup();
+      await rm(dataDir, { recursive: true, force: true });
       await prisma.$disconnect();
       await fx.close();
       await db.drop();
     },
   };
+  return hub;
 }
 
-export function hostFor(hub: Hub, bootstrap = hub.broker.bootstrap, hostId?: string): Promise<RunningProcessorHost> {
+export interface HostProcess {
+  proc: ChildProcess;
+  kill9(): Promise<void>;
+}
+
+/** A processor host in its own process (test/fixtures/run-host.ts), started and ready. */
+export async function hostProcess(hub: Hub, hostId: string): Promise<HostProcess> {
+  const proc = spawn(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'fixtures/run-host.ts')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: {
+      ...process.env,
+      HOST_TEST_DATABASE_URL: hub.db.url,
+      HOST_TEST_BOOTSTRAP: hub.broker.bootstrap,
+      HOST_TEST_ID: hostId,
+    },
+  });
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('host ready')) resolve();
+    });
+    proc.once('exit', (code) => reject(new Error(`host process exited with ${code} before it was ready`)));
+  });
+  return {
+    proc,
+    async kill9() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+export function hostFor(hub: Hub, opts: { hostId?: string; secretsKey?: Buffer } = {}): Promise<RunningProcessorHost> {
   return startProcessorHost({
     databaseUrl: hub.db.url,
-    bootstrap: [bootstrap],
+    bootstrap: [hub.broker.bootstrap],
     superuser: SUPERUSER,
-    secretsKey: null,
-    hostId,
+    secretsKey: opts.secretsKey ?? null,
+    hostId: opts.hostId,
     logger: pino({ level: process.env.HOST_TEST_LOG ?? 'silent' }),
     settings: TEST_HOST_SETTINGS,
   });
@@ -83,8 +129,13 @@ export interface TestTenant {
 }
 
 /** A tenant with an admin API key and topics `{ name: partitions }`. */
-export async function tenantWithTopics(hub: Hub, slug: string, topics: Record<string, number>): Promise<TestTenant> {
-  const id = await hub.fx.tenant(slug);
+export async function tenantWithTopics(
+  hub: Hub,
+  slug: string,
+  topics: Record<string, number>,
+  quota: Record<string, number> = {},
+): Promise<TestTenant> {
+  const id = await hub.fx.tenant(slug, quota);
   const key = await hub.fx.key(id, `${slug}-admin`);
   await hub.fx.admin(id, `${slug}-admin`);
   const kafka = new Kafka({
@@ -123,6 +174,9 @@ export interface ProcessorDef {
   retryBackoffMs?: number;
   dlqTopic?: string | null;
   env?: Record<string, string>;
+  /** Sealed with `secretsKey` (as the console does) before the first deployment. */
+  secrets?: Record<string, string>;
+  secretsKey?: Buffer;
   from?: StartPosition;
 }
 
@@ -141,6 +195,14 @@ export async function grantProcessor(hub: Hub, tenant: TestTenant, def: Processo
 export async function createProcessor(hub: Hub, tenant: TestTenant, def: ProcessorDef): Promise<string> {
   await grantProcessor(hub, tenant, def);
   const processor = await hub.prisma.processor.create({ data: { tenantId: tenant.id, name: def.name } });
+  for (const [name, value] of Object.entries(def.secrets ?? {}))
+    await hub.prisma.processorSecret.create({
+      data: {
+        processorId: processor.id,
+        name,
+        ciphertext: sealSecret(def.secretsKey!, processorSecretAad(processor.id, name), value),
+      },
+    });
   await addVersion(hub, processor.id, def, 'CREATE', def.from ?? { kind: 'earliest' });
   return processor.id;
 }

@@ -4,6 +4,7 @@
  * topic, each with its lineage headers; the status, instance row and captured log the console shows.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { eventually } from '@samsa/test-support/eventually';
 import type { RunningProcessorHost } from '../src/host/index.ts';
@@ -22,6 +23,7 @@ import {
 let hub: Hub;
 let host: RunningProcessorHost;
 let acme: TestTenant;
+const SECRETS_KEY = randomBytes(32);
 
 before(async () => {
   hub = await startHub();
@@ -33,8 +35,9 @@ before(async () => {
     us: 1,
     parsed: 1,
     'parse-dlq': 1,
+    'env-out': 1,
   });
-  host = await hostFor(hub);
+  host = await hostFor(hub, { secretsKey: SECRETS_KEY });
 });
 after(async () => {
   await host?.stop();
@@ -147,4 +150,33 @@ test('a map, a filter and a router write their outputs with lineage headers; a b
     const errors = await hub.prisma.processorLog.findMany({ where: { processorId: parse.id, level: 'ERROR' } });
     return errors.length === 3 && errors.every((e) => /negative amount/.test(e.message));
   }, 'the first try and two retries logged as errors');
+});
+
+test('env values and opened secrets reach ctx.env; a secret that does not open makes the processor ERRORED', async () => {
+  const env = { name: 'env', input: 'orders', outputs: ['env-out'] };
+  await createProcessor(hub, acme, {
+    ...env,
+    source: `export default function (r, ctx) { return { value: ctx.env.GREETING + ':' + ctx.env.TOKEN }; }`,
+    env: { GREETING: 'hello' },
+    secrets: { TOKEN: 's3cret' },
+    secretsKey: SECRETS_KEY,
+  });
+  const broken = await createProcessor(hub, acme, {
+    ...env,
+    name: 'env-broken',
+    source: `export default function (r) { return null; }`,
+    secrets: { TOKEN: 'x' },
+    secretsKey: randomBytes(32),
+  });
+  const out = await collect(acme, ['env-out']);
+  try {
+    await eventually(() => out.messages.length >= 1, 'an output');
+    assert.equal(out.messages[0]!.value!.toString(), 'hello:s3cret');
+  } finally {
+    await out.stop();
+  }
+  await eventually(async () => {
+    const p = await hub.prisma.processor.findUniqueOrThrow({ where: { id: broken } });
+    return p.status === 'ERRORED' && /secret TOKEN does not open/.test(p.statusReason ?? '');
+  }, 'the broken secret reported');
 });

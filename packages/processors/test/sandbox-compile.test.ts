@@ -65,7 +65,8 @@ test('nothing from the host is inside: no process, require, timers, fetch, or dy
     `export default function process(record) {
        if (record.value === 'import') return import('node:fs').then(() => ({ value: 'escaped' }));
        const names = ['process', 'require', 'setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'fetch',
-                      'Buffer', 'TextDecoder', 'module', 'global', 'XMLHttpRequest', 'WebSocket'];
+                      'Buffer', 'TextDecoder', 'module', 'global', 'XMLHttpRequest', 'WebSocket', 'WebAssembly',
+                      'SharedArrayBuffer', 'Atomics'];
        return { value: JSON.stringify(names.map((n) => n + ':' + typeof globalThis[n])) };
      }`,
     [inputRecord('probe'), inputRecord('import')],
@@ -84,6 +85,9 @@ test('nothing from the host is inside: no process, require, timers, fetch, or dy
     'global:undefined',
     'XMLHttpRequest:undefined',
     'WebSocket:undefined',
+    'WebAssembly:undefined',
+    'SharedArrayBuffer:undefined',
+    'Atomics:undefined',
   ]);
   assert.ok(!dynamicImport.ok);
   assert.equal(dynamicImport.error.kind, 'bad-output');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { inputRecord, outputsOf, runOnce, sandboxFor, text } from './sandbox-fixtures.ts';
+import { ProcessorCompileError, ProcessorSandbox } from '../src/sandbox/index.ts';
+import { inputRecord, outputsOf, runOnce, sandboxFor, TEST_LIMITS, text } from './sandbox-fixtures.ts';
 
 test('while (true) {} is stopped by the CPU limit per call; the other records of the batch succeed', async () => {
   const sandbox = await sandboxFor(
@@ -139,5 +140,34 @@ test('an unhandled promise rejection fails only the record that made it', async 
   assert.deepEqual(
     results.map((r) => (r.ok ? text(r.outputs[0].value) : `${r.error.kind}: ${r.error.message}`)),
     ['a', 'thrown: forgotten', 'b'],
+  );
+});
+
+test('a batch that outlasts the per-call budget only because it is long still succeeds record by record', async () => {
+  const results = await runOnce(
+    `export default function process(r) {
+       const until = Date.now() + 30;
+       while (Date.now() < until) {}
+       return { value: r.value };
+     }`,
+    Array.from({ length: 12 }, (_, i) => inputRecord(`r${i}`, { offset: i })),
+    { limits: { cpuMsPerCall: 300 } },
+  );
+  assert.deepEqual(
+    results.map((r) => (r.ok ? text(r.outputs[0].value) : r.error.kind)),
+    Array.from({ length: 12 }, (_, i) => `r${i}`),
+  );
+});
+
+test('top-level code that never ends is stopped at load with a clear error', async () => {
+  await assert.rejects(
+    ProcessorSandbox.create({
+      code: 'while (true) {}\nexport default function process() { return null; }',
+      outputs: ['out'],
+      env: {},
+      limits: { ...TEST_LIMITS, cpuMsPerCall: 500 },
+    }),
+    (error) =>
+      error instanceof ProcessorCompileError && error.message === "the module's top-level code ran longer than 500 ms",
   );
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { testRun } from '../src/sandbox/index.ts';
+import { MAX_TEST_RUN_RECORDS, testRun } from '../src/sandbox/index.ts';
 import { inputRecord, outputsOf, runOnce, sandboxFor, text } from './sandbox-fixtures.ts';
 import { compileProcessor } from '../src/sandbox/index.ts';
 
@@ -100,10 +100,10 @@ test('headers in (object, last wins, full list) and out (text and bytes)', async
 
 test('the record carries topic, partition, offset and timestamp', async () => {
   const [result] = await runOnce(
-    'export default function process(r) { return { value: [r.topic, r.partition, r.offset, r.timestamp].join("/") }; }',
-    [inputRecord('v', { offset: 41 })],
+    'export default function process(r) { return { value: [r.topic, r.partition, r.offset, r.timestamp, r.value, r.valueBytes.length, r.keyBytes[0]].join("/") }; }',
+    [inputRecord('é', { offset: 41 })],
   );
-  assert.equal(text(outputsOf(result)[0].value), 'orders/2/41/1700000000000');
+  assert.equal(text(outputsOf(result)[0].value), 'orders/2/41/1700000000000/é/2/107');
 });
 
 test('ctx.log, console.log and ctx.warn are captured per record, bounded in lines and length', async () => {
@@ -214,4 +214,10 @@ test('a sandbox keeps module state across calls and answers several batches', as
   }
   assert.equal(sandbox.disposed, true);
   await assert.rejects(sandbox.process([inputRecord('d')]), /disposed/);
+});
+
+test('testRun refuses more records than it takes', async () => {
+  const { code } = compileProcessor('export default function process() { return null; }', 'javascript');
+  const records = Array.from({ length: MAX_TEST_RUN_RECORDS + 1 }, () => inputRecord('v'));
+  await assert.rejects(testRun({ code, outputs: ['out'], env: {} }, records), /at most 1000 records/);
 });

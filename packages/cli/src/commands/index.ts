@@ -10,6 +10,7 @@ import { topic } from './admin/topic.ts';
 import { user } from './admin/user.ts';
 import { broker } from './broker.ts';
 import { group } from './group.ts';
+import { processors } from './processors.ts';
 import { start } from './start.ts';
 import type { Command } from './types.ts';
 
@@ -17,6 +18,7 @@ export const commands: Record<string, Command> = {
   broker,
   group,
   start,
+  processors,
   login,
   token,
   tenant,

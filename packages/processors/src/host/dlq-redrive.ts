@@ -102,7 +102,7 @@ export class DlqRedriver {
       ...access.clientOptions(clientId),
       ...IDEMPOTENT_PRODUCER,
     });
-    const sandbox = await host.deps.createSandbox({
+    const sandbox = await host.deps.createSandbox(p.tenantId, {
       code: version.code,
       outputs: version.outputTopics,
       env,

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createDb } from '@samsa/db';
 import { type Logger, pino } from 'pino';
-import { ProcessorSandbox } from '../sandbox/index.ts';
+import { ProcessorSandbox, SandboxProcessPool } from '../sandbox/index.ts';
 import type { SuperuserCredentials } from './kafka-access.ts';
 import { ProcessorHost } from './processor-host.ts';
 import type { SandboxFactory } from './sandbox-port.ts';
@@ -41,6 +41,10 @@ export async function startProcessorHost(options: ProcessorHostOptions): Promise
   const hostId = options.hostId ?? `host-${randomUUID().slice(0, 8)}`;
   const logger = options.logger ?? pino({ name: 'samsa-processors' });
   const db = createDb(options.databaseUrl, { poolMax: 4 });
+  const pool = settings.sandboxMode === 'process' ? new SandboxProcessPool({ logger }) : null;
+  const createSandbox: SandboxFactory =
+    options.createSandbox ??
+    (pool ? (tenantId, o) => pool.create(tenantId, o) : (_tenantId, o) => ProcessorSandbox.create(o));
   const host = new ProcessorHost({
     db,
     broker: { bootstrap: options.bootstrap, superuser: options.superuser, requestTimeoutMs: settings.requestTimeoutMs },
@@ -48,7 +52,7 @@ export async function startProcessorHost(options: ProcessorHostOptions): Promise
     hostId,
     logger,
     settings,
-    createSandbox: options.createSandbox ?? ((o) => ProcessorSandbox.create(o)),
+    createSandbox,
   });
   host.start();
   logger.info({ hostId, bootstrap: options.bootstrap }, 'processor host started');
@@ -56,6 +60,7 @@ export async function startProcessorHost(options: ProcessorHostOptions): Promise
     hostId,
     async stop() {
       await host.stop();
+      pool?.close();
       await db.$disconnect();
       logger.info({ hostId }, 'processor host stopped');
     },

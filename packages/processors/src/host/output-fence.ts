@@ -32,14 +32,31 @@ export function parseSourceHeader(
 export type OutputPartitionKey = string;
 export const outputPartitionKey = (topic: string, partition: number): OutputPartitionKey => `${topic}:${partition}`;
 
-/** Commit metadata: `eos1 <topic:partition>=<offset> ...` (topic names have no spaces or `=`). */
-export function encodeFenceMetadata(starts: Map<OutputPartitionKey, bigint>): string {
-  return ['eos1', ...[...starts].map(([k, o]) => `${k}=${o}`)].join(' ');
+/**
+ * Commit metadata: `eos1 <topic:partition>=<offset> ...` (topic names have no spaces or `=`). Past `maxChars` (the
+ * broker's --offset-metadata-max-bytes is 4,096 by default) each topic's partitions collapse to their smallest
+ * offset, `<topic>:*=<offset>`: still a lower bound, at the cost of a longer scan.
+ */
+export function encodeFenceMetadata(starts: Map<OutputPartitionKey, bigint>, maxChars = 3_500): string {
+  const full = ['eos1', ...[...starts].map(([k, o]) => `${k}=${o}`)].join(' ');
+  if (full.length <= maxChars) return full;
+  const perTopic = new Map<string, bigint>();
+  for (const [k, o] of starts) {
+    const topic = k.slice(0, k.lastIndexOf(':'));
+    const min = perTopic.get(topic);
+    if (min === undefined || o < min) perTopic.set(topic, o);
+  }
+  return ['eos1', ...[...perTopic].map(([t, o]) => `${t}:*=${o}`)].join(' ');
 }
 
-export function decodeFenceMetadata(metadata: string | null): Map<OutputPartitionKey, bigint> | null {
+/** The bound of an output partition in decoded metadata (an exact entry, or its topic's collapsed one). */
+export function fenceStartOf(starts: Map<string, bigint>, topic: string, partition: number): bigint | undefined {
+  return starts.get(outputPartitionKey(topic, partition)) ?? starts.get(`${topic}:*`);
+}
+
+export function decodeFenceMetadata(metadata: string | null): Map<string, bigint> | null {
   if (!metadata?.startsWith('eos1')) return null;
-  const out = new Map<OutputPartitionKey, bigint>();
+  const out = new Map<string, bigint>();
   for (const part of metadata.split(' ').slice(1)) {
     const eq = part.lastIndexOf('=');
     const offset = part.slice(eq + 1);

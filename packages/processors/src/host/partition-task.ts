@@ -17,6 +17,7 @@ import {
 import {
   decodeFenceMetadata,
   encodeFenceMetadata,
+  fenceStartOf,
   OutputFence,
   type OutputPartitionKey,
   outputPartitionKey,
@@ -132,7 +133,7 @@ export class PartitionTask {
       for (let p = 0; p < ends.length; p++) {
         const key = outputPartitionKey(topic, p);
         const end = ends[p]!;
-        const from = starts?.get(key);
+        const from = starts ? fenceStartOf(starts, topic, p) : undefined;
         this.#fenceStarts.set(key, from ?? end);
         if (from === undefined || from >= end || offset < 0n) continue;
         const result = await readRange(rt.consumer, access.name(topic), p, from, end, scanBudget, (r) =>
@@ -166,7 +167,7 @@ export class PartitionTask {
   async #ensureSandbox(): Promise<RecordSandbox> {
     if (this.#sandbox && !this.#sandbox.disposed) return this.#sandbox;
     const s = this.#rt.spec;
-    this.#sandbox = await this.#rt.deps.createSandbox({
+    this.#sandbox = await this.#rt.deps.createSandbox(s.tenantId, {
       code: s.code,
       outputs: s.outputTopics,
       env: s.env,

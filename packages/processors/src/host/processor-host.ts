@@ -25,6 +25,8 @@ import type { HostSettings } from './settings.ts';
 import { StatusWriter } from './status-writer.ts';
 
 const RESTART_BACKOFF_MAX_MS = 30_000;
+/** The ERRORED write itself sets updatedAt a moment after statusAt; a later change is the console's (resume). */
+const ERRORED_TOUCH_SLACK_MS = 500;
 
 export interface HostDeps {
   db: Db;
@@ -109,7 +111,7 @@ export class ProcessorHost {
         this.deps.logger.warn({ err, processor: p.name, tenant: p.tenant.slug }, 'reconciling a processor failed');
       }
     }
-    for (const id of [...this.#runtimes.keys()]) if (!seen.has(id)) await this.#stopRuntime(id, true);
+    for (const id of [...this.#runtimes.keys()]) if (!seen.has(id)) await this.#stopRuntime(id);
     await this.#redriver.tick(processors).catch((err) => this.deps.logger.warn({ err }, 'dlq re-drive pass failed'));
     const now = Date.now();
     if (now - this.#lastStatusMs >= this.deps.settings.statusIntervalMs) {
@@ -137,8 +139,7 @@ export class ProcessorHost {
       await this.status.setStatus(p.id, 'PAUSED', 'paused; offsets kept');
       return;
     }
-    const lastError = p.lastError as { deploymentId?: string } | null;
-    if (this.#failing.has(p.id) || (p.status === 'ERRORED' && lastError?.deploymentId === deployment.id)) return;
+    if (this.#failing.has(p.id) || this.#stillStopped(p)) return;
     if (this.#runtimes.has(p.id)) return;
     const restart = this.#restarts.get(p.id);
     if (restart && Date.now() < restart.notBeforeMs) return;
@@ -186,6 +187,18 @@ export class ProcessorHost {
       partition: null,
       offset: null,
     });
+  }
+
+  /**
+   * A processor the error policy stopped stays stopped until a new deployment, or until the console changes the
+   * processor after the failure was written (resume: its updatedAt moves past statusAt); it then continues at the
+   * record that failed.
+   */
+  #stillStopped(p: ProcessorRow): boolean {
+    const lastError = p.lastError as { deploymentId?: string } | null;
+    if (p.status !== 'ERRORED' || lastError?.deploymentId !== p.activeDeploymentId) return false;
+    const touchedAfterMs = p.statusAt ? p.updatedAt.getTime() - p.statusAt.getTime() : 0;
+    return touchedAfterMs < ERRORED_TOUCH_SLACK_MS;
   }
 
   #budget(p: ProcessorRow): CpuBudget {
@@ -313,14 +326,14 @@ export class ProcessorHost {
     this.#restarts.set(processorId, { attempts, notBeforeMs: Date.now() + delayMs });
   }
 
-  async #stopRuntime(processorId: string, gone = false): Promise<void> {
+  async #stopRuntime(processorId: string): Promise<void> {
     const entry = this.#runtimes.get(processorId);
     if (!entry) return;
     this.#runtimes.delete(processorId);
     await entry.rt.stop();
     if (Date.now() - entry.startedAtMs > RESTART_BACKOFF_MAX_MS) this.#restarts.delete(processorId);
     this.status.forget(processorId);
-    if (!gone) await this.status.removeInstance(processorId).catch(() => undefined);
+    await this.status.removeInstance(processorId).catch(() => undefined);
   }
 
   async #lag(rt: ProcessorRuntime): Promise<bigint | null> {
@@ -342,6 +355,8 @@ export class ProcessorHost {
       const lag = await this.#lag(rt);
       await this.status.writeInstance(rt, lag);
       if (sample) await this.status.writeSample(rt, lag);
+      // It may have failed while the lines above waited: its ERRORED status must not be overwritten.
+      if (rt.stopping || rt.ended) continue;
       const budget = rt.deps.budget;
       if (budget.throttledWithin(statusIntervalMs * 2))
         await this.status.setStatus(

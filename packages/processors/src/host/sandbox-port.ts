@@ -16,4 +16,5 @@ export interface SandboxOptions {
   limits: SandboxLimits;
 }
 
-export type SandboxFactory = (options: SandboxOptions) => Promise<RecordSandbox>;
+/** Makes a sandbox; `tenantId` groups sandboxes (in the process mode, one child process per tenant). */
+export type SandboxFactory = (tenantId: string, options: SandboxOptions) => Promise<RecordSandbox>;

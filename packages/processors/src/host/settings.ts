@@ -37,6 +37,12 @@ export const hostSettingsSchema = z.object({
   sessionTimeoutMs: int(1_000, 300_000, 10_000),
   /** SAMSA_PROCESSORS_MAX_RETRY_BACKOFF_MS: the cap of the doubling backoff between retries of a record. */
   maxRetryBackoffMs: int(0, 600_000, 30_000),
+  /**
+   * SAMSA_PROCESSORS_SANDBOX: `process` runs each tenant's sandboxes in a child process of its own, so a fault that
+   * aborts a whole process (isolated-vm's large-allocation abort) ends only that tenant's; `inline` runs them in the
+   * host's process (faster: no pipe between them).
+   */
+  sandboxMode: z.enum(['process', 'inline']).default('process'),
   /** SAMSA_PROCESSORS_REQUEST_TIMEOUT_MS: deadline of one Kafka request. */
   requestTimeoutMs: int(100, 600_000, 15_000),
 });
@@ -59,6 +65,7 @@ const ENV_NAMES: Record<keyof HostSettings, string> = {
   sessionTimeoutMs: 'SAMSA_PROCESSORS_SESSION_TIMEOUT_MS',
   maxRetryBackoffMs: 'SAMSA_PROCESSORS_MAX_RETRY_BACKOFF_MS',
   requestTimeoutMs: 'SAMSA_PROCESSORS_REQUEST_TIMEOUT_MS',
+  sandboxMode: 'SAMSA_PROCESSORS_SANDBOX',
 };
 
 export class HostSettingsError extends Error {

@@ -53,7 +53,7 @@ function checkModule(code: string): void {
   const isolate = new ivm.Isolate({ memoryLimit: CHECK_MEMORY_MB });
   try {
     const context = isolate.createContextSync();
-    const module = loadModule(isolate, context, code, CHECK_TIMEOUT_MS);
+    const module = loadModuleSync(isolate, context, code, CHECK_TIMEOUT_MS);
     const kind = module.namespace.getSync('default', { reference: true }).typeof;
     if (kind !== 'function') {
       throw new ProcessorCompileError(
@@ -65,11 +65,8 @@ function checkModule(code: string): void {
   }
 }
 
-/**
- * Compiles, instantiates and evaluates user code as an ES module in `context` (sync: used for the check and by the
- * sandbox). Errors become ProcessorCompileError.
- */
-export function loadModule(isolate: ivm.Isolate, context: ivm.Context, code: string, timeoutMs: number): ivm.Module {
+/** Parses user code as an ES module (cheap, so sync) and refuses imports. */
+function compileModule(isolate: ivm.Isolate, code: string): ivm.Module {
   let module: ivm.Module;
   try {
     module = isolate.compileModuleSync(code, { filename: PROCESSOR_FILENAME });
@@ -81,14 +78,46 @@ export function loadModule(isolate: ivm.Isolate, context: ivm.Context, code: str
       `${IMPORTS_MESSAGE} (the module imports ${module.dependencySpecifiers.map((s) => `"${s}"`).join(', ')})`,
     );
   }
+  return module;
+}
+
+function refuseImport(): never {
+  throw new Error(IMPORTS_MESSAGE);
+}
+
+function loadError(isolate: ivm.Isolate, error: unknown, timeoutMs: number): ProcessorCompileError {
+  if (isolate.isDisposed) return new ProcessorCompileError('the module ran out of memory while loading');
+  if (error instanceof Error && /timed out/i.test(error.message)) {
+    return new ProcessorCompileError(`the module's top-level code ran longer than ${timeoutMs} ms`);
+  }
+  return fromV8Error(error, 'the module threw while loading');
+}
+
+/** Compiles, instantiates and evaluates user code as an ES module, blocking (for compileProcessor's check). */
+function loadModuleSync(isolate: ivm.Isolate, context: ivm.Context, code: string, timeoutMs: number): ivm.Module {
+  const module = compileModule(isolate, code);
   try {
-    module.instantiateSync(context, () => {
-      throw new Error(IMPORTS_MESSAGE);
-    });
+    module.instantiateSync(context, refuseImport);
     module.evaluateSync({ timeout: timeoutMs });
   } catch (error) {
-    if (isolate.isDisposed) throw new ProcessorCompileError('the module ran out of memory while loading');
-    throw fromV8Error(error, 'the module threw while loading');
+    throw loadError(isolate, error, timeoutMs);
+  }
+  return module;
+}
+
+/** The same on the isolate's thread: top-level code never blocks the host's event loop. */
+export async function loadModule(
+  isolate: ivm.Isolate,
+  context: ivm.Context,
+  code: string,
+  timeoutMs: number,
+): Promise<ivm.Module> {
+  const module = compileModule(isolate, code);
+  try {
+    await module.instantiate(context, refuseImport);
+    await module.evaluate({ timeout: timeoutMs });
+  } catch (error) {
+    throw loadError(isolate, error, timeoutMs);
   }
   return module;
 }
@@ -97,7 +126,6 @@ const V8_POSITION = /\s*\[processor\.js:(\d+):(\d+)\]$/;
 
 function fromV8Error(error: unknown, what: string): ProcessorCompileError {
   const message = error instanceof Error ? error.message : String(error);
-  if (/timed out/i.test(message)) return new ProcessorCompileError(`${what}: top-level code ran too long`);
   const match = V8_POSITION.exec(message);
   if (match) {
     return new ProcessorCompileError(`${what}: ${message.replace(V8_POSITION, '')}`, {

@@ -5,9 +5,12 @@ export class ProcessorCompileError extends Error {
   /** 1-based position in the user's source, when the error has one. */
   readonly line: number | undefined;
   readonly column: number | undefined;
+  /** The message without the position. */
+  readonly reason: string;
 
-  constructor(message: string, position?: { line: number; column: number }) {
-    super(position ? `${message} (line ${position.line}, column ${position.column})` : message);
+  constructor(reason: string, position?: { line: number; column: number }) {
+    super(position ? `${reason} (line ${position.line}, column ${position.column})` : reason);
+    this.reason = reason;
     this.line = position?.line;
     this.column = position?.column;
   }

@@ -8,6 +8,7 @@ export {
   type SandboxOptions,
   sandboxLimitsSchema,
 } from './sandbox.ts';
+export { ProcessSandbox, SandboxProcessPool } from './sandbox-process.ts';
 export {
   type BytesView,
   bytesView,

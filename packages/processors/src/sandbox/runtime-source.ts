@@ -7,12 +7,13 @@
  * Nothing here is trusted by the host: user code shares this isolate and could tamper with it, so the host
  * validates every result again (topics, types, sizes). This code only makes results convenient and compact.
  *
- * Batch in:  { bytes: Uint8Array, recs: [topic, partition, offset, timestampMs, keyText|null, keyStart, keyLen,
- *             valueText|null, valueStart, valueLen, [[name, text|null, start, len]]][] } (len -1: null)
- * Result out: per record [ok 1|0, outputs | [kind, message, stack], logs [[level, message, atMs]], droppedLogs,
- *             elapsedMs]; an output is [topic|undefined, key|undefined (keep the input key), value, headers].
+ * The batch goes in and the results come out as flat arrays of primitives and one byte buffer (see
+ * batch-codec.ts): copying a few long arrays between isolates costs far less than thousands of small objects.
  */
 export const RUNTIME_FILENAME = 'samsa-runtime.js';
+
+/** Numbers per record in PackedBatch.meta. */
+export const META_STRIDE = 10;
 
 export const RUNTIME_SOURCE = String.raw`(function install(config) {
   'use strict';
@@ -27,11 +28,14 @@ export const RUNTIME_SOURCE = String.raw`(function install(config) {
   const AB = ArrayBuffer;
   const isView = ArrayBuffer.isView;
   const BAD_OUTPUT = Symbol('bad-output');
+  const META_STRIDE = ${META_STRIDE};
 
   let processorFn = null;
-  let logs = null;
+  /** The results being built by run(), null outside a call. */
+  let out = null;
+  let current = 0;
+  let logCount = 0;
   let droppedLogs = 0;
-  let results = [];
 
   function describe(value) {
     if (value === null) return 'null';
@@ -57,8 +61,8 @@ export const RUNTIME_SOURCE = String.raw`(function install(config) {
   }
 
   function write(level, args) {
-    if (logs === null) return;
-    if (logs.length >= limits.maxLogLinesPerCall) {
+    if (out === null) return;
+    if (logCount >= limits.maxLogLinesPerCall) {
       droppedLogs++;
       return;
     }
@@ -69,13 +73,19 @@ export const RUNTIME_SOURCE = String.raw`(function install(config) {
       if (message.length > limits.maxLogLineChars) break;
     }
     if (message.length > limits.maxLogLineChars) message = message.slice(0, limits.maxLogLineChars) + '…';
-    logs.push([level, message, DateNow()]);
+    logCount++;
+    out.logs.push(current, level, message, DateNow());
   }
 
   const log = (...args) => write('info', args);
   const warn = (...args) => write('warn', args);
   const error = (...args) => write('error', args);
   globalThis.console = ObjectFreeze({ log, info: log, debug: log, trace: log, warn, error });
+  // Not needed by a transform, and outside what the isolate's memory limit and timeout reliably cover: Wasm memory,
+  // shared memory and blocking waits.
+  delete globalThis.WebAssembly;
+  delete globalThis.SharedArrayBuffer;
+  delete globalThis.Atomics;
 
   const env = ObjectCreate(null);
   for (const name of Object.keys(config.env)) env[name] = config.env[name];
@@ -91,29 +101,53 @@ export const RUNTIME_SOURCE = String.raw`(function install(config) {
     return length < 0 ? null : bytes.slice(start, start + length);
   }
 
-  function makeRecord(bytes, r) {
-    const keyBytes = slice(bytes, r[5], r[6]);
-    const valueBytes = slice(bytes, r[8], r[9]);
-    const headers = ObjectCreate(null);
-    const headerList = [];
-    for (const h of r[10]) {
-      const b = slice(bytes, h[2], h[3]);
-      const v = h[1] !== null ? h[1] : b;
-      headers[h[0]] = v;
-      headerList.push([h[0], v]);
+  /**
+   * The record the function sees. keyBytes and valueBytes are copied out of the batch buffer on first use only:
+   * most functions read the text, and a copy per record is most of the cost of a small record.
+   */
+  class ProcessorRecord {
+    constructor(b, i) {
+      const m = i * META_STRIDE;
+      const meta = b.meta;
+      this.topic = b.topics[meta[m]];
+      this.partition = meta[m + 1];
+      this.offset = meta[m + 2];
+      this.timestamp = meta[m + 3];
+      const keyText = b.texts[2 * i];
+      const valueText = b.texts[2 * i + 1];
+      this.key = meta[m + 5] < 0 ? null : keyText !== null ? keyText : slice(b.bytes, meta[m + 4], meta[m + 5]);
+      this.value = meta[m + 7] < 0 ? null : valueText !== null ? valueText : slice(b.bytes, meta[m + 6], meta[m + 7]);
+      const headers = ObjectCreate(null);
+      const headerList = [];
+      const headerEnd = meta[m + 8] + meta[m + 9];
+      for (let h = meta[m + 8]; h < headerEnd; h++) {
+        const name = b.hNames[h];
+        const text = b.hTexts[h];
+        const v = text !== null ? text : slice(b.bytes, b.hMeta[2 * h], b.hMeta[2 * h + 1]);
+        headers[name] = v;
+        headerList.push([name, v]);
+      }
+      this.headers = headers;
+      this.headerList = headerList;
+      this.#batch = b;
+      this.#m = m;
     }
-    return {
-      topic: r[0],
-      partition: r[1],
-      offset: r[2],
-      timestamp: r[3],
-      key: keyBytes === null ? null : r[4] !== null ? r[4] : keyBytes,
-      value: valueBytes === null ? null : r[7] !== null ? r[7] : valueBytes,
-      keyBytes,
-      valueBytes,
-      headers,
-      headerList,
-    };
+    #batch;
+    #m;
+    #keyBytes;
+    #valueBytes;
+    get keyBytes() {
+      if (this.#keyBytes === undefined) {
+        this.#keyBytes = slice(this.#batch.bytes, this.#batch.meta[this.#m + 4], this.#batch.meta[this.#m + 5]);
+      }
+      return this.#keyBytes;
+    }
+    get valueBytes() {
+      if (this.#valueBytes === undefined) {
+        this.#valueBytes = slice(this.#batch.bytes, this.#batch.meta[this.#m + 6], this.#batch.meta[this.#m + 7]);
+      }
+      return this.#valueBytes;
+    }
   }
 
   function bad(message) {
@@ -160,7 +194,7 @@ export const RUNTIME_SOURCE = String.raw`(function install(config) {
     return pairs;
   }
 
-  function encodeOutput(o, index) {
+  function encodeOutput(o, index, outs) {
     const where = 'output ' + index;
     if (o === null || typeof o !== 'object' || ArrayIsArray(o) || isView(o)) {
       throw bad(where + ' must be an object { topic?, key?, value, headers? }, got ' + describe(o));
@@ -172,16 +206,15 @@ export const RUNTIME_SOURCE = String.raw`(function install(config) {
     }
     if (o.value === undefined) throw bad(where + ' has no value: return { value } (null for a tombstone)');
     if (o.topic !== undefined && typeof o.topic !== 'string') throw bad(where + ' topic must be a string');
-    return [
-      o.topic,
-      o.key === undefined ? undefined : encodeData(o.key, where + ' key'),
-      encodeData(o.value, where + ' value'),
-      encodeHeaders(o.headers, where),
-    ];
+    const key = o.key === undefined ? undefined : encodeData(o.key, where + ' key');
+    const value = encodeData(o.value, where + ' value');
+    const headers = o.headers === undefined || o.headers === null ? undefined : encodeHeaders(o.headers, where);
+    outs.push(o.topic, key, value, headers);
   }
 
-  function encodeResult(result) {
-    if (result === null || result === undefined) return [];
+  /** Appends the outputs to \`outs\` (4 entries each); returns how many. */
+  function encodeResult(result, outs) {
+    if (result === null || result === undefined) return 0;
     if (typeof result.then === 'function') {
       // Mark the promise handled: an unhandled rejection would fail the whole call, not only this record.
       try {
@@ -193,9 +226,8 @@ export const RUNTIME_SOURCE = String.raw`(function install(config) {
     if (list.length > limits.maxOutputsPerRecord) {
       throw bad(list.length + ' outputs for one record, over the limit of ' + limits.maxOutputsPerRecord);
     }
-    const outputs = [];
-    for (let i = 0; i < list.length; i++) outputs.push(encodeOutput(list[i], i));
-    return outputs;
+    for (let i = 0; i < list.length; i++) encodeOutput(list[i], i, outs);
+    return list.length;
   }
 
   function cleanStack(stack) {
@@ -219,33 +251,38 @@ export const RUNTIME_SOURCE = String.raw`(function install(config) {
   }
 
   function run(batch) {
-    const bytes = batch.bytes;
-    const recs = batch.recs;
-    results = [];
-    for (let i = 0; i < recs.length; i++) {
-      logs = [];
+    const count = batch.meta.length / META_STRIDE;
+    out = { status: [], counts: [], outs: [], errs: [], elapsed: [], logs: [], dropped: [] };
+    for (let i = 0; i < count; i++) {
+      current = i;
+      logCount = 0;
       droppedLogs = 0;
       const startedAt = DateNow();
-      let result;
+      const outsBefore = out.outs.length;
       try {
-        result = [1, encodeResult(processorFn(makeRecord(bytes, recs[i]), ctx))];
+        const n = encodeResult(processorFn(new ProcessorRecord(batch, i), ctx), out.outs);
+        out.status.push(0);
+        out.counts.push(n);
       } catch (e) {
-        result = [0, failure(e)];
+        out.outs.length = outsBefore;
+        const f = failure(e);
+        out.status.push(f[0] === 'bad-output' ? 2 : 1);
+        out.counts.push(0);
+        out.errs.push(f[1], f[2]);
       }
-      result.push(logs, droppedLogs, DateNow() - startedAt);
-      logs = null;
-      results.push(result);
+      if (droppedLogs > 0) out.dropped.push(i, droppedLogs);
+      out.elapsed.push(DateNow() - startedAt);
     }
-    const done = results;
-    results = [];
+    const done = out;
+    out = null;
     return done;
   }
 
-  /** After a timeout: the records finished so far, and the logs of the one that was stopped. */
+  /** After a timeout: the results so far; logs of the record that was stopped carry its index. */
   function take() {
-    const done = [results, logs === null ? [] : logs, droppedLogs];
-    results = [];
-    logs = null;
+    const done = out;
+    if (done !== null && droppedLogs > 0) done.dropped.push(current, droppedLogs);
+    out = null;
     return done;
   }
 

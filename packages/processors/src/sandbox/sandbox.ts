@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import ivm from 'isolated-vm';
 import { z } from 'zod';
 import type { InputRecord, ProcessorErrorInfo, RecordResult, SandboxLimits } from '../types.ts';
-import { type DecodedResult, decodeLogs, decodeResult, packBatch } from './batch-codec.ts';
+import { type DecodedResult, decodeBatch, isRawBatchResult, logsOf, packBatch } from './batch-codec.ts';
 import { loadModule } from './compile.ts';
 import { ProcessorCompileError, ProcessorSandboxDisposedError } from './errors.ts';
 import { RUNTIME_FILENAME, RUNTIME_SOURCE } from './runtime-source.ts';
@@ -38,6 +38,9 @@ export type SandboxOptions = z.input<typeof sandboxOptionsSchema>;
 /** Largest batch one process() call takes: bounds the copy into the isolate. */
 export const MAX_BATCH_RECORDS = 10_000;
 
+/** How often heapBytes() is refreshed at most, ms. */
+const HEAP_MEASURE_INTERVAL_MS = 1_000;
+
 const MEMORY_FAULT = /disposed during execution due to memory limit/;
 const TIMED_OUT = /execution timed out/i;
 
@@ -51,6 +54,7 @@ export class ProcessorSandbox {
   #disposedByCall = false;
   #lastCpuTimeMs = 0;
   #lastHeapBytes = 0;
+  #heapMeasuredAtMs = Number.NEGATIVE_INFINITY;
 
   private constructor(
     isolate: ivm.Isolate,
@@ -79,8 +83,8 @@ export class ProcessorSandbox {
         result: { reference: true },
         timeout: parsed.limits.cpuMsPerCall,
       })) as ivm.Reference;
-      const module = loadModule(isolate, context, parsed.code, parsed.limits.cpuMsPerCall);
-      const defaultExport = module.namespace.getSync('default', { reference: true });
+      const module = await loadModule(isolate, context, parsed.code, parsed.limits.cpuMsPerCall);
+      const defaultExport = await module.namespace.get('default', { reference: true });
       if (defaultExport.typeof !== 'function') {
         throw new ProcessorCompileError(
           'the module must export a default function: export default function process(record, ctx) { … }',
@@ -110,7 +114,8 @@ export class ProcessorSandbox {
     return this.#lastCpuTimeMs;
   }
 
-  /** Heap used by the isolate (JS heap and external buffers), bytes, as measured after the last call. */
+  /** Heap used by the isolate (JS heap and external buffers), bytes, as measured after a call at most
+   * HEAP_MEASURE_INTERVAL_MS ago (each measurement is a round trip to the isolate's thread). */
   heapBytes(): number {
     return this.#lastHeapBytes;
   }
@@ -188,16 +193,12 @@ export class ProcessorSandbox {
         return { results: batch.map(() => this.#memoryFault()) };
       }
       if (TIMED_OUT.test(errorMessage(error))) {
-        const [done, logs, dropped] = (await this.#take.apply(undefined, [], { result: { copy: true } })) as [
-          unknown,
-          unknown,
-          unknown,
-        ];
-        const finished = Array.isArray(done) ? done.slice(0, batch.length) : [];
+        const partial = await this.#take.apply(undefined, [], { result: { copy: true } });
+        const done = isRawBatchResult(partial) ? Math.min(partial.status.length, batch.length) : 0;
         return {
-          results: this.#decodeAll(finished, batch.slice(0, finished.length), undefined),
+          results: this.#decodeAll(partial, batch.slice(0, done), undefined),
           stopped: 'timeout',
-          stoppedLogs: decodeLogs(logs, dropped, this.#limits),
+          stoppedLogs: isRawBatchResult(partial) ? logsOf(partial, done, this.#limits) : [],
         };
       }
       // Anything else (an unhandled promise rejection, a result that cannot be copied out) failed the call as a
@@ -219,12 +220,10 @@ export class ProcessorSandbox {
 
   /** `wallMs`: the measured time of the call, or undefined when it includes time not spent on these records. */
   #decodeAll(raw: unknown, batch: readonly InputRecord[], wallMs: number | undefined): RecordResult[] {
-    const rows = Array.isArray(raw) ? raw : [];
-    const decoded: DecodedResult[] = batch.map((input, i) =>
-      i < rows.length
-        ? decodeResult(rows[i], input, this.#outputs, this.#limits)
-        : { ok: false, outputs: [], logs: [], elapsedMs: 0, error: { kind: 'thrown', message: 'no result returned' } },
-    );
+    const decoded: DecodedResult[] = decodeBatch(raw, batch, this.#outputs, this.#limits);
+    for (let i = decoded.length; i < batch.length; i++) {
+      decoded.push({ ok: false, outputs: [], logs: [], elapsedMs: 0, error: { kind: 'thrown', message: 'no result' } });
+    }
     // Inside the isolate the clock ticks in whole ms; share the measured wall time of the call in proportion.
     const isolateMs = decoded.reduce((sum, d) => sum + d.elapsedMs, 0);
     return decoded.map((d): RecordResult => {
@@ -265,7 +264,8 @@ export class ProcessorSandbox {
   }
 
   async #measure(): Promise<void> {
-    if (this.#isolate.isDisposed) return;
+    if (this.#isolate.isDisposed || performance.now() - this.#heapMeasuredAtMs < HEAP_MEASURE_INTERVAL_MS) return;
+    this.#heapMeasuredAtMs = performance.now();
     try {
       const heap = await this.#isolate.getHeapStatistics();
       this.#lastHeapBytes = heap.used_heap_size + heap.externally_allocated_size;
