@@ -2,7 +2,8 @@
  * The console's processor rows are the contract with the processor host: a processor created through the REST API
  * (with a secret) runs in a real host against a real broker with tenancy, under only the ACL bindings the console
  * wrote for its principal. Records produced to the input come out transformed with their source header; the
- * processor's page shows it RUNNING with a live instance and its captured log; pause and resume are honoured; delete
+ * processor's page shows it RUNNING with a live instance and its captured log; pause, resume and a replay from
+ * the earliest offset are honoured; delete
  * of the running processor stops it and removes its group.
  */
 import assert from 'node:assert/strict';
@@ -138,6 +139,18 @@ test('a processor made through the API runs in the host with the bindings the co
     },
     'the host runs it again',
     30_000,
+  );
+
+  // Replay: version 1 again from the earliest offset, through the deployment row the console writes.
+  const replay = await call('/tenants/{tenant}/processors/{name}/deploy', 'POST', P, {
+    token: hub.admin,
+    body: { version: 1, from: { kind: 'earliest' } },
+  });
+  assert.equal(replay.status, 200, JSON.stringify(replay.body));
+  await eventually(async () => (await outputs()).length >= 6, 'the replay writes the three outputs again', 30_000);
+  assert.deepEqual(
+    (await outputs()).slice(3).map((m) => m.value.text),
+    ['a:seen:12', 'b:seen:12', 'c:seen:12'],
   );
 
   // Deleted while running: the host's member is removed from the group and the group goes.

@@ -355,6 +355,17 @@ test('test runs on pasted records and on the newest real records write nothing',
   });
   assert.equal(bad.status, 422, JSON.stringify(bad.body));
 
+  const loop = await call('/tenants/{tenant}/processors/{name}/test-run', 'POST', P('draft'), {
+    token: tenantAdmin,
+    body: {
+      source: 'export default function (r) { while (true) {} }',
+      outputs: ['valid'],
+      records: [{ value: 'x' }],
+    },
+  });
+  assert.equal(loop.status, 200, JSON.stringify(loop.body));
+  assert.equal(loop.body.results[0].error.kind, 'timeout', 'an endless loop is stopped and shown as the error');
+
   for (const topic of ['valid', 'invalid', 'audit-trail', 'checker-dlq']) {
     assert.equal(await messagesIn(topic), 0, `nothing was written to ${topic}`);
   }

@@ -20,15 +20,17 @@ import {
   versionsSchema,
 } from '../features/processors/schemas.ts';
 import {
-  createProcessor,
-  deleteProcessor,
-  deployVersion,
   getProcessor,
   getVersion,
   listLogs,
   listProcessors,
   listVersions,
   processorMetrics,
+} from '../features/processors/queries.ts';
+import {
+  createProcessor,
+  deleteProcessor,
+  deployVersion,
   requestRedrive,
   rollbackProcessor,
   setDesiredState,

@@ -1,8 +1,8 @@
 /**
- * A tenant's processors: what the console writes for the processor host to run (immutable versions, deployments,
- * the desired state, sealed secrets, re-drive requests, the principal's ACL bindings) and what it reads back (status,
- * instances, logs, metric samples). Topics are checked on the broker (the record of topics); a missing DLQ topic is
- * created as the tenant, so its quotas apply. Every change is audited, without secret values.
+ * Changing a tenant's processors: what the console writes for the processor host to run (immutable versions,
+ * deployments, the desired state, sealed secrets, re-drive requests, the principal's ACL bindings); reads are in
+ * queries.ts. Topics are checked on the broker (the record of topics); a missing DLQ topic is created as the tenant,
+ * so its quotas apply. Every change is audited, without secret values.
  */
 import { brokerName, processorAclPrincipal, tenantNamespace } from '@samsa/cluster/namespace';
 import type { Prisma, Tenant } from '@samsa/db';
@@ -17,84 +17,13 @@ import { type BrokerTopic, clusterAdmin } from '../cluster/cluster-admin.ts';
 import { getQuota } from '../tenants/service.ts';
 import { desiredAcls, reconcileAcls, redriveGroupId } from './acl-bindings.ts';
 import { compileOrExplain } from './compile.ts';
+import { activeVersionOf, findProcessor, getProcessor } from './queries.ts';
 import type { CreateProcessorInput, UpdateProcessorInput } from './schemas.ts';
-import { metricsWindows } from './schemas.ts';
 import { processorLimits } from './settings.ts';
-import {
-  aggregateStats,
-  DELIVERY_ROW,
-  deploymentView,
-  LANGUAGE_ROW,
-  liveInstances,
-  logView,
-  POLICY_ROW,
-  policyView,
-  deliveryView,
-  sampleView,
-  summaryView,
-  versionView,
-} from './views.ts';
+import { DELIVERY_ROW, deliveryView, LANGUAGE_ROW, POLICY_ROW, policyView } from './views.ts';
 
 type StartFrom = CreateProcessorInput['from'];
 type DeployInput = Omit<UpdateProcessorInput, 'secrets' | 'from'>;
-
-const withActive = {
-  activeDeployment: { include: { version: true } },
-  instances: true,
-} satisfies Prisma.ProcessorInclude;
-
-/** The processor with its active deployment, or `not_found`. */
-export async function findProcessor(tenant: Tenant, name: string) {
-  const p = await db().processor.findUnique({
-    where: { tenantId_name: { tenantId: tenant.id, name } },
-    include: { ...withActive, secrets: { select: { name: true }, orderBy: { name: 'asc' } } },
-  });
-  if (!p) throw new ApiError('not_found', `No processor '${name}' in tenant '${tenant.slug}'`);
-  return p;
-}
-
-function activeVersionOf(p: Awaited<ReturnType<typeof findProcessor>>) {
-  const v = p.activeDeployment?.version;
-  if (!v) throw new ApiError('conflict', `Processor '${p.name}' has no deployed version yet`);
-  return v;
-}
-
-export async function listProcessors(tenant: Tenant) {
-  const rows = await db().processor.findMany({
-    where: { tenantId: tenant.id },
-    include: withActive,
-    orderBy: { name: 'asc' },
-  });
-  return { processors: rows.map((p) => summaryView(p)) };
-}
-
-export async function getProcessor(tenant: Tenant, name: string) {
-  const p = await findProcessor(tenant, name);
-  const v = activeVersionOf(p);
-  const live = liveInstances(p.instances);
-  const limits = processorLimits(await getQuota(tenant.id));
-  return {
-    ...summaryView(p),
-    id: p.id,
-    createdAt: p.createdAt.toISOString(),
-    version: versionView(
-      v,
-      p.secrets.map((s) => s.name),
-    ),
-    lastError: p.lastError ?? null,
-    instances: live.map((i) => ({
-      hostId: i.hostId,
-      partitions: i.partitions,
-      heartbeatAt: i.heartbeatAt.toISOString(),
-      stats: i.stats,
-    })),
-    limits: { memoryMb: limits.memoryMb, cpuMsPerSec: limits.cpuMsPerSec },
-    stats: aggregateStats(live),
-    dlqTopic: v.dlqTopic,
-    groupId: processorGroupId(p.name),
-    activeDeployment: p.activeDeployment ? deploymentView(p.activeDeployment) : null,
-  };
-}
 
 /** What the audit log keeps of a version: its settings and the source's size, never the source text or a secret. */
 function auditedVersion(v: Omit<DeployInput, 'dlqTopic'> & { dlqTopic: string | null }, secretNames: string[]) {
@@ -455,75 +384,6 @@ export async function requestRedrive(actor: Actor, tenant: Tenant, name: string)
     after: { redriveId: redrive.id, dlqTopic: v.dlqTopic, version: v.version },
   });
   return { redriveId: redrive.id };
-}
-
-export async function listVersions(tenant: Tenant, name: string) {
-  const p = await findProcessor(tenant, name);
-  const [versions, deployments] = await Promise.all([
-    db().processorVersion.findMany({ where: { processorId: p.id }, orderBy: { version: 'desc' } }),
-    db().processorDeployment.findMany({
-      where: { processorId: p.id },
-      orderBy: { at: 'desc' },
-      include: { version: true },
-      take: 1000,
-    }),
-  ]);
-  return {
-    versions: versions.map((v) => ({
-      version: v.version,
-      createdAt: v.createdAt.toISOString(),
-      createdByEmail: v.createdByEmail,
-      comment: v.comment,
-      delivery: deliveryView(v.delivery),
-      errorPolicy: policyView(v.errorPolicy),
-      deployedAt: deployments.filter((d) => d.versionId === v.id).map((d) => d.at.toISOString()),
-    })),
-    deployments: deployments.map(deploymentView),
-  };
-}
-
-export async function getVersion(tenant: Tenant, name: string, version: string) {
-  const p = await findProcessor(tenant, name);
-  const number = /^\d{1,9}$/.test(version) ? Number(version) : Number.NaN;
-  const v = Number.isNaN(number)
-    ? null
-    : await db().processorVersion.findUnique({
-        where: { processorId_version: { processorId: p.id, version: number } },
-      });
-  if (!v) throw new ApiError('not_found', `Processor '${name}' has no version '${version}'`);
-  return versionView(
-    v,
-    p.secrets.map((s) => s.name),
-  );
-}
-
-export async function listLogs(tenant: Tenant, name: string, q: { after?: number | undefined; limit: number }) {
-  const p = await findProcessor(tenant, name);
-  const rows =
-    q.after !== undefined
-      ? await db().processorLog.findMany({
-          where: { processorId: p.id, id: { gt: BigInt(q.after) } },
-          orderBy: { id: 'asc' },
-          take: q.limit,
-        })
-      : (
-          await db().processorLog.findMany({ where: { processorId: p.id }, orderBy: { id: 'desc' }, take: q.limit })
-        ).reverse();
-  return { logs: rows.map(logView) };
-}
-
-/** Samples are written every 10 s and kept 24 h: the longest window holds 8,640. */
-const SAMPLES_MAX = 10_000;
-
-export async function processorMetrics(tenant: Tenant, name: string, q: { window: keyof typeof metricsWindows }) {
-  const p = await findProcessor(tenant, name);
-  const since = new Date(Date.now() - metricsWindows[q.window]);
-  const samples = await db().processorMetricSample.findMany({
-    where: { processorId: p.id, at: { gte: since } },
-    orderBy: { at: 'asc' },
-    take: SAMPLES_MAX,
-  });
-  return { series: samples.map(sampleView), current: aggregateStats(liveInstances(p.instances)) };
 }
 
 /**
