@@ -47,7 +47,8 @@ export async function createPipeTopics(bootstrap: string, topic: string, partiti
   }
 }
 
-async function fillInput(bootstrap: string, topic: string, partitions: number, records: number): Promise<void> {
+/** Creates `topic` and `<topic>-out` and writes `records` 1 KiB JSON records round-robin over the partitions. */
+export async function fillInput(bootstrap: string, topic: string, partitions: number, records: number): Promise<void> {
   await createPipeTopics(bootstrap, topic, partitions);
   const producer = new Producer({ clientId: 'bench-fill', bootstrapBrokers: [bootstrap], acks: 1 });
   try {
@@ -155,16 +156,21 @@ export async function startKafkaPipe(
   };
 }
 
+/** Input records for a throughput phase of `phaseMs`: enough that the transform never runs dry within it. */
+export function inputRecordsFor(phaseMs: number): number {
+  return Math.max(
+    MIN_INPUT_RECORDS,
+    Math.min(MAX_INPUT_RECORDS, Math.round((INPUT_RECORDS_PER_PHASE_SECOND * phaseMs) / 1000)),
+  );
+}
+
 export async function measureKafkaPipe(
   broker: BrokerProcess,
   partitions: number,
   phaseMs: number,
 ): Promise<PipeThroughput> {
   const topic = `bench-pipe-${partitions}p`;
-  const records = Math.max(
-    MIN_INPUT_RECORDS,
-    Math.min(MAX_INPUT_RECORDS, Math.round((INPUT_RECORDS_PER_PHASE_SECOND * phaseMs) / 1000)),
-  );
+  const records = inputRecordsFor(phaseMs);
   await fillInput(broker.bootstrap, topic, partitions, records);
   const pipe = await startKafkaPipe(broker.bootstrap, topic, records);
   let timedOut = false;
