@@ -330,6 +330,20 @@ test('write, test-run, deploy, watch, break, see the DLQ, roll back: a processor
     await viewer.getByTestId('processor-logs').waitFor();
     for (const name of ['Pause', 'Delete', 'Edit and test', 'Redeploy from…', 'Roll back to v2'])
       assert.equal(await viewer.getByRole('button', { name }).or(viewer.getByRole('link', { name })).count(), 0, name);
+    // Tablet width: the processor pages fit (wide tables, code and charts scroll or shrink inside their boxes).
+    await viewer.setViewportSize({ width: 768, height: 1024 });
+    for (const [path, ready] of [
+      ['/t/acme/processors', 'Processors · acme'],
+      ['/t/acme/processors/enrich', 'Processor enrich'],
+      ['/t/acme/processors/enrich/edit', 'Edit enrich (deploys a new version)'],
+    ] as const) {
+      await viewer.goto(`${hub.consoleUrl}${path}`);
+      await viewer.getByRole('heading', { name: ready }).waitFor();
+      const overflow = Number(await viewer.evaluate('document.documentElement.scrollWidth - window.innerWidth'));
+      assert.ok(overflow <= 0, `${path} fits 768 px (overflows by ${overflow} px)`);
+    }
+    await viewer.getByText('Only tenant admins deploy processors').waitFor();
+    assert.ok(await viewer.getByRole('button', { name: 'Deploy new version' }).isDisabled());
 
     // Pause and resume keep the offsets; delete asks for the name.
     await ops.getByRole('button', { name: 'Pause' }).click();
