@@ -90,6 +90,7 @@ before(async () => {
     SAMSA_PROCESSORS_POLL_MS: '300',
     SAMSA_PROCESSORS_STATUS_INTERVAL_MS: '500',
     SAMSA_PROCESSORS_SAMPLE_INTERVAL_MS: '1000',
+    SAMSA_LAG_INTERVAL_MS: '500',
   });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -218,6 +219,11 @@ test('write, test-run, deploy, watch, break, see the DLQ, roll back: a processor
       assert.match(o.source, /^[0-9a-f-]+\/1\/\d+\/\d+\/0$/);
     }
     await ops.getByTestId('processor-lag').filter({ hasText: /^0$/ }).waitFor();
+    // Lag in time, from the lag collector's view of the processor's group.
+    await ops
+      .getByTestId('processor-lag-seconds')
+      .filter({ hasText: /^\d+(\.\d)? s$/ })
+      .waitFor();
     // The lag chart draws the host's samples.
     await ops.locator('[data-testid="processor-lag-chart"][data-lag]:not([data-lag=""])').waitFor();
     await ops

@@ -14,6 +14,7 @@ import { cn } from '../../../components/ui/cn.ts';
 import { ConfirmDialog } from '../../../components/ui/dialog.tsx';
 import { ErrorState, Loading, PageHeader } from '../../../components/ui/states.tsx';
 import { api, formatBytes } from '../../../lib/api-client.ts';
+import type { GroupDetailView } from '../../consumer-groups/schemas.ts';
 import { CodeEditor } from './code-editor.tsx';
 import { DeployHistory } from './deploy-history.tsx';
 import { dateText, enumText, formatCount, formatDuration, msText, percentText, rateText } from './format.ts';
@@ -90,6 +91,15 @@ export function ProcessorDetail({ tenant, name }: { tenant: string; name: string
     placeholderData: keepPreviousData,
     refetchInterval: metricWindow === '15m' || metricWindow === '1h' ? PROCESSOR_POLL_MS : 60_000,
   });
+  // Time lag comes from the lag collector, which samples the processor's consumer group like any other group.
+  const groupId = detail.data?.groupId;
+  const group = useQuery({
+    queryKey: ['processor-group', tenant, groupId],
+    queryFn: () => api<GroupDetailView>(`/tenants/${tenant}/groups/${encodeURIComponent(groupId ?? '')}`),
+    enabled: groupId !== undefined,
+    refetchInterval: PROCESSOR_POLL_MS,
+    retry: false,
+  });
   const refresh = () => {
     qc.invalidateQueries({ queryKey: ['processor', tenant, name] });
     qc.invalidateQueries({ queryKey: ['processors', tenant] });
@@ -117,7 +127,8 @@ export function ProcessorDetail({ tenant, name }: { tenant: string; name: string
   const lastError = lastErrorOf(d);
   const st: Partial<ProcessorStatsView> = d.stats ?? {};
   const latest = metrics.data?.series.at(-1) ?? null;
-  const lagSeconds = latest?.lagSeconds ?? null;
+  const lagSeconds =
+    latest?.lagSeconds ?? (typeof group.data?.maxTimeLagMs === 'number' ? group.data.maxTimeLagMs / 1000 : null);
   const dropRatio = st.inRecords ? (st.drops ?? 0) / st.inRecords : (latest?.dropRatio ?? null);
   const paused = enumText(d.desiredState) === 'paused';
   const memoryLimitBytes = st.memoryLimitBytes ?? d.limits.memoryMb * 1_048_576;
