@@ -171,15 +171,24 @@ export class ProcessorHost {
     });
     this.#runtimes.set(p.id, { rt, startedAtMs: Date.now() });
     this.deps.logger.debug({ processor: p.name, version: spec.version }, 'starting processor');
+    // Joining the group can wait for other members (up to the session timeout): it must not hold up the others.
+    void this.#started(rt, p.tenant.slug).catch((err) =>
+      this.deps.logger.warn({ err, processor: p.name }, 'processor start not recorded'),
+    );
+  }
+
+  async #started(rt: ProcessorRuntime, slug: string): Promise<void> {
+    const { spec } = rt;
     try {
       await rt.start();
-      this.deps.logger.info({ processor: p.name, tenant: p.tenant.slug, version: spec.version }, 'processor started');
     } catch (err) {
       rt.crash(err as Error);
       return;
     }
-    await this.status.setStatus(p.id, 'RUNNING', null);
-    this.status.addLog(p.id, {
+    if (rt.stopping) return;
+    this.deps.logger.info({ processor: spec.name, tenant: slug, version: spec.version }, 'processor started');
+    await this.status.setStatus(spec.processorId, 'RUNNING', null);
+    this.status.addLog(spec.processorId, {
       level: 'info',
       message: `started version ${spec.version} on host ${this.deps.hostId}`,
       atMs: Date.now(),
