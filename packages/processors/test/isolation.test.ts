@@ -38,6 +38,9 @@ const BOMB = `export default function bomb() {
   const hoard = [];
   while (true) hoard.push(new Array(1 << 16).fill(Math.random()));
 }`;
+/** A Map that grows without end aborts the whole V8 process: it must take down only its tenant's sandbox process. */
+const MAP_BOMB =
+  'export default function mapBomb() { const m = new Map(); let i = 0; while (true) m.set(i++, { i }); }';
 const BURN = `export default function burn(record) {
   let x = 0;
   for (let i = 0; i < 2_000_000; i++) x += i % 7;
@@ -129,6 +132,13 @@ const HALT_DEF: ProcessorDef = {
   source: SPIN,
   errorPolicy: 'STOP',
 };
+const MAP_BOMB_DEF: ProcessorDef = {
+  name: 'map-bomb',
+  input: 'map-bomb-in',
+  outputs: ['map-bomb-out'],
+  source: MAP_BOMB,
+  errorPolicy: 'STOP',
+};
 const BOMB_DEF: ProcessorDef = {
   name: 'bomb',
   input: 'bomb-in',
@@ -138,7 +148,10 @@ const BOMB_DEF: ProcessorDef = {
 };
 
 test("an infinite loop and a memory bomb in one tenant do not stop another tenant's processor", async () => {
+  // Measure at the steady state: once the outputs have caught up with what was written while the host started.
   await eventually(() => reader.messages.length > 0, "steady's first output", 60_000);
+  const written = sent;
+  await eventually(() => reader.messages.length >= written, 'steady caught up with its input', 60_000);
   const before = await steadyRate(50, 'before the attack');
 
   // A CPU budget that does not hold the attacker back: the attack runs at full speed.
@@ -157,13 +170,17 @@ test("an infinite loop and a memory bomb in one tenant do not stop another tenan
   const bomb = await createProcessor(hub, attacker, BOMB_DEF);
   const dlq = await collect(attacker, ['spin-dlq']);
   cleanups.push(dlq.stop);
+  // Another tenant's Map bomb, which no isolate can contain: its sandbox process dies.
+  const crasher = await tenantWith('crasher', { processorMemoryMb: 16 }, topicsOf([MAP_BOMB_DEF]));
+  await produce(crasher, 'map-bomb-in', inputs);
+  const mapBomb = await createProcessor(hub, crasher, MAP_BOMB_DEF);
 
   // The attack is under way once the host has applied the three deployments (it then runs their first records).
   await eventually(
     async () =>
       (await hub.prisma.processorDeployment.count({
-        where: { processorId: { in: [spin, halt, bomb] }, appliedAt: { not: null } },
-      })) === 3,
+        where: { processorId: { in: [spin, halt, bomb, mapBomb] }, appliedAt: { not: null } },
+      })) === 4,
     "the attacker's processors running",
     60_000,
   );
@@ -179,7 +196,7 @@ test("an infinite loop and a memory bomb in one tenant do not stop another tenan
 
   // ... and it is over once every attacking record has failed.
   await eventually(() => dlq.messages.length >= 2, "spin's two records in its DLQ", 60_000);
-  for (const id of [halt, bomb]) {
+  for (const id of [halt, bomb, mapBomb]) {
     await eventually(async () => (await status(id)).status === 'ERRORED', 'the processor ERRORED', 60_000);
   }
   const attackMs = Date.now() - attack.startMs;
@@ -205,8 +222,10 @@ test("an infinite loop and a memory bomb in one tenant do not stop another tenan
   for (const [id, def, kind] of [
     [halt, HALT_DEF, 'timeout'],
     [bomb, BOMB_DEF, 'memory'],
+    [mapBomb, MAP_BOMB_DEF, 'memory'],
   ] as const) {
     const p = await status(id);
+    assert.equal(p.status, 'ERRORED', `it stays ERRORED: ${JSON.stringify(p)}`);
     const lastError = p.lastError as {
       kind: string;
       message: string;
@@ -220,7 +239,7 @@ test("an infinite loop and a memory bomb in one tenant do not stop another tenan
       [0, '0', 1],
       'stopped at the first record',
     );
-    assert.ok(p.statusReason?.startsWith(`stopped at ${def.input}/0@0 (version 1)`), p.statusReason ?? '');
+    assert.ok(p.statusReason?.startsWith(`stopped at ${def.input}/0@0 (version 1)`), JSON.stringify(p));
   }
   assert.match((await status(bomb)).statusReason ?? '', /memory limit of 16 MiB/);
 });

@@ -38,7 +38,7 @@ Environment:
 const STOP_TIMEOUT_MS = 30_000;
 
 export const processors: Command = {
-  summary: 'run a processor host: the tenants’ processors, sandboxed (samsa start runs one)',
+  summary: 'run a processor host: the processors of every tenant, sandboxed (samsa start runs one)',
   help: HELP,
   async run(argv) {
     let config: ProcessorsConfig;

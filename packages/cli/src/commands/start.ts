@@ -3,13 +3,18 @@
  * migrations, the broker, the processor host and the console as child processes; prints the URLs; stops everything
  * on SIGINT/SIGTERM or when the broker or the console dies. The processor host is restarted when it dies (backoff).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { processorSecretsKey, superuserPassword } from './data-dir-secrets.ts';
-import { DEFAULT_RESTART_POLICY, SupervisedChild } from './supervised-child.ts';
+import {
+  DEFAULT_RESTART_POLICY,
+  type RestartPolicy,
+  SupervisedChild,
+  type SupervisedChildOptions,
+} from './supervised-child.ts';
 import type { Command } from './types.ts';
 
 const CONSOLE_DIR = resolve(import.meta.dirname, '../../../../apps/console');
@@ -109,6 +114,41 @@ export function setupToken(env: NodeJS.ProcessEnv): string {
 export function setupNotice(env: NodeJS.ProcessEnv, consoleUrl: string, token: string): string {
   if (env.SAMSA_ADMIN_EMAIL && env.SAMSA_ADMIN_PASSWORD) return '';
   return `  Setup:    ${consoleUrl}/setup creates the first admin (only while there is none); from another machine\n            it asks for the setup token ${token}\n`;
+}
+
+/**
+ * The processor host `samsa start` runs: `samsa processors` signed in as the superuser, with the secrets key,
+ * restarted when it exits (DEFAULT_RESTART_POLICY unless given).
+ */
+export function processorHostSupervisor(
+  hub: { databaseUrl: string; bootstrap: string; superuser: { name: string; password: string }; secretsKey: string },
+  options: Pick<SupervisedChildOptions, 'log' | 'onSpawn'> & {
+    stdio: StdioOptions;
+    env: NodeJS.ProcessEnv;
+    policy?: RestartPolicy;
+  },
+): SupervisedChild {
+  return new SupervisedChild({
+    name: 'processor host',
+    command: process.execPath,
+    args: [SAMSA_BIN, 'processors'],
+    spawnOptions: {
+      stdio: options.stdio,
+      env: {
+        ...options.env,
+        DATABASE_URL: hub.databaseUrl,
+        SAMSA_BROKER_BOOTSTRAP: hub.bootstrap,
+        SAMSA_BROKER_SASL_USERNAME: hub.superuser.name,
+        SAMSA_BROKER_SASL_PASSWORD: hub.superuser.password,
+        SAMSA_SECRETS_KEY: hub.secretsKey,
+      },
+    },
+    policy: options.policy ?? DEFAULT_RESTART_POLICY,
+    log: options.log,
+    onSpawn: options.onSpawn,
+    // The host's own clean stop takes at most 30 s.
+    stopTimeoutMs: 40_000,
+  });
 }
 
 function say(line: string): void {
@@ -258,25 +298,10 @@ Environment:
       broker.on('exit', (code) => void shutdown(code === 0 ? 0 : 1, `broker exited with ${code}`));
 
       if (config.processorsHost) {
-        processorsHost = new SupervisedChild({
-          name: 'processor host',
-          command: process.execPath,
-          args: [SAMSA_BIN, 'processors'],
-          spawnOptions: {
-            stdio: 'inherit',
-            env: {
-              ...process.env,
-              DATABASE_URL: databaseUrl,
-              SAMSA_BROKER_BOOTSTRAP: bootstrap,
-              SAMSA_BROKER_SASL_USERNAME: superuser.name,
-              SAMSA_BROKER_SASL_PASSWORD: superuser.password,
-              SAMSA_SECRETS_KEY: secretsKey,
-            },
-          },
-          policy: DEFAULT_RESTART_POLICY,
-          log: say,
-          stopTimeoutMs: 40_000,
-        });
+        processorsHost = processorHostSupervisor(
+          { databaseUrl, bootstrap, superuser, secretsKey },
+          { stdio: 'inherit', env: process.env, log: say },
+        );
         processorsHost.start();
       }
 

@@ -37,6 +37,8 @@ export interface SupervisedChildOptions {
   log: (line: string) => void;
   /** After SIGTERM, SIGKILL when the child has not exited in this time. */
   stopTimeoutMs: number;
+  /** Called with each new child process (e.g. to read its output when stdio is piped). */
+  onSpawn?: (child: ChildProcess) => void;
   now?: () => number;
 }
 
@@ -71,6 +73,7 @@ export class SupervisedChild {
     const child = spawn(command, args, spawnOptions);
     this.#child = child;
     this.#startedAtMs = this.#now();
+    this.#options.onSpawn?.(child);
     child.once('error', (err) => this.#options.log(`${name} could not be started: ${err.message}`));
     child.once('exit', (code, signal) => this.#exited(child, code, signal));
   }

@@ -364,6 +364,8 @@ export class ProcessorHost {
       const lag = await this.#lag(rt);
       await this.status.writeInstance(rt, lag);
       if (sample) await this.status.writeSample(rt, lag);
+      // It may have failed while the lines above waited: its ERRORED status must not be overwritten.
+      if (rt.stopping || rt.ended) continue;
       const budget = rt.deps.budget;
       if (budget.throttledWithin(statusIntervalMs * 2))
         await this.status.setStatus(
