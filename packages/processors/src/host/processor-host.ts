@@ -125,7 +125,9 @@ export class ProcessorHost {
   async #reconcile(p: ProcessorRow): Promise<void> {
     const deployment = p.activeDeployment!;
     const current = this.#runtimes.get(p.id)?.rt;
-    if (current && (current.spec.deploymentId !== deployment.id || current.stopping)) {
+    if (current) this.#budget(p); // a changed processorCpuMsPerSec applies at once
+    const memoryChanged = current !== undefined && current.spec.limits.memoryMb !== this.limitsOf(p).memoryMb;
+    if (current && (current.spec.deploymentId !== deployment.id || current.stopping || memoryChanged)) {
       const crashed = current.ended?.error;
       await this.#stopRuntime(p.id);
       if (crashed) this.#scheduleRestart(p.id);
