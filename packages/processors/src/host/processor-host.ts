@@ -43,6 +43,14 @@ type ProcessorRow = Awaited<ReturnType<ProcessorHost['loadProcessors']>>[number]
 const DELIVERY: Record<string, Delivery> = { AT_LEAST_ONCE: 'at-least-once', EXACTLY_ONCE: 'exactly-once' };
 const POLICY: Record<string, ErrorPolicy> = { DLQ: 'dlq', SKIP: 'skip', STOP: 'stop' };
 
+/** An error's message with those it aggregates (the Kafka client wraps the broker's refusals). */
+export function errorText(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const inner = (err as { errors?: unknown[] }).errors;
+  if (!Array.isArray(inner) || inner.length === 0) return err.message;
+  return `${err.message} (${[...new Set(inner.map((e) => errorText(e)))].join('; ')})`;
+}
+
 export class ProcessorHost {
   readonly deps: HostDeps;
   readonly status: StatusWriter;
@@ -130,10 +138,24 @@ export class ProcessorHost {
     if (current && (current.spec.deploymentId !== deployment.id || current.stopping || memoryChanged)) {
       const crashed = current.ended?.error;
       await this.#stopRuntime(p.id);
-      if (crashed) this.#scheduleRestart(p.id);
+      if (crashed) {
+        const delayMs = this.#scheduleRestart(p.id);
+        // Shown on the processor's page: why it is not running (a missing ACL, the broker away...).
+        await this.status.setStatus(
+          p.id,
+          'PENDING',
+          `restarting in ${Math.round(delayMs / 1_000)} s after an error: ${errorText(crashed)}`.slice(0, 1_000),
+        );
+      }
     }
     if (deployment.appliedAt === null) {
-      await this.#apply(p);
+      try {
+        await this.#apply(p);
+      } catch (err) {
+        // Shown on the processor's page (a missing ACL, a deleted input topic...); tried again at the next pass.
+        await this.status.setStatus(p.id, 'PENDING', `deployment not applied yet: ${errorText(err)}`.slice(0, 1_000));
+        this.deps.logger.debug({ err, processor: p.name }, 'deployment not applied');
+      }
       return;
     }
     if (p.desiredState === 'PAUSED') {
@@ -330,11 +352,13 @@ export class ProcessorHost {
     }
   }
 
-  #scheduleRestart(processorId: string): void {
+  /** Records when a crashed processor may start again (doubling, capped); returns the wait. */
+  #scheduleRestart(processorId: string): number {
     const prev = this.#restarts.get(processorId);
     const attempts = (prev?.attempts ?? 0) + 1;
     const delayMs = Math.min(RESTART_BACKOFF_MAX_MS, 250 * 2 ** attempts);
     this.#restarts.set(processorId, { attempts, notBeforeMs: Date.now() + delayMs });
+    return delayMs;
   }
 
   async #stopRuntime(processorId: string): Promise<void> {
