@@ -163,7 +163,12 @@ export class ProcessorHost {
       await this.status.setStatus(p.id, 'PAUSED', 'paused; offsets kept');
       return;
     }
-    if (this.#failing.has(p.id) || this.#stillStopped(p)) return;
+    if (this.#failing.has(p.id)) return;
+    if (this.#stillStopped(p)) {
+      // Stopped by its error policy on another host: its tasks here stop too (the processor stops as a whole).
+      if (this.#runtimes.has(p.id)) await this.#stopRuntime(p.id);
+      return;
+    }
     if (this.#runtimes.has(p.id)) return;
     const restart = this.#restarts.get(p.id);
     if (restart && Date.now() < restart.notBeforeMs) return;
