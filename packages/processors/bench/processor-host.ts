@@ -11,7 +11,7 @@ import { createDb, type Db } from '@samsa/db';
 import { createTestDatabase } from '@samsa/db/testing';
 import type { BrokerProcess } from '@samsa/test-support/broker-process';
 import { pino } from 'pino';
-import { startProcessorHost } from '../src/host/index.ts';
+import { hostSettingsFromEnv, startProcessorHost } from '../src/host/index.ts';
 import { compileProcessor } from '../src/sandbox/index.ts';
 import { type EndToEndLatency, measureEndToEnd } from './end-to-end.ts';
 import { createPipeTopics, fillInput, inputRecordsFor } from './kafka-pipe.ts';
@@ -65,7 +65,7 @@ export async function measureProcessorHost(broker: BrokerProcess, phaseMs: numbe
     superuser: null,
     secretsKey: null,
     logger: pino({ level: 'warn' }),
-    settings: { pollMs: 200 },
+    settings: { ...hostSettingsFromEnv(process.env), pollMs: 200 },
   });
   const watcher = new Consumer({
     groupId: 'bench-host-watch',

@@ -199,7 +199,8 @@ test('a DLQ re-drive sends the dead letters through the current version', async 
     );
     const done = await hub.prisma.processorRedrive.findUniqueOrThrow({ where: { id: redrive.id } });
     assert.equal(done.error, null);
-    assert.deepEqual(done.progress, { read: 2, written: 2, failedAgain: 0 });
+    const progress = done.progress as Record<string, unknown>;
+    assert.deepEqual([progress.read, progress.written, progress.failedAgain], [2, 2, 0]);
     await eventually(() => out.messages.filter((m) => m.topic === 'fix-out').length === 3, 'the re-driven outputs');
     const fixed = out.messages.filter((m) => m.topic === 'fix-out').slice(1);
     assert.deepEqual(values(fixed), ['fixed:bad1', 'fixed:bad2']);

@@ -178,6 +178,8 @@ export interface ProcessorDef {
   secrets?: Record<string, string>;
   secretsKey?: Buffer;
   from?: StartPosition;
+  /** Leave out the ACLs the console writes (to see what the host reports without them). */
+  withoutAcls?: boolean;
 }
 
 /** Grants the processor's principal what the console grants it (READ input; READ+WRITE outputs and DLQ; groups). */
@@ -193,7 +195,7 @@ export async function grantProcessor(hub: Hub, tenant: TestTenant, def: Processo
 
 /** Creates the processor with version 1 deployed (what POST /processors writes); returns its id. */
 export async function createProcessor(hub: Hub, tenant: TestTenant, def: ProcessorDef): Promise<string> {
-  await grantProcessor(hub, tenant, def);
+  if (!def.withoutAcls) await grantProcessor(hub, tenant, def);
   const processor = await hub.prisma.processor.create({ data: { tenantId: tenant.id, name: def.name } });
   for (const [name, value] of Object.entries(def.secrets ?? {}))
     await hub.prisma.processorSecret.create({

@@ -11,6 +11,7 @@ import type { RunningProcessorHost } from '../src/host/index.ts';
 import {
   collect,
   createProcessor,
+  grantProcessor,
   header,
   type Hub,
   hostFor,
@@ -36,6 +37,7 @@ before(async () => {
     parsed: 1,
     'parse-dlq': 1,
     'env-out': 1,
+    'acl-out': 1,
   });
   host = await hostFor(hub, { secretsKey: SECRETS_KEY });
 });
@@ -179,4 +181,29 @@ test('env values and opened secrets reach ctx.env; a secret that does not open m
     const p = await hub.prisma.processor.findUniqueOrThrow({ where: { id: broken } });
     return p.status === 'ERRORED' && /secret TOKEN does not open/.test(p.statusReason ?? '');
   }, 'the broken secret reported');
+});
+
+test('a processor the broker refuses (no ACLs) shows why it is not running, and runs once it is granted', async () => {
+  const def = {
+    name: 'no-acls',
+    input: 'orders',
+    outputs: ['acl-out'],
+    source: `export default function (r) { return { value: r.value }; }`,
+  };
+  const id = await createProcessor(hub, acme, { ...def, withoutAcls: true });
+  await eventually(async () => {
+    const p = await hub.prisma.processor.findUniqueOrThrow({ where: { id } });
+    return p.status === 'PENDING' && /deployment not applied yet: .*(authoriz|AUTHORIZ)/i.test(p.statusReason ?? '');
+  }, 'the refusal on the processor');
+  await grantProcessor(hub, acme, def);
+  const out = await collect(acme, ['acl-out']);
+  try {
+    await produce(acme, 'orders', [{ key: 'granted', value: 'after-the-grant' }]);
+    await eventually(
+      () => out.messages.some((m) => m.value?.toString() === 'after-the-grant'),
+      'its output once granted',
+    );
+  } finally {
+    await out.stop();
+  }
 });

@@ -27,6 +27,8 @@ interface Progress {
   failedAgain: number;
 }
 
+/** A started re-drive without progress for this long is taken over (its host died). */
+const REDRIVE_STALE_MS = 120_000;
 /** Bytes of dead letters read per step (then processed, written and committed). */
 const STEP_MAX_BYTES = 4 * 1_048_576;
 
@@ -39,23 +41,34 @@ export class DlqRedriver {
     this.#host = host;
   }
 
-  /** Claims one waiting re-drive (at most one runs per host at a time). */
+  /**
+   * Claims one waiting re-drive (at most one runs per host at a time), or one whose host stopped reporting progress
+   * for REDRIVE_STALE_MS (it died): that one continues from the re-drive group's committed offsets.
+   */
   async tick(processors: ProcessorRow[]): Promise<void> {
     if (this.#running || this.#stopped) return;
+    const { db } = this.#host.deps;
     const byId = new Map(processors.map((p) => [p.id, p]));
-    const waiting = await this.#host.deps.db.processorRedrive.findMany({
-      where: { startedAt: null, processorId: { in: [...byId.keys()] } },
+    const open = await db.processorRedrive.findMany({
+      where: { finishedAt: null, processorId: { in: [...byId.keys()] } },
       orderBy: { requestedAt: 'asc' },
-      take: 1,
+      take: 20,
     });
-    const r = waiting[0];
+    const now = Date.now();
+    const r = open.find((x) => {
+      if (x.startedAt === null) return true;
+      const beat = (x.progress as { heartbeatAt?: string } | null)?.heartbeatAt;
+      return now - (beat ? Date.parse(beat) : x.startedAt.getTime()) > REDRIVE_STALE_MS;
+    });
     if (!r) return;
-    const claimed = await this.#host.deps.db.processorRedrive.updateMany({
-      where: { id: r.id, startedAt: null },
-      data: { startedAt: new Date() },
+    const claimed = await db.processorRedrive.updateMany({
+      where: { id: r.id, startedAt: r.startedAt, finishedAt: null },
+      data: { startedAt: new Date(), progress: { ...(r.progress as object), heartbeatAt: new Date().toISOString() } },
     });
     if (claimed.count === 0) return;
-    this.#running = this.#run(r.id, byId.get(r.processorId)!).finally(() => (this.#running = null));
+    this.#running = this.#run(r.id, byId.get(r.processorId)!, r.progress as Partial<Progress> | null).finally(
+      () => (this.#running = null),
+    );
   }
 
   async stop(): Promise<void> {
@@ -63,9 +76,14 @@ export class DlqRedriver {
     await this.#running;
   }
 
-  async #run(redriveId: string, p: ProcessorRow): Promise<void> {
+  async #run(redriveId: string, p: ProcessorRow, prior: Partial<Progress> | null): Promise<void> {
     const { db, logger } = this.#host.deps;
-    const progress: Progress = { read: 0, written: 0, failedAgain: 0 };
+    // A re-drive taken over from a dead host keeps counting from what that host reported.
+    const progress: Progress = {
+      read: prior?.read ?? 0,
+      written: prior?.written ?? 0,
+      failedAgain: prior?.failedAgain ?? 0,
+    };
     try {
       await this.#redrive(redriveId, p, progress);
       await db.processorRedrive.updateMany({
@@ -153,7 +171,10 @@ export class DlqRedriver {
           if (messages.length > 0) await producer.send({ messages, acks: -1 });
           progress.read += records.length;
           await commitWithMetadata(consumer, dlq, [{ partition, offset: read.nextOffset, metadata: null }], false);
-          await db.processorRedrive.updateMany({ where: { id: redriveId }, data: { progress: { ...progress } } });
+          await db.processorRedrive.updateMany({
+            where: { id: redriveId },
+            data: { progress: { ...progress, heartbeatAt: new Date().toISOString() } },
+          });
           if (read.nextOffset <= from) break;
           from = read.nextOffset;
         }

@@ -36,6 +36,9 @@ export class PartitionTask {
   retired = false;
   /** The next offset to process (the committed offset once known). */
   nextOffset: bigint | null = null;
+  /** The last offset the broker confirmed committed (lag is counted from it). */
+  committedOffset: bigint | null = null;
+  #commitInFlight: Promise<void> = Promise.resolve();
   #queue: InputMessage[] = [];
   #wake: (() => void) | null = null;
   #sandbox: RecordSandbox | null = null;
@@ -93,18 +96,30 @@ export class PartitionTask {
         rt.dequeued(batch.length);
         const next = this.nextOffset;
         const fresh = next === null ? batch : batch.filter((m) => m.offset >= next);
-        if (fresh.length > 0) await this.#processBatch(fresh);
+        if (fresh.length === 0) continue;
+        if (next !== null && fresh[0]!.offset > next && (await this.#recordsBetween(next, fresh[0]!.offset)))
+          throw new Error(
+            `partition ${this.partition}: the fetch position ran past the committed offset ${next} (to ${fresh[0]!.offset}); restarting from the committed offset`,
+          );
+        await this.#processBatch(fresh);
       }
     } catch (error) {
-      if (error instanceof KafkaCallError && error.fenced) {
-        rt.log.info({ processor: rt.spec.name, partition: this.partition }, 'partition moved to another member');
-        rt.dequeued(this.retire());
-      } else if (!this.retired) {
-        rt.crash(error as Error);
-      }
+      this.#onTaskError(error);
     } finally {
+      // The next task of this partition reads the committed offset: let the last commit land first.
+      await this.#commitInFlight;
       this.#sandbox?.dispose();
       this.#sandbox = null;
+    }
+  }
+
+  #onTaskError(error: unknown): void {
+    const rt = this.#rt;
+    if (error instanceof KafkaCallError && error.fenced) {
+      rt.log.info({ processor: rt.spec.name, partition: this.partition }, 'partition moved to another member');
+      rt.dequeued(this.retire());
+    } else if (!this.retired) {
+      rt.crash(error as Error);
     }
   }
 
@@ -114,6 +129,7 @@ export class PartitionTask {
     const committed = (await committedPositions(rt.consumer, rt.inputName, [this.partition])).get(this.partition);
     const offset = committed?.offset ?? -1n;
     this.nextOffset = offset >= 0n ? offset : null;
+    this.committedOffset = this.nextOffset;
     if (rt.spec.delivery !== 'exactly-once') return;
     this.#fence = new OutputFence();
     const starts = decodeFenceMetadata(committed?.metadata ?? null);
@@ -162,6 +178,17 @@ export class PartitionTask {
       },
       'exactly-once fence read',
     );
+  }
+
+  /** True when the input holds records in [from, until): a jump over them is a stale fetch, not a gap in the log. */
+  async #recordsBetween(from: bigint, until: bigint): Promise<boolean> {
+    const rt = this.#rt;
+    let found = false;
+    const bounds = { maxBytes: 1, timeoutMs: rt.deps.settings.requestTimeoutMs, fetchMaxBytes: 65_536 };
+    await readRange(rt.consumer, rt.inputName, this.partition, from, until, bounds, () => {
+      found = true;
+    });
+    return found;
   }
 
   async #ensureSandbox(): Promise<RecordSandbox> {
@@ -291,12 +318,21 @@ export class PartitionTask {
       for (const p of produced) this.#fenceStarts.set(outputPartitionKey(access.local(p.topic), p.partition), p.offset);
     if (this.nextOffset === null || commitOffset > this.nextOffset) {
       const metadata = this.#fence ? encodeFenceMetadata(this.#fenceStarts) : null;
-      await commitWithMetadata(rt.consumer, rt.inputName, [
+      // One commit in flight at a time, in order; the next batch is processed meanwhile. Its outputs land after
+      // this batch's, so the metadata's bounds still hold for every record not yet committed.
+      await this.#commitInFlight;
+      this.#commitInFlight = commitWithMetadata(rt.consumer, rt.inputName, [
         { partition: this.partition, offset: commitOffset, metadata },
-      ]);
+      ]).then(
+        () => {
+          this.committedOffset = commitOffset;
+        },
+        (error) => this.#onTaskError(error),
+      );
       this.nextOffset = commitOffset;
     }
     if (stopAt) {
+      await this.#commitInFlight;
       const input = inputs[stopAt.index]!;
       rt.fail({
         message: stopAt.error.message,

@@ -43,6 +43,14 @@ type ProcessorRow = Awaited<ReturnType<ProcessorHost['loadProcessors']>>[number]
 const DELIVERY: Record<string, Delivery> = { AT_LEAST_ONCE: 'at-least-once', EXACTLY_ONCE: 'exactly-once' };
 const POLICY: Record<string, ErrorPolicy> = { DLQ: 'dlq', SKIP: 'skip', STOP: 'stop' };
 
+/** An error's message with those it aggregates (the Kafka client wraps the broker's refusals). */
+export function errorText(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const inner = (err as { errors?: unknown[] }).errors;
+  if (!Array.isArray(inner) || inner.length === 0) return err.message;
+  return `${err.message} (${[...new Set(inner.map((e) => errorText(e)))].join('; ')})`;
+}
+
 export class ProcessorHost {
   readonly deps: HostDeps;
   readonly status: StatusWriter;
@@ -125,13 +133,29 @@ export class ProcessorHost {
   async #reconcile(p: ProcessorRow): Promise<void> {
     const deployment = p.activeDeployment!;
     const current = this.#runtimes.get(p.id)?.rt;
-    if (current && (current.spec.deploymentId !== deployment.id || current.stopping)) {
+    if (current) this.#budget(p); // a changed processorCpuMsPerSec applies at once
+    const memoryChanged = current !== undefined && current.spec.limits.memoryMb !== this.limitsOf(p).memoryMb;
+    if (current && (current.spec.deploymentId !== deployment.id || current.stopping || memoryChanged)) {
       const crashed = current.ended?.error;
       await this.#stopRuntime(p.id);
-      if (crashed) this.#scheduleRestart(p.id);
+      if (crashed) {
+        const delayMs = this.#scheduleRestart(p.id);
+        // Shown on the processor's page: why it is not running (a missing ACL, the broker away...).
+        await this.status.setStatus(
+          p.id,
+          'PENDING',
+          `restarting in ${Math.round(delayMs / 1_000)} s after an error: ${errorText(crashed)}`.slice(0, 1_000),
+        );
+      }
     }
     if (deployment.appliedAt === null) {
-      await this.#apply(p);
+      try {
+        await this.#apply(p);
+      } catch (err) {
+        // Shown on the processor's page (a missing ACL, a deleted input topic...); tried again at the next pass.
+        await this.status.setStatus(p.id, 'PENDING', `deployment not applied yet: ${errorText(err)}`.slice(0, 1_000));
+        this.deps.logger.debug({ err, processor: p.name }, 'deployment not applied');
+      }
       return;
     }
     if (p.desiredState === 'PAUSED') {
@@ -139,7 +163,12 @@ export class ProcessorHost {
       await this.status.setStatus(p.id, 'PAUSED', 'paused; offsets kept');
       return;
     }
-    if (this.#failing.has(p.id) || this.#stillStopped(p)) return;
+    if (this.#failing.has(p.id)) return;
+    if (this.#stillStopped(p)) {
+      // Stopped by its error policy on another host: its tasks here stop too (the processor stops as a whole).
+      if (this.#runtimes.has(p.id)) await this.#stopRuntime(p.id);
+      return;
+    }
     if (this.#runtimes.has(p.id)) return;
     const restart = this.#restarts.get(p.id);
     if (restart && Date.now() < restart.notBeforeMs) return;
@@ -171,15 +200,24 @@ export class ProcessorHost {
     });
     this.#runtimes.set(p.id, { rt, startedAtMs: Date.now() });
     this.deps.logger.debug({ processor: p.name, version: spec.version }, 'starting processor');
+    // Joining the group can wait for other members (up to the session timeout): it must not hold up the others.
+    void this.#started(rt, p.tenant.slug).catch((err) =>
+      this.deps.logger.warn({ err, processor: p.name }, 'processor start not recorded'),
+    );
+  }
+
+  async #started(rt: ProcessorRuntime, slug: string): Promise<void> {
+    const { spec } = rt;
     try {
       await rt.start();
-      this.deps.logger.info({ processor: p.name, tenant: p.tenant.slug, version: spec.version }, 'processor started');
     } catch (err) {
       rt.crash(err as Error);
       return;
     }
-    await this.status.setStatus(p.id, 'RUNNING', null);
-    this.status.addLog(p.id, {
+    if (rt.stopping) return;
+    this.deps.logger.info({ processor: spec.name, tenant: slug, version: spec.version }, 'processor started');
+    await this.status.setStatus(spec.processorId, 'RUNNING', null);
+    this.status.addLog(spec.processorId, {
       level: 'info',
       message: `started version ${spec.version} on host ${this.deps.hostId}`,
       atMs: Date.now(),
@@ -319,11 +357,13 @@ export class ProcessorHost {
     }
   }
 
-  #scheduleRestart(processorId: string): void {
+  /** Records when a crashed processor may start again (doubling, capped); returns the wait. */
+  #scheduleRestart(processorId: string): number {
     const prev = this.#restarts.get(processorId);
     const attempts = (prev?.attempts ?? 0) + 1;
     const delayMs = Math.min(RESTART_BACKOFF_MAX_MS, 250 * 2 ** attempts);
     this.#restarts.set(processorId, { attempts, notBeforeMs: Date.now() + delayMs });
+    return delayMs;
   }
 
   async #stopRuntime(processorId: string): Promise<void> {

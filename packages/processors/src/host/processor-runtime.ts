@@ -85,6 +85,7 @@ export class ProcessorRuntime {
   readonly #tasks = new Map<number, PartitionTask>();
   #queued = 0;
   #paused = false;
+  #awaitingOffsets = false;
   #stopping: Promise<void> | null = null;
 
   constructor(spec: ProcessorSpec, deps: RuntimeDeps) {
@@ -124,6 +125,9 @@ export class ProcessorRuntime {
     // start over from there (an exactly-once task reads its fence again).
     this.consumer.on('consumer:group:join', (j) => {
       this.log.debug({ assignments: j.assignments, generation: j.generationId }, 'joined the group');
+      // After a rejoin, records of fetches from before it are dropped until the stream has read the committed
+      // offsets again (its 'offsets' event). The first join happens inside consume(), before any fetch.
+      if (this.#stream) this.#awaitingOffsets = true;
       for (const task of this.#tasks.values()) this.#retire(task);
     });
     const stream = await this.consumer.consume({
@@ -135,6 +139,9 @@ export class ProcessorRuntime {
       maxWaitTime: 200,
     });
     this.#stream = stream;
+    stream.on('offsets', () => {
+      this.#awaitingOffsets = false;
+    });
     stream.on('data', (m: Message<Buffer, Buffer, Buffer, Buffer>) => this.#onMessage(m));
     stream.on('error', (e: Error) => this.crash(e));
   }
@@ -150,7 +157,7 @@ export class ProcessorRuntime {
   }
 
   #onMessage(m: Message<Buffer, Buffer, Buffer, Buffer>): void {
-    if (this.#stopping) return;
+    if (this.#stopping || this.#awaitingOffsets) return;
     let task = this.#tasks.get(m.partition);
     if (!task || task.retired) {
       task = new PartitionTask(this, m.partition, task);
