@@ -81,6 +81,8 @@ export interface BenchResults {
   hostile?: HostileResult;
   /** The search phase: printed when it runs (see search.ts). */
   search?: SearchBenchResult;
+  /** The processors phase: figures and the printed table of @samsa/processors' bench (see processors.ts). */
+  processors?: { table: string } & Record<string, unknown>;
 }
 
 /** The name each system's rows show in the side-by-side table (with the row's client). */
@@ -303,4 +305,8 @@ export function printIsolation(r: BenchResults): void {
     `cost of isolation: with SASL/SCRAM-SHA-512, ACL checks and quotas (${tenants.name}) the produce throughput is ` +
       `${(tenants.mbPerSec / plain.mbPerSec).toFixed(2)}x of the same load without auth${cpu}`,
   );
+}
+
+export function printProcessors(results: BenchResults): void {
+  if (results.processors) process.stdout.write(results.processors.table);
 }

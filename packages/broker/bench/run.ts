@@ -4,7 +4,8 @@
  * Node processes measured in the same run. Prints figures and asserts nothing; results also go to
  * bench-results/latest.json at the repo root. See bench/README.md.
  *
- *   pnpm bench [-- --seconds 10 --only loopback,produce,fetch,latency,isolation,peers,hostile,search --partitions 4 --inflight 16
+ *   pnpm bench [-- --seconds 10 --only loopback,produce,fetch,latency,isolation,peers,hostile,search,processors
+ *                  --partitions 4 --inflight 16
  *                  --profile DIR --broker-node-options=--trace-gc]
  */
 import { execFileSync } from 'node:child_process';
@@ -18,6 +19,7 @@ import { measureIsolation } from './isolation.ts';
 import { measureSearch } from './search.ts';
 import { measureLoopback } from './loopback.ts';
 import { describeMachine } from './machine.ts';
+import { measureProcessors } from './processors.ts';
 import type { BenchSettings } from './phase.ts';
 import {
   measureLibrdkafka,
@@ -32,6 +34,7 @@ import {
   printIsolation,
   printLatencyTable,
   printMachine,
+  printProcessors,
   printThroughputTable,
 } from './report.ts';
 import { measureSamsa, type SamsaPhase } from './samsa.ts';
@@ -51,8 +54,19 @@ const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
  * `peers`: Redis Streams, NATS JetStream and librdkafka against Samsa, for the side-by-side table.
  * `hostile`: an acks=all producer's latency, quiet and beside hostile clients, and nothing lost (needs Postgres).
  * `search`: message search's records per second (substring, CEL) and another tenant's producer p99 beside it.
+ * `processors`: @samsa/processors' bench (sandbox against plain JS, a Kafka-client pipe, the processor host).
  */
-const PHASES = ['loopback', 'produce', 'fetch', 'latency', 'isolation', 'peers', 'hostile', 'search'] as const;
+const PHASES = [
+  'loopback',
+  'produce',
+  'fetch',
+  'latency',
+  'isolation',
+  'peers',
+  'hostile',
+  'search',
+  'processors',
+] as const;
 /** Other processes busier than this during a phase make its figures suspect; the run says so. */
 const NOISY_OTHER_CORES = 0.25;
 
@@ -157,6 +171,9 @@ async function main(): Promise<void> {
     await measureNatsJetStream(settings, results);
     await measurePrivateNats(settings, results);
   }
+  if (only.has('processors')) {
+    await measureProcessors(settings, join(REPO_ROOT, 'bench-results', 'processors.json'), results);
+  }
 
   const phases = [
     ...results.throughput,
@@ -174,6 +191,7 @@ async function main(): Promise<void> {
   printIsolation(results);
   printLatencyTable(results);
   printComparisonTable(results, SMALL_RECORD_VALUE_BYTES, RECORD_VALUE_BYTES);
+  printProcessors(results);
   process.stdout.write('\n');
   for (const n of results.notes) process.stdout.write(`note: ${n}\n`);
   const outDir = join(REPO_ROOT, 'bench-results');

@@ -68,7 +68,7 @@ export function openApiDocument() {
       title: 'Samsa control plane API',
       version: '1.0.0',
       description:
-        'Tenants, topics, service accounts, API keys, ACLs, quotas, consumer groups with their lag, and the audit log.',
+        'Tenants, topics, service accounts, API keys, ACLs, quotas, consumer groups with their lag, processors, and the audit log.',
     },
     components: {
       securitySchemes: {

@@ -119,6 +119,7 @@ import { checkStateChangingRequest } from '../server/request-guard.ts';
 import { checkSetupAccess } from '../server/setup-access.ts';
 import { withAuth, withTenant } from '../server/with-tenant.ts';
 import type { Handler, RouteSpec } from './define.ts';
+import { processorRoutes } from './processor-routes.ts';
 
 /** Public endpoints (sign-in, bootstrap, the OpenAPI document) still map errors through the one error type. */
 function publicHandler(run: (req: Request) => Promise<Response>): Handler {
@@ -591,6 +592,7 @@ export const apiRoutes: Record<string, RouteSpec> = {
       handler: withTenant(async ({ tenant }) => lagMetrics(tenant), { role: 'member' }),
     },
   },
+  ...processorRoutes,
   '/tenants/{tenant}/service-accounts': {
     GET: {
       summary: 'Service accounts of a tenant',
