@@ -64,6 +64,12 @@ export class PartitionTask {
     }
   }
 
+  /** The append time of the oldest record fetched and not yet processed, ms (null: none waiting). */
+  get oldestWaitingMs(): number | null {
+    const first = this.#queue[0];
+    return first ? Number(first.timestamp) : null;
+  }
+
   enqueue(m: InputMessage): void {
     this.#queue.push(m);
     this.#wake?.();
