@@ -63,8 +63,8 @@ test('two hosts split the partitions; exactly-once holds across the rebalance', 
   } finally {
     await out.stop();
   }
-  await eventually(
-    async () => (await hub.prisma.processorMetricSample.count({ where: { processorId: id } })) > 0,
-    'metric samples',
-  );
+  await eventually(async () => {
+    const samples = await hub.prisma.processorMetricSample.findMany({ where: { processorId: id } });
+    return samples.length > 0 && samples.every((x) => x.lagSeconds !== null && x.cpuMsPerSec >= 0);
+  }, 'metric samples with the lag in seconds');
 });

@@ -9,6 +9,7 @@ import type { InputRecord, ProcessorErrorInfo, RecordResult } from '../types.ts'
 import {
   commitWithMetadata,
   committedPositions,
+  EARLIEST,
   KafkaCallError,
   LATEST,
   partitionOffsets,
@@ -27,6 +28,8 @@ import type { ProcessorRuntime } from './processor-runtime.ts';
 import type { RecordSandbox } from './sandbox-port.ts';
 
 type InputMessage = Message<Buffer, Buffer, Buffer, Buffer>;
+
+const OFFSET_OUT_OF_RANGE = 1;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -59,6 +62,12 @@ export class PartitionTask {
     } catch {
       return 0;
     }
+  }
+
+  /** The append time of the oldest record fetched and not yet processed, ms (null: none waiting). */
+  get oldestWaitingMs(): number | null {
+    const first = this.#queue[0];
+    return first ? Number(first.timestamp) : null;
   }
 
   enqueue(m: InputMessage): void {
@@ -152,9 +161,16 @@ export class PartitionTask {
         const from = starts ? fenceStartOf(starts, topic, p) : undefined;
         this.#fenceStarts.set(key, from ?? end);
         if (from === undefined || from >= end || offset < 0n) continue;
-        const result = await readRange(rt.consumer, access.name(topic), p, from, end, scanBudget, (r) =>
-          this.#fence!.observe(rt.spec.processorId, this.partition, offset, r.headers),
-        );
+        const observe = (r: { headers: Array<[string, Buffer]> }) =>
+          this.#fence!.observe(rt.spec.processorId, this.partition, offset, r.headers);
+        const read = (fromOffset: bigint) =>
+          readRange(rt.consumer, access.name(topic), p, fromOffset, end, scanBudget, observe);
+        const result = await read(from).catch(async (error) => {
+          if (!(error instanceof KafkaCallError && error.errorCode === OFFSET_OUT_OF_RANGE)) throw error;
+          // Retention deleted the start of the range: what is left begins at the log start.
+          const logStart = (await partitionOffsets(rt.consumer, access.name(topic), EARLIEST))[p] ?? from;
+          return read(logStart > from ? logStart : from);
+        });
         if (!result.complete)
           rt.log.warn(
             {
@@ -185,9 +201,15 @@ export class PartitionTask {
     const rt = this.#rt;
     let found = false;
     const bounds = { maxBytes: 1, timeoutMs: rt.deps.settings.requestTimeoutMs, fetchMaxBytes: 65_536 };
-    await readRange(rt.consumer, rt.inputName, this.partition, from, until, bounds, () => {
-      found = true;
-    });
+    try {
+      await readRange(rt.consumer, rt.inputName, this.partition, from, until, bounds, () => {
+        found = true;
+      });
+    } catch (error) {
+      // Below the log start (retention deleted them): a real gap.
+      if (error instanceof KafkaCallError && error.errorCode === OFFSET_OUT_OF_RANGE) return false;
+      throw error;
+    }
     return found;
   }
 

@@ -152,6 +152,16 @@ export class ProcessorRuntime {
     return a ? [...a.partitions].sort((x, y) => x - y) : [];
   }
 
+  /** How far behind the input the oldest waiting record is, seconds (0 when none waits). */
+  lagSeconds(): number {
+    let oldest: number | null = null;
+    for (const t of this.#tasks.values()) {
+      const at = t.retired ? null : t.oldestWaitingMs;
+      if (at !== null && (oldest === null || at < oldest)) oldest = at;
+    }
+    return oldest === null ? 0 : Math.max(0, (Date.now() - oldest) / 1_000);
+  }
+
   tasks(): PartitionTask[] {
     return [...this.#tasks.values()];
   }

@@ -104,6 +104,7 @@ export class StatusWriter {
         memoryBytes,
         memoryLimitBytes: rt.spec.limits.memoryMb * 1_048_576 * Math.max(1, tasks.length),
         lagRecords: lagRecords === null ? null : Number(lagRecords),
+        lagSeconds: rt.lagSeconds(),
       },
       heartbeatAt: new Date(),
     };
@@ -135,6 +136,7 @@ export class StatusWriter {
           errorPerSec: rates.errorPerSec,
           dropRatio: rates.dropRatio,
           lagRecords: lagRecords ?? 0n,
+          lagSeconds: rt.lagSeconds(),
           p50Ms: p.p50Ms,
           p99Ms: p.p99Ms,
           cpuMsPerSec: rates.cpuMsPerSec,
