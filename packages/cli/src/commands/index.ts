@@ -2,6 +2,7 @@
 import { acl } from './admin/acl.ts';
 import { key } from './admin/key.ts';
 import { login } from './admin/login.ts';
+import { processor } from './admin/processor.ts';
 import { quota } from './admin/quota.ts';
 import { tenant } from './admin/tenant.ts';
 import { token } from './admin/token.ts';
@@ -9,6 +10,7 @@ import { topic } from './admin/topic.ts';
 import { user } from './admin/user.ts';
 import { broker } from './broker.ts';
 import { group } from './group.ts';
+import { processors } from './processors.ts';
 import { start } from './start.ts';
 import type { Command } from './types.ts';
 
@@ -16,6 +18,7 @@ export const commands: Record<string, Command> = {
   broker,
   group,
   start,
+  processors,
   login,
   token,
   tenant,
@@ -24,4 +27,5 @@ export const commands: Record<string, Command> = {
   quota,
   acl,
   topic,
+  processor,
 };
