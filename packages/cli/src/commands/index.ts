@@ -3,6 +3,7 @@ import { acl } from './admin/acl.ts';
 import { key } from './admin/key.ts';
 import { login } from './admin/login.ts';
 import { quota } from './admin/quota.ts';
+import { request } from './admin/request.ts';
 import { tenant } from './admin/tenant.ts';
 import { token } from './admin/token.ts';
 import { topic } from './admin/topic.ts';
@@ -24,4 +25,5 @@ export const commands: Record<string, Command> = {
   quota,
   acl,
   topic,
+  request,
 };

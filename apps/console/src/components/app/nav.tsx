@@ -76,6 +76,7 @@ export function AppNav({ email, isPlatformAdmin }: { email: string; isPlatformAd
             <NavLink href={`/t/${current}/alerts`}>Alerts</NavLink>
             <NavLink href={`/t/${current}/keys`}>API keys</NavLink>
             <NavLink href={`/t/${current}/acls`}>ACLs</NavLink>
+            <NavLink href={`/t/${current}/requests`}>Requests</NavLink>
             <NavLink href={`/t/${current}/members`}>Members</NavLink>
             <NavLink href={`/t/${current}/audit`}>Audit log</NavLink>
           </div>
