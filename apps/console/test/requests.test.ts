@@ -6,10 +6,13 @@
  * create directly, open requests are bounded, and every step is audited.
  */
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { Admin } from 'kafkajs';
 import { call, seedUser } from './helpers.ts';
-import { connectedAdmin, kafkaAs, type TenancyHub, startTenancyHub, tenantWithKey } from './tenancy-hub.ts';
+import { connectedAdmin, eventually, kafkaAs, type TenancyHub, startTenancyHub, tenantWithKey } from './tenancy-hub.ts';
 
 let hub: TenancyHub;
 let kafkaAdmin: Admin;
@@ -18,6 +21,8 @@ const T = { tenant: 'acme' };
 
 before(async () => {
   process.env.SAMSA_MAX_OPEN_REQUESTS_PER_USER = '3';
+  // The test's webhook receiver listens on loopback.
+  process.env.SAMSA_WEBHOOK_ALLOW_PRIVATE = 'true';
   hub = await startTenancyHub();
   const key = await tenantWithKey(hub, 'acme', { maxTopics: 5, maxPartitions: 6 });
   await tenantWithKey(hub, 'other');
@@ -322,4 +327,50 @@ test('in DIRECT mode a member creates a topic directly; only admins switch modes
   assert.equal(res.status, 201, JSON.stringify(res.body));
   assert.ok((await kafkaAdmin.listTopics()).includes('direct'));
   assert.ok((await auditActions()).includes('selfService.update'));
+});
+
+test("request events go to the tenant's webhook, signed with its secret", async () => {
+  const received: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body });
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const secret = 'request-hook-secret-1';
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    const hook = await call('/tenants/{tenant}/webhook', 'PUT', T, { token: tokens.admin, body: { url, secret } });
+    assert.equal(hook.status, 200, JSON.stringify(hook.body));
+    const created = await requestTopic(tokens.member, 'hooked', 1);
+    await call(
+      '/tenants/{tenant}/requests/{id}/reject',
+      'POST',
+      { ...T, id: created.id },
+      {
+        token: tokens.admin,
+        body: { comment: 'not now' },
+      },
+    );
+    const events = () => received.map((r) => JSON.parse(r.body)).filter((e) => e.request.id === created.id);
+    await eventually(() => events().length === 2, 'two webhook deliveries for the request');
+    assert.deepEqual(
+      events()
+        .map((e) => e.type)
+        .sort(),
+      ['access_request.create', 'access_request.reject'],
+    );
+    const reject = events().find((e) => e.type === 'access_request.reject');
+    assert.equal(reject.request.comment, 'not now');
+    assert.equal(reject.request.requesterEmail, 'dev@acme.example');
+    for (const r of received) {
+      const expected = `sha256=${createHmac('sha256', secret).update(`${r.headers['x-samsa-timestamp']}.${r.body}`).digest('hex')}`;
+      assert.equal(r.headers['x-samsa-signature'], expected, 'the delivery is signed');
+    }
+  } finally {
+    server.close();
+  }
 });

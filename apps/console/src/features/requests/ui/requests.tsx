@@ -232,7 +232,7 @@ function RequestCard({
             Reject
           </Button>
         </div>
-      ) : r.state === 'PENDING' && !isMine ? (
+      ) : r.state === 'PENDING' ? (
         <p className="text-xs text-slate-500">
           Waiting for {r.approver === 'platform_admin' ? 'a platform admin' : 'a tenant admin'}.
         </p>
