@@ -2,7 +2,8 @@
  * Self-service with approval in real Chromium against the whole hub (`samsa start`): a tenant member cannot create
  * a topic directly, requests one on the requests page saying why; the tenant admin sees the request with its quota
  * impact and approves it; the topic exists on the broker (a real Kafka client of the tenant lists it) and the member
- * sees the request completed. The `samsa request` CLI lists it. Screenshots at 1366 px and 768 px go to
+ * sees the request completed. Through `samsa request` the member asks for an API key, the admin approves, the
+ * member makes the key (its secret shown once) and it signs in to the broker. Screenshots at 1366 px and 768 px go to
  * e2e/test-results/.
  */
 import assert from 'node:assert/strict';
@@ -162,15 +163,60 @@ test('a member requests a topic, the tenant admin approves it, and the topic exi
   await mine.getByText('Approved by lead@acme.example: “Approved for billing”').waitFor();
   await shots(dev, '05-member-completed');
 
-  // The CLI lists it too.
-  const cli = await runSamsa(['request', 'list', '--tenant', 'acme', '--json'], {
-    SAMSA_URL: hub.consoleUrl,
-    SAMSA_TOKEN: await tokenOf(DEV),
-  });
+  // The CLI: the member lists it, asks for an API key, the admin approves, the member makes the key and sees the
+  // secret once, and the key signs in to the broker.
+  const devToken = await tokenOf(DEV);
+  const asDev = (args: string[]) => runSamsa(args, { SAMSA_URL: hub.consoleUrl, SAMSA_TOKEN: devToken });
+  const asLead = (args: string[]) => runSamsa(args, { SAMSA_URL: hub.consoleUrl, SAMSA_TOKEN: lead });
+  const cli = await asDev(['request', 'list', '--tenant', 'acme', '--json']);
   assert.equal(cli.code, 0, cli.stderr);
-  const listed = JSON.parse(cli.stdout).requests;
   assert.deepEqual(
-    listed.map((r: { title: string; state: string }) => [r.title, r.state]),
+    JSON.parse(cli.stdout).requests.map((r: { title: string; state: string }) => [r.title, r.state]),
     [['Topic invoices (2 partitions)', 'COMPLETED']],
   );
+  const asked = await asDev([
+    'request',
+    'create',
+    '--tenant',
+    'acme',
+    '--kind',
+    'key',
+    '--service-account',
+    'app',
+    '--reason',
+    'the invoices consumer',
+    '--json',
+  ]);
+  assert.equal(asked.code, 0, asked.stderr);
+  const keyRequest = JSON.parse(asked.stdout).id as string;
+  const notYet = await asDev(['request', 'key', '--tenant', 'acme', keyRequest]);
+  assert.notEqual(notYet.code, 0);
+  assert.match(notYet.stderr, /approved/);
+  const approved = await asLead(['request', 'approve', '--tenant', 'acme', keyRequest, '--comment', 'ok']);
+  assert.equal(approved.code, 0, approved.stderr);
+  assert.match(approved.stdout, /APPROVED/);
+  const made = await asDev(['request', 'key', '--tenant', 'acme', keyRequest]);
+  assert.equal(made.code, 0, made.stderr);
+  assert.match(made.stdout, /shown only this once/);
+  const keyId = /Key id: +(\S+)/.exec(made.stdout)![1]!;
+  const secret = /Secret: +(\S+)/.exec(made.stdout)![1]!;
+  const again = await asDev(['request', 'key', '--tenant', 'acme', keyRequest]);
+  assert.notEqual(again.code, 0, 'the key is made once');
+  const devAdmin = new Kafka({
+    brokers: [hub.bootstrap],
+    sasl: { mechanism: 'scram-sha-512', username: keyId, password: secret },
+    retry: { retries: 2, initialRetryTime: 200 },
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await eventually(
+    async () =>
+      (
+        await devAdmin.connect().then(
+          () => devAdmin.listTopics(),
+          (): string[] => [],
+        )
+      ).includes('invoices'),
+    "the requested key signs in and lists the tenant's topics",
+  );
+  await devAdmin.disconnect();
 });
