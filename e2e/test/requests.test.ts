@@ -111,7 +111,8 @@ test('a member requests a topic, the tenant admin approves it, and the topic exi
   const dev = await signedIn(DEV);
   const direct = await rest(await tokenOf(DEV), 'POST', '/tenants/acme/topics', { name: 'invoices', partitions: 2 });
   assert.equal(direct.status, 403);
-  await dev.goto(`${hub.consoleUrl}/t/acme/requests`);
+  await dev.goto(`${hub.consoleUrl}/t/acme/topics`);
+  await dev.getByRole('link', { name: 'Request a topic' }).click();
   await dev.getByRole('heading', { name: 'Requests · acme' }).waitFor();
   const form = dev.getByRole('form', { name: 'New request' });
   await form.getByLabel('Topic name').fill('invoices');

@@ -98,6 +98,9 @@ async function impactsOf(tenant: Tenant, rows: AccessRequest[]): Promise<Map<str
     const after = used === null ? null : used + add;
     return { what, used, after, limit, exceeds: after !== null && limit !== null && after > limit };
   };
+  // Counted once, and only when a pending request of that kind needs it.
+  let acls: Promise<number> | undefined;
+  let keys: Promise<number> | undefined;
   for (const row of pending) {
     const p = payloadOf(row);
     if (p.kind === 'TOPIC') {
@@ -106,11 +109,11 @@ async function impactsOf(tenant: Tenant, rows: AccessRequest[]): Promise<Map<str
         line('partitions', usage.partitions, p.topic.partitions, quota.maxPartitions),
       ]);
     } else if (p.kind === 'ACL') {
-      const bindings = await db().aclBinding.count({ where: { tenantId: tenant.id } });
-      out.set(row.id, [line('ACL bindings', bindings, p.bindings.length, null)]);
+      acls ??= db().aclBinding.count({ where: { tenantId: tenant.id } });
+      out.set(row.id, [line('ACL bindings', await acls, p.bindings.length, null)]);
     } else if (p.kind === 'API_KEY') {
-      const keys = await db().apiKey.count({ where: { tenantId: tenant.id, revokedAt: null } });
-      out.set(row.id, [line('active API keys', keys, 1, null)]);
+      keys ??= db().apiKey.count({ where: { tenantId: tenant.id, revokedAt: null } });
+      out.set(row.id, [line('active API keys', await keys, 1, null)]);
     } else {
       const used: Partial<Record<QuotaField, number | null>> = {
         maxTopics: usage.topics,
