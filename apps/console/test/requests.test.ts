@@ -187,6 +187,20 @@ test('a rejected request makes no topic, needs a comment, and the requester sees
   assert.ok((await auditActions()).includes('request.reject'));
 });
 
+test('an approval racing a rejection: one wins, and the broker agrees with the request', async () => {
+  const created = await requestTopic(tokens.member, 'contested', 1);
+  const id = { ...T, id: created.id };
+  const [approve, reject] = await Promise.all([
+    call('/tenants/{tenant}/requests/{id}/approve', 'POST', id, { token: tokens.admin, body: {} }),
+    call('/tenants/{tenant}/requests/{id}/reject', 'POST', id, { token: hub.admin, body: { comment: 'no' } }),
+  ]);
+  assert.deepEqual([approve.status, reject.status].sort(), [200, 409], JSON.stringify([approve.body, reject.body]));
+  const final = await call('/tenants/{tenant}/requests/{id}', 'GET', id, { token: tokens.member });
+  const onBroker = (await kafkaAdmin.listTopics()).includes('contested');
+  assert.equal(final.body.state, onBroker ? 'COMPLETED' : 'REJECTED');
+  assert.equal(final.body.state, approve.status === 200 ? 'COMPLETED' : 'REJECTED');
+});
+
 test("another tenant cannot see or decide this tenant's requests", async () => {
   const created = await requestTopic(tokens.member, 'private', 1);
   const list = await call('/tenants/{tenant}/requests', 'GET', T, { token: tokens.outsider });
@@ -236,9 +250,11 @@ test('a quota raise is decided by a platform admin, not the tenant admin', async
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   assert.equal(created.body.approver, 'platform_admin');
+  const usage = (await call('/tenants/{tenant}', 'GET', T, { token: tokens.admin })).body.usage;
+  assert.ok(usage.partitions >= 2);
   assert.deepEqual(
     created.body.impact.map((l: any) => [l.what, l.used, l.after, l.limit]),
-    [['max partitions', 2, 20, 6]],
+    [['max partitions', usage.partitions, 20, 6]],
   );
   const byTenantAdmin = await call(
     '/tenants/{tenant}/requests/{id}/approve',

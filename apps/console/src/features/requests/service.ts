@@ -34,6 +34,10 @@ export const RequestLimitsEnvSchema = z.object({
   SAMSA_MAX_OPEN_REQUESTS_PER_USER: z.coerce.number().int().min(1).max(1_000).default(10),
 });
 
+/** How long an approval may wait for the request's lock, and take in all (the broker call included). */
+const APPROVAL_LOCK_WAIT_MS = 10_000;
+const APPROVAL_TIMEOUT_MS = 60_000;
+
 /** Requests still waiting for someone: a decision, or the requester collecting an approved key. */
 const OPEN_STATES = ['PENDING', 'APPROVED'] as const;
 
@@ -274,17 +278,29 @@ async function perform(actor: Actor, tenant: Tenant, p: CreateRequestInput): Pro
 export async function approveRequest(actor: Actor, tenant: Tenant, role: Role, id: string, d: DecisionInput) {
   const row = await findRequest(tenant, id);
   assertMayDecide(row, role);
-  // The change first: when the broker refuses (a quota, a name taken), the request stays pending and the approver
-  // sees why. A second approver racing this one fails on the change (the topic exists) or on the transition.
-  const result = await perform(actor, tenant, payloadOf(row));
-  const decided = await transition(row, 'PENDING', {
-    state: row.kind === 'API_KEY' ? 'APPROVED' : 'COMPLETED',
-    deciderId: actor.user.id,
-    deciderEmail: actor.user.email,
-    decisionComment: d.comment || null,
-    decidedAt: new Date(),
-    ...(result === null ? {} : { result }),
-  });
+  // The request's row stays locked while the change is made, so a concurrent reject, cancel or second approval
+  // waits and then finds it decided: the request's state and the broker always agree. When the broker refuses (a
+  // quota, a name taken) nothing changes: the request stays pending and the approver sees why.
+  const decided = await db().$transaction(
+    async (tx) => {
+      const [locked] = await tx.$queryRaw<{ state: string }[]>`
+        SELECT "state" FROM "AccessRequest" WHERE "id" = ${row.id}::uuid FOR UPDATE`;
+      if (locked?.state !== 'PENDING') throw new ApiError('conflict', 'The request was decided meanwhile; reload it');
+      const result = await perform(actor, tenant, payloadOf(row));
+      return tx.accessRequest.update({
+        where: { id: row.id },
+        data: {
+          state: row.kind === 'API_KEY' ? 'APPROVED' : 'COMPLETED',
+          deciderId: actor.user.id,
+          deciderEmail: actor.user.email,
+          decisionComment: d.comment || null,
+          decidedAt: new Date(),
+          ...(result === null ? {} : { result }),
+        },
+      });
+    },
+    { maxWait: APPROVAL_LOCK_WAIT_MS, timeout: APPROVAL_TIMEOUT_MS },
+  );
   return auditAndNotify(actor, tenant, decided, 'approve');
 }
 
