@@ -3,7 +3,8 @@
  * a topic directly, requests one on the requests page saying why; the tenant admin sees the request with its quota
  * impact and approves it; the topic exists on the broker (a real Kafka client of the tenant lists it) and the member
  * sees the request completed. Through `samsa request` the member asks for an API key, the admin approves, the
- * member makes the key (its secret shown once) and it signs in to the broker. Screenshots at 1366 px and 768 px go to
+ * member makes the key (its secret shown once) and it signs in to the broker; a quota raise shows on the platform
+ * admins' pending requests. Screenshots at 1366 px and 768 px go to
  * e2e/test-results/.
  */
 import assert from 'node:assert/strict';
@@ -220,4 +221,26 @@ test('a member requests a topic, the tenant admin approves it, and the topic exi
     "the requested key signs in and lists the tenant's topics",
   );
   await devAdmin.disconnect();
+
+  // A quota raise waits for the platform admins, who see it among every tenant's pending requests.
+  const raise = await asDev([
+    'request',
+    'create',
+    '--tenant',
+    'acme',
+    '--kind',
+    'quota',
+    '--max-topics',
+    '10',
+    '--reason',
+    'two more services',
+    '--json',
+  ]);
+  assert.equal(raise.code, 0, raise.stderr);
+  const rootPage = await signedIn(ADMIN);
+  await rootPage.goto(`${hub.consoleUrl}/admin/requests`);
+  const row = rootPage.getByRole('row').filter({ hasText: 'two more services' });
+  await row.getByText('Quota raise: max topics → 10').waitFor();
+  await row.getByText('platform admins').waitFor();
+  await shots(rootPage, '06-platform-pending');
 });

@@ -266,6 +266,14 @@ test('a quota raise is decided by a platform admin, not the tenant admin', async
     },
   );
   assert.equal(byTenantAdmin.status, 403);
+  const waiting = await call('/requests', 'GET', {}, { token: hub.admin, query: { kind: 'QUOTA' } });
+  assert.equal(waiting.status, 200, JSON.stringify(waiting.body));
+  assert.deepEqual(
+    waiting.body.requests.map((r: any) => [r.tenant, r.id]),
+    [['acme', created.body.id]],
+    'platform admins see the raises waiting for them',
+  );
+  assert.equal((await call('/requests', 'GET', {}, { token: tokens.admin })).status, 403);
   const approved = await call(
     '/tenants/{tenant}/requests/{id}/approve',
     'POST',

@@ -77,6 +77,8 @@ import {
   createRequestSchema,
   decisionSchema,
   listRequestsQuerySchema,
+  pendingRequestListSchema,
+  pendingRequestsQuerySchema,
   requestListSchema,
   requestSchema,
   selfServiceSchema,
@@ -89,6 +91,7 @@ import {
   createRequest,
   getRequest,
   getSelfService,
+  listPendingRequests,
   listRequests,
   rejectRequest,
   setSelfService,
@@ -878,6 +881,18 @@ export const apiRoutes: Record<string, RouteSpec> = {
         },
         { platformAdmin: true },
       ),
+    },
+  },
+  '/requests': {
+    GET: {
+      summary: 'Pending requests of every tenant, oldest first (quota raises wait for a platform admin)',
+      tag: 'requests',
+      access: 'platform_admin',
+      query: pendingRequestsQuerySchema,
+      response: pendingRequestListSchema,
+      handler: withAuth(async (ctx) => listPendingRequests(ctx.query(pendingRequestsQuerySchema)), {
+        platformAdmin: true,
+      }),
     },
   },
   '/groups': {

@@ -49,6 +49,7 @@ export function AppNav({ email, isPlatformAdmin }: { email: string; isPlatformAd
           <NavLink href="/admin/tenants">Tenants</NavLink>
           <NavLink href="/admin/users">Users</NavLink>
           <NavLink href="/admin/groups">Consumer groups</NavLink>
+          <NavLink href="/admin/requests">Pending requests</NavLink>
           <NavLink href="/admin/audit">Audit log</NavLink>
         </div>
       ) : null}

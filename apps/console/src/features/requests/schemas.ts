@@ -46,6 +46,11 @@ export const listRequestsQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(100),
 });
 
+export const pendingRequestsQuerySchema = z.object({
+  kind: z.enum(['TOPIC', 'ACL', 'API_KEY', 'QUOTA']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(200),
+});
+
 /** One quota the approval would change or use: now, after approval, and the limit (null = unlimited). */
 export const impactLineSchema = z.object({
   what: z.string(),
@@ -77,3 +82,7 @@ export const requestSchema = z.object({
 });
 
 export const requestListSchema = z.object({ requests: z.array(requestSchema), mode: selfServiceModeSchema });
+
+export const pendingRequestListSchema = z.object({
+  requests: z.array(requestSchema.extend({ tenant: z.string() })),
+});

@@ -25,6 +25,7 @@ import {
   createRequestSchema,
   type DecisionInput,
   type listRequestsQuerySchema,
+  type pendingRequestsQuerySchema,
   type QuotaField,
   type requestSchema,
 } from './schemas.ts';
@@ -173,6 +174,19 @@ export async function listRequests(actor: Actor, tenant: Tenant, q: z.infer<type
   });
   const impacts = await impactsOf(tenant, rows);
   return { requests: rows.map((r) => view(r, impacts.get(r.id))), mode: tenant.selfServiceMode };
+}
+
+/** For platform admins: the requests of every tenant waiting for a decision (quota raises are theirs to decide). */
+export async function listPendingRequests(q: z.infer<typeof pendingRequestsQuerySchema>) {
+  const rows = await db().accessRequest.findMany({
+    where: { state: 'PENDING', ...(q.kind ? { kind: q.kind } : {}) },
+    include: { tenant: true },
+    orderBy: { createdAt: 'asc' },
+    take: q.limit,
+  });
+  return {
+    requests: rows.map(({ tenant, ...r }) => ({ ...view(r, undefined), tenant: tenant.slug })),
+  };
 }
 
 async function findRequest(tenant: Tenant, id: string): Promise<AccessRequest> {

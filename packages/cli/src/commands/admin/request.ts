@@ -61,6 +61,7 @@ export const request: Command = {
   summary: 'self-service requests (topic, ACL, API key, quota raise): list, create, approve, reject',
   help: `Usage:
   samsa request list --tenant T [--state PENDING|APPROVED|COMPLETED|REJECTED|CANCELLED] [--mine]
+  samsa request list --all [--kind TOPIC|ACL|API_KEY|QUOTA]   (platform admins: pending requests of every tenant)
   samsa request show --tenant T REQUEST_ID
   samsa request create --tenant T --kind topic NAME --reason TEXT [--partitions N] [--retention-ms N] [...topic create flags]
   samsa request create --tenant T --kind acl --service-account SA --resource-type TOPIC|GROUP|... --resource NAME
@@ -82,6 +83,22 @@ ${COMMON_HELP}`,
       argv,
       {
         async list(args, t) {
+          if (args.flags.all) {
+            const kind = str(args, 'kind');
+            const res = await apiRequest(
+              t,
+              'GET',
+              `/requests${kind ? `?kind=${encodeURIComponent(kind.toUpperCase())}` : ''}`,
+            );
+            output(args, args.flags.json ? res : res.requests, [
+              'id',
+              'tenant',
+              'title',
+              'requesterEmail',
+              'createdAt',
+            ]);
+            return;
+          }
           const q = new URLSearchParams();
           if (str(args, 'state')) q.set('state', str(args, 'state')!.toUpperCase());
           if (args.flags.mine) q.set('mine', 'true');
@@ -118,6 +135,6 @@ ${COMMON_HELP}`,
           output(args, mode ? await apiRequest(t, 'PUT', path, { mode }) : await apiRequest(t, 'GET', path));
         },
       },
-      ['json', 'mine', 'deny'],
+      ['json', 'mine', 'deny', 'all'],
     ),
 };
