@@ -4,8 +4,7 @@
  * impact and approves it; the topic exists on the broker (a real Kafka client of the tenant lists it) and the member
  * sees the request completed. Through `samsa request` the member asks for an API key, the admin approves, the
  * member makes the key (its secret shown once) and it signs in to the broker; a quota raise shows on the platform
- * admins' pending requests. Screenshots at 1366 px and 768 px go to
- * e2e/test-results/.
+ * admins' pending requests. Screenshots at 1366 px and 768 px go to e2e/test-results/.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
