@@ -71,7 +71,11 @@ export function assertMayCreateDirectly(tenant: Tenant, role: Role, what: 'topic
   );
 }
 
-function titleOf(kind: AccessRequest['kind'], payload: CreateRequestInput): string {
+/** One line naming what is asked for; a stored payload this version cannot read still lists, by its kind. */
+function titleOf(row: AccessRequest): string {
+  const parsed = readPayload(row);
+  if (!parsed.success) return `${row.kind} (unreadable request: ${parsed.error.issues[0]?.message ?? 'invalid'})`;
+  const payload = parsed.data;
   switch (payload.kind) {
     case 'TOPIC':
       return `Topic ${payload.topic.name} (${payload.topic.partitions} partition${payload.topic.partitions === 1 ? '' : 's'})`;
@@ -84,13 +88,17 @@ function titleOf(kind: AccessRequest['kind'], payload: CreateRequestInput): stri
         .filter(([, v]) => v !== undefined)
         .map(([k, v]) => `${QUOTA_LABELS[k as QuotaField]} → ${v}`)
         .join(', ')}`;
-    default:
-      return kind;
   }
 }
 
+function readPayload(row: AccessRequest) {
+  return createRequestSchema.safeParse({ ...(row.payload as object), kind: row.kind, reason: row.reason });
+}
+
 function payloadOf(row: AccessRequest): CreateRequestInput {
-  return createRequestSchema.parse({ ...(row.payload as object), kind: row.kind, reason: row.reason });
+  const parsed = readPayload(row);
+  if (!parsed.success) throw new ApiError('conflict', `Request ${row.id} cannot be read by this version; reject it`);
+  return parsed.data;
 }
 
 /** What approving each pending request would do to the tenant's quotas (one broker read for all of them). */
@@ -107,7 +115,9 @@ async function impactsOf(tenant: Tenant, rows: AccessRequest[]): Promise<Map<str
   let acls: Promise<number> | undefined;
   let keys: Promise<number> | undefined;
   for (const row of pending) {
-    const p = payloadOf(row);
+    const parsed = readPayload(row);
+    if (!parsed.success) continue;
+    const p = parsed.data;
     if (p.kind === 'TOPIC') {
       out.set(row.id, [
         line('topics', usage.topics, 1, quota.maxTopics),
@@ -148,7 +158,7 @@ function view(row: AccessRequest, impact: ImpactLine[] | undefined): RequestView
     id: row.id,
     kind: row.kind,
     state: row.state,
-    title: titleOf(row.kind, payloadOf(row)),
+    title: titleOf(row),
     payload: row.payload,
     reason: row.reason,
     requesterEmail: row.requesterEmail,
