@@ -20,8 +20,9 @@ const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 const config: NextConfig = {
-  // @samsa/db, @samsa/cluster and @samsa/lag ship TypeScript sources (run directly by Node elsewhere); Next compiles them for the console.
-  transpilePackages: ['@samsa/db', '@samsa/cluster', '@samsa/lag'],
+  // @samsa/db, @samsa/cluster, @samsa/lag, @samsa/search and @samsa/processors ship TypeScript sources (run directly
+  // by Node elsewhere); Next compiles them for the console.
+  transpilePackages: ['@samsa/db', '@samsa/cluster', '@samsa/lag', '@samsa/search', '@samsa/processors'],
   // Server-only packages with native parts or dynamic requires stay outside the bundle.
   serverExternalPackages: [
     '@prisma/client',
@@ -31,6 +32,10 @@ const config: NextConfig = {
     '@platformatic/kafka',
     'pino',
     'bcryptjs',
+    // Message search: RE2 as WebAssembly (loads its .wasm file beside it at run time).
+    're2-wasm',
+    // The processor sandbox (test runs): a native V8-isolate addon.
+    'isolated-vm',
   ],
   poweredByHeader: false,
   async headers() {

@@ -37,11 +37,17 @@ export async function startApiServer(): Promise<ApiServer> {
         const headers = new Headers();
         for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
         const payload = req.method === 'GET' ? undefined : await body(req);
-        const response = await op.handler(new Request(url, { method: req.method, headers, body: payload }), {
-          params: Promise.resolve(params),
-        });
+        // The caller going away aborts the request, as in Next.js (a streamed search stops).
+        const gone = new AbortController();
+        res.on('close', () => gone.abort());
+        const response = await op.handler(
+          new Request(url, { method: req.method, headers, body: payload, signal: gone.signal }),
+          { params: Promise.resolve(params) },
+        );
         res.writeHead(response.status, Object.fromEntries(response.headers));
-        res.end(Buffer.from(await response.arrayBuffer()));
+        // Streamed as it comes (NDJSON search events), not buffered.
+        for await (const chunk of (response.body ?? []) as AsyncIterable<Uint8Array>) res.write(chunk);
+        res.end();
         return;
       }
       res.writeHead(404, { 'content-type': 'application/json' });

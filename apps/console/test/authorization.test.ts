@@ -39,6 +39,29 @@ before(async () => {
       operation: 'READ',
     },
   });
+  const processor = await db().processor.create({ data: { tenantId: b.id, name: 'billing' } });
+  const version = await db().processorVersion.create({
+    data: {
+      processorId: processor.id,
+      version: 1,
+      inputTopic: 'orders',
+      outputTopics: ['orders-out'],
+      language: 'JAVASCRIPT',
+      source: 'export default (r) => r',
+      code: 'export default (r) => r',
+      createdByEmail: 'bob@b.example',
+    },
+  });
+  const deployment = await db().processorDeployment.create({
+    data: {
+      processorId: processor.id,
+      versionId: version.id,
+      action: 'CREATE',
+      startFrom: {},
+      byEmail: 'bob@b.example',
+    },
+  });
+  await db().processor.update({ where: { id: processor.id }, data: { activeDeploymentId: deployment.id } });
   const admin = await seedUser('admin@example.com', { platformAdmin: true });
   const alice = await seedUser('alice@a.example', { memberships: [{ tenantId: a.id, role: 'TENANT_ADMIN' }] });
   const bob = await seedUser('bob@b.example', { memberships: [{ tenantId: b.id, role: 'TENANT_ADMIN' }] });
@@ -58,6 +81,7 @@ function paramsForB(): Record<string, string> {
     keyId: ids.keyB,
     id: ids.aclB,
     user: 'bob@b.example',
+    v: '1',
   };
 }
 
@@ -73,6 +97,7 @@ const BODIES: Record<string, unknown> = {
   'POST /tenants/{tenant}/topics': { name: 'stolen', partitions: 1 },
   'PATCH /tenants/{tenant}/topics/{topic}': { description: 'pwned' },
   'POST /tenants/{tenant}/topics/{topic}/messages': { value: 'x' },
+  'POST /tenants/{tenant}/topics/{topic}/search': { match: { kind: 'contains', text: 'x' } },
   'POST /tenants/{tenant}/service-accounts': { name: 'intruder' },
   'POST /tenants/{tenant}/api-keys': { serviceAccount: 'billing' },
   'POST /tenants/{tenant}/acls': { preset: 'tenant_admin', serviceAccount: 'billing' },
@@ -83,6 +108,22 @@ const BODIES: Record<string, unknown> = {
   'POST /tenants/{tenant}/groups/{group}/reset-offsets': { to: 'earliest' },
   'POST /users': { email: 'new@example.com', password: 'password123' },
   'PATCH /users/{user}': { isPlatformAdmin: true },
+  'POST /tenants/{tenant}/processors': {
+    name: 'stolen',
+    input: 'orders',
+    outputs: ['orders-out'],
+    source: 'export default (r) => r',
+    language: 'javascript',
+  },
+  'PUT /tenants/{tenant}/processors/{name}': {
+    input: 'orders',
+    outputs: ['orders-out'],
+    source: 'export default (r) => null',
+    language: 'javascript',
+  },
+  'POST /tenants/{tenant}/processors/{name}/test-run': { records: [{ value: 'x' }] },
+  'POST /tenants/{tenant}/processors/{name}/rollback': { version: 1 },
+  'POST /tenants/{tenant}/processors/{name}/deploy': { version: 1, from: { kind: 'earliest' } },
 };
 
 async function snapshotB() {
@@ -97,6 +138,10 @@ async function snapshotB() {
       acls: await db().aclBinding.findMany({ where }),
       members: await db().membership.findMany({ where }),
       invitations: await db().invitation.findMany({ where }),
+      processors: await db().processor.findMany({
+        where,
+        include: { versions: true, deployments: true, secrets: true, redrives: true },
+      }),
       bob: await db().user.findUnique({ where: { id: ids.bobId } }),
       users: await db().user.count(),
       tenants: await db().tenant.count(),

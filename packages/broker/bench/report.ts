@@ -3,6 +3,7 @@
  * its system, so rows for peers (Redis Streams, NATS JetStream, a librdkafka client) can sit beside Samsa's.
  */
 import type { HostileResult } from './hostile.ts';
+import type { SearchBenchResult } from './search.ts';
 import type { Machine } from './machine.ts';
 import type { Percentiles } from './percentiles.ts';
 
@@ -78,6 +79,10 @@ export interface BenchResults {
   notes: string[];
   /** The hostile phase: printed when it runs (see hostile.ts). */
   hostile?: HostileResult;
+  /** The search phase: printed when it runs (see search.ts). */
+  search?: SearchBenchResult;
+  /** The processors phase: figures and the printed table of @samsa/processors' bench (see processors.ts). */
+  processors?: { table: string } & Record<string, unknown>;
 }
 
 /** The name each system's rows show in the side-by-side table (with the row's client). */
@@ -300,4 +305,8 @@ export function printIsolation(r: BenchResults): void {
     `cost of isolation: with SASL/SCRAM-SHA-512, ACL checks and quotas (${tenants.name}) the produce throughput is ` +
       `${(tenants.mbPerSec / plain.mbPerSec).toFixed(2)}x of the same load without auth${cpu}`,
   );
+}
+
+export function printProcessors(results: BenchResults): void {
+  if (results.processors) process.stdout.write(results.processors.table);
 }

@@ -4,7 +4,8 @@
  * Node processes measured in the same run. Prints figures and asserts nothing; results also go to
  * bench-results/latest.json at the repo root. See bench/README.md.
  *
- *   pnpm bench [-- --seconds 10 --only loopback,produce,fetch,latency,isolation,peers,hostile --partitions 4 --inflight 16
+ *   pnpm bench [-- --seconds 10 --only loopback,produce,fetch,latency,isolation,peers,hostile,search,processors
+ *                  --partitions 4 --inflight 16
  *                  --profile DIR --broker-node-options=--trace-gc]
  */
 import { execFileSync } from 'node:child_process';
@@ -15,8 +16,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { measureHostile } from './hostile.ts';
 import { measureIsolation } from './isolation.ts';
+import { measureSearch } from './search.ts';
 import { measureLoopback } from './loopback.ts';
 import { describeMachine } from './machine.ts';
+import { measureProcessors } from './processors.ts';
 import type { BenchSettings } from './phase.ts';
 import {
   measureLibrdkafka,
@@ -31,6 +34,7 @@ import {
   printIsolation,
   printLatencyTable,
   printMachine,
+  printProcessors,
   printThroughputTable,
 } from './report.ts';
 import { measureSamsa, type SamsaPhase } from './samsa.ts';
@@ -49,8 +53,20 @@ const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
  * `isolation`: the same produce load with and without tenancy (SCRAM, ACLs, quotas; needs Postgres).
  * `peers`: Redis Streams, NATS JetStream and librdkafka against Samsa, for the side-by-side table.
  * `hostile`: an acks=all producer's latency, quiet and beside hostile clients, and nothing lost (needs Postgres).
+ * `search`: message search's records per second (substring, CEL) and another tenant's producer p99 beside it.
+ * `processors`: @samsa/processors' bench (sandbox against plain JS, a Kafka-client pipe, the processor host).
  */
-const PHASES = ['loopback', 'produce', 'fetch', 'latency', 'isolation', 'peers', 'hostile'] as const;
+const PHASES = [
+  'loopback',
+  'produce',
+  'fetch',
+  'latency',
+  'isolation',
+  'peers',
+  'hostile',
+  'search',
+  'processors',
+] as const;
 /** Other processes busier than this during a phase make its figures suspect; the run says so. */
 const NOISY_OTHER_CORES = 0.25;
 
@@ -147,12 +163,16 @@ async function main(): Promise<void> {
   if (samsaPhases.size > 0) await measureSamsa(settings, samsaPhases, results);
   if (only.has('isolation')) await measureIsolation(settings, results);
   if (only.has('hostile')) await measureHostile(settings, results);
+  if (only.has('search')) await measureSearch(settings, results);
   if (only.has('peers')) {
     await measureLibrdkafka(settings, results);
     await measureRedisStreams(settings, results);
     await measurePrivateRedis(settings, results);
     await measureNatsJetStream(settings, results);
     await measurePrivateNats(settings, results);
+  }
+  if (only.has('processors')) {
+    await measureProcessors(settings, join(REPO_ROOT, 'bench-results', 'processors.json'), results);
   }
 
   const phases = [
@@ -171,6 +191,7 @@ async function main(): Promise<void> {
   printIsolation(results);
   printLatencyTable(results);
   printComparisonTable(results, SMALL_RECORD_VALUE_BYTES, RECORD_VALUE_BYTES);
+  printProcessors(results);
   process.stdout.write('\n');
   for (const n of results.notes) process.stdout.write(`note: ${n}\n`);
   const outDir = join(REPO_ROOT, 'bench-results');

@@ -70,3 +70,37 @@ for (const restart of ['clean', 'kill -9'] as const) {
     }
   });
 }
+
+test('InitProducerId without a transactional id always hands out a fresh producer id, whatever id it names', async () => {
+  const dataDir = await makeDataDir();
+  const broker = await startBroker({ dataDir });
+  try {
+    const c = await RawClient.connect(broker.port);
+    const init = async (producerId: bigint, producerEpoch: number) =>
+      (await c.request(InitProducerId, 4, {
+        transactionalId: null,
+        transactionTimeoutMs: 60000,
+        producerId,
+        producerEpoch,
+      })) as {
+        errorCode: number;
+        producerId: bigint;
+        producerEpoch: number;
+      };
+    const first = await init(-1n, -1);
+    // @platformatic/kafka asks with 0/0; another client may name someone else's id: neither may get that id back.
+    const zero = await init(0n, 0);
+    const named = await init(first.producerId, 0);
+    for (const r of [first, zero, named]) {
+      assert.equal(r.errorCode, ErrorCode.NONE);
+      assert.equal(r.producerEpoch, 0);
+    }
+    assert.equal(new Set([first.producerId, zero.producerId, named.producerId]).size, 3, 'three distinct producer ids');
+    // The first producer is not fenced by the others' requests.
+    assert.equal((await produce(c, batch(first.producerId, 0, 0, ['still-mine']))).errorCode, ErrorCode.NONE);
+    c.close();
+  } finally {
+    await broker.cleanup();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});

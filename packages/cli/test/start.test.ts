@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { localBootstrap, setupNotice, setupToken, startConfig, superuserPassword } from '../src/commands/start.ts';
+import { processorSecretsKey, superuserPassword } from '../src/commands/data-dir-secrets.ts';
+import { localBootstrap, setupNotice, setupToken, startConfig } from '../src/commands/start.ts';
 
 test('samsa start: configuration from flags and environment, with documented defaults', () => {
   const d = startConfig([], {});
@@ -23,6 +24,12 @@ test('samsa start: configuration from flags and environment, with documented def
   assert.equal(e.dataDir, '/tmp/x');
   assert.equal(e.databaseUrl, 'postgres://db/samsa');
   assert.throws(() => startConfig([], { SAMSA_CONSOLE_PORT: 'abc' }), /invalid console port/);
+  assert.equal(d.processorsHost, true, 'a processor host runs under supervision by default');
+  assert.equal(startConfig([], { SAMSA_PROCESSORS_HOST: 'off' }).processorsHost, false);
+  assert.throws(
+    () => startConfig([], { SAMSA_PROCESSORS_HOST: 'no' }),
+    /invalid SAMSA_PROCESSORS_HOST: 'no' \(on or off\)/,
+  );
 });
 
 test('samsa start: the console reaches a wildcard listener on loopback', () => {
@@ -50,4 +57,19 @@ test('samsa start: a fresh setup token at every start (unless given), printed on
   assert.equal(setupToken({ SAMSA_SETUP_TOKEN: 'chosen' }), 'chosen');
   assert.match(setupNotice({}, 'http://localhost:3000', a), new RegExp(`/setup .*setup token ${a}`, 's'));
   assert.equal(setupNotice({ SAMSA_ADMIN_EMAIL: 'a@b.c', SAMSA_ADMIN_PASSWORD: 'pw' }, 'http://x', a), '');
+});
+
+test('samsa start: the processor secrets key is generated once per data directory, kept private, or given', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'samsa-start-'));
+  try {
+    const first = processorSecretsKey(dir, {});
+    assert.equal(Buffer.from(first, 'base64').length, 32);
+    assert.equal(processorSecretsKey(dir, {}), first, 'the same key at the next start');
+    assert.equal(statSync(join(dir, 'secrets-key')).mode & 0o777, 0o600);
+    const given = Buffer.alloc(32, 7).toString('base64');
+    assert.equal(processorSecretsKey(dir, { SAMSA_SECRETS_KEY: given }), given);
+    assert.throws(() => processorSecretsKey(dir, { SAMSA_SECRETS_KEY: 'c2hvcnQ=' }), /must be 32 bytes in base64/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

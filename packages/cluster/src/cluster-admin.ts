@@ -75,6 +75,26 @@ export interface RemovedGroups {
   remaining: string[];
 }
 
+/** One partition's offsets for a scan: its leader, start and end, and the first offset at or after each timestamp. */
+export interface PartitionRange {
+  partition: number;
+  leader: number;
+  startOffset: number;
+  endOffset: number;
+  /** For each timestamp asked for, in order: the first offset whose timestamp is at or after it (endOffset if none). */
+  offsetsAt: number[];
+}
+
+/** Where one fetch of a scan reads: a partition of the tenant's topic from an offset. */
+export interface FetchPosition {
+  topicId: string;
+  partition: number;
+  leader: number;
+  offset: number;
+  /** Upper bound of the bytes the broker returns for this fetch. */
+  maxBytes: number;
+}
+
 /** A topic as the broker lists it. */
 export interface BrokerTopic {
   brokerName: string;
@@ -119,6 +139,16 @@ export interface ClusterAdmin {
     from: { offset: number } | { timestamp: number },
     limit: number,
   ): Promise<{ messages: BrowsedMessage[]; nextOffset: number; endOffset: number; startOffset: number }>;
+  /** The topic id and every partition's range, for a scan (message search); null when the topic is gone. */
+  partitionRanges(
+    brokerName: string,
+    timestampsMs: number[],
+  ): Promise<{ topicId: string; partitions: PartitionRange[] } | null>;
+  /**
+   * One fetch of one partition AS the tenant (its ACLs and fetch quota apply): the records at or after
+   * `at.offset` that the broker returned (at most about `at.maxBytes`), and the partition's high watermark.
+   */
+  fetchAs(target: TenantTopic, at: FetchPosition): Promise<{ records: BrowsedMessage[]; highWatermark: number }>;
   /**
    * Produces one message as the tenant: with cluster credentials the broker applies the tenant's namespace, storage
    * and byte-rate quotas (a full storage quota is `quota_exceeded`); without (a broker without tenancy) it produces

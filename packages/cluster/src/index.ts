@@ -10,3 +10,4 @@ export * from './errors.ts';
 export * from './cluster-admin.ts';
 export * from './tenant-clients.ts';
 export * from './kafka-cluster-admin.ts';
+export * from './scram-authzid.ts';

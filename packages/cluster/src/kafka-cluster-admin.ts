@@ -6,6 +6,8 @@ import type {
   BrokerTopic,
   BrowsedMessage,
   ClusterAdmin,
+  FetchPosition,
+  PartitionRange,
   ProduceInput,
   RemovedGroups,
   TenantTopic,
@@ -23,6 +25,8 @@ const BROWSE_FETCH_BYTES_MAX = 4 * 1024 * 1024;
  * How long an operation as a tenant keeps retrying a refused sign-in: the broker learns a new tenant over
  * LISTEN/NOTIFY, so right after the tenant is created its authorization id may name no tenant yet.
  */
+/** How long a scan's fetch waits for data the broker does not have yet (it reads only up to the end it saw). */
+const SCAN_FETCH_WAIT_MS = 100;
 const TENANT_SIGN_IN_WAIT_MS = 5_000;
 const TENANT_SIGN_IN_RETRY_MS = 200;
 
@@ -32,6 +36,57 @@ function sumOf(sizes: Map<number, number> | undefined): number | null {
   let total = 0;
   for (const v of sizes.values()) total += v;
   return total;
+}
+
+type FetchResponse = Awaited<ReturnType<Consumer['fetch']>>;
+
+/** The records of one partition in a fetch response at or after `fromOffset`, at most `limit`. */
+function recordsOf(response: FetchResponse, partition: number, fromOffset: number, limit: number): BrowsedMessage[] {
+  const out: BrowsedMessage[] = [];
+  for (const t of response.responses) {
+    for (const p of t.partitions) {
+      for (const batch of p.records ?? []) {
+        for (const r of batch.records) {
+          const recordOffset = Number(batch.firstOffset) + r.offsetDelta;
+          if (recordOffset < fromOffset || out.length >= limit) continue;
+          out.push({
+            partition,
+            offset: recordOffset,
+            timestamp: Number(batch.firstTimestamp + r.timestampDelta),
+            key: r.key,
+            value: r.value,
+            headers: r.headers.map(([k, v]) => [k?.toString('utf8') ?? '', v]),
+          });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** A Fetch request for one partition from `offset`, named by id and name (the broker uses what its version has). */
+function fetchRequest(topic: string, at: FetchPosition, maxWaitMs: number) {
+  return {
+    node: at.leader,
+    maxWaitTime: maxWaitMs,
+    minBytes: 1,
+    maxBytes: at.maxBytes,
+    topics: [
+      {
+        topicId: at.topicId,
+        topic,
+        partitions: [
+          {
+            partition: at.partition,
+            currentLeaderEpoch: -1,
+            fetchOffset: BigInt(at.offset),
+            lastFetchedEpoch: -1,
+            partitionMaxBytes: at.maxBytes,
+          },
+        ],
+      } as any,
+    ],
+  };
 }
 
 async function guard<T>(run: () => Promise<T>): Promise<T> {
@@ -110,18 +165,30 @@ export class KafkaClusterAdmin implements ClusterAdmin {
    */
   async #asTenant<T>(
     target: TenantTopic,
-    op: (clients: { admin: () => Admin; producer: () => Producer }, topic: string) => Promise<T>,
+    op: (
+      clients: { admin: () => Admin; producer: () => Producer; consumer: () => Consumer },
+      topic: string,
+    ) => Promise<T>,
   ): Promise<T> {
     const clients = this.#tenantClients;
     if (!clients) {
-      const own = { admin: () => this.#adminClient, producer: () => this.#producerClient };
+      const own = {
+        admin: () => this.#adminClient,
+        producer: () => this.#producerClient,
+        consumer: () => this.#consumerClient,
+      };
       return guard(() => op(own, target.brokerName));
     }
     const slug = target.tenantSlug;
     const deadlineMs = Date.now() + TENANT_SIGN_IN_WAIT_MS;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await op({ admin: () => clients.admin(slug), producer: () => clients.producer(slug) }, target.topic);
+        const own = {
+          admin: () => clients.admin(slug),
+          producer: () => clients.producer(slug),
+          consumer: () => clients.consumer(slug),
+        };
+        return await op(own, target.topic);
       } catch (err) {
         if (!isSignInRefused(err as ClientError)) throw clusterError(err);
         // A client whose sign-in failed is not reused: the next attempt signs in afresh.
@@ -432,52 +499,60 @@ export class KafkaClusterAdmin implements ClusterAdmin {
         const found = byTime.get(brokerName)?.get(partition);
         offset = found === undefined || found < 0 ? endOffset : found;
       }
-      const messages: BrowsedMessage[] = [];
+      let messages: BrowsedMessage[] = [];
       if (offset < endOffset) {
         const md = await this.#adminClient.metadata({ topics: [brokerName] });
         const topicId = md.topics.get(brokerName)?.id ?? '';
-        const response = await this.#consumerClient.fetch({
-          node: parts.leaders[partition] ?? 0,
-          maxWaitTime: 100,
-          minBytes: 1,
+        const at = {
+          topicId,
+          partition,
+          leader: parts.leaders[partition] ?? 0,
+          offset,
           maxBytes: BROWSE_FETCH_BYTES_MAX,
-          topics: [
-            {
-              topicId,
-              topic: brokerName,
-              partitions: [
-                {
-                  partition,
-                  currentLeaderEpoch: -1,
-                  fetchOffset: BigInt(offset),
-                  lastFetchedEpoch: -1,
-                  partitionMaxBytes: BROWSE_FETCH_BYTES_MAX,
-                },
-              ],
-            } as any,
-          ],
-        });
-        for (const t of response.responses) {
-          for (const p of t.partitions) {
-            for (const batch of p.records ?? []) {
-              for (const r of batch.records) {
-                const recordOffset = Number(batch.firstOffset) + r.offsetDelta;
-                if (recordOffset < offset || messages.length >= limit) continue;
-                messages.push({
-                  partition,
-                  offset: recordOffset,
-                  timestamp: Number(batch.firstTimestamp + r.timestampDelta),
-                  key: r.key,
-                  value: r.value,
-                  headers: r.headers.map(([k, v]) => [k?.toString('utf8') ?? '', v]),
-                });
-              }
-            }
-          }
-        }
+        };
+        const response = await this.#consumerClient.fetch(fetchRequest(brokerName, at, 100));
+        messages = recordsOf(response, partition, offset, limit);
       }
       const last = messages.at(-1);
       return { messages, nextOffset: last ? last.offset + 1 : offset, endOffset, startOffset };
+    });
+  }
+
+  async partitionRanges(brokerName: string, timestampsMs: number[]) {
+    return guard(async () => {
+      const parts = (await this.#partitionCounts([brokerName])).get(brokerName);
+      if (!parts) return null;
+      const counts = new Map([[brokerName, parts.count]]);
+      const starts = (await this.#offsets([brokerName], counts, -2n)).get(brokerName);
+      const ends = (await this.#offsets([brokerName], counts, -1n)).get(brokerName);
+      const atTimes: (Map<number, number> | undefined)[] = [];
+      for (const ts of timestampsMs)
+        atTimes.push((await this.#offsets([brokerName], counts, BigInt(ts))).get(brokerName));
+      const partitions: PartitionRange[] = Array.from({ length: parts.count }, (_, partition) => {
+        const endOffset = ends?.get(partition) ?? 0;
+        return {
+          partition,
+          leader: parts.leaders[partition] ?? 0,
+          startOffset: starts?.get(partition) ?? 0,
+          endOffset,
+          offsetsAt: atTimes.map((m) => {
+            const found = m?.get(partition);
+            return found === undefined || found < 0 ? endOffset : found;
+          }),
+        };
+      });
+      return { topicId: parts.topicId, partitions };
+    });
+  }
+
+  async fetchAs(target: TenantTopic, at: FetchPosition) {
+    return this.#asTenant(target, async (c, topic) => {
+      const response = await c.consumer().fetch(fetchRequest(topic, at, SCAN_FETCH_WAIT_MS));
+      const p = response.responses[0]?.partitions.find((x) => x.partitionIndex === at.partition);
+      return {
+        records: recordsOf(response, at.partition, at.offset, Number.MAX_SAFE_INTEGER),
+        highWatermark: Number(p?.highWatermark ?? at.offset),
+      };
     });
   }
 

@@ -27,3 +27,19 @@ export function namespaceOf(broker: string): string | null {
 export function localName(slug: string | null, broker: string): string {
   return slug !== null && broker.startsWith(tenantNamespace(slug)) ? broker.slice(slug.length + 1) : broker;
 }
+
+/** A processor's name (tenant-local, also the tail of its SASL authorization id and ACL principal). */
+export const PROCESSOR_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/**
+ * The SASL authorization id by which the platform superuser acts as tenant `slug`'s processor `name`: the tenant's
+ * namespace and quotas, and the ACLs of `processorAclPrincipal(name)` (not the tenant admin's rights).
+ */
+export function processorAuthorizationId(slug: string, name: string): string {
+  return `tenant:${slug}/processor:${name}`;
+}
+
+/** The Kafka ACL principal of processor `name` inside its tenant: `User:processor:<name>`. */
+export function processorAclPrincipal(name: string): string {
+  return `User:processor:${name}`;
+}

@@ -1,12 +1,13 @@
 /**
- * TenantClients: the console's Kafka clients that act as a tenant, one producer and one admin client per tenant,
+ * TenantClients: the console's Kafka clients that act as a tenant, one producer, one admin and one group-less
+ * fetching consumer (message search) per tenant,
  * each opened on first use. They sign in as the platform superuser with the SASL authorization id `tenant:<slug>`,
  * so the broker applies that tenant's namespace and quotas (topics, partitions, storage, byte rates) to what the
  * console does for it, exactly as for the tenant's own clients: quotas are enforced in one place, the broker.
  * Bounded: the clients of at most `maxTenants` tenants are kept (the least recently used tenant's are closed to make
  * room), and a tenant's clients are closed after `idleMs` without use.
  */
-import { Admin, Producer, type ProducerOptions } from '@platformatic/kafka';
+import { Admin, Consumer, Producer, type ProducerOptions } from '@platformatic/kafka';
 import { z } from 'zod';
 import { type Logger, pino } from 'pino';
 import { scramWithAuthzid } from './scram-authzid.ts';
@@ -33,6 +34,7 @@ export function tenantClientSettingsFromEnv(env: Record<string, string | undefin
 interface Entry {
   producer?: Producer;
   admin?: Admin;
+  consumer?: Consumer;
   idleTimer: NodeJS.Timeout;
 }
 
@@ -72,6 +74,16 @@ export class TenantClients {
     return entry.admin;
   }
 
+  /**
+   * A consumer acting as tenant `slug`, used only for raw fetches (it never joins its group), so the broker applies
+   * the tenant's ACLs and fetch quota to what the console reads for it; opened on first use.
+   */
+  consumer(slug: string): Consumer {
+    const entry = this.#touch(slug);
+    entry.consumer ??= new Consumer({ ...this.#options(slug), groupId: 'samsa-console-search' });
+    return entry.consumer;
+  }
+
   #options(slug: string) {
     const base = this.#base();
     return { ...base, sasl: { ...base.sasl, authenticate: scramWithAuthzid(`${TENANT_AUTHZID_PREFIX}${slug}`) } };
@@ -108,12 +120,13 @@ export class TenantClients {
     clearTimeout(entry.idleTimer);
     entry.producer?.close().catch(() => undefined);
     entry.admin?.close().catch(() => undefined);
+    entry.consumer?.close().catch(() => undefined);
   }
 
   async closeAll(): Promise<void> {
     const entries = [...this.#entries.values()];
     this.#entries.clear();
     for (const e of entries) clearTimeout(e.idleTimer);
-    await Promise.allSettled(entries.flatMap((e) => [e.producer?.close(), e.admin?.close()]));
+    await Promise.allSettled(entries.flatMap((e) => [e.producer?.close(), e.admin?.close(), e.consumer?.close()]));
   }
 }

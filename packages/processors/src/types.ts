@@ -96,4 +96,5 @@ export function defaultDlqTopic(processorName: string): string {
   return `${processorName}-dlq`;
 }
 
-export const PROCESSOR_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+/** Defined once beside the namespace rule: the broker checks it in the processor's authorization id. */
+export { PROCESSOR_NAME_PATTERN } from '@samsa/cluster/namespace';

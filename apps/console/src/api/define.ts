@@ -15,6 +15,8 @@ export interface Operation {
   body?: z.ZodType;
   query?: z.ZodType;
   response?: z.ZodType;
+  /** Media type of a success body when it is not one JSON document (e.g. a stream of NDJSON lines of `response`). */
+  responseContentType?: string;
   /** Status of a success without body (e.g. 204). */
   status?: number;
   handler: Handler;

@@ -47,7 +47,11 @@ export function openApiDocument() {
               ? { description: 'Done' }
               : {
                   description: 'OK',
-                  content: { 'application/json': { schema: op.response ? schemaOf(op.response, 'output') : {} } },
+                  content: {
+                    [op.responseContentType ?? 'application/json']: {
+                      schema: op.response ? schemaOf(op.response, 'output') : {},
+                    },
+                  },
                 },
           default: {
             description: 'Error',
@@ -64,7 +68,7 @@ export function openApiDocument() {
       title: 'Samsa control plane API',
       version: '1.0.0',
       description:
-        'Tenants, topics, service accounts, API keys, ACLs, quotas, consumer groups with their lag, and the audit log.',
+        'Tenants, topics, service accounts, API keys, ACLs, quotas, consumer groups with their lag, processors, and the audit log.',
     },
     components: {
       securitySchemes: {

@@ -96,6 +96,8 @@ import {
   rejectRequest,
   setSelfService,
 } from '../features/requests/service.ts';
+import { searchEventSchema, searchRequestSchema } from '../features/search/schemas.ts';
+import { cancelSearch, startSearch } from '../features/search/service.ts';
 import { acceptInvitation, inviteMember, listInvitations, revokeInvitation } from '../features/users/invitations.ts';
 import {
   acceptInvitationSchema,
@@ -140,6 +142,7 @@ import { checkStateChangingRequest } from '../server/request-guard.ts';
 import { checkSetupAccess } from '../server/setup-access.ts';
 import { withAuth, withTenant } from '../server/with-tenant.ts';
 import type { Handler, RouteSpec } from './define.ts';
+import { processorRoutes } from './processor-routes.ts';
 
 /** Public endpoints (sign-in, bootstrap, the OpenAPI document) still map errors through the one error type. */
 function publicHandler(run: (req: Request) => Promise<Response>): Handler {
@@ -518,6 +521,33 @@ export const apiRoutes: Record<string, RouteSpec> = {
       ),
     },
   },
+  '/tenants/{tenant}/topics/{topic}/search': {
+    POST: {
+      summary:
+        'Search a topic for records by substring, RE2 regular expression, JSON field or CEL expression, within a scan budget (records, ms); streams NDJSON events: started, progress, match, end (why it stopped, and where)',
+      tag: 'topics',
+      access: 'tenant_member',
+      body: searchRequestSchema,
+      response: searchEventSchema,
+      responseContentType: 'application/x-ndjson',
+      handler: withTenant<TopicParams>(
+        async (ctx) => startSearch(ctx.tenant, ctx.params.topic, await ctx.body(searchRequestSchema), ctx.req),
+        { role: 'member' },
+      ),
+    },
+  },
+  '/tenants/{tenant}/topics/{topic}/search/{searchId}': {
+    DELETE: {
+      summary: 'Cancel a running search (closing its stream cancels it too)',
+      tag: 'topics',
+      access: 'tenant_member',
+      status: 204,
+      handler: withTenant<TopicParams & { searchId: string }>(
+        async (ctx) => cancelSearch(ctx.tenant, ctx.params.topic, ctx.params.searchId),
+        { role: 'member' },
+      ),
+    },
+  },
   '/tenants/{tenant}/groups': {
     GET: {
       summary: "A tenant's consumer groups: status, members, topics, total and time lag, last hour's lag sparkline",
@@ -588,6 +618,7 @@ export const apiRoutes: Record<string, RouteSpec> = {
       handler: withTenant(async ({ tenant }) => lagMetrics(tenant), { role: 'member' }),
     },
   },
+  ...processorRoutes,
   '/tenants/{tenant}/service-accounts': {
     GET: {
       summary: 'Service accounts of a tenant',

@@ -12,12 +12,14 @@ export type ApiErrorCode =
   | 'conflict'
   | 'validation_failed'
   | 'quota_exceeded'
+  | 'compile_failed'
   | 'tenant_suspended'
   | 'tenant_deleting'
   | 'rate_limited'
   | 'unsupported_media_type'
   | 'cluster_unavailable'
   | 'cluster_error'
+  | 'timeout'
   | 'internal';
 
 const STATUS: Record<ApiErrorCode, number> = {
@@ -27,12 +29,14 @@ const STATUS: Record<ApiErrorCode, number> = {
   conflict: 409,
   validation_failed: 400,
   quota_exceeded: 422,
+  compile_failed: 422,
   tenant_suspended: 403,
   tenant_deleting: 409,
   rate_limited: 429,
   unsupported_media_type: 415,
   cluster_unavailable: 503,
   cluster_error: 502,
+  timeout: 504,
   internal: 500,
 };
 

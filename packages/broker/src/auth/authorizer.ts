@@ -35,8 +35,10 @@ export class Authorizer {
   }
 
   authorize(principal: Principal, host: string, op: AclOperationName, type: AclResourceType, name: string): boolean {
-    // The superuser acting for a tenant has its admin's rights (inside the namespace Access keeps it to).
-    if (principal.kind !== 'tenant' || principal.delegatedBy) return true;
+    // The superuser acting for a tenant has its admin's rights (inside the namespace Access keeps it to); acting for
+    // one of its processors, only what the processor's bindings grant.
+    if (principal.kind !== 'tenant') return true;
+    if (principal.delegatedBy && principal.processor === undefined) return true;
     const view = this.view();
     if (view.version !== this.cachedVersion || this.cache.size >= MAX_CACHED_DECISIONS) {
       this.cache = new Map();

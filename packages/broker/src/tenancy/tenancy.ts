@@ -4,7 +4,7 @@
  * authenticate; the broker asks it to cut off connections whose key was revoked or whose tenant was suspended.
  */
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
-import { tenantNamespace } from '@samsa/cluster/namespace';
+import { PROCESSOR_NAME_PATTERN, tenantNamespace } from '@samsa/cluster/namespace';
 import { Authorizer } from '../auth/authorizer.ts';
 import type { Principal } from '../auth/principal.ts';
 import { type CredentialLookup, type ScramCredential, sha256Hex } from '../auth/sasl-mechanisms.ts';
@@ -49,6 +49,8 @@ export interface TenantUsage {
 
 /** SASL authorization id by which the superuser acts as a tenant: `tenant:<slug>`. */
 export const TENANT_AUTHZID_PREFIX = 'tenant:';
+/** ... or as one of its processors: `tenant:<slug>/processor:<name>` (see `processorAuthorizationId`). */
+const PROCESSOR_AUTHZID_INFIX = '/processor:';
 
 /** Cache per-tenant usage this long: storage checks on the produce path must not walk every partition. */
 const USAGE_CACHE_MS = 1_000;
@@ -103,7 +105,8 @@ export class Tenancy {
 
   /**
    * The principal for an authenticated username and the authorization id it asked for ('' for none), or an error
-   * message when it may not connect. Only the superuser may name an authorization id, and only `tenant:<slug>`.
+   * message when it may not connect. Only the superuser may name an authorization id, and only `tenant:<slug>` or
+   * `tenant:<slug>/processor:<name>`.
    */
   principalFor(username: string, authzid = ''): Principal | { error: string } {
     const principal = this.principalOfUser(username);
@@ -114,24 +117,25 @@ export class Tenancy {
     return this.delegatedPrincipal(principal.name, authzid);
   }
 
-  /** The superuser acting as a tenant: the tenant's namespace and quotas, its admin's rights. */
+  /**
+   * The superuser acting as a tenant (`tenant:<slug>`: the tenant's namespace and quotas, its admin's rights) or as
+   * one of the tenant's processors (`tenant:<slug>/processor:<name>`: namespace and quotas, the processor's ACLs).
+   */
   private delegatedPrincipal(superuser: string, authzid: string): Principal | { error: string } {
-    if (!authzid.startsWith(TENANT_AUTHZID_PREFIX)) {
-      return { error: `Authentication failed: the authorization id must be ${TENANT_AUTHZID_PREFIX}<slug>` };
-    }
-    const slug = authzid.slice(TENANT_AUTHZID_PREFIX.length);
+    const parsed = parseDelegation(authzid);
+    if ('error' in parsed) return parsed;
+    const { slug, processor } = parsed;
     const tenant = this.getView().tenantsBySlug.get(slug);
     if (!tenant) return { error: `Authentication failed: no tenant '${slug}'` };
     if (tenant.status !== 'ACTIVE') return { error: inactiveTenantMessage(tenant) };
+    const actor = processor === undefined ? superuser : `processor:${processor}`;
     return {
       kind: 'tenant',
       tenant,
-      key: {
-        keyId: `${superuser}@${slug}`,
-        serviceAccountId: `${superuser}@${tenant.id}`,
-        serviceAccountName: superuser,
-      },
+      // The key id keys the authorizer's decision cache: unique per tenant and actor.
+      key: { keyId: `${actor}@${slug}`, serviceAccountId: `${actor}@${tenant.id}`, serviceAccountName: actor },
       delegatedBy: superuser,
+      ...(processor === undefined ? {} : { processor }),
     };
   }
 
@@ -213,6 +217,30 @@ export class Tenancy {
 }
 
 export { MetadataView };
+
+const AUTHZID_FORMS = `${TENANT_AUTHZID_PREFIX}<slug> or ${TENANT_AUTHZID_PREFIX}<slug>${PROCESSOR_AUTHZID_INFIX}<name>`;
+
+/** `tenant:<slug>` or `tenant:<slug>/processor:<name>`, split; an error message naming the accepted forms else. */
+function parseDelegation(authzid: string): { slug: string; processor?: string } | { error: string } {
+  if (!authzid.startsWith(TENANT_AUTHZID_PREFIX)) {
+    return { error: `Authentication failed: the authorization id must be ${AUTHZID_FORMS}` };
+  }
+  const rest = authzid.slice(TENANT_AUTHZID_PREFIX.length);
+  const slash = rest.indexOf('/');
+  if (slash < 0) return { slug: rest };
+  const slug = rest.slice(0, slash);
+  const tail = rest.slice(slash);
+  if (!tail.startsWith(PROCESSOR_AUTHZID_INFIX)) {
+    return { error: `Authentication failed: the authorization id must be ${AUTHZID_FORMS}` };
+  }
+  const processor = tail.slice(PROCESSOR_AUTHZID_INFIX.length);
+  if (!PROCESSOR_NAME_PATTERN.test(processor)) {
+    return {
+      error: `Authentication failed: '${processor.slice(0, 100)}' is not a processor name (${PROCESSOR_NAME_PATTERN.source})`,
+    };
+  }
+  return { slug, processor };
+}
 
 /** Why a tenant that is not ACTIVE may not connect, and what to do about it. */
 function inactiveTenantMessage(tenant: TenantInfo): string {

@@ -2,6 +2,7 @@
 import { acl } from './admin/acl.ts';
 import { key } from './admin/key.ts';
 import { login } from './admin/login.ts';
+import { processor } from './admin/processor.ts';
 import { quota } from './admin/quota.ts';
 import { request } from './admin/request.ts';
 import { tenant } from './admin/tenant.ts';
@@ -10,6 +11,7 @@ import { topic } from './admin/topic.ts';
 import { user } from './admin/user.ts';
 import { broker } from './broker.ts';
 import { group } from './group.ts';
+import { processors } from './processors.ts';
 import { start } from './start.ts';
 import type { Command } from './types.ts';
 
@@ -17,6 +19,7 @@ export const commands: Record<string, Command> = {
   broker,
   group,
   start,
+  processors,
   login,
   token,
   tenant,
@@ -26,4 +29,5 @@ export const commands: Record<string, Command> = {
   acl,
   topic,
   request,
+  processor,
 };

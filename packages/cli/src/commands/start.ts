@@ -1,13 +1,20 @@
 /**
  * `samsa start`: the whole hub in one command. Postgres (embedded under SAMSA_DATA_DIR when DATABASE_URL is unset),
- * migrations, the broker and the console as child processes; prints the URLs; stops everything on SIGINT/SIGTERM
- * or when one part dies.
+ * migrations, the broker, the processor host and the console as child processes; prints the URLs; stops everything
+ * on SIGINT/SIGTERM or when the broker or the console dies. The processor host is restarted when it dies (backoff).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import { processorSecretsKey, superuserPassword } from './data-dir-secrets.ts';
+import {
+  DEFAULT_RESTART_POLICY,
+  type RestartPolicy,
+  SupervisedChild,
+  type SupervisedChildOptions,
+} from './supervised-child.ts';
 import type { Command } from './types.ts';
 
 const CONSOLE_DIR = resolve(import.meta.dirname, '../../../../apps/console');
@@ -22,6 +29,8 @@ export interface StartConfig {
   brokerListen: string;
   brokerHttpListen: string | undefined;
   rebuild: boolean;
+  /** Run a supervised processor host (SAMSA_PROCESSORS_HOST=off: not here, e.g. hosts run on other machines). */
+  processorsHost: boolean;
 }
 
 export function startConfig(argv: string[], env: NodeJS.ProcessEnv): StartConfig {
@@ -39,7 +48,14 @@ export function startConfig(argv: string[], env: NodeJS.ProcessEnv): StartConfig
     brokerListen: flag('broker-listen') ?? env.SAMSA_BROKER_LISTEN ?? '127.0.0.1:9092',
     brokerHttpListen: env.SAMSA_BROKER_HTTP_LISTEN,
     rebuild: argv.includes('--rebuild') || env.SAMSA_CONSOLE_REBUILD === '1',
+    processorsHost: processorsHostEnabled(env.SAMSA_PROCESSORS_HOST),
   };
+}
+
+function processorsHostEnabled(value: string | undefined): boolean {
+  if (value === undefined || value === '' || value === 'on') return true;
+  if (value === 'off') return false;
+  throw new Error(`invalid SAMSA_PROCESSORS_HOST: '${value}' (on or off)`);
 }
 
 /** The address the console (on this machine) uses to reach the broker. */
@@ -75,6 +91,7 @@ export function consoleBuildIsStale(consoleDir: string): boolean {
     join(consoleDir, 'next.config.ts'),
     resolve(consoleDir, '../../packages/db/src'),
     resolve(consoleDir, '../../packages/lag/src'),
+    resolve(consoleDir, '../../packages/processors/src'),
   ];
   const files = sources.filter((s) => existsSync(s) && statSync(s).isFile());
   const newest = Math.max(
@@ -84,10 +101,6 @@ export function consoleBuildIsStale(consoleDir: string): boolean {
   return newest > statSync(buildId).mtimeMs;
 }
 
-/**
- * The broker's platform-superuser password, which the console uses for its admin connection: from
- * SAMSA_SUPERUSER_PASSWORD, else generated once per data directory and kept there, readable only by its owner.
- */
 /**
  * The one-time token that lets /setup create the first admin from another machine (from the console's own machine
  * loopback is enough). Generated at every start unless SAMSA_SETUP_TOKEN is set, handed to the console process in
@@ -103,12 +116,39 @@ export function setupNotice(env: NodeJS.ProcessEnv, consoleUrl: string, token: s
   return `  Setup:    ${consoleUrl}/setup creates the first admin (only while there is none); from another machine\n            it asks for the setup token ${token}\n`;
 }
 
-export function superuserPassword(dataDir: string, env: NodeJS.ProcessEnv): string {
-  if (env.SAMSA_SUPERUSER_PASSWORD) return env.SAMSA_SUPERUSER_PASSWORD;
-  const file = join(dataDir, 'superuser-password');
-  if (!existsSync(file)) writeFileSync(file, randomBytes(24).toString('base64url'), { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return readFileSync(file, 'utf8').trim();
+/**
+ * The processor host `samsa start` runs: `samsa processors` signed in as the superuser, with the secrets key,
+ * restarted when it exits (DEFAULT_RESTART_POLICY unless given).
+ */
+export function processorHostSupervisor(
+  hub: { databaseUrl: string; bootstrap: string; superuser: { name: string; password: string }; secretsKey: string },
+  options: Pick<SupervisedChildOptions, 'log' | 'onSpawn'> & {
+    stdio: StdioOptions;
+    env: NodeJS.ProcessEnv;
+    policy?: RestartPolicy;
+  },
+): SupervisedChild {
+  return new SupervisedChild({
+    name: 'processor host',
+    command: process.execPath,
+    args: [SAMSA_BIN, 'processors'],
+    spawnOptions: {
+      stdio: options.stdio,
+      env: {
+        ...options.env,
+        DATABASE_URL: hub.databaseUrl,
+        SAMSA_BROKER_BOOTSTRAP: hub.bootstrap,
+        SAMSA_BROKER_SASL_USERNAME: hub.superuser.name,
+        SAMSA_BROKER_SASL_PASSWORD: hub.superuser.password,
+        SAMSA_SECRETS_KEY: hub.secretsKey,
+      },
+    },
+    policy: options.policy ?? DEFAULT_RESTART_POLICY,
+    log: options.log,
+    onSpawn: options.onSpawn,
+    // The host's own clean stop takes at most 30 s.
+    stopTimeoutMs: 40_000,
+  });
 }
 
 function say(line: string): void {
@@ -135,13 +175,15 @@ async function waitForHttp(url: string, child: ChildProcess, deadline_ms: number
 }
 
 export const start: Command = {
-  summary: 'start the whole hub: Postgres, migrations, broker and console',
+  summary: 'start the whole hub: Postgres, migrations, broker, processor host and console',
   help: `Usage: samsa start [--data-dir DIR] [--console-port PORT] [--broker-listen HOST:PORT] [--rebuild]
 
 Starts everything a new user needs, in the foreground, until Ctrl-C:
   Postgres     the server in DATABASE_URL, or an embedded one with its data under <data-dir>/postgres
   migrations   prisma/migrations, applied offline
   broker       samsa broker with its data under <data-dir>/broker
+  processors   samsa processors, the host running the tenants' processors (restarted when it dies, after
+               1 s doubling to 30 s; the wait starts over after a minute up)
   console      the web console and REST API (built once on first start)
 
 Environment:
@@ -155,7 +197,13 @@ Environment:
                           the broker's /healthz, /readyz and /metrics (default 127.0.0.1:9644); off loopback set
                           SAMSA_METRICS_TOKEN too, as /metrics names every tenant's topics
   SAMSA_SUPERUSER_PASSWORD
-                          the broker superuser the console signs in as (default: generated into the data dir)
+                          the broker superuser the console and the processor host sign in as (default: generated
+                          into the data dir)
+  SAMSA_SECRETS_KEY       32 bytes in base64 that processor secrets are sealed with (default: generated into
+                          <data-dir>/secrets-key; keep it: secrets sealed with a lost key are lost)
+  SAMSA_PROCESSORS_HOST=off
+                          run no processor host here (run 'samsa processors' elsewhere); SAMSA_PROCESSORS_* and
+                          SAMSA_PROCESSOR_* settings are passed to the host (packages/processors/README.md)
   SAMSA_ADMIN_EMAIL, SAMSA_ADMIN_PASSWORD
                           the first platform admin; without them the console asks on its /setup page, which
                           accepts loopback browsers, or others with the setup token printed at start
@@ -173,6 +221,7 @@ Environment:
     }
     mkdirSync(config.dataDir, { recursive: true });
     const children: ChildProcess[] = [];
+    let processorsHost: SupervisedChild | null = null;
     let stopPostgres: (() => Promise<void>) | undefined;
     let stopping = false;
     let resolveDone: (code: number) => void = () => {};
@@ -184,6 +233,7 @@ Environment:
       if (stopping) return;
       stopping = true;
       say(`stopping (${why})`);
+      await processorsHost?.stop();
       await Promise.all(
         children.reverse().map(
           (c) =>
@@ -233,6 +283,8 @@ Environment:
         name: process.env.SAMSA_SUPERUSER_NAME ?? 'admin',
         password: superuserPassword(config.dataDir, process.env),
       };
+      const secretsKey = processorSecretsKey(config.dataDir, process.env);
+      const bootstrap = process.env.SAMSA_BROKER_BOOTSTRAP ?? localBootstrap(config.brokerListen);
       const broker = spawn(process.execPath, brokerArgs, {
         stdio: 'inherit',
         env: {
@@ -245,15 +297,24 @@ Environment:
       children.push(broker);
       broker.on('exit', (code) => void shutdown(code === 0 ? 0 : 1, `broker exited with ${code}`));
 
+      if (config.processorsHost) {
+        processorsHost = processorHostSupervisor(
+          { databaseUrl, bootstrap, superuser, secretsKey },
+          { stdio: 'inherit', env: process.env, log: say },
+        );
+        processorsHost.start();
+      }
+
       const requireFromConsole = createRequire(join(CONSOLE_DIR, 'package.json'));
       const nextBin = requireFromConsole.resolve('next/dist/bin/next');
       const setup = setupToken(process.env);
       const consoleEnv = {
         ...process.env,
         DATABASE_URL: databaseUrl,
-        SAMSA_BROKER_BOOTSTRAP: process.env.SAMSA_BROKER_BOOTSTRAP ?? localBootstrap(config.brokerListen),
+        SAMSA_BROKER_BOOTSTRAP: bootstrap,
         SAMSA_BROKER_SASL_USERNAME: superuser.name,
         SAMSA_BROKER_SASL_PASSWORD: superuser.password,
+        SAMSA_SECRETS_KEY: secretsKey,
         SAMSA_SETUP_TOKEN: setup,
         NEXT_TELEMETRY_DISABLED: '1',
       };

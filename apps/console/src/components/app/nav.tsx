@@ -74,6 +74,7 @@ export function AppNav({ email, isPlatformAdmin }: { email: string; isPlatformAd
           <div className="space-y-1 pt-1">
             <NavLink href={`/t/${current}/topics`}>Topics</NavLink>
             <NavLink href={`/t/${current}/groups`}>Consumer groups</NavLink>
+            <NavLink href={`/t/${current}/processors`}>Processors</NavLink>
             <NavLink href={`/t/${current}/alerts`}>Alerts</NavLink>
             <NavLink href={`/t/${current}/keys`}>API keys</NavLink>
             <NavLink href={`/t/${current}/acls`}>ACLs</NavLink>

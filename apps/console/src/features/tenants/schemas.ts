@@ -22,6 +22,17 @@ const brokerDefaulted = (what: string, brokerDefault: number) =>
     .optional()
     .describe(`${what}; null = the broker's per-tenant default (${brokerDefault} unless the operator changed it)`);
 
+/** A processor limit: null means the hub's default (a console/host setting), never unlimited. */
+const hubDefaulted = (what: string, hubDefault: string, min = 1, max = 2_147_483_647) =>
+  z
+    .number()
+    .int()
+    .min(min)
+    .max(max)
+    .nullable()
+    .optional()
+    .describe(`${what}; null = the hub's default (${hubDefault})`);
+
 export const quotaSchema = z.object({
   produceBytesPerSec: limit('produce bytes per second'),
   fetchBytesPerSec: limit('fetch bytes per second'),
@@ -39,6 +50,17 @@ export const quotaSchema = z.object({
     .describe('request time, % of one broker thread; null = unlimited'),
   maxGroups: brokerDefaulted('consumer groups', 1000),
   maxCommittedOffsets: brokerDefaulted('committed offsets (group, topic, partition)', 100_000),
+  maxProcessors: hubDefaulted('processors', 'SAMSA_MAX_PROCESSORS_PER_TENANT, 20'),
+  processorMemoryMb: hubDefaulted(
+    'memory of each processor sandbox, MiB (8 to 4096)',
+    'SAMSA_PROCESSOR_MEMORY_MB, 64',
+    8,
+    4096,
+  ),
+  processorCpuMsPerSec: hubDefaulted(
+    "CPU all the tenant's processors may use, ms per second",
+    'SAMSA_PROCESSOR_CPU_MS_PER_SEC, 1000',
+  ),
 });
 export type QuotaInput = z.infer<typeof quotaSchema>;
 
@@ -52,12 +74,18 @@ export const QUOTA_LABELS: Record<keyof QuotaInput, string> = {
   requestPercentage: 'request rate (%)',
   maxGroups: 'max consumer groups',
   maxCommittedOffsets: 'max committed offsets',
+  maxProcessors: 'max processors',
+  processorMemoryMb: 'processor memory (MiB)',
+  processorCpuMsPerSec: 'processor CPU (ms/s)',
 };
 
 /** What an empty quota field means: most limits are off; these fall back to the broker's finite default. */
 export const QUOTA_EMPTY_MEANS: Partial<Record<keyof QuotaInput, string>> = {
   maxGroups: 'broker default (1000)',
   maxCommittedOffsets: 'broker default (100000)',
+  maxProcessors: 'hub default (20)',
+  processorMemoryMb: 'hub default (64)',
+  processorCpuMsPerSec: 'hub default (1000)',
 };
 
 export const createTenantSchema = z.object({
@@ -111,6 +139,7 @@ const removedSchema = z.object({
   lagSamples: z.number(),
   lagRollups: z.number(),
   webhooks: z.number(),
+  processors: z.number(),
 });
 
 /** A tenant's deletion: `deleting` while the job runs (it is retried after a failure), then `deleted`. */

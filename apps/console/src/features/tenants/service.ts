@@ -21,6 +21,9 @@ function quotaData(q: QuotaInput) {
     requestPercentage: q.requestPercentage,
     maxGroups: q.maxGroups,
     maxCommittedOffsets: q.maxCommittedOffsets,
+    maxProcessors: q.maxProcessors,
+    processorMemoryMb: q.processorMemoryMb,
+    processorCpuMsPerSec: q.processorCpuMsPerSec,
   };
 }
 
@@ -36,6 +39,9 @@ export function quotaView(q: Awaited<ReturnType<typeof getQuota>>) {
     requestPercentage: q?.requestPercentage ?? null,
     maxGroups: q?.maxGroups ?? null,
     maxCommittedOffsets: q?.maxCommittedOffsets ?? null,
+    maxProcessors: q?.maxProcessors ?? null,
+    processorMemoryMb: q?.processorMemoryMb ?? null,
+    processorCpuMsPerSec: q?.processorCpuMsPerSec ?? null,
   };
 }
 

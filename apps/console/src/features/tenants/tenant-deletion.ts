@@ -42,6 +42,8 @@ export interface RemovedCounts {
   lagSamples: number;
   lagRollups: number;
   webhooks: number;
+  /** Processors (their versions, deployments, secrets, logs and samples go with them). */
+  processors: number;
 }
 
 const NOTHING_REMOVED: RemovedCounts = {
@@ -57,6 +59,7 @@ const NOTHING_REMOVED: RemovedCounts = {
   lagSamples: 0,
   lagRollups: 0,
   webhooks: 0,
+  processors: 0,
 };
 
 export function deletionView(d: TenantDeletion) {
@@ -230,6 +233,7 @@ async function deleteRows(
       aclBindings: await tx.aclBinding.count({ where: { tenantId } }),
       memberships: await tx.membership.count({ where: { tenantId } }),
       webhooks: await tx.tenantWebhook.count({ where: { tenantId } }),
+      processors: await tx.processor.count({ where: { tenantId } }),
     };
     const lagOf = { OR: [{ tenantId }, { groupId: { startsWith: groupsOfTenant } }] };
     counted.lagSamples = (await tx.consumerLagSample.deleteMany({ where: lagOf })).count;

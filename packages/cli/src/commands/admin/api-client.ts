@@ -181,18 +181,37 @@ export async function readPassword(args: ParsedArgs, env: NodeJS.ProcessEnv = pr
   return password;
 }
 
-export async function apiRequest<T = any>(
+async function jsonOf(res: Response, url: string): Promise<any> {
+  const text = await res.text();
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    throw new CliError(`unexpected response from ${url} (HTTP ${res.status}): is SAMSA_URL the console?`);
+  }
+}
+
+/** The console's error body as a message: its text, code and field errors. */
+function errorOf(res: Response, data: any): CliError {
+  const e = data?.error;
+  const fields = e?.fieldErrors
+    ? Object.entries(e.fieldErrors as Record<string, string[]>)
+        .map(([k, v]) => `\n  ${k}: ${v.join('; ')}`)
+        .join('')
+    : '';
+  return new CliError(`${e?.message ?? `HTTP ${res.status}`}${e?.code ? ` (${e.code})` : ''}${fields}`);
+}
+
+async function send(
   target: { url: string; token: string | undefined },
   method: string,
   path: string,
-  body?: unknown,
-): Promise<T> {
+  body: unknown,
+): Promise<Response> {
   if (!target.token && !path.startsWith('/auth/')) {
     throw new CliError("not signed in: run 'samsa login --url URL --email E' or set SAMSA_TOKEN");
   }
-  let res: Response;
   try {
-    res = await fetch(`${target.url}/api/v1${path}`, {
+    return await fetch(`${target.url}/api/v1${path}`, {
       method,
       headers: {
         ...(target.token ? { authorization: `Bearer ${target.token}` } : {}),
@@ -204,23 +223,39 @@ export async function apiRequest<T = any>(
   } catch (err) {
     throw new CliError(`cannot reach the console at ${target.url}: ${(err as Error).message}`);
   }
+}
+
+/** A request whose answer is a stream of NDJSON lines: each parsed line goes to `onEvent` as it arrives. */
+export async function apiStream(
+  target: { url: string; token: string | undefined },
+  path: string,
+  body: unknown,
+  onEvent: (event: any) => void,
+): Promise<void> {
+  const res = await send(target, 'POST', path, body);
+  if (!res.ok) throw errorOf(res, await jsonOf(res, target.url));
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buffered += decoder.decode(chunk, { stream: true });
+    for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      if (line.trim()) onEvent(JSON.parse(line));
+    }
+  }
+}
+
+export async function apiRequest<T = any>(
+  target: { url: string; token: string | undefined },
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const res = await send(target, method, path, body);
   if (res.status === 204) return undefined as T;
-  const text = await res.text();
-  let data: any = null;
-  try {
-    data = text ? JSON.parse(text) : null;
-  } catch {
-    throw new CliError(`unexpected response from ${target.url} (HTTP ${res.status}): is SAMSA_URL the console?`);
-  }
-  if (!res.ok) {
-    const e = data?.error;
-    const fields = e?.fieldErrors
-      ? Object.entries(e.fieldErrors as Record<string, string[]>)
-          .map(([k, v]) => `\n  ${k}: ${v.join('; ')}`)
-          .join('')
-      : '';
-    throw new CliError(`${e?.message ?? `HTTP ${res.status}`}${e?.code ? ` (${e.code})` : ''}${fields}`);
-  }
+  const data = await jsonOf(res, target.url);
+  if (!res.ok) throw errorOf(res, data);
   return data as T;
 }
 

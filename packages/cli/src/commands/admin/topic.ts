@@ -1,4 +1,4 @@
-/** `samsa topic create|list|describe|delete --tenant T`: a tenant's topics through the console. */
+/** `samsa topic create|list|describe|delete|search --tenant T`: a tenant's topics through the console. */
 import type { Command } from '../types.ts';
 import {
   apiRequest,
@@ -11,6 +11,7 @@ import {
   str,
   tenantOf,
 } from './api-client.ts';
+import { SEARCH_HELP, searchTopic } from './topic-search.ts';
 
 const nameOf = (positional: string[]): string => {
   if (!positional[0]) throw new CliError('missing topic name', 2);
@@ -34,13 +35,14 @@ export function topicCreateBody(args: ParsedArgs, name: string): Record<string, 
 }
 
 export const topic: Command = {
-  summary: "manage a tenant's topics: create, list, describe, delete",
+  summary: "manage a tenant's topics: create, list, describe, delete, search messages",
   help: `Usage:
   samsa topic create --tenant T NAME [--partitions N] [--retention-ms N] [--cleanup-policy delete|compact]
                      [--max-message-bytes N] [--description TEXT] [--owner-team TEAM] [--tags a,b]
   samsa topic list --tenant T
   samsa topic describe --tenant T NAME
   samsa topic delete --tenant T NAME --yes
+${SEARCH_HELP}
 
 ${COMMON_HELP}`,
   run: (argv) =>
@@ -86,7 +88,8 @@ ${COMMON_HELP}`,
           );
           output(args, args.flags.json ? { deleted: args.positional[0] } : `Deleted topic ${args.positional[0]}`);
         },
+        search: searchTopic,
       },
-      ['json', 'yes'],
+      ['json', 'yes', 'case-sensitive', 'exists'],
     ),
 };

@@ -1,7 +1,7 @@
 'use client';
 /**
  * Quota inputs shared by "create tenant" and "edit quotas": an empty field means unlimited, or for the group limits
- * the broker's finite default.
+ * the broker's finite default and for the processor limits the hub's default.
  */
 import { Field, Input } from '../../../components/ui/input.tsx';
 import { QUOTA_EMPTY_MEANS, QUOTA_LABELS, type QuotaInput } from '../schemas.ts';
@@ -18,6 +18,9 @@ export const emptyQuotaDraft = (): QuotaDraft => ({
   requestPercentage: '',
   maxGroups: '',
   maxCommittedOffsets: '',
+  maxProcessors: '',
+  processorMemoryMb: '',
+  processorCpuMsPerSec: '',
 });
 
 export function draftFromQuota(q: Partial<Record<keyof QuotaInput, number | null | undefined>>): QuotaDraft {

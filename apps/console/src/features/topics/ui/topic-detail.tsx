@@ -3,7 +3,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
-import { Button } from '../../../components/ui/button.tsx';
+import { Button, buttonVariants } from '../../../components/ui/button.tsx';
 import { ConfirmDialog } from '../../../components/ui/dialog.tsx';
 import { Field, Input, Textarea } from '../../../components/ui/input.tsx';
 import { Empty, ErrorState, Loading, PageHeader } from '../../../components/ui/states.tsx';
@@ -41,6 +41,8 @@ interface Detail {
 interface Rendered {
   encoding: 'utf8' | 'json' | 'hex' | 'null';
   text: string | null;
+  /** Cut to a preview (search results): the record in the message browser has all of it. */
+  truncated?: boolean;
 }
 
 interface Page {
@@ -57,17 +59,27 @@ interface Page {
   endOffset: number;
 }
 
-function Bytes({ r }: { r: Rendered }) {
+export function Bytes({ r }: { r: Rendered }) {
   if (r.encoding === 'null') return <span className="text-slate-400">null</span>;
   return (
     <pre className="max-w-xl overflow-x-auto whitespace-pre-wrap break-all text-xs">
       {r.encoding === 'hex' ? <span className="mr-1 rounded bg-slate-100 px-1 text-slate-500">hex</span> : null}
       {r.text}
+      {r.truncated ? <span className="text-slate-500"> … (cut: open the record for all of it)</span> : null}
     </pre>
   );
 }
 
-export function TopicDetail({ tenant, topic }: { tenant: string; topic: string }) {
+/** `at`: open the message browser at this record (a search result's permalink). */
+export function TopicDetail({
+  tenant,
+  topic,
+  at,
+}: {
+  tenant: string;
+  topic: string;
+  at?: { partition: number; offset: number } | undefined;
+}) {
   const router = useRouter();
   const qc = useQueryClient();
   const base = `/tenants/${tenant}/topics/${encodeURIComponent(topic)}`;
@@ -90,6 +102,12 @@ export function TopicDetail({ tenant, topic }: { tenant: string; topic: string }
   return (
     <section className="space-y-6">
       <PageHeader title={`Topic ${d.name}`}>
+        <Link
+          className={buttonVariants({ variant: 'secondary' })}
+          href={`/t/${tenant}/topics/${encodeURIComponent(topic)}/search`}
+        >
+          Search messages
+        </Link>
         <Button variant="danger" onClick={() => setDeleting(true)}>
           Delete topic
         </Button>
@@ -179,7 +197,7 @@ export function TopicDetail({ tenant, topic }: { tenant: string; topic: string }
           </Table>
         )}
       </div>
-      <MessageBrowser base={base} partitions={d.partitions} />
+      <MessageBrowser base={base} partitions={d.partitions} at={at} />
       <ProduceForm base={base} onProduced={() => qc.invalidateQueries({ queryKey: ['topic', tenant, topic] })} />
       <DetailsEditor
         base={base}
@@ -210,11 +228,19 @@ export function TopicDetail({ tenant, topic }: { tenant: string; topic: string }
   );
 }
 
-function MessageBrowser({ base, partitions }: { base: string; partitions: number }) {
-  const [partition, setPartition] = useState(0);
+function MessageBrowser({
+  base,
+  partitions,
+  at,
+}: {
+  base: string;
+  partitions: number;
+  at?: { partition: number; offset: number } | undefined;
+}) {
+  const [partition, setPartition] = useState(at?.partition ?? 0);
   const [mode, setMode] = useState<'offset' | 'timestamp'>('offset');
-  const [from, setFrom] = useState('0');
-  const [cursor, setCursor] = useState<string>('0');
+  const [from, setFrom] = useState(String(at?.offset ?? 0));
+  const [cursor, setCursor] = useState<string>(String(at?.offset ?? 0));
   const qs = new URLSearchParams({ partition: String(partition), limit: '20' });
   if (mode === 'offset') qs.set('offset', cursor || '0');
   else if (cursor) qs.set('timestamp', String(new Date(cursor).getTime() || 0));
@@ -224,7 +250,7 @@ function MessageBrowser({ base, partitions }: { base: string; partitions: number
     placeholderData: keepPreviousData,
   });
   return (
-    <div className="space-y-3">
+    <div className="space-y-3" id="messages">
       <h2 className="text-lg font-semibold">Messages</h2>
       <form
         className="flex flex-wrap items-end gap-2"
@@ -308,7 +334,11 @@ function MessageBrowser({ base, partitions }: { base: string; partitions: number
           </thead>
           <tbody>
             {page.data.messages.map((m) => (
-              <Tr key={`${m.partition}-${m.offset}`}>
+              <Tr
+                key={`${m.partition}-${m.offset}`}
+                aria-current={at && m.partition === at.partition && m.offset === at.offset ? 'true' : undefined}
+                className={at && m.partition === at.partition && m.offset === at.offset ? 'bg-amber-50' : undefined}
+              >
                 <Td>{m.offset}</Td>
                 <Td className="whitespace-nowrap">{new Date(m.timestamp).toISOString()}</Td>
                 <Td>

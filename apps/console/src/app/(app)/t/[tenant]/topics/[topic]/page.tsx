@@ -1,6 +1,20 @@
 import { TopicDetail } from '../../../../../../features/topics/ui/topic-detail.tsx';
 
-export default async function TopicPage({ params }: { params: Promise<{ tenant: string; topic: string }> }) {
+/** `?partition=P&offset=O` (a search result's permalink) opens the message browser at that record. */
+export default async function TopicPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ tenant: string; topic: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const { tenant, topic } = await params;
-  return <TopicDetail tenant={tenant} topic={decodeURIComponent(topic)} />;
+  const q = await searchParams;
+  const partition = Number(q.partition);
+  const offset = Number(q.offset);
+  const at =
+    Number.isInteger(partition) && partition >= 0 && Number.isInteger(offset) && offset >= 0 && q.offset !== undefined
+      ? { partition, offset }
+      : undefined;
+  return <TopicDetail tenant={tenant} topic={decodeURIComponent(topic)} at={at} />;
 }

@@ -1,0 +1,5 @@
+// DELETE /api/v1/tenants/{tenant}/topics/{topic}/search/{searchId}: handlers live in src/api/routes.ts (one table for routes, OpenAPI and the authorization test).
+import { apiRoutes } from '../../../../../../../../../api/routes.ts';
+
+const route = apiRoutes['/tenants/{tenant}/topics/{topic}/search/{searchId}']!;
+export const DELETE = route.DELETE!.handler;

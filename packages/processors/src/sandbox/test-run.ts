@@ -1,0 +1,115 @@
+/**
+ * testRun: runs a processor's code on sample records in a fresh sandbox and reports, per record, the outputs per
+ * topic, drops, errors and logs. Nothing is written anywhere; the sandbox is disposed at the end.
+ */
+import { isUtf8 } from 'node:buffer';
+import { z } from 'zod';
+import type { InputRecord, LogLine, ProcessorErrorInfo, SandboxLimits } from '../types.ts';
+import { DEFAULT_SANDBOX_LIMITS } from '../types.ts';
+import { ProcessorSandbox, sandboxLimitsSchema } from './sandbox.ts';
+
+/** Bytes shown to a person: text when they are valid UTF-8, else base64. */
+export type BytesView = { encoding: 'text' | 'base64'; data: string } | null;
+
+export interface TestRunRecordResult {
+  input: {
+    partition: number;
+    /** Decimal string: offsets are 64-bit. */
+    offset: string;
+    key: BytesView;
+    value: BytesView;
+    headers: Array<{ name: string; value: BytesView }>;
+    timestampMs: number;
+  };
+  outputs: Array<{
+    topic: string;
+    key: BytesView;
+    value: BytesView;
+    headers: Array<{ name: string; value: BytesView }>;
+  }>;
+  /** The function returned nothing for this record. */
+  dropped: boolean;
+  error?: ProcessorErrorInfo;
+  logs: LogLine[];
+  durationMs: number;
+}
+
+export interface TestRunResult {
+  results: TestRunRecordResult[];
+  summary: { records: number; outputsByTopic: Record<string, number>; dropped: number; errors: number };
+}
+
+/** Most records one test run takes. */
+export const MAX_TEST_RUN_RECORDS = 1_000;
+
+const testRunOptionsSchema = z.object({
+  code: z.string().min(1),
+  outputs: z.array(z.string().min(1)).min(1, 'a processor needs at least one output topic'),
+  env: z.record(z.string(), z.string()),
+  limits: sandboxLimitsSchema.partial().optional(),
+  processor: z.object({ name: z.string(), version: z.number().int() }).optional(),
+});
+
+export type TestRunOptions = z.input<typeof testRunOptionsSchema>;
+
+export function bytesView(bytes: Buffer | null): BytesView {
+  if (bytes === null) return null;
+  return isUtf8(bytes)
+    ? { encoding: 'text', data: bytes.toString('utf8') }
+    : { encoding: 'base64', data: bytes.toString('base64') };
+}
+
+export async function testRun(options: TestRunOptions, records: readonly InputRecord[]): Promise<TestRunResult> {
+  const parsed = testRunOptionsSchema.parse(options);
+  if (records.length > MAX_TEST_RUN_RECORDS) {
+    throw new RangeError(`a test run takes at most ${MAX_TEST_RUN_RECORDS} records, got ${records.length}`);
+  }
+  const limits: SandboxLimits = { ...DEFAULT_SANDBOX_LIMITS, ...parsed.limits };
+  const sandbox = await ProcessorSandbox.create({
+    code: parsed.code,
+    outputs: parsed.outputs,
+    env: parsed.env,
+    limits,
+    ...(parsed.processor ? { processor: parsed.processor } : {}),
+  });
+  try {
+    const answers = await sandbox.process(records);
+    const outputsByTopic: Record<string, number> = Object.fromEntries(parsed.outputs.map((t) => [t, 0]));
+    const results = records.map((record, i): TestRunRecordResult => {
+      const answer = answers[i];
+      const outputs = answer.ok ? answer.outputs : [];
+      for (const o of outputs) outputsByTopic[o.topic] = (outputsByTopic[o.topic] ?? 0) + 1;
+      return {
+        input: {
+          partition: record.partition,
+          offset: record.offset.toString(),
+          key: bytesView(record.key),
+          value: bytesView(record.value),
+          headers: record.headers.map(([name, value]) => ({ name, value: bytesView(value) })),
+          timestampMs: record.timestampMs,
+        },
+        outputs: outputs.map((o) => ({
+          topic: o.topic,
+          key: bytesView(o.key),
+          value: bytesView(o.value),
+          headers: o.headers.map(([name, value]) => ({ name, value: bytesView(value) })),
+        })),
+        dropped: answer.ok && outputs.length === 0,
+        ...(answer.ok ? {} : { error: answer.error }),
+        logs: answer.logs,
+        durationMs: answer.durationMs,
+      };
+    });
+    return {
+      results,
+      summary: {
+        records: results.length,
+        outputsByTopic,
+        dropped: results.filter((r) => r.dropped).length,
+        errors: results.filter((r) => r.error !== undefined).length,
+      },
+    };
+  } finally {
+    sandbox.dispose();
+  }
+}
