@@ -77,6 +77,9 @@ test('admin, tenant admin, a real producer and another tenant: the console flow'
   await admin.getByRole('button', { name: 'Sign in' }).click();
   await admin.getByRole('alert').filter({ hasText: 'Wrong email or password' }).waitFor();
   await signIn(admin, ADMIN);
+  // A platform admin lands on the hub overview; tenants are one click away.
+  await admin.getByRole('heading', { name: 'Hub overview' }).waitFor();
+  await admin.goto(`${hub.consoleUrl}/admin/tenants`);
   await admin.getByRole('heading', { name: 'Tenants' }).waitFor();
   for (const t of [
     { slug: 'acme', name: 'Acme Corp', maxTopics: '1', maxPartitions: '4' },
@@ -111,7 +114,9 @@ test('admin, tenant admin, a real producer and another tenant: the console flow'
   // Tenant admin: create a topic and an API key.
   const ops = await newPage();
   await signIn(ops, TENANT_ADMIN);
-  await ops.waitForURL(/\/t\/acme\/topics/);
+  // A member lands on their tenant's home.
+  await ops.waitForURL(/\/t\/acme$/);
+  await ops.goto(`${hub.consoleUrl}/t/acme/topics`);
   await ops.getByText('No topics yet').waitFor();
   await ops.getByRole('button', { name: 'New topic' }).click();
   let dialog = ops.getByRole('dialog');
@@ -250,7 +255,8 @@ test('admin, tenant admin, a real producer and another tenant: the console flow'
   // A member of another tenant cannot see it.
   const bob = await newPage();
   await signIn(bob, OTHER_MEMBER);
-  await bob.waitForURL(/\/t\/globex\/topics/);
+  await bob.waitForURL(/\/t\/globex$/);
+  await bob.goto(`${hub.consoleUrl}/t/globex/topics`);
   await bob.getByText('No topics yet').waitFor();
   await bob.goto(`${hub.consoleUrl}/t/acme/topics`);
   await bob.getByRole('alert').filter({ hasText: "No tenant 'acme'" }).waitFor();
@@ -274,7 +280,8 @@ test('admin, tenant admin, a real producer and another tenant: the console flow'
   await teammate.getByRole('heading', { name: 'Join Acme Corp' }).waitFor();
   await teammate.getByLabel('Password').fill('teammate-password-1');
   await teammate.getByRole('button', { name: 'Accept invitation' }).click();
-  await teammate.waitForURL(/\/t\/acme\/topics/);
+  await teammate.waitForURL(/\/t\/acme$/);
+  await teammate.goto(`${hub.consoleUrl}/t/acme/topics`);
   await teammate.getByRole('link', { name: 'orders' }).waitFor();
 
   // The audit log recorded it all.

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { join } from 'node:path';
-import { namespaceOf } from '@samsa/cluster/namespace';
+import { localName, namespaceOf } from '@samsa/cluster/namespace';
 import { pino, type Logger } from 'pino';
 import { advertisedAddress, authMode, type BrokerConfig, isLoopback } from './config.ts';
 import { PgMetadataSource } from './tenancy/pg-metadata-source.ts';
@@ -280,6 +280,21 @@ export class Broker implements ConnectionHost {
         connectedTenants: () => tenancy.connectedTenants(),
         intervalMs: this.config.trafficReportIntervalMs,
         logger: this.logger,
+        topicSizes: () =>
+          this.topics.list().map((t) => ({
+            topic: t.name,
+            sizeBytes: t.partitions.reduce((sum, p) => sum + p.log.sizeBytes, 0),
+          })),
+        topicOwner: (name) => {
+          const slug = namespaceOf(name);
+          const tenant = slug === null ? undefined : tenancy.view().tenantsBySlug.get(slug);
+          return tenant ? { tenantId: tenant.id, topic: localName(tenant.slug, name) } : null;
+        },
+        historyRetention: {
+          rawMs: this.config.trafficHistoryRawRetentionMs,
+          minuteMs: this.config.trafficHistoryMinuteRetentionMs,
+          hourMs: this.config.trafficHistoryHourRetentionMs,
+        },
       });
       this.trafficReporter.start();
     }

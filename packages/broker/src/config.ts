@@ -60,6 +60,10 @@ export const BrokerConfigSchema = z
     retentionCheckIntervalMs: z.number().int().min(100).default(300_000),
     /** How often per-tenant traffic and throttling are written to the control plane (with a database). */
     trafficReportIntervalMs: z.number().int().min(100).max(3_600_000).default(5_000),
+    /** How long the traffic history keeps its raw rows, minute roll-ups and hour roll-ups. */
+    trafficHistoryRawRetentionMs: z.number().int().min(60_000).default(7_200_000),
+    trafficHistoryMinuteRetentionMs: z.number().int().min(3_600_000).default(172_800_000),
+    trafficHistoryHourRetentionMs: z.number().int().min(3_600_000).default(3_024_000_000),
     shutdownTimeoutMs: z.number().int().min(0).default(10_000),
     /** 'sasl' requires every client to authenticate (default when databaseUrl is set); 'none' is for local dev. */
     auth: z.enum(['none', 'sasl']).optional(),
@@ -282,6 +286,9 @@ export const CONFIG_HELP = `Options (flag / env var / config-file key; defaults 
   --max-open-files N               segment file handles kept open (LRU) [4096]
   --retention-check-interval-ms N  how often retention runs [300000]
   --traffic-report-interval-ms N   how often tenant traffic and throttling go to the database [5000]
+  --traffic-history-raw-retention-ms N     keep raw traffic history rows this long [7200000]
+  --traffic-history-minute-retention-ms N  keep minute roll-ups this long [172800000]
+  --traffic-history-hour-retention-ms N    keep hour roll-ups this long [3024000000]
   --shutdown-timeout-ms N          graceful shutdown budget [10000]
   --group-min-session-timeout-ms N     smallest session.timeout.ms a consumer may ask for [6000]
   --group-max-session-timeout-ms N     largest session.timeout.ms [1800000]

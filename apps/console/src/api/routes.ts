@@ -63,6 +63,14 @@ import {
 } from '../features/tenants/service.ts';
 import { startTenantDeletion } from '../features/tenants/tenant-deletion.ts';
 import { tenantTraffic } from '../features/tenants/traffic.ts';
+import { trafficHistory } from '../features/overview/history.ts';
+import {
+  platformOverviewSchema,
+  tenantOverviewSchema,
+  trafficHistoryQuerySchema,
+  trafficHistorySchema,
+} from '../features/overview/schemas.ts';
+import { platformOverview, tenantOverview } from '../features/overview/service.ts';
 import { browseQuerySchema, createTopicSchema, produceSchema, updateTopicSchema } from '../features/topics/schemas.ts';
 import {
   browseMessages,
@@ -446,6 +454,33 @@ export const apiRoutes: Record<string, RouteSpec> = {
       access: 'tenant_member',
       response: trafficSchema,
       handler: withTenant(async ({ tenant }) => tenantTraffic(tenant), { role: 'member' }),
+    },
+  },
+  '/tenants/{tenant}/overview': {
+    GET: {
+      summary:
+        "A tenant's home: topics by traffic, groups needing attention, quota usage against limits, recent changes (admins)",
+      tag: 'overview',
+      access: 'tenant_member',
+      response: tenantOverviewSchema,
+      handler: withTenant(async ({ tenant, role }) => tenantOverview(tenant, role), { role: 'member' }),
+    },
+  },
+  '/tenants/{tenant}/traffic/history': {
+    GET: {
+      summary:
+        "A tenant's (or one topic's) produce/fetch bytes and records per second and storage over a window (15m to 30d), with throttling and quota-change marks",
+      tag: 'overview',
+      access: 'tenant_member',
+      query: trafficHistoryQuerySchema,
+      response: trafficHistorySchema,
+      handler: withTenant(
+        async (ctx) => {
+          const q = ctx.query(trafficHistoryQuerySchema);
+          return trafficHistory({ tenantIds: [ctx.tenant.id], topic: q.topic }, q.window);
+        },
+        { role: 'member' },
+      ),
     },
   },
   '/tenants/{tenant}/topics': {
@@ -924,6 +959,29 @@ export const apiRoutes: Record<string, RouteSpec> = {
       handler: withAuth(async (ctx) => listPendingRequests(ctx.query(pendingRequestsQuerySchema)), {
         platformAdmin: true,
       }),
+    },
+  },
+  '/overview': {
+    GET: {
+      summary:
+        "The platform admin's home: hub health with reasons, totals, top tenants and topics by traffic and storage, groups needing attention, recent audit",
+      tag: 'overview',
+      access: 'platform_admin',
+      response: platformOverviewSchema,
+      handler: withAuth(async () => platformOverview(), { platformAdmin: true }),
+    },
+  },
+  '/overview/traffic': {
+    GET: {
+      summary: "The hub's produce/fetch bytes and records per second and storage over a window (15m to 30d)",
+      tag: 'overview',
+      access: 'platform_admin',
+      query: trafficHistoryQuerySchema,
+      response: trafficHistorySchema,
+      handler: withAuth(
+        async (ctx) => trafficHistory({ tenantIds: 'all' }, ctx.query(trafficHistoryQuerySchema).window),
+        { platformAdmin: true },
+      ),
     },
   },
   '/groups': {

@@ -3,12 +3,34 @@
  * max_wait_ms passes (woken by appends, not by timers), and honours the response and partition byte limits with
  * KIP-74 (the first batch is returned whole even when it is larger than the limits).
  */
-import { ErrorCode, type Fetch, type RequestOf, type ResponseOf, ZERO_UUID } from '@samsa/protocol';
+import {
+  batchRecordCount,
+  batchSizeAt,
+  ErrorCode,
+  type Fetch,
+  type RequestOf,
+  type ResponseOf,
+  ZERO_UUID,
+} from '@samsa/protocol';
 import { LogClosedError, OffsetOutOfRangeError } from '../log/types.ts';
 import type { Handler, RequestContext } from '../request-context.ts';
 import { partitionKey } from '../topics/fetch-waiters.ts';
 import type { Topic } from '../topics/topic-registry.ts';
-import { byteRateThrottleMs } from '../tenancy/tenancy.ts';
+import { byteRateThrottleMs, noteTopicTraffic } from '../tenancy/tenancy.ts';
+
+/** Records in whole stored batches: one header read per batch (the counts of the traffic history). */
+function recordsIn(chunks: Buffer[]): number {
+  let records = 0;
+  for (const chunk of chunks) {
+    for (let at = 0; at < chunk.length; ) {
+      const size = batchSizeAt(chunk, at);
+      if (size <= 0) break;
+      records += batchRecordCount(chunk, at);
+      at += size;
+    }
+  }
+  return records;
+}
 
 type FetchRequest = RequestOf<typeof Fetch>;
 type FetchResponse = ResponseOf<typeof Fetch>;
@@ -27,6 +49,8 @@ function resolveTopic(ctx: RequestContext, t: FetchRequest['topics'][number]): T
 
 async function collect(ctx: RequestContext, req: FetchRequest, maxBytes: number) {
   let totalBytes = 0;
+  /** Bytes and records read per topic (broker name), for the traffic history. */
+  const topicBytes = new Map<string, { bytes: number; records: number }>();
   const responses: FetchResponse['responses'][number][] = [];
   for (const t of req.topics) {
     const resolved = resolveTopic(ctx, t);
@@ -73,6 +97,12 @@ async function collect(ctx: RequestContext, req: FetchRequest, maxBytes: number)
         const budget = Math.max(0, Math.min(p.partitionMaxBytes, maxBytes - totalBytes));
         const read = await log.read(p.fetchOffset, budget, { minOneBatch: totalBytes === 0 });
         totalBytes += read.bytes;
+        if (read.bytes > 0) {
+          const t = topicBytes.get(topic.name) ?? { bytes: 0, records: 0 };
+          t.bytes += read.bytes;
+          t.records += recordsIn(read.chunks);
+          topicBytes.set(topic.name, t);
+        }
         partitions.push({
           ...base,
           errorCode: ErrorCode.NONE,
@@ -93,7 +123,7 @@ async function collect(ctx: RequestContext, req: FetchRequest, maxBytes: number)
     }
     responses.push({ topic: t.topic, topicId: topic?.id ?? t.topicId ?? ZERO_UUID, partitions });
   }
-  return { responses, totalBytes };
+  return { responses, totalBytes, topicBytes };
 }
 
 export const handleFetch: Handler<typeof Fetch> = async (ctx, req): Promise<ResponseOf<typeof Fetch>> => {
@@ -106,21 +136,29 @@ export const handleFetch: Handler<typeof Fetch> = async (ctx, req): Promise<Resp
     if (name !== undefined) for (const p of t.partitions) keys.push(partitionKey(name, p.partition));
   }
   // Fetch quotas as Kafka does them: the data is returned, the client is told to wait and this connection is muted.
-  const answer = (responses: FetchResponse['responses'], totalBytes: number): FetchResponse => {
+  const answer = (
+    responses: FetchResponse['responses'],
+    totalBytes: number,
+    topicBytes: Map<string, { bytes: number; records: number }>,
+  ): FetchResponse => {
+    // Counted once, for the answer sent (a long-poll may collect several times).
+    for (const [topic, { bytes, records }] of topicBytes) {
+      noteTopicTraffic(ctx.state.tenancy, ctx.access.principal, topic, 'fetch', bytes, records);
+    }
     const throttleTimeMs = byteRateThrottleMs(ctx.state.tenancy, ctx.access.principal, 'fetch', totalBytes);
     ctx.connection.mute(throttleTimeMs);
     return { throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: 0, responses, nodeEndpoints: [] };
   };
   for (;;) {
-    const { responses, totalBytes } = await collect(ctx, req, maxBytes);
+    const { responses, totalBytes, topicBytes } = await collect(ctx, req, maxBytes);
     const remainingMs = deadline - Date.now();
     if (totalBytes >= req.minBytes || (totalBytes > 0 && req.minBytes <= 1) || remainingMs <= 0 || ctx.state.stopping) {
-      return answer(responses, totalBytes);
+      return answer(responses, totalBytes, topicBytes);
     }
     const woken = await ctx.state.fetchWaiters.wait(keys, remainingMs);
     if (!woken) {
       const final = await collect(ctx, req, maxBytes);
-      return answer(final.responses, final.totalBytes);
+      return answer(final.responses, final.totalBytes, final.topicBytes);
     }
   }
 };

@@ -16,7 +16,7 @@ import type { PartitionLog } from '../log/partition-log.ts';
 import type { Partition } from '../topics/partition.ts';
 import type { Handler } from '../request-context.ts';
 import { clientTopicNameProblem, configValue } from '../topics/topic-config.ts';
-import { byteRateThrottleMs, storageQuotaProblem } from '../tenancy/tenancy.ts';
+import { byteRateThrottleMs, noteTopicTraffic, storageQuotaProblem } from '../tenancy/tenancy.ts';
 import { autoCreate } from './metadata.ts';
 
 type PartitionResponse = ResponseOf<typeof Produce>['responses'][number]['partitionResponses'][number];
@@ -100,6 +100,7 @@ export const handleProduce: Handler<typeof Produce> = async (ctx, req): Promise<
           state.metrics.recordsIn.inc(records);
           state.fetchWaiters.notify(topic.name, pd.index);
           state.tenancy?.noteStorageGrowth(access.principal, pd.records.length);
+          noteTopicTraffic(state.tenancy, access.principal, topic.name, 'produce', pd.records.length, records);
           if (acks === -1) toFlush.add(partition.log);
           return {
             index: pd.index,

@@ -7,6 +7,12 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { AclRule } from './metadata-view.ts';
+import {
+  pruneTrafficHistory,
+  type TrafficHistoryRetention,
+  type TrafficHistoryRow,
+  writeTrafficHistory,
+} from './traffic-history.ts';
 
 export interface TrafficRow {
   tenantId: string;
@@ -151,6 +157,15 @@ export class ControlPlaneStore {
         col('connections'),
       ],
     );
+  }
+
+  /** One report's traffic history rows, with their minute and hour roll-ups. */
+  reportTrafficHistory(rows: TrafficHistoryRow[], nowMs: number): Promise<void> {
+    return writeTrafficHistory(this.pool, rows, nowMs);
+  }
+
+  pruneTrafficHistory(retention: TrafficHistoryRetention, nowMs: number) {
+    return pruneTrafficHistory(this.pool, retention, nowMs);
   }
 
   async close(): Promise<void> {

@@ -347,6 +347,19 @@ export function byteRateThrottleMs(
   return throttleMs;
 }
 
+/** Counts one topic's bytes and records of a tenant's produce or fetch for the traffic history. */
+export function noteTopicTraffic(
+  tenancy: Tenancy | null,
+  principal: import('../auth/principal.ts').Principal,
+  topic: string,
+  kind: 'produce' | 'fetch',
+  bytes: number,
+  records: number,
+): void {
+  if (!tenancy || principal.kind !== 'tenant' || bytes <= 0) return;
+  tenancy.traffic.addTopic(principal.tenant.id, topic, kind, bytes, records);
+}
+
 /**
  * Throttle time for `threadMs` of event-loop time the broker spent on one of a tenant's requests (decoding, the
  * synchronous part of handling, encoding the answer), under the tenant's and the service account's request

@@ -3,14 +3,33 @@
  * control plane (TenantTraffic table), off the request path. A tenant that had traffic or connections in the last
  * report but none now gets a zero row, so the console never shows a stale "throttled". A failed write is logged and
  * that window is dropped: the broker keeps serving whatever Postgres does.
+ *
+ * The same report feeds the traffic history (TrafficHistory): a row per tenant and per topic with the window's bytes
+ * and records and the topic's size on disk. A row is written when it has traffic, its size changed, or once a minute
+ * (so every minute roll-up has a size); at most MAX_TOPICS_PER_TENANT_WINDOW topics per tenant (the largest).
+ * Once a minute it also deletes history past its retention.
  */
 import type { Logger } from 'pino';
 import type { ControlPlaneStore, TrafficRow } from './control-plane-store.ts';
-import type { TenantTraffic } from './tenant-traffic.ts';
+import { MAX_TOPICS_PER_TENANT_WINDOW, type TenantTraffic } from './tenant-traffic.ts';
+import {
+  DEFAULT_TRAFFIC_HISTORY_RETENTION,
+  type TrafficHistoryRetention,
+  type TrafficHistoryRow,
+} from './traffic-history.ts';
+
+/** A topic's size on disk; `topic` is the broker's name (`acme.orders`). */
+export interface TopicSize {
+  topic: string;
+  sizeBytes: number;
+}
+
+/** How often an unchanged row is written anyway, and how often retention runs. */
+const HISTORY_REFRESH_MS = 60_000;
 
 export interface TrafficReporterOptions {
   traffic: TenantTraffic;
-  store: Pick<ControlPlaneStore, 'reportTraffic'>;
+  store: Pick<ControlPlaneStore, 'reportTraffic' | 'reportTrafficHistory' | 'pruneTrafficHistory'>;
   /** Tenants that exist now (rows for deleted tenants would fail their foreign key). */
   tenantExists(tenantId: string): boolean;
   connectionCount(tenantId: string): number;
@@ -18,6 +37,12 @@ export interface TrafficReporterOptions {
   connectedTenants(): Iterable<string>;
   intervalMs: number;
   logger: Logger;
+  /** Every topic's size now; none: the history gets no storage figures. */
+  topicSizes?(): Iterable<TopicSize>;
+  /** The tenant and local name of a broker topic name, or null for topics outside every tenant. */
+  topicOwner?(topic: string): { tenantId: string; topic: string } | null;
+  historyRetention?: TrafficHistoryRetention;
+  nowMs?(): number;
 }
 
 export class TrafficReporter {
@@ -25,6 +50,9 @@ export class TrafficReporter {
   private timer: NodeJS.Timeout | null = null;
   private reported = new Set<string>();
   private running: Promise<void> | null = null;
+  /** Last history row written per tenant/topic key: its size and when. */
+  private historyWritten = new Map<string, { storageBytes: number | null; atMs: number }>();
+  private lastPruneMs = 0;
 
   constructor(opts: TrafficReporterOptions) {
     this.opts = opts;
@@ -67,11 +95,121 @@ export class TrafficReporter {
     this.reported = new Set(
       live.filter((r) => r.produceBytes + r.fetchBytes + r.connections > 0).map((r) => r.tenantId),
     );
-    if (live.length === 0) return;
-    try {
-      await this.opts.store.reportTraffic(live);
-    } catch (err) {
-      this.opts.logger.warn({ err: (err as Error).message, tenants: live.length }, 'traffic report failed');
+    const history = this.historyRows(windowMs, tenants, live);
+    if (live.length > 0) {
+      try {
+        await this.opts.store.reportTraffic(live);
+      } catch (err) {
+        this.opts.logger.warn({ err: (err as Error).message, tenants: live.length }, 'traffic report failed');
+      }
     }
+    const nowMs = this.now();
+    try {
+      await this.opts.store.reportTrafficHistory(history, nowMs);
+    } catch (err) {
+      this.opts.logger.warn({ err: (err as Error).message, rows: history.length }, 'traffic history write failed');
+    }
+    if (nowMs - this.lastPruneMs >= HISTORY_REFRESH_MS) {
+      this.lastPruneMs = nowMs;
+      try {
+        const deleted = await this.opts.store.pruneTrafficHistory(
+          this.opts.historyRetention ?? DEFAULT_TRAFFIC_HISTORY_RETENTION,
+          nowMs,
+        );
+        if (deleted.raw + deleted.minute + deleted.hour > 0) this.opts.logger.debug(deleted, 'traffic history pruned');
+      } catch (err) {
+        this.opts.logger.warn({ err: (err as Error).message }, 'traffic history retention failed');
+      }
+    }
+  }
+
+  private now(): number {
+    return this.opts.nowMs?.() ?? Date.now();
+  }
+
+  /** The history rows of one window: tenants' totals and their topics, skipping unchanged rows written recently. */
+  private historyRows(
+    windowMs: number,
+    windows: ReturnType<TenantTraffic['take']>['tenants'],
+    live: TrafficRow[],
+  ): TrafficHistoryRow[] {
+    const nowMs = this.now();
+    const owner = this.opts.topicOwner;
+    // Sizes per tenant, the largest topics first, at most MAX_TOPICS_PER_TENANT_WINDOW each.
+    const sizes = new Map<string, Map<string, number>>();
+    const totals = new Map<string, number>();
+    if (owner && this.opts.topicSizes) {
+      const all = [...this.opts.topicSizes()].sort((a, b) => b.sizeBytes - a.sizeBytes);
+      for (const { topic, sizeBytes } of all) {
+        const o = owner(topic);
+        if (!o || !this.opts.tenantExists(o.tenantId)) continue;
+        totals.set(o.tenantId, (totals.get(o.tenantId) ?? 0) + sizeBytes);
+        let m = sizes.get(o.tenantId);
+        if (!m) sizes.set(o.tenantId, (m = new Map()));
+        if (m.size < MAX_TOPICS_PER_TENANT_WINDOW) m.set(o.topic, sizeBytes);
+      }
+    }
+    const empty = (tenantId: string, topic: string): TrafficHistoryRow => ({
+      tenantId,
+      topic,
+      windowMs,
+      produceBytes: 0,
+      fetchBytes: 0,
+      produceRecords: 0,
+      fetchRecords: 0,
+      produceThrottleMs: 0,
+      fetchThrottleMs: 0,
+      storageBytes: null,
+      connections: 0,
+    });
+    const rows = new Map<string, TrafficHistoryRow>();
+    const key = (tenantId: string, topic: string) => `${tenantId}/${topic}`;
+    const row = (tenantId: string, topic: string): TrafficHistoryRow => {
+      const k = key(tenantId, topic);
+      let r = rows.get(k);
+      if (!r) rows.set(k, (r = empty(tenantId, topic)));
+      return r;
+    };
+    for (const l of live) {
+      const r = row(l.tenantId, '');
+      r.produceBytes = l.produceBytes;
+      r.fetchBytes = l.fetchBytes;
+      r.produceThrottleMs = l.produceThrottleMs;
+      r.fetchThrottleMs = l.fetchThrottleMs;
+      r.connections = l.connections;
+    }
+    for (const w of windows) {
+      if (!this.opts.tenantExists(w.tenantId)) continue;
+      const total = row(w.tenantId, '');
+      total.produceRecords = w.produceRecords;
+      total.fetchRecords = w.fetchRecords;
+      for (const t of w.topics.values()) {
+        const o = owner?.(t.topic);
+        if (!o || o.tenantId !== w.tenantId) continue;
+        const r = row(w.tenantId, o.topic);
+        r.produceBytes = t.produceBytes;
+        r.produceRecords = t.produceRecords;
+        r.fetchBytes = t.fetchBytes;
+        r.fetchRecords = t.fetchRecords;
+      }
+    }
+    for (const [tenantId, total] of totals) row(tenantId, '').storageBytes = total;
+    for (const [tenantId, m] of sizes) for (const [topic, size] of m) row(tenantId, topic).storageBytes = size;
+    // Keep rows with traffic, a changed size, or none written for a minute.
+    const out: TrafficHistoryRow[] = [];
+    const written = new Map<string, { storageBytes: number | null; atMs: number }>();
+    for (const [k, r] of rows) {
+      const prev = this.historyWritten.get(k);
+      const busy = r.produceBytes + r.fetchBytes + r.connections + r.produceThrottleMs + r.fetchThrottleMs > 0;
+      const due = !prev || prev.storageBytes !== r.storageBytes || nowMs - prev.atMs >= HISTORY_REFRESH_MS;
+      if (busy || due) {
+        out.push(r);
+        written.set(k, { storageBytes: r.storageBytes, atMs: nowMs });
+      } else if (prev) {
+        written.set(k, prev);
+      }
+    }
+    this.historyWritten = written;
+    return out;
   }
 }

@@ -12,9 +12,9 @@ interface Me {
   tenants: { slug: string; displayName: string; role?: string; status: string }[];
 }
 
-function NavLink({ href, children }: { href: string; children: string }) {
+function NavLink({ href, children, exact = false }: { href: string; children: string; exact?: boolean }) {
   const path = usePathname();
-  const active = path === href || path.startsWith(`${href}/`);
+  const active = path === href || (!exact && path.startsWith(`${href}/`));
   return (
     <Link
       href={href}
@@ -46,6 +46,9 @@ export function AppNav({ email, isPlatformAdmin }: { email: string; isPlatformAd
       {isPlatformAdmin ? (
         <div className="space-y-1">
           <p className="px-3 text-xs font-semibold uppercase text-slate-500">Platform</p>
+          <NavLink href="/" exact>
+            Overview
+          </NavLink>
           <NavLink href="/admin/tenants">Tenants</NavLink>
           <NavLink href="/admin/users">Users</NavLink>
           <NavLink href="/admin/groups">Consumer groups</NavLink>
@@ -61,7 +64,7 @@ export function AppNav({ email, isPlatformAdmin }: { email: string; isPlatformAd
           id="tenant-switch"
           className="block w-full rounded-md border border-slate-300 px-2 py-1 text-sm"
           value={current ?? ''}
-          onChange={(e) => e.target.value && router.push(`/t/${e.target.value}/topics`)}
+          onChange={(e) => e.target.value && router.push(`/t/${e.target.value}`)}
         >
           <option value="">{tenants.length ? 'Choose a tenant…' : 'No tenants'}</option>
           {tenants.map((t) => (
@@ -72,6 +75,9 @@ export function AppNav({ email, isPlatformAdmin }: { email: string; isPlatformAd
         </select>
         {current ? (
           <div className="space-y-1 pt-1">
+            <NavLink href={`/t/${current}`} exact>
+              Overview
+            </NavLink>
             <NavLink href={`/t/${current}/topics`}>Topics</NavLink>
             <NavLink href={`/t/${current}/groups`}>Consumer groups</NavLink>
             <NavLink href={`/t/${current}/processors`}>Processors</NavLink>

@@ -17,7 +17,7 @@ export function AcceptInvitationForm({ token, email }: { token: string; email: s
         body: { token, password, ...(name ? { name } : {}) },
       }),
     onSuccess: (r) => {
-      router.push(`/t/${r.tenant}/topics`);
+      router.push(`/t/${r.tenant}`);
       router.refresh();
     },
   });

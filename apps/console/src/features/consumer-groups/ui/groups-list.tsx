@@ -208,7 +208,17 @@ export function GroupsList({ tenant }: { tenant?: string }) {
                     )}
                     <span className="block text-xs font-normal text-slate-500">{g.state}</span>
                   </Td>
-                  {tenant ? null : <Td>{g.tenant ?? <span className="text-slate-400">none</span>}</Td>}
+                  {tenant ? null : (
+                    <Td>
+                      {g.tenant ? (
+                        <Link className="text-indigo-700 hover:underline" href={`/t/${g.tenant}`}>
+                          {g.tenant}
+                        </Link>
+                      ) : (
+                        <span className="text-slate-400">none</span>
+                      )}
+                    </Td>
+                  )}
                   <Td>{g.members}</Td>
                   <Td className="max-w-xs text-xs">{g.topics.join(', ')}</Td>
                   <Td data-testid="total-lag">{formatCount(g.totalLag)}</Td>

@@ -1,4 +1,5 @@
 'use client';
+import Link from 'next/link';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Button } from '../../../components/ui/button.tsx';
@@ -43,7 +44,11 @@ export function TenantDetailAdmin({ slug }: { slug: string }) {
   if (tenant.error) return <ErrorState error={tenant.error} />;
   return (
     <section className="max-w-3xl">
-      <PageHeader title={`Tenant ${tenant.data.displayName}`} />
+      <PageHeader title={`Tenant ${tenant.data.displayName}`}>
+        <Link className="text-sm text-indigo-700 hover:underline" href={`/t/${tenant.data.slug}`}>
+          Open the tenant's home
+        </Link>
+      </PageHeader>
       <p className="mb-3 text-sm text-slate-600" data-testid="tenant-usage">
         Uses {tenant.data.usage.topics ?? '—'} topics, {tenant.data.usage.partitions ?? '—'} partitions and{' '}
         {formatBytes(tenant.data.usage.storageBytes)} on the broker.

@@ -85,7 +85,7 @@ export function TenantsAdmin() {
             {tenants.data.map((t) => (
               <Tr key={t.slug}>
                 <Td>
-                  <Link className="font-medium text-indigo-700 hover:underline" href={`/admin/tenants/${t.slug}`}>
+                  <Link className="font-medium text-indigo-700 hover:underline" href={`/t/${t.slug}`}>
                     {t.displayName}
                   </Link>
                   <div className="text-xs text-slate-500">{t.slug}</div>
@@ -111,8 +111,8 @@ export function TenantsAdmin() {
                 </Td>
                 <Td>{t.quota.produceBytesPerSec ? `${formatBytes(t.quota.produceBytesPerSec)}/s` : 'unlimited'}</Td>
                 <Td className="whitespace-nowrap text-right">
-                  <Link className="mr-2 text-sm text-indigo-700 hover:underline" href={`/t/${t.slug}/topics`}>
-                    Open
+                  <Link className="mr-2 text-sm text-indigo-700 hover:underline" href={`/admin/tenants/${t.slug}`}>
+                    Settings
                   </Link>
                   {t.status === 'DELETING' ? null : (
                     <>

@@ -1,3 +1,4 @@
+import { TrafficCharts } from '../../../../../../features/overview/ui/traffic-charts.tsx';
 import { TopicDetail } from '../../../../../../features/topics/ui/topic-detail.tsx';
 
 /** `?partition=P&offset=O` (a search result's permalink) opens the message browser at that record. */
@@ -16,5 +17,14 @@ export default async function TopicPage({
     Number.isInteger(partition) && partition >= 0 && Number.isInteger(offset) && offset >= 0 && q.offset !== undefined
       ? { partition, offset }
       : undefined;
-  return <TopicDetail tenant={tenant} topic={decodeURIComponent(topic)} at={at} />;
+  const name = decodeURIComponent(topic);
+  return (
+    <div className="space-y-6">
+      <TopicDetail tenant={tenant} topic={name} at={at} />
+      <TrafficCharts
+        path={`/tenants/${tenant}/traffic/history?topic=${encodeURIComponent(name)}`}
+        title="Traffic and storage history"
+      />
+    </div>
+  );
 }
