@@ -81,6 +81,29 @@ import {
   produceMessage,
   updateTopic,
 } from '../features/topics/service.ts';
+import {
+  createRequestSchema,
+  decisionSchema,
+  listRequestsQuerySchema,
+  pendingRequestListSchema,
+  pendingRequestsQuerySchema,
+  requestListSchema,
+  requestSchema,
+  selfServiceSchema,
+} from '../features/requests/schemas.ts';
+import {
+  approveRequest,
+  assertMayCreateDirectly,
+  cancelRequest,
+  collectApprovedKey,
+  createRequest,
+  getRequest,
+  getSelfService,
+  listPendingRequests,
+  listRequests,
+  rejectRequest,
+  setSelfService,
+} from '../features/requests/service.ts';
 import { searchEventSchema, searchRequestSchema } from '../features/search/schemas.ts';
 import { cancelSearch, startSearch } from '../features/search/service.ts';
 import { acceptInvitation, inviteMember, listInvitations, revokeInvitation } from '../features/users/invitations.ts';
@@ -468,14 +491,17 @@ export const apiRoutes: Record<string, RouteSpec> = {
       handler: withTenant(async ({ tenant }) => listTopics(tenant), { role: 'member' }),
     },
     POST: {
-      summary: "Create a topic (as the tenant: the broker checks the tenant's quotas)",
+      summary:
+        "Create a topic (as the tenant: the broker checks the tenant's quotas); members only when the tenant's self-service mode is DIRECT, else they request it",
       tag: 'topics',
-      access: 'tenant_admin',
+      access: 'tenant_member',
       body: createTopicSchema,
       handler: withTenant(
-        async (ctx) =>
-          json(await createTopic(ctx.actor, ctx.tenant, await ctx.body(createTopicSchema)), { status: 201 }),
-        { role: 'admin' },
+        async (ctx) => {
+          assertMayCreateDirectly(ctx.tenant, ctx.role, 'topics');
+          return json(await createTopic(ctx.actor, ctx.tenant, await ctx.body(createTopicSchema)), { status: 201 });
+        },
+        { role: 'member' },
       ),
     },
   },
@@ -670,15 +696,18 @@ export const apiRoutes: Record<string, RouteSpec> = {
       handler: withTenant(async ({ tenant }) => listApiKeys(tenant), { role: 'member' }),
     },
     POST: {
-      summary: 'Create an API key; the secret is in this response only',
+      summary:
+        "Create an API key; the secret is in this response only. Members only when the tenant's self-service mode is DIRECT, else they request it",
       tag: 'credentials',
-      access: 'tenant_admin',
+      access: 'tenant_member',
       body: createApiKeySchema,
       response: createdApiKeySchema,
       handler: withTenant(
-        async (ctx) =>
-          json(await createApiKey(ctx.actor, ctx.tenant, await ctx.body(createApiKeySchema)), { status: 201 }),
-        { role: 'admin' },
+        async (ctx) => {
+          assertMayCreateDirectly(ctx.tenant, ctx.role, 'API keys');
+          return json(await createApiKey(ctx.actor, ctx.tenant, await ctx.body(createApiKeySchema)), { status: 201 });
+        },
+        { role: 'member' },
       ),
     },
   },
@@ -726,6 +755,113 @@ export const apiRoutes: Record<string, RouteSpec> = {
       handler: withTenant<{ tenant: string; id: string }>(
         async (ctx) => removeAcl(ctx.actor, ctx.tenant, ctx.params.id),
         { role: 'admin' },
+      ),
+    },
+  },
+  '/tenants/{tenant}/self-service': {
+    GET: {
+      summary: 'Whether members create topics and API keys directly (DIRECT) or request them (REQUEST)',
+      tag: 'requests',
+      access: 'tenant_member',
+      response: selfServiceSchema,
+      handler: withTenant(async ({ tenant }) => getSelfService(tenant), { role: 'member' }),
+    },
+    PUT: {
+      summary: 'Choose whether members create topics and API keys directly or request them; audited',
+      tag: 'requests',
+      access: 'tenant_admin',
+      body: selfServiceSchema,
+      response: selfServiceSchema,
+      handler: withTenant(async (ctx) => setSelfService(ctx.actor, ctx.tenant, await ctx.body(selfServiceSchema)), {
+        role: 'admin',
+      }),
+    },
+  },
+  '/tenants/{tenant}/requests': {
+    GET: {
+      summary: "A tenant's requests, newest first, with the quota impact of approving each pending one",
+      tag: 'requests',
+      access: 'tenant_member',
+      query: listRequestsQuerySchema,
+      response: requestListSchema,
+      handler: withTenant(async (ctx) => listRequests(ctx.actor, ctx.tenant, ctx.query(listRequestsQuerySchema)), {
+        role: 'member',
+      }),
+    },
+    POST: {
+      summary:
+        'Request a topic, ACL bindings, an API key (tenant admins decide) or a quota raise (platform admins decide), saying why; open requests are bounded per tenant and per user',
+      tag: 'requests',
+      access: 'tenant_member',
+      body: createRequestSchema,
+      response: requestSchema,
+      handler: withTenant(
+        async (ctx) =>
+          json(await createRequest(ctx.actor, ctx.tenant, await ctx.body(createRequestSchema)), { status: 201 }),
+        { role: 'member' },
+      ),
+    },
+  },
+  '/tenants/{tenant}/requests/{id}': {
+    GET: {
+      summary: 'One request: what, who asked and why, its state and decision, and the quota impact while pending',
+      tag: 'requests',
+      access: 'tenant_member',
+      response: requestSchema,
+      handler: withTenant<{ tenant: string; id: string }>(async ({ tenant, params }) => getRequest(tenant, params.id), {
+        role: 'member',
+      }),
+    },
+  },
+  '/tenants/{tenant}/requests/{id}/approve': {
+    POST: {
+      summary:
+        'Approve a pending request: the change is made now (an API key is then created by its requester); quota raises need a platform admin',
+      tag: 'requests',
+      access: 'tenant_admin',
+      body: decisionSchema,
+      response: requestSchema,
+      handler: withTenant<{ tenant: string; id: string }>(
+        async (ctx) => approveRequest(ctx.actor, ctx.tenant, ctx.role, ctx.params.id, await ctx.body(decisionSchema)),
+        { role: 'admin' },
+      ),
+    },
+  },
+  '/tenants/{tenant}/requests/{id}/reject': {
+    POST: {
+      summary: 'Reject a pending request with a comment saying why; quota raises need a platform admin',
+      tag: 'requests',
+      access: 'tenant_admin',
+      body: decisionSchema,
+      response: requestSchema,
+      handler: withTenant<{ tenant: string; id: string }>(
+        async (ctx) => rejectRequest(ctx.actor, ctx.tenant, ctx.role, ctx.params.id, await ctx.body(decisionSchema)),
+        { role: 'admin' },
+      ),
+    },
+  },
+  '/tenants/{tenant}/requests/{id}/cancel': {
+    POST: {
+      summary: 'The requester withdraws a pending (or approved, not yet collected) request',
+      tag: 'requests',
+      access: 'tenant_member',
+      response: requestSchema,
+      handler: withTenant<{ tenant: string; id: string }>(
+        async (ctx) => cancelRequest(ctx.actor, ctx.tenant, ctx.params.id),
+        { role: 'member' },
+      ),
+    },
+  },
+  '/tenants/{tenant}/requests/{id}/api-key': {
+    POST: {
+      summary:
+        'The requester creates the API key an admin approved; the secret is in this response only (it is never stored)',
+      tag: 'requests',
+      access: 'tenant_member',
+      response: createdApiKeySchema,
+      handler: withTenant<{ tenant: string; id: string }>(
+        async (ctx) => json(await collectApprovedKey(ctx.actor, ctx.tenant, ctx.params.id), { status: 201 }),
+        { role: 'member' },
       ),
     },
   },
@@ -811,6 +947,18 @@ export const apiRoutes: Record<string, RouteSpec> = {
         },
         { platformAdmin: true },
       ),
+    },
+  },
+  '/requests': {
+    GET: {
+      summary: 'Pending requests of every tenant, oldest first (quota raises wait for a platform admin)',
+      tag: 'requests',
+      access: 'platform_admin',
+      query: pendingRequestsQuerySchema,
+      response: pendingRequestListSchema,
+      handler: withAuth(async (ctx) => listPendingRequests(ctx.query(pendingRequestsQuerySchema)), {
+        platformAdmin: true,
+      }),
     },
   },
   '/overview': {

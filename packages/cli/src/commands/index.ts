@@ -4,6 +4,7 @@ import { key } from './admin/key.ts';
 import { login } from './admin/login.ts';
 import { processor } from './admin/processor.ts';
 import { quota } from './admin/quota.ts';
+import { request } from './admin/request.ts';
 import { tenant } from './admin/tenant.ts';
 import { token } from './admin/token.ts';
 import { topic } from './admin/topic.ts';
@@ -27,5 +28,6 @@ export const commands: Record<string, Command> = {
   quota,
   acl,
   topic,
+  request,
   processor,
 };

@@ -52,6 +52,7 @@ export function AppNav({ email, isPlatformAdmin }: { email: string; isPlatformAd
           <NavLink href="/admin/tenants">Tenants</NavLink>
           <NavLink href="/admin/users">Users</NavLink>
           <NavLink href="/admin/groups">Consumer groups</NavLink>
+          <NavLink href="/admin/requests">Pending requests</NavLink>
           <NavLink href="/admin/audit">Audit log</NavLink>
         </div>
       ) : null}
@@ -83,6 +84,7 @@ export function AppNav({ email, isPlatformAdmin }: { email: string; isPlatformAd
             <NavLink href={`/t/${current}/alerts`}>Alerts</NavLink>
             <NavLink href={`/t/${current}/keys`}>API keys</NavLink>
             <NavLink href={`/t/${current}/acls`}>ACLs</NavLink>
+            <NavLink href={`/t/${current}/requests`}>Requests</NavLink>
             <NavLink href={`/t/${current}/members`}>Members</NavLink>
             <NavLink href={`/t/${current}/audit`}>Audit log</NavLink>
           </div>

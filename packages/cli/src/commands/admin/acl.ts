@@ -1,6 +1,19 @@
 /** `samsa acl add|list|remove --tenant T`: ACL bindings, raw or from presets. */
 import type { Command } from '../types.ts';
-import { apiRequest, CliError, COMMON_HELP, output, runVerbs, str, tenantOf } from './api-client.ts';
+import { apiRequest, CliError, COMMON_HELP, type ParsedArgs, output, runVerbs, str, tenantOf } from './api-client.ts';
+
+/** One raw binding from the flags (also used by `samsa request create --kind acl`). */
+export function rawBinding(args: ParsedArgs, serviceAccount: string) {
+  return {
+    principal: `User:${serviceAccount}`,
+    resourceType: (str(args, 'resource-type', true) ?? '').toUpperCase(),
+    resourceName: str(args, 'resource', true),
+    operation: (str(args, 'operation', true) ?? '').toUpperCase(),
+    patternType: (str(args, 'pattern') ?? 'LITERAL').toUpperCase(),
+    permission: args.flags.deny ? 'DENY' : 'ALLOW',
+    host: str(args, 'host') ?? '*',
+  };
+}
 
 export const acl: Command = {
   summary: 'manage ACL bindings: add (raw or preset), list, remove',
@@ -48,19 +61,7 @@ ${COMMON_HELP}`,
           } else if (preset) {
             throw new CliError(`unknown preset '${preset}': producer, consumer or tenant_admin`, 2);
           } else {
-            body = {
-              bindings: [
-                {
-                  principal: `User:${serviceAccount}`,
-                  resourceType: (str(args, 'resource-type', true) ?? '').toUpperCase(),
-                  resourceName: str(args, 'resource', true),
-                  operation: (str(args, 'operation', true) ?? '').toUpperCase(),
-                  patternType: (str(args, 'pattern') ?? 'LITERAL').toUpperCase(),
-                  permission: args.flags.deny ? 'DENY' : 'ALLOW',
-                  host: str(args, 'host') ?? '*',
-                },
-              ],
-            };
+            body = { bindings: [rawBinding(args, serviceAccount)] };
           }
           output(args, await apiRequest(t, 'POST', `/tenants/${tenantOf(args)}/acls`, body), [
             'id',

@@ -1,12 +1,38 @@
 /** `samsa topic create|list|describe|delete|search --tenant T`: a tenant's topics through the console. */
 import type { Command } from '../types.ts';
-import { apiRequest, CliError, COMMON_HELP, int, output, runVerbs, str, tenantOf } from './api-client.ts';
+import {
+  apiRequest,
+  CliError,
+  COMMON_HELP,
+  int,
+  output,
+  type ParsedArgs,
+  runVerbs,
+  str,
+  tenantOf,
+} from './api-client.ts';
 import { SEARCH_HELP, searchTopic } from './topic-search.ts';
 
 const nameOf = (positional: string[]): string => {
   if (!positional[0]) throw new CliError('missing topic name', 2);
   return encodeURIComponent(positional[0]);
 };
+
+/** The body of a topic creation from the create flags (also used by `samsa request create --kind topic`). */
+export function topicCreateBody(args: ParsedArgs, name: string): Record<string, unknown> {
+  const body: Record<string, unknown> = { name, partitions: int(args, 'partitions') ?? 1 };
+  if (int(args, 'retention-ms') !== undefined) body.retentionMs = int(args, 'retention-ms');
+  if (int(args, 'max-message-bytes') !== undefined) body.maxMessageBytes = int(args, 'max-message-bytes');
+  if (str(args, 'cleanup-policy')) body.cleanupPolicy = str(args, 'cleanup-policy');
+  if (str(args, 'description')) body.description = str(args, 'description');
+  if (str(args, 'owner-team')) body.ownerTeam = str(args, 'owner-team');
+  if (str(args, 'tags'))
+    body.tags = str(args, 'tags')!
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  return body;
+}
 
 export const topic: Command = {
   summary: "manage a tenant's topics: create, list, describe, delete, search messages",
@@ -27,17 +53,7 @@ ${COMMON_HELP}`,
         async create(args, t) {
           const name = args.positional[0];
           if (!name) throw new CliError('missing topic name', 2);
-          const body: Record<string, unknown> = { name, partitions: int(args, 'partitions') ?? 1 };
-          if (int(args, 'retention-ms') !== undefined) body.retentionMs = int(args, 'retention-ms');
-          if (int(args, 'max-message-bytes') !== undefined) body.maxMessageBytes = int(args, 'max-message-bytes');
-          if (str(args, 'cleanup-policy')) body.cleanupPolicy = str(args, 'cleanup-policy');
-          if (str(args, 'description')) body.description = str(args, 'description');
-          if (str(args, 'owner-team')) body.ownerTeam = str(args, 'owner-team');
-          if (str(args, 'tags'))
-            body.tags = str(args, 'tags')!
-              .split(',')
-              .map((s) => s.trim())
-              .filter(Boolean);
+          const body = topicCreateBody(args, name);
           output(args, await apiRequest(t, 'POST', `/tenants/${tenantOf({ ...args, positional: [] })}/topics`, body));
         },
         async list(args, t) {

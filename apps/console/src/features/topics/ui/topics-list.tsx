@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useMemo, useState } from 'react';
-import { Button } from '../../../components/ui/button.tsx';
+import { Button, buttonVariants } from '../../../components/ui/button.tsx';
 import { Dialog } from '../../../components/ui/dialog.tsx';
 import { Field, Input, Select } from '../../../components/ui/input.tsx';
 import { Empty, ErrorState, Loading, PageHeader } from '../../../components/ui/states.tsx';
@@ -40,6 +40,9 @@ export function TopicsList({ tenant }: { tenant: string }) {
   return (
     <section>
       <PageHeader title={`Topics · ${tenant}`}>
+        <Link href={`/t/${tenant}/requests`} className={buttonVariants({ variant: 'secondary' })}>
+          Request a topic
+        </Link>
         <Button onClick={() => setCreating(true)}>New topic</Button>
       </PageHeader>
       {topics.data?.clusterError ? (

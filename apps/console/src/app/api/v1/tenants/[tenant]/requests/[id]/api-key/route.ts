@@ -1,0 +1,5 @@
+// POST /api/v1/tenants/{tenant}/requests/{id}/api-key: handlers live in src/api/routes.ts (one table for routes, OpenAPI and the authorization test).
+import { apiRoutes } from '../../../../../../../../api/routes.ts';
+
+const route = apiRoutes['/tenants/{tenant}/requests/{id}/api-key']!;
+export const POST = route.POST!.handler;
