@@ -5,7 +5,7 @@
  * policy: to the dead-letter topic, skipped, or the processor stops at the record.
  */
 import type { Message } from '@platformatic/kafka';
-import type { InputRecord, ProcessorErrorInfo, RecordResult } from '../types.ts';
+import type { BatchResults, InputRecord, ProcessorErrorInfo, RecordResult } from '../types.ts';
 import {
   commitWithMetadata,
   committedPositions,
@@ -225,37 +225,31 @@ export class PartitionTask {
     return this.#sandbox;
   }
 
-  /** Runs records through the sandbox; after a memory fault the sandbox is rebuilt and the rest run again. */
-  async #runAll(inputs: InputRecord[]): Promise<RecordResult[]> {
-    const out: RecordResult[] = [];
-    let rest = inputs;
-    while (rest.length > 0) {
-      const sandbox = await this.#ensureSandbox();
-      const before = sandbox.cpuTimeMs();
-      const results = await sandbox.process(rest);
-      let after = before;
-      try {
-        after = sandbox.cpuTimeMs();
-      } catch {
-        // a disposed isolate has no clock; its time was spent all the same, but cannot be read
-      }
-      this.#rt.stats.counters.cpuMs += after - before;
-      this.#rt.deps.budget.charge(after - before);
-      if (!sandbox.disposed) {
-        out.push(...results);
-        break;
-      }
-      const fault = results.findIndex((r) => !r.ok && r.error.kind === 'memory');
-      const upTo = fault < 0 ? results.length - 1 : fault;
-      out.push(...results.slice(0, upTo + 1));
-      rest = rest.slice(upTo + 1);
+  /**
+   * One sandbox call. A `timeout` or `memory` fault ends it (see BatchResults): the answer is then shorter than
+   * `inputs`. After a memory fault the sandbox is rebuilt at the next call.
+   */
+  async #runOnce(inputs: InputRecord[]): Promise<BatchResults> {
+    const sandbox = await this.#ensureSandbox();
+    const before = sandbox.cpuTimeMs();
+    const results = await sandbox.process(inputs);
+    let after = before;
+    try {
+      after = sandbox.cpuTimeMs();
+    } catch {
+      // a disposed isolate has no clock; its time was spent all the same, but cannot be read
+    }
+    this.#rt.stats.counters.cpuMs += after - before;
+    this.#rt.deps.budget.charge(after - before);
+    if (sandbox.disposed) {
       this.#sandbox = null;
       this.#rt.log.info(
         { processor: this.#rt.spec.name, partition: this.partition },
-        'sandbox lost to a memory fault: rebuilt',
+        'sandbox lost to a memory fault: rebuilt at the next call',
       );
     }
-    return out;
+    if (results.length === 0 && inputs.length > 0) throw new Error('the sandbox answered no result');
+    return results;
   }
 
   async #withRetries(input: InputRecord, first: RecordResult): Promise<RecordResult> {
@@ -265,7 +259,7 @@ export class PartitionTask {
       this.#emitLogs(result, input);
       const backoffMs = Math.min(this.#rt.deps.settings.maxRetryBackoffMs, s.retryBackoffMs * 2 ** (attempt - 1));
       await sleep(backoffMs);
-      result = (await this.#runAll([input]))[0]!;
+      result = (await this.#runOnce([input]))[0]!;
     }
     return result;
   }
@@ -298,15 +292,31 @@ export class PartitionTask {
       value: m.value ?? null,
       headers: m.headerEntries.map(([k, v]) => [k.toString('utf8'), v]),
     }));
-    const results = await this.#runAll(inputs);
+    // A fault ends a sandbox call: it is handled (and its outputs sent) before the rest of the batch is run.
+    let rest = inputs;
+    while (rest.length > 0 && !this.retired) {
+      const results = await this.#runOnce(rest);
+      if (!(await this.#handleResults(rest, results))) return;
+      rest = rest.slice(results.length);
+    }
+  }
+
+  /**
+   * Acts on the results of `inputs`' first records (retries, error policy), sends their outputs and commits past
+   * them. False when the processor stopped (policy `stop`) or the task was retired.
+   */
+  async #handleResults(inputs: InputRecord[], results: BatchResults): Promise<boolean> {
+    const rt = this.#rt;
+    const s = rt.spec;
+    const { access } = rt.deps;
     const messages: OutMessage[] = [];
     let stopAt: { index: number; error: ProcessorErrorInfo } | null = null;
     let outCount = 0;
-    for (let i = 0; i < inputs.length; i++) {
+    for (let i = 0; i < results.length; i++) {
       const input = inputs[i]!;
       let result = results[i]!;
       if (!result.ok) result = await this.#withRetries(input, result);
-      if (this.retired) return;
+      if (this.retired) return false;
       this.#emitLogs(result, input);
       rt.stats.recordDuration(result.durationMs);
       rt.stats.counters.inRecords++;
@@ -335,7 +345,7 @@ export class PartitionTask {
       produced = result.offsets ?? [];
     }
     rt.stats.counters.outRecords += outCount;
-    const commitOffset = stopAt ? inputs[stopAt.index]!.offset : inputs[inputs.length - 1]!.offset + 1n;
+    const commitOffset = stopAt ? inputs[stopAt.index]!.offset : inputs[results.length - 1]!.offset + 1n;
     if (this.#fence && !this.#fence.holdsFrom(commitOffset))
       for (const p of produced) this.#fenceStarts.set(outputPartitionKey(access.local(p.topic), p.partition), p.offset);
     if (this.nextOffset === null || commitOffset > this.nextOffset) {
@@ -368,6 +378,8 @@ export class PartitionTask {
         deploymentId: s.deploymentId,
       });
       this.retired = true;
+      return false;
     }
+    return true;
   }
 }
