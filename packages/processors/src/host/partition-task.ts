@@ -282,7 +282,6 @@ export class PartitionTask {
   async #processBatch(batch: InputMessage[]): Promise<void> {
     const rt = this.#rt;
     const s = rt.spec;
-    const { access } = rt.deps;
     const inputs: InputRecord[] = batch.map((m) => ({
       topic: s.inputTopic,
       partition: m.partition,
