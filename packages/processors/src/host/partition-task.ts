@@ -42,6 +42,8 @@ export class PartitionTask {
   /** The last offset the broker confirmed committed (lag is counted from it). */
   committedOffset: bigint | null = null;
   #commitInFlight: Promise<void> = Promise.resolve();
+  /** The last batch's send and the issue of its commit; never rejects (a failure went to #onTaskError). */
+  #sendInFlight: Promise<void> = Promise.resolve();
   #queue: InputMessage[] = [];
   #wake: (() => void) | null = null;
   #sandbox: RecordSandbox | null = null;
@@ -115,7 +117,8 @@ export class PartitionTask {
     } catch (error) {
       this.#onTaskError(error);
     } finally {
-      // The next task of this partition reads the committed offset: let the last commit land first.
+      // The next task of this partition reads the committed offset: let the last send and commit land first.
+      await this.#sendInFlight;
       await this.#commitInFlight;
       this.#sandbox?.dispose();
       this.#sandbox = null;
@@ -338,32 +341,20 @@ export class PartitionTask {
       if (this.#fence?.has(input.offset, 'dlq')) continue;
       messages.push(deadLetterMessage(access, s, s.dlqTopic, input, result.error));
     }
-    let produced: Array<{ topic: string; partition: number; offset: bigint }> = [];
-    if (messages.length > 0) {
-      const result = await rt.producer.send({ messages, acks: -1 });
-      produced = result.offsets ?? [];
-    }
-    rt.stats.counters.outRecords += outCount;
+    // The previous batch's outputs were sent while this one ran in the sandbox: one send in flight at a time, so
+    // outputs stay in order; a failed send has retired the task (or ended the runtime) and nothing more is sent.
+    await this.#sendInFlight;
+    if (this.retired) return false;
     const commitOffset = stopAt ? inputs[stopAt.index]!.offset : inputs[results.length - 1]!.offset + 1n;
-    if (this.#fence && !this.#fence.holdsFrom(commitOffset))
-      for (const p of produced) this.#fenceStarts.set(outputPartitionKey(access.local(p.topic), p.partition), p.offset);
-    if (this.nextOffset === null || commitOffset > this.nextOffset) {
-      const metadata = this.#fence ? encodeFenceMetadata(this.#fenceStarts) : null;
-      // One commit in flight at a time, in order; the next batch is processed meanwhile. Its outputs land after
-      // this batch's, so the metadata's bounds still hold for every record not yet committed.
-      await this.#commitInFlight;
-      this.#commitInFlight = commitWithMetadata(rt.consumer, rt.inputName, [
-        { partition: this.partition, offset: commitOffset, metadata },
-      ]).then(
-        () => {
-          this.committedOffset = commitOffset;
-        },
-        (error) => this.#onTaskError(error),
-      );
-      this.nextOffset = commitOffset;
-    }
+    const advance = this.nextOffset === null || commitOffset > this.nextOffset;
+    if (advance) this.nextOffset = commitOffset;
+    this.#sendInFlight = this.#sendAndCommit(messages, outCount, commitOffset, advance).catch((error) =>
+      this.#onTaskError(error),
+    );
     if (stopAt) {
+      await this.#sendInFlight;
       await this.#commitInFlight;
+      if (this.retired) return false;
       const input = inputs[stopAt.index]!;
       rt.fail({
         message: stopAt.error.message,
@@ -380,5 +371,35 @@ export class PartitionTask {
       return false;
     }
     return true;
+  }
+
+  /**
+   * Sends a batch's outputs (and dead letters), waits for their acknowledgement, then commits the input offset past
+   * the batch. One commit in flight at a time, in order; the next batch is processed meanwhile. Its outputs are sent
+   * after this batch's acknowledgement, so the commit metadata's bounds still hold for every record not yet
+   * committed.
+   */
+  async #sendAndCommit(messages: OutMessage[], outCount: number, commitOffset: bigint, advance: boolean) {
+    const rt = this.#rt;
+    let produced: Array<{ topic: string; partition: number; offset: bigint }> = [];
+    if (messages.length > 0) {
+      const result = await rt.producer.send({ messages, acks: -1 });
+      produced = result.offsets ?? [];
+    }
+    rt.stats.counters.outRecords += outCount;
+    if (this.#fence && !this.#fence.holdsFrom(commitOffset))
+      for (const p of produced)
+        this.#fenceStarts.set(outputPartitionKey(rt.deps.access.local(p.topic), p.partition), p.offset);
+    if (!advance) return;
+    const metadata = this.#fence ? encodeFenceMetadata(this.#fenceStarts) : null;
+    await this.#commitInFlight;
+    this.#commitInFlight = commitWithMetadata(rt.consumer, rt.inputName, [
+      { partition: this.partition, offset: commitOffset, metadata },
+    ]).then(
+      () => {
+        this.committedOffset = commitOffset;
+      },
+      (error) => this.#onTaskError(error),
+    );
   }
 }
