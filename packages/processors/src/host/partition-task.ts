@@ -381,11 +381,8 @@ export class PartitionTask {
    */
   async #sendAndCommit(messages: OutMessage[], outCount: number, commitOffset: bigint, advance: boolean) {
     const rt = this.#rt;
-    let produced: Array<{ topic: string; partition: number; offset: bigint }> = [];
-    if (messages.length > 0) {
-      const result = await rt.producer.send({ messages, acks: -1 });
-      produced = result.offsets ?? [];
-    }
+    // Base offsets of the (possibly gathered, see send-coalescer.ts) request: at or below this batch's outputs.
+    const produced = messages.length > 0 ? await rt.sends.send(messages) : [];
     rt.stats.counters.outRecords += outCount;
     if (this.#fence && !this.#fence.holdsFrom(commitOffset))
       for (const p of produced)
