@@ -3,6 +3,7 @@
  * Postgres, a `while (true) {}` processor given a batch of many records is acted on at its first record. Under the
  * stop policy it is ERRORED with the record's offset and version before any other record of the batch ran; under
  * the DLQ policy each record reaches the DLQ on its own, each sandbox call ending at its record's timeout.
+ * A memory bomb in the middle of a batch stops the processor at its own record, not at the first of the batch.
  * The sandboxes are counted through the host's sandbox factory: the tests assert on what was run, and print the
  * measured times.
  */
@@ -171,5 +172,38 @@ test('a looping function under the DLQ policy sends each record to the DLQ as so
     );
   } finally {
     await dlq.stop();
+  }
+});
+
+test('a memory bomb at the second record of a batch stops the processor at that record, not at the first', async () => {
+  const bomber = await tenantWithTopics(hub, 'bomber', { 'bomb-in': 1, 'bomb-out': 1 }, { processorMemoryMb: 16 });
+  await produce(bomber, 'bomb-in', [{ value: 'fine' }, { value: 'bomb' }, { value: 'later' }]);
+  const out = await collect(bomber, ['bomb-out']);
+  try {
+    const id = await createProcessor(hub, bomber, {
+      name: 'bomb',
+      input: 'bomb-in',
+      outputs: ['bomb-out'],
+      errorPolicy: 'STOP',
+      source: `export default function (record) {
+        if (record.value === 'bomb') { const hoard = []; while (true) hoard.push(new Array(1 << 16).fill(Math.random())); }
+        return { value: record.value + '!' };
+      }`,
+    });
+    await eventually(
+      async () => (await hub.prisma.processor.findUniqueOrThrow({ where: { id } })).status === 'ERRORED',
+      'the processor ERRORED',
+    );
+    const p = await hub.prisma.processor.findUniqueOrThrow({ where: { id } });
+    const lastError = p.lastError as { kind: string; offset: string; message: string };
+    assert.deepEqual([lastError.kind, lastError.offset], ['memory', '1'], lastError.message);
+    await eventually(() => out.messages.length >= 1, "the first record's output");
+    assert.deepEqual(
+      out.messages.map((m) => m.value?.toString()),
+      ['fine!'],
+    );
+    assert.equal(calls.get('bomb-out')!.given[0], 3, 'the three records came in one batch');
+  } finally {
+    await out.stop();
   }
 });

@@ -298,6 +298,12 @@ export class PartitionTask {
     let rest = inputs;
     while (rest.length > 0 && !this.retired) {
       const results = await this.#runOnce(rest);
+      const fault = results.length - 1;
+      if (results[fault]?.ok === false && results[fault].error.kind === 'memory' && fault < rest.length - 1) {
+        // A memory fault is given to the first record of the call it ended (the isolate is gone, and with it which
+        // record was running): that record alone, in a fresh sandbox, says whether it was the one.
+        results[fault] = (await this.#runOnce([rest[fault]!]))[0]!;
+      }
       if (!(await this.#handleResults(rest, results))) return;
       rest = rest.slice(results.length);
     }
