@@ -47,6 +47,15 @@ export type RecordResult =
   | { ok: true; outputs: OutputRecord[]; logs: LogLine[]; durationMs: number }
   | { ok: false; error: ProcessorErrorInfo; logs: LogLine[]; durationMs: number };
 
+/**
+ * What one sandbox call answers: one RecordResult per record, in input order, up to and including the first record
+ * whose call faulted with `timeout` or `memory`. A fault ends the call at once, so that the caller acts on it (retry,
+ * dead-letter, skip or stop) within the CPU limit of one call rather than after the whole batch: the records after
+ * it were not run and have no result (`results.length < records.length`; run them again, or not). `thrown` and
+ * `bad-output` errors do not end a call.
+ */
+export type BatchResults = RecordResult[];
+
 /** Where to start reading at a deploy. `committed`: keep the group's committed offsets. */
 export type StartPosition =
   | { kind: 'earliest' }
@@ -62,7 +71,8 @@ export type ErrorPolicy = 'dlq' | 'skip' | 'stop';
 export interface SandboxLimits {
   /** Hard heap limit of the isolate, MiB. */
   memoryMb: number;
-  /** CPU (wall) time one call of the function may take, ms; beyond it the call is stopped with `timeout`. */
+  /** CPU (wall) time one call into the sandbox may take, ms (a batch shares it; the record running when it runs out
+   * gets it whole, alone); beyond it the call is stopped with `timeout`. */
   cpuMsPerCall: number;
   /** Outputs one input record may produce. */
   maxOutputsPerRecord: number;
@@ -76,7 +86,7 @@ export interface SandboxLimits {
 
 export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = {
   memoryMb: 64,
-  cpuMsPerCall: 1_000,
+  cpuMsPerCall: 300,
   maxOutputsPerRecord: 100,
   maxOutputBytes: 1_048_576,
   maxLogLinesPerCall: 20,

@@ -1,6 +1,7 @@
-/** The host's pure parts: commit metadata of the exactly-once fence, source headers, settings from the environment. */
+/** The host's pure parts: commit metadata of the exactly-once fence, source headers, settings from the environment, the send coalescer. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { eventually } from '@samsa/test-support/eventually';
 import {
   decodeFenceMetadata,
   encodeFenceMetadata,
@@ -9,6 +10,7 @@ import {
   parseSourceHeader,
   sourceHeader,
 } from '../src/host/output-fence.ts';
+import { SendCoalescer } from '../src/host/send-coalescer.ts';
 import { hostSettingsFromEnv } from '../src/host/settings.ts';
 
 test('fence metadata round-trips, and collapses to one lower bound per topic past its size', () => {
@@ -63,4 +65,35 @@ test('settings come from the environment; a bad one is named', () => {
   assert.equal(hostSettingsFromEnv({ SAMSA_PROCESSORS_POLL_MS: '250', SAMSA_PROCESSOR_LOG_LINES: '' }).pollMs, 250);
   assert.throws(() => hostSettingsFromEnv({ SAMSA_PROCESSORS_MAX_TASKS: '0' }), /SAMSA_PROCESSORS_MAX_TASKS/);
   assert.throws(() => hostSettingsFromEnv({ SAMSA_PROCESSOR_MEMORY_MB: 'lots' }), /SAMSA_PROCESSOR_MEMORY_MB/);
+});
+
+test('sends handed over while a request is in flight go together in the next one, in order, within the bound', async () => {
+  const requests: string[][] = [];
+  const releases: Array<() => void> = [];
+  const coalescer = new SendCoalescer(async (messages) => {
+    requests.push(messages.map((m) => String(m.value)));
+    await new Promise<void>((r) => releases.push(r));
+    if (messages.some((m) => String(m.value) === 'poison')) throw new Error('produce failed');
+    return [{ topic: 'out', partition: 0, offset: BigInt(requests.length * 100) }];
+  }, 10);
+  const msg = (value: string) => ({ topic: 'out', value: Buffer.from(value) });
+  const first = coalescer.send([msg('a1')]);
+  const second = coalescer.send([msg('b1'), msg('b2')]);
+  const third = coalescer.send([msg('c1')]);
+  const tooBig = coalescer.send([msg('d-twelve-bytes')]);
+  assert.deepEqual(requests, [['a1']], 'one request in flight');
+  releases.shift()!();
+  assert.deepEqual(await first, [{ topic: 'out', partition: 0, offset: 100n }]);
+  await eventually(() => requests.length === 2, 'the gathered request');
+  assert.deepEqual(requests[1], ['b1', 'b2', 'c1'], 'the sends that waited, together and in order');
+  releases.shift()!();
+  assert.deepEqual(await second, await third);
+  await eventually(() => requests.length === 3, 'the send past the bound, alone');
+  assert.deepEqual(requests[2], ['d-twelve-bytes']);
+  releases.shift()!();
+  await tooBig;
+  const failing = coalescer.send([msg('poison')]);
+  await eventually(() => releases.length === 1, 'the failing request');
+  releases.shift()!();
+  await assert.rejects(failing, /produce failed/);
 });

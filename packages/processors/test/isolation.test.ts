@@ -160,7 +160,7 @@ test("an infinite loop and a memory bomb in one tenant do not stop another tenan
     { processorMemoryMb: 16, processorCpuMsPerSec: 60_000 },
     topicsOf([SPIN_DEF, HALT_DEF, BOMB_DEF]),
   );
-  // Two records each: a batch runs through before its errors are acted on, and each looping record costs a call.
+  // Two records each, in one batch: the first record's fault ends its sandbox call, and is acted on at once.
   const inputs = [{ value: 'attack 0' }, { value: 'attack 1' }];
   for (const topic of ['spin-in', 'halt-in', 'bomb-in']) await produce(attacker, topic, inputs);
   // spin: every record times out and goes to its DLQ, and the processor keeps going; halt: the same loop with the

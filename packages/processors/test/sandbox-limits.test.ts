@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ProcessorCompileError, ProcessorSandbox } from '../src/sandbox/index.ts';
+import { compileProcessor, ProcessorCompileError, ProcessorSandbox, testRun } from '../src/sandbox/index.ts';
 import { inputRecord, outputsOf, runOnce, sandboxFor, TEST_LIMITS, text } from './sandbox-fixtures.ts';
 
-test('while (true) {} is stopped by the CPU limit per call; the other records of the batch succeed', async () => {
+test('while (true) {} is stopped by the CPU limit per call; the call ends at it, the rest run in the next call', async () => {
   const sandbox = await sandboxFor(
     `export default function process(record, ctx) {
        if (record.value === 'spin') { ctx.log('about to spin'); while (true) {} }
@@ -15,7 +15,8 @@ test('while (true) {} is stopped by the CPU limit per call; the other records of
     const results = await sandbox.process([inputRecord('a'), inputRecord('spin'), inputRecord('b'), inputRecord('c')]);
     assert.deepEqual(
       results.map((r) => (r.ok ? text(r.outputs[0].value) : r.error.kind)),
-      ['a!', 'timeout', 'b!', 'c!'],
+      ['a!', 'timeout'],
+      'the answer ends at the fault: the records after it were not run',
     );
     const stopped = results[1];
     assert.ok(!stopped.ok);
@@ -25,14 +26,39 @@ test('while (true) {} is stopped by the CPU limit per call; the other records of
       ['about to spin'],
     );
     assert.equal(sandbox.disposed, false);
-    const after = await sandbox.process([inputRecord('d')]);
-    assert.equal(text(outputsOf(after[0])[0].value), 'd!');
+    const rest = await sandbox.process([inputRecord('b'), inputRecord('c')]);
+    assert.deepEqual(
+      rest.map((r) => text(outputsOf(r)[0].value)),
+      ['b!', 'c!'],
+    );
   } finally {
     sandbox.dispose();
   }
 });
 
-test('a memory bomb is stopped by the memory limit: its records get `memory`, the sandbox is disposed, the host lives', async () => {
+test('a test run still gives every record its own result when one of them loops', async () => {
+  const { code } = compileProcessor(
+    `export default function process(record) {
+       if (record.value === 'spin') while (true) {}
+       return { value: record.value + '!' };
+     }`,
+    'javascript',
+  );
+  const run = await testRun({ code, outputs: ['out'], env: {}, limits: { cpuMsPerCall: 200 } }, [
+    inputRecord('a'),
+    inputRecord('spin'),
+    inputRecord('b'),
+    inputRecord('spin'),
+    inputRecord('c'),
+  ]);
+  assert.deepEqual(
+    run.results.map((r) => r.error?.kind ?? r.outputs[0]?.value?.data),
+    ['a!', 'timeout', 'b!', 'timeout', 'c!'],
+  );
+  assert.equal(run.summary.errors, 2);
+});
+
+test('a memory bomb is stopped by the memory limit: its record gets `memory`, the sandbox is disposed, the host lives', async () => {
   const sandbox = await sandboxFor(
     `const hoard = [];
      export default function process(record) {
@@ -44,7 +70,8 @@ test('a memory bomb is stopped by the memory limit: its records get `memory`, th
   const results = await sandbox.process([inputRecord('bomb'), inputRecord('later')]);
   assert.deepEqual(
     results.map((r) => (r.ok ? 'ok' : r.error.kind)),
-    ['memory', 'memory'],
+    ['memory'],
+    'the answer ends at the fault',
   );
   assert.ok(!results[0].ok);
   assert.match(results[0].error.message, /memory limit of 16 MiB/);

@@ -5,7 +5,7 @@
  * policy: to the dead-letter topic, skipped, or the processor stops at the record.
  */
 import type { Message } from '@platformatic/kafka';
-import type { InputRecord, ProcessorErrorInfo, RecordResult } from '../types.ts';
+import type { BatchResults, InputRecord, ProcessorErrorInfo, RecordResult } from '../types.ts';
 import {
   commitWithMetadata,
   committedPositions,
@@ -42,6 +42,8 @@ export class PartitionTask {
   /** The last offset the broker confirmed committed (lag is counted from it). */
   committedOffset: bigint | null = null;
   #commitInFlight: Promise<void> = Promise.resolve();
+  /** The last batch's send and the issue of its commit; never rejects (a failure went to #onTaskError). */
+  #sendInFlight: Promise<void> = Promise.resolve();
   #queue: InputMessage[] = [];
   #wake: (() => void) | null = null;
   #sandbox: RecordSandbox | null = null;
@@ -115,7 +117,8 @@ export class PartitionTask {
     } catch (error) {
       this.#onTaskError(error);
     } finally {
-      // The next task of this partition reads the committed offset: let the last commit land first.
+      // The next task of this partition reads the committed offset: let the last send and commit land first.
+      await this.#sendInFlight;
       await this.#commitInFlight;
       this.#sandbox?.dispose();
       this.#sandbox = null;
@@ -225,37 +228,31 @@ export class PartitionTask {
     return this.#sandbox;
   }
 
-  /** Runs records through the sandbox; after a memory fault the sandbox is rebuilt and the rest run again. */
-  async #runAll(inputs: InputRecord[]): Promise<RecordResult[]> {
-    const out: RecordResult[] = [];
-    let rest = inputs;
-    while (rest.length > 0) {
-      const sandbox = await this.#ensureSandbox();
-      const before = sandbox.cpuTimeMs();
-      const results = await sandbox.process(rest);
-      let after = before;
-      try {
-        after = sandbox.cpuTimeMs();
-      } catch {
-        // a disposed isolate has no clock; its time was spent all the same, but cannot be read
-      }
-      this.#rt.stats.counters.cpuMs += after - before;
-      this.#rt.deps.budget.charge(after - before);
-      if (!sandbox.disposed) {
-        out.push(...results);
-        break;
-      }
-      const fault = results.findIndex((r) => !r.ok && r.error.kind === 'memory');
-      const upTo = fault < 0 ? results.length - 1 : fault;
-      out.push(...results.slice(0, upTo + 1));
-      rest = rest.slice(upTo + 1);
+  /**
+   * One sandbox call. A `timeout` or `memory` fault ends it (see BatchResults): the answer is then shorter than
+   * `inputs`. After a memory fault the sandbox is rebuilt at the next call.
+   */
+  async #runOnce(inputs: InputRecord[]): Promise<BatchResults> {
+    const sandbox = await this.#ensureSandbox();
+    const before = sandbox.cpuTimeMs();
+    const results = await sandbox.process(inputs);
+    let after = before;
+    try {
+      after = sandbox.cpuTimeMs();
+    } catch {
+      // a disposed isolate has no clock; its time was spent all the same, but cannot be read
+    }
+    this.#rt.stats.counters.cpuMs += after - before;
+    this.#rt.deps.budget.charge(after - before);
+    if (sandbox.disposed) {
       this.#sandbox = null;
       this.#rt.log.info(
         { processor: this.#rt.spec.name, partition: this.partition },
-        'sandbox lost to a memory fault: rebuilt',
+        'sandbox lost to a memory fault: rebuilt at the next call',
       );
     }
-    return out;
+    if (results.length === 0 && inputs.length > 0) throw new Error('the sandbox answered no result');
+    return results;
   }
 
   async #withRetries(input: InputRecord, first: RecordResult): Promise<RecordResult> {
@@ -265,7 +262,7 @@ export class PartitionTask {
       this.#emitLogs(result, input);
       const backoffMs = Math.min(this.#rt.deps.settings.maxRetryBackoffMs, s.retryBackoffMs * 2 ** (attempt - 1));
       await sleep(backoffMs);
-      result = (await this.#runAll([input]))[0]!;
+      result = (await this.#runOnce([input]))[0]!;
     }
     return result;
   }
@@ -288,7 +285,6 @@ export class PartitionTask {
   async #processBatch(batch: InputMessage[]): Promise<void> {
     const rt = this.#rt;
     const s = rt.spec;
-    const { access } = rt.deps;
     const inputs: InputRecord[] = batch.map((m) => ({
       topic: s.inputTopic,
       partition: m.partition,
@@ -298,15 +294,37 @@ export class PartitionTask {
       value: m.value ?? null,
       headers: m.headerEntries.map(([k, v]) => [k.toString('utf8'), v]),
     }));
-    const results = await this.#runAll(inputs);
+    // A fault ends a sandbox call: it is handled (and its outputs sent) before the rest of the batch is run.
+    let rest = inputs;
+    while (rest.length > 0 && !this.retired) {
+      const results = await this.#runOnce(rest);
+      const fault = results.length - 1;
+      if (results[fault]?.ok === false && results[fault].error.kind === 'memory' && fault < rest.length - 1) {
+        // A memory fault is given to the first record of the call it ended (the isolate is gone, and with it which
+        // record was running): that record alone, in a fresh sandbox, says whether it was the one.
+        results[fault] = (await this.#runOnce([rest[fault]!]))[0]!;
+      }
+      if (!(await this.#handleResults(rest, results))) return;
+      rest = rest.slice(results.length);
+    }
+  }
+
+  /**
+   * Acts on the results of `inputs`' first records (retries, error policy), sends their outputs and commits past
+   * them. False when the processor stopped (policy `stop`) or the task was retired.
+   */
+  async #handleResults(inputs: InputRecord[], results: BatchResults): Promise<boolean> {
+    const rt = this.#rt;
+    const s = rt.spec;
+    const { access } = rt.deps;
     const messages: OutMessage[] = [];
     let stopAt: { index: number; error: ProcessorErrorInfo } | null = null;
     let outCount = 0;
-    for (let i = 0; i < inputs.length; i++) {
+    for (let i = 0; i < results.length; i++) {
       const input = inputs[i]!;
       let result = results[i]!;
       if (!result.ok) result = await this.#withRetries(input, result);
-      if (this.retired) return;
+      if (this.retired) return false;
       this.#emitLogs(result, input);
       rt.stats.recordDuration(result.durationMs);
       rt.stats.counters.inRecords++;
@@ -329,32 +347,20 @@ export class PartitionTask {
       if (this.#fence?.has(input.offset, 'dlq')) continue;
       messages.push(deadLetterMessage(access, s, s.dlqTopic, input, result.error));
     }
-    let produced: Array<{ topic: string; partition: number; offset: bigint }> = [];
-    if (messages.length > 0) {
-      const result = await rt.producer.send({ messages, acks: -1 });
-      produced = result.offsets ?? [];
-    }
-    rt.stats.counters.outRecords += outCount;
-    const commitOffset = stopAt ? inputs[stopAt.index]!.offset : inputs[inputs.length - 1]!.offset + 1n;
-    if (this.#fence && !this.#fence.holdsFrom(commitOffset))
-      for (const p of produced) this.#fenceStarts.set(outputPartitionKey(access.local(p.topic), p.partition), p.offset);
-    if (this.nextOffset === null || commitOffset > this.nextOffset) {
-      const metadata = this.#fence ? encodeFenceMetadata(this.#fenceStarts) : null;
-      // One commit in flight at a time, in order; the next batch is processed meanwhile. Its outputs land after
-      // this batch's, so the metadata's bounds still hold for every record not yet committed.
-      await this.#commitInFlight;
-      this.#commitInFlight = commitWithMetadata(rt.consumer, rt.inputName, [
-        { partition: this.partition, offset: commitOffset, metadata },
-      ]).then(
-        () => {
-          this.committedOffset = commitOffset;
-        },
-        (error) => this.#onTaskError(error),
-      );
-      this.nextOffset = commitOffset;
-    }
+    // The previous batch's outputs were sent while this one ran in the sandbox: one send in flight at a time, so
+    // outputs stay in order; a failed send has retired the task (or ended the runtime) and nothing more is sent.
+    await this.#sendInFlight;
+    if (this.retired) return false;
+    const commitOffset = stopAt ? inputs[stopAt.index]!.offset : inputs[results.length - 1]!.offset + 1n;
+    const advance = this.nextOffset === null || commitOffset > this.nextOffset;
+    if (advance) this.nextOffset = commitOffset;
+    this.#sendInFlight = this.#sendAndCommit(messages, outCount, commitOffset, advance).catch((error) =>
+      this.#onTaskError(error),
+    );
     if (stopAt) {
+      await this.#sendInFlight;
       await this.#commitInFlight;
+      if (this.retired) return false;
       const input = inputs[stopAt.index]!;
       rt.fail({
         message: stopAt.error.message,
@@ -368,6 +374,35 @@ export class PartitionTask {
         deploymentId: s.deploymentId,
       });
       this.retired = true;
+      return false;
     }
+    return true;
+  }
+
+  /**
+   * Sends a batch's outputs (and dead letters), waits for their acknowledgement, then commits the input offset past
+   * the batch. One commit in flight at a time, in order; the next batch is processed meanwhile. Its outputs are sent
+   * after this batch's acknowledgement, so the commit metadata's bounds still hold for every record not yet
+   * committed.
+   */
+  async #sendAndCommit(messages: OutMessage[], outCount: number, commitOffset: bigint, advance: boolean) {
+    const rt = this.#rt;
+    // Base offsets of the (possibly gathered, see send-coalescer.ts) request: at or below this batch's outputs.
+    const produced = messages.length > 0 ? await rt.sends.send(messages) : [];
+    rt.stats.counters.outRecords += outCount;
+    if (this.#fence && !this.#fence.holdsFrom(commitOffset))
+      for (const p of produced)
+        this.#fenceStarts.set(outputPartitionKey(rt.deps.access.local(p.topic), p.partition), p.offset);
+    if (!advance) return;
+    const metadata = this.#fence ? encodeFenceMetadata(this.#fenceStarts) : null;
+    await this.#commitInFlight;
+    this.#commitInFlight = commitWithMetadata(rt.consumer, rt.inputName, [
+      { partition: this.partition, offset: commitOffset, metadata },
+    ]).then(
+      () => {
+        this.committedOffset = commitOffset;
+      },
+      (error) => this.#onTaskError(error),
+    );
   }
 }

@@ -12,6 +12,7 @@ import { IDEMPOTENT_PRODUCER, type TenantAccess } from './kafka-access.ts';
 import { PartitionTask } from './partition-task.ts';
 import { ProcessorStats } from './processor-stats.ts';
 import type { SandboxFactory } from './sandbox-port.ts';
+import { SendCoalescer } from './send-coalescer.ts';
 import type { HostSettings } from './settings.ts';
 
 /** What runs: one deployment's version with its settings, env and limits. */
@@ -81,6 +82,8 @@ export class ProcessorRuntime {
   ended: { error?: Error; failure?: ProcessorFailure } | null = null;
   consumer!: Consumer;
   producer!: Producer;
+  /** The tasks' sends through `producer`, gathered while a request is in flight. */
+  sends!: SendCoalescer;
   #stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | null = null;
   readonly #tasks = new Map<number, PartitionTask>();
   #queued = 0;
@@ -113,6 +116,12 @@ export class ProcessorRuntime {
       ...access.clientOptions(clientId),
       ...IDEMPOTENT_PRODUCER,
     });
+    const producer = this.producer;
+    // As large as one fetch of the input: a gathered request stays in the broker's bounds when a fetch does.
+    this.sends = new SendCoalescer(
+      async (messages) => (await producer.send({ messages, acks: -1 })).offsets ?? [],
+      settings.fetchMaxBytes,
+    );
     this.consumer = new Consumer({
       ...access.clientOptions(clientId),
       groupId: access.name(processorGroupId(this.spec.name)),

@@ -1,8 +1,9 @@
 /** What the host needs of a sandbox (the ProcessorSandbox of ../sandbox), as a port so tests can count calls. */
-import type { InputRecord, RecordResult, SandboxLimits } from '../types.ts';
+import type { BatchResults, InputRecord, SandboxLimits } from '../types.ts';
 
 export interface RecordSandbox {
-  process(records: InputRecord[]): Promise<RecordResult[]>;
+  /** Stops at the first `timeout` or `memory` fault: see BatchResults. */
+  process(records: InputRecord[]): Promise<BatchResults>;
   readonly disposed: boolean;
   cpuTimeMs(): number;
   heapBytes(): number;

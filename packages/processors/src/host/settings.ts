@@ -17,8 +17,12 @@ export const hostSettingsSchema = z.object({
   defaultMemoryMb: int(8, 4_096, 64),
   /** SAMSA_PROCESSOR_CPU_MS_PER_SEC: CPU a tenant's processors on this host may use when its quota has none. */
   defaultCpuMsPerSec: int(1, 64_000, 1_000),
-  /** SAMSA_PROCESSOR_CPU_MS_PER_CALL: time one call of a function may take before it is stopped (timeout). */
-  cpuMsPerCall: int(10, 60_000, 1_000),
+  /**
+   * SAMSA_PROCESSOR_CPU_MS_PER_CALL: time one call into a sandbox may take before it is stopped (timeout); the
+   * record running then gets it whole, alone. A fault ends the call, so a looping function is reported (status
+   * ERRORED, or its record in the DLQ) about this long after its record started: 300 ms leaves room within a second.
+   */
+  cpuMsPerCall: int(10, 60_000, 300),
   /** SAMSA_PROCESSORS_BATCH_RECORDS: records one task gives its sandbox per call. */
   batchMaxRecords: int(1, 10_000, 500),
   /** SAMSA_PROCESSORS_FETCH_MAX_BYTES: bytes one fetch of a processor's input may return. */

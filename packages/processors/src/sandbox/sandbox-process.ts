@@ -3,12 +3,12 @@
  * crash of V8 itself ends only that key's process. isolated-vm stops most memory bombs inside the isolate, but a
  * single large allocation that fails (a Map, Set or dictionary object growing past the limit) aborts the whole
  * process it runs in (laverdet/isolated-vm#527, #457). When a process dies, its pending calls answer `memory`
- * for every record, its sandboxes become `disposed`, and the next create() for the key starts a new process.
+ * for their first record (the rest were not run, see BatchResults), its sandboxes become `disposed`, and the next create() for the key starts a new process.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import type { InputRecord, RecordResult } from '../types.ts';
+import type { BatchResults, InputRecord, RecordResult } from '../types.ts';
 import { ProcessorCompileError, ProcessorSandboxDisposedError } from './errors.ts';
 import { MAX_BATCH_RECORDS, type SandboxOptions, sandboxOptionsSchema } from './sandbox.ts';
 import type { SandboxChildRequest } from './sandbox-child.ts';
@@ -131,7 +131,7 @@ export class ProcessSandbox {
     return this.#heapBytes;
   }
 
-  async process(records: readonly InputRecord[]): Promise<RecordResult[]> {
+  async process(records: readonly InputRecord[]): Promise<BatchResults> {
     if (this.#disposedByCall) throw new ProcessorSandboxDisposedError();
     if (records.length > MAX_BATCH_RECORDS) {
       throw new RangeError(`a batch holds at most ${MAX_BATCH_RECORDS} records, got ${records.length}`);
@@ -145,7 +145,7 @@ export class ProcessSandbox {
       if (this.#disposedByCall) throw new ProcessorSandboxDisposedError();
       const how = reply.signal ? `signal ${reply.signal}` : `exit code ${reply.code}`;
       const message = `the sandbox process ended (${how}): memory limit of ${this.#memoryMb} MiB exceeded or V8 failed; the sandbox was disposed`;
-      return records.map(() => ({ ok: false, error: { kind: 'memory', message }, logs: [], durationMs: 0 }));
+      return records.length === 0 ? [] : [{ ok: false, error: { kind: 'memory', message }, logs: [], durationMs: 0 }];
     }
     if (!reply.ok || !reply.results) {
       if (reply.error?.name === 'ProcessorSandboxDisposedError') throw new ProcessorSandboxDisposedError();

@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import ivm from 'isolated-vm';
 import { z } from 'zod';
-import type { InputRecord, ProcessorErrorInfo, RecordResult, SandboxLimits } from '../types.ts';
+import type { BatchResults, InputRecord, ProcessorErrorInfo, RecordResult, SandboxLimits } from '../types.ts';
 import { type DecodedResult, decodeBatch, isRawBatchResult, logsOf, packBatch } from './batch-codec.ts';
 import { loadModule } from './compile.ts';
 import { ProcessorCompileError, ProcessorSandboxDisposedError } from './errors.ts';
@@ -121,10 +121,12 @@ export class ProcessorSandbox {
   }
 
   /**
-   * Runs the function on every record, in order; one result per record. Calls are queued, never overlap.
-   * After a memory fault the records not yet answered get a `memory` error and `disposed` becomes true.
+   * Runs the function on the records, in order; one result per record up to and including the first one whose call
+   * faulted (`timeout` or `memory`): a fault ends the call at once, so the caller learns of it without waiting for
+   * the rest of the batch, which was not run (see BatchResults). Calls are queued, never overlap. After a memory
+   * fault `disposed` becomes true, and a later call answers `memory` for its first record.
    */
-  process(records: readonly InputRecord[]): Promise<RecordResult[]> {
+  process(records: readonly InputRecord[]): Promise<BatchResults> {
     if (this.#disposedByCall) return Promise.reject(new ProcessorSandboxDisposedError());
     if (records.length > MAX_BATCH_RECORDS) {
       return Promise.reject(
@@ -142,39 +144,45 @@ export class ProcessorSandbox {
     if (!this.#isolate.isDisposed) this.#isolate.dispose();
   }
 
-  async #processNow(records: readonly InputRecord[]): Promise<RecordResult[]> {
+  async #processNow(records: readonly InputRecord[]): Promise<BatchResults> {
     const results: RecordResult[] = [];
     let next = 0;
     while (next < records.length) {
       if (this.#disposedByCall) throw new ProcessorSandboxDisposedError();
       if (this.#isolate.isDisposed) {
-        results.push(...records.slice(next).map(() => this.#memoryFault()));
+        results.push(this.#memoryFault());
         break;
       }
-      const batch = records.slice(next);
-      const outcome = await this.#runBatch(batch);
+      const outcome = await this.#runBatch(records.slice(next));
       results.push(...outcome.results);
       next += outcome.results.length;
-      if (outcome.stopped === 'timeout' && next < records.length) {
-        // The record that was running when the batch ran out of time may only have had what was left of the
-        // budget: give it the whole budget alone, so it only fails if it alone is too slow.
-        const single = batch.length === 1 ? outcome : await this.#runBatch([records[next]]);
-        if (single.stopped === 'timeout') {
-          results.push(this.#timeoutResult(single.stoppedLogs));
-        } else {
-          results.push(...single.results);
+      if (outcome.stopped === 'ended') break;
+      if (outcome.stopped === 'timeout') {
+        if (outcome.results.length === 0) {
+          // The record that ran out of time was the first of the call: it had the whole budget.
+          results.push(this.#timeoutResult(outcome.stoppedLogs));
+          break;
         }
+        // The record that was running when the call ran out of time may only have had what was left of the
+        // budget: give it the whole budget alone, so it only fails if it alone is too slow.
+        const single = await this.#runBatch([records[next]!]);
+        results.push(...(single.stopped === 'timeout' ? [this.#timeoutResult(single.stoppedLogs)] : single.results));
         next += 1;
+        if (single.stopped) break;
       }
     }
     await this.#measure();
     return results;
   }
 
-  /** One call into the isolate; on timeout, what finished before it. */
+  /**
+   * One call into the isolate. `stopped`: the call faulted; with `timeout`, `results` holds what finished before it
+   * (the record that was running has no result); with `ended`, the last result is the fault. A memory fault is
+   * given to the call's first record (the isolate is gone, and with it which record was running).
+   */
   async #runBatch(
     batch: readonly InputRecord[],
-  ): Promise<{ results: RecordResult[]; stopped?: 'timeout'; stoppedLogs?: RecordResult['logs'] }> {
+  ): Promise<{ results: RecordResult[]; stopped?: 'timeout' | 'ended'; stoppedLogs?: RecordResult['logs'] }> {
     const startedAt = performance.now();
     try {
       const raw = await this.#run.apply(
@@ -190,7 +198,7 @@ export class ProcessorSandbox {
       if (this.#disposedByCall) throw new ProcessorSandboxDisposedError();
       if (this.#isolate.isDisposed || MEMORY_FAULT.test(errorMessage(error))) {
         if (!this.#isolate.isDisposed) this.#isolate.dispose();
-        return { results: batch.map(() => this.#memoryFault()) };
+        return { results: [this.#memoryFault()], stopped: 'ended' };
       }
       if (TIMED_OUT.test(errorMessage(error))) {
         const partial = await this.#take.apply(undefined, [], { result: { copy: true } });
@@ -209,11 +217,13 @@ export class ProcessorSandbox {
     }
   }
 
-  async #runOneByOne(batch: readonly InputRecord[]): Promise<{ results: RecordResult[] }> {
+  /** Each record in a call of its own; stops at the first fault like a batch. */
+  async #runOneByOne(batch: readonly InputRecord[]): Promise<{ results: RecordResult[]; stopped?: 'ended' }> {
     const results: RecordResult[] = [];
     for (const record of batch) {
       const single = await this.#runBatch([record]);
       results.push(...(single.stopped === 'timeout' ? [this.#timeoutResult(single.stoppedLogs)] : single.results));
+      if (single.stopped) return { results, stopped: 'ended' };
     }
     return { results };
   }
