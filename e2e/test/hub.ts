@@ -42,8 +42,17 @@ export async function startHub(
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: stop() can end every process of the hub even if `samsa start` itself was killed.
+    detached: true,
   });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const killGroup = (signal: NodeJS.Signals) => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, signal);
+    } catch {
+      // the group is already gone
+    }
+  };
   await new Promise<void>((ready, fail) => {
     const timer = setTimeout(() => fail(new Error(`hub did not start in time:\n${out}`)), START_TIMEOUT_MS);
     const onData = (d: Buffer) => {
@@ -69,9 +78,13 @@ export async function startHub(
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
-        if (child.exitCode === null) child.kill('SIGKILL');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
       }
+      // Whatever is left of the hub (a child `samsa start` did not stop) goes too: a survivor holding the output
+      // pipes would keep this test process alive.
+      killGroup('SIGKILL');
+      child.stdout?.destroy();
+      child.stderr?.destroy();
       await tdb.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },

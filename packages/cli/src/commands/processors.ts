@@ -35,7 +35,7 @@ Environment:
   SAMSA_LOG_LEVEL              pino level (default info)`;
 
 /** How long a clean stop (tasks finish their batch, offsets committed, instance rows removed) may take. */
-const STOP_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 10_000;
 
 export const processors: Command = {
   summary: 'run a processor host: the processors of every tenant, sandboxed (samsa start runs one)',
