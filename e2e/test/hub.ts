@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '@samsa/db/embedded';
+import { type Browser, chromium } from 'playwright-core';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
 
 export interface Hub {
@@ -89,4 +90,23 @@ export async function startHub(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Debian's Chromium (never a downloaded one), with the flags this machine needs. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-sync', '--no-first-run'],
+  });
+}
+
+/** A personal API token of `who`, named `name`, for the test's REST calls. */
+export async function apiToken(hub: Hub, who: { email: string; password: string }, name: string): Promise<string> {
+  const res = await fetch(`${hub.consoleUrl}/api/v1/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...who, name }),
+  });
+  if (!res.ok) throw new Error(`token for ${who.email}: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { token: string }).token;
 }

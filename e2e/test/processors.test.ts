@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { eventually } from '@samsa/test-support/eventually';
 import { type Consumer, Kafka, logLevel, type Producer } from 'kafkajs';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { type Hub, startHub } from './hub.ts';
+import type { Browser, Page } from 'playwright-core';
+import { apiToken, type Hub, launchChromium, startHub } from './hub.ts';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
 const MEMBER = { email: 'viewer@example.com', password: 'viewer-password-1' };
@@ -92,16 +92,8 @@ before(async () => {
     SAMSA_PROCESSORS_SAMPLE_INTERVAL_MS: '1000',
     SAMSA_LAG_INTERVAL_MS: '500',
   });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-sync', '--no-first-run'],
-  });
-  const res = await fetch(`${hub.consoleUrl}/api/v1/auth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ ...ADMIN, name: 'e2e-processors' }),
-  });
-  token = ((await res.json()) as { token: string }).token;
+  browser = await launchChromium();
+  token = await apiToken(hub, ADMIN, 'e2e-processors');
 });
 
 after(async () => {

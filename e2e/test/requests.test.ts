@@ -13,8 +13,8 @@ import { after, before, test } from 'node:test';
 import { eventually } from '@samsa/test-support/eventually';
 import { runSamsa } from '@samsa/test-support/samsa-cli';
 import { Kafka, logLevel } from 'kafkajs';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { type Hub, startHub } from './hub.ts';
+import type { Browser, Page } from 'playwright-core';
+import { type Hub, launchChromium, startHub } from './hub.ts';
 
 const ADMIN = { email: 'root@example.com', password: 'root-password-1' };
 const LEAD = { email: 'lead@acme.example', password: 'lead-password-1' };
@@ -29,10 +29,7 @@ const pages: Page[] = [];
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
   hub = await startHub(ADMIN);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
