@@ -39,7 +39,7 @@ function Toggle<T extends string>(props: {
           onClick={() => props.onChange(o.value)}
           className={cn(
             'px-2.5 py-1 text-sm',
-            props.value === o.value ? 'bg-indigo-600 text-white' : 'bg-white text-slate-700 hover:bg-slate-100',
+            props.value === o.value ? 'bg-accent text-on-accent' : 'bg-white text-slate-700 hover:bg-slate-100',
           )}
         >
           {o.label}

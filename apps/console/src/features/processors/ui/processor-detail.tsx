@@ -284,7 +284,7 @@ export function ProcessorDetail({ tenant, name }: { tenant: string; name: string
                 onClick={() => setMetricWindow(w)}
                 className={cn(
                   'px-2.5 py-1 text-sm',
-                  metricWindow === w ? 'bg-indigo-600 text-white' : 'bg-white text-slate-700 hover:bg-slate-100',
+                  metricWindow === w ? 'bg-accent text-on-accent' : 'bg-white text-slate-700 hover:bg-slate-100',
                 )}
               >
                 {w}
