@@ -248,7 +248,7 @@ export function GroupDetail({ tenant, group }: { tenant: string; group: string }
                     <Td>
                       <StatusBadge status={p.status} reason={p.reason} />
                     </Td>
-                    <Td className="text-xs">{p.clientId ?? <span className="text-slate-400">unassigned</span>}</Td>
+                    <Td className="text-xs">{p.clientId ?? <span className="text-slate-500">unassigned</span>}</Td>
                   </Tr>
                 ))}
               </tbody>
@@ -281,7 +281,7 @@ export function GroupDetail({ tenant, group }: { tenant: string; group: string }
                 <Tr key={`${s.atMs}-${s.to}`}>
                   <Td className="whitespace-nowrap">{formatTime(s.atMs, true)}</Td>
                   <Td className="whitespace-nowrap">
-                    {s.from ? <StatusBadge status={s.from} /> : <span className="text-slate-400">start</span>} →{' '}
+                    {s.from ? <StatusBadge status={s.from} /> : <span className="text-slate-500">start</span>} →{' '}
                     <StatusBadge status={s.to} />
                   </Td>
                   <Td>{formatCount(s.totalLag)}</Td>

@@ -62,7 +62,7 @@ interface Page {
 }
 
 export function Bytes({ r }: { r: Rendered }) {
-  if (r.encoding === 'null') return <span className="text-slate-400">null</span>;
+  if (r.encoding === 'null') return <span className="text-slate-500">null</span>;
   return (
     <pre className="max-w-xl overflow-x-auto whitespace-pre-wrap break-all text-xs">
       {r.encoding === 'hex' ? <span className="mr-1 rounded bg-slate-100 px-1 text-slate-500">hex</span> : null}
