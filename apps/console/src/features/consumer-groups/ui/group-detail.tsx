@@ -89,7 +89,7 @@ export function GroupDetail({ tenant, group }: { tenant: string; group: string }
         ) : null}
       </PageHeader>
       <p className="-mt-2 text-sm text-slate-600">
-        <Link href={`/t/${tenant}/groups`} className="text-indigo-700 hover:underline">
+        <Link href={`/t/${tenant}/groups`} className="text-indigo-700 underline">
           All groups
         </Link>{' '}
         · on the broker as <code>{d.groupId}</code>

@@ -31,6 +31,7 @@ export function CodeEditor(props: {
       </pre>
       <textarea
         id={props.id}
+        aria-label={props.id ? undefined : 'Source code'}
         aria-invalid={props['aria-invalid']}
         aria-describedby={props['aria-describedby']}
         name="source"
