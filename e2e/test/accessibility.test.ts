@@ -17,6 +17,8 @@ import { type Hub, startHub } from './hub.ts';
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
 const SHOTS = join(import.meta.dirname, '../test-results');
 const WIDTHS = [1366, 768];
+/** Longest wait for a page to take its narrow layout after the viewport shrinks. */
+const RESIZE_SETTLE_MS = 5_000;
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let hub: Hub;
@@ -75,8 +77,20 @@ async function checkPage(p: Page, path: string, ready: () => Promise<unknown>, p
   await p.waitForLoadState('networkidle').catch(() => {});
   for (const v of await seriousViolations(p)) problems.push(`${label}: ${v}`);
   await p.setViewportSize({ width: 768, height: 900 });
-  const over = await overflowPx(p);
-  if (over > 0) problems.push(`${label}: ${over} px wider than 768 px`);
+  // Charts take their new width from a ResizeObserver a moment after the resize: wait for the page to settle.
+  let over = await overflowPx(p);
+  for (const deadline = Date.now() + RESIZE_SETTLE_MS; over > 0 && Date.now() < deadline; over = await overflowPx(p))
+    await p.waitForTimeout(100);
+  if (over > 0) {
+    // Name the innermost element that sticks out, so the report says what to fix.
+    const culprit = await p.evaluate<string>(`(() => {
+      const w = document.documentElement.clientWidth;
+      const out = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > w + 1);
+      const inner = out.filter((e) => !out.some((o) => o !== e && e.contains(o)));
+      return inner.slice(0, 3).map((e) => e.tagName.toLowerCase() + '.' + [...e.classList].slice(0, 4).join('.')).join(', ');
+    })()`);
+    problems.push(`${label}: ${over} px wider than 768 px (${culprit})`);
+  }
 }
 
 before(async () => {
