@@ -34,7 +34,8 @@ interface Detail {
     groupId: string;
     state: string;
     lag: number;
-    partitions: { partition: number; committedOffset: number; lag: number }[];
+    /** Committed offsets per partition, or (once the lag collector has seen the group) how many partitions it reads. */
+    partitions: { partition: number; committedOffset: number; lag: number }[] | number;
     status: string | null;
     maxTimeLagMs: number | null;
   }[];
@@ -191,7 +192,9 @@ export function TopicDetail({
                   </Td>
                   <Td data-testid={`group-lag-${g.groupId}`}>{g.lag}</Td>
                   <Td className="text-xs">
-                    {g.partitions.map((p) => `p${p.partition}: ${p.committedOffset} (lag ${p.lag})`).join(', ')}
+                    {typeof g.partitions === 'number'
+                      ? `${g.partitions} partition${g.partitions === 1 ? '' : 's'}`
+                      : g.partitions.map((p) => `p${p.partition}: ${p.committedOffset} (lag ${p.lag})`).join(', ')}
                   </Td>
                 </Tr>
               ))}
