@@ -195,8 +195,7 @@ export async function describeTopic(tenant: Tenant, name: string) {
         // (from the reset position), as the group pages do; the direct read counts committed partitions only and
         // stands in until the collector has seen the group.
         lag: watched?.lag ?? g.lag,
-        // Per-partition committed offsets from the direct read (the collector's view only counts partitions).
-        partitions: g.partitions,
+        partitions: watched?.partitions ?? g.partitions,
         /** From the lag collector's last pass (null until it has seen the group). */
         status: watched?.status ?? null,
         maxTimeLagMs: watched?.maxTimeLagMs ?? null,
