@@ -104,6 +104,8 @@ import {
   rejectRequest,
   setSelfService,
 } from '../features/requests/service.ts';
+import { globalSearchQuerySchema, globalSearchResponseSchema } from '../features/global-search/schemas.ts';
+import { globalSearch } from '../features/global-search/service.ts';
 import { searchEventSchema, searchRequestSchema } from '../features/search/schemas.ts';
 import { cancelSearch, startSearch } from '../features/search/service.ts';
 import { acceptInvitation, inviteMember, listInvitations, revokeInvitation } from '../features/users/invitations.ts';
@@ -992,6 +994,17 @@ export const apiRoutes: Record<string, RouteSpec> = {
       query: groupListQuerySchema,
       response: groupListSchema,
       handler: withAuth(async (ctx) => listAllGroups(ctx.query(groupListQuerySchema)), { platformAdmin: true }),
+    },
+  },
+  '/search': {
+    GET: {
+      summary:
+        'Global search (Ctrl-K): tenants, topics, consumer groups and processors whose name contains `q`, among those the caller may see (bounded by `limit`, at most 50)',
+      tag: 'search',
+      access: 'user',
+      query: globalSearchQuerySchema,
+      response: globalSearchResponseSchema,
+      handler: withAuth(async (ctx) => globalSearch(ctx.actor, ctx.query(globalSearchQuerySchema))),
     },
   },
   '/metrics/lag': {

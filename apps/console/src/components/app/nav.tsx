@@ -2,9 +2,12 @@
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { usePathname, useRouter } from 'next/navigation';
+import { useCallback, useState } from 'react';
 import { api } from '../../lib/api-client.ts';
 import { Button } from '../ui/button.tsx';
 import { cn } from '../ui/cn.ts';
+import { CommandPalette, usePaletteShortcut } from './command-palette.tsx';
+import { ThemeToggle } from './theme-toggle.tsx';
 
 interface Me {
   email: string;
@@ -35,14 +38,29 @@ export function AppNav({ email, isPlatformAdmin }: { email: string; isPlatformAd
   const me = useQuery({ queryKey: ['me'], queryFn: () => api<Me>('/me') });
   const current = path.startsWith('/t/') ? path.split('/')[2] : undefined;
   const tenants = me.data?.tenants ?? [];
+  const [paletteOpen, setPaletteOpen] = useState(false);
+  const openPalette = useCallback(() => setPaletteOpen(true), []);
+  usePaletteShortcut(openPalette);
   return (
     <nav
       aria-label="Main"
       className="space-y-4 border-b border-slate-200 bg-white p-4 md:w-60 md:shrink-0 md:border-r md:border-b-0"
     >
-      <Link href="/" className="block text-lg font-bold text-indigo-700">
-        Samsa
-      </Link>
+      <div className="flex items-center justify-between gap-2">
+        <Link href="/" className="block text-lg font-bold text-indigo-700">
+          Samsa
+        </Link>
+        <button
+          type="button"
+          onClick={openPalette}
+          aria-keyshortcuts="Control+K Meta+K"
+          className="flex items-center gap-2 rounded-md border border-slate-300 bg-white px-2 py-1 text-sm text-slate-600 hover:bg-slate-100"
+        >
+          Search
+          <kbd className="rounded border border-slate-300 px-1 font-sans text-xs">Ctrl K</kbd>
+        </button>
+      </div>
+      <CommandPalette open={paletteOpen} onClose={() => setPaletteOpen(false)} />
       {isPlatformAdmin ? (
         <div className="space-y-1">
           <p className="px-3 text-xs font-semibold uppercase text-slate-500">Platform</p>
@@ -95,6 +113,7 @@ export function AppNav({ email, isPlatformAdmin }: { email: string; isPlatformAd
           {email}
         </p>
         <NavLink href="/account">Your account and API tokens</NavLink>
+        <ThemeToggle />
         <Button
           variant="secondary"
           size="sm"

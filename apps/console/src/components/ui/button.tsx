@@ -7,9 +7,9 @@ export const buttonVariants = cva(
   {
     variants: {
       variant: {
-        primary: 'bg-indigo-600 text-white hover:bg-indigo-700',
+        primary: 'bg-accent text-on-accent hover:bg-accent-hover',
         secondary: 'border border-slate-300 bg-white text-slate-800 hover:bg-slate-100',
-        danger: 'bg-red-600 text-white hover:bg-red-700',
+        danger: 'bg-danger text-on-accent hover:bg-danger-hover',
         ghost: 'text-slate-700 hover:bg-slate-100',
       },
       size: { sm: 'h-8 px-3', md: 'h-9 px-4' },

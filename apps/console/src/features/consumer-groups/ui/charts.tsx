@@ -183,7 +183,7 @@ export function TimeLagChart({ history }: { history: LagHistoryView }) {
 
 /** Total lag over the last hour, in the groups list. */
 export function Sparkline({ points }: { points: { t: number; lag: number }[] }) {
-  if (points.length < 2) return <span className="text-xs text-slate-400">—</span>;
+  if (points.length < 2) return <span className="text-xs text-slate-500">—</span>;
   return (
     <div className="h-7 w-28" data-testid="sparkline" data-lag={points.map((p) => p.lag).join(',')}>
       <ResponsiveContainer width="100%" height="100%">

@@ -39,7 +39,7 @@ function Toggle<T extends string>(props: {
           onClick={() => props.onChange(o.value)}
           className={cn(
             'px-2.5 py-1 text-sm',
-            props.value === o.value ? 'bg-indigo-600 text-white' : 'bg-white text-slate-700 hover:bg-slate-100',
+            props.value === o.value ? 'bg-accent text-on-accent' : 'bg-white text-slate-700 hover:bg-slate-100',
           )}
         >
           {o.label}
@@ -89,7 +89,7 @@ export function GroupDetail({ tenant, group }: { tenant: string; group: string }
         ) : null}
       </PageHeader>
       <p className="-mt-2 text-sm text-slate-600">
-        <Link href={`/t/${tenant}/groups`} className="text-indigo-700 hover:underline">
+        <Link href={`/t/${tenant}/groups`} className="text-indigo-700 underline">
           All groups
         </Link>{' '}
         · on the broker as <code>{d.groupId}</code>
@@ -248,7 +248,7 @@ export function GroupDetail({ tenant, group }: { tenant: string; group: string }
                     <Td>
                       <StatusBadge status={p.status} reason={p.reason} />
                     </Td>
-                    <Td className="text-xs">{p.clientId ?? <span className="text-slate-400">unassigned</span>}</Td>
+                    <Td className="text-xs">{p.clientId ?? <span className="text-slate-500">unassigned</span>}</Td>
                   </Tr>
                 ))}
               </tbody>
@@ -281,7 +281,7 @@ export function GroupDetail({ tenant, group }: { tenant: string; group: string }
                 <Tr key={`${s.atMs}-${s.to}`}>
                   <Td className="whitespace-nowrap">{formatTime(s.atMs, true)}</Td>
                   <Td className="whitespace-nowrap">
-                    {s.from ? <StatusBadge status={s.from} /> : <span className="text-slate-400">start</span>} →{' '}
+                    {s.from ? <StatusBadge status={s.from} /> : <span className="text-slate-500">start</span>} →{' '}
                     <StatusBadge status={s.to} />
                   </Td>
                   <Td>{formatCount(s.totalLag)}</Td>

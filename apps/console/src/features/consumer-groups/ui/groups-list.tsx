@@ -99,7 +99,7 @@ function SortHeader(props: {
         onClick={() => props.onSort(props.k)}
       >
         {props.label}
-        <span aria-hidden className="text-xs text-slate-400">
+        <span aria-hidden className="text-xs text-slate-500">
           {active ? (props.sort.order === 'asc' ? '▲' : '▼') : '↕'}
         </span>
       </button>
@@ -215,7 +215,7 @@ export function GroupsList({ tenant }: { tenant?: string }) {
                           {g.tenant}
                         </Link>
                       ) : (
-                        <span className="text-slate-400">none</span>
+                        <span className="text-slate-500">none</span>
                       )}
                     </Td>
                   )}

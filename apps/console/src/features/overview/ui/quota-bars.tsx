@@ -29,7 +29,7 @@ export function QuotaBars({ usage }: { usage: QuotaUsage[] }) {
                   of {q.limit === null ? 'unlimited' : formatQuantity(q.limit, q.unit)}
                 </span>
                 {q.unit !== 'count' ? (
-                  <span className="ml-2 text-xs text-slate-400">
+                  <span className="ml-2 text-xs text-slate-500">
                     ({rawQuantity(q.used, q.unit)}
                     {q.limit !== null ? ` / ${rawQuantity(q.limit, q.unit)}` : ''})
                   </span>

@@ -15,7 +15,7 @@ export function WindowPicker({ value, onChange }: { value: TrafficWindow; onChan
           className={cn(
             'rounded border px-2 py-0.5 text-xs',
             w === value
-              ? 'border-indigo-600 bg-indigo-600 text-white'
+              ? 'border-accent bg-accent text-on-accent'
               : 'border-slate-300 bg-white text-slate-700 hover:bg-slate-50',
           )}
         >

@@ -20,17 +20,18 @@ export function CodeEditor(props: {
   const gutter = useRef<HTMLPreElement>(null);
   const lines = props.value.split('\n').length;
   return (
-    <div className="flex overflow-hidden rounded-md border border-slate-300 bg-slate-950 font-mono text-[13px] leading-5 aria-[invalid=true]:border-red-500">
+    <div className="flex overflow-hidden rounded-md border border-slate-300 bg-[#020617] font-mono text-[13px] leading-5 aria-[invalid=true]:border-red-500">
       <pre
         ref={gutter}
         aria-hidden="true"
-        className="m-0 select-none overflow-hidden bg-slate-900 px-2 py-2 text-right text-slate-500"
+        className="m-0 select-none overflow-hidden bg-[#0f172a] px-2 py-2 text-right text-[#94a3b8]"
         style={{ height: `${(props.rows ?? 18) * 20 + 16}px` }}
       >
         {Array.from({ length: lines }, (_, i) => i + 1).join('\n')}
       </pre>
       <textarea
         id={props.id}
+        aria-label={props.id ? undefined : 'Source code'}
         aria-invalid={props['aria-invalid']}
         aria-describedby={props['aria-describedby']}
         name="source"
@@ -54,7 +55,7 @@ export function CodeEditor(props: {
           props.onChange(`${t.value.slice(0, s)}  ${t.value.slice(end)}`);
           requestAnimationFrame(() => t.setSelectionRange(s + 2, s + 2));
         }}
-        className="block min-w-0 flex-1 resize-y bg-slate-950 px-3 py-2 text-slate-100 caret-white outline-none"
+        className="block min-w-0 flex-1 resize-y bg-[#020617] px-3 py-2 text-[#f1f5f9] caret-[#ffffff] outline-none"
       />
     </div>
   );

@@ -56,7 +56,7 @@ function Stat({
       <dd className="text-lg font-semibold" data-testid={testId}>
         {value}
       </dd>
-      {children}
+      {children ? <dd>{children}</dd> : null}
     </div>
   );
 }
@@ -157,7 +157,7 @@ export function ProcessorDetail({ tenant, name }: { tenant: string; name: string
         ) : null}
       </PageHeader>
       <p className="-mt-2 text-sm text-slate-600">
-        <Link href={`/t/${tenant}/processors`} className="text-indigo-700 hover:underline">
+        <Link href={`/t/${tenant}/processors`} className="text-indigo-700 underline">
           All processors
         </Link>{' '}
         · reads <code>{d.inputTopic}</code> → writes{' '}
@@ -167,7 +167,7 @@ export function ProcessorDetail({ tenant, name }: { tenant: string; name: string
           </code>
         ))}
         · {enumText(d.delivery)} · consumer group{' '}
-        <Link className="text-indigo-700 hover:underline" href={`/t/${tenant}/groups/${encodeURIComponent(d.groupId)}`}>
+        <Link className="text-indigo-700 underline" href={`/t/${tenant}/groups/${encodeURIComponent(d.groupId)}`}>
           {d.groupId}
         </Link>
       </p>
@@ -224,7 +224,7 @@ export function ProcessorDetail({ tenant, name }: { tenant: string; name: string
           {d.dlqTopic ? (
             <div className="flex flex-wrap items-center gap-2">
               <Link
-                className="text-xs text-indigo-700 hover:underline"
+                className="text-xs text-indigo-700 underline"
                 href={`/t/${tenant}/topics/${encodeURIComponent(d.dlqTopic)}`}
               >
                 Browse {d.dlqTopic}
@@ -284,7 +284,7 @@ export function ProcessorDetail({ tenant, name }: { tenant: string; name: string
                 onClick={() => setMetricWindow(w)}
                 className={cn(
                   'px-2.5 py-1 text-sm',
-                  metricWindow === w ? 'bg-indigo-600 text-white' : 'bg-white text-slate-700 hover:bg-slate-100',
+                  metricWindow === w ? 'bg-accent text-on-accent' : 'bg-white text-slate-700 hover:bg-slate-100',
                 )}
               >
                 {w}

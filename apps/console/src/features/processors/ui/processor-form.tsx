@@ -12,7 +12,9 @@ import { useState } from 'react';
 import { Button } from '../../../components/ui/button.tsx';
 import { Field, Input, Select } from '../../../components/ui/input.tsx';
 import { ErrorState, Loading, PageHeader } from '../../../components/ui/states.tsx';
+import { UnitInput } from '../../../components/ui/unit-input.tsx';
 import { api, fieldErrors } from '../../../lib/api-client.ts';
+import { formatHuman } from '../../../lib/units.ts';
 import { CodeEditor } from './code-editor.tsx';
 import {
   EnvEditor,
@@ -333,16 +335,18 @@ function FormBody({ tenant, initial, isNew }: { tenant: string; initial: Draft; 
               />
             )}
           </Field>
-          <Field label="Retry backoff (ms)" error={fe.retryBackoffMs}>
+          <Field
+            label="Retry backoff"
+            error={fe.retryBackoffMs}
+            hint={`At most ${formatHuman(MAX_RETRY_BACKOFF_MS, 'ms')}`}
+          >
             {(p) => (
-              <Input
+              <UnitInput
                 {...p}
+                kind="ms"
                 name="retryBackoffMs"
-                type="number"
-                min={0}
-                max={MAX_RETRY_BACKOFF_MS}
                 value={d.retryBackoffMs}
-                onChange={(e) => set('retryBackoffMs', e.target.value)}
+                onChange={(raw) => set('retryBackoffMs', raw)}
               />
             )}
           </Field>

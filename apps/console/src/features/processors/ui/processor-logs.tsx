@@ -14,7 +14,7 @@ export const MAX_SHOWN_LOG_LINES = 500;
 const LOG_PAGE_LINES = 200;
 const LOG_POLL_MS = 2_000;
 
-const LEVEL_CLASS: Record<string, string> = { info: 'text-slate-300', warn: 'text-amber-300', error: 'text-red-300' };
+const LEVEL_CLASS: Record<string, string> = { info: 'text-[#cbd5e1]', warn: 'text-[#fcd34d]', error: 'text-[#fca5a5]' };
 
 export function ProcessorLogs({ base }: { base: string }) {
   const [lines, setLines] = useState<LogLineView[]>([]);
@@ -52,7 +52,7 @@ export function ProcessorLogs({ base }: { base: string }) {
         <div
           ref={box}
           data-testid="processor-logs"
-          className="max-h-80 overflow-auto whitespace-pre-wrap rounded-lg bg-slate-950 p-3 font-mono text-xs leading-5 text-slate-300"
+          className="max-h-80 overflow-auto whitespace-pre-wrap rounded-lg bg-[#020617] p-3 font-mono text-xs leading-5 text-[#cbd5e1]"
         >
           {lines.map((l) => {
             const level = enumText(l.level);

@@ -158,7 +158,7 @@ export function TestRunPanel({ tenant, name, draft }: { tenant: string; name: st
 
 /** Bytes as the sandbox reports them: text when valid UTF-8, else base64 (marked). */
 function Bytes({ b }: { b: BytesView }) {
-  if (b === null) return <span className="text-slate-400">null</span>;
+  if (b === null) return <span className="text-slate-500">null</span>;
   return (
     <pre className="max-w-full overflow-x-auto whitespace-pre-wrap break-all text-xs">
       {b.encoding === 'base64' ? <span className="mr-1 rounded bg-slate-100 px-1 text-slate-500">base64</span> : null}

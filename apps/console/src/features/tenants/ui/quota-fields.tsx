@@ -4,7 +4,16 @@
  * the broker's finite default and for the processor limits the hub's default.
  */
 import { Field, Input } from '../../../components/ui/input.tsx';
+import { UnitInput } from '../../../components/ui/unit-input.tsx';
+import type { QuantityKind } from '../../../lib/units.ts';
 import { QUOTA_EMPTY_MEANS, QUOTA_LABELS, type QuotaInput } from '../schemas.ts';
+
+/** Quotas typed in human units (MB/s, GiB) with the raw value shown beside; the rest are plain counts. */
+const QUOTA_UNITS: Partial<Record<keyof QuotaInput, QuantityKind>> = {
+  produceBytesPerSec: 'bytesPerSec',
+  fetchBytesPerSec: 'bytesPerSec',
+  storageBytes: 'bytes',
+};
 
 export type QuotaDraft = Record<keyof QuotaInput, string>;
 
@@ -50,16 +59,28 @@ export function QuotaFields({
     <div className="grid gap-3 sm:grid-cols-2">
       {(Object.keys(QUOTA_LABELS) as (keyof QuotaInput)[]).map((k) => (
         <Field key={k} label={QUOTA_LABELS[k]} error={errors[k] ?? errors[`quota.${k}`]}>
-          {(p) => (
-            <Input
-              {...p}
-              name={`quota-${k}`}
-              inputMode="numeric"
-              placeholder={QUOTA_EMPTY_MEANS[k] ?? 'unlimited'}
-              value={value[k]}
-              onChange={(e) => onChange({ ...value, [k]: e.target.value })}
-            />
-          )}
+          {(p) => {
+            const kind = QUOTA_UNITS[k];
+            return kind ? (
+              <UnitInput
+                {...p}
+                kind={kind}
+                name={`quota-${k}`}
+                placeholder={QUOTA_EMPTY_MEANS[k] ?? 'unlimited'}
+                value={value[k]}
+                onChange={(raw) => onChange({ ...value, [k]: raw })}
+              />
+            ) : (
+              <Input
+                {...p}
+                name={`quota-${k}`}
+                inputMode="numeric"
+                placeholder={QUOTA_EMPTY_MEANS[k] ?? 'unlimited'}
+                value={value[k]}
+                onChange={(e) => onChange({ ...value, [k]: e.target.value })}
+              />
+            );
+          }}
         </Field>
       ))}
     </div>

@@ -8,7 +8,9 @@ import { ConfirmDialog } from '../../../components/ui/dialog.tsx';
 import { Field, Input, Textarea } from '../../../components/ui/input.tsx';
 import { Empty, ErrorState, Loading, PageHeader } from '../../../components/ui/states.tsx';
 import { Table, Td, Th, Tr } from '../../../components/ui/table.tsx';
+import { UnitInput } from '../../../components/ui/unit-input.tsx';
 import { api, fieldErrors, formatBytes } from '../../../lib/api-client.ts';
+import { formatHuman, type QuantityKind } from '../../../lib/units.ts';
 import { StatusBadge } from '../../consumer-groups/ui/status-badge.tsx';
 
 interface Detail {
@@ -32,7 +34,8 @@ interface Detail {
     groupId: string;
     state: string;
     lag: number;
-    partitions: { partition: number; committedOffset: number; lag: number }[];
+    /** Committed offsets per partition, or (once the lag collector has seen the group) how many partitions it reads. */
+    partitions: { partition: number; committedOffset: number; lag: number }[] | number;
     status: string | null;
     maxTimeLagMs: number | null;
   }[];
@@ -60,7 +63,7 @@ interface Page {
 }
 
 export function Bytes({ r }: { r: Rendered }) {
-  if (r.encoding === 'null') return <span className="text-slate-400">null</span>;
+  if (r.encoding === 'null') return <span className="text-slate-500">null</span>;
   return (
     <pre className="max-w-xl overflow-x-auto whitespace-pre-wrap break-all text-xs">
       {r.encoding === 'hex' ? <span className="mr-1 rounded bg-slate-100 px-1 text-slate-500">hex</span> : null}
@@ -189,7 +192,9 @@ export function TopicDetail({
                   </Td>
                   <Td data-testid={`group-lag-${g.groupId}`}>{g.lag}</Td>
                   <Td className="text-xs">
-                    {g.partitions.map((p) => `p${p.partition}: ${p.committedOffset} (lag ${p.lag})`).join(', ')}
+                    {typeof g.partitions === 'number'
+                      ? `${g.partitions} partition${g.partitions === 1 ? '' : 's'}`
+                      : g.partitions.map((p) => `p${p.partition}: ${p.committedOffset} (lag ${p.lag})`).join(', ')}
                   </Td>
                 </Tr>
               ))}
@@ -403,11 +408,26 @@ function ProduceForm({ base, onProduced }: { base: string; onProduced: () => voi
   );
 }
 
+/** Configs edited in human units; -1 ("no limit") is offered where Kafka allows it. */
 const EDITABLE = [
-  { key: 'retention.ms', field: 'retentionMs', label: 'retention.ms' },
-  { key: 'retention.bytes', field: 'retentionBytes', label: 'retention.bytes' },
-  { key: 'max.message.bytes', field: 'maxMessageBytes', label: 'max.message.bytes' },
+  { key: 'retention.ms', field: 'retentionMs', label: 'retention.ms', kind: 'ms', unlimited: 'keep forever' },
+  {
+    key: 'retention.bytes',
+    field: 'retentionBytes',
+    label: 'retention.bytes',
+    kind: 'bytes',
+    unlimited: 'no size limit',
+  },
+  { key: 'max.message.bytes', field: 'maxMessageBytes', label: 'max.message.bytes', kind: 'bytes', unlimited: null },
 ] as const;
+
+/** The current value of a config in human units, for the placeholder: "7 days", "no limit". */
+function currentConfigText(raw: string | null | undefined, kind: QuantityKind): string {
+  if (raw === null || raw === undefined || raw === '') return '';
+  const n = Number(raw);
+  if (!Number.isFinite(n)) return raw;
+  return n < 0 ? 'now: no limit' : `now: ${formatHuman(n, kind)}`;
+}
 
 function ConfigEditor({
   base,
@@ -445,17 +465,31 @@ function ConfigEditor({
         }}
       >
         {EDITABLE.map((e) => (
-          <Field key={e.key} label={e.label} error={fe[`configs.${e.field}`]}>
-            {(p) => (
-              <Input
-                {...p}
-                type="number"
-                placeholder={configs[e.key] ?? ''}
-                value={draft[e.key] ?? ''}
-                onChange={(ev) => setDraft({ ...draft, [e.key]: ev.target.value })}
-              />
-            )}
-          </Field>
+          <div key={e.key} className="space-y-1">
+            <Field label={e.label} error={fe[`configs.${e.field}`]}>
+              {(p) => (
+                <UnitInput
+                  {...p}
+                  kind={e.kind}
+                  name={e.key}
+                  placeholder={currentConfigText(configs[e.key], e.kind)}
+                  value={draft[e.key] === '-1' ? '' : (draft[e.key] ?? '')}
+                  onChange={(raw) => setDraft({ ...draft, [e.key]: raw })}
+                />
+              )}
+            </Field>
+            {e.unlimited ? (
+              <label className="flex items-center gap-2 text-xs text-slate-700">
+                <input
+                  type="checkbox"
+                  name={`${e.key}-unlimited`}
+                  checked={draft[e.key] === '-1'}
+                  onChange={(ev) => setDraft({ ...draft, [e.key]: ev.target.checked ? '-1' : '' })}
+                />
+                {e.unlimited}
+              </label>
+            ) : null}
+          </div>
         ))}
         <div className="self-end">
           <Button type="submit" variant="secondary" disabled={save.isPending}>

@@ -7,6 +7,7 @@ import { Dialog } from '../../../components/ui/dialog.tsx';
 import { Field, Input, Select } from '../../../components/ui/input.tsx';
 import { Empty, ErrorState, Loading, PageHeader } from '../../../components/ui/states.tsx';
 import { Table, Td, Th, Tr } from '../../../components/ui/table.tsx';
+import { UnitInput } from '../../../components/ui/unit-input.tsx';
 import { api, fieldErrors, formatBytes } from '../../../lib/api-client.ts';
 import { rateText, useMessageRates } from '../../../lib/use-message-rates.ts';
 
@@ -104,14 +105,18 @@ function CreateTopicDialog({ tenant, open, onClose }: { tenant: string; open: bo
   const [form, setForm] = useState({
     name: '',
     partitions: '1',
-    retentionHours: '168',
+    retentionMs: '604800000',
+    retainForever: false,
     cleanupPolicy: 'delete',
     maxMessageBytes: '',
     description: '',
     ownerTeam: '',
     tags: '',
   });
-  const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
+  const set =
+    (k: 'name' | 'partitions' | 'cleanupPolicy' | 'description' | 'ownerTeam' | 'tags') =>
+    (e: { target: { value: string } }) =>
+      setForm({ ...form, [k]: e.target.value });
   const create = useMutation({
     mutationFn: () =>
       api(`/tenants/${tenant}/topics`, {
@@ -119,12 +124,7 @@ function CreateTopicDialog({ tenant, open, onClose }: { tenant: string; open: bo
         body: {
           name: form.name,
           partitions: Number(form.partitions),
-          retentionMs:
-            form.retentionHours === ''
-              ? undefined
-              : Number(form.retentionHours) < 0
-                ? -1
-                : Math.round(Number(form.retentionHours) * 3_600_000),
+          retentionMs: form.retainForever ? -1 : form.retentionMs === '' ? undefined : Number(form.retentionMs),
           cleanupPolicy: form.cleanupPolicy,
           maxMessageBytes: form.maxMessageBytes === '' ? undefined : Number(form.maxMessageBytes),
           description: form.description,
@@ -167,17 +167,29 @@ function CreateTopicDialog({ tenant, open, onClose }: { tenant: string; open: bo
               />
             )}
           </Field>
-          <Field label="Retention (hours, -1 = forever)" error={fe.retentionMs}>
-            {(p) => (
-              <Input
-                {...p}
-                name="retentionHours"
-                type="number"
-                value={form.retentionHours}
-                onChange={set('retentionHours')}
+          <div className="space-y-1">
+            <Field label="Retention" error={fe.retentionMs}>
+              {(p) => (
+                <UnitInput
+                  {...p}
+                  kind="ms"
+                  name="retention"
+                  placeholder="broker default"
+                  value={form.retainForever ? '' : form.retentionMs}
+                  onChange={(raw) => setForm({ ...form, retentionMs: raw, retainForever: false })}
+                />
+              )}
+            </Field>
+            <label className="flex items-center gap-2 text-xs text-slate-700">
+              <input
+                type="checkbox"
+                name="retainForever"
+                checked={form.retainForever}
+                onChange={(e) => setForm({ ...form, retainForever: e.target.checked })}
               />
-            )}
-          </Field>
+              keep forever
+            </label>
+          </div>
           <Field label="Cleanup policy" error={fe.cleanupPolicy}>
             {(p) => (
               <Select {...p} name="cleanupPolicy" value={form.cleanupPolicy} onChange={set('cleanupPolicy')}>
@@ -189,13 +201,13 @@ function CreateTopicDialog({ tenant, open, onClose }: { tenant: string; open: bo
           </Field>
           <Field label="Max message bytes" error={fe.maxMessageBytes}>
             {(p) => (
-              <Input
+              <UnitInput
                 {...p}
+                kind="bytes"
                 name="maxMessageBytes"
-                type="number"
                 placeholder="broker default"
                 value={form.maxMessageBytes}
-                onChange={set('maxMessageBytes')}
+                onChange={(raw) => setForm({ ...form, maxMessageBytes: raw })}
               />
             )}
           </Field>
