@@ -11,8 +11,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { type Hub, startHub } from './hub.ts';
+import type { Browser, Page } from 'playwright-core';
+import { apiToken, type Hub, launchChromium, startHub } from './hub.ts';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
 const SHOTS = join(import.meta.dirname, '../test-results');
@@ -96,16 +96,8 @@ async function checkPage(p: Page, path: string, ready: () => Promise<unknown>, p
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
   hub = await startHub(ADMIN);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-sync', '--no-first-run'],
-  });
-  const res = await fetch(`${hub.consoleUrl}/api/v1/auth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ ...ADMIN, name: 'e2e-accessibility' }),
-  });
-  token = ((await res.json()) as { token: string }).token;
+  browser = await launchChromium();
+  token = await apiToken(hub, ADMIN, 'e2e-accessibility');
 });
 
 after(async () => {
