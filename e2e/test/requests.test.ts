@@ -4,7 +4,8 @@
  * impact and approves it; the topic exists on the broker (a real Kafka client of the tenant lists it) and the member
  * sees the request completed. Through `samsa request` the member asks for an API key, the admin approves, the
  * member makes the key (its secret shown once) and it signs in to the broker; a quota raise shows on the platform
- * admins' pending requests. Screenshots at 1366 px and 768 px go to e2e/test-results/.
+ * admins' pending requests. On the page the member also asks for producer ACLs for a service account (the tenant
+ * admin approves, the bindings are listed) and for a quota raise, which waits on the platform admins' list. Screenshots at 1366 px and 768 px go to e2e/test-results/.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -239,4 +240,54 @@ test('a member requests a topic, the tenant admin approves it, and the topic exi
   await row.getByText('Quota raise: max topics → 10').waitFor();
   await row.getByText('platform admins').waitFor();
   await shots(rootPage, '06-platform-pending');
+
+  // The member asks on the page for producer access for a service account; the tenant admin approves it.
+  await rest(lead, 'POST', '/tenants/acme/service-accounts', { name: 'billing' });
+  await dev.goto(`${hub.consoleUrl}/t/acme/requests`);
+  await form.getByLabel('What do you need?').selectOption('ACL');
+  await form.getByLabel('Template').selectOption('producer');
+  await form.getByLabel('Service account').selectOption('billing');
+  await form.getByLabel('Topic').fill('invoices');
+  await form.getByLabel('Why').fill('billing publishes the invoices');
+  await shots(dev, '07-member-acl-form');
+  await form.getByRole('button', { name: 'Send request' }).click();
+  const aclTitle = 'ALLOW WRITE on TOPIC invoices for User:billing';
+  await dev.getByRole('listitem').filter({ hasText: aclTitle }).getByText('pending').waitFor();
+  const before = await rest(lead, 'GET', '/tenants/acme/acls');
+  assert.equal(before.status, 200, JSON.stringify(before.body));
+  assert.deepEqual(
+    before.body.filter((a: { principal: string }) => a.principal === 'User:billing'),
+    [],
+    'nothing is bound before the approval',
+  );
+  await ops.reload();
+  const aclCard = ops.getByRole('listitem').filter({ hasText: aclTitle });
+  await aclCard.getByText('billing publishes the invoices').waitFor();
+  await aclCard.getByRole('button', { name: 'Approve' }).click();
+  await aclCard.getByText('completed').waitFor();
+  const bound = await rest(lead, 'GET', '/tenants/acme/acls');
+  assert.equal(bound.status, 200, JSON.stringify(bound.body));
+  assert.deepEqual(
+    bound.body
+      .filter((a: { principal: string }) => a.principal === 'User:billing')
+      .map((a: { resourceType: string; resourceName: string; operation: string; permission: string }) =>
+        [a.resourceType, a.resourceName, a.operation, a.permission].join(' '),
+      )
+      .sort(),
+    ['CLUSTER kafka-cluster IDEMPOTENT_WRITE ALLOW', 'TOPIC invoices DESCRIBE ALLOW', 'TOPIC invoices WRITE ALLOW'],
+  );
+
+  // The member asks on the page for more partitions; it waits for the platform admins, not the tenant admin.
+  await form.getByLabel('What do you need?').selectOption('QUOTA');
+  await form.getByLabel('max partitions', { exact: true }).fill('12');
+  await form.getByLabel('Why').fill('invoices need more partitions');
+  await shots(dev, '08-member-quota-form');
+  await form.getByRole('button', { name: 'Send request' }).click();
+  const quotaCard = dev.getByRole('listitem', { name: 'Quota raise: max partitions → 12' });
+  await quotaCard.getByText('Waiting for a platform admin').waitFor();
+  await rootPage.reload();
+  const quotaRow = rootPage.getByRole('row').filter({ hasText: 'invoices need more partitions' });
+  await quotaRow.getByText('Quota raise: max partitions → 12').waitFor();
+  await quotaRow.getByText('platform admins').waitFor();
+  await shots(rootPage, '09-platform-pending-quota');
 });

@@ -3,11 +3,10 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Badge } from '../../../components/ui/badge.tsx';
 import { Button } from '../../../components/ui/button.tsx';
-import { Field, Input, Select } from '../../../components/ui/input.tsx';
 import { Empty, ErrorState, Loading, PageHeader } from '../../../components/ui/states.tsx';
 import { Table, Td, Th, Tr } from '../../../components/ui/table.tsx';
 import { api, fieldErrors } from '../../../lib/api-client.ts';
-import { aclOperations } from '../schemas.ts';
+import { type AclDraft, AclBindingFields, aclDraftBindings, emptyAclDraft } from './acl-binding-fields.tsx';
 
 interface Acl {
   id: string;
@@ -23,34 +22,24 @@ interface Acl {
 export function AclEditor({ tenant }: { tenant: string }) {
   const qc = useQueryClient();
   const acls = useQuery({ queryKey: ['acls', tenant], queryFn: () => api<Acl[]>(`/tenants/${tenant}/acls`) });
-  const accounts = useQuery({
-    queryKey: ['service-accounts', tenant],
-    queryFn: () => api<{ name: string }[]>(`/tenants/${tenant}/service-accounts`),
-  });
-  const [preset, setPreset] = useState<'producer' | 'consumer' | 'tenant_admin' | 'raw'>('producer');
-  const [sa, setSa] = useState('');
-  const [topic, setTopic] = useState('');
-  const [groupPrefix, setGroupPrefix] = useState('');
-  const [raw, setRaw] = useState({
-    resourceType: 'TOPIC',
-    patternType: 'LITERAL',
-    resourceName: '',
-    operation: 'READ',
-    permission: 'ALLOW',
-    host: '*',
-  });
+  const [draft, setDraft] = useState<AclDraft>(() => emptyAclDraft());
   const add = useMutation({
     mutationFn: () =>
       api(`/tenants/${tenant}/acls`, {
         method: 'POST',
         body:
-          preset === 'raw'
-            ? { bindings: [{ principal: `User:${sa}`, ...raw }] }
-            : preset === 'tenant_admin'
-              ? { preset, serviceAccount: sa }
-              : preset === 'producer'
-                ? { preset, serviceAccount: sa, topic }
-                : { preset, serviceAccount: sa, topic, groupPrefix },
+          draft.preset === 'raw'
+            ? { bindings: aclDraftBindings(draft) }
+            : draft.preset === 'tenant_admin'
+              ? { preset: draft.preset, serviceAccount: draft.serviceAccount }
+              : draft.preset === 'producer'
+                ? { preset: draft.preset, serviceAccount: draft.serviceAccount, topic: draft.topic }
+                : {
+                    preset: draft.preset,
+                    serviceAccount: draft.serviceAccount,
+                    topic: draft.topic,
+                    groupPrefix: draft.groupPrefix,
+                  },
       }),
     onSuccess: () => qc.invalidateQueries({ queryKey: ['acls', tenant] }),
   });
@@ -69,97 +58,18 @@ export function AclEditor({ tenant }: { tenant: string }) {
           add.mutate();
         }}
       >
-        <Field label="Template">
-          {(p) => (
-            <Select {...p} value={preset} onChange={(e) => setPreset(e.target.value as typeof preset)}>
-              <option value="producer">Producer on a topic</option>
-              <option value="consumer">Consumer on a topic with a group prefix</option>
-              <option value="tenant_admin">Tenant admin</option>
-              <option value="raw">Raw binding</option>
-            </Select>
-          )}
-        </Field>
-        <Field label="Service account" error={fe.serviceAccount ?? fe.principal}>
-          {(p) => (
-            <Select {...p} value={sa} onChange={(e) => setSa(e.target.value)} required>
-              <option value="">Choose…</option>
-              {(accounts.data ?? []).map((a) => (
-                <option key={a.name} value={a.name}>
-                  {a.name}
-                </option>
-              ))}
-            </Select>
-          )}
-        </Field>
-        {preset === 'producer' || preset === 'consumer' ? (
-          <Field label="Topic" error={fe.topic}>
-            {(p) => <Input {...p} value={topic} onChange={(e) => setTopic(e.target.value)} required />}
-          </Field>
-        ) : null}
-        {preset === 'consumer' ? (
-          <Field label="Consumer group prefix" error={fe.groupPrefix}>
-            {(p) => <Input {...p} value={groupPrefix} onChange={(e) => setGroupPrefix(e.target.value)} required />}
-          </Field>
-        ) : null}
-        {preset === 'raw' ? (
-          <>
-            <Field label="Resource type">
-              {(p) => (
-                <Select
-                  {...p}
-                  value={raw.resourceType}
-                  onChange={(e) => setRaw({ ...raw, resourceType: e.target.value })}
-                >
-                  {['TOPIC', 'GROUP', 'CLUSTER', 'TRANSACTIONAL_ID'].map((v) => (
-                    <option key={v}>{v}</option>
-                  ))}
-                </Select>
-              )}
-            </Field>
-            <Field label="Pattern">
-              {(p) => (
-                <Select
-                  {...p}
-                  value={raw.patternType}
-                  onChange={(e) => setRaw({ ...raw, patternType: e.target.value })}
-                >
-                  <option>LITERAL</option>
-                  <option>PREFIXED</option>
-                </Select>
-              )}
-            </Field>
-            <Field label="Resource name" error={fe['bindings.0.resourceName']}>
-              {(p) => (
-                <Input
-                  {...p}
-                  value={raw.resourceName}
-                  onChange={(e) => setRaw({ ...raw, resourceName: e.target.value })}
-                  required
-                />
-              )}
-            </Field>
-            <Field label="Operation">
-              {(p) => (
-                <Select {...p} value={raw.operation} onChange={(e) => setRaw({ ...raw, operation: e.target.value })}>
-                  {aclOperations.map((v) => (
-                    <option key={v}>{v}</option>
-                  ))}
-                </Select>
-              )}
-            </Field>
-            <Field label="Permission">
-              {(p) => (
-                <Select {...p} value={raw.permission} onChange={(e) => setRaw({ ...raw, permission: e.target.value })}>
-                  <option>ALLOW</option>
-                  <option>DENY</option>
-                </Select>
-              )}
-            </Field>
-            <Field label="Host">
-              {(p) => <Input {...p} value={raw.host} onChange={(e) => setRaw({ ...raw, host: e.target.value })} />}
-            </Field>
-          </>
-        ) : null}
+        <AclBindingFields
+          tenant={tenant}
+          value={draft}
+          onChange={setDraft}
+          errorOf={(f) =>
+            f === 'serviceAccount'
+              ? (fe.serviceAccount ?? fe.principal ?? fe['bindings.0.principal'])
+              : f === 'resourceName'
+                ? fe['bindings.0.resourceName']
+                : fe[f]
+          }
+        />
         <div className="self-end">
           <Button type="submit" disabled={add.isPending}>
             Add

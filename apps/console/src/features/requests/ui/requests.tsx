@@ -3,7 +3,8 @@
  * Self-service requests of a tenant: members ask for a topic or an API key (saying why) and follow the state;
  * admins see each pending request's quota impact and approve or reject it with a comment, and choose whether
  * members must request at all. An approved key is created by its requester here, and its secret shown once.
- * ACL bindings and quota raises are requested through the REST API or `samsa request create`.
+ * Members also ask here for ACL bindings (a template or a raw binding) and for a quota raise, which the platform
+ * admins decide.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -12,6 +13,8 @@ import { Button } from '../../../components/ui/button.tsx';
 import { Field, Select, Textarea, TextField } from '../../../components/ui/input.tsx';
 import { Empty, ErrorState, Loading, PageHeader } from '../../../components/ui/states.tsx';
 import { api, fieldErrors } from '../../../lib/api-client.ts';
+import { AclBindingFields, type AclDraft, aclDraftBindings, emptyAclDraft } from '../../acls/ui/acl-binding-fields.tsx';
+import { emptyQuotaDraft, QuotaFields, type QuotaDraft } from '../../tenants/ui/quota-fields.tsx';
 
 interface ImpactLine {
   what: string;
@@ -52,34 +55,70 @@ const STATE_TONE = {
 
 const DAY_MS = 86_400_000;
 
+type RequestKind = AccessRequest['kind'];
+
+/** Only the quotas the member filled in: the others stay as they are. */
+function quotaRaise(d: QuotaDraft): Partial<Record<keyof QuotaDraft, number>> {
+  return Object.fromEntries(
+    Object.entries(d)
+      .filter(([, v]) => v.trim() !== '')
+      .map(([k, v]) => [k, Number(v)]),
+  );
+}
+
+function requestBody(
+  kind: RequestKind,
+  reason: string,
+  d: {
+    name: string;
+    partitions: string;
+    retentionDays: string;
+    serviceAccount: string;
+    acl: AclDraft;
+    quota: QuotaDraft;
+  },
+) {
+  switch (kind) {
+    case 'TOPIC':
+      return {
+        kind,
+        reason,
+        topic: {
+          name: d.name,
+          partitions: Number(d.partitions),
+          ...(d.retentionDays ? { retentionMs: Math.round(Number(d.retentionDays) * DAY_MS) } : {}),
+        },
+      };
+    case 'API_KEY':
+      return { kind, reason, apiKey: { serviceAccount: d.serviceAccount } };
+    case 'ACL':
+      return { kind, reason, bindings: aclDraftBindings(d.acl) };
+    case 'QUOTA':
+      return { kind, reason, quota: quotaRaise(d.quota) };
+  }
+}
+
 function NewRequestForm({ tenant, onDone }: { tenant: string; onDone: () => void }) {
-  const [kind, setKind] = useState<'TOPIC' | 'API_KEY'>('TOPIC');
+  const [kind, setKind] = useState<RequestKind>('TOPIC');
   const [name, setName] = useState('');
   const [partitions, setPartitions] = useState('1');
   const [retentionDays, setRetentionDays] = useState('7');
   const [serviceAccount, setServiceAccount] = useState('');
+  const [acl, setAcl] = useState<AclDraft>(() => emptyAclDraft());
+  const [quota, setQuota] = useState<QuotaDraft>(emptyQuotaDraft);
   const [reason, setReason] = useState('');
   const create = useMutation({
     mutationFn: () =>
       api<AccessRequest>(`/tenants/${tenant}/requests`, {
         method: 'POST',
-        body:
-          kind === 'TOPIC'
-            ? {
-                kind,
-                reason,
-                topic: {
-                  name,
-                  partitions: Number(partitions),
-                  ...(retentionDays ? { retentionMs: Math.round(Number(retentionDays) * DAY_MS) } : {}),
-                },
-              }
-            : { kind, reason, apiKey: { serviceAccount } },
+        body: requestBody(kind, reason, { name, partitions, retentionDays, serviceAccount, acl, quota }),
       }),
     onSuccess: () => {
       setName('');
       setReason('');
       setServiceAccount('');
+      setAcl(emptyAclDraft());
+      setQuota(emptyQuotaDraft());
       onDone();
     },
   });
@@ -95,9 +134,11 @@ function NewRequestForm({ tenant, onDone }: { tenant: string; onDone: () => void
     >
       <Field label="What do you need?">
         {(p) => (
-          <Select {...p} value={kind} onChange={(e) => setKind(e.target.value as 'TOPIC' | 'API_KEY')}>
+          <Select {...p} value={kind} onChange={(e) => setKind(e.target.value as RequestKind)}>
             <option value="TOPIC">A topic</option>
             <option value="API_KEY">An API key</option>
+            <option value="ACL">Access for a service account (ACL)</option>
+            <option value="QUOTA">A higher quota (decided by the platform admins)</option>
           </Select>
         )}
       </Field>
@@ -123,7 +164,7 @@ function NewRequestForm({ tenant, onDone }: { tenant: string; onDone: () => void
             hint={retentionDays ? `retention.ms = ${Math.round(Number(retentionDays) * DAY_MS)}` : 'the broker default'}
           />
         </>
-      ) : (
+      ) : kind === 'API_KEY' ? (
         <TextField
           label="Service account"
           value={serviceAccount}
@@ -132,6 +173,25 @@ function NewRequestForm({ tenant, onDone }: { tenant: string; onDone: () => void
           hint="Created if missing; its ACLs decide what the key may do."
           required
         />
+      ) : kind === 'ACL' ? (
+        <AclBindingFields
+          tenant={tenant}
+          value={acl}
+          onChange={setAcl}
+          errorOf={(f) =>
+            f === 'serviceAccount'
+              ? fe['bindings.0.principal']
+              : f === 'resourceName'
+                ? fe['bindings.0.resourceName']
+                : undefined
+          }
+        />
+      ) : (
+        <div className="md:col-span-2">
+          <p className="mb-2 text-sm text-slate-700">Fill in only the quotas to raise; the others stay as they are.</p>
+          <QuotaFields value={quota} onChange={setQuota} errors={fe} emptyMeans="keep" />
+          {fe.quota ? <p className="mt-1 text-sm text-red-700">{fe.quota.join(' ')}</p> : null}
+        </div>
       )}
       <div className="md:col-span-2">
         <Field label="Why" error={fe.reason} hint="Your admin sees this when deciding.">

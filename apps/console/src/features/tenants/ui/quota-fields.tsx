@@ -50,10 +50,13 @@ export function QuotaFields({
   value,
   onChange,
   errors,
+  emptyMeans,
 }: {
   value: QuotaDraft;
   onChange: (d: QuotaDraft) => void;
   errors: Record<string, string[]>;
+  /** The placeholder of every empty field, instead of what an empty quota means (e.g. "keep" on a raise request). */
+  emptyMeans?: string;
 }) {
   return (
     <div className="grid gap-3 sm:grid-cols-2">
@@ -66,7 +69,7 @@ export function QuotaFields({
                 {...p}
                 kind={kind}
                 name={`quota-${k}`}
-                placeholder={QUOTA_EMPTY_MEANS[k] ?? 'unlimited'}
+                placeholder={emptyMeans ?? QUOTA_EMPTY_MEANS[k] ?? 'unlimited'}
                 value={value[k]}
                 onChange={(raw) => onChange({ ...value, [k]: raw })}
               />
@@ -75,7 +78,7 @@ export function QuotaFields({
                 {...p}
                 name={`quota-${k}`}
                 inputMode="numeric"
-                placeholder={QUOTA_EMPTY_MEANS[k] ?? 'unlimited'}
+                placeholder={emptyMeans ?? QUOTA_EMPTY_MEANS[k] ?? 'unlimited'}
                 value={value[k]}
                 onChange={(e) => onChange({ ...value, [k]: e.target.value })}
               />
