@@ -194,7 +194,13 @@ function NewRequestForm({ tenant, onDone }: { tenant: string; onDone: () => void
         </div>
       )}
       <div className="md:col-span-2">
-        <Field label="Why" error={fe.reason} hint="Your admin sees this when deciding.">
+        <Field
+          label="Why"
+          error={fe.reason}
+          hint={
+            kind === 'QUOTA' ? 'The platform admins see this when deciding.' : 'Your admin sees this when deciding.'
+          }
+        >
           {(p) => (
             <Textarea
               {...p}
