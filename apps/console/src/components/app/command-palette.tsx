@@ -77,73 +77,78 @@ export function CommandPalette({ open, onClose }: { open: boolean; onClose: () =
       className="mx-auto mt-24 w-full max-w-xl rounded-lg bg-white p-0 text-slate-900 shadow-xl backdrop:bg-slate-900/40"
       data-testid="command-palette"
     >
-      <div className="border-b border-slate-200 p-3">
-        <input
-          role="combobox"
-          aria-expanded={results.length > 0}
-          aria-controls={listId}
-          aria-activedescendant={results[active] ? `${listId}-${active}` : undefined}
-          aria-autocomplete="list"
-          aria-label="Search tenants, topics, groups and processors"
-          placeholder="Search tenants, topics, groups and processors…"
-          className="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm"
-          value={text}
-          onChange={(e) => {
-            setText(e.target.value);
-            setActive(0);
-          }}
-          onKeyDown={(e) => {
-            if (e.key === 'ArrowDown') {
-              e.preventDefault();
-              setActive((i) => Math.min(i + 1, results.length - 1));
-            } else if (e.key === 'ArrowUp') {
-              e.preventDefault();
-              setActive((i) => Math.max(i - 1, 0));
-            } else if (e.key === 'Enter') {
-              e.preventDefault();
-              go(active);
-            }
-          }}
-        />
-      </div>
-      <div id={listId} role="listbox" aria-label="Results" className="max-h-80 overflow-y-auto p-1">
-        {results.map((r, i) => (
-          <div
-            key={`${r.kind}:${r.tenant}:${r.name}`}
-            tabIndex={-1}
-            id={`${listId}-${i}`}
-            role="option"
-            aria-selected={i === active}
-            className={cn(
-              'flex cursor-pointer items-center justify-between gap-3 rounded-md px-3 py-2 text-sm',
-              i === active ? 'bg-indigo-50 text-indigo-800' : 'text-slate-800',
-            )}
-            onMouseEnter={() => setActive(i)}
-            onMouseDown={(e) => {
-              e.preventDefault();
-              go(i);
-            }}
-          >
-            <span className="truncate">{r.name}</span>
-            <span className="shrink-0 text-xs text-slate-600">
-              {r.kind}
-              {r.kind === 'tenant' ? '' : ` · ${r.tenant}`}
-            </span>
+      {/* Contents only while open: a closed palette adds no second search field to the page's labels. */}
+      {open && (
+        <>
+          <div className="border-b border-slate-200 p-3">
+            <input
+              role="combobox"
+              aria-expanded={results.length > 0}
+              aria-controls={listId}
+              aria-activedescendant={results[active] ? `${listId}-${active}` : undefined}
+              aria-autocomplete="list"
+              aria-label="Search tenants, topics, groups and processors"
+              placeholder="Search tenants, topics, groups and processors…"
+              className="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm"
+              value={text}
+              onChange={(e) => {
+                setText(e.target.value);
+                setActive(0);
+              }}
+              onKeyDown={(e) => {
+                if (e.key === 'ArrowDown') {
+                  e.preventDefault();
+                  setActive((i) => Math.min(i + 1, results.length - 1));
+                } else if (e.key === 'ArrowUp') {
+                  e.preventDefault();
+                  setActive((i) => Math.max(i - 1, 0));
+                } else if (e.key === 'Enter') {
+                  e.preventDefault();
+                  go(active);
+                }
+              }}
+            />
           </div>
-        ))}
-      </div>
-      <p className="border-t border-slate-200 px-3 py-2 text-xs text-slate-600" aria-live="polite">
-        {search.isError
-          ? `Search failed: ${(search.error as Error).message}`
-          : search.isFetching && !search.data
-            ? 'Searching…'
-            : results.length === 0
-              ? 'Nothing found'
-              : `${results.length}${search.data?.truncated ? '+' : ''} results · ↑↓ to move, Enter to open, Esc to close`}
-        {search.data?.unavailable.length
-          ? ` · not searched: ${search.data.unavailable.map((u) => u.kind).join(', ')}`
-          : ''}
-      </p>
+          <div id={listId} role="listbox" aria-label="Results" className="max-h-80 overflow-y-auto p-1">
+            {results.map((r, i) => (
+              <div
+                key={`${r.kind}:${r.tenant}:${r.name}`}
+                tabIndex={-1}
+                id={`${listId}-${i}`}
+                role="option"
+                aria-selected={i === active}
+                className={cn(
+                  'flex cursor-pointer items-center justify-between gap-3 rounded-md px-3 py-2 text-sm',
+                  i === active ? 'bg-indigo-50 text-indigo-800' : 'text-slate-800',
+                )}
+                onMouseEnter={() => setActive(i)}
+                onMouseDown={(e) => {
+                  e.preventDefault();
+                  go(i);
+                }}
+              >
+                <span className="truncate">{r.name}</span>
+                <span className="shrink-0 text-xs text-slate-600">
+                  {r.kind}
+                  {r.kind === 'tenant' ? '' : ` · ${r.tenant}`}
+                </span>
+              </div>
+            ))}
+          </div>
+          <p className="border-t border-slate-200 px-3 py-2 text-xs text-slate-600" aria-live="polite">
+            {search.isError
+              ? `Search failed: ${(search.error as Error).message}`
+              : search.isFetching && !search.data
+                ? 'Searching…'
+                : results.length === 0
+                  ? 'Nothing found'
+                  : `${results.length}${search.data?.truncated ? '+' : ''} results · ↑↓ to move, Enter to open, Esc to close`}
+            {search.data?.unavailable.length
+              ? ` · not searched: ${search.data.unavailable.map((u) => u.kind).join(', ')}`
+              : ''}
+          </p>
+        </>
+      )}
     </dialog>
   );
 }
