@@ -196,7 +196,10 @@ test('a memory bomb at the second record of a batch stops the processor at that 
     );
     const p = await hub.prisma.processor.findUniqueOrThrow({ where: { id } });
     const lastError = p.lastError as { kind: string; offset: string; message: string };
-    assert.deepEqual([lastError.kind, lastError.offset], ['memory', '1'], lastError.message);
+    // The bomb is stopped by the heap limit, or on a loaded machine by the CPU limit per call first; either way the
+    // processor must stop at the bomb's own record (offset 1), not at the first record of the call.
+    assert.ok(['memory', 'timeout'].includes(lastError.kind), `${lastError.kind}: ${lastError.message}`);
+    assert.equal(lastError.offset, '1', lastError.message);
     await eventually(() => out.messages.length >= 1, "the first record's output");
     assert.deepEqual(
       out.messages.map((m) => m.value?.toString()),
