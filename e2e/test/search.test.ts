@@ -103,7 +103,7 @@ test('search 100,000 records for one value: progress, the match, its permalink, 
   await page.getByRole('link', { name: 'Search messages' }).click();
   await page.getByRole('heading', { name: 'Search clicks' }).waitFor();
   await page.getByLabel('Text').fill('VIP-NEEDLE');
-  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
   const end = page.getByTestId('search-end');
   await end.filter({ hasText: 'Scanned the whole range: 100000 records scanned, 1 matched' }).waitFor();
   await page.getByTestId('search-progress').filter({ hasText: '100,000 records scanned, 1 matched' }).waitFor();
@@ -132,7 +132,7 @@ test('search 100,000 records for one value: progress, the match, its permalink, 
   await page.goto(`${hub.consoleUrl}/t/acme/topics/clicks/search`);
   await page.getByLabel('Text').fill('vip-needle');
   await page.getByLabel('Records to scan at most').fill('1000');
-  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
   await end.filter({ hasText: 'The scan budget of 1000 records ended the search' }).waitFor();
   assert.match((await end.textContent()) ?? '', /It stopped at partition 0 at offset \d+ \(of 33334\)/);
   await page.getByRole('button', { name: 'Continue from where it stopped' }).waitFor();
@@ -142,6 +142,6 @@ test('search 100,000 records for one value: progress, the match, its permalink, 
   // A bad pattern is refused with the reason.
   await page.getByLabel('Match', { exact: true }).selectOption('regex');
   await page.getByLabel('Pattern').fill('user-(1');
-  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
   await page.getByRole('alert').filter({ hasText: 'Invalid regular expression' }).first().waitFor();
 });
