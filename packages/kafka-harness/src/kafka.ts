@@ -1,0 +1,279 @@
+/**
+ * Apache Kafka on loopback: formats and starts a KRaft cluster of 1 or 3 combined broker+controller nodes on free
+ * ports, waits until every broker is registered, and stops and removes it. With `sasl`, each node also has a
+ * SASL_PLAINTEXT listener (SCRAM-SHA-256, SCRAM-SHA-512 and PLAIN) and the StandardAuthorizer, the superuser's SCRAM
+ * credentials are written at format time, and the PLAINTEXT listener stays for the nodes themselves (its ANONYMOUS
+ * principal is a super user, as the inter-broker principal must be).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { kafkaClasspath } from './jars.ts';
+import { runJava } from './java.ts';
+
+export interface KafkaUser {
+  name: string;
+  password: string;
+}
+
+export interface KafkaOptions {
+  /** 1 (default) or 3 combined broker+controller nodes. */
+  nodes?: 1 | 3;
+  /** A SASL listener with SCRAM and PLAIN, the StandardAuthorizer, and these users (the first is a super user). */
+  sasl?: { superuser: KafkaUser; users?: KafkaUser[] };
+  /** Extra server.properties, set on every node (e.g. `flush.messages: '1'`). */
+  props?: Record<string, string>;
+  /** Heap per node in MiB; default 512 (the bench passes Kafka's own default, 1024). */
+  heapMb?: number;
+  /** Log level of Kafka's own log (stderr); default warn. */
+  logLevel?: 'error' | 'warn' | 'info';
+  /** How long to wait for the cluster; default 90 s. */
+  startTimeoutMs?: number;
+}
+
+export interface KafkaNode {
+  id: number;
+  port: number;
+  saslPort?: number;
+  controllerPort: number;
+  dataDir: string;
+  proc: ChildProcess;
+  logs: string[];
+}
+
+export interface KafkaCluster {
+  /** PLAINTEXT listeners, comma-separated. */
+  bootstrap: string;
+  /** SASL_PLAINTEXT listeners, comma-separated (only with `sasl`). */
+  saslBootstrap?: string;
+  nodes: KafkaNode[];
+  clusterId: string;
+  /** SIGTERM every node, wait, then remove the data. */
+  stop(): Promise<void>;
+  /** SIGKILL one node (index into `nodes`). */
+  kill9(index: number): Promise<void>;
+}
+
+/** Default JVM settings of Kafka's own `kafka-server-start.sh`, with the heap from the options. */
+export function kafkaJvmFlags(heapMb: number): string[] {
+  return [
+    `-Xms${heapMb}m`,
+    `-Xmx${heapMb}m`,
+    '-XX:+UseG1GC',
+    '-XX:MaxGCPauseMillis=20',
+    '-XX:InitiatingHeapOccupancyPercent=35',
+    '-XX:+ExplicitGCInvokesConcurrent',
+    '-Djava.awt.headless=true',
+  ];
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A Kafka cluster id: 16 random bytes in URL-safe base64, not starting with '-'. */
+function clusterUuid(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+function jaasValue(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+}
+
+export async function startKafka(opts: KafkaOptions = {}): Promise<KafkaCluster> {
+  const count = opts.nodes ?? 1;
+  const heapMb = opts.heapMb ?? 512;
+  const level = opts.logLevel ?? 'warn';
+  const classpath = await kafkaClasspath();
+  const root = await mkdtemp(join(tmpdir(), 'samsa-kafka-'));
+  const clusterId = clusterUuid();
+  const users = opts.sasl ? [opts.sasl.superuser, ...(opts.sasl.users ?? [])] : [];
+  const nodes: KafkaNode[] = [];
+  for (let i = 0; i < count; i++) {
+    nodes.push({
+      id: i + 1,
+      port: await freePort(),
+      saslPort: opts.sasl ? await freePort() : undefined,
+      controllerPort: await freePort(),
+      dataDir: join(root, `node-${i + 1}`),
+      proc: undefined as unknown as ChildProcess,
+      logs: [],
+    });
+  }
+  const voters = nodes.map((n) => `${n.id}@127.0.0.1:${n.controllerPort}`).join(',');
+  const rf = String(Math.min(count, 3));
+  const configs = nodes.map((n) => {
+    const props: Record<string, string> = {
+      'process.roles': 'broker,controller',
+      'node.id': String(n.id),
+      'controller.quorum.voters': voters,
+      listeners: [
+        `PLAINTEXT://127.0.0.1:${n.port}`,
+        ...(n.saslPort ? [`SASL_PLAINTEXT://127.0.0.1:${n.saslPort}`] : []),
+        `CONTROLLER://127.0.0.1:${n.controllerPort}`,
+      ].join(','),
+      'advertised.listeners': [
+        `PLAINTEXT://127.0.0.1:${n.port}`,
+        ...(n.saslPort ? [`SASL_PLAINTEXT://127.0.0.1:${n.saslPort}`] : []),
+      ].join(','),
+      'controller.listener.names': 'CONTROLLER',
+      'inter.broker.listener.name': 'PLAINTEXT',
+      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT',
+      'log.dirs': join(n.dataDir, 'data'),
+      'offsets.topic.replication.factor': rf,
+      'transaction.state.log.replication.factor': rf,
+      'transaction.state.log.min.isr': String(Math.min(count, 2)),
+      'share.coordinator.state.topic.replication.factor': rf,
+      'share.coordinator.state.topic.min.isr': String(Math.min(count, 2)),
+      'group.initial.rebalance.delay.ms': '0',
+      'num.partitions': '1',
+      'default.replication.factor': rf,
+      'auto.create.topics.enable': 'true',
+    };
+    if (opts.sasl) {
+      const su = opts.sasl.superuser;
+      Object.assign(props, {
+        'sasl.enabled.mechanisms': 'SCRAM-SHA-256,SCRAM-SHA-512,PLAIN',
+        'listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config':
+          'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+        'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config':
+          'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+        'listener.name.sasl_plaintext.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required ${users
+          .map((u) => `user_${u.name}="${jaasValue(u.password)}"`)
+          .join(' ')};`,
+        'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+        'super.users': `User:ANONYMOUS;User:${su.name}`,
+      });
+    }
+    Object.assign(props, opts.props ?? {});
+    return props;
+  });
+
+  await Promise.all(
+    nodes.map(async (n, i) => {
+      const file = join(root, `node-${n.id}.properties`);
+      await writeFile(
+        file,
+        `${Object.entries(configs[i]!)
+          .map(([k, v]) => `${k}=${v.replace(/\\/g, '\\\\')}`)
+          .join('\n')}\n`,
+      );
+      const scram = users.flatMap((u) =>
+        ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => [
+          '--add-scram',
+          `${m}=[name=${u.name},password=${u.password}]`,
+        ]),
+      );
+      const r = await runJava('kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', file, ...scram], {
+        classpath,
+        timeoutMs: 60_000,
+      });
+      if (r.code !== 0) throw new Error(`kafka-storage format failed for node ${n.id}:\n${r.stdout}\n${r.stderr}`);
+    }),
+  );
+
+  let stopping = false;
+  const exits = new Map<number, Promise<void>>();
+  for (const n of nodes) {
+    n.proc = spawn(
+      'java',
+      [
+        ...kafkaJvmFlags(heapMb),
+        `-Dorg.slf4j.simpleLogger.defaultLogLevel=${level}`,
+        '-Dorg.slf4j.simpleLogger.log.kafka.server.KafkaRaftServer=info',
+        '-cp',
+        classpath,
+        'kafka.Kafka',
+        join(root, `node-${n.id}.properties`),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const keep = (c: Buffer) => {
+      for (const line of c.toString().split('\n')) if (line) n.logs.push(line);
+      if (n.logs.length > 2000) n.logs.splice(0, n.logs.length - 2000);
+    };
+    n.proc.stdout!.on('data', keep);
+    n.proc.stderr!.on('data', keep);
+    exits.set(n.id, new Promise((r) => n.proc.on('exit', () => r())));
+  }
+  const killAll = () => {
+    for (const n of nodes) if (n.proc.exitCode === null) n.proc.kill('SIGKILL');
+  };
+  process.once('exit', killAll);
+
+  const cluster: KafkaCluster = {
+    bootstrap: nodes.map((n) => `127.0.0.1:${n.port}`).join(','),
+    saslBootstrap: opts.sasl ? nodes.map((n) => `127.0.0.1:${n.saslPort}`).join(',') : undefined,
+    nodes,
+    clusterId,
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      for (const n of nodes) if (n.proc.exitCode === null) n.proc.kill('SIGTERM');
+      const timer = setTimeout(killAll, 20_000);
+      await Promise.all(exits.values());
+      clearTimeout(timer);
+      process.removeListener('exit', killAll);
+      await rm(root, { recursive: true, force: true });
+    },
+    async kill9(index: number) {
+      const n = nodes[index]!;
+      if (n.proc.exitCode === null) n.proc.kill('SIGKILL');
+      await exits.get(n.id);
+    },
+  };
+
+  try {
+    await waitForBrokers(cluster, count, opts.startTimeoutMs ?? 90_000);
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
+  return cluster;
+}
+
+/** Waits until a Metadata request lists every broker. */
+async function waitForBrokers(cluster: KafkaCluster, count: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const kafka = new Kafka({
+    clientId: 'kafka-harness',
+    brokers: cluster.bootstrap.split(','),
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+    connectionTimeout: 2_000,
+  });
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    const dead = cluster.nodes.find((n) => n.proc.exitCode !== null);
+    if (dead) throw new Error(`Kafka node ${dead.id} exited with ${dead.proc.exitCode}:\n${dead.logs.join('\n')}`);
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      const d = await admin.describeCluster();
+      if (d.brokers.length === count) return;
+      last = `${d.brokers.length} of ${count} brokers registered`;
+    } catch (err) {
+      last = (err as Error).message;
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(
+    `Kafka did not start in ${timeoutMs} ms (${last}):\n${cluster.nodes.map((n) => n.logs.slice(-30).join('\n')).join('\n---\n')}`,
+  );
+}
