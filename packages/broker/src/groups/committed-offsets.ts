@@ -19,6 +19,8 @@ export interface OffsetCommitPartition {
   offset: bigint;
   leaderEpoch: number;
   metadata: string | null;
+  /** The commit time the client gave (OffsetCommit v1); absent or negative: the coordinator's clock. */
+  commitTimestampMs?: number;
 }
 
 /** A group's committed offsets by topic, then partition. */

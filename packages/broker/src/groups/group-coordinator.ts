@@ -277,7 +277,8 @@ export class GroupCoordinator {
       offset: p.offset.toString(),
       leaderEpoch: p.leaderEpoch,
       metadata: p.metadata,
-      commitTimestampMs: now,
+      // Kafka keeps a v1 commit's own timestamp: offsets retention counts from it.
+      commitTimestampMs: p.commitTimestampMs !== undefined && p.commitTimestampMs >= 0 ? p.commitTimestampMs : now,
     }));
     // Room is held while the commit waits for its fsync, so concurrent commits cannot overshoot the limits.
     const reservation = this.namespaces.reserve(groupId, !exists && records.length > 0, plan.newOffsets);

@@ -1,4 +1,7 @@
-/** OffsetCommit: checks membership and generation, then stores offsets durably before answering. */
+/**
+ * OffsetCommit: checks membership and generation, then stores offsets durably before answering. v0 has no
+ * generation or member and commits as a stand-alone consumer (generation -1), as v1+ clients outside a group do.
+ */
 import { ErrorCode, type OffsetCommit, type ResponseOf } from '@samsa/protocol';
 import type { NamespaceLimits } from '../groups/group-coordinator.ts';
 import type { Handler, RequestContext } from '../request-context.ts';
@@ -40,6 +43,7 @@ export const handleOffsetCommit: Handler<typeof OffsetCommit> = async (
           offset: p.committedOffset,
           leaderEpoch: p.committedLeaderEpoch,
           metadata: p.committedMetadata,
+          commitTimestampMs: ctx.version === 1 ? Number(p.commitTimestamp) : undefined,
         })),
     })),
     limits,
