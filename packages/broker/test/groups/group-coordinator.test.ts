@@ -108,6 +108,29 @@ test('a commit timestamp the client gives (OffsetCommit v1) is kept, and retenti
   assert.deepEqual([...(coord.committedOffsets('stamped').get('t')?.keys() ?? [])], [0]);
 });
 
+test('a retention time of its own (OffsetCommit v2-4) expires an offset then, also after a restart', async () => {
+  await withTempDir(async (dir) => {
+    const clock = new ManualClock();
+    let opened = await openCoordinator(dir, clock);
+    await opened.coord.commitOffsets('kept', [
+      {
+        topic: 't',
+        partitions: [
+          { ...one(0, 5n), retentionMs: 5_000 },
+          { ...one(1, 6n), retentionMs: 3_600_000 },
+        ],
+      },
+    ]);
+    await opened.close();
+    opened = await openCoordinator(dir, clock);
+    const { coord } = opened;
+    clock.advance(5_000);
+    assert.equal(await coord.expireOffsets(), 1, 'the 5 s offset, long before offsets.retention.minutes');
+    assert.deepEqual([...(coord.committedOffsets('kept').get('t')?.keys() ?? [])], [1]);
+    await opened.close();
+  });
+});
+
 test('namespace limits: usage is counted from the store at start-up, pipelined commits cannot overshoot, deletes free room', async () => {
   const limits = { maxGroups: 2, maxCommittedOffsets: 3 };
   const commit = (coord: GroupCoordinator, group: string, partitions: number[]) =>
