@@ -1,7 +1,8 @@
 // sarama-check drives Shopify sarama (Debian's golang-github-shopify-sarama-dev) against a broker for the compat
 // suite: "produce" sends records with a sync producer (acks=all), "consume" reads with a consumer group until it
-// has handled -max records, marks each one, and leaves the group (which commits the marked offsets). Every outcome
-// is one JSON line on stdout; a failure is {"error": "..."} and exit code 1.
+// has handled -max records, marks each one, and leaves the group (which commits the marked offsets). With -user,
+// it authenticates with SASL (PLAIN, or SCRAM through scram.go). Every outcome is one JSON line on stdout; a failure
+// is {"error": "..."} and exit code 1.
 package main
 
 import (
@@ -27,9 +28,21 @@ func fail(format string, args ...interface{}) {
 	os.Exit(1)
 }
 
+var saslUser, saslPassword, saslMechanism string
+
 func config(version string) *sarama.Config {
 	c := sarama.NewConfig()
 	c.ClientID = "sarama-check"
+	if saslUser != "" {
+		c.Net.SASL.Enable = true
+		c.Net.SASL.User = saslUser
+		c.Net.SASL.Password = saslPassword
+		c.Net.SASL.Mechanism = sarama.SASLMechanism(saslMechanism)
+		if saslMechanism != "PLAIN" {
+			gen := newScramClient(saslMechanism)
+			c.Net.SASL.SCRAMClientGeneratorFunc = func() sarama.SCRAMClient { return gen() }
+		}
+	}
 	if version != "default" {
 		v, err := sarama.ParseKafkaVersion(version)
 		if err != nil {
@@ -143,6 +156,9 @@ func main() {
 	count := flag.Int("count", 10, "records to produce")
 	max := flag.Int("max", 10, "records to consume before leaving the group")
 	timeoutMs := flag.Int("timeout-ms", 30000, "how long consume may take")
+	flag.StringVar(&saslUser, "user", "", "SASL username (none: no SASL)")
+	flag.StringVar(&saslPassword, "password", "", "SASL password")
+	flag.StringVar(&saslMechanism, "mechanism", "PLAIN", "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512")
 	if len(os.Args) < 2 {
 		fail("usage: sarama-check produce|consume [flags]")
 	}
