@@ -1,7 +1,8 @@
 /**
  * The oldest request versions Kafka 3.9 still accepts, over a real socket: OffsetCommit v0 (a stand-alone commit) and
  * v1 (a group member's commit with a timestamp, what sarama sends), OffsetFetch v0 and v1, and ListOffsets v0
- * (segment boundaries, newest first). Each stored offset is read back at the old and the newest versions.
+ * (segment boundaries, newest first). Each stored offset is read back at the old and the newest versions. A key
+ * that may not describe a group gets GROUP_AUTHORIZATION_FAILED on every partition at v0-1 (no top-level error).
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -19,8 +20,10 @@ import {
   Produce,
   SyncGroup,
 } from '@samsa/protocol';
+import { createTestDatabase } from '@samsa/db/testing';
 import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
 import { RawClient } from '@samsa/test-support/raw-client';
+import { TenantFixtures } from '@samsa/test-support/tenants';
 
 let broker: BrokerProcess;
 let c: RawClient;
@@ -258,4 +261,47 @@ test('ListOffsets v0 answers segment boundaries newest first, bounded by maxNumO
   assert.deepEqual(await v0('old-list', -2n, 10), { errorCode: 0, offsets: [3n] });
   assert.equal(await v1(-2n), 3n);
   assert.deepEqual(await v0('old-list', -1n, 10), { errorCode: 0, offsets: [6n, 4n, 3n] });
+});
+
+test('OffsetFetch v0-1 give a group authorization failure on every partition asked about, v2+ once', async () => {
+  const db = await createTestDatabase();
+  const fx = new TenantFixtures(db.url);
+  let tenantBroker: BrokerProcess | undefined;
+  const client = await (async () => {
+    const acme = await fx.tenant('acme');
+    const reader = await fx.key(acme, 'reader');
+    await fx.acl(acme, 'User:reader', 'TOPIC', 'orders', 'DESCRIBE');
+    tenantBroker = await startBroker({
+      args: ['--database-url', db.url],
+      env: { SAMSA_SUPERUSER_PASSWORD: 'old-versions-superuser' },
+    });
+    const rc = await RawClient.connect(tenantBroker.port);
+    await rc.saslPlain(reader.keyId, reader.secret);
+    return rc;
+  })().catch(async (err) => {
+    await tenantBroker?.cleanup();
+    throw err;
+  });
+  try {
+    const ask = { groupId: 'billing', topics: [{ name: 'orders', partitionIndexes: [0, 1] }], requireStable: false };
+    for (const version of [0, 1]) {
+      const res = (await client.request(OffsetFetch, version, ask)) as { topics: { partitions: Committed[] }[] };
+      assert.deepEqual(
+        res.topics.flatMap((t) => t.partitions.map((p) => [p.partitionIndex, p.committedOffset, p.errorCode])),
+        [
+          [0, -1n, ErrorCode.GROUP_AUTHORIZATION_FAILED],
+          [1, -1n, ErrorCode.GROUP_AUTHORIZATION_FAILED],
+        ],
+        `v${version}`,
+      );
+    }
+    const v2 = (await client.request(OffsetFetch, 2, ask)) as { errorCode: number; topics: unknown[] };
+    assert.equal(v2.errorCode, ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    assert.deepEqual(v2.topics, []);
+  } finally {
+    client.close();
+    await tenantBroker?.cleanup();
+    await fx.close();
+    await db.drop();
+  }
 });
