@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 const GO_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../go');
 const GOPATH = '/usr/share/gocode';
 const CACHE_DIR = join(process.env.SAMSA_KAFKA_CACHE ?? join(homedir(), '.cache/samsa'), 'go');
-const ENABLE_COMMAND = 'apt-get install -y golang-go golang-github-shopify-sarama-dev';
+const APT_PACKAGES = 'golang-go gcc golang-github-shopify-sarama-dev';
+const ENABLE_COMMAND = `apt-get install -y ${APT_PACKAGES}`;
 
 /** Why the Go-client tests cannot run here (pass it as node:test's `skip`), or undefined when they can. */
 export function goSkipReason(packages: string[]): string | undefined {
@@ -21,6 +22,11 @@ export function goSkipReason(packages: string[]): string | undefined {
     execFileSync('go', ['version'], { stdio: 'ignore' });
   } catch {
     return `no Go toolchain on this machine; to run these tests: ${ENABLE_COMMAND}`;
+  }
+  try {
+    execFileSync(execFileSync('go', ['env', 'CC']).toString().trim() || 'gcc', ['--version'], { stdio: 'ignore' });
+  } catch {
+    return `no C compiler for cgo (sarama's zstd binding) on this machine; to run these tests: ${ENABLE_COMMAND}`;
   }
   const missing = packages.filter((p) => !existsSync(join(GOPATH, 'src', p)));
   if (missing.length > 0) return `Go sources missing (${missing.join(', ')}); to run these tests: ${ENABLE_COMMAND}`;
