@@ -267,7 +267,8 @@ test('OffsetFetch v0-1 give a group authorization failure on every partition ask
   const db = await createTestDatabase();
   const fx = new TenantFixtures(db.url);
   let tenantBroker: BrokerProcess | undefined;
-  const client = await (async () => {
+  let client: RawClient | undefined;
+  try {
     const acme = await fx.tenant('acme');
     const reader = await fx.key(acme, 'reader');
     await fx.acl(acme, 'User:reader', 'TOPIC', 'orders', 'DESCRIBE');
@@ -275,14 +276,8 @@ test('OffsetFetch v0-1 give a group authorization failure on every partition ask
       args: ['--database-url', db.url],
       env: { SAMSA_SUPERUSER_PASSWORD: 'old-versions-superuser' },
     });
-    const rc = await RawClient.connect(tenantBroker.port);
-    await rc.saslPlain(reader.keyId, reader.secret);
-    return rc;
-  })().catch(async (err) => {
-    await tenantBroker?.cleanup();
-    throw err;
-  });
-  try {
+    client = await RawClient.connect(tenantBroker.port);
+    await client.saslPlain(reader.keyId, reader.secret);
     const ask = { groupId: 'billing', topics: [{ name: 'orders', partitionIndexes: [0, 1] }], requireStable: false };
     for (const version of [0, 1]) {
       const res = (await client.request(OffsetFetch, version, ask)) as { topics: { partitions: Committed[] }[] };
@@ -299,7 +294,7 @@ test('OffsetFetch v0-1 give a group authorization failure on every partition ask
     assert.equal(v2.errorCode, ErrorCode.GROUP_AUTHORIZATION_FAILED);
     assert.deepEqual(v2.topics, []);
   } finally {
-    client.close();
+    client?.close();
     await tenantBroker?.cleanup();
     await fx.close();
     await db.drop();
