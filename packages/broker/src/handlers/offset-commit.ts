@@ -47,7 +47,7 @@ export const handleOffsetCommit: Handler<typeof OffsetCommit> = async (
           leaderEpoch: p.committedLeaderEpoch,
           metadata: p.committedMetadata,
           commitTimestampMs: ctx.version === 1 ? Number(p.commitTimestamp) : undefined,
-          retentionMs: retentionMs,
+          retentionMs,
         })),
     })),
     limits,
