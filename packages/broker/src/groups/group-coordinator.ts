@@ -277,7 +277,11 @@ export class GroupCoordinator {
       offset: p.offset.toString(),
       leaderEpoch: p.leaderEpoch,
       metadata: p.metadata,
-      commitTimestampMs: now,
+      // Kafka keeps a v1 commit's own timestamp: offsets retention counts from it.
+      commitTimestampMs: p.commitTimestampMs !== undefined && p.commitTimestampMs >= 0 ? p.commitTimestampMs : now,
+      ...(p.retentionMs !== undefined && p.retentionMs >= 0
+        ? { expireTimestampMs: Math.min(now + p.retentionMs, Number.MAX_SAFE_INTEGER) }
+        : {}),
     }));
     // Room is held while the commit waits for its fsync, so concurrent commits cannot overshoot the limits.
     const reservation = this.namespaces.reserve(groupId, !exists && records.length > 0, plan.newOffsets);
@@ -344,11 +348,12 @@ export class GroupCoordinator {
    * every empty group left with no offsets. Returns how many offsets expired.
    */
   async expireOffsets(): Promise<number> {
-    const cutoff = this.clock.nowMs() - this.config.offsetsRetentionMs;
+    const now = this.clock.nowMs();
+    const cutoff = now - this.config.offsetsRetentionMs;
     const expired: StoreRecord[] = [];
     for (const g of this.groups.values()) {
-      if (g.state !== 'Empty' || g.emptySinceMs > cutoff) continue;
-      for (const { topic, partition } of this.offsets.committedAtOrBefore(g.groupId, cutoff)) {
+      if (g.state !== 'Empty') continue;
+      for (const { topic, partition } of this.offsets.expired(g.groupId, now, cutoff, g.emptySinceMs)) {
         expired.push({ type: 'offset-delete', group: g.groupId, topic, partition });
       }
     }
@@ -432,6 +437,7 @@ export class GroupCoordinator {
         leaderEpoch: r.leaderEpoch,
         metadata: r.metadata,
         commitTimestampMs: r.commitTimestampMs,
+        ...(r.expireTimestampMs !== undefined ? { expireTimestampMs: r.expireTimestampMs } : {}),
       });
     } else if (r.type === 'offset-delete') {
       this.offsets.remove(r.group, r.topic, r.partition);
@@ -457,6 +463,7 @@ export class GroupCoordinator {
             leaderEpoch: o.leaderEpoch,
             metadata: o.metadata,
             commitTimestampMs: o.commitTimestampMs,
+            ...(o.expireTimestampMs !== undefined ? { expireTimestampMs: o.expireTimestampMs } : {}),
           });
         }
       }

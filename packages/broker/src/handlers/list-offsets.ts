@@ -1,4 +1,7 @@
-/** ListOffsets: earliest (-2), latest (-1), max timestamp (-3), or the first offset at/after a timestamp. */
+/**
+ * ListOffsets: earliest (-2), latest (-1), max timestamp (-3), or the first offset at/after a timestamp. v0 answers
+ * up to maxNumOffsets segment boundaries instead (Kafka's legacy semantics, see PartitionLog.legacyOffsetsBefore).
+ */
 import { ErrorCode, type ListOffsets, type ResponseOf } from '@samsa/protocol';
 import type { Handler } from '../request-context.ts';
 import { topicFor } from './topic-access.ts';
@@ -34,6 +37,11 @@ export const handleListOffsets: Handler<typeof ListOffsets> = async (
           errorCode: found.errorCode || ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
           leaderEpoch: -1,
         });
+        continue;
+      }
+      if (ctx.version === 0) {
+        const max = Math.max(0, p.maxNumOffsets);
+        partitions.push({ ...answer, oldStyleOffsets: log.legacyOffsetsBefore(p.timestamp, max, Date.now()) });
         continue;
       }
       if (p.timestamp === LATEST || p.timestamp === LATEST_TIERED) {
