@@ -60,6 +60,8 @@ public class GroupCheck {
       Observations.emit("assignment", "phase", "two-members", "a", Observations.list(a.assigned), "b",
           Observations.list(b.assigned));
       Observations.step("describe-group", () -> describe(admin, group, "describe-group"));
+      Observations.emit("delete-active-group", "error",
+          Observations.errorOf(admin.deleteConsumerGroups(List.of(group)).all()));
       produce(producer, topic, 100, 200);
       await("200 consumed", () -> consumed.get() >= 200);
 

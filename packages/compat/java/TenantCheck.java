@@ -1,3 +1,4 @@
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -11,6 +12,8 @@ import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AccessControlEntryFilter;
@@ -27,10 +30,12 @@ import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourcePatternFilter;
 import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * The Java Admin client against a broker with tenants, over SASL SCRAM-SHA-512: two tenant admins (acme, globex)
- * create topics, groups and ACLs under the same names and each sees only its own; the platform superuser sets and
+ * create topics, groups and ACLs under the same names and each sees only its own; a tenant's idempotent producer and
+ * consumer work on its topic; the platform superuser sets and
  * reads a tenant quota, which a tenant admin may not.
  * Usage: TenantCheck <bootstrap> <acme-key> <acme-secret> <globex-key> <globex-secret> <superuser> <superuser-password>
  */
@@ -55,6 +60,28 @@ public class TenantCheck {
         Observations.emit("commit", "ok", true);
       });
 
+      Observations.step("produce-consume", () -> {
+        Properties p = sasl(args[1], args[2]);
+        p.put("key.serializer", StringSerializer.class.getName());
+        p.put("value.serializer", StringSerializer.class.getName());
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
+          for (int i = 0; i < 3; i++) producer.send(new ProducerRecord<>("orders", 1, "k" + i, "order-" + i)).get();
+        }
+        Properties c = sasl(args[1], args[2]);
+        c.put("key.deserializer", StringDeserializer.class.getName());
+        c.put("value.deserializer", StringDeserializer.class.getName());
+        List<String> values = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c)) {
+          TopicPartition tp = new TopicPartition("orders", 1);
+          consumer.assign(List.of(tp));
+          consumer.seekToBeginning(List.of(tp));
+          long deadline = System.currentTimeMillis() + 30_000;
+          while (values.size() < 3 && System.currentTimeMillis() < deadline) {
+            for (var r : consumer.poll(Duration.ofMillis(200))) values.add(r.value());
+          }
+        }
+        Observations.emit("produce-consume", "values", values);
+      });
       Observations.step("create-acls", () -> {
         acme.createAcls(List.of(
             acl("User:reader", ResourceType.TOPIC, "orders", PatternType.LITERAL, AclOperation.READ),
