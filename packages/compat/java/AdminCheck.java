@@ -197,6 +197,12 @@ public class AdminCheck {
         Observations.emit("describe-log-dirs", "dirs", dirs.size(), "sizes", sizes);
       });
 
+      // Without tenants there is no authorizer and no quota store: Kafka's answer for ACLs is SecurityDisabled.
+      Observations.emit("describe-acls-without-auth", "error",
+          Observations.errorOf(admin.describeAcls(org.apache.kafka.common.acl.AclBindingFilter.ANY).values()));
+      Observations.emit("describe-quotas-without-tenants", "error", Observations.errorOf(admin.describeClientQuotas(
+          org.apache.kafka.common.quota.ClientQuotaFilter.all()).entities()));
+
       Observations.step("delete-topics", () -> {
         admin.deleteTopics(List.of(doomed)).all().get();
         Observations.emit("delete-topics", "stillListed", admin.listTopics().names().get().contains(doomed),

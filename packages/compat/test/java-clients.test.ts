@@ -388,6 +388,9 @@ test('admin: topics, configs, partitions, offsets, records, groups, cluster and 
   assert.deepEqual(Object.keys(logDirs.sizes), ['0', '1', '2', '3', '4']);
   assert.ok(logDirs.sizes['0'] > 0 && logDirs.sizes['1'] > 0, 'partitions holding records have bytes');
   assert.equal(logDirs.sizes['2'], 0);
+  assert.equal(outcome(obs, 'describe-acls-without-auth'), 'SecurityDisabledException');
+  // Kafka keeps quotas without an authorizer; Samsa's quotas belong to tenants, so without tenants there are none.
+  assert.equal(outcome(obs, 'describe-quotas-without-tenants'), 'SecurityDisabledException');
   assert.deepEqual(one(obs, 'delete-topics'), {
     check: 'delete-topics',
     stillListed: false,
