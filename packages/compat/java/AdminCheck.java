@@ -203,6 +203,23 @@ public class AdminCheck {
       Observations.emit("describe-quotas-without-tenants", "error", Observations.errorOf(admin.describeClientQuotas(
           org.apache.kafka.common.quota.ClientQuotaFilter.all()).entities()));
 
+      // Calls whose APIs Samsa does not implement: each must end at once with a clear error, never hang.
+      try (Admin quick = Admin.create(Map.of("bootstrap.servers", bootstrap, "default.api.timeout.ms", "15000",
+          "request.timeout.ms", "10000"))) {
+        Map<String, org.apache.kafka.common.KafkaFuture<?>> calls = new java.util.LinkedHashMap<>();
+        calls.put("describeFeatures", quick.describeFeatures().featureMetadata());
+        calls.put("describeProducers", quick.describeProducers(List.of(p0)).all());
+        calls.put("describeUserScramCredentials", quick.describeUserScramCredentials().all());
+        calls.put("listTransactions", quick.listTransactions().all());
+        calls.put("describeMetadataQuorum", quick.describeMetadataQuorum().quorumInfo());
+        calls.put("listPartitionReassignments", quick.listPartitionReassignments().reassignments());
+        calls.put("electLeaders", quick.electLeaders(org.apache.kafka.common.ElectionType.PREFERRED, Set.of(p0)).all());
+        calls.put("describeDelegationToken", quick.describeDelegationToken().delegationTokens());
+        Map<String, Object> outcomes = new TreeMap<>();
+        for (var call : calls.entrySet()) outcomes.put(call.getKey(), Observations.errorOf(call.getValue()));
+        Observations.emit("unimplemented-apis", "outcomes", outcomes);
+      }
+
       Observations.step("delete-topics", () -> {
         admin.deleteTopics(List.of(doomed)).all().get();
         Observations.emit("delete-topics", "stillListed", admin.listTopics().names().get().contains(doomed),

@@ -391,6 +391,13 @@ test('admin: topics, configs, partitions, offsets, records, groups, cluster and 
   assert.equal(outcome(obs, 'describe-acls-without-auth'), 'SecurityDisabledException');
   // Kafka keeps quotas without an authorizer; Samsa's quotas belong to tenants, so without tenants there are none.
   assert.equal(outcome(obs, 'describe-quotas-without-tenants'), 'SecurityDisabledException');
+  // Admin calls on APIs Samsa lacks end at once with UnsupportedVersionException (what the client raises when the
+  // broker does not advertise the API), never with a timeout or another error.
+  const unimplemented = one(obs, 'unimplemented-apis').outcomes as Record<string, string>;
+  assert.equal(unimplemented.describeFeatures, 'none');
+  for (const [call, outcome] of Object.entries(unimplemented)) {
+    assert.ok(['none', 'UnsupportedVersionException'].includes(outcome), `${call}: ${outcome}`);
+  }
   assert.deepEqual(one(obs, 'delete-topics'), {
     check: 'delete-topics',
     stillListed: false,
