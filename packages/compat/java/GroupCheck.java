@@ -81,15 +81,30 @@ public class GroupCheck {
 
       consumed.set(0);
       Observations.step("kip848", () -> {
-        Member n = new Member("kip848", topic, group + "-kip848", "consumer");
+        String g848 = group + "-kip848";
+        Member n1 = new Member("kip848-1", topic, g848, "consumer");
+        Member n2 = null;
         try {
-          await("the KIP-848 member consumed the topic", () -> consumed.get() >= 350 || n.failure != null);
+          await("the first KIP-848 member consumed the topic", () -> consumed.get() >= 350 || n1.failure != null);
+          if (n1.failure != null) throw n1.failure;
+          Observations.emit("kip848-alone", "assigned", Observations.list(n1.assigned));
+          Member second = n2 = new Member("kip848-2", topic, g848, "consumer");
+          await("the KIP-848 members share the partitions", () -> n1.assigned.size() + second.assigned.size()
+              == PARTITIONS && !n1.assigned.isEmpty() && !second.assigned.isEmpty() || second.failure != null);
+          if (second.failure != null) throw second.failure;
+          Observations.emit("kip848-shared", "a", Observations.list(n1.assigned), "b",
+              Observations.list(second.assigned));
+          Observations.step("kip848-describe", () -> describe(admin, g848, "kip848-describe"));
+          produce(producer, topic, 350, 390);
+          await("the KIP-848 members consumed the new records", () -> consumed.get() >= 390);
+          second.stop();
+          n2 = null;
+          await("the remaining KIP-848 member owns every partition", () -> n1.assigned.size() == PARTITIONS);
+          Observations.emit("kip848-after-leave", "a", Observations.list(n1.assigned));
         } finally {
-          n.stop();
+          if (n2 != null) n2.stop();
+          n1.stop();
         }
-        if (n.failure != null) throw n.failure;
-        Observations.emit("kip848", "consumed", consumed.get(), "assigned", Observations.list(n.everAssigned));
-        describe(admin, group + "-kip848", "describe-kip848-group");
       });
     }
   }

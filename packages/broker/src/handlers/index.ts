@@ -32,6 +32,7 @@ import { handleSaslHandshake } from './sasl-handshake.ts';
 import { handleSaslAuthenticate } from './sasl-authenticate.ts';
 import { handleCreateAcls, handleDeleteAcls, handleDescribeAcls } from './acls.ts';
 import { handleAlterClientQuotas, handleDescribeClientQuotas } from './client-quotas.ts';
+import { handleConsumerGroupHeartbeat } from './consumer-group-heartbeat.ts';
 
 /** A handler with the definition it was checked against; the connection decodes with that same definition. */
 export interface RegisteredHandler {
@@ -90,6 +91,7 @@ export const HANDLERS: ReadonlyMap<number, RegisteredHandler> = new Map(
     register(apis.DescribeClientQuotas, handleDescribeClientQuotas),
     register(apis.AlterClientQuotas, handleAlterClientQuotas),
     register(apis.DescribeCluster, handleDescribeCluster),
+    register(apis.ConsumerGroupHeartbeat, handleConsumerGroupHeartbeat),
   ].map((entry) => [entry.api.key, entry]),
 );
 
