@@ -94,7 +94,15 @@ public class GroupCheck {
           if (second.failure != null) throw second.failure;
           Observations.emit("kip848-shared", "a", Observations.list(n1.assigned), "b",
               Observations.list(second.assigned));
-          Observations.step("kip848-describe", () -> describe(admin, g848, "kip848-describe"));
+          Observations.step("kip848-describe", () -> {
+            describe(admin, g848, "kip848-describe");
+            for (var listing : admin.listGroups().all().get()) {
+              if (listing.groupId().equals(g848)) {
+                Observations.emit("kip848-listed", "type", String.valueOf(listing.type().orElse(null)), "protocol",
+                    listing.protocol(), "state", String.valueOf(listing.groupState().orElse(null)));
+              }
+            }
+          });
           produce(producer, topic, 350, 390);
           await("the KIP-848 members consumed the new records", () -> consumed.get() >= 390);
           second.stop();

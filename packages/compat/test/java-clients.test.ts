@@ -320,6 +320,21 @@ test('consumer groups: classic cooperative-sticky and KIP-848 rebalances, each r
   assert.ok(shared.a.length > 0 && shared.b.length > 0);
   const firstRevoked = obs.find((o) => o.check === 'rebalance' && o.member === 'kip848-1' && o.event === 'revoked')!;
   assert.deepEqual(firstRevoked.partitions, shared.b, 'the first member gave up exactly what the second got');
+  const described848 = one(obs, 'kip848-describe');
+  assert.equal(described848.type, 'Consumer', 'described with ConsumerGroupDescribe');
+  assert.equal(described848.state, 'Stable');
+  assert.equal(described848.assignor, 'uniform');
+  assert.deepEqual(
+    described848.members.map((m: any) => [m.clientId, m.partitions]).sort(),
+    [
+      ['member-kip848-1', shared.a],
+      ['member-kip848-2', shared.b],
+    ].sort(),
+  );
+  assert.deepEqual(
+    { ...one(obs, 'kip848-listed'), check: undefined },
+    { check: undefined, type: 'Consumer', protocol: 'consumer', state: 'Stable' },
+  );
   assert.deepEqual(one(obs, 'kip848-after-leave').a, [0, 1, 2, 3]);
   assert.equal(obs.filter((o) => o.check === 'kip848').length, 0, 'no KIP-848 step failed');
 });

@@ -215,6 +215,13 @@ export class ConsumerProtocolGroups {
     return this.groups.get(groupId);
   }
 
+  /** The group as it is now (members past their session timeout gone), for ConsumerGroupDescribe. */
+  describe(groupId: string): ConsumerProtocolGroup | undefined {
+    const g = this.groups.get(groupId);
+    if (g) this.expire(g);
+    return g;
+  }
+
   all(): ConsumerProtocolGroup[] {
     this.expireAll();
     return [...this.groups.values()];
