@@ -81,6 +81,20 @@ public class TenantCheck {
           }
         }
         Observations.emit("produce-consume", "values", values);
+        // The same records through a KIP-848 group, inside the tenant.
+        c.put("group.id", "kip848");
+        c.put("group.protocol", "consumer");
+        c.put("auto.offset.reset", "earliest");
+        List<String> viaGroup = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c)) {
+          consumer.subscribe(List.of("orders"));
+          long deadline = System.currentTimeMillis() + 30_000;
+          while (viaGroup.size() < 3 && System.currentTimeMillis() < deadline) {
+            for (var r : consumer.poll(Duration.ofMillis(200))) viaGroup.add(r.value());
+          }
+          consumer.commitSync();
+        }
+        Observations.emit("kip848-in-tenant", "values", viaGroup);
       });
       Observations.step("create-acls", () -> {
         acme.createAcls(List.of(

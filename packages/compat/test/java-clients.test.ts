@@ -441,6 +441,7 @@ test('admin with tenants over SCRAM-SHA-512: ACLs, isolation of topics, groups a
   one(obs, 'create-topics');
   one(obs, 'commit');
   assert.deepEqual(one(obs, 'produce-consume').values, ['order-0', 'order-1', 'order-2']);
+  assert.deepEqual(one(obs, 'kip848-in-tenant').values, ['order-0', 'order-1', 'order-2']);
   one(obs, 'create-acls');
   const acls = obs.filter((o) => o.check === 'describe-acls');
   assert.equal(acls.length, 2, JSON.stringify(acls));
@@ -465,13 +466,14 @@ test('admin with tenants over SCRAM-SHA-512: ACLs, isolation of topics, groups a
 
   const visible = (who: string) => obs.find((o) => o.check === 'visible' && o.who === who)!;
   assert.deepEqual(visible('acme').topics, ['acme-only', 'orders']);
-  assert.deepEqual(visible('acme').groups, ['billing']);
+  assert.deepEqual(visible('acme').groups, ['billing', 'kip848']);
   assert.deepEqual(visible('globex').topics, ['globex-only', 'orders']);
   assert.deepEqual(visible('globex').groups, ['shipping']);
   for (const t of ['acme.acme-only', 'acme.orders', 'globex.globex-only', 'globex.orders']) {
     assert.ok(visible('superuser').topics.includes(t), `the superuser sees ${t}`);
   }
   assert.ok(visible('superuser').groups.includes('acme.billing'));
+  assert.ok(visible('superuser').groups.includes('acme.kip848'));
   assert.deepEqual(one(obs, 'describe-topics'), { check: 'describe-topics', partitions: 2, leaders: [0, 0] });
   assert.equal(outcome(obs, 'other-tenant-topic'), 'UnknownTopicOrPartitionException');
   assert.deepEqual(one(obs, 'other-tenant-group'), { check: 'other-tenant-group', state: 'Dead', offsets: 0 });
