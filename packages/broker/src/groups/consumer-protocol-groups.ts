@@ -199,6 +199,11 @@ export function assignmentOf(keys: Iterable<string>): { topicId: string; partiti
     .map(([topicId, partitions]) => ({ topicId, partitions: partitions.sort((x, y) => x - y) }));
 }
 
+/** A heartbeat refused: no member, no assignment. */
+export function heartbeatRefusal(errorCode: number, errorMessage: string | null = null): ConsumerHeartbeatResult {
+  return { errorCode, errorMessage, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null };
+}
+
 const SUPPORTED_ASSIGNORS = new Set(['uniform', 'range']);
 
 export class ConsumerProtocolGroups {
@@ -258,14 +263,7 @@ export class ConsumerProtocolGroups {
     resolve: (names: string[]) => SubscribedTopic[],
     mayCreate: () => number,
   ): ConsumerHeartbeatResult {
-    const fail = (errorCode: number, errorMessage: string | null = null): ConsumerHeartbeatResult => ({
-      errorCode,
-      errorMessage,
-      memberId: null,
-      memberEpoch: -1,
-      heartbeatIntervalMs: 0,
-      assignment: null,
-    });
+    const fail = heartbeatRefusal;
     if (req.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID, 'the group id is empty');
     if (req.serverAssignor !== null && !SUPPORTED_ASSIGNORS.has(req.serverAssignor)) {
       return fail(ErrorCode.UNSUPPORTED_ASSIGNOR, `assignor ${req.serverAssignor} is not supported (uniform, range)`);

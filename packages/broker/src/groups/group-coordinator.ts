@@ -12,6 +12,7 @@ import {
   type ConsumerHeartbeat,
   type ConsumerHeartbeatResult,
   ConsumerProtocolGroups,
+  heartbeatRefusal,
   type SubscribedTopic,
 } from './consumer-protocol-groups.ts';
 import {
@@ -271,14 +272,7 @@ export class GroupCoordinator {
   ): ConsumerHeartbeatResult {
     const classic = this.groups.get(req.groupId);
     if (classic && classic.members.size > 0) {
-      return {
-        errorCode: ErrorCode.GROUP_ID_NOT_FOUND,
-        errorMessage: `group ${req.groupId} is a classic group with members`,
-        memberId: null,
-        memberEpoch: -1,
-        heartbeatIntervalMs: 0,
-        assignment: null,
-      };
+      return heartbeatRefusal(ErrorCode.GROUP_ID_NOT_FOUND, `group ${req.groupId} is a classic group with members`);
     }
     return this.consumerProtocol.heartbeat(req, resolve, () => {
       if (classic) return ErrorCode.NONE;

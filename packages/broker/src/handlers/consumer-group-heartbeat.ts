@@ -3,7 +3,7 @@
  * computes the assignment. Topics are the caller's (its tenant's) and only those it may describe count.
  */
 import { type ConsumerGroupHeartbeat, ErrorCode, type ResponseOf } from '@samsa/protocol';
-import type { SubscribedTopic } from '../groups/consumer-protocol-groups.ts';
+import { heartbeatRefusal, type SubscribedTopic } from '../groups/consumer-protocol-groups.ts';
 import type { Handler } from '../request-context.ts';
 import { groupLimits } from '../tenancy/tenancy.ts';
 import { groupIn } from './group-access.ts';
@@ -15,12 +15,7 @@ export const handleConsumerGroupHeartbeat: Handler<typeof ConsumerGroupHeartbeat
   const { access, state } = ctx;
   const refuse = (errorCode: number, errorMessage: string) => ({
     throttleTimeMs: 0,
-    errorCode,
-    errorMessage,
-    memberId: null,
-    memberEpoch: -1,
-    heartbeatIntervalMs: 0,
-    assignment: null,
+    ...heartbeatRefusal(errorCode, errorMessage),
   });
   if (!access.canGroup('READ', req.groupId)) {
     return refuse(ErrorCode.GROUP_AUTHORIZATION_FAILED, `not authorized to read group ${req.groupId}`);
