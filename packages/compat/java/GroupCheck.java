@@ -22,7 +22,6 @@ import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -221,8 +220,6 @@ public class GroupCheck {
           }
           if (!records.isEmpty()) consumer.commitSync();
         }
-      } catch (WakeupException e) {
-        // stop() woke the poll
       } catch (Exception e) {
         failure = e;
         Observations.emit("member-error", "member", name, "error", e.getClass().getSimpleName(), "message",
@@ -245,9 +242,9 @@ public class GroupCheck {
       }
     }
 
+    /** Ends the poll loop after its current poll and commit (a wakeup could cut the commit short). */
     void stop() throws InterruptedException {
       stopping = true;
-      consumer.wakeup();
       thread.join(WAIT_MS);
     }
 
