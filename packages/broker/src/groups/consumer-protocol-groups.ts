@@ -61,6 +61,8 @@ export interface ConsumerMember {
   assigned: Set<string>;
   /** Partitions taken from the member that it has not yet acknowledged giving up. */
   revoking: Set<string>;
+  /** When the member was asked to give partitions up; past its rebalance timeout it is removed. */
+  revokingSinceMs: number;
   rebalanceTimeoutMs: number;
   lastSeenMs: number;
   /** The assignment last sent, to send it again only when it changes. */
@@ -157,7 +159,7 @@ export class ConsumerProtocolGroup {
    * it takes what is in its target and no other member holds, and its epoch catches up with the assignment's.
    * `reported`: what the member says it owns (null when unchanged since its last heartbeat).
    */
-  reconcile(member: ConsumerMember, reported: Set<string> | null): void {
+  reconcile(member: ConsumerMember, reported: Set<string> | null, nowMs: number): void {
     if (reported !== null && member.revoking.size > 0 && ![...member.revoking].some((k) => reported.has(k))) {
       member.revoking.clear();
     }
@@ -169,6 +171,7 @@ export class ConsumerProtocolGroup {
         member.assigned.delete(k);
         member.revoking.add(k);
       }
+      member.revokingSinceMs = nowMs;
       return;
     }
     const held = new Set<string>();
@@ -301,6 +304,7 @@ export class ConsumerProtocolGroups {
         previousEpoch: 0,
         assigned: new Set(),
         revoking: new Set(),
+        revokingSinceMs: 0,
         rebalanceTimeoutMs: req.rebalanceTimeoutMs,
         lastSeenMs: now,
         sent: '',
@@ -344,7 +348,7 @@ export class ConsumerProtocolGroups {
       req.topicPartitions === null
         ? null
         : new Set(req.topicPartitions.flatMap((t) => t.partitions.map((p) => `${t.topicId}:${p}`)));
-    g.reconcile(member, reported);
+    g.reconcile(member, reported, now);
     const owned = [...member.assigned].sort().join(',');
     const resend = req.memberEpoch === 0 || (reported !== null && [...reported].sort().join(',') !== owned);
     const changed = owned !== member.sent || resend;
@@ -359,11 +363,16 @@ export class ConsumerProtocolGroups {
     };
   }
 
-  /** Removes members silent for longer than the session timeout; their partitions go to the others. */
+  /**
+   * Removes members silent for longer than the session timeout, and members that have not given up revoked
+   * partitions within their rebalance timeout; their partitions go to the others.
+   */
   private expire(g: ConsumerProtocolGroup): void {
-    const cutoff = this.clock.nowMs() - this.config.sessionTimeoutMs;
+    const now = this.clock.nowMs();
+    const cutoff = now - this.config.sessionTimeoutMs;
     for (const m of [...g.members.values()]) {
-      if (m.lastSeenMs < cutoff) {
+      const stuck = m.revoking.size > 0 && now - m.revokingSinceMs > m.rebalanceTimeoutMs;
+      if (m.lastSeenMs < cutoff || stuck) {
         g.members.delete(m.memberId);
         g.groupEpoch++;
       }

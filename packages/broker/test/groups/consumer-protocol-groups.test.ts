@@ -101,6 +101,26 @@ test('a leave or a silent member gives its partitions back; stale and unknown me
   assert.deepEqual(owned(beat({ memberId: 'm3', memberEpoch: m3.memberEpoch })), [0, 1, 2, 3]);
 });
 
+test('a member that keeps revoked partitions past its rebalance timeout is removed and they move on', () => {
+  const { join, beat, clock } = setup();
+  const a = beat({ memberId: 'm1', subscribedTopicNames: ['orders'], topicPartitions: [], rebalanceTimeoutMs: 5_000 });
+  const b = join('m2');
+  const revoke = beat({ memberId: 'm1', memberEpoch: a.memberEpoch, rebalanceTimeoutMs: 5_000 });
+  assert.equal(owned(revoke)!.length, 2);
+  clock.advance(4_000);
+  // m1 heartbeats but still reports all four partitions: it is within its rebalance timeout.
+  const holding = beat({
+    memberId: 'm1',
+    memberEpoch: a.memberEpoch,
+    rebalanceTimeoutMs: 5_000,
+    topicPartitions: report([0, 1, 2, 3]),
+  });
+  assert.equal(holding.errorCode, ErrorCode.NONE);
+  clock.advance(2_000);
+  assert.deepEqual(owned(beat({ memberId: 'm2', memberEpoch: b.memberEpoch })), [0, 1, 2, 3]);
+  assert.equal(beat({ memberId: 'm1', memberEpoch: a.memberEpoch }).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+});
+
 test('offset commits check the member and its epoch; bad requests get clear errors', () => {
   const { join, beat, groups } = setup();
   const r = join('m1');
