@@ -51,8 +51,11 @@ export const handleListOffsets: Handler<typeof ListOffsets> = async (
       } else if (p.timestamp === MAX_TIMESTAMP) {
         const max = log.maxTimestampOffset();
         if (max) {
-          answer.offset = max.offset;
-          answer.timestamp = max.timestamp;
+          // Kafka answers the first record holding the largest timestamp; the log knows only its batch, so look
+          // that timestamp up (exact within uncompressed batches, the batch otherwise).
+          const exact = (await log.offsetForTimestamp(max.timestamp)) ?? max;
+          answer.offset = exact.offset;
+          answer.timestamp = exact.timestamp;
         }
       } else if (p.timestamp < 0n) {
         partitions.push({ ...answer, errorCode: ErrorCode.INVALID_REQUEST });
