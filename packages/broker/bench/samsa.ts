@@ -48,7 +48,8 @@ export const SAMSA_DURABILITY: Record<number, string> = {
   1: 'acks=1: no fsync (page cache)',
   [-1]: 'acks=all: fsync per batch',
 };
-const BROKER_ARGS = [
+/** Every bench broker's flags (the comparison with Kafka prints them). */
+export const BENCH_BROKER_ARGS = [
   // Log level stays at info: startBroker waits for the 'broker started' info line, and nothing is logged per request.
   '--max-request-bytes',
   String(256 * 1024 * 1024),
@@ -91,7 +92,7 @@ export async function startBenchBroker(
   extra: { args?: string[]; env?: NodeJS.ProcessEnv } = {},
 ): Promise<BenchBroker> {
   const broker = await startBroker({
-    args: [...BROKER_ARGS, ...(extra.args ?? [])],
+    args: [...BENCH_BROKER_ARGS, ...(extra.args ?? [])],
     env: { NODE_OPTIONS: [...settings.profileArgs, ...settings.brokerNodeOptions].join(' '), ...extra.env },
   });
   let admin: PipelinedConnection | null = null;
@@ -113,15 +114,20 @@ export async function startBenchBroker(
   return { port: broker.port, pid: broker.proc.pid!, createTopic, stop };
 }
 
-/** Creates topics in one CreateTopics request; returns their topic ids. */
-export async function createTopics(conn: PipelinedConnection, names: string[], partitions: number): Promise<string[]> {
+/** Creates topics in one CreateTopics request, with topic configs if given; returns their topic ids. */
+export async function createTopics(
+  conn: PipelinedConnection,
+  names: string[],
+  partitions: number,
+  configs: { name: string; value: string }[] = [],
+): Promise<string[]> {
   const body = (await conn.request(CreateTopics, CREATE_TOPICS_VERSION, {
     topics: names.map((name) => ({
       name,
       numPartitions: partitions,
       replicationFactor: 1,
       assignments: [],
-      configs: [],
+      configs,
     })),
     timeoutMs: 30_000,
     validateOnly: false,
@@ -270,7 +276,7 @@ export async function measureSamsa(settings: BenchSettings, phases: Set<SamsaPha
 }
 
 /** A paced producer and a long-polling consumer, each in its own process, on a fresh topic. */
-function measureLatency(
+export function measureLatency(
   settings: BenchSettings,
   port: number,
   sampler: CpuSampler,
