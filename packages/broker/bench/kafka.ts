@@ -55,8 +55,14 @@ const FLUSH_EVERY_WRITE = [{ name: 'flush.messages', value: '1' }];
 const PRODUCE_VERSION = 11;
 const METADATA_VERSION = 12;
 const BATCH_SIZE_BYTES = BATCH_SIZES_BYTES[0];
-/** Produce warm-up per broker (then half as long of fetch): the JVM's JIT needs a few seconds too. */
-const WARMUP_MS = 5000;
+/**
+ * Produce warm-up per broker, half with each record size, then a fetch: not counted. Kafka's C2 compiler threads were
+ * still busy after 20 s of load on the busy 2-core machine, and a cold JIT would be measured instead of Kafka.
+ */
+const WARMUP_MS = 15_000;
+const FETCH_WARMUP_MS = 3000;
+/** The extra produce row with several connections: Kafka handles one request per connection at a time. */
+const PARALLEL_CONNECTIONS = 4;
 const LEADER_WAIT_MS = 30_000;
 /** Each broker's turn in the measured slices; together the slices of one row take two phases' time. */
 const SLICE_ORDER: Side[] = ['samsa', 'kafka', 'kafka', 'samsa'];
@@ -262,15 +268,23 @@ async function compare(
     for (const b of brokers.values()) await createTopic(b, name, partitions, acks);
   };
 
-  const produce = async (b: Broker, topic: string, recordValueBytes: number, acks: number, durationMs: number) => {
+  const produce = async (
+    b: Broker,
+    topic: string,
+    recordValueBytes: number,
+    acks: number,
+    durationMs: number,
+    connections = 1,
+  ) => {
     const sampler = new CpuSampler(b.pid);
     const options: ProduceLoadOptions = {
       port: b.port,
-      connections: [{ topics: [topic], partitions }],
+      connections: Array.from({ length: connections }, () => ({ topics: [topic], partitions })),
       batchSizeBytes: BATCH_SIZE_BYTES,
       recordValueBytes,
       acks,
-      inflight: settings.produceInflightRequests,
+      // The same requests in flight in all: spread over the connections.
+      inflight: Math.max(1, Math.round(settings.produceInflightRequests / connections)),
       maxBytes: PRODUCE_MAX_BYTES / 2,
       durationMs,
       produceVersion: PRODUCE_VERSION,
@@ -339,8 +353,9 @@ async function compare(
   await attempt(results, 'vs Kafka: warm-up of both brokers (produce and fetch, not counted)', async () => {
     await onBoth('bench-warmup', 1);
     for (const b of brokers.values()) {
-      await produce(b, 'bench-warmup', RECORD_VALUE_BYTES, 1, WARMUP_MS);
-      await fetchBack(b, 'bench-warmup', WARMUP_MS / 2);
+      await produce(b, 'bench-warmup', RECORD_VALUE_BYTES, 1, WARMUP_MS / 2);
+      await produce(b, 'bench-warmup', SMALL_RECORD_VALUE_BYTES, 1, WARMUP_MS / 2);
+      await fetchBack(b, 'bench-warmup', FETCH_WARMUP_MS);
     }
   });
 
@@ -359,6 +374,16 @@ async function compare(
       });
     }
   }
+  await attempt(results, `vs Kafka: produce 1 KiB records, acks=1, ${PARALLEL_CONNECTIONS} connections`, async () => {
+    const what = `produce 1 KiB records, acks=1, ${PARALLEL_CONNECTIONS} connections`;
+    const topic = `bench-produce-acks1-${PARALLEL_CONNECTIONS}-connections`;
+    await onBoth(topic, 1);
+    const totals = await alternate(sliceMs, (side, ms) =>
+      produce(brokers.get(side)!, topic, RECORD_VALUE_BYTES, 1, ms, PARALLEL_CONNECTIONS),
+    );
+    const inflight = Math.max(1, Math.round(settings.produceInflightRequests / PARALLEL_CONNECTIONS));
+    throughputPair(what, 'produce', `${durability(1)}; ${inflight} requests in flight on each connection`, totals);
+  });
   for (const { topic, recordValueBytes } of readBack) {
     const what = `fetch ${recordLabel(recordValueBytes)} records`;
     await attempt(results, `vs Kafka: ${what}, slices ${SLICE_ORDER.join('/')}`, async () => {
@@ -541,7 +566,8 @@ function describeSettings(settings: BenchSettings): Record<string, string> {
     load:
       `${settings.partitions} partitions; the raw-protocol load generators: RecordBatches as big as fit in ` +
       `${sizeLabel(BATCH_SIZE_BYTES)} of ${RECORD_VALUE_BYTES} B and ${SMALL_RECORD_VALUE_BYTES} B incompressible ` +
-      `records, ${settings.produceInflightRequests} Produce requests (v${PRODUCE_VERSION}) in flight on one connection, ` +
+      `records, ${settings.produceInflightRequests} Produce requests (v${PRODUCE_VERSION}) in flight on one connection ` +
+      '(Kafka reads the next request of a connection only once it has answered the previous one), ' +
       `Fetch v17; throughput rows in slices ${SLICE_ORDER.join('/')} of ${Math.round((settings.phaseMs * 2) / SLICE_ORDER.length) / 1000} s; ` +
       `latency at ${LATENCY_RECORDS_PER_SECOND} records/s of ${RECORD_VALUE_BYTES} B, ${settings.phaseMs / 1000} s after 1 s of warm-up`,
     perfTools: `Kafka ${KAFKA_VERSION}'s ProducerPerformance and ConsumerPerformance, JVM ${PERF_TOOL_JVM_FLAGS.slice(0, 3).join(' ')}`,
