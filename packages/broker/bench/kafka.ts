@@ -30,17 +30,21 @@ import {
   CpuSampler,
   type LoadResult,
   latencyRow,
-  runPhase,
   throughputRow,
 } from './phase.ts';
 import { PipelinedConnection } from './pipelined-connection.ts';
 import type { BenchResults, LatencyRow, ThroughputRow } from './report.ts';
-import { attempt, BENCH_BROKER_ARGS, createTopics, measureLatency, startBenchBroker } from './samsa.ts';
-import type { FetchLoadOptions } from './workers/fetch-load.ts';
-import type { ProduceLoadOptions } from './workers/produce-load.ts';
+import {
+  attempt,
+  BENCH_BROKER_ARGS,
+  createTopics,
+  measureFetch,
+  measureLatency,
+  measureProduce,
+  startBenchBroker,
+} from './samsa.ts';
 import {
   BATCH_SIZES_BYTES,
-  FETCH_MAX_BYTES_PER_REQUEST,
   LATENCY_RECORDS_PER_SECOND,
   PRODUCE_MAX_BYTES,
   RECORD_VALUE_BYTES,
@@ -268,56 +272,26 @@ async function compare(
     for (const b of brokers.values()) await createTopic(b, name, partitions, acks);
   };
 
-  const produce = async (
+  const produce = (
     b: Broker,
     topic: string,
     recordValueBytes: number,
     acks: number,
     durationMs: number,
     connections = 1,
-  ) => {
-    const sampler = new CpuSampler(b.pid);
-    const options: ProduceLoadOptions = {
-      port: b.port,
-      connections: Array.from({ length: connections }, () => ({ topics: [topic], partitions })),
+  ) =>
+    measureProduce(settings, b, {
+      topic,
       batchSizeBytes: BATCH_SIZE_BYTES,
       recordValueBytes,
       acks,
-      // The same requests in flight in all: spread over the connections.
-      inflight: Math.max(1, Math.round(settings.produceInflightRequests / connections)),
+      durationMs,
+      // Each broker has half the slices: half the byte bound of a phase each.
       maxBytes: PRODUCE_MAX_BYTES / 2,
-      durationMs,
-      produceVersion: PRODUCE_VERSION,
-    };
-    const r = await runPhase<LoadResult & { errorMessage: string | null }>(
-      settings,
-      'produce-load',
-      options,
-      durationMs,
-      {
-        atGo: () => sampler.start(),
-        atEnd: () => sampler.stop(),
-      },
-    );
-    return { ...r, server: sampler.result! };
-  };
-  const fetchBack = async (b: Broker, topic: string, durationMs: number) => {
-    const sampler = new CpuSampler(b.pid);
-    const options: FetchLoadOptions = {
-      port: b.port,
-      topic,
-      topicId: b.topicIds.get(topic)!,
-      partitions,
-      maxBytesPerRequest: FETCH_MAX_BYTES_PER_REQUEST,
-      durationMs,
-      fetchVersion: 17,
-    };
-    const r = await runPhase<LoadResult & { partitionsComplete: number }>(settings, 'fetch-load', options, durationMs, {
-      atGo: () => sampler.start(),
-      atEnd: () => sampler.stop(),
+      connections,
     });
-    return { ...r, server: sampler.result! };
-  };
+  const fetchBack = (b: Broker, topic: string, durationMs: number) =>
+    measureFetch(settings, b, { topic, topicId: b.topicIds.get(topic)!, durationMs });
 
   /** Both brokers' rows of one load: into results.throughput (as `versus: 'kafka'`) and the comparison. */
   const throughputPair = (

@@ -138,6 +138,75 @@ export async function createTopics(
   return body.topics.map((t) => t.topicId);
 }
 
+/** A broker the load generators measure: its Kafka port and the pid whose CPU is sampled. */
+export interface LoadTarget {
+  port: number;
+  pid: number;
+}
+
+/**
+ * One produce phase through the produce-load worker: `connections` connections (default 1) share the run's requests in
+ * flight; the broker's CPU is sampled around the measured part.
+ */
+export async function measureProduce(
+  settings: BenchSettings,
+  target: LoadTarget,
+  o: {
+    topic: string;
+    batchSizeBytes: number;
+    recordValueBytes: number;
+    acks: number;
+    durationMs: number;
+    maxBytes?: number;
+    connections?: number;
+  },
+) {
+  const sampler = new CpuSampler(target.pid);
+  const connections = o.connections ?? 1;
+  const options: ProduceLoadOptions = {
+    port: target.port,
+    connections: Array.from({ length: connections }, () => ({ topics: [o.topic], partitions: settings.partitions })),
+    batchSizeBytes: o.batchSizeBytes,
+    recordValueBytes: o.recordValueBytes,
+    acks: o.acks,
+    inflight: Math.max(1, Math.round(settings.produceInflightRequests / connections)),
+    maxBytes: o.maxBytes ?? PRODUCE_MAX_BYTES,
+    durationMs: o.durationMs,
+    produceVersion: PRODUCE_VERSION,
+  };
+  const r = await runPhase<LoadResult & { errorMessage: string | null }>(
+    settings,
+    'produce-load',
+    options,
+    o.durationMs,
+    { atGo: () => sampler.start(), atEnd: () => sampler.stop() },
+  );
+  return { ...r, server: sampler.result! };
+}
+
+/** One fetch phase through the fetch-load worker: every partition from offset 0; the broker's CPU sampled. */
+export async function measureFetch(
+  settings: BenchSettings,
+  target: LoadTarget,
+  o: { topic: string; topicId: string; durationMs: number },
+) {
+  const sampler = new CpuSampler(target.pid);
+  const options: FetchLoadOptions = {
+    port: target.port,
+    topic: o.topic,
+    topicId: o.topicId,
+    partitions: settings.partitions,
+    maxBytesPerRequest: FETCH_MAX_BYTES_PER_REQUEST,
+    durationMs: o.durationMs,
+    fetchVersion: FETCH_VERSION,
+  };
+  const r = await runPhase<LoadResult & { partitionsComplete: number }>(settings, 'fetch-load', options, o.durationMs, {
+    atGo: () => sampler.start(),
+    atEnd: () => sampler.stop(),
+  });
+  return { ...r, server: sampler.result! };
+}
+
 export async function measureSamsa(settings: BenchSettings, phases: Set<SamsaPhase>, results: BenchResults) {
   const broker = await startBenchBroker(settings, 'broker');
   const port = broker.port;
@@ -148,52 +217,11 @@ export async function measureSamsa(settings: BenchSettings, phases: Set<SamsaPha
     return name;
   };
 
-  const produce = async (
-    topic: string,
-    batchSizeBytes: number,
-    recordValueBytes: number,
-    acks: number,
-    durationMs: number,
-  ) => {
-    const sampler = cpu();
-    const options: ProduceLoadOptions = {
-      port,
-      connections: [{ topics: [topic], partitions: settings.partitions }],
-      batchSizeBytes,
-      recordValueBytes,
-      acks,
-      inflight: settings.produceInflightRequests,
-      maxBytes: PRODUCE_MAX_BYTES,
-      durationMs,
-      produceVersion: PRODUCE_VERSION,
-    };
-    const r = await runPhase<LoadResult & { errorMessage: string | null }>(
-      settings,
-      'produce-load',
-      options,
-      durationMs,
-      { atGo: () => sampler.start(), atEnd: () => sampler.stop() },
-    );
-    return { ...r, server: sampler.result! };
-  };
-
-  const fetchBack = async (topic: string, durationMs: number) => {
-    const sampler = cpu();
-    const options: FetchLoadOptions = {
-      port,
-      topic,
-      topicId: topicIds.get(topic)!,
-      partitions: settings.partitions,
-      maxBytesPerRequest: FETCH_MAX_BYTES_PER_REQUEST,
-      durationMs,
-      fetchVersion: FETCH_VERSION,
-    };
-    const r = await runPhase<LoadResult & { partitionsComplete: number }>(settings, 'fetch-load', options, durationMs, {
-      atGo: () => sampler.start(),
-      atEnd: () => sampler.stop(),
-    });
-    return { ...r, server: sampler.result! };
-  };
+  const target = { port, pid: broker.pid };
+  const produce = (topic: string, batchSizeBytes: number, recordValueBytes: number, acks: number, durationMs: number) =>
+    measureProduce(settings, target, { topic, batchSizeBytes, recordValueBytes, acks, durationMs });
+  const fetchBack = (topic: string, durationMs: number) =>
+    measureFetch(settings, target, { topic, topicId: topicIds.get(topic)!, durationMs });
 
   /** Rows that also go into the side-by-side table with the peers carry the client and their durability. */
   const compared = (batchSizeBytes: number, acks: number): Partial<ThroughputRow> =>
