@@ -152,34 +152,35 @@ export async function measureKafka(settings: BenchSettings, results: BenchResult
   let kafka: KafkaCluster | null = null;
   const brokers = new Map<Side, Broker>();
   try {
-    kafka = await startKafka({ heapMb: KAFKA_HEAP_MB, logLevel: 'warn' });
+    try {
+      kafka = await startKafka({ heapMb: KAFKA_HEAP_MB, logLevel: 'warn' });
+    } catch (err) {
+      const note = `Samsa vs Apache Kafka skipped: Kafka did not start: ${(err as Error).message.split('\n')[0]}`;
+      results.notes.push(note);
+      process.stdout.write(`  ${note}\n`);
+      return;
+    }
     const kafkaNode = kafka.nodes[0]!;
     brokers.set('samsa', await openBroker('samsa', samsaBroker.port, samsaBroker.pid));
     brokers.set('kafka', await openBroker('kafka', kafkaNode.port, kafkaNode.proc.pid!));
     const afterStart = new Map(SIDES.map((s) => [s, processMemoryBytes(brokers.get(s)!.pid).rss]));
     comparison.settings = describeSettings(settings);
     await compare(settings, results, comparison, brokers);
-    for (const side of SIDES) {
-      const m = processMemoryBytes(brokers.get(side)!.pid);
-      comparison.memoryBytes[side] = { afterStart: afterStart.get(side)!, peak: m.peakRss, end: m.rss };
-    }
-    const mib = (side: Side, k: 'afterStart' | 'peak' | 'end') => comparison.memoryBytes[side][k] / 2 ** 20;
-    for (const [k, what] of [
-      ['afterStart', 'after start'],
-      ['peak', 'peak (VmHWM)'],
-      ['end', 'at the end'],
-    ] as const) {
-      comparison.rows.push(
-        ratioRow(
-          `broker resident memory ${what}`,
-          'RSS of the broker process',
-          'MiB',
-          'lower',
-          mib('samsa', k),
-          mib('kafka', k),
-        ),
-      );
-    }
+    await attempt(results, 'vs Kafka: resident memory of both brokers', async () => {
+      for (const side of SIDES) {
+        const m = processMemoryBytes(brokers.get(side)!.pid);
+        comparison.memoryBytes[side] = { afterStart: afterStart.get(side)!, peak: m.peakRss, end: m.rss };
+      }
+      const mib = (side: Side, k: 'afterStart' | 'peak' | 'end') => comparison.memoryBytes[side][k] / 2 ** 20;
+      for (const [k, what] of [
+        ['afterStart', 'after start'],
+        ['peak', 'peak (VmHWM)'],
+        ['end', 'at the end'],
+      ] as const) {
+        const row = ratioRow(`broker resident memory ${what}`, 'RSS', 'MiB', 'lower', mib('samsa', k), mib('kafka', k));
+        comparison.rows.push(row);
+      }
+    });
   } finally {
     for (const b of brokers.values()) b.admin.close();
     await samsaBroker.stop();
@@ -299,6 +300,7 @@ async function compare(
     kind: ThroughputRow['kind'],
     rowSettings: string,
     totals: Map<Side, Measured>,
+    extra: Partial<ThroughputRow>,
   ) => {
     const rows = new Map<Side, ThroughputRow>();
     for (const side of SIDES) {
@@ -309,6 +311,8 @@ async function compare(
         results.notes.push(`${SIDE_NAMES[side]} ${what}: a slice ended before the end of every partition`);
       const row = throughputRow(results, side, `${SIDE_NAMES[side]} (Samsa vs Kafka): ${what}`, kind, r, {
         versus: 'kafka',
+        batchSizeBytes: BATCH_SIZE_BYTES,
+        ...extra,
       });
       rows.set(side, row);
       results.throughput.push(row);
@@ -343,7 +347,7 @@ async function compare(
         const totals = await alternate(sliceMs, (side, ms) =>
           produce(brokers.get(side)!, topic, recordValueBytes, acks, ms),
         );
-        throughputPair(what, 'produce', durability(acks), totals);
+        throughputPair(what, 'produce', durability(acks), totals, { acks, recordValueBytes });
         if (acks === 1) readBack.push({ topic, recordValueBytes });
       });
     }
@@ -356,13 +360,17 @@ async function compare(
       produce(brokers.get(side)!, topic, RECORD_VALUE_BYTES, 1, ms, PARALLEL_CONNECTIONS),
     );
     const inflight = Math.max(1, Math.round(settings.produceInflightRequests / PARALLEL_CONNECTIONS));
-    throughputPair(what, 'produce', `${durability(1)}; ${inflight} requests in flight on each connection`, totals);
+    throughputPair(what, 'produce', `${durability(1)}; ${inflight} requests in flight on each connection`, totals, {
+      acks: 1,
+      recordValueBytes: RECORD_VALUE_BYTES,
+    });
   });
   for (const { topic, recordValueBytes } of readBack) {
     const what = `fetch ${recordLabel(recordValueBytes)} records`;
     await attempt(results, `vs Kafka: ${what}, slices ${SLICE_ORDER.join('/')}`, async () => {
       const totals = await alternate(sliceMs, (side, ms) => fetchBack(brokers.get(side)!, topic, ms));
-      throughputPair(what, 'fetch', 'the acks=1 topic from offset 0, one 16 MiB Fetch in flight per partition', totals);
+      const how = 'the acks=1 topic from offset 0, one 16 MiB Fetch in flight per partition';
+      throughputPair(what, 'fetch', how, totals, { recordValueBytes });
     });
   }
 
