@@ -10,7 +10,16 @@
 import { randomBytes } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
 import { TenantFixtures, type TestKey } from '@samsa/test-support/tenants';
-import { type BenchSettings, type CpuSample, CpuSampler, type LoadResult, runPhase, throughputRow } from './phase.ts';
+import {
+  addLoads,
+  addSamples,
+  type BenchSettings,
+  type CpuSample,
+  CpuSampler,
+  type LoadResult,
+  runPhase,
+  throughputRow,
+} from './phase.ts';
 import { PipelinedConnection } from './pipelined-connection.ts';
 import type { BenchResults } from './report.ts';
 import { attempt, type BenchBroker, createTopics, startBenchBroker } from './samsa.ts';
@@ -168,26 +177,4 @@ export async function measureIsolation(settings: BenchSettings, results: BenchRe
     await fx.close();
     await db.drop();
   }
-}
-
-function addLoads(a: LoadResult, b: LoadResult): LoadResult {
-  return {
-    bytes: a.bytes + b.bytes,
-    records: a.records + b.records,
-    seconds: a.seconds + b.seconds,
-    cpu: { user: a.cpu.user + b.cpu.user, system: a.cpu.system + b.cpu.system },
-  };
-}
-
-function addSamples(a: CpuSample, b: CpuSample): CpuSample {
-  const threadCpuSeconds = { ...a.threadCpuSeconds };
-  for (const [thread, seconds] of Object.entries(b.threadCpuSeconds)) {
-    threadCpuSeconds[thread] = (threadCpuSeconds[thread] ?? 0) + seconds;
-  }
-  return {
-    wallSeconds: a.wallSeconds + b.wallSeconds,
-    processCpuSeconds: a.processCpuSeconds + b.processCpuSeconds,
-    threadCpuSeconds,
-    machineBusyCpuSeconds: a.machineBusyCpuSeconds + b.machineBusyCpuSeconds,
-  };
 }

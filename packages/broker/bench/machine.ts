@@ -92,3 +92,10 @@ export function machineBusyCpuSeconds(): number {
   const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
   return (user! + nice! + system! + irq! + softirq! + steal!) / clockTicks();
 }
+
+/** Resident memory of a process now and at its peak so far (VmRSS and VmHWM of /proc/<pid>/status), in bytes. */
+export function processMemoryBytes(pid: number): { rss: number; peakRss: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1] ?? Number.NaN);
+  return { rss: kib('VmRSS') * 1024, peakRss: kib('VmHWM') * 1024 };
+}

@@ -229,3 +229,27 @@ export function latencyRow(
     ...extra,
   };
 }
+
+/** Two slices of the same load, as one. */
+export function addLoads(a: LoadResult, b: LoadResult): LoadResult {
+  return {
+    bytes: a.bytes + b.bytes,
+    records: a.records + b.records,
+    seconds: a.seconds + b.seconds,
+    cpu: { user: a.cpu.user + b.cpu.user, system: a.cpu.system + b.cpu.system },
+  };
+}
+
+/** Two CPU samples of the same process, as one. */
+export function addSamples(a: CpuSample, b: CpuSample): CpuSample {
+  const threadCpuSeconds = { ...a.threadCpuSeconds };
+  for (const [thread, seconds] of Object.entries(b.threadCpuSeconds)) {
+    threadCpuSeconds[thread] = (threadCpuSeconds[thread] ?? 0) + seconds;
+  }
+  return {
+    wallSeconds: a.wallSeconds + b.wallSeconds,
+    processCpuSeconds: a.processCpuSeconds + b.processCpuSeconds,
+    threadCpuSeconds,
+    machineBusyCpuSeconds: a.machineBusyCpuSeconds + b.machineBusyCpuSeconds,
+  };
+}

@@ -3,6 +3,7 @@
  * its system, so rows for peers (Redis Streams, NATS JetStream, a librdkafka client) can sit beside Samsa's.
  */
 import type { HostileResult } from './hostile.ts';
+import type { KafkaComparison } from './kafka.ts';
 import type { SearchBenchResult } from './search.ts';
 import type { Machine } from './machine.ts';
 import type { Percentiles } from './percentiles.ts';
@@ -12,6 +13,8 @@ export interface ThroughputRow {
   name: string;
   kind: 'produce' | 'fetch';
   acks?: number;
+  /** Rows of the Samsa vs Apache Kafka table (system 'samsa' or 'kafka'), printed only there. */
+  versus?: 'kafka';
   /** The two rows of the cost-of-isolation comparison: the same load without auth and with tenancy on. */
   isolation?: 'no-auth' | 'tenants';
   /** Bytes of each record's value. */
@@ -43,6 +46,8 @@ export interface ThroughputRow {
 
 export interface LatencyRow {
   system: string;
+  /** Rows of the Samsa vs Apache Kafka table, printed only there. */
+  versus?: 'kafka';
   client?: string;
   durability?: string;
   acks: number;
@@ -81,6 +86,8 @@ export interface BenchResults {
   hostile?: HostileResult;
   /** The search phase: printed when it runs (see search.ts). */
   search?: SearchBenchResult;
+  /** The Samsa vs Apache Kafka phase (see kafka.ts). */
+  kafka?: KafkaComparison;
   /** The processors phase: figures and the printed table of @samsa/processors' bench (see processors.ts). */
   processors?: { table: string } & Record<string, unknown>;
 }
@@ -143,7 +150,7 @@ export function printMachine(r: BenchResults): void {
 }
 
 export function printThroughputTable(r: BenchResults): void {
-  if (r.loopbackMBps === null && r.throughput.length === 0) return;
+  if (r.loopbackMBps === null && r.throughput.every((row) => row.versus)) return;
   const cols: Column[] = [
     ['phase', 33, 'left'],
     ['MB/s', 8, 'right'],
@@ -171,7 +178,7 @@ export function printThroughputTable(r: BenchResults): void {
       '-',
     ]);
   }
-  for (const t of r.throughput.filter((row) => row.system === 'samsa')) {
+  for (const t of r.throughput.filter((row) => row.system === 'samsa' && !row.versus)) {
     line([
       t.name,
       num(t.mbPerSec),
@@ -188,7 +195,7 @@ export function printThroughputTable(r: BenchResults): void {
 }
 
 export function printLatencyTable(r: BenchResults): void {
-  const rows = r.latency.filter((row) => row.system === 'samsa');
+  const rows = r.latency.filter((row) => row.system === 'samsa' && !row.versus);
   if (rows.length === 0) return;
   out();
   const cols: Column[] = [

@@ -4,7 +4,7 @@
  * Node processes measured in the same run. Prints figures and asserts nothing; results also go to
  * bench-results/latest.json at the repo root. See bench/README.md.
  *
- *   pnpm bench [-- --seconds 10 --only loopback,produce,fetch,latency,isolation,peers,hostile,search,processors
+ *   pnpm bench [-- --seconds 10 --only loopback,produce,fetch,latency,isolation,peers,kafka,hostile,search,processors
  *                  --partitions 4 --inflight 16
  *                  --profile DIR --broker-node-options=--trace-gc]
  */
@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { measureHostile } from './hostile.ts';
 import { measureIsolation } from './isolation.ts';
+import { measureKafka, printKafkaComparison } from './kafka.ts';
 import { measureSearch } from './search.ts';
 import { measureLoopback } from './loopback.ts';
 import { describeMachine } from './machine.ts';
@@ -52,6 +53,7 @@ const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 /**
  * `isolation`: the same produce load with and without tenancy (SCRAM, ACLs, quotas; needs Postgres).
  * `peers`: Redis Streams, NATS JetStream and librdkafka against Samsa, for the side-by-side table.
+ * `kafka`: Apache Kafka beside a Samsa broker: the same load generators, Kafka's perf tools, CPU and memory.
  * `hostile`: an acks=all producer's latency, quiet and beside hostile clients, and nothing lost (needs Postgres).
  * `search`: message search's records per second (substring, CEL) and another tenant's producer p99 beside it.
  * `processors`: @samsa/processors' bench (sandbox against plain JS, a Kafka-client pipe, the processor host).
@@ -63,6 +65,7 @@ const PHASES = [
   'latency',
   'isolation',
   'peers',
+  'kafka',
   'hostile',
   'search',
   'processors',
@@ -171,6 +174,7 @@ async function main(): Promise<void> {
     await measureNatsJetStream(settings, results);
     await measurePrivateNats(settings, results);
   }
+  if (only.has('kafka')) await measureKafka(settings, results);
   if (only.has('processors')) {
     await measureProcessors(settings, join(REPO_ROOT, 'bench-results', 'processors.json'), results);
   }
@@ -191,6 +195,7 @@ async function main(): Promise<void> {
   printIsolation(results);
   printLatencyTable(results);
   printComparisonTable(results, SMALL_RECORD_VALUE_BYTES, RECORD_VALUE_BYTES);
+  printKafkaComparison(results);
   printProcessors(results);
   process.stdout.write('\n');
   for (const n of results.notes) process.stdout.write(`note: ${n}\n`);

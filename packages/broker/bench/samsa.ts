@@ -48,7 +48,8 @@ export const SAMSA_DURABILITY: Record<number, string> = {
   1: 'acks=1: no fsync (page cache)',
   [-1]: 'acks=all: fsync per batch',
 };
-const BROKER_ARGS = [
+/** Every bench broker's flags (the comparison with Kafka prints them). */
+export const BENCH_BROKER_ARGS = [
   // Log level stays at info: startBroker waits for the 'broker started' info line, and nothing is logged per request.
   '--max-request-bytes',
   String(256 * 1024 * 1024),
@@ -91,7 +92,7 @@ export async function startBenchBroker(
   extra: { args?: string[]; env?: NodeJS.ProcessEnv } = {},
 ): Promise<BenchBroker> {
   const broker = await startBroker({
-    args: [...BROKER_ARGS, ...(extra.args ?? [])],
+    args: [...BENCH_BROKER_ARGS, ...(extra.args ?? [])],
     env: { NODE_OPTIONS: [...settings.profileArgs, ...settings.brokerNodeOptions].join(' '), ...extra.env },
   });
   let admin: PipelinedConnection | null = null;
@@ -113,15 +114,20 @@ export async function startBenchBroker(
   return { port: broker.port, pid: broker.proc.pid!, createTopic, stop };
 }
 
-/** Creates topics in one CreateTopics request; returns their topic ids. */
-export async function createTopics(conn: PipelinedConnection, names: string[], partitions: number): Promise<string[]> {
+/** Creates topics in one CreateTopics request, with topic configs if given; returns their topic ids. */
+export async function createTopics(
+  conn: PipelinedConnection,
+  names: string[],
+  partitions: number,
+  configs: { name: string; value: string }[] = [],
+): Promise<string[]> {
   const body = (await conn.request(CreateTopics, CREATE_TOPICS_VERSION, {
     topics: names.map((name) => ({
       name,
       numPartitions: partitions,
       replicationFactor: 1,
       assignments: [],
-      configs: [],
+      configs,
     })),
     timeoutMs: 30_000,
     validateOnly: false,
@@ -130,6 +136,75 @@ export async function createTopics(conn: PipelinedConnection, names: string[], p
     if (t.errorCode !== 0) throw new Error(`CreateTopics ${t.name}: error ${t.errorCode} ${t.errorMessage}`);
   }
   return body.topics.map((t) => t.topicId);
+}
+
+/** A broker the load generators measure: its Kafka port and the pid whose CPU is sampled. */
+export interface LoadTarget {
+  port: number;
+  pid: number;
+}
+
+/**
+ * One produce phase through the produce-load worker: `connections` connections (default 1) share the run's requests in
+ * flight; the broker's CPU is sampled around the measured part.
+ */
+export async function measureProduce(
+  settings: BenchSettings,
+  target: LoadTarget,
+  o: {
+    topic: string;
+    batchSizeBytes: number;
+    recordValueBytes: number;
+    acks: number;
+    durationMs: number;
+    maxBytes?: number;
+    connections?: number;
+  },
+) {
+  const sampler = new CpuSampler(target.pid);
+  const connections = o.connections ?? 1;
+  const options: ProduceLoadOptions = {
+    port: target.port,
+    connections: Array.from({ length: connections }, () => ({ topics: [o.topic], partitions: settings.partitions })),
+    batchSizeBytes: o.batchSizeBytes,
+    recordValueBytes: o.recordValueBytes,
+    acks: o.acks,
+    inflight: Math.max(1, Math.round(settings.produceInflightRequests / connections)),
+    maxBytes: o.maxBytes ?? PRODUCE_MAX_BYTES,
+    durationMs: o.durationMs,
+    produceVersion: PRODUCE_VERSION,
+  };
+  const r = await runPhase<LoadResult & { errorMessage: string | null }>(
+    settings,
+    'produce-load',
+    options,
+    o.durationMs,
+    { atGo: () => sampler.start(), atEnd: () => sampler.stop() },
+  );
+  return { ...r, server: sampler.result! };
+}
+
+/** One fetch phase through the fetch-load worker: every partition from offset 0; the broker's CPU sampled. */
+export async function measureFetch(
+  settings: BenchSettings,
+  target: LoadTarget,
+  o: { topic: string; topicId: string; durationMs: number },
+) {
+  const sampler = new CpuSampler(target.pid);
+  const options: FetchLoadOptions = {
+    port: target.port,
+    topic: o.topic,
+    topicId: o.topicId,
+    partitions: settings.partitions,
+    maxBytesPerRequest: FETCH_MAX_BYTES_PER_REQUEST,
+    durationMs: o.durationMs,
+    fetchVersion: FETCH_VERSION,
+  };
+  const r = await runPhase<LoadResult & { partitionsComplete: number }>(settings, 'fetch-load', options, o.durationMs, {
+    atGo: () => sampler.start(),
+    atEnd: () => sampler.stop(),
+  });
+  return { ...r, server: sampler.result! };
 }
 
 export async function measureSamsa(settings: BenchSettings, phases: Set<SamsaPhase>, results: BenchResults) {
@@ -142,52 +217,11 @@ export async function measureSamsa(settings: BenchSettings, phases: Set<SamsaPha
     return name;
   };
 
-  const produce = async (
-    topic: string,
-    batchSizeBytes: number,
-    recordValueBytes: number,
-    acks: number,
-    durationMs: number,
-  ) => {
-    const sampler = cpu();
-    const options: ProduceLoadOptions = {
-      port,
-      connections: [{ topics: [topic], partitions: settings.partitions }],
-      batchSizeBytes,
-      recordValueBytes,
-      acks,
-      inflight: settings.produceInflightRequests,
-      maxBytes: PRODUCE_MAX_BYTES,
-      durationMs,
-      produceVersion: PRODUCE_VERSION,
-    };
-    const r = await runPhase<LoadResult & { errorMessage: string | null }>(
-      settings,
-      'produce-load',
-      options,
-      durationMs,
-      { atGo: () => sampler.start(), atEnd: () => sampler.stop() },
-    );
-    return { ...r, server: sampler.result! };
-  };
-
-  const fetchBack = async (topic: string, durationMs: number) => {
-    const sampler = cpu();
-    const options: FetchLoadOptions = {
-      port,
-      topic,
-      topicId: topicIds.get(topic)!,
-      partitions: settings.partitions,
-      maxBytesPerRequest: FETCH_MAX_BYTES_PER_REQUEST,
-      durationMs,
-      fetchVersion: FETCH_VERSION,
-    };
-    const r = await runPhase<LoadResult & { partitionsComplete: number }>(settings, 'fetch-load', options, durationMs, {
-      atGo: () => sampler.start(),
-      atEnd: () => sampler.stop(),
-    });
-    return { ...r, server: sampler.result! };
-  };
+  const target = { port, pid: broker.pid };
+  const produce = (topic: string, batchSizeBytes: number, recordValueBytes: number, acks: number, durationMs: number) =>
+    measureProduce(settings, target, { topic, batchSizeBytes, recordValueBytes, acks, durationMs });
+  const fetchBack = (topic: string, durationMs: number) =>
+    measureFetch(settings, target, { topic, topicId: topicIds.get(topic)!, durationMs });
 
   /** Rows that also go into the side-by-side table with the peers carry the client and their durability. */
   const compared = (batchSizeBytes: number, acks: number): Partial<ThroughputRow> =>
@@ -270,7 +304,7 @@ export async function measureSamsa(settings: BenchSettings, phases: Set<SamsaPha
 }
 
 /** A paced producer and a long-polling consumer, each in its own process, on a fresh topic. */
-function measureLatency(
+export function measureLatency(
   settings: BenchSettings,
   port: number,
   sampler: CpuSampler,
