@@ -53,6 +53,16 @@ const PERF_RECORDS = 20_000;
 interface Endpoint {
   bootstrap: string;
   configFile?: string;
+  key?: TestKey;
+}
+
+/** A KafkaJS client for the same endpoint, to write records the tools cannot (explicit timestamps). */
+function kafkajsFor(at: Endpoint): Kafka {
+  return new Kafka({
+    brokers: [at.bootstrap],
+    logLevel: logLevel.NOTHING,
+    ...(at.key ? { sasl: { mechanism: 'scram-sha-512', username: at.key.keyId, password: at.key.secret } } : {}),
+  });
 }
 
 let workDir: string;
@@ -80,7 +90,7 @@ async function saslEndpoint(bootstrap: string, key: TestKey): Promise<Endpoint> 
       '',
     ].join('\n'),
   );
-  return { bootstrap, configFile };
+  return { bootstrap, configFile, key };
 }
 
 before(async () => {
@@ -109,11 +119,7 @@ before(async () => {
   auditor = await saslEndpoint(saslBroker.bootstrap, auditorKey);
   globexAdmin = await saslEndpoint(saslBroker.bootstrap, globexAdminKey);
   // Another tenant's topic of the same name, which acme's tools must never see.
-  const globexAdminClient = new Kafka({
-    brokers: [saslBroker.bootstrap],
-    logLevel: logLevel.NOTHING,
-    sasl: { mechanism: 'scram-sha-512', username: globexAdminKey.keyId, password: globexAdminKey.secret },
-  }).admin();
+  const globexAdminClient = kafkajsFor(globexAdmin).admin();
   await globexAdminClient.connect();
   await globexAdminClient.createTopics({ topics: [{ topic: 'globex-only', numPartitions: 1 }] });
   await globexAdminClient.disconnect();
@@ -339,10 +345,19 @@ function toolsSuite(mode: 'without SASL' | 'with SASL/SCRAM-SHA-512 as a tenant 
       assert.equal(values[columns.indexOf('data.consumed.in.nMsg')], String(PERF_RECORDS));
     });
 
-    it('kafka-get-offsets: latest, earliest (--time -2) and by timestamp', async () => {
-      await ok(at(), 'producer', ['--topic', 'ticks'], 'one\ntwo\nthree\n');
-      const between = Date.now();
-      await ok(at(), 'producer', ['--topic', 'ticks'], 'four\nfive\n');
+    it('kafka-get-offsets: latest, earliest (--time -2), max timestamp (--time -3) and by timestamp', async () => {
+      // One batch whose records carry out-of-order timestamps (set by the client), so every answer names a record
+      // inside the batch rather than its first offset.
+      const producer = kafkajsFor(at()).producer();
+      await producer.connect();
+      await producer.send({
+        topic: 'ticks',
+        messages: ['1000', '3000', '2000', '5000', '4000'].map((timestamp) => ({
+          value: `at ${timestamp}`,
+          timestamp,
+        })),
+      });
+      await producer.disconnect();
 
       const latest = offsetsOf(await ok(at(), 'offsets', []));
       assert.equal(latest['ticks:0'], 5);
@@ -353,12 +368,11 @@ function toolsSuite(mode: 'without SASL' | 'with SASL/SCRAM-SHA-512 as a tenant 
         PERF_RECORDS,
       );
       assert.ok(!Object.keys(latest).some((k) => k.startsWith('globex')), 'another tenant stays invisible');
-      assert.deepEqual(offsetsOf(await ok(at(), 'offsets', ['--topic', 'ticks', '--time', '-2'])), { 'ticks:0': 0 });
-      assert.deepEqual(
-        offsetsOf(await ok(at(), 'offsets', ['--topic', 'ticks', '--time', String(between)])),
-        { 'ticks:0': 3 },
-        'the first record at or after the timestamp',
-      );
+      const timed = (time: string) => ok(at(), 'offsets', ['--topic', 'ticks', '--time', time]);
+      const [earliest, maxTimestamp, byTime] = await Promise.all([timed('-2'), timed('-3'), timed('2500')]);
+      assert.deepEqual(offsetsOf(earliest), { 'ticks:0': 0 });
+      assert.deepEqual(offsetsOf(maxTimestamp), { 'ticks:0': 3 }, 'the record with the largest timestamp');
+      assert.deepEqual(offsetsOf(byTime), { 'ticks:0': 1 }, 'the first record at or after the timestamp');
     });
 
     if (!sasl) {
