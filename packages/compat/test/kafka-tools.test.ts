@@ -6,13 +6,15 @@
  * offset resets, config changes and errors, ACLs, perf-test summaries and offsets by time.
  */
 import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
 import { kafkaSkipReason } from '@samsa/kafka-harness/jars';
-import { type JavaResult, runJava } from '@samsa/kafka-harness/java';
+import { type JavaResult, runJava, spawnJava } from '@samsa/kafka-harness/java';
 import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
 import { TenantFixtures, type TestKey } from '@samsa/test-support/tenants';
 import { Kafka, logLevel } from 'kafkajs';
@@ -132,17 +134,35 @@ after(async () => {
   if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 
-/** Runs one tool against `at`, with the bootstrap and (with SASL) the properties-file flags that tool takes. */
-async function tool(at: Endpoint, name: ToolName, args: string[], input?: string): Promise<JavaResult> {
-  const bootstrap =
-    name === 'producerPerf'
-      ? ['--producer-props', `bootstrap.servers=${at.bootstrap}`]
-      : ['--bootstrap-server', at.bootstrap];
+/** The bootstrap flag and, with SASL, the properties-file flag in the form `name` takes them. */
+function connectArgs(at: Endpoint, name: ToolName): string[] {
   const config = at.configFile ? [CONFIG_FLAG[name], at.configFile] : [];
-  const producerPerfArgs = name === 'producerPerf' ? [...args, ...config, ...bootstrap] : undefined;
-  return runJava(TOOL[name], producerPerfArgs ?? [...bootstrap, ...config, ...args], {
-    timeoutMs: TOOL_TIMEOUT_MS,
-    input,
+  if (name === 'producerPerf') return [...config, '--producer-props', `bootstrap.servers=${at.bootstrap}`];
+  return ['--bootstrap-server', at.bootstrap, ...config];
+}
+
+/** Runs one tool against `at` to its end. */
+async function tool(at: Endpoint, name: ToolName, args: string[], input?: string): Promise<JavaResult> {
+  // --producer-props takes every following word, so ProducerPerformance gets it last.
+  const all = name === 'producerPerf' ? [...args, ...connectArgs(at, name)] : [...connectArgs(at, name), ...args];
+  return runJava(TOOL[name], all, { timeoutMs: TOOL_TIMEOUT_MS, input });
+}
+
+/** Resolves with the first line a running tool prints; rejects if it exits first or prints nothing in time. */
+async function firstLine(child: ChildProcess): Promise<string> {
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (c: Buffer) => {
+    err += c.toString();
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const nl = out.indexOf('\n');
+      if (nl >= 0) resolve(out.slice(0, nl));
+    });
+    child.on('exit', (code) => reject(new Error(`exited ${code} before printing a line:\n${err}`)));
+    setTimeout(() => reject(new Error(`no line within ${TOOL_TIMEOUT_MS} ms:\n${err}`)), TOOL_TIMEOUT_MS).unref();
   });
 }
 
@@ -300,6 +320,41 @@ function toolsSuite(mode: 'without SASL' | 'with SASL/SCRAM-SHA-512 as a tenant 
         await ok(at(), 'groups', ['--delete', '--group', 'billing']),
         /Deletion of requested consumer groups \('billing'\) was successful/,
       );
+    });
+
+    it('kafka-consumer-groups on a live group: --describe --members and --state; --delete refuses a group with members', async () => {
+      const consumer = await spawnJava(TOOL.consumer, [
+        ...connectArgs(at(), 'consumer'),
+        '--topic',
+        'orders',
+        '--group',
+        'live',
+        '--from-beginning',
+      ]);
+      try {
+        await firstLine(consumer);
+        const [members, state, deletion] = await Promise.all([
+          ok(at(), 'groups', ['--describe', '--group', 'live', '--members']),
+          ok(at(), 'groups', ['--describe', '--group', 'live', '--state']),
+          tool(at(), 'groups', ['--delete', '--group', 'live']),
+        ]);
+        const [member, ...others] = table(members, 'GROUP');
+        assert.deepEqual(others, [], 'one member');
+        assert.match(member!['CONSUMER-ID']!, /^console-consumer-/);
+        assert.equal(member!.HOST, '/127.0.0.1');
+        assert.equal(member!['#PARTITIONS'], '4', 'the only member owns every partition');
+        const [row] = table(state, 'GROUP');
+        assert.equal(row!.STATE, 'Stable');
+        assert.equal(row!['#MEMBERS'], '1');
+        assert.match(
+          deletion.stdout + deletion.stderr,
+          /Group 'live' could not be deleted due to: .*GroupNotEmptyException/,
+        );
+      } finally {
+        const exited = consumer.exitCode !== null || consumer.signalCode !== null ? null : once(consumer, 'exit');
+        consumer.kill('SIGTERM');
+        await exited;
+      }
     });
 
     it('kafka-configs: --alter --add-config and --delete-config on a topic, --describe; an invalid value is refused clearly', async () => {
