@@ -233,7 +233,19 @@ function toolsSuite(mode: 'without SASL' | 'with SASL/SCRAM-SHA-512 as a tenant 
 
       await ok(at(), 'topics', ['--alter', '--topic', 'orders', '--partitions', '4']);
       await ok(at(), 'topics', ['--delete', '--topic', 'doomed']);
-      const described = await ok(at(), 'topics', ['--describe']);
+      const [described, again, shrink] = await Promise.all([
+        ok(at(), 'topics', ['--describe']),
+        tool(at(), 'topics', ['--create', '--topic', 'orders', '--partitions', '1']),
+        tool(at(), 'topics', ['--alter', '--topic', 'orders', '--partitions', '2']),
+      ]);
+      // Errors name the topic as the client does (with SASL: never the tenant's internal 'acme.orders').
+      assert.notEqual(again.code, 0);
+      assert.match(again.stdout + again.stderr, /Error while executing topic command : topic 'orders' already exists/);
+      assert.notEqual(shrink.code, 0);
+      assert.match(
+        shrink.stdout + shrink.stderr,
+        /Error while executing topic command : topic 'orders' has 4 partitions;/,
+      );
       assert.match(
         described,
         /^Topic: orders\tTopicId: \S+\tPartitionCount: 4\tReplicationFactor: 1\tConfigs: retention\.ms=3600000$/m,
