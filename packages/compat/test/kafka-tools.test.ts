@@ -6,15 +6,17 @@
  * offset resets, config changes and errors, ACLs, perf-test summaries and offsets by time.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
-import { kafkaSkipReason } from '@samsa/kafka-harness/jars';
-import { type JavaResult, runJava, spawnJava } from '@samsa/kafka-harness/java';
+import { CACHE_DIR, KAFKA_VERSION, kafkaSkipReason } from '@samsa/kafka-harness/jars';
+import { CLIENT_JVM_FLAGS, type JavaResult, runJava, spawnJava } from '@samsa/kafka-harness/java';
 import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
 import { TenantFixtures, type TestKey } from '@samsa/test-support/tenants';
 import { Kafka, logLevel } from 'kafkajs';
@@ -95,6 +97,33 @@ async function saslEndpoint(bootstrap: string, key: TestKey): Promise<Endpoint> 
   return { bootstrap, configFile, key };
 }
 
+/** JVM flags for every tool launch: the client flags, plus a class-data-sharing archive once one exists. */
+let toolJvmFlags = CLIENT_JVM_FLAGS;
+
+/**
+ * Some 75 tool launches dominate this file's time, and most of each is loading classes. A dynamic class-data-sharing
+ * archive, recorded once per JDK and Kafka version from one admin tool's run (kafka-configs loads Scala and the Admin
+ * client), roughly halves the CPU of every later launch. The JVM ignores an archive that does not match its classpath;
+ * its log (which would print that on stdout) is kept to errors on stderr.
+ */
+async function useClassDataArchive(bootstrap: string): Promise<void> {
+  const java = spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr;
+  const id = createHash('sha256').update(`${KAFKA_VERSION}\n${java}`).digest('hex').slice(0, 16);
+  const archive = join(CACHE_DIR, 'cds', `kafka-tools-${id}.jsa`);
+  const quiet = ['-Xlog:disable', '-Xlog:all=error:stderr'];
+  if (!existsSync(archive)) {
+    await mkdir(join(CACHE_DIR, 'cds'), { recursive: true });
+    const tmp = `${archive}.tmp-${process.pid}`;
+    await runJava(TOOL.configs, ['--bootstrap-server', bootstrap, '--entity-type', 'brokers', '--describe', '--all'], {
+      jvmFlags: [...CLIENT_JVM_FLAGS, ...quiet, `-XX:ArchiveClassesAtExit=${tmp}`],
+      timeoutMs: TOOL_TIMEOUT_MS,
+    });
+    if (!existsSync(tmp)) return;
+    await rename(tmp, archive);
+  }
+  toolJvmFlags = [...CLIENT_JVM_FLAGS, ...quiet, `-XX:SharedArchiveFile=${archive}`];
+}
+
 before(async () => {
   if (skip) return;
   workDir = await mkdtemp(join(tmpdir(), 'samsa-kafka-tools-'));
@@ -116,6 +145,7 @@ before(async () => {
       env: { SAMSA_SUPERUSER_PASSWORD: 'tools-superuser-password' },
     }),
   ]);
+  await useClassDataArchive(plainBroker.bootstrap);
   acmeAdmin = await saslEndpoint(saslBroker.bootstrap, acmeAdminKey);
   analyst = await saslEndpoint(saslBroker.bootstrap, analystKey);
   auditor = await saslEndpoint(saslBroker.bootstrap, auditorKey);
@@ -145,7 +175,7 @@ function connectArgs(at: Endpoint, name: ToolName): string[] {
 async function tool(at: Endpoint, name: ToolName, args: string[], input?: string): Promise<JavaResult> {
   // --producer-props takes every following word, so ProducerPerformance gets it last.
   const all = name === 'producerPerf' ? [...args, ...connectArgs(at, name)] : [...connectArgs(at, name), ...args];
-  return runJava(TOOL[name], all, { timeoutMs: TOOL_TIMEOUT_MS, input });
+  return runJava(TOOL[name], all, { timeoutMs: TOOL_TIMEOUT_MS, input, jvmFlags: toolJvmFlags });
 }
 
 /** Resolves with the first line a running tool prints; rejects if it exits first or prints nothing in time. */
@@ -335,14 +365,11 @@ function toolsSuite(mode: 'without SASL' | 'with SASL/SCRAM-SHA-512 as a tenant 
     });
 
     it('kafka-consumer-groups on a live group: --describe --members and --state; --delete refuses a group with members', async () => {
-      const consumer = await spawnJava(TOOL.consumer, [
-        ...connectArgs(at(), 'consumer'),
-        '--topic',
-        'orders',
-        '--group',
-        'live',
-        '--from-beginning',
-      ]);
+      const consumer = await spawnJava(
+        TOOL.consumer,
+        [...connectArgs(at(), 'consumer'), '--topic', 'orders', '--group', 'live', '--from-beginning'],
+        { jvmFlags: toolJvmFlags },
+      );
       try {
         await firstLine(consumer);
         const [members, state, deletion] = await Promise.all([
