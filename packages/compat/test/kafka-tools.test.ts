@@ -103,7 +103,7 @@ let toolJvmFlags = CLIENT_JVM_FLAGS;
 /**
  * Some 75 tool launches dominate this file's time, and most of each is loading classes. A dynamic class-data-sharing
  * archive, recorded once per JDK and Kafka version from one admin tool's run (kafka-configs loads Scala and the Admin
- * client), roughly halves the CPU of every later launch. The JVM ignores an archive that does not match its classpath;
+ * client), cuts the CPU of every later launch by a third to a half. The JVM ignores an archive that does not match its classpath;
  * its log (which would print that on stdout) is kept to errors on stderr.
  */
 async function useClassDataArchive(bootstrap: string): Promise<void> {
@@ -150,7 +150,7 @@ before(async () => {
   analyst = await saslEndpoint(saslBroker.bootstrap, analystKey);
   auditor = await saslEndpoint(saslBroker.bootstrap, auditorKey);
   globexAdmin = await saslEndpoint(saslBroker.bootstrap, globexAdminKey);
-  // Another tenant's topic of the same name, which acme's tools must never see.
+  // Another tenant's topic, which acme's tools must never see.
   const globexAdminClient = kafkajsFor(globexAdmin).admin();
   await globexAdminClient.connect();
   await globexAdminClient.createTopics({ topics: [{ topic: 'globex-only', numPartitions: 1 }] });
