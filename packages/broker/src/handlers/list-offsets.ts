@@ -41,13 +41,10 @@ export const handleListOffsets: Handler<typeof ListOffsets> = async (
       } else if (p.timestamp === EARLIEST || p.timestamp === EARLIEST_LOCAL) {
         answer.offset = log.logStartOffset;
       } else if (p.timestamp === MAX_TIMESTAMP) {
-        // Kafka (since 3.8) answers the first record carrying the largest timestamp, not its batch's base offset
-        // (kafka-get-offsets --time -3): the batch found by timestamp is narrowed to that record where it can be.
         const max = log.maxTimestampOffset();
-        const hit = max && ((await log.offsetForTimestamp(max.timestamp)) ?? max);
-        if (hit) {
-          answer.offset = hit.offset;
-          answer.timestamp = hit.timestamp;
+        if (max) {
+          answer.offset = max.offset;
+          answer.timestamp = max.timestamp;
         }
       } else if (p.timestamp < 0n) {
         partitions.push({ ...answer, errorCode: ErrorCode.INVALID_REQUEST });
