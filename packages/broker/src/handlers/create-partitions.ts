@@ -32,7 +32,8 @@ export const handleCreatePartitions: Handler<typeof CreatePartitions> = async (
       if (!req.validateOnly) await state.topics.addPartitions(internal, t.count);
       results.push({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null });
     } catch (err) {
-      results.push({ name: t.name, ...toErrorCode(err) });
+      const e = toErrorCode(err);
+      results.push({ name: t.name, ...e, errorMessage: access.toExternalMessage(e.errorMessage) });
     }
   }
   return { throttleTimeMs: 0, results };

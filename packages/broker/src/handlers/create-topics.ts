@@ -77,7 +77,8 @@ export const handleCreateTopics: Handler<typeof CreateTopics> = async (
       });
     } catch (err) {
       if (err instanceof InvalidConfigError) refuseTopicConfig(ctx, t.name, err);
-      topics.push({ ...base, ...toErrorCode(err) });
+      const e = toErrorCode(err);
+      topics.push({ ...base, ...e, errorMessage: access.toExternalMessage(e.errorMessage) });
     }
   }
   return { throttleTimeMs: 0, topics };

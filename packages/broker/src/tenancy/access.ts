@@ -38,6 +38,14 @@ export class Access {
     return this.prefix === null ? internal : internal.slice(this.prefix.length);
   }
 
+  /**
+   * An error message as the client should read it: internal names quoted in it (`'acme.orders'`, from the topic
+   * registry) become the client's own (`'orders'`).
+   */
+  toExternalMessage(message: string | null): string | null {
+    return this.prefix === null || message === null ? message : message.replaceAll(`'${this.prefix}`, "'");
+  }
+
   /** Whether an internal topic or group belongs to this connection's world. */
   owns(internal: string): boolean {
     return this.prefix === null || internal.startsWith(this.prefix);
