@@ -41,9 +41,12 @@ export const handleListOffsets: Handler<typeof ListOffsets> = async (
       } else if (p.timestamp === EARLIEST || p.timestamp === EARLIEST_LOCAL) {
         answer.offset = log.logStartOffset;
       } else if (p.timestamp === MAX_TIMESTAMP) {
+        // The log knows the batch holding the max timestamp; Kafka answers the record's own offset, which is the
+        // first record at or after that timestamp (none is later).
         const max = log.maxTimestampOffset();
         if (max) {
-          answer.offset = max.offset;
+          const exact = await log.offsetForTimestamp(max.timestamp);
+          answer.offset = exact?.offset ?? max.offset;
           answer.timestamp = max.timestamp;
         }
       } else if (p.timestamp < 0n) {
