@@ -37,7 +37,9 @@ async function produce(c: RawClient, topic: string) {
     timeoutMs: 10_000,
     topicData: [{ name: topic, partitionData: [{ index: 0, records: encodeBatch({ records: [{ value: 'v' }] }) }] }],
   });
-  return errName((r.responses as { partitionResponses: { errorCode: number }[] }[])[0]!.partitionResponses[0]!.errorCode);
+  return errName(
+    (r.responses as { partitionResponses: { errorCode: number }[] }[])[0]!.partitionResponses[0]!.errorCode,
+  );
 }
 
 type Acl = {
@@ -64,7 +66,9 @@ async function describeAcls(c: RawClient, filter: Partial<Record<string, unknown
   const acls = (r.resources as (Omit<Acl, 'principal' | 'host' | 'operation' | 'permissionType'> & { acls: Acl[] })[])
     .flatMap((res) =>
       res.acls.map((a) =>
-        [res.resourceType, res.resourceName, res.patternType, a.principal, a.host, a.operation, a.permissionType].join(' '),
+        [res.resourceType, res.resourceName, res.patternType, a.principal, a.host, a.operation, a.permissionType].join(
+          ' ',
+        ),
       ),
     )
     .sort();
@@ -139,7 +143,14 @@ export const aclLifecycle: Scenario<SecureTarget> = async (t) => {
   return withRaw(t, async (c) => {
     const before = await describeAcls(c);
     const alice = 'User:alice';
-    const acl = (resourceType: number, resourceName: string, resourcePatternType: number, operation: number, permissionType: number, principal = alice) => ({
+    const acl = (
+      resourceType: number,
+      resourceName: string,
+      resourcePatternType: number,
+      operation: number,
+      permissionType: number,
+      principal = alice,
+    ) => ({
       resourceType,
       resourceName,
       resourcePatternType,
@@ -164,7 +175,12 @@ export const aclLifecycle: Scenario<SecureTarget> = async (t) => {
       ],
     });
     const afterCreate = await describeAcls(c);
-    const filtered = await describeAcls(c, { resourceTypeFilter: TOPIC, principalFilter: alice, patternTypeFilter: MATCH, resourceNameFilter: 'diff-acl-orders' });
+    const filtered = await describeAcls(c, {
+      resourceTypeFilter: TOPIC,
+      principalFilter: alice,
+      patternTypeFilter: MATCH,
+      resourceNameFilter: 'diff-acl-orders',
+    });
     // The ACL cache may take a moment to follow on either broker: the member's view is read until it settles.
     const memberView = async () =>
       withRaw(
@@ -204,10 +220,12 @@ export const aclLifecycle: Scenario<SecureTarget> = async (t) => {
       honoured,
       deleted: (deleted.filterResults as { errorCode: number; matchingAcls: Record<string, unknown>[] }[]).map((f) => ({
         errorCode: errName(f.errorCode),
-        matching: f.matchingAcls.map((a) => `${a.resourceType} ${a.resourceName} ${a.patternType} ${a.principal} ${a.operation} ${a.permissionType} ${errName(a.errorCode)}`),
+        matching: f.matchingAcls.map(
+          (a) =>
+            `${a.resourceType} ${a.resourceName} ${a.patternType} ${a.principal} ${a.operation} ${a.permissionType} ${errName(a.errorCode)}`,
+        ),
       })),
       afterDelete,
     };
   });
 };
-

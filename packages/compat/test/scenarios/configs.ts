@@ -65,7 +65,11 @@ export const topicConfigs: Scenario = async (t) => {
     // Legacy AlterConfigs replaces every override: retention.ms goes back to its default.
     const legacy = await c.request(AlterConfigs, 2, {
       resources: [
-        { resourceType: TOPIC_RESOURCE, resourceName: topic, configs: [{ name: 'max.message.bytes', value: '200000' }] },
+        {
+          resourceType: TOPIC_RESOURCE,
+          resourceName: topic,
+          configs: [{ name: 'max.message.bytes', value: '200000' }],
+        },
       ],
       validateOnly: false,
     });

@@ -14,7 +14,9 @@ async function produce(c: RawClient, topic: string, partition: number, value: st
     timeoutMs: 10_000,
     topicData: [{ name: topic, partitionData: [{ index: partition, records: encodeBatch({ records: [{ value }] }) }] }],
   });
-  return errName((r.responses as { partitionResponses: { errorCode: number }[] }[])[0]!.partitionResponses[0]!.errorCode);
+  return errName(
+    (r.responses as { partitionResponses: { errorCode: number }[] }[])[0]!.partitionResponses[0]!.errorCode,
+  );
 }
 
 async function listOffset(c: RawClient, topic: string, partition: number) {
@@ -32,7 +34,9 @@ async function metadata(c: RawClient, names: string[]) {
     allowAutoTopicCreation: true,
     includeTopicAuthorizedOperations: false,
   });
-  return Object.fromEntries((r.topics as { name: string; errorCode: number }[]).map((x) => [x.name, errName(x.errorCode)]));
+  return Object.fromEntries(
+    (r.topics as { name: string; errorCode: number }[]).map((x) => [x.name, errName(x.errorCode)]),
+  );
 }
 
 export const errorCases: Scenario = async (t) => {

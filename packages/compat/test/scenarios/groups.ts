@@ -45,7 +45,13 @@ async function joinNew(c: RawClient, groupId: string) {
   return { firstErrorCode: first.errorCode, gotMemberId: first.memberId.length > 0, joined };
 }
 
-async function sync(c: RawClient, groupId: string, generationId: number, memberId: string, assignments: [string, number[]][]) {
+async function sync(
+  c: RawClient,
+  groupId: string,
+  generationId: number,
+  memberId: string,
+  assignments: [string, number[]][],
+) {
   const r = await c.request(SyncGroup, 4, {
     groupId,
     generationId,
@@ -73,7 +79,10 @@ async function commit(
   groupId: string,
   generation: number,
   memberId: string,
-  topics: { name: string; partitions: { partitionIndex: number; committedOffset: bigint; committedMetadata: string | null }[] }[],
+  topics: {
+    name: string;
+    partitions: { partitionIndex: number; committedOffset: bigint; committedMetadata: string | null }[];
+  }[],
 ) {
   const r = await c.request(OffsetCommit, 8, {
     groupId,
@@ -143,7 +152,10 @@ export const groupGenerations: Scenario = async (t) => {
     };
 
     // B leaves: A's heartbeat says rebalance, A joins alone in the next generation.
-    const leave = await b.request(LeaveGroup, 3, { groupId: group, members: [{ memberId: bId, groupInstanceId: null }] });
+    const leave = await b.request(LeaveGroup, 3, {
+      groupId: group,
+      members: [{ memberId: bId, groupInstanceId: null }],
+    });
     const aHeartbeatAfterLeave = await heartbeat(a, group, g2, aId);
     const aAlone = await join(a, group, aId);
     const aSync3 = await sync(a, group, aAlone.generationId, aId, [[aId, [0, 1]]]);
@@ -213,7 +225,9 @@ export const offsetCommitFetchEdgeCases: Scenario = async (t) => {
     const ghostMember = await commit(c, group, 3, 'ghost-member', [
       { name: topic, partitions: [{ partitionIndex: 0, committedOffset: 9n, committedMetadata: null }] },
     ]);
-    const fetchGroups = async (groups: { groupId: string; topics: { name: string; partitionIndexes: number[] }[] | null }[]) => {
+    const fetchGroups = async (
+      groups: { groupId: string; topics: { name: string; partitionIndexes: number[] }[] | null }[],
+    ) => {
       const r = await c.request(OffsetFetch, 8, { groups, requireStable: false });
       return (
         r.groups as {
@@ -262,7 +276,11 @@ export const offsetCommitFetchEdgeCases: Scenario = async (t) => {
       v7NeverCommitted: {
         errorCode: errName(v7.errorCode),
         partitions: (v7.topics as { partitions: Record<string, unknown>[] }[]).flatMap((tp) =>
-          tp.partitions.map((p) => ({ offset: p.committedOffset, metadata: p.metadata, errorCode: errName(p.errorCode) })),
+          tp.partitions.map((p) => ({
+            offset: p.committedOffset,
+            metadata: p.metadata,
+            errorCode: errName(p.errorCode),
+          })),
         ),
       },
     };
@@ -349,8 +367,14 @@ export const kafkajsRebalances: Scenario = async (t: Target) => {
     return {
       phases,
       consumed: consumed.sort(),
-      committed: offsets.flatMap((o) => o.partitions.map((p) => ({ partition: p.partition, offset: p.offset, metadata: p.metadata }))).sort((x, y) => x.partition - y.partition),
-      groupAfterAllLeft: described.groups.map((g) => ({ state: g.state, protocolType: g.protocolType, members: g.members.length })),
+      committed: offsets
+        .flatMap((o) => o.partitions.map((p) => ({ partition: p.partition, offset: p.offset, metadata: p.metadata })))
+        .sort((x, y) => x.partition - y.partition),
+      groupAfterAllLeft: described.groups.map((g) => ({
+        state: g.state,
+        protocolType: g.protocolType,
+        members: g.members.length,
+      })),
     };
   } finally {
     await admin.disconnect();

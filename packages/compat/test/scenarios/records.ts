@@ -6,7 +6,16 @@ import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { Compression, encodeBatch, encodeRecords, ListOffsets, Produce, type RecordInput } from '@samsa/protocol';
 import type { RawClient } from '@samsa/test-support/raw-client';
 import { CompressionTypes, type KafkaMessage } from 'kafkajs';
-import { createTopics, errName, tryCreateTopic, fetchRecords, kafkaClient, type Scenario, type Target, withRaw } from './target.ts';
+import {
+  createTopics,
+  errName,
+  tryCreateTopic,
+  fetchRecords,
+  kafkaClient,
+  type Scenario,
+  type Target,
+  withRaw,
+} from './target.ts';
 
 /** Producer-chosen timestamps, the same for both brokers: an hour ago, whole seconds. */
 export const BASE_MS = BigInt(Math.floor(Date.now() / 1000) * 1000 - 3_600_000);
@@ -88,12 +97,17 @@ async function produceRaw(c: RawClient, topic: string, partition: number, record
     topicData: [{ name: topic, partitionData: [{ index: partition, records }] }],
   });
   const p = (r.responses as { partitionResponses: Record<string, unknown>[] }[])[0]!.partitionResponses[0]!;
-  return { errorCode: errName(p.errorCode), baseOffset: p.baseOffset as bigint, logAppendTimeMs: p.logAppendTimeMs as bigint };
+  return {
+    errorCode: errName(p.errorCode),
+    baseOffset: p.baseOffset as bigint,
+    logAppendTimeMs: p.logAppendTimeMs as bigint,
+  };
 }
 
 function compressedBatch(records: RecordInput[], codec: number): Buffer {
   const payload = encodeRecords(records, BASE_MS);
-  const body = codec === Compression.gzip ? gzipSync(payload) : codec === Compression.zstd ? zstdCompressSync(payload) : payload;
+  const body =
+    codec === Compression.gzip ? gzipSync(payload) : codec === Compression.zstd ? zstdCompressSync(payload) : payload;
   return encodeBatch({ records, attributes: codec }, body);
 }
 
@@ -105,7 +119,12 @@ export const rawCompressedBatches: Scenario = async (t) => {
   });
   return withRaw(t, async (c) => {
     const recs = (tag: string): RecordInput[] => [
-      { key: `${tag}-a`, value: `${tag} value a`.repeat(10), timestamp: BASE_MS + 10n, headers: [{ key: 'codec', value: tag }] },
+      {
+        key: `${tag}-a`,
+        value: `${tag} value a`.repeat(10),
+        timestamp: BASE_MS + 10n,
+        headers: [{ key: 'codec', value: tag }],
+      },
       { key: `${tag}-b`, value: null, timestamp: BASE_MS + 11n },
     ];
     const produced = {
@@ -126,7 +145,9 @@ export const rawCompressedBatches: Scenario = async (t) => {
       records: r.records.map((x) => ({ ...x, timestamp: x.timestamp - BASE_MS })),
     });
     return {
-      produced: Object.fromEntries(Object.entries(produced).map(([k, v]) => [k, { errorCode: v.errorCode, baseOffset: v.baseOffset }])),
+      produced: Object.fromEntries(
+        Object.entries(produced).map(([k, v]) => [k, { errorCode: v.errorCode, baseOffset: v.baseOffset }]),
+      ),
       read: strip(read),
       gzipTopic: {
         created: gzipTopicCreated,
@@ -186,7 +207,11 @@ export const timestampsAndListOffsets: Scenario = async (t) => {
     const stamped = (await fetchRecords(c, 'diff-logappend', 0)).records;
     return {
       createTime: {
-        produced: { errorCode: produced.errorCode, baseOffset: produced.baseOffset, logAppendTimeMs: produced.logAppendTimeMs },
+        produced: {
+          errorCode: produced.errorCode,
+          baseOffset: produced.baseOffset,
+          logAppendTimeMs: produced.logAppendTimeMs,
+        },
         timestamps: read.records.map((r) => r.timestamp - BASE_MS),
         logAppendTimeBit: read.records.map((r) => r.logAppendTime),
       },

@@ -129,7 +129,8 @@ export async function fetchRecords(
   for (const batch of splitRecordSet(bytes)) {
     const codec = batch.header.attributes & 0x07;
     const body = batch.bytes.subarray(61);
-    const payload = codec === 0 ? undefined : codec === 1 ? gunzipSync(body) : codec === 4 ? zstdDecompressSync(body) : null;
+    const payload =
+      codec === 0 ? undefined : codec === 1 ? gunzipSync(body) : codec === 4 ? zstdDecompressSync(body) : null;
     if (payload === null) throw new Error(`codec ${codec} is not decoded by this test`);
     for (const rec of decodeRecords(batch.bytes, payload)) {
       if (rec.offset < fromOffset) continue;
