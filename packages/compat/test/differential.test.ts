@@ -28,15 +28,64 @@ const VALUE_A = (tag: string) => `${tag} value a`.repeat(10);
 
 interface KnownDifference {
   scenario: string;
-  /** Dotted path into the observation. */
+  /** Path into the observation, keys joined by '/' (config names contain dots). */
   path: string;
   kafka: unknown;
   samsa: unknown;
   reason: string;
 }
 
+const CONFIGS_SCENARIO = 'topic configs: describe with synonyms, alter, unknown names, invalid values';
+const LONG_MAX = '9223372036854775807';
+
+/** A topic config Kafka lists with its default and Samsa does not have. */
+function configNotListed(name: string, kafkaDefault: string, reason: string): KnownDifference {
+  return {
+    scenario: CONFIGS_SCENARIO,
+    path: `everyDefault/${name}`,
+    kafka: `${kafkaDefault} (source 5)`,
+    samsa: 'not listed',
+    reason,
+  };
+}
+
+const NO_COMPACTION = 'Samsa has no log compaction yet, so the compaction settings do not exist';
+const NO_FLUSH_POLICY =
+  'Samsa syncs by acks instead (acks=all answers after fsync, with group commit); there is no per-topic flush policy';
+const FILE_LAYOUT = "segment file-layout internals of Kafka's log that Samsa's log does not have or does not expose";
+
 /** Every difference between Apache Kafka and Samsa that these scenarios see, with why it is accepted. */
 export const KNOWN_DIFFERENCES: KnownDifference[] = [
+  configNotListed('delete.retention.ms', '86400000', NO_COMPACTION),
+  configNotListed('max.compaction.lag.ms', LONG_MAX, NO_COMPACTION),
+  configNotListed('min.cleanable.dirty.ratio', '0.5', NO_COMPACTION),
+  configNotListed('min.compaction.lag.ms', '0', NO_COMPACTION),
+  configNotListed('flush.messages', LONG_MAX, NO_FLUSH_POLICY),
+  configNotListed('flush.ms', LONG_MAX, NO_FLUSH_POLICY),
+  configNotListed('file.delete.delay.ms', '60000', FILE_LAYOUT),
+  configNotListed('preallocate', 'false', FILE_LAYOUT),
+  configNotListed('segment.index.bytes', '10485760', FILE_LAYOUT),
+  configNotListed('segment.jitter.ms', '0', FILE_LAYOUT),
+  configNotListed(
+    'message.timestamp.before.max.ms',
+    LONG_MAX,
+    'Samsa enforces message.timestamp.after.max.ms from the batch header; a lower bound would need every record ' +
+      "parsed (a batch's base timestamp is not its minimum), and Kafka's default is no bound",
+  ),
+  configNotListed(
+    'unclean.leader.election.enable',
+    'false',
+    'Samsa is a single node without replicas: there is never another leader to elect',
+  ),
+  {
+    scenario: CONFIGS_SCENARIO,
+    path: 'everyDefault/min.insync.replicas',
+    kafka: '1 (source 3)',
+    samsa: '1 (source 5, read-only)',
+    reason:
+      'Kafka 4 sets min.insync.replicas as a cluster-wide dynamic default (source 3); Samsa is one node, so it is ' +
+      'always 1 and read-only',
+  },
   {
     scenario: 'raw gzip, zstd and uncompressed batches; a topic with compression.type',
     path: 'gzipTopic',
@@ -48,7 +97,7 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
   },
   {
     scenario: 'topic configs: describe with synonyms, alter, unknown names, invalid values',
-    path: 'altered.validateOnlyCompact',
+    path: 'altered/validateOnlyCompact',
     kafka: 'NONE',
     samsa: 'INVALID_CONFIG',
     reason: 'Samsa has no log compaction yet: cleanup.policy=compact is refused with a message saying so',
@@ -141,12 +190,12 @@ const show = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint'
 
 function at(o: unknown, path: string): unknown {
   let cur = o;
-  for (const part of path.split('.')) cur = (cur as Record<string, unknown> | undefined)?.[part];
+  for (const part of path.split('/')) cur = (cur as Record<string, unknown> | undefined)?.[part];
   return cur;
 }
 
 function replaceAt(o: Observation, path: string, value: unknown): void {
-  const parts = path.split('.');
+  const parts = path.split('/');
   let cur = o as Record<string, unknown>;
   for (const part of parts.slice(0, -1)) cur = cur[part] as Record<string, unknown>;
   cur[parts.at(-1)!] = value;

@@ -174,7 +174,16 @@ export const aclLifecycle: Scenario<SecureTarget> = async (t) => {
         acl(TOPIC, 'x', MATCH, OP_READ, ALLOW),
       ],
     });
-    const afterCreate = await describeAcls(c);
+    // Kafka applies ACL changes through its metadata log: a describe right after the change may not show it yet.
+    const settled = async (check: (acls: string[]) => boolean) => {
+      let d = await describeAcls(c);
+      for (let i = 0; i < 50 && !check(d.acls); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        d = await describeAcls(c);
+      }
+      return d;
+    };
+    const afterCreate = await settled((acls) => acls.length >= before.acls.length + 4);
     const filtered = await describeAcls(c, {
       resourceTypeFilter: TOPIC,
       principalFilter: alice,
@@ -209,7 +218,13 @@ export const aclLifecycle: Scenario<SecureTarget> = async (t) => {
         },
       ],
     });
-    const afterDelete = await describeAcls(c);
+    const afterDelete = await settled((acls) => acls.length < afterCreate.acls.length);
+    // Without the DENY, the remaining ALLOW ALL lets the member write.
+    let afterDenyRemoved = await memberView();
+    for (let i = 0; i < 40 && afterDenyRemoved.produceDenied !== 'NONE'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      afterDenyRemoved = await memberView();
+    }
     return {
       memberDescribeAcls: member,
       before,
@@ -226,6 +241,7 @@ export const aclLifecycle: Scenario<SecureTarget> = async (t) => {
         ),
       })),
       afterDelete,
+      produceAfterDenyRemoved: afterDenyRemoved.produceDenied,
     };
   });
 };

@@ -4,6 +4,33 @@ import type { RawClient } from '@samsa/test-support/raw-client';
 import { createTopics, errName, type Scenario, withRaw } from './target.ts';
 
 const TOPIC_RESOURCE = 2;
+
+/** Topic configs users commonly set (Kafka lists more). */
+const COMMON_TOPIC_CONFIGS = [
+  'cleanup.policy',
+  'compression.type',
+  'delete.retention.ms',
+  'file.delete.delay.ms',
+  'flush.messages',
+  'flush.ms',
+  'index.interval.bytes',
+  'max.compaction.lag.ms',
+  'max.message.bytes',
+  'message.timestamp.after.max.ms',
+  'message.timestamp.before.max.ms',
+  'message.timestamp.type',
+  'min.cleanable.dirty.ratio',
+  'min.compaction.lag.ms',
+  'min.insync.replicas',
+  'preallocate',
+  'retention.bytes',
+  'retention.ms',
+  'segment.bytes',
+  'segment.index.bytes',
+  'segment.jitter.ms',
+  'segment.ms',
+  'unclean.leader.election.enable',
+];
 const SET = 0;
 const DELETE = 1;
 
@@ -48,7 +75,10 @@ async function alter(c: RawClient, topic: string, configs: [string, number, stri
 
 export const topicConfigs: Scenario = async (t) => {
   const topic = 'diff-configs';
-  await createTopics(t, [{ topic, configEntries: [{ name: 'retention.ms', value: '3600000' }] }]);
+  await createTopics(t, [
+    { topic, configEntries: [{ name: 'retention.ms', value: '3600000' }] },
+    { topic: 'diff-configs-defaults' },
+  ]);
   return withRaw(t, async (c) => {
     const keys = ['retention.ms', 'cleanup.policy', 'max.message.bytes', 'message.timestamp.type', 'segment.bytes'];
     const described = await describe(c, topic, [...keys, 'no.such.config']);
@@ -74,7 +104,16 @@ export const topicConfigs: Scenario = async (t) => {
       validateOnly: false,
     });
     const afterLegacy = await describe(c, topic, ['retention.ms', 'max.message.bytes']);
+    // Which of the configs a user commonly sets does a full describe list, with what default and source.
+    const full = await describe(c, 'diff-configs-defaults', null);
+    const everyDefault = Object.fromEntries(
+      COMMON_TOPIC_CONFIGS.map((name) => {
+        const x = full.configs[name] as { value: unknown; readOnly: unknown; source: unknown } | undefined;
+        return [name, x ? `${x.value} (source ${x.source}${x.readOnly ? ', read-only' : ''})` : 'not listed'];
+      }),
+    );
     return {
+      everyDefault,
       described,
       unknownTopic: unknownTopic.errorCode,
       altered,

@@ -3,16 +3,27 @@
  * records too large for the topic or the broker, invalid topic names, configs, partition counts and replication
  * factors, and a topic that already exists.
  */
-import { CreateTopics, DeleteTopics, encodeBatch, ListOffsets, Metadata, Produce, ZERO_UUID } from '@samsa/protocol';
+import {
+  CreateTopics,
+  DeleteTopics,
+  encodeBatch,
+  Fetch,
+  ListOffsets,
+  Metadata,
+  Produce,
+  ZERO_UUID,
+} from '@samsa/protocol';
 import type { RawClient } from '@samsa/test-support/raw-client';
 import { createTopics, errName, fetchRecords, type Scenario, withRaw } from './target.ts';
 
-async function produce(c: RawClient, topic: string, partition: number, value: string) {
+async function produce(c: RawClient, topic: string, partition: number, value: string, timestamp?: bigint) {
   const r = await c.request(Produce, 9, {
     transactionalId: null,
     acks: -1,
     timeoutMs: 10_000,
-    topicData: [{ name: topic, partitionData: [{ index: partition, records: encodeBatch({ records: [{ value }] }) }] }],
+    topicData: [
+      { name: topic, partitionData: [{ index: partition, records: encodeBatch({ records: [{ value, timestamp }] }) }] },
+    ],
   });
   return errName(
     (r.responses as { partitionResponses: { errorCode: number }[] }[])[0]!.partitionResponses[0]!.errorCode,
@@ -65,6 +76,12 @@ export const errorCases: Scenario = async (t) => {
       underTopicMaxMessageBytes: await produce(c, 'diff-small-records', 0, 'x'.repeat(500)),
       overBrokerMessageMaxBytes: await produce(c, topic, 0, 'x'.repeat(1_100_000)),
     };
+    const now = BigInt(Date.now());
+    const timestamps = {
+      twoHoursAhead: await produce(c, topic, 0, 'future', now + 7_200_000n),
+      halfAnHourAhead: await produce(c, topic, 0, 'soon', now + 1_800_000n),
+      aYearAgo: await produce(c, topic, 0, 'past', now - 365n * 86_400_000n),
+    };
     const invalidNameMetadata = await metadata(c, ['bad/name']);
     const created = await c.request(CreateTopics, 7, {
       topics: [
@@ -98,16 +115,50 @@ export const errorCases: Scenario = async (t) => {
         },
       ]),
     );
+    const unknownId = '6b1c2d3e-0000-4000-8000-00000000abcd';
+    const fetchById = await c.request(Fetch, 13, {
+      replicaId: -1,
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 1024,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [{ topicId: unknownId, partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1024 }] }],
+      forgottenTopicsData: [],
+      rackId: '',
+    });
+    const metadataById = await c.request(Metadata, 12, {
+      topics: [{ topicId: unknownId, name: null }],
+      allowAutoTopicCreation: false,
+      includeTopicAuthorizedOperations: false,
+    });
+    const badTimestamp = await c.request(ListOffsets, 8, {
+      replicaId: -1,
+      isolationLevel: 0,
+      topics: [{ name: topic, partitions: [{ partitionIndex: 0, timestamp: -7n }] }],
+    });
     const deleted = await c.request(DeleteTopics, 6, {
       topics: [{ name: 'diff-no-such-topic', topicId: ZERO_UUID }],
       timeoutMs: 10_000,
     });
     return {
+      unknownTopicId: {
+        fetch: errName(
+          (fetchById.responses as { partitions: { errorCode: number }[] }[])[0]?.partitions[0]?.errorCode ??
+            fetchById.errorCode,
+        ),
+        metadata: (metadataById.topics as { errorCode: number }[]).map((x) => errName(x.errorCode)),
+      },
+      listOffsetsBadTimestamp: errName(
+        (badTimestamp.topics as { partitions: { errorCode: number }[] }[])[0]!.partitions[0]!.errorCode,
+      ),
       produced,
       unknownTopic,
       wrongPartition,
       fetchPastEnd,
       tooLarge,
+      timestamps,
       invalidNameMetadata,
       createErrors,
       deleteUnknownTopic: (deleted.responses as Record<string, unknown>[]).map((x) => errName(x.errorCode)),

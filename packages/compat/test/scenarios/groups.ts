@@ -3,6 +3,8 @@
  * unknown members), kafkajs consumers joining and leaving, and OffsetCommit/OffsetFetch edge cases.
  */
 import {
+  DeleteGroups,
+  DescribeGroups,
   decodeConsumerAssignment,
   encodeConsumerAssignment,
   encodeConsumerSubscription,
@@ -10,6 +12,7 @@ import {
   JoinGroup,
   LeaveGroup,
   OffsetCommit,
+  OffsetDelete,
   OffsetFetch,
   SyncGroup,
 } from '@samsa/protocol';
@@ -98,6 +101,13 @@ async function commit(
   );
 }
 
+async function deleteGroups(c: RawClient, groups: string[]) {
+  const r = await c.request(DeleteGroups, 2, { groupsNames: groups });
+  return Object.fromEntries(
+    (r.results as { groupId: string; errorCode: number }[]).map((g) => [g.groupId, errName(g.errorCode)]),
+  );
+}
+
 export const groupGenerations: Scenario = async (t) => {
   await createTopics(t, [{ topic: TOPIC, numPartitions: 2 }]);
   const group = 'diff-generations';
@@ -161,6 +171,11 @@ export const groupGenerations: Scenario = async (t) => {
     const aSync3 = await sync(a, group, aAlone.generationId, aId, [[aId, [0, 1]]]);
     const leftMemberSync = await sync(b, group, aAlone.generationId, bId, []);
     const unknownGroupHeartbeat = await heartbeat(a, 'diff-no-such-group', 1, aId);
+    const described = await a.request(DescribeGroups, 5, {
+      groups: [group, 'diff-no-such-group'],
+      includeAuthorizedOperations: false,
+    });
+    const deleteWhileActive = await deleteGroups(a, [group]);
     return {
       first: { ...aJoin, joined: { ...aJoin.joined, memberId: 'A', leader: aJoin.joined.leader === aId ? 'A' : '?' } },
       firstGeneration: g1,
@@ -192,6 +207,19 @@ export const groupGenerations: Scenario = async (t) => {
       aSync3,
       leftMemberSync,
       unknownGroupHeartbeat,
+      described: (described.groups as Record<string, unknown>[]).map((g) => ({
+        groupId: g.groupId,
+        errorCode: errName(g.errorCode),
+        state: g.groupState,
+        protocolType: g.protocolType,
+        protocol: g.protocolData,
+        members: (g.members as Record<string, unknown>[]).map((m) => ({
+          isA: m.memberId === aId,
+          clientId: m.clientId,
+          assignment: decodeConsumerAssignment(m.memberAssignment as Buffer).assignedPartitions,
+        })),
+      })),
+      deleteWhileActive,
     };
   } finally {
     a.close();
@@ -267,7 +295,23 @@ export const offsetCommitFetchEdgeCases: Scenario = async (t) => {
       topics: [{ name: topic, partitionIndexes: [1] }],
       requireStable: false,
     });
+    const offsetDelete = await c.request(OffsetDelete, 0, {
+      groupId: group,
+      topics: [{ name: topic, partitions: [{ partitionIndex: 1 }] }],
+    });
+    const afterOffsetDelete = await fetchGroups([{ groupId: group, topics: null }]);
+    const deleted = await deleteGroups(c, [group, 'diff-never-committed']);
+    const afterDelete = await fetchGroups([{ groupId: group, topics: null }]);
     return {
+      offsetDelete: {
+        errorCode: errName(offsetDelete.errorCode),
+        partitions: (offsetDelete.topics as { partitions: { errorCode: number }[] }[]).flatMap((tp) =>
+          tp.partitions.map((p) => errName(p.errorCode)),
+        ),
+      },
+      afterOffsetDelete,
+      deleted,
+      afterDelete,
       first,
       minusOne,
       tooLargeMetadata,
@@ -332,6 +376,7 @@ export const kafkajsRebalances: Scenario = async (t: Target) => {
   const a = consumer('A');
   const b = consumer('B');
   const phases: Record<string, number[][]> = {};
+  let whileShared: Record<string, unknown> = {};
   try {
     await a.connect();
     await a.subscribe({ topic, fromBeginning: true });
@@ -351,6 +396,11 @@ export const kafkajsRebalances: Scenario = async (t: Target) => {
     const last = (m: string) => shared.filter((j) => j.member === m).at(-1)!.partitions;
     phases.shared = [last('A'), last('B')].map((p) => [p.length]);
     phases.sharedCovers = [[...last('A'), ...last('B')].sort()];
+    const admin = client.admin();
+    await admin.connect();
+    const d = (await admin.describeGroups([groupId])).groups[0]!;
+    await admin.disconnect();
+    whileShared = { state: d.state, protocolType: d.protocolType, protocol: d.protocol, members: d.members.length };
 
     const mark2 = joins.length;
     await b.disconnect();
@@ -366,6 +416,7 @@ export const kafkajsRebalances: Scenario = async (t: Target) => {
     const described = await admin.describeGroups([groupId]);
     return {
       phases,
+      whileShared,
       consumed: consumed.sort(),
       committed: offsets
         .flatMap((o) => o.partitions.map((p) => ({ partition: p.partition, offset: p.offset, metadata: p.metadata })))
