@@ -11,6 +11,7 @@ import { type KafkaCluster, startKafka } from '@samsa/kafka-harness/kafka';
 import { kafkaSkipReason } from '@samsa/kafka-harness/jars';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
 import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
+import { eventually } from '@samsa/test-support/eventually';
 import { TenantFixtures } from '@samsa/test-support/tenants';
 import kafkajs, { Kafka, logLevel } from 'kafkajs';
 import { aclLifecycle, unauthorizedMember } from './scenarios/acls.ts';
@@ -124,20 +125,49 @@ let db: TestDatabase | undefined;
 let fx: TenantFixtures | undefined;
 const targets: { kafka?: Target; samsa?: Target; secureKafka?: SecureTarget; secureSamsa?: SecureTarget } = {};
 
-before(async () => {
-  if (skip) return;
-  const samsaArgs = ['--auto-create-topics-enable', 'false', '--group-initial-rebalance-delay-ms', '0'];
-  [kafka, samsa, db] = await Promise.all([
-    startKafka({
-      sasl: {
-        superuser: { name: KAFKA_ADMIN.username, password: KAFKA_ADMIN.password },
-        users: [{ name: KAFKA_MEMBER.username, password: KAFKA_MEMBER.password }],
-      },
-      props: { 'auto.create.topics.enable': 'false' },
-    }),
-    startBroker({ args: samsaArgs }),
-    createTestDatabase(),
-  ]);
+/** Kafka with SASL (its PLAINTEXT listener serves the scenarios without auth) and the tenant-admin ACL Samsa has. */
+async function startApacheKafka(): Promise<KafkaCluster> {
+  kafka = await startKafka({
+    sasl: {
+      superuser: { name: KAFKA_ADMIN.username, password: KAFKA_ADMIN.password },
+      users: [{ name: KAFKA_MEMBER.username, password: KAFKA_MEMBER.password }],
+    },
+    props: { 'auto.create.topics.enable': 'false' },
+  });
+  // Samsa's tenant-admin preset is an ACL (ALL on the cluster); Kafka's superuser needs none, but the same ACL is
+  // written so that both brokers start with the same ACLs to describe. Kafka applies it through its metadata log.
+  const admin = new Kafka({
+    brokers: [kafka.saslBootstrap!],
+    logLevel: logLevel.NOTHING,
+    sasl: { mechanism: 'plain', ...KAFKA_ADMIN },
+  }).admin();
+  await admin.connect();
+  try {
+    const acl = {
+      resourceType: kafkajs.AclResourceTypes.CLUSTER,
+      resourceName: 'kafka-cluster',
+      resourcePatternType: kafkajs.ResourcePatternTypes.LITERAL,
+      principal: 'User:ops',
+      host: '*',
+      operation: kafkajs.AclOperationTypes.ALL,
+      permissionType: kafkajs.AclPermissionTypes.ALLOW,
+    };
+    await admin.createAcls({ acl: [acl] });
+    await eventually(
+      async () =>
+        (await admin.describeAcls({ ...acl, resourcePatternType: kafkajs.ResourcePatternTypes.ANY })).resources.length >
+        0,
+      "Kafka's ACL for User:ops",
+    );
+  } finally {
+    await admin.disconnect();
+  }
+  return kafka;
+}
+
+/** Samsa with tenants: tenant acme, its admin 'ops' (ALL on the cluster) and a member 'alice' without ACLs. */
+async function startSecureSamsa(samsaArgs: string[]): Promise<SecureTarget> {
+  db = await createTestDatabase();
   fx = new TenantFixtures(db.url);
   const tenant = await fx.tenant('acme');
   const opsKey = await fx.key(tenant, 'ops');
@@ -147,37 +177,29 @@ before(async () => {
     args: ['--database-url', db.url, ...samsaArgs],
     env: { SAMSA_SUPERUSER_PASSWORD: 'differential-superuser' },
   });
-  // Samsa's tenant-admin preset is an ACL (ALL on the cluster); Kafka's superuser needs none, but the same ACL is
-  // written so that both brokers start with the same ACLs to describe.
-  const kafkaAdmin = new Kafka({
-    brokers: [kafka.saslBootstrap!],
-    logLevel: logLevel.NOTHING,
-    sasl: { mechanism: 'plain', ...KAFKA_ADMIN },
-  }).admin();
-  await kafkaAdmin.connect();
-  await kafkaAdmin.createAcls({
-    acl: [
-      {
-        resourceType: kafkajs.AclResourceTypes.CLUSTER,
-        resourceName: 'kafka-cluster',
-        resourcePatternType: kafkajs.ResourcePatternTypes.LITERAL,
-        principal: 'User:ops',
-        host: '*',
-        operation: kafkajs.AclOperationTypes.ALL,
-        permissionType: kafkajs.AclPermissionTypes.ALLOW,
-      },
-    ],
-  });
-  await kafkaAdmin.disconnect();
-  targets.kafka = { name: 'kafka', bootstrap: kafka.bootstrap };
-  targets.samsa = { name: 'samsa', bootstrap: samsa.bootstrap };
-  targets.secureKafka = { name: 'kafka', bootstrap: kafka.saslBootstrap!, identity: KAFKA_ADMIN, member: KAFKA_MEMBER };
-  targets.secureSamsa = {
+  return {
     name: 'samsa',
     bootstrap: secureSamsa.bootstrap,
     identity: { username: opsKey.keyId, password: opsKey.secret },
     member: { username: aliceKey.keyId, password: aliceKey.secret },
   };
+}
+
+before(async () => {
+  if (skip) return;
+  const samsaArgs = ['--auto-create-topics-enable', 'false', '--group-initial-rebalance-delay-ms', '0'];
+  const [k, s, secure] = await Promise.all([
+    startApacheKafka(),
+    startBroker({ args: samsaArgs }).then((b) => {
+      samsa = b;
+      return b;
+    }),
+    startSecureSamsa(samsaArgs),
+  ]);
+  targets.kafka = { name: 'kafka', bootstrap: k.bootstrap };
+  targets.samsa = { name: 'samsa', bootstrap: s.bootstrap };
+  targets.secureKafka = { name: 'kafka', bootstrap: k.saslBootstrap!, identity: KAFKA_ADMIN, member: KAFKA_MEMBER };
+  targets.secureSamsa = secure;
 });
 
 after(async () => {
