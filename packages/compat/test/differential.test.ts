@@ -14,7 +14,7 @@ import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-proc
 import { eventually } from '@samsa/test-support/eventually';
 import { TenantFixtures } from '@samsa/test-support/tenants';
 import kafkajs, { Kafka, logLevel } from 'kafkajs';
-import { aclLifecycle, unauthorizedMember } from './scenarios/acls.ts';
+import { aclLifecycle, authentication, unauthorizedMember } from './scenarios/acls.ts';
 import { topicConfigs } from './scenarios/configs.ts';
 import { errorCases } from './scenarios/errors.ts';
 import { groupGenerations, kafkajsRebalances, offsetCommitFetchEdgeCases } from './scenarios/groups.ts';
@@ -284,6 +284,7 @@ differential(
 );
 differential('a principal without ACLs is refused by every API', unauthorizedMember, secure);
 differential('ACLs described, created, honoured and deleted by an admin', aclLifecycle, secure);
+differential('SASL: unsupported mechanism, wrong password, a request before authenticating', authentication, secure);
 
 test('every listed difference belongs to a scenario that ran and was checked', { skip }, () => {
   for (const d of KNOWN_DIFFERENCES) {

@@ -14,9 +14,11 @@ import {
   Metadata,
   OffsetFetch,
   Produce,
+  SaslAuthenticate,
+  SaslHandshake,
 } from '@samsa/protocol';
 import type { RawClient } from '@samsa/test-support/raw-client';
-import { createTopics, errName, fetchRecords, type Scenario, type SecureTarget, withRaw } from './target.ts';
+import { createTopics, errName, fetchRecords, rawClient, type Scenario, type SecureTarget, withRaw } from './target.ts';
 
 const TOPIC = 2;
 const GROUP = 3;
@@ -244,4 +246,40 @@ export const aclLifecycle: Scenario<SecureTarget> = async (t) => {
       produceAfterDenyRemoved: afterDenyRemoved.produceDenied,
     };
   });
+};
+
+/** SASL as a client meets it: an unsupported mechanism, a wrong password, a request before authenticating. */
+export const authentication: Scenario<SecureTarget> = async (t) => {
+  const unauthenticated = () => rawClient(t, null);
+  const a = await unauthenticated();
+  const unsupported = await a.request(SaslHandshake, 1, { mechanism: 'GSSAPI' });
+  a.close();
+  const b = await unauthenticated();
+  const hs = await b.request(SaslHandshake, 1, { mechanism: 'PLAIN' });
+  const wrong = await b.request(SaslAuthenticate, 2, {
+    authBytes: Buffer.from(`\0${t.member.username}\0not-the-password`),
+  });
+  const closedAfterWrongPassword = await b.waitClosed(10_000);
+  b.close();
+  const c = await unauthenticated();
+  const early = await Promise.race([
+    c
+      .request(Metadata, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false })
+      .then(
+        () => 'answered',
+        () => 'connection closed',
+      ),
+    new Promise<string>((r) => setTimeout(() => r('no answer in 10 s'), 10_000)),
+  ]);
+  c.close();
+  return {
+    unsupportedMechanism: {
+      errorCode: errName(unsupported.errorCode),
+      enabled: [...(unsupported.mechanisms as string[])].sort(),
+    },
+    plainHandshake: errName(hs.errorCode),
+    wrongPassword: errName(wrong.errorCode),
+    closedAfterWrongPassword,
+    metadataBeforeAuthentication: early,
+  };
 };

@@ -41,8 +41,8 @@ export function kafkaClient(t: Target, as: Credentials | undefined = t.identity,
   });
 }
 
-/** A raw-protocol connection (SASL/PLAIN first when credentials are given). Close it with `using`-less try/finally. */
-export async function rawClient(t: Target, as: Credentials | undefined = t.identity): Promise<RawClient> {
+/** A raw-protocol connection, authenticated with SASL/PLAIN as `as` (default: the target's identity; null: not). */
+export async function rawClient(t: Target, as: Credentials | null | undefined = t.identity): Promise<RawClient> {
   const [host, port] = t.bootstrap.split(':');
   const c = await RawClient.connect(Number(port), host);
   if (as) await c.saslPlain(as.username, as.password);
