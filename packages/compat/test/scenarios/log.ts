@@ -133,7 +133,14 @@ export const metadataFetchAndDeletion: Scenario = async (t) => {
       fewer: await createPartitions(2),
       unknownTopic: await createPartitions(4, 'diff-no-such-topic'),
     };
-    return { metadata, fetch, deletion, partitions };
+    // KIP-74: a first batch bigger than the byte limits still comes back whole, or the consumer could never move on.
+    await produce(c, 'diff-log', encodeBatch({ records: [{ key: 'big', value: 'x'.repeat(3000) }] }));
+    const big = await fetchRecords(c, topic, 0, 4n, 100);
+    const kip74 = {
+      errorCode: big.errorCode,
+      records: big.records.map((r) => `${r.offset}:${r.key}:${r.value?.length}`),
+    };
+    return { metadata, fetch, deletion, partitions, kip74 };
   });
 };
 

@@ -110,16 +110,17 @@ export async function fetchRecords(
   topic: string,
   partition: number,
   fromOffset = 0n,
+  maxBytes = 10 * 1024 * 1024,
 ): Promise<{ errorCode: string; highWatermark: bigint; records: FetchedRecord[] }> {
   const r = await c.request(Fetch, 12, {
     replicaId: -1,
     maxWaitMs: 0,
     minBytes: 0,
-    maxBytes: 10 * 1024 * 1024,
+    maxBytes,
     isolationLevel: 0,
     sessionId: 0,
     sessionEpoch: -1,
-    topics: [{ topic, partitions: [{ partition, fetchOffset: fromOffset, partitionMaxBytes: 10 * 1024 * 1024 }] }],
+    topics: [{ topic, partitions: [{ partition, fetchOffset: fromOffset, partitionMaxBytes: maxBytes }] }],
     forgottenTopicsData: [],
     rackId: '',
   });
