@@ -18,7 +18,7 @@ import { aclLifecycle, authentication, unauthorizedMember } from './scenarios/ac
 import { topicConfigs } from './scenarios/configs.ts';
 import { errorCases } from './scenarios/errors.ts';
 import { groupGenerations, kafkajsRebalances, offsetCommitFetchEdgeCases } from './scenarios/groups.ts';
-import { idempotenceAndRefusedProduce, metadataFetchAndDeletion } from './scenarios/log.ts';
+import { idempotenceAndRefusedProduce, metadataFetchAndDeletion, transactionalProducer } from './scenarios/log.ts';
 import { producedWithKafkajs, rawCompressedBatches, timestampsAndListOffsets } from './scenarios/records.ts';
 import type { Observation, Scenario, SecureTarget, Target } from './scenarios/target.ts';
 
@@ -79,6 +79,22 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
     'Samsa is a single node without replicas: there is never another leader to elect',
   ),
   {
+    scenario: 'a transactional producer finds its coordinator and initializes',
+    path: 'findCoordinator',
+    kafka: 'NONE',
+    samsa: 'COORDINATOR_NOT_AVAILABLE',
+    reason: 'Samsa has no transactions yet: there is no transaction coordinator to find',
+  },
+  {
+    scenario: 'a transactional producer finds its coordinator and initializes',
+    path: 'initProducerId',
+    kafka: { errorCode: 'NONE', producerIdSet: true },
+    samsa: { errorCode: 'UNSUPPORTED_VERSION', producerIdSet: false },
+    reason:
+      'Samsa has no transactions yet: InitProducerId with a transactional id is refused (idempotent producers, ' +
+      'without one, work)',
+  },
+  {
     scenario: CONFIGS_SCENARIO,
     path: 'everyDefault/min.insync.replicas',
     kafka: '1 (source 3)',
@@ -132,7 +148,12 @@ async function startApacheKafka(): Promise<KafkaCluster> {
       superuser: { name: KAFKA_ADMIN.username, password: KAFKA_ADMIN.password },
       users: [{ name: KAFKA_MEMBER.username, password: KAFKA_MEMBER.password }],
     },
-    props: { 'auto.create.topics.enable': 'false' },
+    // One partition for Kafka's internal topics: they are created on first use, 50 partitions each by default.
+    props: {
+      'auto.create.topics.enable': 'false',
+      'offsets.topic.num.partitions': '1',
+      'transaction.state.log.num.partitions': '1',
+    },
   });
   // Samsa's tenant-admin preset is an ACL (ALL on the cluster); Kafka's superuser needs none, but the same ACL is
   // written so that both brokers start with the same ACLs to describe. Kafka applies it through its metadata log.
@@ -269,6 +290,7 @@ differential(
   idempotenceAndRefusedProduce,
   plain,
 );
+differential('a transactional producer finds its coordinator and initializes', transactionalProducer, plain);
 differential(
   'classic group protocol by hand: member ids, generations, stale generation, unknown member',
   groupGenerations,

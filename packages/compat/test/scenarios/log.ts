@@ -7,6 +7,7 @@ import {
   DeleteRecords,
   encodeBatch,
   Fetch,
+  FindCoordinator,
   InitProducerId,
   ListOffsets,
   Metadata,
@@ -193,3 +194,35 @@ export const idempotenceAndRefusedProduce: Scenario = async (t) => {
     };
   });
 };
+
+/** A transactional producer's first steps: find the transaction coordinator, then InitProducerId with its id. */
+export const transactionalProducer: Scenario = async (t) =>
+  withRaw(t, async (c) => {
+    const retriable = new Set(['COORDINATOR_NOT_AVAILABLE', 'COORDINATOR_LOAD_IN_PROGRESS', 'NOT_COORDINATOR']);
+    // Kafka creates its transaction log on the first lookup; a client retries until the coordinator is there.
+    const find = async () => {
+      const r = await c.request(FindCoordinator, 3, { key: 'diff-txn', keyType: 1 });
+      return errName(r.errorCode);
+    };
+    // Bounded at 4 s: Samsa, without transactions, keeps answering COORDINATOR_NOT_AVAILABLE.
+    let found = await find();
+    for (let i = 0; i < 40 && retriable.has(found); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      found = await find();
+    }
+    const init = async () => {
+      const r = await c.request(InitProducerId, 4, {
+        transactionalId: 'diff-txn',
+        transactionTimeoutMs: 60_000,
+        producerId: -1n,
+        producerEpoch: -1,
+      });
+      return { errorCode: errName(r.errorCode), producerIdSet: (r.producerId as bigint) >= 0n };
+    };
+    let initialized = await init();
+    for (let i = 0; i < 100 && retriable.has(initialized.errorCode); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      initialized = await init();
+    }
+    return { findCoordinator: found, initProducerId: initialized };
+  });
