@@ -17,7 +17,7 @@ import kafkajs, { Kafka, logLevel } from 'kafkajs';
 import { aclLifecycle, authentication, unauthorizedMember } from './scenarios/acls.ts';
 import { topicConfigs } from './scenarios/configs.ts';
 import { errorCases } from './scenarios/errors.ts';
-import { groupGenerations, kafkajsRebalances, offsetCommitFetchEdgeCases } from './scenarios/groups.ts';
+import { groupGenerations, kafkajsRebalances, listGroups, offsetCommitFetchEdgeCases } from './scenarios/groups.ts';
 import { idempotenceAndRefusedProduce, metadataFetchAndDeletion, transactionalProducer } from './scenarios/log.ts';
 import { producedWithKafkajs, rawCompressedBatches, timestampsAndListOffsets } from './scenarios/records.ts';
 import type { Observation, Scenario, SecureTarget, Target } from './scenarios/target.ts';
@@ -298,6 +298,8 @@ differential(
 );
 differential('OffsetCommit/OffsetFetch edge cases', offsetCommitFetchEdgeCases, plain);
 differential('two kafkajs consumers joining and leaving a group', kafkajsRebalances, plain);
+// After the group scenarios above: the groups they left behind.
+differential('ListGroups: every group with its state and type', listGroups, plain);
 differential('topic configs: describe with synonyms, alter, unknown names, invalid values', topicConfigs, plain);
 differential(
   'error cases: unknown topic and partition, too large, invalid names, configs, replication',

@@ -11,13 +11,14 @@ import {
   Heartbeat,
   JoinGroup,
   LeaveGroup,
+  ListGroups,
   OffsetCommit,
   OffsetDelete,
   OffsetFetch,
   SyncGroup,
 } from '@samsa/protocol';
 import type { RawClient } from '@samsa/test-support/raw-client';
-import { createTopics, errName, kafkaClient, rawClient, type Scenario, type Target } from './target.ts';
+import { createTopics, errName, kafkaClient, rawClient, type Scenario, type Target, withRaw } from './target.ts';
 
 const TOPIC = 'diff-group-topic';
 
@@ -176,6 +177,11 @@ export const groupGenerations: Scenario = async (t) => {
       includeAuthorizedOperations: false,
     });
     const deleteWhileActive = await deleteGroups(a, [group]);
+    // A leaves too, so the group is Empty for what comes after (not waiting for A's session to expire).
+    const aLeaves = await a.request(LeaveGroup, 3, {
+      groupId: group,
+      members: [{ memberId: aId, groupInstanceId: null }],
+    });
     return {
       first: { ...aJoin, joined: { ...aJoin.joined, memberId: 'A', leader: aJoin.joined.leader === aId ? 'A' : '?' } },
       firstGeneration: g1,
@@ -220,6 +226,7 @@ export const groupGenerations: Scenario = async (t) => {
         })),
       })),
       deleteWhileActive,
+      aLeaves: errName(aLeaves.errorCode),
     };
   } finally {
     a.close();
@@ -431,3 +438,16 @@ export const kafkajsRebalances: Scenario = async (t: Target) => {
     await admin.disconnect();
   }
 };
+
+/** ListGroups after the other scenarios: every group both brokers know, with its state and type. */
+export const listGroups: Scenario = async (t) =>
+  withRaw(t, async (c) => {
+    const all = await c.request(ListGroups, 5, { statesFilter: [], typesFilter: [] });
+    const empty = await c.request(ListGroups, 5, { statesFilter: ['Empty'], typesFilter: [] });
+    const row = (g: Record<string, unknown>) => `${g.groupId} ${g.protocolType} ${g.groupState} ${g.groupType}`;
+    return {
+      errorCode: errName(all.errorCode),
+      groups: (all.groups as Record<string, unknown>[]).map(row).sort(),
+      emptyOnly: (empty.groups as Record<string, unknown>[]).map(row).sort(),
+    };
+  });

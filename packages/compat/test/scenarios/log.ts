@@ -11,6 +11,7 @@ import {
   InitProducerId,
   ListOffsets,
   Metadata,
+  OffsetForLeaderEpoch,
   Produce,
   type RecordInput,
   ZERO_UUID,
@@ -141,7 +142,26 @@ export const metadataFetchAndDeletion: Scenario = async (t) => {
       errorCode: big.errorCode,
       records: big.records.map((r) => `${r.offset}:${r.key}:${r.value?.length}`),
     };
-    return { metadata, fetch, deletion, partitions, kip74 };
+    const epochs = await c.request(OffsetForLeaderEpoch, 4, {
+      replicaId: -1,
+      topics: [
+        {
+          topic,
+          partitions: [
+            { partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 },
+            { partition: 1, currentLeaderEpoch: -1, leaderEpoch: 7 },
+            { partition: 9, currentLeaderEpoch: -1, leaderEpoch: 0 },
+          ],
+        },
+      ],
+    });
+    const leaderEpochs = (epochs.topics as { partitions: Record<string, unknown>[] }[])[0]!.partitions.map((p) => ({
+      partition: p.partition,
+      errorCode: errName(p.errorCode),
+      leaderEpoch: p.leaderEpoch,
+      endOffset: p.endOffset,
+    }));
+    return { metadata, fetch, deletion, partitions, kip74, leaderEpochs };
   });
 };
 
