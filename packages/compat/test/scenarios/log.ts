@@ -155,13 +155,27 @@ export const metadataFetchAndDeletion: Scenario = async (t) => {
         },
       ],
     });
+    // KIP-227: a consumer asks for a fetch session (epoch 0); a broker may give one (an id) or not (0).
+    const session = await c.request(Fetch, 12, {
+      replicaId: -1,
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 1024,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: 0,
+      topics: [{ topic, partitions: [{ partition: 0, fetchOffset: 4n, partitionMaxBytes: 1024 }] }],
+      forgottenTopicsData: [],
+      rackId: '',
+    });
+    const fetchSession = { errorCode: errName(session.errorCode), sessionGiven: session.sessionId !== 0 };
     const leaderEpochs = (epochs.topics as { partitions: Record<string, unknown>[] }[])[0]!.partitions.map((p) => ({
       partition: p.partition,
       errorCode: errName(p.errorCode),
       leaderEpoch: p.leaderEpoch,
       endOffset: p.endOffset,
     }));
-    return { metadata, fetch, deletion, partitions, kip74, leaderEpochs };
+    return { metadata, fetch, deletion, partitions, kip74, leaderEpochs, fetchSession };
   });
 };
 
