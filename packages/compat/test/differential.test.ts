@@ -253,7 +253,8 @@ function replaceAt(o: Observation, path: string, value: unknown): void {
   cur[parts.at(-1)!] = value;
 }
 
-const checked = new Set<KnownDifference>();
+/** The scenarios defined below, so that a listed difference naming none is caught. */
+const scenarios = new Set<string>();
 
 /** Kafka's observation must equal Samsa's, except at the listed paths, where both must be what the list says. */
 function compare(scenario: string, fromKafka: Observation, fromSamsa: Observation): void {
@@ -267,7 +268,6 @@ function compare(scenario: string, fromKafka: Observation, fromSamsa: Observatio
     );
     replaceAt(k, d.path, '<listed difference>');
     replaceAt(s, d.path, '<listed difference>');
-    checked.add(d);
   }
   assert.deepEqual(s, k, `${scenario}: Samsa observed\n${show(fromSamsa)}\nApache Kafka observed\n${show(fromKafka)}`);
 }
@@ -276,6 +276,7 @@ const plain = (): [Target, Target] => [targets.kafka!, targets.samsa!];
 const secure = (): [SecureTarget, SecureTarget] => [targets.secureKafka!, targets.secureSamsa!];
 
 function differential<T extends Target>(name: string, scenario: Scenario<T>, pick: () => [T, T]): void {
+  scenarios.add(name);
   test(name, { skip }, async (t) => {
     const timed = async (target: T) => {
       const started = performance.now();
@@ -319,9 +320,9 @@ differential('a principal without ACLs is refused by every API', unauthorizedMem
 differential('ACLs described, created, honoured and deleted by an admin', aclLifecycle, secure);
 differential('SASL: unsupported mechanism, wrong password, a request before authenticating', authentication, secure);
 
-test('every listed difference belongs to a scenario that ran and was checked', { skip }, () => {
+test('every listed difference names a scenario and two different observations', () => {
   for (const d of KNOWN_DIFFERENCES) {
+    assert.ok(scenarios.has(d.scenario), `'${d.scenario}' (${d.path}) is listed but there is no scenario of that name`);
     assert.notDeepEqual(d.kafka, d.samsa, `${d.scenario} ${d.path} is listed but the values are equal`);
-    assert.ok(checked.has(d), `${d.scenario} ${d.path} is listed but no scenario of that name ran`);
   }
 });
