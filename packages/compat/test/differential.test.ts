@@ -218,7 +218,8 @@ async function startSecureSamsa(samsaArgs: string[]): Promise<SecureTarget> {
 before(async () => {
   if (skip) return;
   const samsaArgs = ['--auto-create-topics-enable', 'false', '--group-initial-rebalance-delay-ms', '0'];
-  const [k, s, secure] = await Promise.all([
+  // allSettled: when one fails, the others have finished starting by the time `after` cleans up.
+  const started = await Promise.allSettled([
     startApacheKafka(),
     startBroker({ args: samsaArgs }).then((b) => {
       samsa = b;
@@ -226,6 +227,13 @@ before(async () => {
     }),
     startSecureSamsa(samsaArgs),
   ]);
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const [k, s, secure] = started.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+    KafkaCluster,
+    BrokerProcess,
+    SecureTarget,
+  ];
   targets.kafka = { name: 'kafka', bootstrap: k.bootstrap };
   targets.samsa = { name: 'samsa', bootstrap: s.bootstrap };
   targets.secureKafka = { name: 'kafka', bootstrap: k.saslBootstrap!, identity: KAFKA_ADMIN, member: KAFKA_MEMBER };
