@@ -14,7 +14,7 @@ import {
   ZERO_UUID,
 } from '@samsa/protocol';
 import type { RawClient } from '@samsa/test-support/raw-client';
-import { createTopics, errName, fetchRecords, type Scenario, withRaw } from './target.ts';
+import { createTopics, errName, fetchBody, fetchRecords, type Scenario, withRaw } from './target.ts';
 
 async function produce(c: RawClient, topic: string, partition: number, value: string, timestamp?: bigint) {
   const r = await c.request(Produce, 9, {
@@ -116,18 +116,7 @@ export const errorCases: Scenario = async (t) => {
       ]),
     );
     const unknownId = '6b1c2d3e-0000-4000-8000-00000000abcd';
-    const fetchById = await c.request(Fetch, 13, {
-      replicaId: -1,
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 1024,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [{ topicId: unknownId, partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1024 }] }],
-      forgottenTopicsData: [],
-      rackId: '',
-    });
+    const fetchById = await c.request(Fetch, 13, fetchBody({ topicId: unknownId }, 0, 0n, { maxBytes: 1024 }));
     const metadataById = await c.request(Metadata, 12, {
       topics: [{ topicId: unknownId, name: null }],
       allowAutoTopicCreation: false,

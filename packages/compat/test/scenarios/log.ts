@@ -17,7 +17,7 @@ import {
   ZERO_UUID,
 } from '@samsa/protocol';
 import type { RawClient } from '@samsa/test-support/raw-client';
-import { createTopics, errName, fetchRecords, type Scenario, withRaw } from './target.ts';
+import { createTopics, errName, fetchBody, fetchRecords, type Scenario, withRaw } from './target.ts';
 
 async function produce(c: RawClient, topic: string, records: Buffer, acks = -1) {
   const r = await c.request(Produce, 9, {
@@ -70,18 +70,7 @@ export const metadataFetchAndDeletion: Scenario = async (t) => {
           .sort((a, b) => (a.index as number) - (b.index as number)),
       },
     };
-    const fr = await c.request(Fetch, 12, {
-      replicaId: -1,
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 1024 * 1024,
-      isolationLevel: 1,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [{ topic, partitions: [{ partition: 0, fetchOffset: 3n, partitionMaxBytes: 1024 * 1024 }] }],
-      forgottenTopicsData: [],
-      rackId: '',
-    });
+    const fr = await c.request(Fetch, 12, fetchBody({ topic }, 0, 3n, { maxBytes: 1024 * 1024, isolationLevel: 1 }));
     const fp = (fr.responses as { partitions: Record<string, unknown>[] }[])[0]!.partitions[0]!;
     const fetch = {
       errorCode: errName(fr.errorCode),
@@ -156,18 +145,7 @@ export const metadataFetchAndDeletion: Scenario = async (t) => {
       ],
     });
     // KIP-227: a consumer asks for a fetch session (epoch 0); a broker may give one (an id) or not (0).
-    const session = await c.request(Fetch, 12, {
-      replicaId: -1,
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 1024,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: 0,
-      topics: [{ topic, partitions: [{ partition: 0, fetchOffset: 4n, partitionMaxBytes: 1024 }] }],
-      forgottenTopicsData: [],
-      rackId: '',
-    });
+    const session = await c.request(Fetch, 12, fetchBody({ topic }, 0, 4n, { maxBytes: 1024, sessionEpoch: 0 }));
     const fetchSession = { errorCode: errName(session.errorCode), sessionGiven: session.sessionId !== 0 };
     const leaderEpochs = (epochs.topics as { partitions: Record<string, unknown>[] }[])[0]!.partitions.map((p) => ({
       partition: p.partition,

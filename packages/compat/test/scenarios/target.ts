@@ -94,6 +94,28 @@ export async function tryCreateTopic(
   }
 }
 
+/** A one-partition Fetch request body: no wait, no session unless asked (`sessionEpoch: 0` asks for one). */
+export function fetchBody(
+  topic: { topic: string } | { topicId: string },
+  partition: number,
+  fetchOffset: bigint,
+  opts: { maxBytes?: number; isolationLevel?: number; sessionEpoch?: number } = {},
+) {
+  const maxBytes = opts.maxBytes ?? 10 * 1024 * 1024;
+  return {
+    replicaId: -1,
+    maxWaitMs: 0,
+    minBytes: 0,
+    maxBytes,
+    isolationLevel: opts.isolationLevel ?? 0,
+    sessionId: 0,
+    sessionEpoch: opts.sessionEpoch ?? -1,
+    topics: [{ ...topic, partitions: [{ partition, fetchOffset, partitionMaxBytes: maxBytes }] }],
+    forgottenTopicsData: [],
+    rackId: '',
+  };
+}
+
 export interface FetchedRecord {
   offset: bigint;
   timestamp: bigint;
@@ -112,18 +134,7 @@ export async function fetchRecords(
   fromOffset = 0n,
   maxBytes = 10 * 1024 * 1024,
 ): Promise<{ errorCode: string; highWatermark: bigint; records: FetchedRecord[] }> {
-  const r = await c.request(Fetch, 12, {
-    replicaId: -1,
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [{ topic, partitions: [{ partition, fetchOffset: fromOffset, partitionMaxBytes: maxBytes }] }],
-    forgottenTopicsData: [],
-    rackId: '',
-  });
+  const r = await c.request(Fetch, 12, fetchBody({ topic }, partition, fromOffset, { maxBytes }));
   const p = (r.responses as { partitions: Record<string, unknown>[] }[])[0]!.partitions[0]!;
   const records: FetchedRecord[] = [];
   const bytes = (p.records as Buffer | null) ?? Buffer.alloc(0);
