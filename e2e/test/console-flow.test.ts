@@ -11,12 +11,11 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Producer, stringSerializers } from '@platformatic/kafka';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { type Hub, startHub } from './hub.ts';
+import { type Hub, shot, SHOTS, signIn, startHub } from './hub.ts';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
 const TENANT_ADMIN = { email: 'ops@acme.example', password: 'acme-password-1' };
 const OTHER_MEMBER = { email: 'bob@globex.example', password: 'globex-password-1' };
-const SHOTS = join(import.meta.dirname, '../test-results');
 
 let hub: Hub;
 let browser: Browser;
@@ -55,18 +54,6 @@ async function newPage(): Promise<Page> {
   return page;
 }
 
-async function shot(page: Page, name: string) {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
-
-async function signIn(page: Page, who: { email: string; password: string }) {
-  await page.goto(`${hub.consoleUrl}/login`);
-  await page.getByLabel('Email').fill(who.email);
-  await page.getByLabel('Password').fill(who.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
-}
-
 test('admin, tenant admin, a real producer and another tenant: the console flow', { timeout: 300_000 }, async () => {
   // Platform admin: create two tenants (with quotas) and their users.
   const admin = await newPage();
@@ -76,7 +63,7 @@ test('admin, tenant admin, a real producer and another tenant: the console flow'
   await admin.getByLabel('Email').fill(ADMIN.email);
   await admin.getByRole('button', { name: 'Sign in' }).click();
   await admin.getByRole('alert').filter({ hasText: 'Wrong email or password' }).waitFor();
-  await signIn(admin, ADMIN);
+  await signIn(admin, hub.consoleUrl, ADMIN);
   // A platform admin lands on the hub overview; tenants are one click away.
   await admin.getByRole('heading', { name: 'Hub overview' }).waitFor();
   await admin.goto(`${hub.consoleUrl}/admin/tenants`);
@@ -113,7 +100,7 @@ test('admin, tenant admin, a real producer and another tenant: the console flow'
 
   // Tenant admin: create a topic and an API key.
   const ops = await newPage();
-  await signIn(ops, TENANT_ADMIN);
+  await signIn(ops, hub.consoleUrl, TENANT_ADMIN);
   // A member lands on their tenant's home.
   await ops.waitForURL(/\/t\/acme$/);
   await ops.goto(`${hub.consoleUrl}/t/acme/topics`);
@@ -254,7 +241,7 @@ test('admin, tenant admin, a real producer and another tenant: the console flow'
 
   // A member of another tenant cannot see it.
   const bob = await newPage();
-  await signIn(bob, OTHER_MEMBER);
+  await signIn(bob, hub.consoleUrl, OTHER_MEMBER);
   await bob.waitForURL(/\/t\/globex$/);
   await bob.goto(`${hub.consoleUrl}/t/globex/topics`);
   await bob.getByText('No topics yet').waitFor();

@@ -12,10 +12,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type Consumer, Kafka, logLevel, type Producer } from 'kafkajs';
 import type { Browser, Page } from 'playwright-core';
-import { apiToken, type Hub, launchChromium, startHub } from './hub.ts';
+import { apiToken, type Hub, launchChromium, restAs, SHOTS, startHub } from './hub.ts';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
-const SHOTS = join(import.meta.dirname, '../test-results');
 const PARTITIONS = 3;
 const BACKLOG = 60;
 
@@ -26,16 +25,10 @@ let token: string;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function rest(path: string, init: { method?: string; body?: unknown } = {}): Promise<any> {
-  const res = await fetch(`${hub.consoleUrl}/api/v1${path}`, {
-    method: init.method ?? 'GET',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
-  const body = await res.json().catch(() => null);
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${res.status} ${JSON.stringify(body)}`);
-  return body;
-}
+const rest = restAs(
+  () => hub.consoleUrl,
+  () => token,
+);
 
 /** Polls until `check` returns a value (not undefined); the test's own timeout bounds the wait. */
 async function until<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '@samsa/db/embedded';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
 
 export interface Hub {
@@ -109,4 +109,40 @@ export async function apiToken(hub: Hub, who: { email: string; password: string 
   });
   if (!res.ok) throw new Error(`token for ${who.email}: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { token: string }).token;
+}
+
+/** Where the e2e tests put their screenshots (gitignored). */
+export const SHOTS = join(import.meta.dirname, '../test-results');
+
+export type Rest = (path: string, init?: { method?: string; body?: unknown }) => Promise<any>;
+
+/**
+ * A REST client for `/api/v1` with a bearer token; both are read at call time, so a test file can make it before its
+ * `before` hook starts the hub. A non-2xx answer throws with the method, path, status and body.
+ */
+export function restAs(consoleUrl: () => string, token: () => string): Rest {
+  return async (path, init = {}) => {
+    const res = await fetch(`${consoleUrl()}/api/v1${path}`, {
+      method: init.method ?? 'GET',
+      headers: { authorization: `Bearer ${token()}`, 'content-type': 'application/json' },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+    const body = await res.json().catch(() => null);
+    if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${res.status} ${JSON.stringify(body)}`);
+    return body;
+  };
+}
+
+/** Signs `who` in through the console's login page and waits to leave it. */
+export async function signIn(page: Page, consoleUrl: string, who: { email: string; password: string }): Promise<void> {
+  await page.goto(`${consoleUrl}/login`);
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+}
+
+/** A full-page screenshot into SHOTS. */
+export async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }

@@ -11,10 +11,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import type { Browser, Page } from 'playwright-core';
-import { apiToken, type Hub, launchChromium, startHub } from './hub.ts';
+import { apiToken, type Hub, launchChromium, restAs, SHOTS, startHub } from './hub.ts';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
-const SHOTS = join(import.meta.dirname, '../test-results');
 const WIDTHS = [1366, 768];
 
 let hub: Hub;
@@ -24,16 +23,10 @@ let token: string;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function rest(path: string, init: { method?: string; body?: unknown } = {}): Promise<any> {
-  const res = await fetch(`${hub.consoleUrl}/api/v1${path}`, {
-    method: init.method ?? 'GET',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
-  const body = await res.json().catch(() => null);
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${res.status} ${JSON.stringify(body)}`);
-  return body;
-}
+const rest = restAs(
+  () => hub.consoleUrl,
+  () => token,
+);
 
 /** Polls until `check` returns a value (not undefined); the test's own timeout bounds the wait. */
 async function until<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {

@@ -15,11 +15,10 @@ import { after, before, test } from 'node:test';
 import { eventually } from '@samsa/test-support/eventually';
 import { type Consumer, Kafka, logLevel, type Producer } from 'kafkajs';
 import type { Browser, Page } from 'playwright-core';
-import { apiToken, type Hub, launchChromium, startHub } from './hub.ts';
+import { apiToken, type Hub, launchChromium, restAs, shot, SHOTS, signIn, startHub } from './hub.ts';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
 const MEMBER = { email: 'viewer@example.com', password: 'viewer-password-1' };
-const SHOTS = join(import.meta.dirname, '../test-results');
 const WAIT_MS = 90_000;
 
 const V1_SOURCE = `export default function process(record, ctx) {
@@ -37,16 +36,10 @@ let browser: Browser;
 let token: string;
 const pages: Page[] = [];
 
-async function rest(path: string, init: { method?: string; body?: unknown } = {}): Promise<any> {
-  const res = await fetch(`${hub.consoleUrl}/api/v1${path}`, {
-    method: init.method ?? 'GET',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
-  const body = await res.json().catch(() => null);
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${res.status} ${JSON.stringify(body)}`);
-  return body;
-}
+const rest = restAs(
+  () => hub.consoleUrl,
+  () => token,
+);
 
 /** Waits until `check` passes (returns true, or does not throw: a connect, an assertion). */
 async function until(what: string, check: () => unknown): Promise<void> {
@@ -69,18 +62,6 @@ async function newPage(): Promise<Page> {
   page.setDefaultTimeout(WAIT_MS);
   pages.push(page);
   return page;
-}
-
-async function shot(page: Page, name: string) {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
-
-async function signIn(page: Page, who: { email: string; password: string }) {
-  await page.goto(`${hub.consoleUrl}/login`);
-  await page.getByLabel('Email').fill(who.email);
-  await page.getByLabel('Password').fill(who.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
 }
 
 before(async () => {
@@ -155,7 +136,7 @@ test('write, test-run, deploy, watch, break, see the DLQ, roll back: a processor
 
   try {
     const ops = await newPage();
-    await signIn(ops, ADMIN);
+    await signIn(ops, hub.consoleUrl, ADMIN);
     await ops.goto(`${hub.consoleUrl}/t/acme/topics`);
     await ops.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Processors' }).click();
     await ops.getByRole('heading', { name: 'Processors · acme' }).waitFor();
@@ -321,7 +302,7 @@ test('write, test-run, deploy, watch, break, see the DLQ, roll back: a processor
 
     // A member reads everything, changes nothing.
     const viewer = await newPage();
-    await signIn(viewer, MEMBER);
+    await signIn(viewer, hub.consoleUrl, MEMBER);
     await viewer.goto(`${hub.consoleUrl}/t/acme/processors/enrich`);
     await viewer.getByRole('heading', { name: 'Processor enrich' }).waitFor();
     await viewer.getByRole('table', { name: 'Versions' }).waitFor();

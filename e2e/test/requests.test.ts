@@ -15,12 +15,11 @@ import { eventually } from '@samsa/test-support/eventually';
 import { runSamsa } from '@samsa/test-support/samsa-cli';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Browser, Page } from 'playwright-core';
-import { type Hub, launchChromium, startHub } from './hub.ts';
+import { type Hub, launchChromium, SHOTS, startHub } from './hub.ts';
 
 const ADMIN = { email: 'root@example.com', password: 'root-password-1' };
 const LEAD = { email: 'lead@acme.example', password: 'lead-password-1' };
 const DEV = { email: 'dev@acme.example', password: 'dev-password-1' };
-const SHOTS = join(import.meta.dirname, '../test-results');
 const WIDTHS = [1366, 768];
 
 let hub: Hub;

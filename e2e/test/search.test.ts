@@ -11,10 +11,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Browser, Page } from 'playwright-core';
-import { apiToken, type Hub, launchChromium, startHub } from './hub.ts';
+import { apiToken, type Hub, launchChromium, restAs, SHOTS, startHub } from './hub.ts';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
-const SHOTS = join(import.meta.dirname, '../test-results');
 const RECORDS = 100_000;
 const PARTITIONS = 3;
 const NEEDLE_AT = 73_519;
@@ -24,16 +23,10 @@ let browser: Browser;
 let page: Page | undefined;
 let token: string;
 
-async function rest(path: string, init: { method?: string; body?: unknown } = {}): Promise<any> {
-  const res = await fetch(`${hub.consoleUrl}/api/v1${path}`, {
-    method: init.method ?? 'GET',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
-  const body = await res.json().catch(() => null);
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${res.status} ${JSON.stringify(body)}`);
-  return body;
-}
+const rest = restAs(
+  () => hub.consoleUrl,
+  () => token,
+);
 
 /** Retries `run` until it resolves: the broker learns a new key within about a second. */
 async function retried<T>(run: () => Promise<T>): Promise<T> {

@@ -126,6 +126,8 @@ export class Broker implements ConnectionHost {
         groupMinSessionTimeoutMs: this.config.groupMinSessionTimeoutMs,
         groupMaxSessionTimeoutMs: this.config.groupMaxSessionTimeoutMs,
         groupInitialRebalanceDelayMs: this.config.groupInitialRebalanceDelayMs,
+        consumerHeartbeatIntervalMs: this.config.groupConsumerHeartbeatIntervalMs,
+        consumerSessionTimeoutMs: this.config.groupConsumerSessionTimeoutMs,
         groupMaxSize: this.config.groupMaxSize,
         offsetsRetentionMs: this.config.offsetsRetentionMinutes * 60_000,
         offsetMetadataMaxBytes: this.config.offsetMetadataMaxBytes,

@@ -79,6 +79,9 @@ export const BrokerConfigSchema = z
     groupMinSessionTimeoutMs: z.number().int().min(1).default(6_000),
     groupMaxSessionTimeoutMs: z.number().int().min(1).default(1_800_000),
     groupInitialRebalanceDelayMs: z.number().int().min(0).default(3_000),
+    /** KIP-848 (group.protocol=consumer) groups: group.consumer.heartbeat.interval.ms and session.timeout.ms. */
+    groupConsumerHeartbeatIntervalMs: z.number().int().min(100).max(60_000).default(5_000),
+    groupConsumerSessionTimeoutMs: z.number().int().min(1_000).max(1_800_000).default(45_000),
     groupMaxSize: z.number().int().min(1).default(1_000),
     offsetsRetentionMinutes: z.number().int().min(1).default(10_080),
     /** offset.metadata.max.bytes: the metadata string of one committed offset. */
@@ -293,6 +296,8 @@ export const CONFIG_HELP = `Options (flag / env var / config-file key; defaults 
   --group-min-session-timeout-ms N     smallest session.timeout.ms a consumer may ask for [6000]
   --group-max-session-timeout-ms N     largest session.timeout.ms [1800000]
   --group-initial-rebalance-delay-ms N wait for more members before the first rebalance of a group [3000]
+  --group-consumer-heartbeat-interval-ms N  KIP-848 groups: how often members heartbeat [5000]
+  --group-consumer-session-timeout-ms N     KIP-848 groups: a silent member leaves after this long [45000]
   --group-max-size N               members per group (GROUP_MAX_SIZE_REACHED beyond) [1000]
   --offsets-retention-minutes N    keep offsets of empty groups this long [10080]
   --offset-metadata-max-bytes N    metadata string of a committed offset (OFFSET_METADATA_TOO_LARGE) [4096]

@@ -73,6 +73,10 @@ export const ErrorCode = {
   INVALID_UPDATE_VERSION: 95,
   FEATURE_UPDATE_FAILED: 96,
   INVALID_RECORD_STATE: 121,
+  FENCED_MEMBER_EPOCH: 110,
+  UNRELEASED_INSTANCE_ID: 111,
+  UNSUPPORTED_ASSIGNOR: 112,
+  STALE_MEMBER_EPOCH: 113,
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];

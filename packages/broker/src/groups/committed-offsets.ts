@@ -12,6 +12,8 @@ export interface CommittedOffset {
   readonly leaderEpoch: number;
   readonly metadata: string | null;
   readonly commitTimestampMs: number;
+  /** When the offset expires once its group is empty (OffsetCommit v2-4's retention time); absent: the default. */
+  readonly expireTimestampMs?: number;
 }
 
 export interface OffsetCommitPartition {
@@ -19,6 +21,10 @@ export interface OffsetCommitPartition {
   offset: bigint;
   leaderEpoch: number;
   metadata: string | null;
+  /** The commit time the client gave (OffsetCommit v1); absent or negative: the coordinator's clock. */
+  commitTimestampMs?: number;
+  /** How long to keep the offset after this commit (OffsetCommit v2-4); absent: offsets.retention.minutes. */
+  retentionMs?: number;
 }
 
 /** A group's committed offsets by topic, then partition. */
@@ -146,12 +152,25 @@ export class CommittedOffsets {
     if (n > 0) this.usage.offsetsRemoved(groupId, n);
   }
 
-  /** The group's offsets committed at or before `cutoffMs` (offsets.retention.minutes of an empty group). */
-  committedAtOrBefore(groupId: string, cutoffMs: number): { topic: string; partition: number }[] {
+  /**
+   * The offsets of an empty group that have expired at `nowMs`: those with their own expiry time once it has come,
+   * the others when both the group has been empty and they were committed at or before `cutoffMs`
+   * (offsets.retention.minutes), as Kafka does.
+   */
+  expired(
+    groupId: string,
+    nowMs: number,
+    cutoffMs: number,
+    emptySinceMs: number,
+  ): { topic: string; partition: number }[] {
     const out: { topic: string; partition: number }[] = [];
     for (const [topic, partitions] of this.byGroup.get(groupId) ?? []) {
       for (const [partition, o] of partitions) {
-        if (o.commitTimestampMs <= cutoffMs) out.push({ topic, partition });
+        const gone =
+          o.expireTimestampMs !== undefined
+            ? nowMs >= o.expireTimestampMs
+            : emptySinceMs <= cutoffMs && o.commitTimestampMs <= cutoffMs;
+        if (gone) out.push({ topic, partition });
       }
     }
     return out;

@@ -9,6 +9,13 @@
 import { ErrorCode } from '@samsa/protocol';
 import type { Clock } from './clock.ts';
 import {
+  type ConsumerHeartbeat,
+  type ConsumerHeartbeatResult,
+  ConsumerProtocolGroups,
+  heartbeatRefusal,
+  type SubscribedTopic,
+} from './consumer-protocol-groups.ts';
+import {
   type CommittedOffset,
   CommittedOffsets,
   type GroupOffsets,
@@ -49,6 +56,10 @@ export interface GroupCoordinatorConfig {
   maxGroups: number;
   offsetsRetentionMs: number;
   offsetMetadataMaxBytes: number;
+  /** KIP-848 groups: how often members heartbeat (group.consumer.heartbeat.interval.ms). */
+  consumerHeartbeatIntervalMs: number;
+  /** KIP-848 groups: a member silent this long leaves (group.consumer.session.timeout.ms). */
+  consumerSessionTimeoutMs: number;
 }
 
 export const DEFAULT_GROUP_CONFIG: GroupCoordinatorConfig = {
@@ -59,6 +70,8 @@ export const DEFAULT_GROUP_CONFIG: GroupCoordinatorConfig = {
   maxGroups: 100_000,
   offsetsRetentionMs: 7 * 24 * 3_600_000,
   offsetMetadataMaxBytes: 4_096,
+  consumerHeartbeatIntervalMs: 5_000,
+  consumerSessionTimeoutMs: 45_000,
 };
 
 export interface GroupDescription {
@@ -107,6 +120,8 @@ export class GroupCoordinator {
   private readonly offsets: CommittedOffsets;
   private readonly host: MembershipHost;
   private retentionTimer: unknown = null;
+  /** KIP-848 groups (group.protocol=consumer); their committed offsets are kept here like any group's. */
+  readonly consumerProtocol: ConsumerProtocolGroups;
 
   /** `namespaceOf`: the namespace (tenant) a group id belongs to, or null; usage is counted per namespace. */
   constructor(
@@ -122,6 +137,14 @@ export class GroupCoordinator {
     this.namespaces = new NamespaceUsage(namespaceOf);
     this.offsets = new CommittedOffsets(config, this.namespaces);
     this.host = { config, clock, persist: (g) => this.persistGroup(g) };
+    this.consumerProtocol = new ConsumerProtocolGroups(
+      {
+        heartbeatIntervalMs: config.consumerHeartbeatIntervalMs,
+        sessionTimeoutMs: config.consumerSessionTimeoutMs,
+        groupMaxSize: config.groupMaxSize,
+      },
+      clock,
+    );
     for (const r of records) this.apply(r, true);
     for (const g of this.groups.values()) g.startSessionTimers();
     store?.setLiveState({
@@ -136,10 +159,25 @@ export class GroupCoordinator {
     return this.groups.get(groupId);
   }
 
-  listGroups(): { groupId: string; protocolType: string; state: GroupState }[] {
-    return [...this.groups.values()]
-      .filter((g) => g.state !== 'Dead')
-      .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', state: g.state }));
+  listGroups(): { groupId: string; protocolType: string; state: string; type: 'classic' | 'consumer' }[] {
+    const consumer = this.consumerProtocol.all();
+    const ids = new Set(consumer.map((g) => g.groupId));
+    return [
+      ...[...this.groups.values()]
+        .filter((g) => g.state !== 'Dead' && !ids.has(g.groupId))
+        .map((g) => ({
+          groupId: g.groupId,
+          protocolType: g.protocolType ?? '',
+          state: g.state,
+          type: 'classic' as const,
+        })),
+      ...consumer.map((g) => ({
+        groupId: g.groupId,
+        protocolType: 'consumer',
+        state: g.state,
+        type: 'consumer' as const,
+      })),
+    ];
   }
 
   describe(groupId: string): GroupDescription {
@@ -189,6 +227,9 @@ export class GroupCoordinator {
     ) {
       return Promise.resolve(joinError(ErrorCode.INVALID_SESSION_TIMEOUT, req.memberId));
     }
+    if ((this.consumerProtocol.get(req.groupId)?.members.size ?? 0) > 0) {
+      return Promise.resolve(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId));
+    }
     let g = this.groups.get(req.groupId);
     if (!g) {
       if (req.memberId !== '') return Promise.resolve(joinError(ErrorCode.UNKNOWN_MEMBER_ID, req.memberId));
@@ -220,6 +261,29 @@ export class GroupCoordinator {
     return g.sync(req);
   }
 
+  /**
+   * A KIP-848 ConsumerGroupHeartbeat. A classic group with members keeps its id (GROUP_ID_NOT_FOUND, as Kafka answers);
+   * an empty one (offsets only) becomes a consumer-protocol group and keeps its offsets.
+   */
+  consumerHeartbeat(
+    req: ConsumerHeartbeat,
+    resolve: (names: string[]) => SubscribedTopic[],
+    limits: NamespaceLimits | null = null,
+  ): ConsumerHeartbeatResult {
+    const classic = this.groups.get(req.groupId);
+    if (classic && classic.members.size > 0) {
+      return heartbeatRefusal(ErrorCode.GROUP_ID_NOT_FOUND, `group ${req.groupId} is a classic group with members`);
+    }
+    return this.consumerProtocol.heartbeat(req, resolve, () => {
+      if (classic) return ErrorCode.NONE;
+      if (this.groups.size >= this.config.maxGroups) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      if (!this.namespaces.roomForGroup(req.groupId, limits)) return ErrorCode.POLICY_VIOLATION;
+      // Counted like any group (and holding its offsets later) through an empty classic entry.
+      this.createGroup(req.groupId);
+      return ErrorCode.NONE;
+    });
+  }
+
   heartbeat(groupId: string, memberId: string, groupInstanceId: string | null, generationId: number): number {
     const g = this.groups.get(groupId);
     if (!g) return ErrorCode.UNKNOWN_MEMBER_ID;
@@ -243,6 +307,8 @@ export class GroupCoordinator {
   /** Validates an OffsetCommit against group membership; NONE means the commit may be stored. */
   validateCommit(groupId: string, generationId: number, memberId: string, groupInstanceId: string | null): number {
     if (!groupId) return ErrorCode.INVALID_GROUP_ID;
+    const consumer = this.consumerProtocol.get(groupId);
+    if (consumer) return this.consumerProtocol.validateCommit(consumer, generationId, memberId);
     const g = this.groups.get(groupId);
     if (!g) return generationId < 0 ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION;
     return g.validateCommit(generationId, memberId, groupInstanceId);
@@ -277,7 +343,11 @@ export class GroupCoordinator {
       offset: p.offset.toString(),
       leaderEpoch: p.leaderEpoch,
       metadata: p.metadata,
-      commitTimestampMs: now,
+      // Kafka keeps a v1 commit's own timestamp: offsets retention counts from it.
+      commitTimestampMs: p.commitTimestampMs !== undefined && p.commitTimestampMs >= 0 ? p.commitTimestampMs : now,
+      ...(p.retentionMs !== undefined && p.retentionMs >= 0
+        ? { expireTimestampMs: Math.min(now + p.retentionMs, Number.MAX_SAFE_INTEGER) }
+        : {}),
     }));
     // Room is held while the commit waits for its fsync, so concurrent commits cannot overshoot the limits.
     const reservation = this.namespaces.reserve(groupId, !exists && records.length > 0, plan.newOffsets);
@@ -301,7 +371,8 @@ export class GroupCoordinator {
     const records: StoreRecord[] = [];
     for (const id of groupIds) {
       const g = this.groups.get(id);
-      if (!g || g.state === 'Dead') out.set(id, ErrorCode.GROUP_ID_NOT_FOUND);
+      if (!this.consumerProtocol.drop(id)) out.set(id, ErrorCode.NON_EMPTY_GROUP);
+      else if (!g || g.state === 'Dead') out.set(id, ErrorCode.GROUP_ID_NOT_FOUND);
       else if (g.state !== 'Empty') out.set(id, ErrorCode.NON_EMPTY_GROUP);
       else {
         out.set(id, ErrorCode.NONE);
@@ -344,18 +415,20 @@ export class GroupCoordinator {
    * every empty group left with no offsets. Returns how many offsets expired.
    */
   async expireOffsets(): Promise<number> {
-    const cutoff = this.clock.nowMs() - this.config.offsetsRetentionMs;
+    const now = this.clock.nowMs();
+    const cutoff = now - this.config.offsetsRetentionMs;
     const expired: StoreRecord[] = [];
     for (const g of this.groups.values()) {
-      if (g.state !== 'Empty' || g.emptySinceMs > cutoff) continue;
-      for (const { topic, partition } of this.offsets.committedAtOrBefore(g.groupId, cutoff)) {
+      if (g.state !== 'Empty') continue;
+      for (const { topic, partition } of this.offsets.expired(g.groupId, now, cutoff, g.emptySinceMs)) {
         expired.push({ type: 'offset-delete', group: g.groupId, topic, partition });
       }
     }
     await this.record(expired);
     const unused: StoreRecord[] = [];
     for (const g of this.groups.values()) {
-      if (g.state === 'Empty' && g.members.size === 0 && this.offsets.count(g.groupId) === 0) {
+      const consumerMembers = this.consumerProtocol.get(g.groupId)?.members.size ?? 0;
+      if (g.state === 'Empty' && g.members.size === 0 && consumerMembers === 0 && this.offsets.count(g.groupId) === 0) {
         unused.push({ type: 'group-delete', group: g.groupId });
       }
     }
@@ -432,6 +505,7 @@ export class GroupCoordinator {
         leaderEpoch: r.leaderEpoch,
         metadata: r.metadata,
         commitTimestampMs: r.commitTimestampMs,
+        ...(r.expireTimestampMs !== undefined ? { expireTimestampMs: r.expireTimestampMs } : {}),
       });
     } else if (r.type === 'offset-delete') {
       this.offsets.remove(r.group, r.topic, r.partition);
@@ -457,6 +531,7 @@ export class GroupCoordinator {
             leaderEpoch: o.leaderEpoch,
             metadata: o.metadata,
             commitTimestampMs: o.commitTimestampMs,
+            ...(o.expireTimestampMs !== undefined ? { expireTimestampMs: o.expireTimestampMs } : {}),
           });
         }
       }

@@ -46,6 +46,8 @@ const StoreRecordSchema = z.discriminatedUnion('type', [
     leaderEpoch: z.number().int(),
     metadata: z.string().nullable(),
     commitTimestampMs: z.number(),
+    /** OffsetCommit v2-4's retention: when the offset expires once its group is empty. */
+    expireTimestampMs: z.number().optional(),
   }),
   z.object({ type: z.literal('offset-delete'), group: z.string(), topic: z.string(), partition: z.number().int() }),
   z.object({ type: z.literal('group'), group: z.string(), snapshot: GroupSnapshotSchema }),

@@ -17,9 +17,13 @@ export const handleDescribeGroups: Handler<typeof DescribeGroups> = (ctx, req): 
         authorizedOperations: -2147483648,
       };
     }
-    const d = ctx.state.groups.describe(groupIn(ctx, groupId));
+    const internal = groupIn(ctx, groupId);
+    // A KIP-848 group is not a classic group: Kafka answers GROUP_ID_NOT_FOUND (ConsumerGroupDescribe describes it).
+    const consumerProtocol = ctx.state.groups.consumerProtocol.describe(internal) !== undefined;
+    const d = ctx.state.groups.describe(internal);
     return {
-      errorCode: groupId === '' ? ErrorCode.INVALID_GROUP_ID : ErrorCode.NONE,
+      errorCode:
+        groupId === '' ? ErrorCode.INVALID_GROUP_ID : consumerProtocol ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.NONE,
       groupId,
       groupState: d.state,
       protocolType: d.protocolType,

@@ -32,6 +32,8 @@ import { handleSaslHandshake } from './sasl-handshake.ts';
 import { handleSaslAuthenticate } from './sasl-authenticate.ts';
 import { handleCreateAcls, handleDeleteAcls, handleDescribeAcls } from './acls.ts';
 import { handleAlterClientQuotas, handleDescribeClientQuotas } from './client-quotas.ts';
+import { handleConsumerGroupDescribe } from './consumer-group-describe.ts';
+import { handleConsumerGroupHeartbeat } from './consumer-group-heartbeat.ts';
 
 /** A handler with the definition it was checked against; the connection decodes with that same definition. */
 export interface RegisteredHandler {
@@ -90,6 +92,8 @@ export const HANDLERS: ReadonlyMap<number, RegisteredHandler> = new Map(
     register(apis.DescribeClientQuotas, handleDescribeClientQuotas),
     register(apis.AlterClientQuotas, handleAlterClientQuotas),
     register(apis.DescribeCluster, handleDescribeCluster),
+    register(apis.ConsumerGroupHeartbeat, handleConsumerGroupHeartbeat),
+    register(apis.ConsumerGroupDescribe, handleConsumerGroupDescribe),
   ].map((entry) => [entry.api.key, entry]),
 );
 

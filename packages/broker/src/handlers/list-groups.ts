@@ -1,4 +1,4 @@
-/** ListGroups: the groups this connection may see, filtered by state (v4+) and type (v5+, only "classic"). */
+/** ListGroups: the groups this connection may see, filtered by state (v4+) and type (v5+: classic, consumer). */
 import { ErrorCode, type ListGroups, type ResponseOf } from '@samsa/protocol';
 import type { Handler } from '../request-context.ts';
 
@@ -9,13 +9,13 @@ export const handleListGroups: Handler<typeof ListGroups> = (ctx, req): Response
   const groups = ctx.state.groups
     .listGroups()
     .filter((g) => states.size === 0 || states.has(g.state.toLowerCase()))
-    .filter(() => types.size === 0 || types.has('classic'))
+    .filter((g) => types.size === 0 || types.has(g.type))
     .filter((g) => access.owns(g.groupId) && access.canGroup('DESCRIBE', access.toExternal(g.groupId)))
     .map((g) => ({
       groupId: access.toExternal(g.groupId),
       protocolType: g.protocolType,
       groupState: g.state,
-      groupType: 'classic',
+      groupType: g.type,
     }));
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups };
 };

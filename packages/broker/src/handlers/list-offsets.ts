@@ -1,4 +1,7 @@
-/** ListOffsets: earliest (-2), latest (-1), max timestamp (-3), or the first offset at/after a timestamp. */
+/**
+ * ListOffsets: earliest (-2), latest (-1), max timestamp (-3), or the first offset at/after a timestamp. v0 answers
+ * up to maxNumOffsets segment boundaries instead (Kafka's legacy semantics, see PartitionLog.legacyOffsetsBefore).
+ */
 import { ErrorCode, type ListOffsets, type ResponseOf } from '@samsa/protocol';
 import type { Handler } from '../request-context.ts';
 import { topicFor } from './topic-access.ts';
@@ -36,18 +39,23 @@ export const handleListOffsets: Handler<typeof ListOffsets> = async (
         });
         continue;
       }
+      if (ctx.version === 0) {
+        const max = Math.max(0, p.maxNumOffsets);
+        partitions.push({ ...answer, oldStyleOffsets: log.legacyOffsetsBefore(p.timestamp, max, Date.now()) });
+        continue;
+      }
       if (p.timestamp === LATEST || p.timestamp === LATEST_TIERED) {
         answer.offset = log.logEndOffset;
       } else if (p.timestamp === EARLIEST || p.timestamp === EARLIEST_LOCAL) {
         answer.offset = log.logStartOffset;
       } else if (p.timestamp === MAX_TIMESTAMP) {
-        // The log knows the batch holding the max timestamp; Kafka answers the record's own offset, which is the
-        // first record at or after that timestamp (none is later).
         const max = log.maxTimestampOffset();
         if (max) {
-          const exact = await log.offsetForTimestamp(max.timestamp);
-          answer.offset = exact?.offset ?? max.offset;
-          answer.timestamp = max.timestamp;
+          // Kafka answers the first record holding the largest timestamp; the log knows only its batch, so look
+          // that timestamp up (exact within uncompressed batches, the batch otherwise).
+          const exact = (await log.offsetForTimestamp(max.timestamp)) ?? max;
+          answer.offset = exact.offset;
+          answer.timestamp = exact.timestamp;
         }
       } else if (p.timestamp < 0n) {
         // A negative timestamp this broker does not know is a newer special value (as -4 and -5 once were): Kafka

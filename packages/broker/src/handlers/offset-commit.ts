@@ -1,4 +1,8 @@
-/** OffsetCommit: checks membership and generation, then stores offsets durably before answering. */
+/**
+ * OffsetCommit: checks membership and generation, then stores offsets durably before answering. v0 has no
+ * generation or member and commits as a stand-alone consumer (generation -1), as v1+ clients outside a group do;
+ * v1's per-partition commit timestamp and v2-4's retention time are kept, and offsets retention honours them.
+ */
 import { ErrorCode, type OffsetCommit, type ResponseOf } from '@samsa/protocol';
 import type { NamespaceLimits } from '../groups/group-coordinator.ts';
 import type { Handler, RequestContext } from '../request-context.ts';
@@ -29,6 +33,8 @@ export const handleOffsetCommit: Handler<typeof OffsetCommit> = async (
     return exists ? ErrorCode.NONE : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
   };
   const limits = groupLimits(ctx.state.tenancy, access.principal, ctx.state.config);
+  // v2-4 may ask to keep these offsets for a time of their own (-1: the broker's offsets.retention.minutes).
+  const retentionMs = req.retentionTimeMs >= 0n ? Number(req.retentionTimeMs) : undefined;
   const results = await groups.commitOffsets(
     groupId,
     req.topics.map((t) => ({
@@ -40,6 +46,8 @@ export const handleOffsetCommit: Handler<typeof OffsetCommit> = async (
           offset: p.committedOffset,
           leaderEpoch: p.committedLeaderEpoch,
           metadata: p.committedMetadata,
+          commitTimestampMs: ctx.version === 1 ? Number(p.commitTimestamp) : undefined,
+          retentionMs,
         })),
     })),
     limits,

@@ -1,4 +1,7 @@
-/** OffsetFetch: committed offsets of one group (v1-7) or several groups (v8+); -1 where nothing is committed. */
+/**
+ * OffsetFetch: committed offsets of one group (v0-7) or several groups (v8+); -1 where nothing is committed. v0-1
+ * have no top-level error code, so a group error is given on every partition asked about, as Kafka does.
+ */
 import { ErrorCode, type OffsetFetch, type ResponseOf } from '@samsa/protocol';
 import type { Handler, RequestContext } from '../request-context.ts';
 import { groupIn } from './group-access.ts';
@@ -48,7 +51,21 @@ export const handleOffsetFetch: Handler<typeof OffsetFetch> = (ctx, req): Respon
     };
   }
   if (!ctx.access.canGroup('DESCRIBE', req.groupId)) {
-    return { throttleTimeMs: 0, topics: [], errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, groups: [] };
+    const errorCode = ErrorCode.GROUP_AUTHORIZATION_FAILED;
+    const topics =
+      ctx.version >= 2
+        ? []
+        : (req.topics ?? []).map((t) => ({
+            name: t.name,
+            partitions: t.partitionIndexes.map((partitionIndex) => ({
+              partitionIndex,
+              committedOffset: -1n,
+              committedLeaderEpoch: -1,
+              metadata: '',
+              errorCode,
+            })),
+          }));
+    return { throttleTimeMs: 0, topics, errorCode, groups: [] };
   }
   return { throttleTimeMs: 0, topics: offsetsFor(ctx, req.groupId, req.topics), errorCode: ErrorCode.NONE, groups: [] };
 };

@@ -262,6 +262,26 @@ export class PartitionLog {
     return { offset, timestamp: best.maxTimestamp };
   }
 
+  /**
+   * ListOffsets v0 (Kafka's legacy "offsets before"): the segment boundaries, plus the log end when the active
+   * segment holds data, each with the time its segment was last appended to. Latest (-1) starts from the newest
+   * boundary, earliest (-2) from the log start, a time from the newest boundary last written at or before it; the
+   * answer is up to `maxNumOffsets` offsets from there backwards, newest first (empty when no boundary qualifies).
+   */
+  legacyOffsetsBefore(timestamp: bigint, maxNumOffsets: number, nowMs: number): bigint[] {
+    const boundaries = this.segments.map((s) => ({
+      offset: s.baseOffset > this.startOffset ? s.baseOffset : this.startOffset,
+      ms: s.lastAppendMs,
+    }));
+    if (this.activeSegment.sizeBytes > 0) boundaries.push({ offset: this.logEndOffset, ms: nowMs });
+    let start = boundaries.length - 1;
+    if (timestamp === -2n) start = 0;
+    else if (timestamp !== -1n) while (start >= 0 && BigInt(boundaries[start].ms) > timestamp) start--;
+    const out: bigint[] = [];
+    for (let i = start; i >= 0 && out.length < maxNumOffsets; i--) out.push(boundaries[i].offset);
+    return out;
+  }
+
   updateConfig(config: LogConfig): void {
     validateLogConfig(config);
     this.config = config;

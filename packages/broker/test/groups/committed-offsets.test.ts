@@ -110,11 +110,23 @@ test('remove and removeGroup free their room; a topic without offsets disappears
   assert.deepEqual(usage.usage('a'), { groups: 0, offsets: 0 });
 });
 
-test('committedAtOrBefore lists the offsets old enough to expire', () => {
+test('expired lists the offsets old enough to expire, and those past their own expiry time', () => {
   const { offsets } = newStore();
   commit(offsets, 'g', [at(0)], null, 1_000);
   commit(offsets, 'g', [at(1)], null, 2_000);
-  assert.deepEqual(offsets.committedAtOrBefore('g', 999), []);
-  assert.deepEqual(offsets.committedAtOrBefore('g', 1_000), [{ topic: 't', partition: 0 }]);
-  assert.equal(offsets.committedAtOrBefore('g', 2_000).length, 2);
+  // nowMs 10_000 throughout: only the retention cutoff and the time the group became empty move.
+  assert.deepEqual(offsets.expired('g', 10_000, 999, 0), []);
+  assert.deepEqual(offsets.expired('g', 10_000, 1_000, 0), [{ topic: 't', partition: 0 }]);
+  assert.equal(offsets.expired('g', 10_000, 2_000, 0).length, 2);
+  assert.deepEqual(offsets.expired('g', 10_000, 2_000, 2_001), [], 'not empty for long enough');
+  // OffsetCommit v2-4's retention time: the offset's own expiry decides, whatever the cutoff.
+  offsets.put('g', 't', 0, {
+    offset: 5n,
+    leaderEpoch: -1,
+    metadata: null,
+    commitTimestampMs: 1_000,
+    expireTimestampMs: 3_000,
+  });
+  assert.deepEqual(offsets.expired('g', 2_999, 0, 0), []);
+  assert.deepEqual(offsets.expired('g', 3_000, 0, 10_000), [{ topic: 't', partition: 0 }]);
 });

@@ -95,6 +95,42 @@ test('offsets of a group empty for longer than the retention expire', async () =
   assert.equal(coord.group('idle'), undefined);
 });
 
+test('a commit timestamp the client gives (OffsetCommit v1) is kept, and retention counts from it', async () => {
+  const clock = new ManualClock();
+  const coord = new GroupCoordinator({ ...CONFIG, offsetsRetentionMs: 60_000 }, clock, null);
+  const later = clock.nowMs() + 120_000;
+  await coord.commitOffsets('stamped', [
+    { topic: 't', partitions: [{ ...one(0, 5n), commitTimestampMs: later }, one(1, 6n)] },
+  ]);
+  assert.equal(coord.committedOffsets('stamped').get('t')?.get(0)?.commitTimestampMs, later);
+  clock.advance(61_000);
+  assert.equal(await coord.expireOffsets(), 1, 'only the offset stamped with the clock expired');
+  assert.deepEqual([...(coord.committedOffsets('stamped').get('t')?.keys() ?? [])], [0]);
+});
+
+test('a retention time of its own (OffsetCommit v2-4) expires an offset then, also after a restart', async () => {
+  await withTempDir(async (dir) => {
+    const clock = new ManualClock();
+    let opened = await openCoordinator(dir, clock);
+    await opened.coord.commitOffsets('kept', [
+      {
+        topic: 't',
+        partitions: [
+          { ...one(0, 5n), retentionMs: 5_000 },
+          { ...one(1, 6n), retentionMs: 3_600_000 },
+        ],
+      },
+    ]);
+    await opened.close();
+    opened = await openCoordinator(dir, clock);
+    const { coord } = opened;
+    clock.advance(5_000);
+    assert.equal(await coord.expireOffsets(), 1, 'the 5 s offset, long before offsets.retention.minutes');
+    assert.deepEqual([...(coord.committedOffsets('kept').get('t')?.keys() ?? [])], [1]);
+    await opened.close();
+  });
+});
+
 test('namespace limits: usage is counted from the store at start-up, pipelined commits cannot overshoot, deletes free room', async () => {
   const limits = { maxGroups: 2, maxCommittedOffsets: 3 };
   const commit = (coord: GroupCoordinator, group: string, partitions: number[]) =>

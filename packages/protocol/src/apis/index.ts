@@ -6,6 +6,7 @@ import { AlterClientQuotas } from './alter-client-quotas.ts';
 import { AlterConfigs } from './alter-configs.ts';
 import { AlterUserScramCredentials } from './alter-user-scram-credentials.ts';
 import { ApiVersions } from './api-versions.ts';
+import { ConsumerGroupDescribe } from './consumer-group-describe.ts';
 import { ConsumerGroupHeartbeat } from './consumer-group-heartbeat.ts';
 import { CreateAcls } from './create-acls.ts';
 import { CreatePartitions } from './create-partitions.ts';
@@ -50,6 +51,7 @@ export {
   AlterConfigs,
   AlterUserScramCredentials,
   ApiVersions,
+  ConsumerGroupDescribe,
   ConsumerGroupHeartbeat,
   CreateAcls,
   CreatePartitions,
@@ -132,6 +134,7 @@ export const ALL_APIS: readonly ApiDefinition[] = [
   DescribeCluster, // 60
   DescribeProducers, // 61
   ConsumerGroupHeartbeat, // 68
+  ConsumerGroupDescribe, // 69
 ];
 
 export const API_BY_KEY: ReadonlyMap<number, ApiDefinition> = new Map(ALL_APIS.map((a) => [a.key, a]));

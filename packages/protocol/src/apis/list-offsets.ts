@@ -1,10 +1,13 @@
-/** ListOffsets (key 2): the offset for a timestamp, or the earliest/latest/max-timestamp offset of partitions. */
+/**
+ * ListOffsets (key 2): the offset for a timestamp, or the earliest/latest/max-timestamp offset of partitions. v0 asks
+ * for up to maxNumOffsets segment boundaries at or before a time and gets them as oldStyleOffsets, newest first.
+ */
 import { defineApi, f } from '../schema.ts';
 
 export const ListOffsets = defineApi({
   key: 2,
   name: 'ListOffsets',
-  versions: '1-10',
+  versions: '0-10',
   flexible: '6+',
   request: [
     f.int32('replicaId', '0+'),

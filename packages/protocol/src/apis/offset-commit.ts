@@ -1,15 +1,18 @@
-/** OffsetCommit (key 8): store a group's consumed offsets. v0-1 (ZooKeeper-era storage) are not advertised. */
+/**
+ * OffsetCommit (key 8): store a group's consumed offsets. v0 carries no generation or member (a stand-alone commit);
+ * v1 adds them and a per-partition commit timestamp (-1: the broker's clock); v2-4 a retention time instead.
+ */
 import { defineApi, f } from '../schema.ts';
 
 export const OffsetCommit = defineApi({
   key: 8,
   name: 'OffsetCommit',
-  versions: '2-9',
+  versions: '0-9',
   flexible: '8+',
   request: [
     f.string('groupId', '0+'),
     f.int32('generationIdOrMemberEpoch', '1+', { default: -1 }),
-    f.string('memberId', '1+'),
+    f.string('memberId', '1+', { default: '' }),
     f.string('groupInstanceId', '7+', { nullable: '7+', default: null }),
     f.int64('retentionTimeMs', '2-4', { default: -1n }),
     f.structs('topics', '0+', [

@@ -1,10 +1,10 @@
-/** OffsetFetch (key 9): a group's committed offsets; v8+ asks about several groups at once. v0 is not advertised. */
+/** OffsetFetch (key 9): a group's committed offsets; v0 and v1 share a layout; v8+ asks about several groups at once. */
 import { defineApi, f } from '../schema.ts';
 
 export const OffsetFetch = defineApi({
   key: 9,
   name: 'OffsetFetch',
-  versions: '1-9',
+  versions: '0-9',
   flexible: '6+',
   request: [
     f.string('groupId', '0-7', { default: '' }),
