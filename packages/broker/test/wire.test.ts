@@ -6,10 +6,13 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
   ApiVersions,
+  DescribeConfigs,
   encodeBatch,
   encodeRequest,
   ErrorCode,
   Fetch,
+  IncrementalAlterConfigs,
+  ListOffsets,
   Metadata,
   Produce,
   decodeResponse,
@@ -202,4 +205,58 @@ test('connections beyond --max-connections are refused while existing ones keep 
   } finally {
     await limited.cleanup();
   }
+});
+
+test('timestamps as Kafka 4 checks them: over an hour ahead is INVALID_TIMESTAMP unless the topic allows it; ListOffsets -3 finds the record; an unknown special timestamp is UNSUPPORTED_VERSION', async () => {
+  const c = await RawClient.connect(broker.port);
+  type ProduceRes = { responses: { partitionResponses: { errorCode: number; baseOffset: bigint }[] }[] };
+  const produce = async (topic: string, timestamps: bigint[]) => {
+    const body = produceBody(topic, -1, []);
+    body.topicData[0]!.partitionData[0]!.records = encodeBatch({
+      records: timestamps.map((timestamp, i) => ({ value: `v${i}`, timestamp })),
+    });
+    return ((await c.request(Produce, 9, body)) as ProduceRes).responses[0]!.partitionResponses[0]!;
+  };
+  const now = BigInt(Date.now());
+  assert.equal((await produce('timestamps', [now])).errorCode, ErrorCode.NONE);
+  assert.equal((await produce('timestamps', [now + 7_200_000n])).errorCode, ErrorCode.INVALID_TIMESTAMP);
+  assert.equal((await produce('timestamps', [now + 1_800_000n])).errorCode, ErrorCode.NONE);
+
+  const altered = (await c.request(IncrementalAlterConfigs, 1, {
+    resources: [
+      {
+        resourceType: 2,
+        resourceName: 'timestamps',
+        configs: [{ name: 'message.timestamp.after.max.ms', configOperation: 0, value: '9223372036854775807' }],
+      },
+    ],
+    validateOnly: false,
+  })) as { responses: { errorCode: number }[] };
+  assert.equal(altered.responses[0]!.errorCode, ErrorCode.NONE);
+  assert.equal((await produce('timestamps', [now + 7_200_000n])).errorCode, ErrorCode.NONE);
+  const described = (await c.request(DescribeConfigs, 4, {
+    resources: [{ resourceType: 2, resourceName: 'timestamps', configurationKeys: ['message.timestamp.after.max.ms'] }],
+    includeSynonyms: true,
+    includeDocumentation: false,
+  })) as { results: { configs: { value: string; synonyms: { name: string; value: string; source: number }[] }[] }[] };
+  assert.deepEqual(described.results[0]!.configs[0]!.synonyms, [
+    { name: 'message.timestamp.after.max.ms', value: '9223372036854775807', source: 1 },
+    { name: 'log.message.timestamp.after.max.ms', value: '3600000', source: 5 },
+  ]);
+
+  // The newest timestamp is the middle record of one batch: -3 answers that record, not the batch.
+  const base = now - 60_000n;
+  assert.equal((await produce('max-timestamp', [base + 1000n, base + 3000n, base + 2000n])).errorCode, ErrorCode.NONE);
+  const list = async (timestamp: bigint) =>
+    (
+      (await c.request(ListOffsets, 8, {
+        replicaId: -1,
+        isolationLevel: 0,
+        topics: [{ name: 'max-timestamp', partitions: [{ partitionIndex: 0, timestamp }] }],
+      })) as { topics: { partitions: { errorCode: number; offset: bigint; timestamp: bigint }[] }[] }
+    ).topics[0]!.partitions[0]!;
+  const max = await list(-3n);
+  assert.deepEqual([max.errorCode, max.offset, max.timestamp], [ErrorCode.NONE, 1n, base + 3000n]);
+  assert.equal((await list(-7n)).errorCode, ErrorCode.UNSUPPORTED_VERSION);
+  c.close();
 });

@@ -2,7 +2,7 @@
 import { type DescribeConfigs, ErrorCode, type ResponseOf } from '@samsa/protocol';
 import type { BrokerConfig } from '../config.ts';
 import type { Handler } from '../request-context.ts';
-import { type ConfigSource, effectiveConfig } from '../topics/topic-config.ts';
+import { type ConfigSource, effectiveConfig, TOPIC_CONFIG_KEYS } from '../topics/topic-config.ts';
 
 export const ResourceType = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const;
 const SOURCE = { DYNAMIC_TOPIC_CONFIG: 1, STATIC_BROKER_CONFIG: 4, DEFAULT_CONFIG: 5 } as const;
@@ -16,10 +16,38 @@ const TOPIC_CONFIG_TYPES: Record<string, number> = {
   'segment.ms': CONFIG_TYPE.LONG,
   'max.message.bytes': CONFIG_TYPE.INT,
   'message.timestamp.type': CONFIG_TYPE.STRING,
+  'message.timestamp.after.max.ms': CONFIG_TYPE.LONG,
   'index.interval.bytes': CONFIG_TYPE.INT,
   'min.insync.replicas': CONFIG_TYPE.INT,
   'compression.type': CONFIG_TYPE.STRING,
 };
+
+/**
+ * The broker-wide setting each topic config falls back to, listed as its DEFAULT_CONFIG synonym the way Kafka lists
+ * it. retention.ms and segment.ms have none: Kafka's defaults for them come from log.retention.hours and
+ * log.roll.hours, which it does not list.
+ */
+const BROKER_SYNONYMS: Record<string, string> = {
+  'cleanup.policy': 'log.cleanup.policy',
+  'retention.bytes': 'log.retention.bytes',
+  'segment.bytes': 'log.segment.bytes',
+  'max.message.bytes': 'message.max.bytes',
+  'message.timestamp.type': 'log.message.timestamp.type',
+  'message.timestamp.after.max.ms': 'log.message.timestamp.after.max.ms',
+  'index.interval.bytes': 'log.index.interval.bytes',
+  'min.insync.replicas': 'min.insync.replicas',
+  'compression.type': 'compression.type',
+};
+
+/** Kafka's synonyms of a topic config, most specific first: the topic's override, then the broker default. */
+function topicConfigSynonyms(config: BrokerConfig, name: string, value: string, source: ConfigSource) {
+  const synonyms: { name: string; value: string; source: number }[] =
+    source === 'TOPIC' ? [{ name, value, source: SOURCE.DYNAMIC_TOPIC_CONFIG }] : [];
+  const brokerName = BROKER_SYNONYMS[name];
+  const def = TOPIC_CONFIG_KEYS[name];
+  if (brokerName && def) synonyms.push({ name: brokerName, value: def.default(config), source: SOURCE.DEFAULT_CONFIG });
+  return synonyms;
+}
 
 export function describeConfigSource(source: ConfigSource): number {
   return source === 'TOPIC' ? SOURCE.DYNAMIC_TOPIC_CONFIG : SOURCE.DEFAULT_CONFIG;
@@ -96,9 +124,7 @@ export const handleDescribeConfigs: Handler<typeof DescribeConfigs> = (
           isDefault: c.source === 'DEFAULT',
           configSource: describeConfigSource(c.source),
           isSensitive: false,
-          synonyms: req.includeSynonyms
-            ? [{ name: c.name, value: c.value, source: describeConfigSource(c.source) }]
-            : [],
+          synonyms: req.includeSynonyms ? topicConfigSynonyms(state.config, c.name, c.value, c.source) : [],
           configType: TOPIC_CONFIG_TYPES[c.name] ?? CONFIG_TYPE.STRING,
           documentation: req.includeDocumentation ? c.doc : null,
         }));

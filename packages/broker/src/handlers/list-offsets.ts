@@ -58,7 +58,9 @@ export const handleListOffsets: Handler<typeof ListOffsets> = async (
           answer.timestamp = exact.timestamp;
         }
       } else if (p.timestamp < 0n) {
-        partitions.push({ ...answer, errorCode: ErrorCode.INVALID_REQUEST });
+        // A negative timestamp this broker does not know is a newer special value (as -4 and -5 once were): Kafka
+        // answers UNSUPPORTED_VERSION, so a client can tell it apart from a malformed request.
+        partitions.push({ ...answer, errorCode: ErrorCode.UNSUPPORTED_VERSION });
         continue;
       } else {
         const hit = await log.offsetForTimestamp(p.timestamp);

@@ -4,6 +4,7 @@
  */
 import {
   BatchTooLargeError,
+  batchMaxTimestamp,
   batchRecordCount,
   ErrorCode,
   type Produce,
@@ -31,6 +32,21 @@ function failed(index: number, errorCode: number, errorMessage: string | null): 
     recordErrors: [],
     errorMessage,
   };
+}
+
+/**
+ * Kafka's message.timestamp.after.max.ms: a CreateTime batch whose newest record is further ahead of the broker's
+ * clock is refused. The batch header's max timestamp bounds every record, so the records stay unparsed.
+ */
+function futureTimestampProblem(batches: Buffer[], afterMaxMs: string): string | null {
+  const limit = BigInt(Date.now()) + BigInt(afterMaxMs);
+  for (const b of batches) {
+    const max = batchMaxTimestamp(b);
+    if (max > limit) {
+      return `timestamp ${max} is more than message.timestamp.after.max.ms (${afterMaxMs}) ahead of the broker clock`;
+    }
+  }
+  return null;
 }
 
 export const handleProduce: Handler<typeof Produce> = async (ctx, req): Promise<ResponseOf<typeof Produce> | null> => {
@@ -80,6 +96,13 @@ export const handleProduce: Handler<typeof Produce> = async (ctx, req): Promise<
             throw err;
           }
           const logAppendTime = configValue(state.config, topic.configs, 'message.timestamp.type') === 'LogAppendTime';
+          if (!logAppendTime) {
+            const problem = futureTimestampProblem(
+              batches,
+              configValue(state.config, topic.configs, 'message.timestamp.after.max.ms'),
+            );
+            if (problem) return failed(pd.index, ErrorCode.INVALID_TIMESTAMP, problem);
+          }
           const outcome = await partition.append(batches, logAppendTime ? BigInt(Date.now()) : undefined);
           if (outcome.kind === 'rejected') return failed(pd.index, outcome.errorCode, outcome.message);
           if (outcome.kind === 'duplicate') {

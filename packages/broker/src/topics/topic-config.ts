@@ -40,6 +40,16 @@ function integer(
   };
 }
 
+const LONG_MAX = 9_223_372_036_854_775_807n;
+
+/** A duration in ms from 0 up to Java's Long.MAX_VALUE, which Kafka users write to mean "no bound". */
+function longMs(v: string): string | null {
+  if (!/^\d+$/.test(v.trim()) || BigInt(v.trim()) > LONG_MAX) {
+    return `must be an integer between 0 and ${LONG_MAX}, got '${v}'`;
+  }
+  return null;
+}
+
 export const TOPIC_CONFIG_KEYS: Record<string, ConfigKeyDef> = {
   'cleanup.policy': {
     default: () => 'delete',
@@ -96,6 +106,12 @@ export const TOPIC_CONFIG_KEYS: Record<string, ConfigKeyDef> = {
     validate: (v) =>
       v === 'CreateTime' || v === 'LogAppendTime' ? null : `must be CreateTime or LogAppendTime, got '${v}'`,
     doc: 'CreateTime keeps producer timestamps; LogAppendTime stamps the broker time',
+  },
+  'message.timestamp.after.max.ms': {
+    // Kafka 4's default: a CreateTime record more than an hour ahead of the broker's clock is refused.
+    default: () => '3600000',
+    validate: longMs,
+    doc: 'refuse CreateTime records this far ahead of the broker clock (INVALID_TIMESTAMP)',
   },
   'index.interval.bytes': {
     default: () => '4096',
