@@ -1,5 +1,6 @@
 /**
- * ListOffsets: earliest (-2), latest (-1), max timestamp (-3), or the first offset at/after a timestamp. v0 answers
+ * ListOffsets: earliest (-2), latest (-1), max timestamp (-3), earliest local (-4: the log start),
+ * latest tiered (-5: none, nothing is tiered), or the first offset at/after a timestamp. v0 answers
  * up to maxNumOffsets segment boundaries instead (Kafka's legacy semantics, see PartitionLog.legacyOffsetsBefore).
  */
 import { ErrorCode, type ListOffsets, type ResponseOf } from '@samsa/protocol';
@@ -44,8 +45,11 @@ export const handleListOffsets: Handler<typeof ListOffsets> = async (
         partitions.push({ ...answer, oldStyleOffsets: log.legacyOffsetsBefore(p.timestamp, max, Date.now()) });
         continue;
       }
-      if (p.timestamp === LATEST || p.timestamp === LATEST_TIERED) {
+      if (p.timestamp === LATEST) {
         answer.offset = log.logEndOffset;
+      } else if (p.timestamp === LATEST_TIERED) {
+        // Nothing is tiered here: as Kafka without tiered storage, no offset (and no leader epoch).
+        answer.leaderEpoch = -1;
       } else if (p.timestamp === EARLIEST || p.timestamp === EARLIEST_LOCAL) {
         answer.offset = log.logStartOffset;
       } else if (p.timestamp === MAX_TIMESTAMP) {
