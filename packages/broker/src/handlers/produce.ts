@@ -16,7 +16,8 @@ import { fastCrc32c } from '../log/crc32c.ts';
 import type { PartitionLog } from '../log/partition-log.ts';
 import type { Partition } from '../topics/partition.ts';
 import type { Handler } from '../request-context.ts';
-import { clientTopicNameProblem, configValue } from '../topics/topic-config.ts';
+import { batchHasKeylessRecord } from '../log/batch-records.ts';
+import { clientTopicNameProblem, configValue, parseCleanupPolicy } from '../topics/topic-config.ts';
 import { byteRateThrottleMs, noteTopicTraffic, storageQuotaProblem } from '../tenancy/tenancy.ts';
 import { autoCreate } from './metadata.ts';
 
@@ -32,6 +33,29 @@ function failed(index: number, errorCode: number, errorMessage: string | null): 
     recordErrors: [],
     errorMessage,
   };
+}
+
+/**
+ * A compacted topic keeps the latest record per key, so a record without one is refused, with Kafka's error and
+ * message. Batches compressed with a codec the broker cannot read (snappy, lz4) are let through unchecked: the
+ * cleaner keeps such batches whole.
+ */
+function keylessRecordProblem(batches: Buffer[], partition: string): { errorCode: number; message: string } | null {
+  for (const b of batches) {
+    let keyless: boolean | null;
+    try {
+      keyless = batchHasKeylessRecord(b);
+    } catch (err) {
+      return { errorCode: ErrorCode.CORRUPT_MESSAGE, message: `unreadable records: ${(err as Error).message}` };
+    }
+    if (keyless) {
+      return {
+        errorCode: ErrorCode.INVALID_RECORD,
+        message: `Compacted topic cannot accept message without key in topic partition ${partition}.`,
+      };
+    }
+  }
+  return null;
 }
 
 /**
@@ -94,6 +118,10 @@ export const handleProduce: Handler<typeof Produce> = async (ctx, req): Promise<
             if (err instanceof BatchTooLargeError) return failed(pd.index, ErrorCode.MESSAGE_TOO_LARGE, err.message);
             if (err instanceof ProtocolDecodeError) return failed(pd.index, ErrorCode.CORRUPT_MESSAGE, err.message);
             throw err;
+          }
+          if (parseCleanupPolicy(configValue(state.config, topic.configs, 'cleanup.policy'))?.compact) {
+            const problem = keylessRecordProblem(batches, `${td.name}-${pd.index}`);
+            if (problem) return failed(pd.index, problem.errorCode, problem.message);
           }
           const logAppendTime = configValue(state.config, topic.configs, 'message.timestamp.type') === 'LogAppendTime';
           if (!logAppendTime) {
