@@ -16,7 +16,7 @@ import { fastCrc32c } from '../log/crc32c.ts';
 import type { PartitionLog } from '../log/partition-log.ts';
 import type { Partition } from '../topics/partition.ts';
 import type { Handler } from '../request-context.ts';
-import { batchHasKeylessRecord } from '../log/batch-records.ts';
+import { keylessRecordIndexes } from '../log/batch-records.ts';
 import { clientTopicNameProblem, configValue, parseCleanupPolicy } from '../topics/topic-config.ts';
 import { byteRateThrottleMs, noteTopicTraffic, storageQuotaProblem } from '../tenancy/tenancy.ts';
 import { autoCreate } from './metadata.ts';
@@ -40,18 +40,26 @@ function failed(index: number, errorCode: number, errorMessage: string | null): 
  * message. Batches compressed with a codec the broker cannot read (snappy, lz4) are let through unchecked: the
  * cleaner keeps such batches whole.
  */
-function keylessRecordProblem(batches: Buffer[], partition: string): { errorCode: number; message: string } | null {
+function keylessRecordProblem(batches: Buffer[], partition: string): PartitionResponse | null {
   for (const b of batches) {
-    let keyless: boolean | null;
+    let keyless: number[] | null;
     try {
-      keyless = batchHasKeylessRecord(b);
+      keyless = keylessRecordIndexes(b);
     } catch (err) {
-      return { errorCode: ErrorCode.CORRUPT_MESSAGE, message: `unreadable records: ${(err as Error).message}` };
+      return failed(-1, ErrorCode.CORRUPT_MESSAGE, `unreadable records: ${(err as Error).message}`);
     }
-    if (keyless) {
+    if (keyless && keyless.length > 0) {
+      // Kafka's LogValidator: one record error per keyless record, the first three quoted in the message.
+      const message = `Compacted topic cannot accept message without key in topic partition ${partition}`;
+      const shown = keyless.slice(0, 3).map((i) => `RecordError(batchIndex=${i}, message='${message}')`);
       return {
-        errorCode: ErrorCode.INVALID_RECORD,
-        message: `Compacted topic cannot accept message without key in topic partition ${partition}.`,
+        ...failed(
+          -1,
+          ErrorCode.INVALID_RECORD,
+          `One or more records have been rejected due to ${keyless.length} record errors in total, and only ` +
+            `showing the first three errors at most: [${shown.join(', ')}]`,
+        ),
+        recordErrors: keyless.map((batchIndex) => ({ batchIndex, batchIndexErrorMessage: message })),
       };
     }
   }
@@ -120,8 +128,8 @@ export const handleProduce: Handler<typeof Produce> = async (ctx, req): Promise<
             throw err;
           }
           if (parseCleanupPolicy(configValue(state.config, topic.configs, 'cleanup.policy'))?.compact) {
-            const problem = keylessRecordProblem(batches, `${td.name}-${pd.index}`);
-            if (problem) return failed(pd.index, problem.errorCode, problem.message);
+            const refused = keylessRecordProblem(batches, `${td.name}-${pd.index}`);
+            if (refused) return { ...refused, index: pd.index };
           }
           const logAppendTime = configValue(state.config, topic.configs, 'message.timestamp.type') === 'LogAppendTime';
           if (!logAppendTime) {

@@ -114,10 +114,14 @@ export function rebuildBatch(batch: Buffer, kept: RawRecord[]): Buffer {
   return out;
 }
 
-/** Whether some record of the batch has no key; null when the payload cannot be read (codec unknown to Node). */
-export function batchHasKeylessRecord(batch: Buffer): boolean | null {
-  if (isControlBatch(batch)) return false;
+/** Indexes (within the batch) of the records without a key; null when the payload cannot be read (snappy, lz4). */
+export function keylessRecordIndexes(batch: Buffer): number[] | null {
+  if (isControlBatch(batch)) return [];
   const payload = batchPayload(batch);
   if (payload === null) return null;
-  return rawRecords(payload, batch.readInt32BE(AT_RECORD_COUNT)).some((r) => r.keyNull);
+  const out: number[] = [];
+  rawRecords(payload, batch.readInt32BE(AT_RECORD_COUNT)).forEach((r, i) => {
+    if (r.keyNull) out.push(i);
+  });
+  return out;
 }
