@@ -83,8 +83,6 @@ export class Broker implements ConnectionHost {
   private idleTimer?: NodeJS.Timeout;
   private retentionTimer?: NodeJS.Timeout;
   private cleanerTimer?: NodeJS.Timeout;
-  /** The running cleaner pass, awaited by stop(). */
-  private cleanerPass: Promise<void> | null = null;
   cleaner!: LogCleaner;
   private retentionRunning = false;
   /** Actual bound ports (useful when configured with port 0). */
@@ -347,14 +345,13 @@ export class Broker implements ConnectionHost {
   private scheduleCleaner(delayMs: number): void {
     if (this.stopping) return;
     this.cleanerTimer = setTimeout(() => {
-      this.cleanerPass = this.topics
+      void this.topics
         .runCleaner(this.cleaner, () => this.stopping)
         .catch((err) => {
           this.logger.warn({ err: (err as Error).message }, 'log cleaner pass failed');
           return 0;
         })
         .then((cleaned) => {
-          this.cleanerPass = null;
           this.scheduleCleaner(cleaned > 0 ? 0 : this.config.logCleanerBackoffMs);
         });
     }, delayMs);
@@ -439,8 +436,9 @@ export class Broker implements ConnectionHost {
     this.logger.info('broker stopping');
     clearInterval(this.retentionTimer);
     clearInterval(this.idleTimer);
+    // A running clean is not awaited (it may be long and throttled): closed logs refuse its swap, and the copy it
+    // leaves is removed when the log is next opened.
     clearTimeout(this.cleanerTimer);
-    await this.cleanerPass;
     const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     for (const c of this.connections) c.stopReading();
     this.fetchWaiters.wakeAll();

@@ -13,7 +13,17 @@ import { eventually } from '@samsa/test-support/eventually';
 import { type ReadRecord, readPartition } from './support/read-back.ts';
 
 /** Small segments and a quick cleaner; the operator may lower the 1 MiB segment floor. */
-const BROKER_ARGS = ['--topic-min-segment-bytes', '1024', '--log-cleaner-backoff-ms', '100'];
+const BROKER_ARGS = [
+  '--topic-min-segment-bytes',
+  '1024',
+  '--log-cleaner-backoff-ms',
+  '100',
+  '--group-initial-rebalance-delay-ms',
+  '0',
+];
+/** The key map's smallest budget: 64 KiB of 24-byte entries, full at 90%, holds 2,457 keys. */
+const DEDUPE_BUFFER_BYTES = 65_536;
+const KEY_MAP_CAPACITY = 2_457;
 const COMPACT = [
   { name: 'cleanup.policy', value: 'compact' },
   { name: 'segment.bytes', value: '2048' },
@@ -24,7 +34,9 @@ let broker: BrokerProcess;
 let admin: Admin;
 let producer: Producer;
 before(async () => {
-  broker = await startBroker({ args: BROKER_ARGS });
+  broker = await startBroker({
+    args: [...BROKER_ARGS, '--log-cleaner-dedupe-buffer-bytes', String(DEDUPE_BUFFER_BYTES)],
+  });
   const kafka = new Kafka({ clientId: 'compaction', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
   admin = kafka.admin();
   producer = kafka.producer();
@@ -105,6 +117,27 @@ function sealedPartCompacted(read: ReadRecord[], activeBase: bigint): boolean {
   return new Set(keys).size === keys.length;
 }
 
+/** Legacy AlterConfigs replaces every override: the small segments are set again beside the policy. */
+async function switchToCompact(a: Admin, topic: string, policy: string): Promise<void> {
+  await a.alterConfigs({
+    validateOnly: false,
+    resources: [
+      { type: 2, name: topic, configEntries: [...COMPACT.slice(1), { name: 'cleanup.policy', value: policy }] },
+    ],
+  });
+}
+
+/** Waits until the sealed segments hold each key once, then checks the reader's view of the partition. */
+async function untilCompacted(b: BrokerProcess, topic: string, written: Written[]): Promise<void> {
+  const bases = await segmentBases(b.dataDir, topic);
+  let read: ReadRecord[] = [];
+  await eventually(async () => {
+    read = await readPartition(b.port, topic, 0);
+    return sealedPartCompacted(read, bases[bases.length - 1]!);
+  }, `${topic} to be compacted`);
+  assertCompactedView(read, written);
+}
+
 test('keys overwritten many times compact to their latest values, offsets unchanged, active segment untouched', async () => {
   const topic = 'table';
   await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: COMPACT }] });
@@ -153,6 +186,31 @@ test('keys overwritten many times compact to their latest values, offsets unchan
   assert.match(metrics, /samsa_log_cleaner_cleaned_bytes_total\{topic="table",partition="0"\} [1-9]/);
   assert.match(metrics, /samsa_log_cleaner_last_clean_timestamp_seconds\{topic="table",partition="0"\} [1-9]/);
   assert.match(metrics, /samsa_log_cleaner_dirty_ratio\{topic="table",partition="0"\} [0-9.e-]+/);
+});
+
+test('more distinct keys than the key map holds: cleaned over several passes within the memory budget', async () => {
+  const topic = 'many-keys';
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: COMPACT }] });
+  const keys = 3_000;
+  const written: Written[] = [];
+  for (let round = 0; round < 3; round++) {
+    for (let from = 0; from < keys; from += 500) {
+      const messages = Array.from({ length: 500 }, (_, i) => ({
+        key: `key-${from + i}`,
+        value: `r${round}-${from + i}`,
+      }));
+      const [meta] = await producer.send({ topic, messages: messages.map((m) => ({ ...m, partition: 0 })) });
+      messages.forEach((m, i) => {
+        written.push({ key: m.key, value: m.value, offset: BigInt(meta!.baseOffset!) + BigInt(i) });
+      });
+    }
+  }
+  await untilCompacted(broker, topic, written);
+  const passes = broker.logs
+    .filter((l) => l.includes('log cleaner: partition cleaned') && l.includes(`/${topic}/`))
+    .map((l) => JSON.parse(l) as { keys: number });
+  assert.ok(passes.length >= 2, `the cleaner needed several passes (${passes.length})`);
+  for (const p of passes) assert.ok(p.keys <= KEY_MAP_CAPACITY, `a pass mapped ${p.keys} keys`);
 });
 
 test('tombstones stay for delete.retention.ms after their first clean, then vanish', async () => {
@@ -261,28 +319,9 @@ test('compaction configs: Kafka defaults, validation, and switching a topic to c
       },
     );
   }
-  await admin.alterConfigs({
-    validateOnly: false,
-    resources: [
-      {
-        type: 2,
-        name: 'switched',
-        configEntries: [
-          { name: 'cleanup.policy', value: 'compact,delete' },
-          { name: 'segment.bytes', value: '2048' },
-          { name: 'min.cleanable.dirty.ratio', value: '0.01' },
-        ],
-      },
-    ],
-  });
+  await switchToCompact(admin, 'switched', 'compact,delete');
   const written = await writeRounds(producer, 'switched', 10, 8);
-  const bases = await segmentBases(broker.dataDir, 'switched');
-  let read: ReadRecord[] = [];
-  await eventually(async () => {
-    read = await readPartition(broker.port, 'switched', 0);
-    return sealedPartCompacted(read, bases[bases.length - 1]!);
-  }, 'the altered topic to be compacted');
-  assertCompactedView(read, written);
+  await untilCompacted(broker, 'switched', written);
 });
 
 test('kill -9 at every step of a clean loses nothing and duplicates nothing', async () => {
@@ -302,20 +341,7 @@ test('kill -9 at every step of a clean loses nothing and duplicates nothing', as
       await p.connect();
       const written = await writeRounds(p, 'crash', 10, 8);
       await p.disconnect();
-      await a.alterConfigs({
-        validateOnly: false,
-        resources: [
-          {
-            type: 2,
-            name: 'crash',
-            configEntries: [
-              { name: 'cleanup.policy', value: 'compact' },
-              { name: 'segment.bytes', value: '2048' },
-              { name: 'min.cleanable.dirty.ratio', value: '0.01' },
-            ],
-          },
-        ],
-      });
+      await switchToCompact(a, 'crash', 'compact');
       await a.disconnect().catch(() => {});
       const exitCode = await new Promise<number | null>((resolve) => {
         if (crashing.proc.exitCode !== null || crashing.proc.signalCode !== null) resolve(null);
@@ -326,13 +352,7 @@ test('kill -9 at every step of a clean loses nothing and duplicates nothing', as
       restarted = await startBroker({ dataDir, args: BROKER_ARGS });
       const afterCrash = await readPartition(restarted.port, 'crash', 0);
       assertCompactedView(afterCrash, written);
-      const bases = await segmentBases(dataDir, 'crash');
-      let read: ReadRecord[] = [];
-      await eventually(async () => {
-        read = await readPartition(restarted!.port, 'crash', 0);
-        return sealedPartCompacted(read, bases[bases.length - 1]!);
-      }, `the clean to complete after the crash at '${step}'`);
-      assertCompactedView(read, written);
+      await untilCompacted(restarted, 'crash', written);
       const leftovers = (await readdir(join(dataDir, 'topics', 'crash', '0'))).filter((n) =>
         /\.(cleaned|swap)$/.test(n),
       );

@@ -131,10 +131,10 @@ export class LogCleaner {
   }
 
   /** One clean of the partition if it is due; the work yields to the event loop between reads and writes. */
-  async clean(log: PartitionLog, force = false): Promise<CleanResult> {
+  async clean(log: PartitionLog): Promise<CleanResult> {
     const none: CleanResult = { cleaned: false, bytesRead: 0, bytesWritten: 0, segmentsRewritten: 0 };
     const plan = await this.plan(log);
-    if (!plan.due && !(force && plan.dirty.length > 0)) return none;
+    if (!plan.due) return none;
     const config = log.currentConfig;
     const nowMs = this.nowMs();
     const checkpoint = await readCleanerCheckpoint(log.dir);
