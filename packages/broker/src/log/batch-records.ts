@@ -5,7 +5,14 @@
  * its header, offsets and sequence range unchanged.
  */
 import { gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
-import { BATCH_HEADER_BYTES, batchAttributes, Compression, CONTROL_BIT, computeBatchCrc } from '@samsa/protocol';
+import {
+  BATCH_HEADER_BYTES,
+  batchAttributes,
+  Compression,
+  CONTROL_BIT,
+  computeBatchCrc,
+  TRANSACTIONAL_BIT,
+} from '@samsa/protocol';
 import { fastCrc32c } from './crc32c.ts';
 
 const COMPRESSION_MASK = 0x07;
@@ -31,6 +38,11 @@ export interface RawRecord {
 
 export function isControlBatch(batch: Buffer): boolean {
   return (batchAttributes(batch) & CONTROL_BIT) !== 0;
+}
+
+/** Transactional data or markers: the cleaner keeps them whole until it knows which transactions were aborted. */
+export function isTransactionalBatch(batch: Buffer): boolean {
+  return (batchAttributes(batch) & (TRANSACTIONAL_BIT | CONTROL_BIT)) !== 0;
 }
 
 /** The batch's records payload, decompressed; null when its codec is one Node cannot decode (snappy, lz4). */

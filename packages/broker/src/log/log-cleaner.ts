@@ -10,14 +10,15 @@
  * younger than min.compaction.lag.ms or the active segment); a partition is cleaned when its dirty ratio (dirty
  * bytes / cleanable bytes) reaches min.cleanable.dirty.ratio, or when dirty data is older than max.compaction.lag.ms.
  *
- * Kept intact, never lost: control batches (transaction markers: cleaning them with aborted records is for the
- * transactions work), batches compressed with a codec Node cannot decode (snappy, lz4), and records without a key
- * (written before the topic became compacted).
+ * Kept intact, never lost: transactional batches and control batches (their keys do not enter the key map either, so
+ * an aborted record can never hide a committed one; cleaning markers and aborted records as Kafka does needs the
+ * transaction index and is for the transactions work), batches compressed with a codec Node cannot decode (snappy,
+ * lz4), and records without a key (written before the topic became compacted).
  */
 import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BATCH_HEADER_BYTES } from '@samsa/protocol';
-import { batchPayload, isControlBatch, type RawRecord, rawRecords, rebuildBatch } from './batch-records.ts';
+import { batchPayload, isTransactionalBatch, type RawRecord, rawRecords, rebuildBatch } from './batch-records.ts';
 import { KeyOffsetMap } from './key-offset-map.ts';
 import type { LogLogger } from './logger.ts';
 import type { PartitionLog } from './partition-log.ts';
@@ -156,7 +157,7 @@ export class LogCleaner {
           stop = true;
           return false;
         }
-        if (!isControlBatch(batch)) {
+        if (!isTransactionalBatch(batch)) {
           const payload = batchPayload(batch);
           if (payload !== null) {
             for (const r of rawRecords(payload, recordCount)) {
@@ -271,7 +272,7 @@ export class LogCleaner {
       await this.forEachBatch(
         segment,
         (batch, base, recordCount) => {
-          const payload = isControlBatch(batch) ? null : batchPayload(batch);
+          const payload = isTransactionalBatch(batch) ? null : batchPayload(batch);
           if (payload === null) {
             out.push(batch);
             return true;
