@@ -117,16 +117,55 @@ function sealedPartCompacted(read: ReadRecord[], activeBase: bigint): boolean {
   return new Set(keys).size === keys.length;
 }
 
-/** The compression codec of every batch stored in the partition's segment files. */
-async function storedCodecs(dataDir: string, topic: string): Promise<number[]> {
-  const codecs: number[] = [];
+interface StoredBatch {
+  baseOffset: bigint;
+  lastOffset: bigint;
+  codec: number;
+  producerId: bigint;
+  recordCount: number;
+}
+
+/** The header of every batch stored in the partition's segment files, oldest first. */
+async function storedBatches(dataDir: string, topic: string): Promise<StoredBatch[]> {
+  const out: StoredBatch[] = [];
   for (const base of await segmentBases(dataDir, topic)) {
     const bytes = await readFile(join(dataDir, 'topics', topic, '0', `${base.toString().padStart(20, '0')}.log`));
     for (let at = 0; at + 61 <= bytes.length; at += 12 + bytes.readInt32BE(at + 8)) {
-      codecs.push(bytes.readInt16BE(at + 21) & 0x07);
+      const baseOffset = bytes.readBigInt64BE(at);
+      out.push({
+        baseOffset,
+        lastOffset: baseOffset + BigInt(bytes.readInt32BE(at + 23)),
+        codec: bytes.readInt16BE(at + 21) & 0x07,
+        producerId: bytes.readBigInt64BE(at + 43),
+        recordCount: bytes.readInt32BE(at + 57),
+      });
     }
   }
-  return codecs;
+  return out;
+}
+
+/** A kafkajs consumer group reading from the start gets exactly `count` records: each key's latest value last. */
+async function assertConsumerSeesLatest(topic: string, written: Written[], count: number): Promise<void> {
+  const kafka = new Kafka({ clientId: 'compaction-reader', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `${topic}-reader` });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const latest = new Map<string, string | null>();
+    let consumed = 0;
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        latest.set(message.key!.toString(), message.value?.toString() ?? null);
+        consumed += 1;
+      },
+    });
+    await eventually(() => consumed >= count, `the consumer to read the compacted ${topic}`);
+    const expected = new Map([...latestPerKey(written)].map(([k, w]) => [k, w.value]));
+    assert.deepEqual(latest, expected);
+    assert.equal(consumed, count, 'the consumer reads exactly the records the partition holds');
+  } finally {
+    await consumer.disconnect();
+  }
 }
 
 /** Legacy AlterConfigs replaces every override: the small segments are set again beside the policy. */
@@ -172,27 +211,7 @@ test('keys overwritten many times compact to their latest values, offsets unchan
   const offsets = await admin.fetchTopicOffsets(topic);
   assert.deepEqual([offsets[0]!.low, offsets[0]!.high], ['0', String(written.length)]);
 
-  // A consumer from the start sees every key's latest value.
-  const kafka = new Kafka({ clientId: 'compaction-reader', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: 'table-reader' });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const latest = new Map<string, string>();
-    let count = 0;
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        latest.set(message.key!.toString(), message.value!.toString());
-        count += 1;
-      },
-    });
-    await eventually(() => count >= read.length, 'the consumer to read the compacted partition');
-    const expected = new Map([...latestPerKey(written)].map(([k, w]) => [k, w.value!]));
-    assert.deepEqual(latest, expected);
-    assert.equal(count, read.length, 'the consumer reads exactly the records the partition holds');
-  } finally {
-    await consumer.disconnect();
-  }
+  await assertConsumerSeesLatest(topic, written, read.length);
 
   const metrics = await (await fetch(`http://127.0.0.1:${broker.httpPort}/metrics`)).text();
   assert.match(metrics, /samsa_log_cleaner_cleaned_bytes_total\{topic="table",partition="0"\} [1-9]/);
@@ -251,11 +270,37 @@ test('gzip batches are compacted and stay gzip; min.compaction.lag.ms keeps youn
     });
   }
   await untilCompacted(broker, 'gzipped', written);
-  const codecs = await storedCodecs(broker.dataDir, 'gzipped');
+  const codecs = (await storedBatches(broker.dataDir, 'gzipped')).map((b) => b.codec);
   assert.deepEqual([...new Set(codecs)], [1], 'every stored batch is still gzip');
   // The cleaner has passed over 'young' since: its records are all younger than min.compaction.lag.ms.
   const young = await readPartition(broker.port, 'young', 0);
   assert.equal(young.length, youngWritten.length, 'nothing of the young topic was compacted');
+});
+
+test("an idempotent producer's last batch stays, emptied, with its offsets when newer records supersede it", async () => {
+  const topic = 'idempotent-table';
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: COMPACT }] });
+  const kafka = new Kafka({ clientId: 'idempotent', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+  const idempotent = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await idempotent.connect();
+  let written: Written[];
+  try {
+    written = await writeRounds(idempotent, topic, 4, 3, 'idem');
+  } finally {
+    await idempotent.disconnect();
+  }
+  // A plain producer overwrites every key: each batch of the idempotent producer is superseded.
+  written.push(...(await writeRounds(producer, topic, 4, 6, 'plain')));
+  await untilCompacted(broker, topic, written);
+  const lastIdempotent = written.filter((w) => w.value!.startsWith('idem')).at(-1)!;
+  const kept = (await storedBatches(broker.dataDir, topic)).filter((b) => b.producerId >= 0n);
+  assert.deepEqual(
+    kept.map((b) => ({ baseOffset: b.baseOffset, lastOffset: b.lastOffset, recordCount: b.recordCount })),
+    [{ baseOffset: lastIdempotent.offset, lastOffset: lastIdempotent.offset, recordCount: 0 }],
+    "only the producer's last batch is left, with no records and its offset range",
+  );
+  // Readers step over the empty batch.
+  await assertConsumerSeesLatest(topic, written, (await readPartition(broker.port, topic, 0)).length);
 });
 
 test('tombstones stay for delete.retention.ms after their first clean, then vanish', async () => {
