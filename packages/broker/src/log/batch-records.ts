@@ -8,9 +8,12 @@ import { gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync } from 'node
 import {
   BATCH_HEADER_BYTES,
   batchAttributes,
+  batchBaseTimestamp,
+  batchRecordCount,
   Compression,
   CONTROL_BIT,
   computeBatchCrc,
+  TIMESTAMP_TYPE_LOG_APPEND_BIT,
   TRANSACTIONAL_BIT,
 } from '@samsa/protocol';
 import { fastCrc32c } from './crc32c.ts';
@@ -19,9 +22,7 @@ const COMPRESSION_MASK = 0x07;
 const AT_BATCH_LENGTH = 8;
 const AT_CRC = 17;
 const AT_MAX_TIMESTAMP = 35;
-const AT_BASE_TIMESTAMP = 27;
 const AT_RECORD_COUNT = 57;
-const TIMESTAMP_TYPE_LOG_APPEND_BIT = 0x08;
 /** Bound on a decompressed payload: a batch is at most a few MiB, a bomb must not take the broker's memory. */
 export const MAX_DECOMPRESSED_BYTES = 256 * 1024 * 1024;
 
@@ -120,7 +121,7 @@ export function rebuildBatch(batch: Buffer, kept: RawRecord[]): Buffer {
   if ((attributes & TIMESTAMP_TYPE_LOG_APPEND_BIT) === 0 && kept.length > 0) {
     let maxDelta = kept[0].timestampDelta;
     for (const r of kept) if (r.timestampDelta > maxDelta) maxDelta = r.timestampDelta;
-    out.writeBigInt64BE(batch.readBigInt64BE(AT_BASE_TIMESTAMP) + BigInt(maxDelta), AT_MAX_TIMESTAMP);
+    out.writeBigInt64BE(batchBaseTimestamp(batch) + BigInt(maxDelta), AT_MAX_TIMESTAMP);
   }
   out.writeUInt32BE(computeBatchCrc(out, fastCrc32c), AT_CRC);
   return out;
@@ -132,7 +133,7 @@ export function keylessRecordIndexes(batch: Buffer): number[] | null {
   const payload = batchPayload(batch);
   if (payload === null) return null;
   const out: number[] = [];
-  rawRecords(payload, batch.readInt32BE(AT_RECORD_COUNT)).forEach((r, i) => {
+  rawRecords(payload, batchRecordCount(batch)).forEach((r, i) => {
     if (r.keyNull) out.push(i);
   });
   return out;

@@ -17,7 +17,7 @@
  */
 import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BATCH_HEADER_BYTES } from '@samsa/protocol';
+import { BATCH_HEADER_BYTES, batchLastOffsetDelta, batchProducerId, batchRecordCount } from '@samsa/protocol';
 import { batchPayload, isTransactionalBatch, type RawRecord, rawRecords, rebuildBatch } from './batch-records.ts';
 import { KeyOffsetMap } from './key-offset-map.ts';
 import type { LogLogger } from './logger.ts';
@@ -29,9 +29,6 @@ export const CLEANER_CHECKPOINT_FILE = 'cleaner-checkpoint.json';
 const MAX_CLEAN_PASSES = 32;
 /** The cleaner reads (and writes) about this much between two yields to the event loop and the throttle. */
 const STEP_BYTES = 1024 * 1024;
-const AT_LAST_OFFSET_DELTA = 23;
-const AT_PRODUCER_ID = 43;
-const AT_RECORD_COUNT = 57;
 /** The test-only crash hook: `SAMSA_TEST_CLEANER_CRASH_AT=<step>` SIGKILLs the process at that step of a clean. */
 export const CLEANER_CRASH_STEPS = ['writing', 'cleaned', 'swap', 'indexes-removed', 'replaced'] as const;
 
@@ -151,7 +148,7 @@ export class LogCleaner {
       let stop = false;
       await this.forEachBatch(segment, (batch, base, recordCount) => {
         bytesRead += batch.length;
-        const last = base + BigInt(batch.readInt32BE(AT_LAST_OFFSET_DELTA));
+        const last = base + BigInt(batchLastOffsetDelta(batch));
         if (last < previouslyCleanedUpTo) return true;
         if (map.size + recordCount > map.maxEntries) {
           stop = true;
@@ -185,7 +182,7 @@ export class LogCleaner {
     const lastBatchOfProducer = new Map<bigint, bigint>();
     for (const segment of toRewrite) {
       await this.forEachBatch(segment, (batch, base) => {
-        const producerId = batch.readBigInt64BE(AT_PRODUCER_ID);
+        const producerId = batchProducerId(batch);
         if (producerId >= 0n) lastBatchOfProducer.set(producerId, base);
         return true;
       });
@@ -284,7 +281,7 @@ export class LogCleaner {
             return true;
           }
           changed = true;
-          const producerId = batch.readBigInt64BE(AT_PRODUCER_ID);
+          const producerId = batchProducerId(batch);
           if (kept.length > 0 || (producerId >= 0n && lastBatchOfProducer.get(producerId) === base)) {
             out.push(rebuildBatch(batch, kept));
           }
@@ -326,7 +323,7 @@ export class LogCleaner {
           if (seen >= STEP_BYTES) return false;
           if (bytes === null) return 'no bytes';
           seen += meta.sizeBytes;
-          const recordCount = bytes.length > BATCH_HEADER_BYTES ? bytes.readInt32BE(AT_RECORD_COUNT) : 0;
+          const recordCount = bytes.length > BATCH_HEADER_BYTES ? batchRecordCount(bytes) : 0;
           if (visit(bytes, meta.baseOffset, recordCount)) return true;
           stopped = true;
           return false;
