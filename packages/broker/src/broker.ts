@@ -20,6 +20,7 @@ import { systemClock } from './groups/clock.ts';
 import { DEFAULT_GROUP_CONFIG, GroupCoordinator } from './groups/group-coordinator.ts';
 import { GroupStore } from './groups/group-store.ts';
 import { FileHandleCache } from './log/file-handle-cache.ts';
+import { LogCleaner } from './log/log-cleaner.ts';
 import { Metrics } from './metrics.ts';
 import { ProducerIdAllocator } from './producers/producer-ids.ts';
 import { Connection, type ConnectionHost } from './server/connection.ts';
@@ -81,6 +82,8 @@ export class Broker implements ConnectionHost {
   private limitLog!: RateLimitedLog;
   private idleTimer?: NodeJS.Timeout;
   private retentionTimer?: NodeJS.Timeout;
+  private cleanerTimer?: NodeJS.Timeout;
+  cleaner!: LogCleaner;
   private retentionRunning = false;
   /** Actual bound ports (useful when configured with port 0). */
   port = 0;
@@ -117,6 +120,12 @@ export class Broker implements ConnectionHost {
     this.clusterId = await loadClusterId(this.config.dataDir);
     this.handles = new FileHandleCache({ maxOpenFiles: this.config.maxOpenFiles });
     this.topics = await TopicRegistry.open(this.config, { logger: this.logger, handles: this.handles });
+    this.cleaner = new LogCleaner({
+      dedupeBufferBytes: this.config.logCleanerDedupeBufferBytes,
+      ioMaxBytesPerSecond: this.config.logCleanerIoMaxBytesPerSecond,
+      logger: this.logger,
+      crashAt: process.env.SAMSA_TEST_CLEANER_CRASH_AT,
+    });
     this.producerIds = await ProducerIdAllocator.open(this.config.dataDir);
     const { store, records } = await GroupStore.open(join(this.config.dataDir, 'groups'), { logger: this.logger });
     this.groupStore = store;
@@ -153,6 +162,7 @@ export class Broker implements ConnectionHost {
           sizeBytes: p.log.sizeBytes,
           logStartOffset: p.log.logStartOffset,
           logEndOffset: p.log.logEndOffset,
+          cleaner: this.cleaner.statsFor(p.log),
         })),
       ),
     });
@@ -239,6 +249,7 @@ export class Broker implements ConnectionHost {
     this.httpPort = typeof httpAddr === 'object' && httpAddr ? httpAddr.port : this.config.httpListen.port;
     this.retentionTimer = setInterval(() => void this.runRetention(), this.config.retentionCheckIntervalMs);
     this.retentionTimer.unref();
+    this.scheduleCleaner(this.config.logCleanerBackoffMs);
     this.logger.info(
       {
         listen: `${this.config.listen.host}:${this.port}`,
@@ -327,6 +338,26 @@ export class Broker implements ConnectionHost {
     }
   }
 
+  /**
+   * The log cleaner's loop: a pass over the compacted partitions, then again at once if it cleaned something (more
+   * may be due), else after --log-cleaner-backoff-ms.
+   */
+  private scheduleCleaner(delayMs: number): void {
+    if (this.stopping) return;
+    this.cleanerTimer = setTimeout(() => {
+      void this.topics
+        .runCleaner(this.cleaner, () => this.stopping)
+        .catch((err) => {
+          this.logger.warn({ err: (err as Error).message }, 'log cleaner pass failed');
+          return 0;
+        })
+        .then((cleaned) => {
+          this.scheduleCleaner(cleaned > 0 ? 0 : this.config.logCleanerBackoffMs);
+        });
+    }, delayMs);
+    this.cleanerTimer.unref();
+  }
+
   /** connections.max.idle.ms: closes connections with no request, none in flight, for that long. */
   private closeIdleConnections(): void {
     const nowMs = Date.now();
@@ -405,6 +436,9 @@ export class Broker implements ConnectionHost {
     this.logger.info('broker stopping');
     clearInterval(this.retentionTimer);
     clearInterval(this.idleTimer);
+    // A running clean is not awaited (it may be long and throttled): closed logs refuse its swap, and the copy it
+    // leaves is removed when the log is next opened.
+    clearTimeout(this.cleanerTimer);
     const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     for (const c of this.connections) c.stopReading();
     this.fetchWaiters.wakeAll();

@@ -103,6 +103,12 @@ export const BrokerConfigSchema = z
     logSegmentMs: z.number().int().min(1).default(604_800_000),
     logRetentionMs: z.number().int().min(-1).default(604_800_000),
     logRetentionBytes: z.number().int().min(-1).default(-1),
+    /** log.cleaner.dedupe.buffer.size: memory for the log cleaner's key map (hashed keys, fixed-size entries). */
+    logCleanerDedupeBufferBytes: z.number().int().min(65_536).max(2_147_483_647).default(134_217_728),
+    /** log.cleaner.io.max.bytes.per.second: bytes the cleaner reads and writes per second, all partitions. */
+    logCleanerIoMaxBytesPerSecond: z.number().int().min(1024).default(104_857_600),
+    /** log.cleaner.backoff.ms: how long the cleaner sleeps when no partition needs cleaning. */
+    logCleanerBackoffMs: z.number().int().min(10).max(3_600_000).default(15_000),
   })
   .strict();
 
@@ -311,6 +317,9 @@ export const CONFIG_HELP = `Options (flag / env var / config-file key; defaults 
   --log-segment-ms N               default segment.ms [604800000]
   --log-retention-ms N             default retention.ms [604800000]
   --log-retention-bytes N          default retention.bytes [-1]
+  --log-cleaner-dedupe-buffer-bytes N    memory for the compaction key map (24 bytes a key) [134217728]
+  --log-cleaner-io-max-bytes-per-second N  compaction I/O budget, reads and writes together [104857600]
+  --log-cleaner-backoff-ms N       how often the cleaner looks for compacted partitions to clean [15000]
 Security:
   --auth none|sasl                 require SASL (PLAIN, SCRAM-SHA-256/512) [sasl when --database-url is set]
   --database-url URL               control-plane Postgres with tenants, API keys, ACLs, quotas   DATABASE_URL

@@ -64,6 +64,8 @@ export interface PartitionGauge {
   sizeBytes: number;
   logStartOffset: bigint;
   logEndOffset: bigint;
+  /** Compacted partitions the cleaner has looked at. */
+  cleaner?: { dirtyRatio: number; cleanedBytesTotal: number; lastCleanMs: number | null };
 }
 
 export class Metrics {
@@ -170,6 +172,29 @@ export class Metrics {
     gauge('samsa_partition_size_bytes', 'Bytes on disk per partition.', (p) => p.sizeBytes);
     gauge('samsa_partition_log_start_offset', 'First offset still stored.', (p) => p.logStartOffset);
     gauge('samsa_partition_log_end_offset', 'Next offset to be written (high watermark).', (p) => p.logEndOffset);
+    const cleaned = g.partitions.filter((p) => p.cleaner !== undefined);
+    const cleanerMetric = (name: string, type: string, help: string, pick: (p: PartitionGauge) => number) => {
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+      for (const p of cleaned) out.push(`${name}{topic="${p.topic}",partition="${p.partition}"} ${pick(p)}`);
+    };
+    cleanerMetric(
+      'samsa_log_cleaner_dirty_ratio',
+      'gauge',
+      'Compacted partitions: bytes not cleaned yet / cleanable bytes (compare min.cleanable.dirty.ratio).',
+      (p) => p.cleaner!.dirtyRatio,
+    );
+    cleanerMetric(
+      'samsa_log_cleaner_cleaned_bytes_total',
+      'counter',
+      'Compacted partitions: bytes the log cleaner read and compacted since the broker started.',
+      (p) => p.cleaner!.cleanedBytesTotal,
+    );
+    cleanerMetric(
+      'samsa_log_cleaner_last_clean_timestamp_seconds',
+      'gauge',
+      'Compacted partitions: when the last clean ended (0 = not since the broker started).',
+      (p) => (p.cleaner!.lastCleanMs ?? 0) / 1000,
+    );
     return `${out.join('\n')}\n`;
   }
 }

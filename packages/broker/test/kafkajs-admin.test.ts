@@ -39,7 +39,7 @@ test('invalid topic creations fail with the protocol errors', async () => {
   );
   await assert.rejects(
     admin.createTopics({
-      topics: [{ topic: 'compacted', numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+      topics: [{ topic: 'shredded', numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'shred' }] }],
     }),
     (err: Error & { errors?: { type: string }[] }) => err.errors?.[0]?.type === 'INVALID_CONFIG',
   );

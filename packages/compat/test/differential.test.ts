@@ -15,6 +15,7 @@ import { eventually } from '@samsa/test-support/eventually';
 import { TenantFixtures } from '@samsa/test-support/tenants';
 import kafkajs, { Kafka, logLevel } from 'kafkajs';
 import { aclLifecycle, authentication, unauthorizedMember } from './scenarios/acls.ts';
+import { compactedTopicAfterCleaning } from './scenarios/compaction.ts';
 import { topicConfigs } from './scenarios/configs.ts';
 import { errorCases } from './scenarios/errors.ts';
 import { groupGenerations, kafkajsRebalances, listGroups, offsetCommitFetchEdgeCases } from './scenarios/groups.ts';
@@ -50,17 +51,12 @@ function configNotListed(name: string, kafkaDefault: string, reason: string): Kn
   };
 }
 
-const NO_COMPACTION = 'Samsa has no log compaction yet, so the compaction settings do not exist';
 const NO_FLUSH_POLICY =
   'Samsa syncs by acks instead (acks=all answers after fsync, with group commit); there is no per-topic flush policy';
 const FILE_LAYOUT = "segment file-layout internals of Kafka's log that Samsa's log does not have or does not expose";
 
 /** Every difference between Apache Kafka and Samsa that these scenarios see, with why it is accepted. */
 export const KNOWN_DIFFERENCES: KnownDifference[] = [
-  configNotListed('delete.retention.ms', '86400000', NO_COMPACTION),
-  configNotListed('max.compaction.lag.ms', LONG_MAX, NO_COMPACTION),
-  configNotListed('min.cleanable.dirty.ratio', '0.5', NO_COMPACTION),
-  configNotListed('min.compaction.lag.ms', '0', NO_COMPACTION),
   configNotListed('flush.messages', LONG_MAX, NO_FLUSH_POLICY),
   configNotListed('flush.ms', LONG_MAX, NO_FLUSH_POLICY),
   configNotListed('file.delete.delay.ms', '60000', FILE_LAYOUT),
@@ -122,13 +118,6 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
       'compression.type=producer and refuses other values with INVALID_CONFIG naming the rule; Kafka recompresses',
   },
   {
-    scenario: 'topic configs: describe with synonyms, alter, unknown names, invalid values',
-    path: 'altered/validateOnlyCompact',
-    kafka: 'NONE',
-    samsa: 'INVALID_CONFIG',
-    reason: 'Samsa has no log compaction yet: cleanup.policy=compact is refused with a message saying so',
-  },
-  {
     scenario: 'ACLs described, created, honoured and deleted by an admin',
     path: 'invalid',
     kafka: ['UNKNOWN_SERVER_ERROR', 'UNKNOWN_SERVER_ERROR', 'UNKNOWN_SERVER_ERROR'],
@@ -162,6 +151,8 @@ async function startApacheKafka(): Promise<KafkaCluster> {
       'auto.create.topics.enable': 'false',
       'offsets.topic.num.partitions': '1',
       'transaction.state.log.num.partitions': '1',
+      // The compaction scenario waits for the cleaner: Kafka's looks for work every 15 s by default.
+      'log.cleaner.backoff.ms': '200',
     },
   });
   // Samsa's tenant-admin preset is an ACL (ALL on the cluster); Kafka's superuser needs none, but the same ACL is
@@ -217,7 +208,17 @@ async function startSecureSamsa(samsaArgs: string[]): Promise<SecureTarget> {
 
 before(async () => {
   if (skip) return;
-  const samsaArgs = ['--auto-create-topics-enable', 'false', '--group-initial-rebalance-delay-ms', '0'];
+  const samsaArgs = [
+    '--auto-create-topics-enable',
+    'false',
+    '--group-initial-rebalance-delay-ms',
+    '0',
+    // The compaction scenario rolls segments every 200 ms (Kafka allows it) and waits for the cleaner.
+    '--topic-min-segment-ms',
+    '100',
+    '--log-cleaner-backoff-ms',
+    '200',
+  ];
   // allSettled: when one fails, the others have finished starting by the time `after` cleans up.
   const started = await Promise.allSettled([
     startApacheKafka(),
@@ -318,6 +319,7 @@ differential('OffsetCommit/OffsetFetch edge cases', offsetCommitFetchEdgeCases, 
 differential('two kafkajs consumers joining and leaving a group', kafkajsRebalances, plain);
 // After the group scenarios above: the groups they left behind.
 differential('ListGroups: every group with its state and type', listGroups, plain);
+differential('a compacted topic read from the start after both cleaners ran', compactedTopicAfterCleaning, plain);
 differential('topic configs: describe with synonyms, alter, unknown names, invalid values', topicConfigs, plain);
 differential(
   'error cases: unknown topic and partition, too large, invalid names, configs, replication',

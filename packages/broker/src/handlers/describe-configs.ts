@@ -6,11 +6,15 @@ import { type ConfigSource, effectiveConfig, TOPIC_CONFIG_KEYS } from '../topics
 
 export const ResourceType = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const;
 const SOURCE = { DYNAMIC_TOPIC_CONFIG: 1, STATIC_BROKER_CONFIG: 4, DEFAULT_CONFIG: 5 } as const;
-const CONFIG_TYPE = { BOOLEAN: 1, STRING: 2, INT: 3, LONG: 5, LIST: 7 } as const;
+const CONFIG_TYPE = { BOOLEAN: 1, STRING: 2, INT: 3, LONG: 5, DOUBLE: 6, LIST: 7 } as const;
 
 const TOPIC_CONFIG_TYPES: Record<string, number> = {
   'cleanup.policy': CONFIG_TYPE.LIST,
   'retention.ms': CONFIG_TYPE.LONG,
+  'delete.retention.ms': CONFIG_TYPE.LONG,
+  'min.compaction.lag.ms': CONFIG_TYPE.LONG,
+  'max.compaction.lag.ms': CONFIG_TYPE.LONG,
+  'min.cleanable.dirty.ratio': CONFIG_TYPE.DOUBLE,
   'retention.bytes': CONFIG_TYPE.LONG,
   'segment.bytes': CONFIG_TYPE.INT,
   'segment.ms': CONFIG_TYPE.LONG,
@@ -29,6 +33,10 @@ const TOPIC_CONFIG_TYPES: Record<string, number> = {
  */
 const BROKER_SYNONYMS: Record<string, string> = {
   'cleanup.policy': 'log.cleanup.policy',
+  'delete.retention.ms': 'log.cleaner.delete.retention.ms',
+  'min.compaction.lag.ms': 'log.cleaner.min.compaction.lag.ms',
+  'max.compaction.lag.ms': 'log.cleaner.max.compaction.lag.ms',
+  'min.cleanable.dirty.ratio': 'log.cleaner.min.cleanable.ratio',
   'retention.bytes': 'log.retention.bytes',
   'segment.bytes': 'log.segment.bytes',
   'max.message.bytes': 'message.max.bytes',

@@ -16,7 +16,8 @@ import { fastCrc32c } from '../log/crc32c.ts';
 import type { PartitionLog } from '../log/partition-log.ts';
 import type { Partition } from '../topics/partition.ts';
 import type { Handler } from '../request-context.ts';
-import { clientTopicNameProblem, configValue } from '../topics/topic-config.ts';
+import { keylessRecordIndexes } from '../log/batch-records.ts';
+import { clientTopicNameProblem, configValue, parseCleanupPolicy } from '../topics/topic-config.ts';
 import { byteRateThrottleMs, noteTopicTraffic, storageQuotaProblem } from '../tenancy/tenancy.ts';
 import { autoCreate } from './metadata.ts';
 
@@ -32,6 +33,37 @@ function failed(index: number, errorCode: number, errorMessage: string | null): 
     recordErrors: [],
     errorMessage,
   };
+}
+
+/**
+ * A compacted topic keeps the latest record per key, so a record without one is refused, with Kafka's error and
+ * message. Batches compressed with a codec the broker cannot read (snappy, lz4) are let through unchecked: the
+ * cleaner keeps such batches whole.
+ */
+function keylessRecordProblem(batches: Buffer[], partition: string): PartitionResponse | null {
+  for (const b of batches) {
+    let keyless: number[] | null;
+    try {
+      keyless = keylessRecordIndexes(b);
+    } catch (err) {
+      return failed(-1, ErrorCode.CORRUPT_MESSAGE, `unreadable records: ${(err as Error).message}`);
+    }
+    if (keyless && keyless.length > 0) {
+      // Kafka's LogValidator: one record error per keyless record, the first three quoted in the message.
+      const message = `Compacted topic cannot accept message without key in topic partition ${partition}`;
+      const shown = keyless.slice(0, 3).map((i) => `RecordError(batchIndex=${i}, message='${message}')`);
+      return {
+        ...failed(
+          -1,
+          ErrorCode.INVALID_RECORD,
+          `One or more records have been rejected due to ${keyless.length} record errors in total, and only ` +
+            `showing the first three errors at most: [${shown.join(', ')}]`,
+        ),
+        recordErrors: keyless.map((batchIndex) => ({ batchIndex, batchIndexErrorMessage: message })),
+      };
+    }
+  }
+  return null;
 }
 
 /**
@@ -94,6 +126,10 @@ export const handleProduce: Handler<typeof Produce> = async (ctx, req): Promise<
             if (err instanceof BatchTooLargeError) return failed(pd.index, ErrorCode.MESSAGE_TOO_LARGE, err.message);
             if (err instanceof ProtocolDecodeError) return failed(pd.index, ErrorCode.CORRUPT_MESSAGE, err.message);
             throw err;
+          }
+          if (parseCleanupPolicy(configValue(state.config, topic.configs, 'cleanup.policy'))?.compact) {
+            const refused = keylessRecordProblem(batches, `${td.name}-${pd.index}`);
+            if (refused) return { ...refused, index: pd.index };
           }
           const logAppendTime = configValue(state.config, topic.configs, 'message.timestamp.type') === 'LogAppendTime';
           if (!logAppendTime) {

@@ -106,6 +106,8 @@ export class PartitionLog {
   private checkpointTail: Promise<void> = Promise.resolve();
   private closed = false;
   private closing: Promise<void> | null = null;
+  /** Serializes what changes the segment list besides appends: retention, DeleteRecords, the cleaner's swaps. */
+  private maintenanceTail: Promise<unknown> = Promise.resolve();
 
   /** fdatasyncs performed on segment files (flushes and rolls), so tests can see group commit at work. */
   fsyncCount = 0;
@@ -143,7 +145,7 @@ export class PartitionLog {
     const logger = opts.logger ?? silentLogger;
     const nowMs = opts.nowMs ?? Date.now;
     await mkdir(dir, { recursive: true });
-    const names = await readdir(dir);
+    const names = await completeInterruptedCleaning(dir, logger);
     const bases: bigint[] = [];
     for (const name of names) {
       const base = parseSegmentFileName(name);
@@ -497,6 +499,12 @@ export class PartitionLog {
       const segments = this.segments.slice();
       try {
         const chunks = await readSegments(segments, offset, maxBytes, minOneBatch);
+        // A segment swapped by the cleaner during the read may have been read through its new file with the old
+        // positions: read again from the new segment list.
+        if (segments.some((s) => s.deleted) && attempt < MAX_READ_ATTEMPTS) {
+          await this.maintenanceTail;
+          continue;
+        }
         let bytes = 0;
         for (const c of chunks) bytes += c.length;
         return { chunks, bytes, highWatermark: this.logEndOffset, logStartOffset: this.startOffset };
@@ -504,6 +512,7 @@ export class PartitionLog {
         // A segment deleted by retention under us: look again (the offset is now probably out of range).
         const raced = segments.some((s) => s.deleted);
         if (!raced || attempt >= MAX_READ_ATTEMPTS) throw err;
+        await this.maintenanceTail;
       }
     }
   }
@@ -533,8 +542,72 @@ export class PartitionLog {
         return null;
       } catch (err) {
         if (!segments.some((s) => s.deleted) || attempt >= MAX_READ_ATTEMPTS) throw err;
+        await this.maintenanceTail;
       }
     }
+  }
+
+  // ------------------------------------------------------------------ maintenance lock and compaction
+
+  private withMaintenance<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.maintenanceTail.then(fn);
+    this.maintenanceTail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The sealed segments (every one but the active one), oldest first: what the cleaner may rewrite. */
+  sealedSegments(): Segment[] {
+    return this.segments.slice(0, -1);
+  }
+
+  /**
+   * Swaps a cleaned copy of `old` (written and fsynced at `${old.logPath}.cleaned`) in place of it, crash-safely
+   * as Kafka does: rename to `.swap`, drop the old indexes, rename over the `.log`; recovery at open completes a
+   * `.swap` it finds and discards a `.cleaned`. Returns false (and removes the copy) when the segment is no longer
+   * part of the log (retention, DeleteRecords or close got there first).
+   */
+  replaceSegment(old: Segment, crashPoint: (step: string) => void): Promise<boolean> {
+    const cleanedPath = `${old.logPath}.cleaned`;
+    const swapPath = `${old.logPath}.swap`;
+    return this.withMaintenance(async () => {
+      const index = this.segments.indexOf(old);
+      if (this.closed || this.closing || old.deleted || index < 0 || index === this.segments.length - 1) {
+        await rm(cleanedPath, { force: true });
+        return false;
+      }
+      crashPoint('cleaned');
+      await rename(cleanedPath, swapPath);
+      await fsyncDir(this.dir, this.logger);
+      crashPoint('swap');
+      await rm(old.indexPath, { force: true });
+      await rm(old.timeIndexPath, { force: true });
+      crashPoint('indexes-removed');
+      // From the rename on, a reader of the old segment may open the new file: marked deleted, its reads are
+      // retried once this swap is over (see read()). Readers with the old file open keep reading the old file.
+      old.deleted = true;
+      try {
+        await rename(swapPath, old.logPath);
+      } catch (err) {
+        old.deleted = false;
+        throw err;
+      }
+      await fsyncDir(this.dir, this.logger);
+      crashPoint('replaced');
+      await this.handles.evict(old.logPath);
+      const { segment } = await Segment.recover({
+        dir: this.dir,
+        baseOffset: old.baseOffset,
+        handles: this.handles,
+        indexIntervalBytes: this.config.indexIntervalBytes,
+        validateCrc: false,
+        nowMs: this.nowMs(),
+      });
+      segment.seal();
+      segment.lastAppendMs = old.lastAppendMs;
+      await segment.persistIndexes();
+      this.segments[index] = segment;
+      return true;
+    });
   }
 
   // ------------------------------------------------------------------ deletion
@@ -543,7 +616,11 @@ export class PartitionLog {
    * DeleteRecords: raises the log start offset to `offset` (persisted) and deletes the segments wholly below it.
    * Returns the new log start offset. `offset` past the log end throws OffsetOutOfRangeError.
    */
-  async deleteRecordsBefore(offset: bigint): Promise<bigint> {
+  deleteRecordsBefore(offset: bigint): Promise<bigint> {
+    return this.withMaintenance(() => this.deleteRecordsBeforeLocked(offset));
+  }
+
+  private async deleteRecordsBeforeLocked(offset: bigint): Promise<bigint> {
     if (this.closed || this.closing) throw new LogClosedError(`log ${this.dir} is closed`);
     if (offset < 0n || offset > this.logEndOffset) {
       throw new OffsetOutOfRangeError(`offset ${offset} is outside [0, ${this.logEndOffset}] of ${this.dir}`);
@@ -562,8 +639,14 @@ export class PartitionLog {
    * then the oldest while the partition is larger than retentionBytes. The log start offset moves up to the first
    * kept segment. Files are unlinked outside any lock; readers still holding a deleted segment finish or retry.
    */
-  async applyRetention(): Promise<RetentionResult> {
+  applyRetention(): Promise<RetentionResult> {
+    return this.withMaintenance(() => this.applyRetentionLocked());
+  }
+
+  private async applyRetentionLocked(): Promise<RetentionResult> {
     if (this.closed || this.closing) return { deletedSegments: 0, deletedBytes: 0 };
+    // cleanup.policy=compact alone keeps everything the cleaner keeps; only 'delete' expires data.
+    if (this.config.cleanupPolicy && !this.config.cleanupPolicy.delete) return { deletedSegments: 0, deletedBytes: 0 };
     const nowMs = this.nowMs();
     const { retentionMs, retentionBytes } = this.config;
     const removed: Segment[] = [];
@@ -626,6 +709,7 @@ export class PartitionLog {
   private async closeOnce(): Promise<void> {
     try {
       while (this.draining) await this.draining;
+      await this.maintenanceTail;
       await this.flush();
       await this.activeSegment.persistIndexes();
       await this.checkpointTail;
@@ -715,4 +799,32 @@ async function writeCheckpoint(dir: string, logStartOffset: bigint, logger: LogL
   await writeFile(tmp, `${logStartOffset}\n`, { flush: true });
   await rename(tmp, path);
   await fsyncDir(dir, logger);
+}
+
+/**
+ * Finishes or rolls back a clean that a crash interrupted, before the segments are listed: a `.swap` is a complete,
+ * fsynced cleaned segment whose swap had begun, so it replaces its `.log` (with the old indexes dropped); a
+ * `.cleaned` may be partial, so it is deleted and the original `.log` stays. Returns the directory's names after.
+ */
+async function completeInterruptedCleaning(dir: string, logger: LogLogger): Promise<string[]> {
+  const names = await readdir(dir);
+  let changed = false;
+  for (const name of names) {
+    if (name.endsWith('.log.cleaned')) {
+      await rm(join(dir, name), { force: true });
+      logger.warn({ dir, file: name }, 'discarded a cleaned segment left by an interrupted clean');
+      changed = true;
+    } else if (name.endsWith('.log.swap')) {
+      const logName = name.slice(0, -'.swap'.length);
+      const base = logName.slice(0, -'.log'.length);
+      await rm(join(dir, `${base}.index`), { force: true });
+      await rm(join(dir, `${base}.timeindex`), { force: true });
+      await rename(join(dir, name), join(dir, logName));
+      logger.warn({ dir, file: name }, 'completed the swap of a cleaned segment left by an interrupted clean');
+      changed = true;
+    }
+  }
+  if (!changed) return names;
+  await fsyncDir(dir, logger);
+  return readdir(dir);
 }

@@ -15,6 +15,16 @@ export interface LogConfig {
   retentionBytes: number;
   /** index.interval.bytes: add a sparse index entry at least every this many bytes. */
   indexIntervalBytes: number;
+  /** cleanup.policy: delete (retention), compact (the cleaner keeps the latest record per key), or both. */
+  cleanupPolicy?: { compact: boolean; delete: boolean };
+  /** delete.retention.ms: a tombstone stays this long after the clean that first saw it. */
+  deleteRetentionMs?: number;
+  /** min.compaction.lag.ms: records younger than this are not cleaned. */
+  minCompactionLagMs?: number;
+  /** max.compaction.lag.ms: a dirty segment older than this is cleaned whatever the dirty ratio. */
+  maxCompactionLagMs?: number;
+  /** min.cleanable.dirty.ratio: clean once dirty bytes / cleanable bytes reach this. */
+  minCleanableDirtyRatio?: number;
 }
 
 export interface AppendResult {

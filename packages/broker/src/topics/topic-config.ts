@@ -42,6 +42,14 @@ function integer(
 
 const LONG_MAX = 9_223_372_036_854_775_807n;
 
+/** 'delete', 'compact' or both (in either order, as Kafka's list allows); null when the value is none of them. */
+export function parseCleanupPolicy(v: string): { compact: boolean; delete: boolean } | null {
+  const parts = v.split(',').map((p) => p.trim());
+  if (parts.length === 0 || parts.length > 2 || new Set(parts).size !== parts.length) return null;
+  if (!parts.every((p) => p === 'delete' || p === 'compact')) return null;
+  return { compact: parts.includes('compact'), delete: parts.includes('delete') };
+}
+
 /** A duration in ms from 0 up to Java's Long.MAX_VALUE, which Kafka users write to mean "no bound". */
 function longMs(v: string): string | null {
   if (!/^\d+$/.test(v.trim()) || BigInt(v.trim()) > LONG_MAX) {
@@ -53,13 +61,33 @@ function longMs(v: string): string | null {
 export const TOPIC_CONFIG_KEYS: Record<string, ConfigKeyDef> = {
   'cleanup.policy': {
     default: () => 'delete',
-    validate: (v) =>
-      v === 'delete'
-        ? null
-        : v.split(',').includes('compact')
-          ? "cleanup.policy 'compact' is not supported yet by Samsa; use 'delete'"
-          : `must be 'delete', got '${v}'`,
-    doc: 'delete: old segments are removed by retention.ms / retention.bytes',
+    validate: (v) => (parseCleanupPolicy(v) ? null : `must be 'delete', 'compact' or 'compact,delete', got '${v}'`),
+    doc: 'delete: old segments are removed by retention.ms / retention.bytes; compact: the latest record per key is kept',
+  },
+  'delete.retention.ms': {
+    default: () => '86400000',
+    validate: longMs,
+    doc: 'compacted topics: how long a tombstone stays readable after its first clean',
+  },
+  'min.compaction.lag.ms': {
+    default: () => '0',
+    validate: longMs,
+    doc: 'compacted topics: a record stays uncompacted at least this long',
+  },
+  'max.compaction.lag.ms': {
+    default: () => String(LONG_MAX),
+    validate: (v) => longMs(v) ?? (BigInt(v.trim()) < 1n ? `must be at least 1, got ${v}` : null),
+    doc: 'compacted topics: a record is compacted at the latest this long after it was written',
+  },
+  'min.cleanable.dirty.ratio': {
+    default: () => '0.5',
+    validate: (v) => {
+      const n = Number(v);
+      return v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1
+        ? `must be a number between 0 and 1, got '${v}'`
+        : null;
+    },
+    doc: 'compacted topics: clean once this share of the log has not been cleaned yet',
   },
   'retention.ms': {
     default: (c) => String(c.logRetentionMs),
@@ -169,6 +197,14 @@ export function logConfigFor(broker: BrokerConfig, overrides: Record<string, str
     retentionMs: num('retention.ms'),
     retentionBytes: num('retention.bytes'),
     indexIntervalBytes: num('index.interval.bytes'),
+    cleanupPolicy: parseCleanupPolicy(configValue(broker, overrides, 'cleanup.policy')) ?? {
+      compact: false,
+      delete: true,
+    },
+    deleteRetentionMs: num('delete.retention.ms'),
+    minCompactionLagMs: num('min.compaction.lag.ms'),
+    maxCompactionLagMs: num('max.compaction.lag.ms'),
+    minCleanableDirtyRatio: num('min.cleanable.dirty.ratio'),
   };
 }
 

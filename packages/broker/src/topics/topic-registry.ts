@@ -8,12 +8,14 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config.ts';
 import type { FileHandleCache } from '../log/file-handle-cache.ts';
+import type { LogCleaner } from '../log/log-cleaner.ts';
 import { PartitionLog } from '../log/partition-log.ts';
 import { Partition } from './partition.ts';
 import {
   configValue,
   InvalidConfigError,
   logConfigFor,
+  parseCleanupPolicy,
   topicNameProblem,
   validateTopicConfigs,
 } from './topic-config.ts';
@@ -272,6 +274,29 @@ export class TopicRegistry {
       }
     }
     return { deletedSegments, deletedBytes };
+  }
+
+  /**
+   * One log-cleaner pass: every partition of a compacted topic whose dirty ratio (or max.compaction.lag.ms) makes a
+   * clean due is cleaned, one at a time. Returns how many partitions were cleaned.
+   */
+  async runCleaner(cleaner: LogCleaner, stopping: () => boolean): Promise<number> {
+    let cleaned = 0;
+    for (const topic of this.list()) {
+      if (!parseCleanupPolicy(configValue(this.config, topic.configs, 'cleanup.policy'))?.compact) continue;
+      for (const p of topic.partitions) {
+        if (stopping()) return cleaned;
+        try {
+          if ((await cleaner.clean(p.log)).cleaned) cleaned += 1;
+        } catch (err) {
+          this.opts.logger.warn(
+            { topic: topic.name, partition: p.index, err: (err as Error).message },
+            'log cleaner failed on a partition; it is retried on the next pass',
+          );
+        }
+      }
+    }
+    return cleaned;
   }
 
   async close(): Promise<void> {
