@@ -1,5 +1,5 @@
 /**
- * ListOffsets: earliest (-2), latest (-1), max timestamp (-3), or the first offset at/after a timestamp. v0 answers
+ * ListOffsets: earliest (-2), latest (-1, the last stable offset for read_committed), max timestamp (-3), or the first offset at/after a timestamp. v0 answers
  * up to maxNumOffsets segment boundaries instead (Kafka's legacy semantics, see PartitionLog.legacyOffsetsBefore).
  */
 import { ErrorCode, type ListOffsets, type ResponseOf } from '@samsa/protocol';
@@ -23,7 +23,8 @@ export const handleListOffsets: Handler<typeof ListOffsets> = async (
     const found = topicFor(ctx, t.name, 'DESCRIBE');
     const partitions: ListOffsetsTopic['partitions'][number][] = [];
     for (const p of t.partitions) {
-      const log = found.topic?.partitions[p.partitionIndex]?.log;
+      const partition = found.topic?.partitions[p.partitionIndex];
+      const log = partition?.log;
       const answer = {
         partitionIndex: p.partitionIndex,
         errorCode: ErrorCode.NONE,
@@ -31,7 +32,7 @@ export const handleListOffsets: Handler<typeof ListOffsets> = async (
         offset: -1n,
         leaderEpoch: 0,
       };
-      if (!log) {
+      if (!partition || !log) {
         partitions.push({
           ...answer,
           errorCode: found.errorCode || ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
@@ -45,7 +46,8 @@ export const handleListOffsets: Handler<typeof ListOffsets> = async (
         continue;
       }
       if (p.timestamp === LATEST || p.timestamp === LATEST_TIERED) {
-        answer.offset = log.logEndOffset;
+        // read_committed (isolation level 1) sees the log only up to its last stable offset.
+        answer.offset = req.isolationLevel === 1 ? partition.lastStableOffset : log.logEndOffset;
       } else if (p.timestamp === EARLIEST || p.timestamp === EARLIEST_LOCAL) {
         answer.offset = log.logStartOffset;
       } else if (p.timestamp === MAX_TIMESTAMP) {

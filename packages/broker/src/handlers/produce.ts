@@ -10,7 +10,9 @@ import {
   type Produce,
   ProtocolDecodeError,
   type ResponseOf,
+  readBatchHeader,
   splitRecordSet,
+  TRANSACTIONAL_BIT,
 } from '@samsa/protocol';
 import { fastCrc32c } from '../log/crc32c.ts';
 import type { PartitionLog } from '../log/partition-log.ts';
@@ -94,6 +96,18 @@ export const handleProduce: Handler<typeof Produce> = async (ctx, req): Promise<
             if (err instanceof BatchTooLargeError) return failed(pd.index, ErrorCode.MESSAGE_TOO_LARGE, err.message);
             if (err instanceof ProtocolDecodeError) return failed(pd.index, ErrorCode.CORRUPT_MESSAGE, err.message);
             throw err;
+          }
+          for (const b of batches) {
+            const h = readBatchHeader(b);
+            if ((h.attributes & TRANSACTIONAL_BIT) === 0) continue;
+            const code = state.transactions.verifyProduce(h.producerId, h.producerEpoch, topic.name, pd.index);
+            if (code !== ErrorCode.NONE) {
+              return failed(
+                pd.index,
+                code,
+                'the batch is not part of an open transaction of its producer on this partition',
+              );
+            }
           }
           const logAppendTime = configValue(state.config, topic.configs, 'message.timestamp.type') === 'LogAppendTime';
           if (!logAppendTime) {

@@ -1,0 +1,105 @@
+/**
+ * Transactions with the Java client (`kafka-clients` 4.1.1) against a real `samsa broker` and a real Apache Kafka
+ * 4.1.1, side by side: one Java program (../java/TxnCheck.java) commits, aborts, leaves a transaction open, fences a
+ * zombie, runs consume-transform-produce with sendOffsetsToTransaction and lets a transaction time out, reading the
+ * topics with read_committed and read_uncommitted consumers after each step. Samsa must show exactly what Kafka
+ * shows (values and end offsets: markers take an offset in both), and what Kafka shows is asserted too.
+ */
+import assert from 'node:assert/strict';
+import { dirname, join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { kafkaSkipReason } from '@samsa/kafka-harness/jars';
+import { compileJava, runJava } from '@samsa/kafka-harness/java';
+import { type KafkaCluster, startKafka } from '@samsa/kafka-harness/kafka';
+import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
+
+const skip = kafkaSkipReason();
+if (skip) console.log(`# skipped: ${skip}`);
+
+const JAVA_DIR = join(dirname(fileURLToPath(import.meta.url)), '../java');
+/** transaction.timeout.ms of the producer that is left to time out; both brokers look for expired ones often. */
+const SHORT_TIMEOUT_MS = 1_500;
+const ABORT_CHECK_INTERVAL_MS = 300;
+
+type Observation = { check: string; [key: string]: any };
+
+let classpath: string;
+let samsa: BrokerProcess | undefined;
+let kafka: KafkaCluster | undefined;
+
+before(async () => {
+  if (skip) return;
+  [classpath, samsa, kafka] = await Promise.all([
+    compileJava(JAVA_DIR),
+    startBroker({ args: ['--transaction-abort-timed-out-interval-ms', String(ABORT_CHECK_INTERVAL_MS)] }),
+    startKafka({
+      props: {
+        'offsets.topic.num.partitions': '1',
+        'transaction.state.log.num.partitions': '1',
+        'transaction.abort.timed.out.transaction.cleanup.interval.ms': String(ABORT_CHECK_INTERVAL_MS),
+      },
+    }),
+  ]);
+});
+
+after(async () => {
+  await samsa?.cleanup();
+  await kafka?.stop();
+});
+
+async function txnCheck(bootstrap: string): Promise<Observation[]> {
+  const r = await runJava('TxnCheck', [bootstrap, 'txn-', String(SHORT_TIMEOUT_MS)], { classpath, timeoutMs: 120_000 });
+  assert.equal(r.code, 0, `TxnCheck exited with ${r.code}:\n${r.stdout}\n${r.stderr}`);
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Observation);
+}
+
+/** The read of one step by one isolation level. */
+function seen(obs: Observation[], check: string, isolation: string): { values: string[]; endOffsets: number[] } {
+  const o = obs.find((x) => x.check === check && x.isolation === isolation);
+  assert.ok(o, `no ${check} ${isolation} observation in ${JSON.stringify(obs)}`);
+  return { values: o.values, endOffsets: o.endOffsets };
+}
+
+const range = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+
+test('Java transactional producer: Samsa shows read_committed and read_uncommitted consumers what Kafka does', {
+  skip,
+}, async () => {
+  const [onSamsa, onKafka] = await Promise.all([txnCheck(samsa!.bootstrap), txnCheck(kafka!.bootstrap)]);
+  for (const obs of [onKafka, onSamsa]) {
+    for (const step of ['init', 'commit', 'abort']) assert.deepEqual(obs.find((o) => o.check === step)?.ok, true, step);
+    const committed = range('committed-', 6);
+    assert.deepEqual(seen(obs, 'after-abort', 'read_committed').values, committed);
+    assert.deepEqual(seen(obs, 'after-abort', 'read_uncommitted').values, [...range('aborted-', 4), ...committed]);
+    // The open transaction's records: hidden from read_committed (its end offset is the LSO), shown to the other.
+    assert.deepEqual(seen(obs, 'while-open', 'read_committed').values, committed);
+    assert.deepEqual(
+      seen(obs, 'while-open', 'read_uncommitted').values.filter((v) => v.startsWith('open-')),
+      range('open-', 3),
+    );
+    assert.deepEqual(
+      seen(obs, 'after-open-commit', 'read_committed').values,
+      [...committed, ...range('open-', 3)].sort(),
+    );
+    // The zombie's commit fails; nothing it wrote is committed; its successor's transaction is.
+    assert.notEqual(obs.find((o) => o.check === 'zombie-commit')?.error, 'none');
+    const afterFencing = seen(obs, 'after-fencing', 'read_committed').values;
+    assert.ok(afterFencing.includes('successor-0'));
+    assert.ok(!afterFencing.some((v) => v.startsWith('zombie-')));
+    // Consume-transform-produce: the committed round's output and offset, the aborted round's neither.
+    assert.equal(obs.find((o) => o.check === 'ctp-group-offset')?.offset, 4);
+    assert.deepEqual(seen(obs, 'ctp-out', 'read_committed').values, range('out-', 4));
+    assert.deepEqual(seen(obs, 'ctp-out', 'read_uncommitted').values, ['dropped-4', 'dropped-5', ...range('out-', 4)]);
+    // The transaction that outlived its timeout was aborted by the broker, its producer fenced.
+    assert.notEqual(obs.find((o) => o.check === 'timeout-commit')?.error, 'none');
+    assert.ok(!seen(obs, 'after-timeout', 'read_committed').values.includes('timed-out-0'));
+    assert.ok(seen(obs, 'after-timeout', 'read_uncommitted').values.includes('timed-out-0'));
+  }
+  // Line for line the same observations: values, end offsets (markers included), exceptions.
+  const comparable = (obs: Observation[]) => obs.map(({ message: _, ...o }) => o);
+  assert.deepEqual(comparable(onSamsa), comparable(onKafka));
+});
