@@ -79,22 +79,6 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
     'Samsa is a single node without replicas: there is never another leader to elect',
   ),
   {
-    scenario: 'a transactional producer finds its coordinator and initializes',
-    path: 'findCoordinator',
-    kafka: 'NONE',
-    samsa: 'COORDINATOR_NOT_AVAILABLE',
-    reason: 'Samsa has no transactions yet: there is no transaction coordinator to find',
-  },
-  {
-    scenario: 'a transactional producer finds its coordinator and initializes',
-    path: 'initProducerId',
-    kafka: { errorCode: 'NONE', producerIdSet: true },
-    samsa: { errorCode: 'UNSUPPORTED_VERSION', producerIdSet: false },
-    reason:
-      'Samsa has no transactions yet: InitProducerId with a transactional id is refused (idempotent producers, ' +
-      'without one, work)',
-  },
-  {
     scenario: 'Metadata and Fetch details, DeleteRecords, CreatePartitions',
     path: 'fetchSession/sessionGiven',
     kafka: true,
