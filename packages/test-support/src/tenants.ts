@@ -78,7 +78,7 @@ export class TenantFixtures {
   async acl(
     tenantId: string,
     principal: string,
-    resourceType: 'TOPIC' | 'GROUP' | 'CLUSTER',
+    resourceType: 'TOPIC' | 'GROUP' | 'CLUSTER' | 'TRANSACTIONAL_ID',
     resourceName: string,
     operation: string,
     opts: { permission?: 'ALLOW' | 'DENY'; patternType?: 'LITERAL' | 'PREFIXED' } = {},
