@@ -7,6 +7,8 @@ import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TransactionDescription;
+import org.apache.kafka.clients.admin.TransactionListing;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -69,6 +71,7 @@ public class TxnCheck {
       for (int i = 0; i < 3; i++) p.send(new ProducerRecord<>(data, "k" + i, "open-" + i));
       p.flush();
       read("while-open", data);
+      describe("describe-open", List.of(prefix + "open", prefix + "a", prefix + "missing"));
       p.commitTransaction();
       read("after-open-commit", data);
     }
@@ -125,6 +128,33 @@ public class TxnCheck {
       });
     }
     read("after-timeout", data);
+  }
+
+  /**
+   * What Admin.describeTransactions and listTransactions say of some ids (producer ids and epochs are left out: they
+   * are the broker's to choose, and Kafka 4.1 bumps the epoch at every transaction, KIP-890's version 2).
+   */
+  static void describe(String check, List<String> ids) {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      for (String id : ids) {
+        Observations.step(check, () -> {
+          TransactionDescription d = admin.describeTransactions(List.of(id)).description(id).get();
+          List<String> partitions = new ArrayList<>();
+          for (TopicPartition tp : d.topicPartitions()) partitions.add(tp.toString());
+          Collections.sort(partitions);
+          Observations.emit(check, "id", id, "state", d.state().toString(), "timeoutMs", d.transactionTimeoutMs(),
+              "started", d.transactionStartTimeMs().isPresent(), "partitions", partitions);
+        });
+      }
+      Observations.step(check + "-list", () -> {
+        List<String> listed = new ArrayList<>();
+        for (TransactionListing l : admin.listTransactions().all().get()) {
+          if (ids.contains(l.transactionalId())) listed.add(l.transactionalId() + "=" + l.state());
+        }
+        Collections.sort(listed);
+        Observations.emit(check + "-list", "listed", listed);
+      });
+    }
   }
 
   /** Reads `count` records of `in`, writes them transformed to `out` and commits or aborts them with the offsets. */

@@ -85,6 +85,16 @@ test('Java transactional producer: Samsa shows read_committed and read_uncommitt
       seen(obs, 'after-open-commit', 'read_committed').values,
       [...committed, ...range('open-', 3)].sort(),
     );
+    // Admin's describeTransactions and listTransactions while one is open. (Right after a commit Kafka may still say
+    // PrepareCommit, its markers being written after EndTxn is answered; Samsa answers once they are written.)
+    const described = (check: string) => obs.filter((o) => o.check === check).map(({ check: _, ...o }) => o);
+    assert.deepEqual(described('describe-open'), [
+      // keys k0-k2 all hash (murmur2) to partition 1
+      { id: 'txn-open', state: 'Ongoing', timeoutMs: 60_000, started: true, partitions: ['txn-data-1'] },
+      { id: 'txn-a', state: 'CompleteAbort', timeoutMs: 60_000, started: true, partitions: [] },
+      { error: 'TransactionalIdNotFoundException', message: described('describe-open')[2]?.message },
+    ]);
+    assert.deepEqual(described('describe-open-list'), [{ listed: ['txn-a=CompleteAbort', 'txn-open=Ongoing'] }]);
     // The zombie's commit fails; nothing it wrote is committed; its successor's transaction is.
     assert.notEqual(obs.find((o) => o.check === 'zombie-commit')?.error, 'none');
     const afterFencing = seen(obs, 'after-fencing', 'read_committed').values;

@@ -32,6 +32,8 @@ import { AddPartitionsToTxnClient, handleAddPartitionsToTxn } from './add-partit
 import { handleAddOffsetsToTxn } from './add-offsets-to-txn.ts';
 import { handleEndTxn } from './end-txn.ts';
 import { handleTxnOffsetCommit } from './txn-offset-commit.ts';
+import { handleDescribeTransactions } from './describe-transactions.ts';
+import { handleListTransactions } from './list-transactions.ts';
 import { handleSaslHandshake } from './sasl-handshake.ts';
 import { handleSaslAuthenticate } from './sasl-authenticate.ts';
 import { handleCreateAcls, handleDeleteAcls, handleDescribeAcls } from './acls.ts';
@@ -103,6 +105,8 @@ export const HANDLERS: ReadonlyMap<number, RegisteredHandler> = new Map(
     register(apis.DescribeCluster, handleDescribeCluster),
     register(apis.ConsumerGroupHeartbeat, handleConsumerGroupHeartbeat),
     register(apis.ConsumerGroupDescribe, handleConsumerGroupDescribe),
+    register(apis.DescribeTransactions, handleDescribeTransactions),
+    register(apis.ListTransactions, handleListTransactions),
   ].map((entry) => [entry.api.key, entry]),
 );
 
