@@ -24,10 +24,8 @@ before(async () => {
   fx = new TenantFixtures(db.url);
   const acme = await fx.tenant('acme');
   const globex = await fx.tenant('globex');
-  acmeAdmin = await fx.key(acme, 'acme-admin');
-  await fx.admin(acme, 'acme-admin');
-  globexAdmin = await fx.key(globex, 'globex-admin');
-  await fx.admin(globex, 'globex-admin');
+  acmeAdmin = await fx.adminKey(acme, 'acme-admin');
+  globexAdmin = await fx.adminKey(globex, 'globex-admin');
   alice = await fx.key(acme, 'alice');
   await fx.acl(acme, 'User:alice', 'TRANSACTIONAL_ID', 'alice-', 'WRITE', { patternType: 'PREFIXED' });
   bob = await fx.key(acme, 'bob');

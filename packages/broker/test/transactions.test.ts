@@ -1,14 +1,15 @@
 /**
  * Transactions over the wire with raw requests against a real broker process: the coordinator's answers, the last
  * stable offset and aborted transactions in read_committed Fetch and ListOffsets, fencing, and durability: a
- * transaction open at kill -9 stays open (its last stable offset held) and commits after the restart; one whose
- * EndTxn was prepared (written to transactions.log) but whose markers were not is completed at start-up.
+ * transaction open at kill -9 stays open (its last stable offset held, its group offset pending) and commits after the
+ * restart; one whose EndTxn was prepared (written to transactions.log) but whose markers were not is completed at start-up.
  */
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
+  AddOffsetsToTxn,
   AddPartitionsToTxn,
   batchSizeAt,
   CONTROL_BIT,
@@ -19,9 +20,11 @@ import {
   FindCoordinator,
   InitProducerId,
   ListOffsets,
+  OffsetFetch,
   Produce,
   readBatchHeader,
   TRANSACTIONAL_BIT,
+  TxnOffsetCommit,
 } from '@samsa/protocol';
 import { makeDataDir, startBroker } from '@samsa/test-support/broker-process';
 import { RawClient } from '@samsa/test-support/raw-client';
@@ -31,6 +34,7 @@ import { decodeBatches } from './support/read-back.ts';
 
 const TOPIC = 'txn-raw';
 const TXN_ID = 'raw-txn';
+const GROUP = 'raw-txn-group';
 
 type PartitionResult = { errorCode: number; baseOffset: bigint };
 
@@ -90,6 +94,43 @@ class TxnClient {
       errorCode: number;
     };
     return res.errorCode;
+  }
+
+  /** AddOffsetsToTxn then TxnOffsetCommit of `offset` for the group on partition 0; both error codes. */
+  async commitOffset(producerId: bigint, producerEpoch: number, offset: bigint): Promise<number[]> {
+    const added = (await this.c.request(AddOffsetsToTxn, 3, {
+      transactionalId: TXN_ID,
+      producerId,
+      producerEpoch,
+      groupId: GROUP,
+    })) as { errorCode: number };
+    const res = (await this.c.request(TxnOffsetCommit, 3, {
+      transactionalId: TXN_ID,
+      groupId: GROUP,
+      producerId,
+      producerEpoch,
+      generationId: -1,
+      memberId: '',
+      groupInstanceId: null,
+      topics: [
+        {
+          name: TOPIC,
+          partitions: [{ partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: '' }],
+        },
+      ],
+    })) as { topics: { partitions: { errorCode: number }[] }[] };
+    return [added.errorCode, res.topics[0]!.partitions[0]!.errorCode];
+  }
+
+  /** The group's committed offset of partition 0 (OffsetFetch v7), with or without requireStable. */
+  async committed(requireStable: boolean): Promise<{ errorCode: number; committedOffset: bigint }> {
+    const res = (await this.c.request(OffsetFetch, 7, {
+      groupId: GROUP,
+      topics: [{ name: TOPIC, partitionIndexes: [0] }],
+      requireStable,
+    })) as { topics: { partitions: { errorCode: number; committedOffset: bigint }[] }[] };
+    const p = res.topics[0]!.partitions[0]!;
+    return { errorCode: p.errorCode, committedOffset: p.committedOffset };
   }
 
   /** A Fetch of the whole partition at an isolation level: values, control batches, LSO and aborted list. */
@@ -177,6 +218,10 @@ test('transactions: coordinator answers, read_committed, fencing, and kill -9 wh
     assert.deepEqual(await t.fetch(1), open);
     assert.deepEqual((await t.fetch(0)).values, ['plain-0', 't1', 't2']);
     assert.deepEqual([await t.latest(1), await t.latest(0)], [1n, 3n]);
+    // An offset committed in the transaction is pending: unstable for requireStable, absent otherwise.
+    assert.deepEqual(await t.commitOffset(pid, 0, 3n), [ErrorCode.NONE, ErrorCode.NONE]);
+    assert.equal((await t.committed(true)).errorCode, ErrorCode.UNSTABLE_OFFSET_COMMIT);
+    assert.deepEqual(await t.committed(false), { errorCode: ErrorCode.NONE, committedOffset: -1n });
 
     // kill -9 with the transaction open: the restart rebuilds it from the log; the producer then commits it.
     t.c.close();
@@ -186,6 +231,7 @@ test('transactions: coordinator answers, read_committed, fencing, and kill -9 wh
     assert.deepEqual(await t.fetch(1), open, 'the open transaction still holds the last stable offset');
     assert.equal(await t.end(pid, 0, true), ErrorCode.NONE);
     assert.equal(await t.end(pid, 0, true), ErrorCode.NONE, 'a retried commit succeeds');
+    assert.deepEqual(await t.committed(true), { errorCode: ErrorCode.NONE, committedOffset: 3n }, 'offset committed');
     assert.deepEqual(await t.fetch(1), {
       values: ['plain-0', 't1', 't2'],
       markerOffsets: [3n],
@@ -197,6 +243,7 @@ test('transactions: coordinator answers, read_committed, fencing, and kill -9 wh
     // A second transaction, prepared to abort when the broker dies before writing its markers.
     assert.equal(await t.addPartition(pid, 0), ErrorCode.NONE);
     assert.equal((await t.produce(TOPIC, txnBatch(pid, 0, 2, ['a1']))).baseOffset, 4n);
+    assert.deepEqual(await t.commitOffset(pid, 0, 5n), [ErrorCode.NONE, ErrorCode.NONE]);
     t.c.close();
     await broker.kill9();
     const { store, records } = await TransactionStore.open(join(dataDir, 'transactions'), pino({ level: 'silent' }));
@@ -214,6 +261,11 @@ test('transactions: coordinator answers, read_committed, fencing, and kill -9 wh
       aborted: [{ producerId: pid, firstOffset: 4n }],
     });
     assert.equal(await t.end(pid, 0, false), ErrorCode.NONE, 'the producer sees its abort done');
+    assert.deepEqual(
+      await t.committed(true),
+      { errorCode: ErrorCode.NONE, committedOffset: 3n },
+      'aborted offset dropped',
+    );
 
     // A new producer with the same transactional id fences the old epoch.
     const next = await t.init();

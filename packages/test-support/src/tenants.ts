@@ -104,6 +104,13 @@ export class TenantFixtures {
     await this.acl(tenantId, `User:${serviceAccount}`, 'CLUSTER', 'kafka-cluster', 'ALL');
   }
 
+  /** A key for a service account that is its tenant's admin. */
+  async adminKey(tenantId: string, serviceAccount: string): Promise<TestKey> {
+    const key = await this.key(tenantId, serviceAccount);
+    await this.admin(tenantId, serviceAccount);
+    return key;
+  }
+
   async revoke(keyId: string): Promise<void> {
     await this.pool.query(`UPDATE "ApiKey" SET "revokedAt" = now() WHERE "keyId" = $1`, [keyId]);
   }

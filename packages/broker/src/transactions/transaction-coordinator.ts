@@ -57,7 +57,7 @@ export interface TxnDescription {
 
 export type InitResult = { errorCode: number; producerId: bigint; producerEpoch: number };
 
-const partitionKey = (topic: string, index: number) => `${topic}\u0000${index}`;
+export const partitionKey = (topic: string, index: number) => `${topic}\u0000${index}`;
 
 export class TransactionCoordinator {
   private readonly entries = new Map<string, TxnEntry>();
@@ -240,27 +240,27 @@ export class TransactionCoordinator {
 
   /** AddPartitionsToTxn: one error code for the whole request (the handler checked the partitions). */
   addPartitions(id: string, producerId: bigint, epoch: number, partitions: [string, number][]): Promise<number> {
-    return this.locked(id, async () => {
-      const entry = this.entries.get(id);
-      const check = this.checkProducer(entry, producerId, epoch);
-      if (check !== ErrorCode.NONE || !entry) return check;
-      const begun = this.begin(entry);
-      if (begun !== ErrorCode.NONE) return begun;
+    return this.join(id, producerId, epoch, (entry) => {
       for (const [t, p] of partitions) entry.partitions.set(partitionKey(t, p), [t, p]);
-      await this.persist(entry);
-      return ErrorCode.NONE;
     });
   }
 
   /** AddOffsetsToTxn: the group's offsets will be committed with the transaction. */
   addOffsets(id: string, producerId: bigint, epoch: number, groupId: string): Promise<number> {
+    return this.join(id, producerId, epoch, (entry) => {
+      if (!entry.pendingOffsets.has(groupId)) entry.pendingOffsets.set(groupId, []);
+    });
+  }
+
+  /** Opens the producer's transaction if needed and adds to it (`add`), durably. */
+  private join(id: string, producerId: bigint, epoch: number, add: (entry: TxnEntry) => void): Promise<number> {
     return this.locked(id, async () => {
       const entry = this.entries.get(id);
       const check = this.checkProducer(entry, producerId, epoch);
       if (check !== ErrorCode.NONE || !entry) return check;
       const begun = this.begin(entry);
       if (begun !== ErrorCode.NONE) return begun;
-      if (!entry.pendingOffsets.has(groupId)) entry.pendingOffsets.set(groupId, []);
+      add(entry);
       await this.persist(entry);
       return ErrorCode.NONE;
     });
@@ -322,6 +322,18 @@ export class TransactionCoordinator {
     if (epoch < entry.producerEpoch) return ErrorCode.INVALID_PRODUCER_EPOCH;
     if (epoch > entry.producerEpoch || entry.state !== 'Ongoing') return ErrorCode.INVALID_TXN_STATE;
     return entry.partitions.has(partitionKey(topic, index)) ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE;
+  }
+
+  /**
+   * The (topic, partition)s of a group with offsets committed in a transaction not yet complete, keyed
+   * "topic\0partition": OffsetFetch with requireStable answers UNSTABLE_OFFSET_COMMIT for them (KIP-447).
+   */
+  pendingOffsetPartitions(groupId: string): Set<string> {
+    const out = new Set<string>();
+    for (const entry of this.entries.values()) {
+      for (const o of entry.pendingOffsets.get(groupId) ?? []) out.add(partitionKey(o.topic, o.partition));
+    }
+    return out;
   }
 
   describe(id: string): TxnDescription | undefined {
