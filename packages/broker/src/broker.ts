@@ -146,7 +146,10 @@ export class Broker implements ConnectionHost {
     const txns = await TransactionStore.open(join(this.config.dataDir, 'transactions'), this.logger);
     this.txnStore = txns.store;
     this.transactions = new TransactionCoordinator(
-      { transactionMaxTimeoutMs: this.config.transactionMaxTimeoutMs },
+      {
+        transactionMaxTimeoutMs: this.config.transactionMaxTimeoutMs,
+        transactionalIdExpirationMs: this.config.transactionalIdExpirationMs,
+      },
       txns.store,
       txns.records,
       {

@@ -96,6 +96,8 @@ export const BrokerConfigSchema = z
     maxCommittedOffsetsPerTenant: z.number().int().min(1).default(100_000),
     /** transaction.max.timeout.ms: the largest transaction.timeout.ms a producer may ask for. */
     transactionMaxTimeoutMs: z.number().int().min(1).default(900_000),
+    /** transactional.id.expiration.ms: an id with no open transaction, unused this long, is forgotten. */
+    transactionalIdExpirationMs: z.number().int().min(1).default(604_800_000),
     /** How often transactions past their timeout are looked for and aborted. */
     transactionAbortTimedOutIntervalMs: z.number().int().min(10).default(10_000),
     /** Transactional ids per tenant (InitProducerId of a new one beyond it: POLICY_VIOLATION). */
@@ -313,6 +315,7 @@ export const CONFIG_HELP = `Options (flag / env var / config-file key; defaults 
   --max-committed-offsets-per-tenant N  committed offsets per tenant unless its quota says otherwise [100000]
   --transaction-max-timeout-ms N   largest transaction.timeout.ms a producer may ask for [900000]
   --transaction-abort-timed-out-interval-ms N  how often timed-out transactions are aborted [10000]
+  --transactional-id-expiration-ms N  forget a transactional id unused this long [604800000]
   --max-transactional-ids-per-tenant N  transactional ids per tenant [1000]
   --topic-min-segment-bytes N      smallest segment.bytes a topic may set [1048576]
   --topic-min-segment-ms N         smallest segment.ms a topic may set [60000]

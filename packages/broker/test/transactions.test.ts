@@ -22,11 +22,13 @@ import {
   ListOffsets,
   OffsetFetch,
   Produce,
+  DescribeTransactions,
   readBatchHeader,
   TRANSACTIONAL_BIT,
   TxnOffsetCommit,
 } from '@samsa/protocol';
 import { makeDataDir, startBroker } from '@samsa/test-support/broker-process';
+import { eventually } from '@samsa/test-support/eventually';
 import { RawClient } from '@samsa/test-support/raw-client';
 import { pino } from 'pino';
 import { TransactionStore } from '../src/transactions/transaction-store.ts';
@@ -277,5 +279,30 @@ test('transactions: coordinator answers, read_committed, fencing, and kill -9 wh
   } finally {
     await broker.cleanup();
     await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('a transactional id unused for --transactional-id-expiration-ms is forgotten', async () => {
+  const broker = await startBroker({
+    args: ['--transactional-id-expiration-ms', '300', '--transaction-abort-timed-out-interval-ms', '100'],
+  });
+  try {
+    const t = await connect(broker.port);
+    const first = await t.init();
+    assert.equal(first.errorCode, ErrorCode.NONE);
+    const describe = async () =>
+      (
+        (await t.c.request(DescribeTransactions, 0, { transactionalIds: [TXN_ID] })) as {
+          transactionStates: { errorCode: number; transactionState: string }[];
+        }
+      ).transactionStates[0]!;
+    assert.deepEqual(await describe(), { ...(await describe()), errorCode: ErrorCode.NONE, transactionState: 'Empty' });
+    await eventually(async () => (await describe()).errorCode === ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, 'expiry');
+    const again = await t.init();
+    assert.equal(again.producerEpoch, 0, 'a forgotten id starts over');
+    assert.notEqual(again.producerId, first.producerId);
+    t.c.close();
+  } finally {
+    await broker.cleanup();
   }
 });

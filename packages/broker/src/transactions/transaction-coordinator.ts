@@ -30,6 +30,8 @@ export interface TransactionHost {
 export interface TransactionCoordinatorConfig {
   /** transaction.max.timeout.ms: the largest transaction.timeout.ms a producer may ask for. */
   transactionMaxTimeoutMs: number;
+  /** transactional.id.expiration.ms: an id with no transaction and no use for this long is forgotten. */
+  transactionalIdExpirationMs: number;
 }
 
 interface TxnEntry {
@@ -83,6 +85,7 @@ export class TransactionCoordinator {
     this.host = host;
     this.logger = logger;
     for (const r of records) {
+      if (r.state === 'Dead') continue;
       const entry: TxnEntry = {
         id: r.id,
         producerId: BigInt(r.producerId),
@@ -119,13 +122,41 @@ export class TransactionCoordinator {
     return completed;
   }
 
-  /** Aborts, every `intervalMs`, the transactions older than their timeout, fencing their producers. */
+  /**
+   * Every `intervalMs`: aborts the transactions older than their timeout (fencing their producers) and forgets the
+   * ids unused for transactional.id.expiration.ms.
+   */
   startTimeoutChecker(intervalMs: number): void {
+    const check = async () => {
+      await this.abortTimedOut();
+      await this.expireIds();
+    };
     this.timer = setInterval(
-      () => void this.abortTimedOut().catch((err) => this.logger.error({ err }, 'txn timeout check failed')),
+      () => void check().catch((err) => this.logger.error({ err }, 'transaction timeout check failed')),
       intervalMs,
     );
     this.timer.unref();
+  }
+
+  /** Forgets ids with no open transaction not used for transactional.id.expiration.ms (a Dead record is written). */
+  async expireIds(): Promise<number> {
+    let expired = 0;
+    const idle = (e: TxnEntry) =>
+      (e.state === 'Empty' || e.state === 'CompleteCommit' || e.state === 'CompleteAbort') &&
+      this.host.nowMs() - e.updatedMs > this.config.transactionalIdExpirationMs;
+    for (const entry of [...this.entries.values()]) {
+      if (!idle(entry)) continue;
+      await this.locked(entry.id, async () => {
+        if (!idle(entry) || this.entries.get(entry.id) !== entry) return;
+        await this.store.write({ ...toRecord(entry), state: 'Dead' });
+        this.entries.delete(entry.id);
+        this.byProducerId.delete(entry.producerId);
+        expired += 1;
+      });
+    }
+    if (expired > 0)
+      this.logger.info({ expired }, 'forgot transactional ids unused for transactional.id.expiration.ms');
+    return expired;
   }
 
   async abortTimedOut(): Promise<number> {
