@@ -3,7 +3,8 @@
  * 4.1.1, side by side: one Java program (../java/TxnCheck.java) commits, aborts, leaves a transaction open, fences a
  * zombie, runs consume-transform-produce with sendOffsetsToTransaction and lets a transaction time out, reading the
  * topics with read_committed and read_uncommitted consumers after each step. Samsa must show exactly what Kafka
- * shows (values and end offsets: markers take an offset in both), and what Kafka shows is asserted too.
+ * shows (values and end offsets: markers take an offset in both), and what Kafka shows is asserted too. kcat
+ * (librdkafka) then reads the topic at both isolation levels from both brokers.
  */
 import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
@@ -13,6 +14,7 @@ import { kafkaSkipReason } from '@samsa/kafka-harness/jars';
 import { compileJava, runJava } from '@samsa/kafka-harness/java';
 import { type KafkaCluster, startKafka } from '@samsa/kafka-harness/kafka';
 import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
+import { kcat } from '@samsa/test-support/kcat';
 
 const skip = kafkaSkipReason();
 if (skip) console.log(`# skipped: ${skip}`);
@@ -112,4 +114,32 @@ test('Java transactional producer: Samsa shows read_committed and read_uncommitt
   // Line for line the same observations: values, end offsets (markers included), exceptions.
   const comparable = (obs: Observation[]) => obs.map(({ message: _, ...o }) => o);
   assert.deepEqual(comparable(onSamsa), comparable(onKafka));
+
+  // librdkafka (kcat) reads the same topic at both isolation levels as Java's consumers did, on both brokers.
+  const kcatRead = async (bootstrap: string, isolation: string) =>
+    (
+      await kcat([
+        '-b',
+        bootstrap,
+        '-C',
+        '-t',
+        'txn-data',
+        '-o',
+        'beginning',
+        '-e',
+        '-q',
+        '-f',
+        '%s\\n',
+        '-X',
+        `isolation.level=${isolation}`,
+      ])
+    ).stdout
+      .split('\n')
+      .filter((v) => v !== '')
+      .sort();
+  for (const isolation of ['read_committed', 'read_uncommitted']) {
+    const expected = seen(onKafka, 'after-timeout', isolation).values;
+    assert.deepEqual(await kcatRead(kafka!.bootstrap, isolation), expected, `kcat ${isolation} on Kafka`);
+    assert.deepEqual(await kcatRead(samsa!.bootstrap, isolation), expected, `kcat ${isolation} on Samsa`);
+  }
 });
