@@ -19,6 +19,7 @@ import { topicConfigs } from './scenarios/configs.ts';
 import { errorCases } from './scenarios/errors.ts';
 import { groupGenerations, kafkajsRebalances, listGroups, offsetCommitFetchEdgeCases } from './scenarios/groups.ts';
 import { idempotenceAndRefusedProduce, metadataFetchAndDeletion, transactionalProducer } from './scenarios/log.ts';
+import { kafkajsTransactions } from './scenarios/transactions.ts';
 import { producedWithKafkajs, rawCompressedBatches, timestampsAndListOffsets } from './scenarios/records.ts';
 import type { Observation, Scenario, SecureTarget, Target } from './scenarios/target.ts';
 
@@ -308,6 +309,8 @@ differential(
   errorCases,
   plain,
 );
+// After ListGroups: the transaction's offsets create a group.
+differential('kafkajs transactions: commit, abort, sendOffsets; both isolation levels', kafkajsTransactions, plain);
 differential('a principal without ACLs is refused by every API', unauthorizedMember, secure);
 differential('ACLs described, created, honoured and deleted by an admin', aclLifecycle, secure);
 differential('SASL: unsupported mechanism, wrong password, a request before authenticating', authentication, secure);

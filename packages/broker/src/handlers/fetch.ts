@@ -137,7 +137,8 @@ async function collect(ctx: RequestContext, req: FetchRequest, maxBytes: number)
           ...base,
           errorCode: ErrorCode.NONE,
           highWatermark: read.highWatermark,
-          lastStableOffset: readCommitted ? lastStableOffset : read.highWatermark,
+          // Kafka gives the last stable offset at both isolation levels.
+          lastStableOffset,
           logStartOffset: read.logStartOffset,
           abortedTransactions: readCommitted
             ? partition.abortedTransactions(p.fetchOffset, lastStableOffset).map((a) => ({
