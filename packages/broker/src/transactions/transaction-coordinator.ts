@@ -112,7 +112,13 @@ export class TransactionCoordinator {
     for (const entry of this.entries.values()) {
       if (entry.state !== 'PrepareCommit' && entry.state !== 'PrepareAbort') continue;
       const commit = entry.state === 'PrepareCommit';
-      await this.locked(entry.id, () => this.finish(entry, commit));
+      try {
+        await this.locked(entry.id, () => this.finish(entry, commit));
+      } catch (err) {
+        // Left prepared: the next request on the id completes it (settle); the broker still starts.
+        this.logger.error({ transactionalId: entry.id, commit, err }, 'could not complete a prepared transaction');
+        continue;
+      }
       this.logger.info(
         { transactionalId: entry.id, commit },
         'completed a transaction left prepared by the last shutdown',
@@ -210,6 +216,7 @@ export class TransactionCoordinator {
     }
     return this.locked(id, async (): Promise<InitResult> => {
       let entry = this.entries.get(id);
+      await this.settle(entry);
       if (!entry) {
         const ns = this.host.namespaceOf(id);
         if (ns !== null && maxIdsInNamespace !== null && this.countIn(ns) >= maxIdsInNamespace) {
@@ -250,6 +257,16 @@ export class TransactionCoordinator {
     });
   }
 
+  /**
+   * Completes a transaction left prepared by a failed completion (a marker write that failed): the prepare is
+   * durable, so the outcome is decided and every later request on the id first finishes it.
+   */
+  private async settle(entry: TxnEntry | undefined): Promise<void> {
+    if (entry && (entry.state === 'PrepareCommit' || entry.state === 'PrepareAbort')) {
+      await this.finish(entry, entry.state === 'PrepareCommit');
+    }
+  }
+
   /** NONE when (producerId, epoch) is the id's current producer; else the error Kafka gives. */
   private checkProducer(entry: TxnEntry | undefined, producerId: bigint, epoch: number): number {
     if (!entry || entry.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
@@ -287,6 +304,7 @@ export class TransactionCoordinator {
   private join(id: string, producerId: bigint, epoch: number, add: (entry: TxnEntry) => void): Promise<number> {
     return this.locked(id, async () => {
       const entry = this.entries.get(id);
+      await this.settle(entry);
       const check = this.checkProducer(entry, producerId, epoch);
       if (check !== ErrorCode.NONE || !entry) return check;
       const begun = this.begin(entry);
@@ -325,6 +343,7 @@ export class TransactionCoordinator {
   endTxn(id: string, producerId: bigint, epoch: number, commit: boolean): Promise<number> {
     return this.locked(id, async () => {
       const entry = this.entries.get(id);
+      await this.settle(entry);
       const outcome = commit ? 'CompleteCommit' : 'CompleteAbort';
       if (entry?.producerId === producerId && epoch === entry.producerEpoch - 1 && entry.state.startsWith('Complete')) {
         // The coordinator ended this transaction itself with a bumped epoch (its timeout): as Kafka does, the
