@@ -10,6 +10,7 @@ import { EndTxn, ErrorCode, FindCoordinator, InitProducerId } from '@samsa/proto
 import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
 import { RawClient } from '@samsa/test-support/raw-client';
 import { TenantFixtures, type TestKey } from '@samsa/test-support/tenants';
+import { Kafka, logLevel } from 'kafkajs';
 
 let db: TestDatabase;
 let fx: TenantFixtures;
@@ -31,7 +32,14 @@ before(async () => {
   bob = await fx.key(acme, 'bob');
   await fx.acl(acme, 'User:bob', 'TOPIC', '*', 'WRITE');
   broker = await startBroker({
-    args: ['--database-url', db.url, '--max-transactional-ids-per-tenant', '2'],
+    args: [
+      '--database-url',
+      db.url,
+      '--max-transactional-ids-per-tenant',
+      '2',
+      '--group-initial-rebalance-delay-ms',
+      '0',
+    ],
     env: { SAMSA_SUPERUSER_PASSWORD: 'txn-tenancy-superuser' },
   });
 });
@@ -101,4 +109,46 @@ test('transactional ids: tenant namespaces, TRANSACTIONAL_ID ACLs and the per-te
   } finally {
     for (const c of [acmeC, globexC, aliceC, bobC]) c.close();
   }
+});
+
+test('a tenant runs kafkajs transactions in its namespace; its read_committed consumer sees only committed records', {
+  timeout: 60_000,
+}, async () => {
+  const kafka = new Kafka({
+    clientId: 'txn-tenancy',
+    brokers: [broker.bootstrap],
+    logLevel: logLevel.NOTHING,
+    sasl: { mechanism: 'plain', username: globexAdmin.keyId, password: globexAdmin.secret },
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: 'orders' }] });
+  await admin.disconnect();
+  const producer = kafka.producer({ transactionalId: 'shared-id', maxInFlightRequests: 1, idempotent: true });
+  await producer.connect();
+  for (const [value, commit] of [
+    ['committed-1', true],
+    ['aborted-1', false],
+    ['committed-2', true],
+  ] as const) {
+    const txn = await producer.transaction();
+    await txn.send({ topic: 'orders', messages: [{ value }] });
+    await (commit ? txn.commit() : txn.abort());
+  }
+  await producer.disconnect();
+  const consumer = kafka.consumer({ groupId: 'orders-reader' });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'orders', fromBeginning: true });
+  const seen: string[] = [];
+  const done = new Promise<void>((resolve) => {
+    void consumer.run({
+      eachMessage: async ({ message }) => {
+        seen.push(message.value!.toString());
+        if (seen.includes('committed-2')) resolve();
+      },
+    });
+  });
+  await done;
+  await consumer.disconnect();
+  assert.deepEqual(seen, ['committed-1', 'committed-2']);
 });
