@@ -8,7 +8,7 @@
  */
 import { ErrorCode, type InitProducerId, type ResponseOf } from '@samsa/protocol';
 import type { Handler } from '../request-context.ts';
-import { transactionalIdLimit } from './transaction-access.ts';
+import { fencedFor, transactionalIdLimit } from './transaction-access.ts';
 
 export const handleInitProducerId: Handler<typeof InitProducerId> = async (
   ctx,
@@ -33,10 +33,7 @@ export const handleInitProducerId: Handler<typeof InitProducerId> = async (
       );
     }
     // PRODUCER_FENCED is v4+ (KIP-588); older clients know it as INVALID_PRODUCER_EPOCH.
-    const errorCode =
-      result.errorCode === ErrorCode.PRODUCER_FENCED && ctx.version < 4
-        ? ErrorCode.INVALID_PRODUCER_EPOCH
-        : result.errorCode;
+    const errorCode = fencedFor(result.errorCode, ctx.version, 4);
     return { throttleTimeMs: 0, ...result, errorCode };
   }
   return {
