@@ -1,12 +1,13 @@
 /**
  * KafkaGroupAdmin: everything the lag engine asks of a cluster, over the Kafka protocol only (ListGroups,
- * DescribeGroups, OffsetFetch, ListOffsets, Metadata, OffsetCommit via AlterConsumerGroupOffsets), through
+ * DescribeGroups, ConsumerGroupDescribe for KIP-848 groups, OffsetFetch, ListOffsets, Metadata, OffsetCommit via AlterConsumerGroupOffsets), through
  * @platformatic/kafka. It works against any Kafka-compatible cluster; requests are chunked so that none grows
  * without bound.
  */
 import {
   Admin,
   type Connection,
+  consumerGroupDescribeV0,
   type describeGroupsV5,
   FindCoordinatorKeyTypes,
   kGetApi,
@@ -67,6 +68,9 @@ export interface LagSource {
 
 /** Every DescribeGroups version's response has these fields (later versions add some). */
 type DescribeGroupsResponse = Awaited<ReturnType<typeof describeGroupsV5.api.async>>;
+type ConsumerGroupDescribeResponse = Awaited<ReturnType<typeof consumerGroupDescribeV0.api.async>>;
+/** DescribeGroups' answer for a group that is not a classic group, e.g. a KIP-848 consumer group (as Kafka 4). */
+const GROUP_ID_NOT_FOUND = 69;
 type MetadataResponse = Awaited<ReturnType<typeof metadataV12.api.async>>;
 
 export interface KafkaGroupAdminOptions {
@@ -119,6 +123,24 @@ export function describedGroup(g: DescribeGroupsResponse['groups'][number]): Gro
   };
 }
 
+/**
+ * One ConsumerGroupDescribe entry (a KIP-848 group: the broker assigns, so each member's assignment is plain data,
+ * already by topic name).
+ */
+export function describedConsumerGroup(g: ConsumerGroupDescribeResponse['groups'][number]): GroupDescription {
+  return {
+    groupId: g.groupId,
+    state: g.groupState,
+    protocolType: 'consumer',
+    members: g.members.map((m) => {
+      const assignments: Record<string, number[]> = {};
+      for (const t of m.assignment.topicPartitions) assignments[t.topicName] = [...t.partitions].sort((a, b) => a - b);
+      return { memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost, assignments };
+    }),
+    error: g.errorCode !== 0 ? `ConsumerGroupDescribe returned error code ${g.errorCode} for this group` : null,
+  };
+}
+
 export class KafkaGroupAdmin implements LagSource {
   private readonly admin: Admin;
   /** Whether `close` closes the client: not when it was lent by its owner (the console's cluster admin). */
@@ -145,7 +167,8 @@ export class KafkaGroupAdmin implements LagSource {
   }
 
   async listGroups(): Promise<GroupListing[]> {
-    const groups = await this.admin.listGroups();
+    // The client asks for classic groups only unless told otherwise; KIP-848 groups are type "consumer".
+    const groups = await this.admin.listGroups({ types: ['classic', 'consumer'] });
     return [...groups.values()]
       .map((g) => ({ groupId: g.id, state: String(g.state), protocolType: g.protocolType }))
       .sort((a, b) => a.groupId.localeCompare(b.groupId));
@@ -178,10 +201,36 @@ export class KafkaGroupAdmin implements LagSource {
           if (!(err instanceof ResponseError)) throw err;
           response = (err as ResponseError & { response: DescribeGroupsResponse }).response;
         }
-        for (const g of response.groups) out.set(g.groupId, describedGroup(g));
+        const notClassic: string[] = [];
+        for (const g of response.groups) {
+          if (g.errorCode === GROUP_ID_NOT_FOUND) notClassic.push(g.groupId);
+          out.set(g.groupId, describedGroup(g));
+        }
+        // A KIP-848 group is described by ConsumerGroupDescribe (DescribeGroups answers GROUP_ID_NOT_FOUND for it);
+        // a cluster without that API keeps DescribeGroups' answer.
+        if (notClassic.length > 0) {
+          for (const g of (await this.rawConsumerGroupDescribe(connection, notClassic)) ?? []) {
+            if (g.errorCode === 0) out.set(g.groupId, describedConsumerGroup(g));
+          }
+        }
       }
     }
     return out;
+  }
+
+  private async rawConsumerGroupDescribe(
+    connection: Connection,
+    groups: string[],
+  ): Promise<ConsumerGroupDescribeResponse['groups'] | undefined> {
+    try {
+      return (await consumerGroupDescribeV0.api.async(connection, groups, false)).groups;
+    } catch (err) {
+      if (err instanceof ResponseError) {
+        const response = (err as ResponseError & { response?: ConsumerGroupDescribeResponse }).response;
+        if (response?.groups) return response.groups;
+      }
+      return undefined;
+    }
   }
 
   /** DescribeGroups at the highest version both sides support, returning the raw (undecoded) member bytes. */

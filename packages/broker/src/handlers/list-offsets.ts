@@ -1,6 +1,8 @@
 /**
- * ListOffsets: earliest (-2), latest (-1, the last stable offset for read_committed), max timestamp (-3), or the first offset at/after a timestamp. v0 answers
- * up to maxNumOffsets segment boundaries instead (Kafka's legacy semantics, see PartitionLog.legacyOffsetsBefore).
+ * ListOffsets: earliest (-2), latest (-1, the last stable offset for read_committed), max timestamp (-3), earliest
+ * local (-4: the log start), latest tiered (-5: none, nothing is tiered), or the first offset at/after a timestamp.
+ * v0 answers up to maxNumOffsets segment boundaries instead (Kafka's legacy semantics, see
+ * PartitionLog.legacyOffsetsBefore).
  */
 import { ErrorCode, type ListOffsets, type ResponseOf } from '@samsa/protocol';
 import type { Handler } from '../request-context.ts';
@@ -45,9 +47,12 @@ export const handleListOffsets: Handler<typeof ListOffsets> = async (
         partitions.push({ ...answer, oldStyleOffsets: log.legacyOffsetsBefore(p.timestamp, max, Date.now()) });
         continue;
       }
-      if (p.timestamp === LATEST || p.timestamp === LATEST_TIERED) {
+      if (p.timestamp === LATEST) {
         // read_committed (isolation level 1) sees the log only up to its last stable offset.
         answer.offset = req.isolationLevel === 1 ? partition.lastStableOffset : log.logEndOffset;
+      } else if (p.timestamp === LATEST_TIERED) {
+        // Nothing is tiered here: as Kafka without tiered storage, no offset (and no leader epoch).
+        answer.leaderEpoch = -1;
       } else if (p.timestamp === EARLIEST || p.timestamp === EARLIEST_LOCAL) {
         answer.offset = log.logStartOffset;
       } else if (p.timestamp === MAX_TIMESTAMP) {

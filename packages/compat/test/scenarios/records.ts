@@ -178,6 +178,8 @@ export const timestampsAndListOffsets: Scenario = async (t) => {
       earliest: -2n,
       latest: -1n,
       maxTimestamp: -3n,
+      earliestLocal: -4n,
+      latestTiered: -5n,
       beforeFirst: BASE_MS,
       exactFirst: BASE_MS + 1000n,
       between: BASE_MS + 1500n,
@@ -187,7 +189,8 @@ export const timestampsAndListOffsets: Scenario = async (t) => {
     };
     const listed: Record<string, unknown> = {};
     for (const [name, timestamp] of Object.entries(queries)) {
-      const r = await c.request(ListOffsets, 8, {
+      // v9: the first version that may ask for -5 (KIP-1005)
+      const r = await c.request(ListOffsets, 9, {
         replicaId: -1,
         isolationLevel: 0,
         topics: [{ name: 'diff-times', partitions: [{ partitionIndex: 0, timestamp }] }],
