@@ -31,6 +31,7 @@ export const handleInitProducerId: Handler<typeof InitProducerId> = async (
         { transactionalId: req.transactionalId, limit: transactionalIdLimit(ctx) },
         'transactional id quota reached (--max-transactional-ids-per-tenant)',
       );
+      ctx.state.metrics.refused('tenant_transactional_ids');
     }
     // PRODUCER_FENCED is v4+ (KIP-588); older clients know it as INVALID_PRODUCER_EPOCH.
     const errorCode = fencedFor(result.errorCode, ctx.version, 4);
