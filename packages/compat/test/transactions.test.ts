@@ -4,7 +4,8 @@
  * zombie, runs consume-transform-produce with sendOffsetsToTransaction and lets a transaction time out, reading the
  * topics with read_committed and read_uncommitted consumers after each step. Samsa must show exactly what Kafka
  * shows (values and end offsets: markers take an offset in both), and what Kafka shows is asserted too. kcat
- * (librdkafka) then reads the topic at both isolation levels from both brokers.
+ * (librdkafka) then reads the topic at both isolation levels from both brokers. A stateless Kafka Streams application
+ * with exactly_once_v2 (../java/StreamsEosCheck.java) runs against both too.
  */
 import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
@@ -34,12 +35,20 @@ before(async () => {
   if (skip) return;
   [classpath, samsa, kafka] = await Promise.all([
     compileJava(JAVA_DIR),
-    startBroker({ args: ['--transaction-abort-timed-out-interval-ms', String(ABORT_CHECK_INTERVAL_MS)] }),
+    startBroker({
+      args: [
+        '--transaction-abort-timed-out-interval-ms',
+        String(ABORT_CHECK_INTERVAL_MS),
+        '--group-initial-rebalance-delay-ms',
+        '0',
+      ],
+    }),
     startKafka({
       props: {
         'offsets.topic.num.partitions': '1',
         'transaction.state.log.num.partitions': '1',
         'transaction.abort.timed.out.transaction.cleanup.interval.ms': String(ABORT_CHECK_INTERVAL_MS),
+        'group.initial.rebalance.delay.ms': '0',
       },
     }),
   ]);
@@ -50,9 +59,9 @@ after(async () => {
   await kafka?.stop();
 });
 
-async function txnCheck(bootstrap: string): Promise<Observation[]> {
-  const r = await runJava('TxnCheck', [bootstrap, 'txn-', String(SHORT_TIMEOUT_MS)], { classpath, timeoutMs: 120_000 });
-  assert.equal(r.code, 0, `TxnCheck exited with ${r.code}:\n${r.stdout}\n${r.stderr}`);
+async function javaCheck(mainClass: string, args: string[]): Promise<Observation[]> {
+  const r = await runJava(mainClass, args, { classpath, timeoutMs: 120_000 });
+  assert.equal(r.code, 0, `${mainClass} exited with ${r.code}:\n${r.stdout}\n${r.stderr}`);
   return r.stdout
     .split('\n')
     .filter((l) => l.startsWith('{'))
@@ -71,6 +80,7 @@ const range = (prefix: string, n: number) => Array.from({ length: n }, (_, i) =>
 test('Java transactional producer: Samsa shows read_committed and read_uncommitted consumers what Kafka does', {
   skip,
 }, async () => {
+  const txnCheck = (bootstrap: string) => javaCheck('TxnCheck', [bootstrap, 'txn-', String(SHORT_TIMEOUT_MS)]);
   const [onSamsa, onKafka] = await Promise.all([txnCheck(samsa!.bootstrap), txnCheck(kafka!.bootstrap)]);
   for (const obs of [onKafka, onSamsa]) {
     for (const step of ['init', 'commit', 'abort']) assert.deepEqual(obs.find((o) => o.check === step)?.ok, true, step);
@@ -142,4 +152,14 @@ test('Java transactional producer: Samsa shows read_committed and read_uncommitt
     assert.deepEqual(await kcatRead(kafka!.bootstrap, isolation), expected, `kcat ${isolation} on Kafka`);
     assert.deepEqual(await kcatRead(samsa!.bootstrap, isolation), expected, `kcat ${isolation} on Samsa`);
   }
+});
+
+test('a Kafka Streams application with exactly_once_v2 writes every record exactly once, as on Kafka', {
+  skip,
+}, async () => {
+  const eos = (bootstrap: string) => javaCheck('StreamsEosCheck', [bootstrap, 'eos-', '300']);
+  const [onSamsa, onKafka] = await Promise.all([eos(samsa!.bootstrap), eos(kafka!.bootstrap)]);
+  const expected = [{ check: 'streams-eos', state: 'RUNNING', received: 300, exactlyOnce: true }];
+  assert.deepEqual(onKafka, expected);
+  assert.deepEqual(onSamsa, expected);
 });
