@@ -21,14 +21,17 @@ import org.apache.kafka.streams.StreamsConfig;
 /**
  * A stateless Kafka Streams application with processing.guarantee=exactly_once_v2 (transactions, offsets committed
  * in them, a classic consumer group): it upper-cases every record of an input topic into an output topic. A
- * read_committed consumer then reads the output, which must hold each input record exactly once.
- * Usage: StreamsEosCheck <bootstrap> <prefix> <records>
+ * read_committed consumer then reads the output, which must hold each input record exactly once. With a produce
+ * interval the input is written slowly while the application runs, and "progress" lines say how much output a
+ * read_committed consumer has seen, so a test can kill -9 the broker mid-run.
+ * Usage: StreamsEosCheck <bootstrap> <prefix> <records> [produce-interval-ms]
  */
 public class StreamsEosCheck {
   public static void main(String[] args) throws Exception {
     String bootstrap = args[0];
     String prefix = args[1];
     int count = Integer.parseInt(args[2]);
+    long intervalMs = args.length > 3 ? Long.parseLong(args[3]) : 0;
     String in = prefix + "in";
     String out = prefix + "out";
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
@@ -38,9 +41,18 @@ public class StreamsEosCheck {
     p.put("bootstrap.servers", bootstrap);
     p.put("key.serializer", StringSerializer.class.getName());
     p.put("value.serializer", StringSerializer.class.getName());
-    try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
-      for (int i = 0; i < count; i++) producer.send(new ProducerRecord<>(in, "k" + i, "v" + i));
-    }
+    p.put("delivery.timeout.ms", "120000");
+    Thread input = new Thread(() -> {
+      try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
+        for (int i = 0; i < count; i++) {
+          producer.send(new ProducerRecord<>(in, "k" + i, "v" + i));
+          if (intervalMs > 0) Thread.sleep(intervalMs);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    input.start();
 
     Properties s = new Properties();
     s.put(StreamsConfig.APPLICATION_ID_CONFIG, prefix + "app");
@@ -66,9 +78,14 @@ public class StreamsEosCheck {
       List<TopicPartition> tps = List.of(new TopicPartition(out, 0), new TopicPartition(out, 1));
       consumer.assign(tps);
       consumer.seekToBeginning(tps);
-      long deadline = System.currentTimeMillis() + 60_000;
+      long deadline = System.currentTimeMillis() + 90_000;
+      long nextProgress = 0;
       while (values.size() < count && System.currentTimeMillis() < deadline) {
         for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) values.add(r.value());
+        if (System.currentTimeMillis() >= nextProgress) {
+          Observations.emit("progress", "received", values.size());
+          nextProgress = System.currentTimeMillis() + 300;
+        }
       }
       // A little longer: a duplicate would arrive now.
       long settle = System.currentTimeMillis() + 1_000;
@@ -76,6 +93,7 @@ public class StreamsEosCheck {
         for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) values.add(r.value());
       }
     }
+    input.join(5_000);
     String state = streams.state().toString();
     streams.close(Duration.ofSeconds(20));
     Collections.sort(values);

@@ -5,16 +5,18 @@
  * topics with read_committed and read_uncommitted consumers after each step. Samsa must show exactly what Kafka
  * shows (values and end offsets: markers take an offset in both), and what Kafka shows is asserted too. kcat
  * (librdkafka) then reads the topic at both isolation levels from both brokers. A stateless Kafka Streams application
- * with exactly_once_v2 (../java/StreamsEosCheck.java) runs against both too.
+ * with exactly_once_v2 (../java/StreamsEosCheck.java) runs against both too, and against Samsa once more while the
+ * broker is killed with kill -9 mid-run and restarted.
  */
 import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { kafkaSkipReason } from '@samsa/kafka-harness/jars';
-import { compileJava, runJava } from '@samsa/kafka-harness/java';
-import { type KafkaCluster, startKafka } from '@samsa/kafka-harness/kafka';
-import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
+import { createInterface } from 'node:readline';
+import { compileJava, runJava, spawnJava } from '@samsa/kafka-harness/java';
+import { freePort, type KafkaCluster, startKafka } from '@samsa/kafka-harness/kafka';
+import { type BrokerProcess, makeDataDir, startBroker } from '@samsa/test-support/broker-process';
 import { kcat } from '@samsa/test-support/kcat';
 
 const skip = kafkaSkipReason();
@@ -160,6 +162,38 @@ test('a Kafka Streams application with exactly_once_v2 writes every record exact
   const eos = (bootstrap: string) => javaCheck('StreamsEosCheck', [bootstrap, 'eos-', '300']);
   const [onSamsa, onKafka] = await Promise.all([eos(samsa!.bootstrap), eos(kafka!.bootstrap)]);
   const expected = [{ check: 'streams-eos', state: 'RUNNING', received: 300, exactlyOnce: true }];
-  assert.deepEqual(onKafka, expected);
-  assert.deepEqual(onSamsa, expected);
+  const result = (obs: Observation[]) => obs.filter((o) => o.check === 'streams-eos');
+  assert.deepEqual(result(onKafka), expected);
+  assert.deepEqual(result(onSamsa), expected);
+});
+
+test('Kafka Streams exactly_once_v2 across a kill -9 of Samsa mid-run: every record exactly once', {
+  skip,
+}, async () => {
+  // The broker comes back on the same port, as a restarted broker would: the application's bootstrap stays valid.
+  const dataDir = await makeDataDir();
+  const args = ['--listen', `127.0.0.1:${await freePort()}`, '--group-initial-rebalance-delay-ms', '0'];
+  let broker = await startBroker({ dataDir, args });
+  const records = 400;
+  const app = await spawnJava('StreamsEosCheck', [broker.bootstrap, 'kill-', String(records), '20'], { classpath });
+  try {
+    app.stderr!.resume();
+    let final: Observation | undefined;
+    let killedAt = -1;
+    for await (const line of createInterface({ input: app.stdout! })) {
+      if (!line.startsWith('{')) continue;
+      const o = JSON.parse(line) as Observation;
+      if (o.check === 'progress' && killedAt < 0 && o.received >= records / 4) {
+        killedAt = o.received;
+        await broker.kill9();
+        broker = await startBroker({ dataDir, args });
+      }
+      if (o.check === 'streams-eos') final = o;
+    }
+    assert.ok(killedAt >= 0 && killedAt < records, `the broker was killed mid-run (at ${killedAt} records)`);
+    assert.deepEqual(final, { check: 'streams-eos', state: 'RUNNING', received: records, exactlyOnce: true });
+  } finally {
+    app.kill('SIGKILL');
+    await broker.cleanup();
+  }
 });
