@@ -169,6 +169,7 @@ test('a Kafka Streams application with exactly_once_v2 writes every record exact
 
 test('Kafka Streams exactly_once_v2 across a kill -9 of Samsa mid-run: every record exactly once', {
   skip,
+  timeout: 150_000,
 }, async () => {
   // The broker comes back on the same port, as a restarted broker would: the application's bootstrap stays valid.
   const dataDir = await makeDataDir();
