@@ -19,6 +19,8 @@ import { ControlPlaneStore } from './tenancy/control-plane-store.ts';
 import { systemClock } from './groups/clock.ts';
 import { DEFAULT_GROUP_CONFIG, GroupCoordinator } from './groups/group-coordinator.ts';
 import { GroupStore } from './groups/group-store.ts';
+import { TransactionCoordinator } from './transactions/transaction-coordinator.ts';
+import { TransactionStore } from './transactions/transaction-store.ts';
 import { FileHandleCache } from './log/file-handle-cache.ts';
 import { LogCleaner } from './log/log-cleaner.ts';
 import { Metrics } from './metrics.ts';
@@ -63,6 +65,8 @@ export class Broker implements ConnectionHost {
   topics!: TopicRegistry;
   groups!: GroupCoordinator;
   producerIds!: ProducerIdAllocator;
+  transactions!: TransactionCoordinator;
+  private txnStore: TransactionStore | undefined;
   tenancy: Tenancy | null = null;
   metadataSource: PgMetadataSource | null = null;
   controlPlane: ControlPlaneStore | null = null;
@@ -148,6 +152,27 @@ export class Broker implements ConnectionHost {
       namespaceOf,
     );
     this.groups.startOffsetExpiry(60_000);
+    const txns = await TransactionStore.open(join(this.config.dataDir, 'transactions'), this.logger);
+    this.txnStore = txns.store;
+    this.transactions = new TransactionCoordinator(
+      {
+        transactionMaxTimeoutMs: this.config.transactionMaxTimeoutMs,
+        transactionalIdExpirationMs: this.config.transactionalIdExpirationMs,
+      },
+      txns.store,
+      txns.records,
+      {
+        partition: (topic, index) => this.topics.get(topic)?.partitions[index],
+        allocateProducerId: () => this.producerIds.allocate(),
+        commitOffsets: (groupId, topics) => this.groups.commitOffsets(groupId, topics),
+        notify: (topic, index) => this.fetchWaiters.notify(topic, index),
+        nowMs: () => Date.now(),
+        namespaceOf,
+      },
+      this.logger,
+    );
+    await this.transactions.recover();
+    this.transactions.startTimeoutChecker(this.config.transactionAbortTimedOutIntervalMs);
     this.metrics.gauges = () => ({
       connections: this.connections.size,
       requestBuffer: {
@@ -449,10 +474,12 @@ export class Broker implements ConnectionHost {
     for (const s of this.refusedPendingClose) s.destroy();
     await closed;
     this.groups?.shutdown();
+    this.transactions?.shutdown();
     await this.metadataSource?.stop();
     await this.trafficReporter?.stop();
     await this.controlPlane?.close();
     await this.groupStore?.close();
+    await this.txnStore?.close();
     await this.topics?.close();
     await this.handles?.closeAll?.();
     await new Promise<void>((resolve) => (this.http ? this.http.close(() => resolve()) : resolve()));

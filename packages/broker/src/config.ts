@@ -94,6 +94,14 @@ export const BrokerConfigSchema = z
     maxGroupsPerTenant: z.number().int().min(1).default(1_000),
     /** Committed offsets (group, topic, partition) per tenant when its quota does not say. */
     maxCommittedOffsetsPerTenant: z.number().int().min(1).default(100_000),
+    /** transaction.max.timeout.ms: the largest transaction.timeout.ms a producer may ask for. */
+    transactionMaxTimeoutMs: z.number().int().min(1).default(900_000),
+    /** transactional.id.expiration.ms: an id with no open transaction, unused this long, is forgotten. */
+    transactionalIdExpirationMs: z.number().int().min(1).default(604_800_000),
+    /** How often transactions past their timeout are looked for and aborted. */
+    transactionAbortTimedOutIntervalMs: z.number().int().min(10).default(10_000),
+    /** Transactional ids per tenant (InitProducerId of a new one beyond it: POLICY_VIOLATION). */
+    maxTransactionalIdsPerTenant: z.number().int().min(1).default(1_000),
     /** Floor on a topic's segment.bytes (Kafka 4: 1 MiB). */
     topicMinSegmentBytes: z.number().int().min(14).default(1_048_576),
     /** Floor on a topic's segment.ms: each roll costs files and an fsync (Kafka allows 1 ms). */
@@ -311,6 +319,10 @@ export const CONFIG_HELP = `Options (flag / env var / config-file key; defaults 
   --max-groups N                   consumer groups on the whole broker [100000]
   --max-groups-per-tenant N        consumer groups per tenant unless its quota says otherwise [1000]
   --max-committed-offsets-per-tenant N  committed offsets per tenant unless its quota says otherwise [100000]
+  --transaction-max-timeout-ms N   largest transaction.timeout.ms a producer may ask for [900000]
+  --transaction-abort-timed-out-interval-ms N  how often timed-out transactions are aborted [10000]
+  --transactional-id-expiration-ms N  forget a transactional id unused this long [604800000]
+  --max-transactional-ids-per-tenant N  transactional ids per tenant [1000]
   --topic-min-segment-bytes N      smallest segment.bytes a topic may set [1048576]
   --topic-min-segment-ms N         smallest segment.ms a topic may set [60000]
   --log-segment-bytes N            default segment.bytes [1073741824]

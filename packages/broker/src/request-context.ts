@@ -8,6 +8,7 @@ import type { TopicRegistry } from './topics/topic-registry.ts';
 import type { FetchWaiters } from './topics/fetch-waiters.ts';
 import type { GroupCoordinator } from './groups/group-coordinator.ts';
 import type { ProducerIdAllocator } from './producers/producer-ids.ts';
+import type { TransactionCoordinator } from './transactions/transaction-coordinator.ts';
 import type { Tenancy } from './tenancy/tenancy.ts';
 import type { Access } from './tenancy/access.ts';
 import type { ControlPlaneStore } from './tenancy/control-plane-store.ts';
@@ -21,6 +22,7 @@ export interface BrokerState {
   readonly fetchWaiters: FetchWaiters;
   readonly groups: GroupCoordinator;
   readonly producerIds: ProducerIdAllocator;
+  readonly transactions: TransactionCoordinator;
   /** Null when authentication is off. */
   readonly tenancy: Tenancy | null;
   /** Writes ACLs and quotas to the control plane's database; null without one. */

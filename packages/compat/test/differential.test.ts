@@ -20,6 +20,7 @@ import { topicConfigs } from './scenarios/configs.ts';
 import { errorCases } from './scenarios/errors.ts';
 import { groupGenerations, kafkajsRebalances, listGroups, offsetCommitFetchEdgeCases } from './scenarios/groups.ts';
 import { idempotenceAndRefusedProduce, metadataFetchAndDeletion, transactionalProducer } from './scenarios/log.ts';
+import { kafkajsTransactions } from './scenarios/transactions.ts';
 import { producedWithKafkajs, rawCompressedBatches, timestampsAndListOffsets } from './scenarios/records.ts';
 import type { Observation, Scenario, SecureTarget, Target } from './scenarios/target.ts';
 
@@ -74,22 +75,6 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
     'false',
     'Samsa is a single node without replicas: there is never another leader to elect',
   ),
-  {
-    scenario: 'a transactional producer finds its coordinator and initializes',
-    path: 'findCoordinator',
-    kafka: 'NONE',
-    samsa: 'COORDINATOR_NOT_AVAILABLE',
-    reason: 'Samsa has no transactions yet: there is no transaction coordinator to find',
-  },
-  {
-    scenario: 'a transactional producer finds its coordinator and initializes',
-    path: 'initProducerId',
-    kafka: { errorCode: 'NONE', producerIdSet: true },
-    samsa: { errorCode: 'UNSUPPORTED_VERSION', producerIdSet: false },
-    reason:
-      'Samsa has no transactions yet: InitProducerId with a transactional id is refused (idempotent producers, ' +
-      'without one, work)',
-  },
   {
     scenario: 'Metadata and Fetch details, DeleteRecords, CreatePartitions',
     path: 'fetchSession/sessionGiven',
@@ -326,6 +311,8 @@ differential(
   errorCases,
   plain,
 );
+// After ListGroups: the transaction's offsets create a group.
+differential('kafkajs transactions: commit, abort, sendOffsets; both isolation levels', kafkajsTransactions, plain);
 differential('a principal without ACLs is refused by every API', unauthorizedMember, secure);
 differential('ACLs described, created, honoured and deleted by an admin', aclLifecycle, secure);
 differential('SASL: unsupported mechanism, wrong password, a request before authenticating', authentication, secure);

@@ -104,6 +104,8 @@ test('the APIs the broker needs are all defined at the versions we advertise', (
     51: '0',
     60: '0-1',
     61: '0',
+    65: '0', // DescribeTransactions
+    66: '0-1', // ListTransactions
     68: '0-1',
     69: '0',
   };

@@ -78,7 +78,7 @@ export class TenantFixtures {
   async acl(
     tenantId: string,
     principal: string,
-    resourceType: 'TOPIC' | 'GROUP' | 'CLUSTER',
+    resourceType: 'TOPIC' | 'GROUP' | 'CLUSTER' | 'TRANSACTIONAL_ID',
     resourceName: string,
     operation: string,
     opts: { permission?: 'ALLOW' | 'DENY'; patternType?: 'LITERAL' | 'PREFIXED' } = {},
@@ -102,6 +102,13 @@ export class TenantFixtures {
   /** The tenant-admin preset: ALL on the cluster. */
   async admin(tenantId: string, serviceAccount: string): Promise<void> {
     await this.acl(tenantId, `User:${serviceAccount}`, 'CLUSTER', 'kafka-cluster', 'ALL');
+  }
+
+  /** A key for a service account that is its tenant's admin. */
+  async adminKey(tenantId: string, serviceAccount: string): Promise<TestKey> {
+    const key = await this.key(tenantId, serviceAccount);
+    await this.admin(tenantId, serviceAccount);
+    return key;
   }
 
   async revoke(keyId: string): Promise<void> {

@@ -4,6 +4,7 @@
  * KIP-74 (the first batch is returned whole even when it is larger than the limits).
  */
 import {
+  batchBaseOffset,
   batchRecordCount,
   batchSizeAt,
   ErrorCode,
@@ -17,6 +18,26 @@ import type { Handler, RequestContext } from '../request-context.ts';
 import { partitionKey } from '../topics/fetch-waiters.ts';
 import type { Topic } from '../topics/topic-registry.ts';
 import { byteRateThrottleMs, noteTopicTraffic } from '../tenancy/tenancy.ts';
+
+/** The stored batches strictly below `endOffset` (read_committed stops at the last stable offset). */
+function batchesBelow(chunks: Buffer[], endOffset: bigint): { chunks: Buffer[]; bytes: number } {
+  const out: Buffer[] = [];
+  let bytes = 0;
+  for (const chunk of chunks) {
+    let at = 0;
+    while (at < chunk.length) {
+      const size = batchSizeAt(chunk, at);
+      if (size <= 0 || batchBaseOffset(chunk, at) >= endOffset) break;
+      at += size;
+    }
+    if (at > 0) {
+      out.push(at === chunk.length ? chunk : chunk.subarray(0, at));
+      bytes += at;
+    }
+    if (at < chunk.length) break;
+  }
+  return { chunks: out, bytes };
+}
 
 /** Records in whole stored batches: one header read per batch (the counts of the traffic history). */
 function recordsIn(chunks: Buffer[]): number {
@@ -58,7 +79,8 @@ async function collect(ctx: RequestContext, req: FetchRequest, maxBytes: number)
     const topic = allowed ? resolved : undefined;
     const partitions: FetchResponse['responses'][number]['partitions'][number][] = [];
     for (const p of t.partitions) {
-      const log = topic?.partitions[p.partition]?.log;
+      const partition = topic?.partitions[p.partition];
+      const log = partition?.log;
       if (resolved && !allowed) {
         partitions.push({
           partitionIndex: p.partition,
@@ -72,7 +94,7 @@ async function collect(ctx: RequestContext, req: FetchRequest, maxBytes: number)
         });
         continue;
       }
-      if (!topic || !log) {
+      if (!topic || !partition || !log) {
         partitions.push({
           partitionIndex: p.partition,
           errorCode: ctx.version >= 13 && !topic ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
@@ -88,14 +110,22 @@ async function collect(ctx: RequestContext, req: FetchRequest, maxBytes: number)
       const base = {
         partitionIndex: p.partition,
         highWatermark: log.logEndOffset,
-        lastStableOffset: log.logEndOffset,
+        lastStableOffset: partition.lastStableOffset,
         logStartOffset: log.logStartOffset,
         abortedTransactions: null,
         preferredReadReplica: -1,
       };
       try {
         const budget = Math.max(0, Math.min(p.partitionMaxBytes, maxBytes - totalBytes));
+        const readCommitted = req.isolationLevel === 1;
+        // Taken before the read: a transaction committing meanwhile only makes the answer more conservative.
+        const lastStableOffset = partition.lastStableOffset;
         const read = await log.read(p.fetchOffset, budget, { minOneBatch: totalBytes === 0 });
+        if (readCommitted && read.bytes > 0) {
+          const below = batchesBelow(read.chunks, lastStableOffset);
+          read.chunks = below.chunks;
+          read.bytes = below.bytes;
+        }
         totalBytes += read.bytes;
         if (read.bytes > 0) {
           const t = topicBytes.get(topic.name) ?? { bytes: 0, records: 0 };
@@ -107,8 +137,15 @@ async function collect(ctx: RequestContext, req: FetchRequest, maxBytes: number)
           ...base,
           errorCode: ErrorCode.NONE,
           highWatermark: read.highWatermark,
-          lastStableOffset: read.highWatermark,
+          // Kafka gives the last stable offset at both isolation levels.
+          lastStableOffset,
           logStartOffset: read.logStartOffset,
+          abortedTransactions: readCommitted
+            ? partition.abortedTransactions(p.fetchOffset, lastStableOffset).map((a) => ({
+                producerId: a.producerId,
+                firstOffset: a.firstOffset,
+              }))
+            : null,
           records: read.chunks,
         });
       } catch (err) {

@@ -28,6 +28,12 @@ import { handleDeleteGroups } from './delete-groups.ts';
 import { handleOffsetDelete } from './offset-delete.ts';
 import { handleOffsetForLeaderEpoch } from './offset-for-leader-epoch.ts';
 import { handleInitProducerId } from './init-producer-id.ts';
+import { AddPartitionsToTxnClient, handleAddPartitionsToTxn } from './add-partitions-to-txn.ts';
+import { handleAddOffsetsToTxn } from './add-offsets-to-txn.ts';
+import { handleEndTxn } from './end-txn.ts';
+import { handleTxnOffsetCommit } from './txn-offset-commit.ts';
+import { handleDescribeTransactions } from './describe-transactions.ts';
+import { handleListTransactions } from './list-transactions.ts';
 import { handleSaslHandshake } from './sasl-handshake.ts';
 import { handleSaslAuthenticate } from './sasl-authenticate.ts';
 import { handleCreateAcls, handleDeleteAcls, handleDescribeAcls } from './acls.ts';
@@ -77,6 +83,11 @@ export const HANDLERS: ReadonlyMap<number, RegisteredHandler> = new Map(
     register(apis.DeleteTopics, handleDeleteTopics),
     register(apis.DeleteRecords, handleDeleteRecords),
     register(apis.InitProducerId, handleInitProducerId),
+    // v4+ is the broker-to-broker verification form (KIP-890): not advertised, this broker verifies internally.
+    register(AddPartitionsToTxnClient, handleAddPartitionsToTxn),
+    register(apis.AddOffsetsToTxn, handleAddOffsetsToTxn),
+    register(apis.EndTxn, handleEndTxn),
+    register(apis.TxnOffsetCommit, handleTxnOffsetCommit),
     register(apis.OffsetForLeaderEpoch, handleOffsetForLeaderEpoch),
     register(apis.DescribeAcls, handleDescribeAcls),
     register(apis.CreateAcls, handleCreateAcls),
@@ -94,6 +105,8 @@ export const HANDLERS: ReadonlyMap<number, RegisteredHandler> = new Map(
     register(apis.DescribeCluster, handleDescribeCluster),
     register(apis.ConsumerGroupHeartbeat, handleConsumerGroupHeartbeat),
     register(apis.ConsumerGroupDescribe, handleConsumerGroupDescribe),
+    register(apis.DescribeTransactions, handleDescribeTransactions),
+    register(apis.ListTransactions, handleListTransactions),
   ].map((entry) => [entry.api.key, entry]),
 );
 

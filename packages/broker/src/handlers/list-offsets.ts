@@ -1,7 +1,8 @@
 /**
- * ListOffsets: earliest (-2), latest (-1), max timestamp (-3), earliest local (-4: the log start),
- * latest tiered (-5: none, nothing is tiered), or the first offset at/after a timestamp. v0 answers
- * up to maxNumOffsets segment boundaries instead (Kafka's legacy semantics, see PartitionLog.legacyOffsetsBefore).
+ * ListOffsets: earliest (-2), latest (-1, the last stable offset for read_committed), max timestamp (-3), earliest
+ * local (-4: the log start), latest tiered (-5: none, nothing is tiered), or the first offset at/after a timestamp.
+ * v0 answers up to maxNumOffsets segment boundaries instead (Kafka's legacy semantics, see
+ * PartitionLog.legacyOffsetsBefore).
  */
 import { ErrorCode, type ListOffsets, type ResponseOf } from '@samsa/protocol';
 import type { Handler } from '../request-context.ts';
@@ -24,7 +25,8 @@ export const handleListOffsets: Handler<typeof ListOffsets> = async (
     const found = topicFor(ctx, t.name, 'DESCRIBE');
     const partitions: ListOffsetsTopic['partitions'][number][] = [];
     for (const p of t.partitions) {
-      const log = found.topic?.partitions[p.partitionIndex]?.log;
+      const partition = found.topic?.partitions[p.partitionIndex];
+      const log = partition?.log;
       const answer = {
         partitionIndex: p.partitionIndex,
         errorCode: ErrorCode.NONE,
@@ -32,7 +34,7 @@ export const handleListOffsets: Handler<typeof ListOffsets> = async (
         offset: -1n,
         leaderEpoch: 0,
       };
-      if (!log) {
+      if (!partition || !log) {
         partitions.push({
           ...answer,
           errorCode: found.errorCode || ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
@@ -46,7 +48,8 @@ export const handleListOffsets: Handler<typeof ListOffsets> = async (
         continue;
       }
       if (p.timestamp === LATEST) {
-        answer.offset = log.logEndOffset;
+        // read_committed (isolation level 1) sees the log only up to its last stable offset.
+        answer.offset = req.isolationLevel === 1 ? partition.lastStableOffset : log.logEndOffset;
       } else if (p.timestamp === LATEST_TIERED) {
         // Nothing is tiered here: as Kafka without tiered storage, no offset (and no leader epoch).
         answer.leaderEpoch = -1;

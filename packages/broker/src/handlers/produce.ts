@@ -10,7 +10,9 @@ import {
   type Produce,
   ProtocolDecodeError,
   type ResponseOf,
+  readBatchHeader,
   splitRecordSet,
+  TRANSACTIONAL_BIT,
 } from '@samsa/protocol';
 import { fastCrc32c } from '../log/crc32c.ts';
 import type { PartitionLog } from '../log/partition-log.ts';
@@ -130,6 +132,18 @@ export const handleProduce: Handler<typeof Produce> = async (ctx, req): Promise<
           if (parseCleanupPolicy(configValue(state.config, topic.configs, 'cleanup.policy'))?.compact) {
             const refused = keylessRecordProblem(batches, `${td.name}-${pd.index}`);
             if (refused) return { ...refused, index: pd.index };
+          }
+          for (const b of batches) {
+            const h = readBatchHeader(b);
+            if ((h.attributes & TRANSACTIONAL_BIT) === 0) continue;
+            const code = state.transactions.verifyProduce(h.producerId, h.producerEpoch, topic.name, pd.index);
+            if (code !== ErrorCode.NONE) {
+              return failed(
+                pd.index,
+                code,
+                'the batch is not part of an open transaction of its producer on this partition',
+              );
+            }
           }
           const logAppendTime = configValue(state.config, topic.configs, 'message.timestamp.type') === 'LogAppendTime';
           if (!logAppendTime) {

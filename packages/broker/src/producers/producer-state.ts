@@ -88,6 +88,17 @@ export class ProducerState {
     return { kind: 'append' };
   }
 
+  /**
+   * A transaction marker written by the coordinator at `epoch`: a newer epoch replaces the producer's entry (its
+   * sequences restart at 0), so batches of an older epoch (a fenced zombie) are refused from now on.
+   */
+  recordMarker(producerId: bigint, epoch: number, nowMs: number): void {
+    const entry = this.producers.get(producerId);
+    if (entry && epoch <= entry.epoch) return;
+    this.producers.delete(producerId);
+    this.producers.set(producerId, { epoch, batches: [], lastTimestampMs: nowMs });
+  }
+
   /** Records an appended batch. */
   record(b: BatchIdentity, firstOffset: bigint, nowMs: number): void {
     if (b.producerId < 0n) return;

@@ -59,6 +59,13 @@ export class Access {
     return this.authorizer === null || this.authorizer.authorize(this.principal, this.host, op, 'GROUP', externalName);
   }
 
+  canTransactionalId(op: AclOperationName, externalId: string): boolean {
+    return (
+      this.authorizer === null ||
+      this.authorizer.authorize(this.principal, this.host, op, 'TRANSACTIONAL_ID', externalId)
+    );
+  }
+
   canCluster(op: AclOperationName): boolean {
     return (
       this.authorizer === null || this.authorizer.authorize(this.principal, this.host, op, 'CLUSTER', CLUSTER_RESOURCE)

@@ -1,10 +1,21 @@
 /**
- * Partition: one topic-partition's log plus its idempotent-producer state. Appends go through here so the sequence
- * check, the append and the state update happen as one step per partition, in arrival order.
+ * Partition: one topic-partition's log plus its idempotent-producer and transaction state. Appends go through here
+ * so the sequence check, the append and the state update happen as one step per partition, in arrival order. It
+ * keeps the open transactions (producer id -> first offset, which gives the last stable offset) and the aborted
+ * transactions (Kafka's aborted index), rebuilt from the log's transactional and control batches at open.
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { batchOffsetCount, batchSizeAt, readBatchHeader } from '@samsa/protocol';
+import {
+  batchOffsetCount,
+  batchSizeAt,
+  CONTROL_BIT,
+  decodeRecords,
+  ErrorCode,
+  encodeBatch,
+  readBatchHeader,
+  TRANSACTIONAL_BIT,
+} from '@samsa/protocol';
 import type { PartitionLog } from '../log/partition-log.ts';
 import type { AppendResult } from '../log/types.ts';
 import { ProducerState } from '../producers/producer-state.ts';
@@ -12,6 +23,42 @@ import { ProducerState } from '../producers/producer-state.ts';
 const SNAPSHOT_FILE = 'producer-state.json';
 /** How much log one rebuild read takes at a time. */
 const REBUILD_READ_BYTES = 16 * 1024 * 1024;
+
+/** One aborted transaction of this partition: its data is [firstOffset, lastOffset), lastOffset is the marker's. */
+export interface AbortedTxn {
+  producerId: bigint;
+  firstOffset: bigint;
+  lastOffset: bigint;
+}
+
+/** Control record types (Kafka's ControlRecordType): the key's second int16. */
+const CONTROL_TYPE_ABORT = 0;
+const CONTROL_TYPE_COMMIT = 1;
+
+/** A commit or abort marker: a control batch of one record, key (version, type), value (version, coordinator epoch). */
+export function encodeTxnMarker(producerId: bigint, producerEpoch: number, commit: boolean): Buffer {
+  const key = Buffer.alloc(4);
+  key.writeInt16BE(0, 0);
+  key.writeInt16BE(commit ? CONTROL_TYPE_COMMIT : CONTROL_TYPE_ABORT, 2);
+  const value = Buffer.alloc(6);
+  value.writeInt16BE(0, 0);
+  value.writeInt32BE(0, 2);
+  return encodeBatch({
+    records: [{ key, value }],
+    producerId,
+    producerEpoch,
+    baseSequence: -1,
+    attributes: TRANSACTIONAL_BIT | CONTROL_BIT,
+  });
+}
+
+/** The marker type of a control batch: true commit, false abort, null not a transaction marker. */
+function markerIsCommit(batch: Buffer): boolean | null {
+  const key = decodeRecords(batch)[0]?.key;
+  if (!key || key.length < 4) return null;
+  const type = key.readInt16BE(2);
+  return type === CONTROL_TYPE_COMMIT ? true : type === CONTROL_TYPE_ABORT ? false : null;
+}
 
 export type AppendOutcome =
   | { kind: 'appended'; result: AppendResult }
@@ -24,6 +71,10 @@ export class Partition {
   readonly log: PartitionLog;
   readonly dir: string;
   private producers: ProducerState;
+  /** Open transactions: producer id -> offset of its first transactional batch here. */
+  private readonly openTxns = new Map<bigint, bigint>();
+  /** Aborted transactions in offset order (by marker). */
+  private aborted: AbortedTxn[] = [];
   private chain: Promise<unknown> = Promise.resolve();
 
   private constructor(topic: string, index: number, dir: string, log: PartitionLog, producers: ProducerState) {
@@ -38,17 +89,27 @@ export class Partition {
   static async open(topic: string, index: number, dir: string, log: PartitionLog): Promise<Partition> {
     let producers = new ProducerState();
     let from = log.logStartOffset;
+    let txns: { open: [string, string][]; aborted: [string, string, string][] } | null = null;
     try {
       const snap = JSON.parse(await readFile(join(dir, SNAPSHOT_FILE), 'utf8'));
       const at = BigInt(snap.offset);
       if (at >= log.logStartOffset && at <= log.logEndOffset) {
         producers = ProducerState.fromJSON(snap.producers);
         from = at;
+        txns = snap.txns ?? null;
       }
     } catch {
       // no snapshot: rebuild from the whole log
     }
     const p = new Partition(topic, index, dir, log, producers);
+    if (txns) {
+      for (const [pid, first] of txns.open) p.openTxns.set(BigInt(pid), BigInt(first));
+      p.aborted = txns.aborted.map(([pid, first, last]) => ({
+        producerId: BigInt(pid),
+        firstOffset: BigInt(first),
+        lastOffset: BigInt(last),
+      }));
+    }
     await p.rebuildFrom(from);
     return p;
   }
@@ -67,7 +128,11 @@ export class Partition {
           const h = readBatchHeader(chunk, at);
           const lastOffset = h.baseOffset + BigInt(h.lastOffsetDelta);
           if (lastOffset >= next) {
-            if (h.producerId >= 0n) {
+            if ((h.attributes & CONTROL_BIT) !== 0) {
+              const commit = markerIsCommit(chunk.subarray(at, at + size));
+              if (commit !== null) this.applyMarker(h.producerId, h.producerEpoch, commit, h.baseOffset);
+            } else if (h.producerId >= 0n) {
+              if ((h.attributes & TRANSACTIONAL_BIT) !== 0) this.noteTxnData(h.producerId, h.baseOffset);
               this.producers.record(
                 {
                   producerId: h.producerId,
@@ -89,11 +154,69 @@ export class Partition {
     }
   }
 
+  private noteTxnData(producerId: bigint, offset: bigint): void {
+    if (!this.openTxns.has(producerId)) this.openTxns.set(producerId, offset);
+  }
+
+  private applyMarker(producerId: bigint, epoch: number, commit: boolean, markerOffset: bigint): void {
+    this.producers.recordMarker(producerId, epoch, Date.now());
+    const first = this.openTxns.get(producerId);
+    if (first === undefined) return;
+    this.openTxns.delete(producerId);
+    if (!commit) this.aborted.push({ producerId, firstOffset: first, lastOffset: markerOffset });
+  }
+
+  /** The last stable offset: the first offset of the earliest open transaction, else the high watermark. */
+  get lastStableOffset(): bigint {
+    let lso = this.log.logEndOffset;
+    for (const first of this.openTxns.values()) if (first < lso) lso = first;
+    return lso;
+  }
+
+  /** Whether a producer has an open transaction in this partition. */
+  hasOpenTxn(producerId: bigint): boolean {
+    return this.openTxns.has(producerId);
+  }
+
+  /** Aborted transactions a read_committed fetch of [fromOffset, upToOffset) must know about. */
+  abortedTransactions(fromOffset: bigint, upToOffset: bigint): AbortedTxn[] {
+    if (this.aborted.length > 0 && this.aborted[0]!.lastOffset < this.log.logStartOffset) {
+      const start = this.log.logStartOffset;
+      this.aborted = this.aborted.filter((a) => a.lastOffset >= start);
+    }
+    return this.aborted.filter((a) => a.lastOffset >= fromOffset && a.firstOffset < upToOffset);
+  }
+
+  /**
+   * Writes a commit or abort marker for a producer (the coordinator's WriteTxnMarkers) and closes its transaction
+   * here; resolves with the marker's offset once it is fsync'd.
+   */
+  writeMarker(producerId: bigint, producerEpoch: number, commit: boolean): Promise<bigint> {
+    const run = async (): Promise<bigint> => {
+      const result = await this.log.append([encodeTxnMarker(producerId, producerEpoch, commit)]);
+      this.applyMarker(producerId, producerEpoch, commit, result.baseOffset);
+      return result.baseOffset;
+    };
+    const next = this.chain.then(run, run);
+    this.chain = next.catch(() => undefined);
+    return next.then(async (offset) => {
+      await this.log.flush();
+      return offset;
+    });
+  }
+
   /** Checks idempotence, appends and records producer state, serialized per partition. */
   append(batches: Buffer[], logAppendTimeMs?: bigint): Promise<AppendOutcome> {
     const run = async (): Promise<AppendOutcome> => {
-      const identities = batches.map((b) => {
-        const h = readBatchHeader(b);
+      const headers = batches.map((b) => readBatchHeader(b));
+      if (headers.some((h) => (h.attributes & CONTROL_BIT) !== 0)) {
+        return {
+          kind: 'rejected',
+          errorCode: ErrorCode.INVALID_RECORD,
+          message: 'clients may not write control batches',
+        };
+      }
+      const identities = headers.map((h) => {
         return {
           producerId: h.producerId,
           producerEpoch: h.producerEpoch,
@@ -113,6 +236,8 @@ export class Partition {
       const now = Date.now();
       identities.forEach((id, i) => {
         this.producers.record(id, offset, now);
+        if (id.producerId >= 0n && (headers[i]!.attributes & TRANSACTIONAL_BIT) !== 0)
+          this.noteTxnData(id.producerId, offset);
         offset += batchOffsetCount(batches[i]!);
       });
       return { kind: 'appended', result };
@@ -126,10 +251,14 @@ export class Partition {
   async close(): Promise<void> {
     await this.chain;
     await this.log.close();
-    if (this.producers.size > 0) {
+    if (this.producers.size > 0 || this.openTxns.size > 0 || this.aborted.length > 0) {
+      const txns = {
+        open: [...this.openTxns].map(([pid, first]) => [pid.toString(), first.toString()]),
+        aborted: this.aborted.map((a) => [a.producerId.toString(), a.firstOffset.toString(), a.lastOffset.toString()]),
+      };
       await writeFile(
         join(this.dir, SNAPSHOT_FILE),
-        JSON.stringify({ offset: this.log.logEndOffset.toString(), producers: this.producers.toJSON() }),
+        JSON.stringify({ offset: this.log.logEndOffset.toString(), producers: this.producers.toJSON(), txns }),
       );
     } else {
       await rm(join(this.dir, SNAPSHOT_FILE), { force: true });

@@ -216,7 +216,7 @@ export const transactionalProducer: Scenario = async (t) =>
       const r = await c.request(FindCoordinator, 3, { key: 'diff-txn', keyType: 1 });
       return errName(r.errorCode);
     };
-    // Bounded at 4 s: Samsa, without transactions, keeps answering COORDINATOR_NOT_AVAILABLE.
+    // Bounded at 4 s, so a broker that never finds a coordinator fails the comparison instead of hanging.
     let found = await find();
     for (let i = 0; i < 40 && retriable.has(found); i++) {
       await new Promise((r) => setTimeout(r, 100));

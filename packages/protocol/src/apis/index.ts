@@ -22,6 +22,7 @@ import { DescribeConfigs } from './describe-configs.ts';
 import { DescribeGroups } from './describe-groups.ts';
 import { DescribeLogDirs } from './describe-log-dirs.ts';
 import { DescribeProducers } from './describe-producers.ts';
+import { DescribeTransactions } from './describe-transactions.ts';
 import { DescribeUserScramCredentials } from './describe-user-scram-credentials.ts';
 import { EndTxn } from './end-txn.ts';
 import { Fetch } from './fetch.ts';
@@ -33,6 +34,7 @@ import { JoinGroup } from './join-group.ts';
 import { LeaveGroup } from './leave-group.ts';
 import { ListGroups } from './list-groups.ts';
 import { ListOffsets } from './list-offsets.ts';
+import { ListTransactions } from './list-transactions.ts';
 import { Metadata } from './metadata.ts';
 import { OffsetCommit } from './offset-commit.ts';
 import { OffsetDelete } from './offset-delete.ts';
@@ -67,6 +69,7 @@ export {
   DescribeGroups,
   DescribeLogDirs,
   DescribeProducers,
+  DescribeTransactions,
   DescribeUserScramCredentials,
   EndTxn,
   Fetch,
@@ -78,6 +81,7 @@ export {
   LeaveGroup,
   ListGroups,
   ListOffsets,
+  ListTransactions,
   Metadata,
   OffsetCommit,
   OffsetDelete,
@@ -133,6 +137,8 @@ export const ALL_APIS: readonly ApiDefinition[] = [
   AlterUserScramCredentials, // 51
   DescribeCluster, // 60
   DescribeProducers, // 61
+  DescribeTransactions, // 65
+  ListTransactions, // 66
   ConsumerGroupHeartbeat, // 68
   ConsumerGroupDescribe, // 69
 ];

@@ -1,0 +1,169 @@
+/**
+ * TransactionStore: the durable record of every transactional id's state, an append-only file (transactions.log)
+ * of CRC-checked JSON lines, one whole state per line (the last line of an id wins). Appends are group-committed
+ * (one fdatasync for every caller waiting at that moment) before anyone is answered; at start-up a torn or corrupt
+ * tail (kill -9 mid-write) is cut off, and the file is rewritten from the live states when it grows far beyond them.
+ */
+import { mkdir, open, rename } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { fsyncDir } from '../log/fsync-dir.ts';
+
+const decimal = z.string().regex(/^-?\d+$/);
+
+export const TXN_STATES = [
+  'Empty',
+  'Ongoing',
+  'PrepareCommit',
+  'PrepareAbort',
+  'CompleteCommit',
+  'CompleteAbort',
+  'Dead',
+] as const;
+export type TxnStateName = (typeof TXN_STATES)[number];
+
+const PendingOffsetSchema = z.object({
+  topic: z.string(),
+  partition: z.number().int(),
+  offset: decimal,
+  leaderEpoch: z.number().int(),
+  metadata: z.string().nullable(),
+});
+
+export const TxnRecordSchema = z.object({
+  /** The internal transactional id (tenant namespace included). */
+  id: z.string(),
+  producerId: decimal,
+  producerEpoch: z.number().int(),
+  timeoutMs: z.number().int(),
+  state: z.enum(TXN_STATES),
+  /** Partitions in the transaction, as [internal topic, partition]. */
+  partitions: z.array(z.tuple([z.string(), z.number().int()])),
+  /** Offsets committed in the transaction, by internal group id: applied to the groups at commit. */
+  pendingOffsets: z.record(z.string(), z.array(PendingOffsetSchema)),
+  /** When the current transaction started (first partition or group added). */
+  startMs: z.number(),
+  updatedMs: z.number(),
+});
+
+export type TxnRecord = z.infer<typeof TxnRecordSchema>;
+export type PendingOffset = z.infer<typeof PendingOffsetSchema>;
+
+const FILE = 'transactions.log';
+/** Rewrite the file when it holds this many more lines than there are live ids. */
+const COMPACT_SLACK_LINES = 100_000;
+
+function encodeLine(rec: TxnRecord): string {
+  const json = JSON.stringify(rec);
+  return `${crc32(json).toString(16).padStart(8, '0')} ${json}\n`;
+}
+
+export class TransactionStore {
+  private fh: FileHandle;
+  private readonly path: string;
+  private readonly logger: Logger;
+  private queue: { line: string; resolve: () => void; reject: (e: Error) => void }[] = [];
+  private writing = false;
+  private linesWritten: number;
+  private liveCount: () => number = () => 0;
+  private liveRecords: () => TxnRecord[] = () => [];
+  /** fdatasyncs of transactions.log, so tests can see appends are durable. */
+  fsyncCount = 0;
+
+  private constructor(fh: FileHandle, path: string, lines: number, logger: Logger) {
+    this.fh = fh;
+    this.path = path;
+    this.linesWritten = lines;
+    this.logger = logger;
+  }
+
+  /** Opens the store and returns the latest record of every id; a torn or corrupt tail is cut off. */
+  static async open(dir: string, logger: Logger): Promise<{ store: TransactionStore; records: TxnRecord[] }> {
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, FILE);
+    const fh = await open(path, 'a+');
+    const text = (await fh.readFile()).toString('utf8');
+    const latest = new Map<string, TxnRecord>();
+    let goodBytes = 0;
+    let lines = 0;
+    for (let at = 0; at < text.length; ) {
+      const nl = text.indexOf('\n', at);
+      if (nl < 0) break;
+      const line = text.slice(at, nl);
+      const sum = line.slice(0, 8);
+      const json = line.slice(9);
+      if (line[8] !== ' ' || crc32(json).toString(16).padStart(8, '0') !== sum) break;
+      const parsed = TxnRecordSchema.safeParse(JSON.parse(json));
+      if (!parsed.success) throw new Error(`${path}: a checksummed line is not a transaction record`);
+      latest.set(parsed.data.id, parsed.data);
+      at = nl + 1;
+      goodBytes += Buffer.byteLength(line) + 1;
+      lines += 1;
+    }
+    const size = (await fh.stat()).size;
+    if (goodBytes < size) {
+      logger.warn({ path, cutBytes: size - goodBytes }, 'cut a torn or corrupt transactions.log tail');
+      await fh.truncate(goodBytes);
+      await fh.sync();
+    }
+    return { store: new TransactionStore(fh, path, lines, logger), records: [...latest.values()] };
+  }
+
+  /** What compaction keeps: the coordinator's live states. */
+  setLive(count: () => number, records: () => TxnRecord[]): void {
+    this.liveCount = count;
+    this.liveRecords = records;
+  }
+
+  /** Appends a state; resolves once it is on disk. */
+  write(rec: TxnRecord): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ line: encodeLine(rec), resolve, reject });
+      if (!this.writing) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.writing = true;
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      try {
+        await this.fh.appendFile(batch.map((b) => b.line).join(''));
+        await this.fh.datasync();
+        this.fsyncCount += 1;
+        this.linesWritten += batch.length;
+        for (const b of batch) b.resolve();
+      } catch (err) {
+        for (const b of batch) b.reject(err as Error);
+      }
+      if (this.linesWritten > this.liveCount() + COMPACT_SLACK_LINES) await this.compact();
+    }
+    this.writing = false;
+  }
+
+  private async compact(): Promise<void> {
+    const records = this.liveRecords();
+    const tmp = `${this.path}.tmp`;
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(records.map(encodeLine).join(''));
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, this.path);
+    await fsyncDir(join(this.path, '..'), this.logger);
+    await this.fh.close();
+    this.fh = await open(this.path, 'a+');
+    this.linesWritten = records.length;
+  }
+
+  async close(): Promise<void> {
+    while (this.writing || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
+    await this.fh.close();
+  }
+}
