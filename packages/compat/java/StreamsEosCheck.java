@@ -5,7 +5,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -17,6 +19,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Materialized;
 
 /**
  * A stateless Kafka Streams application with processing.guarantee=exactly_once_v2 (transactions, offsets committed
@@ -24,7 +27,11 @@ import org.apache.kafka.streams.StreamsConfig;
  * read_committed consumer then reads the output, which must hold each input record exactly once. With a produce
  * interval the input is written slowly while the application runs, and "progress" lines say how much output a
  * read_committed consumer has seen, so a test can kill -9 the broker mid-run.
- * Usage: StreamsEosCheck <bootstrap> <prefix> <records> [produce-interval-ms]
+ * With the mode "count" the application is stateful instead: it counts the records per key (8 keys) in a state store
+ * whose changelog Kafka Streams creates as a compacted topic, with the record cache off so every update is written;
+ * exactly once then means each key's counts read back are 1, 2, ... n with none repeated or missing, and the
+ * changelog's cleanup.policy is reported.
+ * Usage: StreamsEosCheck <bootstrap> <prefix> <records> [produce-interval-ms] [map|count]
  */
 public class StreamsEosCheck {
   public static void main(String[] args) throws Exception {
@@ -32,6 +39,8 @@ public class StreamsEosCheck {
     String prefix = args[1];
     int count = Integer.parseInt(args[2]);
     long intervalMs = args.length > 3 ? Long.parseLong(args[3]) : 0;
+    boolean counting = args.length > 4 && args[4].equals("count");
+    int keys = 8;
     String in = prefix + "in";
     String out = prefix + "out";
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
@@ -45,7 +54,7 @@ public class StreamsEosCheck {
     Thread input = new Thread(() -> {
       try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
         for (int i = 0; i < count; i++) {
-          producer.send(new ProducerRecord<>(in, "k" + i, "v" + i));
+          producer.send(new ProducerRecord<>(in, counting ? "k" + (i % keys) : "k" + i, "v" + i));
           if (intervalMs > 0) Thread.sleep(intervalMs);
         }
       } catch (InterruptedException e) {
@@ -64,7 +73,13 @@ public class StreamsEosCheck {
     s.put(StreamsConfig.STATE_DIR_CONFIG, System.getProperty("java.io.tmpdir") + "/" + prefix + System.nanoTime());
     s.put("consumer.auto.offset.reset", "earliest");
     StreamsBuilder builder = new StreamsBuilder();
-    builder.<String, String>stream(in).mapValues(v -> v.toUpperCase()).to(out);
+    if (counting) {
+      s.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, "0");
+      builder.<String, String>stream(in).groupByKey().count(Materialized.as("counts")).toStream()
+          .mapValues(n -> String.valueOf(n)).to(out);
+    } else {
+      builder.<String, String>stream(in).mapValues(v -> v.toUpperCase()).to(out);
+    }
     KafkaStreams streams = new KafkaStreams(builder.build(), s);
     streams.start();
 
@@ -81,7 +96,8 @@ public class StreamsEosCheck {
       long deadline = System.currentTimeMillis() + 90_000;
       long nextProgress = 0;
       while (values.size() < count && System.currentTimeMillis() < deadline) {
-        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) values.add(r.value());
+        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200)))
+          values.add(counting ? r.key() + "=" + r.value() : r.value());
         if (System.currentTimeMillis() >= nextProgress) {
           Observations.emit("progress", "received", values.size());
           nextProgress = System.currentTimeMillis() + 300;
@@ -90,16 +106,39 @@ public class StreamsEosCheck {
       // A little longer: a duplicate would arrive now.
       long settle = System.currentTimeMillis() + 1_000;
       while (System.currentTimeMillis() < settle) {
-        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) values.add(r.value());
+        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200)))
+          values.add(counting ? r.key() + "=" + r.value() : r.value());
       }
     }
     input.join(5_000);
     String state = streams.state().toString();
     streams.close(Duration.ofSeconds(20));
-    Collections.sort(values);
     List<String> expected = new ArrayList<>();
-    for (int i = 0; i < count; i++) expected.add("V" + i);
-    Collections.sort(expected);
+    if (counting) {
+      // Each key's updates in the order read (one partition per key keeps them in order): 1, 2, ... n.
+      for (int k = 0; k < keys; k++) {
+        int n = 0;
+        for (int i = k; i < count; i += keys) expected.add("k" + k + "=" + (++n));
+      }
+      List<String> byKey = new ArrayList<>();
+      for (int k = 0; k < keys; k++) {
+        String key = "k" + k + "=";
+        for (String v : values) if (v.startsWith(key)) byKey.add(v);
+      }
+      values = byKey;
+      String changelog = prefix + "app-counts-changelog";
+      String policy;
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+        ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, changelog);
+        Config config = admin.describeConfigs(List.of(r)).all().get().get(r);
+        policy = config.get("cleanup.policy").value();
+      }
+      Observations.emit("streams-changelog", "topic", changelog, "cleanupPolicy", policy);
+    } else {
+      for (int i = 0; i < count; i++) expected.add("V" + i);
+      Collections.sort(expected);
+      Collections.sort(values);
+    }
     Observations.emit("streams-eos", "state", state, "received", values.size(), "exactlyOnce", values.equals(expected));
   }
 }

@@ -4,9 +4,10 @@
  * zombie, runs consume-transform-produce with sendOffsetsToTransaction and lets a transaction time out, reading the
  * topics with read_committed and read_uncommitted consumers after each step. Samsa must show exactly what Kafka
  * shows (values and end offsets: markers take an offset in both), and what Kafka shows is asserted too. kcat
- * (librdkafka) then reads the topic at both isolation levels from both brokers. A stateless Kafka Streams application
- * with exactly_once_v2 (../java/StreamsEosCheck.java) runs against both too, and against Samsa once more while the
- * broker is killed with kill -9 mid-run and restarted.
+ * (librdkafka) then reads the topic at both isolation levels from both brokers. Kafka Streams applications with
+ * exactly_once_v2 (../java/StreamsEosCheck.java), a stateless map and a stateful count whose state-store changelog is
+ * a compacted topic, run against both too, and the count against Samsa once more while the broker is killed with
+ * kill -9 mid-run and restarted.
  */
 import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
@@ -167,7 +168,21 @@ test('a Kafka Streams application with exactly_once_v2 writes every record exact
   assert.deepEqual(result(onSamsa), expected);
 });
 
-test('Kafka Streams exactly_once_v2 across a kill -9 of Samsa mid-run: every record exactly once', {
+test('a stateful Kafka Streams count with exactly_once_v2: every count once, its changelog compacted, as on Kafka', {
+  skip,
+}, async () => {
+  const count = (bootstrap: string) => javaCheck('StreamsEosCheck', [bootstrap, 'count-', '300', '0', 'count']);
+  const [onSamsa, onKafka] = await Promise.all([count(samsa!.bootstrap), count(kafka!.bootstrap)]);
+  const expected = [
+    { check: 'streams-changelog', topic: 'count-app-counts-changelog', cleanupPolicy: 'compact' },
+    { check: 'streams-eos', state: 'RUNNING', received: 300, exactlyOnce: true },
+  ];
+  const result = (obs: Observation[]) => obs.filter((o) => o.check.startsWith('streams-'));
+  assert.deepEqual(result(onKafka), expected);
+  assert.deepEqual(result(onSamsa), expected);
+});
+
+test('a stateful Kafka Streams count with exactly_once_v2 across a kill -9 of Samsa mid-run: every count once', {
   skip,
   timeout: 150_000,
 }, async () => {
@@ -176,7 +191,9 @@ test('Kafka Streams exactly_once_v2 across a kill -9 of Samsa mid-run: every rec
   const args = ['--listen', `127.0.0.1:${await freePort()}`, '--group-initial-rebalance-delay-ms', '0'];
   let broker = await startBroker({ dataDir, args });
   const records = 400;
-  const app = await spawnJava('StreamsEosCheck', [broker.bootstrap, 'kill-', String(records), '20'], { classpath });
+  const app = await spawnJava('StreamsEosCheck', [broker.bootstrap, 'kill-', String(records), '20', 'count'], {
+    classpath,
+  });
   try {
     app.stderr!.resume();
     let final: Observation | undefined;
