@@ -214,7 +214,9 @@ export class ProcessorHost {
       rt.crash(err as Error);
       return;
     }
-    if (rt.stopping) return;
+    // It may have failed on its first records already (its ERRORED status must not be overwritten); the status
+    // writer keeps the order of the writes asked for from here on.
+    if (rt.stopping || rt.ended) return;
     this.deps.logger.info({ processor: spec.name, tenant: slug, version: spec.version }, 'processor started');
     await this.status.setStatus(spec.processorId, 'RUNNING', null);
     this.status.addLog(spec.processorId, {

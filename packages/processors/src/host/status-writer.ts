@@ -20,6 +20,11 @@ export class StatusWriter {
   readonly #pendingLogs = new Map<string, ProcessorLogLine[]>();
   /** The status last written per processor, so an unchanged one is not written again. */
   readonly #written = new Map<string, string>();
+  /**
+   * The status write in flight per processor: writes of one processor are made one after the other, in the order
+   * asked, so a RUNNING asked before an ERRORED can never land after it (one row, several pool connections).
+   */
+  readonly #statusWrites = new Map<string, Promise<void>>();
 
   constructor(db: Db, log: Logger, hostId: string, logLines: number) {
     this.#db = db;
@@ -35,24 +40,31 @@ export class StatusWriter {
     if (lines.length > this.#logLines) lines.splice(0, lines.length - this.#logLines);
   }
 
-  async setStatus(
-    processorId: string,
-    status: Status,
-    reason: string | null,
-    lastError?: ProcessorFailure,
-  ): Promise<void> {
-    const key = `${status}\u0000${reason ?? ''}`;
-    if (lastError === undefined && this.#written.get(processorId) === key) return;
-    await this.#db.processor.updateMany({
-      where: { id: processorId },
-      data: {
-        status,
-        statusReason: reason,
-        statusAt: new Date(),
-        ...(lastError ? { lastError: lastError as unknown as object } : {}),
-      },
-    });
-    this.#written.set(processorId, key);
+  setStatus(processorId: string, status: Status, reason: string | null, lastError?: ProcessorFailure): Promise<void> {
+    const previous = this.#statusWrites.get(processorId) ?? Promise.resolve();
+    const write = previous
+      .catch(() => {})
+      .then(async () => {
+        const key = `${status}\u0000${reason ?? ''}`;
+        if (lastError === undefined && this.#written.get(processorId) === key) return;
+        await this.#db.processor.updateMany({
+          where: { id: processorId },
+          data: {
+            status,
+            statusReason: reason,
+            statusAt: new Date(),
+            ...(lastError ? { lastError: lastError as unknown as object } : {}),
+          },
+        });
+        this.#written.set(processorId, key);
+      });
+    this.#statusWrites.set(processorId, write);
+    void write
+      .finally(() => {
+        if (this.#statusWrites.get(processorId) === write) this.#statusWrites.delete(processorId);
+      })
+      .catch(() => {});
+    return write;
   }
 
   forget(processorId: string): void {
