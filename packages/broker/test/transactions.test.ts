@@ -32,6 +32,7 @@ import { eventually } from '@samsa/test-support/eventually';
 import { RawClient } from '@samsa/test-support/raw-client';
 import { pino } from 'pino';
 import { TransactionStore } from '../src/transactions/transaction-store.ts';
+import { MAX_GROUPS_PER_TRANSACTION } from '../src/transactions/transaction-coordinator.ts';
 import { decodeBatches } from './support/read-back.ts';
 
 const TOPIC = 'txn-raw';
@@ -301,6 +302,29 @@ test('a transactional id unused for --transactional-id-expiration-ms is forgotte
     const again = await t.init();
     assert.equal(again.producerEpoch, 0, 'a forgotten id starts over');
     assert.notEqual(again.producerId, first.producerId);
+    t.c.close();
+  } finally {
+    await broker.cleanup();
+  }
+});
+
+test('one transaction commits offsets for at most MAX_GROUPS_PER_TRANSACTION groups; the rest are refused', async () => {
+  const broker = await startBroker();
+  try {
+    const t = await connect(broker.port);
+    const { producerId, producerEpoch } = await t.init();
+    const addGroup = async (groupId: string) =>
+      (
+        (await t.c.request(AddOffsetsToTxn, 3, { transactionalId: TXN_ID, producerId, producerEpoch, groupId })) as {
+          errorCode: number;
+        }
+      ).errorCode;
+    for (let i = 0; i < MAX_GROUPS_PER_TRANSACTION; i++) assert.equal(await addGroup(`g-${i}`), ErrorCode.NONE);
+    assert.equal(await addGroup('one-too-many'), ErrorCode.POLICY_VIOLATION);
+    assert.equal(await addGroup('g-0'), ErrorCode.NONE, 'a group already in the transaction is still accepted');
+    // The transaction itself is intact: it aborts, and the next one may name a group again.
+    assert.equal(await t.end(producerId, producerEpoch, false), ErrorCode.NONE);
+    assert.equal(await addGroup('one-too-many'), ErrorCode.NONE);
     t.c.close();
   } finally {
     await broker.cleanup();

@@ -61,6 +61,13 @@ export type InitResult = { errorCode: number; producerId: bigint; producerEpoch:
 
 export const partitionKey = (topic: string, index: number) => `${topic}\u0000${index}`;
 
+/**
+ * Groups one transaction may commit offsets for (AddOffsetsToTxn). Kafka sets no bound; a consume-transform-produce
+ * loop or a Kafka Streams task uses one. Without a bound, one producer could grow its transaction's state (kept in
+ * memory and rewritten whole to transactions.log at every change) with a new group id per request until its timeout.
+ */
+export const MAX_GROUPS_PER_TRANSACTION = 100;
+
 export class TransactionCoordinator {
   private readonly entries = new Map<string, TxnEntry>();
   private readonly byProducerId = new Map<bigint, TxnEntry>();
@@ -296,12 +303,20 @@ export class TransactionCoordinator {
   /** AddOffsetsToTxn: the group's offsets will be committed with the transaction. */
   addOffsets(id: string, producerId: bigint, epoch: number, groupId: string): Promise<number> {
     return this.join(id, producerId, epoch, (entry) => {
-      if (!entry.pendingOffsets.has(groupId)) entry.pendingOffsets.set(groupId, []);
+      if (entry.pendingOffsets.has(groupId)) return ErrorCode.NONE;
+      if (entry.pendingOffsets.size >= MAX_GROUPS_PER_TRANSACTION) return ErrorCode.POLICY_VIOLATION;
+      entry.pendingOffsets.set(groupId, []);
+      return ErrorCode.NONE;
     });
   }
 
-  /** Opens the producer's transaction if needed and adds to it (`add`), durably. */
-  private join(id: string, producerId: bigint, epoch: number, add: (entry: TxnEntry) => void): Promise<number> {
+  /** Opens the producer's transaction if needed and adds to it (`add`, which may refuse), durably. */
+  private join(
+    id: string,
+    producerId: bigint,
+    epoch: number,
+    add: (entry: TxnEntry) => number | undefined,
+  ): Promise<number> {
     return this.locked(id, async () => {
       const entry = this.entries.get(id);
       await this.settle(entry);
@@ -309,9 +324,10 @@ export class TransactionCoordinator {
       if (check !== ErrorCode.NONE || !entry) return check;
       const begun = this.begin(entry);
       if (begun !== ErrorCode.NONE) return begun;
-      add(entry);
+      // Persisted even when `add` refuses: the transaction may have begun above.
+      const code = add(entry) ?? ErrorCode.NONE;
       await this.persist(entry);
-      return ErrorCode.NONE;
+      return code;
     });
   }
 
