@@ -20,9 +20,12 @@ import { Kafka, logLevel } from 'kafkajs';
 
 let broker: BrokerProcess;
 let topicId: string;
+const METADATA_MAX = 4_096;
 
 before(async () => {
-  broker = await startBroker({ args: ['--group-consumer-heartbeat-interval-ms', '700'] });
+  broker = await startBroker({
+    args: ['--group-consumer-heartbeat-interval-ms', '700', '--group-member-metadata-max-bytes', String(METADATA_MAX)],
+  });
   const admin = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic: 'kip848', numPartitions: 3 }] });
@@ -112,6 +115,34 @@ test('a member joins, gets every partition by topic id, commits at its epoch and
       emptied.groups.map((x: any) => [x.groupId, x.groupState, x.groupType]),
       [['g848', 'Empty', 'consumer']],
     );
+  } finally {
+    c.close();
+  }
+});
+
+test('a member whose subscription is larger than --group-member-metadata-max-bytes is refused and not kept', async () => {
+  const c = await RawClient.connect(broker.port);
+  try {
+    const join = (names: string[]) =>
+      c.request(ConsumerGroupHeartbeat, 0, {
+        groupId: 'g848-big',
+        memberId: '',
+        memberEpoch: 0,
+        rebalanceTimeoutMs: 30_000,
+        subscribedTopicNames: names,
+        topicPartitions: [],
+      }) as Promise<any>;
+    // 200 names of 30 bytes: 6,000 bytes of subscription, over the 4,096 allowed.
+    const big = await join(Array.from({ length: 200 }, (_, i) => `not-a-topic-${String(i).padStart(18, '0')}`));
+    assert.equal(big.errorCode, ErrorCode.INVALID_REQUEST);
+    assert.match(big.errorMessage, /more than the 4096 allowed/);
+    const described = (await c.request(ConsumerGroupDescribe, 0, {
+      groupIds: ['g848-big'],
+      includeAuthorizedOperations: false,
+    })) as any;
+    assert.equal(described.groups[0].errorCode, ErrorCode.GROUP_ID_NOT_FOUND, 'no group was made for it');
+    // Within the bound the same member joins.
+    assert.equal((await join(['kip848'])).errorCode, ErrorCode.NONE);
   } finally {
     c.close();
   }

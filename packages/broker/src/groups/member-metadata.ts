@@ -31,6 +31,29 @@ export function joinMetadataProblem(
   return null;
 }
 
+/**
+ * The problem with what a KIP-848 member asks the broker to keep for it (its subscribed topic names, rack, instance
+ * id and assignor), or null: held to the classic members' metadata bound, so a member cannot make the coordinator
+ * keep megabytes of names.
+ */
+export function heartbeatMetadataProblem(
+  member: {
+    subscribedTopicNames: string[] | null;
+    rackId: string | null;
+    instanceId: string | null;
+    serverAssignor: string | null;
+  },
+  maxBytes: number,
+): string | null {
+  let total = 0;
+  for (const name of member.subscribedTopicNames ?? []) total += Buffer.byteLength(name);
+  for (const s of [member.rackId, member.instanceId, member.serverAssignor]) if (s) total += Buffer.byteLength(s);
+  if (total > maxBytes) {
+    return `member metadata is ${total} bytes, more than the ${maxBytes} allowed (--group-member-metadata-max-bytes)`;
+  }
+  return null;
+}
+
 /** The problem with a leader's assignments, or null. */
 export function assignmentProblem(
   protocolType: string | null,

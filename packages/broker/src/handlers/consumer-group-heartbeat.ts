@@ -4,6 +4,7 @@
  */
 import { type ConsumerGroupHeartbeat, ErrorCode, type ResponseOf } from '@samsa/protocol';
 import { heartbeatRefusal, type SubscribedTopic } from '../groups/consumer-protocol-groups.ts';
+import { heartbeatMetadataProblem } from '../groups/member-metadata.ts';
 import type { Handler } from '../request-context.ts';
 import { groupLimits } from '../tenancy/tenancy.ts';
 import { groupIn } from './group-access.ts';
@@ -19,6 +20,12 @@ export const handleConsumerGroupHeartbeat: Handler<typeof ConsumerGroupHeartbeat
   });
   if (!access.canGroup('READ', req.groupId)) {
     return refuse(ErrorCode.GROUP_AUTHORIZATION_FAILED, `not authorized to read group ${req.groupId}`);
+  }
+  const problem = heartbeatMetadataProblem(req, state.config.groupMemberMetadataMaxBytes);
+  if (problem) {
+    ctx.log.info({ group: req.groupId, reason: problem }, 'group member metadata refused');
+    state.metrics.refused('group_member_metadata');
+    return refuse(ErrorCode.INVALID_REQUEST, problem);
   }
   if (req.subscribedTopicRegex !== null) {
     return refuse(ErrorCode.INVALID_REQUEST, 'regular-expression subscriptions are not supported; subscribe to names');
