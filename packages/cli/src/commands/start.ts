@@ -5,9 +5,10 @@
  */
 import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import { buildConsole, CONSOLE_DIR, consoleBuildIsStale } from '../console-build.ts';
 import { processorSecretsKey, superuserPassword } from './data-dir-secrets.ts';
 import {
   DEFAULT_RESTART_POLICY,
@@ -17,7 +18,6 @@ import {
 } from './supervised-child.ts';
 import type { Command } from './types.ts';
 
-const CONSOLE_DIR = resolve(import.meta.dirname, '../../../../apps/console');
 const SAMSA_BIN = resolve(import.meta.dirname, '../../bin/samsa.js');
 const READY_TIMEOUT_MS = 120_000;
 
@@ -64,41 +64,6 @@ export function localBootstrap(listen: string): string {
   const host = listen.slice(0, i);
   const port = listen.slice(i + 1);
   return `${host === '0.0.0.0' || host === '' || host === '::' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
-}
-
-/** Newest modification time (ms) of the sources a console build depends on. */
-function newestSourceMtime(dirs: string[]): number {
-  let newest = 0;
-  const walk = (dir: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      if (e.name === 'node_modules' || e.name === '.next' || e.name === 'generated' || e.name.startsWith('.')) continue;
-      const path = join(dir, e.name);
-      if (e.isDirectory()) walk(path);
-      else newest = Math.max(newest, statSync(path).mtimeMs);
-    }
-  };
-  for (const d of dirs) if (existsSync(d)) walk(d);
-  return newest;
-}
-
-/** A build is needed when there is none or when a source file changed after it (e.g. after `git pull`). */
-export function consoleBuildIsStale(consoleDir: string): boolean {
-  const buildId = join(consoleDir, '.next', 'BUILD_ID');
-  if (!existsSync(buildId)) return true;
-  const sources = [
-    join(consoleDir, 'src'),
-    join(consoleDir, 'package.json'),
-    join(consoleDir, 'next.config.ts'),
-    resolve(consoleDir, '../../packages/db/src'),
-    resolve(consoleDir, '../../packages/lag/src'),
-    resolve(consoleDir, '../../packages/processors/src'),
-  ];
-  const files = sources.filter((s) => existsSync(s) && statSync(s).isFile());
-  const newest = Math.max(
-    newestSourceMtime(sources.filter((s) => !files.includes(s))),
-    ...files.map((f) => statSync(f).mtimeMs),
-  );
-  return newest > statSync(buildId).mtimeMs;
 }
 
 /**
@@ -154,13 +119,6 @@ export function processorHostSupervisor(
 
 function say(line: string): void {
   process.stdout.write(`samsa start: ${line}\n`);
-}
-
-function run(cmd: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<number> {
-  return new Promise((done) => {
-    const child = spawn(cmd, args, { ...options, stdio: 'inherit' });
-    child.on('exit', (code) => done(code ?? 1));
-  });
 }
 
 async function waitForHttp(url: string, child: ChildProcess, deadline_ms: number): Promise<void> {
@@ -323,11 +281,7 @@ Environment:
       };
       if (config.rebuild || consoleBuildIsStale(CONSOLE_DIR)) {
         say('building the console (first start or after a source change; takes a minute)…');
-        const code = await run(process.execPath, [nextBin, 'build'], {
-          cwd: CONSOLE_DIR,
-          env: { ...consoleEnv, NODE_ENV: 'production' },
-        });
-        if (code !== 0) throw new Error(`console build failed with code ${code}`);
+        await buildConsole(consoleEnv);
       }
       if (stopping) return done;
       const web = spawn(
