@@ -308,43 +308,27 @@ export function TopicSearch({ tenant, topic }: { tenant: string; topic: string }
           </>
         ) : null}
         <div className="grid grid-cols-3 gap-2 md:col-span-2">
-          <Field label="Records to scan at most" error={fe.maxRecords}>
-            {(p) => (
-              <Input
-                {...p}
-                type="number"
-                min={1}
-                placeholder="default"
-                value={form.maxRecords}
-                onChange={(e) => set({ maxRecords: e.target.value })}
-              />
-            )}
-          </Field>
-          <Field label="Seconds at most" error={fe.maxMs}>
-            {(p) => (
-              <Input
-                {...p}
-                type="number"
-                min={0.1}
-                step={0.1}
-                placeholder="default"
-                value={form.maxSeconds}
-                onChange={(e) => set({ maxSeconds: e.target.value })}
-              />
-            )}
-          </Field>
-          <Field label="Matches at most" error={fe.maxMatches}>
-            {(p) => (
-              <Input
-                {...p}
-                type="number"
-                min={1}
-                placeholder="default"
-                value={form.maxMatches}
-                onChange={(e) => set({ maxMatches: e.target.value })}
-              />
-            )}
-          </Field>
+          {(
+            [
+              { label: 'Records to scan at most', key: 'maxRecords', error: fe.maxRecords, min: 1, step: 1 },
+              { label: 'Seconds at most', key: 'maxSeconds', error: fe.maxMs, min: 0.1, step: 0.1 },
+              { label: 'Matches at most', key: 'maxMatches', error: fe.maxMatches, min: 1, step: 1 },
+            ] as const
+          ).map((b) => (
+            <Field key={b.key} label={b.label} error={b.error}>
+              {(p) => (
+                <Input
+                  {...p}
+                  type="number"
+                  min={b.min}
+                  step={b.step}
+                  placeholder="default"
+                  value={form[b.key]}
+                  onChange={(e) => set({ [b.key]: e.target.value })}
+                />
+              )}
+            </Field>
+          ))}
         </div>
         <div className="flex flex-wrap gap-2 md:col-span-2">
           <Button type="submit" disabled={running}>
