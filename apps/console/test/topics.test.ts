@@ -178,9 +178,17 @@ test('API keys: the secret is returned once, listed never, and verifiers are sto
 });
 
 test('traffic: the rates and throttling the broker last reported, stale when old', async () => {
+  // A tenant of its own that no client connects to: the broker reports acme's traffic while the other tests run
+  // (the console's clients keep connections as acme), which would overwrite the rows this test writes.
+  const created = await call('/tenants', 'POST', {}, { token: admin, body: { slug: 'quiet', displayName: 'Quiet' } });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const quietAdmin = (
+    await seedUser('ops@quiet.example', { memberships: [{ tenantId: created.body.id, role: 'TENANT_ADMIN' }] })
+  ).token;
+  const Q = { tenant: 'quiet' };
   const { db } = await import('../src/server/db.ts');
-  const acme = await db().tenant.findUniqueOrThrow({ where: { slug: 'acme' } });
-  const none = await call('/tenants/{tenant}/traffic', 'GET', T, { token: tenantAdmin });
+  const quiet = await db().tenant.findUniqueOrThrow({ where: { slug: 'quiet' } });
+  const none = await call('/tenants/{tenant}/traffic', 'GET', Q, { token: quietAdmin });
   assert.equal(none.status, 200, JSON.stringify(none.body));
   assert.equal(none.body.reportedAt, null);
   assert.equal(none.body.throttled, false);
@@ -194,8 +202,8 @@ test('traffic: the rates and throttling the broker last reported, stale when old
     connections: 2,
     reportedAt: new Date(),
   };
-  await db().tenantTraffic.create({ data: { tenantId: acme.id, ...row } });
-  const now = await call('/tenants/{tenant}/traffic', 'GET', T, { token: tenantAdmin });
+  await db().tenantTraffic.create({ data: { tenantId: quiet.id, ...row } });
+  const now = await call('/tenants/{tenant}/traffic', 'GET', Q, { token: quietAdmin });
   assert.equal(now.body.produceBytesPerSec, 10_000);
   assert.equal(now.body.produceThrottledShare, 0.8);
   assert.equal(now.body.throttled, true);
@@ -203,10 +211,10 @@ test('traffic: the rates and throttling the broker last reported, stale when old
   assert.equal(now.body.stale, false);
 
   await db().tenantTraffic.update({
-    where: { tenantId: acme.id },
+    where: { tenantId: quiet.id },
     data: { reportedAt: new Date(Date.now() - 120_000) },
   });
-  const old = await call('/tenants/{tenant}/traffic', 'GET', T, { token: tenantAdmin });
+  const old = await call('/tenants/{tenant}/traffic', 'GET', Q, { token: quietAdmin });
   assert.equal(old.body.stale, true);
   assert.equal(old.body.throttled, false, 'an old report does not say throttled');
 });
