@@ -140,6 +140,11 @@ test('a group that read 400 of 1,000 and committed only partition 0 has lag 600 
     topic.body.consumerGroups.map((g: any) => [g.groupId, g.lag, g.partitions]),
     [['billing', 600, 2]],
   );
+  assert.deepEqual(
+    topic.body.consumerGroups[0].committed.map((c: any) => c.partition),
+    [0],
+    'only partition 0 has a committed offset',
+  );
   // The stored history (the chart) counts the uncommitted partition too.
   const history = await call('/tenants/{tenant}/groups/{group}/lag', 'GET', BILLING, {
     token: acmeAdmin,

@@ -195,7 +195,10 @@ export async function describeTopic(tenant: Tenant, name: string) {
         // (from the reset position), as the group pages do; the direct read counts committed partitions only and
         // stands in until the collector has seen the group.
         lag: watched?.lag ?? g.lag,
-        partitions: watched?.partitions ?? g.partitions,
+        /** How many partitions of the topic the group reads (the collector's count; committed ones until then). */
+        partitions: watched?.partitions ?? g.partitions.length,
+        /** The group's committed offsets on this topic, read directly from the broker. */
+        committed: g.partitions.map(({ partition, committedOffset, lag }) => ({ partition, committedOffset, lag })),
         /** From the lag collector's last pass (null until it has seen the group). */
         status: watched?.status ?? null,
         maxTimeLagMs: watched?.maxTimeLagMs ?? null,

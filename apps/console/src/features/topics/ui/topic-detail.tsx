@@ -34,8 +34,10 @@ interface Detail {
     groupId: string;
     state: string;
     lag: number;
-    /** Committed offsets per partition, or (once the lag collector has seen the group) how many partitions it reads. */
-    partitions: { partition: number; committedOffset: number; lag: number }[] | number;
+    /** How many partitions of the topic the group reads. */
+    partitions: number;
+    /** Committed offsets per partition. */
+    committed: { partition: number; committedOffset: number; lag: number }[];
     status: string | null;
     maxTimeLagMs: number | null;
   }[];
@@ -192,9 +194,10 @@ export function TopicDetail({
                   </Td>
                   <Td data-testid={`group-lag-${g.groupId}`}>{g.lag}</Td>
                   <Td className="text-xs">
-                    {typeof g.partitions === 'number'
-                      ? `${g.partitions} partition${g.partitions === 1 ? '' : 's'}`
-                      : g.partitions.map((p) => `p${p.partition}: ${p.committedOffset} (lag ${p.lag})`).join(', ')}
+                    {`${g.partitions} partition${g.partitions === 1 ? '' : 's'}`}
+                    {g.committed.length > 0
+                      ? `: ${g.committed.map((p) => `p${p.partition} at ${p.committedOffset} (lag ${p.lag})`).join(', ')}`
+                      : ''}
                   </Td>
                 </Tr>
               ))}
