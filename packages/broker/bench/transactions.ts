@@ -404,13 +404,12 @@ export function printTransactions(r: BenchResults): void {
   );
   const us = (v: number) => fmt(v / 1000, 'ms');
   const quietP99 = (c.quietBefore.produceAckUs.p99 + c.quietAfter.produceAckUs.p99) / 2;
-  const quietE2e = (c.quietBefore.e2eUs.p99 + c.quietAfter.e2eUs.p99) / 2;
   out(
     `acks=all producer at ${LATENCY_RECORDS_PER_SECOND.toLocaleString('en-US')} rec/s on another topic, ack p99 ` +
       `quiet before / cleaning / quiet after: ${us(c.quietBefore.produceAckUs.p99)} / ${us(c.cleaning.produceAckUs.p99)} / ` +
-      `${us(c.quietAfter.produceAckUs.p99)}, cleaning / quiet ${(c.cleaning.produceAckUs.p99 / quietP99).toFixed(2)}x; ` +
-      `end-to-end p99 ${us(c.quietBefore.e2eUs.p99)} / ${us(c.cleaning.e2eUs.p99)} / ${us(c.quietAfter.e2eUs.p99)}, ` +
-      `${(c.cleaning.e2eUs.p99 / quietE2e).toFixed(2)}x; broker cores ${fmt(c.quietBefore.brokerCores)} / ` +
+      `${us(c.quietAfter.produceAckUs.p99)}, cleaning / quiet ${(c.cleaning.produceAckUs.p99 / quietP99).toFixed(2)}x ` +
+      `(p50 ${us(c.quietBefore.produceAckUs.p50)} / ${us(c.cleaning.produceAckUs.p50)} / ${us(c.quietAfter.produceAckUs.p50)}); ` +
+      `broker cores ${fmt(c.quietBefore.brokerCores)} / ` +
       `${fmt(c.cleaning.brokerCores)} / ${fmt(c.quietAfter.brokerCores)}`,
   );
 }
