@@ -6,11 +6,12 @@
       read_committed). Prints each partition's records as "offset:value", where the end was reported, the position
       and the end offsets the broker gives for the consumer's isolation level (ListOffsets).
 
-  txn_check.py transact <bootstrap> <prefix>
+  txn_check.py transact <bootstrap> <prefix> <transaction-timeout-ms>
       confluent-kafka's transactional producer on <prefix>in and <prefix>out (one partition each, created by the
       caller): a committed and an aborted transaction, consume-transform-produce with send_offsets_to_transaction
-      (one round committed, one aborted), a zombie fenced by a second producer with its transactional.id; then the
-      group's committed offset and <prefix>out read at both isolation levels.
+      (one round committed, one aborted), a zombie fenced by a second producer with its transactional.id, a
+      transaction left past <transaction-timeout-ms>; then the group's committed offset and <prefix>out read at
+      both isolation levels.
 
 Every line is deterministic for a broker that behaves as Kafka does, so the same output is expected of both.
 """
@@ -106,7 +107,7 @@ def transform(p, consumer, out, count, commit):
     emit("ctp-commit" if commit else "ctp-abort", consumed=[m.value().decode() for m in got])
 
 
-def transact(bootstrap, prefix):
+def transact(bootstrap, prefix, timeout_ms):
     src, out, group = f"{prefix}in", f"{prefix}out", f"{prefix}ctp"
     plain = Producer({"bootstrap.servers": bootstrap, "acks": "all"})
     for i in range(4):
@@ -161,6 +162,26 @@ def transact(bootstrap, prefix):
     successor.commit_transaction()
     emit("successor-commit", ok=True)
 
+    # A transaction past its transaction.timeout.ms is aborted by the broker and its producer fenced.
+    slow = Producer({
+        "bootstrap.servers": bootstrap,
+        "transactional.id": f"{prefix}slow",
+        "transaction.timeout.ms": timeout_ms,
+        "linger.ms": 5,
+    })
+    slow.init_transactions()
+    slow.begin_transaction()
+    delivered = []
+    slow.produce(out, key="k2", value="timed-out-0", on_delivery=lambda err, _m: delivered.append(err is None))
+    slow.flush()
+    emit("timeout-produce", delivered=delivered)
+    time.sleep(timeout_ms * 3 / 1000)
+    try:
+        slow.commit_transaction(10)
+        emit("timeout-commit", error="none")
+    except KafkaException as e:
+        emit("timeout-commit", **error_name(e))
+
     check = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
     committed = check.committed([TopicPartition(src, 0)], timeout=TIMEOUT_S)
     emit("ctp-group-offset", offset=committed[0].offset)
@@ -174,6 +195,6 @@ if __name__ == "__main__":
     if mode == "read":
         read(sys.argv[2], sys.argv[3], sys.argv[4])
     elif mode == "transact":
-        transact(sys.argv[2], sys.argv[3])
+        transact(sys.argv[2], sys.argv[3], int(sys.argv[4]))
     else:
         sys.exit(f"unknown mode {mode}")

@@ -38,6 +38,9 @@ const LEVEL: Record<Isolation, number> = {
   read_uncommitted: FetchIsolationLevels.READ_UNCOMMITTED,
 };
 const READ_TIMEOUT_MS = 20_000;
+/** transaction.timeout.ms of confluent-kafka's producer left to time out; both brokers look for expired ones often. */
+const SHORT_TIMEOUT_MS = 2500;
+const ABORT_CHECK_INTERVAL_MS = 300;
 
 type Observation = { check: string; [key: string]: unknown };
 
@@ -47,12 +50,20 @@ let kafka: KafkaCluster | undefined;
 before(async () => {
   if (skip) return;
   [samsa, kafka] = await Promise.all([
-    startBroker({ args: ['--group-initial-rebalance-delay-ms', '0'] }),
+    startBroker({
+      args: [
+        '--group-initial-rebalance-delay-ms',
+        '0',
+        '--transaction-abort-timed-out-interval-ms',
+        String(ABORT_CHECK_INTERVAL_MS),
+      ],
+    }),
     startKafka({
       props: {
         'offsets.topic.num.partitions': '1',
         'transaction.state.log.num.partitions': '1',
         'group.initial.rebalance.delay.ms': '0',
+        'transaction.abort.timed.out.transaction.cleanup.interval.ms': String(ABORT_CHECK_INTERVAL_MS),
       },
     }),
   ]);
@@ -328,8 +339,8 @@ test('confluent-kafka transactional producer: commit, abort, send_offsets_to_tra
   };
   await Promise.all([admin(samsa!.bootstrap), admin(kafka!.bootstrap)]);
   const [onSamsa, onKafka] = await Promise.all([
-    python(['transact', samsa!.bootstrap, 'ck-txn-']),
-    python(['transact', kafka!.bootstrap, 'ck-txn-']),
+    python(['transact', samsa!.bootstrap, 'ck-txn-', String(SHORT_TIMEOUT_MS)]),
+    python(['transact', kafka!.bootstrap, 'ck-txn-', String(SHORT_TIMEOUT_MS)]),
   ]);
   if (process.env.SAMSA_DIFF_SHOW) console.log(JSON.stringify({ onKafka, onSamsa }, null, 1));
   const out = (obs: Observation[], isolation: Isolation) => {
@@ -344,6 +355,9 @@ test('confluent-kafka transactional producer: commit, abort, send_offsets_to_tra
     assert.equal(obs.find((o) => o.check === 'ctp-group-offset')?.offset, 4);
     const zombie = obs.find((o) => o.check === 'zombie-commit');
     assert.notEqual(zombie?.error, 'none', 'the fenced producer cannot commit');
+    assert.deepEqual(obs.find((o) => o.check === 'timeout-produce')?.delivered, [true], 'timed-out-0 was written');
+    const timedOut = obs.find((o) => o.check === 'timeout-commit');
+    assert.notEqual(timedOut?.error, 'none', 'the producer whose transaction timed out cannot commit it');
     const committedValues = out(obs, 'read_committed').map((r) => r.split(':')[1]);
     assert.deepEqual(committedValues, [
       'committed-0',
@@ -356,8 +370,14 @@ test('confluent-kafka transactional producer: commit, abort, send_offsets_to_tra
       'successor-0',
     ]);
     const uncommitted = out(obs, 'read_uncommitted').map((r) => r.split(':')[1]);
-    for (const v of ['aborted-0', 'aborted-1', 'dropped-4', 'dropped-5', 'zombie-0'])
+    for (const v of ['aborted-0', 'aborted-1', 'dropped-4', 'dropped-5', 'zombie-0', 'timed-out-0'])
       assert.ok(uncommitted.includes(v), v);
   }
-  assert.deepEqual(onSamsa, onKafka);
+  // A Samsa bug, listed in the compat README's differences until fixed (the kafkajs differential scenario sees it
+  // too): the commit of a transaction the broker aborted for its timeout is refused as fenced by Kafka and as
+  // INVALID_TXN_STATE by Samsa. When this assertion fails, the bug is fixed: remove the exception.
+  const timeoutError = (obs: Observation[]) => obs.find((o) => o.check === 'timeout-commit')?.error;
+  assert.deepEqual([timeoutError(onKafka), timeoutError(onSamsa)], ['_FENCED', 'INVALID_TXN_STATE']);
+  const comparable = (obs: Observation[]) => obs.map((o) => (o.check === 'timeout-commit' ? { check: o.check } : o));
+  assert.deepEqual(comparable(onSamsa), comparable(onKafka));
 });
