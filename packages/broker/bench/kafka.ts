@@ -571,8 +571,21 @@ export function fmt(n: number | null | undefined, unit = ''): string {
 export function printKafkaComparison(r: BenchResults): void {
   const c = r.kafka;
   if (!c || c.rows.length === 0) return;
+  printComparisonRows(`Samsa vs Apache Kafka ${KAFKA_VERSION}: same machine, same run; ratio = Samsa / Kafka`, c);
+  out(
+    'MB/s = 10^6 bytes/s: RecordBatch bytes for the load generators, record values for the perf tools ' +
+      '(ConsumerPerformance: fetch.nMsg.sec, without the group join). CPU s/GB: the broker process per 10^9 bytes. ' +
+      "other cores: the busier of the two brokers' turns; for the perf tools it includes the tool's own JVM.",
+  );
+}
+
+/** A title, the settings, then one line per row with both figures, their ratio and the CPU columns. */
+export function printComparisonRows(
+  title: string,
+  c: { settings: Record<string, string>; rows: KafkaComparisonRow[] },
+): void {
   out();
-  out(`Samsa vs Apache Kafka ${KAFKA_VERSION}: same machine, same run; ratio = Samsa / Kafka`);
+  out(title);
   for (const [k, v] of Object.entries(c.settings)) out(`  ${k}: ${v}`);
   out();
   const cols: [string, number, 'left' | 'right'][] = [
@@ -608,9 +621,4 @@ export function printKafkaComparison(r: BenchResults): void {
       row.settings,
     ]);
   }
-  out(
-    'MB/s = 10^6 bytes/s: RecordBatch bytes for the load generators, record values for the perf tools ' +
-      '(ConsumerPerformance: fetch.nMsg.sec, without the group join). CPU s/GB: the broker process per 10^9 bytes. ' +
-      "other cores: the busier of the two brokers' turns; for the perf tools it includes the tool's own JVM.",
-  );
 }

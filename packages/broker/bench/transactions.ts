@@ -27,6 +27,7 @@ import {
   KAFKA_HEAP_MB,
   type KafkaComparisonRow,
   openBroker,
+  printComparisonRows,
   ratioRow,
   SIDE_NAMES,
   type Side,
@@ -136,7 +137,10 @@ async function measureTransactionalProduce(
     await attempt(results, `transactions: transactional produce, slices ${TXN_SLICE_ORDER.join('/')}`, async () => {
       const topic = 'bench-txn-produce';
       for (const b of brokers.values()) await createTopic(b, topic, settings.partitions, -1);
-      const totals = new Map<Side, { records: number; seconds: number; commitMs: number[]; cpuSeconds: number }>();
+      const totals = new Map<
+        Side,
+        { records: number; warmupRecords: number; seconds: number; commitMs: number[]; cpuSeconds: number }
+      >();
       for (const [i, side] of TXN_SLICE_ORDER.entries()) {
         const b = brokers.get(side)!;
         const sampler = new CpuSampler(b.pid);
@@ -159,13 +163,13 @@ async function measureTransactionalProduce(
         if (r.code !== 0 || !line) {
           throw new Error(`${SIDE_NAMES[side]}: exited with ${r.code}: ${r.stderr.split('\n').slice(-5).join(' | ')}`);
         }
-        const o = JSON.parse(line) as { records: number; seconds: number; commitMs: number[] };
-        const t = totals.get(side) ?? { records: 0, seconds: 0, commitMs: [], cpuSeconds: 0 };
+        const o = JSON.parse(line) as { records: number; warmupRecords: number; seconds: number; commitMs: number[] };
+        const t = totals.get(side) ?? { records: 0, warmupRecords: 0, seconds: 0, commitMs: [], cpuSeconds: 0 };
         t.records += o.records;
+        t.warmupRecords += o.warmupRecords;
         t.seconds += o.seconds;
         t.commitMs.push(...o.commitMs);
-        // The broker's CPU over the whole slice, warm-up and JVM start included: per GB of the slice's records it
-        // overstates both brokers alike.
+        // The broker's CPU over the whole slice, warm-up included (and the JVM's start, which costs the broker little).
         t.cpuSeconds += cpu.processCpuSeconds;
         totals.set(side, t);
       }
@@ -174,11 +178,13 @@ async function measureTransactionalProduce(
       const rate = (t: typeof s) => t.records / t.seconds;
       const commits = (t: typeof s) => percentiles(Float64Array.from(t.commitMs));
       const [sc, kc] = [commits(s), commits(k)];
+      const cpuPerGB = (t: typeof s) => t.cpuSeconds / (((t.records + t.warmupRecords) * RECORD_VALUE_BYTES) / 1e9);
+      const cpu = { samsaCpuSecondsPerGB: cpuPerGB(s), kafkaCpuSecondsPerGB: cpuPerGB(k) };
       const what = `commit every ${COMMIT_INTERVAL_MS} ms, ${RECORD_VALUE_BYTES / 1024} KiB records`;
       const how = `Java producer, acks=all, ${sc.count} / ${kc.count} commits`;
       bench.rows.push(
-        ratioRow(`transactional produce records/s, ${what}`, how, 'rec/s', 'higher', rate(s), rate(k)),
-        ratioRow(`transactional produce MB/s, ${what}`, how, 'MB/s', 'higher', mb(s), mb(k)),
+        ratioRow(`transactional produce records/s, ${what}`, how, 'rec/s', 'higher', rate(s), rate(k), cpu),
+        ratioRow(`transactional produce MB/s, ${what}`, how, 'MB/s', 'higher', mb(s), mb(k), cpu),
         ratioRow(`commitTransaction p50, ${what}`, how, 'ms', 'lower', sc.p50, kc.p50),
         ratioRow(`commitTransaction p99, ${what}`, how, 'ms', 'lower', sc.p99, kc.p99),
       );
@@ -360,37 +366,7 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
 export function printTransactions(r: BenchResults): void {
   const t = r.transactions;
   if (!t) return;
-  out();
-  out(`Transactions and the log cleaner; ratio = Samsa / Kafka, or cleaning / quiet`);
-  for (const [k, v] of Object.entries(t.settings)) out(`  ${k}: ${v}`);
-  out();
-  const cols: [string, number, 'left' | 'right'][] = [
-    ['measure', 58, 'left'],
-    ['Samsa', 14, 'right'],
-    ['Kafka', 14, 'right'],
-    ['ratio', 7, 'right'],
-    ['better', 7, 'right'],
-    ['settings', 30, 'left'],
-  ];
-  const line = (cells: string[]) =>
-    out(
-      cells
-        .map((cell, i) => (cols[i]![2] === 'left' ? cell.padEnd(cols[i]![1]) : cell.padStart(cols[i]![1])))
-        .join(' ')
-        .trimEnd(),
-    );
-  line(cols.map((c) => c[0]));
-  line(cols.map((c) => '-'.repeat(c[1])));
-  for (const row of t.rows) {
-    line([
-      row.name,
-      fmt(row.samsa, row.unit),
-      fmt(row.kafka, row.unit),
-      row.ratio === null ? '-' : `${row.ratio.toFixed(2)}x`,
-      row.better,
-      row.settings,
-    ]);
-  }
+  printComparisonRows('Transactions and the log cleaner; ratio = Samsa / Kafka, or cleaning / quiet', t);
   const c = t.cleaner;
   if (!c) return;
   out();

@@ -12,7 +12,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * what is still buffered and ends the transaction). A warm-up of <warmup-ms> is not counted.
  * Usage: TxnProduceBench <bootstrap> <topic> <transactional-id> <warmup-ms> <duration-ms> <commit-interval-ms>
  *        <record-bytes> [buffer-memory-bytes, default 2 MiB]
- * Prints one JSON line: records committed, seconds measured, and each commitTransaction's duration in ms.
+ * Prints one JSON line: records committed (and in the warm-up), seconds measured, each commitTransaction's duration
+ * in ms.
  */
 public class TxnProduceBench {
   public static void main(String[] args) throws Exception {
@@ -39,14 +40,15 @@ public class TxnProduceBench {
 
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
       producer.initTransactions();
-      runFor(producer, topic, value, warmupMs, intervalNs, null);
+      long warmupRecords = runFor(producer, topic, value, warmupMs, intervalNs, null);
       List<Double> commitMs = new ArrayList<>();
       long start = System.nanoTime();
       long records = runFor(producer, topic, value, durationMs, intervalNs, commitMs);
       double seconds = (System.nanoTime() - start) / 1e9;
       StringBuilder commits = new StringBuilder();
       for (double ms : commitMs) commits.append(commits.length() == 0 ? "" : ",").append(String.format("%.3f", ms));
-      System.out.println("{\"records\":" + records + ",\"seconds\":" + seconds + ",\"commitMs\":[" + commits + "]}");
+      System.out.println("{\"records\":" + records + ",\"warmupRecords\":" + warmupRecords + ",\"seconds\":"
+          + seconds + ",\"commitMs\":[" + commits + "]}");
     }
   }
 
