@@ -71,7 +71,7 @@ const LEADER_WAIT_MS = 30_000;
 /** Each broker's turn in the measured slices; together the slices of one row take two phases' time. */
 const SLICE_ORDER: Side[] = ['samsa', 'kafka', 'kafka', 'samsa'];
 /** A JVM for a load client, as Kafka's kafka-run-class.sh gives its tools (G1), with a 512 MiB heap. */
-const PERF_TOOL_JVM_FLAGS = [
+export const PERF_TOOL_JVM_FLAGS = [
   '-Xms512m',
   '-Xmx512m',
   '-XX:+UseG1GC',

@@ -27,6 +27,7 @@ import {
   KAFKA_HEAP_MB,
   type KafkaComparisonRow,
   openBroker,
+  PERF_TOOL_JVM_FLAGS,
   printComparisonRows,
   ratioRow,
   SIDE_NAMES,
@@ -47,14 +48,6 @@ const TXN_SLICE_ORDER: Side[] = ['samsa', 'kafka', 'kafka', 'samsa'];
 const TXN_TOOL_TIMEOUT_MS = 180_000;
 /** Kafka fsyncs every append to every log: Samsa's durability for data, markers and transaction state. */
 const KAFKA_FLUSH_EVERY_APPEND = { 'log.flush.interval.messages': '1' };
-const TXN_CLIENT_JVM_FLAGS = [
-  '-Xms512m',
-  '-Xmx512m',
-  '-XX:+UseG1GC',
-  '-Djava.awt.headless=true',
-  '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
-  '-Dorg.slf4j.simpleLogger.logFile=System.err',
-];
 
 /** The cleaner's topic: distinct keys over all partitions, segments it can clean, held dirty until released. */
 const CLEANER_KEYS = 10_000;
@@ -156,7 +149,7 @@ async function measureTransactionalProduce(
             String(COMMIT_INTERVAL_MS),
             String(RECORD_VALUE_BYTES),
           ],
-          { classpath, jvmFlags: TXN_CLIENT_JVM_FLAGS, timeoutMs: TXN_TOOL_TIMEOUT_MS },
+          { classpath, jvmFlags: PERF_TOOL_JVM_FLAGS, timeoutMs: TXN_TOOL_TIMEOUT_MS },
         );
         const cpu = sampler.stop();
         const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
