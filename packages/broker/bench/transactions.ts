@@ -98,6 +98,57 @@ export async function measureTransactions(settings: BenchSettings, results: Benc
   );
 }
 
+interface SliceTotals {
+  records: number;
+  warmupRecords: number;
+  seconds: number;
+  commitMs: number[];
+  /** The broker's CPU over whole slices, warm-up included (and the JVM's start, which costs the broker little). */
+  cpuSeconds: number;
+}
+
+/** One run of TxnProduceBench against one broker, added to `into`. */
+async function txnSlice(classpath: string, b: Broker, topic: string, id: string, sliceMs: number, into: SliceTotals) {
+  const sampler = new CpuSampler(b.pid);
+  sampler.start();
+  const args = [b.bootstrap, topic, id, TXN_WARMUP_MS, sliceMs, COMMIT_INTERVAL_MS, RECORD_VALUE_BYTES].map(String);
+  const r = await runJava('TxnProduceBench', args, {
+    classpath,
+    jvmFlags: PERF_TOOL_JVM_FLAGS,
+    timeoutMs: TXN_TOOL_TIMEOUT_MS,
+  });
+  const cpu = sampler.stop();
+  const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
+  if (r.code !== 0 || !line) {
+    throw new Error(`${SIDE_NAMES[b.side]}: exited with ${r.code}: ${r.stderr.split('\n').slice(-5).join(' | ')}`);
+  }
+  const o = JSON.parse(line) as { records: number; warmupRecords: number; seconds: number; commitMs: number[] };
+  into.records += o.records;
+  into.warmupRecords += o.warmupRecords;
+  into.seconds += o.seconds;
+  into.commitMs.push(...o.commitMs);
+  into.cpuSeconds += cpu.processCpuSeconds;
+}
+
+const emptyTotals = (): SliceTotals => ({ records: 0, warmupRecords: 0, seconds: 0, commitMs: [], cpuSeconds: 0 });
+
+/** Records/s, MB/s and the commit's p50 and p99 of Samsa beside one Kafka's. */
+function txnRows(s: SliceTotals, k: SliceTotals, kafkaLabel: string): KafkaComparisonRow[] {
+  const rate = (t: SliceTotals) => t.records / t.seconds;
+  const mb = (t: SliceTotals) => (rate(t) * RECORD_VALUE_BYTES) / 1e6;
+  const cpuPerGB = (t: SliceTotals) => t.cpuSeconds / (((t.records + t.warmupRecords) * RECORD_VALUE_BYTES) / 1e9);
+  const [sc, kc] = [s, k].map((t) => percentiles(Float64Array.from(t.commitMs)));
+  const cpu = { samsaCpuSecondsPerGB: cpuPerGB(s), kafkaCpuSecondsPerGB: cpuPerGB(k) };
+  const what = `commit every ${COMMIT_INTERVAL_MS} ms, ${RECORD_VALUE_BYTES / 1024} KiB records${kafkaLabel}`;
+  const how = `Java producer, acks=all, ${sc!.count} / ${kc!.count} commits`;
+  return [
+    ratioRow(`transactional produce records/s, ${what}`, how, 'rec/s', 'higher', rate(s), rate(k), cpu),
+    ratioRow(`transactional produce MB/s, ${what}`, how, 'MB/s', 'higher', mb(s), mb(k), cpu),
+    ratioRow(`commitTransaction p50, ${what}`, how, 'ms', 'lower', sc!.p50, kc!.p50),
+    ratioRow(`commitTransaction p99, ${what}`, how, 'ms', 'lower', sc!.p99, kc!.p99),
+  ];
+}
+
 async function measureTransactionalProduce(
   settings: BenchSettings,
   results: BenchResults,
@@ -117,73 +168,26 @@ async function measureTransactionalProduce(
   ]);
   let kafka: KafkaCluster | null = null;
   const brokers = new Map<Side, Broker>();
+  const topic = 'bench-txn-produce';
+  const sliceMs = Math.max(500, Math.round((settings.phaseMs * 2) / TXN_SLICE_ORDER.length));
+  const samsaTotals = emptyTotals();
   try {
     kafka = await startKafka({ heapMb: KAFKA_HEAP_MB, logLevel: 'warn', props: KAFKA_FLUSH_EVERY_APPEND });
     brokers.set('samsa', await openBroker('samsa', samsaBroker.port, samsaBroker.pid));
     brokers.set('kafka', await openBroker('kafka', kafka.nodes[0]!.port, kafka.nodes[0]!.proc.pid!));
-    const sliceMs = Math.max(500, Math.round((settings.phaseMs * 2) / TXN_SLICE_ORDER.length));
     bench.settings = {
-      kafka: `Apache Kafka ${KAFKA_VERSION}, KRaft, 1 node, ${javaVersion()}; JVM ${kafkaJvmFlags(KAFKA_HEAP_MB).slice(0, 3).join(' ')}; log.flush.interval.messages=1 (an fsync after every append to every log, transaction state and markers included) and flush.messages=1 on the topic`,
+      kafka: `Apache Kafka ${KAFKA_VERSION}, KRaft, 1 node, ${javaVersion()}; JVM ${kafkaJvmFlags(KAFKA_HEAP_MB).slice(0, 3).join(' ')}; log.flush.interval.messages=1 (an fsync after every append to every log, transaction state and markers included) and flush.messages=1 on the topic; then a second Kafka at its defaults (no fsync), two slices after Samsa's`,
       samsa: `samsa broker, Node ${process.version}, ${BENCH_BROKER_ARGS.join(' ')}; acks=all: fsync per batch, transactions.log and markers fsynced`,
       client: `Kafka ${KAFKA_VERSION}'s Java producer (TxnProduceBench), transactional.id per slice, batch.size=65536 linger.ms=5 buffer.memory=2097152 (a commit flushes at most 2 MiB), ${RECORD_VALUE_BYTES} B records as fast as send() takes them, commitTransaction every ${COMMIT_INTERVAL_MS} ms; ${settings.partitions} partitions; slices ${TXN_SLICE_ORDER.join('/')} of ${sliceMs / 1000} s after ${TXN_WARMUP_MS / 1000} s of uncounted transactions each`,
     };
     await attempt(results, `transactions: transactional produce, slices ${TXN_SLICE_ORDER.join('/')}`, async () => {
-      const topic = 'bench-txn-produce';
       for (const b of brokers.values()) await createTopic(b, topic, settings.partitions, -1);
-      const totals = new Map<
-        Side,
-        { records: number; warmupRecords: number; seconds: number; commitMs: number[]; cpuSeconds: number }
-      >();
+      const kafkaTotals = emptyTotals();
       for (const [i, side] of TXN_SLICE_ORDER.entries()) {
-        const b = brokers.get(side)!;
-        const sampler = new CpuSampler(b.pid);
-        sampler.start();
-        const r = await runJava(
-          'TxnProduceBench',
-          [
-            b.bootstrap,
-            topic,
-            `bench-txn-${i}`,
-            String(TXN_WARMUP_MS),
-            String(sliceMs),
-            String(COMMIT_INTERVAL_MS),
-            String(RECORD_VALUE_BYTES),
-          ],
-          { classpath, jvmFlags: PERF_TOOL_JVM_FLAGS, timeoutMs: TXN_TOOL_TIMEOUT_MS },
-        );
-        const cpu = sampler.stop();
-        const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
-        if (r.code !== 0 || !line) {
-          throw new Error(`${SIDE_NAMES[side]}: exited with ${r.code}: ${r.stderr.split('\n').slice(-5).join(' | ')}`);
-        }
-        const o = JSON.parse(line) as { records: number; warmupRecords: number; seconds: number; commitMs: number[] };
-        const t = totals.get(side) ?? { records: 0, warmupRecords: 0, seconds: 0, commitMs: [], cpuSeconds: 0 };
-        t.records += o.records;
-        t.warmupRecords += o.warmupRecords;
-        t.seconds += o.seconds;
-        t.commitMs.push(...o.commitMs);
-        // The broker's CPU over the whole slice, warm-up included (and the JVM's start, which costs the broker little).
-        t.cpuSeconds += cpu.processCpuSeconds;
-        totals.set(side, t);
+        const into = side === 'samsa' ? samsaTotals : kafkaTotals;
+        await txnSlice(classpath, brokers.get(side)!, topic, `bench-txn-${i}`, sliceMs, into);
       }
-      const s = totals.get('samsa')!;
-      const k = totals.get('kafka')!;
-      const rate = (t: typeof s) => t.records / t.seconds;
-      const commits = (t: typeof s) => percentiles(Float64Array.from(t.commitMs));
-      const [sc, kc] = [commits(s), commits(k)];
-      const cpuPerGB = (t: typeof s) => t.cpuSeconds / (((t.records + t.warmupRecords) * RECORD_VALUE_BYTES) / 1e9);
-      const cpu = { samsaCpuSecondsPerGB: cpuPerGB(s), kafkaCpuSecondsPerGB: cpuPerGB(k) };
-      const what = `commit every ${COMMIT_INTERVAL_MS} ms, ${RECORD_VALUE_BYTES / 1024} KiB records`;
-      const how = `Java producer, acks=all, ${sc.count} / ${kc.count} commits`;
-      bench.rows.push(
-        ratioRow(`transactional produce records/s, ${what}`, how, 'rec/s', 'higher', rate(s), rate(k), cpu),
-        ratioRow(`transactional produce MB/s, ${what}`, how, 'MB/s', 'higher', mb(s), mb(k), cpu),
-        ratioRow(`commitTransaction p50, ${what}`, how, 'ms', 'lower', sc.p50, kc.p50),
-        ratioRow(`commitTransaction p99, ${what}`, how, 'ms', 'lower', sc.p99, kc.p99),
-      );
-      function mb(t: typeof s) {
-        return (rate(t) * RECORD_VALUE_BYTES) / 1e6;
-      }
+      bench.rows.push(...txnRows(samsaTotals, kafkaTotals, ''));
     });
   } catch (err) {
     const note = `transactional produce failed: ${(err as Error).message.split('\n')[0]}`;
@@ -194,6 +198,22 @@ async function measureTransactionalProduce(
     await samsaBroker.stop();
     await kafka?.stop();
   }
+  if (samsaTotals.records === 0) return;
+  // Kafka as most run it, without an fsync per append: beside Samsa's slices above (not interleaved with them).
+  await attempt(results, 'transactions: transactional produce on Kafka at its defaults (no fsync)', async () => {
+    const defaults = await startKafka({ heapMb: KAFKA_HEAP_MB, logLevel: 'warn' });
+    let b: Broker | null = null;
+    try {
+      b = await openBroker('kafka', defaults.nodes[0]!.port, defaults.nodes[0]!.proc.pid!);
+      await createTopic(b, topic, settings.partitions, 1);
+      const totals = emptyTotals();
+      for (let i = 0; i < 2; i++) await txnSlice(classpath, b, topic, `bench-txn-defaults-${i}`, sliceMs, totals);
+      bench.rows.push(...txnRows(samsaTotals, totals, ', Kafka at its defaults (no fsync)'));
+    } finally {
+      b?.admin.close();
+      await defaults.stop();
+    }
+  });
 }
 
 /** Sum and latest of the cleaner's per-partition metrics for one topic, from the broker's /metrics. */
