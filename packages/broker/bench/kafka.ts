@@ -71,7 +71,7 @@ const LEADER_WAIT_MS = 30_000;
 /** Each broker's turn in the measured slices; together the slices of one row take two phases' time. */
 const SLICE_ORDER: Side[] = ['samsa', 'kafka', 'kafka', 'samsa'];
 /** A JVM for a load client, as Kafka's kafka-run-class.sh gives its tools (G1), with a 512 MiB heap. */
-const PERF_TOOL_JVM_FLAGS = [
+export const PERF_TOOL_JVM_FLAGS = [
   '-Xms512m',
   '-Xmx512m',
   '-XX:+UseG1GC',
@@ -86,9 +86,9 @@ const PERF_RECORDS_PER_PHASE_SECOND = 50_000;
 const PERF_TOOL_TIMEOUT_MS = 300_000;
 const CONSUMER_PERF_TIMEOUT_MS = 30_000;
 
-type Side = 'samsa' | 'kafka';
+export type Side = 'samsa' | 'kafka';
 const SIDES: Side[] = ['samsa', 'kafka'];
-const SIDE_NAMES: Record<Side, string> = { samsa: 'Samsa', kafka: 'Apache Kafka' };
+export const SIDE_NAMES: Record<Side, string> = { samsa: 'Samsa', kafka: 'Apache Kafka' };
 
 /** One line of the "Samsa vs Apache Kafka" table. */
 export interface KafkaComparisonRow {
@@ -115,7 +115,7 @@ export interface KafkaComparison {
   memoryBytes: Record<Side, { afterStart: number; peak: number; end: number }>;
 }
 
-interface Broker {
+export interface Broker {
   side: Side;
   port: number;
   pid: number;
@@ -192,13 +192,13 @@ export async function measureKafka(settings: BenchSettings, results: BenchResult
   }
 }
 
-async function openBroker(side: Side, port: number, pid: number): Promise<Broker> {
+export async function openBroker(side: Side, port: number, pid: number): Promise<Broker> {
   const admin = await PipelinedConnection.open('127.0.0.1', port, () => {});
   return { side, port, pid, bootstrap: `127.0.0.1:${port}`, admin, topicIds: new Map() };
 }
 
 /** Creates a topic on one broker (Kafka's acks=all topics with flush.messages=1) and waits for its leaders. */
-async function createTopic(b: Broker, name: string, partitions: number, acks: number): Promise<void> {
+export async function createTopic(b: Broker, name: string, partitions: number, acks: number): Promise<void> {
   const configs = b.side === 'kafka' && acks === -1 ? FLUSH_EVERY_WRITE : [];
   const [id] = await createTopics(b.admin, [name], partitions, configs);
   b.topicIds.set(name, id!);
@@ -248,7 +248,7 @@ async function alternate(
   return totals;
 }
 
-function ratioRow(
+export function ratioRow(
   name: string,
   settings: string,
   unit: string,
@@ -531,7 +531,7 @@ async function comparePerfTools(
 }
 
 /** The first line of `java -version` (printed on stderr). */
-function javaVersion(): string {
+export function javaVersion(): string {
   const r = spawnSync('java', ['-version'], { encoding: 'utf8' });
   return r.stderr?.split('\n')[0]?.trim() || 'unknown Java';
 }
@@ -561,7 +561,7 @@ function describeSettings(settings: BenchSettings): Record<string, string> {
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
-function fmt(n: number | null | undefined, unit = ''): string {
+export function fmt(n: number | null | undefined, unit = ''): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '-';
   const digits = Math.abs(n) >= 100 ? 0 : Math.abs(n) >= 10 ? 1 : 2;
   return `${n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })}${unit ? ` ${unit}` : ''}`;
@@ -571,8 +571,21 @@ function fmt(n: number | null | undefined, unit = ''): string {
 export function printKafkaComparison(r: BenchResults): void {
   const c = r.kafka;
   if (!c || c.rows.length === 0) return;
+  printComparisonRows(`Samsa vs Apache Kafka ${KAFKA_VERSION}: same machine, same run; ratio = Samsa / Kafka`, c);
+  out(
+    'MB/s = 10^6 bytes/s: RecordBatch bytes for the load generators, record values for the perf tools ' +
+      '(ConsumerPerformance: fetch.nMsg.sec, without the group join). CPU s/GB: the broker process per 10^9 bytes. ' +
+      "other cores: the busier of the two brokers' turns; for the perf tools it includes the tool's own JVM.",
+  );
+}
+
+/** A title, the settings, then one line per row with both figures, their ratio and the CPU columns. */
+export function printComparisonRows(
+  title: string,
+  c: { settings: Record<string, string>; rows: KafkaComparisonRow[] },
+): void {
   out();
-  out(`Samsa vs Apache Kafka ${KAFKA_VERSION}: same machine, same run; ratio = Samsa / Kafka`);
+  out(title);
   for (const [k, v] of Object.entries(c.settings)) out(`  ${k}: ${v}`);
   out();
   const cols: [string, number, 'left' | 'right'][] = [
@@ -608,9 +621,4 @@ export function printKafkaComparison(r: BenchResults): void {
       row.settings,
     ]);
   }
-  out(
-    'MB/s = 10^6 bytes/s: RecordBatch bytes for the load generators, record values for the perf tools ' +
-      '(ConsumerPerformance: fetch.nMsg.sec, without the group join). CPU s/GB: the broker process per 10^9 bytes. ' +
-      "other cores: the busier of the two brokers' turns; for the perf tools it includes the tool's own JVM.",
-  );
 }

@@ -5,6 +5,7 @@
 import type { HostileResult } from './hostile.ts';
 import type { KafkaComparison } from './kafka.ts';
 import type { SearchBenchResult } from './search.ts';
+import type { TransactionsBench } from './transactions.ts';
 import type { Machine } from './machine.ts';
 import type { Percentiles } from './percentiles.ts';
 
@@ -88,6 +89,8 @@ export interface BenchResults {
   search?: SearchBenchResult;
   /** The Samsa vs Apache Kafka phase (see kafka.ts). */
   kafka?: KafkaComparison;
+  /** The transactions phase: transactional produce beside Kafka, and the log cleaner (see transactions.ts). */
+  transactions?: TransactionsBench;
   /** The processors phase: figures and the printed table of @samsa/processors' bench (see processors.ts). */
   processors?: { table: string } & Record<string, unknown>;
 }

@@ -4,7 +4,7 @@
  * Node processes measured in the same run. Prints figures and asserts nothing; results also go to
  * bench-results/latest.json at the repo root. See bench/README.md.
  *
- *   pnpm bench [-- --seconds 10 --only loopback,produce,fetch,latency,isolation,peers,kafka,hostile,search,processors
+ *   pnpm bench [-- --seconds 10 --only loopback,produce,fetch,latency,isolation,peers,kafka,hostile,search,transactions,processors
  *                  --partitions 4 --inflight 16
  *                  --profile DIR --broker-node-options=--trace-gc]
  */
@@ -39,6 +39,7 @@ import {
   printThroughputTable,
 } from './report.ts';
 import { measureSamsa, type SamsaPhase } from './samsa.ts';
+import { measureTransactions, printTransactions } from './transactions.ts';
 import {
   FETCH_MAX_BYTES_PER_REQUEST,
   LATENCY_RECORDS_PER_SECOND,
@@ -56,6 +57,8 @@ const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
  * `kafka`: Apache Kafka beside a Samsa broker: the same load generators, Kafka's perf tools, CPU and memory.
  * `hostile`: an acks=all producer's latency, quiet and beside hostile clients, and nothing lost (needs Postgres).
  * `search`: message search's records per second (substring, CEL) and another tenant's producer p99 beside it.
+ * `transactions`: transactional produce beside Apache Kafka (Java producer, a commit every 100 ms), and the log
+ *   cleaner's MB/s with an acks=all producer's p99 beside it.
  * `processors`: @samsa/processors' bench (sandbox against plain JS, a Kafka-client pipe, the processor host).
  */
 const PHASES = [
@@ -68,6 +71,7 @@ const PHASES = [
   'kafka',
   'hostile',
   'search',
+  'transactions',
   'processors',
 ] as const;
 /** Other processes busier than this during a phase make its figures suspect; the run says so. */
@@ -175,6 +179,7 @@ async function main(): Promise<void> {
     await measurePrivateNats(settings, results);
   }
   if (only.has('kafka')) await measureKafka(settings, results);
+  if (only.has('transactions')) await measureTransactions(settings, results);
   if (only.has('processors')) {
     await measureProcessors(settings, join(REPO_ROOT, 'bench-results', 'processors.json'), results);
   }
@@ -196,6 +201,7 @@ async function main(): Promise<void> {
   printLatencyTable(results);
   printComparisonTable(results, SMALL_RECORD_VALUE_BYTES, RECORD_VALUE_BYTES);
   printKafkaComparison(results);
+  printTransactions(results);
   printProcessors(results);
   process.stdout.write('\n');
   for (const n of results.notes) process.stdout.write(`note: ${n}\n`);

@@ -80,6 +80,8 @@ export async function attempt(results: BenchResults, label: string, phase: () =>
 export interface BenchBroker {
   port: number;
   pid: number;
+  /** The health and Prometheus metrics listener. */
+  httpPort: number;
   /** Creates a topic with the run's partition count; returns its topic id. */
   createTopic(name: string): Promise<string>;
   /** Stops the broker, removes its data and writes its output to bench-results/<logName>.log. */
@@ -111,7 +113,7 @@ export async function startBenchBroker(
     throw err;
   }
   const createTopic = async (name: string) => (await createTopics(admin!, [name], settings.partitions))[0]!;
-  return { port: broker.port, pid: broker.proc.pid!, createTopic, stop };
+  return { port: broker.port, pid: broker.proc.pid!, httpPort: broker.httpPort, createTopic, stop };
 }
 
 /** Creates topics in one CreateTopics request, with topic configs if given; returns their topic ids. */
