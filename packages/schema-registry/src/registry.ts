@@ -45,6 +45,8 @@ export interface RegistryLimits {
   cacheMaxBytes: number;
   /** A cached tenant state older than this is read again (writes by another registry process become visible). */
   cacheTtlMs: number;
+  /** Memory the parsed schemas kept for compatibility checks may take (estimated from their text). */
+  parsedCacheMaxBytes: number;
 }
 
 export const MAX_SUBJECT_LENGTH = 255;
@@ -95,6 +97,13 @@ export class SchemaRegistry {
   /** Insertion order is recency: a hit re-inserts, eviction takes the first. */
   private readonly cache = new Map<string, TenantState>();
   private cachedBytes = 0;
+  /**
+   * Parsed schemas by tenant and content hash (the same content always parses the same: referenced versions cannot
+   * be deleted while used), so a compatibility check does not parse every earlier version again. LRU, bounded.
+   */
+  private readonly parsedCache = new Map<string, { parsed: ParsedSchema; sizeBytes: number }>();
+  private parsedBytes = 0;
+  private readonly loading = new Map<string, Promise<TenantState>>();
 
   constructor(db: Db, limits: RegistryLimits, logger: Logger) {
     this.db = db;
@@ -110,6 +119,7 @@ export class SchemaRegistry {
 
   private async load(client: Db | Tx, tenantId: string): Promise<TenantState> {
     const state = new TenantState(tenantId);
+    state.loadedAtMs = Date.now();
     const [schemas, versions, configs] = await Promise.all([
       client.registrySchema.findMany({ where: { tenantId } }),
       client.registrySubjectVersion.findMany({
@@ -130,12 +140,13 @@ export class SchemaRegistry {
     for (const v of versions)
       state.addVersion(v.subject, { version: v.version, schemaId: v.schemaId, deleted: v.deleted });
     for (const c of configs) state.configs.set(c.subject, { compatibility: c.compatibility, mode: c.mode });
-    state.loadedAtMs = Date.now();
     return state;
   }
 
+  /** Caches `state` unless a state read later is cached already (a slow reload must not undo a write). */
   private remember(state: TenantState): void {
     const old = this.cache.get(state.tenantId);
+    if (old && old.loadedAtMs > state.loadedAtMs) return;
     if (old) {
       this.cache.delete(state.tenantId);
       this.cachedBytes -= old.sizeBytes;
@@ -163,9 +174,35 @@ export class SchemaRegistry {
       this.cache.set(tenantId, cached);
       return cached;
     }
-    const state = await this.load(this.db, tenantId);
-    this.remember(state);
-    return state;
+    return this.reload(tenantId);
+  }
+
+  /** One read of a tenant from Postgres at a time: concurrent callers share it. */
+  private reload(tenantId: string): Promise<TenantState> {
+    const pending = this.loading.get(tenantId);
+    if (pending) return pending;
+    const promise = this.load(this.db, tenantId)
+      .then((state) => {
+        this.remember(state);
+        return state;
+      })
+      .finally(() => this.loading.delete(tenantId));
+    this.loading.set(tenantId, promise);
+    return promise;
+  }
+
+  /**
+   * Runs a read on the cached state; a "not found" is answered from a fresh read of Postgres instead (shared by
+   * concurrent misses), so what another registry process has just written is found at once.
+   */
+  private async read<T>(tenantId: string, fn: (state: TenantState) => T): Promise<T> {
+    const state = await this.state(tenantId);
+    try {
+      return fn(state);
+    } catch (err) {
+      if (!(err instanceof RegistryError) || err.status !== 404) throw err;
+      return fn(await this.reload(tenantId));
+    }
   }
 
   private async write<T>(tenantId: string, fn: (state: TenantState, tx: Tx) => Promise<T>): Promise<T> {
@@ -181,7 +218,11 @@ export class SchemaRegistry {
         },
         { timeout: 30_000, maxWait: 10_000 },
       );
-      if (written) this.remember(written);
+      if (written) {
+        // Committed now: any reload that started before this saw the old rows and must not replace it.
+        (written as TenantState).loadedAtMs = Date.now();
+        this.remember(written);
+      }
       return result;
     } catch (err) {
       this.forget(tenantId);
@@ -288,13 +329,33 @@ export class SchemaRegistry {
     }
   }
 
+  private keepParsed(tenantId: string, hash: string, parsed: ParsedSchema): void {
+    const key = `${tenantId}:${hash}`;
+    const old = this.parsedCache.get(key);
+    if (old) {
+      this.parsedCache.delete(key);
+      this.parsedBytes -= old.sizeBytes;
+    }
+    const sizeBytes = parsed.canonical.length * 8 + 1024;
+    this.parsedCache.set(key, { parsed, sizeBytes });
+    this.parsedBytes += sizeBytes;
+    for (const [k, v] of this.parsedCache) {
+      if (this.parsedBytes <= this.limits.parsedCacheMaxBytes || k === key) break;
+      this.parsedCache.delete(k);
+      this.parsedBytes -= v.sizeBytes;
+    }
+  }
+
   private parsedOf(state: TenantState, id: number): ParsedSchema {
-    const hit = state.parsed.get(id);
-    if (hit) return hit;
     const s = state.schemas.get(id) as StoredSchema;
+    const hit = this.parsedCache.get(`${state.tenantId}:${s.contentHash}`);
+    if (hit) {
+      this.keepParsed(state.tenantId, s.contentHash, hit.parsed);
+      return hit.parsed;
+    }
     const { resolved } = this.resolveReferences(state, s.references);
     const parsed = FORMATS[s.schemaType].parse(s.schema, resolved);
-    state.parsed.set(id, parsed);
+    this.keepParsed(state.tenantId, s.contentHash, parsed);
     return parsed;
   }
 
@@ -316,72 +377,80 @@ export class SchemaRegistry {
   // ---- reads -------------------------------------------------------------------------------------------------
 
   async listSubjects(tenantId: string, opts: { deleted: boolean; prefix?: string }): Promise<string[]> {
-    const state = await this.state(tenantId);
-    const out: string[] = [];
-    for (const [subject, list] of state.subjects) {
-      if (opts.prefix && !subject.startsWith(opts.prefix)) continue;
-      if (list.some((v) => opts.deleted || !v.deleted)) out.push(subject);
-    }
-    return out.sort();
+    return this.read(tenantId, (state) => {
+      const out: string[] = [];
+      for (const [subject, list] of state.subjects) {
+        if (opts.prefix && !subject.startsWith(opts.prefix)) continue;
+        if (list.some((v) => opts.deleted || !v.deleted)) out.push(subject);
+      }
+      return out.sort();
+    });
   }
 
   async listVersions(tenantId: string, subject: string, deleted: boolean): Promise<number[]> {
-    const state = await this.state(tenantId);
-    const list = (state.subjects.get(subject) ?? []).filter((v) => deleted || !v.deleted);
-    if (list.length === 0) throw errors.subjectNotFound(subject);
-    return list.map((v) => v.version);
+    return this.read(tenantId, (state) => {
+      const list = (state.subjects.get(subject) ?? []).filter((v) => deleted || !v.deleted);
+      if (list.length === 0) throw errors.subjectNotFound(subject);
+      return list.map((v) => v.version);
+    });
   }
 
   async getVersion(tenantId: string, subject: string, spec: string, deleted: boolean): Promise<VersionView> {
     const version = parseVersionSpec(spec);
-    const state = await this.state(tenantId);
-    return this.view(state, subject, this.findVersion(state, subject, version, deleted));
+    return this.read(tenantId, (state) => {
+      return this.view(state, subject, this.findVersion(state, subject, version, deleted));
+    });
   }
 
   async referencedBy(tenantId: string, subject: string, spec: string): Promise<number[]> {
     const version = parseVersionSpec(spec);
-    const state = await this.state(tenantId);
-    const v = this.findVersion(state, subject, version, false);
-    return state.referencedBy(subject, v.version);
+    return this.read(tenantId, (state) => {
+      const v = this.findVersion(state, subject, version, false);
+      return state.referencedBy(subject, v.version);
+    });
   }
 
   async getSchema(tenantId: string, id: number): Promise<StoredSchema> {
-    const state = await this.state(tenantId);
-    const s = state.schemas.get(id);
-    if (!s || state.usesOf(id, true).length === 0) throw errors.schemaNotFound(id);
-    return s;
+    return this.read(tenantId, (state) => {
+      const s = state.schemas.get(id);
+      if (!s || state.usesOf(id, true).length === 0) throw errors.schemaNotFound(id);
+      return s;
+    });
   }
 
   async schemaUses(tenantId: string, id: number, deleted: boolean): Promise<{ subject: string; version: number }[]> {
-    const state = await this.state(tenantId);
-    const uses = state.usesOf(id, deleted);
-    if (!state.schemas.has(id) || state.usesOf(id, true).length === 0) throw errors.schemaNotFound(id);
-    return uses.sort((a, b) => a.subject.localeCompare(b.subject) || a.version - b.version);
+    return this.read(tenantId, (state) => {
+      const uses = state.usesOf(id, deleted);
+      if (!state.schemas.has(id) || state.usesOf(id, true).length === 0) throw errors.schemaNotFound(id);
+      return uses.sort((a, b) => a.subject.localeCompare(b.subject) || a.version - b.version);
+    });
   }
 
   async listSchemas(
     tenantId: string,
     opts: { deleted: boolean; latestOnly: boolean; prefix?: string; offset: number; limit: number },
   ): Promise<VersionView[]> {
-    const state = await this.state(tenantId);
-    const out: VersionView[] = [];
-    for (const subject of [...state.subjects.keys()].sort()) {
-      if (opts.prefix && !subject.startsWith(opts.prefix)) continue;
-      const list = (state.subjects.get(subject) ?? []).filter((v) => opts.deleted || !v.deleted);
-      for (const v of opts.latestOnly ? list.slice(-1) : list) out.push(this.view(state, subject, v));
-    }
-    return out.slice(opts.offset, opts.offset + opts.limit);
+    return this.read(tenantId, (state) => {
+      const out: VersionView[] = [];
+      for (const subject of [...state.subjects.keys()].sort()) {
+        if (opts.prefix && !subject.startsWith(opts.prefix)) continue;
+        const list = (state.subjects.get(subject) ?? []).filter((v) => opts.deleted || !v.deleted);
+        for (const v of opts.latestOnly ? list.slice(-1) : list) out.push(this.view(state, subject, v));
+      }
+      return out.slice(opts.offset, opts.offset + opts.limit);
+    });
   }
 
   async lookup(tenantId: string, subject: string, input: SchemaInput, deleted: boolean): Promise<VersionView> {
-    const state = await this.state(tenantId);
-    const list = (state.subjects.get(subject) ?? []).filter((v) => deleted || !v.deleted);
-    if (list.length === 0) throw errors.subjectNotFound(subject);
-    const { parsed, references } = this.parse(state, input);
-    const id = state.byHash.get(contentHash(parsed.schemaType, parsed.canonical, references));
-    const found = [...list].reverse().find((v) => v.schemaId === id);
-    if (!found) throw errors.schemaNotFound();
-    return this.view(state, subject, found);
+    return this.read(tenantId, (state) => {
+      const list = (state.subjects.get(subject) ?? []).filter((v) => deleted || !v.deleted);
+      if (list.length === 0) throw errors.subjectNotFound(subject);
+      const { parsed, references } = this.parse(state, input);
+      const id = state.byHash.get(contentHash(parsed.schemaType, parsed.canonical, references));
+      const found = [...list].reverse().find((v) => v.schemaId === id);
+      if (!found) throw errors.schemaNotFound();
+      return this.view(state, subject, found);
+    });
   }
 
   async checkCompatibility(
@@ -390,37 +459,40 @@ export class SchemaRegistry {
     spec: string | null,
     input: SchemaInput,
   ): Promise<{ compatible: boolean; messages: string[] }> {
-    const state = await this.state(tenantId);
-    const version = spec === null ? null : parseVersionSpec(spec);
-    const { parsed } = this.parse(state, input);
-    const level = this.effectiveCompatibility(state, subject);
-    let against: SubjectVersion[];
-    if (version === null) against = state.liveVersions(subject);
-    else against = [this.findVersion(state, subject, version, false)];
-    // A given version is checked in the level's direction(s), without transitivity.
-    const effective = (version === null ? level : level.replace('_TRANSITIVE', '')) as CompatibilityLevel;
-    const messages = compatibilityProblems(effective, parsed, this.earlier(state, against));
-    return { compatible: messages.length === 0, messages };
+    return this.read(tenantId, (state) => {
+      const version = spec === null ? null : parseVersionSpec(spec);
+      const { parsed } = this.parse(state, input);
+      const level = this.effectiveCompatibility(state, subject);
+      let against: SubjectVersion[];
+      if (version === null) against = state.liveVersions(subject);
+      else against = [this.findVersion(state, subject, version, false)];
+      // A given version is checked in the level's direction(s), without transitivity.
+      const effective = (version === null ? level : level.replace('_TRANSITIVE', '')) as CompatibilityLevel;
+      const messages = compatibilityProblems(effective, parsed, this.earlier(state, against));
+      return { compatible: messages.length === 0, messages };
+    });
   }
 
   async getCompatibility(tenantId: string, subject: string | null, defaultToGlobal: boolean): Promise<string> {
-    const state = await this.state(tenantId);
-    if (subject !== null && !defaultToGlobal) {
-      const own = state.configs.get(subject)?.compatibility;
-      if (!own) throw errors.subjectCompatibilityNotConfigured(subject);
-      return own;
-    }
-    return this.effectiveCompatibility(state, subject);
+    return this.read(tenantId, (state) => {
+      if (subject !== null && !defaultToGlobal) {
+        const own = state.configs.get(subject)?.compatibility;
+        if (!own) throw errors.subjectCompatibilityNotConfigured(subject);
+        return own;
+      }
+      return this.effectiveCompatibility(state, subject);
+    });
   }
 
   async getMode(tenantId: string, subject: string | null, defaultToGlobal: boolean): Promise<string> {
-    const state = await this.state(tenantId);
-    if (subject !== null && !defaultToGlobal) {
-      const own = state.configs.get(subject)?.mode;
-      if (!own) throw errors.subjectModeNotConfigured(subject);
-      return own;
-    }
-    return this.effectiveMode(state, subject);
+    return this.read(tenantId, (state) => {
+      if (subject !== null && !defaultToGlobal) {
+        const own = state.configs.get(subject)?.mode;
+        if (!own) throw errors.subjectModeNotConfigured(subject);
+        return own;
+      }
+      return this.effectiveMode(state, subject);
+    });
   }
 
   // ---- writes ------------------------------------------------------------------------------------------------
@@ -498,7 +570,7 @@ export class SchemaRegistry {
           },
         });
         state.addSchema(stored);
-        state.parsed.set(id, parsed);
+        this.keepParsed(tenantId, hash, parsed);
       }
       const next = (all.at(-1)?.version ?? 0) + 1;
       const version = input.version ?? next;

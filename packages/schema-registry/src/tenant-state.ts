@@ -3,7 +3,7 @@
  * compatibility and mode settings. Loaded from Postgres in three queries; `sizeBytes` is what the cache counts.
  */
 import { createHash } from 'node:crypto';
-import type { ParsedSchema, SchemaType } from './formats/index.ts';
+import type { SchemaType } from './formats/index.ts';
 
 export interface SchemaReference {
   name: string;
@@ -45,8 +45,6 @@ export class TenantState {
   readonly subjects = new Map<string, SubjectVersion[]>();
   /** '' is the tenant-wide setting. */
   readonly configs = new Map<string, SubjectConfig>();
-  /** Parsed schemas, kept while this state is cached (compatibility checks parse each earlier version once). */
-  readonly parsed = new Map<number, ParsedSchema>();
   loadedAtMs = 0;
   sizeBytes = 0;
 

@@ -333,6 +333,31 @@ test('mode READONLY refuses writes; quotas and sizes are bounded', async () => {
   assert.deepEqual((await acme('GET', '/subjects')).body.includes('huge'), false);
 });
 
+test('two registry processes registering at once hand out distinct ids and versions', async () => {
+  const second = await startRegistry(db.url);
+  try {
+    const other = client(second.url, basic(acmeAdmin.keyId, acmeAdmin.secret));
+    await acme('PUT', '/config/race-value', { compatibility: 'NONE' });
+    const schemas = Array.from({ length: 12 }, (_, i) => avro([{ name: `f${i}`, type: 'int' }], 'Race'));
+    const results = await Promise.all(
+      schemas.map((schema, i) => (i % 2 === 0 ? acme : other)('POST', '/subjects/race-value/versions', { schema })),
+    );
+    for (const r of results) assert.equal(r.status, 200, JSON.stringify(r.body));
+    const ids = results.map((r) => r.body.id as number);
+    assert.equal(new Set(ids).size, schemas.length, `distinct ids: ${ids}`);
+    const versions = (await other('GET', '/subjects/race-value/versions')).body as number[];
+    assert.deepEqual(
+      versions,
+      Array.from({ length: schemas.length }, (_, i) => i + 1),
+    );
+    for (const [i, schema] of schemas.entries()) {
+      assert.deepEqual((await acme('GET', `/schemas/ids/${ids[i]}`)).body, { schema });
+    }
+  } finally {
+    await second.stop();
+  }
+});
+
 test('ids and versions survive a restart of the registry', async () => {
   await registry.stop();
   registry = await startRegistry(db.url);
