@@ -8,57 +8,29 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
-import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
-import { type TestKey, TenantFixtures } from '@samsa/test-support/tenants';
-import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
-import { type RegistryProcess, startRegistry } from './support/registry-process.ts';
+import type { TestKey } from '@samsa/test-support/tenants';
+import type { Kafka, KafkaMessage } from 'kafkajs';
+import { createTopics, type RegistryHub, startRegistryHub, tenantKafka } from './support/hub.ts';
 
-let db: TestDatabase;
-let fixtures: TenantFixtures;
-let broker: BrokerProcess;
-let registry: RegistryProcess;
+let hub: RegistryHub;
 let key: TestKey;
 let otherKey: TestKey;
 let kafka: Kafka;
 
 before(async () => {
-  db = await createTestDatabase();
-  fixtures = new TenantFixtures(db.url);
-  const acme = await fixtures.tenant('acme');
-  const globex = await fixtures.tenant('globex');
-  key = await fixtures.adminKey(acme, 'acme-app');
-  otherKey = await fixtures.adminKey(globex, 'globex-app');
-  broker = await startBroker({
-    args: ['--database-url', db.url, '--group-initial-rebalance-delay-ms', '0'],
-    env: { SAMSA_SUPERUSER_PASSWORD: 'kafkajs-registry-test' },
-  });
-  registry = await startRegistry(db.url);
-  kafka = new Kafka({
-    clientId: 'registry-test',
-    brokers: [broker.bootstrap],
-    logLevel: logLevel.NOTHING,
-    sasl: { mechanism: 'plain', username: key.keyId, password: key.secret },
-    retry: { retries: 20, initialRetryTime: 100, maxRetryTime: 1_000 },
-  });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({
-    topics: ['orders', 'payments', 'items'].map((topic) => ({ topic, numPartitions: 1 })),
-    waitForLeaders: true,
-  });
-  await admin.disconnect();
+  hub = await startRegistryHub();
+  key = await hub.fixtures.adminKey(await hub.fixtures.tenant('acme'), 'acme-app');
+  otherKey = await hub.fixtures.adminKey(await hub.fixtures.tenant('globex'), 'globex-app');
+  kafka = tenantKafka(hub, key);
+  await createTopics(kafka, ['orders', 'payments', 'items']);
 });
 
 after(async () => {
-  await registry?.stop();
-  await broker?.cleanup();
-  await fixtures?.close();
-  await db?.drop();
+  await hub?.close();
 });
 
 function registryClient(k: TestKey): SchemaRegistry {
-  return new SchemaRegistry({ host: registry.url, auth: { username: k.keyId, password: k.secret } });
+  return new SchemaRegistry({ host: hub.registry.url, auth: { username: k.keyId, password: k.secret } });
 }
 
 /** Produces `values` to `topic`, then reads them back from the start with a fresh group. */

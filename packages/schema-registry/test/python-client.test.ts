@@ -9,11 +9,8 @@ import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
-import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
-import { type TestKey, TenantFixtures } from '@samsa/test-support/tenants';
-import { Kafka, logLevel } from 'kafkajs';
-import { type RegistryProcess, startRegistry } from './support/registry-process.ts';
+import type { TestKey } from '@samsa/test-support/tenants';
+import { createTopics, type RegistryHub, startRegistryHub, tenantKafka } from './support/hub.ts';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(import.meta.dirname, 'support/python/registry_client.py');
@@ -47,47 +44,24 @@ function py(args: string[]): Promise<any> {
   });
 }
 
-let db: TestDatabase;
-let fixtures: TenantFixtures;
-let broker: BrokerProcess;
-let registry: RegistryProcess;
+let hub: RegistryHub;
 let key: TestKey;
 
 before(async () => {
   if (skip) return;
-  db = await createTestDatabase();
-  fixtures = new TenantFixtures(db.url);
-  key = await fixtures.adminKey(await fixtures.tenant('sensors'), 'sensors-app');
-  broker = await startBroker({
-    args: ['--database-url', db.url, '--group-initial-rebalance-delay-ms', '0'],
-    env: { SAMSA_SUPERUSER_PASSWORD: 'python-registry-test' },
-  });
-  registry = await startRegistry(db.url);
-  const admin = new Kafka({
-    brokers: [broker.bootstrap],
-    logLevel: logLevel.NOTHING,
-    sasl: { mechanism: 'plain', username: key.keyId, password: key.secret },
-    retry: { retries: 20, initialRetryTime: 100, maxRetryTime: 1_000 },
-  }).admin();
-  await admin.connect();
-  await admin.createTopics({
-    topics: ['readings-avro', 'readings-json'].map((topic) => ({ topic, numPartitions: 1 })),
-    waitForLeaders: true,
-  });
-  await admin.disconnect();
+  hub = await startRegistryHub();
+  key = await hub.fixtures.adminKey(await hub.fixtures.tenant('sensors'), 'sensors-app');
+  await createTopics(tenantKafka(hub, key), ['readings-avro', 'readings-json']);
 });
 
 after(async () => {
-  await registry?.stop();
-  await broker?.cleanup();
-  await fixtures?.close();
-  await db?.drop();
+  await hub?.close();
 });
 
 const READINGS = [0, 1, 2].map((i) => ({ sensor: `s${i}`, celsius: 20.5 + i }));
 
 test('confluent_kafka.avro AvroProducer and AvroConsumer through Samsa', { skip: skip ?? false }, async () => {
-  const out = await py(['avro', broker.bootstrap, registry.url, key.keyId, key.secret, 'readings-avro']);
+  const out = await py(['avro', hub.broker.bootstrap, hub.registry.url, key.keyId, key.secret, 'readings-avro']);
   assert.equal(out.remaining, 0);
   assert.deepEqual(
     out.values,
@@ -98,7 +72,7 @@ test('confluent_kafka.avro AvroProducer and AvroConsumer through Samsa', { skip:
 });
 
 test('confluent_kafka JSONSerializer and JSONDeserializer through Samsa', { skip: skip ?? false }, async () => {
-  const out = await py(['json', broker.bootstrap, registry.url, key.keyId, key.secret, 'readings-json']);
+  const out = await py(['json', hub.broker.bootstrap, hub.registry.url, key.keyId, key.secret, 'readings-json']);
   assert.equal(out.remaining, 0);
   assert.deepEqual(
     out.values,
@@ -110,7 +84,7 @@ test('confluent_kafka JSONSerializer and JSONDeserializer through Samsa', { skip
 test("SchemaRegistryClient reads Confluent's codes: 409 on a breaking change, 40402 for a missing version", {
   skip: skip ?? false,
 }, async () => {
-  const out = await py(['breaking', registry.url, key.keyId, key.secret, 'py-breaking-value']);
+  const out = await py(['breaking', hub.registry.url, key.keyId, key.secret, 'py-breaking-value']);
   assert.equal(out.first, out.again, 'registering the same schema twice gives the same id');
   assert.equal(out.compatible, false);
   assert.equal(out.refused.http_status, 409);

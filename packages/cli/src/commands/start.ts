@@ -295,30 +295,21 @@ Environment:
       };
       const secretsKey = processorSecretsKey(config.dataDir, process.env);
       const bootstrap = process.env.SAMSA_BROKER_BOOTSTRAP ?? localBootstrap(config.brokerListen);
-      const broker = spawn(process.execPath, brokerArgs, {
-        stdio: 'inherit',
-        env: {
-          ...process.env,
-          DATABASE_URL: databaseUrl,
-          SAMSA_SUPERUSER_NAME: superuser.name,
-          SAMSA_SUPERUSER_PASSWORD: superuser.password,
-        },
-      });
+      // The broker and the schema registry read the same database and know the superuser.
+      const serverEnv = {
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        SAMSA_SUPERUSER_NAME: superuser.name,
+        SAMSA_SUPERUSER_PASSWORD: superuser.password,
+      };
+      const broker = spawn(process.execPath, brokerArgs, { stdio: 'inherit', env: serverEnv });
       children.push(broker);
       broker.on('exit', (code) => void shutdown(code === 0 ? 0 : 1, `broker exited with ${code}`));
 
       const registry = spawn(
         process.execPath,
         [SAMSA_BIN, 'schema-registry', '--listen', config.schemaRegistryListen],
-        {
-          stdio: 'inherit',
-          env: {
-            ...process.env,
-            DATABASE_URL: databaseUrl,
-            SAMSA_SUPERUSER_NAME: superuser.name,
-            SAMSA_SUPERUSER_PASSWORD: superuser.password,
-          },
-        },
+        { stdio: 'inherit', env: serverEnv },
       );
       children.push(registry);
       registry.on('exit', (code) => void shutdown(code === 0 ? 0 : 1, `schema registry exited with ${code}`));
