@@ -20,6 +20,8 @@ export interface SchemaRegistryOptions {
   /** The platform admin (sees every tenant); null: none. */
   superuser: { name: string; password: string } | null;
   settings: Partial<RegistrySettings> & { listen: string };
+  /** SAMSA_METRICS_TOKEN: when set, /metrics asks for it as a bearer token. */
+  metricsToken?: string | null;
   logger?: Logger;
 }
 
@@ -47,6 +49,7 @@ export async function startSchemaRegistry(options: SchemaRegistryOptions): Promi
     logger,
     maxRequestBytes: settings.maxRequestBytes,
     maxConnections: settings.maxConnections,
+    metricsToken: options.metricsToken ?? null,
   });
   const { host, port } = splitListen(settings.listen);
   await new Promise<void>((resolve, reject) => {

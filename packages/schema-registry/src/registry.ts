@@ -111,8 +111,8 @@ export class SchemaRegistry {
     this.logger = logger;
   }
 
-  get cacheBytes(): number {
-    return this.cachedBytes;
+  get cacheBytes(): { tenants: number; parsed: number } {
+    return { tenants: this.cachedBytes, parsed: this.parsedBytes };
   }
 
   // ---- state -------------------------------------------------------------------------------------------------

@@ -4,11 +4,13 @@
  * context syntax: a path under `/contexts/.<slug>/` or a subject `:.<slug>:<subject>`; without one it can only
  * list subjects (all tenants', context-qualified).
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Db } from '@samsa/db';
 import type { Logger } from 'pino';
 import type { Authenticator, Caller } from './auth.ts';
 import { errors, RegistryError } from './errors.ts';
+import { RegistryMetrics } from './metrics.ts';
 import type { SchemaRegistry } from './registry.ts';
 import { matchRoute, RawSchema } from './routes.ts';
 
@@ -23,6 +25,8 @@ export interface ServerOptions {
   maxRequestBytes: number;
   /** Open connections at most. */
   maxConnections: number;
+  /** When set, GET /metrics asks for `Authorization: Bearer <token>`. */
+  metricsToken: string | null;
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
@@ -74,6 +78,10 @@ function decodeSegments(pathname: string): string[] {
   }
 }
 
+function sha256(s: string): Buffer {
+  return createHash('sha256').update(s, 'utf8').digest();
+}
+
 const CONTEXT_SUBJECT = /^:\.([^:]+):(.*)$/s;
 
 export function createRegistryServer(options: ServerOptions): Server {
@@ -84,17 +92,39 @@ export function createRegistryServer(options: ServerOptions): Server {
     return t.id;
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<number> => {
+  const metrics = new RegistryMetrics(() => registry.cacheBytes);
+
+  const serveMetrics = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const token = options.metricsToken;
+    if (token && !timingSafeEqual(sha256(req.headers.authorization ?? ''), sha256(`Bearer ${token}`))) {
+      throw errors.unauthorized();
+    }
+    const text = await metrics.registry.metrics();
+    res.writeHead(200, { 'content-type': metrics.registry.contentType });
+    res.end(text);
+  };
+
+  /** Answers the request; returns its status and route pattern (for the metrics). */
+  const handle = async (req: IncomingMessage, res: ServerResponse, seen: { route: string }): Promise<number> => {
     const url = new URL(req.url ?? '/', 'http://registry');
+    if (url.pathname === '/metrics' && req.method === 'GET') {
+      seen.route = '/metrics';
+      await serveMetrics(req, res);
+      return 200;
+    }
     let segments = decodeSegments(url.pathname);
+    const contextSlug = segments[0] === 'contexts' && segments[1]?.startsWith('.') ? segments[1].slice(1) : null;
+    if (contextSlug !== null) segments = segments.slice(2);
+    const matched = matchRoute(req.method ?? 'GET', segments);
+    if (matched !== null && !('methodNotAllowed' in matched)) {
+      seen.route = `/${matched.route.path.map((p) => (p.startsWith(':') ? `{${p.slice(1)}}` : p)).join('/')}`;
+    }
     const caller: Caller = await authenticator.authenticate(req.headers.authorization);
     let tenantId: string | null = caller.kind === 'tenant' ? caller.tenantId : null;
-    if (segments[0] === 'contexts' && segments[1]?.startsWith('.')) {
+    if (contextSlug !== null) {
       if (caller.kind !== 'admin') throw errors.forbidden('contexts (platform admin only)');
-      tenantId = await slugToTenant(segments[1].slice(1));
-      segments = segments.slice(2);
+      tenantId = await slugToTenant(contextSlug);
     }
-    const matched = matchRoute(req.method ?? 'GET', segments);
     if (matched === null) throw errors.notFound();
     if ('methodNotAllowed' in matched) throw errors.methodNotAllowed();
     const params = matched.params;
@@ -123,8 +153,9 @@ export function createRegistryServer(options: ServerOptions): Server {
   };
 
   const server = createServer((req, res) => {
-    const started = Date.now();
-    handle(req, res)
+    const started = process.hrtime.bigint();
+    const seen = { route: 'unmatched' };
+    handle(req, res, seen)
       .catch((err: unknown) => {
         const e = err instanceof RegistryError ? err : null;
         if (!e) logger.error({ err: (err as Error).message, path: req.url }, 'schema registry request failed');
@@ -135,7 +166,9 @@ export function createRegistryServer(options: ServerOptions): Server {
         return out.status;
       })
       .then((status) => {
-        logger.debug({ method: req.method, path: req.url, status, ms: Date.now() - started }, 'request');
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        metrics.observe(seen.route, req.method ?? 'GET', status, seconds);
+        logger.debug({ method: req.method, route: seen.route, status, ms: Math.round(seconds * 1000) }, 'request');
       });
   });
   server.maxConnections = options.maxConnections;

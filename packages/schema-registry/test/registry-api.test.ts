@@ -333,6 +333,41 @@ test('mode READONLY refuses writes; quotas and sizes are bounded', async () => {
   assert.deepEqual((await acme('GET', '/subjects')).body.includes('huge'), false);
 });
 
+test('a revoked key and a suspended tenant are refused; /metrics counts requests without naming tenants', async () => {
+  const strict = await startRegistry(db.url, {
+    SAMSA_SCHEMA_REGISTRY_AUTH_CACHE_TTL_MS: '0',
+    SAMSA_METRICS_TOKEN: 'metrics-secret',
+  });
+  try {
+    const gone = await fixtures.adminKey(await fixtures.tenant('gone'), 'gone-admin');
+    const goneCall = client(strict.url, basic(gone.keyId, gone.secret));
+    assert.equal((await goneCall('POST', '/subjects/x-value/versions', { schema: V1 })).status, 200);
+    const extra = await fixtures.key(
+      (await fixtures.pool.query(`SELECT id FROM "Tenant" WHERE slug = 'gone'`)).rows[0].id,
+      'gone-reader',
+    );
+    const extraCall = client(strict.url, basic(extra.keyId, extra.secret));
+    assert.equal((await extraCall('GET', '/subjects')).status, 200);
+    await fixtures.revoke(extra.keyId);
+    assert.equal((await extraCall('GET', '/subjects')).status, 401, 'a revoked key is refused');
+    await fixtures.pool.query(`UPDATE "Tenant" SET status = 'SUSPENDED' WHERE slug = 'gone'`);
+    assert.equal((await goneCall('GET', '/subjects')).status, 401, "a suspended tenant's keys are refused");
+
+    assert.equal((await fetch(`${strict.url}/metrics`)).status, 401, 'the metrics token is asked for');
+    const metrics = await fetch(`${strict.url}/metrics`, { headers: { authorization: 'Bearer metrics-secret' } });
+    assert.equal(metrics.status, 200);
+    const text = await metrics.text();
+    assert.match(
+      text,
+      /samsa_schema_registry_requests_total\{route="\/subjects\/\{subject\}\/versions",method="POST",status="200"\} 1/,
+    );
+    assert.match(text, /samsa_schema_registry_requests_total\{route="\/subjects",method="GET",status="401"\} 2/);
+    assert.doesNotMatch(text, /gone|x-value/, 'no tenant or subject in the labels');
+  } finally {
+    await strict.stop();
+  }
+});
+
 test('two registry processes registering at once hand out distinct ids and versions', async () => {
   const second = await startRegistry(db.url);
   try {

@@ -30,6 +30,7 @@ Environment:
   SAMSA_SCHEMA_REGISTRY_CACHE_MAX_BYTES     memory for cached tenant registries (default 268435456)
   SAMSA_SCHEMA_REGISTRY_CACHE_TTL_MS        a cached tenant is read again after this (default 5000)
   SAMSA_SCHEMA_REGISTRY_AUTH_CACHE_TTL_MS   a checked key is trusted this long (default 5000)
+  SAMSA_METRICS_TOKEN                       when set, GET /metrics (Prometheus) asks for 'Authorization: Bearer TOKEN'
   SAMSA_LOG_LEVEL                           pino level (default info)`;
 
 export const schemaRegistry: Command = {
@@ -71,7 +72,13 @@ export const schemaRegistry: Command = {
     const logger = pino({ level: process.env.SAMSA_LOG_LEVEL ?? 'info', base: { svc: 'schema-registry' } });
     let registry: Awaited<ReturnType<typeof startSchemaRegistry>>;
     try {
-      registry = await startSchemaRegistry({ databaseUrl, superuser, settings, logger });
+      registry = await startSchemaRegistry({
+        databaseUrl,
+        superuser,
+        settings,
+        logger,
+        metricsToken: process.env.SAMSA_METRICS_TOKEN || null,
+      });
     } catch (err) {
       logger.fatal({ err: (err as Error).message }, 'the schema registry failed to start');
       return 1;
