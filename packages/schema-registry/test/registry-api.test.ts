@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
+import { eventually } from '@samsa/test-support/eventually';
 import { type TestKey, TenantFixtures } from '@samsa/test-support/tenants';
 import { basic, client, type RegistryProcess, SUPERUSER, startRegistry } from './support/registry-process.ts';
 
@@ -327,6 +328,17 @@ test('mode READONLY refuses writes; quotas and sizes are bounded', async () => {
   });
   assert.match(third.body.message, /maxSchemaVersions is 2/);
   assert.deepEqual((await tiny('GET', '/subjects/a/versions')).body, [1, 2]);
+  // Deleting a tenant (the tenant-deletion job's last step) takes its registry with it.
+  await fixtures.pool.query(`DELETE FROM "Tenant" WHERE slug = 'tiny'`);
+  const left = await fixtures.pool.query(
+    `SELECT (SELECT count(*) FROM "RegistrySchema") AS s, (SELECT count(*) FROM "RegistrySubjectVersion" v JOIN "Tenant" t ON t.id = v."tenantId" WHERE t.slug = 'acme') AS acme`,
+  );
+  assert.ok(Number(left.rows[0].acme) > 0, "another tenant's versions stay");
+  // Within the key check's cache time (5 s).
+  await eventually(
+    async () => (await tiny('GET', '/subjects')).status === 401,
+    "the deleted tenant's key to be refused",
+  );
 
   const huge = await acme('POST', '/subjects/huge/versions', { schema: 'x'.repeat(100 * 1024) });
   assert.equal(huge.status, 413);

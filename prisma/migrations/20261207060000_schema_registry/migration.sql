@@ -54,7 +54,7 @@ ALTER TABLE "RegistrySchema" ADD CONSTRAINT "RegistrySchema_tenantId_fkey" FOREI
 ALTER TABLE "RegistrySubjectVersion" ADD CONSTRAINT "RegistrySubjectVersion_tenantId_fkey" FOREIGN KEY ("tenantId") REFERENCES "Tenant"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- AddForeignKey
-ALTER TABLE "RegistrySubjectVersion" ADD CONSTRAINT "RegistrySubjectVersion_tenantId_schemaId_fkey" FOREIGN KEY ("tenantId", "schemaId") REFERENCES "RegistrySchema"("tenantId", "id") ON DELETE RESTRICT ON UPDATE CASCADE;
+ALTER TABLE "RegistrySubjectVersion" ADD CONSTRAINT "RegistrySubjectVersion_tenantId_schemaId_fkey" FOREIGN KEY ("tenantId", "schemaId") REFERENCES "RegistrySchema"("tenantId", "id") ON DELETE NO ACTION ON UPDATE CASCADE;
 
 -- AddForeignKey
 ALTER TABLE "RegistryConfig" ADD CONSTRAINT "RegistryConfig_tenantId_fkey" FOREIGN KEY ("tenantId") REFERENCES "Tenant"("id") ON DELETE CASCADE ON UPDATE CASCADE;
