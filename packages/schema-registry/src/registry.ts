@@ -464,8 +464,10 @@ export class SchemaRegistry {
       const { parsed } = this.parse(state, input);
       const level = this.effectiveCompatibility(state, subject);
       let against: SubjectVersion[];
-      if (version === null) against = state.liveVersions(subject);
-      else against = [this.findVersion(state, subject, version, false)];
+      // As Confluent: `latest` of a subject with no live version is compatible (nothing to break).
+      if (version === null || (version === 'latest' && state.liveVersions(subject).length === 0)) {
+        against = state.liveVersions(subject);
+      } else against = [this.findVersion(state, subject, version, false)];
       // A given version is checked in the level's direction(s), without transitivity.
       const effective = (version === null ? level : level.replace('_TRANSITIVE', '')) as CompatibilityLevel;
       const messages = compatibilityProblems(effective, parsed, this.earlier(state, against));

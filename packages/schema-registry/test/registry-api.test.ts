@@ -140,6 +140,12 @@ test('an incompatible schema is refused with 409 and the check endpoint says why
   });
   assert.equal(check.body.is_compatible, false);
   assert.ok(check.body.messages.length > 0);
+  const fresh = await acme('POST', '/compatibility/subjects/brand-new/versions/latest', { schema: NO_DEFAULT });
+  assert.deepEqual(fresh.body, { is_compatible: true }, 'a subject without versions has nothing to break');
+  assert.equal(
+    (await acme('POST', '/compatibility/subjects/brand-new/versions/1', { schema: V1 })).body.error_code,
+    40401,
+  );
   const ok = await acme('POST', '/compatibility/subjects/orders-value/versions/latest', { schema: V2 });
   assert.deepEqual(ok.body, { is_compatible: true });
 
