@@ -115,6 +115,22 @@ test("errors carry Confluent's codes and bodies", async () => {
     ['PUT', '/mode', { mode: 'WRITEONLY' }, 422, 42204],
     ['GET', '/config/orders-value', undefined, 404, 40408],
     ['GET', '/mode/orders-value', undefined, 404, 40409],
+    ['POST', '/subjects/bad-value/versions', [1, 2], 422, 422],
+    ['POST', '/subjects/bad-value/versions', { schema: 42 }, 422, 42201],
+    ['POST', '/subjects/bad-value/versions', { schema: V1, references: [{ name: 'x' }] }, 422, 422],
+    [
+      'POST',
+      '/subjects/bad-value/versions',
+      { schema: V1, references: [{ name: 'x', subject: 'nope', version: 1 }] },
+      422,
+      42201,
+    ],
+    ['POST', '/subjects/bad-value/versions', '{"schema": ', 400, 400],
+    ['POST', `/subjects/${'s'.repeat(300)}/versions`, { schema: V1 }, 422, 42208],
+    ['POST', '/subjects/a%00b/versions', { schema: V1 }, 422, 42208],
+    ['GET', '/subjects/%E0%A4%A/versions', undefined, 400, 400],
+    ['GET', '/no/such/route', undefined, 404, 404],
+    ['PATCH', '/subjects', undefined, 405, 405],
   ];
   for (const [method, path, body, status, code] of cases) {
     const res = await acme(method, path, body);
