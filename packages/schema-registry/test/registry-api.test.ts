@@ -234,6 +234,47 @@ test('references: a schema using a named type of another subject, which cannot b
   assert.equal(del.body.error_code, 42206);
 });
 
+test('references between Protobuf files and between JSON schemas', async () => {
+  const money = 'syntax = "proto3";\npackage shared;\nmessage Money {\n  int64 cents = 1;\n  string currency = 2;\n}\n';
+  assert.equal(
+    (await acme('POST', '/subjects/money.proto/versions', { schema: money, schemaType: 'PROTOBUF' })).status,
+    200,
+  );
+  const invoice =
+    'syntax = "proto3";\npackage billing;\nimport "money.proto";\nmessage Invoice {\n  string id = 1;\n  shared.Money total = 2;\n}\n';
+  const noRef = await acme('POST', '/subjects/invoices-value/versions', { schema: invoice, schemaType: 'PROTOBUF' });
+  assert.equal(noRef.body.error_code, 42201, 'an import without its reference is refused');
+  const refs = [{ name: 'money.proto', subject: 'money.proto', version: 1 }];
+  const withRef = await acme('POST', '/subjects/invoices-value/versions', {
+    schema: invoice,
+    schemaType: 'PROTOBUF',
+    references: refs,
+  });
+  assert.equal(withRef.status, 200, JSON.stringify(withRef.body));
+  const changed = invoice.replace('shared.Money total = 2;', 'string total = 2;');
+  const refused = await acme('POST', '/subjects/invoices-value/versions', {
+    schema: changed,
+    schemaType: 'PROTOBUF',
+    references: refs,
+  });
+  assert.equal(refused.status, 409, 'a message field turned string is refused');
+
+  const address = JSON.stringify({ type: 'object', properties: { city: { type: 'string' } } });
+  assert.equal(
+    (await acme('POST', '/subjects/address.json/versions', { schema: address, schemaType: 'JSON' })).status,
+    200,
+  );
+  const person = JSON.stringify({ type: 'object', properties: { home: { $ref: 'address.json' } } });
+  const jsonRefs = [{ name: 'address.json', subject: 'address.json', version: 1 }];
+  const pj = await acme('POST', '/subjects/person-value/versions', {
+    schema: person,
+    schemaType: 'JSON',
+    references: jsonRefs,
+  });
+  assert.equal(pj.status, 200, JSON.stringify(pj.body));
+  assert.deepEqual((await acme('GET', '/subjects/person-value/versions/1')).body.references, jsonRefs);
+});
+
 test('Protobuf and JSON Schema register, and a breaking change of each is refused', async () => {
   const proto1 = 'syntax = "proto3";\npackage acme;\nmessage Payment {\n  string id = 1;\n  int64 cents = 2;\n}\n';
   const proto2 =
