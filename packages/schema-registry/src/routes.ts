@@ -83,6 +83,15 @@ function tenant(ctx: RouteContext): string {
   return ctx.tenantId;
 }
 
+function subject(ctx: RouteContext): string {
+  return subject(ctx);
+}
+
+/** The version the path names (`?deleted=true` includes soft-deleted ones). */
+function pathVersion(ctx: RouteContext): Promise<VersionView> {
+  return ctx.registry.getVersion(tenant(ctx), subject(ctx), ctx.params.version as string, flag(ctx.query, 'deleted'));
+}
+
 function flag(query: URLSearchParams, name: string): boolean {
   return query.get(name) === 'true';
 }
@@ -186,52 +195,32 @@ export const ROUTES: Route[] = [
     method: 'GET',
     path: ['subjects', ':subject', 'versions'],
     writes: false,
-    handle: async (ctx) =>
-      ctx.registry.listVersions(tenant(ctx), ctx.params.subject as string, flag(ctx.query, 'deleted')),
+    handle: async (ctx) => ctx.registry.listVersions(tenant(ctx), subject(ctx), flag(ctx.query, 'deleted')),
   },
   {
     method: 'GET',
     path: ['subjects', ':subject', 'versions', ':version'],
     writes: false,
-    handle: async (ctx) =>
-      versionBody(
-        await ctx.registry.getVersion(
-          tenant(ctx),
-          ctx.params.subject as string,
-          ctx.params.version as string,
-          flag(ctx.query, 'deleted'),
-        ),
-      ),
+    handle: async (ctx) => versionBody(await pathVersion(ctx)),
   },
   {
     method: 'GET',
     path: ['subjects', ':subject', 'versions', ':version', 'schema'],
     writes: false,
-    handle: async (ctx) =>
-      new RawSchema(
-        (
-          await ctx.registry.getVersion(
-            tenant(ctx),
-            ctx.params.subject as string,
-            ctx.params.version as string,
-            flag(ctx.query, 'deleted'),
-          )
-        ).schema,
-      ),
+    handle: async (ctx) => new RawSchema((await pathVersion(ctx)).schema),
   },
   {
     method: 'GET',
     path: ['subjects', ':subject', 'versions', ':version', 'referencedby'],
     writes: false,
-    handle: async (ctx) =>
-      ctx.registry.referencedBy(tenant(ctx), ctx.params.subject as string, ctx.params.version as string),
+    handle: async (ctx) => ctx.registry.referencedBy(tenant(ctx), subject(ctx), ctx.params.version as string),
   },
   {
     method: 'POST',
     path: ['subjects', ':subject', 'versions'],
     writes: true,
     handle: async (ctx) => ({
-      id: await ctx.registry.register(tenant(ctx), ctx.params.subject as string, schemaInput(ctx.body)),
+      id: await ctx.registry.register(tenant(ctx), subject(ctx), schemaInput(ctx.body)),
     }),
   },
   {
@@ -240,32 +229,21 @@ export const ROUTES: Route[] = [
     writes: false,
     handle: async (ctx) =>
       versionBody(
-        await ctx.registry.lookup(
-          tenant(ctx),
-          ctx.params.subject as string,
-          schemaInput(ctx.body),
-          flag(ctx.query, 'deleted'),
-        ),
+        await ctx.registry.lookup(tenant(ctx), subject(ctx), schemaInput(ctx.body), flag(ctx.query, 'deleted')),
       ),
   },
   {
     method: 'DELETE',
     path: ['subjects', ':subject'],
     writes: true,
-    handle: async (ctx) =>
-      ctx.registry.deleteSubject(tenant(ctx), ctx.params.subject as string, flag(ctx.query, 'permanent')),
+    handle: async (ctx) => ctx.registry.deleteSubject(tenant(ctx), subject(ctx), flag(ctx.query, 'permanent')),
   },
   {
     method: 'DELETE',
     path: ['subjects', ':subject', 'versions', ':version'],
     writes: true,
     handle: async (ctx) =>
-      ctx.registry.deleteVersion(
-        tenant(ctx),
-        ctx.params.subject as string,
-        ctx.params.version as string,
-        flag(ctx.query, 'permanent'),
-      ),
+      ctx.registry.deleteVersion(tenant(ctx), subject(ctx), ctx.params.version as string, flag(ctx.query, 'permanent')),
   },
   {
     method: 'POST',
@@ -304,7 +282,7 @@ export const ROUTES: Route[] = [
     handle: async (ctx) => ({
       compatibilityLevel: await ctx.registry.getCompatibility(
         tenant(ctx),
-        ctx.params.subject as string,
+        subject(ctx),
         flag(ctx.query, 'defaultToGlobal'),
       ),
     }),
@@ -314,7 +292,7 @@ export const ROUTES: Route[] = [
     path: ['config', ':subject'],
     writes: true,
     handle: async (ctx) => ({
-      compatibility: await ctx.registry.setCompatibility(tenant(ctx), ctx.params.subject as string, level(ctx.body)),
+      compatibility: await ctx.registry.setCompatibility(tenant(ctx), subject(ctx), level(ctx.body)),
     }),
   },
   {
@@ -322,7 +300,7 @@ export const ROUTES: Route[] = [
     path: ['config', ':subject'],
     writes: true,
     handle: async (ctx) => ({
-      compatibilityLevel: await ctx.registry.deleteCompatibility(tenant(ctx), ctx.params.subject as string),
+      compatibilityLevel: await ctx.registry.deleteCompatibility(tenant(ctx), subject(ctx)),
     }),
   },
   {
@@ -350,7 +328,7 @@ export const ROUTES: Route[] = [
     path: ['mode', ':subject'],
     writes: false,
     handle: async (ctx) => ({
-      mode: await ctx.registry.getMode(tenant(ctx), ctx.params.subject as string, flag(ctx.query, 'defaultToGlobal')),
+      mode: await ctx.registry.getMode(tenant(ctx), subject(ctx), flag(ctx.query, 'defaultToGlobal')),
     }),
   },
   {
@@ -358,29 +336,19 @@ export const ROUTES: Route[] = [
     path: ['mode', ':subject'],
     writes: true,
     handle: async (ctx) => ({
-      mode: await ctx.registry.setMode(
-        tenant(ctx),
-        ctx.params.subject as string,
-        mode(ctx.body),
-        flag(ctx.query, 'force'),
-      ),
+      mode: await ctx.registry.setMode(tenant(ctx), subject(ctx), mode(ctx.body), flag(ctx.query, 'force')),
     }),
   },
   {
     method: 'DELETE',
     path: ['mode', ':subject'],
     writes: true,
-    handle: async (ctx) => ({ mode: await ctx.registry.deleteMode(tenant(ctx), ctx.params.subject as string) }),
+    handle: async (ctx) => ({ mode: await ctx.registry.deleteMode(tenant(ctx), subject(ctx)) }),
   },
 ];
 
 async function compatibilityAnswer(ctx: RouteContext, version: string | null): Promise<unknown> {
-  const result = await ctx.registry.checkCompatibility(
-    tenant(ctx),
-    ctx.params.subject as string,
-    version,
-    schemaInput(ctx.body),
-  );
+  const result = await ctx.registry.checkCompatibility(tenant(ctx), subject(ctx), version, schemaInput(ctx.body));
   return flag(ctx.query, 'verbose')
     ? { is_compatible: result.compatible, messages: result.messages }
     : { is_compatible: result.compatible };
