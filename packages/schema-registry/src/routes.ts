@@ -84,7 +84,7 @@ function tenant(ctx: RouteContext): string {
 }
 
 function subject(ctx: RouteContext): string {
-  return subject(ctx);
+  return ctx.params.subject as string;
 }
 
 /** The version the path names (`?deleted=true` includes soft-deleted ones). */
