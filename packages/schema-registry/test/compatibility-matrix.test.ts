@@ -287,3 +287,24 @@ test('a change of schema type is never compatible', () => {
   const problems = compatibilityProblems('BACKWARD', parse('JSON', '{"type":"string"}'), earlier);
   assert.match(problems[0] ?? '', /schema type changed from AVRO to JSON/);
 });
+
+test("JSON Schema: a $ref into a referenced schema is followed, and its own '#/…' refs stay inside it", () => {
+  const address = (cityType: string) =>
+    JSON.stringify({
+      definitions: { city: { type: cityType } },
+      type: 'object',
+      properties: { city: { $ref: '#/definitions/city' } },
+    });
+  const person = JSON.stringify({
+    type: 'object',
+    properties: { home: { $ref: 'address.json' } },
+    additionalProperties: false,
+  });
+  const withAddress = (cityType: string) =>
+    FORMATS.JSON.parse(person, [{ name: 'address.json', schemaType: 'JSON', schema: address(cityType) }]);
+  const earlier = [{ version: 1, parsed: withAddress('integer') }];
+  assert.deepEqual(compatibilityProblems('BACKWARD', withAddress('number'), earlier), [], 'integer widened to number');
+  const narrowed = compatibilityProblems('BACKWARD', withAddress('string'), earlier);
+  assert.equal(narrowed.length, 1, narrowed.join('; '));
+  assert.match(narrowed[0] ?? '', /properties\/home\/properties\/city: type integer narrowed to string/);
+});

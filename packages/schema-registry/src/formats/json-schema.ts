@@ -8,7 +8,8 @@
  * the writer's content model is closed (`additionalProperties: false`), or with a schema that accepts anything;
  * a property may be removed only when the reader's model stays open; `required` may shrink, not grow (unless the
  * new required property has a default); `additionalProperties` may open, not close; oneOf/anyOf branches are
- * matched one to one. Local `$ref`s (`#/definitions/…`, `#/$defs/…`) are followed, to a bounded depth.
+ * matched one to one. `$ref`s are followed, to a bounded depth: local ones (`#/definitions/…`, `#/$defs/…`) and
+ * those into referenced schemas (`address.json#/…`, by reference name).
  */
 import { Ajv, type AnySchema } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
@@ -17,6 +18,8 @@ import { InvalidSchemaError, type ParsedSchema, type ResolvedReference, type Sch
 
 export interface JsonSchema extends ParsedSchema {
   json: unknown;
+  /** Referenced schemas by reference name, for `$ref`s into them. */
+  refs: ReadonlyMap<string, unknown>;
 }
 
 type Node = boolean | Record<string, unknown>;
@@ -49,29 +52,42 @@ function num(n: Record<string, unknown>, key: string): number | undefined {
   return typeof n[key] === 'number' ? (n[key] as number) : undefined;
 }
 
+/** One side of a comparison: the document `#` refers to, and the referenced documents by name. */
+interface Side {
+  root: unknown;
+  refs: ReadonlyMap<string, unknown>;
+}
+
 class Checker {
   readonly problems: string[] = [];
-  private readonly readerRoot: unknown;
-  private readonly writerRoot: unknown;
-  constructor(readerRoot: unknown, writerRoot: unknown) {
-    this.readerRoot = readerRoot;
-    this.writerRoot = writerRoot;
+  private readonly reader: Side;
+  private readonly writer: Side;
+  constructor(reader: Side, writer: Side) {
+    this.reader = reader;
+    this.writer = writer;
   }
 
-  private deref(n: Node, root: unknown, depth: number): Node {
+  /** Follows `$ref`s (`#/…` in the side's document, `name#/…` into a referenced one): the node and its document. */
+  private deref(n: Node, side: Side): { node: Node; root: unknown } {
     let cur = n;
+    let root = side.root;
     for (let i = 0; i < MAX_DEPTH && typeof cur === 'object' && typeof cur.$ref === 'string'; i++) {
       const ref = cur.$ref as string;
-      if (!ref.startsWith('#')) return cur;
-      let target: unknown = root;
-      for (const part of ref.slice(1).split('/').filter(Boolean)) {
+      const hash = ref.indexOf('#');
+      const doc = hash < 0 ? ref : ref.slice(0, hash);
+      const fragment = hash < 0 ? '' : ref.slice(hash + 1);
+      let target: unknown = doc === '' ? root : side.refs.get(doc);
+      if (target === undefined) return { node: cur, root };
+      const targetRoot = target;
+      for (const part of fragment.split('/').filter(Boolean)) {
         const key = decodeURIComponent(part).replace(/~1/g, '/').replace(/~0/g, '~');
         target = typeof target === 'object' && target !== null ? (target as Record<string, unknown>)[key] : undefined;
       }
-      if (target === undefined || depth > MAX_DEPTH) return cur;
+      if (target === undefined) return { node: cur, root };
       cur = target as Node;
+      root = targetRoot;
     }
-    return cur;
+    return { node: cur, root };
   }
 
   private add(path: string, message: string): void {
@@ -81,8 +97,19 @@ class Checker {
   /** Does `reader` accept every document `writer` accepts? */
   check(readerIn: Node, writerIn: Node, path: string, depth: number): void {
     if (depth > MAX_DEPTH) return;
-    const r = this.deref(readerIn, this.readerRoot, depth);
-    const w = this.deref(writerIn, this.writerRoot, depth);
+    const rd = this.deref(readerIn, this.reader);
+    const wd = this.deref(writerIn, this.writer);
+    if (rd.root !== this.reader.root || wd.root !== this.writer.root) {
+      // Into a referenced document: its own `#/…` refs are relative to it.
+      const inner = new Checker({ ...this.reader, root: rd.root }, { ...this.writer, root: wd.root });
+      inner.checkResolved(rd.node, wd.node, path, depth);
+      this.problems.push(...inner.problems);
+      return;
+    }
+    this.checkResolved(rd.node, wd.node, path, depth);
+  }
+
+  private checkResolved(r: Node, w: Node, path: string, depth: number): void {
     if (r === true || (typeof r === 'object' && Object.keys(r).length === 0) || w === false) return;
     if (r === false) {
       this.add(path, 'the reader accepts nothing');
@@ -182,7 +209,7 @@ class Checker {
       const wb = Array.isArray(w.oneOf) ? w.oneOf : Array.isArray(w.anyOf) ? w.anyOf : [w];
       for (const [i, branch] of (wb as Node[]).entries()) {
         const accepted = (rb as Node[]).some((candidate) => {
-          const probe = new Checker(this.readerRoot, this.writerRoot);
+          const probe = new Checker(this.reader, this.writer);
           probe.check(candidate, branch, path, depth + 1);
           return probe.problems.length === 0;
         });
@@ -202,20 +229,23 @@ export const jsonSchemaFormat: SchemaFormat<JsonSchema> = {
       throw new InvalidSchemaError('a JSON Schema is an object or a boolean');
     }
     const ajv = ajvFor(json);
+    const byName = new Map<string, unknown>();
     try {
       for (const ref of refs) {
         if (ref.schemaType !== 'JSON') throw new InvalidSchemaError(`reference ${ref.name} is not a JSON schema`);
-        ajv.addSchema(parseJson(ref.schema, `reference ${ref.name}`) as AnySchema, ref.name);
+        const refJson = parseJson(ref.schema, `reference ${ref.name}`);
+        byName.set(ref.name, refJson);
+        ajv.addSchema(refJson as AnySchema, ref.name);
       }
       ajv.compile(json as AnySchema);
     } catch (err) {
       if (err instanceof InvalidSchemaError) throw err;
       throw new InvalidSchemaError((err as Error).message);
     }
-    return { schemaType: 'JSON', canonical: JSON.stringify(json), json };
+    return { schemaType: 'JSON', canonical: JSON.stringify(json), json, refs: byName };
   },
   readerProblems(reader, writer) {
-    const checker = new Checker(reader.json, writer.json);
+    const checker = new Checker({ root: reader.json, refs: reader.refs }, { root: writer.json, refs: writer.refs });
     checker.check(reader.json as Node, writer.json as Node, '', 0);
     return checker.problems;
   },
