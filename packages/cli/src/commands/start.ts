@@ -1,7 +1,8 @@
 /**
  * `samsa start`: the whole hub in one command. Postgres (embedded under SAMSA_DATA_DIR when DATABASE_URL is unset),
  * migrations, the broker, the processor host, the schema registry and the console as child processes; prints the
- * URLs; stops everything on SIGINT/SIGTERM or when the broker, the schema registry or the console dies. The processor host is restarted when it dies (backoff).
+ * URLs; stops everything on SIGINT/SIGTERM or when the broker or the console dies. The processor host and the
+ * schema registry are restarted when they die (backoff).
  */
 import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -188,7 +189,8 @@ Starts everything a new user needs, in the foreground, until Ctrl-C:
   broker       samsa broker with its data under <data-dir>/broker
   processors   samsa processors, the host running the tenants' processors (restarted when it dies, after
                1 s doubling to 30 s; the wait starts over after a minute up)
-  registry     samsa schema-registry, Confluent's Schema Registry REST API for the tenants
+  registry     samsa schema-registry, Confluent's Schema Registry REST API for the tenants (restarted
+               when it dies, as the processor host)
   console      the web console and REST API (built once on first start)
 
 Environment:
@@ -230,6 +232,7 @@ Environment:
     mkdirSync(config.dataDir, { recursive: true });
     const children: ChildProcess[] = [];
     let processorsHost: SupervisedChild | null = null;
+    let schemaRegistry: SupervisedChild | null = null;
     let stopPostgres: (() => Promise<void>) | undefined;
     let stopping = false;
     let resolveDone: (code: number) => void = () => {};
@@ -245,6 +248,7 @@ Environment:
       // ~12 s of a signal and leaves no child behind.
       await Promise.all([
         processorsHost?.stop(),
+        schemaRegistry?.stop(),
         ...children.reverse().map(
           (c) =>
             new Promise<void>((r) => {
@@ -306,13 +310,18 @@ Environment:
       children.push(broker);
       broker.on('exit', (code) => void shutdown(code === 0 ? 0 : 1, `broker exited with ${code}`));
 
-      const registry = spawn(
-        process.execPath,
-        [SAMSA_BIN, 'schema-registry', '--listen', config.schemaRegistryListen],
-        { stdio: 'inherit', env: serverEnv },
-      );
-      children.push(registry);
-      registry.on('exit', (code) => void shutdown(code === 0 ? 0 : 1, `schema registry exited with ${code}`));
+      // The schema registry is restarted when it dies (e.g. its port taken), like the processor host: the broker
+      // and the console keep serving meanwhile.
+      schemaRegistry = new SupervisedChild({
+        name: 'schema registry',
+        command: process.execPath,
+        args: [SAMSA_BIN, 'schema-registry', '--listen', config.schemaRegistryListen],
+        spawnOptions: { stdio: 'inherit', env: serverEnv },
+        policy: DEFAULT_RESTART_POLICY,
+        log: say,
+        stopTimeoutMs: 10_000,
+      });
+      schemaRegistry.start();
 
       if (config.processorsHost) {
         processorsHost = processorHostSupervisor(
