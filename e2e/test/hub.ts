@@ -10,6 +10,8 @@ import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
 export interface Hub {
   consoleUrl: string;
   bootstrap: string;
+  /** The schema registry (Confluent's REST API). */
+  registryUrl: string;
   output(): string;
   stop(): Promise<void>;
 }
@@ -27,6 +29,7 @@ export async function startHub(
   const consolePort = await freePort();
   const brokerPort = await freePort();
   const httpPort = await freePort();
+  const registryPort = await freePort();
   let out = '';
   const child: ChildProcess = spawn(process.execPath, [SAMSA_BIN, 'start'], {
     env: {
@@ -37,6 +40,7 @@ export async function startHub(
       SAMSA_CONSOLE_HOST: '127.0.0.1',
       SAMSA_BROKER_LISTEN: `127.0.0.1:${brokerPort}`,
       SAMSA_BROKER_HTTP_LISTEN: `127.0.0.1:${httpPort}`,
+      SAMSA_SCHEMA_REGISTRY_LISTEN: `127.0.0.1:${registryPort}`,
       SAMSA_ADMIN_EMAIL: admin.email,
       SAMSA_ADMIN_PASSWORD: admin.password,
       SAMSA_LOG_LEVEL: 'warn',
@@ -75,6 +79,7 @@ export async function startHub(
   return {
     consoleUrl: `http://127.0.0.1:${consolePort}`,
     bootstrap: `127.0.0.1:${brokerPort}`,
+    registryUrl: `http://127.0.0.1:${registryPort}`,
     output: () => out,
     async stop() {
       if (child.exitCode === null) {

@@ -13,6 +13,7 @@ test('samsa start: configuration from flags and environment, with documented def
   assert.equal(d.consoleHost, '127.0.0.1', 'nothing listens beyond loopback unless configured');
   assert.equal(d.brokerHttpListen, undefined, "the broker's own default applies: 127.0.0.1:9644");
   assert.equal(d.databaseUrl, undefined);
+  assert.equal(d.schemaRegistryListen, '127.0.0.1:8081', 'the schema registry listens on loopback by default');
   assert.match(d.dataDir, /\/data$/);
   const e = startConfig(['--console-port', '4000'], {
     SAMSA_CONSOLE_PORT: '3500',

@@ -12,6 +12,7 @@ import { user } from './admin/user.ts';
 import { broker } from './broker.ts';
 import { group } from './group.ts';
 import { processors } from './processors.ts';
+import { schemaRegistry } from './schema-registry.ts';
 import { start } from './start.ts';
 import type { Command } from './types.ts';
 
@@ -20,6 +21,7 @@ export const commands: Record<string, Command> = {
   group,
   start,
   processors,
+  'schema-registry': schemaRegistry,
   login,
   token,
   tenant,

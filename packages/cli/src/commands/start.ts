@@ -1,7 +1,8 @@
 /**
  * `samsa start`: the whole hub in one command. Postgres (embedded under SAMSA_DATA_DIR when DATABASE_URL is unset),
- * migrations, the broker, the processor host and the console as child processes; prints the URLs; stops everything
- * on SIGINT/SIGTERM or when the broker or the console dies. The processor host is restarted when it dies (backoff).
+ * migrations, the broker, the processor host, the schema registry and the console as child processes; prints the
+ * URLs; stops everything on SIGINT/SIGTERM or when the broker or the console dies. The processor host and the
+ * schema registry are restarted when they die (backoff).
  */
 import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -28,6 +29,8 @@ export interface StartConfig {
   consoleHost: string;
   brokerListen: string;
   brokerHttpListen: string | undefined;
+  /** The schema registry's HOST:PORT (SAMSA_SCHEMA_REGISTRY_LISTEN). */
+  schemaRegistryListen: string;
   rebuild: boolean;
   /** Run a supervised processor host (SAMSA_PROCESSORS_HOST=off: not here, e.g. hosts run on other machines). */
   processorsHost: boolean;
@@ -47,6 +50,7 @@ export function startConfig(argv: string[], env: NodeJS.ProcessEnv): StartConfig
     consoleHost: flag('console-host') ?? env.SAMSA_CONSOLE_HOST ?? '127.0.0.1',
     brokerListen: flag('broker-listen') ?? env.SAMSA_BROKER_LISTEN ?? '127.0.0.1:9092',
     brokerHttpListen: env.SAMSA_BROKER_HTTP_LISTEN,
+    schemaRegistryListen: flag('schema-registry-listen') ?? env.SAMSA_SCHEMA_REGISTRY_LISTEN ?? '127.0.0.1:8081',
     rebuild: argv.includes('--rebuild') || env.SAMSA_CONSOLE_REBUILD === '1',
     processorsHost: processorsHostEnabled(env.SAMSA_PROCESSORS_HOST),
   };
@@ -143,6 +147,8 @@ Starts everything a new user needs, in the foreground, until Ctrl-C:
   broker       samsa broker with its data under <data-dir>/broker
   processors   samsa processors, the host running the tenants' processors (restarted when it dies, after
                1 s doubling to 30 s; the wait starts over after a minute up)
+  registry     samsa schema-registry, Confluent's Schema Registry REST API for the tenants (restarted
+               when it dies, as the processor host)
   console      the web console and REST API (built once on first start)
 
 Environment:
@@ -155,6 +161,9 @@ Environment:
   SAMSA_BROKER_HTTP_LISTEN
                           the broker's /healthz, /readyz and /metrics (default 127.0.0.1:9644); off loopback set
                           SAMSA_METRICS_TOKEN too, as /metrics names every tenant's topics
+  SAMSA_SCHEMA_REGISTRY_LISTEN
+                          the schema registry (default 127.0.0.1:8081); its other SAMSA_SCHEMA_REGISTRY_* settings
+                          are in samsa schema-registry --help
   SAMSA_SUPERUSER_PASSWORD
                           the broker superuser the console and the processor host sign in as (default: generated
                           into the data dir)
@@ -181,6 +190,7 @@ Environment:
     mkdirSync(config.dataDir, { recursive: true });
     const children: ChildProcess[] = [];
     let processorsHost: SupervisedChild | null = null;
+    let schemaRegistry: SupervisedChild | null = null;
     let stopPostgres: (() => Promise<void>) | undefined;
     let stopping = false;
     let resolveDone: (code: number) => void = () => {};
@@ -196,6 +206,7 @@ Environment:
       // ~12 s of a signal and leaves no child behind.
       await Promise.all([
         processorsHost?.stop(),
+        schemaRegistry?.stop(),
         ...children.reverse().map(
           (c) =>
             new Promise<void>((r) => {
@@ -246,17 +257,29 @@ Environment:
       };
       const secretsKey = processorSecretsKey(config.dataDir, process.env);
       const bootstrap = process.env.SAMSA_BROKER_BOOTSTRAP ?? localBootstrap(config.brokerListen);
-      const broker = spawn(process.execPath, brokerArgs, {
-        stdio: 'inherit',
-        env: {
-          ...process.env,
-          DATABASE_URL: databaseUrl,
-          SAMSA_SUPERUSER_NAME: superuser.name,
-          SAMSA_SUPERUSER_PASSWORD: superuser.password,
-        },
-      });
+      // The broker and the schema registry read the same database and know the superuser.
+      const serverEnv = {
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        SAMSA_SUPERUSER_NAME: superuser.name,
+        SAMSA_SUPERUSER_PASSWORD: superuser.password,
+      };
+      const broker = spawn(process.execPath, brokerArgs, { stdio: 'inherit', env: serverEnv });
       children.push(broker);
       broker.on('exit', (code) => void shutdown(code === 0 ? 0 : 1, `broker exited with ${code}`));
+
+      // The schema registry is restarted when it dies (e.g. its port taken), like the processor host: the broker
+      // and the console keep serving meanwhile.
+      schemaRegistry = new SupervisedChild({
+        name: 'schema registry',
+        command: process.execPath,
+        args: [SAMSA_BIN, 'schema-registry', '--listen', config.schemaRegistryListen],
+        spawnOptions: { stdio: 'inherit', env: serverEnv },
+        policy: DEFAULT_RESTART_POLICY,
+        log: say,
+        stopTimeoutMs: 10_000,
+      });
+      schemaRegistry.start();
 
       if (config.processorsHost) {
         processorsHost = processorHostSupervisor(
@@ -299,7 +322,7 @@ Environment:
       await waitForHttp(`${localConsole}/login`, web, Date.now() + READY_TIMEOUT_MS);
       say('ready');
       process.stdout.write(
-        `\n  Console:  http://localhost:${config.consolePort}\n  Broker:   ${localBootstrap(config.brokerListen)}  (Kafka bootstrap)\n  Data:     ${config.dataDir}${config.databaseUrl ? '  (Postgres from DATABASE_URL)' : ''}\n${setupNotice(process.env, `http://localhost:${config.consolePort}`, setup)}\n  Press Ctrl-C to stop.\n\n`,
+        `\n  Console:  http://localhost:${config.consolePort}\n  Broker:   ${localBootstrap(config.brokerListen)}  (Kafka bootstrap)\n  Schemas:  http://${localBootstrap(config.schemaRegistryListen)}  (schema registry)\n  Data:     ${config.dataDir}${config.databaseUrl ? '  (Postgres from DATABASE_URL)' : ''}\n${setupNotice(process.env, `http://localhost:${config.consolePort}`, setup)}\n  Press Ctrl-C to stop.\n\n`,
       );
     } catch (err) {
       process.stderr.write(`samsa start: ${(err as Error).message}\n`);
