@@ -131,6 +131,8 @@ export class Partition {
             if ((h.attributes & CONTROL_BIT) !== 0) {
               const commit = markerIsCommit(chunk.subarray(at, at + size));
               if (commit !== null) this.applyMarker(h.producerId, h.producerEpoch, commit, h.baseOffset);
+              // A marker emptied by the cleaner still carries its producer's epoch.
+              else this.producers.recordMarker(h.producerId, h.producerEpoch, Date.now());
             } else if (h.producerId >= 0n) {
               if ((h.attributes & TRANSACTIONAL_BIT) !== 0) this.noteTxnData(h.producerId, h.baseOffset);
               this.producers.record(
@@ -185,6 +187,12 @@ export class Partition {
       this.aborted = this.aborted.filter((a) => a.lastOffset >= start);
     }
     return this.aborted.filter((a) => a.lastOffset >= fromOffset && a.firstOffset < upToOffset);
+  }
+
+  /** The log cleaner removed these abort markers (their data went first): their transactions leave the index. */
+  forgetAborted(markers: { producerId: bigint; markerOffset: bigint }[]): void {
+    const gone = new Set(markers.map((m) => `${m.producerId}:${m.markerOffset}`));
+    this.aborted = this.aborted.filter((a) => !gone.has(`${a.producerId}:${a.lastOffset}`));
   }
 
   /**
