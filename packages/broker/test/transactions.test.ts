@@ -15,9 +15,11 @@ import {
   CONTROL_BIT,
   EndTxn,
   encodeBatch,
+  encodeConsumerSubscription,
   ErrorCode,
   Fetch,
   FindCoordinator,
+  JoinGroup,
   InitProducerId,
   ListOffsets,
   OffsetFetch,
@@ -325,6 +327,84 @@ test('one transaction commits offsets for at most MAX_GROUPS_PER_TRANSACTION gro
     // The transaction itself is intact: it aborts, and the next one may name a group again.
     assert.equal(await t.end(producerId, producerEpoch, false), ErrorCode.NONE);
     assert.equal(await addGroup('one-too-many'), ErrorCode.NONE);
+    t.c.close();
+  } finally {
+    await broker.cleanup();
+  }
+});
+
+test("TxnOffsetCommit v3+ checks the consumer's generation and member (KIP-447) as Kafka's group coordinator does", async () => {
+  const broker = await startBroker({ args: ['--group-initial-rebalance-delay-ms', '0'] });
+  try {
+    const t = await connect(broker.port);
+    await t.produce(TOPIC, encodeBatch({ records: [{ value: 'x' }] }));
+    const { producerId, producerEpoch } = await t.init();
+    // A static member joins the classic group: the group knows its member id, instance id and generation.
+    const joined = (await t.c.request(JoinGroup, 5, {
+      groupId: GROUP,
+      sessionTimeoutMs: 30_000,
+      rebalanceTimeoutMs: 30_000,
+      memberId: '',
+      groupInstanceId: 'instance-1',
+      protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata: encodeConsumerSubscription({ version: 0, topics: [TOPIC] }) }],
+    })) as { errorCode: number; memberId: string; generationId: number };
+    assert.equal(joined.errorCode, ErrorCode.NONE);
+    const added = (await t.c.request(AddOffsetsToTxn, 3, {
+      transactionalId: TXN_ID,
+      producerId,
+      producerEpoch,
+      groupId: GROUP,
+    })) as { errorCode: number };
+    assert.equal(added.errorCode, ErrorCode.NONE);
+    const commit = async (
+      version: number,
+      fields: { generationId: number; memberId: string; groupInstanceId: string | null },
+      groupId = GROUP,
+    ) => {
+      const res = (await t.c.request(TxnOffsetCommit, version, {
+        transactionalId: TXN_ID,
+        groupId,
+        producerId,
+        producerEpoch,
+        ...fields,
+        topics: [
+          {
+            name: TOPIC,
+            partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: '' }],
+          },
+        ],
+      })) as { topics: { partitions: { errorCode: number }[] }[] };
+      return res.topics[0]!.partitions[0]!.errorCode;
+    };
+    const { memberId, generationId } = joined;
+    assert.equal(
+      await commit(3, { generationId: generationId + 1, memberId, groupInstanceId: 'instance-1' }),
+      ErrorCode.ILLEGAL_GENERATION,
+    );
+    assert.equal(
+      await commit(3, { generationId, memberId: 'someone-else', groupInstanceId: null }),
+      ErrorCode.UNKNOWN_MEMBER_ID,
+    );
+    assert.equal(
+      await commit(3, { generationId, memberId: 'someone-else', groupInstanceId: 'instance-1' }),
+      ErrorCode.FENCED_INSTANCE_ID,
+    );
+    assert.equal(
+      await commit(3, { generationId, memberId, groupInstanceId: 'instance-2' }),
+      ErrorCode.UNKNOWN_MEMBER_ID,
+      'an instance id the group does not know',
+    );
+    assert.equal(
+      await commit(3, { generationId: 1, memberId: 'm', groupInstanceId: null }, 'no-such-group'),
+      ErrorCode.ILLEGAL_GENERATION,
+      'an unknown group takes no generation',
+    );
+    // The member's own commit, and one without member fields (v2, or v3 from a producer outside the group), pass.
+    assert.equal(await commit(3, { generationId, memberId, groupInstanceId: 'instance-1' }), ErrorCode.NONE);
+    assert.equal(await commit(2, { generationId: -1, memberId: '', groupInstanceId: null }), ErrorCode.NONE);
+    assert.equal(await t.end(producerId, producerEpoch, true), ErrorCode.NONE);
+    assert.deepEqual(await t.committed(true), { errorCode: ErrorCode.NONE, committedOffset: 1n });
     t.c.close();
   } finally {
     await broker.cleanup();
