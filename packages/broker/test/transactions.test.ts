@@ -24,6 +24,8 @@ import {
   ListOffsets,
   OffsetFetch,
   Produce,
+  DeleteRecords,
+  DeleteTopics,
   DescribeTransactions,
   readBatchHeader,
   TRANSACTIONAL_BIT,
@@ -139,7 +141,7 @@ class TxnClient {
   }
 
   /** A Fetch of the whole partition at an isolation level: values, control batches, LSO and aborted list. */
-  async fetch(isolationLevel: 0 | 1) {
+  async fetch(isolationLevel: 0 | 1, fetchOffset = 0n) {
     const res = (await this.c.request(Fetch, 11, {
       maxWaitMs: 0,
       minBytes: 0,
@@ -147,7 +149,7 @@ class TxnClient {
       isolationLevel,
       sessionId: 0,
       sessionEpoch: -1,
-      topics: [{ topic: TOPIC, partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1024 * 1024 }] }],
+      topics: [{ topic: TOPIC, partitions: [{ partition: 0, fetchOffset, partitionMaxBytes: 1024 * 1024 }] }],
       forgottenTopicsData: [],
       rackId: '',
     })) as {
@@ -170,7 +172,7 @@ class TxnClient {
       if ((h.attributes & CONTROL_BIT) !== 0) markerOffsets.push(h.baseOffset);
     }
     const values = decodeBatches(bytes)
-      .filter((r) => !markerOffsets.includes(r.offset))
+      .filter((r) => !markerOffsets.includes(r.offset) && r.offset >= fetchOffset)
       .map((r) => r.value);
     return {
       values,
@@ -405,6 +407,64 @@ test("TxnOffsetCommit v3+ checks the consumer's generation and member (KIP-447) 
     assert.equal(await commit(2, { generationId: -1, memberId: '', groupInstanceId: null }), ErrorCode.NONE);
     assert.equal(await t.end(producerId, producerEpoch, true), ErrorCode.NONE);
     assert.deepEqual(await t.committed(true), { errorCode: ErrorCode.NONE, committedOffset: 1n });
+    t.c.close();
+  } finally {
+    await broker.cleanup();
+  }
+});
+
+test('DeleteRecords past an open transaction and a topic deleted inside one behave as in Kafka', async () => {
+  const dataDir = await makeDataDir();
+  const broker = await startBroker({ dataDir });
+  try {
+    const t = await connect(broker.port);
+    await t.produce(TOPIC, encodeBatch({ records: [{ value: 'plain-0' }, { value: 'plain-1' }] }));
+    const { producerId: pid, producerEpoch: epoch } = await t.init();
+    assert.equal(await t.addPartition(pid, epoch), ErrorCode.NONE);
+    assert.equal((await t.produce(TOPIC, txnBatch(pid, epoch, 0, ['open-a', 'open-b']))).errorCode, ErrorCode.NONE);
+    assert.equal((await t.fetch(1)).lastStableOffset, 2n, 'the open transaction starts at 2');
+    const deleteRecords = async (offset: bigint) => {
+      const res = (await t.c.request(DeleteRecords, 2, {
+        topics: [{ name: TOPIC, partitions: [{ partitionIndex: 0, offset }] }],
+        timeoutMs: 5000,
+      })) as { topics: { partitions: { errorCode: number; lowWatermark: bigint }[] }[] };
+      return res.topics[0]!.partitions[0]!;
+    };
+    // Kafka bounds DeleteRecords by the high watermark, not the LSO: past the open transaction's first record is
+    // accepted, and the LSO is then the new log start offset until the transaction ends.
+    assert.deepEqual(await deleteRecords(3n), { partitionIndex: 0, errorCode: ErrorCode.NONE, lowWatermark: 3n });
+    assert.equal((await deleteRecords(5n)).errorCode, ErrorCode.OFFSET_OUT_OF_RANGE, 'past the high watermark');
+    const during = await t.fetch(1, 3n);
+    assert.deepEqual([during.lastStableOffset, during.values], [3n, []]);
+    assert.equal(await t.latest(1), 3n);
+    assert.equal(await t.end(pid, epoch, true), ErrorCode.NONE);
+    const afterCommit = await t.fetch(1, 3n);
+    assert.deepEqual([afterCommit.lastStableOffset, afterCommit.values], [5n, ['open-b']]);
+
+    // A topic deleted while in a transaction leaves it: EndTxn completes with the other partitions.
+    await t.produce('txn-doomed', encodeBatch({ records: [{ value: 'created' }] }));
+    assert.equal(await t.addPartition(pid, epoch, 'txn-doomed'), ErrorCode.NONE);
+    assert.equal(await t.addPartition(pid, epoch), ErrorCode.NONE);
+    assert.equal((await t.produce('txn-doomed', txnBatch(pid, epoch, 0, ['doomed']))).errorCode, ErrorCode.NONE);
+    assert.equal((await t.produce(TOPIC, txnBatch(pid, epoch, 2, ['kept']))).errorCode, ErrorCode.NONE);
+    const deleted = (await t.c.request(DeleteTopics, 4, { topicNames: ['txn-doomed'], timeoutMs: 5000 })) as {
+      responses: { errorCode: number }[];
+    };
+    assert.equal(deleted.responses[0]!.errorCode, ErrorCode.NONE);
+    const describe = async () =>
+      (
+        (await t.c.request(DescribeTransactions, 0, { transactionalIds: [TXN_ID] })) as {
+          transactionStates: { transactionState: string; topics: { topic: string; partitions: number[] }[] }[];
+        }
+      ).transactionStates[0]!;
+    assert.deepEqual(
+      (await describe()).topics.map((x) => x.topic),
+      [TOPIC],
+      'the deleted topic left the transaction',
+    );
+    assert.equal(await t.end(pid, epoch, true), ErrorCode.NONE);
+    assert.deepEqual([(await describe()).transactionState, (await describe()).topics], ['CompleteCommit', []]);
+    assert.deepEqual((await t.fetch(1, 3n)).values, ['open-b', 'kept']);
     t.c.close();
   } finally {
     await broker.cleanup();

@@ -168,11 +168,15 @@ export class Partition {
     if (!commit) this.aborted.push({ producerId, firstOffset: first, lastOffset: markerOffset });
   }
 
-  /** The last stable offset: the first offset of the earliest open transaction, else the high watermark. */
+  /**
+   * The last stable offset: the first offset of the earliest open transaction, else the high watermark; never below
+   * the log start offset (DeleteRecords may pass an open transaction's start, and Kafka then clamps it there).
+   */
   get lastStableOffset(): bigint {
     let lso = this.log.logEndOffset;
     for (const first of this.openTxns.values()) if (first < lso) lso = first;
-    return lso;
+    const start = this.log.logStartOffset;
+    return lso < start ? start : lso;
   }
 
   /** Whether a producer has an open transaction in this partition. */

@@ -402,6 +402,25 @@ export class TransactionCoordinator {
     return out;
   }
 
+  /**
+   * A deleted topic leaves every transaction that named it (Kafka's coordinator drops partitions it finds no leader
+   * for): their markers are never written, EndTxn completes with the other partitions, and no state outlives it.
+   */
+  async dropTopic(topic: string): Promise<number> {
+    let dropped = 0;
+    const names = (e: TxnEntry) => [...e.partitions.values()].some(([t]) => t === topic);
+    for (const entry of [...this.entries.values()]) {
+      if (!names(entry)) continue;
+      await this.locked(entry.id, async () => {
+        if (this.entries.get(entry.id) !== entry || !names(entry)) return;
+        for (const [key, [t]] of entry.partitions) if (t === topic) entry.partitions.delete(key);
+        await this.persist(entry);
+        dropped += 1;
+      });
+    }
+    return dropped;
+  }
+
   describe(id: string): TxnDescription | undefined {
     const e = this.entries.get(id);
     if (!e) return undefined;
