@@ -184,6 +184,45 @@ export class Partition {
     return this.openTxns.has(producerId);
   }
 
+  /**
+   * The producers this partition knows (DescribeProducers): epoch, last sequence, last append time, and the first
+   * offset of the producer's open transaction here (-1 if none). A producer with an open transaction whose entry
+   * was forgotten is still listed (epoch and sequence unknown, -1).
+   */
+  activeProducers(): {
+    producerId: bigint;
+    producerEpoch: number;
+    lastSequence: number;
+    lastTimestampMs: number;
+    currentTxnStartOffset: bigint;
+  }[] {
+    const out = this.producers.describe().map((p) => ({
+      producerId: p.producerId,
+      producerEpoch: p.epoch,
+      lastSequence: p.lastSequence,
+      lastTimestampMs: p.lastTimestampMs,
+      currentTxnStartOffset: this.openTxns.get(p.producerId) ?? -1n,
+    }));
+    const known = new Set(out.map((p) => p.producerId));
+    for (const [producerId, first] of this.openTxns) {
+      if (!known.has(producerId)) {
+        out.push({
+          producerId,
+          producerEpoch: -1,
+          lastSequence: -1,
+          lastTimestampMs: -1,
+          currentTxnStartOffset: first,
+        });
+      }
+    }
+    return out;
+  }
+
+  /** The producer's current epoch here, if it is known (a marker of an older epoch is refused). */
+  producerEpoch(producerId: bigint): number | undefined {
+    return this.producers.epochOf(producerId);
+  }
+
   /** Aborted transactions a read_committed fetch of [fromOffset, upToOffset) must know about. */
   abortedTransactions(fromOffset: bigint, upToOffset: bigint): AbortedTxn[] {
     if (this.aborted.length > 0 && this.aborted[0]!.lastOffset < this.log.logStartOffset) {
