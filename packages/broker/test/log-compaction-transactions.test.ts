@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import {
   Consumer as PlatformaticConsumer,
@@ -14,7 +15,7 @@ import {
   stringSerializers,
 } from '@platformatic/kafka';
 import { batchSizeAt, CONTROL_BIT, Fetch, readBatchHeader } from '@samsa/protocol';
-import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
+import { type BrokerProcess, makeDataDir, startBroker } from '@samsa/test-support/broker-process';
 import { eventually } from '@samsa/test-support/eventually';
 import { RawClient } from '@samsa/test-support/raw-client';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
@@ -309,3 +310,65 @@ async function readWithPlatformatic(topic: string, keyCount: number): Promise<{ 
   }
   return out;
 }
+
+test('an abort marker the cleaner removed stays out of the aborted index across a restart and a kill -9', {
+  timeout: 120_000,
+}, async () => {
+  const dataDir = await makeDataDir();
+  const args = ['--topic-min-segment-bytes', '1024', '--log-cleaner-backoff-ms', '100'];
+  let b = await startBroker({ dataDir, args });
+  const topic = 'restart-table';
+  const connectTo = (at: BrokerProcess) =>
+    new Kafka({ clientId: 'restart', brokers: [at.bootstrap], logLevel: logLevel.NOTHING });
+  try {
+    let k = connectTo(b);
+    const a = k.admin();
+    await a.connect();
+    await a.createTopics({
+      topics: [{ topic, numPartitions: 1, configEntries: [...COMPACT, { name: 'min.compaction.lag.ms', value: '0' }] }],
+    });
+    await a.disconnect();
+    // One producer: an aborted transaction, then committed ones. Its later batches must stay visible.
+    let p = k.producer({ transactionalId: 'restart-a', maxInFlightRequests: 1, idempotent: true });
+    await p.connect();
+    const aborted = await txnSend(p, topic, keys(0, 5, 'aborted'), false);
+    const committed = await txnSend(p, topic, keys(5, 10, 'committed'), true);
+    await p.disconnect();
+    // A clean stop writes the producer snapshot, aborted index included; the cleaner runs after the restart.
+    await b.stop();
+    b = await startBroker({ dataDir, args });
+    k = connectTo(b);
+    p = k.producer({ transactionalId: 'restart-a', maxInFlightRequests: 1, idempotent: true });
+    await p.connect();
+    const later = await txnSend(p, topic, keys(10, 15, 'later'), true);
+    await p.disconnect();
+    const markerOffset = aborted.at(-1)!.offset + 1n;
+    await eventually(async () => {
+      const stored = await storedBatches(dataDir, topic);
+      return stored.every((s) => s.baseOffset > markerOffset);
+    }, 'the aborted data and then its marker to be cleaned');
+    await b.kill9();
+    b = await startBroker({ dataDir, args });
+    // The restarted broker lists no aborted transaction whose marker is gone: a read_committed client sees
+    // every committed record of the producer.
+    const consumer = connectTo(b).consumer({ groupId: 'restart-reader' });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic, fromBeginning: true });
+      const got: string[] = [];
+      await consumer.run({
+        eachMessage: async ({ message }) => {
+          got.push(message.value!.toString());
+        },
+      });
+      const expected = [...committed, ...later].map((w) => w.value);
+      await eventually(() => got.length >= expected.length, 'the consumer to read every committed record');
+      assert.deepEqual(got, expected);
+    } finally {
+      await consumer.disconnect();
+    }
+  } finally {
+    await b.cleanup();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});

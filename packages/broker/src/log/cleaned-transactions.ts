@@ -18,11 +18,11 @@ export interface CleanerTxnView {
   readonly lastStableOffset: bigint;
   abortedTransactions(fromOffset: bigint, upToOffset: bigint): AbortedRange[];
   /**
-   * The markers of these aborted transactions are gone from the log (their data went first): they leave the aborted
-   * index, as Kafka's cleaner drops them from the cleaned segment's transaction index, so a read_committed reader
-   * does not take the producer's later batches for aborted ones.
+   * The markers of these aborted transactions are about to leave the log (their data went first): they leave the
+   * aborted index (durably) first, as Kafka's cleaner drops them from the cleaned segment's transaction index, so a
+   * read_committed reader does not take the producer's later batches for aborted ones.
    */
-  forgetAborted(markers: { producerId: bigint; markerOffset: bigint }[]): void;
+  forgetAborted(markers: { producerId: bigint; markerOffset: bigint }[]): Promise<void>;
 }
 
 export type MarkerType = 'commit' | 'abort' | 'other' | 'empty';

@@ -4,7 +4,7 @@
  * keeps the open transactions (producer id -> first offset, which gives the last stable offset) and the aborted
  * transactions (Kafka's aborted index), rebuilt from the log's transactional and control batches at open.
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   batchOffsetCount,
@@ -232,10 +232,31 @@ export class Partition {
     return this.aborted.filter((a) => a.lastOffset >= fromOffset && a.firstOffset < upToOffset);
   }
 
-  /** The log cleaner removed these abort markers (their data went first): their transactions leave the index. */
-  forgetAborted(markers: { producerId: bigint; markerOffset: bigint }[]): void {
+  /**
+   * The log cleaner is removing these abort markers (their data is gone already): their transactions leave the
+   * index, in memory and in the producer snapshot a later start may restore (rewritten atomically, in the partition's
+   * order), before the marker leaves the log. A stale entry would make read_committed readers skip the producer's
+   * later batches for want of the marker that closes it.
+   */
+  forgetAborted(markers: { producerId: bigint; markerOffset: bigint }[]): Promise<void> {
     const gone = new Set(markers.map((m) => `${m.producerId}:${m.markerOffset}`));
     this.aborted = this.aborted.filter((a) => !gone.has(`${a.producerId}:${a.lastOffset}`));
+    const run = async (): Promise<void> => {
+      const path = join(this.dir, SNAPSHOT_FILE);
+      let snap: { txns?: { aborted: [string, string, string][] } };
+      try {
+        snap = JSON.parse(await readFile(path, 'utf8'));
+      } catch {
+        return; // no snapshot: a start rebuilds from the log, where the data and then the marker are gone
+      }
+      if (!snap.txns) return;
+      snap.txns.aborted = snap.txns.aborted.filter(([pid, , last]) => !gone.has(`${pid}:${last}`));
+      await writeFile(`${path}.tmp`, JSON.stringify(snap), { flush: true });
+      await rename(`${path}.tmp`, path);
+    };
+    const next = this.chain.then(run, run);
+    this.chain = next.catch(() => undefined);
+    return next;
   }
 
   /**
