@@ -265,8 +265,8 @@ test('snappy and lz4 batches are compacted and stay in their codec', { timeout: 
       before.every((s) => s.codec === codec),
       `${compression} batches are stored in their codec`,
     );
-    const written = before.reduce((n, s) => n + s.recordCount, 0);
-    assert.equal(written, 40);
+    // The offsets run to 40 whatever the cleaner has done meanwhile (it may already have started).
+    assert.equal(before.at(-1)!.lastOffset, 39n);
     await eventually(async () => {
       const stored = await storedBatches(broker.dataDir, topic);
       const active = (await segmentBases(broker.dataDir, topic)).at(-1)!;

@@ -5,13 +5,14 @@
  * restart; one whose EndTxn was prepared (written to transactions.log) but whose markers were not is completed at start-up.
  */
 import assert from 'node:assert/strict';
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   AddOffsetsToTxn,
   AddPartitionsToTxn,
   batchSizeAt,
+  CreateTopics,
   CONTROL_BIT,
   EndTxn,
   encodeBatch,
@@ -468,5 +469,55 @@ test('DeleteRecords past an open transaction and a topic deleted inside one beha
     t.c.close();
   } finally {
     await broker.cleanup();
+  }
+});
+
+test('a transaction adding partitions one by one writes transactions.log lines that grow with each addition, not with the whole; kill -9 keeps every one', async () => {
+  const dataDir = await makeDataDir();
+  let broker = await startBroker({ dataDir });
+  const partitions = 300;
+  try {
+    let t = await connect(broker.port);
+    const created = (await t.c.request(CreateTopics, 4, {
+      topics: [{ name: 'txn-wide', numPartitions: partitions, replicationFactor: 1, assignments: [], configs: [] }],
+      timeoutMs: 10_000,
+      validateOnly: false,
+    })) as { topics: { errorCode: number }[] };
+    assert.equal(created.topics[0]!.errorCode, ErrorCode.NONE);
+    const { producerId, producerEpoch } = await t.init();
+    const logPath = join(dataDir, 'transactions', 'transactions.log');
+    const sizeBefore = (await stat(logPath)).size;
+    for (let p = 0; p < partitions; p++) {
+      const res = (await t.c.request(AddPartitionsToTxn, 3, {
+        v3AndBelowTransactionalId: TXN_ID,
+        v3AndBelowProducerId: producerId,
+        v3AndBelowProducerEpoch: producerEpoch,
+        v3AndBelowTopics: [{ name: 'txn-wide', partitions: [p] }],
+      })) as { resultsByTopicV3AndBelow: { resultsByPartition: { partitionErrorCode: number }[] }[] };
+      assert.equal(res.resultsByTopicV3AndBelow[0]!.resultsByPartition[0]!.partitionErrorCode, ErrorCode.NONE);
+    }
+    // Whole states would be some 300 lines of up to 300 partitions each (about 0.8 MB); deltas stay near 40 KB.
+    const grown = (await stat(logPath)).size - sizeBefore;
+    assert.ok(grown < 100_000, `transactions.log grew ${grown} bytes for ${partitions} partitions`);
+
+    await broker.kill9();
+    broker = await startBroker({ dataDir });
+    t = await connect(broker.port);
+    const described = (
+      (await t.c.request(DescribeTransactions, 0, { transactionalIds: [TXN_ID] })) as {
+        transactionStates: { transactionState: string; topics: { topic: string; partitions: number[] }[] }[];
+      }
+    ).transactionStates[0]!;
+    assert.equal(described.transactionState, 'Ongoing');
+    assert.deepEqual(
+      described.topics.flatMap((x) => x.partitions).sort((a, b) => a - b),
+      Array.from({ length: partitions }, (_, i) => i),
+      'every partition added survives the kill -9',
+    );
+    assert.equal(await t.end(producerId, producerEpoch, false), ErrorCode.NONE);
+    t.c.close();
+  } finally {
+    await broker.cleanup();
+    await rm(dataDir, { recursive: true, force: true });
   }
 });
