@@ -257,6 +257,11 @@ test('snappy and lz4 batches are compacted and stay in their codec', { timeout: 
           })),
         });
       }
+      // Now that the broker reads these codecs, a record without a key is refused in them too, as Kafka does.
+      // INVALID_RECORD ("This record has failed the validation on broker") from the broker's key check.
+      await assert.rejects(producer.send({ messages: [{ topic, partition: 0, value: 'no key' }] }), (err: Error) =>
+        (err as AggregateError).errors.some((e: Error) => /failed the validation on broker/.test(String(e.cause ?? e))),
+      );
     } finally {
       await producer.close();
     }
