@@ -4,13 +4,14 @@
  * refused, and kill -9 at every step of a clean loses nothing and duplicates nothing.
  */
 import assert from 'node:assert/strict';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type Admin, CompressionTypes, Kafka, logLevel, type Producer } from 'kafkajs';
 import { type BrokerProcess, makeDataDir, startBroker } from '@samsa/test-support/broker-process';
 import { eventually } from '@samsa/test-support/eventually';
 import { type ReadRecord, readPartition } from './support/read-back.ts';
+import { segmentBases, storedBatches } from './support/stored-batches.ts';
 
 /** Small segments and a quick cleaner; the operator may lower the 1 MiB segment floor. */
 const BROKER_ARGS = [
@@ -82,15 +83,6 @@ function latestPerKey(written: Written[]): Map<string, Written> {
   return latest;
 }
 
-/** Base offsets of the partition's segment files, oldest first; the last one is the active segment. */
-async function segmentBases(dataDir: string, topic: string): Promise<bigint[]> {
-  const names = await readdir(join(dataDir, 'topics', topic, '0'));
-  return names
-    .filter((n) => /^\d{20}\.log$/.test(n))
-    .map((n) => BigInt(n.slice(0, 20)))
-    .sort((a, b) => (a < b ? -1 : 1));
-}
-
 /**
  * What a reader from the start must see of a compacted partition: every record it reads is one that was written, at
  * the offset it was written at (nothing moves, nothing is invented, nothing appears twice), and every key's latest
@@ -115,33 +107,6 @@ function assertCompactedView(read: ReadRecord[], written: Written[]): void {
 function sealedPartCompacted(read: ReadRecord[], activeBase: bigint): boolean {
   const keys = read.filter((r) => r.offset < activeBase).map((r) => r.key);
   return new Set(keys).size === keys.length;
-}
-
-interface StoredBatch {
-  baseOffset: bigint;
-  lastOffset: bigint;
-  codec: number;
-  producerId: bigint;
-  recordCount: number;
-}
-
-/** The header of every batch stored in the partition's segment files, oldest first. */
-async function storedBatches(dataDir: string, topic: string): Promise<StoredBatch[]> {
-  const out: StoredBatch[] = [];
-  for (const base of await segmentBases(dataDir, topic)) {
-    const bytes = await readFile(join(dataDir, 'topics', topic, '0', `${base.toString().padStart(20, '0')}.log`));
-    for (let at = 0; at + 61 <= bytes.length; at += 12 + bytes.readInt32BE(at + 8)) {
-      const baseOffset = bytes.readBigInt64BE(at);
-      out.push({
-        baseOffset,
-        lastOffset: baseOffset + BigInt(bytes.readInt32BE(at + 23)),
-        codec: bytes.readInt16BE(at + 21) & 0x07,
-        producerId: bytes.readBigInt64BE(at + 43),
-        recordCount: bytes.readInt32BE(at + 57),
-      });
-    }
-  }
-  return out;
 }
 
 /** A kafkajs consumer group reading from the start gets exactly `count` records: each key's latest value last. */

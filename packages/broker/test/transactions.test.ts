@@ -5,23 +5,28 @@
  * restart; one whose EndTxn was prepared (written to transactions.log) but whose markers were not is completed at start-up.
  */
 import assert from 'node:assert/strict';
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   AddOffsetsToTxn,
   AddPartitionsToTxn,
   batchSizeAt,
+  CreateTopics,
   CONTROL_BIT,
   EndTxn,
   encodeBatch,
+  encodeConsumerSubscription,
   ErrorCode,
   Fetch,
   FindCoordinator,
+  JoinGroup,
   InitProducerId,
   ListOffsets,
   OffsetFetch,
   Produce,
+  DeleteRecords,
+  DeleteTopics,
   DescribeTransactions,
   readBatchHeader,
   TRANSACTIONAL_BIT,
@@ -137,7 +142,7 @@ class TxnClient {
   }
 
   /** A Fetch of the whole partition at an isolation level: values, control batches, LSO and aborted list. */
-  async fetch(isolationLevel: 0 | 1) {
+  async fetch(isolationLevel: 0 | 1, fetchOffset = 0n) {
     const res = (await this.c.request(Fetch, 11, {
       maxWaitMs: 0,
       minBytes: 0,
@@ -145,7 +150,7 @@ class TxnClient {
       isolationLevel,
       sessionId: 0,
       sessionEpoch: -1,
-      topics: [{ topic: TOPIC, partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1024 * 1024 }] }],
+      topics: [{ topic: TOPIC, partitions: [{ partition: 0, fetchOffset, partitionMaxBytes: 1024 * 1024 }] }],
       forgottenTopicsData: [],
       rackId: '',
     })) as {
@@ -168,7 +173,7 @@ class TxnClient {
       if ((h.attributes & CONTROL_BIT) !== 0) markerOffsets.push(h.baseOffset);
     }
     const values = decodeBatches(bytes)
-      .filter((r) => !markerOffsets.includes(r.offset))
+      .filter((r) => !markerOffsets.includes(r.offset) && r.offset >= fetchOffset)
       .map((r) => r.value);
     return {
       values,
@@ -328,5 +333,191 @@ test('one transaction commits offsets for at most MAX_GROUPS_PER_TRANSACTION gro
     t.c.close();
   } finally {
     await broker.cleanup();
+  }
+});
+
+test("TxnOffsetCommit v3+ checks the consumer's generation and member (KIP-447) as Kafka's group coordinator does", async () => {
+  const broker = await startBroker({ args: ['--group-initial-rebalance-delay-ms', '0'] });
+  try {
+    const t = await connect(broker.port);
+    await t.produce(TOPIC, encodeBatch({ records: [{ value: 'x' }] }));
+    const { producerId, producerEpoch } = await t.init();
+    // A static member joins the classic group: the group knows its member id, instance id and generation.
+    const joined = (await t.c.request(JoinGroup, 5, {
+      groupId: GROUP,
+      sessionTimeoutMs: 30_000,
+      rebalanceTimeoutMs: 30_000,
+      memberId: '',
+      groupInstanceId: 'instance-1',
+      protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata: encodeConsumerSubscription({ version: 0, topics: [TOPIC] }) }],
+    })) as { errorCode: number; memberId: string; generationId: number };
+    assert.equal(joined.errorCode, ErrorCode.NONE);
+    const added = (await t.c.request(AddOffsetsToTxn, 3, {
+      transactionalId: TXN_ID,
+      producerId,
+      producerEpoch,
+      groupId: GROUP,
+    })) as { errorCode: number };
+    assert.equal(added.errorCode, ErrorCode.NONE);
+    const commit = async (
+      version: number,
+      fields: { generationId: number; memberId: string; groupInstanceId: string | null },
+      groupId = GROUP,
+    ) => {
+      const res = (await t.c.request(TxnOffsetCommit, version, {
+        transactionalId: TXN_ID,
+        groupId,
+        producerId,
+        producerEpoch,
+        ...fields,
+        topics: [
+          {
+            name: TOPIC,
+            partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: '' }],
+          },
+        ],
+      })) as { topics: { partitions: { errorCode: number }[] }[] };
+      return res.topics[0]!.partitions[0]!.errorCode;
+    };
+    const { memberId, generationId } = joined;
+    assert.equal(
+      await commit(3, { generationId: generationId + 1, memberId, groupInstanceId: 'instance-1' }),
+      ErrorCode.ILLEGAL_GENERATION,
+    );
+    assert.equal(
+      await commit(3, { generationId, memberId: 'someone-else', groupInstanceId: null }),
+      ErrorCode.UNKNOWN_MEMBER_ID,
+    );
+    assert.equal(
+      await commit(3, { generationId, memberId: 'someone-else', groupInstanceId: 'instance-1' }),
+      ErrorCode.FENCED_INSTANCE_ID,
+    );
+    assert.equal(
+      await commit(3, { generationId, memberId, groupInstanceId: 'instance-2' }),
+      ErrorCode.UNKNOWN_MEMBER_ID,
+      'an instance id the group does not know',
+    );
+    assert.equal(
+      await commit(3, { generationId: 1, memberId: 'm', groupInstanceId: null }, 'no-such-group'),
+      ErrorCode.ILLEGAL_GENERATION,
+      'an unknown group takes no generation',
+    );
+    // The member's own commit, and one without member fields (v2, or v3 from a producer outside the group), pass.
+    assert.equal(await commit(3, { generationId, memberId, groupInstanceId: 'instance-1' }), ErrorCode.NONE);
+    assert.equal(await commit(2, { generationId: -1, memberId: '', groupInstanceId: null }), ErrorCode.NONE);
+    assert.equal(await t.end(producerId, producerEpoch, true), ErrorCode.NONE);
+    assert.deepEqual(await t.committed(true), { errorCode: ErrorCode.NONE, committedOffset: 1n });
+    t.c.close();
+  } finally {
+    await broker.cleanup();
+  }
+});
+
+test('DeleteRecords past an open transaction and a topic deleted inside one behave as in Kafka', async () => {
+  const dataDir = await makeDataDir();
+  const broker = await startBroker({ dataDir });
+  try {
+    const t = await connect(broker.port);
+    await t.produce(TOPIC, encodeBatch({ records: [{ value: 'plain-0' }, { value: 'plain-1' }] }));
+    const { producerId: pid, producerEpoch: epoch } = await t.init();
+    assert.equal(await t.addPartition(pid, epoch), ErrorCode.NONE);
+    assert.equal((await t.produce(TOPIC, txnBatch(pid, epoch, 0, ['open-a', 'open-b']))).errorCode, ErrorCode.NONE);
+    assert.equal((await t.fetch(1)).lastStableOffset, 2n, 'the open transaction starts at 2');
+    const deleteRecords = async (offset: bigint) => {
+      const res = (await t.c.request(DeleteRecords, 2, {
+        topics: [{ name: TOPIC, partitions: [{ partitionIndex: 0, offset }] }],
+        timeoutMs: 5000,
+      })) as { topics: { partitions: { errorCode: number; lowWatermark: bigint }[] }[] };
+      return res.topics[0]!.partitions[0]!;
+    };
+    // Kafka bounds DeleteRecords by the high watermark, not the LSO: past the open transaction's first record is
+    // accepted, and the LSO is then the new log start offset until the transaction ends.
+    assert.deepEqual(await deleteRecords(3n), { partitionIndex: 0, errorCode: ErrorCode.NONE, lowWatermark: 3n });
+    assert.equal((await deleteRecords(5n)).errorCode, ErrorCode.OFFSET_OUT_OF_RANGE, 'past the high watermark');
+    const during = await t.fetch(1, 3n);
+    assert.deepEqual([during.lastStableOffset, during.values], [3n, []]);
+    assert.equal(await t.latest(1), 3n);
+    assert.equal(await t.end(pid, epoch, true), ErrorCode.NONE);
+    const afterCommit = await t.fetch(1, 3n);
+    assert.deepEqual([afterCommit.lastStableOffset, afterCommit.values], [5n, ['open-b']]);
+
+    // A topic deleted while in a transaction leaves it: EndTxn completes with the other partitions.
+    await t.produce('txn-doomed', encodeBatch({ records: [{ value: 'created' }] }));
+    assert.equal(await t.addPartition(pid, epoch, 'txn-doomed'), ErrorCode.NONE);
+    assert.equal(await t.addPartition(pid, epoch), ErrorCode.NONE);
+    assert.equal((await t.produce('txn-doomed', txnBatch(pid, epoch, 0, ['doomed']))).errorCode, ErrorCode.NONE);
+    assert.equal((await t.produce(TOPIC, txnBatch(pid, epoch, 2, ['kept']))).errorCode, ErrorCode.NONE);
+    const deleted = (await t.c.request(DeleteTopics, 4, { topicNames: ['txn-doomed'], timeoutMs: 5000 })) as {
+      responses: { errorCode: number }[];
+    };
+    assert.equal(deleted.responses[0]!.errorCode, ErrorCode.NONE);
+    const describe = async () =>
+      (
+        (await t.c.request(DescribeTransactions, 0, { transactionalIds: [TXN_ID] })) as {
+          transactionStates: { transactionState: string; topics: { topic: string; partitions: number[] }[] }[];
+        }
+      ).transactionStates[0]!;
+    assert.deepEqual(
+      (await describe()).topics.map((x) => x.topic),
+      [TOPIC],
+      'the deleted topic left the transaction',
+    );
+    assert.equal(await t.end(pid, epoch, true), ErrorCode.NONE);
+    assert.deepEqual([(await describe()).transactionState, (await describe()).topics], ['CompleteCommit', []]);
+    assert.deepEqual((await t.fetch(1, 3n)).values, ['open-b', 'kept']);
+    t.c.close();
+  } finally {
+    await broker.cleanup();
+  }
+});
+
+test('a transaction adding partitions one by one writes transactions.log lines that grow with each addition, not with the whole; kill -9 keeps every one', async () => {
+  const dataDir = await makeDataDir();
+  let broker = await startBroker({ dataDir });
+  const partitions = 300;
+  try {
+    let t = await connect(broker.port);
+    const created = (await t.c.request(CreateTopics, 4, {
+      topics: [{ name: 'txn-wide', numPartitions: partitions, replicationFactor: 1, assignments: [], configs: [] }],
+      timeoutMs: 10_000,
+      validateOnly: false,
+    })) as { topics: { errorCode: number }[] };
+    assert.equal(created.topics[0]!.errorCode, ErrorCode.NONE);
+    const { producerId, producerEpoch } = await t.init();
+    const logPath = join(dataDir, 'transactions', 'transactions.log');
+    const sizeBefore = (await stat(logPath)).size;
+    for (let p = 0; p < partitions; p++) {
+      const res = (await t.c.request(AddPartitionsToTxn, 3, {
+        v3AndBelowTransactionalId: TXN_ID,
+        v3AndBelowProducerId: producerId,
+        v3AndBelowProducerEpoch: producerEpoch,
+        v3AndBelowTopics: [{ name: 'txn-wide', partitions: [p] }],
+      })) as { resultsByTopicV3AndBelow: { resultsByPartition: { partitionErrorCode: number }[] }[] };
+      assert.equal(res.resultsByTopicV3AndBelow[0]!.resultsByPartition[0]!.partitionErrorCode, ErrorCode.NONE);
+    }
+    // Whole states would be some 300 lines of up to 300 partitions each (about 0.8 MB); deltas stay near 40 KB.
+    const grown = (await stat(logPath)).size - sizeBefore;
+    assert.ok(grown < 100_000, `transactions.log grew ${grown} bytes for ${partitions} partitions`);
+
+    await broker.kill9();
+    broker = await startBroker({ dataDir });
+    t = await connect(broker.port);
+    const described = (
+      (await t.c.request(DescribeTransactions, 0, { transactionalIds: [TXN_ID] })) as {
+        transactionStates: { transactionState: string; topics: { topic: string; partitions: number[] }[] }[];
+      }
+    ).transactionStates[0]!;
+    assert.equal(described.transactionState, 'Ongoing');
+    assert.deepEqual(
+      described.topics.flatMap((x) => x.partitions).sort((a, b) => a - b),
+      Array.from({ length: partitions }, (_, i) => i),
+      'every partition added survives the kill -9',
+    );
+    assert.equal(await t.end(producerId, producerEpoch, false), ErrorCode.NONE);
+    t.c.close();
+  } finally {
+    await broker.cleanup();
+    await rm(dataDir, { recursive: true, force: true });
   }
 });

@@ -86,6 +86,7 @@ test('the APIs the broker needs are all defined at the versions we advertise', (
     24: '0-5',
     25: '0-4',
     26: '0-5',
+    27: '0-1', // WriteTxnMarkers
     28: '0-4',
     29: '0-3',
     30: '0-3',

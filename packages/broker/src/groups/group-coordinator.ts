@@ -315,6 +315,21 @@ export class GroupCoordinator {
   }
 
   /**
+   * Validates a TxnOffsetCommit's group fields (KIP-447), as Kafka's validateTransactionalOffsetCommit: an unknown
+   * group takes it only without a generation; a consumer-protocol group's stale member epoch is ILLEGAL_GENERATION.
+   */
+  validateTxnCommit(groupId: string, generationId: number, memberId: string, groupInstanceId: string | null): number {
+    const consumer = this.consumerProtocol.get(groupId);
+    if (consumer) {
+      const code = this.consumerProtocol.validateCommit(consumer, generationId, memberId);
+      return code === ErrorCode.STALE_MEMBER_EPOCH ? ErrorCode.ILLEGAL_GENERATION : code;
+    }
+    const g = this.groups.get(groupId);
+    if (!g) return generationId < 0 ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION;
+    return g.validateTxnCommit(generationId, memberId, groupInstanceId);
+  }
+
+  /**
    * Stores offsets durably (resolves after fsync); returns an error code per partition. `limits` bounds the
    * namespace's groups and committed offsets: a commit that would create a group past the limit fails whole, and
    * each new (topic, partition) past the offset limit fails with POLICY_VIOLATION; refused ones are never written.

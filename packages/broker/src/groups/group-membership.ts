@@ -574,6 +574,25 @@ export class GroupMembership {
    * Whether a member may commit offsets for this group (NONE: it may). A negative generation commits as a
    * stand-alone consumer, allowed only while the group has no members. A valid commit counts as a heartbeat.
    */
+  /**
+   * TxnOffsetCommit's check (Kafka's ClassicGroup.validateOffsetCommit with isTransactional): member fields given
+   * are checked (UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID, ILLEGAL_GENERATION); without them (v0-2) the commit is
+   * accepted, and a rebalance in progress does not refuse it.
+   */
+  validateTxnCommit(generationId: number, memberId: string, groupInstanceId: string | null): number {
+    if (this.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (generationId < 0 && this.state === 'Empty') return ErrorCode.NONE;
+    if (generationId < 0 && memberId === '' && groupInstanceId === null) return ErrorCode.NONE;
+    if (groupInstanceId !== null) {
+      const existing = this.staticMembers.get(groupInstanceId);
+      if (existing === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+      if (existing !== memberId) return ErrorCode.FENCED_INSTANCE_ID;
+    } else if (!this.members.has(memberId)) {
+      return ErrorCode.UNKNOWN_MEMBER_ID;
+    }
+    return generationId === this.generationId ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION;
+  }
+
   validateCommit(generationId: number, memberId: string, groupInstanceId: string | null): number {
     if (this.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (generationId < 0 && this.state === 'Empty') return ErrorCode.NONE;

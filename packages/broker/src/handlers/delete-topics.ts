@@ -1,4 +1,4 @@
-/** DeleteTopics: by name (all versions) or by topic id (v6+). */
+/** DeleteTopics: by name (all versions) or by topic id (v6+); a deleted topic leaves the open transactions. */
 import { type DeleteTopics, ErrorCode, type ResponseOf, ZERO_UUID } from '@samsa/protocol';
 import { toErrorCode } from '../errors.ts';
 import type { Handler } from '../request-context.ts';
@@ -45,6 +45,7 @@ export const handleDeleteTopics: Handler<typeof DeleteTopics> = async (
     }
     try {
       await topics.delete(topic.name);
+      await ctx.state.transactions.dropTopic(topic.name);
       responses.push({ name, topicId: topic.id, errorCode: ErrorCode.NONE, errorMessage: null });
     } catch (err) {
       responses.push({ name, topicId: topic.id, ...toErrorCode(err) });

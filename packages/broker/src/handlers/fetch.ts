@@ -5,6 +5,7 @@
  */
 import {
   batchBaseOffset,
+  batchLastOffsetDelta,
   batchRecordCount,
   batchSizeAt,
   ErrorCode,
@@ -19,7 +20,10 @@ import { partitionKey } from '../topics/fetch-waiters.ts';
 import type { Topic } from '../topics/topic-registry.ts';
 import { byteRateThrottleMs, noteTopicTraffic } from '../tenancy/tenancy.ts';
 
-/** The stored batches strictly below `endOffset` (read_committed stops at the last stable offset). */
+/**
+ * The stored batches wholly below `endOffset` (read_committed stops at the last stable offset; a batch holding it,
+ * as when DeleteRecords moved the LSO into an open transaction's batch, is not returned, as in Kafka).
+ */
 function batchesBelow(chunks: Buffer[], endOffset: bigint): { chunks: Buffer[]; bytes: number } {
   const out: Buffer[] = [];
   let bytes = 0;
@@ -27,7 +31,7 @@ function batchesBelow(chunks: Buffer[], endOffset: bigint): { chunks: Buffer[]; 
     let at = 0;
     while (at < chunk.length) {
       const size = batchSizeAt(chunk, at);
-      if (size <= 0 || batchBaseOffset(chunk, at) >= endOffset) break;
+      if (size <= 0 || batchBaseOffset(chunk, at) + BigInt(batchLastOffsetDelta(chunk, at)) >= endOffset) break;
       at += size;
     }
     if (at > 0) {

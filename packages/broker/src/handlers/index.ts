@@ -34,6 +34,8 @@ import { handleEndTxn } from './end-txn.ts';
 import { handleTxnOffsetCommit } from './txn-offset-commit.ts';
 import { handleDescribeTransactions } from './describe-transactions.ts';
 import { handleListTransactions } from './list-transactions.ts';
+import { handleDescribeProducers } from './describe-producers.ts';
+import { handleWriteTxnMarkers } from './write-txn-markers.ts';
 import { handleSaslHandshake } from './sasl-handshake.ts';
 import { handleSaslAuthenticate } from './sasl-authenticate.ts';
 import { handleCreateAcls, handleDeleteAcls, handleDescribeAcls } from './acls.ts';
@@ -107,6 +109,8 @@ export const HANDLERS: ReadonlyMap<number, RegisteredHandler> = new Map(
     register(apis.ConsumerGroupDescribe, handleConsumerGroupDescribe),
     register(apis.DescribeTransactions, handleDescribeTransactions),
     register(apis.ListTransactions, handleListTransactions),
+    register(apis.DescribeProducers, handleDescribeProducers),
+    register(apis.WriteTxnMarkers, handleWriteTxnMarkers),
   ].map((entry) => [entry.api.key, entry]),
 );
 

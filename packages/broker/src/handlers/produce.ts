@@ -39,8 +39,7 @@ function failed(index: number, errorCode: number, errorMessage: string | null): 
 
 /**
  * A compacted topic keeps the latest record per key, so a record without one is refused, with Kafka's error and
- * message. Batches compressed with a codec the broker cannot read (snappy, lz4) are let through unchecked: the
- * cleaner keeps such batches whole.
+ * message. A batch with an unknown codec is let through unchecked: the cleaner keeps such batches whole.
  */
 function keylessRecordProblem(batches: Buffer[], partition: string): PartitionResponse | null {
   for (const b of batches) {

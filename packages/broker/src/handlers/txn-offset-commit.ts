@@ -1,6 +1,7 @@
 /**
  * TxnOffsetCommit: offsets committed inside a transaction. They are held by the transaction coordinator and reach
  * the group only when the transaction commits (an abort drops them), so OffsetFetch never sees an aborted offset.
+ * From v3 the request names the consumer's generation and member (KIP-447), checked against the group first.
  */
 import { ErrorCode, type ResponseOf, type TxnOffsetCommit } from '@samsa/protocol';
 import type { Handler } from '../request-context.ts';
@@ -27,6 +28,14 @@ export const handleTxnOffsetCommit: Handler<typeof TxnOffsetCommit> = async (
   }
   if (!access.canGroup('READ', req.groupId)) return allWith(() => ErrorCode.GROUP_AUTHORIZATION_FAILED);
   if (req.groupId === '') return allWith(() => ErrorCode.INVALID_GROUP_ID);
+  // KIP-447 (v3+): the consumer's generation and member id, checked against the group as Kafka does.
+  const member = state.groups.validateTxnCommit(
+    groupIn(ctx, req.groupId),
+    req.generationId,
+    req.memberId ?? '',
+    req.groupInstanceId,
+  );
+  if (member !== ErrorCode.NONE) return allWith(() => member);
   const refusal = (name: string, partition: number): number => {
     if (!access.canTopic('READ', name)) return ErrorCode.TOPIC_AUTHORIZATION_FAILED;
     const topic = state.topics.get(access.toInternal(name));

@@ -1,8 +1,8 @@
 /**
  * Record-level access to a stored RecordBatch v2 for the log cleaner and for Produce's key check on compacted
  * topics: the records' raw bytes (so kept records are copied, never re-encoded, and keep their offset and timestamp
- * deltas), their payload decompressed when Node can (none, gzip, zstd), and a batch rebuilt from kept records with
- * its header, offsets and sequence range unchanged.
+ * deltas), their payload decompressed (none, gzip, snappy, lz4, zstd; bounded), and a batch rebuilt from kept records
+ * with its header, offsets and sequence range unchanged, recompressed in its own codec.
  */
 import { gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import {
@@ -16,6 +16,7 @@ import {
   TIMESTAMP_TYPE_LOG_APPEND_BIT,
   TRANSACTIONAL_BIT,
 } from '@samsa/protocol';
+import { lz4Compress, lz4Decompress, snappyCompress, snappyDecompress } from './compression-codecs.ts';
 import { fastCrc32c } from './crc32c.ts';
 
 const COMPRESSION_MASK = 0x07;
@@ -41,24 +42,28 @@ export function isControlBatch(batch: Buffer): boolean {
   return (batchAttributes(batch) & CONTROL_BIT) !== 0;
 }
 
-/** Transactional data or markers: the cleaner keeps them whole until it knows which transactions were aborted. */
 export function isTransactionalBatch(batch: Buffer): boolean {
-  return (batchAttributes(batch) & (TRANSACTIONAL_BIT | CONTROL_BIT)) !== 0;
+  return (batchAttributes(batch) & TRANSACTIONAL_BIT) !== 0;
 }
 
-/** The batch's records payload, decompressed; null when its codec is one Node cannot decode (snappy, lz4). */
+/** The batch's records payload, decompressed; null for an unknown codec. */
 export function batchPayload(batch: Buffer): Buffer | null {
   const codec = batchAttributes(batch) & COMPRESSION_MASK;
   const payload = batch.subarray(BATCH_HEADER_BYTES);
   if (codec === Compression.none) return payload;
   if (codec === Compression.gzip) return gunzipSync(payload, { maxOutputLength: MAX_DECOMPRESSED_BYTES });
+  if (codec === Compression.snappy) return snappyDecompress(payload, MAX_DECOMPRESSED_BYTES);
+  if (codec === Compression.lz4) return lz4Decompress(payload, MAX_DECOMPRESSED_BYTES);
   if (codec === Compression.zstd) return zstdDecompressSync(payload, { maxOutputLength: MAX_DECOMPRESSED_BYTES });
   return null;
 }
 
-function compressPayload(codec: number, payload: Buffer): Buffer {
+/** `payload` compressed with `codec`; `original` is the batch's compressed payload (snappy keeps its framing). */
+function compressPayload(codec: number, payload: Buffer, original: Buffer): Buffer {
   if (codec === Compression.none) return payload;
   if (codec === Compression.gzip) return gzipSync(payload);
+  if (codec === Compression.snappy) return snappyCompress(payload, original);
+  if (codec === Compression.lz4) return lz4Compress(payload);
   if (codec === Compression.zstd) return zstdCompressSync(payload);
   throw new Error(`cannot compress with codec ${codec}`);
 }
@@ -112,7 +117,11 @@ export function rawRecords(payload: Buffer, recordCount: number): RawRecord[] {
  */
 export function rebuildBatch(batch: Buffer, kept: RawRecord[]): Buffer {
   const attributes = batchAttributes(batch);
-  const payload = compressPayload(attributes & COMPRESSION_MASK, Buffer.concat(kept.map((r) => r.bytes)));
+  const payload = compressPayload(
+    attributes & COMPRESSION_MASK,
+    Buffer.concat(kept.map((r) => r.bytes)),
+    batch.subarray(BATCH_HEADER_BYTES),
+  );
   const out = Buffer.allocUnsafe(BATCH_HEADER_BYTES + payload.length);
   batch.copy(out, 0, 0, BATCH_HEADER_BYTES);
   payload.copy(out, BATCH_HEADER_BYTES);
@@ -127,7 +136,7 @@ export function rebuildBatch(batch: Buffer, kept: RawRecord[]): Buffer {
   return out;
 }
 
-/** Indexes (within the batch) of the records without a key; null when the payload cannot be read (snappy, lz4). */
+/** Indexes (within the batch) of the records without a key; null when the payload's codec is unknown. */
 export function keylessRecordIndexes(batch: Buffer): number[] | null {
   if (isControlBatch(batch)) return [];
   const payload = batchPayload(batch);
@@ -136,5 +145,34 @@ export function keylessRecordIndexes(batch: Buffer): number[] | null {
   rawRecords(payload, batchRecordCount(batch)).forEach((r, i) => {
     if (r.keyNull) out.push(i);
   });
+  return out;
+}
+
+/** Kafka's DELETE_HORIZON_FLAG (KIP-534): the batch's base timestamp is when its marker may be removed. */
+const DELETE_HORIZON_BIT = 0x40;
+const AT_ATTRIBUTES = 21;
+const AT_BASE_TIMESTAMP = 27;
+
+/** A control batch's marker: its record key's type (0 abort, 1 commit), or 'empty' once a clean emptied it. */
+export function markerType(batch: Buffer): 'commit' | 'abort' | 'other' | 'empty' {
+  if (batchRecordCount(batch) === 0) return 'empty';
+  const payload = batchPayload(batch);
+  const key = payload === null ? null : rawRecords(payload, 1)[0]?.key;
+  if (!key || key.length < 4) return 'other';
+  const type = key.readInt16BE(2);
+  return type === 1 ? 'commit' : type === 0 ? 'abort' : 'other';
+}
+
+/** When the batch's markers may be removed (its delete horizon), or null when no clean has set one. */
+export function deleteHorizonMs(batch: Buffer): number | null {
+  return (batchAttributes(batch) & DELETE_HORIZON_BIT) !== 0 ? Number(batchBaseTimestamp(batch)) : null;
+}
+
+/** A copy of the batch carrying a delete horizon, as Kafka's cleaner writes it on a marker it found alone. */
+export function withDeleteHorizon(batch: Buffer, horizonMs: number): Buffer {
+  const out = Buffer.from(batch);
+  out.writeInt16BE(batchAttributes(batch) | DELETE_HORIZON_BIT, AT_ATTRIBUTES);
+  out.writeBigInt64BE(BigInt(horizonMs), AT_BASE_TIMESTAMP);
+  out.writeUInt32BE(computeBatchCrc(out, fastCrc32c), AT_CRC);
   return out;
 }

@@ -10,15 +10,30 @@
  * younger than min.compaction.lag.ms or the active segment); a partition is cleaned when its dirty ratio (dirty
  * bytes / cleanable bytes) reaches min.cleanable.dirty.ratio, or when dirty data is older than max.compaction.lag.ms.
  *
- * Kept intact, never lost: transactional batches and control batches (their keys do not enter the key map either, so
- * an aborted record can never hide a committed one; cleaning markers and aborted records as Kafka does needs the
- * transaction index and is for the transactions work), batches compressed with a codec Node cannot decode (snappy,
- * lz4), and records without a key (written before the topic became compacted).
+ * Transactions are cleaned as Kafka does: nothing at or past the last stable offset is touched (a segment reaching it
+ * is not cleanable); records of aborted transactions (the partition's aborted index) are removed and never enter the
+ * key map; committed transactional records are compacted like any others; a commit or abort marker stays while data
+ * of its transaction remains before it, and once alone it gets a delete horizon (now + delete.retention.ms, written
+ * in the batch as Kafka's KIP-534 does) and goes at the first clean after that. A producer's last batch, data or
+ * marker, stays (emptied if need be) so its sequence and epoch are still known after a restart. Compressed batches
+ * are rewritten in their own codec (gzip, snappy, lz4, zstd). Records without a key (written before the topic became
+ * compacted) stay.
  */
 import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BATCH_HEADER_BYTES, batchLastOffsetDelta, batchProducerId, batchRecordCount } from '@samsa/protocol';
-import { batchPayload, isTransactionalBatch, type RawRecord, rawRecords, rebuildBatch } from './batch-records.ts';
+import {
+  batchPayload,
+  deleteHorizonMs,
+  isControlBatch,
+  isTransactionalBatch,
+  markerType,
+  type RawRecord,
+  rawRecords,
+  rebuildBatch,
+  withDeleteHorizon,
+} from './batch-records.ts';
+import { CleanedTransactions, type CleanerTxnView } from './cleaned-transactions.ts';
 import { KeyOffsetMap } from './key-offset-map.ts';
 import type { LogLogger } from './logger.ts';
 import type { PartitionLog } from './partition-log.ts';
@@ -94,15 +109,20 @@ export class LogCleaner {
     return this.stats.get(log);
   }
 
-  /** Decides whether the partition needs a clean, from its segments and checkpoint. */
-  async plan(log: PartitionLog): Promise<CleanPlan> {
+  /**
+   * Decides whether the partition needs a clean, from its segments and checkpoint; with `txns`, segments reaching the
+   * last stable offset are not cleanable.
+   */
+  async plan(log: PartitionLog, txns?: CleanerTxnView): Promise<CleanPlan> {
     const config = log.currentConfig;
     const nowMs = this.nowMs();
     const minLagMs = config.minCompactionLagMs ?? 0;
     const checkpoint = await readCleanerCheckpoint(log.dir);
     const cleanedUpTo = BigInt(checkpoint.cleanedUpTo);
     const cleanable: Segment[] = [];
+    const lastStableOffset = txns?.lastStableOffset ?? log.logEndOffset;
     for (const s of log.sealedSegments()) {
+      if (s.nextOffset > lastStableOffset) break;
       const newestMs = s.maxTimestamp >= 0n ? Number(s.maxTimestamp) : s.lastAppendMs;
       if (newestMs > nowMs - minLagMs) break;
       cleanable.push(s);
@@ -128,20 +148,27 @@ export class LogCleaner {
     return { cleanable, dirty, dirtyRatio, due };
   }
 
-  /** One clean of the partition if it is due; the work yields to the event loop between reads and writes. */
-  async clean(log: PartitionLog): Promise<CleanResult> {
+  /**
+   * One clean of the partition if it is due; the work yields to the event loop between reads and writes. `txns` is
+   * the partition's transaction state (last stable offset, aborted index); without it no transaction is known.
+   */
+  async clean(log: PartitionLog, txns?: CleanerTxnView): Promise<CleanResult> {
     const none: CleanResult = { cleaned: false, bytesRead: 0, bytesWritten: 0, segmentsRewritten: 0 };
-    const plan = await this.plan(log);
+    const plan = await this.plan(log, txns);
     if (!plan.due) return none;
     const config = log.currentConfig;
     const nowMs = this.nowMs();
     const checkpoint = await readCleanerCheckpoint(log.dir);
     const previouslyCleanedUpTo = BigInt(checkpoint.cleanedUpTo);
+    const cleanableEnd = plan.cleanable.at(-1)?.nextOffset ?? 0n;
+    const abortedIn = (from: bigint) => new CleanedTransactions(txns?.abortedTransactions(from, cleanableEnd) ?? []);
 
-    // 1. The key map over the dirty segments: each key's latest offset, until the map's budget is full.
+    // 1. The key map over the dirty segments: each key's latest offset, until the map's budget is full. Records of
+    //    aborted transactions and markers stay out of it.
     let expectedKeys = 0;
     for (const s of plan.dirty) expectedKeys += Number(s.nextOffset - s.baseOffset);
     const map = new KeyOffsetMap(this.opts.dedupeBufferBytes, expectedKeys);
+    const mapTxns = abortedIn(plan.dirty[0]?.baseOffset ?? 0n);
     let mapEnd = previouslyCleanedUpTo;
     let bytesRead = 0;
     for (const segment of plan.dirty) {
@@ -149,17 +176,25 @@ export class LogCleaner {
       await this.forEachBatch(segment, (batch, base, recordCount) => {
         bytesRead += batch.length;
         const last = base + BigInt(batchLastOffsetDelta(batch));
-        if (last < previouslyCleanedUpTo) return true;
+        const producerId = batchProducerId(batch);
+        if (isControlBatch(batch)) {
+          mapTxns.onControlBatch(markerType(batch), producerId, last);
+          if (last >= previouslyCleanedUpTo) mapEnd = last + 1n;
+          return true;
+        }
+        if (last < previouslyCleanedUpTo) {
+          mapTxns.onDataBatch(isTransactionalBatch(batch), producerId, last);
+          return true;
+        }
         if (map.size + recordCount > map.maxEntries) {
           stop = true;
           return false;
         }
-        if (!isTransactionalBatch(batch)) {
-          const payload = batchPayload(batch);
-          if (payload !== null) {
-            for (const r of rawRecords(payload, recordCount)) {
-              if (r.key !== null) map.put(KeyOffsetMap.hash(r.key), Number(base) + r.offsetDelta);
-            }
+        const aborted = mapTxns.onDataBatch(isTransactionalBatch(batch), producerId, last);
+        const payload = aborted ? null : batchPayload(batch);
+        if (payload !== null) {
+          for (const r of rawRecords(payload, recordCount)) {
+            if (r.key !== null) map.put(KeyOffsetMap.hash(r.key), Number(base) + r.offsetDelta);
           }
         }
         mapEnd = last + 1n;
@@ -175,8 +210,8 @@ export class LogCleaner {
       return none;
     }
 
-    // 2. The last batch of each producer among the segments to rewrite, kept (emptied if need be) so a restart can
-    //    still rebuild the producer's sequence state from the log, as Kafka keeps it.
+    // 2. The last batch (data or marker) of each producer among the segments to rewrite, kept (emptied if need be)
+    //    so a restart can still rebuild the producer's sequence and epoch from the log, as Kafka keeps it.
     const toRewrite = plan.cleanable.filter((s) => s.baseOffset < mapEnd && s.sizeBytes > 0);
     if (toRewrite.length === 0) return none;
     const lastBatchOfProducer = new Map<bigint, bigint>();
@@ -195,6 +230,9 @@ export class LogCleaner {
       return null;
     };
     let tombstonesDueMs: number | null = null;
+    const dueAt = (ms: number) => {
+      if (tombstonesDueMs === null || ms < tombstonesDueMs) tombstonesDueMs = ms;
+    };
     const keep = (r: RawRecord, offset: bigint): boolean => {
       if (r.key === null) return true;
       const latest = map.get(KeyOffsetMap.hash(r.key));
@@ -203,20 +241,33 @@ export class LogCleaner {
         // A tombstone goes delete.retention.ms after the clean that first saw it (this one, if it is new).
         const dueMs = (offset < previouslyCleanedUpTo ? (firstCleanMs(offset) ?? nowMs) : nowMs) + deleteRetentionMs;
         if (dueMs <= nowMs) return false;
-        if (tombstonesDueMs === null || dueMs < tombstonesDueMs) tombstonesDueMs = dueMs;
+        dueAt(dueMs);
       }
       return true;
     };
+    const decide = cleanDecisions({
+      txns: abortedIn(toRewrite[0]!.baseOffset),
+      keep,
+      lastBatchOfProducer,
+      nowMs,
+      deleteRetentionMs,
+      dueAt,
+    });
     let bytesWritten = 0;
     let segmentsRewritten = 0;
     for (const segment of toRewrite) {
       bytesRead += segment.sizeBytes;
-      const written = await this.rewriteSegment(segment, keep, lastBatchOfProducer);
+      const written = await this.rewriteSegment(segment, decide.batch);
+      const removedAborts = decide.takeRemovedAbortMarkers();
       if (written === null) continue;
+      // Forgotten before the swap: a crash in between leaves a marker with no data and no index entry, harmless.
+      if (removedAborts.length > 0) await txns?.forgetAborted(removedAborts);
       if (!(await log.replaceSegment(segment, (step) => this.crashPoint(step)))) return none;
       bytesWritten += written;
       segmentsRewritten += 1;
     }
+    // Markers kept only for data this clean removed are alone now: the next pass gives them their delete horizon.
+    if (decide.markersFreed()) dueAt(nowMs);
 
     const passes =
       mapEnd > previouslyCleanedUpTo
@@ -234,7 +285,7 @@ export class LogCleaner {
       cleanedBytesTotal: (prev?.cleanedBytesTotal ?? 0) + bytesRead,
       lastCleanMs: this.nowMs(),
     });
-    await this.plan(log); // refresh the dirty ratio
+    await this.plan(log, txns); // refresh the dirty ratio
     this.opts.logger.info(
       { dir: log.dir, cleanedUpTo: mapEnd, keys: map.size, bytesRead, bytesWritten, segmentsRewritten },
       'log cleaner: partition cleaned',
@@ -243,13 +294,12 @@ export class LogCleaner {
   }
 
   /**
-   * Streams the kept batches of `segment` to `<log>.cleaned` and fsyncs it. Returns the bytes written, or null when
-   * nothing changed (the copy is removed then).
+   * Streams the batches `decide` keeps (as it returns them) of `segment` to `<log>.cleaned` and fsyncs it. Returns
+   * the bytes written, or null when nothing changed (the copy is removed then).
    */
   private async rewriteSegment(
     segment: Segment,
-    keep: (r: RawRecord, offset: bigint) => boolean,
-    lastBatchOfProducer: Map<bigint, bigint>,
+    decide: (batch: Buffer, base: bigint, recordCount: number) => Buffer | null,
   ): Promise<number | null> {
     const cleanedPath = `${segment.logPath}.cleaned`;
     const handle = await open(cleanedPath, 'w');
@@ -269,22 +319,9 @@ export class LogCleaner {
       await this.forEachBatch(
         segment,
         (batch, base, recordCount) => {
-          const payload = isTransactionalBatch(batch) ? null : batchPayload(batch);
-          if (payload === null) {
-            out.push(batch);
-            return true;
-          }
-          const records = rawRecords(payload, recordCount);
-          const kept = records.filter((r) => keep(r, base + BigInt(r.offsetDelta)));
-          if (kept.length === records.length) {
-            out.push(batch);
-            return true;
-          }
-          changed = true;
-          const producerId = batchProducerId(batch);
-          if (kept.length > 0 || (producerId >= 0n && lastBatchOfProducer.get(producerId) === base)) {
-            out.push(rebuildBatch(batch, kept));
-          }
+          const kept = decide(batch, base, recordCount);
+          if (kept !== batch) changed = true;
+          if (kept !== null) out.push(kept);
           return true;
         },
         writeOut,
@@ -360,6 +397,74 @@ export class LogCleaner {
       process.kill(process.pid, 'SIGKILL');
     }
   }
+}
+
+interface DecisionInputs {
+  /** The transaction walk, from the first segment rewritten. */
+  txns: CleanedTransactions;
+  /** Whether a record of a data batch not aborted stays (the latest of its key, a tombstone within retention). */
+  keep: (r: RawRecord, offset: bigint) => boolean;
+  lastBatchOfProducer: Map<bigint, bigint>;
+  nowMs: number;
+  deleteRetentionMs: number;
+  /** Notes when a kept tombstone or marker may go, so a clean is due then. */
+  dueAt: (ms: number) => void;
+}
+
+/**
+ * What the rewrite keeps of each batch, in offset order (Kafka's LogCleaner filter): the batch itself (unchanged),
+ * a rebuilt copy, or null (removed). `markersFreed` tells whether this walk removed transactional data whose marker
+ * it kept, so the next clean finds the marker alone.
+ */
+function cleanDecisions(inputs: DecisionInputs): {
+  batch: (batch: Buffer, base: bigint, recordCount: number) => Buffer | null;
+  markersFreed: () => boolean;
+  /** The abort markers removed since the last call (the segment just rewritten). */
+  takeRemovedAbortMarkers: () => { producerId: bigint; markerOffset: bigint }[];
+} {
+  const { txns, keep, lastBatchOfProducer, nowMs, deleteRetentionMs, dueAt } = inputs;
+  let removedTxnData = false;
+  let removedAborts: { producerId: bigint; markerOffset: bigint }[] = [];
+  const batch = (b: Buffer, base: bigint, recordCount: number): Buffer | null => {
+    const producerId = batchProducerId(b);
+    const last = base + BigInt(batchLastOffsetDelta(b));
+    const producersLast = producerId >= 0n && lastBatchOfProducer.get(producerId) === base;
+    if (isControlBatch(b)) {
+      const type = markerType(b);
+      const alone = txns.onControlBatch(type, producerId, last);
+      if (!alone) return b;
+      const horizonMs = deleteHorizonMs(b);
+      if (horizonMs === null) {
+        // First found alone: it stays delete.retention.ms more, for readers that saw its transaction's data.
+        dueAt(nowMs + deleteRetentionMs);
+        return withDeleteHorizon(b, nowMs + deleteRetentionMs);
+      }
+      if (horizonMs > nowMs) {
+        dueAt(horizonMs);
+        return b;
+      }
+      if (type === 'abort') removedAborts.push({ producerId, markerOffset: base });
+      if (producersLast) return recordCount === 0 ? b : rebuildBatch(b, []);
+      return null;
+    }
+    const aborted = txns.onDataBatch(isTransactionalBatch(b), producerId, last);
+    const payload = batchPayload(b);
+    if (payload === null) return b; // an unknown codec: kept whole
+    const records = rawRecords(payload, recordCount);
+    const kept = aborted ? [] : records.filter((r) => keep(r, base + BigInt(r.offsetDelta)));
+    if (kept.length === records.length) return b;
+    if (kept.length === 0 && !producersLast) {
+      if (isTransactionalBatch(b)) removedTxnData = true;
+      return null;
+    }
+    return rebuildBatch(b, kept);
+  };
+  const takeRemovedAbortMarkers = () => {
+    const taken = removedAborts;
+    removedAborts = [];
+    return taken;
+  };
+  return { batch, markersFreed: () => removedTxnData, takeRemovedAbortMarkers };
 }
 
 async function readCleanerCheckpoint(dir: string): Promise<CleanerCheckpoint> {

@@ -125,6 +125,21 @@ export class ProducerState {
     }
   }
 
+  /** The producers known here, for DescribeProducers: epoch, last sequence (-1 if none) and last append time. */
+  describe(): { producerId: bigint; epoch: number; lastSequence: number; lastTimestampMs: number }[] {
+    return [...this.producers].map(([producerId, e]) => ({
+      producerId,
+      epoch: e.epoch,
+      lastSequence: e.batches.at(-1)?.lastSeq ?? -1,
+      lastTimestampMs: e.lastTimestampMs,
+    }));
+  }
+
+  /** The producer's current epoch here, if it is known. */
+  epochOf(producerId: bigint): number | undefined {
+    return this.producers.get(producerId)?.epoch;
+  }
+
   toJSON(): unknown {
     return [...this.producers].map(([pid, e]) => ({
       pid: pid.toString(),

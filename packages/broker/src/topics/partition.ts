@@ -4,7 +4,7 @@
  * keeps the open transactions (producer id -> first offset, which gives the last stable offset) and the aborted
  * transactions (Kafka's aborted index), rebuilt from the log's transactional and control batches at open.
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   batchOffsetCount,
@@ -131,6 +131,8 @@ export class Partition {
             if ((h.attributes & CONTROL_BIT) !== 0) {
               const commit = markerIsCommit(chunk.subarray(at, at + size));
               if (commit !== null) this.applyMarker(h.producerId, h.producerEpoch, commit, h.baseOffset);
+              // A marker emptied by the cleaner still carries its producer's epoch.
+              else this.producers.recordMarker(h.producerId, h.producerEpoch, Date.now());
             } else if (h.producerId >= 0n) {
               if ((h.attributes & TRANSACTIONAL_BIT) !== 0) this.noteTxnData(h.producerId, h.baseOffset);
               this.producers.record(
@@ -166,16 +168,59 @@ export class Partition {
     if (!commit) this.aborted.push({ producerId, firstOffset: first, lastOffset: markerOffset });
   }
 
-  /** The last stable offset: the first offset of the earliest open transaction, else the high watermark. */
+  /**
+   * The last stable offset: the first offset of the earliest open transaction, else the high watermark; never below
+   * the log start offset (DeleteRecords may pass an open transaction's start, and Kafka then clamps it there).
+   */
   get lastStableOffset(): bigint {
     let lso = this.log.logEndOffset;
     for (const first of this.openTxns.values()) if (first < lso) lso = first;
-    return lso;
+    const start = this.log.logStartOffset;
+    return lso < start ? start : lso;
   }
 
   /** Whether a producer has an open transaction in this partition. */
   hasOpenTxn(producerId: bigint): boolean {
     return this.openTxns.has(producerId);
+  }
+
+  /**
+   * The producers this partition knows (DescribeProducers): epoch, last sequence, last append time, and the first
+   * offset of the producer's open transaction here (-1 if none). A producer with an open transaction whose entry
+   * was forgotten is still listed (epoch and sequence unknown, -1).
+   */
+  activeProducers(): {
+    producerId: bigint;
+    producerEpoch: number;
+    lastSequence: number;
+    lastTimestampMs: number;
+    currentTxnStartOffset: bigint;
+  }[] {
+    const out = this.producers.describe().map((p) => ({
+      producerId: p.producerId,
+      producerEpoch: p.epoch,
+      lastSequence: p.lastSequence,
+      lastTimestampMs: p.lastTimestampMs,
+      currentTxnStartOffset: this.openTxns.get(p.producerId) ?? -1n,
+    }));
+    const known = new Set(out.map((p) => p.producerId));
+    for (const [producerId, first] of this.openTxns) {
+      if (!known.has(producerId)) {
+        out.push({
+          producerId,
+          producerEpoch: -1,
+          lastSequence: -1,
+          lastTimestampMs: -1,
+          currentTxnStartOffset: first,
+        });
+      }
+    }
+    return out;
+  }
+
+  /** The producer's current epoch here, if it is known (a marker of an older epoch is refused). */
+  producerEpoch(producerId: bigint): number | undefined {
+    return this.producers.epochOf(producerId);
   }
 
   /** Aborted transactions a read_committed fetch of [fromOffset, upToOffset) must know about. */
@@ -185,6 +230,33 @@ export class Partition {
       this.aborted = this.aborted.filter((a) => a.lastOffset >= start);
     }
     return this.aborted.filter((a) => a.lastOffset >= fromOffset && a.firstOffset < upToOffset);
+  }
+
+  /**
+   * The log cleaner is removing these abort markers (their data is gone already): their transactions leave the
+   * index, in memory and in the producer snapshot a later start may restore (rewritten atomically, in the partition's
+   * order), before the marker leaves the log. A stale entry would make read_committed readers skip the producer's
+   * later batches for want of the marker that closes it.
+   */
+  forgetAborted(markers: { producerId: bigint; markerOffset: bigint }[]): Promise<void> {
+    const gone = new Set(markers.map((m) => `${m.producerId}:${m.markerOffset}`));
+    this.aborted = this.aborted.filter((a) => !gone.has(`${a.producerId}:${a.lastOffset}`));
+    const run = async (): Promise<void> => {
+      const path = join(this.dir, SNAPSHOT_FILE);
+      let snap: { txns?: { aborted: [string, string, string][] } };
+      try {
+        snap = JSON.parse(await readFile(path, 'utf8'));
+      } catch {
+        return; // no snapshot: a start rebuilds from the log, where the data and then the marker are gone
+      }
+      if (!snap.txns) return;
+      snap.txns.aborted = snap.txns.aborted.filter(([pid, , last]) => !gone.has(`${pid}:${last}`));
+      await writeFile(`${path}.tmp`, JSON.stringify(snap), { flush: true });
+      await rename(`${path}.tmp`, path);
+    };
+    const next = this.chain.then(run, run);
+    this.chain = next.catch(() => undefined);
+    return next;
   }
 
   /**

@@ -287,7 +287,7 @@ export class TopicRegistry {
       for (const p of topic.partitions) {
         if (stopping()) return cleaned;
         try {
-          if ((await cleaner.clean(p.log)).cleaned) cleaned += 1;
+          if ((await cleaner.clean(p.log, p)).cleaned) cleaned += 1;
         } catch (err) {
           this.opts.logger.warn(
             { topic: topic.name, partition: p.index, err: (err as Error).message },

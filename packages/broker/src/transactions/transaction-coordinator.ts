@@ -293,10 +293,28 @@ export class TransactionCoordinator {
     return ErrorCode.NONE;
   }
 
-  /** AddPartitionsToTxn: one error code for the whole request (the handler checked the partitions). */
+  /**
+   * AddPartitionsToTxn: one error code for the whole request (the handler checked the partitions). A transaction
+   * already ongoing gets a line naming only the partitions new to it, not its whole state again.
+   */
   addPartitions(id: string, producerId: bigint, epoch: number, partitions: [string, number][]): Promise<number> {
-    return this.join(id, producerId, epoch, (entry) => {
-      for (const [t, p] of partitions) entry.partitions.set(partitionKey(t, p), [t, p]);
+    return this.locked(id, async () => {
+      const entry = this.entries.get(id);
+      await this.settle(entry);
+      const check = this.checkProducer(entry, producerId, epoch);
+      if (check !== ErrorCode.NONE || !entry) return check;
+      const wasOngoing = entry.state === 'Ongoing';
+      const begun = this.begin(entry);
+      if (begun !== ErrorCode.NONE) return begun;
+      const added = partitions.filter(([t, p]) => !entry.partitions.has(partitionKey(t, p)));
+      for (const [t, p] of added) entry.partitions.set(partitionKey(t, p), [t, p]);
+      if (!wasOngoing) {
+        await this.persist(entry);
+      } else if (added.length > 0) {
+        entry.updatedMs = this.host.nowMs();
+        await this.store.write({ op: 'addPartitions', id, partitions: added, updatedMs: entry.updatedMs });
+      }
+      return ErrorCode.NONE;
     });
   }
 
@@ -400,6 +418,25 @@ export class TransactionCoordinator {
       for (const o of entry.pendingOffsets.get(groupId) ?? []) out.add(partitionKey(o.topic, o.partition));
     }
     return out;
+  }
+
+  /**
+   * A deleted topic leaves every transaction that named it (Kafka's coordinator drops partitions it finds no leader
+   * for): their markers are never written, EndTxn completes with the other partitions, and no state outlives it.
+   */
+  async dropTopic(topic: string): Promise<number> {
+    let dropped = 0;
+    const names = (e: TxnEntry) => [...e.partitions.values()].some(([t]) => t === topic);
+    for (const entry of [...this.entries.values()]) {
+      if (!names(entry)) continue;
+      await this.locked(entry.id, async () => {
+        if (this.entries.get(entry.id) !== entry || !names(entry)) return;
+        for (const [key, [t]] of entry.partitions) if (t === topic) entry.partitions.delete(key);
+        await this.persist(entry);
+        dropped += 1;
+      });
+    }
+    return dropped;
   }
 
   describe(id: string): TxnDescription | undefined {

@@ -1,6 +1,7 @@
 /**
  * TransactionStore: the durable record of every transactional id's state, an append-only file (transactions.log)
- * of CRC-checked JSON lines, one whole state per line (the last line of an id wins). Appends are group-committed
+ * of CRC-checked JSON lines, one whole state per line (the last line of an id wins) or partitions added to the last
+ * one (AddPartitionsToTxn, so the bytes written grow with the partitions added). Appends are group-committed
  * (one fdatasync for every caller waiting at that moment) before anyone is answered; at start-up a torn or corrupt
  * tail (kill -9 mid-write) is cut off, and the file is rewritten from the live states when it grows far beyond them.
  */
@@ -49,14 +50,26 @@ export const TxnRecordSchema = z.object({
   updatedMs: z.number(),
 });
 
+/**
+ * A line adding partitions to an id's ongoing transaction (AddPartitionsToTxn), applied onto the id's last state:
+ * a transaction adding N partitions one by one writes O(N) bytes, not the whole growing list every time.
+ */
+export const PartitionsAddedSchema = z.object({
+  op: z.literal('addPartitions'),
+  id: z.string(),
+  partitions: z.array(z.tuple([z.string(), z.number().int()])),
+  updatedMs: z.number(),
+});
+
 export type TxnRecord = z.infer<typeof TxnRecordSchema>;
+export type PartitionsAdded = z.infer<typeof PartitionsAddedSchema>;
 export type PendingOffset = z.infer<typeof PendingOffsetSchema>;
 
 const FILE = 'transactions.log';
 /** Rewrite the file when it holds this many more lines than there are live ids. */
 const COMPACT_SLACK_LINES = 100_000;
 
-function encodeLine(rec: TxnRecord): string {
+function encodeLine(rec: TxnRecord | PartitionsAdded): string {
   const json = JSON.stringify(rec);
   return `${crc32(json).toString(16).padStart(8, '0')} ${json}\n`;
 }
@@ -96,9 +109,27 @@ export class TransactionStore {
       const sum = line.slice(0, 8);
       const json = line.slice(9);
       if (line[8] !== ' ' || crc32(json).toString(16).padStart(8, '0') !== sum) break;
-      const parsed = TxnRecordSchema.safeParse(JSON.parse(json));
-      if (!parsed.success) throw new Error(`${path}: a checksummed line is not a transaction record`);
-      latest.set(parsed.data.id, parsed.data);
+      const value = JSON.parse(json);
+      if (value?.op === 'addPartitions') {
+        const added = PartitionsAddedSchema.safeParse(value);
+        if (!added.success) throw new Error(`${path}: a checksummed line is not a partitions-added record`);
+        const base = latest.get(added.data.id);
+        if (base?.state !== 'Ongoing') {
+          // Never written so (a delta follows an Ongoing state of its id); kept out rather than stop the start-up.
+          logger.warn(
+            { path, transactionalId: added.data.id },
+            'transactions.log: partitions added to no ongoing transaction',
+          );
+        } else {
+          const have = new Set(base.partitions.map(([t, p]) => `${t}\u0000${p}`));
+          for (const [t, p] of added.data.partitions) if (!have.has(`${t}\u0000${p}`)) base.partitions.push([t, p]);
+          base.updatedMs = added.data.updatedMs;
+        }
+      } else {
+        const parsed = TxnRecordSchema.safeParse(value);
+        if (!parsed.success) throw new Error(`${path}: a checksummed line is not a transaction record`);
+        latest.set(parsed.data.id, parsed.data);
+      }
       at = nl + 1;
       goodBytes += Buffer.byteLength(line) + 1;
       lines += 1;
@@ -118,8 +149,8 @@ export class TransactionStore {
     this.liveRecords = records;
   }
 
-  /** Appends a state; resolves once it is on disk. */
-  write(rec: TxnRecord): Promise<void> {
+  /** Appends a state (a whole one, or partitions added to the last); resolves once it is on disk. */
+  write(rec: TxnRecord | PartitionsAdded): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({ line: encodeLine(rec), resolve, reject });
       if (!this.writing) void this.drain();

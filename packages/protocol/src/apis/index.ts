@@ -45,6 +45,7 @@ import { SaslAuthenticate } from './sasl-authenticate.ts';
 import { SaslHandshake } from './sasl-handshake.ts';
 import { SyncGroup } from './sync-group.ts';
 import { TxnOffsetCommit } from './txn-offset-commit.ts';
+import { WriteTxnMarkers } from './write-txn-markers.ts';
 
 export {
   AddOffsetsToTxn,
@@ -92,6 +93,7 @@ export {
   SaslHandshake,
   SyncGroup,
   TxnOffsetCommit,
+  WriteTxnMarkers,
 };
 
 /** Every defined API, sorted by key. */
@@ -119,6 +121,7 @@ export const ALL_APIS: readonly ApiDefinition[] = [
   AddPartitionsToTxn, // 24
   AddOffsetsToTxn, // 25
   EndTxn, // 26
+  WriteTxnMarkers, // 27
   TxnOffsetCommit, // 28
   DescribeAcls, // 29
   CreateAcls, // 30
