@@ -64,17 +64,6 @@ const FILE_LAYOUT = "segment file-layout internals of Kafka's log that Samsa's l
 
 /** Every difference between Apache Kafka and Samsa that these scenarios see, with why it is accepted. */
 export const KNOWN_DIFFERENCES: KnownDifference[] = [
-  {
-    scenario: KAFKAJS_FENCING_SCENARIO,
-    path: 'timedOutCommit',
-    kafka: 'INVALID_PRODUCER_EPOCH',
-    samsa: 'INVALID_TXN_STATE',
-    reason:
-      'NOT accepted, a Samsa bug to fix in the transaction coordinator: after the coordinator aborted a timed-out ' +
-      'transaction (bumping the epoch), Kafka answers an EndTxn v0-1 commit at the old epoch as fenced (PRODUCER_FENCED, ' +
-      "INVALID_PRODUCER_EPOCH at these versions); Samsa treats it as a retry of its own abort, Kafka's rule for " +
-      'transaction version 2 clients (EndTxn v5) only',
-  },
   configNotListed('flush.messages', LONG_MAX, NO_FLUSH_POLICY),
   configNotListed('flush.ms', LONG_MAX, NO_FLUSH_POLICY),
   configNotListed('file.delete.delay.ms', '60000', FILE_LAYOUT),

@@ -379,11 +379,9 @@ export class TransactionCoordinator {
       const entry = this.entries.get(id);
       await this.settle(entry);
       const outcome = commit ? 'CompleteCommit' : 'CompleteAbort';
-      if (entry?.producerId === producerId && epoch === entry.producerEpoch - 1 && entry.state.startsWith('Complete')) {
-        // The coordinator ended this transaction itself with a bumped epoch (its timeout): as Kafka does, the
-        // producer's own EndTxn is a retry if it asks for that outcome, else in the wrong state.
-        return entry.state === outcome ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE;
-      }
+      // Transaction version 1 (this broker advertises no `transaction.version` feature, so every client uses it):
+      // any epoch but the current one is fenced, as Kafka's endTransactionWithTV1 answers, also the producer whose
+      // transaction the coordinator aborted for its timeout with a bumped epoch.
       const check = this.checkProducer(entry, producerId, epoch);
       if (check !== ErrorCode.NONE || !entry) return check;
       if (entry.state === 'Ongoing') {
