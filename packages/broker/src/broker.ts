@@ -23,6 +23,7 @@ import { TransactionCoordinator } from './transactions/transaction-coordinator.t
 import { TransactionStore } from './transactions/transaction-store.ts';
 import { FileHandleCache } from './log/file-handle-cache.ts';
 import { LogCleaner } from './log/log-cleaner.ts';
+import { LogDirHealth } from './log/log-dir-health.ts';
 import { Metrics } from './metrics.ts';
 import { ProducerIdAllocator } from './producers/producer-ids.ts';
 import { Connection, type ConnectionHost } from './server/connection.ts';
@@ -74,6 +75,8 @@ export class Broker implements ConnectionHost {
   private groupStore?: GroupStore;
   stopping = false;
   private handles!: FileHandleCache;
+  /** Free space, offline logs and corrupt batches of the data directory (KIP-112's log-directory health). */
+  logDir!: LogDirHealth;
   private server?: Server;
   private http?: HttpServer;
   private readonly connections = new Set<Connection>();
@@ -114,6 +117,7 @@ export class Broker implements ConnectionHost {
     const metadata = this.metadataSource?.status;
     if (metadata && !metadata.connected) reasons.push('metadata_unreachable');
     if (metadata?.stale) reasons.push('metadata_stale');
+    if (this.logDir) reasons.push(...this.logDir.healthReasons());
     return { status: reasons.length === 0 ? 'ok' : 'degraded', reasons };
   }
 
@@ -123,7 +127,18 @@ export class Broker implements ConnectionHost {
     this.limitLog = new RateLimitedLog(this.logger);
     this.clusterId = await loadClusterId(this.config.dataDir);
     this.handles = new FileHandleCache({ maxOpenFiles: this.config.maxOpenFiles });
-    this.topics = await TopicRegistry.open(this.config, { logger: this.logger, handles: this.handles });
+    this.logDir = new LogDirHealth({
+      dir: this.config.dataDir,
+      minFreeBytes: this.config.logDirMinFreeBytes ?? null,
+      checkIntervalMs: this.config.logDirCheckIntervalMs,
+      logger: this.logger,
+    });
+    await this.logDir.start();
+    this.topics = await TopicRegistry.open(this.config, {
+      logger: this.logger,
+      handles: this.handles,
+      health: this.logDir,
+    });
     this.cleaner = new LogCleaner({
       dedupeBufferBytes: this.config.logCleanerDedupeBufferBytes,
       ioMaxBytesPerSecond: this.config.logCleanerIoMaxBytesPerSecond,
@@ -131,7 +146,10 @@ export class Broker implements ConnectionHost {
       crashAt: process.env.SAMSA_TEST_CLEANER_CRASH_AT,
     });
     this.producerIds = await ProducerIdAllocator.open(this.config.dataDir);
-    const { store, records } = await GroupStore.open(join(this.config.dataDir, 'groups'), { logger: this.logger });
+    const { store, records } = await GroupStore.open(join(this.config.dataDir, 'groups'), {
+      logger: this.logger,
+      storageFaults: this.logDir,
+    });
     this.groupStore = store;
     this.groups = new GroupCoordinator(
       {
@@ -152,7 +170,7 @@ export class Broker implements ConnectionHost {
       namespaceOf,
     );
     this.groups.startOffsetExpiry(60_000);
-    const txns = await TransactionStore.open(join(this.config.dataDir, 'transactions'), this.logger);
+    const txns = await TransactionStore.open(join(this.config.dataDir, 'transactions'), this.logger, this.logDir);
     this.txnStore = txns.store;
     this.transactions = new TransactionCoordinator(
       {
@@ -173,6 +191,7 @@ export class Broker implements ConnectionHost {
     );
     await this.transactions.recover();
     this.transactions.startTimeoutChecker(this.config.transactionAbortTimedOutIntervalMs);
+    this.metrics.storage = () => this.logDir.metricsLines();
     this.metrics.gauges = () => ({
       connections: this.connections.size,
       requestBuffer: {
@@ -461,6 +480,7 @@ export class Broker implements ConnectionHost {
     this.logger.info('broker stopping');
     clearInterval(this.retentionTimer);
     clearInterval(this.idleTimer);
+    this.logDir?.stop();
     // A running clean is not awaited (it may be long and throttled): closed logs refuse its swap, and the copy it
     // leaves is removed when the log is next opened.
     clearTimeout(this.cleanerTimer);

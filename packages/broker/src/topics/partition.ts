@@ -18,6 +18,7 @@ import {
 } from '@samsa/protocol';
 import type { PartitionLog } from '../log/partition-log.ts';
 import type { AppendResult } from '../log/types.ts';
+import { CorruptBatchError } from '../log/storage-error.ts';
 import { ProducerState } from '../producers/producer-state.ts';
 
 const SNAPSHOT_FILE = 'producer-state.json';
@@ -117,7 +118,14 @@ export class Partition {
   private async rebuildFrom(offset: bigint): Promise<void> {
     let next = offset;
     while (next < this.log.logEndOffset) {
-      const read = await this.log.read(next, REBUILD_READ_BYTES, { minOneBatch: true });
+      let read: Awaited<ReturnType<PartitionLog['read']>>;
+      try {
+        read = await this.log.read(next, REBUILD_READ_BYTES, { minOneBatch: true });
+      } catch (err) {
+        // A corrupt stored batch: the state is rebuilt up to it; reads of it are refused and reported.
+        if (err instanceof CorruptBatchError) return;
+        throw err;
+      }
       if (read.bytes === 0) break;
       let advanced = false;
       for (const chunk of read.chunks) {
@@ -193,7 +201,9 @@ export class Partition {
    */
   writeMarker(producerId: bigint, producerEpoch: number, commit: boolean): Promise<bigint> {
     const run = async (): Promise<bigint> => {
-      const result = await this.log.append([encodeTxnMarker(producerId, producerEpoch, commit)]);
+      const marker = [encodeTxnMarker(producerId, producerEpoch, commit)];
+      // Finishing a transaction may use the room kept below --log-dir-min-free-bytes.
+      const result = await this.log.append(marker, { belowFreeSpaceFloor: true });
       this.applyMarker(producerId, producerEpoch, commit, result.baseOffset);
       return result.baseOffset;
     };
@@ -251,6 +261,11 @@ export class Partition {
   async close(): Promise<void> {
     await this.chain;
     await this.log.close();
+    // An offline log was cut back to its last fsync: a snapshot of the state in memory would describe more.
+    if (this.log.storageFailure) {
+      await rm(join(this.dir, SNAPSHOT_FILE), { force: true }).catch(() => undefined);
+      return;
+    }
     if (this.producers.size > 0 || this.openTxns.size > 0 || this.aborted.length > 0) {
       const txns = {
         open: [...this.openTxns].map(([pid, first]) => [pid.toString(), first.toString()]),
