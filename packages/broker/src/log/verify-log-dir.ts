@@ -15,6 +15,7 @@ import {
   batchMaxTimestamp,
   batchSizeAt,
 } from '@samsa/protocol';
+import { decodeChecksummed } from './checksummed-text.ts';
 import { LOG_START_OFFSET_FILE } from './partition-log.ts';
 import { parseSegmentFileName, readAt, type ScannedBatch, scanBatches, segmentFileName } from './segment.ts';
 import { OFFSET_INDEX_ENTRY_BYTES, TIME_INDEX_ENTRY_BYTES } from './segment-index.ts';
@@ -101,7 +102,9 @@ async function verifyPartition(dir: string, report: LogVerifyReport): Promise<vo
   }
   if (names.includes('producer-state.json')) {
     try {
-      JSON.parse(await readFile(join(dir, 'producer-state.json'), 'utf8'));
+      const json = decodeChecksummed(await readFile(join(dir, 'producer-state.json'), 'utf8'));
+      if (json === null) throw new Error('checksum');
+      JSON.parse(json);
     } catch {
       add(report, {
         file: join(dir, 'producer-state.json'),

@@ -4,7 +4,7 @@
  * keeps the open transactions (producer id -> first offset, which gives the last stable offset) and the aborted
  * transactions (Kafka's aborted index), rebuilt from the log's transactional and control batches at open.
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   batchOffsetCount,
@@ -18,10 +18,12 @@ import {
 } from '@samsa/protocol';
 import type { PartitionLog } from '../log/partition-log.ts';
 import type { AppendResult } from '../log/types.ts';
+import { decodeChecksummed, encodeChecksummed } from '../log/checksummed-text.ts';
 import { CorruptBatchError } from '../log/storage-error.ts';
 import { ProducerState } from '../producers/producer-state.ts';
 
 const SNAPSHOT_FILE = 'producer-state.json';
+
 /** How much log one rebuild read takes at a time. */
 const REBUILD_READ_BYTES = 16 * 1024 * 1024;
 
@@ -92,7 +94,9 @@ export class Partition {
     let from = log.logStartOffset;
     let txns: { open: [string, string][]; aborted: [string, string, string][] } | null = null;
     try {
-      const snap = JSON.parse(await readFile(join(dir, SNAPSHOT_FILE), 'utf8'));
+      const json = decodeChecksummed(await readFile(join(dir, SNAPSHOT_FILE), 'utf8'));
+      if (json === null) throw new Error('producer state snapshot fails its checksum');
+      const snap = JSON.parse(json);
       const at = BigInt(snap.offset);
       if (at >= log.logStartOffset && at <= log.logEndOffset) {
         producers = ProducerState.fromJSON(snap.producers);
@@ -271,10 +275,14 @@ export class Partition {
         open: [...this.openTxns].map(([pid, first]) => [pid.toString(), first.toString()]),
         aborted: this.aborted.map((a) => [a.producerId.toString(), a.firstOffset.toString(), a.lastOffset.toString()]),
       };
-      await writeFile(
-        join(this.dir, SNAPSHOT_FILE),
-        JSON.stringify({ offset: this.log.logEndOffset.toString(), producers: this.producers.toJSON(), txns }),
-      );
+      const json = JSON.stringify({
+        offset: this.log.logEndOffset.toString(),
+        producers: this.producers.toJSON(),
+        txns,
+      });
+      const path = join(this.dir, SNAPSHOT_FILE);
+      await writeFile(`${path}.tmp`, encodeChecksummed(json));
+      await rename(`${path}.tmp`, path);
     } else {
       await rm(join(this.dir, SNAPSHOT_FILE), { force: true });
     }
