@@ -7,12 +7,13 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { batchSizeAt } from '@samsa/protocol';
+import { batchSizeAt, encodeBatch } from '@samsa/protocol';
 import { FileHandleCache } from '../../src/log/file-handle-cache.ts';
 import { LogDirHealth } from '../../src/log/log-dir-health.ts';
 import { PartitionLog } from '../../src/log/partition-log.ts';
 import { CorruptBatchError } from '../../src/log/storage-error.ts';
 import { verifyLogDir } from '../../src/log/verify-log-dir.ts';
+import { Partition } from '../../src/topics/partition.ts';
 import { baseConfig, batch, recordsIn, withTempDir } from './helpers.ts';
 
 const config = { ...baseConfig, segmentBytes: 4000, indexIntervalBytes: 300 };
@@ -160,5 +161,39 @@ test('verify names a torn index file and a corrupt groups.log line', async () =>
         [join(dataDir, 'groups', 'groups.log'), 0, 'line 1 fails its checksum'],
       ],
     );
+  });
+});
+
+test('a tampered producer-state snapshot is refused: the idempotence state is rebuilt from the log instead', async () => {
+  await withTempDir(async (dataDir) => {
+    const dir = join(dataDir, 'topics', 't', '0');
+    await mkdir(dir, { recursive: true });
+    const idempotent = (baseSequence: number) =>
+      encodeBatch({ records: [{ value: `s${baseSequence}` }], producerId: 5n, producerEpoch: 0, baseSequence });
+    let handles = new FileHandleCache();
+    let partition = await Partition.open('t', 0, dir, await PartitionLog.open(dir, config, { handles }));
+    for (let seq = 0; seq < 3; seq++) assert.equal((await partition.append([idempotent(seq)])).kind, 'appended');
+    await partition.close();
+    await handles.closeAll();
+    // Still valid JSON, but no longer what was written: trusted, it would fence the producer (epoch 9).
+    const snapshotPath = join(dir, 'producer-state.json');
+    const snapshot = await readFile(snapshotPath, 'utf8');
+    assert.match(snapshot, /"epoch":0/);
+    await writeFile(snapshotPath, snapshot.replace('"epoch":0', '"epoch":9'));
+    assert.deepEqual(
+      (await verifyLogDir(dataDir)).problems.map((p) => [p.file, p.problem]),
+      [[snapshotPath, 'unreadable producer state snapshot (rebuilt from the log at the next start)']],
+    );
+
+    handles = new FileHandleCache();
+    partition = await Partition.open('t', 0, dir, await PartitionLog.open(dir, config, { handles }));
+    try {
+      const retried = await partition.append([idempotent(2)]);
+      assert.deepEqual(retried, { kind: 'duplicate', baseOffset: 2n, logStartOffset: 0n });
+      assert.equal((await partition.append([idempotent(3)])).kind, 'appended');
+    } finally {
+      await partition.close();
+      await handles.closeAll();
+    }
   });
 });
