@@ -8,35 +8,14 @@ import assert from 'node:assert/strict';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { batchBaseOffset, batchSizeAt, Fetch } from '@samsa/protocol';
+import { batchBaseOffset, batchSizeAt } from '@samsa/protocol';
 import { makeDataDir, startBroker } from '@samsa/test-support/broker-process';
-import { RawClient } from '@samsa/test-support/raw-client';
 import { runSamsa } from '@samsa/test-support/samsa-cli';
 import { Kafka, logLevel } from 'kafkajs';
-import { readPartition } from './support/read-back.ts';
+import { fetchErrorCode, readPartition } from './support/read-back.ts';
 
 const MESSAGES = 120;
 const messageValue = (i: number) => `m${i}-`.padEnd(200, String(i % 10));
-
-async function fetchAt(port: number, offset: bigint): Promise<number> {
-  const client = await RawClient.connect(port);
-  try {
-    const res = (await client.request(Fetch, 11, {
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 1024 * 1024,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [{ topic: 'bits', partitions: [{ partition: 0, fetchOffset: offset, partitionMaxBytes: 1024 * 1024 }] }],
-      forgottenTopicsData: [],
-      rackId: '',
-    })) as { responses: { partitions: { errorCode: number }[] }[] };
-    return res.responses[0]!.partitions[0]!.errorCode;
-  } finally {
-    client.close();
-  }
-}
 
 test('a flipped byte in a closed segment and a damaged index: verify names them, consumers never get corrupt records', {
   timeout: 120_000,
@@ -116,7 +95,11 @@ test('a flipped byte in a closed segment and a damaged index: verify names them,
     );
     for (const r of received) assert.equal(r.value, messageValue(Number(r.offset)));
 
-    assert.equal(await fetchAt(broker.port, corruptOffset), 2, 'CORRUPT_MESSAGE for the corrupt batch');
+    assert.equal(
+      await fetchErrorCode(broker.port, 'bits', 0, corruptOffset),
+      2,
+      'CORRUPT_MESSAGE for the corrupt batch',
+    );
     // What follows the corrupt batch is intact and served, through the damaged index too.
     const after = await readPartition(broker.port, 'bits', 0, corruptOffset + 1n);
     assert.equal(after.length, MESSAGES - Number(corruptOffset) - 1);

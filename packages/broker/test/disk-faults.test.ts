@@ -10,13 +10,13 @@ import assert from 'node:assert/strict';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Fetch, OffsetCommit } from '@samsa/protocol';
+import { OffsetCommit } from '@samsa/protocol';
 import { makeDataDir, startBroker } from '@samsa/test-support/broker-process';
 import { RawClient } from '@samsa/test-support/raw-client';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { verifyLogDir } from '../src/log/verify-log-dir.ts';
 import { buildFaultShim, kafkaErrorType, mountSmallDisk } from './support/disk-faults.ts';
-import { readPartition } from './support/read-back.ts';
+import { fetchErrorCode, readPartition } from './support/read-back.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -84,26 +84,6 @@ async function checkPartition(port: number, topic: string, partition: number, wr
   const phantoms = records.filter((r) => !sent.has(r.value!));
   assert.deepEqual(phantoms, [], `${topic}-${partition}: stored records that were never sent`);
   return records.length;
-}
-
-async function fetchErrorCode(port: number, topic: string, partition: number): Promise<number> {
-  const client = await RawClient.connect(port);
-  try {
-    const res = (await client.request(Fetch, 11, {
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 1024 * 1024,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [{ topic, partitions: [{ partition, fetchOffset: 0n, partitionMaxBytes: 1024 * 1024 }] }],
-      forgottenTopicsData: [],
-      rackId: '',
-    })) as { responses: { partitions: { errorCode: number }[] }[] };
-    return res.responses[0]!.partitions[0]!.errorCode;
-  } finally {
-    client.close();
-  }
 }
 
 /** A stand-alone OffsetCommit (no members) of one partition; its error code. */

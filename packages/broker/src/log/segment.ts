@@ -466,24 +466,16 @@ export class Segment {
       let found: ScannedBatch | null = null;
       let first = true;
       let indexMismatch = false;
-      const scan = await scanBatches(
-        handle,
-        from,
-        committedBytes,
-        { validateCrc: false, chunkBytes: this.lookupChunkBytes },
-        (batch) => {
-          if (first && entry && batch.baseOffset !== this.baseOffset + BigInt(entry.relOffset)) {
-            indexMismatch = true;
-            return false;
-          }
-          first = false;
-          if (batch.lastOffset >= offset) {
-            found = batch;
-            return false;
-          }
-          return true;
-        },
-      );
+      const scan = await this.lookupScan(handle, from, committedBytes, (batch) => {
+        if (first && entry && batch.baseOffset !== this.baseOffset + BigInt(entry.relOffset)) {
+          indexMismatch = true;
+          return false;
+        }
+        first = false;
+        if (batch.lastOffset < offset) return true;
+        found = batch;
+        return false;
+      });
       if (found) return found;
       const badEntry = indexMismatch || (entry !== null && scan.problem !== null && scan.endPosition === from);
       if (badEntry && attempt === 1) {
@@ -493,6 +485,11 @@ export class Segment {
       if (scan.problem !== null) throw new CorruptBatchError(this.logPath, scan.endPosition, scan.problem);
       return null;
     }
+  }
+
+  /** Walks batch headers from `from` for a lookup (no CRC: the bytes a lookup finds are checked when read). */
+  private lookupScan(handle: FileHandle, from: number, committedBytes: number, visit: ScanVisit): Promise<ScanResult> {
+    return scanBatches(handle, from, committedBytes, { validateCrc: false, chunkBytes: this.lookupChunkBytes }, visit);
   }
 
   /** Rebuilds the offset and time indexes from the batch headers (a lookup found an entry that lies). */
@@ -542,19 +539,11 @@ export class Segment {
       minOffset <= this.baseOffset ? 0 : Math.min(MAX_RELATIVE_OFFSET, Number(minOffset - this.baseOffset));
     const from = this.offsetIndex.floorPosition(Math.max(startRel, minRel));
     let found: ScannedBatch | null = null;
-    const scan = await scanBatches(
-      handle,
-      from,
-      committedBytes,
-      { validateCrc: false, chunkBytes: this.lookupChunkBytes },
-      (batch) => {
-        if (batch.lastOffset >= minOffset && batch.maxTimestamp >= timestamp) {
-          found = batch;
-          return false;
-        }
-        return true;
-      },
-    );
+    const scan = await this.lookupScan(handle, from, committedBytes, (batch) => {
+      if (batch.lastOffset < minOffset || batch.maxTimestamp < timestamp) return true;
+      found = batch;
+      return false;
+    });
     if (!found && scan.problem !== null) throw new CorruptBatchError(this.logPath, scan.endPosition, scan.problem);
     return found;
   }
