@@ -90,6 +90,7 @@ export class Broker implements ConnectionHost {
   private idleTimer?: NodeJS.Timeout;
   private retentionTimer?: NodeJS.Timeout;
   private cleanerTimer?: NodeJS.Timeout;
+  private scrubTimer?: NodeJS.Timeout;
   cleaner!: LogCleaner;
   private retentionRunning = false;
   /** Actual bound ports (useful when configured with port 0). */
@@ -294,6 +295,7 @@ export class Broker implements ConnectionHost {
     this.retentionTimer = setInterval(() => void this.runRetention(), this.config.retentionCheckIntervalMs);
     this.retentionTimer.unref();
     this.scheduleCleaner(this.config.logCleanerBackoffMs);
+    this.scheduleScrub();
     this.logger.info(
       {
         listen: `${this.config.listen.host}:${this.port}`,
@@ -402,6 +404,35 @@ export class Broker implements ConnectionHost {
     this.cleanerTimer.unref();
   }
 
+  /**
+   * --log-scrub-interval-ms: every closed segment of every partition is read back and CRC-checked, at most
+   * --log-scrub-bytes-per-second; what it finds is reported like a read that found it (log line, metric, /healthz).
+   */
+  private scheduleScrub(): void {
+    if (this.stopping || this.config.logScrubIntervalMs === 0) return;
+    this.scrubTimer = setTimeout(() => {
+      void this.scrubAll()
+        .catch((err) => this.logger.warn({ err: (err as Error).message }, 'log scrub failed'))
+        .then(() => this.scheduleScrub());
+    }, this.config.logScrubIntervalMs);
+    this.scrubTimer.unref();
+  }
+
+  private async scrubAll(): Promise<void> {
+    const rate = this.config.logScrubBytesPerSecond;
+    const pace = (bytes: number) => new Promise<void>((r) => setTimeout(r, (bytes / rate) * 1000).unref());
+    const startedMs = Date.now();
+    let bytes = 0;
+    for (const topic of this.topics.list()) {
+      for (const p of topic.partitions) {
+        if (this.stopping) return;
+        bytes += await p.log.scrub(Math.min(rate, 4 * 1024 * 1024), pace);
+      }
+    }
+    const found = this.logDir.corruptBatchesFound;
+    this.logger.info({ bytes, durationMs: Date.now() - startedMs, corruptBatchesFound: found }, 'log scrub done');
+  }
+
   /** connections.max.idle.ms: closes connections with no request, none in flight, for that long. */
   private closeIdleConnections(): void {
     const nowMs = Date.now();
@@ -484,6 +515,7 @@ export class Broker implements ConnectionHost {
     // A running clean is not awaited (it may be long and throttled): closed logs refuse its swap, and the copy it
     // leaves is removed when the log is next opened.
     clearTimeout(this.cleanerTimer);
+    clearTimeout(this.scrubTimer);
     const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     for (const c of this.connections) c.stopReading();
     this.fetchWaiters.wakeAll();

@@ -125,6 +125,10 @@ export const BrokerConfigSchema = z
     logDirMinFreeBytes: z.number().int().min(0).optional(),
     /** How often the data directory's free space is measured (statfs); never per write. */
     logDirCheckIntervalMs: z.number().int().min(10).max(60_000).default(1_000),
+    /** How often every closed segment is read back and CRC-checked (a scrub); 0: never. */
+    logScrubIntervalMs: z.number().int().min(0).default(0),
+    /** Bytes a scrub reads per second, all partitions. */
+    logScrubBytesPerSecond: z.number().int().min(65_536).default(52_428_800),
   })
   .strict();
 
@@ -343,6 +347,8 @@ export const CONFIG_HELP = `Options (flag / env var / config-file key; defaults 
   --log-dir-min-free-bytes N       refuse produce writes (KAFKA_STORAGE_ERROR) below this much free space
                                    [256 MiB, or 5% of the filesystem when smaller]
   --log-dir-check-interval-ms N    how often free space is measured (statfs) [1000]
+  --log-scrub-interval-ms N        read back and CRC-check every closed segment this often; 0 = never [0]
+  --log-scrub-bytes-per-second N   the scrub's read budget [52428800]
 Security:
   --auth none|sasl                 require SASL (PLAIN, SCRAM-SHA-256/512) [sasl when --database-url is set]
   --database-url URL               control-plane Postgres with tenants, API keys, ACLs, quotas   DATABASE_URL

@@ -598,6 +598,29 @@ export class Segment {
     return { bytes, reachedEnd: position + bytes.length === committedBytes };
   }
 
+  /**
+   * Reads the whole segment back and checks every batch's CRC-32C, a window of `windowBytes` at a time with `pace`
+   * awaited after each (throttling). Returns the first problem (with its byte position), or null.
+   */
+  async scrub(
+    handle: FileHandle,
+    windowBytes: number,
+    pace: (bytes: number) => Promise<void>,
+  ): Promise<{ position: number; problem: string } | null> {
+    const committedBytes = this.sizeBytes;
+    let position = 0;
+    while (position < committedBytes) {
+      const windowEnd = position + windowBytes;
+      const scan = await scanBatches(handle, position, committedBytes, { validateCrc: true }, (batch) => {
+        return batch.position === position || batch.position < windowEnd;
+      });
+      if (scan.problem !== null) return { position: scan.endPosition, problem: scan.problem };
+      await pace(scan.endPosition - position);
+      position = scan.endPosition;
+    }
+    return null;
+  }
+
   /** fdatasyncs the log if anything was written since the last sync; returns whether it synced. */
   async flush(): Promise<boolean> {
     const target = this.sizeBytes;

@@ -197,3 +197,35 @@ test('a tampered producer-state snapshot is refused: the idempotence state is re
     }
   });
 });
+
+test('a scrub reads the closed segments back, paced, and finds a flipped bit no consumer has asked for', async () => {
+  await withTempDir(async (dataDir) => {
+    const dir = await writeLog(dataDir);
+    const segments = await segmentsOf(dir);
+    const victim = (await batchPositions(segments[1]!))[2]!;
+    const bytes = await readFile(segments[1]!);
+    bytes[victim + 70] ^= 0x04;
+    await writeFile(segments[1]!, bytes);
+
+    const handles = new FileHandleCache();
+    const health = quietHealth(dataDir);
+    const log = await PartitionLog.open(dir, config, { handles, health });
+    try {
+      const paced: number[] = [];
+      const checked = await log.scrub(1024, async (n) => {
+        paced.push(n);
+      });
+      assert.deepEqual(
+        health.corruptBatches.map((c) => [c.file, c.position]),
+        [[segments[1], victim]],
+      );
+      let sealedBytes = 0;
+      for (const s of segments.slice(0, -1)) sealedBytes += (await readFile(s)).length;
+      assert.equal(checked, sealedBytes - (bytes.length - victim), 'every closed byte up to the corrupt batch');
+      assert.ok(paced.length > 3 && Math.max(...paced) <= 1024 + 200, `paced in windows: ${paced}`);
+    } finally {
+      await log.close();
+      await handles.closeAll();
+    }
+  });
+});
