@@ -27,7 +27,7 @@ import type { BatchMeta, ScannedBatch } from './segment.ts';
 import { MAX_RELATIVE_OFFSET, MAX_SEGMENT_POSITION, parseSegmentFileName, readAt, Segment } from './segment.ts';
 import type { AppendResult, LogConfig, ReadResult, TimestampLookup } from './types.ts';
 import { LogClosedError, OffsetOutOfRangeError } from './types.ts';
-import { CorruptBatchError, errnoCode, isNoSpaceError, StorageError } from './storage-error.ts';
+import { CorruptBatchError, errnoCode, isIoError, isNoSpaceError, StorageError } from './storage-error.ts';
 
 export const LOG_START_OFFSET_FILE = 'log-start-offset';
 /** Bound on appends queued behind the partition's append lock. */
@@ -467,6 +467,8 @@ export class PartitionLog {
    */
   private storageErrorFor(err: unknown, fault: 'write' | 'fsync'): Error {
     if (err instanceof StorageError || err instanceof LogClosedError) return err;
+    // Not the disk (a broken invariant such as a segment past 2 GiB): refused as it is, the log stays online.
+    if (!isIoError(err)) return err as Error;
     if (fault === 'write' && isNoSpaceError(err)) {
       this.health?.noteNoSpace(this.dir, err);
       return new StorageError(`no space left to write ${this.dir}`, 'no_space', { cause: err });

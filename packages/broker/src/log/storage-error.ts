@@ -37,6 +37,12 @@ export function isNoSpaceError(err: unknown): boolean {
   return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
+/** An error the operating system gave for a file operation (EIO, ENOSPC, EROFS...), not one of the code's own. */
+export function isIoError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code);
+}
+
 export function errnoCode(err: unknown): string {
   return (err as NodeJS.ErrnoException | null)?.code ?? (err as Error | null)?.message ?? String(err);
 }
