@@ -23,6 +23,7 @@ import { TransactionCoordinator } from './transactions/transaction-coordinator.t
 import { TransactionStore } from './transactions/transaction-store.ts';
 import { FileHandleCache } from './log/file-handle-cache.ts';
 import { LogCleaner } from './log/log-cleaner.ts';
+import { LogDirHealth } from './log/log-dir-health.ts';
 import { Metrics } from './metrics.ts';
 import { ProducerIdAllocator } from './producers/producer-ids.ts';
 import { Connection, type ConnectionHost } from './server/connection.ts';
@@ -74,6 +75,8 @@ export class Broker implements ConnectionHost {
   private groupStore?: GroupStore;
   stopping = false;
   private handles!: FileHandleCache;
+  /** Free space, offline logs and corrupt batches of the data directory (KIP-112's log-directory health). */
+  logDir!: LogDirHealth;
   private server?: Server;
   private http?: HttpServer;
   private readonly connections = new Set<Connection>();
@@ -87,6 +90,7 @@ export class Broker implements ConnectionHost {
   private idleTimer?: NodeJS.Timeout;
   private retentionTimer?: NodeJS.Timeout;
   private cleanerTimer?: NodeJS.Timeout;
+  private scrubTimer?: NodeJS.Timeout;
   cleaner!: LogCleaner;
   private retentionRunning = false;
   /** Actual bound ports (useful when configured with port 0). */
@@ -114,6 +118,7 @@ export class Broker implements ConnectionHost {
     const metadata = this.metadataSource?.status;
     if (metadata && !metadata.connected) reasons.push('metadata_unreachable');
     if (metadata?.stale) reasons.push('metadata_stale');
+    if (this.logDir) reasons.push(...this.logDir.healthReasons());
     return { status: reasons.length === 0 ? 'ok' : 'degraded', reasons };
   }
 
@@ -123,7 +128,18 @@ export class Broker implements ConnectionHost {
     this.limitLog = new RateLimitedLog(this.logger);
     this.clusterId = await loadClusterId(this.config.dataDir);
     this.handles = new FileHandleCache({ maxOpenFiles: this.config.maxOpenFiles });
-    this.topics = await TopicRegistry.open(this.config, { logger: this.logger, handles: this.handles });
+    this.logDir = new LogDirHealth({
+      dir: this.config.dataDir,
+      minFreeBytes: this.config.logDirMinFreeBytes ?? null,
+      checkIntervalMs: this.config.logDirCheckIntervalMs,
+      logger: this.logger,
+    });
+    await this.logDir.start();
+    this.topics = await TopicRegistry.open(this.config, {
+      logger: this.logger,
+      handles: this.handles,
+      health: this.logDir,
+    });
     this.cleaner = new LogCleaner({
       dedupeBufferBytes: this.config.logCleanerDedupeBufferBytes,
       ioMaxBytesPerSecond: this.config.logCleanerIoMaxBytesPerSecond,
@@ -131,7 +147,10 @@ export class Broker implements ConnectionHost {
       crashAt: process.env.SAMSA_TEST_CLEANER_CRASH_AT,
     });
     this.producerIds = await ProducerIdAllocator.open(this.config.dataDir);
-    const { store, records } = await GroupStore.open(join(this.config.dataDir, 'groups'), { logger: this.logger });
+    const { store, records } = await GroupStore.open(join(this.config.dataDir, 'groups'), {
+      logger: this.logger,
+      storageFaults: this.logDir,
+    });
     this.groupStore = store;
     this.groups = new GroupCoordinator(
       {
@@ -152,7 +171,7 @@ export class Broker implements ConnectionHost {
       namespaceOf,
     );
     this.groups.startOffsetExpiry(60_000);
-    const txns = await TransactionStore.open(join(this.config.dataDir, 'transactions'), this.logger);
+    const txns = await TransactionStore.open(join(this.config.dataDir, 'transactions'), this.logger, this.logDir);
     this.txnStore = txns.store;
     this.transactions = new TransactionCoordinator(
       {
@@ -173,6 +192,7 @@ export class Broker implements ConnectionHost {
     );
     await this.transactions.recover();
     this.transactions.startTimeoutChecker(this.config.transactionAbortTimedOutIntervalMs);
+    this.metrics.storage = () => this.logDir.metricsLines();
     this.metrics.gauges = () => ({
       connections: this.connections.size,
       requestBuffer: {
@@ -275,6 +295,7 @@ export class Broker implements ConnectionHost {
     this.retentionTimer = setInterval(() => void this.runRetention(), this.config.retentionCheckIntervalMs);
     this.retentionTimer.unref();
     this.scheduleCleaner(this.config.logCleanerBackoffMs);
+    this.scheduleScrub();
     this.logger.info(
       {
         listen: `${this.config.listen.host}:${this.port}`,
@@ -383,6 +404,35 @@ export class Broker implements ConnectionHost {
     this.cleanerTimer.unref();
   }
 
+  /**
+   * --log-scrub-interval-ms: every closed segment of every partition is read back and CRC-checked, at most
+   * --log-scrub-bytes-per-second; what it finds is reported like a read that found it (log line, metric, /healthz).
+   */
+  private scheduleScrub(): void {
+    if (this.stopping || this.config.logScrubIntervalMs === 0) return;
+    this.scrubTimer = setTimeout(() => {
+      void this.scrubAll()
+        .catch((err) => this.logger.warn({ err: (err as Error).message }, 'log scrub failed'))
+        .then(() => this.scheduleScrub());
+    }, this.config.logScrubIntervalMs);
+    this.scrubTimer.unref();
+  }
+
+  private async scrubAll(): Promise<void> {
+    const rate = this.config.logScrubBytesPerSecond;
+    const pace = (bytes: number) => new Promise<void>((r) => setTimeout(r, (bytes / rate) * 1000).unref());
+    const startedMs = Date.now();
+    let bytes = 0;
+    for (const topic of this.topics.list()) {
+      for (const p of topic.partitions) {
+        if (this.stopping) return;
+        bytes += await p.log.scrub(Math.min(rate, 4 * 1024 * 1024), pace);
+      }
+    }
+    const found = this.logDir.corruptBatchesFound;
+    this.logger.info({ bytes, durationMs: Date.now() - startedMs, corruptBatchesFound: found }, 'log scrub done');
+  }
+
   /** connections.max.idle.ms: closes connections with no request, none in flight, for that long. */
   private closeIdleConnections(): void {
     const nowMs = Date.now();
@@ -461,9 +511,11 @@ export class Broker implements ConnectionHost {
     this.logger.info('broker stopping');
     clearInterval(this.retentionTimer);
     clearInterval(this.idleTimer);
+    this.logDir?.stop();
     // A running clean is not awaited (it may be long and throttled): closed logs refuse its swap, and the copy it
     // leaves is removed when the log is next opened.
     clearTimeout(this.cleanerTimer);
+    clearTimeout(this.scrubTimer);
     const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     for (const c of this.connections) c.stopReading();
     this.fetchWaiters.wakeAll();

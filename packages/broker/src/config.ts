@@ -117,6 +117,18 @@ export const BrokerConfigSchema = z
     logCleanerIoMaxBytesPerSecond: z.number().int().min(1024).default(104_857_600),
     /** log.cleaner.backoff.ms: how long the cleaner sleeps when no partition needs cleaning. */
     logCleanerBackoffMs: z.number().int().min(10).max(3_600_000).default(15_000),
+    /**
+     * Produce writes are refused (KAFKA_STORAGE_ERROR, retriable) while the data directory has less than this free,
+     * leaving room for the group log, transaction markers, indexes and recovery. Unset: 256 MiB, or 5% of the
+     * filesystem when that is smaller.
+     */
+    logDirMinFreeBytes: z.number().int().min(0).optional(),
+    /** How often the data directory's free space is measured (statfs); never per write. */
+    logDirCheckIntervalMs: z.number().int().min(10).max(60_000).default(1_000),
+    /** How often every closed segment is read back and CRC-checked (a scrub); 0: never. */
+    logScrubIntervalMs: z.number().int().min(0).default(0),
+    /** Bytes a scrub reads per second, all partitions. */
+    logScrubBytesPerSecond: z.number().int().min(65_536).default(52_428_800),
   })
   .strict();
 
@@ -332,6 +344,11 @@ export const CONFIG_HELP = `Options (flag / env var / config-file key; defaults 
   --log-cleaner-dedupe-buffer-bytes N    memory for the compaction key map (24 bytes a key) [134217728]
   --log-cleaner-io-max-bytes-per-second N  compaction I/O budget, reads and writes together [104857600]
   --log-cleaner-backoff-ms N       how often the cleaner looks for compacted partitions to clean [15000]
+  --log-dir-min-free-bytes N       refuse produce writes (KAFKA_STORAGE_ERROR) below this much free space
+                                   [256 MiB, or 5% of the filesystem when smaller]
+  --log-dir-check-interval-ms N    how often free space is measured (statfs) [1000]
+  --log-scrub-interval-ms N        read back and CRC-check every closed segment this often; 0 = never [0]
+  --log-scrub-bytes-per-second N   the scrub's read budget [52428800]
 Security:
   --auth none|sasl                 require SASL (PLAIN, SCRAM-SHA-256/512) [sasl when --database-url is set]
   --database-url URL               control-plane Postgres with tenants, API keys, ACLs, quotas   DATABASE_URL

@@ -8,3 +8,4 @@ export {
   ConfigError,
   loadConfig,
 } from './config.ts';
+export { type LogProblem, type LogVerifyReport, verifyLogDir } from './log/verify-log-dir.ts';

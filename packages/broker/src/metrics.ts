@@ -84,6 +84,9 @@ export class Metrics {
     partitions: [],
   });
 
+  /** The data directory's free space, storage errors and corrupt batches, rendered at scrape time. */
+  storage: () => string[] = () => [];
+
   /** Counts one refusal at the named bound (a fixed identifier such as 'topic_config', never a tenant's input). */
   refused(limit: string): void {
     let c = this.refusals.get(limit);
@@ -195,6 +198,7 @@ export class Metrics {
       'Compacted partitions: when the last clean ended (0 = not since the broker started).',
       (p) => (p.cleaner!.lastCleanMs ?? 0) / 1000,
     );
+    out.push(...this.storage());
     return `${out.join('\n')}\n`;
   }
 }

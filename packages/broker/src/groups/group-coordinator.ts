@@ -35,6 +35,7 @@ import {
 } from './group-membership.ts';
 import type { GroupSnapshot, GroupStore, StoreRecord } from './group-store.ts';
 import { type NamespaceLimits, NamespaceUsage } from './namespace-usage.ts';
+import { StorageError } from '../log/storage-error.ts';
 
 export type {
   CommittedOffset,
@@ -374,6 +375,13 @@ export class GroupCoordinator {
     };
     try {
       await this.record(records, release);
+    } catch (err) {
+      if (!(err instanceof StorageError)) throw err;
+      // Kafka's coordinator answers a failed write of its offsets log with NOT_COORDINATOR: clients look the
+      // coordinator up again and retry the commit.
+      for (const { topic, partition: p } of plan.accepted) {
+        plan.results.get(topic)?.set(p.partition, ErrorCode.NOT_COORDINATOR);
+      }
     } finally {
       release();
     }

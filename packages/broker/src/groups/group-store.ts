@@ -12,7 +12,9 @@ import { crc32 } from 'node:zlib';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { fsyncDir } from '../log/fsync-dir.ts';
+import type { StorageFaultSink } from '../log/log-dir-health.ts';
 import { silentLogger } from '../log/logger.ts';
+import { SyncedAppendFile } from '../log/synced-append.ts';
 
 const MemberSnapshotSchema = z.object({
   memberId: z.string(),
@@ -64,6 +66,8 @@ export interface GroupStoreOptions {
   /** Rewrite the file when it holds this many more lines than the live state needs. */
   compactSlackLines?: number;
   logger?: Logger;
+  /** Told when a write finds no room or a write or fsync fails (the store then refuses writes until a restart). */
+  storageFaults?: StorageFaultSink;
 }
 
 export const DEFAULT_COMPACT_SLACK_LINES = 200_000;
@@ -93,6 +97,7 @@ export interface LiveState {
 export class GroupStore {
   private fh: FileHandle;
   private readonly path: string;
+  private readonly file: SyncedAppendFile;
   private queue: { lines: string; resolve: () => void; reject: (e: Error) => void }[] = [];
   private writing = false;
   private linesWritten: number;
@@ -104,9 +109,10 @@ export class GroupStore {
   /** Times the file was rewritten from the live state. */
   compactions = 0;
 
-  private constructor(fh: FileHandle, path: string, lines: number, options: GroupStoreOptions) {
+  private constructor(fh: FileHandle, path: string, lines: number, bytes: number, options: GroupStoreOptions) {
     this.fh = fh;
     this.path = path;
+    this.file = new SyncedAppendFile(path, bytes, options.storageFaults);
     this.linesWritten = lines;
     this.compactSlackLines = options.compactSlackLines ?? DEFAULT_COMPACT_SLACK_LINES;
     this.logger = options.logger;
@@ -161,7 +167,7 @@ export class GroupStore {
         'groups.log ended in a torn or corrupt write (a crash while writing); cut it off after the last good record',
       );
     }
-    return { store: new GroupStore(fh, path, records.length, options), records, truncatedBytes };
+    return { store: new GroupStore(fh, path, records.length, validBytes, options), records, truncatedBytes };
   }
 
   /** Gives the store a way to see the live state, used to compact the file. */
@@ -201,8 +207,8 @@ export class GroupStore {
         const batch = this.queue;
         this.queue = [];
         try {
-          await this.fh.write(batch.map((b) => b.lines).join(''));
-          await this.fh.datasync();
+          // A failed write is cut off again and a failed fsync takes the store offline (SyncedAppendFile).
+          await this.file.append(this.fh, batch.map((b) => b.lines).join(''));
           this.fsyncCount++;
         } catch (err) {
           for (const b of batch) b.reject(err as Error);
@@ -221,10 +227,11 @@ export class GroupStore {
     const linesBefore = this.linesWritten;
     const live = this.live.records();
     const tmp = `${this.path}.compact`;
+    const text = live.map(encodeLine).join('');
     try {
       const out = await open(tmp, 'w');
       try {
-        await out.writeFile(live.map(encodeLine).join(''));
+        await out.writeFile(text);
         await out.sync();
       } finally {
         await out.close();
@@ -238,6 +245,7 @@ export class GroupStore {
     }
     await this.fh.close();
     this.fh = await open(this.path, 'a+');
+    this.file.rewritten(Buffer.byteLength(text));
     // Lines queued while compacting go to the new file.
     this.linesWritten = live.length + (this.linesWritten - linesBefore);
     this.compactions++;

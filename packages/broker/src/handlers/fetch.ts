@@ -15,6 +15,7 @@ import {
   ZERO_UUID,
 } from '@samsa/protocol';
 import { LogClosedError, OffsetOutOfRangeError } from '../log/types.ts';
+import { CorruptBatchError, StorageError } from '../log/storage-error.ts';
 import type { Handler, RequestContext } from '../request-context.ts';
 import { partitionKey } from '../topics/fetch-waiters.ts';
 import type { Topic } from '../topics/topic-registry.ts';
@@ -156,6 +157,16 @@ async function collect(ctx: RequestContext, req: FetchRequest, maxBytes: number)
         // A partition closed under us (its topic is being deleted) is gone for this client.
         if (err instanceof LogClosedError) {
           partitions.push({ ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, records: null });
+          continue;
+        }
+        // An offline partition (a failed write or fsync), as Kafka answers for an offline log directory.
+        if (err instanceof StorageError) {
+          partitions.push({ ...base, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, records: null });
+          continue;
+        }
+        // The batch at this offset fails its CRC: never sent; Kafka's broker answers a corrupt read so too.
+        if (err instanceof CorruptBatchError) {
+          partitions.push({ ...base, errorCode: ErrorCode.CORRUPT_MESSAGE, records: null });
           continue;
         }
         if (!(err instanceof OffsetOutOfRangeError)) throw err;

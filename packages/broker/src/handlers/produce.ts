@@ -16,6 +16,7 @@ import {
 } from '@samsa/protocol';
 import { fastCrc32c } from '../log/crc32c.ts';
 import type { PartitionLog } from '../log/partition-log.ts';
+import { StorageError } from '../log/storage-error.ts';
 import type { Partition } from '../topics/partition.ts';
 import type { Handler } from '../request-context.ts';
 import { keylessRecordIndexes } from '../log/batch-records.ts';
@@ -89,6 +90,8 @@ export const handleProduce: Handler<typeof Produce> = async (ctx, req): Promise<
   for (const td of req.topicData) for (const pd of td.partitionData) requestBytes += pd.records?.length ?? 0;
   const storageProblem = storageQuotaProblem(state.tenancy, access.principal);
   const toFlush = new Set<PartitionLog>();
+  /** acks=all answers and the log each waits on: a failed flush turns them into KAFKA_STORAGE_ERROR. */
+  const awaitingFlush: { response: PartitionResponse; log: PartitionLog }[] = [];
   const responses = await Promise.all(
     req.topicData.map(async (td) => {
       const problem = clientTopicNameProblem(td.name, access.prefix);
@@ -152,7 +155,14 @@ export const handleProduce: Handler<typeof Produce> = async (ctx, req): Promise<
             );
             if (problem) return failed(pd.index, ErrorCode.INVALID_TIMESTAMP, problem);
           }
-          const outcome = await partition.append(batches, logAppendTime ? BigInt(Date.now()) : undefined);
+          let outcome: Awaited<ReturnType<Partition['append']>>;
+          try {
+            outcome = await partition.append(batches, logAppendTime ? BigInt(Date.now()) : undefined);
+          } catch (err) {
+            // The disk is full (retriable once space returns) or the partition is offline: nothing was written.
+            if (err instanceof StorageError) return failed(pd.index, ErrorCode.KAFKA_STORAGE_ERROR, err.message);
+            throw err;
+          }
           if (outcome.kind === 'rejected') return failed(pd.index, outcome.errorCode, outcome.message);
           if (outcome.kind === 'duplicate') {
             // A retry of a batch we already have: success with its original offset, nothing appended.
@@ -173,8 +183,7 @@ export const handleProduce: Handler<typeof Produce> = async (ctx, req): Promise<
           state.fetchWaiters.notify(topic.name, pd.index);
           state.tenancy?.noteStorageGrowth(access.principal, pd.records.length);
           noteTopicTraffic(state.tenancy, access.principal, topic.name, 'produce', pd.records.length, records);
-          if (acks === -1) toFlush.add(partition.log);
-          return {
+          const response: PartitionResponse = {
             index: pd.index,
             errorCode: ErrorCode.NONE,
             baseOffset: result.baseOffset,
@@ -183,12 +192,32 @@ export const handleProduce: Handler<typeof Produce> = async (ctx, req): Promise<
             recordErrors: [],
             errorMessage: null,
           };
+          if (acks === -1) {
+            toFlush.add(partition.log);
+            awaitingFlush.push({ response, log: partition.log });
+          }
+          return response;
         }),
       );
       return { name: td.name, partitionResponses };
     }),
   );
-  if (toFlush.size > 0) await Promise.all([...toFlush].map((log) => log.flush()));
+  if (toFlush.size > 0) {
+    const failures = new Map<PartitionLog, StorageError>();
+    await Promise.all(
+      [...toFlush].map((log) =>
+        log.flush().catch((err) => {
+          if (!(err instanceof StorageError)) throw err;
+          failures.set(log, err);
+        }),
+      ),
+    );
+    // Never acknowledged: the records may or may not be in the log after a restart (an idempotent retry is safe).
+    for (const { response, log } of awaitingFlush) {
+      const err = failures.get(log);
+      if (err) Object.assign(response, failed(response.index, ErrorCode.KAFKA_STORAGE_ERROR, err.message));
+    }
+  }
   // Quotas as Kafka does them: the data is accepted, the client is told to wait and this connection is muted.
   const throttleTimeMs = byteRateThrottleMs(state.tenancy, access.principal, 'produce', requestBytes);
   ctx.connection.mute(throttleTimeMs);

@@ -20,12 +20,14 @@ import {
 import { fastCrc32c } from './crc32c.ts';
 import type { FileHandleCache } from './file-handle-cache.ts';
 import { fsyncDir } from './fsync-dir.ts';
+import type { LogDirHealth } from './log-dir-health.ts';
 import type { LogLogger } from './logger.ts';
 import { silentLogger } from './logger.ts';
 import type { BatchMeta, ScannedBatch } from './segment.ts';
 import { MAX_RELATIVE_OFFSET, MAX_SEGMENT_POSITION, parseSegmentFileName, readAt, Segment } from './segment.ts';
 import type { AppendResult, LogConfig, ReadResult, TimestampLookup } from './types.ts';
 import { LogClosedError, OffsetOutOfRangeError } from './types.ts';
+import { CorruptBatchError, errnoCode, isIoError, isNoSpaceError, StorageError } from './storage-error.ts';
 
 export const LOG_START_OFFSET_FILE = 'log-start-offset';
 /** Bound on appends queued behind the partition's append lock. */
@@ -57,11 +59,18 @@ export interface PartitionLogOptions {
   logger?: LogLogger;
   /** When LogAppendTime, appends without an explicit logAppendTimeMs are stamped with nowMs(). */
   timestampType?: TimestampType;
+  /** The data directory's health: refuses appends while it is full, hears of failed writes and corrupt batches. */
+  health?: LogDirHealth;
 }
 
 export interface AppendOptions {
   /** Stamp every batch with this LogAppendTime (rewrites maxTimestamp, attribute bit 3 and the CRC). */
   logAppendTimeMs?: bigint;
+  /**
+   * May use the room kept below --log-dir-min-free-bytes (transaction markers: finishing a transaction must not wait
+   * for space). Client data may not.
+   */
+  belowFreeSpaceFloor?: boolean;
 }
 
 export interface ReadOptions {
@@ -94,6 +103,14 @@ export class PartitionLog {
   private readonly nowMs: () => number;
   private readonly logger: LogLogger;
   private readonly timestampType: TimestampType;
+  private readonly health: LogDirHealth | undefined;
+  /**
+   * Set when a write or fsync failed beyond repair: the log is offline (KAFKA_STORAGE_ERROR for appends, flushes and
+   * reads) until the broker restarts and recovers it from the disk.
+   */
+  private failure: StorageError | null = null;
+  /** Cutting the active segment back to its durable bytes after a failure. */
+  private failureCleanup: Promise<void> = Promise.resolve();
 
   /** Ordered by base offset; never empty; the last one is active. */
   private segments: Segment[];
@@ -131,6 +148,7 @@ export class PartitionLog {
     this.nowMs = opts.nowMs ?? Date.now;
     this.logger = opts.logger ?? silentLogger;
     this.timestampType = opts.timestampType ?? 'CreateTime';
+    this.health = opts.health;
     this.segments = segments;
     this.startOffset = logStartOffset;
   }
@@ -165,6 +183,7 @@ export class PartitionLog {
         baseOffset: bases[i],
         handles: opts.handles,
         indexIntervalBytes: config.indexIntervalBytes,
+        logger,
         // Sealed segments were fsynced at roll; only the active one can hold bytes that never reached the disk.
         validateCrc: isLast,
         nowMs: nowMs(),
@@ -195,6 +214,7 @@ export class PartitionLog {
           baseOffset: checkpoint ?? 0n,
           handles: opts.handles,
           indexIntervalBytes: config.indexIntervalBytes,
+          logger,
         }),
       );
     }
@@ -243,6 +263,11 @@ export class PartitionLog {
 
   get currentConfig(): LogConfig {
     return this.config;
+  }
+
+  /** Why the log is offline (a failed write or fsync), or null while it works. */
+  get storageFailure(): StorageError | null {
+    return this.failure;
   }
 
   private get activeSegment(): Segment {
@@ -299,6 +324,9 @@ export class PartitionLog {
    */
   append(batches: Buffer[], opts?: AppendOptions): Promise<AppendResult> {
     if (this.closed || this.closing) return Promise.reject(new LogClosedError(`log ${this.dir} is closed`));
+    if (this.failure) return Promise.reject(this.failure);
+    const refusal = opts?.belowFreeSpaceFloor ? null : this.health?.writeRefusal();
+    if (refusal) return Promise.reject(refusal);
     if (batches.length === 0 || batches.length > MAX_BATCHES_PER_APPEND) {
       return Promise.reject(new RangeError(`append takes 1 to ${MAX_BATCHES_PER_APPEND} batches`));
     }
@@ -342,9 +370,9 @@ export class PartitionLog {
 
   private async writeNextGroup(): Promise<void> {
     const first = this.appendQueue[0];
-    if (this.closed) {
+    if (this.closed || this.failure) {
       this.appendQueue.shift();
-      first.reject(new LogClosedError(`log ${this.dir} is closed`));
+      first.reject(this.failure ?? new LogClosedError(`log ${this.dir} is closed`));
       return;
     }
     const nowMs = this.nowMs();
@@ -355,7 +383,7 @@ export class PartitionLog {
       } catch (err) {
         this.appendQueue.shift();
         this.logger.error({ dir: this.dir, err: (err as Error).message }, 'segment roll failed');
-        first.reject(err);
+        first.reject(this.storageErrorFor(err, 'write'));
         return;
       }
     }
@@ -397,8 +425,21 @@ export class PartitionLog {
       await active.append(allBatches, metas, nowMs);
     } catch (err) {
       this.logger.error({ dir: this.dir, err: (err as Error).message }, 'append failed; discarding partial write');
-      await active.truncateToSize().catch(() => undefined);
-      for (const pending of group) pending.reject(err);
+      let failure: Error;
+      try {
+        await active.truncateToSize();
+        failure = this.storageErrorFor(err, 'write');
+      } catch (truncateErr) {
+        // The partial write could not be cut off: nothing may be appended after it.
+        failure = this.fail('write', truncateErr);
+      }
+      for (const pending of group) pending.reject(failure);
+      return;
+    }
+    this.health?.noteWritten(groupBytes);
+    // A flush failed while this write was in flight: the log went offline and its tail is being cut back.
+    if (this.failure) {
+      for (const pending of group) pending.reject(this.failure);
       return;
     }
     if (this.logEndOffset !== next) {
@@ -420,16 +461,73 @@ export class PartitionLog {
     return active.nextOffset + offsetCount - 1n - active.baseOffset > BigInt(MAX_RELATIVE_OFFSET);
   }
 
+  /**
+   * The error to give for a failed write: no room is retriable (the directory's health starts refusing writes until
+   * statfs shows room); anything else takes the log offline.
+   */
+  private storageErrorFor(err: unknown, fault: 'write' | 'fsync'): Error {
+    if (err instanceof StorageError || err instanceof LogClosedError) return err;
+    // Not the disk (a broken invariant such as a segment past 2 GiB): refused as it is, the log stays online.
+    if (!isIoError(err)) return err as Error;
+    if (fault === 'write' && isNoSpaceError(err)) {
+      this.health?.noteNoSpace(this.dir, err);
+      return new StorageError(`no space left to write ${this.dir}`, 'no_space', { cause: err });
+    }
+    return this.fail(fault, err);
+  }
+
+  /**
+   * Takes the log offline after a failed write or fsync (KIP-112's offline log directory, for one partition): queued
+   * and later appends, flushes and reads fail with KAFKA_STORAGE_ERROR, and the active segment is cut back to what
+   * the last successful fsync covered, so a restart recovers exactly the durable state. A failed fsync is never
+   * retried: the kernel may have dropped the pages and would report the next one as a success.
+   */
+  private fail(fault: 'write' | 'fsync', err: unknown): StorageError {
+    if (this.failure) return this.failure;
+    const failure = new StorageError(
+      `partition log ${this.dir} is offline after a failed ${fault} (${errnoCode(err)}); restart the broker to recover`,
+      'offline',
+      { cause: err },
+    );
+    this.failure = failure;
+    if (this.health) this.health.noteOffline(this.dir, fault, err);
+    else this.logger.error({ dir: this.dir, fault, code: errnoCode(err) }, failure.message);
+    for (const pending of this.appendQueue.splice(0)) pending.reject(failure);
+    const active = this.activeSegment;
+    this.failureCleanup = (async () => {
+      // The append loop may be writing: cut only once it is done, or its bytes would land past the cut.
+      while (this.draining) await this.draining;
+      try {
+        await active.truncateToDurable();
+        this.logger.warn(
+          { dir: this.dir, segment: active.logPath, durableBytes: active.durableSizeBytes },
+          'cut the active segment back to its last fsynced size',
+        );
+      } catch (truncateErr) {
+        this.logger.error(
+          { dir: this.dir, segment: active.logPath, err: (truncateErr as Error).message },
+          'could not cut the active segment back to its last fsynced size; recovery will check it at the next start',
+        );
+      }
+    })();
+    return failure;
+  }
+
   /** Seals the active segment (fsync + indexes) and starts a new one at the log end offset. */
   private async roll(): Promise<Segment> {
     const old = this.activeSegment;
-    if (await old.flush()) this.fsyncCount += 1;
+    try {
+      if (await old.flush()) this.fsyncCount += 1;
+    } catch (err) {
+      throw this.fail('fsync', err);
+    }
     await old.persistIndexes();
     const segment = await Segment.create({
       dir: this.dir,
       baseOffset: old.nextOffset,
       handles: this.handles,
       indexIntervalBytes: this.config.indexIntervalBytes,
+      logger: this.logger,
     });
     await fsyncDir(this.dir, this.logger);
     if (this.activeSegment !== old) throw new Error('the active segment changed during a roll');
@@ -471,7 +569,12 @@ export class PartitionLog {
   }
 
   private async syncActive(): Promise<void> {
-    if (await this.activeSegment.flush()) this.fsyncCount += 1;
+    if (this.failure) throw this.failure;
+    try {
+      if (await this.activeSegment.flush()) this.fsyncCount += 1;
+    } catch (err) {
+      throw this.fail('fsync', err);
+    }
   }
 
   // ------------------------------------------------------------------ read
@@ -486,6 +589,7 @@ export class PartitionLog {
     const minOneBatch = opts?.minOneBatch ?? true;
     for (let attempt = 1; ; attempt++) {
       if (this.closed) throw new LogClosedError(`log ${this.dir} is closed`);
+      if (this.failure) throw this.failure;
       const logStartOffset = this.startOffset;
       const logEndOffset = this.logEndOffset;
       if (offset < logStartOffset || offset > logEndOffset) {
@@ -511,7 +615,10 @@ export class PartitionLog {
       } catch (err) {
         // A segment deleted by retention under us: look again (the offset is now probably out of range).
         const raced = segments.some((s) => s.deleted);
-        if (!raced || attempt >= MAX_READ_ATTEMPTS) throw err;
+        if (!raced || attempt >= MAX_READ_ATTEMPTS) {
+          if (err instanceof CorruptBatchError) this.health?.noteCorrupt(err.file, err.position, err.problem);
+          throw err;
+        }
         await this.maintenanceTail;
       }
     }
@@ -526,6 +633,7 @@ export class PartitionLog {
   async offsetForTimestamp(timestamp: bigint): Promise<TimestampLookup | null> {
     for (let attempt = 1; ; attempt++) {
       if (this.closed) throw new LogClosedError(`log ${this.dir} is closed`);
+      if (this.failure) throw this.failure;
       const segments = this.segments.slice();
       const startOffset = this.startOffset;
       try {
@@ -545,6 +653,28 @@ export class PartitionLog {
         await this.maintenanceTail;
       }
     }
+  }
+
+  // ------------------------------------------------------------------ scrub
+
+  /**
+   * A scrub: reads every closed segment back from the disk and checks each batch's CRC, so bit rot is found before a
+   * consumer asks for it. A corrupt batch is reported to the directory's health as a read would report it; reads of
+   * it are refused either way. `pace` is awaited after every window of bytes (throttling); returns the bytes checked.
+   */
+  async scrub(windowBytes: number, pace: (bytes: number) => Promise<void>): Promise<number> {
+    let checked = 0;
+    for (const segment of this.sealedSegments()) {
+      if (this.closed || this.closing || this.failure) break;
+      if (segment.deleted) continue;
+      const found = await this.handles.withHandle(segment.logPath, (handle) =>
+        segment.scrub(handle, windowBytes, pace),
+      );
+      // A segment the cleaner swapped meanwhile was read through its new file: not a finding.
+      if (found && !segment.deleted) this.health?.noteCorrupt(segment.logPath, found.position, found.problem);
+      checked += found ? found.position : segment.sizeBytes;
+    }
+    return checked;
   }
 
   // ------------------------------------------------------------------ maintenance lock and compaction
@@ -571,7 +701,8 @@ export class PartitionLog {
     const swapPath = `${old.logPath}.swap`;
     return this.withMaintenance(async () => {
       const index = this.segments.indexOf(old);
-      if (this.closed || this.closing || old.deleted || index < 0 || index === this.segments.length - 1) {
+      const gone = this.closed || this.closing || this.failure !== null || old.deleted || index < 0;
+      if (gone || index === this.segments.length - 1) {
         await rm(cleanedPath, { force: true });
         return false;
       }
@@ -599,6 +730,7 @@ export class PartitionLog {
         baseOffset: old.baseOffset,
         handles: this.handles,
         indexIntervalBytes: this.config.indexIntervalBytes,
+        logger: this.logger,
         validateCrc: false,
         nowMs: this.nowMs(),
       });
@@ -622,6 +754,7 @@ export class PartitionLog {
 
   private async deleteRecordsBeforeLocked(offset: bigint): Promise<bigint> {
     if (this.closed || this.closing) throw new LogClosedError(`log ${this.dir} is closed`);
+    if (this.failure) throw this.failure;
     if (offset < 0n || offset > this.logEndOffset) {
       throw new OffsetOutOfRangeError(`offset ${offset} is outside [0, ${this.logEndOffset}] of ${this.dir}`);
     }
@@ -644,7 +777,7 @@ export class PartitionLog {
   }
 
   private async applyRetentionLocked(): Promise<RetentionResult> {
-    if (this.closed || this.closing) return { deletedSegments: 0, deletedBytes: 0 };
+    if (this.closed || this.closing || this.failure) return { deletedSegments: 0, deletedBytes: 0 };
     // cleanup.policy=compact alone keeps everything the cleaner keeps; only 'delete' expires data.
     if (this.config.cleanupPolicy && !this.config.cleanupPolicy.delete) return { deletedSegments: 0, deletedBytes: 0 };
     const nowMs = this.nowMs();
@@ -710,8 +843,13 @@ export class PartitionLog {
     try {
       while (this.draining) await this.draining;
       await this.maintenanceTail;
-      await this.flush();
-      await this.activeSegment.persistIndexes();
+      // An offline log keeps what the disk has: its tail was cut back to the last fsync, and its indexes are left
+      // for recovery to check.
+      if (this.failure) await this.failureCleanup;
+      else {
+        await this.flush();
+        await this.activeSegment.persistIndexes();
+      }
       await this.checkpointTail;
     } finally {
       // Even when the final flush fails the log is unusable from here on, and its descriptors must go.

@@ -48,8 +48,26 @@ export class OffsetIndex {
     this.length = other.length;
   }
 
+  /** The last entry whose relative base offset is <= relOffset, or null. */
+  floorEntry(relOffset: number): { relOffset: number; position: number } | null {
+    const i = this.floorIndex(relOffset);
+    return i < 0 ? null : { relOffset: this.relOffsets[i], position: this.positions[i] };
+  }
+
+  /** Takes over the entries of `other` in place of its own (a rebuild from the log). */
+  replaceWith(other: OffsetIndex): void {
+    this.relOffsets = other.relOffsets;
+    this.positions = other.positions;
+    this.length = other.length;
+  }
+
   /** File position of the last indexed batch whose relative base offset is <= relOffset, or 0. */
   floorPosition(relOffset: number): number {
+    const i = this.floorIndex(relOffset);
+    return i < 0 ? 0 : this.positions[i];
+  }
+
+  private floorIndex(relOffset: number): number {
     let lo = 0;
     let hi = this.length - 1;
     let found = -1;
@@ -62,7 +80,7 @@ export class OffsetIndex {
         hi = mid - 1;
       }
     }
-    return found < 0 ? 0 : this.positions[found];
+    return found;
   }
 
   /** Drops entries at or past `position` (after a truncation). */
@@ -92,6 +110,13 @@ export class TimeIndex {
 
   get lastRelOffset(): number {
     return this.length === 0 ? -1 : this.relOffsets[this.length - 1];
+  }
+
+  /** Takes over the entries of `other` in place of its own (a rebuild from the log). */
+  replaceWith(other: TimeIndex): void {
+    this.timestamps = other.timestamps;
+    this.relOffsets = other.relOffsets;
+    this.length = other.length;
   }
 
   /** Takes over the entries of `other` (loaded from disk); this index must be empty. */

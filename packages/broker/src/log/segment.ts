@@ -21,6 +21,9 @@ import {
 } from '@samsa/protocol';
 import { fastCrc32c } from './crc32c.ts';
 import type { FileHandleCache } from './file-handle-cache.ts';
+import type { LogLogger } from './logger.ts';
+import { silentLogger } from './logger.ts';
+import { CorruptBatchError } from './storage-error.ts';
 import { readBufferPool } from '../buffer-pool.ts';
 import { RecentBatches } from './recent-batches.ts';
 import { OFFSET_INDEX_ENTRY_BYTES, OffsetIndex, TIME_INDEX_ENTRY_BYTES, TimeIndex } from './segment-index.ts';
@@ -168,6 +171,7 @@ export interface SegmentOptions {
   baseOffset: bigint;
   handles: FileHandleCache;
   indexIntervalBytes: number;
+  logger?: LogLogger;
 }
 
 export class Segment {
@@ -176,6 +180,7 @@ export class Segment {
   readonly indexPath: string;
   readonly timeIndexPath: string;
   private readonly handles: FileHandleCache;
+  private readonly logger: LogLogger;
   indexIntervalBytes: number;
 
   /** Bytes written to the OS; readers never look past this. */
@@ -192,6 +197,15 @@ export class Segment {
   lastAppendMs = 0;
   /** Bytes covered by the last completed fdatasync. */
   flushedSizeBytes = 0;
+  /**
+   * Bytes believed durable: what recovery read back at open, then what each successful fdatasync covered. A failed
+   * fsync cuts the file back to it (see truncateToDurable).
+   */
+  durableSizeBytes = 0;
+  /** Sealed (rolled past): its reads are CRC-checked, since its bytes come back from the disk, not the page cache. */
+  sealed = false;
+  /** Times a damaged offset index was found by a lookup and rebuilt from the log. */
+  indexRebuilds = 0;
   /** Set once retention or DeleteRecords removed the segment from its log. */
   deleted = false;
 
@@ -205,6 +219,7 @@ export class Segment {
     this.baseOffset = opts.baseOffset;
     this.nextOffset = opts.baseOffset;
     this.handles = opts.handles;
+    this.logger = opts.logger ?? silentLogger;
     this.indexIntervalBytes = opts.indexIntervalBytes;
     this.logPath = join(opts.dir, segmentFileName(opts.baseOffset, '.log'));
     this.indexPath = join(opts.dir, segmentFileName(opts.baseOffset, '.index'));
@@ -247,6 +262,7 @@ export class Segment {
       segment.lastAppendMs = Math.floor(mtimeMs);
       // The active tail may have survived a crash only in the page cache: its first flush syncs it again.
       segment.flushedSizeBytes = opts.validateCrc ? 0 : result.endPosition;
+      segment.durableSizeBytes = result.endPosition;
       const problem = truncatedBytes > 0 ? (result.problem ?? 'trailing bytes') : null;
       return { segment, truncatedBytes, problem, indexes };
     });
@@ -393,6 +409,14 @@ export class Segment {
     await this.handles.withHandle(this.logPath, (handle) => handle.truncate(this.sizeBytes));
   }
 
+  /**
+   * After a failed fsync: cuts the file back to the bytes known durable. The kernel may have dropped the dirty pages
+   * past them (and report the next fsync as a success), so they must not outlive this process's view of the log.
+   */
+  async truncateToDurable(): Promise<void> {
+    await this.handles.withHandle(this.logPath, (handle) => handle.truncate(this.durableSizeBytes));
+  }
+
   /** Updates indexes and metadata for a batch at `position`; batches arrive in file order. */
   private track(meta: BatchMeta, position: number, nowMs: number, rollStartMs: number): void {
     if (meta.baseOffset < this.nextOffset) throw new Error('offsets must only go up');
@@ -430,26 +454,77 @@ export class Segment {
 
   /**
    * Finds the first batch whose last offset is >= `offset`, scanning from the sparse index entry at or below it,
-   * never past `committedBytes`.
+   * never past `committedBytes`. An index entry that does not name the batch at its position is damaged: the indexes
+   * are rebuilt from the log and the lookup is done again. A batch header that fails its checks before the batch is
+   * found throws CorruptBatchError: what follows it cannot be located, and skipping it would hide data.
    */
   async findBatchAtOffset(handle: FileHandle, offset: bigint, committedBytes: number): Promise<ScannedBatch | null> {
     const rel = offset <= this.baseOffset ? 0 : Math.min(MAX_RELATIVE_OFFSET, Number(offset - this.baseOffset));
-    const from = this.offsetIndex.floorPosition(rel);
-    let found: ScannedBatch | null = null;
-    await scanBatches(
-      handle,
-      from,
-      committedBytes,
-      { validateCrc: false, chunkBytes: this.lookupChunkBytes },
-      (batch) => {
-        if (batch.lastOffset >= offset) {
-          found = batch;
+    for (let attempt = 1; ; attempt++) {
+      const entry = this.offsetIndex.floorEntry(rel);
+      const from = entry?.position ?? 0;
+      let found: ScannedBatch | null = null;
+      let first = true;
+      let indexMismatch = false;
+      const scan = await this.lookupScan(handle, from, committedBytes, (batch) => {
+        if (first && entry && batch.baseOffset !== this.baseOffset + BigInt(entry.relOffset)) {
+          indexMismatch = true;
           return false;
         }
-        return true;
-      },
+        first = false;
+        if (batch.lastOffset < offset) return true;
+        found = batch;
+        return false;
+      });
+      if (found) return found;
+      const badEntry = indexMismatch || (entry !== null && scan.problem !== null && scan.endPosition === from);
+      if (badEntry && attempt === 1) {
+        await this.rebuildIndexes(handle, committedBytes);
+        continue;
+      }
+      if (scan.problem !== null) throw new CorruptBatchError(this.logPath, scan.endPosition, scan.problem);
+      return null;
+    }
+  }
+
+  /** Walks batch headers from `from` for a lookup (no CRC: the bytes a lookup finds are checked when read). */
+  private lookupScan(handle: FileHandle, from: number, committedBytes: number, visit: ScanVisit): Promise<ScanResult> {
+    return scanBatches(handle, from, committedBytes, { validateCrc: false, chunkBytes: this.lookupChunkBytes }, visit);
+  }
+
+  /** Rebuilds the offset and time indexes from the batch headers (a lookup found an entry that lies). */
+  private async rebuildIndexes(handle: FileHandle, committedBytes: number): Promise<void> {
+    const offsets = new OffsetIndex();
+    const times = new TimeIndex();
+    let maxTimestamp = -1n;
+    let maxTimestampOffset = -1n;
+    let sinceEntry = 0;
+    await scanBatches(handle, 0, committedBytes, { validateCrc: false }, (batch) => {
+      if (batch.position > 0 && sinceEntry >= this.indexIntervalBytes) {
+        offsets.append(Number(batch.baseOffset - this.baseOffset), batch.position);
+        if (maxTimestamp > times.lastTimestamp)
+          times.append(maxTimestamp, Number(maxTimestampOffset - this.baseOffset));
+        sinceEntry = 0;
+      }
+      if (batch.maxTimestamp > maxTimestamp) {
+        maxTimestamp = batch.maxTimestamp;
+        maxTimestampOffset = batch.baseOffset;
+      }
+      sinceEntry += batch.sizeBytes;
+      return true;
+    });
+    this.offsetIndex.replaceWith(offsets);
+    this.timeIndex.replaceWith(times);
+    this.indexRebuilds += 1;
+    this.logger.warn(
+      { segment: this.logPath, entries: offsets.length },
+      'an offset index entry did not match the log: indexes rebuilt from the log',
     );
-    return found;
+    if (this.sealed) {
+      await this.persistIndexes().catch((err) =>
+        this.logger.warn({ segment: this.logPath, err: (err as Error).message }, 'could not rewrite the indexes'),
+      );
+    }
   }
 
   /** First batch (from the start, using the time index) whose max timestamp is >= `timestamp`. */
@@ -464,19 +539,12 @@ export class Segment {
       minOffset <= this.baseOffset ? 0 : Math.min(MAX_RELATIVE_OFFSET, Number(minOffset - this.baseOffset));
     const from = this.offsetIndex.floorPosition(Math.max(startRel, minRel));
     let found: ScannedBatch | null = null;
-    await scanBatches(
-      handle,
-      from,
-      committedBytes,
-      { validateCrc: false, chunkBytes: this.lookupChunkBytes },
-      (batch) => {
-        if (batch.lastOffset >= minOffset && batch.maxTimestamp >= timestamp) {
-          found = batch;
-          return false;
-        }
-        return true;
-      },
-    );
+    const scan = await this.lookupScan(handle, from, committedBytes, (batch) => {
+      if (batch.lastOffset < minOffset || batch.maxTimestamp < timestamp) return true;
+      found = batch;
+      return false;
+    });
+    if (!found && scan.problem !== null) throw new CorruptBatchError(this.logPath, scan.endPosition, scan.problem);
     return found;
   }
 
@@ -506,13 +574,51 @@ export class Segment {
       if (first.sizeBytes > maxBytes) {
         if (!minOneBatch) return { bytes: Buffer.alloc(0), reachedEnd: false };
         const bytes = await readTail(first.position, first.sizeBytes);
-        return { bytes, reachedEnd: first.position + first.sizeBytes === committedBytes };
+        return this.checked(bytes, first.position, committedBytes);
       }
       const want = Math.min(maxBytes, committedBytes - first.position);
       const buf = await readTail(first.position, want);
-      const bytes = buf.subarray(0, wholeBatchesPrefix(buf));
-      return { bytes, reachedEnd: first.position + bytes.length === committedBytes };
+      return this.checked(buf.subarray(0, wholeBatchesPrefix(buf)), first.position, committedBytes);
     });
+  }
+
+  /**
+   * A sealed segment's whole batches read back from the disk, cut before the first one that fails its checks (CRC-32C,
+   * magic, offsets inside this segment and rising): a corrupt batch first throws CorruptBatchError, a later one ends
+   * the read there. The active segment's bytes were checked on the way in and are read from the page cache.
+   */
+  private checked(bytes: Buffer, position: number, committedBytes: number): SegmentRead {
+    if (this.sealed && bytes.length > 0) {
+      const { validBytes, problem } = validBatchesPrefix(bytes, this.baseOffset, this.nextOffset);
+      if (problem !== null) {
+        if (validBytes === 0) throw new CorruptBatchError(this.logPath, position, problem);
+        return { bytes: bytes.subarray(0, validBytes), reachedEnd: false };
+      }
+    }
+    return { bytes, reachedEnd: position + bytes.length === committedBytes };
+  }
+
+  /**
+   * Reads the whole segment back and checks every batch's CRC-32C, a window of `windowBytes` at a time with `pace`
+   * awaited after each (throttling). Returns the first problem (with its byte position), or null.
+   */
+  async scrub(
+    handle: FileHandle,
+    windowBytes: number,
+    pace: (bytes: number) => Promise<void>,
+  ): Promise<{ position: number; problem: string } | null> {
+    const committedBytes = this.sizeBytes;
+    let position = 0;
+    while (position < committedBytes) {
+      const windowEnd = position + windowBytes;
+      const scan = await scanBatches(handle, position, committedBytes, { validateCrc: true }, (batch) => {
+        return batch.position === position || batch.position < windowEnd;
+      });
+      if (scan.problem !== null) return { position: scan.endPosition, problem: scan.problem };
+      await pace(scan.endPosition - position);
+      position = scan.endPosition;
+    }
+    return null;
   }
 
   /** fdatasyncs the log if anything was written since the last sync; returns whether it synced. */
@@ -521,6 +627,7 @@ export class Segment {
     if (target <= this.flushedSizeBytes) return false;
     await this.handles.withHandle(this.logPath, (handle) => handle.datasync());
     if (target > this.flushedSizeBytes) this.flushedSizeBytes = target;
+    if (target > this.durableSizeBytes) this.durableSizeBytes = target;
     return true;
   }
 
@@ -543,6 +650,7 @@ export class Segment {
   /** No more appends will come (the log rolled past it): forget the recent batches, only the active one needs them. */
   seal(): void {
     this.recent = null;
+    this.sealed = true;
   }
 
   /** Closes the cached handle (the segment stays on disk). */
@@ -575,6 +683,41 @@ async function readWhole(handle: FileHandle, position: number, length: number): 
   const buf = await readAt(handle, position, length, readBufferPool.allocate(length));
   if (buf.length < length) throw new Error(`segment shorter than its committed size at ${position}`);
   return buf;
+}
+
+/**
+ * Checks the whole batches of `buf` (read from a segment based at `baseOffset` whose next offset is `nextOffset`):
+ * the length of the prefix that passes, and what is wrong with the batch after it (null: all passed).
+ */
+export function validBatchesPrefix(
+  buf: Buffer,
+  baseOffset: bigint,
+  nextOffset: bigint,
+): { validBytes: number; problem: string | null } {
+  let at = 0;
+  let previousLast = baseOffset - 1n;
+  while (at < buf.length) {
+    const size = batchSizeAt(buf, at);
+    if (size < BATCH_HEADER_BYTES || at + size > buf.length) return { validBytes: at, problem: 'torn batch' };
+    const problem = batchProblem(buf.subarray(at, at + size), previousLast, nextOffset);
+    if (problem !== null) return { validBytes: at, problem };
+    previousLast = batchBaseOffset(buf, at) + BigInt(batchLastOffsetDelta(buf, at));
+    at += size;
+  }
+  return { validBytes: at, problem: null };
+}
+
+/** What is wrong with one whole stored batch, or null; its offsets must lie in (previousLast, nextOffset). */
+export function batchProblem(batch: Buffer, previousLast: bigint, nextOffset: bigint): string | null {
+  const magic = batchMagic(batch);
+  if (magic !== 2) return `batch magic ${magic}`;
+  if (!batchCrcIsValid(batch, fastCrc32c)) return 'batch CRC mismatch';
+  const lastOffsetDelta = batchLastOffsetDelta(batch);
+  const base = batchBaseOffset(batch);
+  if (lastOffsetDelta < 0 || base <= previousLast || base + BigInt(lastOffsetDelta) >= nextOffset) {
+    return `batch offsets ${base}..${base + BigInt(lastOffsetDelta)} out of order`;
+  }
+  return null;
 }
 
 /** Length of the longest prefix of `buf` made of whole batches. */

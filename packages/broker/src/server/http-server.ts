@@ -9,7 +9,16 @@ import type { Logger } from 'pino';
 import { RateLimitedLog } from './rate-limited-log.ts';
 
 /** Why the broker is degraded: stable codes for dashboards and probes. */
-export type HealthReason = 'metadata_stale' | 'metadata_unreachable' | 'stopping';
+export type HealthReason =
+  | 'metadata_stale'
+  | 'metadata_unreachable'
+  | 'stopping'
+  /** The data directory is below --log-dir-min-free-bytes or a write found it full: produce is refused. */
+  | 'log_dir_full'
+  /** A log or store is offline after a failed write or fsync (until a restart). */
+  | 'storage_offline'
+  /** A read found a stored batch that fails its CRC (run `samsa log verify`). */
+  | 'log_corrupt';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';

@@ -18,9 +18,12 @@ import {
 } from '@samsa/protocol';
 import type { PartitionLog } from '../log/partition-log.ts';
 import type { AppendResult } from '../log/types.ts';
+import { decodeChecksummed, encodeChecksummed } from '../log/checksummed-text.ts';
+import { CorruptBatchError } from '../log/storage-error.ts';
 import { ProducerState } from '../producers/producer-state.ts';
 
 const SNAPSHOT_FILE = 'producer-state.json';
+
 /** How much log one rebuild read takes at a time. */
 const REBUILD_READ_BYTES = 16 * 1024 * 1024;
 
@@ -91,7 +94,9 @@ export class Partition {
     let from = log.logStartOffset;
     let txns: { open: [string, string][]; aborted: [string, string, string][] } | null = null;
     try {
-      const snap = JSON.parse(await readFile(join(dir, SNAPSHOT_FILE), 'utf8'));
+      const json = decodeChecksummed(await readFile(join(dir, SNAPSHOT_FILE), 'utf8'));
+      if (json === null) throw new Error('producer state snapshot fails its checksum');
+      const snap = JSON.parse(json);
       const at = BigInt(snap.offset);
       if (at >= log.logStartOffset && at <= log.logEndOffset) {
         producers = ProducerState.fromJSON(snap.producers);
@@ -117,7 +122,14 @@ export class Partition {
   private async rebuildFrom(offset: bigint): Promise<void> {
     let next = offset;
     while (next < this.log.logEndOffset) {
-      const read = await this.log.read(next, REBUILD_READ_BYTES, { minOneBatch: true });
+      let read: Awaited<ReturnType<PartitionLog['read']>>;
+      try {
+        read = await this.log.read(next, REBUILD_READ_BYTES, { minOneBatch: true });
+      } catch (err) {
+        // A corrupt stored batch: the state is rebuilt up to it; reads of it are refused and reported.
+        if (err instanceof CorruptBatchError) return;
+        throw err;
+      }
       if (read.bytes === 0) break;
       let advanced = false;
       for (const chunk of read.chunks) {
@@ -265,7 +277,9 @@ export class Partition {
    */
   writeMarker(producerId: bigint, producerEpoch: number, commit: boolean): Promise<bigint> {
     const run = async (): Promise<bigint> => {
-      const result = await this.log.append([encodeTxnMarker(producerId, producerEpoch, commit)]);
+      const marker = [encodeTxnMarker(producerId, producerEpoch, commit)];
+      // Finishing a transaction may use the room kept below --log-dir-min-free-bytes.
+      const result = await this.log.append(marker, { belowFreeSpaceFloor: true });
       this.applyMarker(producerId, producerEpoch, commit, result.baseOffset);
       return result.baseOffset;
     };
@@ -323,15 +337,24 @@ export class Partition {
   async close(): Promise<void> {
     await this.chain;
     await this.log.close();
+    // An offline log was cut back to its last fsync: a snapshot of the state in memory would describe more.
+    if (this.log.storageFailure) {
+      await rm(join(this.dir, SNAPSHOT_FILE), { force: true }).catch(() => undefined);
+      return;
+    }
     if (this.producers.size > 0 || this.openTxns.size > 0 || this.aborted.length > 0) {
       const txns = {
         open: [...this.openTxns].map(([pid, first]) => [pid.toString(), first.toString()]),
         aborted: this.aborted.map((a) => [a.producerId.toString(), a.firstOffset.toString(), a.lastOffset.toString()]),
       };
-      await writeFile(
-        join(this.dir, SNAPSHOT_FILE),
-        JSON.stringify({ offset: this.log.logEndOffset.toString(), producers: this.producers.toJSON(), txns }),
-      );
+      const json = JSON.stringify({
+        offset: this.log.logEndOffset.toString(),
+        producers: this.producers.toJSON(),
+        txns,
+      });
+      const path = join(this.dir, SNAPSHOT_FILE);
+      await writeFile(`${path}.tmp`, encodeChecksummed(json));
+      await rename(`${path}.tmp`, path);
     } else {
       await rm(join(this.dir, SNAPSHOT_FILE), { force: true });
     }

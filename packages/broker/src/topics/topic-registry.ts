@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config.ts';
 import type { FileHandleCache } from '../log/file-handle-cache.ts';
+import type { LogDirHealth } from '../log/log-dir-health.ts';
 import type { LogCleaner } from '../log/log-cleaner.ts';
 import { PartitionLog } from '../log/partition-log.ts';
 import { Partition } from './partition.ts';
@@ -53,6 +54,8 @@ export { InvalidConfigError };
 export interface TopicRegistryOptions {
   logger: Logger;
   handles: FileHandleCache;
+  /** The data directory's health, given to every partition log. */
+  health?: LogDirHealth;
   nowMs?: () => number;
 }
 
@@ -110,6 +113,7 @@ export class TopicRegistry {
       handles: this.opts.handles,
       nowMs: this.opts.nowMs,
       logger: this.opts.logger,
+      health: this.opts.health,
       timestampType: configValue(this.config, meta.configs, 'message.timestamp.type') as 'CreateTime' | 'LogAppendTime',
     });
     return Partition.open(meta.name, p, dir, log);

@@ -12,6 +12,8 @@ import { crc32 } from 'node:zlib';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { fsyncDir } from '../log/fsync-dir.ts';
+import type { StorageFaultSink } from '../log/log-dir-health.ts';
+import { SyncedAppendFile } from '../log/synced-append.ts';
 
 const decimal = z.string().regex(/^-?\d+$/);
 
@@ -78,6 +80,8 @@ export class TransactionStore {
   private fh: FileHandle;
   private readonly path: string;
   private readonly logger: Logger;
+  /** A failed write is cut off again and a failed fsync takes the store offline (SyncedAppendFile). */
+  private readonly file: SyncedAppendFile;
   private queue: { line: string; resolve: () => void; reject: (e: Error) => void }[] = [];
   private writing = false;
   private linesWritten: number;
@@ -86,15 +90,20 @@ export class TransactionStore {
   /** fdatasyncs of transactions.log, so tests can see appends are durable. */
   fsyncCount = 0;
 
-  private constructor(fh: FileHandle, path: string, lines: number, logger: Logger) {
+  private constructor(fh: FileHandle, path: string, lines: number, file: SyncedAppendFile, logger: Logger) {
     this.fh = fh;
     this.path = path;
+    this.file = file;
     this.linesWritten = lines;
     this.logger = logger;
   }
 
   /** Opens the store and returns the latest record of every id; a torn or corrupt tail is cut off. */
-  static async open(dir: string, logger: Logger): Promise<{ store: TransactionStore; records: TxnRecord[] }> {
+  static async open(
+    dir: string,
+    logger: Logger,
+    storageFaults?: StorageFaultSink,
+  ): Promise<{ store: TransactionStore; records: TxnRecord[] }> {
     await mkdir(dir, { recursive: true });
     const path = join(dir, FILE);
     const fh = await open(path, 'a+');
@@ -140,7 +149,8 @@ export class TransactionStore {
       await fh.truncate(goodBytes);
       await fh.sync();
     }
-    return { store: new TransactionStore(fh, path, lines, logger), records: [...latest.values()] };
+    const file = new SyncedAppendFile(path, goodBytes, storageFaults);
+    return { store: new TransactionStore(fh, path, lines, file, logger), records: [...latest.values()] };
   }
 
   /** What compaction keeps: the coordinator's live states. */
@@ -163,8 +173,7 @@ export class TransactionStore {
       const batch = this.queue;
       this.queue = [];
       try {
-        await this.fh.appendFile(batch.map((b) => b.line).join(''));
-        await this.fh.datasync();
+        await this.file.append(this.fh, batch.map((b) => b.line).join(''));
         this.fsyncCount += 1;
         this.linesWritten += batch.length;
         for (const b of batch) b.resolve();
@@ -179,9 +188,10 @@ export class TransactionStore {
   private async compact(): Promise<void> {
     const records = this.liveRecords();
     const tmp = `${this.path}.tmp`;
+    const text = records.map(encodeLine).join('');
     const fh = await open(tmp, 'w');
     try {
-      await fh.writeFile(records.map(encodeLine).join(''));
+      await fh.writeFile(text);
       await fh.sync();
     } finally {
       await fh.close();
@@ -190,6 +200,7 @@ export class TransactionStore {
     await fsyncDir(join(this.path, '..'), this.logger);
     await this.fh.close();
     this.fh = await open(this.path, 'a+');
+    this.file.rewritten(Buffer.byteLength(text));
     this.linesWritten = records.length;
   }
 

@@ -74,3 +74,24 @@ export async function readPartition(
     client.close();
   }
 }
+
+/** The error code of a Fetch of one partition at `offset` (0 when it reads). */
+export async function fetchErrorCode(port: number, topic: string, partition: number, offset = 0n): Promise<number> {
+  const client = await RawClient.connect(port);
+  try {
+    const res = (await client.request(Fetch, 11, {
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 1024 * 1024,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [{ topic, partitions: [{ partition, fetchOffset: offset, partitionMaxBytes: 1024 * 1024 }] }],
+      forgottenTopicsData: [],
+      rackId: '',
+    })) as { responses: { partitions: { errorCode: number }[] }[] };
+    return res.responses[0]!.partitions[0]!.errorCode;
+  } finally {
+    client.close();
+  }
+}

@@ -11,6 +11,7 @@ import { topic } from './admin/topic.ts';
 import { user } from './admin/user.ts';
 import { broker } from './broker.ts';
 import { group } from './group.ts';
+import { log } from './log.ts';
 import { processors } from './processors.ts';
 import { schemaRegistry } from './schema-registry.ts';
 import { start } from './start.ts';
@@ -19,6 +20,7 @@ import type { Command } from './types.ts';
 export const commands: Record<string, Command> = {
   broker,
   group,
+  log,
   start,
   processors,
   'schema-registry': schemaRegistry,
