@@ -257,13 +257,15 @@ export class Partition {
       const path = join(this.dir, SNAPSHOT_FILE);
       let snap: { txns?: { aborted: [string, string, string][] } };
       try {
-        snap = JSON.parse(await readFile(path, 'utf8'));
+        const json = decodeChecksummed(await readFile(path, 'utf8'));
+        if (json === null) return; // fails its checksum: a start ignores it and rebuilds from the log
+        snap = JSON.parse(json);
       } catch {
         return; // no snapshot: a start rebuilds from the log, where the data and then the marker are gone
       }
       if (!snap.txns) return;
       snap.txns.aborted = snap.txns.aborted.filter(([pid, , last]) => !gone.has(`${pid}:${last}`));
-      await writeFile(`${path}.tmp`, JSON.stringify(snap), { flush: true });
+      await writeFile(`${path}.tmp`, encodeChecksummed(JSON.stringify(snap)), { flush: true });
       await rename(`${path}.tmp`, path);
     };
     const next = this.chain.then(run, run);
