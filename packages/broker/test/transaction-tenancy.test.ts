@@ -1,7 +1,8 @@
 /**
  * Transactions with tenants (a real Postgres and SASL): transactional ids live in the tenant's namespace (two
  * tenants' same id are two producers), TRANSACTIONAL_ID ACLs are enforced (DESCRIBE for FindCoordinator, WRITE for
- * InitProducerId and the rest), and a tenant's transactional ids are bounded (--max-transactional-ids-per-tenant).
+ * InitProducerId and the rest), and a tenant's transactional ids are bounded: by its quota (maxTransactionalIds) or
+ * else the broker's --max-transactional-ids-per-tenant.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -24,7 +25,8 @@ before(async () => {
   db = await createTestDatabase();
   fx = new TenantFixtures(db.url);
   const acme = await fx.tenant('acme');
-  const globex = await fx.tenant('globex');
+  // globex's quota allows three ids; acme has none set and gets the broker's per-tenant default (2 here).
+  const globex = await fx.tenant('globex', { maxTransactionalIds: 3 });
   acmeAdmin = await fx.adminKey(acme, 'acme-admin');
   globexAdmin = await fx.adminKey(globex, 'globex-admin');
   alice = await fx.key(acme, 'alice');
@@ -106,6 +108,9 @@ test('transactional ids: tenant namespaces, TRANSACTIONAL_ID ACLs and the per-te
     const again = await init(aliceC, 'alice-1');
     assert.deepEqual([again.errorCode, again.producerEpoch], [ErrorCode.NONE, 1], 'the epoch bump of an existing id');
     assert.equal((await init(globexC, 'second')).errorCode, ErrorCode.NONE);
+    // globex's own quota (3) is what bounds it, not the broker's default.
+    assert.equal((await init(globexC, 'third')).errorCode, ErrorCode.NONE);
+    assert.equal((await init(globexC, 'fourth')).errorCode, ErrorCode.POLICY_VIOLATION);
   } finally {
     for (const c of [acmeC, globexC, aliceC, bobC]) c.close();
   }

@@ -18,6 +18,7 @@ const KEYS: Record<string, keyof TenantQuota> = {
   'samsa.max_connections': 'maxConnections',
   'samsa.max_groups': 'maxGroups',
   'samsa.max_committed_offsets': 'maxCommittedOffsets',
+  'samsa.max_transactional_ids': 'maxTransactionalIds',
 };
 const MATCH_EXACT = 0;
 const MATCH_DEFAULT = 1;

@@ -29,7 +29,7 @@ export const handleInitProducerId: Handler<typeof InitProducerId> = async (
     if (result.errorCode === ErrorCode.POLICY_VIOLATION) {
       ctx.log.info(
         { transactionalId: req.transactionalId, limit: transactionalIdLimit(ctx) },
-        'transactional id quota reached (--max-transactional-ids-per-tenant)',
+        'transactional id quota reached (samsa.max_transactional_ids, else --max-transactional-ids-per-tenant)',
       );
       ctx.state.metrics.refused('tenant_transactional_ids');
     }

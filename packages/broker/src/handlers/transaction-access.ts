@@ -2,9 +2,15 @@
 import { ErrorCode } from '@samsa/protocol';
 import type { RequestContext } from '../request-context.ts';
 
-/** Transactional ids the connection's tenant may have, or null (no tenant: unbounded but by memory). */
+/**
+ * Transactional ids the connection's tenant may have: its quota (samsa.max_transactional_ids), else the broker's
+ * --max-transactional-ids-per-tenant; null without a tenant (unbounded but by memory and expiry).
+ */
 export function transactionalIdLimit(ctx: RequestContext): number | null {
-  return ctx.access.principal.kind === 'tenant' ? ctx.state.config.maxTransactionalIdsPerTenant : null;
+  const { principal } = ctx.access;
+  if (principal.kind !== 'tenant') return null;
+  const quota = ctx.state.tenancy?.quota(principal.tenant.id).maxTransactionalIds ?? null;
+  return quota ?? ctx.state.config.maxTransactionalIdsPerTenant;
 }
 
 /** PRODUCER_FENCED exists for clients from `sinceVersion` of an API; older ones are told INVALID_PRODUCER_EPOCH. */

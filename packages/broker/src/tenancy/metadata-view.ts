@@ -20,6 +20,8 @@ export interface TenantQuota {
   maxGroups: number | null;
   /** Committed offsets (group, topic, partition); null: the broker's --max-committed-offsets-per-tenant. */
   maxCommittedOffsets: number | null;
+  /** Transactional ids (each with at most one open transaction); null: the broker's --max-transactional-ids-per-tenant. */
+  maxTransactionalIds: number | null;
 }
 
 export const NO_QUOTA: TenantQuota = {
@@ -32,6 +34,7 @@ export const NO_QUOTA: TenantQuota = {
   requestPercentage: null,
   maxGroups: null,
   maxCommittedOffsets: null,
+  maxTransactionalIds: null,
 };
 
 export interface TenantInfo {

@@ -31,7 +31,7 @@ export async function loadSnapshot(client: pg.ClientBase): Promise<MetadataSnaps
     const tenants = await client.query(
       `SELECT t.id, t.slug, t.status, q."produceBytesPerSec", q."fetchBytesPerSec", q."storageBytes", q."maxTopics",
               q."maxPartitions", q."maxConnections", q."requestPercentage",
-              q."maxGroups", q."maxCommittedOffsets"
+              q."maxGroups", q."maxCommittedOffsets", q."maxTransactionalIds"
          FROM "Tenant" t LEFT JOIN "TenantQuota" q ON q."tenantId" = t.id`,
     );
     const keys = await client.query(
@@ -65,6 +65,7 @@ export async function loadSnapshot(client: pg.ClientBase): Promise<MetadataSnaps
           requestPercentage: num(r.requestPercentage),
           maxGroups: num(r.maxGroups),
           maxCommittedOffsets: num(r.maxCommittedOffsets),
+          maxTransactionalIds: num(r.maxTransactionalIds),
         },
       })),
       keys: keys.rows.map((r) => ({

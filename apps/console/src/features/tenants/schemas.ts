@@ -50,6 +50,7 @@ export const quotaSchema = z.object({
     .describe('request time, % of one broker thread; null = unlimited'),
   maxGroups: brokerDefaulted('consumer groups', 1000),
   maxCommittedOffsets: brokerDefaulted('committed offsets (group, topic, partition)', 100_000),
+  maxTransactionalIds: brokerDefaulted('transactional ids (each with at most one open transaction)', 1000),
   maxProcessors: hubDefaulted('processors', 'SAMSA_MAX_PROCESSORS_PER_TENANT, 20'),
   processorMemoryMb: hubDefaulted(
     'memory of each processor sandbox, MiB (8 to 4096)',
@@ -74,6 +75,7 @@ export const QUOTA_LABELS: Record<keyof QuotaInput, string> = {
   requestPercentage: 'request rate (%)',
   maxGroups: 'max consumer groups',
   maxCommittedOffsets: 'max committed offsets',
+  maxTransactionalIds: 'max transactional ids',
   maxProcessors: 'max processors',
   processorMemoryMb: 'processor memory (MiB)',
   processorCpuMsPerSec: 'processor CPU (ms/s)',
@@ -83,6 +85,7 @@ export const QUOTA_LABELS: Record<keyof QuotaInput, string> = {
 export const QUOTA_EMPTY_MEANS: Partial<Record<keyof QuotaInput, string>> = {
   maxGroups: 'broker default (1000)',
   maxCommittedOffsets: 'broker default (100000)',
+  maxTransactionalIds: 'broker default (1000)',
   maxProcessors: 'hub default (20)',
   processorMemoryMb: 'hub default (64)',
   processorCpuMsPerSec: 'hub default (1000)',

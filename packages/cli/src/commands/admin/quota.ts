@@ -12,6 +12,7 @@ const QUOTA_FLAGS: Record<string, string> = {
   'request-percentage': 'requestPercentage',
   'max-groups': 'maxGroups',
   'max-committed-offsets': 'maxCommittedOffsets',
+  'max-transactional-ids': 'maxTransactionalIds',
   'max-processors': 'maxProcessors',
   'processor-memory-mb': 'processorMemoryMb',
   'processor-cpu-ms-per-sec': 'processorCpuMsPerSec',
@@ -36,10 +37,11 @@ export const quota: Command = {
   samsa quota get --tenant T
   samsa quota set --tenant T [--max-topics N] [--max-partitions N] [--storage-bytes N] [--produce-bytes-per-sec N]
                   [--fetch-bytes-per-sec N] [--max-connections N] [--request-percentage N]
-                  [--max-groups N] [--max-committed-offsets N]
+                  [--max-groups N] [--max-committed-offsets N] [--max-transactional-ids N]
                   [--max-processors N] [--processor-memory-mb N] [--processor-cpu-ms-per-sec N]
-                  (a value of 'unlimited' removes that limit; for the two group limits it means the broker's
-                  per-tenant default, --max-groups-per-tenant / --max-committed-offsets-per-tenant, and for the
+                  (a value of 'unlimited' removes that limit; for the group and transactional-id limits it means
+                  the broker's per-tenant default, --max-groups-per-tenant / --max-committed-offsets-per-tenant /
+                  --max-transactional-ids-per-tenant, and for the
                   three processor limits the hub's default: SAMSA_MAX_PROCESSORS_PER_TENANT (20),
                   SAMSA_PROCESSOR_MEMORY_MB (64), SAMSA_PROCESSOR_CPU_MS_PER_SEC (1000))
 

@@ -27,6 +27,7 @@ export const emptyQuotaDraft = (): QuotaDraft => ({
   requestPercentage: '',
   maxGroups: '',
   maxCommittedOffsets: '',
+  maxTransactionalIds: '',
   maxProcessors: '',
   processorMemoryMb: '',
   processorCpuMsPerSec: '',
