@@ -8,7 +8,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { runSamsa } from '@samsa/test-support/samsa-cli';
 import type { Producer, Transaction } from 'kafkajs';
+import { type ApiServer, startApiServer } from './api-server.ts';
 import { call, seedUser } from './helpers.ts';
 import {
   connectedAdmin,
@@ -21,6 +23,7 @@ import {
 } from './tenancy-hub.ts';
 
 let hub: TenancyHub;
+let http: ApiServer;
 let acmeKey: Key;
 let member: string;
 let rivalAdmin: string;
@@ -45,8 +48,10 @@ before(async () => {
   );
   assert.equal(created.status, 201, JSON.stringify(created.body));
   await (await connectedAdmin(kafkaAs(hub, acmeKey))).disconnect();
+  http = await startApiServer();
 });
 after(async () => {
+  await http?.close();
   for (const p of producers) await p.disconnect().catch(() => undefined);
   await hub?.close();
 });
@@ -218,4 +223,30 @@ test('a transaction open longer than its timeout is flagged hanging; the platfor
   const after = findTxn((await list(member)).body, 'slowpoke');
   assert.equal(after.open, false);
   assert.deepEqual(after.hanging, []);
+});
+
+test('samsa transaction list and abort, through the console', async () => {
+  await openTransaction('cli-txn', 60_000, 'from-cli');
+  const env = { SAMSA_URL: http.url, SAMSA_TOKEN: hub.admin, SAMSA_CREDENTIALS_FILE: '/nonexistent/credentials.json' };
+  const listed = await runSamsa(['transaction', 'list', '--tenant', 'acme'], env);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.match(listed.stdout, /^TRANSACTIONALID\s+STATE/m);
+  assert.match(listed.stdout, /cli-txn\s+Ongoing\s+\d+\/\d+\s+orders-1/);
+  const refused = await runSamsa(['transaction', 'abort', '--tenant', 'acme', 'cli-txn'], env);
+  assert.equal(refused.code, 2, 'without --yes nothing is aborted');
+  assert.match(refused.stderr, /add --yes/);
+  const byMember = await runSamsa(['transaction', 'abort', '--tenant', 'acme', 'cli-txn', '--yes'], {
+    ...env,
+    SAMSA_TOKEN: member,
+  });
+  assert.notEqual(byMember.code, 0);
+  assert.match(byMember.stderr, /admin/i);
+  const aborted = await runSamsa(['transaction', 'abort', '--tenant', 'acme', 'cli-txn', '--yes', '--json'], env);
+  assert.equal(aborted.code, 0, aborted.stderr);
+  assert.equal(JSON.parse(aborted.stdout).aborted, true);
+  const all = await runSamsa(['transaction', 'list', '--all', '--json'], env);
+  assert.equal(all.code, 0, all.stderr);
+  const t = JSON.parse(all.stdout).transactions.find((x: any) => x.transactionalId === 'cli-txn');
+  assert.equal(t.tenant, 'acme');
+  assert.equal(t.open, false);
 });
