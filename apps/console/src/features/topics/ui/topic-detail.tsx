@@ -638,7 +638,13 @@ function Compaction({ c }: { c: CompactionView }) {
         </div>
         <div>
           <dt className="text-slate-500">Took</dt>
-          <dd className="text-lg font-semibold">{c.lastClean ? formatDuration(c.lastClean.durationMs) : '—'}</dd>
+          <dd className="text-lg font-semibold">
+            {c.lastClean
+              ? c.lastClean.durationMs < 1_000
+                ? `${c.lastClean.durationMs} ms`
+                : formatDuration(c.lastClean.durationMs)
+              : '—'}
+          </dd>
         </div>
         <div>
           <dt className="text-slate-500">Bytes before → after</dt>

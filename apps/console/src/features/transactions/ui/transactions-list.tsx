@@ -122,7 +122,14 @@ export function TransactionsList({ tenant }: { tenant?: string }) {
                   {canAbort ? (
                     <Td>
                       {t.open && (tenant || t.tenant) ? (
-                        <Button variant="danger" size="sm" onClick={() => setTarget(t)}>
+                        <Button
+                          variant="danger"
+                          size="sm"
+                          onClick={() => {
+                            abort.reset();
+                            setTarget(t);
+                          }}
+                        >
                           Abort
                         </Button>
                       ) : null}
@@ -155,10 +162,8 @@ export function TransactionsList({ tenant }: { tenant?: string }) {
       ) : null}
       <ConfirmDialog
         open={target !== null}
-        onClose={() => {
-          setTarget(null);
-          abort.reset();
-        }}
+        // Closing keeps the outcome shown above the table; a new abort starts afresh.
+        onClose={() => setTarget(null)}
         onConfirm={() => target && abort.mutate(target)}
         title={`Abort the transaction of ${target?.transactionalId ?? ''}?`}
         message={
