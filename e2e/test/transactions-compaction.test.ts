@@ -115,6 +115,8 @@ test('an open KafkaJS transaction is listed on the Transactions page and aborted
   await dialog.getByRole('button', { name: 'Abort transaction' }).click();
   await page.getByRole('status').filter({ hasText: 'Aborted the open transaction of payments' }).waitFor();
   await page.getByRole('row').filter({ hasText: 'payments' }).getByText('Empty').waitFor();
+  // The fence initialised the id with Kafka's fenceProducers timeout, 1 ms.
+  await page.getByRole('row').filter({ hasText: 'payments' }).getByText('1 ms').waitFor();
   await shot(page, 'transactions-aborted');
 
   // The old producer is fenced: its commit is refused.

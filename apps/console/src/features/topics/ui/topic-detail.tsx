@@ -12,7 +12,7 @@ import { UnitInput } from '../../../components/ui/unit-input.tsx';
 import { api, fieldErrors, formatBytes } from '../../../lib/api-client.ts';
 import { formatHuman, type QuantityKind } from '../../../lib/units.ts';
 import { StatusBadge } from '../../consumer-groups/ui/status-badge.tsx';
-import { formatDuration, formatTime } from '../../consumer-groups/ui/format.ts';
+import { formatShortDuration, formatTime } from '../../consumer-groups/ui/format.ts';
 import type { CompactionView } from '../schemas.ts';
 
 interface Detail {
@@ -638,13 +638,7 @@ function Compaction({ c }: { c: CompactionView }) {
         </div>
         <div>
           <dt className="text-slate-500">Took</dt>
-          <dd className="text-lg font-semibold">
-            {c.lastClean
-              ? c.lastClean.durationMs < 1_000
-                ? `${c.lastClean.durationMs} ms`
-                : formatDuration(c.lastClean.durationMs)
-              : '—'}
-          </dd>
+          <dd className="text-lg font-semibold">{c.lastClean ? formatShortDuration(c.lastClean.durationMs) : '—'}</dd>
         </div>
         <div>
           <dt className="text-slate-500">Bytes before → after</dt>

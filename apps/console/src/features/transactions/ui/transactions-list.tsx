@@ -12,7 +12,7 @@ import { ConfirmDialog } from '../../../components/ui/dialog.tsx';
 import { Empty, ErrorState, Loading, PageHeader } from '../../../components/ui/states.tsx';
 import { Table, TableHead, Td, Tr } from '../../../components/ui/table.tsx';
 import { api } from '../../../lib/api-client.ts';
-import { formatDuration, formatTime } from '../../consumer-groups/ui/format.ts';
+import { formatDuration, formatShortDuration, formatTime } from '../../consumer-groups/ui/format.ts';
 import { useCanManage } from '../../processors/ui/use-tenant-role.ts';
 import type { AbortedTransactionView, TransactionListView, TransactionView } from '../schemas.ts';
 
@@ -118,7 +118,7 @@ export function TransactionsList({ tenant }: { tenant?: string }) {
                     {t.startedAtMs === null ? '—' : formatTime(t.startedAtMs, true)}
                   </Td>
                   <Td className="whitespace-nowrap">{formatDuration(t.openForMs)}</Td>
-                  <Td className="whitespace-nowrap">{formatDuration(t.timeoutMs)}</Td>
+                  <Td className="whitespace-nowrap">{formatShortDuration(t.timeoutMs)}</Td>
                   {canAbort ? (
                     <Td>
                       {t.open && (tenant || t.tenant) ? (
