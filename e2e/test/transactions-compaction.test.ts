@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { overwriteKeysOfCompactedTopic } from '@samsa/test-support/compaction-workload';
 import type { Browser, Page } from 'playwright-core';
 import { apiToken, type Hub, launchChromium, restAs, SHOTS, shot, signIn, startHub } from './hub.ts';
 
@@ -146,32 +147,7 @@ for (const policy of ['compact', 'compact,delete'] as const) {
     assert.equal(detail.configs['cleanup.policy'], policy);
 
     // Small segments and a low ratio (as the tenant, over Kafka) so the cleaner has sealed segments to compact.
-    const kafka = tenantKafka();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.alterConfigs({
-      validateOnly: false,
-      resources: [
-        {
-          type: 2,
-          name,
-          configEntries: [
-            { name: 'cleanup.policy', value: policy },
-            { name: 'segment.bytes', value: '2048' },
-            { name: 'min.cleanable.dirty.ratio', value: '0.01' },
-          ],
-        },
-      ],
-    });
-    await admin.disconnect();
-    const writer = kafka.producer();
-    await writer.connect();
-    for (let round = 0; round < 30; round++)
-      await writer.send({
-        topic: name,
-        messages: Array.from({ length: 5 }, (_, k) => ({ key: `k${k}`, value: `v${round}-${'x'.repeat(60)}` })),
-      });
-    await writer.disconnect();
+    await overwriteKeysOfCompactedTopic(tenantKafka(), name, policy);
 
     await page.goto(`${hub.consoleUrl}/t/acme/topics/${name}`);
     await page.getByRole('heading', { name: 'Compaction' }).waitFor();

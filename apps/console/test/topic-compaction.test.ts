@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { overwriteKeysOfCompactedTopic } from '@samsa/test-support/compaction-workload';
 import { call } from './helpers.ts';
 import {
   connectedAdmin,
@@ -61,34 +62,7 @@ for (const policy of ['compact', 'compact,delete'] as const) {
     );
     assert.equal(configured.body.configs['cleanup.policy'], policy);
     // Small segments and a low ratio (as the tenant, through Kafka) so the cleaner has sealed segments to compact.
-    const admin = await connectedAdmin(kafkaAs(hub, key));
-    await admin.alterConfigs({
-      validateOnly: false,
-      resources: [
-        {
-          type: 2,
-          name,
-          // AlterConfigs replaces the topic's whole config set: name the policy again.
-          configEntries: [
-            { name: 'cleanup.policy', value: policy },
-            { name: 'segment.bytes', value: '2048' },
-            { name: 'min.cleanable.dirty.ratio', value: '0.01' },
-          ],
-        },
-      ],
-    });
-    await admin.disconnect();
-    const producer = kafkaAs(hub, key).producer();
-    await producer.connect();
-    try {
-      for (let round = 0; round < 30; round++)
-        await producer.send({
-          topic: name,
-          messages: Array.from({ length: 5 }, (_, k) => ({ key: `k${k}`, value: `v${round}-${'x'.repeat(60)}` })),
-        });
-    } finally {
-      await producer.disconnect();
-    }
+    await overwriteKeysOfCompactedTopic(kafkaAs(hub, key), name, policy);
     let compaction: any;
     await eventually(
       async () => {
