@@ -193,6 +193,9 @@ test('every page has no serious accessibility violation and fits 768 px; Ctrl-K 
     ['/t/acme/members', () => p.getByRole('main').getByRole('heading').first().waitFor()],
     ['/t/acme/alerts', () => p.getByRole('main').getByRole('heading').first().waitFor()],
     ['/t/acme/audit', () => p.getByRole('main').getByRole('heading').first().waitFor()],
+    // Appended: the dark-theme pass below picks pages by index.
+    ['/t/acme/transactions', heading('Transactions · acme')],
+    ['/admin/transactions', heading('Transactions · all tenants')],
   ];
   for (const [path, ready] of pages) await checkPage(p, path, ready, problems);
 

@@ -82,6 +82,7 @@ function paramsForB(): Record<string, string> {
     id: ids.aclB,
     user: 'bob@b.example',
     v: '1',
+    transactionalId: 'payments-txn',
   };
 }
 

@@ -45,7 +45,10 @@ function brokerEnv(tenancy?: { databaseUrl: string }): NodeJS.ProcessEnv {
   return env;
 }
 
-export async function startBroker(opts: { tenancy?: { databaseUrl: string } } = {}): Promise<BrokerProcess> {
+/** `args`: more `samsa broker` flags (e.g. a test's own transaction timeouts). */
+export async function startBroker(
+  opts: { tenancy?: { databaseUrl: string }; args?: string[] } = {},
+): Promise<BrokerProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'samsa-broker-'));
   const port = await freePort();
   const httpPort = await freePort();
@@ -60,6 +63,7 @@ export async function startBroker(opts: { tenancy?: { databaseUrl: string } } = 
       `127.0.0.1:${port}`,
       '--http-listen',
       `127.0.0.1:${httpPort}`,
+      ...(opts.args ?? []),
     ],
     { stdio: ['ignore', 'ignore', 'inherit'], env: brokerEnv(opts.tenancy) },
   );

@@ -17,13 +17,13 @@ export interface TenancyHub {
   close(): Promise<void>;
 }
 
-export async function startTenancyHub(): Promise<TenancyHub> {
+export async function startTenancyHub(opts: { brokerArgs?: string[] } = {}): Promise<TenancyHub> {
   const h = await startHarness({
     SAMSA_BROKER_SASL_USERNAME: SUPERUSER.username,
     SAMSA_BROKER_SASL_PASSWORD: SUPERUSER.password,
     SAMSA_LAG_COLLECTOR: 'off',
   });
-  const broker = await startBroker({ tenancy: { databaseUrl: h.tdb.url } });
+  const broker = await startBroker({ tenancy: { databaseUrl: h.tdb.url }, args: opts.brokerArgs });
   process.env.SAMSA_BROKER_BOOTSTRAP = broker.bootstrap;
   const admin = (await seedUser('root@example.com', { platformAdmin: true })).token;
   return {

@@ -354,6 +354,15 @@ export class Broker implements ConnectionHost {
           minuteMs: this.config.trafficHistoryMinuteRetentionMs,
           hourMs: this.config.trafficHistoryHourRetentionMs,
         },
+        cleanerStates: () =>
+          this.topics.list().flatMap((t) =>
+            t.partitions.flatMap((p, partition) => {
+              const stats = this.cleaner.statsFor(p.log);
+              return stats
+                ? [{ topic: t.name, partition, dirtyRatio: stats.dirtyRatio, lastClean: stats.lastClean ?? null }]
+                : [];
+            }),
+          ),
       });
       this.trafficReporter.start();
     }

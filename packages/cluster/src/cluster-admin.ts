@@ -1,4 +1,5 @@
 import type { KafkaGroupAdmin } from './group-admin.ts';
+import type { OpenTransactionOnPartition, TransactionInfo } from './transaction-admin.ts';
 
 /**
  * ClusterAdmin: everything the console asks of the cluster, as one interface implemented over the Kafka protocol
@@ -155,6 +156,30 @@ export interface ClusterAdmin {
    * to `brokerName` directly.
    */
   produceAs(target: TenantTopic, message: ProduceInput): Promise<{ partition: number; offset: number }>;
+  /**
+   * Transactional ids and their transactions (ListTransactions, then DescribeTransactions of at most `limit` of them,
+   * open ones first). As tenant `tenantSlug` (ids and topics named as the tenant does), or for null as the superuser
+   * (every id, by its broker name). `total` counts every listed id.
+   */
+  transactions(tenantSlug: string | null, limit: number): Promise<{ transactions: TransactionInfo[]; total: number }>;
+  /** One transactional id (DescribeTransactions), as the tenant or the superuser; null when there is none. */
+  describeTransaction(tenantSlug: string | null, transactionalId: string): Promise<TransactionInfo | null>;
+  /**
+   * Producers holding an open transaction in the log of these topics' partitions (DescribeProducers), as the tenant
+   * or the superuser; null when the cluster does not support DescribeProducers.
+   */
+  openTransactionsOnPartitions(
+    tenantSlug: string | null,
+    topics: { topic: string; partitions: number }[],
+  ): Promise<OpenTransactionOnPartition[] | null>;
+  /**
+   * Fences a transactional id as Kafka's Admin.fenceProducers does (InitProducerId: the epoch is bumped and the
+   * ongoing transaction aborted), as the tenant or the superuser; the id's new producer id and epoch.
+   */
+  fenceTransactionalId(
+    tenantSlug: string | null,
+    transactionalId: string,
+  ): Promise<{ producerId: number; producerEpoch: number }>;
   /**
    * The lag collector's group admin over this admin's superuser connection, so the process holds one superuser
    * client; closing the group admin leaves the connection open (`close` here closes it).

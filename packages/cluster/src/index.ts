@@ -11,3 +11,4 @@ export * from './cluster-admin.ts';
 export * from './tenant-clients.ts';
 export * from './kafka-cluster-admin.ts';
 export * from './scram-authzid.ts';
+export * from './transaction-admin.ts';

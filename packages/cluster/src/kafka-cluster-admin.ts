@@ -18,6 +18,14 @@ import type {
 import { type ClusterConnection, saslOptions } from './connection.ts';
 import { type ClientError, ClusterError, clusterError, isSignInRefused } from './errors.ts';
 import { KafkaGroupAdmin } from './group-admin.ts';
+import {
+  describeTransactions,
+  fenceTransactionalId,
+  listTransactionalIds,
+  type OpenTransactionOnPartition,
+  openTransactionsOnPartitions,
+  type TransactionInfo,
+} from './transaction-admin.ts';
 
 /** Bytes fetched per browse request: enough for a page of ordinary messages, bounded for huge ones. */
 const BROWSE_FETCH_BYTES_MAX = 4 * 1024 * 1024;
@@ -29,6 +37,9 @@ const BROWSE_FETCH_BYTES_MAX = 4 * 1024 * 1024;
 const SCAN_FETCH_WAIT_MS = 100;
 const TENANT_SIGN_IN_WAIT_MS = 5_000;
 const TENANT_SIGN_IN_RETRY_MS = 200;
+
+/** States of a transaction that is not finished: listed first. */
+const OPEN_TRANSACTION_STATES = new Set(['Ongoing', 'PrepareCommit', 'PrepareAbort', 'PrepareEpochFence']);
 
 /** Total of known partition sizes; null when the cluster reported none. */
 function sumOf(sizes: Map<number, number> | undefined): number | null {
@@ -573,6 +584,49 @@ export class KafkaClusterAdmin implements ClusterAdmin {
       const o = result.offsets?.[0];
       return { partition: o?.partition ?? message.partition ?? 0, offset: Number(o?.offset ?? -1) };
     });
+  }
+
+  /** Runs `op` with an admin acting as tenant `slug`, or with the superuser's for null. */
+  async #adminAs<T>(slug: string | null, op: (admin: Admin) => Promise<T>): Promise<T> {
+    if (slug === null) return guard(() => op(this.#adminClient));
+    return this.#asTenant({ tenantSlug: slug, topic: '', brokerName: '' }, (c) => op(c.admin()));
+  }
+
+  async transactions(
+    tenantSlug: string | null,
+    limit: number,
+  ): Promise<{ transactions: TransactionInfo[]; total: number }> {
+    return this.#adminAs(tenantSlug, async (admin) => {
+      const listed = await listTransactionalIds(admin);
+      const open = (s: string) => (OPEN_TRANSACTION_STATES.has(s) ? 0 : 1);
+      const chosen = [...listed].sort((a, b) => open(a.state) - open(b.state)).slice(0, Math.max(0, limit));
+      const described = await describeTransactions(
+        admin,
+        chosen.map((t) => t.transactionalId),
+      );
+      return { transactions: described, total: listed.length };
+    });
+  }
+
+  async describeTransaction(tenantSlug: string | null, transactionalId: string): Promise<TransactionInfo | null> {
+    return this.#adminAs(
+      tenantSlug,
+      async (admin) => (await describeTransactions(admin, [transactionalId]))[0] ?? null,
+    );
+  }
+
+  async openTransactionsOnPartitions(
+    tenantSlug: string | null,
+    topics: { topic: string; partitions: number }[],
+  ): Promise<OpenTransactionOnPartition[] | null> {
+    return this.#adminAs(tenantSlug, (admin) => openTransactionsOnPartitions(admin, topics));
+  }
+
+  async fenceTransactionalId(
+    tenantSlug: string | null,
+    transactionalId: string,
+  ): Promise<{ producerId: number; producerEpoch: number }> {
+    return this.#adminAs(tenantSlug, (admin) => fenceTransactionalId(admin, transactionalId));
   }
 
   groupAdmin(): KafkaGroupAdmin {

@@ -41,6 +41,12 @@ import {
   listTenantGroups,
   previewGroupReset,
 } from '../features/consumer-groups/service.ts';
+import { abortedTransactionSchema, transactionListSchema } from '../features/transactions/schemas.ts';
+import {
+  abortTenantTransaction,
+  listAllTransactions,
+  listTenantTransactions,
+} from '../features/transactions/service.ts';
 import {
   createTenantSchema,
   quotaSchema,
@@ -191,6 +197,7 @@ const meSchema = z.object({
 
 type TopicParams = { tenant: string; topic: string };
 type GroupParams = { tenant: string; group: string };
+type TransactionParams = { tenant: string; transactionalId: string };
 
 export const apiRoutes: Record<string, RouteSpec> = {
   '/auth/login': {
@@ -655,6 +662,29 @@ export const apiRoutes: Record<string, RouteSpec> = {
       handler: withTenant(async ({ tenant }) => lagMetrics(tenant), { role: 'member' }),
     },
   },
+  '/tenants/{tenant}/transactions': {
+    GET: {
+      summary:
+        "A tenant's transactional ids: state, producer id and epoch, partitions, age and timeout, open ones first, and hanging transactions with the reason (read as the tenant)",
+      tag: 'transactions',
+      access: 'tenant_member',
+      response: transactionListSchema,
+      handler: withTenant(async ({ tenant }) => listTenantTransactions(tenant), { role: 'member' }),
+    },
+  },
+  '/tenants/{tenant}/transactions/{transactionalId}/abort': {
+    POST: {
+      summary:
+        "Abort a transactional id's open transaction by fencing the id as Kafka's Admin.fenceProducers does (its epoch is bumped, the old producer gets PRODUCER_FENCED); audited as `transaction.abort`",
+      tag: 'transactions',
+      access: 'tenant_admin',
+      response: abortedTransactionSchema,
+      handler: withTenant<TransactionParams>(
+        async (ctx) => abortTenantTransaction(ctx.actor, ctx.tenant, ctx.params.transactionalId),
+        { role: 'admin' },
+      ),
+    },
+  },
   ...processorRoutes,
   '/tenants/{tenant}/service-accounts': {
     GET: {
@@ -994,6 +1024,15 @@ export const apiRoutes: Record<string, RouteSpec> = {
       query: groupListQuerySchema,
       response: groupListSchema,
       handler: withAuth(async (ctx) => listAllGroups(ctx.query(groupListQuerySchema)), { platformAdmin: true }),
+    },
+  },
+  '/transactions': {
+    GET: {
+      summary: "Every tenant's transactional ids with their tenant, and hanging transactions (read as the superuser)",
+      tag: 'transactions',
+      access: 'platform_admin',
+      response: transactionListSchema,
+      handler: withAuth(async () => listAllTransactions(), { platformAdmin: true }),
     },
   },
   '/search': {

@@ -75,6 +75,16 @@ export interface CleanerStats {
   dirtyRatio: number;
   cleanedBytesTotal: number;
   lastCleanMs: number | null;
+  /** The last clean that rewrote segments (since the broker started): how long it took, the rewritten bytes. */
+  lastClean?: LastClean;
+}
+
+export interface LastClean {
+  endedAtMs: number;
+  durationMs: number;
+  /** Bytes of the segments it rewrote, before and after. */
+  bytesBefore: number;
+  bytesAfter: number;
 }
 
 export interface CleanResult {
@@ -144,6 +154,7 @@ export class LogCleaner {
       dirtyRatio,
       cleanedBytesTotal: prev?.cleanedBytesTotal ?? 0,
       lastCleanMs: prev?.lastCleanMs ?? null,
+      lastClean: prev?.lastClean,
     });
     return { cleanable, dirty, dirtyRatio, due };
   }
@@ -254,15 +265,18 @@ export class LogCleaner {
       dueAt,
     });
     let bytesWritten = 0;
+    let bytesBefore = 0;
     let segmentsRewritten = 0;
     for (const segment of toRewrite) {
-      bytesRead += segment.sizeBytes;
+      const sizeBefore = segment.sizeBytes;
+      bytesRead += sizeBefore;
       const written = await this.rewriteSegment(segment, decide.batch);
       const removedAborts = decide.takeRemovedAbortMarkers();
       if (written === null) continue;
       // Forgotten before the swap: a crash in between leaves a marker with no data and no index entry, harmless.
       if (removedAborts.length > 0) await txns?.forgetAborted(removedAborts);
       if (!(await log.replaceSegment(segment, (step) => this.crashPoint(step)))) return none;
+      bytesBefore += sizeBefore;
       bytesWritten += written;
       segmentsRewritten += 1;
     }
@@ -284,6 +298,7 @@ export class LogCleaner {
       dirtyRatio: prev?.dirtyRatio ?? 0,
       cleanedBytesTotal: (prev?.cleanedBytesTotal ?? 0) + bytesRead,
       lastCleanMs: this.nowMs(),
+      lastClean: { endedAtMs: this.nowMs(), durationMs: this.nowMs() - nowMs, bytesBefore, bytesAfter: bytesWritten },
     });
     await this.plan(log, txns); // refresh the dirty ratio
     this.opts.logger.info(

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { type CleanerStateRow, pruneCleanerStates, writeCleanerStates } from './cleaner-states.ts';
 import type { AclRule } from './metadata-view.ts';
 import {
   pruneTrafficHistory,
@@ -166,6 +167,14 @@ export class ControlPlaneStore {
 
   pruneTrafficHistory(retention: TrafficHistoryRetention, nowMs: number) {
     return pruneTrafficHistory(this.pool, retention, nowMs);
+  }
+
+  reportCleanerStates(rows: CleanerStateRow[], nowMs: number): Promise<void> {
+    return writeCleanerStates(this.pool, rows, nowMs);
+  }
+
+  pruneCleanerStates(nowMs: number): Promise<number> {
+    return pruneCleanerStates(this.pool, nowMs);
   }
 
   async close(): Promise<void> {

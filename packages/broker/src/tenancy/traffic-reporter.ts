@@ -8,8 +8,13 @@
  * and records and the topic's size on disk. A row is written when it has traffic, its size changed, or once a minute
  * (so every minute roll-up has a size); at most MAX_TOPICS_PER_TENANT_WINDOW topics per tenant (the largest).
  * Once a minute it also deletes history past its retention.
+ *
+ * With `cleanerStates`, the same report upserts the log cleaner's state of every partition of the tenants' compacted
+ * topics (TopicCleanerState: dirty ratio, last clean), when it changed or once a minute, at most
+ * MAX_CLEANER_STATE_ROWS per report; rows not reported for a day are deleted with the history.
  */
 import type { Logger } from 'pino';
+import type { CleanerStateRow } from './cleaner-states.ts';
 import type { ControlPlaneStore, TrafficRow } from './control-plane-store.ts';
 import { MAX_TOPICS_PER_TENANT_WINDOW, type TenantTraffic } from './tenant-traffic.ts';
 import {
@@ -26,10 +31,21 @@ export interface TopicSize {
 
 /** How often an unchanged row is written anyway, and how often retention runs. */
 const HISTORY_REFRESH_MS = 60_000;
+/** Cleaner-state rows written per report at most (the rest wait for the next report). */
+export const MAX_CLEANER_STATE_ROWS = 10_000;
+
+/** The cleaner's state of one partition of a compacted topic; `topic` is the broker's name (`acme.orders`). */
+export interface PartitionCleanerState {
+  topic: string;
+  partition: number;
+  dirtyRatio: number;
+  lastClean: { endedAtMs: number; durationMs: number; bytesBefore: number; bytesAfter: number } | null;
+}
 
 export interface TrafficReporterOptions {
   traffic: TenantTraffic;
-  store: Pick<ControlPlaneStore, 'reportTraffic' | 'reportTrafficHistory' | 'pruneTrafficHistory'>;
+  store: Pick<ControlPlaneStore, 'reportTraffic' | 'reportTrafficHistory' | 'pruneTrafficHistory'> &
+    Partial<Pick<ControlPlaneStore, 'reportCleanerStates' | 'pruneCleanerStates'>>;
   /** Tenants that exist now (rows for deleted tenants would fail their foreign key). */
   tenantExists(tenantId: string): boolean;
   connectionCount(tenantId: string): number;
@@ -42,6 +58,8 @@ export interface TrafficReporterOptions {
   /** The tenant and local name of a broker topic name, or null for topics outside every tenant. */
   topicOwner?(topic: string): { tenantId: string; topic: string } | null;
   historyRetention?: TrafficHistoryRetention;
+  /** The log cleaner's state of every partition of every compacted topic; none: no cleaner rows are written. */
+  cleanerStates?(): Iterable<PartitionCleanerState>;
   nowMs?(): number;
 }
 
@@ -53,6 +71,8 @@ export class TrafficReporter {
   /** Last history row written per tenant/topic key: its size and when. */
   private historyWritten = new Map<string, { storageBytes: number | null; atMs: number }>();
   private lastPruneMs = 0;
+  /** Last cleaner-state row written per tenant/topic/partition: its figures and when. */
+  private cleanerWritten = new Map<string, { figures: string; atMs: number }>();
 
   constructor(opts: TrafficReporterOptions) {
     this.opts = opts;
@@ -109,8 +129,13 @@ export class TrafficReporter {
     } catch (err) {
       this.opts.logger.warn({ err: (err as Error).message, rows: history.length }, 'traffic history write failed');
     }
+    await this.reportCleanerStates(nowMs);
     if (nowMs - this.lastPruneMs >= HISTORY_REFRESH_MS) {
       this.lastPruneMs = nowMs;
+      if (this.opts.store.pruneCleanerStates && this.opts.cleanerStates)
+        await this.opts.store
+          .pruneCleanerStates(nowMs)
+          .catch((err) => this.opts.logger.warn({ err: (err as Error).message }, 'cleaner state retention failed'));
       try {
         const deleted = await this.opts.store.pruneTrafficHistory(
           this.opts.historyRetention ?? DEFAULT_TRAFFIC_HISTORY_RETENTION,
@@ -120,6 +145,47 @@ export class TrafficReporter {
       } catch (err) {
         this.opts.logger.warn({ err: (err as Error).message }, 'traffic history retention failed');
       }
+    }
+  }
+
+  /** Upserts the cleaner rows that changed or were last written a minute ago. */
+  private async reportCleanerStates(nowMs: number): Promise<void> {
+    const { cleanerStates, topicOwner } = this.opts;
+    const write = this.opts.store.reportCleanerStates?.bind(this.opts.store);
+    if (!cleanerStates || !topicOwner || !write) return;
+    const rows: CleanerStateRow[] = [];
+    const written = new Map<string, { figures: string; atMs: number }>();
+    for (const c of cleanerStates()) {
+      const o = topicOwner(c.topic);
+      if (!o || !this.opts.tenantExists(o.tenantId)) continue;
+      const k = `${o.tenantId}/${o.topic}/${c.partition}`;
+      const row: CleanerStateRow = {
+        tenantId: o.tenantId,
+        topic: o.topic,
+        partition: c.partition,
+        dirtyRatio: c.dirtyRatio,
+        lastCleanAtMs: c.lastClean?.endedAtMs ?? null,
+        lastCleanDurationMs: c.lastClean?.durationMs ?? null,
+        lastCleanBytesBefore: c.lastClean?.bytesBefore ?? null,
+        lastCleanBytesAfter: c.lastClean?.bytesAfter ?? null,
+      };
+      const figures = JSON.stringify(row);
+      const prev = this.cleanerWritten.get(k);
+      const due = !prev || prev.figures !== figures || nowMs - prev.atMs >= HISTORY_REFRESH_MS;
+      if (due && rows.length < MAX_CLEANER_STATE_ROWS) {
+        rows.push(row);
+        written.set(k, { figures, atMs: nowMs });
+      } else if (prev) {
+        written.set(k, prev);
+      }
+    }
+    this.cleanerWritten = written;
+    try {
+      await write(rows, nowMs);
+    } catch (err) {
+      // Written again next time: forget what this report claimed to have written.
+      for (const r of rows) this.cleanerWritten.delete(`${r.tenantId}/${r.topic}/${r.partition}`);
+      this.opts.logger.warn({ err: (err as Error).message, rows: rows.length }, 'cleaner state write failed');
     }
   }
 

@@ -8,6 +8,7 @@ import { request } from './admin/request.ts';
 import { tenant } from './admin/tenant.ts';
 import { token } from './admin/token.ts';
 import { topic } from './admin/topic.ts';
+import { transaction } from './admin/transaction.ts';
 import { user } from './admin/user.ts';
 import { broker } from './broker.ts';
 import { group } from './group.ts';
@@ -34,4 +35,5 @@ export const commands: Record<string, Command> = {
   topic,
   request,
   processor,
+  transaction,
 };

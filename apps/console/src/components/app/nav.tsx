@@ -70,6 +70,7 @@ export function AppNav({ email, isPlatformAdmin }: { email: string; isPlatformAd
           <NavLink href="/admin/tenants">Tenants</NavLink>
           <NavLink href="/admin/users">Users</NavLink>
           <NavLink href="/admin/groups">Consumer groups</NavLink>
+          <NavLink href="/admin/transactions">Transactions</NavLink>
           <NavLink href="/admin/requests">Pending requests</NavLink>
           <NavLink href="/admin/audit">Audit log</NavLink>
         </div>
@@ -98,6 +99,7 @@ export function AppNav({ email, isPlatformAdmin }: { email: string; isPlatformAd
             </NavLink>
             <NavLink href={`/t/${current}/topics`}>Topics</NavLink>
             <NavLink href={`/t/${current}/groups`}>Consumer groups</NavLink>
+            <NavLink href={`/t/${current}/transactions`}>Transactions</NavLink>
             <NavLink href={`/t/${current}/processors`}>Processors</NavLink>
             <NavLink href={`/t/${current}/alerts`}>Alerts</NavLink>
             <NavLink href={`/t/${current}/keys`}>API keys</NavLink>

@@ -66,3 +66,36 @@ export function toBrokerConfigs(c: TopicConfigInput): Record<string, string> {
   if (c.maxMessageBytes !== undefined) out['max.message.bytes'] = String(c.maxMessageBytes);
   return out;
 }
+
+/**
+ * The log cleaner's figures of a compacted topic, as the broker's traffic reporter last wrote them (when they change,
+ * at least once a minute). Null on a topic whose cleanup.policy has no `compact`.
+ */
+export const compactionSchema = z.object({
+  /** The highest dirty ratio of its partitions (dirty bytes / cleanable bytes); null before the broker reported. */
+  dirtyRatio: z.number().nullable(),
+  /** min.cleanable.dirty.ratio: a partition is cleaned once its dirty ratio reaches it. */
+  minCleanableDirtyRatio: z.number().nullable(),
+  /** The most recent clean among its partitions; null when none is known yet. */
+  lastClean: z
+    .object({
+      partition: z.number(),
+      atMs: z.number(),
+      durationMs: z.number(),
+      bytesBefore: z.number(),
+      bytesAfter: z.number(),
+    })
+    .nullable(),
+  partitions: z.array(
+    z.object({
+      partition: z.number(),
+      dirtyRatio: z.number(),
+      lastCleanAtMs: z.number().nullable(),
+      lastCleanDurationMs: z.number().nullable(),
+      lastCleanBytesBefore: z.number().nullable(),
+      lastCleanBytesAfter: z.number().nullable(),
+      reportedAtMs: z.number(),
+    }),
+  ),
+});
+export type CompactionView = z.infer<typeof compactionSchema>;

@@ -16,7 +16,7 @@ import type { Actor } from '../../server/with-tenant.ts';
 import { audit } from '../audit/audit.ts';
 import { type BrokerTopic, clusterAdmin, clusterError, type TenantTopic } from '../cluster/cluster-admin.ts';
 import { lagService } from '../consumer-groups/lag-host.ts';
-import { type CreateTopicInput, toBrokerConfigs, type UpdateTopicInput } from './schemas.ts';
+import { type CompactionView, type CreateTopicInput, toBrokerConfigs, type UpdateTopicInput } from './schemas.ts';
 
 /** The broker's topics of a tenant, keyed by the tenant's name for them. */
 function byLocalName(tenant: Tenant, topics: BrokerTopic[]): Map<string, BrokerTopic> {
@@ -166,6 +166,48 @@ export async function createTopic(actor: Actor, tenant: Tenant, input: CreateTop
   return view;
 }
 
+/** The cleaner's figures the broker reported for a compacted topic (TopicCleanerState); null when not compacted. */
+async function compactionOf(
+  tenant: Tenant,
+  name: string,
+  configs: Record<string, string | null>,
+  partitions: number,
+): Promise<CompactionView | null> {
+  if (!(configs['cleanup.policy'] ?? '').split(',').includes('compact')) return null;
+  const rows = await db().topicCleanerState.findMany({
+    where: { tenantId: tenant.id, topic: name, partition: { lt: partitions } },
+    orderBy: { partition: 'asc' },
+  });
+  const num = (v: bigint | null) => (v === null ? null : Number(v));
+  const views = rows.map((r) => ({
+    partition: r.partition,
+    dirtyRatio: r.dirtyRatio,
+    lastCleanAtMs: r.lastCleanAt?.getTime() ?? null,
+    lastCleanDurationMs: num(r.lastCleanDurationMs),
+    lastCleanBytesBefore: num(r.lastCleanBytesBefore),
+    lastCleanBytesAfter: num(r.lastCleanBytesAfter),
+    reportedAtMs: r.reportedAt.getTime(),
+  }));
+  const latest = views
+    .filter((v) => v.lastCleanAtMs !== null)
+    .sort((a, b) => (b.lastCleanAtMs ?? 0) - (a.lastCleanAtMs ?? 0))[0];
+  const ratio = configs['min.cleanable.dirty.ratio'];
+  return {
+    dirtyRatio: views.length === 0 ? null : Math.max(...views.map((v) => v.dirtyRatio)),
+    minCleanableDirtyRatio: ratio === null || ratio === undefined ? null : Number(ratio),
+    lastClean: latest
+      ? {
+          partition: latest.partition,
+          atMs: latest.lastCleanAtMs ?? 0,
+          durationMs: latest.lastCleanDurationMs ?? 0,
+          bytesBefore: latest.lastCleanBytesBefore ?? 0,
+          bytesAfter: latest.lastCleanBytesAfter ?? 0,
+        }
+      : null,
+    partitions: views,
+  };
+}
+
 export async function describeTopic(tenant: Tenant, name: string) {
   const { topic, annotation } = await findTopic(tenant, name);
   const info = await clusterAdmin().describeTopic(topic.brokerName);
@@ -184,6 +226,7 @@ export async function describeTopic(tenant: Tenant, name: string) {
     ...topicView(tenant, { ...topic, partitions: info.partitions.length }, annotation),
     partitionDetails: info.partitions,
     configs: info.configs,
+    compaction: await compactionOf(tenant, name, info.configs, info.partitions.length),
     messages: info.messages,
     sizeBytes: info.sizeBytes,
     consumerGroups: groups.map((g) => {

@@ -14,6 +14,11 @@ export function formatDuration(ms: number | null | undefined): string {
   return `${Math.round(s / 8640) / 10} d`;
 }
 
+/** Like formatDuration, but under a second in ms (a 1 ms timeout is not "0 s"). */
+export function formatShortDuration(ms: number | null | undefined): string {
+  return ms !== null && ms !== undefined && ms < 1_000 ? `${ms} ms` : formatDuration(ms);
+}
+
 export function formatTime(ms: number, withDate = false): string {
   const d = new Date(ms);
   return withDate

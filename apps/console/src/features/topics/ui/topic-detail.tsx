@@ -12,6 +12,8 @@ import { UnitInput } from '../../../components/ui/unit-input.tsx';
 import { api, fieldErrors, formatBytes } from '../../../lib/api-client.ts';
 import { formatHuman, type QuantityKind } from '../../../lib/units.ts';
 import { StatusBadge } from '../../consumer-groups/ui/status-badge.tsx';
+import { formatShortDuration, formatTime } from '../../consumer-groups/ui/format.ts';
+import type { CompactionView } from '../schemas.ts';
 
 interface Detail {
   name: string;
@@ -22,6 +24,7 @@ interface Detail {
   messages: number;
   sizeBytes: number | null;
   configs: Record<string, string | null>;
+  compaction: CompactionView | null;
   partitionDetails: {
     partition: number;
     leader: number;
@@ -139,6 +142,7 @@ export function TopicDetail({
           <dd className="text-lg font-semibold">{d.ownerTeam || '—'}</dd>
         </div>
       </dl>
+      {d.compaction ? <Compaction c={d.compaction} /> : null}
       <div>
         <h2 className="mb-2 text-lg font-semibold">Partitions</h2>
         <Table>
@@ -604,5 +608,53 @@ function DetailsEditor({ base, detail, onSaved }: { base: string; detail: Detail
         ) : null}
       </div>
     </form>
+  );
+}
+
+function ratio(v: number | null): string {
+  return v === null ? '—' : v.toFixed(2);
+}
+
+/** The log cleaner's dirty ratio and last clean, as the broker last reported them. */
+function Compaction({ c }: { c: CompactionView }) {
+  const reportedAtMs = c.partitions.length > 0 ? Math.max(...c.partitions.map((p) => p.reportedAtMs)) : null;
+  return (
+    <div>
+      <h2 className="mb-2 text-lg font-semibold">Compaction</h2>
+      <dl
+        className="grid gap-3 rounded-lg border border-slate-200 bg-white p-4 text-sm sm:grid-cols-4"
+        aria-label="Compaction"
+      >
+        <div>
+          <dt className="text-slate-500">Dirty ratio (highest partition)</dt>
+          <dd className="text-lg font-semibold" data-testid="compaction-dirty-ratio">
+            {ratio(c.dirtyRatio)}
+          </dd>
+          <dd className="text-xs text-slate-500">cleaned at {ratio(c.minCleanableDirtyRatio)}</dd>
+        </div>
+        <div>
+          <dt className="text-slate-500">Last clean</dt>
+          <dd className="text-lg font-semibold" data-testid="compaction-last-clean">
+            {c.lastClean ? formatTime(c.lastClean.atMs, true) : 'none yet'}
+          </dd>
+          {c.lastClean ? <dd className="text-xs text-slate-500">partition {c.lastClean.partition}</dd> : null}
+        </div>
+        <div>
+          <dt className="text-slate-500">Took</dt>
+          <dd className="text-lg font-semibold">{c.lastClean ? formatShortDuration(c.lastClean.durationMs) : '—'}</dd>
+        </div>
+        <div>
+          <dt className="text-slate-500">Bytes before → after</dt>
+          <dd className="text-lg font-semibold" data-testid="compaction-bytes">
+            {c.lastClean ? `${formatBytes(c.lastClean.bytesBefore)} → ${formatBytes(c.lastClean.bytesAfter)}` : '—'}
+          </dd>
+        </div>
+      </dl>
+      <p className="mt-1 text-xs text-slate-500">
+        {reportedAtMs === null
+          ? 'The broker has not reported this topic’s cleaner state yet (it does every few seconds once the cleaner has looked at it).'
+          : `Reported by the broker at ${formatTime(reportedAtMs)} (when the figures change, at least once a minute).`}
+      </p>
+    </div>
   );
 }
