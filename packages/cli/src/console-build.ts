@@ -33,9 +33,12 @@ export function consoleBuildIsStale(consoleDir: string): boolean {
     join(consoleDir, 'src'),
     join(consoleDir, 'package.json'),
     join(consoleDir, 'next.config.ts'),
+    // Every workspace package the console imports (its package.json's @samsa/ dependencies).
+    resolve(consoleDir, '../../packages/cluster/src'),
     resolve(consoleDir, '../../packages/db/src'),
     resolve(consoleDir, '../../packages/lag/src'),
     resolve(consoleDir, '../../packages/processors/src'),
+    resolve(consoleDir, '../../packages/search/src'),
   ];
   const files = sources.filter((s) => existsSync(s) && statSync(s).isFile());
   const newest = Math.max(
