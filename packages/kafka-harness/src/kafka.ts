@@ -33,6 +33,11 @@ export interface KafkaOptions {
   logLevel?: 'error' | 'warn' | 'info';
   /** How long to wait for the cluster; default 90 s. */
   startTimeoutMs?: number;
+  /**
+   * Feature levels set at format time (`kafka-storage format --feature name=level`), e.g. `transaction.version: 1`
+   * to compare with Samsa's transaction protocol (KIP-98/447) rather than KIP-890's version 2, Kafka 4's default.
+   */
+  features?: Record<string, number>;
 }
 
 export interface KafkaNode {
@@ -178,10 +183,18 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<KafkaCluster>
           `${m}=[name=${u.name},password=${u.password}]`,
         ]),
       );
-      const r = await runJava('kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', file, ...scram], {
-        classpath,
-        timeoutMs: 60_000,
-      });
+      const features = Object.entries(opts.features ?? {}).flatMap(([name, level]) => [
+        '--feature',
+        `${name}=${level}`,
+      ]);
+      const r = await runJava(
+        'kafka.tools.StorageTool',
+        ['format', '-t', clusterId, '-c', file, ...scram, ...features],
+        {
+          classpath,
+          timeoutMs: 60_000,
+        },
+      );
       if (r.code !== 0) throw new Error(`kafka-storage format failed for node ${n.id}:\n${r.stdout}\n${r.stderr}`);
     }),
   );
