@@ -94,6 +94,11 @@ test("the overview shows a tenant's traffic rising while a real producer runs; t
   // A platform admin's home is the hub overview.
   await page.getByRole('heading', { name: 'Hub overview' }).waitFor();
   await page.getByTestId('health-broker').and(page.locator('[data-status="ok"]')).waitFor();
+  // The broker's own /healthz (wired by samsa start): its disk's free space against the floor.
+  assert.match(
+    (await page.getByTestId('broker-disk').textContent()) ?? '',
+    /Disk: [\d.]+ [KMGT]?i?B free \(writes refused below/,
+  );
   await page.getByTestId('health-database').and(page.locator('[data-status="ok"]')).waitFor();
   await page.getByRole('button', { name: '15m' }).click();
   await page.locator('[data-testid="chart-throughput"][data-window="15m"]').waitFor();

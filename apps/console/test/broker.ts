@@ -8,6 +8,8 @@ import { freePort } from '@samsa/db/embedded';
 
 export interface BrokerProcess {
   bootstrap: string;
+  /** Its /healthz (the console reads it from SAMSA_BROKER_HEALTH_URL). */
+  healthUrl: string;
   stop(): Promise<void>;
 }
 
@@ -76,6 +78,7 @@ export async function startBroker(
   ]);
   return {
     bootstrap: `127.0.0.1:${port}`,
+    healthUrl: `http://127.0.0.1:${httpPort}/healthz`,
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');

@@ -25,6 +25,7 @@ export async function startTenancyHub(opts: { brokerArgs?: string[] } = {}): Pro
   });
   const broker = await startBroker({ tenancy: { databaseUrl: h.tdb.url }, args: opts.brokerArgs });
   process.env.SAMSA_BROKER_BOOTSTRAP = broker.bootstrap;
+  process.env.SAMSA_BROKER_HEALTH_URL = broker.healthUrl;
   const admin = (await seedUser('root@example.com', { platformAdmin: true })).token;
   return {
     h,

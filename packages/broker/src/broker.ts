@@ -118,8 +118,9 @@ export class Broker implements ConnectionHost {
     const metadata = this.metadataSource?.status;
     if (metadata && !metadata.connected) reasons.push('metadata_unreachable');
     if (metadata?.stale) reasons.push('metadata_stale');
-    if (this.logDir) reasons.push(...this.logDir.healthReasons());
-    return { status: reasons.length === 0 ? 'ok' : 'degraded', reasons };
+    if (!this.logDir) return { status: reasons.length === 0 ? 'ok' : 'degraded', reasons };
+    reasons.push(...this.logDir.healthReasons());
+    return { status: reasons.length === 0 ? 'ok' : 'degraded', reasons, storage: this.logDir.storageHealth() };
   }
 
   async start(): Promise<void> {

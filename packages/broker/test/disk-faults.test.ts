@@ -112,8 +112,20 @@ async function commitOffset(port: number, groupId: string, topic: string, partit
 
 const NOT_COORDINATOR = 16;
 
+interface Health {
+  status: string;
+  reasons: string[];
+  storage: { freeBytes: number; minFreeBytes: number; writable: boolean; offlineLogs: number; corruptBatches: number };
+}
+
+async function healthReport(httpPort: number): Promise<Health> {
+  return (await fetch(`http://127.0.0.1:${httpPort}/healthz`)).json() as Promise<Health>;
+}
+
+/** /healthz's status and reasons. */
 async function health(httpPort: number): Promise<{ status: string; reasons: string[] }> {
-  return (await fetch(`http://127.0.0.1:${httpPort}/healthz`)).json() as Promise<{ status: string; reasons: string[] }>;
+  const { status, reasons } = await healthReport(httpPort);
+  return { status, reasons };
 }
 
 async function metric(httpPort: number, line: string): Promise<string | undefined> {
@@ -165,6 +177,7 @@ test('a failed fsync takes its partition offline (KAFKA_STORAGE_ERROR, never ret
     );
     assert.equal(await fetchErrorCode(broker.port, 'eio', 1), 0);
     assert.deepEqual(await health(broker.httpPort), { status: 'degraded', reasons: ['storage_offline'] });
+    assert.equal((await healthReport(broker.httpPort)).storage.offlineLogs, 1);
     assert.equal(await metric(broker.httpPort, 'samsa_storage_offline_logs'), 'samsa_storage_offline_logs 1');
     assert.equal(
       await metric(broker.httpPort, 'samsa_storage_errors_total{fault="fsync"}'),
@@ -247,6 +260,9 @@ test('a filling disk: the free-space floor and ENOSPC refuse produce (retriable)
     await until('the floor to refuse writes', () => writer.errors.includes('KAFKA_STORAGE_ERROR'));
     const ackedAtFloor = writer.acked.length;
     assert.deepEqual(await health(broker.httpPort), { status: 'degraded', reasons: ['log_dir_full'] });
+    const full = (await healthReport(broker.httpPort)).storage;
+    assert.equal(full.writable, false);
+    assert.ok(full.freeBytes < full.minFreeBytes, JSON.stringify(full));
     assert.equal(await metric(broker.httpPort, 'samsa_log_dir_writable'), 'samsa_log_dir_writable 0');
     // Below the floor, reads and group commits still work.
     const readable = await readPartition(broker.port, 'fill', 0);
@@ -259,6 +275,7 @@ test('a filling disk: the free-space floor and ENOSPC refuse produce (retriable)
     await rm(filler);
     await until('writes to resume', () => writer.acked.length >= ackedAtFloor + 20);
     assert.deepEqual(await health(broker.httpPort), { status: 'ok', reasons: [] });
+    assert.equal((await healthReport(broker.httpPort)).storage.writable, true);
 
     // A write that finds no room (ENOSPC) is refused and cut off; writes resume at the next free-space check.
     const errorsBefore = writer.errors.length;

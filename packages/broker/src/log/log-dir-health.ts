@@ -8,6 +8,20 @@ import { statfs } from 'node:fs/promises';
 import type { LogLogger } from './logger.ts';
 import { errnoCode, StorageError, type StorageFault } from './storage-error.ts';
 
+/** The data directory's state, in counts only: /healthz has no token, so it names no topic. */
+export interface StorageHealth {
+  /** Free bytes at the last statfs less what was written since; null before the first check. */
+  freeBytes: number | null;
+  /** The --log-dir-min-free-bytes floor in force. */
+  minFreeBytes: number;
+  /** False while produce writes are refused for lack of space. */
+  writable: boolean;
+  /** Logs and stores offline for writes after a failed write or fsync. */
+  offlineLogs: number;
+  /** Stored batches reads or the scrub found corrupt. */
+  corruptBatches: number;
+}
+
 /** --log-dir-min-free-bytes unset: keep this much free, or 5% of the filesystem when that is smaller. */
 export const DEFAULT_MIN_FREE_BYTES = 268_435_456;
 const DEFAULT_MIN_FREE_FRACTION = 0.05;
@@ -223,6 +237,17 @@ export class LogDirHealth implements StorageFaultSink {
     if (this.offline.size > 0) reasons.push('storage_offline');
     if (this.corruptBatchesFound > 0) reasons.push('log_corrupt');
     return reasons;
+  }
+
+  /** The state in counts, for /healthz (which names no topic). */
+  storageHealth(): StorageHealth {
+    return {
+      freeBytes: this.freeBytes,
+      minFreeBytes: this.minFreeBytes,
+      writable: this.writable,
+      offlineLogs: this.offline.size,
+      corruptBatches: this.corruptBatchesFound,
+    };
   }
 
   /** Prometheus text lines. */

@@ -1,12 +1,13 @@
 /**
  * The broker's HTTP endpoint: /healthz (liveness), /readyz (readiness) and /metrics (Prometheus text format).
- * Health answers carry only a status and reason codes (details such as Postgres errors go to the log); /metrics
- * requires a bearer token when one is configured, compared in constant time.
+ * Health answers carry only a status, reason codes and the data directory's state in counts (details such as
+ * Postgres errors go to the log); /metrics requires a bearer token when one is configured, compared in constant time.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { RateLimitedLog } from './rate-limited-log.ts';
+import type { StorageHealth } from '../log/log-dir-health.ts';
 
 /** Why the broker is degraded: stable codes for dashboards and probes. */
 export type HealthReason =
@@ -23,6 +24,8 @@ export type HealthReason =
 export interface HealthReport {
   status: 'ok' | 'degraded';
   reasons: HealthReason[];
+  /** Present once the log directory is open. */
+  storage?: StorageHealth;
 }
 
 export interface HttpEndpoints {

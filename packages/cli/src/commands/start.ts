@@ -161,6 +161,7 @@ Environment:
   SAMSA_BROKER_HTTP_LISTEN
                           the broker's /healthz, /readyz and /metrics (default 127.0.0.1:9644); off loopback set
                           SAMSA_METRICS_TOKEN too, as /metrics names every tenant's topics
+  SAMSA_BROKER_HEALTH_URL the broker's /healthz the console's overview reads (default: from SAMSA_BROKER_HTTP_LISTEN)
   SAMSA_SCHEMA_REGISTRY_LISTEN
                           the schema registry (default 127.0.0.1:8081); its other SAMSA_SCHEMA_REGISTRY_* settings
                           are in samsa schema-registry --help
@@ -298,6 +299,10 @@ Environment:
         SAMSA_BROKER_BOOTSTRAP: bootstrap,
         SAMSA_BROKER_SASL_USERNAME: superuser.name,
         SAMSA_BROKER_SASL_PASSWORD: superuser.password,
+        // The overview shows the broker's own health (its disk: full, offline logs, corrupt batches).
+        SAMSA_BROKER_HEALTH_URL:
+          process.env.SAMSA_BROKER_HEALTH_URL ??
+          `http://${localBootstrap(config.brokerHttpListen ?? '127.0.0.1:9644')}/healthz`,
         SAMSA_SECRETS_KEY: secretsKey,
         SAMSA_SETUP_TOKEN: setup,
         NEXT_TELEMETRY_DISABLED: '1',

@@ -1,9 +1,10 @@
 /**
- * The hub's health for the platform admin's home: broker (answers metadata over the superuser connection, and
- * reports traffic), database, lag collector (recent passes), processors (statuses and host heartbeats). Each
+ * The hub's health for the platform admin's home: broker (answers metadata over the superuser connection, reports
+ * traffic, and its own /healthz, at SAMSA_BROKER_HEALTH_URL, shows its disk writable, online and intact), database, lag collector (recent passes), processors (statuses and host heartbeats). Each
  * check says why it is degraded or down, in words.
  */
 import { ALERT_STATUSES } from '@samsa/lag';
+import { z } from 'zod';
 import { db } from '../../server/db.ts';
 import { clusterAdmin } from '../cluster/cluster-admin.ts';
 import { lagService } from '../consumer-groups/lag-host.ts';
@@ -35,17 +36,89 @@ async function databaseCheck(): Promise<HealthCheck> {
   }
 }
 
+/** The broker's /healthz answer (packages/broker/src/server/http-server.ts). */
+const brokerHealthSchema = z.object({
+  status: z.enum(['ok', 'degraded']),
+  reasons: z.array(z.string()),
+  storage: z
+    .object({
+      freeBytes: z.number().nullable(),
+      minFreeBytes: z.number(),
+      writable: z.boolean(),
+      offlineLogs: z.number(),
+      corruptBatches: z.number(),
+    })
+    .optional(),
+});
+type BrokerHealth = z.infer<typeof brokerHealthSchema>;
+
+const MIB = 1024 * 1024;
+
+/** One reason code of the broker's /healthz in words, with what to do next. */
+function brokerReason(code: string, storage: BrokerHealth['storage']): string {
+  switch (code) {
+    case 'log_dir_full': {
+      const room = storage
+        ? ` (${storage.freeBytes === null ? '?' : Math.floor(storage.freeBytes / MIB)} MiB free, floor ${Math.floor(storage.minFreeBytes / MIB)} MiB)`
+        : '';
+      return `log directory full${room}: produce is refused with KAFKA_STORAGE_ERROR until space is freed; reads go on`;
+    }
+    case 'storage_offline':
+      return `${storage?.offlineLogs ?? 'some'} log(s) offline after a failed write or fsync: check the disk, then restart the broker`;
+    case 'log_corrupt':
+      return `${storage?.corruptBatches ?? 'some'} corrupt batch(es) found on disk: consumers stop before them; run samsa log verify on the stopped broker`;
+    case 'metadata_unreachable':
+      return 'the broker cannot reach the database: it serves from its last copy of tenants, keys and ACLs';
+    case 'metadata_stale':
+      return "the broker's copy of tenants, keys and ACLs is stale";
+    case 'stopping':
+      return 'the broker is stopping';
+    default:
+      return code;
+  }
+}
+
+/** The broker's own health (SAMSA_BROKER_HEALTH_URL, set by `samsa start`); null when not configured. */
+async function brokerHealthz(): Promise<BrokerHealth | null> {
+  const url = process.env.SAMSA_BROKER_HEALTH_URL;
+  if (!url) return null;
+  const res = await fetch(url, { signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) });
+  return brokerHealthSchema.parse(await res.json());
+}
+
 async function brokerCheck(): Promise<HealthCheck> {
   const started = Date.now();
+  let topics: number;
   try {
-    const topics = await withTimeout(clusterAdmin().topicsWithPrefix(''), 'the broker');
-    const lastReport = await db().tenantTraffic.aggregate({ _max: { reportedAt: true } });
-    const reportedAt = lastReport._max.reportedAt?.getTime() ?? null;
-    const detail = { latencyMs: Date.now() - started, topics: topics.length, lastTrafficReportAtMs: reportedAt };
-    return { name: 'broker', status: 'ok', reason: null, detail };
+    topics = (await withTimeout(clusterAdmin().topicsWithPrefix(''), 'the broker')).length;
   } catch (err) {
     return { name: 'broker', status: 'down', reason: `broker unreachable: ${(err as Error).message}`, detail: {} };
   }
+  const lastReport = await db().tenantTraffic.aggregate({ _max: { reportedAt: true } });
+  const reportedAt = lastReport._max.reportedAt?.getTime() ?? null;
+  const detail: HealthCheck['detail'] = {
+    latencyMs: Date.now() - started,
+    topics,
+    lastTrafficReportAtMs: reportedAt,
+  };
+  let own: BrokerHealth | null;
+  try {
+    own = await brokerHealthz();
+  } catch (err) {
+    const why = `its health endpoint ${process.env.SAMSA_BROKER_HEALTH_URL} did not answer: ${(err as Error).message}`;
+    return { name: 'broker', status: 'degraded', reason: why, detail };
+  }
+  if (own?.storage) {
+    Object.assign(detail, {
+      freeBytes: own.storage.freeBytes,
+      minFreeBytes: own.storage.minFreeBytes,
+      offlineLogs: own.storage.offlineLogs,
+      corruptBatches: own.storage.corruptBatches,
+    });
+  }
+  if (!own || own.status === 'ok') return { name: 'broker', status: 'ok', reason: null, detail };
+  const reason = own.reasons.map((r) => brokerReason(r, own.storage)).join('; ');
+  return { name: 'broker', status: 'degraded', reason, detail };
 }
 
 function lagCheck(nowMs: number): HealthCheck {

@@ -33,6 +33,17 @@ function HealthCard({ check }: { check: HealthCheck }) {
         <Badge tone={HEALTH_TONE[check.status]}>{check.status}</Badge>
       </div>
       {check.reason ? <p className="mt-1 text-sm text-slate-600">{check.reason}</p> : null}
+      {check.name === 'broker' && typeof check.detail.minFreeBytes === 'number' ? (
+        <p className="mt-1 text-xs text-slate-500" data-testid="broker-disk">
+          Disk:{' '}
+          {typeof check.detail.freeBytes === 'number'
+            ? `${formatBytes(check.detail.freeBytes)} free`
+            : 'free space unknown'}{' '}
+          (writes refused below {formatBytes(check.detail.minFreeBytes)})
+          {Number(check.detail.offlineLogs) > 0 ? `; ${check.detail.offlineLogs} log(s) offline` : ''}
+          {Number(check.detail.corruptBatches) > 0 ? `; ${check.detail.corruptBatches} corrupt batch(es)` : ''}
+        </p>
+      ) : null}
       {check.name === 'processors' && typeof check.detail.total === 'number' ? (
         <p className="mt-1 text-xs text-slate-500">
           {check.detail.total} processors: {check.detail.running} running, {check.detail.errored} errored,{' '}
