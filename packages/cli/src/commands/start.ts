@@ -303,6 +303,9 @@ Environment:
         SAMSA_BROKER_HEALTH_URL:
           process.env.SAMSA_BROKER_HEALTH_URL ??
           `http://${localBootstrap(config.brokerHttpListen ?? '127.0.0.1:9644')}/healthz`,
+        // The Schemas pages and the message browser's decoding call the registry as the superuser.
+        SAMSA_SCHEMA_REGISTRY_URL:
+          process.env.SAMSA_SCHEMA_REGISTRY_URL ?? `http://${localBootstrap(config.schemaRegistryListen)}`,
         SAMSA_SECRETS_KEY: secretsKey,
         SAMSA_SETUP_TOKEN: setup,
         NEXT_TELEMETRY_DISABLED: '1',

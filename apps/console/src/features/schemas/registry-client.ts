@@ -1,0 +1,179 @@
+/**
+ * The console's one way to the schema registry (packages/schema-registry): its Confluent REST API over HTTP, as the
+ * platform admin, inside one tenant's context (`/contexts/.<slug>/…`), so the registry's own rules (compatibility,
+ * quotas, locks, caches) decide every answer. Where: SAMSA_SCHEMA_REGISTRY_URL (set by `samsa start`); who:
+ * SAMSA_SCHEMA_REGISTRY_USERNAME/_PASSWORD, by default the broker superuser the console already signs in as (the
+ * registry knows the same one). Callers check the user's role and tenant first; this module only talks.
+ */
+import { z } from 'zod';
+
+/** A call that takes longer than this fails with SchemaRegistryUnavailable. */
+const REQUEST_TIMEOUT_MS = 5_000;
+
+/** The registry answered with one of Confluent's errors (`error_code` 40401, 409, 42201, …). */
+export class SchemaRegistryError extends Error {
+  constructor(
+    readonly status: number,
+    readonly errorCode: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SchemaRegistryError';
+  }
+}
+
+/** The registry is not configured, not reachable, or did not answer in time. */
+export class SchemaRegistryUnavailable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SchemaRegistryUnavailable';
+  }
+}
+
+export const SCHEMA_TYPES = ['AVRO', 'PROTOBUF', 'JSON'] as const;
+export type SchemaType = (typeof SCHEMA_TYPES)[number];
+export const COMPATIBILITY_LEVELS = [
+  'BACKWARD',
+  'BACKWARD_TRANSITIVE',
+  'FORWARD',
+  'FORWARD_TRANSITIVE',
+  'FULL',
+  'FULL_TRANSITIVE',
+  'NONE',
+] as const;
+export type CompatibilityLevel = (typeof COMPATIBILITY_LEVELS)[number];
+
+const referenceSchema = z.object({ name: z.string(), subject: z.string(), version: z.number() });
+export type SchemaReference = z.infer<typeof referenceSchema>;
+
+/** A schema as Confluent answers it: schemaType is left out for Avro. */
+const schemaBody = {
+  schema: z.string(),
+  schemaType: z.enum(SCHEMA_TYPES).optional().default('AVRO'),
+  references: z.array(referenceSchema).optional().default([]),
+};
+const schemaByIdSchema = z.object(schemaBody);
+export type SchemaById = z.infer<typeof schemaByIdSchema>;
+const subjectVersionSchema = z.object({ subject: z.string(), id: z.number(), version: z.number(), ...schemaBody });
+export type SubjectVersion = z.infer<typeof subjectVersionSchema>;
+const idVersionsSchema = z.array(z.object({ subject: z.string(), version: z.number() }));
+const compatibilitySchema = z.object({ is_compatible: z.boolean(), messages: z.array(z.string()).optional() });
+const configSchema = z.object({ compatibilityLevel: z.enum(COMPATIBILITY_LEVELS) });
+const errorBodySchema = z.object({ error_code: z.number(), message: z.string() });
+
+function endpoint(): { url: string; authorization: string } {
+  const url = process.env.SAMSA_SCHEMA_REGISTRY_URL;
+  if (!url) {
+    throw new SchemaRegistryUnavailable(
+      'the schema registry is not configured for this console: set SAMSA_SCHEMA_REGISTRY_URL (samsa start does)',
+    );
+  }
+  const user = process.env.SAMSA_SCHEMA_REGISTRY_USERNAME ?? process.env.SAMSA_BROKER_SASL_USERNAME ?? '';
+  const password = process.env.SAMSA_SCHEMA_REGISTRY_PASSWORD ?? process.env.SAMSA_BROKER_SASL_PASSWORD ?? '';
+  return {
+    url: url.replace(/\/+$/, ''),
+    authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+  };
+}
+
+/** One call inside `tenant`'s context; `path` segments are encoded here. */
+async function call<T>(
+  tenant: string,
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  path: (string | number)[],
+  out: z.ZodType<T>,
+  opts: { body?: unknown; query?: Record<string, string | boolean | undefined> } = {},
+): Promise<T> {
+  const { url, authorization } = endpoint();
+  const query = new URLSearchParams();
+  for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) query.set(k, String(v));
+  const target = `${url}/contexts/.${encodeURIComponent(tenant)}/${path.map((p) => encodeURIComponent(String(p))).join('/')}${query.size ? `?${query}` : ''}`;
+  let res: Response;
+  try {
+    res = await fetch(target, {
+      method,
+      headers: {
+        authorization,
+        accept: 'application/vnd.schemaregistry.v1+json',
+        ...(opts.body === undefined ? {} : { 'content-type': 'application/vnd.schemaregistry.v1+json' }),
+      },
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+  } catch (err) {
+    throw new SchemaRegistryUnavailable(`the schema registry at ${url} did not answer: ${(err as Error).message}`);
+  }
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    throw new SchemaRegistryUnavailable(`the schema registry answered ${res.status} with a body that is not JSON`);
+  }
+  if (!res.ok) {
+    const e = errorBodySchema.safeParse(json);
+    if (e.success) throw new SchemaRegistryError(res.status, e.data.error_code, e.data.message);
+    throw new SchemaRegistryUnavailable(`the schema registry answered ${res.status}`);
+  }
+  return out.parse(json);
+}
+
+export interface NewSchema {
+  schema: string;
+  schemaType: SchemaType;
+  references?: SchemaReference[];
+}
+
+function schemaPayload(s: NewSchema) {
+  return { schema: s.schema, schemaType: s.schemaType, references: s.references ?? [] };
+}
+
+export const registry = {
+  subjects: (tenant: string, opts: { deleted?: boolean } = {}) =>
+    call(tenant, 'GET', ['subjects'], z.array(z.string()), { query: { deleted: opts.deleted } }),
+  versions: (tenant: string, subject: string, opts: { deleted?: boolean } = {}) =>
+    call(tenant, 'GET', ['subjects', subject, 'versions'], z.array(z.number()), { query: { deleted: opts.deleted } }),
+  version: (tenant: string, subject: string, version: number | 'latest', opts: { deleted?: boolean } = {}) =>
+    call(tenant, 'GET', ['subjects', subject, 'versions', version], subjectVersionSchema, {
+      query: { deleted: opts.deleted },
+    }),
+  schemaById: (tenant: string, id: number) => call(tenant, 'GET', ['schemas', 'ids', id], schemaByIdSchema),
+  /** The subject-versions that hold schema `id`. */
+  versionsOfId: (tenant: string, id: number) =>
+    call(tenant, 'GET', ['schemas', 'ids', id, 'versions'], idVersionsSchema),
+  register: (tenant: string, subject: string, s: NewSchema) =>
+    call(tenant, 'POST', ['subjects', subject, 'versions'], z.object({ id: z.number() }), { body: schemaPayload(s) }),
+  /** Against `version` ('latest'), or against every version the subject's level checks when `version` is omitted. */
+  checkCompatibility: (tenant: string, subject: string, s: NewSchema, version?: number | 'latest') =>
+    call(
+      tenant,
+      'POST',
+      version === undefined
+        ? ['compatibility', 'subjects', subject, 'versions']
+        : ['compatibility', 'subjects', subject, 'versions', version],
+      compatibilitySchema,
+      { body: schemaPayload(s), query: { verbose: true } },
+    ),
+  /** Soft delete (Confluent's default), or permanent after a soft one. Answers the deleted version numbers. */
+  deleteSubject: (tenant: string, subject: string, opts: { permanent?: boolean } = {}) =>
+    call(tenant, 'DELETE', ['subjects', subject], z.array(z.number()), { query: { permanent: opts.permanent } }),
+  deleteVersion: (tenant: string, subject: string, version: number, opts: { permanent?: boolean } = {}) =>
+    call(tenant, 'DELETE', ['subjects', subject, 'versions', version], z.number(), {
+      query: { permanent: opts.permanent },
+    }),
+  /** The level in force for `subject` (its own, else the tenant's), or the tenant's when no subject is given. */
+  compatibility: async (tenant: string, subject?: string): Promise<CompatibilityLevel> =>
+    (
+      await call(tenant, 'GET', subject === undefined ? ['config'] : ['config', subject], configSchema, {
+        query: { defaultToGlobal: subject === undefined ? undefined : true },
+      })
+    ).compatibilityLevel,
+  setCompatibility: (tenant: string, subject: string | undefined, level: CompatibilityLevel) =>
+    call(
+      tenant,
+      'PUT',
+      subject === undefined ? ['config'] : ['config', subject],
+      z.object({ compatibility: z.enum(COMPATIBILITY_LEVELS) }),
+      { body: { compatibility: level } },
+    ),
+};
