@@ -90,6 +90,8 @@ export class Broker implements ConnectionHost {
   private idleTimer?: NodeJS.Timeout;
   private retentionTimer?: NodeJS.Timeout;
   private cleanerTimer?: NodeJS.Timeout;
+  /** The cleaner skipped its passes while the log directory was below its free-space floor (logged once). */
+  private cleanerPausedForSpace = false;
   private scrubTimer?: NodeJS.Timeout;
   cleaner!: LogCleaner;
   private retentionRunning = false;
@@ -401,6 +403,20 @@ export class Broker implements ConnectionHost {
   private scheduleCleaner(delayMs: number): void {
     if (this.stopping) return;
     this.cleanerTimer = setTimeout(() => {
+      // A clean writes a partition's cleaned copy before it frees the old segments: below the free-space floor it
+      // would eat the room kept for the group log, indexes and recovery, so it waits for space like produce does.
+      if (this.logDir && !this.logDir.writable) {
+        if (!this.cleanerPausedForSpace) {
+          this.cleanerPausedForSpace = true;
+          this.logger.warn('log cleaner paused: the log directory is below --log-dir-min-free-bytes');
+        }
+        this.scheduleCleaner(this.config.logCleanerBackoffMs);
+        return;
+      }
+      if (this.cleanerPausedForSpace) {
+        this.cleanerPausedForSpace = false;
+        this.logger.info('log cleaner resumed: the log directory has room again');
+      }
       void this.topics
         .runCleaner(this.cleaner, () => this.stopping)
         .catch((err) => {

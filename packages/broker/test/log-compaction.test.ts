@@ -419,3 +419,56 @@ test('kill -9 at every step of a clean loses nothing and duplicates nothing', as
     }
   }
 });
+
+test('below the free-space floor the cleaner waits (its copy would eat the reserve); it cleans once there is room', async () => {
+  const dataDir = await makeDataDir();
+  const first = await startBroker({ dataDir, args: BROKER_ARGS });
+  let full: BrokerProcess | null = null;
+  let roomy: BrokerProcess | null = null;
+  try {
+    const kafka = new Kafka({ clientId: 'floor-writer', brokers: [first.bootstrap], logLevel: logLevel.NOTHING });
+    const a = kafka.admin();
+    await a.connect();
+    await a.createTopics({
+      topics: [{ topic: 'floor', numPartitions: 1, configEntries: [{ name: 'segment.bytes', value: '2048' }] }],
+    });
+    const p = kafka.producer();
+    await p.connect();
+    const written = await writeRounds(p, 'floor', 10, 8);
+    await Promise.all([p.disconnect(), a.disconnect()]);
+    await first.stop();
+
+    // The same data, a floor of twice the free space: the disk counts as full from the first check.
+    const { statfs } = await import('node:fs/promises');
+    const s = await statfs(dataDir);
+    full = await startBroker({
+      dataDir,
+      args: [...BROKER_ARGS, '--log-dir-min-free-bytes', String(2 * s.bavail * s.bsize)],
+    });
+    const fullKafka = new Kafka({ clientId: 'floor-admin', brokers: [full.bootstrap], logLevel: logLevel.NOTHING });
+    const fa = fullKafka.admin();
+    await fa.connect();
+    await switchToCompact(fa, 'floor', 'compact');
+    await fa.disconnect();
+    await eventually(
+      () => full!.logs.some((l) => l.includes('log cleaner paused')),
+      'the cleaner to say it waits for space',
+    );
+    // Ten cleaner backoffs later the sealed segments still hold every record.
+    await new Promise((r) => setTimeout(r, 1_000));
+    assert.equal(
+      (await readPartition(full.port, 'floor', 0)).length,
+      written.length,
+      'nothing cleaned below the floor',
+    );
+    await full.stop();
+
+    roomy = await startBroker({ dataDir, args: BROKER_ARGS });
+    await untilCompacted(roomy, 'floor', written);
+  } finally {
+    await first.cleanup();
+    await full?.cleanup();
+    await roomy?.cleanup();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
