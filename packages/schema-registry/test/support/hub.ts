@@ -46,10 +46,27 @@ export function tenantKafka(hub: RegistryHub, key: TestKey): Kafka {
   });
 }
 
-/** Creates the tenant's topics (one partition each) as the tenant. */
+/** How long a key made just now may take to reach the broker (it learns new keys over LISTEN/NOTIFY). */
+const KEY_PROPAGATION_TIMEOUT_MS = 15_000;
+
+/** An admin client connected with a key the broker may not know yet: SASL refusals are retried until it does. */
+async function connectedAdmin(kafka: Kafka) {
+  const deadline = Date.now() + KEY_PROPAGATION_TIMEOUT_MS;
+  for (;;) {
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      return admin;
+    } catch (err) {
+      if ((err as Error).name !== 'KafkaJSSASLAuthenticationError' || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** Creates the tenant's topics (one partition each) as the tenant, once the broker accepts its key. */
 export async function createTopics(kafka: Kafka, topics: string[]): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
+  const admin = await connectedAdmin(kafka);
   await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: true });
   await admin.disconnect();
 }
