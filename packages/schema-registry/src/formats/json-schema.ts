@@ -11,7 +11,7 @@
  * matched one to one. `$ref`s are followed, to a bounded depth: local ones (`#/definitions/…`, `#/$defs/…`) and
  * those into referenced schemas (`address.json#/…`, by reference name).
  */
-import { Ajv, type AnySchema } from 'ajv';
+import { Ajv, type AnySchema, type ValidateFunction } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { InvalidSchemaError, type ParsedSchema, type ResolvedReference, type SchemaFormat } from './types.ts';
@@ -20,6 +20,8 @@ export interface JsonSchema extends ParsedSchema {
   json: unknown;
   /** Referenced schemas by reference name, for `$ref`s into them. */
   refs: ReadonlyMap<string, unknown>;
+  /** Ajv's validator of the schema (its references resolved): whether a document fits it. */
+  validate: ValidateFunction;
 }
 
 type Node = boolean | Record<string, unknown>;
@@ -230,6 +232,7 @@ export const jsonSchemaFormat: SchemaFormat<JsonSchema> = {
     }
     const ajv = ajvFor(json);
     const byName = new Map<string, unknown>();
+    let validate: ValidateFunction;
     try {
       for (const ref of refs) {
         if (ref.schemaType !== 'JSON') throw new InvalidSchemaError(`reference ${ref.name} is not a JSON schema`);
@@ -237,12 +240,12 @@ export const jsonSchemaFormat: SchemaFormat<JsonSchema> = {
         byName.set(ref.name, refJson);
         ajv.addSchema(refJson as AnySchema, ref.name);
       }
-      ajv.compile(json as AnySchema);
+      validate = ajv.compile(json as AnySchema);
     } catch (err) {
       if (err instanceof InvalidSchemaError) throw err;
       throw new InvalidSchemaError((err as Error).message);
     }
-    return { schemaType: 'JSON', canonical: JSON.stringify(json), json, refs: byName };
+    return { schemaType: 'JSON', canonical: JSON.stringify(json), json, refs: byName, validate };
   },
   readerProblems(reader, writer) {
     const checker = new Checker({ root: reader.json, refs: reader.refs }, { root: writer.json, refs: writer.refs });
