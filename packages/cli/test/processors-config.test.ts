@@ -87,3 +87,32 @@ test('every problem is named at once, and no secret is echoed', () => {
   assert.match(badMechanism[0]!, /^SAMSA_BROKER_SASL_MECHANISM: /);
   assert.ok(!badMechanism[0]!.includes('secret-password'));
 });
+
+test('the schema registry: SAMSA_SCHEMA_REGISTRY_URL, signed in as the superuser unless its own user is given', () => {
+  const env = {
+    DATABASE_URL: 'postgres://db/samsa',
+    SAMSA_SUPERUSER_PASSWORD: 'superuser-password',
+    SAMSA_DATA_DIR: '/nonexistent',
+  };
+  assert.equal(processorsConfig([], env).schemaRegistry, null, 'none set: no registry');
+  const c = processorsConfig([], { ...env, SAMSA_SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081' });
+  assert.deepEqual(c.schemaRegistry, {
+    url: 'http://127.0.0.1:8081',
+    username: 'admin',
+    password: 'superuser-password',
+  });
+  const own = processorsConfig([], {
+    ...env,
+    SAMSA_SCHEMA_REGISTRY_URL: 'https://registry.example',
+    SAMSA_SCHEMA_REGISTRY_USERNAME: 'reader',
+    SAMSA_SCHEMA_REGISTRY_PASSWORD: 'reader-password',
+  });
+  assert.deepEqual(own.schemaRegistry, {
+    url: 'https://registry.example',
+    username: 'reader',
+    password: 'reader-password',
+  });
+  assert.deepEqual(problems([], { ...env, SAMSA_SCHEMA_REGISTRY_URL: 'registry:8081' }), [
+    'SAMSA_SCHEMA_REGISTRY_URL: "registry:8081" is not an http(s) URL (e.g. http://127.0.0.1:8081)',
+  ]);
+});

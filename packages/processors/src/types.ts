@@ -15,6 +15,31 @@ export interface InputRecord {
   key: Buffer | null;
   value: Buffer | null;
   headers: Array<[string, Buffer]>;
+  /** Set by the host when the key / value is in the schema registry's wire format: decoded, or why not. */
+  keyDecoding?: SchemaDecoding;
+  valueDecoding?: SchemaDecoding;
+}
+
+/** The registered schema a key or value was written with, as the function sees it (`record.valueSchema`). */
+export interface RecordSchema {
+  /** The subject of the version that holds the schema (`<topic>-value` / `-key` when it is one of them); null
+   * when no live version holds it. */
+  subject: string | null;
+  version: number | null;
+  /** The schema id in the processor's tenant's registry. */
+  id: number;
+  type: 'AVRO' | 'PROTOBUF' | 'JSON';
+}
+
+/** A key or value in the wire format (magic byte 0 + schema id): the decoded value, or why it was not decoded. */
+export type SchemaDecoding = { ok: true; data: unknown; schema: RecordSchema } | { ok: false; error: string };
+
+/** What the function asked for with `valueSchema: { subject, version? }`: the host encodes `data` with it. */
+export interface SchemaEncodeRequest {
+  subject: string;
+  /** 'latest' when the function gave no version. */
+  version: number | 'latest';
+  data: unknown;
 }
 
 /** An output the function asked for, validated and encoded by the sandbox (host side). */
@@ -24,6 +49,10 @@ export interface OutputRecord {
   key: Buffer | null;
   value: Buffer | null;
   headers: Array<[string, Buffer]>;
+  /** Set when the function asked for the key / value to be encoded with a subject's schema: `key` / `value` are
+   * null until the host encodes them (see host/schema-codec.ts). */
+  keyEncode?: SchemaEncodeRequest;
+  valueEncode?: SchemaEncodeRequest;
 }
 
 export type LogLevel = 'info' | 'warn' | 'error';
@@ -36,7 +65,8 @@ export interface LogLine {
 
 export interface ProcessorErrorInfo {
   /** `thrown` (the function threw), `timeout` (CPU limit per call), `memory` (memory limit: the sandbox is gone),
-   * `bad-output` (undeclared topic, oversized record, a value that cannot be encoded), `compile` (bad module). */
+   * `bad-output` (undeclared topic, oversized record, a value that cannot be encoded, or does not fit the schema
+   * it asked for), `compile` (bad module). */
   kind: 'thrown' | 'timeout' | 'memory' | 'bad-output' | 'compile';
   message: string;
   stack?: string;

@@ -21,6 +21,9 @@ export interface ProcessorsConfig {
   superuser: { username: string; password: string; mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512' } | null;
   secretsKey: Buffer | null;
   requestTimeoutMs: number;
+  /** SAMSA_SCHEMA_REGISTRY_URL, signed in as the superuser (or SAMSA_SCHEMA_REGISTRY_USERNAME/_PASSWORD); null:
+   * processors do not decode or encode through a registry. */
+  schemaRegistry: { url: string; username: string; password: string } | null;
 }
 
 /** Bad flags or environment: every problem, each naming its flag or variable. */
@@ -89,6 +92,26 @@ export function processorsConfig(argv: string[], env: NodeJS.ProcessEnv): Proces
     }
   }
 
+  let schemaRegistry: ProcessorsConfig['schemaRegistry'] = null;
+  const registryUrl = env.SAMSA_SCHEMA_REGISTRY_URL ?? '';
+  if (registryUrl !== '') {
+    const registryPassword = env.SAMSA_SCHEMA_REGISTRY_PASSWORD || password;
+    if (!URL.canParse(registryUrl) || !/^https?:$/.test(new URL(registryUrl).protocol)) {
+      problems.push(`SAMSA_SCHEMA_REGISTRY_URL: "${registryUrl}" is not an http(s) URL (e.g. http://127.0.0.1:8081)`);
+    } else if (!registryPassword) {
+      problems.push(
+        'SAMSA_SCHEMA_REGISTRY_URL is set but there is no password to sign in to it with: set SAMSA_SCHEMA_REGISTRY_PASSWORD (or the superuser password)',
+      );
+    } else {
+      schemaRegistry = {
+        url: registryUrl,
+        username:
+          env.SAMSA_SCHEMA_REGISTRY_USERNAME || env.SAMSA_BROKER_SASL_USERNAME || env.SAMSA_SUPERUSER_NAME || 'admin',
+        password: registryPassword,
+      };
+    }
+  }
+
   if (problems.length > 0 || connection === null) throw new ProcessorsConfigError(problems);
   return {
     databaseUrl,
@@ -96,5 +119,6 @@ export function processorsConfig(argv: string[], env: NodeJS.ProcessEnv): Proces
     superuser: connection.sasl ?? null,
     secretsKey,
     requestTimeoutMs: connection.requestTimeoutMs,
+    schemaRegistry,
   };
 }

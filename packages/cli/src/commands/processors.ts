@@ -30,6 +30,9 @@ Environment:
                                SAMSA_BROKER_SASL_USERNAME/_PASSWORD/_MECHANISM, as the console takes them, win
   SAMSA_SECRETS_KEY            32 bytes in base64 that processor secrets are sealed with, the console's key (else
                                <data-dir>/secrets-key; without either, processors with secrets do not start)
+  SAMSA_SCHEMA_REGISTRY_URL    the schema registry (samsa start sets it): processors see records in its wire
+                               format decoded and may ask for outputs encoded; signed in as the superuser, or
+                               SAMSA_SCHEMA_REGISTRY_USERNAME/_PASSWORD
   SAMSA_PROCESSORS_*, SAMSA_PROCESSOR_*
                                the host's bounds and intervals: see packages/processors/README.md
   SAMSA_LOG_LEVEL              pino level (default info)`;
@@ -64,6 +67,7 @@ export const processors: Command = {
             requestTimeoutMs: config.requestTimeoutMs,
           }),
           secretsKey: config.secretsKey ? 'set' : 'none: processors with secrets will not start',
+          schemaRegistry: config.schemaRegistry?.url ?? 'none: records are not decoded through a registry',
           settings,
         },
         'starting the processor host',
@@ -73,6 +77,7 @@ export const processors: Command = {
         bootstrap: config.bootstrap,
         superuser: config.superuser,
         secretsKey: config.secretsKey,
+        schemaRegistry: config.schemaRegistry,
         logger,
         settings,
       });

@@ -90,7 +90,14 @@ export function setupNotice(env: NodeJS.ProcessEnv, consoleUrl: string, token: s
  * restarted when it exits (DEFAULT_RESTART_POLICY unless given).
  */
 export function processorHostSupervisor(
-  hub: { databaseUrl: string; bootstrap: string; superuser: { name: string; password: string }; secretsKey: string },
+  hub: {
+    databaseUrl: string;
+    bootstrap: string;
+    superuser: { name: string; password: string };
+    secretsKey: string;
+    /** Processors decode and encode through it, as the superuser. */
+    schemaRegistryUrl?: string;
+  },
   options: Pick<SupervisedChildOptions, 'log' | 'onSpawn'> & {
     stdio: StdioOptions;
     env: NodeJS.ProcessEnv;
@@ -110,6 +117,7 @@ export function processorHostSupervisor(
         SAMSA_BROKER_SASL_USERNAME: hub.superuser.name,
         SAMSA_BROKER_SASL_PASSWORD: hub.superuser.password,
         SAMSA_SECRETS_KEY: hub.secretsKey,
+        ...(hub.schemaRegistryUrl ? { SAMSA_SCHEMA_REGISTRY_URL: hub.schemaRegistryUrl } : {}),
       },
     },
     policy: options.policy ?? DEFAULT_RESTART_POLICY,
@@ -282,9 +290,12 @@ Environment:
       });
       schemaRegistry.start();
 
+      // The console and the processor host call the registry as the superuser.
+      const schemaRegistryUrl =
+        process.env.SAMSA_SCHEMA_REGISTRY_URL ?? `http://${localBootstrap(config.schemaRegistryListen)}`;
       if (config.processorsHost) {
         processorsHost = processorHostSupervisor(
-          { databaseUrl, bootstrap, superuser, secretsKey },
+          { databaseUrl, bootstrap, superuser, secretsKey, schemaRegistryUrl },
           { stdio: 'inherit', env: process.env, log: say },
         );
         processorsHost.start();
@@ -304,8 +315,7 @@ Environment:
           process.env.SAMSA_BROKER_HEALTH_URL ??
           `http://${localBootstrap(config.brokerHttpListen ?? '127.0.0.1:9644')}/healthz`,
         // The Schemas pages and the message browser's decoding call the registry as the superuser.
-        SAMSA_SCHEMA_REGISTRY_URL:
-          process.env.SAMSA_SCHEMA_REGISTRY_URL ?? `http://${localBootstrap(config.schemaRegistryListen)}`,
+        SAMSA_SCHEMA_REGISTRY_URL: schemaRegistryUrl,
         SAMSA_SECRETS_KEY: secretsKey,
         SAMSA_SETUP_TOKEN: setup,
         NEXT_TELEMETRY_DISABLED: '1',

@@ -18,6 +18,7 @@ import {
 } from './kafka-access.ts';
 import { deadLetterMessage, HOST_HEADERS, type OutMessage, outputMessage } from './output-records.ts';
 import type { ProcessorHost } from './processor-host.ts';
+import { withSchemas } from './schema-codec.ts';
 
 type ProcessorRow = Awaited<ReturnType<ProcessorHost['loadProcessors']>>[number];
 
@@ -120,12 +121,13 @@ export class DlqRedriver {
       ...access.clientOptions(clientId),
       ...IDEMPOTENT_PRODUCER,
     });
-    const sandbox = await host.deps.createSandbox(p.tenantId, {
-      code: version.code,
-      outputs: version.outputTopics,
-      env,
-      limits: host.limitsOf(p),
-    });
+    const limits = host.limitsOf(p);
+    const sandbox = withSchemas(
+      await host.deps.createSandbox(p.tenantId, { code: version.code, outputs: version.outputTopics, env, limits }),
+      host.deps.schemas,
+      p.tenant.slug,
+      limits,
+    );
     const lineage = { processorId: p.id, name: p.name, version: version.version };
     try {
       const dlq = access.name(dlqTopic);

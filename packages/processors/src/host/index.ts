@@ -10,11 +10,13 @@ import { ProcessorSandbox, SandboxProcessPool } from '../sandbox/index.ts';
 import type { SuperuserCredentials } from './kafka-access.ts';
 import { ProcessorHost } from './processor-host.ts';
 import type { SandboxFactory } from './sandbox-port.ts';
+import { SchemaLookup, type SchemaRegistryEndpoint } from './schema-lookup.ts';
 import { type HostSettings, hostSettingsSchema } from './settings.ts';
 
 export { hostSettingsFromEnv, type HostSettings, HostSettingsError, hostSettingsSchema } from './settings.ts';
 export type { SuperuserCredentials } from './kafka-access.ts';
 export type { SandboxFactory, RecordSandbox } from './sandbox-port.ts';
+export type { SchemaRegistryEndpoint } from './schema-lookup.ts';
 
 export interface ProcessorHostOptions {
   databaseUrl: string;
@@ -24,6 +26,9 @@ export interface ProcessorHostOptions {
   superuser: SuperuserCredentials | null;
   /** SAMSA_SECRETS_KEY (32 bytes); null: processors with secrets cannot start (ERRORED with the reason). */
   secretsKey: Buffer | null;
+  /** The schema registry (SAMSA_SCHEMA_REGISTRY_URL) the processors decode and encode through; null: none, then
+   * records in its wire format reach the function raw with the reason, and outputs that ask for a schema fail. */
+  schemaRegistry?: SchemaRegistryEndpoint | null;
   hostId?: string;
   logger?: Logger;
   settings?: Partial<HostSettings>;
@@ -49,13 +54,23 @@ export async function startProcessorHost(options: ProcessorHostOptions): Promise
     db,
     broker: { bootstrap: options.bootstrap, superuser: options.superuser, requestTimeoutMs: settings.requestTimeoutMs },
     secretsKey: options.secretsKey,
+    schemas: options.schemaRegistry
+      ? new SchemaLookup(options.schemaRegistry, {
+          cacheMaxEntries: settings.schemaCacheMaxEntries,
+          cacheTtlMs: settings.schemaCacheTtlMs,
+          requestTimeoutMs: settings.requestTimeoutMs,
+        })
+      : null,
     hostId,
     logger,
     settings,
     createSandbox,
   });
   host.start();
-  logger.info({ hostId, bootstrap: options.bootstrap }, 'processor host started');
+  logger.info(
+    { hostId, bootstrap: options.bootstrap, schemaRegistry: options.schemaRegistry?.url ?? null },
+    'processor host started',
+  );
   return {
     hostId,
     async stop() {

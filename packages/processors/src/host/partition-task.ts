@@ -26,6 +26,7 @@ import {
 import { deadLetterMessage, type OutMessage, outputMessage } from './output-records.ts';
 import type { ProcessorRuntime } from './processor-runtime.ts';
 import type { RecordSandbox } from './sandbox-port.ts';
+import { withSchemas } from './schema-codec.ts';
 
 type InputMessage = Message<Buffer, Buffer, Buffer, Buffer>;
 
@@ -219,12 +220,13 @@ export class PartitionTask {
   async #ensureSandbox(): Promise<RecordSandbox> {
     if (this.#sandbox && !this.#sandbox.disposed) return this.#sandbox;
     const s = this.#rt.spec;
-    this.#sandbox = await this.#rt.deps.createSandbox(s.tenantId, {
+    const sandbox = await this.#rt.deps.createSandbox(s.tenantId, {
       code: s.code,
       outputs: s.outputTopics,
       env: s.env,
       limits: s.limits,
     });
+    this.#sandbox = withSchemas(sandbox, this.#rt.deps.schemas, s.slug, s.limits);
     return this.#sandbox;
   }
 

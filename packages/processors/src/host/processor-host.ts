@@ -22,6 +22,7 @@ import { processorAuthorizationId } from '@samsa/cluster';
 import { DlqRedriver } from './dlq-redrive.ts';
 import type { SandboxFactory } from './sandbox-port.ts';
 import type { HostSettings } from './settings.ts';
+import type { SchemaLookup } from './schema-lookup.ts';
 import { StatusWriter } from './status-writer.ts';
 
 const RESTART_BACKOFF_MAX_MS = 30_000;
@@ -36,6 +37,8 @@ export interface HostDeps {
   logger: Logger;
   settings: HostSettings;
   createSandbox: SandboxFactory;
+  /** The tenants' schema registry (null: none configured). */
+  schemas: SchemaLookup | null;
 }
 
 type ProcessorRow = Awaited<ReturnType<ProcessorHost['loadProcessors']>>[number];
@@ -189,6 +192,7 @@ export class ProcessorHost {
       logger: this.deps.logger.child({ processor: p.name, tenant: p.tenant.slug }),
       budget: this.#budget(p),
       createSandbox: this.deps.createSandbox,
+      schemas: this.deps.schemas,
       hostId: this.deps.hostId,
       events: {
         log: (line) => this.status.addLog(p.id, line),

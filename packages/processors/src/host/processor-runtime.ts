@@ -12,6 +12,7 @@ import { IDEMPOTENT_PRODUCER, type TenantAccess } from './kafka-access.ts';
 import { PartitionTask } from './partition-task.ts';
 import { ProcessorStats } from './processor-stats.ts';
 import type { SandboxFactory } from './sandbox-port.ts';
+import type { SchemaLookup } from './schema-lookup.ts';
 import { SendCoalescer } from './send-coalescer.ts';
 import type { HostSettings } from './settings.ts';
 
@@ -70,6 +71,8 @@ export interface RuntimeDeps {
   logger: Logger;
   budget: CpuBudget;
   createSandbox: SandboxFactory;
+  /** The tenants' schema registry (null: none configured): see schema-codec.ts. */
+  schemas: SchemaLookup | null;
   events: RuntimeEvents;
   hostId: string;
 }

@@ -47,8 +47,13 @@ export const hostSettingsSchema = z.object({
    * host's process (faster: no pipe between them).
    */
   sandboxMode: z.enum(['process', 'inline']).default('process'),
-  /** SAMSA_PROCESSORS_REQUEST_TIMEOUT_MS: deadline of one Kafka request. */
+  /** SAMSA_PROCESSORS_REQUEST_TIMEOUT_MS: deadline of one Kafka request (and of one schema registry request). */
   requestTimeoutMs: int(100, 600_000, 15_000),
+  /** SAMSA_PROCESSORS_SCHEMA_CACHE_ENTRIES: schema registry answers kept (by id, by subject-version; misses too). */
+  schemaCacheMaxEntries: int(1, 1_000_000, 10_000),
+  /** SAMSA_PROCESSORS_SCHEMA_CACHE_TTL_MS: how long an answer is kept (a subject's new latest version is used
+   * after at most this). */
+  schemaCacheTtlMs: int(0, 3_600_000, 5_000),
 });
 export type HostSettings = z.infer<typeof hostSettingsSchema>;
 
@@ -70,6 +75,8 @@ const ENV_NAMES: Record<keyof HostSettings, string> = {
   maxRetryBackoffMs: 'SAMSA_PROCESSORS_MAX_RETRY_BACKOFF_MS',
   requestTimeoutMs: 'SAMSA_PROCESSORS_REQUEST_TIMEOUT_MS',
   sandboxMode: 'SAMSA_PROCESSORS_SANDBOX',
+  schemaCacheMaxEntries: 'SAMSA_PROCESSORS_SCHEMA_CACHE_ENTRIES',
+  schemaCacheTtlMs: 'SAMSA_PROCESSORS_SCHEMA_CACHE_TTL_MS',
 };
 
 export class HostSettingsError extends Error {

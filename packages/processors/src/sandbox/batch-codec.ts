@@ -4,9 +4,18 @@
  * into OutputRecords. What comes back is untrusted: every field is checked, nothing is assumed.
  */
 import { isUtf8 } from 'node:buffer';
-import type { InputRecord, LogLevel, LogLine, OutputRecord, ProcessorErrorInfo, SandboxLimits } from '../types.ts';
+import type {
+  InputRecord,
+  LogLevel,
+  LogLine,
+  OutputRecord,
+  ProcessorErrorInfo,
+  SandboxLimits,
+  SchemaDecoding,
+  SchemaEncodeRequest,
+} from '../types.ts';
 import { SOURCE_HEADER } from '../types.ts';
-import { META_STRIDE } from './runtime-source.ts';
+import { META_STRIDE, OUT_STRIDE } from './runtime-source.ts';
 
 /** Headers the host sets on every output; a function may not set them. */
 export const RESERVED_HEADERS: ReadonlySet<string> = new Set([SOURCE_HEADER, 'samsa-processor']);
@@ -25,12 +34,16 @@ export interface PackedBatch {
   hTexts: Array<string | null>;
   /** Start and length in `bytes` per header. */
   hMeta: Float64Array;
+  /** Per record the key's and the value's SchemaDecoding (null: not in the wire format); null when no record has
+   * one. */
+  decodings: Array<SchemaDecoding | null> | null;
 }
 
 /**
  * What the isolate returns for a batch (untrusted until checked): per record a status (0 ok, 1 thrown,
- * 2 bad-output), an output count and elapsed ms; outputs flat, 4 entries each (topic|undefined, key|undefined =
- * keep the input key, value, headers|undefined); errors flat (message, stack); logs flat (record index, level,
+ * 2 bad-output), an output count and elapsed ms; outputs flat, OUT_STRIDE entries each (topic|undefined,
+ * key|undefined = keep the input key, value, headers|undefined, keySchema|undefined, valueSchema|undefined: with a
+ * schema, the key or value is plain data for the host to encode); errors flat (message, stack); logs flat (record index, level,
  * message, atMs); dropped log counts flat (record index, count).
  */
 export interface RawBatchResult {
@@ -59,6 +72,9 @@ export function packBatch(records: readonly InputRecord[]): PackedBatch {
   const hNames: string[] = new Array(headerCount);
   const hTexts: Array<string | null> = new Array(headerCount);
   const hMeta = new Float64Array(headerCount * 2);
+  const decodings = records.some((r) => r.keyDecoding || r.valueDecoding)
+    ? records.flatMap((r) => [r.keyDecoding ?? null, r.valueDecoding ?? null])
+    : null;
   let at = 0;
   let h = 0;
   /** Copies `b` into `bytes`, stores start and length at meta-like `target[index]`; returns its text or null. */
@@ -92,7 +108,7 @@ export function packBatch(records: readonly InputRecord[]): PackedBatch {
       h++;
     }
   }
-  return { bytes, meta, texts, topics, hNames, hTexts, hMeta };
+  return { bytes, meta, texts, topics, hNames, hTexts, hMeta, decodings };
 }
 
 export interface DecodedResult {
@@ -189,13 +205,13 @@ export function decodeBatch(
     }
     const n = typeof count === 'number' && Number.isInteger(count) && count >= 0 ? count : -1;
     try {
-      if (n < 0 || o + 4 * n > raw.outs.length) throw new BadOutput('the sandbox returned malformed outputs');
+      if (n < 0 || o + OUT_STRIDE * n > raw.outs.length) throw new BadOutput('the sandbox returned malformed outputs');
       if (n > limits.maxOutputsPerRecord) {
         throw new BadOutput(`${n} outputs for one record, over the limit of ${limits.maxOutputsPerRecord}`);
       }
       const encoded: OutputRecord[] = new Array(n);
       for (let k = 0; k < n; k++) {
-        const at = o + 4 * k;
+        const at = o + OUT_STRIDE * k;
         encoded[k] = decodeOutput(raw.outs, at, k, batch[i], outputs, limits);
       }
       results[i] = { ok: true, outputs: encoded, logs, elapsedMs };
@@ -203,7 +219,7 @@ export function decodeBatch(
       if (!(error instanceof BadOutput)) throw error;
       results[i] = failed({ kind: 'bad-output', message: error.message }, logs, elapsedMs);
     }
-    o += 4 * Math.max(n, 0);
+    o += OUT_STRIDE * Math.max(n, 0);
   }
   return results;
 }
@@ -238,23 +254,53 @@ function decodeOutput(
       `${where} goes to topic "${String(topic)}", which is not a declared output (declared: ${outputs.join(', ')})`,
     );
   }
-  const key = rawKey === undefined ? input.key : toBuffer(rawKey, `${where} key`);
-  const value = toBuffer(outs[at + 2], `${where} value`);
+  const keyEncode = encodeRequest(outs[at + 4], rawKey, `${where} key`);
+  const valueEncode = encodeRequest(outs[at + 5], outs[at + 2], `${where} value`);
+  const key = keyEncode ? null : rawKey === undefined ? input.key : toBuffer(rawKey, `${where} key`);
+  const value = valueEncode ? null : toBuffer(outs[at + 2], `${where} value`);
   if (rawHeaders !== undefined && !Array.isArray(rawHeaders)) throw new BadOutput(`${where} headers are malformed`);
   const headers: Array<[string, Buffer]> = [];
-  let sizeBytes = (key?.length ?? 0) + (value?.length ?? 0);
   for (const pair of rawHeaders ?? []) {
     if (!Array.isArray(pair) || typeof pair[0] !== 'string') throw new BadOutput(`${where} headers are malformed`);
     const name = pair[0];
     if (RESERVED_HEADERS.has(name)) throw new BadOutput(`${where} sets header "${name}", which the hub sets itself`);
     const headerValue = toBuffer(pair[1], `${where} header "${name}"`) ?? Buffer.alloc(0);
-    sizeBytes += Buffer.byteLength(name) + headerValue.length;
     headers.push([name, headerValue]);
   }
-  if (sizeBytes > limits.maxOutputBytes) {
-    throw new BadOutput(
-      `${where} is ${sizeBytes} bytes (key + value + headers), over the limit of ${limits.maxOutputBytes} bytes`,
-    );
+  const output: OutputRecord = {
+    topic,
+    key,
+    value,
+    headers,
+    ...(keyEncode ? { keyEncode } : {}),
+    ...(valueEncode ? { valueEncode } : {}),
+  };
+  // An output still to be encoded with a schema is checked again once it is (host/schema-codec.ts).
+  const problem = outputSizeProblem(output, index, limits);
+  if (problem) throw new BadOutput(problem);
+  return output;
+}
+
+/** A key's or value's `{ subject, version }` (untrusted, from the isolate) with its data, or undefined. */
+function encodeRequest(ref: unknown, data: unknown, what: string): SchemaEncodeRequest | undefined {
+  if (ref === undefined) return undefined;
+  const r = ref as { subject?: unknown; version?: unknown } | null;
+  if (r === null || typeof r !== 'object' || typeof r.subject !== 'string' || r.subject === '') {
+    throw new BadOutput(`${what} schema must be { subject, version? }`);
   }
-  return { topic, key, value, headers };
+  const version = r.version;
+  if (version !== 'latest' && !(typeof version === 'number' && Number.isSafeInteger(version) && version >= 1)) {
+    throw new BadOutput(`${what} schema version must be a version number or "latest"`);
+  }
+  if (data === undefined || data === null) throw new BadOutput(`${what} has a schema but no data`);
+  return { subject: r.subject, version, data };
+}
+
+/** Why an output is over `maxOutputBytes` (key + value + headers), or null when it is not. */
+export function outputSizeProblem(output: OutputRecord, index: number, limits: SandboxLimits): string | null {
+  let sizeBytes = (output.key?.length ?? 0) + (output.value?.length ?? 0);
+  for (const [name, value] of output.headers) sizeBytes += Buffer.byteLength(name) + value.length;
+  return sizeBytes > limits.maxOutputBytes
+    ? `output ${index} is ${sizeBytes} bytes (key + value + headers), over the limit of ${limits.maxOutputBytes} bytes`
+    : null;
 }

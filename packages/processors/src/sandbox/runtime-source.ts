@@ -15,6 +15,12 @@ export const RUNTIME_FILENAME = 'samsa-runtime.js';
 /** Numbers per record in PackedBatch.meta. */
 export const META_STRIDE = 10;
 
+/** Entries per output in RawBatchResult.outs: topic, key, value, headers, keySchema, valueSchema. */
+export const OUT_STRIDE = 6;
+
+/** Deepest nesting of a value to be encoded with a registry schema. */
+export const MAX_DATA_DEPTH = 64;
+
 export const RUNTIME_SOURCE = String.raw`(function install(config) {
   'use strict';
   const limits = config.limits;
@@ -29,6 +35,7 @@ export const RUNTIME_SOURCE = String.raw`(function install(config) {
   const isView = ArrayBuffer.isView;
   const BAD_OUTPUT = Symbol('bad-output');
   const META_STRIDE = ${META_STRIDE};
+  const MAX_DATA_DEPTH = ${MAX_DATA_DEPTH};
 
   let processorFn = null;
   /** The results being built by run(), null outside a call. */
@@ -129,6 +136,23 @@ export const RUNTIME_SOURCE = String.raw`(function install(config) {
       }
       this.headers = headers;
       this.headerList = headerList;
+      // Keys and values in the schema registry's wire format, decoded by the host (or why not): set only then.
+      if (b.decodings !== null) {
+        const k = b.decodings[2 * i];
+        const v = b.decodings[2 * i + 1];
+        if (k !== null) {
+          if (k.ok) {
+            this.keyDecoded = k.data;
+            this.keySchema = ObjectFreeze(k.schema);
+          } else this.keySchemaError = k.error;
+        }
+        if (v !== null) {
+          if (v.ok) {
+            this.valueDecoded = v.data;
+            this.valueSchema = ObjectFreeze(v.schema);
+          } else this.valueSchemaError = v.error;
+        }
+      }
       this.#batch = b;
       this.#m = m;
     }
@@ -177,6 +201,41 @@ export const RUNTIME_SOURCE = String.raw`(function install(config) {
     return text;
   }
 
+  /** A value to be encoded with a registry schema by the host: a copy of its plain data (objects, arrays, strings,
+   * numbers, booleans, null, bytes). */
+  function plainData(v, what, depth) {
+    if (depth > MAX_DATA_DEPTH) throw bad(what + ' is nested deeper than ' + MAX_DATA_DEPTH + ' levels');
+    if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+    if (typeof v === 'bigint') return v;
+    if (typeof v !== 'object') throw bad(what + ' cannot be encoded with a schema: it is ' + describe(v));
+    if (v instanceof AB || isView(v)) return ownBytes(v);
+    if (ArrayIsArray(v)) {
+      const list = [];
+      for (let i = 0; i < v.length; i++) list.push(plainData(v[i], what + '[' + i + ']', depth + 1));
+      return list;
+    }
+    if (v instanceof Date || v instanceof Map || v instanceof Set) {
+      throw bad(what + ' cannot be encoded with a schema: a ' + v.constructor.name + ' (give plain objects, strings, numbers)');
+    }
+    const copy = {};
+    for (const k of Object.keys(v)) {
+      if (v[k] !== undefined) copy[k] = plainData(v[k], what + '.' + k, depth + 1);
+    }
+    return copy;
+  }
+
+  /** \`{ subject, version? }\` (a record's own keySchema/valueSchema may be passed back): the host encodes with it. */
+  function schemaRef(s, what) {
+    if (s === null || typeof s !== 'object' || typeof s.subject !== 'string' || s.subject === '') {
+      throw bad(what + ' must be { subject, version? } naming a subject of the schema registry');
+    }
+    const version = s.version === undefined || s.version === null ? 'latest' : s.version;
+    if (version !== 'latest' && !(typeof version === 'number' && version >= 1 && version % 1 === 0)) {
+      throw bad(what + ' version must be a version number or "latest"');
+    }
+    return { subject: s.subject, version };
+  }
+
   function encodeHeaders(h, where) {
     if (h === undefined || h === null) return [];
     const pairs = [];
@@ -200,19 +259,38 @@ export const RUNTIME_SOURCE = String.raw`(function install(config) {
       throw bad(where + ' must be an object { topic?, key?, value, headers? }, got ' + describe(o));
     }
     for (const field in o) {
-      if (field !== 'topic' && field !== 'key' && field !== 'value' && field !== 'headers') {
-        throw bad(where + ' has an unknown field "' + field + '" (allowed: topic, key, value, headers)');
+      if (
+        field !== 'topic' &&
+        field !== 'key' &&
+        field !== 'value' &&
+        field !== 'headers' &&
+        field !== 'keySchema' &&
+        field !== 'valueSchema'
+      ) {
+        throw bad(
+          where + ' has an unknown field "' + field + '" (allowed: topic, key, value, headers, keySchema, valueSchema)',
+        );
       }
     }
     if (o.value === undefined) throw bad(where + ' has no value: return { value } (null for a tombstone)');
     if (o.topic !== undefined && typeof o.topic !== 'string') throw bad(where + ' topic must be a string');
-    const key = o.key === undefined ? undefined : encodeData(o.key, where + ' key');
-    const value = encodeData(o.value, where + ' value');
+    const keySchema = o.keySchema === undefined || o.keySchema === null ? undefined : schemaRef(o.keySchema, where + ' keySchema');
+    const valueSchema =
+      o.valueSchema === undefined || o.valueSchema === null ? undefined : schemaRef(o.valueSchema, where + ' valueSchema');
+    if (keySchema !== undefined && (o.key === undefined || o.key === null)) throw bad(where + ' has a keySchema but no key');
+    if (valueSchema !== undefined && o.value === null) throw bad(where + ' has a valueSchema but a null value');
+    const key =
+      o.key === undefined
+        ? undefined
+        : keySchema !== undefined
+          ? plainData(o.key, where + ' key', 0)
+          : encodeData(o.key, where + ' key');
+    const value = valueSchema !== undefined ? plainData(o.value, where + ' value', 0) : encodeData(o.value, where + ' value');
     const headers = o.headers === undefined || o.headers === null ? undefined : encodeHeaders(o.headers, where);
-    outs.push(o.topic, key, value, headers);
+    outs.push(o.topic, key, value, headers, keySchema, valueSchema);
   }
 
-  /** Appends the outputs to \`outs\` (4 entries each); returns how many. */
+  /** Appends the outputs to \`outs\` (OUT_STRIDE entries each); returns how many. */
   function encodeResult(result, outs) {
     if (result === null || result === undefined) return 0;
     if (typeof result.then === 'function') {
