@@ -109,12 +109,19 @@ export async function hostProcess(hub: Hub, hostId: string): Promise<HostProcess
   };
 }
 
-export function hostFor(hub: Hub, opts: { hostId?: string; secretsKey?: Buffer } = {}): Promise<RunningProcessorHost> {
+export function hostFor(
+  hub: Hub,
+  opts: { hostId?: string; secretsKey?: Buffer; schemaRegistryUrl?: string } = {},
+): Promise<RunningProcessorHost> {
   return startProcessorHost({
     databaseUrl: hub.db.url,
     bootstrap: [hub.broker.bootstrap],
     superuser: SUPERUSER,
     secretsKey: opts.secretsKey ?? null,
+    // As samsa start runs it: the registry knows the same superuser.
+    schemaRegistry: opts.schemaRegistryUrl
+      ? { url: opts.schemaRegistryUrl, username: SUPERUSER.username, password: SUPERUSER.password }
+      : null,
     hostId: opts.hostId,
     logger: pino({ level: process.env.HOST_TEST_LOG ?? 'silent' }),
     settings: TEST_HOST_SETTINGS,
@@ -265,7 +272,12 @@ export async function deploy(
 export async function produce(
   tenant: TestTenant,
   topic: string,
-  messages: Array<{ key?: string; value: string; partition?: number; headers?: Record<string, string> }>,
+  messages: Array<{
+    key?: string | Buffer;
+    value: string | Buffer;
+    partition?: number;
+    headers?: Record<string, string>;
+  }>,
 ): Promise<void> {
   const producer: Producer = tenant.kafka.producer({ idempotent: true });
   await producer.connect();

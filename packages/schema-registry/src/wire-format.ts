@@ -113,7 +113,7 @@ function avroCodec(parsed: AvroSchema): Codec {
       let problem: string | null = null;
       type.isValid(input, {
         errorHook(path: string[], v: unknown, t: avro.Type) {
-          problem ??= `${path.length > 0 ? path.join('.') : 'the value'}: ${shown(v)} is not ${t.typeName ?? 'valid'}`;
+          problem ??= `${path.length > 0 ? path.join('.') : 'the value'}: ${shown(v)} is not a valid ${expected(t)}`;
         },
       });
       if (problem !== null) throw doesNotFit('Avro', problem);
@@ -130,6 +130,11 @@ function withBuffers(value: unknown, depth: number): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = withBuffers(v, depth + 1);
   return out;
+}
+
+function expected(t: avro.Type): string {
+  const symbols = (t as { symbols?: string[] }).symbols;
+  return `${t.name ?? t.typeName}${Array.isArray(symbols) ? ` (one of ${symbols.join(', ')})` : ''}`;
 }
 
 function shown(v: unknown): string {
