@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compileProcessor, SandboxProcessPool } from '../src/sandbox/index.ts';
+import { compileProcessor, SandboxProcessPool, testRun } from '../src/sandbox/index.ts';
 import type { InputRecord, RecordSchema } from '../src/types.ts';
 import { inputRecord, outputsOf, runOnce, TEST_LIMITS, text } from './sandbox-fixtures.ts';
 
@@ -124,4 +124,18 @@ test('decoded values and schema outputs cross to a sandbox process and back', as
   } finally {
     pool.close();
   }
+});
+
+test('a test run shows an output to be encoded as its data in JSON, with the subject it names', async () => {
+  const { code } = compileProcessor(
+    `export default function process(record) {
+      return { value: { id: record.value, n: 1 }, valueSchema: { subject: 'enriched-value', version: 2 } };
+    }`,
+    'javascript',
+  );
+  const run = await testRun({ code, outputs: ['out'], env: {} }, [inputRecord('o-1')]);
+  const [out] = run.results[0]!.outputs;
+  assert.deepEqual(out!.value, { encoding: 'text', data: '{"id":"o-1","n":1}' });
+  assert.deepEqual(out!.valueSchema, { subject: 'enriched-value', version: 2 });
+  assert.equal(out!.keySchema, undefined);
 });

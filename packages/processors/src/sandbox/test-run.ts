@@ -23,9 +23,12 @@ export interface TestRunRecordResult {
   };
   outputs: Array<{
     topic: string;
+    /** With keySchema / valueSchema: the data as JSON text (a test run has no registry to encode it with). */
     key: BytesView;
     value: BytesView;
     headers: Array<{ name: string; value: BytesView }>;
+    keySchema?: { subject: string; version: number | 'latest' };
+    valueSchema?: { subject: string; version: number | 'latest' };
   }>;
   /** The function returned nothing for this record. */
   dropped: boolean;
@@ -57,6 +60,11 @@ export function bytesView(bytes: Buffer | null): BytesView {
   return isUtf8(bytes)
     ? { encoding: 'text', data: bytes.toString('utf8') }
     : { encoding: 'base64', data: bytes.toString('base64') };
+}
+
+/** Data an output asked to have encoded with a registry schema, shown as JSON text (bigints as digits). */
+function dataView(data: unknown): BytesView {
+  return { encoding: 'text', data: JSON.stringify(data, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) };
 }
 
 export async function testRun(options: TestRunOptions, records: readonly InputRecord[]): Promise<TestRunResult> {
@@ -96,9 +104,11 @@ export async function testRun(options: TestRunOptions, records: readonly InputRe
         },
         outputs: outputs.map((o) => ({
           topic: o.topic,
-          key: bytesView(o.key),
-          value: bytesView(o.value),
+          key: o.keyEncode ? dataView(o.keyEncode.data) : bytesView(o.key),
+          value: o.valueEncode ? dataView(o.valueEncode.data) : bytesView(o.value),
           headers: o.headers.map(([name, value]) => ({ name, value: bytesView(value) })),
+          ...(o.keyEncode ? { keySchema: { subject: o.keyEncode.subject, version: o.keyEncode.version } } : {}),
+          ...(o.valueEncode ? { valueSchema: { subject: o.valueEncode.subject, version: o.valueEncode.version } } : {}),
         })),
         dropped: answer.ok && outputs.length === 0,
         ...(answer.ok ? {} : { error: answer.error }),

@@ -171,6 +171,16 @@ function bytesText(b: BytesView): string {
   return b === null ? 'null' : b.encoding === 'base64' ? `base64:${b.data}` : b.data;
 }
 
+/** An output the host encodes with a registry subject's schema; a test run shows its data as JSON. */
+function SchemaNote({ s }: { s: { subject: string; version: number | 'latest' } }) {
+  return (
+    <span className="text-slate-500" data-testid="test-run-output-schema">
+      {' '}
+      (encoded with {s.subject}, version {s.version}, when it runs)
+    </span>
+  );
+}
+
 function Headers({ headers }: { headers: { name: string; value: BytesView }[] }) {
   return headers.map((h, i) => (
     // biome-ignore lint/suspicious/noArrayIndexKey: a header name may repeat
@@ -244,7 +254,13 @@ function TestRunRecord({ r }: { r: TestRunRecordView }) {
                 <div key={j} className="border-l-2 border-indigo-200 pl-2" data-testid="test-run-output">
                   <p className="text-xs">
                     key: <code>{bytesText(o.key)}</code>
+                    {o.keySchema ? <SchemaNote s={o.keySchema} /> : null}
                   </p>
+                  {o.valueSchema ? (
+                    <p className="text-xs">
+                      value <SchemaNote s={o.valueSchema} />
+                    </p>
+                  ) : null}
                   <Bytes b={o.value} />
                   <Headers headers={o.headers} />
                 </div>
