@@ -5,7 +5,8 @@
  * enriches it and asks for it to be written with another subject's Avro schema (and its key with a third); the
  * consumer decodes the outputs with the same client. An output that does not fit its schema goes to the DLQ with
  * the reason; a record written with another tenant's schema id is not decoded with that tenant's schema; a plain
- * JSON record is given raw as before.
+ * JSON record is given raw as before. A registry that does not answer holds the records back (the processor's
+ * status says why) rather than passing them on undecoded or to the DLQ.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -35,7 +36,14 @@ let globex: TestTenant;
 before(async () => {
   hub = await startHub();
   registry = await startRegistry(hub.db.url, { SAMSA_SUPERUSER_PASSWORD: SUPERUSER.password });
-  acme = await tenantWithTopics(hub, 'acme', { orders: 1, enriched: 1, undecoded: 1, 'enrich-dlq': 1 });
+  acme = await tenantWithTopics(hub, 'acme', {
+    orders: 1,
+    enriched: 1,
+    undecoded: 1,
+    'enrich-dlq': 1,
+    payments: 1,
+    relayed: 1,
+  });
   globex = await tenantWithTopics(hub, 'globex', { orders: 1 });
   host = await hostFor(hub, { schemaRegistryUrl: registry.url });
 });
@@ -188,6 +196,41 @@ test('a processor reads decoded Avro, writes enriched Avro with another subject;
     });
     // Not in the wire format: raw as before, no error.
     assert.deepEqual(undecoded.plain, { error: null, bytes: JSON.stringify({ id: 'o-4' }).length });
+  } finally {
+    await out.stop();
+  }
+});
+
+test('a registry that does not answer holds the records back, with the reason; they go through once it answers', async () => {
+  await host.stop();
+  // Nothing listens on port 1: every call to this registry fails at once.
+  host = await hostFor(hub, { schemaRegistryUrl: 'http://127.0.0.1:1' });
+  const sr = registryClient(acme);
+  const processorId = await createProcessor(hub, acme, {
+    name: 'relay',
+    input: 'payments',
+    outputs: ['relayed'],
+    source: 'export default function process(record) { return { value: { decoded: record.valueDecoded ?? null } }; }',
+  });
+  await produce(acme, 'payments', [
+    { value: await sr.encode(await sr.getLatestSchemaId('orders-value'), { id: 'o-9', cents: 5, region: 'EU' }) },
+  ]);
+  const out = await collect(acme, ['relayed']);
+  try {
+    await eventually(async () => {
+      const p = await hub.prisma.processor.findUniqueOrThrow({ where: { id: processorId } });
+      return /^restarting in \d+ s after an error: the schema registry at http:\/\/127\.0\.0\.1:1 did not answer/.test(
+        p.statusReason ?? '',
+      );
+    }, 'the processor to say the registry does not answer');
+    assert.equal(out.messages.length, 0, 'nothing written undecoded');
+
+    await host.stop();
+    host = await hostFor(hub, { schemaRegistryUrl: registry.url });
+    await eventually(() => out.messages.length === 1, 'the held record, once the registry answers');
+    assert.deepEqual(JSON.parse(out.messages[0]!.value!.toString()), {
+      decoded: { id: 'o-9', cents: 5, region: 'EU' },
+    });
   } finally {
     await out.stop();
   }
