@@ -42,6 +42,8 @@ const MAX_RETRIES = 100;
 const MAX_RETRY_BACKOFF_MS = 60_000;
 
 export const EXAMPLE_SOURCE = `// Runs once per input record. Return null to drop it, one output or a list.
+// Schema registry records arrive decoded: record.valueDecoded, record.valueSchema { subject, version, id, type }.
+// To write one: return { value: { ... }, valueSchema: { subject: 'orders-enriched-value' } }.
 export default function process(record, ctx) {
   const order = JSON.parse(record.value);
   ctx.log('order', order.id);
