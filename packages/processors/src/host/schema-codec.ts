@@ -104,9 +104,11 @@ async function encodeResults(
   slug: string,
   limits: SandboxLimits,
 ): Promise<BatchResults> {
+  const toEncode = (r: RecordResult) => r.ok && r.outputs.some((o) => o.keyEncode || o.valueEncode);
+  if (!results.some(toEncode)) return results;
   return Promise.all(
     results.map(async (result): Promise<RecordResult> => {
-      if (!result.ok || !result.outputs.some((o) => o.keyEncode || o.valueEncode)) return result;
+      if (!result.ok || !toEncode(result)) return result;
       try {
         const outputs = await Promise.all(result.outputs.map((o, i) => encodeOutput(o, i, schemas, slug, limits)));
         return { ...result, outputs };
