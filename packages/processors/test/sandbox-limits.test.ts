@@ -124,7 +124,7 @@ test('an oversized output, too many outputs and unencodable values are bad-outpu
     messages[3].startsWith('bad-output: output 0 value cannot be encoded as JSON: ') ? messages[3] : 'circular',
     'bad-output: output 0 value cannot be encoded: it is a function',
     'bad-output: output 0 has no value: return { value } (null for a tombstone)',
-    'bad-output: output 0 has an unknown field "topc" (allowed: topic, key, value, headers)',
+    'bad-output: output 0 has an unknown field "topc" (allowed: topic, key, value, headers, keySchema, valueSchema)',
     'bad-output: output 0 sets header "samsa-source", which the hub sets itself',
     'bad-output: the function returned a Promise: processors run synchronously, remove async/await',
     'ok',

@@ -256,7 +256,7 @@ export const RUNTIME_SOURCE = String.raw`(function install(config) {
   function encodeOutput(o, index, outs) {
     const where = 'output ' + index;
     if (o === null || typeof o !== 'object' || ArrayIsArray(o) || isView(o)) {
-      throw bad(where + ' must be an object { topic?, key?, value, headers? }, got ' + describe(o));
+      throw bad(where + ' must be an object { topic?, key?, value, headers?, keySchema?, valueSchema? }, got ' + describe(o));
     }
     for (const field in o) {
       if (
