@@ -4,7 +4,7 @@
  * (@kafkajs/confluent-schema-registry) and the tenant's API key. The processor reads the decoded Avro order,
  * enriches it and asks for it to be written with another subject's Avro schema (and its key with a third); the
  * consumer decodes the outputs with the same client. An output that does not fit its schema goes to the DLQ with
- * the reason; a record written with another tenant's schema id is not decoded with that tenant's schema; a plain
+ * the reason, as does one for a subject the tenant does not have; a record written with another tenant's schema id is not decoded with that tenant's schema; a plain
  * JSON record is given raw as before. A registry that does not answer holds the records back (the processor's
  * status says why) rather than passing them on undecoded or to the DLQ.
  */
@@ -112,7 +112,8 @@ export default function process(record) {
       euros: order.cents / 100,
       readWith: s.subject + '/' + s.version + '/' + s.id + '/' + s.type,
     },
-    valueSchema: { subject: 'enriched-value' },
+    // A subject the tenant never registered: the record fails like any bad output.
+    valueSchema: { subject: order.region === 'LOST' ? 'lost-value' : 'enriched-value' },
   };
 }`;
 
@@ -147,6 +148,7 @@ test('a processor reads decoded Avro, writes enriched Avro with another subject;
     { id: 'o-1', cents: 1250, region: 'EU' },
     { id: 'o-2', cents: 99, region: 'US' },
     { id: 'o-3', cents: 500, region: 'MARS' },
+    { id: 'o-4', cents: 1, region: 'LOST' },
   ];
   const fromGlobex = await globexSr.encode(globexOnlyId, { x: 7 });
   await produce(acme, 'orders', [
@@ -159,7 +161,7 @@ test('a processor reads decoded Avro, writes enriched Avro with another subject;
   try {
     const on = (topic: string) => out.messages.filter((m) => m.topic === topic);
     await eventually(
-      () => on('enriched').length === 2 && on('undecoded').length === 2 && on('enrich-dlq').length === 1,
+      () => on('enriched').length === 2 && on('undecoded').length === 2 && on('enrich-dlq').length === 2,
       'the enriched orders, the undecoded records and the misfit in the DLQ',
     );
 
@@ -185,6 +187,11 @@ test('a processor reads decoded Avro, writes enriched Avro with another subject;
       /^output 0 value: the value does not fit the Avro schema: region: "MARS" is not a valid acme.Region \(one of EU, US\) \("enriched-value" version 1, id \d+\)$/,
     );
     assert.deepEqual({ ...(await sr.decode(dead.value!)) }, orders[2]);
+    const lost = on('enrich-dlq')[1]!;
+    assert.equal(
+      header(lost, 'samsa-error'),
+      `output 0 value: subject "lost-value" is not in the tenant's schema registry (register it first)`,
+    );
 
     // globex's schema id is not looked up outside globex: the record is given raw, with the reason.
     const undecoded = Object.fromEntries(

@@ -48,8 +48,9 @@ const versionSchema = z.object({ subject: z.string(), version: z.number().int(),
 const idVersionsSchema = z.array(z.object({ subject: z.string(), version: z.number().int() }));
 const errorBodySchema = z.object({ error_code: z.number() });
 
-/** Confluent's "not found" codes: subject (40401), version (40402), schema (40403). */
-const NOT_FOUND_CODES: ReadonlySet<number> = new Set([40401, 40402, 40403]);
+/** Confluent's "not found" codes, subject (40401), version (40402), schema (40403), and the names no subject or
+ * version can have (42202 invalid version, 42208 invalid subject): a function's mistake, not the registry's. */
+const NOT_FOUND_CODES: ReadonlySet<number> = new Set([40401, 40402, 40403, 42202, 42208]);
 /** Most schemas one schema's references may reach, transitively. */
 const MAX_REFERENCES = 1_000;
 
@@ -152,7 +153,8 @@ export class SchemaLookup {
     }
     if (!res.ok) {
       const e = errorBodySchema.safeParse(json);
-      if (res.status === 404 && e.success && NOT_FOUND_CODES.has(e.data.error_code)) return null;
+      if ((res.status === 404 || res.status === 422) && e.success && NOT_FOUND_CODES.has(e.data.error_code))
+        return null;
       throw new SchemaRegistryUnavailable(
         `the schema registry at ${url} answered ${res.status}${e.success ? ` (error ${e.data.error_code})` : ''}: check SAMSA_SCHEMA_REGISTRY_URL and the superuser`,
       );
