@@ -12,7 +12,10 @@ export interface RegistryProcess {
   stop(): Promise<void>;
 }
 
-export async function startRegistry(databaseUrl: string, env: NodeJS.ProcessEnv = {}): Promise<RegistryProcess> {
+export async function startRegistry(
+  databaseUrl: string,
+  env: Record<string, string | undefined> = {},
+): Promise<RegistryProcess> {
   const proc = spawn(process.execPath, [SAMSA_BIN, 'schema-registry', '--listen', '127.0.0.1:0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {

@@ -18,7 +18,7 @@ import {
 } from './kafka-access.ts';
 import { deadLetterMessage, HOST_HEADERS, type OutMessage, outputMessage } from './output-records.ts';
 import type { ProcessorHost } from './processor-host.ts';
-import { withSchemas } from './schema-codec.ts';
+import { withSchemas } from './schema-sandbox.ts';
 
 type ProcessorRow = Awaited<ReturnType<ProcessorHost['loadProcessors']>>[number];
 

@@ -10,13 +10,13 @@ import { ProcessorSandbox, SandboxProcessPool } from '../sandbox/index.ts';
 import type { SuperuserCredentials } from './kafka-access.ts';
 import { ProcessorHost } from './processor-host.ts';
 import type { SandboxFactory } from './sandbox-port.ts';
-import { SchemaLookup, type SchemaRegistryEndpoint } from './schema-lookup.ts';
+import { SchemaLookup, type SchemaRegistryEndpoint } from '../schemas/schema-lookup.ts';
 import { type HostSettings, hostSettingsSchema } from './settings.ts';
 
 export { hostSettingsFromEnv, type HostSettings, HostSettingsError, hostSettingsSchema } from './settings.ts';
 export type { SuperuserCredentials } from './kafka-access.ts';
 export type { SandboxFactory, RecordSandbox } from './sandbox-port.ts';
-export type { SchemaRegistryEndpoint } from './schema-lookup.ts';
+export type { SchemaRegistryEndpoint } from '../schemas/schema-lookup.ts';
 
 export interface ProcessorHostOptions {
   databaseUrl: string;

@@ -26,7 +26,7 @@ import {
 import { deadLetterMessage, type OutMessage, outputMessage } from './output-records.ts';
 import type { ProcessorRuntime } from './processor-runtime.ts';
 import type { RecordSandbox } from './sandbox-port.ts';
-import { withSchemas } from './schema-codec.ts';
+import { withSchemas } from './schema-sandbox.ts';
 
 type InputMessage = Message<Buffer, Buffer, Buffer, Buffer>;
 

@@ -22,7 +22,7 @@ import { processorAuthorizationId } from '@samsa/cluster';
 import { DlqRedriver } from './dlq-redrive.ts';
 import type { SandboxFactory } from './sandbox-port.ts';
 import type { HostSettings } from './settings.ts';
-import type { SchemaLookup } from './schema-lookup.ts';
+import type { SchemaLookup } from '../schemas/schema-lookup.ts';
 import { StatusWriter } from './status-writer.ts';
 
 const RESTART_BACKOFF_MAX_MS = 30_000;

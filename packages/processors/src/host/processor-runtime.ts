@@ -12,7 +12,7 @@ import { IDEMPOTENT_PRODUCER, type TenantAccess } from './kafka-access.ts';
 import { PartitionTask } from './partition-task.ts';
 import { ProcessorStats } from './processor-stats.ts';
 import type { SandboxFactory } from './sandbox-port.ts';
-import type { SchemaLookup } from './schema-lookup.ts';
+import type { SchemaLookup } from '../schemas/schema-lookup.ts';
 import { SendCoalescer } from './send-coalescer.ts';
 import type { HostSettings } from './settings.ts';
 

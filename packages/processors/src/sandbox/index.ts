@@ -12,6 +12,7 @@ export { ProcessSandbox, SandboxProcessPool } from './sandbox-process.ts';
 export {
   type BytesView,
   bytesView,
+  type DecodingView,
   MAX_TEST_RUN_RECORDS,
   type TestRunOptions,
   type TestRunRecordResult,

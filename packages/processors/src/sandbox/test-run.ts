@@ -4,12 +4,25 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { z } from 'zod';
-import type { InputRecord, LogLine, ProcessorErrorInfo, SandboxLimits } from '../types.ts';
+import { decodeRecords, encodeResults } from '../schemas/schema-codec.ts';
+import type { SchemaLookup } from '../schemas/schema-lookup.ts';
+import type {
+  BatchResults,
+  InputRecord,
+  LogLine,
+  ProcessorErrorInfo,
+  RecordSchema,
+  SandboxLimits,
+  SchemaDecoding,
+} from '../types.ts';
 import { DEFAULT_SANDBOX_LIMITS } from '../types.ts';
 import { ProcessorSandbox, sandboxLimitsSchema } from './sandbox.ts';
 
 /** Bytes shown to a person: text when they are valid UTF-8, else base64. */
 export type BytesView = { encoding: 'text' | 'base64'; data: string } | null;
+
+/** A key or value in the schema registry's wire format: its schema and decoded data (as JSON text), or why not. */
+export type DecodingView = { schema: RecordSchema; data: BytesView } | { error: string };
 
 export interface TestRunRecordResult {
   input: {
@@ -20,6 +33,9 @@ export interface TestRunRecordResult {
     value: BytesView;
     headers: Array<{ name: string; value: BytesView }>;
     timestampMs: number;
+    /** With a registry (see testRun), for keys / values in its wire format. */
+    keyDecoding?: DecodingView;
+    valueDecoding?: DecodingView;
   };
   outputs: Array<{
     topic: string;
@@ -67,7 +83,20 @@ function dataView(data: unknown): BytesView {
   return { encoding: 'text', data: JSON.stringify(data, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) };
 }
 
-export async function testRun(options: TestRunOptions, records: readonly InputRecord[]): Promise<TestRunResult> {
+function decodingView(d: SchemaDecoding): DecodingView {
+  return d.ok ? { schema: d.schema, data: dataView(d.data) } : { error: d.error };
+}
+
+/**
+ * `registry`: the tenant's schema registry, so records in its wire format are decoded as the host decodes them and
+ * outputs that ask for a schema are checked against it (a misfit is the record's `bad-output`, as it will be when
+ * it runs); they are still shown as their data. Without it, neither happens.
+ */
+export async function testRun(
+  options: TestRunOptions,
+  records: readonly InputRecord[],
+  registry?: { lookup: SchemaLookup | null; slug: string },
+): Promise<TestRunResult> {
   const parsed = testRunOptionsSchema.parse(options);
   if (records.length > MAX_TEST_RUN_RECORDS) {
     throw new RangeError(`a test run takes at most ${MAX_TEST_RUN_RECORDS} records, got ${records.length}`);
@@ -82,14 +111,19 @@ export async function testRun(options: TestRunOptions, records: readonly InputRe
   });
   try {
     // A timeout or memory fault ends a call (see BatchResults): the rest run again, so each record gets a result.
-    const answers = await sandbox.process(records);
-    while (answers.length < records.length) {
-      const more = await sandbox.process(records.slice(answers.length));
+    const inputs = registry ? await decodeRecords([...records], registry.lookup, registry.slug) : records;
+    let answers: BatchResults = await sandbox.process(inputs);
+    while (answers.length < inputs.length) {
+      const more = await sandbox.process(inputs.slice(answers.length));
       if (more.length === 0) break;
       answers.push(...more);
     }
+    if (registry) {
+      const checked = await encodeResults(answers, registry.lookup, registry.slug, limits);
+      answers = answers.map((a, i) => (checked[i]?.ok === false ? checked[i]! : a));
+    }
     const outputsByTopic: Record<string, number> = Object.fromEntries(parsed.outputs.map((t) => [t, 0]));
-    const results = records.map((record, i): TestRunRecordResult => {
+    const results = inputs.map((record, i): TestRunRecordResult => {
       const answer = answers[i];
       const outputs = answer.ok ? answer.outputs : [];
       for (const o of outputs) outputsByTopic[o.topic] = (outputsByTopic[o.topic] ?? 0) + 1;
@@ -101,6 +135,8 @@ export async function testRun(options: TestRunOptions, records: readonly InputRe
           value: bytesView(record.value),
           headers: record.headers.map(([name, value]) => ({ name, value: bytesView(value) })),
           timestampMs: record.timestampMs,
+          ...(record.keyDecoding ? { keyDecoding: decodingView(record.keyDecoding) } : {}),
+          ...(record.valueDecoding ? { valueDecoding: decodingView(record.valueDecoding) } : {}),
         },
         outputs: outputs.map((o) => ({
           topic: o.topic,

@@ -10,6 +10,7 @@ import type { Tenant } from '@samsa/db';
 import { openSecret, processorSecretAad, secretKeyFromEnv } from '@samsa/db/secret-box';
 import { DEFAULT_SANDBOX_LIMITS, type InputRecord } from '@samsa/processors';
 import { testRun } from '@samsa/processors/sandbox';
+import { SchemaLookup, SchemaRegistryUnavailable } from '@samsa/processors/schemas';
 import { db } from '../../server/db.ts';
 import { ApiError } from '../../server/errors.ts';
 import { clusterAdmin } from '../cluster/cluster-admin.ts';
@@ -19,7 +20,10 @@ import type { TestRecordInput, TestRunInput } from './schemas.ts';
 import { processorLimits, processorSettings } from './settings.ts';
 import { languageView } from './views.ts';
 
-const holder = globalThis as unknown as { __samsaTestRuns?: Map<string, number> };
+const holder = globalThis as unknown as {
+  __samsaTestRuns?: Map<string, number>;
+  __samsaSchemaLookup?: SchemaLookup | null;
+};
 const running = () => (holder.__samsaTestRuns ??= new Map());
 
 /** Holds one of the tenant's test-run slots while `run` runs; 429 when they are all taken. */
@@ -101,6 +105,32 @@ async function openedSecrets(processorId: string): Promise<Record<string, string
   );
 }
 
+/** Schema registry answers a test run keeps, and how long: as the processor host's defaults. */
+const SCHEMA_CACHE_MAX_ENTRIES = 10_000;
+const SCHEMA_CACHE_TTL_MS = 5_000;
+const SCHEMA_REQUEST_TIMEOUT_MS = 5_000;
+
+/** The schema registry test runs decode and check through, as the processor host does (null: none configured). */
+function schemaLookup(): SchemaLookup | null {
+  if (holder.__samsaSchemaLookup !== undefined) return holder.__samsaSchemaLookup;
+  const url = process.env.SAMSA_SCHEMA_REGISTRY_URL;
+  holder.__samsaSchemaLookup = url
+    ? new SchemaLookup(
+        {
+          url,
+          username: process.env.SAMSA_SCHEMA_REGISTRY_USERNAME ?? process.env.SAMSA_BROKER_SASL_USERNAME ?? '',
+          password: process.env.SAMSA_SCHEMA_REGISTRY_PASSWORD ?? process.env.SAMSA_BROKER_SASL_PASSWORD ?? '',
+        },
+        {
+          cacheMaxEntries: SCHEMA_CACHE_MAX_ENTRIES,
+          cacheTtlMs: SCHEMA_CACHE_TTL_MS,
+          requestTimeoutMs: SCHEMA_REQUEST_TIMEOUT_MS,
+        },
+      )
+    : null;
+  return holder.__samsaSchemaLookup;
+}
+
 export async function runTest(tenant: Tenant, name: string, input: TestRunInput) {
   const settings = processorSettings();
   const p = await db().processor.findUnique({
@@ -171,7 +201,14 @@ export async function runTest(tenant: Tenant, name: string, input: TestRunInput)
             },
           },
           records,
-        ),
+          { lookup: schemaLookup(), slug: tenant.slug },
+        ).catch((err) => {
+          if (!(err instanceof SchemaRegistryUnavailable)) throw err;
+          throw new ApiError(
+            'cluster_unavailable',
+            `The test run could not decode or check its records: ${err.message}`,
+          );
+        }),
         timedOut,
       ]);
     } finally {

@@ -12,7 +12,14 @@ import { Field, Input, Select, Textarea } from '../../../components/ui/input.tsx
 import { ErrorState } from '../../../components/ui/states.tsx';
 import { api, fieldErrors } from '../../../lib/api-client.ts';
 import { msText } from './format.ts';
-import type { BytesView, LanguageName, TestRunInput, TestRunRecordView, TestRunResultView } from './view-types.ts';
+import type {
+  BytesView,
+  DecodingView,
+  LanguageName,
+  TestRunInput,
+  TestRunRecordView,
+  TestRunResultView,
+} from './view-types.ts';
 
 /** Records a test run may take, as the API allows. */
 export const MAX_TEST_RECORDS = 100;
@@ -181,6 +188,26 @@ function SchemaNote({ s }: { s: { subject: string; version: number | 'latest' } 
   );
 }
 
+/** A key or value in the schema registry's wire format: what the function sees as record.valueDecoded, or why not. */
+function Decoded({ what, d }: { what: 'key' | 'value'; d: DecodingView }) {
+  if ('error' in d) {
+    return (
+      <p className="text-xs text-amber-700" data-testid="test-run-input-schema">
+        {what} not decoded: {d.error}
+      </p>
+    );
+  }
+  return (
+    <div data-testid="test-run-input-schema">
+      <p className="text-xs text-slate-500">
+        {what} decoded with {d.schema.subject ?? `schema ${d.schema.id}`}
+        {d.schema.version === null ? '' : `, version ${d.schema.version}`} ({d.schema.type}, id {d.schema.id})
+      </p>
+      <Bytes b={d.data} />
+    </div>
+  );
+}
+
 function Headers({ headers }: { headers: { name: string; value: BytesView }[] }) {
   return headers.map((h, i) => (
     // biome-ignore lint/suspicious/noArrayIndexKey: a header name may repeat
@@ -226,7 +253,8 @@ function TestRunRecord({ r }: { r: TestRunRecordView }) {
         <p className="text-xs">
           key: <code>{bytesText(r.input.key)}</code>
         </p>
-        <Bytes b={r.input.value} />
+        {r.input.keyDecoding ? <Decoded what="key" d={r.input.keyDecoding} /> : null}
+        {r.input.valueDecoding ? <Decoded what="value" d={r.input.valueDecoding} /> : <Bytes b={r.input.value} />}
         <Headers headers={r.input.headers} />
       </div>
       <div className="min-w-0 space-y-2">

@@ -18,6 +18,7 @@ export type { TestRunInput };
 export type TestRunResultView = TestRunResult;
 export type TestRunRecordView = TestRunResult['results'][number];
 export type BytesView = TestRunRecordView['input']['key'];
+export type DecodingView = NonNullable<TestRunRecordView['input']['valueDecoding']>;
 
 export type StartPositionView =
   | { kind: 'earliest' }

@@ -1,12 +1,11 @@
 /**
- * Records through the schema registry, around a sandbox: before a call, keys and values in the registry's wire
- * format (magic byte 0 + schema id) are decoded with the processor's tenant's schema of that id, so the function
- * sees `record.valueDecoded` and `record.valueSchema` (or `record.valueSchemaError`: the record is given raw all
- * the same); after it, outputs that asked for `valueSchema: { subject, version? }` are encoded with that subject's
- * schema, and one that does not fit it fails its record with `bad-output` (then retries and the error policy apply
- * as for any bad output). Only the tenant's own registry is asked (see schema-lookup.ts). A registry that does not
- * answer throws SchemaRegistryUnavailable out of process(): the runtime stops and starts again from the committed
- * offsets, as when the broker goes away.
+ * Records through the schema registry, before and after a sandbox call (the host's schema-sandbox.ts, test runs):
+ * keys and values in the registry's wire format (magic byte 0 + schema id) are decoded with the processor's
+ * tenant's schema of that id, so the function sees `record.valueDecoded` and `record.valueSchema` (or
+ * `record.valueSchemaError`: the record is given raw all the same); outputs that asked for `valueSchema: { subject,
+ * version? }` are encoded with that subject's schema, and one that does not fit it fails its record with
+ * `bad-output` (then retries and the error policy apply as for any bad output). Only the tenant's own registry is
+ * asked (see schema-lookup.ts). A registry that does not answer throws SchemaRegistryUnavailable.
  */
 import { decode, encode, WireFormatError, wireSchemaId } from '@samsa/schema-registry/wire-format';
 import { outputSizeProblem } from '../sandbox/batch-codec.ts';
@@ -20,34 +19,12 @@ import type {
   SchemaDecoding,
   SchemaEncodeRequest,
 } from '../types.ts';
-import type { RecordSandbox } from './sandbox-port.ts';
 import type { SchemaLookup, TenantSchema } from './schema-lookup.ts';
 
-const NO_REGISTRY =
-  'the processor host has no schema registry: set SAMSA_SCHEMA_REGISTRY_URL for `samsa processors` (samsa start does)';
+const NO_REGISTRY = 'no schema registry is configured here: set SAMSA_SCHEMA_REGISTRY_URL (samsa start does)';
 
-/** `inner` with decoding before and encoding after each call, for tenant `slug`; `schemas` null: no registry. */
-export function withSchemas(
-  inner: RecordSandbox,
-  schemas: SchemaLookup | null,
-  slug: string,
-  limits: SandboxLimits,
-): RecordSandbox {
-  return {
-    async process(records) {
-      const decoded = await decodeRecords(records, schemas, slug);
-      return encodeResults(await inner.process(decoded), schemas, slug, limits);
-    },
-    get disposed() {
-      return inner.disposed;
-    },
-    cpuTimeMs: () => inner.cpuTimeMs(),
-    heapBytes: () => inner.heapBytes(),
-    dispose: () => inner.dispose(),
-  };
-}
-
-async function decodeRecords(
+/** The records, those with a key or value in the wire format decoded (or why not) for tenant `slug`. */
+export async function decodeRecords(
   records: InputRecord[],
   schemas: SchemaLookup | null,
   slug: string,
@@ -98,7 +75,8 @@ function recordSchema(schema: TenantSchema, topicSubject: string): RecordSchema 
 
 class BadOutput extends Error {}
 
-async function encodeResults(
+/** The results, outputs that asked for a schema encoded; one that cannot be is its record's `bad-output`. */
+export async function encodeResults(
   results: BatchResults,
   schemas: SchemaLookup | null,
   slug: string,
