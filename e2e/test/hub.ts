@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { freePort } from '@samsa/db/embedded';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
+import { eventually } from '@samsa/test-support/eventually';
 
 export interface Hub {
   consoleUrl: string;
@@ -150,4 +151,19 @@ export async function signIn(page: Page, consoleUrl: string, who: { email: strin
 /** A full-page screenshot into SHOTS. */
 export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Waits until `check` passes (returns true, or does not throw: a connect, an assertion), for at most `timeoutMs`. */
+export async function until(what: string, check: () => unknown, timeoutMs = 90_000): Promise<void> {
+  await eventually(
+    async () => {
+      try {
+        return (await check()) !== false;
+      } catch {
+        return false;
+      }
+    },
+    what,
+    timeoutMs,
+  );
 }

@@ -12,10 +12,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { eventually } from '@samsa/test-support/eventually';
 import { type Consumer, Kafka, logLevel, type Producer } from 'kafkajs';
 import type { Browser, Page } from 'playwright-core';
-import { apiToken, type Hub, launchChromium, restAs, shot, SHOTS, signIn, startHub } from './hub.ts';
+import { apiToken, type Hub, launchChromium, restAs, shot, SHOTS, signIn, startHub, until } from './hub.ts';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
 const MEMBER = { email: 'viewer@example.com', password: 'viewer-password-1' };
@@ -40,21 +39,6 @@ const rest = restAs(
   () => hub.consoleUrl,
   () => token,
 );
-
-/** Waits until `check` passes (returns true, or does not throw: a connect, an assertion). */
-async function until(what: string, check: () => unknown): Promise<void> {
-  await eventually(
-    async () => {
-      try {
-        return (await check()) !== false;
-      } catch {
-        return false;
-      }
-    },
-    what,
-    WAIT_MS,
-  );
-}
 
 async function newPage(): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });

@@ -244,7 +244,7 @@ function FormBody({ tenant, initial, isNew }: { tenant: string; initial: Draft; 
         <Field
           label="Function"
           error={fe.source}
-          hint="export default function process(record, ctx): record.key, value, headers, timestamp, topic, partition, offset; ctx.log, ctx.env"
+          hint="export default function process(record, ctx): record.key, value, headers, timestamp, topic, partition, offset, valueDecoded and valueSchema (schema registry records); ctx.log, ctx.env"
         >
           {(p) => <CodeEditor {...p} value={d.source} onChange={(v) => set('source', v)} />}
         </Field>
