@@ -1,6 +1,7 @@
 /**
  * SUBJECT ACLs against a real `samsa schema-registry` process and Postgres, with fetch and tenant keys: each
- * operation allowed and refused (Confluent's 40301), prefixed patterns, DENY winning (over the tenant admin too),
+ * operation allowed and refused (Confluent's 40301), hosts, prefixed patterns, DENY winning (over the tenant admin
+ * too; a DENY ALL on the cluster takes the admin's rights away),
  * listings filtered to what a key may see, schemas by id only through a readable subject, two tenants' bindings
  * apart (a tenant without SUBJECT bindings keeps read-all for its keys), and changes applying within the auth cache.
  */
@@ -55,7 +56,19 @@ before(async () => {
 
   await fixtures.admin(acmeId, 'acme-admin');
   acme.admin = await keyFor(acmeId, 'acme-admin');
-  for (const account of ['reader', 'writer', 'deleter', 'configurer', 'team', 'lister', 'nobody']) {
+  const accounts = [
+    'reader',
+    'writer',
+    'deleter',
+    'configurer',
+    'team',
+    'lister',
+    'nobody',
+    'local',
+    'remote',
+    'demoted',
+  ];
+  for (const account of accounts) {
     acme[account] = await keyFor(acmeId, account);
   }
   await subjectAcl('reader', 'orders-value', 'READ');
@@ -66,6 +79,12 @@ before(async () => {
   await subjectAcl('team', 'orders-value', 'WRITE', { permission: 'DENY' });
   await subjectAcl('lister', 'pay', 'DESCRIBE', { patternType: 'PREFIXED' });
   await subjectAcl('acme-admin', 'payments-value', 'DELETE', { permission: 'DENY' });
+  // A DENY ALL on the cluster takes the tenant admin's rights away.
+  await fixtures.admin(acmeId, 'demoted');
+  await fixtures.acl(acmeId, 'User:demoted', 'CLUSTER', 'kafka-cluster', 'ALL', { permission: 'DENY' });
+  // Hosts are compared with the request's remote address, as the broker compares a connection's.
+  await fixtures.acl(acmeId, 'User:local', 'SUBJECT', 'orders-value', 'READ', { host: '127.0.0.1' });
+  await fixtures.acl(acmeId, 'User:remote', 'SUBJECT', 'orders-value', 'READ', { host: '10.1.2.3' });
 
   // globex has no SUBJECT binding; its service account `reader` shares a name with acme's.
   await fixtures.admin(globexId, 'globex-admin');
@@ -121,6 +140,11 @@ test('READ reads schemas, versions, lookups and compatibility of its subject, an
   assertDenied(await reader('GET', '/subjects/orders-key/versions'), 'another subject, listed');
 });
 
+test('a binding for a host applies to requests from that address only', async () => {
+  assert.equal((await (acme.local as Call)('GET', '/subjects/orders-value/versions/1')).status, 200);
+  assertDenied(await (acme.remote as Call)('GET', '/subjects/orders-value/versions/1'), 'from 127.0.0.1, not 10.1.2.3');
+});
+
 test('WRITE registers, ALTER_CONFIGS sets compatibility and mode, DELETE deletes, each alone', async () => {
   const writer = acme.writer as Call;
   assert.deepEqual((await writer('POST', '/subjects/orders-value/versions', { schema: ORDER_2 })).body, { id: 4 });
@@ -158,6 +182,8 @@ test('prefixed patterns cover every subject with the prefix, and DENY wins, over
   assert.deepEqual((await acme.admin?.('PUT', '/config', { compatibility: 'BACKWARD' }))?.body, {
     compatibility: 'BACKWARD',
   });
+  assertDenied(await (acme.demoted as Call)('POST', '/subjects/orders-key/versions', { schema: ORDER_KEY }), 'demoted');
+  assertDenied(await (acme.demoted as Call)('PUT', '/config', { compatibility: 'NONE' }), 'demoted, global');
 });
 
 test('listings show only the subjects a key may describe or read', async () => {
