@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { apiToken, type Hub, restAs, startHub } from './hub.ts';
+import { apiToken, type Hub, registryAs, restAs, startHub } from './hub.ts';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
 
@@ -25,18 +25,6 @@ after(async () => {
   await hub?.stop();
 });
 
-function registry(key: { keyId: string; secret: string }) {
-  const auth = `Basic ${Buffer.from(`${key.keyId}:${key.secret}`).toString('base64')}`;
-  return async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${hub.registryUrl}${path}`, {
-      method,
-      headers: { authorization: auth, 'content-type': 'application/vnd.schemaregistry.v1+json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  };
-}
-
 const order = (fields: unknown[]) => JSON.stringify({ type: 'record', name: 'Order', fields });
 
 test('keys made in the console use the registry started by samsa start', { timeout: 120_000 }, async () => {
@@ -47,7 +35,7 @@ test('keys made in the console use the registry started by samsa start', { timeo
   const memberKey = await rest('/tenants/acme/api-keys', { method: 'POST', body: { serviceAccount: 'reader' } });
   const otherKey = await rest('/tenants/globex/api-keys', { method: 'POST', body: { serviceAccount: 'app' } });
 
-  const acme = registry(adminKey);
+  const acme = registryAs(hub, adminKey);
   const v1 = order([{ name: 'id', type: 'string' }]);
   const first = await acme('POST', '/subjects/orders-value/versions', { schema: v1 });
   assert.deepEqual(first, { status: 200, body: { id: 1 } });
@@ -61,11 +49,11 @@ test('keys made in the console use the registry started by samsa start', { timeo
   assert.equal(breaking.status, 409);
   assert.equal(breaking.body.error_code, 409);
 
-  const reader = registry(memberKey);
+  const reader = registryAs(hub, memberKey);
   assert.deepEqual((await reader('GET', '/subjects/orders-value/versions/latest')).body.schema, v1);
   assert.equal((await reader('POST', '/subjects/orders-value/versions', { schema: v1 })).status, 403);
 
-  const globex = registry(otherKey);
+  const globex = registryAs(hub, otherKey);
   assert.deepEqual((await globex('GET', '/subjects')).body, []);
   assert.equal((await globex('GET', '/schemas/ids/1')).body.error_code, 40403);
 });

@@ -7,7 +7,7 @@ import { deliveriesSchema, deliverySchema, putWebhookSchema, webhookSchema } fro
 import { deleteWebhook, getWebhook, listDeliveries, putWebhook, testWebhook } from '../features/alerts/service.ts';
 import { auditQuerySchema } from '../features/audit/schemas.ts';
 import { listAudit } from '../features/audit/service.ts';
-import { aclBindingSchema, createAclSchema, expandPreset } from '../features/acls/schemas.ts';
+import { aclBindingRowSchema, createAclSchema, expandPreset } from '../features/acls/schemas.ts';
 import { addAcls, listAcls, removeAcl } from '../features/acls/service.ts';
 import {
   apiKeySchema,
@@ -760,7 +760,7 @@ export const apiRoutes: Record<string, RouteSpec> = {
       summary: 'ACL bindings of a tenant',
       tag: 'acls',
       access: 'tenant_member',
-      response: z.array(aclBindingSchema.extend({ id: z.string(), createdAt: z.string() })),
+      response: z.array(aclBindingRowSchema),
       handler: withTenant(async ({ tenant }) => listAcls(tenant), { role: 'member' }),
     },
     POST: {
