@@ -4,8 +4,9 @@
  * client, @kafkajs/confluent-schema-registry, unchanged (its tenant key for the registry and for Kafka), and the
  * messages route answers each key and value decoded (Avro, Protobuf with a nested message, JSON Schema) with its
  * subject, version and id, longs past 2^53 exact. Ids are per tenant, so the same id exists in two tenants: a
- * record of one tenant is only ever decoded with that tenant's schemas. The topic page's subjects route names the
- * topic's key and value subjects. Message search shows its matches decoded the same way.
+ * record of one tenant is only ever decoded with that tenant's schemas, and an id unknown at first decodes once it is
+ * registered. The topic page's subjects route names the topic's key and value subjects. Message search shows its
+ * matches decoded the same way.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -16,7 +17,15 @@ import type { Kafka } from 'kafkajs';
 import Long from 'long';
 import { SUPERUSER } from './broker.ts';
 import { call } from './helpers.ts';
-import { connectedAdmin, type Key, kafkaAs, startTenancyHub, type TenancyHub, tenantWithKey } from './tenancy-hub.ts';
+import {
+  connectedAdmin,
+  eventually,
+  type Key,
+  kafkaAs,
+  startTenancyHub,
+  type TenancyHub,
+  tenantWithKey,
+} from './tenancy-hub.ts';
 
 /** 2^53 + 1: a JavaScript number cannot hold it. */
 const BIG = '9007199254740993';
@@ -213,8 +222,10 @@ test("another tenant's records never decode with this tenant's schemas", async (
     { value: acmeOrder },
     { value: acmePayment },
     { value: await globex.encode(own.id, { note: 'hello' }) },
+    // JSON text under id 2, which globex has not registered yet.
+    { value: Buffer.concat([Buffer.from([0, 0, 0, 0, 2]), Buffer.from('{"late":true}')]) },
   ]);
-  const [withOne, withThree, mine] = await browse('globex', 'copied');
+  const [withOne, withThree, mine, early] = await browse('globex', 'copied');
   // Id 1 in globex is globex's JSON Schema: acme's Avro bytes are no JSON, so they show as hex with the reason.
   assert.equal(withOne?.value.encoding, 'hex');
   assert.equal(withOne.value.text, acmeOrder.toString('hex'));
@@ -227,6 +238,28 @@ test("another tenant's records never decode with this tenant's schemas", async (
   assert.equal(mine?.value.encoding, 'json-schema');
   assert.deepEqual([mine.value.subject, mine.value.schemaId], ['copied-value', 1]);
   assert.deepEqual(JSON.parse(mine.value.text), { note: 'hello' });
+  assert.match(early?.value.decodeError, /schema id 2 is not in tenant globex's schema registry/);
+
+  // Once globex registers ids 2 and 3, its records decode with them: an unknown id is asked again after a while,
+  // not remembered for good; acme's Protobuf bytes under id 3 now meet globex's JSON Schema, never acme's schema.
+  const later = await globex.register(
+    { type: SchemaType.JSON, schema: JSON.stringify({ type: 'object', title: 'Later' }) },
+    { subject: 'later-value' },
+  );
+  const third = await globex.register(
+    { type: SchemaType.JSON, schema: JSON.stringify({ type: 'object', title: 'Third' }) },
+    { subject: 'third-value' },
+  );
+  assert.deepEqual([later.id, third.id], [2, 3]);
+  await eventually(
+    async () => (await browse('globex', 'copied'))[3]?.value.encoding === 'json-schema',
+    'id 2 looked up again',
+  );
+  const [, nowThree, , nowLate] = await browse('globex', 'copied');
+  assert.deepEqual([nowLate?.value.subject, nowLate?.value.schemaId], ['later-value', 2]);
+  assert.deepEqual(JSON.parse(nowLate?.value.text), { late: true });
+  assert.equal(nowThree?.value.encoding, 'hex');
+  assert.match(nowThree.value.decodeError, /schema id 3 \(json-schema\): not JSON text/);
 
   const none = await call(
     '/tenants/{tenant}/topics/{topic}/subjects',
