@@ -2,7 +2,7 @@
  * The message browser decodes records in the schema registry's wire format, against a real broker with tenancy, a
  * real `samsa schema-registry` process and Postgres: a tenant's app registers and encodes with the Confluent-API npm
  * client, @kafkajs/confluent-schema-registry, unchanged (its tenant key for the registry and for Kafka), and the
- * messages route answers each key and value decoded (Avro, Protobuf with a nested message, JSON Schema) with its
+ * messages route answers each key and value decoded (Avro, Protobuf with a nested message and with an import, JSON Schema) with its
  * subject, version and id, longs past 2^53 exact. Ids are per tenant, so the same id exists in two tenants: a
  * record of one tenant is only ever decoded with that tenant's schemas, and an id unknown at first decodes once it is
  * registered. The topic page's subjects route names the topic's key and value subjects. Message search shows its
@@ -113,6 +113,23 @@ message Payment {
   }
 }
 `;
+const money = `syntax = "proto3";
+package acme;
+
+message Money {
+  int64 units = 1;
+  string currency = 2;
+}
+`;
+const invoice = `syntax = "proto3";
+package acme;
+import "money.proto";
+
+message Invoice {
+  string id = 1;
+  Money total = 2;
+}
+`;
 const item = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   title: 'Item',
@@ -181,6 +198,24 @@ test('records written with the Confluent-API client show decoded, with subject, 
   assert.equal(i?.value.encoding, 'json-schema');
   assert.deepEqual([i.value.subject, i.value.version, i.value.schemaId], ['items-value', 1, 4]);
   assert.deepEqual(JSON.parse(i.value.text), { sku: 's-1', qty: 2 });
+
+  // A Protobuf schema importing another: the console resolves the reference through the registry.
+  await sr.register({ type: SchemaType.PROTOBUF, schema: money }, { subject: 'money.proto' });
+  const invoices = await sr.register(
+    {
+      type: SchemaType.PROTOBUF,
+      schema: invoice,
+      references: [{ name: 'money.proto', subject: 'money.proto', version: 1 }],
+    },
+    { subject: 'invoices-value' },
+  );
+  await produce(kafka, 'invoices', [
+    { value: await sr.encode(invoices.id, { id: 'i-1', total: { units: Long.fromString(BIG), currency: 'EUR' } }) },
+  ]);
+  const [inv] = await browse('acme', 'invoices');
+  assert.equal(inv?.value.encoding, 'protobuf', JSON.stringify(inv?.value));
+  assert.deepEqual([inv.value.subject, inv.value.message], ['invoices-value', 'acme.Invoice']);
+  assert.deepEqual(JSON.parse(inv.value.text), { id: 'i-1', total: { units: BIG, currency: 'EUR' } });
 
   const subjects = await call(
     '/tenants/{tenant}/topics/{topic}/subjects',
