@@ -333,3 +333,25 @@ test('message search shows its matches decoded', async () => {
   assert.equal(matches[0].value.encoding, 'protobuf');
   assert.deepEqual(JSON.parse(matches[0].value.text).cents, BIG);
 });
+
+test('with the registry down, the pages still answer: records show as hex with the reason', async () => {
+  await produce(kafkaAs(hub, acmeKey), 'unregistered', [
+    { value: Buffer.concat([Buffer.from([0, 0, 0, 0, 99]), Buffer.from('{}')]) },
+  ]);
+  await registry.stop();
+  const [r] = await browse('acme', 'unregistered');
+  assert.equal(r?.value.encoding, 'hex');
+  assert.match(
+    r.value.decodeError,
+    /schema id 99 could not be looked up: the schema registry at http:\/\/\S+ did not answer/,
+  );
+  const subjects = await call(
+    '/tenants/{tenant}/topics/{topic}/subjects',
+    'GET',
+    { tenant: 'acme', topic: 'orders' },
+    { token: hub.admin },
+  );
+  assert.equal(subjects.status, 200);
+  assert.deepEqual([subjects.body.key, subjects.body.value], [null, null]);
+  assert.match(subjects.body.registryError, /did not answer/);
+});
