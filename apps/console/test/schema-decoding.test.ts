@@ -2,11 +2,12 @@
  * The message browser decodes records in the schema registry's wire format, against a real broker with tenancy, a
  * real `samsa schema-registry` process and Postgres: a tenant's app registers and encodes with the Confluent-API npm
  * client, @kafkajs/confluent-schema-registry, unchanged (its tenant key for the registry and for Kafka), and the
- * messages route answers each key and value decoded (Avro, Protobuf with a nested message and with an import, JSON Schema) with its
- * subject, version and id, longs past 2^53 exact. Ids are per tenant, so the same id exists in two tenants: a
- * record of one tenant is only ever decoded with that tenant's schemas, and an id unknown at first decodes once it is
- * registered. The topic page's subjects route names the topic's key and value subjects. Message search shows its
- * matches decoded the same way. With the registry down, the pages still answer, with the reason on each record.
+ * messages route answers each key and value decoded (Avro, Protobuf with a nested message and with an import, JSON
+ * Schema) with its subject, version and id, longs past 2^53 exact. Ids are per tenant, so the same id exists in two
+ * tenants: a record of one tenant is only ever decoded with that tenant's schemas, and an id unknown at first
+ * decodes once it is registered. The topic page's subjects route names the topic's key and value subjects. Message
+ * search shows its matches decoded the same way. With the registry down, the pages still answer, with the reason on
+ * each record.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
