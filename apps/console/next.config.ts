@@ -20,9 +20,16 @@ const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 const config: NextConfig = {
-  // @samsa/db, @samsa/cluster, @samsa/lag, @samsa/search and @samsa/processors ship TypeScript sources (run directly
-  // by Node elsewhere); Next compiles them for the console.
-  transpilePackages: ['@samsa/db', '@samsa/cluster', '@samsa/lag', '@samsa/search', '@samsa/processors'],
+  // @samsa/db, @samsa/cluster, @samsa/lag, @samsa/search, @samsa/processors and @samsa/schema-registry (its record
+  // decoding) ship TypeScript sources (run directly by Node elsewhere); Next compiles them for the console.
+  transpilePackages: [
+    '@samsa/db',
+    '@samsa/cluster',
+    '@samsa/lag',
+    '@samsa/search',
+    '@samsa/processors',
+    '@samsa/schema-registry',
+  ],
   // Server-only packages with native parts or dynamic requires stay outside the bundle.
   serverExternalPackages: [
     '@prisma/client',

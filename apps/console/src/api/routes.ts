@@ -77,7 +77,13 @@ import {
   trafficHistorySchema,
 } from '../features/overview/schemas.ts';
 import { platformOverview, tenantOverview } from '../features/overview/service.ts';
-import { browseQuerySchema, createTopicSchema, produceSchema, updateTopicSchema } from '../features/topics/schemas.ts';
+import {
+  browseQuerySchema,
+  createTopicSchema,
+  produceSchema,
+  topicSubjectsSchema,
+  updateTopicSchema,
+} from '../features/topics/schemas.ts';
 import {
   browseMessages,
   createTopic,
@@ -87,6 +93,7 @@ import {
   produceMessage,
   updateTopic,
 } from '../features/topics/service.ts';
+import { topicSubjects } from '../features/topics/subjects.ts';
 import {
   createRequestSchema,
   decisionSchema,
@@ -563,6 +570,18 @@ export const apiRoutes: Record<string, RouteSpec> = {
         async (ctx) => produceMessage(ctx.actor, ctx.tenant, ctx.params.topic, await ctx.body(produceSchema)),
         { role: 'admin' },
       ),
+    },
+  },
+  '/tenants/{tenant}/topics/{topic}/subjects': {
+    GET: {
+      summary:
+        "The topic's schema-registry subjects by TopicNameStrategy (<topic>-key, <topic>-value) with their latest versions",
+      tag: 'topics',
+      access: 'tenant_member',
+      response: topicSubjectsSchema,
+      handler: withTenant<TopicParams>(async ({ tenant, params }) => topicSubjects(tenant, params.topic), {
+        role: 'member',
+      }),
     },
   },
   '/tenants/{tenant}/topics/{topic}/search': {

@@ -12,13 +12,14 @@ const REQUEST_TIMEOUT_MS = 5_000;
 
 /** The registry answered with one of Confluent's errors (`error_code` 40401, 409, 42201, …). */
 export class SchemaRegistryError extends Error {
-  constructor(
-    readonly status: number,
-    readonly errorCode: number,
-    message: string,
-  ) {
+  readonly status: number;
+  readonly errorCode: number;
+  // No parameter properties: Node runs this file (tests, the CLI) by stripping types only.
+  constructor(status: number, errorCode: number, message: string) {
     super(message);
     this.name = 'SchemaRegistryError';
+    this.status = status;
+    this.errorCode = errorCode;
   }
 }
 

@@ -1,6 +1,6 @@
 /** Test support: a real `samsa schema-registry` process on a free port, against a test database. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { SAMSA_BIN } from '@samsa/test-support/broker-process';
+import { SAMSA_BIN } from './broker-process.ts';
 
 export const SUPERUSER = { name: 'admin', password: 'registry-test-superuser' };
 
@@ -11,7 +11,7 @@ export interface RegistryProcess {
   stop(): Promise<void>;
 }
 
-export async function startRegistry(databaseUrl: string, env: NodeJS.ProcessEnv = {}): Promise<RegistryProcess> {
+export async function startRegistry(databaseUrl: string, env: Record<string, string> = {}): Promise<RegistryProcess> {
   const proc = spawn(process.execPath, [SAMSA_BIN, 'schema-registry', '--listen', '127.0.0.1:0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
