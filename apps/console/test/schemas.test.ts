@@ -6,16 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type RegistryProcess, SUPERUSER, startRegistry } from '@samsa/test-support/registry-process';
 import { call, seedUser } from './helpers.ts';
-import { startTenancyHub, type TenancyHub } from './tenancy-hub.ts';
+import { type SchemaHub, startSchemaHub } from './schema-hub.ts';
 
 const ACME = { tenant: 'acme' };
 const GLOBEX = { tenant: 'globex' };
 const SUBJECT = { ...ACME, subject: 'orders-value' };
 
-let hub: TenancyHub;
-let registry: RegistryProcess;
+let hub: SchemaHub;
 let admin: string;
 let member: string;
 let outsider: string;
@@ -33,13 +31,7 @@ const V2 = avro([
 ]);
 
 before(async () => {
-  hub = await startTenancyHub();
-  registry = await startRegistry(hub.h.tdb.url);
-  Object.assign(process.env, {
-    SAMSA_SCHEMA_REGISTRY_URL: registry.url,
-    SAMSA_SCHEMA_REGISTRY_USERNAME: SUPERUSER.name,
-    SAMSA_SCHEMA_REGISTRY_PASSWORD: SUPERUSER.password,
-  });
+  hub = await startSchemaHub();
   const ids: Record<string, string> = {};
   for (const slug of [ACME.tenant, GLOBEX.tenant]) {
     const res = await call('/tenants', 'POST', {}, { token: hub.admin, body: { slug, displayName: slug } });
@@ -58,7 +50,6 @@ before(async () => {
   outsider = await as('gus@globex.example', ids.globex as string, 'TENANT_ADMIN');
 });
 after(async () => {
-  await registry?.stop();
   await hub?.close();
 });
 
