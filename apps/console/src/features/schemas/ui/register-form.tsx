@@ -98,7 +98,12 @@ export function RegisterForm({
       )}
       <Field label="Format" error={fe.schemaType}>
         {(p) => (
-          <Select {...p} value={schemaType} onChange={(e) => setSchemaType(e.target.value as SchemaType)}>
+          <Select
+            {...p}
+            className="max-w-xs"
+            value={schemaType}
+            onChange={(e) => setSchemaType(e.target.value as SchemaType)}
+          >
             {SCHEMA_TYPES.map((t) => (
               <option key={t} value={t}>
                 {TYPE_LABELS[t]}
