@@ -201,6 +201,20 @@ test('members read and check but do not write; another tenant sees 404 and only 
   assert.match(theirs.body.versions[0].schema, /sku/);
 });
 
+test("the tenant's schema quota (set in the console) refuses one subject too many with what to do", async () => {
+  const set = await call('/tenants/{tenant}/quota', 'PUT', GLOBEX, {
+    token: hub.admin,
+    body: { maxSchemaSubjects: 1 },
+  });
+  assert.equal(set.status, 200, JSON.stringify(set.body));
+  assert.equal(set.body.maxSchemaSubjects, 1);
+  assert.equal(set.body.maxSchemaVersions, null, "null: the registry's default");
+  const over = await register(avro([{ name: 'sku', type: 'string' }]), outsider, { ...GLOBEX, subject: 'stock-value' });
+  assert.equal(over.status, 422, JSON.stringify(over.body));
+  assert.equal(over.body.error.code, 'quota_exceeded');
+  assert.match(over.body.error.message, /maxSchemaSubjects is 1.*ask a platform admin to raise the quota/);
+});
+
 test('compatibility levels per subject and per tenant decide what registers', async () => {
   const none = await call('/tenants/{tenant}/schemas/{subject}/config', 'PUT', SUBJECT, {
     token: admin,
