@@ -2,7 +2,8 @@
  * The console's Schemas pages in real Chromium against the whole hub started by `samsa start` (its own schema
  * registry): a tenant admin registers v1 of a new subject, sees Check refuse an incompatible v2 with the reason before
  * anything is saved (Register stays disabled), registers a compatible v2 and sees the two versions side by side with
- * the added field marked; the subject page is also reached by the `/tenants/<t>/schemas/<subject>` address.
+ * the added field marked; the subject page is also reached by the `/tenants/<t>/schemas/<subject>` address; a
+ * member sees the versions and the diff but nothing that changes them.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -117,5 +118,21 @@ test('register v1, Check refuses an incompatible v2 with the reason, register a 
     (await row.getByRole('cell').allTextContents()).map((c) => c.trim()),
     ['orders-value', '2', '2', 'AVRO', 'BACKWARD (tenant)', 'orders (value)'],
   );
+
+  // A member reads and compares, and is offered nothing that changes the subject.
+  const MEMBER = { email: 'dev@shop.example', password: 'member-password-1' };
+  await rest('/users', {
+    method: 'POST',
+    body: { ...MEMBER, memberships: [{ tenant: 'shop', role: 'TENANT_MEMBER' }] },
+  });
+  const m = await (await browser.newContext({ viewport: { width: 1366, height: 900 } })).newPage();
+  m.on('pageerror', (err) => pageErrors.push(`${m.url()}: ${err.message}`));
+  await signIn(m, hub.consoleUrl, MEMBER);
+  await m.goto(`${hub.consoleUrl}/t/shop/schemas/orders-value`);
+  await m.getByRole('table', { name: /Version 1 beside version 2/ }).waitFor();
+  await m.getByText('Compatibility level: BACKWARD (the tenant level)').waitFor();
+  for (const name of ['Delete subject', 'Delete', 'Register', 'Check'])
+    assert.equal(await m.getByRole('button', { name, exact: true }).count(), 0, `no ${name} button for a member`);
+  assert.equal(await m.getByLabel('Compatibility level').count(), 0, 'no level select for a member');
   assert.deepEqual(pageErrors, [], 'no page crashed');
 });
