@@ -58,6 +58,12 @@ const config: NextConfig = {
       },
     ];
   },
+  // The subject page's address as other pages and docs write it (`/tenants/<t>/schemas/<subject>`).
+  async redirects() {
+    return [
+      { source: '/tenants/:tenant/schemas/:subject*', destination: '/t/:tenant/schemas/:subject*', permanent: false },
+    ];
+  },
   typescript: { ignoreBuildErrors: true }, // `pnpm typecheck` runs tsc; the build does not repeat it
   devIndicators: false,
 };
