@@ -20,9 +20,16 @@ const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 const config: NextConfig = {
-  // @samsa/db, @samsa/cluster, @samsa/lag, @samsa/search and @samsa/processors ship TypeScript sources (run directly
-  // by Node elsewhere); Next compiles them for the console.
-  transpilePackages: ['@samsa/db', '@samsa/cluster', '@samsa/lag', '@samsa/search', '@samsa/processors'],
+  // @samsa/db, @samsa/cluster, @samsa/lag, @samsa/search, @samsa/processors and @samsa/schema-registry (its record
+  // decoding) ship TypeScript sources (run directly by Node elsewhere); Next compiles them for the console.
+  transpilePackages: [
+    '@samsa/db',
+    '@samsa/cluster',
+    '@samsa/lag',
+    '@samsa/search',
+    '@samsa/processors',
+    '@samsa/schema-registry',
+  ],
   // Server-only packages with native parts or dynamic requires stay outside the bundle.
   serverExternalPackages: [
     '@prisma/client',
@@ -49,6 +56,12 @@ const config: NextConfig = {
           { key: 'X-Frame-Options', value: 'DENY' },
         ],
       },
+    ];
+  },
+  // The subject page's address as other pages and docs write it (`/tenants/<t>/schemas/<subject>`).
+  async redirects() {
+    return [
+      { source: '/tenants/:tenant/schemas/:subject*', destination: '/t/:tenant/schemas/:subject*', permanent: false },
     ];
   },
   typescript: { ignoreBuildErrors: true }, // `pnpm typecheck` runs tsc; the build does not repeat it

@@ -105,6 +105,18 @@ test('every page has no serious accessibility violation and fits 768 px; Ctrl-K 
   await rest('/tenants', { method: 'POST', body: { slug: 'acme', displayName: 'Acme' } });
   await rest('/tenants/acme/topics', { method: 'POST', body: { name: 'orders', partitions: 2 } });
   await rest('/tenants/acme/topics', { method: 'POST', body: { name: 'enriched', partitions: 1 } });
+  for (const fields of [
+    [{ name: 'id', type: 'string' }],
+    [
+      { name: 'id', type: 'string' },
+      { name: 'note', type: 'string', default: '' },
+    ],
+  ]) {
+    await rest('/tenants/acme/schemas/orders-value/versions', {
+      method: 'POST',
+      body: { schema: JSON.stringify({ type: 'record', name: 'Order', fields }) },
+    });
+  }
   const key = await rest('/tenants/acme/api-keys', { method: 'POST', body: { serviceAccount: 'shop' } });
   await rest('/tenants/acme/acls', { method: 'POST', body: { preset: 'tenant_admin', serviceAccount: 'shop' } });
   await rest('/tenants/acme/processors', {
@@ -196,6 +208,8 @@ test('every page has no serious accessibility violation and fits 768 px; Ctrl-K 
     // Appended: the dark-theme pass below picks pages by index.
     ['/t/acme/transactions', heading('Transactions · acme')],
     ['/admin/transactions', heading('Transactions · all tenants')],
+    ['/t/acme/schemas', () => p.getByRole('link', { name: 'orders-value' }).first().waitFor()],
+    ['/t/acme/schemas/orders-value', () => p.getByRole('table', { name: /Version 1 beside version 2/ }).waitFor()],
   ];
   for (const [path, ready] of pages) await checkPage(p, path, ready, problems);
 
@@ -230,6 +244,7 @@ test('every page has no serious accessibility violation and fits 768 px; Ctrl-K 
     ['/t/acme/topics/orders', pages[10]![1]],
     ['/t/acme/processors/enrich', pages[15]![1]],
     ['/t/acme/groups/billing', pages[13]![1]],
+    ['/t/acme/schemas/orders-value', pages[pages.length - 1]![1]],
   ] as const)
     await checkPage(p, path, ready, problems, `${path} (dark)`);
   assert.equal(await p.evaluate<boolean>("document.documentElement.classList.contains('dark')"), true, 'remembered');

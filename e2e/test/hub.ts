@@ -139,6 +139,19 @@ export function restAs(consoleUrl: () => string, token: () => string): Rest {
   };
 }
 
+/** A fetch against the hub's schema registry with a tenant API key as basic auth: `call('GET', '/subjects')`. */
+export function registryAs(hub: Hub, key: { keyId: string; secret: string }) {
+  const auth = `Basic ${Buffer.from(`${key.keyId}:${key.secret}`).toString('base64')}`;
+  return async (method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> => {
+    const res = await fetch(`${hub.registryUrl}${path}`, {
+      method,
+      headers: { authorization: auth, 'content-type': 'application/vnd.schemaregistry.v1+json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: await res.json() };
+  };
+}
+
 /** Signs `who` in through the console's login page and waits to leave it. */
 export async function signIn(page: Page, consoleUrl: string, who: { email: string; password: string }): Promise<void> {
   await page.goto(`${consoleUrl}/login`);

@@ -83,6 +83,8 @@ function paramsForB(): Record<string, string> {
     user: 'bob@b.example',
     v: '1',
     transactionalId: 'payments-txn',
+    subject: 'orders-value',
+    version: '1',
   };
 }
 
@@ -125,6 +127,10 @@ const BODIES: Record<string, unknown> = {
   'POST /tenants/{tenant}/processors/{name}/test-run': { records: [{ value: 'x' }] },
   'POST /tenants/{tenant}/processors/{name}/rollback': { version: 1 },
   'POST /tenants/{tenant}/processors/{name}/deploy': { version: 1, from: { kind: 'earliest' } },
+  'POST /tenants/{tenant}/schemas/{subject}/versions': { schema: '"string"' },
+  'POST /tenants/{tenant}/schemas/{subject}/check': { schema: '"string"' },
+  'PUT /tenants/{tenant}/schemas/{subject}/config': { compatibility: 'NONE' },
+  'PUT /tenants/{tenant}/schema-config': { compatibility: 'NONE' },
 };
 
 async function snapshotB() {

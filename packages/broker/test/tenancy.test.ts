@@ -319,6 +319,56 @@ test('Kafka ACL tooling: CreateAcls, DescribeAcls and DeleteAcls work within the
   await admin.disconnect();
 });
 
+test("SUBJECT bindings are the schema registry's: Kafka clients neither see nor delete them, and they grant no topic", async () => {
+  const admin = client(acmeAdmin).admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: 'payments', numPartitions: 1 }] });
+  const reader = await fx.key(acme, 'schema-reader');
+  await fx.acl(acme, 'User:schema-reader', 'SUBJECT', 'payments', 'ALL', { patternType: 'PREFIXED' });
+  await fx.acl(acme, 'User:schema-reader', 'SUBJECT', '*', 'READ');
+  await fx.acl(acme, 'User:schema-reader', 'GROUP', 'payments-audit', 'READ');
+  const everything = {
+    resourceType: AclResourceTypes.ANY,
+    resourcePatternType: ResourcePatternTypes.ANY,
+    operation: AclOperationTypes.ANY,
+    permissionType: AclPermissionTypes.ANY,
+  };
+  await eventually(
+    async () => (await admin.describeAcls(everything)).resources.some((r) => r.resourceName === 'payments-audit'),
+    'the broker has read the bindings written with them',
+  );
+  const described = await admin.describeAcls(everything);
+  const readers = described.resources.filter((r) => r.acls.some((a) => a.principal === 'User:schema-reader'));
+  assert.deepEqual(
+    readers.map((r) => [r.resourceType, r.resourceName]),
+    [[AclResourceTypes.GROUP, 'payments-audit']],
+    'DescribeAcls lists no SUBJECT binding',
+  );
+  // Topic authorization is unchanged: ALL on subjects named payments* grants nothing on the topic payments.
+  const readerAdmin = client(reader).admin();
+  await readerAdmin.connect();
+  assert.deepEqual(await readerAdmin.listTopics(), []);
+  await readerAdmin.disconnect();
+  // DeleteAcls with filters that would match them (any type, the same names) removes only the Kafka binding.
+  const byName = (resourceName: string) => ({
+    ...everything,
+    resourceName,
+    principal: 'User:schema-reader',
+    host: '*',
+  });
+  await admin.deleteAcls({ filters: [byName('*'), byName('payments'), byName('payments-audit')] });
+  const rows = await fx.pool.query(
+    `SELECT "resourceType", "resourceName" FROM "AclBinding" WHERE "tenantId" = $1 AND principal = 'User:schema-reader'
+      ORDER BY "resourceName"`,
+    [acme],
+  );
+  assert.deepEqual(rows.rows, [
+    { resourceType: 'SUBJECT', resourceName: '*' },
+    { resourceType: 'SUBJECT', resourceName: 'payments' },
+  ]);
+  await admin.disconnect();
+});
+
 test('DescribeClientQuotas and AlterClientQuotas: the superuser edits the same quota rows as the console', async () => {
   const { Admin } = await import('@platformatic/kafka');
   const su = new Admin({

@@ -38,6 +38,7 @@ export function consoleBuildIsStale(consoleDir: string): boolean {
     resolve(consoleDir, '../../packages/db/src'),
     resolve(consoleDir, '../../packages/lag/src'),
     resolve(consoleDir, '../../packages/processors/src'),
+    resolve(consoleDir, '../../packages/schema-registry/src'),
     resolve(consoleDir, '../../packages/search/src'),
   ];
   const files = sources.filter((s) => existsSync(s) && statSync(s).isFile());

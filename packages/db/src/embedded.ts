@@ -17,7 +17,21 @@ export interface EmbeddedPostgresHandle {
   stop(): Promise<void>;
 }
 
+/** Ports this process was handed: the kernel may offer a closed probe's port again, and a caller usually asks for
+ * several (a broker's Kafka and HTTP ports, a console's) before binding any of them. */
+const handedOut = new Set<number>();
+
+/** A free port on `host`, never one this process was given before. */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
+  for (;;) {
+    const port = await probePort(host);
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
+}
+
+function probePort(host: string): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const srv = createServer();
     srv.unref();

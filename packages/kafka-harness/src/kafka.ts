@@ -107,13 +107,18 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<KafkaCluster>
   const root = await mkdtemp(join(tmpdir(), 'samsa-kafka-'));
   const clusterId = clusterUuid();
   const users = opts.sasl ? [opts.sasl.superuser, ...(opts.sasl.users ?? [])] : [];
+  // Every port of the cluster differs: the kernel may hand out a port again once the probe closed it, and two
+  // nodes given the same one fail to start (seen: a node's listener on another's controller port).
+  const ports = new Set<number>();
+  while (ports.size < count * (opts.sasl ? 3 : 2)) ports.add(await freePort());
+  const free = [...ports];
   const nodes: KafkaNode[] = [];
   for (let i = 0; i < count; i++) {
     nodes.push({
       id: i + 1,
-      port: await freePort(),
-      saslPort: opts.sasl ? await freePort() : undefined,
-      controllerPort: await freePort(),
+      port: free.shift()!,
+      saslPort: opts.sasl ? free.shift()! : undefined,
+      controllerPort: free.shift()!,
       dataDir: join(root, `node-${i + 1}`),
       proc: undefined as unknown as ChildProcess,
       logs: [],

@@ -1,18 +1,18 @@
 /**
  * Who is calling: HTTP basic auth with a tenant's API key (key id as the user name, the secret as the password, as
  * Confluent Cloud does) or the platform superuser (SAMSA_SUPERUSER_NAME / SAMSA_SUPERUSER_PASSWORD, the broker's).
- * A key writes (register, delete, change settings) when its principal is its tenant's admin (ALLOW ALL on the
- * cluster, the console's "tenant admin" preset, and no DENY ALL there); any other valid key reads. Revoked keys and
- * keys of tenants that are not ACTIVE are refused. Successful checks are cached for `cacheTtlMs` (bounded), so a
- * revocation takes effect within that time.
+ * A key's CLUSTER and SUBJECT bindings come with it (`access.ts` decides with them). Revoked keys and keys of
+ * tenants that are not ACTIVE are refused. Successful checks, bindings included, are cached for `cacheTtlMs`
+ * (bounded), so a revocation or a changed binding takes effect within that time.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { type Db, verifySecret } from '@samsa/db';
+import type { KeyBindings } from './access.ts';
 import { errors } from './errors.ts';
 
 export type Caller =
   | { kind: 'admin'; name: string }
-  | { kind: 'tenant'; tenantId: string; slug: string; keyId: string; canWrite: boolean };
+  | { kind: 'tenant'; tenantId: string; slug: string; keyId: string; bindings: KeyBindings };
 
 export interface AuthenticatorOptions {
   superuser: { name: string; password: string } | null;
@@ -79,11 +79,24 @@ export class Authenticator {
       throw errors.unauthorized();
     }
     const principals = [`User:${keyId}`, `User:${key.serviceAccount.name}`, 'User:*'];
-    const acls = await this.db.aclBinding.findMany({
-      where: { tenantId: key.tenant.id, resourceType: 'CLUSTER', operation: 'ALL', principal: { in: principals } },
-      select: { permission: true },
-    });
-    const canWrite = acls.some((a) => a.permission === 'ALLOW') && !acls.some((a) => a.permission === 'DENY');
-    return { kind: 'tenant', tenantId: key.tenant.id, slug: key.tenant.slug, keyId, canWrite };
+    const [rules, subjectBinding] = await Promise.all([
+      this.db.aclBinding.findMany({
+        where: { tenantId: key.tenant.id, resourceType: { in: ['CLUSTER', 'SUBJECT'] }, principal: { in: principals } },
+        select: {
+          resourceType: true,
+          patternType: true,
+          resourceName: true,
+          operation: true,
+          permission: true,
+          host: true,
+        },
+      }),
+      this.db.aclBinding.findFirst({
+        where: { tenantId: key.tenant.id, resourceType: 'SUBJECT' },
+        select: { id: true },
+      }),
+    ]);
+    const bindings = { rules, tenantHasSubjectAcls: subjectBinding !== null };
+    return { kind: 'tenant', tenantId: key.tenant.id, slug: key.tenant.slug, keyId, bindings };
   }
 }

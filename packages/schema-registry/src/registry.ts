@@ -376,11 +376,16 @@ export class SchemaRegistry {
 
   // ---- reads -------------------------------------------------------------------------------------------------
 
-  async listSubjects(tenantId: string, opts: { deleted: boolean; prefix?: string }): Promise<string[]> {
+  /** Subjects with versions (`visible`: only those the caller may see). */
+  async listSubjects(
+    tenantId: string,
+    opts: { deleted: boolean; prefix?: string; visible?: (subject: string) => boolean },
+  ): Promise<string[]> {
     return this.read(tenantId, (state) => {
       const out: string[] = [];
       for (const [subject, list] of state.subjects) {
         if (opts.prefix && !subject.startsWith(opts.prefix)) continue;
+        if (opts.visible && !opts.visible(subject)) continue;
         if (list.some((v) => opts.deleted || !v.deleted)) out.push(subject);
       }
       return out.sort();
@@ -426,14 +431,23 @@ export class SchemaRegistry {
     });
   }
 
+  /** Versions of every subject, paged (`visible`: only subjects the caller may read, filtered before paging). */
   async listSchemas(
     tenantId: string,
-    opts: { deleted: boolean; latestOnly: boolean; prefix?: string; offset: number; limit: number },
+    opts: {
+      deleted: boolean;
+      latestOnly: boolean;
+      prefix?: string;
+      offset: number;
+      limit: number;
+      visible?: (subject: string) => boolean;
+    },
   ): Promise<VersionView[]> {
     return this.read(tenantId, (state) => {
       const out: VersionView[] = [];
       for (const subject of [...state.subjects.keys()].sort()) {
         if (opts.prefix && !subject.startsWith(opts.prefix)) continue;
+        if (opts.visible && !opts.visible(subject)) continue;
         const list = (state.subjects.get(subject) ?? []).filter((v) => opts.deleted || !v.deleted);
         for (const v of opts.latestOnly ? list.slice(-1) : list) out.push(this.view(state, subject, v));
       }

@@ -1,8 +1,10 @@
 /**
- * Confluent Schema Registry's REST API as a route table: method, path pattern, whether the route writes, and the
- * handler, which gets the caller's tenant (`scope`), the decoded path parameters, the query and the parsed body.
+ * Confluent Schema Registry's REST API as a route table: method, path pattern, what the route needs of the caller
+ * (an operation on the path's subject, the tenant's global settings, or nothing: listings filter what they return),
+ * and the handler, which gets the caller's tenant, its access, the decoded path parameters, the query and the body.
  */
 import { z } from 'zod';
+import type { SubjectAccess, SubjectOperation } from './access.ts';
 import { errors } from './errors.ts';
 import { SCHEMA_TYPES, type SchemaType } from './formats/index.ts';
 import type { SchemaInput, SchemaRegistry, VersionView } from './registry.ts';
@@ -11,6 +13,8 @@ export interface RouteContext {
   registry: SchemaRegistry;
   /** The tenant the request acts on; null for the platform admin without a context (only listings accept that). */
   tenantId: string | null;
+  /** What the caller may do to the tenant's subjects. */
+  access: SubjectAccess;
   /** The platform admin's listing across tenants: subjects named `:.<slug>:<subject>`. */
   allTenants: (() => Promise<{ id: string; slug: string }[]>) | null;
   params: Record<string, string>;
@@ -21,7 +25,8 @@ export interface RouteContext {
 export interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string[];
-  writes: boolean;
+  /** Checked before the handler runs: an operation on the path's subject, the global settings, or nothing. */
+  needs: SubjectOperation | 'global' | null;
   handle(ctx: RouteContext): Promise<unknown>;
 }
 
@@ -114,6 +119,23 @@ function schemaId(raw: string | undefined): number {
   return n;
 }
 
+/** The path's schema id, when the caller may READ a subject that holds it (40403 when none does, 40301). */
+async function readableSchema(ctx: RouteContext) {
+  const id = schemaId(ctx.params.id);
+  const uses = await ctx.registry.schemaUses(tenant(ctx), id, true);
+  if (!uses.some((u) => ctx.access.may('READ', u.subject))) {
+    throw errors.forbidden(`READ on a subject that holds schema ${id}`);
+  }
+  return ctx.registry.getSchema(tenant(ctx), id);
+}
+
+/** The subjects and versions that use the path's schema id and that the caller may see; it must read one of them. */
+async function visibleUses(ctx: RouteContext): Promise<{ subject: string; version: number }[]> {
+  await readableSchema(ctx);
+  const uses = await ctx.registry.schemaUses(tenant(ctx), schemaId(ctx.params.id), flag(ctx.query, 'deleted'));
+  return uses.filter((u) => ctx.access.may('DESCRIBE', u.subject));
+}
+
 /** A raw schema (the `/schema` sub-resources): the text itself, not a JSON object. */
 export class RawSchema {
   readonly text: string;
@@ -123,12 +145,12 @@ export class RawSchema {
 }
 
 export const ROUTES: Route[] = [
-  { method: 'GET', path: [], writes: false, handle: async () => ({}) },
-  { method: 'GET', path: ['schemas', 'types'], writes: false, handle: async () => [...SCHEMA_TYPES] },
+  { method: 'GET', path: [], needs: null, handle: async () => ({}) },
+  { method: 'GET', path: ['schemas', 'types'], needs: null, handle: async () => [...SCHEMA_TYPES] },
   {
     method: 'GET',
     path: ['schemas'],
-    writes: false,
+    needs: null,
     handle: async (ctx) => {
       const offset = Math.max(0, Number(ctx.query.get('offset') ?? 0) || 0);
       const limitRaw = Number(ctx.query.get('limit') ?? -1);
@@ -139,6 +161,7 @@ export const ROUTES: Route[] = [
         prefix: ctx.query.get('subjectPrefix') ?? undefined,
         offset,
         limit,
+        visible: (subject) => ctx.access.may('READ', subject),
       });
       return list.map(versionBody);
     },
@@ -146,9 +169,9 @@ export const ROUTES: Route[] = [
   {
     method: 'GET',
     path: ['schemas', 'ids', ':id'],
-    writes: false,
+    needs: null,
     handle: async (ctx) => {
-      const s = await ctx.registry.getSchema(tenant(ctx), schemaId(ctx.params.id));
+      const s = await readableSchema(ctx);
       return {
         ...(s.schemaType === 'AVRO' ? {} : { schemaType: s.schemaType }),
         ...(s.references.length > 0 ? { references: s.references } : {}),
@@ -159,31 +182,33 @@ export const ROUTES: Route[] = [
   {
     method: 'GET',
     path: ['schemas', 'ids', ':id', 'schema'],
-    writes: false,
-    handle: async (ctx) => new RawSchema((await ctx.registry.getSchema(tenant(ctx), schemaId(ctx.params.id))).schema),
+    needs: null,
+    handle: async (ctx) => new RawSchema((await readableSchema(ctx)).schema),
   },
   {
     method: 'GET',
     path: ['schemas', 'ids', ':id', 'subjects'],
-    writes: false,
-    handle: async (ctx) => {
-      const uses = await ctx.registry.schemaUses(tenant(ctx), schemaId(ctx.params.id), flag(ctx.query, 'deleted'));
-      return [...new Set(uses.map((u) => u.subject))];
-    },
+    needs: null,
+    handle: async (ctx) => [...new Set((await visibleUses(ctx)).map((u) => u.subject))],
   },
   {
     method: 'GET',
     path: ['schemas', 'ids', ':id', 'versions'],
-    writes: false,
-    handle: async (ctx) => ctx.registry.schemaUses(tenant(ctx), schemaId(ctx.params.id), flag(ctx.query, 'deleted')),
+    needs: null,
+    handle: async (ctx) => visibleUses(ctx),
   },
   {
     method: 'GET',
     path: ['subjects'],
-    writes: false,
+    needs: null,
     handle: async (ctx) => {
       const opts = { deleted: flag(ctx.query, 'deleted'), prefix: ctx.query.get('subjectPrefix') ?? undefined };
-      if (ctx.tenantId !== null) return ctx.registry.listSubjects(ctx.tenantId, opts);
+      if (ctx.tenantId !== null) {
+        return ctx.registry.listSubjects(ctx.tenantId, {
+          ...opts,
+          visible: (subject) => ctx.access.may('DESCRIBE', subject),
+        });
+      }
       const out: string[] = [];
       for (const t of (await ctx.allTenants?.()) ?? []) {
         for (const s of await ctx.registry.listSubjects(t.id, { deleted: opts.deleted })) out.push(`:.${t.slug}:${s}`);
@@ -194,31 +219,31 @@ export const ROUTES: Route[] = [
   {
     method: 'GET',
     path: ['subjects', ':subject', 'versions'],
-    writes: false,
+    needs: 'DESCRIBE',
     handle: async (ctx) => ctx.registry.listVersions(tenant(ctx), subject(ctx), flag(ctx.query, 'deleted')),
   },
   {
     method: 'GET',
     path: ['subjects', ':subject', 'versions', ':version'],
-    writes: false,
+    needs: 'READ',
     handle: async (ctx) => versionBody(await pathVersion(ctx)),
   },
   {
     method: 'GET',
     path: ['subjects', ':subject', 'versions', ':version', 'schema'],
-    writes: false,
+    needs: 'READ',
     handle: async (ctx) => new RawSchema((await pathVersion(ctx)).schema),
   },
   {
     method: 'GET',
     path: ['subjects', ':subject', 'versions', ':version', 'referencedby'],
-    writes: false,
+    needs: 'READ',
     handle: async (ctx) => ctx.registry.referencedBy(tenant(ctx), subject(ctx), ctx.params.version as string),
   },
   {
     method: 'POST',
     path: ['subjects', ':subject', 'versions'],
-    writes: true,
+    needs: 'WRITE',
     handle: async (ctx) => ({
       id: await ctx.registry.register(tenant(ctx), subject(ctx), schemaInput(ctx.body)),
     }),
@@ -226,7 +251,7 @@ export const ROUTES: Route[] = [
   {
     method: 'POST',
     path: ['subjects', ':subject'],
-    writes: false,
+    needs: 'READ',
     handle: async (ctx) =>
       versionBody(
         await ctx.registry.lookup(tenant(ctx), subject(ctx), schemaInput(ctx.body), flag(ctx.query, 'deleted')),
@@ -235,50 +260,50 @@ export const ROUTES: Route[] = [
   {
     method: 'DELETE',
     path: ['subjects', ':subject'],
-    writes: true,
+    needs: 'DELETE',
     handle: async (ctx) => ctx.registry.deleteSubject(tenant(ctx), subject(ctx), flag(ctx.query, 'permanent')),
   },
   {
     method: 'DELETE',
     path: ['subjects', ':subject', 'versions', ':version'],
-    writes: true,
+    needs: 'DELETE',
     handle: async (ctx) =>
       ctx.registry.deleteVersion(tenant(ctx), subject(ctx), ctx.params.version as string, flag(ctx.query, 'permanent')),
   },
   {
     method: 'POST',
     path: ['compatibility', 'subjects', ':subject', 'versions', ':version'],
-    writes: false,
+    needs: 'READ',
     handle: async (ctx) => compatibilityAnswer(ctx, ctx.params.version as string),
   },
   {
     method: 'POST',
     path: ['compatibility', 'subjects', ':subject', 'versions'],
-    writes: false,
+    needs: 'READ',
     handle: async (ctx) => compatibilityAnswer(ctx, null),
   },
   {
     method: 'GET',
     path: ['config'],
-    writes: false,
+    needs: null,
     handle: async (ctx) => ({ compatibilityLevel: await ctx.registry.getCompatibility(tenant(ctx), null, true) }),
   },
   {
     method: 'PUT',
     path: ['config'],
-    writes: true,
+    needs: 'global',
     handle: async (ctx) => ({ compatibility: await ctx.registry.setCompatibility(tenant(ctx), null, level(ctx.body)) }),
   },
   {
     method: 'DELETE',
     path: ['config'],
-    writes: true,
+    needs: 'global',
     handle: async (ctx) => ({ compatibilityLevel: await ctx.registry.deleteCompatibility(tenant(ctx), null) }),
   },
   {
     method: 'GET',
     path: ['config', ':subject'],
-    writes: false,
+    needs: 'DESCRIBE_CONFIGS',
     handle: async (ctx) => ({
       compatibilityLevel: await ctx.registry.getCompatibility(
         tenant(ctx),
@@ -290,7 +315,7 @@ export const ROUTES: Route[] = [
   {
     method: 'PUT',
     path: ['config', ':subject'],
-    writes: true,
+    needs: 'ALTER_CONFIGS',
     handle: async (ctx) => ({
       compatibility: await ctx.registry.setCompatibility(tenant(ctx), subject(ctx), level(ctx.body)),
     }),
@@ -298,7 +323,7 @@ export const ROUTES: Route[] = [
   {
     method: 'DELETE',
     path: ['config', ':subject'],
-    writes: true,
+    needs: 'ALTER_CONFIGS',
     handle: async (ctx) => ({
       compatibilityLevel: await ctx.registry.deleteCompatibility(tenant(ctx), subject(ctx)),
     }),
@@ -306,13 +331,13 @@ export const ROUTES: Route[] = [
   {
     method: 'GET',
     path: ['mode'],
-    writes: false,
+    needs: null,
     handle: async (ctx) => ({ mode: await ctx.registry.getMode(tenant(ctx), null, true) }),
   },
   {
     method: 'PUT',
     path: ['mode'],
-    writes: true,
+    needs: 'global',
     handle: async (ctx) => ({
       mode: await ctx.registry.setMode(tenant(ctx), null, mode(ctx.body), flag(ctx.query, 'force')),
     }),
@@ -320,13 +345,13 @@ export const ROUTES: Route[] = [
   {
     method: 'DELETE',
     path: ['mode'],
-    writes: true,
+    needs: 'global',
     handle: async (ctx) => ({ mode: await ctx.registry.deleteMode(tenant(ctx), null) }),
   },
   {
     method: 'GET',
     path: ['mode', ':subject'],
-    writes: false,
+    needs: 'DESCRIBE_CONFIGS',
     handle: async (ctx) => ({
       mode: await ctx.registry.getMode(tenant(ctx), subject(ctx), flag(ctx.query, 'defaultToGlobal')),
     }),
@@ -334,7 +359,7 @@ export const ROUTES: Route[] = [
   {
     method: 'PUT',
     path: ['mode', ':subject'],
-    writes: true,
+    needs: 'ALTER_CONFIGS',
     handle: async (ctx) => ({
       mode: await ctx.registry.setMode(tenant(ctx), subject(ctx), mode(ctx.body), flag(ctx.query, 'force')),
     }),
@@ -342,7 +367,7 @@ export const ROUTES: Route[] = [
   {
     method: 'DELETE',
     path: ['mode', ':subject'],
-    writes: true,
+    needs: 'ALTER_CONFIGS',
     handle: async (ctx) => ({ mode: await ctx.registry.deleteMode(tenant(ctx), subject(ctx)) }),
   },
 ];

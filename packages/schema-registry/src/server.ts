@@ -8,6 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Db } from '@samsa/db';
 import type { Logger } from 'pino';
+import { FULL_ACCESS, keyAccess } from './access.ts';
 import type { Authenticator, Caller } from './auth.ts';
 import { errors, RegistryError } from './errors.ts';
 import { RegistryMetrics } from './metrics.ts';
@@ -135,14 +136,22 @@ export function createRegistryServer(options: ServerOptions): Server {
         params.subject = m[2] as string;
       }
     }
-    if (matched.route.writes && caller.kind === 'tenant' && !caller.canWrite) {
-      throw errors.forbidden(`${req.method} ${url.pathname}: only a tenant admin key writes to the schema registry`);
+    const access = caller.kind === 'admin' ? FULL_ACCESS : keyAccess(caller.bindings, req.socket.remoteAddress ?? '');
+    const needs = matched.route.needs;
+    if (needs === 'global' && !access.global) {
+      throw errors.forbidden(`${req.method} ${url.pathname}: only a tenant admin key changes global settings`);
+    }
+    if (needs !== null && needs !== 'global' && !access.may(needs, params.subject as string)) {
+      throw errors.forbidden(
+        `${needs} on Subject: ${params.subject} (a tenant admin allows it with a SUBJECT ACL: the console's ACLs page, or samsa acl add --resource-type subject)`,
+      );
     }
     const body =
       req.method === 'POST' || req.method === 'PUT' ? await readBody(req, options.maxRequestBytes) : undefined;
     const result = await matched.route.handle({
       registry,
       tenantId,
+      access,
       allTenants: caller.kind === 'admin' ? () => registry.tenantsWithSubjects() : null,
       params,
       query: url.searchParams,

@@ -1,20 +1,23 @@
 /**
- * Confluent's wire format, for the hub's own readers and writers of registry-encoded records (the processor host):
- * magic byte 0, the schema id as a 4-byte big-endian integer, for Protobuf the message indexes (a zigzag varint
- * count, then that many zigzag varints; a single 0 means [0], the file's first message), then the payload (Avro
- * binary, Protobuf, or JSON text). Schemas are parsed with the registry's own formats (./formats: avsc, protobufjs,
- * Ajv); a parsed schema is kept per schema object (a WeakMap), so the caller's cache of schemas decides how long.
+ * Confluent's wire format for the hub's own readers and writers of registry-encoded records (the processor host):
+ * values in and out, where wire.ts renders records as text for people. The header, the schema id and the Protobuf
+ * message reading (Confluent's message indexes, or the first message when a writer left them out) are wire.ts's;
+ * schemas are parsed with the registry's own formats (./formats: avsc, protobufjs, Ajv), and a parsed schema is
+ * kept per schema object (a WeakMap), so the caller's cache of schemas decides how long.
  *
  * `decode(bytes, lookupById)` and `encode(value, schema)` throw WireFormatError with the reason; they never fall
- * back to another schema. Protobuf is written with the indexes Confluent's serializers write; records of clients
- * that leave them out (@kafkajs/confluent-schema-registry 4.x) are not read as their writer meant.
+ * back to another schema. Protobuf is written with the file's first message and the indexes [0] (one 0 byte), as
+ * Confluent's serializers write it.
  */
 import type avro from 'avsc';
-import protobuf from 'protobufjs';
+import type protobuf from 'protobufjs';
 import type { AvroSchema } from './formats/avro.ts';
 import { FORMATS, type ParsedSchema, type ResolvedReference, type SchemaType } from './formats/index.ts';
 import type { JsonSchema } from './formats/json-schema.ts';
 import type { ProtobufSchema } from './formats/protobuf.ts';
+import { protobufReader, WIRE_HEADER_BYTES, WireFormatError, wireSchemaId } from './wire.ts';
+
+export { WireFormatError, wireSchemaId } from './wire.ts';
 
 /** A registered schema by id, its references resolved (dependencies first), as a reader of the wire format needs it. */
 export interface WireSchema {
@@ -24,21 +27,8 @@ export interface WireSchema {
   references: ResolvedReference[];
 }
 
-/** Why bytes could not be decoded or a value could not be encoded; the message says what to do. */
-export class WireFormatError extends Error {
-  override readonly name = 'WireFormatError';
-}
-
-const MAGIC_BYTE = 0;
-const HEADER_BYTES = 5;
-/** Deepest Protobuf message nesting an index list may walk, and deepest value walked for Avro bytes. */
+/** Deepest value walked for Avro bytes. */
 const MAX_DEPTH = 64;
-
-/** The schema id of bytes in the wire format (magic byte 0 and at least the 4-byte id), else null. */
-export function wireSchemaId(bytes: Uint8Array): number | null {
-  if (bytes.length < HEADER_BYTES || bytes[0] !== MAGIC_BYTE) return null;
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getInt32(1);
-}
 
 interface Codec {
   decode(payload: Buffer): unknown;
@@ -50,15 +40,14 @@ const codecs = new WeakMap<WireSchema, Codec>();
 function codecOf(schema: WireSchema): Codec {
   let codec = codecs.get(schema);
   if (!codec) {
-    let parsed: ParsedSchema;
     try {
-      parsed = FORMATS[schema.schemaType].parse(schema.schema, schema.references);
+      const parsed: ParsedSchema = FORMATS[schema.schemaType].parse(schema.schema, schema.references);
+      if (schema.schemaType === 'AVRO') codec = avroCodec(parsed as AvroSchema);
+      else if (schema.schemaType === 'PROTOBUF') codec = protobufCodec(parsed as ProtobufSchema);
+      else codec = jsonCodec(parsed as JsonSchema);
     } catch (err) {
       throw new WireFormatError(`schema ${schema.id} (${schema.schemaType}) does not parse: ${(err as Error).message}`);
     }
-    if (schema.schemaType === 'AVRO') codec = avroCodec(parsed as AvroSchema);
-    else if (schema.schemaType === 'PROTOBUF') codec = protobufCodec(parsed as ProtobufSchema);
-    else codec = jsonCodec(parsed as JsonSchema);
     codecs.set(schema, codec);
   }
   return codec;
@@ -81,7 +70,7 @@ export async function decode<S extends WireSchema>(
   const schema = await lookupById(id);
   if (schema === null) throw new WireFormatError(`schema id ${id} is not registered`);
   const codec = codecOf(schema);
-  const payload = Buffer.from(bytes.buffer, bytes.byteOffset + HEADER_BYTES, bytes.byteLength - HEADER_BYTES);
+  const payload = Buffer.from(bytes.buffer, bytes.byteOffset + WIRE_HEADER_BYTES, bytes.byteLength - WIRE_HEADER_BYTES);
   try {
     return { schema, data: codec.decode(payload) };
   } catch (err) {
@@ -95,7 +84,7 @@ export async function decode<S extends WireSchema>(
 /** Encodes `value` with `schema` into the wire format; a value that does not fit the schema throws with where. */
 export function encode(value: unknown, schema: WireSchema): Buffer {
   const body = codecOf(schema).encode(value);
-  const header = Buffer.alloc(HEADER_BYTES);
+  const header = Buffer.alloc(WIRE_HEADER_BYTES);
   header.writeInt32BE(schema.id, 1);
   return Buffer.concat([header, body]);
 }
@@ -146,44 +135,16 @@ function shown(v: unknown): string {
   }
 }
 
-function readZigzagVarint(bytes: Buffer, at: { offset: number }): number {
-  let result = 0;
-  for (let shift = 0; shift < 35; shift += 7) {
-    if (at.offset >= bytes.length) throw new WireFormatError('the Protobuf message indexes are cut short');
-    const b = bytes[at.offset++]!;
-    result |= (b & 0x7f) << shift;
-    if ((b & 0x80) === 0) return (result >>> 1) ^ -(result & 1);
-  }
-  throw new WireFormatError('a Protobuf message index is not a varint');
-}
-
-function messageTypes(ns: protobuf.NamespaceBase): protobuf.Type[] {
-  return ns.nestedArray.filter((n): n is protobuf.Type => n instanceof protobuf.Type);
-}
-
 function protobufCodec(parsed: ProtobufSchema): Codec {
-  const prefix = parsed.packageName ? `.${parsed.packageName}.` : '.';
-  const top = parsed.messages
-    .filter((n) => n.startsWith(prefix) && !n.slice(prefix.length).includes('.'))
-    .map((n) => parsed.root.lookupType(n));
-  const typeAt = (indexes: number[]): protobuf.Type => {
-    let type: protobuf.Type | undefined = top[indexes[0]!];
-    for (const i of indexes.slice(1)) type = type ? messageTypes(type)[i] : undefined;
-    if (!type) throw new WireFormatError(`the schema has no message at indexes [${indexes.join(', ')}]`);
-    return type;
-  };
+  const reader = protobufReader(parsed);
   return {
     decode(payload) {
-      const at = { offset: 0 };
-      const count = readZigzagVarint(payload, at);
-      if (count < 0 || count > MAX_DEPTH) throw new WireFormatError(`${count} Protobuf message indexes`);
-      const indexes = count === 0 ? [0] : Array.from({ length: count }, () => readZigzagVarint(payload, at));
-      const type = typeAt(indexes);
-      return type.toObject(type.decode(payload.subarray(at.offset)), { longs: String, enums: String, defaults: true });
+      const { type, message } = reader.read(payload);
+      return type.toObject(message, { longs: String, enums: String, defaults: true });
     },
     /** With the schema's first message (Confluent's serializers' default), indexes [0]. */
     encode(value) {
-      const type = typeAt([0]);
+      const type = reader.first;
       if (value === null || typeof value !== 'object' || Array.isArray(value)) {
         throw doesNotFit('Protobuf', `${type.name} is a message: give an object`);
       }

@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
 import { eventually } from '@samsa/test-support/eventually';
 import { type TestKey, TenantFixtures } from '@samsa/test-support/tenants';
-import { basic, client, type RegistryProcess, SUPERUSER, startRegistry } from './support/registry-process.ts';
+import { basic, client, type RegistryProcess, SUPERUSER, startRegistry } from '@samsa/test-support/registry-process';
 
 let db: TestDatabase;
 let fixtures: TenantFixtures;

@@ -1,5 +1,4 @@
-/** Test support: a real `samsa schema-registry` process on a free port, against a test database (the schema
- * registry's tests, and the processor host's through the registry). */
+/** Test support: a real `samsa schema-registry` process on a free port, against a test database. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { SAMSA_BIN } from './broker-process.ts';
 
@@ -12,10 +11,7 @@ export interface RegistryProcess {
   stop(): Promise<void>;
 }
 
-export async function startRegistry(
-  databaseUrl: string,
-  env: Record<string, string | undefined> = {},
-): Promise<RegistryProcess> {
+export async function startRegistry(databaseUrl: string, env: Record<string, string> = {}): Promise<RegistryProcess> {
   const proc = spawn(process.execPath, [SAMSA_BIN, 'schema-registry', '--listen', '127.0.0.1:0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {

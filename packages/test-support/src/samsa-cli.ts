@@ -8,10 +8,14 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `samsa ...args` with this process's environment plus `env` (e.g. its credentials file, URL and token). */
-export function runSamsa(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+/**
+ * Runs `samsa ...args` with this process's environment plus `env` (e.g. its credentials file, URL and token); `stdin`
+ * is piped to it when given.
+ */
+export function runSamsa(args: string[], env: Record<string, string> = {}, stdin?: string): Promise<CliResult> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [SAMSA_BIN, ...args], { env: { ...process.env, ...env } });
+    if (stdin !== undefined) child.stdin.end(stdin);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -78,14 +78,14 @@ export class TenantFixtures {
   async acl(
     tenantId: string,
     principal: string,
-    resourceType: 'TOPIC' | 'GROUP' | 'CLUSTER' | 'TRANSACTIONAL_ID',
+    resourceType: 'TOPIC' | 'GROUP' | 'CLUSTER' | 'TRANSACTIONAL_ID' | 'SUBJECT',
     resourceName: string,
     operation: string,
-    opts: { permission?: 'ALLOW' | 'DENY'; patternType?: 'LITERAL' | 'PREFIXED' } = {},
+    opts: { permission?: 'ALLOW' | 'DENY'; patternType?: 'LITERAL' | 'PREFIXED'; host?: string } = {},
   ): Promise<void> {
     await this.pool.query(
-      `INSERT INTO "AclBinding" (id, "tenantId", principal, "resourceType", "patternType", "resourceName", operation, permission)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      `INSERT INTO "AclBinding" (id, "tenantId", principal, "resourceType", "patternType", "resourceName", operation, permission, host)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       [
         randomUUID(),
         tenantId,
@@ -95,6 +95,7 @@ export class TenantFixtures {
         resourceName,
         operation,
         opts.permission ?? 'ALLOW',
+        opts.host ?? '*',
       ],
     );
   }

@@ -7,7 +7,7 @@ import { deliveriesSchema, deliverySchema, putWebhookSchema, webhookSchema } fro
 import { deleteWebhook, getWebhook, listDeliveries, putWebhook, testWebhook } from '../features/alerts/service.ts';
 import { auditQuerySchema } from '../features/audit/schemas.ts';
 import { listAudit } from '../features/audit/service.ts';
-import { aclBindingSchema, createAclSchema, expandPreset } from '../features/acls/schemas.ts';
+import { aclBindingRowSchema, createAclSchema, expandPreset } from '../features/acls/schemas.ts';
 import { addAcls, listAcls, removeAcl } from '../features/acls/service.ts';
 import {
   apiKeySchema,
@@ -41,6 +41,33 @@ import {
   listTenantGroups,
   previewGroupReset,
 } from '../features/consumer-groups/service.ts';
+import {
+  compatibilityResultSchema,
+  deletedSchema,
+  deleteQuerySchema,
+  newSchemaSchema,
+  registeredSchema,
+  schemaVersionSchema,
+  setSubjectCompatibilitySchema,
+  setTenantCompatibilitySchema,
+  subjectCompatibilitySchema,
+  subjectDetailSchema,
+  subjectListSchema,
+  tenantCompatibilitySchema,
+} from '../features/schemas/schemas.ts';
+import {
+  checkSchema,
+  deleteSubject,
+  deleteVersion,
+  getSubject,
+  getSubjectCompatibility,
+  getTenantCompatibility,
+  getVersion,
+  listSubjects,
+  registerSchema,
+  setSubjectCompatibility,
+  setTenantCompatibility,
+} from '../features/schemas/service.ts';
 import { abortedTransactionSchema, transactionListSchema } from '../features/transactions/schemas.ts';
 import {
   abortTenantTransaction,
@@ -77,7 +104,13 @@ import {
   trafficHistorySchema,
 } from '../features/overview/schemas.ts';
 import { platformOverview, tenantOverview } from '../features/overview/service.ts';
-import { browseQuerySchema, createTopicSchema, produceSchema, updateTopicSchema } from '../features/topics/schemas.ts';
+import {
+  browseQuerySchema,
+  createTopicSchema,
+  produceSchema,
+  topicSubjectsSchema,
+  updateTopicSchema,
+} from '../features/topics/schemas.ts';
 import {
   browseMessages,
   createTopic,
@@ -87,6 +120,7 @@ import {
   produceMessage,
   updateTopic,
 } from '../features/topics/service.ts';
+import { topicSubjects } from '../features/topics/subjects.ts';
 import {
   createRequestSchema,
   decisionSchema,
@@ -198,6 +232,20 @@ const meSchema = z.object({
 type TopicParams = { tenant: string; topic: string };
 type GroupParams = { tenant: string; group: string };
 type TransactionParams = { tenant: string; transactionalId: string };
+type SubjectParams = { tenant: string; subject: string };
+type SubjectVersionParams = SubjectParams & { version: string };
+
+/** A version in a path: a number from 1, or `latest`. */
+function versionParam(raw: string): number | 'latest' {
+  if (raw === 'latest') return raw;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 2 ** 31 - 1) {
+    throw new ApiError('validation_failed', `The version must be a number from 1 or 'latest', got '${raw}'`, {
+      version: ['a number from 1, or latest'],
+    });
+  }
+  return n;
+}
 
 export const apiRoutes: Record<string, RouteSpec> = {
   '/auth/login': {
@@ -565,6 +613,18 @@ export const apiRoutes: Record<string, RouteSpec> = {
       ),
     },
   },
+  '/tenants/{tenant}/topics/{topic}/subjects': {
+    GET: {
+      summary:
+        "The topic's schema-registry subjects by TopicNameStrategy (<topic>-key, <topic>-value) with their latest versions",
+      tag: 'topics',
+      access: 'tenant_member',
+      response: topicSubjectsSchema,
+      handler: withTenant<TopicParams>(async ({ tenant, params }) => topicSubjects(tenant, params.topic), {
+        role: 'member',
+      }),
+    },
+  },
   '/tenants/{tenant}/topics/{topic}/search': {
     POST: {
       summary:
@@ -685,6 +745,164 @@ export const apiRoutes: Record<string, RouteSpec> = {
       ),
     },
   },
+  '/tenants/{tenant}/schemas': {
+    GET: {
+      summary:
+        "A tenant's subjects in the schema registry: latest version and id, format, compatibility level (own or the tenant's), soft-deleted flag, and the topics that use each by TopicNameStrategy (`<topic>-key`, `<topic>-value`)",
+      tag: 'schemas',
+      access: 'tenant_member',
+      response: subjectListSchema,
+      handler: withTenant(async ({ tenant }) => listSubjects(tenant), { role: 'member' }),
+    },
+  },
+  '/tenants/{tenant}/schema-config': {
+    GET: {
+      summary: "The tenant's compatibility level, which subjects without their own follow (BACKWARD by default)",
+      tag: 'schemas',
+      access: 'tenant_member',
+      response: tenantCompatibilitySchema,
+      handler: withTenant(async ({ tenant }) => getTenantCompatibility(tenant), { role: 'member' }),
+    },
+    PUT: {
+      summary: "Set the tenant's compatibility level; audited as `schema.compatibility`",
+      tag: 'schemas',
+      access: 'tenant_admin',
+      body: setTenantCompatibilitySchema,
+      response: tenantCompatibilitySchema,
+      handler: withTenant(
+        async (ctx) =>
+          setTenantCompatibility(ctx.actor, ctx.tenant, (await ctx.body(setTenantCompatibilitySchema)).compatibility),
+        { role: 'admin' },
+      ),
+    },
+  },
+  '/tenants/{tenant}/schemas/{subject}': {
+    GET: {
+      summary:
+        'One subject with every version (schema text, id, format, references; soft-deleted ones flagged), its compatibility level and the topics that use it',
+      tag: 'schemas',
+      access: 'tenant_member',
+      response: subjectDetailSchema,
+      handler: withTenant<SubjectParams>(async ({ tenant, params }) => getSubject(tenant, params.subject), {
+        role: 'member',
+      }),
+    },
+    DELETE: {
+      summary:
+        'Delete a subject: soft first (clients no longer see it), then with permanent=true for good; audited as `schema.delete`',
+      tag: 'schemas',
+      access: 'tenant_admin',
+      query: deleteQuerySchema,
+      response: deletedSchema,
+      handler: withTenant<SubjectParams>(
+        async (ctx) => deleteSubject(ctx.actor, ctx.tenant, ctx.params.subject, ctx.query(deleteQuerySchema).permanent),
+        { role: 'admin' },
+      ),
+    },
+  },
+  '/tenants/{tenant}/schemas/{subject}/versions': {
+    POST: {
+      summary:
+        "Register a schema as the subject's next version: the compatibility check runs first and an incompatible schema gets 409 with the registry's reasons (in fieldErrors.schema); the same schema again answers its version (created false); audited as `schema.register`",
+      tag: 'schemas',
+      access: 'tenant_admin',
+      body: newSchemaSchema,
+      response: registeredSchema,
+      handler: withTenant<SubjectParams>(
+        async (ctx) => {
+          const registered = await registerSchema(
+            ctx.actor,
+            ctx.tenant,
+            ctx.params.subject,
+            await ctx.body(newSchemaSchema),
+          );
+          return json(registered, { status: registered.created ? 201 : 200 });
+        },
+        { role: 'admin' },
+      ),
+    },
+  },
+  '/tenants/{tenant}/schemas/{subject}/versions/{version}': {
+    GET: {
+      summary: "One version of a subject (a number, or 'latest')",
+      tag: 'schemas',
+      access: 'tenant_member',
+      response: schemaVersionSchema,
+      handler: withTenant<SubjectVersionParams>(
+        async ({ tenant, params }) => getVersion(tenant, params.subject, versionParam(params.version)),
+        { role: 'member' },
+      ),
+    },
+    DELETE: {
+      summary: 'Delete one version: soft first, then with permanent=true for good; audited as `schema.delete_version`',
+      tag: 'schemas',
+      access: 'tenant_admin',
+      query: deleteQuerySchema,
+      response: deletedSchema,
+      handler: withTenant<SubjectVersionParams>(
+        async (ctx) => {
+          const version = versionParam(ctx.params.version);
+          if (version === 'latest') {
+            throw new ApiError('validation_failed', 'Name the version to delete by its number', {
+              version: ['a number from 1'],
+            });
+          }
+          return deleteVersion(
+            ctx.actor,
+            ctx.tenant,
+            ctx.params.subject,
+            version,
+            ctx.query(deleteQuerySchema).permanent,
+          );
+        },
+        { role: 'admin' },
+      ),
+    },
+  },
+  '/tenants/{tenant}/schemas/{subject}/check': {
+    POST: {
+      summary:
+        "Check a schema against the subject's versions under its compatibility level without registering it: compatible or not, with the registry's reasons",
+      tag: 'schemas',
+      access: 'tenant_member',
+      body: newSchemaSchema,
+      response: compatibilityResultSchema,
+      handler: withTenant<SubjectParams>(
+        async (ctx) => checkSchema(ctx.tenant, ctx.params.subject, await ctx.body(newSchemaSchema)),
+        { role: 'member' },
+      ),
+    },
+  },
+  '/tenants/{tenant}/schemas/{subject}/config': {
+    GET: {
+      summary: "A subject's compatibility level in force, and whether it is its own or the tenant's",
+      tag: 'schemas',
+      access: 'tenant_member',
+      response: subjectCompatibilitySchema,
+      handler: withTenant<SubjectParams>(
+        async ({ tenant, params }) => getSubjectCompatibility(tenant, params.subject),
+        { role: 'member' },
+      ),
+    },
+    PUT: {
+      summary:
+        "Set a subject's own compatibility level, or with null let it follow the tenant's again; audited as `schema.compatibility`",
+      tag: 'schemas',
+      access: 'tenant_admin',
+      body: setSubjectCompatibilitySchema,
+      response: subjectCompatibilitySchema,
+      handler: withTenant<SubjectParams>(
+        async (ctx) =>
+          setSubjectCompatibility(
+            ctx.actor,
+            ctx.tenant,
+            ctx.params.subject,
+            (await ctx.body(setSubjectCompatibilitySchema)).compatibility,
+          ),
+        { role: 'admin' },
+      ),
+    },
+  },
   ...processorRoutes,
   '/tenants/{tenant}/service-accounts': {
     GET: {
@@ -760,7 +978,7 @@ export const apiRoutes: Record<string, RouteSpec> = {
       summary: 'ACL bindings of a tenant',
       tag: 'acls',
       access: 'tenant_member',
-      response: z.array(aclBindingSchema.extend({ id: z.string(), createdAt: z.string() })),
+      response: z.array(aclBindingRowSchema),
       handler: withTenant(async ({ tenant }) => listAcls(tenant), { role: 'member' }),
     },
     POST: {

@@ -19,6 +19,7 @@ export type ApiErrorCode =
   | 'unsupported_media_type'
   | 'cluster_unavailable'
   | 'cluster_error'
+  | 'schema_registry_unavailable'
   | 'timeout'
   | 'internal';
 
@@ -36,6 +37,7 @@ const STATUS: Record<ApiErrorCode, number> = {
   unsupported_media_type: 415,
   cluster_unavailable: 503,
   cluster_error: 502,
+  schema_registry_unavailable: 503,
   timeout: 504,
   internal: 500,
 };

@@ -1,29 +1,16 @@
 /**
- * Authorizer: Kafka's ACL semantics over the tenant's bindings — deny wins, READ/WRITE/DELETE/ALTER imply DESCRIBE,
- * ALTER_CONFIGS implies DESCRIBE_CONFIGS, no matching allow means deny. A principal allowed ALL on the cluster is
- * its tenant's admin: everything inside the tenant is allowed unless explicitly denied. Decisions are cached per
- * view version, so produce and fetch do no I/O and no per-record work for authorization.
+ * Authorizer: Kafka's ACL semantics over the tenant's bindings (`@samsa/cluster/acl-rules`, shared with the schema
+ * registry) — deny wins, READ/WRITE/DELETE/ALTER imply DESCRIBE, ALTER_CONFIGS implies DESCRIBE_CONFIGS, no matching
+ * allow means deny. A principal allowed ALL on the cluster is its tenant's admin: everything inside the tenant is
+ * allowed unless explicitly denied. Decisions are cached per view version, so produce and fetch do no I/O and no
+ * per-record work for authorization.
  */
-import type { AclOperationName, AclResourceType, AclRule, MetadataView } from '../tenancy/metadata-view.ts';
+import { aclAllows, aclHostMatches } from '@samsa/cluster/acl-rules';
+import type { AclOperationName, AclResourceType, MetadataView } from '../tenancy/metadata-view.ts';
 import { type Principal, principalNames } from './principal.ts';
-
-const IMPLIED_BY: Partial<Record<AclOperationName, AclOperationName[]>> = {
-  DESCRIBE: ['READ', 'WRITE', 'DELETE', 'ALTER', 'DESCRIBE'],
-  DESCRIBE_CONFIGS: ['ALTER_CONFIGS', 'DESCRIBE_CONFIGS'],
-};
 
 /** Bound on cached decisions; the cache is dropped when full or when the view changes. */
 const MAX_CACHED_DECISIONS = 100_000;
-
-function resourceMatches(rule: AclRule, type: AclResourceType, name: string): boolean {
-  if (rule.resourceType !== type) return false;
-  if (rule.patternType === 'PREFIXED') return name.startsWith(rule.resourceName);
-  return rule.resourceName === '*' || rule.resourceName === name;
-}
-
-function hostMatches(rule: AclRule, host: string): boolean {
-  return rule.host === '*' || rule.host === host;
-}
 
 export class Authorizer {
   private cache = new Map<string, boolean>();
@@ -63,15 +50,8 @@ export class Authorizer {
   ): boolean {
     const names = new Set(principalNames(principal));
     const rules = (view.aclsByTenant.get(principal.tenant.id) ?? []).filter(
-      (r) => names.has(r.principal) && hostMatches(r, host),
+      (r) => names.has(r.principal) && aclHostMatches(r, host),
     );
-    const matching = rules.filter((r) => resourceMatches(r, type, name));
-    if (matching.some((r) => r.permission === 'DENY' && (r.operation === op || r.operation === 'ALL'))) return false;
-    const isAdmin = rules.some(
-      (r) => r.permission === 'ALLOW' && r.resourceType === 'CLUSTER' && r.operation === 'ALL',
-    );
-    if (isAdmin) return true;
-    const granting = IMPLIED_BY[op] ?? [op];
-    return matching.some((r) => r.permission === 'ALLOW' && (r.operation === 'ALL' || granting.includes(r.operation)));
+    return aclAllows(rules, op, type, name);
   }
 }

@@ -44,9 +44,10 @@ export async function loadSnapshot(client: pg.ClientBase): Promise<MetadataSnaps
     const saQuotas = await client.query(
       `SELECT "serviceAccountId", "produceBytesPerSec", "fetchBytesPerSec", "requestPercentage" FROM "ServiceAccountQuota"`,
     );
+    // SUBJECT bindings are the schema registry's: Kafka clients never see, create or delete them.
     const acls = await client.query(
       `SELECT id, "tenantId", principal, "resourceType", "patternType", "resourceName", operation, permission, host
-         FROM "AclBinding"`,
+         FROM "AclBinding" WHERE "resourceType" <> 'SUBJECT'`,
     );
     await client.query('COMMIT');
     return {

@@ -5,6 +5,7 @@ import { login } from './admin/login.ts';
 import { processor } from './admin/processor.ts';
 import { quota } from './admin/quota.ts';
 import { request } from './admin/request.ts';
+import { schema } from './admin/schema.ts';
 import { tenant } from './admin/tenant.ts';
 import { token } from './admin/token.ts';
 import { topic } from './admin/topic.ts';
@@ -36,4 +37,5 @@ export const commands: Record<string, Command> = {
   request,
   processor,
   transaction,
+  schema,
 };

@@ -31,6 +31,8 @@ const COMMON_TOPIC_CONFIGS = [
   'segment.ms',
   'unclean.leader.election.enable',
 ];
+/** How long a config change may take to show in a describe (Kafka applies it through its metadata log). */
+const SETTLE_TIMEOUT_MS = 10_000;
 const SET = 0;
 const DELETE = 1;
 
@@ -73,6 +75,22 @@ async function alter(c: RawClient, topic: string, configs: [string, number, stri
   return errName((r.responses as Record<string, unknown>[])[0]!.errorCode);
 }
 
+type Described = Awaited<ReturnType<typeof describe>>;
+
+function configValue(d: Described, name: string): unknown {
+  return (d.configs[name] as { value?: unknown } | undefined)?.value;
+}
+
+/** Reads until `done` holds or SETTLE_TIMEOUT_MS pass; answers the last read either way. */
+async function settled(read: () => Promise<Described>, done: (d: Described) => boolean): Promise<Described> {
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+  for (;;) {
+    const d = await read();
+    if (done(d) || Date.now() > deadline) return d;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 export const topicConfigs: Scenario = async (t) => {
   const topic = 'diff-configs';
   await createTopics(t, [
@@ -91,7 +109,12 @@ export const topicConfigs: Scenario = async (t) => {
       deleteMaxMessageBytes: await alter(c, topic, [['max.message.bytes', DELETE, null]]),
       unknownTopic: await alter(c, 'diff-no-such-topic', [['retention.ms', SET, '1000']]),
     };
-    const afterIncremental = await describe(c, topic, ['retention.ms', 'cleanup.policy']);
+    // Kafka applies an alter through its metadata log after answering: a describe right after it may show the old
+    // values on a busy machine. Both brokers are read until the change shows (or 10 s pass: then what shows counts).
+    const afterIncremental = await settled(
+      () => describe(c, topic, ['retention.ms', 'cleanup.policy']),
+      (d) => configValue(d, 'retention.ms') === '7200000',
+    );
     // Legacy AlterConfigs replaces every override: retention.ms goes back to its default.
     const legacy = await c.request(AlterConfigs, 2, {
       resources: [
@@ -103,7 +126,10 @@ export const topicConfigs: Scenario = async (t) => {
       ],
       validateOnly: false,
     });
-    const afterLegacy = await describe(c, topic, ['retention.ms', 'max.message.bytes']);
+    const afterLegacy = await settled(
+      () => describe(c, topic, ['retention.ms', 'max.message.bytes']),
+      (d) => configValue(d, 'max.message.bytes') === '200000',
+    );
     // Which of the configs a user commonly sets does a full describe list, with what default and source.
     const full = await describe(c, 'diff-configs-defaults', null);
     const everyDefault = Object.fromEntries(

@@ -3,7 +3,7 @@ import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
 import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
 import { type TestKey, TenantFixtures } from '@samsa/test-support/tenants';
 import { Kafka, logLevel } from 'kafkajs';
-import { type RegistryProcess, startRegistry } from './registry-process.ts';
+import { type RegistryProcess, startRegistry } from '@samsa/test-support/registry-process';
 
 export interface RegistryHub {
   db: TestDatabase;

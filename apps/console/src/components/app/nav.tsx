@@ -100,6 +100,7 @@ export function AppNav({ email, isPlatformAdmin }: { email: string; isPlatformAd
             <NavLink href={`/t/${current}/topics`}>Topics</NavLink>
             <NavLink href={`/t/${current}/groups`}>Consumer groups</NavLink>
             <NavLink href={`/t/${current}/transactions`}>Transactions</NavLink>
+            <NavLink href={`/t/${current}/schemas`}>Schemas</NavLink>
             <NavLink href={`/t/${current}/processors`}>Processors</NavLink>
             <NavLink href={`/t/${current}/alerts`}>Alerts</NavLink>
             <NavLink href={`/t/${current}/keys`}>API keys</NavLink>

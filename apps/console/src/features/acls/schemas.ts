@@ -15,15 +15,58 @@ export const aclOperations = [
   'IDEMPOTENT_WRITE',
 ] as const;
 
-export const aclBindingSchema = z.object({
+export const aclResourceTypes = ['TOPIC', 'GROUP', 'CLUSTER', 'TRANSACTIONAL_ID', 'SUBJECT'] as const;
+export type AclResourceType = (typeof aclResourceTypes)[number];
+
+/** What a SUBJECT binding grants in the schema registry (as Confluent's RBAC maps subject operations). */
+export const subjectOperations = [
+  'ALL',
+  'READ',
+  'WRITE',
+  'DELETE',
+  'DESCRIBE',
+  'DESCRIBE_CONFIGS',
+  'ALTER_CONFIGS',
+] as const satisfies readonly (typeof aclOperations)[number][];
+
+/** The operations a binding on `resourceType` can name. */
+export function aclOperationsFor(resourceType: AclResourceType): readonly (typeof aclOperations)[number][] {
+  return resourceType === 'SUBJECT' ? subjectOperations : aclOperations;
+}
+
+/** Kafka's longest topic name; schema registry subjects may be longer (`<topic>-value`). */
+const MAX_KAFKA_NAME_CHARS = 249;
+const MAX_SUBJECT_CHARS = 255;
+
+const aclBindingFields = z.object({
   principal: z.string().regex(/^User:[a-z][a-z0-9._-]{1,62}$/, 'User:<service-account-name>'),
-  resourceType: z.enum(['TOPIC', 'GROUP', 'CLUSTER', 'TRANSACTIONAL_ID']),
+  resourceType: z.enum(aclResourceTypes),
   patternType: z.enum(['LITERAL', 'PREFIXED']).default('LITERAL'),
-  resourceName: z.string().min(1).max(249),
+  resourceName: z.string().min(1).max(MAX_SUBJECT_CHARS),
   operation: z.enum(aclOperations),
   permission: z.enum(['ALLOW', 'DENY']).default('ALLOW'),
   host: z.string().min(1).max(255).default('*'),
 });
+
+export const aclBindingSchema = aclBindingFields.superRefine((b, ctx) => {
+  if (!aclOperationsFor(b.resourceType).includes(b.operation)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['operation'],
+      message: `A ${b.resourceType} binding takes one of ${aclOperationsFor(b.resourceType).join(', ')}`,
+    });
+  }
+  if (b.resourceType !== 'SUBJECT' && b.resourceName.length > MAX_KAFKA_NAME_CHARS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['resourceName'],
+      message: `At most ${MAX_KAFKA_NAME_CHARS} characters for a Kafka resource`,
+    });
+  }
+});
+
+/** A stored binding, as GET /acls lists it. */
+export const aclBindingRowSchema = aclBindingFields.extend({ id: z.string(), createdAt: z.string() });
 export type AclBindingInput = z.infer<typeof aclBindingSchema>;
 
 export const aclPresetSchema = z.discriminatedUnion('preset', [

@@ -6,19 +6,21 @@
  * registry knows the same one). Callers check the user's role and tenant first; this module only talks.
  */
 import { z } from 'zod';
+import { COMPATIBILITY_LEVELS, SCHEMA_TYPES } from './schemas.ts';
 
 /** A call that takes longer than this fails with SchemaRegistryUnavailable. */
 const REQUEST_TIMEOUT_MS = 5_000;
 
 /** The registry answered with one of Confluent's errors (`error_code` 40401, 409, 42201, …). */
 export class SchemaRegistryError extends Error {
-  constructor(
-    readonly status: number,
-    readonly errorCode: number,
-    message: string,
-  ) {
+  readonly status: number;
+  readonly errorCode: number;
+  // No parameter properties: Node runs this file (tests, the CLI) by stripping types only.
+  constructor(status: number, errorCode: number, message: string) {
     super(message);
     this.name = 'SchemaRegistryError';
+    this.status = status;
+    this.errorCode = errorCode;
   }
 }
 
@@ -30,17 +32,8 @@ export class SchemaRegistryUnavailable extends Error {
   }
 }
 
-export const SCHEMA_TYPES = ['AVRO', 'PROTOBUF', 'JSON'] as const;
+export { COMPATIBILITY_LEVELS, SCHEMA_TYPES };
 export type SchemaType = (typeof SCHEMA_TYPES)[number];
-export const COMPATIBILITY_LEVELS = [
-  'BACKWARD',
-  'BACKWARD_TRANSITIVE',
-  'FORWARD',
-  'FORWARD_TRANSITIVE',
-  'FULL',
-  'FULL_TRANSITIVE',
-  'NONE',
-] as const;
 export type CompatibilityLevel = (typeof COMPATIBILITY_LEVELS)[number];
 
 const referenceSchema = z.object({ name: z.string(), subject: z.string(), version: z.number() });
@@ -137,6 +130,11 @@ export const registry = {
     call(tenant, 'GET', ['subjects', subject, 'versions', version], subjectVersionSchema, {
       query: { deleted: opts.deleted },
     }),
+  /** Every subject's versions (`latestOnly`: each subject's newest), soft-deleted ones with `deleted`. */
+  schemas: (tenant: string, opts: { deleted?: boolean; latestOnly?: boolean } = {}) =>
+    call(tenant, 'GET', ['schemas'], z.array(subjectVersionSchema), {
+      query: { deleted: opts.deleted, latestOnly: opts.latestOnly },
+    }),
   schemaById: (tenant: string, id: number) => call(tenant, 'GET', ['schemas', 'ids', id], schemaByIdSchema),
   /** The subject-versions that hold schema `id`. */
   versionsOfId: (tenant: string, id: number) =>
@@ -168,6 +166,18 @@ export const registry = {
         query: { defaultToGlobal: subject === undefined ? undefined : true },
       })
     ).compatibilityLevel,
+  /** The subject's own level, or null when it follows the tenant's (Confluent's 40408). */
+  subjectCompatibility: async (tenant: string, subject: string): Promise<CompatibilityLevel | null> => {
+    try {
+      return (await call(tenant, 'GET', ['config', subject], configSchema)).compatibilityLevel;
+    } catch (err) {
+      if (err instanceof SchemaRegistryError && err.errorCode === 40408) return null;
+      throw err;
+    }
+  },
+  /** Drops the subject's own level: it follows the tenant's again. */
+  deleteSubjectCompatibility: (tenant: string, subject: string) =>
+    call(tenant, 'DELETE', ['config', subject], configSchema),
   setCompatibility: (tenant: string, subject: string | undefined, level: CompatibilityLevel) =>
     call(
       tenant,

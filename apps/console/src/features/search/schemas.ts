@@ -4,6 +4,7 @@
  */
 import { searchEndReasonSchema, searchMatchSchema } from '@samsa/search';
 import { z } from 'zod';
+import { renderedBytesSchema } from '../topics/schemas.ts';
 
 export { type SearchEndReason, type SearchMatch, searchEndReasonSchema, searchMatchSchema } from '@samsa/search';
 
@@ -36,13 +37,6 @@ export const searchRequestSchema = z
   );
 export type SearchRequest = z.infer<typeof searchRequestSchema>;
 
-const renderedSchema = z.object({
-  encoding: z.enum(['utf8', 'json', 'hex', 'null']),
-  text: z.string().nullable(),
-  /** The text was cut to the preview size; the permalink opens the whole record. */
-  truncated: z.boolean().optional(),
-});
-
 export const partitionPositionSchema = z.object({
   partition: z.number(),
   /** The next offset the scan would read. */
@@ -55,9 +49,9 @@ export const searchMatchRecordSchema = z.object({
   partition: z.number(),
   offset: z.number(),
   timestamp: z.number(),
-  key: renderedSchema,
-  value: renderedSchema,
-  headers: z.array(z.object({ key: z.string(), value: renderedSchema })),
+  key: renderedBytesSchema,
+  value: renderedBytesSchema,
+  headers: z.array(z.object({ key: z.string(), value: renderedBytesSchema })),
   /** The console page that opens the message browser at this record. */
   link: z.string(),
 });

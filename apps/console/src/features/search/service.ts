@@ -21,7 +21,9 @@ import {
 import { ApiError } from '../../server/errors.ts';
 import { log } from '../../server/log.ts';
 import { clusterAdmin } from '../cluster/cluster-admin.ts';
-import { findTopic, renderBytes } from '../topics/service.ts';
+import { renderRecord } from '../topics/render-bytes.ts';
+import type { RenderedBytes } from '../topics/schemas.ts';
+import { findTopic } from '../topics/service.ts';
 import type { SearchEvent, SearchMatchRecord, SearchRequest } from './schemas.ts';
 import { type SearchSettings, searchSettingsFromEnv } from './settings.ts';
 
@@ -45,10 +47,12 @@ function runningOf(tenantId: string): number {
   return n;
 }
 
-function preview(buf: Buffer | null) {
-  const r = renderBytes(buf);
-  if (r.text === null || r.text.length <= PREVIEW_CHARS_MAX) return r;
-  return { ...r, text: r.text.slice(0, PREVIEW_CHARS_MAX), truncated: true };
+function preview(r: RenderedBytes): RenderedBytes {
+  const long = (t: string | null) => t !== null && t.length > PREVIEW_CHARS_MAX;
+  const cut = (t: string) => t.slice(0, PREVIEW_CHARS_MAX);
+  if ('raw' in r)
+    return long(r.text) || long(r.raw) ? { ...r, text: cut(r.text), raw: cut(r.raw), truncated: true } : r;
+  return r.text !== null && long(r.text) ? { ...r, text: cut(r.text), truncated: true } : r;
 }
 
 /** The console page of the message browser opened at one record. */
@@ -203,7 +207,7 @@ async function runScan(s: Scan): Promise<void> {
       matcher: s.matcher,
       signal: s.search.abort.signal,
       fetch: (at) => clusterAdmin().fetchAs(s.target, at),
-      onMatch: (r) => s.send({ type: 'match', record: matchRecord(s.tenant.slug, s.topic, r) }),
+      onMatch: async (r) => s.send({ type: 'match', record: await matchRecord(s.tenant, s.topic, r) }),
       onProgress: (p) => s.send({ type: 'progress', ...p, partitions: positions(plan) }),
     });
   } catch (err) {
@@ -308,15 +312,17 @@ export async function startSearch(
   }
 }
 
-function matchRecord(tenantSlug: string, topic: string, m: BrowsedMessage): SearchMatchRecord {
+/** A match as the message browser shows it (decoded with its schema when it has one), cut to the preview size. */
+async function matchRecord(tenant: Tenant, topic: string, m: BrowsedMessage): Promise<SearchMatchRecord> {
+  const r = await renderRecord(tenant, topic, m);
   return {
     partition: m.partition,
     offset: m.offset,
     timestamp: m.timestamp,
-    key: preview(m.key),
-    value: preview(m.value),
-    headers: m.headers.map(([k, v]) => ({ key: k, value: preview(v) })),
-    link: recordLink(tenantSlug, topic, m.partition, m.offset),
+    key: preview(r.key),
+    value: preview(r.value),
+    headers: r.headers.map((h) => ({ key: h.key, value: preview(h.value) })),
+    link: recordLink(tenant.slug, topic, m.partition, m.offset),
   };
 }
 

@@ -62,6 +62,14 @@ export const quotaSchema = z.object({
     "CPU all the tenant's processors may use, ms per second",
     'SAMSA_PROCESSOR_CPU_MS_PER_SEC, 1000',
   ),
+  maxSchemaSubjects: hubDefaulted(
+    'subjects in the schema registry, soft-deleted included',
+    'SAMSA_SCHEMA_REGISTRY_MAX_SUBJECTS, 1000',
+  ),
+  maxSchemaVersions: hubDefaulted(
+    'schema versions in the schema registry, soft-deleted included',
+    'SAMSA_SCHEMA_REGISTRY_MAX_VERSIONS, 10000',
+  ),
 });
 export type QuotaInput = z.infer<typeof quotaSchema>;
 
@@ -79,6 +87,8 @@ export const QUOTA_LABELS: Record<keyof QuotaInput, string> = {
   maxProcessors: 'max processors',
   processorMemoryMb: 'processor memory (MiB)',
   processorCpuMsPerSec: 'processor CPU (ms/s)',
+  maxSchemaSubjects: 'max schema subjects',
+  maxSchemaVersions: 'max schema versions',
 };
 
 /** What an empty quota field means: most limits are off; these fall back to the broker's finite default. */
@@ -89,6 +99,8 @@ export const QUOTA_EMPTY_MEANS: Partial<Record<keyof QuotaInput, string>> = {
   maxProcessors: 'hub default (20)',
   processorMemoryMb: 'hub default (64)',
   processorCpuMsPerSec: 'hub default (1000)',
+  maxSchemaSubjects: 'hub default (1000)',
+  maxSchemaVersions: 'hub default (10000)',
 };
 
 export const createTenantSchema = z.object({

@@ -25,6 +25,8 @@ function quotaData(q: QuotaInput) {
     maxProcessors: q.maxProcessors,
     processorMemoryMb: q.processorMemoryMb,
     processorCpuMsPerSec: q.processorCpuMsPerSec,
+    maxSchemaSubjects: q.maxSchemaSubjects,
+    maxSchemaVersions: q.maxSchemaVersions,
   };
 }
 
@@ -44,6 +46,8 @@ export function quotaView(q: Awaited<ReturnType<typeof getQuota>>) {
     maxProcessors: q?.maxProcessors ?? null,
     processorMemoryMb: q?.processorMemoryMb ?? null,
     processorCpuMsPerSec: q?.processorCpuMsPerSec ?? null,
+    maxSchemaSubjects: q?.maxSchemaSubjects ?? null,
+    maxSchemaVersions: q?.maxSchemaVersions ?? null,
   };
 }
 

@@ -51,6 +51,54 @@ export const browseQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
 
+/**
+ * A record's key, value or header as the console shows it: plain bytes as text, JSON or hex; or, for bytes with
+ * the schema registry's wire header, the value decoded with the tenant's schema (its subject, version and id, the
+ * raw bytes in hex), or the hex with the reason it did not decode.
+ */
+export const renderedBytesSchema = z.union([
+  z.object({
+    encoding: z.enum(['avro', 'protobuf', 'json-schema']),
+    subject: z.string().nullable().describe('the subject whose version holds the schema; null when none does'),
+    version: z.number().nullable(),
+    schemaId: z.number(),
+    message: z.string().optional().describe('Protobuf: the full name of the message'),
+    text: z.string().describe('the decoded value as pretty JSON (64-bit integers exact)'),
+    raw: z.string().describe('the bytes as hex, wire header included'),
+    /** Cut to a preview (search results): the record in the message browser has all of it. */
+    truncated: z.boolean().optional(),
+  }),
+  z.object({
+    encoding: z.enum(['utf8', 'json', 'hex', 'null']),
+    text: z.string().nullable(),
+    /** The id in the wire header of bytes that did not decode. */
+    schemaId: z.number().optional(),
+    /** Why bytes with the wire header did not decode (unknown id, not of that schema). */
+    decodeError: z.string().optional(),
+    truncated: z.boolean().optional(),
+  }),
+]);
+export type RenderedBytes = z.infer<typeof renderedBytesSchema>;
+
+const topicSubjectSchema = z
+  .object({
+    subject: z.string(),
+    version: z.number().describe('the latest version'),
+    schemaId: z.number(),
+    schemaType: z.enum(['AVRO', 'PROTOBUF', 'JSON']),
+  })
+  .nullable()
+  .describe('null when no such subject is registered');
+
+/** The topic's key and value subjects (TopicNameStrategy: `<topic>-key`, `<topic>-value`). */
+export const topicSubjectsSchema = z.object({
+  key: topicSubjectSchema,
+  value: topicSubjectSchema,
+  /** Why the schema registry could not be asked; null when it answered. */
+  registryError: z.string().nullable(),
+});
+export type TopicSubjectsView = z.infer<typeof topicSubjectsSchema>;
+
 export const produceSchema = z.object({
   partition: z.number().int().min(0).optional(),
   key: z.string().max(10_000).nullable().optional(),

@@ -16,6 +16,7 @@ import type { Actor } from '../../server/with-tenant.ts';
 import { audit } from '../audit/audit.ts';
 import { type BrokerTopic, clusterAdmin, clusterError, type TenantTopic } from '../cluster/cluster-admin.ts';
 import { lagService } from '../consumer-groups/lag-host.ts';
+import { renderRecord } from './render-bytes.ts';
 import { type CompactionView, type CreateTopicInput, toBrokerConfigs, type UpdateTopicInput } from './schemas.ts';
 
 /** The broker's topics of a tenant, keyed by the tenant's name for them. */
@@ -300,28 +301,6 @@ export async function deleteTopic(actor: Actor, tenant: Tenant, name: string) {
   });
 }
 
-function hasControlChars(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return true;
-  }
-  return false;
-}
-
-/** UTF-8 text (JSON pretty-printed) when the bytes are valid UTF-8 without control characters, else hex. */
-export function renderBytes(buf: Buffer | null): { encoding: 'utf8' | 'json' | 'hex' | 'null'; text: string | null } {
-  if (buf === null) return { encoding: 'null', text: null };
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(buf);
-  const valid = Buffer.from(text, 'utf8').equals(buf) && !hasControlChars(text);
-  if (!valid) return { encoding: 'hex', text: buf.toString('hex') };
-  try {
-    const parsed = JSON.parse(text);
-    if (parsed !== null && typeof parsed === 'object')
-      return { encoding: 'json', text: JSON.stringify(parsed, null, 2) };
-  } catch {}
-  return { encoding: 'utf8', text };
-}
-
 export async function browseMessages(
   tenant: Tenant,
   name: string,
@@ -332,14 +311,14 @@ export async function browseMessages(
   const page = await clusterAdmin().readMessages(topic.brokerName, q.partition, from, q.limit);
   return {
     ...page,
-    messages: page.messages.map((m) => ({
-      partition: m.partition,
-      offset: m.offset,
-      timestamp: m.timestamp,
-      key: renderBytes(m.key),
-      value: renderBytes(m.value),
-      headers: m.headers.map(([k, v]) => ({ key: k, value: renderBytes(v) })),
-    })),
+    messages: await Promise.all(
+      page.messages.map(async (m) => ({
+        partition: m.partition,
+        offset: m.offset,
+        timestamp: m.timestamp,
+        ...(await renderRecord(tenant, name, m)),
+      })),
+    ),
   };
 }
 

@@ -22,8 +22,11 @@ export const acl: Command = {
   samsa acl add --tenant T --preset producer --service-account SA --topic TOPIC [--prefixed]
   samsa acl add --tenant T --preset consumer --service-account SA --topic TOPIC --group-prefix PREFIX [--prefixed]
   samsa acl add --tenant T --preset tenant_admin --service-account SA
-  samsa acl add --tenant T --service-account SA --resource-type TOPIC|GROUP|CLUSTER|TRANSACTIONAL_ID
+  samsa acl add --tenant T --service-account SA --resource-type TOPIC|GROUP|CLUSTER|TRANSACTIONAL_ID|SUBJECT
                 --resource NAME --operation OP [--pattern LITERAL|PREFIXED] [--deny] [--host HOST]
+
+SUBJECT bindings are the schema registry's (the broker ignores them); their operations are ALL, READ, WRITE,
+DELETE, DESCRIBE, DESCRIBE_CONFIGS and ALTER_CONFIGS. Names and operations are case-insensitive.
   samsa acl remove --tenant T ACL_ID
 
 ${COMMON_HELP}`,

@@ -16,6 +16,8 @@ const QUOTA_FLAGS: Record<string, string> = {
   'max-processors': 'maxProcessors',
   'processor-memory-mb': 'processorMemoryMb',
   'processor-cpu-ms-per-sec': 'processorCpuMsPerSec',
+  'max-schema-subjects': 'maxSchemaSubjects',
+  'max-schema-versions': 'maxSchemaVersions',
 };
 
 /** Quota flags to API fields; `unlimited` (or `none`) clears a limit. */
@@ -39,11 +41,13 @@ export const quota: Command = {
                   [--fetch-bytes-per-sec N] [--max-connections N] [--request-percentage N]
                   [--max-groups N] [--max-committed-offsets N] [--max-transactional-ids N]
                   [--max-processors N] [--processor-memory-mb N] [--processor-cpu-ms-per-sec N]
+                  [--max-schema-subjects N] [--max-schema-versions N]
                   (a value of 'unlimited' removes that limit; for the group and transactional-id limits it means
                   the broker's per-tenant default, --max-groups-per-tenant / --max-committed-offsets-per-tenant /
                   --max-transactional-ids-per-tenant, and for the
                   three processor limits the hub's default: SAMSA_MAX_PROCESSORS_PER_TENANT (20),
-                  SAMSA_PROCESSOR_MEMORY_MB (64), SAMSA_PROCESSOR_CPU_MS_PER_SEC (1000))
+                  SAMSA_PROCESSOR_MEMORY_MB (64), SAMSA_PROCESSOR_CPU_MS_PER_SEC (1000); for the schema
+                  registry's SAMSA_SCHEMA_REGISTRY_MAX_SUBJECTS (1000) and _MAX_VERSIONS (10000))
 
 ${COMMON_HELP}`,
   run: (argv) =>

@@ -6,7 +6,13 @@
 import { useQuery } from '@tanstack/react-query';
 import { Field, Input, Select } from '../../../components/ui/input.tsx';
 import { api } from '../../../lib/api-client.ts';
-import { type AclBindingInput, aclOperations, expandPreset } from '../schemas.ts';
+import {
+  type AclBindingInput,
+  type AclResourceType,
+  aclOperationsFor,
+  aclResourceTypes,
+  expandPreset,
+} from '../schemas.ts';
 
 export type AclPreset = 'producer' | 'consumer' | 'tenant_admin' | 'raw';
 
@@ -63,7 +69,7 @@ export function AclBindingFields({
   tenant: string;
   value: AclDraft;
   onChange: (d: AclDraft) => void;
-  errorOf: (field: 'serviceAccount' | 'topic' | 'groupPrefix' | 'resourceName') => string[] | undefined;
+  errorOf: (field: 'serviceAccount' | 'topic' | 'groupPrefix' | 'resourceName' | 'operation') => string[] | undefined;
 }) {
   const accounts = useQuery({
     queryKey: ['service-accounts', tenant],
@@ -72,6 +78,13 @@ export function AclBindingFields({
   const set = (patch: Partial<AclDraft>) => onChange({ ...value, ...patch });
   const setRaw = (patch: Partial<AclDraft['raw']>) => set({ raw: { ...value.raw, ...patch } });
   const { raw } = value;
+  const operations = aclOperationsFor(raw.resourceType);
+  /** A new resource type keeps the operation when that type takes it, and falls back to READ otherwise. */
+  const setResourceType = (resourceType: AclResourceType) =>
+    setRaw({
+      resourceType,
+      operation: aclOperationsFor(resourceType).includes(raw.operation) ? raw.operation : 'READ',
+    });
   return (
     <>
       <Field label="Template">
@@ -120,10 +133,12 @@ export function AclBindingFields({
               <Select
                 {...p}
                 value={raw.resourceType}
-                onChange={(e) => setRaw({ resourceType: e.target.value as AclBindingInput['resourceType'] })}
+                onChange={(e) => setResourceType(e.target.value as AclResourceType)}
               >
-                {['TOPIC', 'GROUP', 'CLUSTER', 'TRANSACTIONAL_ID'].map((v) => (
-                  <option key={v}>{v}</option>
+                {aclResourceTypes.map((v) => (
+                  <option key={v} value={v}>
+                    {v === 'SUBJECT' ? 'SUBJECT (schema registry)' : v}
+                  </option>
                 ))}
               </Select>
             )}
@@ -140,7 +155,7 @@ export function AclBindingFields({
               </Select>
             )}
           </Field>
-          <Field label="Resource name" error={errorOf('resourceName')}>
+          <Field label={raw.resourceType === 'SUBJECT' ? 'Subject' : 'Resource name'} error={errorOf('resourceName')}>
             {(p) => (
               <Input
                 {...p}
@@ -150,14 +165,14 @@ export function AclBindingFields({
               />
             )}
           </Field>
-          <Field label="Operation">
+          <Field label="Operation" error={errorOf('operation')}>
             {(p) => (
               <Select
                 {...p}
                 value={raw.operation}
                 onChange={(e) => setRaw({ operation: e.target.value as AclBindingInput['operation'] })}
               >
-                {aclOperations.map((v) => (
+                {operations.map((v) => (
                   <option key={v}>{v}</option>
                 ))}
               </Select>
@@ -178,6 +193,13 @@ export function AclBindingFields({
           <Field label="Host">
             {(p) => <Input {...p} value={raw.host} onChange={(e) => setRaw({ host: e.target.value })} />}
           </Field>
+          {raw.resourceType === 'SUBJECT' ? (
+            <p className="text-sm text-slate-600 sm:col-span-4">
+              The schema registry enforces SUBJECT bindings: READ reads schemas, WRITE registers, DELETE deletes,
+              ALTER_CONFIGS sets compatibility and mode, DESCRIBE lists the subject. While the tenant has none, every
+              key reads all subjects; the first one puts every key of the tenant under subject ACLs.
+            </p>
+          ) : null}
         </>
       ) : null}
     </>

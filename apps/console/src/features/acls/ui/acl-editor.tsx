@@ -65,8 +65,8 @@ export function AclEditor({ tenant }: { tenant: string }) {
           errorOf={(f) =>
             f === 'serviceAccount'
               ? (fe.serviceAccount ?? fe.principal ?? fe['bindings.0.principal'])
-              : f === 'resourceName'
-                ? fe['bindings.0.resourceName']
+              : f === 'resourceName' || f === 'operation'
+                ? fe[`bindings.0.${f}`]
                 : fe[f]
           }
         />

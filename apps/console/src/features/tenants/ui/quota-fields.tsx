@@ -31,6 +31,8 @@ export const emptyQuotaDraft = (): QuotaDraft => ({
   maxProcessors: '',
   processorMemoryMb: '',
   processorCpuMsPerSec: '',
+  maxSchemaSubjects: '',
+  maxSchemaVersions: '',
 });
 
 export function draftFromQuota(q: Partial<Record<keyof QuotaInput, number | null | undefined>>): QuotaDraft {

@@ -13,7 +13,8 @@ import { api, fieldErrors, formatBytes } from '../../../lib/api-client.ts';
 import { formatHuman, type QuantityKind } from '../../../lib/units.ts';
 import { StatusBadge } from '../../consumer-groups/ui/status-badge.tsx';
 import { formatShortDuration, formatTime } from '../../consumer-groups/ui/format.ts';
-import type { CompactionView } from '../schemas.ts';
+import { Badge } from '../../../components/ui/badge.tsx';
+import type { CompactionView, RenderedBytes, TopicSubjectsView } from '../schemas.ts';
 
 interface Detail {
   name: string;
@@ -46,35 +47,119 @@ interface Detail {
   }[];
 }
 
-interface Rendered {
-  encoding: 'utf8' | 'json' | 'hex' | 'null';
-  text: string | null;
-  /** Cut to a preview (search results): the record in the message browser has all of it. */
-  truncated?: boolean;
-}
-
 interface Page {
   messages: {
     partition: number;
     offset: number;
     timestamp: number;
-    key: Rendered;
-    value: Rendered;
-    headers: { key: string; value: Rendered }[];
+    key: RenderedBytes;
+    value: RenderedBytes;
+    headers: { key: string; value: RenderedBytes }[];
   }[];
   nextOffset: number;
   startOffset: number;
   endOffset: number;
 }
 
-export function Bytes({ r }: { r: Rendered }) {
+const FORMAT_NAMES = { avro: 'Avro', protobuf: 'Protobuf', 'json-schema': 'JSON Schema' } as const;
+
+/**
+ * A key or value: decoded with its schema (a badge with the format, subject, version and id, and a toggle to the
+ * raw bytes), or text, JSON or hex (with the reason when bytes with a schema id did not decode).
+ */
+export function Bytes({ r }: { r: RenderedBytes }) {
+  const [raw, setRaw] = useState(false);
   if (r.encoding === 'null') return <span className="text-slate-500">null</span>;
+  const cut = r.truncated ? <span className="text-slate-500"> … (cut: open the record for all of it)</span> : null;
+  if ('raw' in r) {
+    return (
+      <div className="max-w-xl space-y-1" data-encoding={r.encoding}>
+        <div className="flex flex-wrap items-center gap-2">
+          <Badge tone="info" data-testid="schema-badge">
+            {FORMAT_NAMES[r.encoding]} · {r.subject ? `${r.subject} v${r.version}` : 'no subject'} · id {r.schemaId}
+          </Badge>
+          <button
+            type="button"
+            className="text-xs text-indigo-700 hover:underline"
+            aria-pressed={raw}
+            onClick={() => setRaw(!raw)}
+          >
+            {raw ? 'Show decoded' : 'Show raw bytes'}
+          </button>
+        </div>
+        <pre className="overflow-x-auto whitespace-pre-wrap break-all text-xs">
+          {raw ? <span className="mr-1 rounded bg-slate-100 px-1 text-slate-500">hex</span> : null}
+          {raw ? r.raw : r.text}
+          {cut}
+        </pre>
+      </div>
+    );
+  }
   return (
-    <pre className="max-w-xl overflow-x-auto whitespace-pre-wrap break-all text-xs">
-      {r.encoding === 'hex' ? <span className="mr-1 rounded bg-slate-100 px-1 text-slate-500">hex</span> : null}
-      {r.text}
-      {r.truncated ? <span className="text-slate-500"> … (cut: open the record for all of it)</span> : null}
-    </pre>
+    <div className="max-w-xl space-y-1">
+      {r.decodeError ? (
+        <p className="text-xs text-amber-800" data-testid="decode-error">
+          Not decoded: {r.decodeError}
+        </p>
+      ) : null}
+      <pre className="overflow-x-auto whitespace-pre-wrap break-all text-xs">
+        {r.encoding === 'hex' ? <span className="mr-1 rounded bg-slate-100 px-1 text-slate-500">hex</span> : null}
+        {r.text}
+        {cut}
+      </pre>
+    </div>
+  );
+}
+
+const SCHEMA_TYPE_NAMES = { AVRO: 'Avro', PROTOBUF: 'Protobuf', JSON: 'JSON Schema' } as const;
+
+/** The topic's key and value subjects in the schema registry (TopicNameStrategy), linking to their pages. */
+function TopicSubjects({ tenant, topic }: { tenant: string; topic: string }) {
+  const subjects = useQuery({
+    queryKey: ['topic-subjects', tenant, topic],
+    queryFn: () => api<TopicSubjectsView>(`/tenants/${tenant}/topics/${encodeURIComponent(topic)}/subjects`),
+  });
+  if (subjects.isPending) return <Loading what="schemas" />;
+  if (subjects.error) return <ErrorState error={subjects.error} />;
+  const s = subjects.data;
+  const row = (part: 'key' | 'value') => {
+    const v = s[part];
+    const expected = `${topic}-${part}`;
+    return (
+      <div data-testid={`topic-subject-${part}`}>
+        <dt className="text-slate-500">{part === 'key' ? 'Key schema' : 'Value schema'}</dt>
+        <dd>
+          {v ? (
+            <>
+              <Link
+                className="font-semibold text-indigo-700 hover:underline"
+                href={`/t/${tenant}/schemas/${encodeURIComponent(v.subject)}`}
+              >
+                {v.subject}
+              </Link>{' '}
+              v{v.version} · {SCHEMA_TYPE_NAMES[v.schemaType]} · id {v.schemaId}
+            </>
+          ) : (
+            <span className="text-slate-500">
+              none registered (<code>{expected}</code>)
+            </span>
+          )}
+        </dd>
+      </div>
+    );
+  };
+  return (
+    <div>
+      <h2 className="mb-2 text-lg font-semibold">Schemas</h2>
+      {s.registryError ? (
+        <p className="text-sm text-amber-800">The schema registry could not be asked: {s.registryError}</p>
+      ) : (
+        <dl className="grid gap-3 rounded-lg border border-slate-200 bg-white p-4 text-sm sm:grid-cols-2">
+          {row('key')}
+          {row('value')}
+        </dl>
+      )}
+    </div>
   );
 }
 
@@ -142,6 +227,7 @@ export function TopicDetail({
           <dd className="text-lg font-semibold">{d.ownerTeam || '—'}</dd>
         </div>
       </dl>
+      <TopicSubjects tenant={tenant} topic={topic} />
       {d.compaction ? <Compaction c={d.compaction} /> : null}
       <div>
         <h2 className="mb-2 text-lg font-semibold">Partitions</h2>

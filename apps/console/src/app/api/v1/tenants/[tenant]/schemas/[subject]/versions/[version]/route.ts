@@ -1,0 +1,6 @@
+// GET DELETE /api/v1/tenants/{tenant}/schemas/{subject}/versions/{version}: handlers live in src/api/routes.ts (one table for routes, OpenAPI and the authorization test).
+import { apiRoutes } from '../../../../../../../../../api/routes.ts';
+
+const route = apiRoutes['/tenants/{tenant}/schemas/{subject}/versions/{version}']!;
+export const GET = route.GET!.handler;
+export const DELETE = route.DELETE!.handler;

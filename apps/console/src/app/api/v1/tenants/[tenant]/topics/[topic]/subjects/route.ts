@@ -1,0 +1,5 @@
+// GET /api/v1/tenants/{tenant}/topics/{topic}/subjects: handlers live in src/api/routes.ts (one table for routes, OpenAPI and the authorization test).
+import { apiRoutes } from '../../../../../../../../api/routes.ts';
+
+const route = apiRoutes['/tenants/{tenant}/topics/{topic}/subjects']!;
+export const GET = route.GET!.handler;
