@@ -426,7 +426,20 @@ test('the HTTP listener: loopback by default, /metrics behind --metrics-token, /
     await logged(broker, 'refused /metrics without the metrics token');
     assert.ok(!broker.logs.some((l) => l.includes(token)), 'the token is never logged');
     const health = await fetch(`http://127.0.0.1:${broker.httpPort}/healthz`).then((r) => r.json());
-    assert.deepEqual(health, { status: 'ok', reasons: [] });
+    // A status, reason codes and the data directory's state in counts: no error text, no topic, no path.
+    const { storage, ...rest } = health;
+    assert.deepEqual(rest, { status: 'ok', reasons: [] });
+    assert.deepEqual(Object.keys(storage).sort(), [
+      'corruptBatches',
+      'freeBytes',
+      'minFreeBytes',
+      'offlineLogs',
+      'writable',
+    ]);
+    assert.ok(
+      Object.values(storage).every((v) => typeof v === 'number' || typeof v === 'boolean'),
+      JSON.stringify(storage),
+    );
   });
 });
 

@@ -58,8 +58,13 @@ let key: TestKey;
 let dataDir: string;
 let brokerDbUrl: string;
 
+/** /healthz's status and reasons (its storage counts are disk-faults.test.ts's). */
 async function health(): Promise<{ status: string; reasons: string[] }> {
-  return (await fetch(`http://127.0.0.1:${broker.httpPort}/healthz`)).json() as never;
+  const { status, reasons } = (await (await fetch(`http://127.0.0.1:${broker.httpPort}/healthz`)).json()) as {
+    status: string;
+    reasons: string[];
+  };
+  return { status, reasons };
 }
 
 function client() {
