@@ -152,6 +152,34 @@ function aclRequest(a: ManagedAcl) {
   };
 }
 
+/** One AlterUserScramCredentials request; each user at most once. */
+async function alterScram(admin: Admin, changes: Change[]): Promise<void> {
+  const api = await apiOf<typeof alterUserScramCredentialsV0.api>(admin, 'AlterUserScramCredentials');
+  const deletions = changes.flatMap((c) =>
+    c.kind === 'deleteScram' ? [{ name: c.user, mechanism: MECHANISM_CODES[c.mechanism] }] : [],
+  );
+  const upsertions = changes.flatMap((c) =>
+    c.kind === 'upsertScram'
+      ? [
+          {
+            name: c.user,
+            mechanism: MECHANISM_CODES[c.credential.mechanism],
+            iterations: c.credential.iterations,
+            salt: c.credential.salt,
+            saltedPassword: c.credential.saltedPassword,
+          },
+        ]
+      : [],
+  );
+  const response = await raw(async () => api.async(await anyBroker(admin), deletions, upsertions));
+  const refused = response.results.filter((r) => r.errorCode !== 0);
+  if (refused.length > 0)
+    throw new ClusterError(
+      'cluster_error',
+      refused.map((r) => `${r.user}: ${r.errorMessage ?? `error code ${r.errorCode}`}`).join('; '),
+    );
+}
+
 /**
  * Applies changes of one kind together (one request per kind); throws when the cluster refused any, with its
  * messages. The caller applies each kind on its own, so one refused kind does not stop the others.
@@ -167,30 +195,15 @@ export async function applyChanges(admin: Admin, kind: Change['kind'], changes: 
       return;
     case 'upsertScram':
     case 'deleteScram': {
-      const api = await apiOf<typeof alterUserScramCredentialsV0.api>(admin, 'AlterUserScramCredentials');
-      const deletions = changes.flatMap((c) =>
-        c.kind === 'deleteScram' ? [{ name: c.user, mechanism: MECHANISM_CODES[c.mechanism] }] : [],
-      );
-      const upsertions = changes.flatMap((c) =>
-        c.kind === 'upsertScram'
-          ? [
-              {
-                name: c.user,
-                mechanism: MECHANISM_CODES[c.credential.mechanism],
-                iterations: c.credential.iterations,
-                salt: c.credential.salt,
-                saltedPassword: c.credential.saltedPassword,
-              },
-            ]
-          : [],
-      );
-      const response = await raw(async () => api.async(await anyBroker(admin), deletions, upsertions));
-      const refused = response.results.filter((r) => r.errorCode !== 0);
-      if (refused.length > 0)
-        throw new ClusterError(
-          'cluster_error',
-          refused.map((r) => `${r.user}: ${r.errorMessage ?? `error code ${r.errorCode}`}`).join('; '),
-        );
+      // Kafka refuses a request naming a user twice (even for two mechanisms): one request per round of users.
+      const rounds: Change[][] = [];
+      for (const c of changes) {
+        const user = (c as { user: string }).user;
+        const round = rounds.find((r) => !r.some((x) => (x as { user: string }).user === user));
+        if (round) round.push(c);
+        else rounds.push([c]);
+      }
+      for (const round of rounds) await alterScram(admin, round);
       return;
     }
     case 'alterQuota': {
