@@ -1,6 +1,7 @@
 /**
  * Managed mode against a real Apache Kafka (one KRaft node, SASL/SCRAM and the StandardAuthorizer): tenants, keys,
- * ACL bindings and a quota in Postgres are reconciled onto the cluster through the Admin API, and checked with
+ * ACL bindings and a quota in Postgres are reconciled onto the cluster through the Admin API, as an admin principal
+ * with only the rights the README lists (not a super user), and checked with
  * Kafka's own tools (kafka-acls, kafka-configs) over the PLAINTEXT listener. A tenant's key signs in to Kafka as its
  * SCRAM user, produces and consumes with prefixed names, and is refused on another tenant's prefix; an ACL and a
  * credential deleted behind Samsa's back are drift, repaired by the next reconcile; a reconcile with nothing changed
@@ -24,6 +25,23 @@ const skip = kafkaSkipReason();
 if (skip) console.log(`# skipped: ${skip}`);
 
 const SUPERUSER = { name: 'admin', password: 'admin-secret' };
+/** The control plane's admin principal: not a super user, only the rights the README lists. */
+const CONTROL = { name: 'samsa-control', password: 'control-secret' };
+const CONTROL_GRANTS = [
+  [
+    '--operation',
+    'Alter',
+    '--operation',
+    'Describe',
+    '--operation',
+    'AlterConfigs',
+    '--operation',
+    'DescribeConfigs',
+    '--cluster',
+  ],
+  ['--operation', 'Describe', '--operation', 'Delete', '--topic', '*'],
+  ['--operation', 'Describe', '--operation', 'Delete', '--group', '*'],
+];
 let kafka: KafkaCluster;
 let database: TestDatabase;
 let db: Db;
@@ -39,12 +57,26 @@ let globex: TestKey;
 before(
   async () => {
     if (skip) return;
-    [kafka, database] = await Promise.all([startKafka({ sasl: { superuser: SUPERUSER } }), createTestDatabase()]);
+    [kafka, database] = await Promise.all([
+      startKafka({ sasl: { superuser: SUPERUSER, users: [CONTROL] } }),
+      createTestDatabase(),
+    ]);
+    for (const grant of CONTROL_GRANTS) {
+      const r = await runJava('org.apache.kafka.tools.AclCommand', [
+        '--bootstrap-server',
+        kafka.bootstrap,
+        '--add',
+        '--allow-principal',
+        `User:${CONTROL.name}`,
+        ...grant,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+    }
     db = createDb(database.url, { poolMax: 2 });
     fixtures = new TenantFixtures(database.url);
     connection = {
       bootstrapBrokers: kafka.saslBootstrap!.split(','),
-      sasl: { mechanism: 'SCRAM-SHA-512', username: SUPERUSER.name, password: SUPERUSER.password },
+      sasl: { mechanism: 'SCRAM-SHA-512', username: CONTROL.name, password: CONTROL.password },
       clientId: 'samsa-reconcile-test',
       requestTimeoutMs: 10_000,
     };
@@ -111,7 +143,8 @@ async function kafkaView() {
     const q = /Quota configs for user-principal '(.*)' are (.*)/.exec(line);
     if (q) quotas.set(q[1]!, q[2]!.trim());
   }
-  return { acls: acls.sort(), scram, quotas };
+  // The ACLs of Samsa's users (the control principal's own grants are left out).
+  return { acls: acls.filter((a) => a.includes(' User:samsa.')).sort(), scram, quotas };
 }
 
 async function reconcileFromDb(lastReconciledAt?: Date): Promise<ReconcileReport> {
@@ -217,7 +250,10 @@ test('a reconcile places keys, ACLs and quotas; Kafka lists them and the keys wo
     await consumer.subscribe({ topic: 'acme.orders', fromBeginning: true });
     await consumer.run({ eachMessage: async ({ message }) => void seen.push(String(message.value)) });
     await eventually(
-      () => seen.includes('order-1'),
+      () => {
+        assert.equal(crash, undefined, 'the consumer crashed');
+        return seen.includes('order-1');
+      },
       'the app key consuming acme.orders in group acme.workers-1',
       60_000,
     );
