@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { ClusterConnection } from '@samsa/cluster';
-import { desiredStateFromDb, type ReconcileReport, reconcile } from '@samsa/cluster/managed';
+import { type ReconcileReport, reconcileFromDb } from '@samsa/cluster/managed';
 import { createDb, type Db } from '@samsa/db';
 import { generateSecretKey, secretKeyFromEnv } from '@samsa/db/secret-box';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
@@ -49,6 +49,7 @@ let fixtures: TenantFixtures;
 const secretsKey = secretKeyFromEnv({ SAMSA_SECRETS_KEY: generateSecretKey() });
 let connection: ClusterConnection;
 let acmeId: string;
+let globexId: string;
 let app: TestKey;
 let ops: TestKey;
 let legacy: TestKey;
@@ -88,7 +89,7 @@ before(
     ops = await fixtures.key(acmeId, 'ops', { secretsKey });
     await fixtures.admin(acmeId, 'ops');
     legacy = await fixtures.key(acmeId, 'legacy');
-    const globexId = await fixtures.tenant('globex');
+    globexId = await fixtures.tenant('globex');
     globex = await fixtures.key(globexId, 'billing', { secretsKey });
     await fixtures.acl(globexId, 'User:billing', 'TOPIC', '*', 'ALL');
   },
@@ -147,8 +148,9 @@ async function kafkaView() {
   return { acls: acls.filter((a) => a.includes(' User:samsa.')).sort(), scram, quotas };
 }
 
-async function reconcileFromDb(lastReconciledAt?: Date): Promise<ReconcileReport> {
-  return reconcile(connection, await desiredStateFromDb(db, secretsKey), { lastReconciledAt });
+/** A reconcile of everything in the database, as the CLI runs it (recorded in the audit log, which also dates it). */
+function reconcileAll(options: { dryRun?: boolean } = {}): Promise<ReconcileReport> {
+  return reconcileFromDb(db, connection, { secretsKey, actorEmail: 'operator@example.com', ...options });
 }
 
 /** Whether `run` succeeds; Kafka applies credentials and ACLs from its metadata log a moment after the change. */
@@ -189,7 +191,11 @@ test('a reconcile places keys, ACLs and quotas; Kafka lists them and the keys wo
   skip,
   timeout: 240_000,
 }, async () => {
-  first = await reconcileFromDb();
+  const dry = await reconcileAll({ dryRun: true });
+  assert.ok(dry.created.length > 0);
+  assert.equal((await kafkaView()).acls.length, 0, 'a dry run changes nothing');
+  first = await reconcileAll();
+  assert.deepEqual(first.created, dry.created, 'the dry run listed what the reconcile did');
   assert.deepEqual(first.errors, []);
   assert.deepEqual(first.repaired, []);
   assert.deepEqual(first.deleted, []);
@@ -219,6 +225,15 @@ test('a reconcile places keys, ACLs and quotas; Kafka lists them and the keys wo
   assert.match(view.quotas.get(appUser()) ?? '', /producer_byte_rate=1048576\.0/);
   assert.match(view.quotas.get(appUser()) ?? '', /consumer_byte_rate=2097152\.0/);
   assert.ok(!view.quotas.has(`samsa.globex.${globex.keyId}`), 'globex has no quota');
+  const audited = await db.auditLog.findMany({ where: { action: 'cluster.reconcile' }, orderBy: { id: 'asc' } });
+  assert.deepEqual(
+    audited.map((a) => a.tenantId),
+    [acmeId, globexId, null],
+    "each tenant's changes, then the cluster's run",
+  );
+  assert.ok(
+    (audited[0]!.after as { created: string[] }).created.includes(`set SCRAM-SHA-512 credentials of user ${appUser()}`),
+  );
 
   // The tenant admin key creates topics under its prefix only; the app key produces and consumes with its group.
   const opsAdmin = as('acme', ops).admin();
@@ -299,7 +314,7 @@ test('an ACL and a credential deleted behind Samsa’s back are drift, repaired 
     30_000,
   );
 
-  const second = await reconcileFromDb(first.finishedAt);
+  const second = await reconcileAll();
   assert.deepEqual(second.errors, []);
   assert.deepEqual(second.created, [], 'nothing new');
   assert.deepEqual(second.deleted, []);
@@ -316,7 +331,7 @@ test('an ACL and a credential deleted behind Samsa’s back are drift, repaired 
     30_000,
   );
 
-  const third = await reconcileFromDb(second.finishedAt);
+  const third = await reconcileAll();
   assert.deepEqual(
     { created: third.created, repaired: third.repaired, deleted: third.deleted, errors: third.errors },
     { created: [], repaired: [], deleted: [], errors: [] },
@@ -331,7 +346,7 @@ test('a revoked key loses its user and ACLs; deleting the tenant removes everyth
 }, async () => {
   assert.ok(first, 'the first test placed the tenants');
   await fixtures.revoke(ops.keyId);
-  const revoked = await reconcileFromDb(new Date());
+  const revoked = await reconcileAll();
   assert.deepEqual(revoked.errors, []);
   assert.deepEqual(revoked.deleted.map((c) => c.kind).sort(), [
     'alterQuota',
@@ -346,7 +361,7 @@ test('a revoked key loses its user and ACLs; deleting the tenant removes everyth
   assert.ok(!view.acls.some((a) => a.includes(ops.keyId)));
 
   await db.tenant.update({ where: { id: acmeId }, data: { status: 'DELETING' } });
-  const removal = await reconcileFromDb(revoked.finishedAt);
+  const removal = await reconcileAll();
   assert.deepEqual(removal.errors, []);
   const kinds = removal.deleted.map((c) => c.what);
   assert.ok(kinds.includes('delete topic acme.orders'), kinds.join('\n'));

@@ -8,3 +8,4 @@ export * from './plan.ts';
 export { readActual } from './kafka-state.ts';
 export * from './reconcile.ts';
 export * from './desired-from-db.ts';
+export * from './reconcile-from-db.ts';

@@ -40,7 +40,10 @@ export type Change =
   | { kind: 'deleteGroup'; slug: string; group: string };
 
 export interface PlanOptions {
-  /** When the last reconcile of this cluster finished; without it nothing missing counts as drift. */
+  /**
+   * When the last reconcile of this cluster started (after it had read Samsa's records): records older than this were
+   * placed by it. Without it nothing missing counts as drift.
+   */
   lastReconciledAt?: Date;
 }
 

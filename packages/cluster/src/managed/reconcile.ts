@@ -20,6 +20,8 @@ export interface ReportedChange {
 }
 
 export interface ReconcileReport {
+  /** A dry run lists the changes it would make (as created, repaired, deleted) and makes none. */
+  dryRun: boolean;
   startedAt: Date;
   finishedAt: Date;
   created: ReportedChange[];
@@ -36,6 +38,8 @@ export interface ReconcileReport {
 
 export interface ReconcileOptions extends PlanOptions {
   logger?: Logger;
+  /** Plan and report without changing anything. */
+  dryRun?: boolean;
 }
 
 function reported(c: Change): ReportedChange {
@@ -78,6 +82,7 @@ export async function reconcile(
     });
     const changes = planReconcile(d, { tenants: actual }, options);
     const report: ReconcileReport = {
+      dryRun: options.dryRun ?? false,
       startedAt,
       finishedAt: startedAt,
       created: [],
@@ -96,7 +101,7 @@ export async function reconcile(
     for (const batch of batches.values()) {
       const kind = batch[0]!.kind;
       try {
-        await applyChanges(admin, kind, batch);
+        if (!options.dryRun) await applyChanges(admin, kind, batch);
         for (const c of batch) {
           if (!adds(c)) report.deleted.push(reported(c));
           else if (c.drift) report.repaired.push(reported(c));
@@ -120,8 +125,9 @@ export async function reconcile(
         repaired: report.repaired.length,
         deleted: report.deleted.length,
         errors: report.errors.length,
+        dryRun: report.dryRun,
       },
-      'reconciled the managed cluster',
+      report.dryRun ? 'planned a reconcile of the managed cluster (dry run)' : 'reconciled the managed cluster',
     );
     return report;
   } finally {
