@@ -4,6 +4,7 @@
  * as a safety ceiling from the tenant's byte rates. Pure: `desired-from-db.ts` reads the records, `plan.ts` diffs.
  */
 import { z } from 'zod';
+import type { AclRuleFields } from '../acl-rules.ts';
 import { brokerName, tenantNamespace } from '../namespace.ts';
 import { managedPrincipal, managedUserName } from './names.ts';
 
@@ -85,16 +86,8 @@ export interface TenantRecords {
     /** Why `credentials` is null, when it is. */
     credentialsMissing?: string;
   }[];
-  bindings: {
-    principal: string;
-    resourceType: string;
-    patternType: 'LITERAL' | 'PREFIXED';
-    resourceName: string;
-    operation: string;
-    permission: 'ALLOW' | 'DENY';
-    host: string;
-    createdAt: Date;
-  }[];
+  /** The tenant's ACL bindings, as Samsa keeps them (tenant-local names). */
+  bindings: (AclRuleFields & { principal: string; createdAt: Date })[];
   /** Byte rates (bytes per second) and request percentage; null: no limit. */
   quota: {
     produceBytesPerSec: number | null;

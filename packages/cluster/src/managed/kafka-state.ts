@@ -11,13 +11,12 @@ import {
   type alterUserScramCredentialsV0,
   ClientQuotaMatchTypes,
   type describeUserScramCredentialsV0,
-  kGetApi,
   ResourcePatternTypes,
   ResourceTypes,
-  ResponseError,
   ScramMechanisms,
 } from '@platformatic/kafka';
 import { ClusterError } from '../errors.ts';
+import { apiOf, raw } from '../raw-api.ts';
 import {
   MANAGED_RESOURCE_TYPES,
   type ManagedAcl,
@@ -37,21 +36,11 @@ function labelOf<T extends Record<string, number>>(values: T, code: number): key
   return (found?.[0] ?? 'UNKNOWN') as keyof T & string;
 }
 
-/** Calls `run`; a response with error codes arrives as a ResponseError carrying the whole response. */
-async function raw<R>(run: () => Promise<R>): Promise<R> {
-  try {
-    return await run();
-  } catch (err) {
-    const response = (err as ResponseError & { response?: R }).response;
-    if (err instanceof ResponseError && response) return response;
-    throw err;
-  }
-}
-
-async function apiOf<A>(admin: Admin, name: string): Promise<A> {
-  return new Promise<A>((resolve, reject) =>
-    admin[kGetApi](name, (err: Error | null, found: unknown) => (err ? reject(err) : resolve(found as A))),
-  );
+/** The encoder of `name`; a ClusterError when the cluster does not support it. */
+async function requiredApi<A>(admin: Admin, name: string): Promise<A> {
+  const api = await apiOf<A>(admin, name);
+  if (!api) throw new ClusterError('cluster_error', `The cluster does not support ${name} (Kafka 2.7 or later has it)`);
+  return api;
 }
 
 /** A connection to one broker (SCRAM requests go to any broker; KRaft forwards them to the controller). */
@@ -89,7 +78,7 @@ async function allAcls(admin: Admin): Promise<ManagedAcl[]> {
 }
 
 async function allScramUsers(admin: Admin): Promise<ActualTenant['users']> {
-  const api = await apiOf<typeof describeUserScramCredentialsV0.api>(admin, 'DescribeUserScramCredentials');
+  const api = await requiredApi<typeof describeUserScramCredentialsV0.api>(admin, 'DescribeUserScramCredentials');
   const connection = await anyBroker(admin);
   const response = await raw(() => api.async(connection, null));
   if (response.errorCode !== 0)
@@ -154,7 +143,7 @@ function aclRequest(a: ManagedAcl) {
 
 /** One AlterUserScramCredentials request; each user at most once. */
 async function alterScram(admin: Admin, changes: Change[]): Promise<void> {
-  const api = await apiOf<typeof alterUserScramCredentialsV0.api>(admin, 'AlterUserScramCredentials');
+  const api = await requiredApi<typeof alterUserScramCredentialsV0.api>(admin, 'AlterUserScramCredentials');
   const deletions = changes.flatMap((c) =>
     c.kind === 'deleteScram' ? [{ name: c.user, mechanism: MECHANISM_CODES[c.mechanism] }] : [],
   );
