@@ -165,4 +165,10 @@ test('a key without its salted passwords is neither created nor deleted; a remov
   const removal = planReconcile({ tenants: [], removedTenants: ['acme'] }, { tenants: [inPlace()] });
   assert.deepEqual([...new Set(removal.map((c) => c.kind))], ['alterQuota', 'deleteAcl', 'deleteScram', 'deleteTopic']);
   assert.equal(removal.filter((c) => c.kind === 'deleteScram').length, 6, 'both mechanisms of three users');
+  const forgotten = planReconcile({ tenants: [], deletedTenants: ['acme'] }, { tenants: [inPlace()] });
+  assert.deepEqual(
+    [...new Set(forgotten.map((c) => c.kind))],
+    ['alterQuota', 'deleteAcl', 'deleteScram'],
+    'a tenant already deleted from Samsa: its topics stay',
+  );
 });

@@ -2,7 +2,8 @@
  * The desired state of a managed cluster from Samsa's records in Postgres: every tenant's unrevoked API keys (their
  * sealed SCRAM salted passwords opened with SAMSA_SECRETS_KEY), ACL bindings and quota. A suspended tenant keeps its
  * topics but has no users, ACLs or quotas on the cluster (its keys stop working there too); a tenant being deleted
- * (DELETING) is removed.
+ * (DELETING) is removed; one whose deletion has finished (a TenantDeletion row, no Tenant) loses its users, ACLs and
+ * quotas.
  */
 import { type Db, type ScramMechanism, saltedPasswordAad } from '@samsa/db';
 import { openSecret } from '@samsa/db/secret-box';
@@ -63,7 +64,14 @@ export async function desiredStateFromDb(db: Db, secretsKey: Buffer | null, slug
     },
     orderBy: { slug: 'asc' },
   });
-  const desired: DesiredState = { tenants: [], removedTenants: [] };
+  const desired: DesiredState = { tenants: [], removedTenants: [], deletedTenants: [] };
+  // Tenants whose deletion finished (their rows are gone): their users, ACLs and quotas may still be on the cluster.
+  const existing = new Set((await db.tenant.findMany({ select: { slug: true } })).map((t) => t.slug));
+  const finished = await db.tenantDeletion.findMany({
+    where: { finishedAt: { not: null }, ...(slugs ? { slug: { in: slugs } } : {}) },
+    select: { slug: true },
+  });
+  desired.deletedTenants = [...new Set(finished.map((d) => d.slug))].filter((s) => !existing.has(s)).sort();
   for (const t of tenants) {
     if (t.status === 'DELETING') {
       desired.removedTenants!.push(t.slug);

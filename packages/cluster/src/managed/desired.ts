@@ -71,6 +71,11 @@ export const DesiredStateSchema = z.object({
   tenants: z.array(DesiredTenantSchema),
   /** Tenants being deleted: everything under their prefixes goes (topics, groups, ACLs, users, quotas). */
   removedTenants: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]*$/)).default([]),
+  /**
+   * Tenants Samsa has deleted already (no records left): their users, ACLs and quotas go, named as Samsa's own; topics
+   * and groups under the prefix are left and reported, since nothing says any more that Samsa made them.
+   */
+  deletedTenants: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]*$/)).default([]),
 });
 export type DesiredState = z.input<typeof DesiredStateSchema>;
 

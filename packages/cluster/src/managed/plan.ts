@@ -120,8 +120,8 @@ function planTenant(desired: DesiredTenant, actual: ActualTenant | undefined, la
   return changes;
 }
 
-/** Everything a removed tenant owns on the cluster, deleted. */
-function planRemoval(actual: ActualTenant): Change[] {
+/** Everything a removed tenant owns on the cluster, deleted; with `withTopics` false its topics and groups stay. */
+function planRemoval(actual: ActualTenant, withTopics: boolean): Change[] {
   const slug = actual.slug;
   return [
     ...actual.acls.map((acl): Change => ({ kind: 'deleteAcl', slug, acl })),
@@ -140,8 +140,8 @@ function planRemoval(actual: ActualTenant): Change[] {
     ...actual.users.flatMap((u) =>
       u.credentials.map((c): Change => ({ kind: 'deleteScram', slug, user: u.name, mechanism: c.mechanism })),
     ),
-    ...actual.groups.map((group): Change => ({ kind: 'deleteGroup', slug, group })),
-    ...actual.topics.map((topic): Change => ({ kind: 'deleteTopic', slug, topic })),
+    ...(withTopics ? actual.groups.map((group): Change => ({ kind: 'deleteGroup', slug, group })) : []),
+    ...(withTopics ? actual.topics.map((topic): Change => ({ kind: 'deleteTopic', slug, topic })) : []),
   ];
 }
 
@@ -153,7 +153,11 @@ export function planReconcile(desired: DesiredState, actual: ActualState, option
     ...d.tenants.flatMap((t) => planTenant(t, bySlug.get(t.slug), options.lastReconciledAt)),
     ...d.removedTenants.flatMap((slug) => {
       const a = bySlug.get(slug);
-      return a ? planRemoval(a) : [];
+      return a ? planRemoval(a, true) : [];
+    }),
+    ...d.deletedTenants.flatMap((slug) => {
+      const a = bySlug.get(slug);
+      return a ? planRemoval(a, false) : [];
     }),
   ];
   const order: Change['kind'][] = [

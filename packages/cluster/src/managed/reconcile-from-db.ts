@@ -1,7 +1,7 @@
 /**
  * A reconcile of Samsa's records in Postgres onto a managed cluster, recorded in the audit log: one entry per tenant
- * whose objects changed (what was created, repaired, deleted, refused) and one for the cluster (`tenantId` null)
- * with the counts. The cluster's last entry is also when its last reconcile started: records older than that were
+ * whose objects changed (target `tenant`: what was created, repaired, deleted, refused) and one for the cluster
+ * (target `cluster`, the bootstrap list) with the counts. The cluster's last entry is also when its last reconcile started: records older than that were
  * placed then, so their absence now is drift (see `plan.ts`).
  */
 import { type Db, recordAudit } from '@samsa/db';
@@ -57,7 +57,11 @@ export async function reconcileFromDb(
   });
   if (report.dryRun) return report;
   const target = clusterAuditTarget(connection);
-  const slugs = [...desired.tenants.map((t) => t.slug), ...(desired.removedTenants ?? [])];
+  const slugs = [
+    ...desired.tenants.map((t) => t.slug),
+    ...(desired.removedTenants ?? []),
+    ...(desired.deletedTenants ?? []),
+  ];
   const ids = new Map(
     (await db.tenant.findMany({ where: { slug: { in: slugs } }, select: { id: true, slug: true } })).map((t) => [
       t.slug,
@@ -73,16 +77,16 @@ export async function reconcileFromDb(
       deleted: of(slug, report.deleted),
       errors: report.errors.filter((e) => e.tenant === slug).map((e) => `${e.what}: ${e.message}`),
     };
-    const tenantId = ids.get(slug);
-    if (tenantId === undefined || Object.values(changes).every((l) => l.length === 0)) continue;
+    if (Object.values(changes).every((l) => l.length === 0)) continue;
+    // A deleted tenant has no id any more: its entry names it by slug only.
     await recordAudit(db, {
       actorId: null,
       actorEmail: options.actorEmail,
-      tenantId,
+      tenantId: ids.get(slug) ?? null,
       action: RECONCILE_AUDIT_ACTION,
-      targetType: 'cluster',
-      targetId: target,
-      after: changes,
+      targetType: 'tenant',
+      targetId: slug,
+      after: { cluster: target, ...changes },
     });
   }
   await recordAudit(db, {
@@ -97,6 +101,7 @@ export async function reconcileFromDb(
       finishedAt: report.finishedAt.toISOString(),
       tenants: desired.tenants.length,
       removedTenants: desired.removedTenants ?? [],
+      deletedTenants: desired.deletedTenants ?? [],
       created: report.created.length,
       repaired: report.repaired.length,
       deleted: report.deleted.length,

@@ -32,7 +32,7 @@ export interface ReconcileReport {
   errors: (ReportedChange & { message: string })[];
   /** Samsa's records that have no place on the cluster, per tenant, and why. */
   skipped: { tenant: string; what: string; reason: string }[];
-  /** Topics under each tenant's prefix after the reconcile (removed tenants excluded). */
+  /** Topics under each tenant's prefix after the reconcile (removed and deleted tenants excluded). */
   topics: Record<string, string[]>;
 }
 
@@ -76,7 +76,7 @@ export async function reconcile(
   const startedAt = new Date();
   const admin = adminFor(connection);
   try {
-    const slugs = [...d.tenants.map((t) => t.slug), ...d.removedTenants];
+    const slugs = [...d.tenants.map((t) => t.slug), ...d.removedTenants, ...d.deletedTenants];
     const actual = await readActual(admin, slugs).catch((err) => {
       throw clusterError(err);
     });
@@ -113,14 +113,24 @@ export async function reconcile(
         for (const c of batch) report.errors.push({ ...reported(c), message });
       }
     }
-    for (const t of actual)
-      if (!d.removedTenants.includes(t.slug))
+    for (const t of actual) {
+      if (d.deletedTenants.includes(t.slug))
+        for (const topic of t.topics)
+          report.skipped.push({
+            tenant: t.slug,
+            what: `topic ${topic}`,
+            reason:
+              'its tenant was deleted from Samsa before a reconcile saw it being deleted, so it is left: delete it with kafka-topics if it was the tenant’s',
+          });
+      if (!d.removedTenants.includes(t.slug) && !d.deletedTenants.includes(t.slug))
         report.topics[t.slug] = t.topics.filter((n) => !changes.some((c) => c.kind === 'deleteTopic' && c.topic === n));
+    }
     report.finishedAt = new Date();
     log.info(
       {
         tenants: d.tenants.length,
         removed: d.removedTenants.length,
+        deletedBefore: d.deletedTenants.length,
         created: report.created.length,
         repaired: report.repaired.length,
         deleted: report.deleted.length,
