@@ -89,7 +89,7 @@ export async function desiredStateFromDb(db: Db, secretsKey: Buffer | null, slug
               ...credentialsOf(secretsKey, k),
             }))
           : [],
-        bindings: t.aclBindings.map((b) => ({ ...b, resourceType: b.resourceType, operation: b.operation })),
+        bindings: t.aclBindings,
         quota: t.quota && {
           produceBytesPerSec: t.quota.produceBytesPerSec === null ? null : Number(t.quota.produceBytesPerSec),
           fetchBytesPerSec: t.quota.fetchBytesPerSec === null ? null : Number(t.quota.fetchBytesPerSec),
