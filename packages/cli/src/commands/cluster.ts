@@ -18,7 +18,7 @@ Brings an Apache Kafka cluster to what Samsa's records say, for every tenant (or
 API only: a SCRAM user samsa.<tenant>.<keyId> per API key, the tenant's ACL bindings as ACLs under <tenant>.,
 client quotas per user from the tenant's byte rates. What was changed behind Samsa's back is repaired and reported
 as drift; revoked keys and tenants being deleted are removed (a deleted tenant's topics and groups too). Nothing
-outside the tenants' prefixes and users is read or changed. See README "Scale-out on Apache Kafka".
+outside the tenants' prefixes and users is changed. See README "Scale-out on Apache Kafka".
 
   --bootstrap HOST:PORT[,...]   the cluster [SAMSA_CLUSTER_BOOTSTRAP]
   --tenant SLUG                 only this tenant (repeatable)

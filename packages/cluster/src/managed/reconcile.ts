@@ -2,7 +2,8 @@
  * reconcile: reads what a managed Apache Kafka cluster holds for the tenants Samsa names, plans the Admin API changes
  * (`plan.ts`) and applies them, one request per tenant and kind of change, so a refusal stops nothing else. Returns
  * what was created, repaired (drift: gone or changed behind Samsa's back) and deleted, and what failed. It never
- * reads or changes anything outside the tenants' prefixes and users (`names.ts`).
+ * changes anything outside the tenants' prefixes and users (`names.ts`); the cluster-wide lists it reads (ACLs, SCRAM
+ * users, quotas) are filtered to those at once.
  */
 import { Admin } from '@platformatic/kafka';
 import { type Logger, pino } from 'pino';
