@@ -9,6 +9,7 @@ import {
   AclPermissionTypes,
   type Admin,
   type alterUserScramCredentialsV0,
+  type ClientQuotaKeyValue,
   ClientQuotaMatchTypes,
   type describeUserScramCredentialsV0,
   ResourcePatternTypes,
@@ -142,7 +143,7 @@ function aclRequest(a: ManagedAcl) {
 }
 
 /** One AlterUserScramCredentials request; each user at most once. */
-async function alterScram(admin: Admin, changes: Change[]): Promise<void> {
+async function alterScram(admin: Admin, changes: Extract<Change, { user: string }>[]): Promise<void> {
   const api = await requiredApi<typeof alterUserScramCredentialsV0.api>(admin, 'AlterUserScramCredentials');
   const deletions = changes.flatMap((c) =>
     c.kind === 'deleteScram' ? [{ name: c.user, mechanism: MECHANISM_CODES[c.mechanism] }] : [],
@@ -169,6 +170,11 @@ async function alterScram(admin: Admin, changes: Change[]): Promise<void> {
     );
 }
 
+/** The changes of kind `kind`, typed as such. */
+function ofKind<K extends Change['kind']>(changes: Change[], kind: K): Extract<Change, { kind: K }>[] {
+  return changes.filter((c): c is Extract<Change, { kind: K }> => c.kind === kind);
+}
+
 /**
  * Applies changes of one kind together (one request per kind); throws when the cluster refused any, with its
  * messages. The caller applies each kind on its own, so one refused kind does not stop the others.
@@ -177,18 +183,17 @@ export async function applyChanges(admin: Admin, kind: Change['kind'], changes: 
   if (changes.length === 0) return;
   switch (kind) {
     case 'createAcl':
-      await admin.createAcls({ creations: changes.map((c) => aclRequest((c as { acl: ManagedAcl }).acl)) });
+      await admin.createAcls({ creations: ofKind(changes, kind).map((c) => aclRequest(c.acl)) });
       return;
     case 'deleteAcl':
-      await admin.deleteAcls({ filters: changes.map((c) => aclRequest((c as { acl: ManagedAcl }).acl)) });
+      await admin.deleteAcls({ filters: ofKind(changes, kind).map((c) => aclRequest(c.acl)) });
       return;
     case 'upsertScram':
     case 'deleteScram': {
       // Kafka refuses a request naming a user twice (even for two mechanisms): one request per round of users.
-      const rounds: Change[][] = [];
-      for (const c of changes) {
-        const user = (c as { user: string }).user;
-        const round = rounds.find((r) => !r.some((x) => (x as { user: string }).user === user));
+      const rounds: Extract<Change, { user: string }>[][] = [];
+      for (const c of [...ofKind(changes, 'upsertScram'), ...ofKind(changes, 'deleteScram')]) {
+        const round = rounds.find((r) => !r.some((x) => x.user === c.user));
         if (round) round.push(c);
         else rounds.push([c]);
       }
@@ -196,23 +201,17 @@ export async function applyChanges(admin: Admin, kind: Change['kind'], changes: 
       return;
     }
     case 'alterQuota': {
-      const entries = changes.flatMap((c) =>
-        c.kind === 'alterQuota'
-          ? [
-              {
-                entities: [{ entityType: 'user' as const, entityName: c.user }],
-                ops: [
-                  ...Object.entries(c.set).map(([key, value]) => ({
-                    key: key as never,
-                    value: value!,
-                    remove: false as const,
-                  })),
-                  ...c.remove.map((key) => ({ key: key as never, remove: true as const })),
-                ],
-              },
-            ]
-          : [],
-      );
+      const entries = ofKind(changes, kind).map((c) => ({
+        entities: [{ entityType: 'user' as const, entityName: c.user }],
+        ops: [
+          ...Object.entries(c.set).map(([key, value]) => ({
+            key: key as ClientQuotaKeyValue,
+            value: value as number,
+            remove: false as const,
+          })),
+          ...c.remove.map((key) => ({ key: key as ClientQuotaKeyValue, remove: true as const })),
+        ],
+      }));
       const results = await raw(() => admin.alterClientQuotas({ entries }));
       const refused = results.filter((r) => r.errorCode !== 0);
       if (refused.length > 0)
@@ -223,10 +222,10 @@ export async function applyChanges(admin: Admin, kind: Change['kind'], changes: 
       return;
     }
     case 'deleteGroup':
-      await admin.deleteGroups({ groups: changes.map((c) => (c as { group: string }).group) });
+      await admin.deleteGroups({ groups: ofKind(changes, kind).map((c) => c.group) });
       return;
     case 'deleteTopic':
-      await admin.deleteTopics({ topics: changes.map((c) => (c as { topic: string }).topic) });
+      await admin.deleteTopics({ topics: ofKind(changes, kind).map((c) => c.topic) });
       return;
   }
 }
