@@ -99,14 +99,11 @@ test("reconcile places the tenant's key, which then works against Kafka; a secon
   });
   const admin = client.admin();
   await eventually(
-    async () => {
-      try {
-        await admin.connect();
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    () =>
+      admin.connect().then(
+        () => true,
+        () => false,
+      ),
     'the key signing in to Kafka',
     30_000,
   );
