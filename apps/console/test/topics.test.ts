@@ -4,10 +4,16 @@
  * through the cluster-admin seam (Kafka protocol), API keys shown once.
  */
 import assert from 'node:assert/strict';
+import { createHash, createHmac } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { saltedPasswordAad } from '@samsa/db';
+import { generateSecretKey, openSecret, secretKeyFromEnv } from '@samsa/db/secret-box';
 import { SUPERUSER } from './broker.ts';
 import { call, seedUser } from './helpers.ts';
 import { type TenancyHub, startTenancyHub } from './tenancy-hub.ts';
+
+// The hub's secrets key, as samsa start hands it to the console: new keys' SCRAM salted passwords are sealed with it.
+process.env.SAMSA_SECRETS_KEY = generateSecretKey();
 
 let hub: TenancyHub;
 let admin: string;
@@ -143,7 +149,7 @@ test('invalid topic names get field errors', async () => {
   assert.ok(res.body.error.fieldErrors.partitions);
 });
 
-test('API keys: the secret is returned once, listed never, and verifiers are stored', async () => {
+test('API keys: the secret is returned once, listed never, and verifiers (and sealed salted passwords) are stored', async () => {
   const res = await call('/tenants/{tenant}/api-keys', 'POST', T, {
     token: tenantAdmin,
     body: { serviceAccount: 'billing', description: 'ci' },
@@ -163,6 +169,13 @@ test('API keys: the secret is returned once, listed never, and verifiers are sto
         .map(String)
         .some((v) => v.includes(res.body.secret)),
   );
+  // For a managed Kafka cluster: the SCRAM-SHA-512 salted password, sealed, of the same credential as the verifier.
+  const salted = Buffer.from(
+    openSecret(secretKeyFromEnv(), saltedPasswordAad(row.keyId, 'SCRAM-SHA-512'), row.scram512SaltedSealed ?? ''),
+    'base64',
+  );
+  const clientKey = createHmac('sha512', salted).update('Client Key').digest();
+  assert.equal(createHash('sha512').update(clientKey).digest('base64'), row.scram512Stored);
   const audit = await db().auditLog.findMany({ where: { action: 'apiKey.create' } });
   assert.ok(
     !JSON.stringify(audit, (_k, v) => (typeof v === 'bigint' ? String(v) : v)).includes(res.body.secret),

@@ -14,12 +14,10 @@ import {
   type describeTransactionsV0,
   FindCoordinatorKeyTypes,
   type initProducerIdV5,
-  kGetApi,
   type listTransactionsV1,
-  ResponseError,
-  UnsupportedApiError,
 } from '@platformatic/kafka';
 import { ClusterError } from './errors.ts';
+import { apiOf, raw } from './raw-api.ts';
 
 /** One transactional id as DescribeTransactions tells it. */
 export interface TransactionInfo {
@@ -66,29 +64,6 @@ const KAFKA_ERRORS: Record<number, string> = {
 
 function errorName(code: number): string {
   return KAFKA_ERRORS[code] ?? `error code ${code}`;
-}
-
-/** The admin's encoder for `name` at the highest version both sides support; null when the broker has none. */
-async function apiOf<A>(admin: Admin, name: string): Promise<A | null> {
-  return new Promise<A | null>((resolve, reject) =>
-    admin[kGetApi](name, (err: Error | null, found: unknown) => {
-      if (!err) return resolve(found as A);
-      // The broker does not advertise the API, or no version both sides know.
-      if (err instanceof UnsupportedApiError) return resolve(null);
-      reject(err);
-    }),
-  );
-}
-
-/** Calls `run`; a response with error codes arrives as a ResponseError carrying the whole response. */
-async function raw<R>(run: () => Promise<R>): Promise<R> {
-  try {
-    return await run();
-  } catch (err) {
-    const response = (err as ResponseError & { response?: R }).response;
-    if (err instanceof ResponseError && response) return response;
-    throw err;
-  }
 }
 
 async function brokerConnections(admin: Admin): Promise<Connection[]> {

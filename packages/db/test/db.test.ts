@@ -191,3 +191,22 @@ test('a sealed secret opens with its key and owner only', async () => {
   assert.throws(() => openSecret(other, processorSecretAad('p1', 'TOKEN'), sealed), /does not open/);
   assert.throws(() => secretKeyFromEnv({}), /SAMSA_SECRETS_KEY is not set/);
 });
+
+test("a key's sealed salted passwords open for that key only and match its SCRAM verifiers", async () => {
+  const { generateSecretKey, openSecret, secretKeyFromEnv } = await import('../src/secret-box.ts');
+  const { saltedPasswordAad } = await import('../src/credentials.ts');
+  const key = secretKeyFromEnv({ SAMSA_SECRETS_KEY: generateSecretKey() });
+  const creds = newApiKeyCredentials({ secretsKey: key });
+  for (const [mechanism, hash, sealed, storedKey] of [
+    ['SCRAM-SHA-256', 'sha256', creds.stored.scram256SaltedSealed, creds.stored.scram256Stored],
+    ['SCRAM-SHA-512', 'sha512', creds.stored.scram512SaltedSealed, creds.stored.scram512Stored],
+  ] as const) {
+    assert.ok(sealed);
+    const salted = Buffer.from(openSecret(key, saltedPasswordAad(creds.keyId, mechanism), sealed), 'base64');
+    const clientKey = createHmac(hash, salted).update('Client Key').digest();
+    assert.equal(createHash(hash).update(clientKey).digest('base64'), storedKey, `${mechanism}: same credential`);
+    assert.throws(() => openSecret(key, saltedPasswordAad('SKother', mechanism), sealed), /does not open/);
+  }
+  const without = newApiKeyCredentials();
+  assert.equal(without.stored.scram256SaltedSealed, null, 'no secrets key, nothing sealed');
+});

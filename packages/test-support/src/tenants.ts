@@ -38,7 +38,8 @@ export class TenantFixtures {
     );
   }
 
-  async key(tenantId: string, serviceAccount: string): Promise<TestKey> {
+  /** A key; with `secretsKey` its SCRAM salted passwords are sealed too (for a managed Kafka cluster). */
+  async key(tenantId: string, serviceAccount: string, opts: { secretsKey?: Buffer } = {}): Promise<TestKey> {
     let sa = await this.pool.query(`SELECT id FROM "ServiceAccount" WHERE "tenantId" = $1 AND name = $2`, [
       tenantId,
       serviceAccount,
@@ -49,13 +50,14 @@ export class TenantFixtures {
         [randomUUID(), tenantId, serviceAccount],
       );
     }
-    const creds = newApiKeyCredentials();
+    const creds = newApiKeyCredentials({ secretsKey: opts.secretsKey });
     const s = creds.stored;
     await this.pool.query(
       `INSERT INTO "ApiKey" (id, "keyId", "tenantId", "serviceAccountId", "secretHash",
          "scram256Salt", "scram256Iter", "scram256Stored", "scram256Server",
-         "scram512Salt", "scram512Iter", "scram512Stored", "scram512Server")
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+         "scram512Salt", "scram512Iter", "scram512Stored", "scram512Server",
+         "scram256SaltedSealed", "scram512SaltedSealed")
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
       [
         randomUUID(),
         s.keyId,
@@ -70,6 +72,8 @@ export class TenantFixtures {
         s.scram512Iter,
         s.scram512Stored,
         s.scram512Server,
+        s.scram256SaltedSealed,
+        s.scram512SaltedSealed,
       ],
     );
     return { keyId: creds.keyId, secret: creds.secret, serviceAccount };

@@ -12,6 +12,7 @@ import { topic } from './admin/topic.ts';
 import { transaction } from './admin/transaction.ts';
 import { user } from './admin/user.ts';
 import { broker } from './broker.ts';
+import { cluster } from './cluster.ts';
 import { group } from './group.ts';
 import { log } from './log.ts';
 import { processors } from './processors.ts';
@@ -22,6 +23,7 @@ import type { Command } from './types.ts';
 export const commands: Record<string, Command> = {
   broker,
   group,
+  cluster,
   log,
   start,
   processors,

@@ -1,5 +1,6 @@
 /** Service accounts and their API keys. Secrets are generated in @samsa/db, returned once and never stored. */
 import { newApiKeyCredentials, type Tenant } from '@samsa/db';
+import { secretKeyFromEnv } from '@samsa/db/secret-box';
 import { db } from '../../server/db.ts';
 import { ApiError } from '../../server/errors.ts';
 import type { Actor } from '../../server/with-tenant.ts';
@@ -70,13 +71,25 @@ export async function listApiKeys(tenant: Tenant) {
   }));
 }
 
+/**
+ * The secrets key that seals a new key's SCRAM salted passwords for managed Kafka clusters, or null when
+ * SAMSA_SECRETS_KEY is not set (the key then works on Samsa's broker but cannot be placed on a managed cluster).
+ */
+function managedClusterSecretsKey(): Buffer | null {
+  try {
+    return secretKeyFromEnv();
+  } catch {
+    return null;
+  }
+}
+
 export async function createApiKey(actor: Actor, tenant: Tenant, input: CreateApiKeyInput) {
   const sa = await db().serviceAccount.upsert({
     where: { tenantId_name: { tenantId: tenant.id, name: input.serviceAccount } },
     create: { tenantId: tenant.id, name: input.serviceAccount },
     update: {},
   });
-  const creds = newApiKeyCredentials();
+  const creds = newApiKeyCredentials({ secretsKey: managedClusterSecretsKey() });
   const key = await db().apiKey.create({
     data: { ...creds.stored, tenantId: tenant.id, serviceAccountId: sa.id, description: input.description },
   });
