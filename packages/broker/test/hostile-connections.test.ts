@@ -425,7 +425,9 @@ test('the HTTP listener: loopback by default, /metrics behind --metrics-token, /
     assert.match(await right.text(), /^samsa_connections 0$/m);
     await logged(broker, 'refused /metrics without the metrics token');
     assert.ok(!broker.logs.some((l) => l.includes(token)), 'the token is never logged');
-    const health = await fetch(`http://127.0.0.1:${broker.httpPort}/healthz`).then((r) => r.json());
+    const health = (await fetch(`http://127.0.0.1:${broker.httpPort}/healthz`).then((r) => r.json())) as {
+      storage: Record<string, unknown>;
+    };
     // A status, reason codes and the data directory's state in counts: no error text, no topic, no path.
     const { storage, ...rest } = health;
     assert.deepEqual(rest, { status: 'ok', reasons: [] });
