@@ -20,7 +20,8 @@ export const CACHE_DIR = process.env.SAMSA_KAFKA_CACHE ?? join(homedir(), '.cach
 export const LIBS_DIR = join(CACHE_DIR, `kafka-${KAFKA_VERSION}`, 'libs');
 const COMPLETE = join(LIBS_DIR, '.complete');
 
-function has(cmd: string, args: string[]): boolean {
+/** Whether `cmd args` runs and exits 0 (e.g. `java -version`). */
+export function has(cmd: string, args: string[]): boolean {
   try {
     execFileSync(cmd, args, { stdio: 'ignore', timeout: 30_000 });
     return true;
