@@ -29,7 +29,7 @@ export function apicurioSkipReason(): string | undefined {
   if (!has('java', ['-version'])) return `no Java on this machine; to run these tests: ${APICURIO_ENABLE_COMMAND}`;
   if (existsSync(COMPLETE)) return undefined;
   if (existsSync(FAILED))
-    return `Apicurio Registry ${APICURIO_VERSION} could not be built from Maven Central (${FAILED} says why); to retry: rm -r ${APICURIO_DIR} && pnpm --filter @samsa/kafka-harness fetch-apicurio`;
+    return `Apicurio Registry ${APICURIO_VERSION} could not be built from Maven Central (${FAILED} says why); to retry: pnpm --filter @samsa/kafka-harness fetch-apicurio`;
   if (!has('mvn', ['-v']))
     return `Apicurio Registry is not built and Maven is missing; to run these tests: ${APICURIO_ENABLE_COMMAND}`;
   return undefined;
@@ -95,6 +95,7 @@ export interface ApicurioRegistry {
 }
 
 const START_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 5_000;
 
 /** Starts Apicurio Registry (in-memory H2 storage, no auth) on a free loopback port. */
 export async function startApicurio(opts: { heapMb?: number } = {}): Promise<ApicurioRegistry> {
@@ -112,43 +113,39 @@ export async function startApicurio(opts: { heapMb?: number } = {}): Promise<Api
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  // Never outlive the test process, even when it ends without calling stop().
+  const killOnExit = () => proc.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   const logs: string[] = [];
-  let exited = false;
-  const exit = new Promise<void>((resolve) =>
-    proc.on('exit', () => {
-      exited = true;
-      resolve();
-    }),
-  );
-  const url = await new Promise<string>((resolve, reject) => {
+  let url: string | undefined;
+  const listening = new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
-      const text = chunk.toString();
-      logs.push(text);
-      const m = /Listening on: (http:\/\/\S+)/.exec(logs.join(''));
-      if (m) resolve(m[1]);
+      logs.push(chunk.toString());
+      url ??= /Listening on: (http:\/\/\S+)/.exec(logs.join(''))?.[1];
+      if (url) resolve(url);
     };
     proc.stdout?.on('data', onData);
     proc.stderr?.on('data', onData);
-    exit.then(() => reject(new Error(`Apicurio Registry exited before listening:\n${logs.join('')}`)));
+    exited.then(() => reject(new Error(`Apicurio Registry exited before listening:\n${logs.join('')}`)));
     setTimeout(
       () => reject(new Error(`Apicurio Registry did not start in ${START_TIMEOUT_MS} ms:\n${logs.join('')}`)),
       START_TIMEOUT_MS,
     ).unref();
-  }).catch((err) => {
-    proc.kill('SIGKILL');
-    throw err;
   });
-  return {
-    url,
-    ccompatUrl: `${url}/apis/ccompat/v6`,
-    proc,
-    logs,
-    async stop() {
-      if (exited) return;
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 5_000);
-      await exit;
-      clearTimeout(timer);
-    },
+  const stop = async () => {
+    process.removeListener('exit', killOnExit);
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    await exited;
+    clearTimeout(timer);
   };
+  try {
+    const base = await listening;
+    return { url: base, ccompatUrl: `${base}/apis/ccompat/v6`, proc, logs, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }

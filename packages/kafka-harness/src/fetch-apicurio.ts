@@ -1,5 +1,10 @@
 /** `pnpm --filter @samsa/kafka-harness fetch-apicurio`: build Apicurio Registry now (CI does this before the tests). */
-import { APICURIO_VERSION, apicurioJar, apicurioSkipReason } from './apicurio.ts';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { APICURIO_DIR, APICURIO_VERSION, apicurioJar, apicurioSkipReason } from './apicurio.ts';
+
+// Asked for by name: try again even when an earlier build failed.
+await rm(join(APICURIO_DIR, '.failed'), { force: true });
 
 const reason = apicurioSkipReason();
 if (reason) {
