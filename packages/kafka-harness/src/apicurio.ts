@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CACHE_DIR, has } from './jars.ts';
+import { CACHE_DIR, fetchMavenJars, has } from './jars.ts';
 
 /** Keep equal to `apicurio.version` in apicurio/pom.xml. */
 export const APICURIO_VERSION = '2.1.5.Final';
@@ -17,6 +17,9 @@ export const APICURIO_ENABLE_COMMAND =
   'apt-get install -y default-jdk-headless maven && pnpm --filter @samsa/kafka-harness fetch-apicurio (bash .ci/run does both)';
 
 const PROJECT = join(dirname(fileURLToPath(import.meta.url)), '../apicurio');
+/** Keep equal to `client.version` in registry-client/pom.xml. */
+export const REGISTRY_CLIENT_VERSION = '4.2.0';
+const REGISTRY_CLIENT_POM = join(dirname(fileURLToPath(import.meta.url)), '../registry-client/pom.xml');
 export const APICURIO_DIR = join(CACHE_DIR, `apicurio-${APICURIO_VERSION}`);
 const COMPLETE = join(APICURIO_DIR, '.complete');
 /** What the Quarkus build leaves: a runner jar whose manifest names the jars in lib/ beside it. */
@@ -83,6 +86,20 @@ async function build(): Promise<string> {
     await rm(tmp, { recursive: true, force: true });
   }
   return RUNNER_JAR;
+}
+
+let fetchingClient: Promise<string> | undefined;
+/**
+ * The classpath of Spring Cloud Stream's ConfluentSchemaRegistryClient (a Java client of Confluent's API from Maven
+ * Central), fetched with Maven the first time; compile against it with `compileJava(dir, classpath)`.
+ */
+export function registryClientClasspath(): Promise<string> {
+  fetchingClient ??= fetchMavenJars(
+    REGISTRY_CLIENT_POM,
+    join(CACHE_DIR, `registry-client-${REGISTRY_CLIENT_VERSION}`, 'libs'),
+    `Spring Cloud Stream's schema registry client ${REGISTRY_CLIENT_VERSION}`,
+  );
+  return fetchingClient;
 }
 
 export interface ApicurioRegistry {

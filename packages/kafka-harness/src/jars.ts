@@ -47,34 +47,37 @@ export function kafkaSkipReason(): string | undefined {
 let fetching: Promise<string> | undefined;
 /** The classpath of Kafka's jars (`<libs>/*`), fetching them with Maven the first time. */
 export function kafkaClasspath(): Promise<string> {
-  fetching ??= fetchJars();
+  fetching ??= fetchMavenJars(POM, LIBS_DIR, `Apache Kafka ${KAFKA_VERSION} jars`);
   return fetching;
 }
 
-async function fetchJars(): Promise<string> {
-  const classpath = join(LIBS_DIR, '*');
-  if (existsSync(COMPLETE)) return classpath;
+/**
+ * Copies the dependencies `pom` names (and theirs) into `libsDir` with Maven, once, and returns `<libsDir>/*`.
+ * `what` names them in messages.
+ */
+export async function fetchMavenJars(pom: string, libsDir: string, what: string): Promise<string> {
+  const classpath = join(libsDir, '*');
+  const complete = join(libsDir, '.complete');
+  if (existsSync(complete)) return classpath;
   // Another process may fetch at the same time: each copies into a folder of its own and renames it into place.
-  const tmp = `${dirname(LIBS_DIR)}/libs.tmp-${process.pid}-${Date.now()}`;
+  const tmp = `${dirname(libsDir)}/libs.tmp-${process.pid}-${Date.now()}`;
   await mkdir(tmp, { recursive: true });
-  process.stderr.write(
-    `kafka-harness: fetching Apache Kafka ${KAFKA_VERSION} jars with Maven (once; cached in ~/.m2)\n`,
-  );
+  process.stderr.write(`kafka-harness: fetching ${what} with Maven (once; cached in ~/.m2)\n`);
   try {
     await new Promise<void>((resolve, reject) => {
       execFile(
         'mvn',
-        ['-B', '-q', '-f', POM, 'dependency:copy-dependencies', `-DoutputDirectory=${tmp}`],
+        ['-B', '-q', '-f', pom, 'dependency:copy-dependencies', `-DoutputDirectory=${tmp}`],
         { timeout: 15 * 60_000, maxBuffer: 16 * 1024 * 1024 },
         (err, stdout, stderr) =>
-          err ? reject(new Error(`mvn could not fetch Kafka's jars: ${err.message}\n${stdout}\n${stderr}`)) : resolve(),
+          err ? reject(new Error(`mvn could not fetch ${what}: ${err.message}\n${stdout}\n${stderr}`)) : resolve(),
       );
     });
     await writeFile(join(tmp, '.complete'), `${new Date().toISOString()}\n`);
-    if (existsSync(COMPLETE)) await rm(tmp, { recursive: true, force: true });
+    if (existsSync(complete)) await rm(tmp, { recursive: true, force: true });
     else {
-      await rm(LIBS_DIR, { recursive: true, force: true });
-      await rename(tmp, LIBS_DIR);
+      await rm(libsDir, { recursive: true, force: true });
+      await rename(tmp, libsDir);
     }
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });

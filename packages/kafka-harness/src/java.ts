@@ -24,14 +24,14 @@ export const CLIENT_JVM_FLAGS = [
 ];
 
 /**
- * Compiles every .java file in `sourceDir` against Kafka's jars (once per content: the classes are cached by a hash
- * of the sources) and returns a classpath with the classes first.
+ * Compiles every .java file in `sourceDir` against Kafka's jars, or `libs` when given (once per content: the classes
+ * are cached by a hash of the sources and the classpath) and returns a classpath with the classes first.
  */
-export async function compileJava(sourceDir: string): Promise<string> {
-  const libs = await kafkaClasspath();
+export async function compileJava(sourceDir: string, libs?: string): Promise<string> {
+  libs ??= await kafkaClasspath();
   const files = (await readdir(sourceDir)).filter((f) => f.endsWith('.java')).sort();
   if (files.length === 0) throw new Error(`no .java files in ${sourceDir}`);
-  const hash = createHash('sha256').update(KAFKA_VERSION);
+  const hash = createHash('sha256').update(KAFKA_VERSION).update(libs);
   for (const f of files) hash.update(f).update(await readFile(join(sourceDir, f)));
   const out = join(CACHE_DIR, 'java-classes', hash.digest('hex').slice(0, 16));
   if (!existsSync(out)) {
