@@ -3,13 +3,15 @@
  * own jars are not served here) against a real `samsa schema-registry` process with a tenant's key as basic auth, and
  * the same program against Apicurio Registry's Confluent-compatible API: registration (twice: same id and version),
  * a second version, fetch by subject and version, a missing version, a breaking change refused under BACKWARD. Both
- * must give the client the same answers (ids relative to the first). Skipped with the reason when Java, Maven or
+ * must give the client the same answers (ids relative to the first). Then the same client with the Kafka Java client
+ * through a real broker: register, write a record in Confluent's wire format, read it back and decode it by the id it
+ * carries, and the npm client decodes the same record. Skipped with the reason when Java, Maven, Kafka's jars or
  * Apicurio are missing.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import {
   type ApicurioRegistry,
   apicurioSkipReason,
@@ -17,36 +19,30 @@ import {
   registryClientClasspath,
   startApicurio,
 } from '@samsa/kafka-harness/apicurio';
+import { kafkaClasspath, kafkaSkipReason } from '@samsa/kafka-harness/jars';
 import { compileJava, runJava } from '@samsa/kafka-harness/java';
-import { type RegistryProcess, startRegistry } from '@samsa/test-support/registry-process';
-import { type TestKey, TenantFixtures } from '@samsa/test-support/tenants';
+import type { TestKey } from '@samsa/test-support/tenants';
+import { createTopics, type RegistryHub, startRegistryHub, tenantKafka } from './support/hub.ts';
 
-const skip = apicurioSkipReason();
+const skip = apicurioSkipReason() ?? kafkaSkipReason();
 if (skip) console.log(`# skipped: ${skip}`);
 
-let db: TestDatabase;
-let fixtures: TenantFixtures;
-let registry: RegistryProcess;
+let hub: RegistryHub;
 let apicurio: ApicurioRegistry;
 let key: TestKey;
 let classpath: string;
 
 before(async () => {
   if (skip) return;
-  db = await createTestDatabase();
-  fixtures = new TenantFixtures(db.url);
-  key = await fixtures.adminKey(await fixtures.tenant('acme'), 'acme-admin');
-  [registry, apicurio, classpath] = await Promise.all([
-    startRegistry(db.url),
-    startApicurio(),
-    registryClientClasspath().then((libs) => compileJava(join(import.meta.dirname, 'java-registry-client'), libs)),
-  ]);
+  const programs = Promise.all([registryClientClasspath(), kafkaClasspath()]).then(([client, kafka]) =>
+    compileJava(join(import.meta.dirname, 'java-registry-client'), `${client}:${kafka}`),
+  );
+  [hub, apicurio, classpath] = await Promise.all([startRegistryHub(), startApicurio(), programs]);
+  key = await hub.fixtures.adminKey(await hub.fixtures.tenant('acme'), 'acme-admin');
 });
 
 after(async () => {
-  await Promise.all([registry?.stop(), apicurio?.stop()]);
-  await fixtures?.pool.end();
-  await db?.drop();
+  await Promise.all([hub?.close(), apicurio?.stop()]);
 });
 
 const record = (fields: unknown[]) => JSON.stringify({ type: 'record', name: 'Order', namespace: 'acme', fields });
@@ -89,7 +85,7 @@ test(`Spring Cloud Stream's ConfluentSchemaRegistryClient ${REGISTRY_CLIENT_VERS
   });
   assert.equal(res.status, 200);
 
-  const samsa = await clientRun(registry.url, key.keyId, key.secret);
+  const samsa = await clientRun(hub.registry.url, key.keyId, key.secret);
   const theirs = await clientRun(apicurio.ccompatUrl, '-', '-');
   assert.deepEqual(samsa, [
     { step: 'register v1', id: 'id#1', subject: 'orders-value', version: 1 },
@@ -101,4 +97,52 @@ test(`Spring Cloud Stream's ConfluentSchemaRegistryClient ${REGISTRY_CLIENT_VERS
     { step: 'register a breaking change', error: 'RuntimeException', status: 409 },
   ]);
   assert.deepEqual(theirs, samsa);
+});
+
+test('the Java client registers, the Kafka Java client writes and reads the record through Samsa, and both decode it', {
+  skip,
+}, async () => {
+  await createTopics(tenantKafka(hub, key), ['payments']);
+  const schema = JSON.stringify({
+    type: 'record',
+    name: 'Payment',
+    namespace: 'acme',
+    fields: [
+      { name: 'id', type: 'string' },
+      { name: 'cents', type: 'long' },
+    ],
+  });
+  const r = await runJava(
+    'AvroRoundTrip',
+    [hub.broker.bootstrap, key.keyId, key.secret, hub.registry.url, 'payments', schema],
+    { classpath, timeoutMs: 90_000 },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const [registered, decoded] = r.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+  assert.equal(registered.step, 'registered');
+  assert.equal(registered.version, 1);
+  assert.deepEqual(decoded, { step: 'decoded', magic: 0, id: registered.id, value: { id: 'o-1', cents: 1250 } });
+
+  // The record the Java client wrote decodes with the npm client too, against the same registry and key.
+  const consumer = tenantKafka(hub, key).consumer({ groupId: 'payments-reader' });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'payments', fromBeginning: true });
+  const value = await new Promise<Buffer>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no record read from payments in 60 s')), 60_000);
+    consumer
+      .run({
+        eachMessage: async ({ message }) => {
+          clearTimeout(timer);
+          resolve(message.value as Buffer);
+        },
+      })
+      .catch(reject);
+  });
+  await consumer.disconnect();
+  const sr = new SchemaRegistry({ host: hub.registry.url, auth: { username: key.keyId, password: key.secret } });
+  // avsc decodes to an instance of a Payment class: compare its fields.
+  assert.deepEqual({ ...(await sr.decode(value)) }, { id: 'o-1', cents: 1250 });
 });
