@@ -59,7 +59,7 @@ export async function startHub(
       // the group is already gone
     }
   };
-  await new Promise<void>((ready, fail) => {
+  const started = new Promise<void>((ready, fail) => {
     const timer = setTimeout(() => fail(new Error(`hub did not start in time:\n${out}`)), START_TIMEOUT_MS);
     const onData = (d: Buffer) => {
       out += d.toString();
@@ -77,6 +77,18 @@ export async function startHub(
       fail(new Error(`samsa start exited:\n${out}`));
     });
   });
+  try {
+    await started;
+  } catch (err) {
+    // No Hub is returned, so no after-hook can stop it: whatever did start goes now, or its processes would outlive
+    // the test file and keep its output pipes (and the test process) open.
+    killGroup('SIGKILL');
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+    await tdb.drop().catch(() => {});
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     consoleUrl: `http://127.0.0.1:${consolePort}`,
     bootstrap: `127.0.0.1:${brokerPort}`,
