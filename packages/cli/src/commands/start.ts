@@ -146,7 +146,7 @@ async function waitForHttp(url: string, child: ChildProcess, deadline_ms: number
 }
 
 export const start: Command = {
-  summary: 'start the whole hub: Postgres, migrations, broker, processor host and console',
+  summary: 'start the whole hub: Postgres, migrations, broker, schema registry, processor host and console',
   help: `Usage: samsa start [--data-dir DIR] [--console-port PORT] [--broker-listen HOST:PORT] [--rebuild]
 
 Starts everything a new user needs, in the foreground, until Ctrl-C:
