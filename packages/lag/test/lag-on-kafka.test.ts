@@ -3,19 +3,25 @@
  * StandardAuthorizer), read as Kafka's superuser over SASL the way the console reads a managed cluster, compared
  * with what Kafka's own `kafka-consumer-groups --describe` prints for the same groups at the same moment.
  *
- * On `acme.orders` (3 partitions) three real groups commit and then stop: `acme.billing` (KafkaJS, classic protocol,
+ * On `acme.orders` (3 partitions) real groups commit and then stop: `acme.billing` (KafkaJS, classic protocol,
  * committed behind the end on every partition, then left), `acme.audit` (KafkaJS, still a member, committed only on
- * partition 0) and `acme.kip848` (@platformatic/kafka with the KIP-848 `consumer` protocol, committed, then left).
- * More is produced, then both read. Current offset, log-end offset and lag agree on every partition the tool prints;
- * the one difference Samsa keeps is a partition the group holds but never committed: the tool prints `-` for its
- * offset and lag, Samsa counts its whole log as lag (the default `earliest` reset: those messages are unread).
+ * partition 0), and two groups of @platformatic/kafka with the KIP-848 `consumer` protocol: `acme.kip848` (still a
+ * member) and `acme.kip848-left`. More is produced, then both read. Current offset, log-end offset, lag, the member
+ * holding each partition, the group's state and member count agree on every partition and group the tool prints. The
+ * one difference Samsa keeps is a partition the group never committed on: the tool prints `-` for its offset and lag
+ * (or leaves it out when the group has no members), Samsa counts its whole log as lag (the default `earliest` reset:
+ * those messages are unread).
+ *
+ * What the comparison found: Kafka answers DescribeGroups below version 6 (all the client library speaks) for a
+ * KIP-848 group with a no-error `Dead` and no members, so Samsa showed such groups as Dead and memberless; they are
+ * now asked again with ConsumerGroupDescribe (packages/cluster/src/group-admin.ts).
  */
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Consumer as PlatformaticConsumer, stringDeserializers } from '@platformatic/kafka';
+import { Consumer as PlatformaticConsumer } from '@platformatic/kafka';
 import { KafkaGroupAdmin } from '@samsa/cluster';
 import { writeSaslClientProperties } from '@samsa/kafka-harness/client-properties';
 import { kafkaSkipReason } from '@samsa/kafka-harness/jars';
@@ -40,6 +46,8 @@ let client: Kafka;
 let source: KafkaGroupAdmin;
 let commandConfig: string;
 const consumers: Consumer[] = [];
+/** How each KIP-848 member leaves its group. */
+const kip848Leaves: (() => Promise<void>)[] = [];
 
 before(
   async () => {
@@ -67,6 +75,7 @@ before(
 );
 after(async () => {
   await Promise.all(consumers.map((c) => c.disconnect().catch(() => {})));
+  await Promise.all(kip848Leaves.map((leave) => leave().catch(() => {})));
   await source?.close();
   await kafka?.stop();
   if (commandConfig) await rm(commandConfig, { force: true });
@@ -117,27 +126,38 @@ async function classicGroup(groupId: string, commitAt: Record<number, number>): 
   return c;
 }
 
-/** A KIP-848 (`group.protocol=consumer`) member that reads `count` messages, committing each, then leaves. */
-async function kip848Group(groupId: string, count: number): Promise<void> {
+/**
+ * A KIP-848 (`group.protocol=consumer`) member of `groupId` that reads `count` messages from the beginning, committing
+ * each, then stops reading and stays in the group until the returned function makes it leave.
+ */
+async function kip848Member(groupId: string, count: number): Promise<() => Promise<void>> {
   const consumer = new PlatformaticConsumer({
     groupId,
     clientId: 'lag-on-kafka-kip848',
     bootstrapBrokers: kafka.saslBootstrap!.split(','),
     sasl: LOGIN,
-    deserializers: stringDeserializers,
     groupProtocol: 'consumer',
   });
-  try {
-    const stream = await consumer.consume({ autocommit: false, topics: [TOPIC], mode: 'earliest' });
-    let read = 0;
-    for await (const message of stream) {
-      await message.commit();
-      if (++read === count) break;
-    }
-    await stream.close();
-  } finally {
-    await consumer.close();
-  }
+  const stream = await consumer.consume({ autocommit: false, topics: [TOPIC], mode: 'earliest' });
+  let read = 0;
+  let committed = 0;
+  await new Promise<void>((resolve, reject) => {
+    stream.on('error', reject);
+    stream.on('data', (message) => {
+      if (read === count) return;
+      if (++read === count) stream.pause();
+      Promise.resolve(message.commit()).then(() => {
+        if (++committed === count) resolve();
+      }, reject);
+    });
+  });
+  let left: Promise<void> | undefined;
+  const leave = () => {
+    left ??= stream.close().then(() => consumer.close());
+    return left;
+  };
+  kip848Leaves.push(leave);
+  return leave;
 }
 
 interface Row {
@@ -146,12 +166,14 @@ interface Row {
   current: number | null;
   logEnd: number;
   lag: number | null;
+  /** The member holding the partition, or null (`-`: nobody holds it). */
+  consumerId: string | null;
 }
 
 const numberOrNull = (s: string) => (s === '-' ? null : Number(s));
 
-/** `kafka-consumer-groups --describe --group ...` over SASL as the superuser: its rows for `TOPIC`. */
-async function kafkaDescribe(groups: string[]): Promise<Row[]> {
+/** `kafka-consumer-groups --describe --group ... [extra]` over SASL as the superuser: its lines, split in columns. */
+async function consumerGroups(groups: string[], ...extra: string[]): Promise<string[][]> {
   const r = await runJava('org.apache.kafka.tools.consumer.group.ConsumerGroupCommand', [
     '--bootstrap-server',
     kafka.saslBootstrap!,
@@ -159,21 +181,33 @@ async function kafkaDescribe(groups: string[]): Promise<Row[]> {
     commandConfig,
     '--describe',
     ...groups.flatMap((g) => ['--group', g]),
+    ...extra,
   ]);
   assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
-  // GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID
-  return r.stdout
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/))
+  return r.stdout.split('\n').map((line) => line.trim().split(/\s+/));
+}
+
+/** The offsets table's rows for `TOPIC`: GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID ... */
+async function kafkaDescribe(groups: string[]): Promise<Row[]> {
+  return (await consumerGroups(groups))
     .filter((cols) => cols[1] === TOPIC)
-    .map(([group, , partition, current, logEnd, lag]) => ({
+    .map(([group, , partition, current, logEnd, lag, consumerId]) => ({
       group: group!,
       partition: Number(partition),
       current: numberOrNull(current!),
       logEnd: Number(logEnd),
       lag: numberOrNull(lag!),
+      consumerId: consumerId === '-' ? null : consumerId!,
     }))
     .sort((a, b) => a.group.localeCompare(b.group) || a.partition - b.partition);
+}
+
+/** `--state`: GROUP COORDINATOR (ID) ASSIGNMENT-STRATEGY STATE #MEMBERS, as [group, state, members] by group. */
+async function kafkaStates(groups: string[]): Promise<[string, string, number][]> {
+  return (await consumerGroups(groups, '--state'))
+    .filter((cols) => groups.includes(cols[0]!))
+    .map((cols): [string, string, number] => [cols[0]!, cols.at(-2)!, Number(cols.at(-1))])
+    .sort((a, b) => a[0].localeCompare(b[0]));
 }
 
 test("lag from Samsa's collector matches kafka-consumer-groups --describe on the same groups", {
@@ -189,21 +223,30 @@ test("lag from Samsa's collector matches kafka-consumer-groups --describe on the
     const d = (await source.describeGroups(['acme.audit'])).get('acme.audit');
     return d?.state === 'Stable' && d.members[0]?.assignments[TOPIC]?.length === 3;
   }, 'acme.audit to hold all three partitions');
-  // KIP-848: 45 messages read and committed (how they spread over the partitions is the broker's assignment).
-  await kip848Group('acme.kip848', 45);
+  // KIP-848, 45 messages read and committed each (how they spread over the partitions is the broker's
+  // assignment): one member stays, holding all three partitions; the other group's member leaves.
+  await kip848Member('acme.kip848', 45);
+  await (await kip848Member('acme.kip848-left', 45))();
+  await eventually(async () => {
+    const d = (await source.describeGroups(['acme.kip848'])).get('acme.kip848');
+    return d?.members[0]?.assignments[TOPIC]?.length === 3;
+  }, 'the acme.kip848 member to hold all three partitions');
   await produce(SECOND_BATCH);
 
   // Nothing produces or consumes from here on: both reads see the same offsets.
-  const groups = ['acme.audit', 'acme.billing', 'acme.kip848'];
+  const groups = ['acme.audit', 'acme.billing', 'acme.kip848', 'acme.kip848-left'];
   const collector = new LagCollector({ source, includeGroup: (g) => groups.includes(g.groupId) });
   await collector.collectOnce();
   const described = await kafkaDescribe(groups);
+  const states = await kafkaStates(groups);
   const samsa = groups.flatMap((group) => (collector.snapshot(group)?.partitions ?? []).map((p) => ({ group, ...p })));
 
   const end = FIRST_BATCH + SECOND_BATCH;
   // What Kafka's tool prints, pinned so that a silent change on either side shows.
   assert.deepEqual(
-    described.filter((r) => r.group !== 'acme.kip848').map((r) => [r.group, r.partition, r.current, r.logEnd, r.lag]),
+    described
+      .filter((r) => !r.group.startsWith('acme.kip848'))
+      .map((r) => [r.group, r.partition, r.current, r.logEnd, r.lag]),
     [
       ['acme.audit', 0, 10, end, end - 10],
       ['acme.audit', 1, null, end, null],
@@ -213,12 +256,12 @@ test("lag from Samsa's collector matches kafka-consumer-groups --describe on the
       ['acme.billing', 2, 50, end, end - 50],
     ],
   );
-  const kip848 = described.filter((r) => r.group === 'acme.kip848');
-  assert.equal(
-    kip848.reduce((sum, r) => sum + (r.current ?? 0), 0),
-    45,
-    'the KIP-848 group committed the 45 messages it read',
-  );
+  for (const group of ['acme.kip848', 'acme.kip848-left'])
+    assert.equal(
+      described.filter((r) => r.group === group).reduce((sum, r) => sum + (r.current ?? 0), 0),
+      45,
+      `${group} committed the 45 messages it read`,
+    );
 
   // Samsa agrees on every partition the tool prints an offset for.
   const committedRows = described.filter((r) => r.current !== null);
@@ -252,6 +295,15 @@ test("lag from Samsa's collector matches kafka-consumer-groups --describe on the
   );
   // Every row the tool prints is one of Samsa's, and each group's total lag is the tool's plus the uncommitted logs.
   assert.deepEqual(described.map(key), samsa.filter((p) => p.committedOffset !== null || printed.has(key(p))).map(key));
+  // Which partitions a live member holds (KIP-848 ones included) and which member, as the tool says.
+  assert.deepEqual(
+    described.map((r) => [key(r), r.consumerId]),
+    described.map((r) => {
+      const holder = collector.snapshot(r.group)?.members.find((m) => m.assignments[TOPIC]?.includes(r.partition));
+      return [key(r), holder?.memberId ?? null];
+    }),
+  );
+  assert.ok(described.filter((r) => r.group === 'acme.kip848').every((r) => r.consumerId !== null));
   for (const group of groups)
     assert.equal(
       collector.evaluator.get(group)?.totalLag,
@@ -259,5 +311,19 @@ test("lag from Samsa's collector matches kafka-consumer-groups --describe on the
         uncommitted.filter((p) => p.group === group).reduce((sum, p) => sum + p.lag, 0),
       group,
     );
+  // The groups' states and member counts are the coordinator's, as the tool prints them.
+  assert.deepEqual(
+    groups.map((group) => {
+      const snapshot = collector.snapshot(group);
+      return [group, snapshot?.state, snapshot?.members.length];
+    }),
+    states,
+  );
+  assert.deepEqual(states, [
+    ['acme.audit', 'Stable', 1],
+    ['acme.billing', 'Empty', 0],
+    ['acme.kip848', 'Stable', 1],
+    ['acme.kip848-left', 'Empty', 0],
+  ]);
   await audit.disconnect();
 });
