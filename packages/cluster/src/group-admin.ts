@@ -71,6 +71,16 @@ type DescribeGroupsResponse = Awaited<ReturnType<typeof describeGroupsV5.api.asy
 type ConsumerGroupDescribeResponse = Awaited<ReturnType<typeof consumerGroupDescribeV0.api.async>>;
 /** DescribeGroups' answer for a group that is not a classic group, e.g. a KIP-848 consumer group (as Kafka 4). */
 const GROUP_ID_NOT_FOUND = 69;
+
+/**
+ * Whether DescribeGroups' answer may stand for a group that is not a classic group: GROUP_ID_NOT_FOUND (version 6
+ * and Samsa's broker) or, below version 6, which is all the client library speaks, Apache Kafka's no-error `Dead`
+ * with no protocol type and no members, the same answer as for a group that does not exist.
+ */
+function maybeNotClassic(g: DescribeGroupsResponse['groups'][number]): boolean {
+  if (g.errorCode === GROUP_ID_NOT_FOUND) return true;
+  return g.errorCode === 0 && g.groupState === 'Dead' && g.protocolType === '' && g.members.length === 0;
+}
 type MetadataResponse = Awaited<ReturnType<typeof metadataV12.api.async>>;
 
 export interface KafkaGroupAdminOptions {
@@ -203,11 +213,12 @@ export class KafkaGroupAdmin implements LagSource {
         }
         const notClassic: string[] = [];
         for (const g of response.groups) {
-          if (g.errorCode === GROUP_ID_NOT_FOUND) notClassic.push(g.groupId);
+          if (maybeNotClassic(g)) notClassic.push(g.groupId);
           out.set(g.groupId, describedGroup(g));
         }
-        // A KIP-848 group is described by ConsumerGroupDescribe (DescribeGroups answers GROUP_ID_NOT_FOUND for it);
-        // a cluster without that API keeps DescribeGroups' answer.
+        // A KIP-848 group is described by ConsumerGroupDescribe (DescribeGroups answers GROUP_ID_NOT_FOUND for it,
+        // or `Dead` below version 6); a cluster without that API, or a group it does not know either (really gone),
+        // keeps DescribeGroups' answer.
         if (notClassic.length > 0) {
           for (const g of (await this.rawConsumerGroupDescribe(connection, notClassic)) ?? []) {
             if (g.errorCode === 0) out.set(g.groupId, describedConsumerGroup(g));

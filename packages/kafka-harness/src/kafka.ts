@@ -95,7 +95,8 @@ function clusterUuid(): string {
   }
 }
 
-function jaasValue(s: string): string {
+/** A value inside a JAAS config line's double quotes. */
+export function jaasValue(s: string): string {
   return s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
 }
 
