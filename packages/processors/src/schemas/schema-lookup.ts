@@ -5,8 +5,21 @@
  * shared by its callers. A registry that does not answer, or answers with anything but a schema or "not found",
  * throws SchemaRegistryUnavailable: the caller treats it as it treats the broker going away.
  */
+import {
+  type ContextEndpoint,
+  contextCall,
+  idVersionsSchema,
+  resolveReferences,
+  type SchemaReference,
+  SchemaRegistryError,
+  SchemaRegistryUnavailable,
+  schemaByIdSchema,
+  subjectVersionSchema,
+} from '@samsa/schema-registry/context-client';
 import type { WireSchema } from '@samsa/schema-registry/wire-format';
-import { z } from 'zod';
+import type { z } from 'zod';
+
+export { SchemaRegistryUnavailable };
 
 /** Where the registry is and who the host is there (SAMSA_SCHEMA_REGISTRY_URL, the superuser by default). */
 export interface SchemaRegistryEndpoint {
@@ -32,22 +45,6 @@ export interface SubjectSchema extends WireSchema {
   version: number;
 }
 
-export class SchemaRegistryUnavailable extends Error {
-  override readonly name = 'SchemaRegistryUnavailable';
-}
-
-const SCHEMA_TYPES = ['AVRO', 'PROTOBUF', 'JSON'] as const;
-const referenceSchema = z.object({ name: z.string(), subject: z.string(), version: z.number().int() });
-const schemaBody = {
-  schema: z.string(),
-  schemaType: z.enum(SCHEMA_TYPES).optional().default('AVRO'),
-  references: z.array(referenceSchema).optional().default([]),
-};
-const byIdSchema = z.object(schemaBody);
-const versionSchema = z.object({ subject: z.string(), version: z.number().int(), id: z.number().int(), ...schemaBody });
-const idVersionsSchema = z.array(z.object({ subject: z.string(), version: z.number().int() }));
-const errorBodySchema = z.object({ error_code: z.number() });
-
 /** Confluent's "not found" codes, subject (40401), version (40402), schema (40403), and the names no subject or
  * version can have (42202 invalid version, 42208 invalid subject): a function's mistake, not the registry's. */
 const NOT_FOUND_CODES: ReadonlySet<number> = new Set([40401, 40402, 40403, 42202, 42208]);
@@ -55,21 +52,19 @@ const NOT_FOUND_CODES: ReadonlySet<number> = new Set([40401, 40402, 40403, 42202
 const MAX_REFERENCES = 1_000;
 
 export class SchemaLookup {
-  readonly #endpoint: SchemaRegistryEndpoint;
+  readonly #endpoint: ContextEndpoint;
   readonly #limits: SchemaLookupLimits;
-  readonly #authorization: string;
   readonly #cache = new Map<string, { answer: Promise<unknown>; expiresAtMs: number }>();
 
   constructor(endpoint: SchemaRegistryEndpoint, limits: SchemaLookupLimits) {
-    this.#endpoint = { ...endpoint, url: endpoint.url.replace(/\/+$/, '') };
+    this.#endpoint = { ...endpoint, requestTimeoutMs: limits.requestTimeoutMs };
     this.#limits = limits;
-    this.#authorization = `Basic ${Buffer.from(`${endpoint.username}:${endpoint.password}`).toString('base64')}`;
   }
 
   /** Schema `id` of tenant `slug`, or null when the tenant has no such id. */
   byId(slug: string, id: number): Promise<TenantSchema | null> {
     return this.#cached(`${slug}\0id\0${id}`, async () => {
-      const body = await this.#get(slug, ['schemas', 'ids', id], byIdSchema);
+      const body = await this.#get(slug, ['schemas', 'ids', id], schemaByIdSchema);
       if (body === null) return null;
       const versions = (await this.#get(slug, ['schemas', 'ids', id, 'versions'], idVersionsSchema)) ?? [];
       const references = await this.#resolve(slug, body.references);
@@ -80,7 +75,7 @@ export class SchemaLookup {
   /** `subject`'s `version` (or its latest) in tenant `slug`, or null when the subject or the version is not there. */
   bySubject(slug: string, subject: string, version: number | 'latest'): Promise<SubjectSchema | null> {
     return this.#cached(`${slug}\0subject\0${subject}\0${version}`, async () => {
-      const body = await this.#get(slug, ['subjects', subject, 'versions', version], versionSchema);
+      const body = await this.#get(slug, ['subjects', subject, 'versions', version], subjectVersionSchema);
       if (body === null) return null;
       const references = await this.#resolve(slug, body.references);
       return { ...body, references };
@@ -88,24 +83,15 @@ export class SchemaLookup {
   }
 
   /** References resolved to their texts, transitively, dependencies first, each name once. */
-  async #resolve(
-    slug: string,
-    refs: Array<z.infer<typeof referenceSchema>>,
-    out: WireSchema['references'] = [],
-    seen = new Set<string>(),
-  ): Promise<WireSchema['references']> {
-    for (const ref of refs) {
-      if (seen.has(ref.name)) continue;
-      seen.add(ref.name);
-      if (seen.size > MAX_REFERENCES) throw new SchemaRegistryUnavailable('a schema reaches too many references');
-      const body = await this.#get(slug, ['subjects', ref.subject, 'versions', ref.version], versionSchema);
-      if (body === null) {
-        throw new SchemaRegistryUnavailable(`reference ${ref.subject} version ${ref.version} is not in the registry`);
-      }
-      await this.#resolve(slug, body.references, out, seen);
-      out.push({ name: ref.name, schemaType: body.schemaType, schema: body.schema });
+  async #resolve(slug: string, refs: SchemaReference[]): Promise<WireSchema['references']> {
+    try {
+      return await resolveReferences(this.#endpoint, slug, refs, {
+        maxReferences: MAX_REFERENCES,
+        tooMany: () => new SchemaRegistryUnavailable('a schema reaches too many references'),
+      });
+    } catch (err) {
+      throw this.#unavailable(err);
     }
-    return out;
   }
 
   #cached<T>(key: string, load: () => Promise<T>): Promise<T> {
@@ -130,38 +116,21 @@ export class SchemaLookup {
 
   /** One GET inside the tenant's context; null for Confluent's "not found". */
   async #get<T>(slug: string, path: Array<string | number>, out: z.ZodType<T>): Promise<T | null> {
-    const { url } = this.#endpoint;
-    const target = `${url}/contexts/.${encodeURIComponent(slug)}/${path.map((p) => encodeURIComponent(String(p))).join('/')}`;
-    let res: Response;
-    let text: string;
     try {
-      res = await fetch(target, {
-        headers: { authorization: this.#authorization, accept: 'application/vnd.schemaregistry.v1+json' },
-        signal: AbortSignal.timeout(this.#limits.requestTimeoutMs),
-      });
-      text = await res.text();
+      return await contextCall(this.#endpoint, slug, 'GET', path, out);
     } catch (err) {
-      throw new SchemaRegistryUnavailable(`the schema registry at ${url} did not answer: ${(err as Error).message}`);
+      if (err instanceof SchemaRegistryError && (err.status === 404 || err.status === 422)) {
+        if (NOT_FOUND_CODES.has(err.errorCode)) return null;
+      }
+      throw this.#unavailable(err);
     }
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : null;
-    } catch {
-      throw new SchemaRegistryUnavailable(
-        `the schema registry at ${url} answered ${res.status} with a body that is not JSON`,
-      );
-    }
-    if (!res.ok) {
-      const e = errorBodySchema.safeParse(json);
-      if ((res.status === 404 || res.status === 422) && e.success && NOT_FOUND_CODES.has(e.data.error_code))
-        return null;
-      throw new SchemaRegistryUnavailable(
-        `the schema registry at ${url} answered ${res.status}${e.success ? ` (error ${e.data.error_code})` : ''}: check SAMSA_SCHEMA_REGISTRY_URL and the superuser`,
-      );
-    }
-    const parsed = out.safeParse(json);
-    if (!parsed.success)
-      throw new SchemaRegistryUnavailable(`the schema registry at ${url} answered an unexpected body`);
-    return parsed.data;
+  }
+
+  /** Anything but a schema or "not found" is the registry not answering usefully: the host backs off and retries. */
+  #unavailable(err: unknown): Error {
+    if (!(err instanceof SchemaRegistryError)) return err as Error;
+    return new SchemaRegistryUnavailable(
+      `the schema registry at ${this.#endpoint.url} answered ${err.status} (error ${err.errorCode}): ${err.message}: check SAMSA_SCHEMA_REGISTRY_URL and the superuser`,
+    );
   }
 }

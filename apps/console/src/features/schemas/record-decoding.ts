@@ -9,12 +9,13 @@
 import type { Tenant } from '@samsa/db';
 import { InvalidSchemaError, type PayloadDecoder, payloadDecoder, WireFormatError } from '@samsa/schema-registry/wire';
 import { log } from '../../server/log.ts';
+import { resolveReferences } from '@samsa/schema-registry/context-client';
 import {
-  type SchemaReference,
+  registry,
+  registryEndpoint,
   SchemaRegistryError,
   SchemaRegistryUnavailable,
   type SchemaType,
-  registry,
 } from './registry-client.ts';
 
 /** Looked-up schema ids kept, across tenants; the oldest goes first past it. */
@@ -49,28 +50,13 @@ type Lookup =
 
 const cache = new Map<string, { expiresAtMs: number; lookup: Promise<Lookup> }>();
 
-/** The referenced schemas of `refs`, transitively, dependencies first. */
-async function resolveReferences(
-  tenant: string,
-  refs: SchemaReference[],
-  out: { name: string; schemaType: SchemaType; schema: string }[] = [],
-  seen = new Set<string>(),
-) {
-  for (const ref of refs) {
-    if (seen.has(ref.name)) continue;
-    seen.add(ref.name);
-    if (seen.size > MAX_REFERENCES) throw new InvalidSchemaError(`more than ${MAX_REFERENCES} references`);
-    const v = await registry.version(tenant, ref.subject, ref.version);
-    await resolveReferences(tenant, v.references, out, seen);
-    out.push({ name: ref.name, schemaType: v.schemaType, schema: v.schema });
-  }
-  return out;
-}
-
 async function lookUp(tenant: Tenant, id: number): Promise<Lookup> {
   try {
     const s = await registry.schemaById(tenant.slug, id);
-    const refs = await resolveReferences(tenant.slug, s.references);
+    const refs = await resolveReferences(registryEndpoint(), tenant.slug, s.references, {
+      maxReferences: MAX_REFERENCES,
+      tooMany: () => new InvalidSchemaError(`more than ${MAX_REFERENCES} references`),
+    });
     const uses = await registry.versionsOfId(tenant.slug, id);
     return {
       found: true,

@@ -3,112 +3,59 @@
  * platform admin, inside one tenant's context (`/contexts/.<slug>/…`), so the registry's own rules (compatibility,
  * quotas, locks, caches) decide every answer. Where: SAMSA_SCHEMA_REGISTRY_URL (set by `samsa start`); who:
  * SAMSA_SCHEMA_REGISTRY_USERNAME/_PASSWORD, by default the broker superuser the console already signs in as (the
- * registry knows the same one). Callers check the user's role and tenant first; this module only talks.
+ * registry knows the same one); the calls themselves are @samsa/schema-registry/context-client's, which the
+ * processor host uses too. Callers check the user's role and tenant first; this module only talks.
  */
+import {
+  type ContextCallOptions,
+  contextCall,
+  idVersionsSchema,
+  type SchemaReference,
+  SchemaRegistryError,
+  SchemaRegistryUnavailable,
+  schemaByIdSchema,
+  subjectVersionSchema,
+} from '@samsa/schema-registry/context-client';
 import { z } from 'zod';
 import { COMPATIBILITY_LEVELS, SCHEMA_TYPES } from './schemas.ts';
 
 /** A call that takes longer than this fails with SchemaRegistryUnavailable. */
 const REQUEST_TIMEOUT_MS = 5_000;
 
-/** The registry answered with one of Confluent's errors (`error_code` 40401, 409, 42201, …). */
-export class SchemaRegistryError extends Error {
-  readonly status: number;
-  readonly errorCode: number;
-  // No parameter properties: Node runs this file (tests, the CLI) by stripping types only.
-  constructor(status: number, errorCode: number, message: string) {
-    super(message);
-    this.name = 'SchemaRegistryError';
-    this.status = status;
-    this.errorCode = errorCode;
-  }
-}
-
-/** The registry is not configured, not reachable, or did not answer in time. */
-export class SchemaRegistryUnavailable extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SchemaRegistryUnavailable';
-  }
-}
-
-export { COMPATIBILITY_LEVELS, SCHEMA_TYPES };
+export { COMPATIBILITY_LEVELS, SCHEMA_TYPES, type SchemaReference, SchemaRegistryError, SchemaRegistryUnavailable };
 export type SchemaType = (typeof SCHEMA_TYPES)[number];
 export type CompatibilityLevel = (typeof COMPATIBILITY_LEVELS)[number];
-
-const referenceSchema = z.object({ name: z.string(), subject: z.string(), version: z.number() });
-export type SchemaReference = z.infer<typeof referenceSchema>;
-
-/** A schema as Confluent answers it: schemaType is left out for Avro. */
-const schemaBody = {
-  schema: z.string(),
-  schemaType: z.enum(SCHEMA_TYPES).optional().default('AVRO'),
-  references: z.array(referenceSchema).optional().default([]),
-};
-const schemaByIdSchema = z.object(schemaBody);
 export type SchemaById = z.infer<typeof schemaByIdSchema>;
-const subjectVersionSchema = z.object({ subject: z.string(), id: z.number(), version: z.number(), ...schemaBody });
 export type SubjectVersion = z.infer<typeof subjectVersionSchema>;
-const idVersionsSchema = z.array(z.object({ subject: z.string(), version: z.number() }));
+
 const compatibilitySchema = z.object({ is_compatible: z.boolean(), messages: z.array(z.string()).optional() });
 const configSchema = z.object({ compatibilityLevel: z.enum(COMPATIBILITY_LEVELS) });
-const errorBodySchema = z.object({ error_code: z.number(), message: z.string() });
 
-function endpoint(): { url: string; authorization: string } {
+/** The registry as this console reaches it (SAMSA_SCHEMA_REGISTRY_*), read at each call. */
+export function registryEndpoint() {
   const url = process.env.SAMSA_SCHEMA_REGISTRY_URL;
   if (!url) {
     throw new SchemaRegistryUnavailable(
       'the schema registry is not configured for this console: set SAMSA_SCHEMA_REGISTRY_URL (samsa start does)',
     );
   }
-  const user = process.env.SAMSA_SCHEMA_REGISTRY_USERNAME ?? process.env.SAMSA_BROKER_SASL_USERNAME ?? '';
-  const password = process.env.SAMSA_SCHEMA_REGISTRY_PASSWORD ?? process.env.SAMSA_BROKER_SASL_PASSWORD ?? '';
   return {
-    url: url.replace(/\/+$/, ''),
-    authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+    url,
+    username: process.env.SAMSA_SCHEMA_REGISTRY_USERNAME ?? process.env.SAMSA_BROKER_SASL_USERNAME ?? '',
+    password: process.env.SAMSA_SCHEMA_REGISTRY_PASSWORD ?? process.env.SAMSA_BROKER_SASL_PASSWORD ?? '',
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
   };
 }
 
-/** One call inside `tenant`'s context; `path` segments are encoded here. */
-async function call<T>(
+/** One call inside `tenant`'s context. */
+function call<T>(
   tenant: string,
   method: 'GET' | 'POST' | 'PUT' | 'DELETE',
   path: (string | number)[],
   out: z.ZodType<T>,
-  opts: { body?: unknown; query?: Record<string, string | boolean | undefined> } = {},
+  opts: ContextCallOptions = {},
 ): Promise<T> {
-  const { url, authorization } = endpoint();
-  const query = new URLSearchParams();
-  for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) query.set(k, String(v));
-  const target = `${url}/contexts/.${encodeURIComponent(tenant)}/${path.map((p) => encodeURIComponent(String(p))).join('/')}${query.size ? `?${query}` : ''}`;
-  let res: Response;
-  try {
-    res = await fetch(target, {
-      method,
-      headers: {
-        authorization,
-        accept: 'application/vnd.schemaregistry.v1+json',
-        ...(opts.body === undefined ? {} : { 'content-type': 'application/vnd.schemaregistry.v1+json' }),
-      },
-      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
-  } catch (err) {
-    throw new SchemaRegistryUnavailable(`the schema registry at ${url} did not answer: ${(err as Error).message}`);
-  }
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    throw new SchemaRegistryUnavailable(`the schema registry answered ${res.status} with a body that is not JSON`);
-  }
-  if (!res.ok) {
-    const e = errorBodySchema.safeParse(json);
-    if (e.success) throw new SchemaRegistryError(res.status, e.data.error_code, e.data.message);
-    throw new SchemaRegistryUnavailable(`the schema registry answered ${res.status}`);
-  }
-  return out.parse(json);
+  return contextCall(registryEndpoint(), tenant, method, path, out, opts);
 }
 
 export interface NewSchema {
