@@ -15,8 +15,13 @@ import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
 import { eventually } from '@samsa/test-support/eventually';
+import pg from 'pg';
 import { pino } from 'pino';
-import { SharedQuota, type SharedQuotaOptions } from '../src/tenancy/shared-quota.ts';
+import type { Principal } from '../src/auth/principal.ts';
+import { PgSharedQuotaStore, SharedQuota, type SharedQuotaOptions } from '../src/tenancy/shared-quota.ts';
+import { byteRateThrottleMs, MetadataView, Tenancy } from '../src/tenancy/tenancy.ts';
+import type { TopicRegistry } from '../src/topics/topic-registry.ts';
+import { NO_QUOTA } from '../src/tenancy/metadata-view.ts';
 
 const QUOTA = 1_000_000;
 const CHUNK = QUOTA / 20;
@@ -58,17 +63,18 @@ function instance(clock: FakeClock, opts: Partial<SharedQuotaOptions> = {}): Sha
   });
 }
 
-/** A client sending a tenant's produce traffic through one instance at `demandBytesPerSec`, honouring throttles. */
+/** A client sending a tenant's produce traffic through one instance at the quota rate, honouring throttles. */
 interface Client {
-  via: SharedQuota;
-  tenantId: string;
+  /** Serves `bytes` of produce and returns the throttle time in ms. */
+  send(bytes: number): number;
   demandBytesPerSec: number;
   nextSendMs: number;
   admittedBytes: number;
 }
 
 function client(via: SharedQuota, tenantId: string, clock: FakeClock): Client {
-  return { via, tenantId, demandBytesPerSec: QUOTA, nextSendMs: clock.ms, admittedBytes: 0 };
+  const send = (bytes: number) => via.record(tenantId, 'produce', bytes, QUOTA);
+  return { send, demandBytesPerSec: QUOTA, nextSendMs: clock.ms, admittedBytes: 0 };
 }
 
 /**
@@ -89,7 +95,7 @@ async function drive(
       const c = clients.reduce((a, b) => (b.nextSendMs < a.nextSendMs ? b : a));
       if (c.nextSendMs >= endMs) break;
       clock.ms = Math.max(clock.ms, c.nextSendMs);
-      const throttleMs = c.via.record(c.tenantId, 'produce', CHUNK, QUOTA);
+      const throttleMs = c.send(CHUNK);
       c.admittedBytes += CHUNK;
       c.nextSendMs = clock.ms + Math.max(throttleMs, (CHUNK * 1000) / c.demandBytesPerSec);
     }
@@ -129,9 +135,11 @@ test('two instances serving one tenant at its full quota each admit about one qu
 
 test('an instance that stops syncing stops counting after the staleness window; one that stops cleanly at once', async () => {
   const clock = new FakeClock();
-  const a = instance(clock);
+  const aId = randomUUID();
+  const a = instance(clock, { instanceId: aId });
   // B's rows are stale after 3 × 200 ms of Postgres time.
-  const b = instance(clock, { syncIntervalMs: 200, staleAfterIntervals: 3 });
+  const bId = randomUUID();
+  const b = instance(clock, { instanceId: bId, syncIntervalMs: 200, staleAfterIntervals: 3 });
   const c = instance(clock);
   const acme = randomUUID();
   try {
@@ -146,6 +154,29 @@ test('an instance that stops syncing stops counting after the staleness window; 
       'A to get the whole quota once B is stale',
       10_000,
     );
+    // Pruning deletes an instance not seen for the given age, with its usage rows, and keeps the live one.
+    const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+    const store = new PgSharedQuotaStore(db.url, 5_000);
+    try {
+      const seen = async () =>
+        (
+          await pool.query(
+            `SELECT "instanceId", (extract(epoch FROM now() - "seenAt") * 1000)::int AS "ageMs" FROM "SharedQuotaInstance"`,
+          )
+        ).rows;
+      const ageOfB = (await seen()).find((r) => r.instanceId === bId)!.ageMs as number;
+      await store.prune(ageOfB - 100);
+      assert.deepEqual(
+        (await seen()).map((r) => r.instanceId),
+        [aId],
+      );
+      const usageOfB = await pool.query(`SELECT 1 FROM "SharedQuotaUsage" WHERE "instanceId" = $1`, [bId]);
+      assert.equal(usageOfB.rowCount, 0);
+    } finally {
+      await store.close();
+      await pool.end();
+    }
+
     const [alone] = await drive(clock, [client(a, acme, clock)], [a], 5);
     assert.ok(alone! > 0.95 * QUOTA, `A alone admitted ${alone} B/s, quota ${QUOTA}`);
 
@@ -155,6 +186,44 @@ test('an instance that stops syncing stops counting after the staleness window; 
     await c.stop();
     await a.sync();
     assert.equal(a.allowedBytesPerSec(acme, 'produce', QUOTA), QUOTA);
+  } finally {
+    await a.stop();
+    await b.stop();
+  }
+});
+
+test('a Tenancy given sharedRates throttles its tenants at their share: two processes admit about one quota', async () => {
+  const clock = new FakeClock();
+  const tenant = {
+    id: randomUUID(),
+    slug: 'acme',
+    status: 'ACTIVE' as const,
+    quota: { ...NO_QUOTA, produceBytesPerSec: QUOTA },
+  };
+  const view = new MetadataView({ tenants: [tenant], keys: [], serviceAccountQuotas: [], acls: [] }, 1);
+  const principal: Principal = {
+    kind: 'tenant',
+    tenant,
+    key: { keyId: 'SKACME', serviceAccountId: randomUUID(), serviceAccountName: 'orders-app' },
+  };
+  // Two gateway-like processes: each its own Tenancy over the same control-plane view, and its own SharedQuota.
+  const a = instance(clock);
+  const b = instance(clock);
+  const processes = [a, b].map((shared) => {
+    const tenancy = new Tenancy({ view: () => view, superuser: null, topics: () => ({}) as TopicRegistry });
+    tenancy.sharedRates = shared;
+    return tenancy;
+  });
+  try {
+    const clients = processes.map((tenancy): Client => {
+      const send = (bytes: number) => byteRateThrottleMs(tenancy, principal, 'produce', bytes);
+      return { send, demandBytesPerSec: QUOTA, nextSendMs: clock.ms, admittedBytes: 0 };
+    });
+    const [viaA, viaB] = await drive(clock, clients, [a, b], 20);
+    const total = viaA! + viaB!;
+    assert.ok(total < 1.5 * QUOTA && total > 0.5 * QUOTA, `acme admitted ${total} B/s through two processes`);
+    // The traffic each process reports to the console is what it served.
+    assert.equal(processes[0]!.traffic.take().tenants[0]!.produceBytes, viaA! * 20);
   } finally {
     await a.stop();
     await b.stop();

@@ -29,6 +29,10 @@
  * `quota / lastKnownInstanceCount` (the live instances, itself included, at the last sync that worked; 1 before any),
  * logged once when it starts and once when it ends. Per-tenant state is bounded (MAX_TENANTS, idle tenants dropped).
  * Units: bytes, bytes per second, milliseconds.
+ *
+ * Use: `const shared = new SharedQuota({ instanceId, databaseUrl, logger }); shared.start(); tenancy.sharedRates =
+ * shared;` (Tenancy's byteRateThrottleMs then uses it for tenants' produce and fetch rates), `await shared.stop()` on
+ * shutdown. Service-account rates and the request percentage stay per process.
  */
 import type { Logger } from 'pino';
 import { z } from 'zod';

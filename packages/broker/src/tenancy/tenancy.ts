@@ -41,6 +41,11 @@ interface Superuser {
   scram512: ScramCredential;
 }
 
+/** Accounts a tenant's produce or fetch bytes against its quota shared with other processes; returns a throttle in ms. */
+export interface TenantRateSharing {
+  record(tenantId: string, kind: 'produce' | 'fetch', bytes: number, bytesPerSec: number | null): number;
+}
+
 export interface TenantUsage {
   topics: number;
   partitions: number;
@@ -60,6 +65,11 @@ export class Tenancy {
   private readonly superuser: Superuser | null;
   readonly authorizer: Authorizer;
   readonly quotas = new QuotaLimiter();
+  /**
+   * Set by a process that shares tenants' produce and fetch rates with others (a gateway, with SharedQuota from
+   * `@samsa/broker/shared-quota`); null: those rates are this process's alone (the broker).
+   */
+  sharedRates: TenantRateSharing | null = null;
   /** Per-tenant bytes and throttle time, reported to the control plane every few seconds. */
   readonly traffic = new TenantTraffic();
   private readonly connections = new Map<string, number>();
@@ -324,12 +334,13 @@ function quotaThrottleMs(
   amount: number,
 ): number {
   const accountQuota = tenancy.view().serviceAccountQuotas.get(principal.key.serviceAccountId);
+  const tenantRate = ratePerSec(tenancy.quota(principal.tenant.id), kind);
+  const tenantThrottleMs =
+    tenancy.sharedRates && kind !== 'request'
+      ? tenancy.sharedRates.record(principal.tenant.id, kind, amount, tenantRate)
+      : tenancy.quotas.record(`${kind}:t:${principal.tenant.id}`, amount, tenantRate);
   return Math.max(
-    tenancy.quotas.record(
-      `${kind}:t:${principal.tenant.id}`,
-      amount,
-      ratePerSec(tenancy.quota(principal.tenant.id), kind),
-    ),
+    tenantThrottleMs,
     tenancy.quotas.record(`${kind}:sa:${principal.key.serviceAccountId}`, amount, ratePerSec(accountQuota, kind)),
   );
 }
