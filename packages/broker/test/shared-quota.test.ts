@@ -137,9 +137,9 @@ test('an instance that stops syncing stops counting after the staleness window; 
   const clock = new FakeClock();
   const aId = randomUUID();
   const a = instance(clock, { instanceId: aId });
-  // B's rows are stale after 3 × 200 ms of Postgres time.
+  // B's rows are stale after 3 × 400 ms of Postgres time.
   const bId = randomUUID();
-  const b = instance(clock, { instanceId: bId, syncIntervalMs: 200, staleAfterIntervals: 3 });
+  const b = instance(clock, { instanceId: bId, syncIntervalMs: 400, staleAfterIntervals: 3 });
   const c = instance(clock);
   const acme = randomUUID();
   try {
