@@ -60,3 +60,8 @@ export function openSecret(key: Buffer, associatedData: string, sealed: string):
 export function processorSecretAad(processorId: string, name: string): string {
   return `processor-secret:${processorId}:${name}`;
 }
+
+/** The associated data of a managed Kafka cluster's admin password: it opens only for that cluster. */
+export function kafkaClusterPasswordAad(clusterId: string): string {
+  return `kafka-cluster-password:${clusterId}`;
+}
