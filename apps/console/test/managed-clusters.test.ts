@@ -15,7 +15,9 @@ import { type KafkaCluster, startKafka } from '@samsa/kafka-harness/kafka';
 import { grantManagedAdmin } from '@samsa/kafka-harness/managed-admin';
 import { kafkaSecurityView } from '@samsa/kafka-harness/kafka-view';
 import { eventually } from '@samsa/test-support/eventually';
+import { runSamsa } from '@samsa/test-support/samsa-cli';
 import { Kafka, logLevel } from 'kafkajs';
+import { type ApiServer, startApiServer } from './api-server.ts';
 import { call, type Harness, seedUser, startHarness } from './helpers.ts';
 
 const skip = kafkaSkipReason();
@@ -318,4 +320,63 @@ test('an ACL deleted with kafka-acls is repaired by the loop and shown as drift 
   );
   assert.equal(paused.status, 200, JSON.stringify(paused.body));
   assert.ok((await clusterPage()).reports.length >= runsBefore);
+});
+
+test('samsa cluster add, list, show, reconcile and remove --name go through the console API', {
+  skip,
+  timeout: 180_000,
+}, async () => {
+  let http: ApiServer | undefined;
+  try {
+    http = await startApiServer();
+    const env = { SAMSA_URL: http.url, SAMSA_TOKEN: admin, SAMSA_CLUSTER_SASL_PASSWORD: '' };
+    const add = (password: string) =>
+      runSamsa(
+        [
+          'cluster',
+          'add',
+          '--name',
+          'second',
+          '--bootstrap',
+          kafka.saslBootstrap!,
+          '--sasl-username',
+          CONTROL.name,
+          '--password-stdin',
+          '--paused',
+        ],
+        env,
+        `${password}\n`,
+      );
+    const wrong = await add('nope');
+    assert.equal(wrong.code, 1, wrong.stderr);
+    assert.match(wrong.stderr, /refused the sign-in of 'samsa-control'/);
+    const added = await add(CONTROL.password);
+    assert.equal(added.code, 0, added.stderr);
+    assert.ok(!added.stdout.includes(CONTROL.password));
+    const list = await runSamsa(['cluster', 'list', '--json'], env);
+    assert.equal(list.code, 0, list.stderr);
+    assert.deepEqual(
+      JSON.parse(list.stdout).map((c: { name: string; paused: boolean }) => [c.name, c.paused]),
+      [
+        ['main', true],
+        ['second', true],
+      ],
+    );
+    const show = await runSamsa(['cluster', 'show', '--name', 'main'], env);
+    assert.equal(show.code, 0, show.stderr);
+    assert.match(show.stdout, /drift_repaired/);
+    assert.match(show.stdout, /deleted or changed behind Samsa's back, re-created/);
+    const dry = await runSamsa(['cluster', 'reconcile', '--name', 'main', '--dry-run'], env);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /dry run: healthy: 0 created, 0 repaired/);
+    const removed = await runSamsa(['cluster', 'remove', '--name', 'second', '--yes'], env);
+    assert.equal(removed.code, 0, removed.stderr);
+    const after = await call('/clusters', 'GET', {}, { token: admin });
+    assert.deepEqual(
+      after.body.map((c: { name: string }) => c.name),
+      ['main'],
+    );
+  } finally {
+    await http?.close();
+  }
 });
