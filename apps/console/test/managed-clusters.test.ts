@@ -301,8 +301,18 @@ test('an ACL deleted with kafka-acls is repaired by the loop and shown as drift 
     'the repair is in the tenant audit log',
   );
 
+  // Paused: the loop leaves it alone, so what follows is the only thing that runs.
+  const paused = await call(
+    '/clusters/{cluster}',
+    'PATCH',
+    { cluster: 'main' },
+    { token: admin, body: { paused: true } },
+  );
+  assert.equal(paused.status, 200, JSON.stringify(paused.body));
+  assert.equal(paused.body.paused, true);
+
   // Reconcile now, dry run: nothing left to do, nothing stored.
-  const runsBefore = page.reports.length;
+  const runsBefore = (await clusterPage()).reports.map((r: { id: string }) => r.id);
   const dry = await call(
     '/clusters/{cluster}/reconcile',
     'POST',
@@ -312,14 +322,45 @@ test('an ACL deleted with kafka-acls is repaired by the loop and shown as drift 
   assert.equal(dry.status, 200, JSON.stringify(dry.body));
   assert.equal(dry.body.dryRun, true);
   assert.deepEqual([dry.body.created, dry.body.repaired, dry.body.errors], [[], [], []]);
-  const paused = await call(
-    '/clusters/{cluster}',
-    'PATCH',
-    { cluster: 'main' },
-    { token: admin, body: { paused: true } },
+  assert.deepEqual(
+    (await clusterPage()).reports.map((r: { id: string }) => r.id),
+    runsBefore,
+    'a dry run stores no run',
   );
-  assert.equal(paused.status, 200, JSON.stringify(paused.body));
-  assert.ok((await clusterPage()).reports.length >= runsBefore);
+
+  // At most one run per cluster across consoles: while another session holds its advisory lock, "Reconcile now"
+  // is refused rather than run beside it.
+  const { withSessionLock } = await import('@samsa/db/session-lock');
+  const [row] = await clusterRows();
+  let release = () => {};
+  const held = new Promise<void>((r) => {
+    release = r;
+  });
+  let acquired = () => {};
+  const holding = new Promise<void>((r) => {
+    acquired = r;
+  });
+  const otherConsole = withSessionLock(process.env.DATABASE_URL!, 'samsa-cluster-reconcile', row!.id, () => {
+    acquired();
+    return held;
+  });
+  try {
+    await holding;
+    const refused = await call(
+      '/clusters/{cluster}/reconcile',
+      'POST',
+      { cluster: 'main' },
+      { token: admin, body: {} },
+    );
+    assert.equal(refused.status, 409, JSON.stringify(refused.body));
+    assert.match(refused.body.error.message, /A reconcile of 'main' is running/);
+  } finally {
+    release();
+    assert.equal((await otherConsole).ran, true);
+  }
+  const now = await call('/clusters/{cluster}/reconcile', 'POST', { cluster: 'main' }, { token: admin, body: {} });
+  assert.equal(now.status, 200, JSON.stringify(now.body));
+  assert.equal(now.body.status, 'healthy');
 });
 
 test('samsa cluster add, list, show, reconcile and remove --name go through the console API', {
