@@ -159,6 +159,19 @@ test('the loop places a key, ACL bindings and a quota made in the console; the k
 }, async () => {
   const { startClusterReconcileLoop } = await import('../src/features/clusters/reconcile-loop.ts');
   startClusterReconcileLoop();
+  // The loop reconciles a new cluster at once; then the interval is made a day long, so that what follows is placed
+  // because the loop was notified of the changes, not because the interval passed.
+  await eventually(async () => (await clusterPage()).reports.length > 0, 'the first run of the loop', 60_000);
+  const longer = await call(
+    '/clusters/{cluster}',
+    'PATCH',
+    { cluster: 'main' },
+    {
+      token: admin,
+      body: { reconcileIntervalMs: 86_400_000 },
+    },
+  );
+  assert.equal(longer.status, 200, JSON.stringify(longer.body));
   const T = { tenant: 'acme' };
   const sa = await call('/tenants/{tenant}/service-accounts', 'POST', T, { token: admin, body: { name: 'app' } });
   assert.equal(sa.status, 201, JSON.stringify(sa.body));
@@ -192,14 +205,14 @@ test('the loop places a key, ACL bindings and a quota made in the console; the k
   appKey = { keyId: key.body.keyId, secret: key.body.secret };
   const keyMadeAt = Date.now();
 
-  // The loop (or the change it was notified of) runs after the key was made and places it.
+  // The changes (NOTIFY, debounced) make the loop run after the key was made, and it places it.
   await eventually(
     async () =>
       (await clusterPage()).reports.some(
-        (r: { startedAt: string; counts: { created: number } }) =>
-          Date.parse(r.startedAt) >= keyMadeAt && r.counts.created > 0,
+        (r: { startedAt: string; trigger: string; counts: { created: number } }) =>
+          Date.parse(r.startedAt) >= keyMadeAt && r.trigger === 'change' && r.counts.created > 0,
       ),
-    'a reconcile run that placed the key',
+    'a reconcile run, asked for by the changes, that placed the key',
     60_000,
   );
   const page = await clusterPage();
@@ -270,12 +283,23 @@ test('an ACL deleted with kafka-acls is repaired by the loop and shown as drift 
     'acme.orders',
   ]);
   assert.equal(removed.code, 0, removed.stderr);
+  // Kafka sends no notice of it: the loop's interval finds it.
+  const shorter = await call(
+    '/clusters/{cluster}',
+    'PATCH',
+    { cluster: 'main' },
+    {
+      token: admin,
+      body: { reconcileIntervalMs: 5_000 },
+    },
+  );
+  assert.equal(shorter.status, 200, JSON.stringify(shorter.body));
   const deletedAt = Date.now();
   await eventually(
     async () =>
       (await clusterPage()).reports.some(
-        (r: { startedAt: string; status: string }) =>
-          Date.parse(r.startedAt) >= deletedAt && r.status === 'drift_repaired',
+        (r: { startedAt: string; status: string; trigger: string }) =>
+          Date.parse(r.startedAt) >= deletedAt && r.status === 'drift_repaired' && r.trigger === 'loop',
       ),
     'a run that repaired the drift',
     60_000,

@@ -25,9 +25,9 @@ class ClusterReconcileLoop {
   private listener: MetadataListener | null = null;
   private readonly running = new Map<string, Promise<void>>();
   private readonly notBefore = new Map<string, number>();
-  /** When the last metadata change arrived; null when none is waiting for a run. */
+  /** When the last metadata change arrived; null when none is waiting to be handed to the clusters. */
   private changedAt: number | null = null;
-  /** Clusters that have not yet run since `changedAt`. */
+  /** Clusters owed a run for a change (kept while a cluster is busy, so the change is not lost). */
   private readonly changePending = new Set<string>();
   private ticking = false;
 
@@ -36,8 +36,6 @@ class ClusterReconcileLoop {
       databaseUrl,
       () => {
         this.changedAt = Date.now();
-        this.changePending.clear();
-        this.changePending.add('*');
       },
       (err) => log.warn({ err: err.message }, 'cluster reconcile loop: lost the metadata NOTIFY connection'),
     );
@@ -51,9 +49,7 @@ class ClusterReconcileLoop {
     try {
       const clusters = await db().kafkaCluster.findMany({ where: { paused: false } });
       const now = Date.now();
-      const changeDue = this.changedAt !== null && now - this.changedAt >= CHANGE_DEBOUNCE_MS;
-      if (changeDue && this.changePending.has('*')) {
-        this.changePending.clear();
+      if (this.changedAt !== null && now - this.changedAt >= CHANGE_DEBOUNCE_MS) {
         for (const c of clusters) this.changePending.add(c.id);
         this.changedAt = null;
       }
@@ -66,7 +62,10 @@ class ClusterReconcileLoop {
         this.changePending.delete(c.id);
         const run = runClusterReconcile(c, { trigger, actorEmail: ACTOR })
           .then((outcome) => {
-            if (!outcome.ran) this.notBefore.set(c.id, Date.now() + LOCKED_RETRY_MS);
+            if (outcome.ran) return;
+            // Another console is running it: ask again later, and keep a change owed (that run may predate it).
+            this.notBefore.set(c.id, Date.now() + LOCKED_RETRY_MS);
+            if (trigger === 'change') this.changePending.add(c.id);
           })
           .catch((err) => {
             log.error({ cluster: c.name, err: (err as Error).message }, 'cluster reconcile run failed');

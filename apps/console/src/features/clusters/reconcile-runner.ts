@@ -108,13 +108,14 @@ export async function runClusterReconcile(
 ): Promise<RunOutcome> {
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error('DATABASE_URL is not set');
-  const connection = openConnection(cluster);
   const locked = await withSessionLock(url, LOCK_SCOPE, cluster.id, async () => {
     const startedAt = new Date();
     let report: ReconcileReport | null = null;
     let brokers: { id: number; host: string; port: number }[] = [];
     let error: string | null = null;
     const work = (async () => {
+      // Inside the run: a password that no longer opens (SAMSA_SECRETS_KEY changed) is the run's error, shown.
+      const connection = openConnection(cluster);
       const probe = await probeManagedCluster(connection);
       brokers = probe.brokers;
       report = await reconcileFromDb(db(), connection, {
