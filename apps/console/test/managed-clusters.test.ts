@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { runJava } from '@samsa/kafka-harness/java';
 import { kafkaSkipReason } from '@samsa/kafka-harness/jars';
-import { type KafkaCluster, startKafka } from '@samsa/kafka-harness/kafka';
+import { freePort, type KafkaCluster, startKafka } from '@samsa/kafka-harness/kafka';
 import { grantManagedAdmin } from '@samsa/kafka-harness/managed-admin';
 import { kafkaSecurityView } from '@samsa/kafka-harness/kafka-view';
 import { eventually } from '@samsa/test-support/eventually';
@@ -444,4 +444,36 @@ test('samsa cluster add, list, show, reconcile and remove --name go through the 
   } finally {
     await http?.close();
   }
+});
+
+test('a cluster that cannot be reached is shown unreachable with why, and Reconcile now says so', {
+  skip,
+  timeout: 120_000,
+}, async () => {
+  // Registered while it was up, gone since: its row as registering would have stored it, on a port nobody listens on.
+  const { db } = await import('../src/server/db.ts');
+  const { kafkaClusterPasswordAad, sealSecret, secretKeyFromEnv } = await import('@samsa/db/secret-box');
+  const { randomUUID } = await import('node:crypto');
+  const id = randomUUID();
+  const closedPort = await freePort();
+  await db().kafkaCluster.create({
+    data: {
+      id,
+      name: 'gone',
+      bootstrap: [`127.0.0.1:${closedPort}`],
+      saslMechanism: 'SCRAM-SHA-512',
+      saslUsername: CONTROL.name,
+      saslPasswordSealed: sealSecret(secretKeyFromEnv(), kafkaClusterPasswordAad(id), CONTROL.password),
+      paused: true,
+      createdByEmail: 'root@example.com',
+    },
+  });
+  const res = await call('/clusters/{cluster}/reconcile', 'POST', { cluster: 'gone' }, { token: admin, body: {} });
+  assert.equal(res.status, 503, JSON.stringify(res.body));
+  assert.match(res.body.error.message, /Cannot reconcile 'gone': .*not reachable/);
+  const gone = await call('/clusters/{cluster}', 'GET', { cluster: 'gone' }, { token: admin });
+  assert.equal(gone.body.status, 'unreachable');
+  assert.match(gone.body.lastError, /not reachable/);
+  assert.equal(gone.body.reports[0].status, 'unreachable');
+  assert.match(gone.body.reports[0].summary[0], /the cluster could not be reconciled: .*not reachable/);
 });
