@@ -1,6 +1,6 @@
 /**
- * Secret box: encrypts small secrets (processor environment secrets) for storage in Postgres with AES-256-GCM under
- * the hub's secret key. The key is 32 random bytes, given base64 in SAMSA_SECRETS_KEY; `samsa start` generates one
+ * Secret box: encrypts small secrets (processor environment secrets, managed clusters' admin passwords) for storage
+ * in Postgres with AES-256-GCM under the hub's secret key. The key is 32 random bytes, given base64 in SAMSA_SECRETS_KEY; `samsa start` generates one
  * into its data directory (mode 0600) on first start and hands it to the console and the processor host. A stored
  * value is `v1:<iv>:<tag>:<ciphertext>` (base64 parts); the associated data binds it to its owner and name, so a
  * ciphertext copied onto another processor or secret name does not open.
