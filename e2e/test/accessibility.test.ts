@@ -165,6 +165,7 @@ test('every page has no serious accessibility violation and fits 768 px; Ctrl-K 
     ['/admin/groups', () => p.getByRole('main').getByText('billing').first().waitFor()],
     ['/admin/requests', () => p.getByRole('main').getByRole('heading').first().waitFor()],
     ['/admin/audit', () => p.getByRole('main').getByRole('heading').first().waitFor()],
+    ['/admin/clusters', () => p.getByText('No cluster registered yet.').waitFor()],
     ['/account', () => p.getByRole('main').getByRole('heading').first().waitFor()],
     ['/t/acme', () => p.getByRole('main').getByRole('heading').first().waitFor()],
     ['/t/acme/topics', () => p.getByRole('link', { name: 'orders' }).first().waitFor()],

@@ -16,7 +16,9 @@ import { generateSecretKey, secretKeyFromEnv } from '@samsa/db/secret-box';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
 import { kafkaSkipReason } from '@samsa/kafka-harness/jars';
 import { runJava } from '@samsa/kafka-harness/java';
+import { kafkaSecurityView } from '@samsa/kafka-harness/kafka-view';
 import { type KafkaCluster, startKafka } from '@samsa/kafka-harness/kafka';
+import { grantManagedAdmin } from '@samsa/kafka-harness/managed-admin';
 import { eventually } from '@samsa/test-support/eventually';
 import { type TestKey, TenantFixtures } from '@samsa/test-support/tenants';
 import { Kafka, logLevel } from 'kafkajs';
@@ -27,21 +29,6 @@ if (skip) console.log(`# skipped: ${skip}`);
 const SUPERUSER = { name: 'admin', password: 'admin-secret' };
 /** The control plane's admin principal: not a super user, only the rights the README lists. */
 const CONTROL = { name: 'samsa-control', password: 'control-secret' };
-const CONTROL_GRANTS = [
-  [
-    '--operation',
-    'Alter',
-    '--operation',
-    'Describe',
-    '--operation',
-    'AlterConfigs',
-    '--operation',
-    'DescribeConfigs',
-    '--cluster',
-  ],
-  ['--operation', 'Describe', '--operation', 'Delete', '--topic', '*'],
-  ['--operation', 'Describe', '--operation', 'Delete', '--group', '*'],
-];
 let kafka: KafkaCluster;
 let database: TestDatabase;
 let db: Db;
@@ -62,17 +49,7 @@ before(
       startKafka({ sasl: { superuser: SUPERUSER, users: [CONTROL] } }),
       createTestDatabase(),
     ]);
-    for (const grant of CONTROL_GRANTS) {
-      const r = await runJava('org.apache.kafka.tools.AclCommand', [
-        '--bootstrap-server',
-        kafka.bootstrap,
-        '--add',
-        '--allow-principal',
-        `User:${CONTROL.name}`,
-        ...grant,
-      ]);
-      assert.equal(r.code, 0, r.stderr);
-    }
+    await grantManagedAdmin(kafka.bootstrap, CONTROL.name);
     db = createDb(database.url, { poolMax: 2 });
     fixtures = new TenantFixtures(database.url);
     connection = {
@@ -114,38 +91,9 @@ function as(slug: string, key: TestKey, mechanism: 'scram-sha-256' | 'scram-sha-
   } as ConstructorParameters<typeof Kafka>[0]);
 }
 
-/** Kafka's own view over the PLAINTEXT listener (its ANONYMOUS principal is a super user). */
-async function kafkaView() {
-  const [aclOut, userOut] = await Promise.all([
-    runJava('org.apache.kafka.tools.AclCommand', ['--bootstrap-server', kafka.bootstrap, '--list']),
-    runJava('kafka.admin.ConfigCommand', [
-      '--bootstrap-server',
-      kafka.bootstrap,
-      '--describe',
-      '--entity-type',
-      'users',
-    ]),
-  ]);
-  assert.equal(aclOut.code, 0, aclOut.stderr);
-  assert.equal(userOut.code, 0, userOut.stderr);
-  const acls: string[] = [];
-  let resource = '';
-  for (const line of aclOut.stdout.split('\n')) {
-    const r = /ResourcePattern\(resourceType=(\w+), name=(.*), patternType=(\w+)\)/.exec(line);
-    if (r) resource = `${r[1]} ${r[3]} ${r[2]}`;
-    const a = /\(principal=(.*), host=(.*), operation=(\w+), permissionType=(\w+)\)/.exec(line);
-    if (a) acls.push(`${a[4]} ${a[1]} ${a[3]} ${resource}`);
-  }
-  const scram = new Map<string, string>();
-  const quotas = new Map<string, string>();
-  for (const line of userOut.stdout.split('\n')) {
-    const s = /SCRAM credential configs for user-principal '(.*)' are (.*)/.exec(line);
-    if (s) scram.set(s[1]!, s[2]!.trim().split(', ').sort().join(', '));
-    const q = /Quota configs for user-principal '(.*)' are (.*)/.exec(line);
-    if (q) quotas.set(q[1]!, q[2]!.trim());
-  }
-  // The ACLs of Samsa's users (the control principal's own grants are left out).
-  return { acls: acls.filter((a) => a.includes(' User:samsa.')).sort(), scram, quotas };
+/** Kafka's own view over the PLAINTEXT listener: the ACLs of Samsa's users (the control principal's own grants left out). */
+function kafkaView() {
+  return kafkaSecurityView(kafka.bootstrap, ' User:samsa.');
 }
 
 /** A reconcile of everything in the database, as the CLI runs it (recorded in the audit log, which also dates it). */

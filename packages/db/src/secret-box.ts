@@ -1,6 +1,6 @@
 /**
- * Secret box: encrypts small secrets (processor environment secrets) for storage in Postgres with AES-256-GCM under
- * the hub's secret key. The key is 32 random bytes, given base64 in SAMSA_SECRETS_KEY; `samsa start` generates one
+ * Secret box: encrypts small secrets (processor environment secrets, managed clusters' admin passwords) for storage
+ * in Postgres with AES-256-GCM under the hub's secret key. The key is 32 random bytes, given base64 in SAMSA_SECRETS_KEY; `samsa start` generates one
  * into its data directory (mode 0600) on first start and hands it to the console and the processor host. A stored
  * value is `v1:<iv>:<tag>:<ciphertext>` (base64 parts); the associated data binds it to its owner and name, so a
  * ciphertext copied onto another processor or secret name does not open.
@@ -59,4 +59,9 @@ export function openSecret(key: Buffer, associatedData: string, sealed: string):
 /** The associated data of a processor secret: it opens only for that processor and name. */
 export function processorSecretAad(processorId: string, name: string): string {
   return `processor-secret:${processorId}:${name}`;
+}
+
+/** The associated data of a managed Kafka cluster's admin password: it opens only for that cluster. */
+export function kafkaClusterPasswordAad(clusterId: string): string {
+  return `kafka-cluster-password:${clusterId}`;
 }

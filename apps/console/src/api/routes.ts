@@ -193,6 +193,7 @@ import { checkSetupAccess } from '../server/setup-access.ts';
 import { withAuth, withTenant } from '../server/with-tenant.ts';
 import type { Handler, RouteSpec } from './define.ts';
 import { processorRoutes } from './processor-routes.ts';
+import { clusterRoutes } from './cluster-routes.ts';
 
 /** Public endpoints (sign-in, bootstrap, the OpenAPI document) still map errors through the one error type. */
 function publicHandler(run: (req: Request) => Promise<Response>): Handler {
@@ -904,6 +905,7 @@ export const apiRoutes: Record<string, RouteSpec> = {
     },
   },
   ...processorRoutes,
+  ...clusterRoutes,
   '/tenants/{tenant}/service-accounts': {
     GET: {
       summary: 'Service accounts of a tenant',

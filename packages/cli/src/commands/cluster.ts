@@ -10,9 +10,13 @@ import { type ClusterConnection, ClusterConnectionError, clusterConnectionFromEn
 import { createDb } from '@samsa/db';
 import { secretKeyFromEnv } from '@samsa/db/secret-box';
 import { readKeptValue, SECRETS_KEY_FILE } from './data-dir-secrets.ts';
+import { CLUSTER_REST_HELP, printReport, runClusterRest } from './admin/cluster.ts';
 import type { Command } from './types.ts';
 
-const HELP = `Usage: samsa cluster reconcile [--bootstrap HOST:PORT[,HOST:PORT]] [--tenant SLUG]... [--dry-run] [--json]
+const HELP = `${CLUSTER_REST_HELP}
+
+Direct mode, without the console (reads the database itself):
+Usage: samsa cluster reconcile [--bootstrap HOST:PORT[,HOST:PORT]] [--tenant SLUG]... [--dry-run] [--json]
 
 Brings an Apache Kafka cluster to what Samsa's records say, for every tenant (or those named), through the Admin
 API only: a SCRAM user samsa.<tenant>.<keyId> per API key, the tenant's ACL bindings as ACLs under <tenant>.,
@@ -81,16 +85,19 @@ function secretsKey(env: NodeJS.ProcessEnv): Buffer | null {
 }
 
 export const cluster: Command = {
-  summary: "reconcile Samsa's tenants onto an Apache Kafka cluster (cluster reconcile)",
+  summary: 'managed Apache Kafka clusters: add, list, show, update, pause, resume, remove, reconcile',
   help: HELP,
   async run(argv) {
+    // With --name, or any verb but reconcile: the cluster registered in the console, over its API.
+    const direct = argv[0] === 'reconcile' && !argv.some((a) => a === '--name' || a.startsWith('--name='));
+    if (argv[0] !== undefined && !direct) return runClusterRest(argv);
     let parsed: ReturnType<typeof parse>;
     let connection: ClusterConnection;
     let key: Buffer | null;
     try {
       parsed = parse(argv);
       if (parsed.positionals[0] !== 'reconcile' || parsed.positionals.length > 1)
-        throw new UsageError("expected 'reconcile'");
+        throw new UsageError("expected 'reconcile' or one of add, list, show, update, pause, resume, remove");
       if (!process.env.DATABASE_URL)
         throw new UsageError(
           'DATABASE_URL is not set: the tenants, keys and ACLs are read from the control-plane database',
@@ -127,16 +134,7 @@ export const cluster: Command = {
       if (values.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       } else {
-        const verb = report.dryRun ? 'would ' : '';
-        for (const c of report.created) process.stdout.write(`${verb}create   ${c.tenant}  ${c.what}\n`);
-        for (const c of report.repaired) process.stdout.write(`${verb}repair   ${c.tenant}  ${c.what} (drift)\n`);
-        for (const c of report.deleted) process.stdout.write(`${verb}delete   ${c.tenant}  ${c.what}\n`);
-        for (const c of report.errors) process.stdout.write(`error    ${c.tenant}  ${c.what}: ${c.message}\n`);
-        for (const s of report.skipped) process.stdout.write(`skipped  ${s.tenant}  ${s.what}: ${s.reason}\n`);
-        process.stdout.write(
-          `${report.dryRun ? 'dry run: ' : ''}${report.created.length} created, ${report.repaired.length} repaired, ` +
-            `${report.deleted.length} deleted, ${report.errors.length} refused, ${report.skipped.length} skipped\n`,
-        );
+        printReport(report);
       }
       return report.errors.length === 0 ? 0 : 1;
     } catch (err) {

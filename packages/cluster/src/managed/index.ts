@@ -9,3 +9,4 @@ export { readActual } from './kafka-state.ts';
 export * from './reconcile.ts';
 export * from './desired-from-db.ts';
 export * from './reconcile-from-db.ts';
+export * from './probe.ts';

@@ -69,6 +69,7 @@ export function AppNav({ email, isPlatformAdmin }: { email: string; isPlatformAd
           </NavLink>
           <NavLink href="/admin/tenants">Tenants</NavLink>
           <NavLink href="/admin/users">Users</NavLink>
+          <NavLink href="/admin/clusters">Clusters</NavLink>
           <NavLink href="/admin/groups">Consumer groups</NavLink>
           <NavLink href="/admin/transactions">Transactions</NavLink>
           <NavLink href="/admin/requests">Pending requests</NavLink>

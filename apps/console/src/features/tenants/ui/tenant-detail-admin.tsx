@@ -6,6 +6,7 @@ import { Button } from '../../../components/ui/button.tsx';
 import { Field, Input } from '../../../components/ui/input.tsx';
 import { ErrorState, Loading, PageHeader, SaveOutcome } from '../../../components/ui/states.tsx';
 import { api, fieldErrors, formatBytes } from '../../../lib/api-client.ts';
+import { TenantPlacements } from '../../clusters/ui/tenant-placements.tsx';
 import { draftFromQuota, QuotaFields, quotaFromDraft } from './quota-fields.tsx';
 
 interface Tenant {
@@ -81,6 +82,7 @@ export function TenantDetailAdmin({ slug }: { slug: string }) {
           Save
         </Button>
       </form>
+      <TenantPlacements slug={tenant.data.slug} />
     </section>
   );
 }
