@@ -19,6 +19,7 @@ import {
   CreateTopics,
   DeleteTopics,
   DescribeGroups,
+  encodeBatch,
   ErrorCode,
   Fetch,
   FindCoordinator,
@@ -50,6 +51,7 @@ let gateway: Gateway;
 let acmeKey: TestKey;
 let betaKey: TestKey;
 let unplacedKey: TestKey;
+let tempKey: TestKey;
 let acmeId: string;
 
 before(
@@ -64,6 +66,7 @@ before(
     acmeId = await fixtures.tenant('acme');
     acmeKey = await fixtures.key(acmeId, 'app', { secretsKey });
     await fixtures.admin(acmeId, 'app');
+    tempKey = await fixtures.key(acmeId, 'app', { secretsKey });
     const betaId = await fixtures.tenant('beta');
     betaKey = await fixtures.key(betaId, 'intruder', { secretsKey });
     await fixtures.admin(betaId, 'intruder');
@@ -467,4 +470,96 @@ test('wrong credentials and a key not yet on the cluster fail with a clear SASL 
   const good = client.admin();
   await good.connect();
   await good.disconnect();
+});
+
+test("Samsa's ACLs and key revocations apply in the gateway at once, before any reconcile", {
+  skip,
+  timeout: 120_000,
+}, async () => {
+  const c = await rawAs(acmeKey);
+  const create = await c.request(CreateTopics, 7, {
+    topics: [{ name: 'frozen', numPartitions: 1, replicationFactor: 3, assignments: [], configs: [] }],
+    timeoutMs: 10_000,
+    validateOnly: false,
+  });
+  assert.equal((create.topics as any[])[0].errorCode, ErrorCode.NONE);
+  // The console denies WRITE on 'frozen'; the cluster still has only the ALLOW ALL the last reconcile placed.
+  await fixtures.acl(acmeId, 'User:app', 'TOPIC', 'frozen', 'WRITE', { permission: 'DENY' });
+  await eventually(async () => {
+    const produced = await c.request(Produce, 9, {
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 5000,
+      topicData: [
+        { name: 'frozen', partitionData: [{ index: 0, records: encodeBatch({ records: [{ value: 'x' }] }) }] },
+      ],
+    });
+    const t = (produced.responses as any[])[0];
+    return t.name === 'frozen' && t.partitionResponses[0].errorCode === ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+  }, 'WRITE on frozen refused by the gateway');
+  const meta = await c.request(Metadata, 12, { topics: [{ name: 'frozen' }], allowAutoTopicCreation: false });
+  assert.equal((meta.topics as any[])[0].errorCode, ErrorCode.NONE, 'DESCRIBE is still allowed');
+  c.close();
+
+  // A revoked key's open connection is cut, and it cannot sign in again.
+  const temp = await rawAs(tempKey);
+  await fixtures.revoke(tempKey.keyId);
+  assert.equal(await temp.waitClosed(10_000), true, 'the revoked key was disconnected');
+  const again = await RawClient.connect(Number(gateway.bootstrap.split(':')[1]), '127.0.0.1');
+  await assert.rejects(again.saslPlain(tempKey.keyId, tempKey.secret), /invalid username or password/);
+});
+
+test('two gateways side by side: a client keeps working through one when the other closes', {
+  skip,
+  timeout: 180_000,
+}, async () => {
+  const second = await startGateway({
+    cluster: {
+      bootstrap: kafka.saslBootstrap!.split(','),
+      sasl: { mechanism: 'SCRAM-SHA-512', username: SUPERUSER.name, password: SUPERUSER.password },
+    },
+    databaseUrl: database.url,
+    secretsKey,
+    port: 0,
+    metricsPort: 0,
+    logger: pino({ level: 'warn' }),
+  });
+  let secondClosed = false;
+  try {
+    const client = new Kafka({
+      clientId: 'two-gateways',
+      brokers: [second.bootstrap, gateway.bootstrap],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 10, initialRetryTime: 200 },
+      sasl: { mechanism: 'scram-sha-512', username: acmeKey.keyId, password: acmeKey.secret },
+    });
+    const admin = client.admin();
+    await admin.connect();
+    await admin.createTopics({
+      topics: [{ topic: 'ha', numPartitions: 1, replicationFactor: 3 }],
+      waitForLeaders: true,
+    });
+    await admin.disconnect();
+    const producer = client.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    await producer.send({ topic: 'ha', acks: -1, messages: [{ value: 'one' }] });
+    const metrics = await (await fetch(`http://${second.metricsAddress}/metrics`)).text();
+    const accepted = Number(/samsa_gateway_connections_accepted_total (\d+)/.exec(metrics)?.[1]);
+    assert.ok(accepted > 0, 'the second gateway served the client');
+    // Each gateway's answers point at its own ports: the second's Metadata names only its listeners.
+    assert.notDeepEqual([...second.brokerPorts().values()].sort(), [...gateway.brokerPorts().values()].sort());
+
+    await second.close();
+    secondClosed = true;
+    await producer.send({ topic: 'ha', acks: -1, messages: [{ value: 'two' }] });
+    await producer.disconnect();
+
+    const direct_ = direct().admin();
+    await direct_.connect();
+    const offsets = await direct_.fetchTopicOffsets('acme.ha');
+    assert.equal(offsets[0]!.high, '2', 'both records reached the cluster, once each');
+    await direct_.disconnect();
+  } finally {
+    if (!secondClosed) await second.close();
+  }
 });
