@@ -87,6 +87,7 @@ export class GatewayConnection {
         return connection.access;
       },
       topicIds: core.topicIds,
+      groupProtocolTypes: new Map(),
       refreshTopicIds: () => this.refreshTopicIds(),
       gatewayAddress: (id, host, port) => core.gatewayAddress(id, host, port),
     };

@@ -17,6 +17,7 @@ import { type KafkaCluster, startKafka } from '@samsa/kafka-harness/kafka';
 import {
   ApiVersions,
   CreateTopics,
+  decodeConsumerAssignment,
   DeleteTopics,
   DescribeGroups,
   encodeBatch,
@@ -180,11 +181,18 @@ test('KafkaJS produces idempotently with acks=all and consumes with a group thro
       })
       .catch(reject);
   });
+  const kafkaAdmin = direct().admin();
+  await kafkaAdmin.connect();
+  // Kafka's own view of the group: the assignment inside it names the cluster's topic.
+  const [described] = (await kafkaAdmin.describeGroups(['acme.workers'])).groups;
+  assert.equal(described!.protocolType, 'consumer');
+  const assigned = described!.members.flatMap((m) =>
+    decodeConsumerAssignment(m.memberAssignment).assignedPartitions.map((p) => p.topic),
+  );
+  assert.deepEqual([...new Set(assigned)], ['acme.orders']);
   await consumer.disconnect();
   assert.deepEqual(received.sort(), sent.map((m) => m.value).sort());
 
-  const kafkaAdmin = direct().admin();
-  await kafkaAdmin.connect();
   const topics = await kafkaAdmin.listTopics();
   assert.ok(topics.includes('acme.orders'), `Kafka has acme.orders: ${topics.join(', ')}`);
   assert.ok(!topics.includes('orders'));

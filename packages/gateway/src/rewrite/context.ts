@@ -20,6 +20,11 @@ export interface RewriteContext {
   readonly topicIds: TopicIdRegistry;
   /** Asks the cluster (as this tenant's user) for every topic it may see, learning the tenant's topic ids. */
   refreshTopicIds(): Promise<void>;
+  /**
+   * The protocol type each group this connection joined uses (JoinGroup says it; SyncGroup before v5 does not), by
+   * the client's group id. Bounded by the connection.
+   */
+  readonly groupProtocolTypes: Map<string, string>;
   /** The gateway's address for Kafka node `nodeId` (at `host:port` on the cluster); a new node gets a listener. */
   gatewayAddress(nodeId: number, host: string, port: number): Promise<GatewayAddress>;
 }

@@ -2,8 +2,8 @@
  * Rewrites of the APIs that name consumer groups and transactional ids: FindCoordinator, JoinGroup, SyncGroup,
  * Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch, ListGroups, DescribeGroups, DeleteGroups and InitProducerId. Group
  * ids and transactional ids gain the tenant's prefix; Samsa's ACLs refuse a group in the gateway. The consumer
- * protocol's payloads (subscriptions and assignments inside JoinGroup and SyncGroup) are opaque to the cluster and
- * stay in the client's names.
+ * protocol's payloads (subscriptions and assignments inside JoinGroup, SyncGroup and DescribeGroups) are rewritten
+ * too, so Kafka's tools see the cluster's topic names in them.
  */
 import {
   DeleteGroups,
@@ -19,11 +19,12 @@ import {
   OffsetFetch,
   SyncGroup,
 } from '@samsa/protocol';
+import { CONSUMER_PROTOCOL_TYPE, rewriteAssignment, rewriteSubscription } from './consumer-protocol.ts';
 import { type ApiRewrite, external, mapNode, type Msg, partition, stripMessage } from './context.ts';
 
 const GROUP_DENIED = ErrorCode.GROUP_AUTHORIZATION_FAILED;
 
-/** JoinGroup, SyncGroup, Heartbeat and LeaveGroup: one group id; refused whole when Samsa's ACLs deny READ. */
+/** Heartbeat and LeaveGroup: one group id; refused whole when Samsa's ACLs deny READ. */
 function singleGroupRewrite(
   api: ApiRewrite['api'],
   refusal: (req: Msg) => Msg,
@@ -40,26 +41,68 @@ function singleGroupRewrite(
   };
 }
 
-export const joinGroupRewrite = singleGroupRewrite(
-  JoinGroup,
-  (req) => ({
-    errorCode: GROUP_DENIED,
-    generationId: -1,
-    protocolType: null,
-    protocolName: null,
-    leader: '',
-    skipAssignment: false,
-    memberId: req.memberId,
-    members: [],
-  }),
-  (req) => Math.max(Number(req.rebalanceTimeoutMs ?? 0), Number(req.sessionTimeoutMs ?? 0)),
-);
-export const syncGroupRewrite = singleGroupRewrite(
-  SyncGroup,
-  () => ({ errorCode: GROUP_DENIED, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) }),
+/** Bound on the group protocol types one connection remembers (a consumer joins one or a few groups). */
+const MAX_REMEMBERED_GROUPS = 1_000;
+
+export const joinGroupRewrite: ApiRewrite = {
+  api: JoinGroup,
+  waitsMs: (req) => Math.max(Number(req.rebalanceTimeoutMs ?? 0), Number(req.sessionTimeoutMs ?? 0)),
+  request(ctx, req) {
+    if (!ctx.access.canGroup('READ', req.groupId)) {
+      return {
+        answer: {
+          errorCode: GROUP_DENIED,
+          generationId: -1,
+          protocolType: null,
+          protocolName: null,
+          leader: '',
+          skipAssignment: false,
+          memberId: req.memberId,
+          members: [],
+        },
+      };
+    }
+    const consumer = req.protocolType === CONSUMER_PROTOCOL_TYPE;
+    if (ctx.groupProtocolTypes.size >= MAX_REMEMBERED_GROUPS) ctx.groupProtocolTypes.clear();
+    ctx.groupProtocolTypes.set(req.groupId, req.protocolType);
+    const protocols = consumer
+      ? (req.protocols as Msg[]).map((p) => ({ ...p, metadata: rewriteSubscription(ctx, p.metadata, 'toCluster') }))
+      : req.protocols;
+    return {
+      send: { ...req, groupId: ctx.access.toInternal(req.groupId), protocols },
+      merge: (res) => {
+        if (!consumer) return;
+        for (const m of res.members as Msg[]) m.metadata = rewriteSubscription(ctx, m.metadata, 'toClient');
+      },
+    };
+  },
+  response() {},
+};
+
+export const syncGroupRewrite: ApiRewrite = {
+  api: SyncGroup,
   // A follower's SyncGroup waits for the leader's assignment, up to the rebalance.
-  () => 300_000,
-);
+  waitsMs: () => 300_000,
+  request(ctx, req) {
+    if (!ctx.access.canGroup('READ', req.groupId)) {
+      return {
+        answer: { errorCode: GROUP_DENIED, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) },
+      };
+    }
+    const consumer = (req.protocolType ?? ctx.groupProtocolTypes.get(req.groupId)) === CONSUMER_PROTOCOL_TYPE;
+    const assignments = consumer
+      ? (req.assignments as Msg[]).map((a) => ({ ...a, assignment: rewriteAssignment(ctx, a.assignment, 'toCluster') }))
+      : req.assignments;
+    return {
+      send: { ...req, groupId: ctx.access.toInternal(req.groupId), assignments },
+      merge: (res) => {
+        if (consumer) res.assignment = rewriteAssignment(ctx, res.assignment, 'toClient');
+      },
+    };
+  },
+  response() {},
+};
+
 export const heartbeatRewrite = singleGroupRewrite(Heartbeat, () => ({ errorCode: GROUP_DENIED }));
 export const leaveGroupRewrite = singleGroupRewrite(LeaveGroup, () => ({ errorCode: GROUP_DENIED, members: [] }));
 
@@ -204,6 +247,13 @@ export const describeGroupsRewrite: ApiRewrite = {
   },
   response(ctx, res) {
     res.groups = keepOwn(ctx, res.groups, 'groupId');
+    for (const g of res.groups as Msg[]) {
+      if (g.protocolType !== CONSUMER_PROTOCOL_TYPE) continue;
+      for (const m of g.members as Msg[]) {
+        m.memberMetadata = rewriteSubscription(ctx, m.memberMetadata, 'toClient');
+        m.memberAssignment = rewriteAssignment(ctx, m.memberAssignment, 'toClient');
+      }
+    }
   },
 };
 
