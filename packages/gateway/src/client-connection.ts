@@ -24,6 +24,7 @@ import {
   SaslHandshake,
 } from '@samsa/protocol';
 import type { Logger } from 'pino';
+import { byteQuotaThrottleMs } from './byte-quotas.ts';
 import type { GatewayCore } from './gateway-core.ts';
 import { REWRITES, type RewriteContext } from './rewrite/index.ts';
 import { type UpstreamConnection, UpstreamAuthError } from './upstream.ts';
@@ -64,6 +65,8 @@ export class GatewayConnection {
   private paused = false;
   private countedTenantId: string | null = null;
   private readonly rewriteContext: RewriteContext;
+  private mutedUntilMs = 0;
+  private muteTimer: NodeJS.Timeout | null = null;
   /** Frames that arrived while a SASL step was being decided: run after it, in order. */
   private held: Buffer[] | null = null;
 
@@ -132,6 +135,7 @@ export class GatewayConnection {
   private onClose(): void {
     this.closed = true;
     if (this.authTimer) clearTimeout(this.authTimer);
+    if (this.muteTimer) clearTimeout(this.muteTimer);
     this.upstream?.close();
     if (this.countedTenantId !== null) this.core.tenancy.releaseConnection(this.countedTenantId);
     this.countedTenantId = null;
@@ -165,6 +169,9 @@ export class GatewayConnection {
       if (this.closed || this.refusingFrames) return;
       if (this.held !== null) {
         this.held.push(...frames.slice(i));
+        // Frames pipelined behind a SASL step are few (a client waits for its answer): many is a flood.
+        if (this.held.length > this.core.config.maxInflightRequestsPerConnection)
+          this.close('too many frames during SASL');
         return;
       }
       this.onFrame(frames[i]!);
@@ -350,12 +357,13 @@ export class GatewayConnection {
       try {
         const rewritten = await rewrite.request(this.rewriteContext, req, version);
         if ('answer' in rewritten) {
-          this.finish(slot!, encodeResponse(api, version, correlationId, rewritten.answer));
+          if (slot !== null) this.finish(slot, encodeResponse(api, version, correlationId, rewritten.answer));
           return;
         }
         const upstream = this.upstream!;
         if (slot === null) {
           upstream.sendWithoutAnswer(api, version, rewritten.send);
+          this.mute(byteQuotaThrottleMs(this.core.tenancy, this.principal, apiKey, rewritten.send, null));
           return;
         }
         const answer = upstream.send(api, version, rewritten.send, rewrite.waitsMs?.(req) ?? 0);
@@ -364,6 +372,11 @@ export class GatewayConnection {
           .then(async (res) => {
             await rewrite.response(this.rewriteContext, res, version);
             rewritten.merge?.(res);
+            const throttleMs = byteQuotaThrottleMs(this.core.tenancy, this.principal, apiKey, rewritten.send, res);
+            if (throttleMs > 0) {
+              res.throttleTimeMs = Math.max(Number(res.throttleTimeMs ?? 0), throttleMs);
+              this.mute(throttleMs);
+            }
             this.core.metrics.request(api.name, Date.now() - startedMs);
             this.finish(slot, encodeResponse(api, version, correlationId, res));
           })
@@ -425,10 +438,26 @@ export class GatewayConnection {
     this.updateReading();
   }
 
-  /** Reading pauses while too many requests wait for their answers. */
+  /** Kafka-style quota throttling: stop reading from this client for `throttleMs`. */
+  private mute(throttleMs: number): void {
+    if (throttleMs <= 0 || this.closed) return;
+    this.mutedUntilMs = Math.max(this.mutedUntilMs, Date.now() + throttleMs);
+    this.updateReading();
+    if (this.muteTimer) clearTimeout(this.muteTimer);
+    this.muteTimer = setTimeout(
+      () => {
+        this.muteTimer = null;
+        this.updateReading();
+      },
+      this.mutedUntilMs - Date.now() + 1,
+    );
+  }
+
+  /** Reading pauses while too many requests wait for their answers, or while the client is throttled. */
   private updateReading(): void {
     if (this.closed || this.refusingFrames) return;
-    const shouldPause = this.queue.length >= this.core.config.maxInflightRequestsPerConnection;
+    const shouldPause =
+      this.queue.length >= this.core.config.maxInflightRequestsPerConnection || this.mutedUntilMs > Date.now();
     if (shouldPause && !this.paused) {
       this.socket.pause();
       this.paused = true;

@@ -53,6 +53,8 @@ let acmeKey: TestKey;
 let betaKey: TestKey;
 let unplacedKey: TestKey;
 let tempKey: TestKey;
+let gammaKey: TestKey;
+let gammaId: string;
 let acmeId: string;
 
 before(
@@ -71,6 +73,9 @@ before(
     const betaId = await fixtures.tenant('beta');
     betaKey = await fixtures.key(betaId, 'intruder', { secretsKey });
     await fixtures.admin(betaId, 'intruder');
+    gammaId = await fixtures.tenant('gamma');
+    gammaKey = await fixtures.key(gammaId, 'loader', { secretsKey });
+    await fixtures.admin(gammaId, 'loader');
     const connection: ClusterConnection = {
       bootstrapBrokers: kafka.saslBootstrap!.split(','),
       sasl: { mechanism: 'SCRAM-SHA-512', username: SUPERUSER.name, password: SUPERUSER.password },
@@ -570,4 +575,31 @@ test('two gateways side by side: a client keeps working through one when the oth
   } finally {
     if (!secondClosed) await second.close();
   }
+});
+
+test("a tenant's produce byte rate set in the console throttles it in the gateway, before any reconcile", {
+  skip,
+  timeout: 120_000,
+}, async () => {
+  const batch = encodeBatch({ records: [{ value: Buffer.alloc(64 * 1024, 1) }] });
+  const produce = async () => {
+    const c = await rawAs(gammaKey);
+    try {
+      const res = await c.request(Produce, 9, {
+        transactionalId: null,
+        acks: -1,
+        timeoutMs: 5000,
+        topicData: [{ name: 'bulk', partitionData: [{ index: 0, records: batch }] }],
+      });
+      return res.throttleTimeMs as number;
+    } finally {
+      c.close();
+    }
+  };
+  assert.equal(await produce(), 0, 'no quota yet: not throttled');
+  // 1 KiB/s for the tenant, only in Postgres: the cluster has no quota for gamma's user.
+  await fixtures.setQuota(gammaId, { produceBytesPerSec: 1024 });
+  let throttleMs = 0;
+  await eventually(async () => (throttleMs = await produce()) > 0, 'a throttled produce');
+  assert.ok(throttleMs > 0, `throttle_time_ms ${throttleMs}`);
 });
