@@ -7,6 +7,7 @@
  */
 import type { Socket } from 'node:net';
 import { Access } from '@samsa/broker/access';
+import { ConnectionMute } from '@samsa/broker/connection-mute';
 import { ANONYMOUS, describePrincipal, type Principal } from '@samsa/broker/principal';
 import { MECHANISMS, type Mechanism, type SaslExchange, startExchange } from '@samsa/broker/sasl-mechanisms';
 import {
@@ -65,8 +66,7 @@ export class GatewayConnection {
   private paused = false;
   private countedTenantId: string | null = null;
   private readonly rewriteContext: RewriteContext;
-  private mutedUntilMs = 0;
-  private muteTimer: NodeJS.Timeout | null = null;
+  private readonly muting = new ConnectionMute(() => this.updateReading());
   /** Frames that arrived while a SASL step was being decided: run after it, in order. */
   private held: Buffer[] | null = null;
 
@@ -135,7 +135,7 @@ export class GatewayConnection {
   private onClose(): void {
     this.closed = true;
     if (this.authTimer) clearTimeout(this.authTimer);
-    if (this.muteTimer) clearTimeout(this.muteTimer);
+    this.muting.clear();
     this.upstream?.close();
     if (this.countedTenantId !== null) this.core.tenancy.releaseConnection(this.countedTenantId);
     this.countedTenantId = null;
@@ -440,24 +440,14 @@ export class GatewayConnection {
 
   /** Kafka-style quota throttling: stop reading from this client for `throttleMs`. */
   private mute(throttleMs: number): void {
-    if (throttleMs <= 0 || this.closed) return;
-    this.mutedUntilMs = Math.max(this.mutedUntilMs, Date.now() + throttleMs);
-    this.updateReading();
-    if (this.muteTimer) clearTimeout(this.muteTimer);
-    this.muteTimer = setTimeout(
-      () => {
-        this.muteTimer = null;
-        this.updateReading();
-      },
-      this.mutedUntilMs - Date.now() + 1,
-    );
+    if (!this.closed) this.muting.mute(throttleMs);
   }
 
   /** Reading pauses while too many requests wait for their answers, or while the client is throttled. */
   private updateReading(): void {
     if (this.closed || this.refusingFrames) return;
     const shouldPause =
-      this.queue.length >= this.core.config.maxInflightRequestsPerConnection || this.mutedUntilMs > Date.now();
+      this.queue.length >= this.core.config.maxInflightRequestsPerConnection || this.muting.mutedAt(Date.now());
     if (shouldPause && !this.paused) {
       this.socket.pause();
       this.paused = true;

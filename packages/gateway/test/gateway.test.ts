@@ -375,18 +375,15 @@ test("isolation: tenant beta cannot see or touch acme's topics or groups through
   });
   assert.notEqual((offsets.topics as any[])[0].partitions[0].errorCode, ErrorCode.NONE);
   // acme's group: its committed offsets are not beta's to read; it is not listed or described.
-  const bc = await rawAtCoordinator(betaKey, 'acme-group');
-  const fetched = await bc.request(OffsetFetch, 8, {
-    groups: [
-      { groupId: 'acme-group', topics: null },
-      { groupId: 'acme.acme-group', topics: null },
-    ],
-    requireStable: false,
-  });
-  assert.equal((fetched.groups as any[]).length, 2);
-  for (const g of fetched.groups as any[]) {
-    assert.deepEqual(g.topics, [], `${g.groupId} shows no offsets`);
+  // Each name is one of beta's groups (beta.acme-group, beta.acme.acme-group), asked at its own coordinator.
+  for (const groupId of ['acme-group', 'acme.acme-group']) {
+    const at = await rawAtCoordinator(betaKey, groupId);
+    const fetched = await at.request(OffsetFetch, 8, { groups: [{ groupId, topics: null }], requireStable: false });
+    at.close();
+    const g = (fetched.groups as any[])[0];
+    assert.equal(g.groupId, groupId);
     assert.notEqual(g.errorCode, ErrorCode.NOT_COORDINATOR, 'asked at the coordinator');
+    assert.deepEqual(g.topics, [], `${groupId} shows no offsets`);
   }
   const listed = await b.request(ListGroups, 4, { statesFilter: [] });
   assert.deepEqual(
@@ -394,6 +391,7 @@ test("isolation: tenant beta cannot see or touch acme's topics or groups through
     [],
     'no acme group listed',
   );
+  const bc = await rawAtCoordinator(betaKey, 'acme-group');
   const described = await bc.request(DescribeGroups, 5, { groups: ['acme-group'], includeAuthorizedOperations: false });
   const d = (described.groups as any[])[0];
   assert.equal(d.groupId, 'acme-group');

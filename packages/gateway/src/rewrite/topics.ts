@@ -227,59 +227,78 @@ export const fetchRewrite: ApiRewrite = {
   },
 };
 
-export const listOffsetsRewrite: ApiRewrite = {
-  api: ListOffsets,
-  request(ctx, req) {
-    const { kept, refused } = partition(req.topics as Msg[], (t) => ctx.access.canTopic('DESCRIBE', t.name));
-    return {
-      send: { ...req, topics: kept.map((t) => ({ ...t, name: ctx.access.toInternal(t.name) })) },
-      merge: (res) => {
-        for (const t of refused) {
-          res.topics.push({
-            name: t.name,
-            partitions: (t.partitions as Msg[]).map((p) => ({
-              partitionIndex: p.partitionIndex,
-              errorCode: DENIED,
-              oldStyleOffsets: [],
-              timestamp: -1n,
-              offset: -1n,
-              leaderEpoch: -1,
-            })),
-          });
-        }
-      },
-    };
+/**
+ * An API whose request lists topics by name in `list[].<nameField>` and whose answer lists them the same way: each
+ * topic Samsa's ACLs refuse `operation` on is left out of the request and answered by `refusal`.
+ */
+function namedTopicsRewrite(
+  api: ApiRewrite['api'],
+  spec: {
+    requestList: string;
+    responseList: string;
+    nameField: string;
+    operation: 'DESCRIBE' | 'ALTER';
+    refusal: (topic: Msg) => Msg;
   },
-  response(ctx, res) {
-    res.topics = keepOwnTopics(ctx, res.topics, 'name');
-  },
-};
+): ApiRewrite {
+  const { requestList, responseList, nameField, operation, refusal } = spec;
+  return {
+    api,
+    request(ctx, req) {
+      const { kept, refused } = partition(req[requestList] as Msg[], (t) =>
+        ctx.access.canTopic(operation, t[nameField]),
+      );
+      return {
+        send: {
+          ...req,
+          [requestList]: kept.map((t) => ({ ...t, [nameField]: ctx.access.toInternal(t[nameField]) })),
+        },
+        merge: (res) => {
+          for (const t of refused) res[responseList].push(refusal(t));
+        },
+      };
+    },
+    response(ctx, res) {
+      res[responseList] = keepOwnTopics(ctx, res[responseList], nameField);
+      for (const t of res[responseList] as Msg[])
+        if (typeof t.errorMessage === 'string') t.errorMessage = stripMessage(ctx, t.errorMessage);
+    },
+  };
+}
 
-export const offsetForLeaderEpochRewrite: ApiRewrite = {
-  api: OffsetForLeaderEpoch,
-  request(ctx, req) {
-    const { kept, refused } = partition(req.topics as Msg[], (t) => ctx.access.canTopic('DESCRIBE', t.topic));
-    return {
-      send: { ...req, topics: kept.map((t) => ({ ...t, topic: ctx.access.toInternal(t.topic) })) },
-      merge: (res) => {
-        for (const t of refused) {
-          res.topics.push({
-            topic: t.topic,
-            partitions: (t.partitions as Msg[]).map((p) => ({
-              errorCode: DENIED,
-              partition: p.partition,
-              leaderEpoch: -1,
-              endOffset: -1n,
-            })),
-          });
-        }
-      },
-    };
-  },
-  response(ctx, res) {
-    res.topics = keepOwnTopics(ctx, res.topics, 'topic');
-  },
-};
+export const listOffsetsRewrite = namedTopicsRewrite(ListOffsets, {
+  requestList: 'topics',
+  responseList: 'topics',
+  nameField: 'name',
+  operation: 'DESCRIBE',
+  refusal: (t) => ({
+    name: t.name,
+    partitions: (t.partitions as Msg[]).map((p) => ({
+      partitionIndex: p.partitionIndex,
+      errorCode: DENIED,
+      oldStyleOffsets: [],
+      timestamp: -1n,
+      offset: -1n,
+      leaderEpoch: -1,
+    })),
+  }),
+});
+
+export const offsetForLeaderEpochRewrite = namedTopicsRewrite(OffsetForLeaderEpoch, {
+  requestList: 'topics',
+  responseList: 'topics',
+  nameField: 'topic',
+  operation: 'DESCRIBE',
+  refusal: (t) => ({
+    topic: t.topic,
+    partitions: (t.partitions as Msg[]).map((p) => ({
+      errorCode: DENIED,
+      partition: p.partition,
+      leaderEpoch: -1,
+      endOffset: -1n,
+    })),
+  }),
+});
 
 export const createTopicsRewrite: ApiRewrite = {
   api: CreateTopics,
@@ -357,22 +376,13 @@ export const deleteTopicsRewrite: ApiRewrite = {
   },
 };
 
-export const createPartitionsRewrite: ApiRewrite = {
-  api: CreatePartitions,
-  request(ctx, req) {
-    const { kept, refused } = partition(req.topics as Msg[], (t) => ctx.access.canTopic('ALTER', t.name));
-    return {
-      send: { ...req, topics: kept.map((t) => ({ ...t, name: ctx.access.toInternal(t.name) })) },
-      merge: (res) => {
-        for (const t of refused) res.results.push({ name: t.name, errorCode: DENIED, errorMessage: null });
-      },
-    };
-  },
-  response(ctx, res) {
-    res.results = keepOwnTopics(ctx, res.results, 'name');
-    for (const t of res.results as Msg[]) t.errorMessage = stripMessage(ctx, t.errorMessage);
-  },
-};
+export const createPartitionsRewrite = namedTopicsRewrite(CreatePartitions, {
+  requestList: 'topics',
+  responseList: 'results',
+  nameField: 'name',
+  operation: 'ALTER',
+  refusal: (t) => ({ name: t.name, errorCode: DENIED, errorMessage: null }),
+});
 
 /** DescribeConfigs and IncrementalAlterConfigs: TOPIC resources only (broker configs are the platform's). */
 function configsRewrite(
