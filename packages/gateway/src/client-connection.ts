@@ -56,7 +56,7 @@ export class GatewayConnection {
   private readonly frames: FrameAssembler;
   private readonly queue: Slot[] = [];
   private access: Access;
-  private sasl: { mechanism: Mechanism; exchange: SaslExchange; steps: number } | null = null;
+  private sasl: { mechanism: Mechanism; exchange: SaslExchange; steps: number; raw: boolean } | null = null;
   private upstream: UpstreamConnection | null = null;
   /** Requests are rewritten and written to Kafka one after another, in arrival order. */
   private sendChain: Promise<void> = Promise.resolve();
@@ -98,6 +98,7 @@ export class GatewayConnection {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
     socket.on('close', () => this.onClose());
+    socket.on('drain', () => this.updateReading());
   }
 
   get isAuthenticated(): boolean {
@@ -179,6 +180,10 @@ export class GatewayConnection {
   }
 
   private onFrame(frame: Buffer): void {
+    if (this.sasl?.raw && !this.isAuthenticated) {
+      this.onRawSaslToken(frame);
+      return;
+    }
     const r = new ByteReader(frame);
     let header: ReturnType<typeof readRequestHeader>;
     try {
@@ -213,16 +218,17 @@ export class GatewayConnection {
       return;
     }
     if (header.apiKey === SASL_AUTHENTICATE_KEY) {
-      const slot = this.enqueue();
-      this.held = [];
-      void this.authenticate(r, header.apiVersion)
-        .catch((err) => this.saslFailure(`Authentication failed: ${(err as Error).message}`))
-        .then((body) => {
-          this.finish(slot, encodeResponse(SaslAuthenticate, header.apiVersion, header.correlationId, body));
-          const held = this.held ?? [];
-          this.held = null;
-          this.runFrames(held);
-        });
+      let authBytes: Buffer;
+      try {
+        authBytes = Buffer.from(decodeRequestBody(SaslAuthenticate, header.apiVersion, r).authBytes);
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'malformed SaslAuthenticate');
+        this.close('malformed request');
+        return;
+      }
+      this.saslStep(authBytes, (body) =>
+        encodeResponse(SaslAuthenticate, header.apiVersion, header.correlationId, body),
+      );
       return;
     }
     this.forward(r, header.apiKey, header.apiVersion, header.correlationId);
@@ -256,7 +262,12 @@ export class GatewayConnection {
     const mechanism = MECHANISMS.find((m) => m === req.mechanism);
     if (mechanism === undefined)
       return { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms: [...MECHANISMS] };
-    this.sasl = { mechanism, exchange: startExchange(mechanism, this.core.tenancy.credentials), steps: 0 };
+    this.sasl = {
+      mechanism,
+      exchange: startExchange(mechanism, this.core.tenancy.credentials),
+      steps: 0,
+      raw: version === 0,
+    };
     return { errorCode: ErrorCode.NONE, mechanisms: [...MECHANISMS] };
   }
 
@@ -271,12 +282,38 @@ export class GatewayConnection {
     };
   }
 
-  private async authenticate(r: ByteReader, version: number): Promise<Record<string, unknown>> {
-    const req = decodeRequestBody(SaslAuthenticate, version, r);
-    // Frames behind this one wait until the exchange step (and the sign-in to Kafka) is done.
+  /**
+   * Runs one SASL step and answers it with `encode` (a SaslAuthenticate answer, or after SaslHandshake v0 a raw
+   * token). Frames behind it wait until the step (and the sign-in to Kafka) is done.
+   */
+  private saslStep(authBytes: Buffer, encode: (body: Record<string, any>) => Buffer[]): void {
+    const slot = this.enqueue();
+    this.held = [];
+    void this.authenticate(authBytes)
+      .catch((err) => this.saslFailure(`Authentication failed: ${(err as Error).message}`))
+      .then((body) => {
+        this.finish(slot, encode(body));
+        const held = this.held ?? [];
+        this.held = null;
+        this.runFrames(held);
+      });
+  }
+
+  /** SaslHandshake v0: the next frames are raw SASL tokens, answered framed only by their size. */
+  private onRawSaslToken(token: Buffer): void {
+    this.saslStep(token, (body) => {
+      if (body.errorCode !== ErrorCode.NONE) return [];
+      const bytes = body.authBytes as Buffer;
+      const size = Buffer.alloc(4);
+      size.writeInt32BE(bytes.length);
+      return [size, bytes];
+    });
+  }
+
+  private async authenticate(authBytes: Buffer): Promise<Record<string, unknown>> {
     if (!this.sasl || this.isAuthenticated) return this.saslFailure('SaslHandshake must come first');
     if (++this.sasl.steps > MAX_SASL_STEPS) return this.saslFailure('too many SASL steps');
-    const result = this.sasl.exchange.step(Buffer.from(req.authBytes));
+    const result = this.sasl.exchange.step(authBytes);
     if (result.kind === 'challenge') {
       return { errorCode: ErrorCode.NONE, errorMessage: null, authBytes: result.bytes, sessionLifetimeMs: 0n };
     }
@@ -443,11 +480,16 @@ export class GatewayConnection {
     if (!this.closed) this.muting.mute(throttleMs);
   }
 
-  /** Reading pauses while too many requests wait for their answers, or while the client is throttled. */
+  /**
+   * Reading pauses while too many requests wait for their answers, while too many answer bytes wait for a client that
+   * does not read them, or while the client is throttled.
+   */
   private updateReading(): void {
     if (this.closed || this.refusingFrames) return;
     const shouldPause =
-      this.queue.length >= this.core.config.maxInflightRequestsPerConnection || this.muting.mutedAt(Date.now());
+      this.queue.length >= this.core.config.maxInflightRequestsPerConnection ||
+      this.socket.writableLength > this.core.config.maxPendingWriteBytesPerConnection ||
+      this.muting.mutedAt(Date.now());
     if (shouldPause && !this.paused) {
       this.socket.pause();
       this.paused = true;

@@ -29,9 +29,10 @@ export function advertisedVersions(
   cluster: ReadonlyMap<number, { min: number; max: number }>,
 ): Map<number, ApiVersionRange> {
   const out = new Map<number, ApiVersionRange>();
-  // Answered by the gateway itself (SaslHandshake v0's raw tokens are not supported: every client uses v1).
+  // Answered by the gateway itself (SaslHandshake v0 is followed by raw SASL tokens; librdkafka requires v0 listed).
   out.set(ApiVersions.key, { apiKey: ApiVersions.key, minVersion: 0, maxVersion: parseRange(ApiVersions.versions)[1] });
-  out.set(SaslHandshake.key, { apiKey: SaslHandshake.key, minVersion: 1, maxVersion: 1 });
+  const [handshakeMin, handshakeMax] = parseRange(SaslHandshake.versions);
+  out.set(SaslHandshake.key, { apiKey: SaslHandshake.key, minVersion: handshakeMin, maxVersion: handshakeMax });
   const [saslMin, saslMax] = parseRange(SaslAuthenticate.versions);
   out.set(SaslAuthenticate.key, { apiKey: SaslAuthenticate.key, minVersion: saslMin, maxVersion: saslMax });
   for (const rewrite of REWRITES.values()) {

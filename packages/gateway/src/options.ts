@@ -42,6 +42,8 @@ export const GatewayOptionsSchema = z.object({
   maxConnectionsPerAddress: z.number().int().positive().default(1_000),
   maxConnections: z.number().int().positive().default(10_000),
   maxInflightRequestsPerConnection: z.number().int().positive().default(128),
+  /** Unsent answer bytes to one client before the gateway stops reading its requests. */
+  maxPendingWriteBytesPerConnection: z.number().int().positive().default(67_108_864),
   upstreamConnectTimeoutMs: z.number().int().positive().default(10_000),
   upstreamRequestTimeoutMs: z.number().int().positive().default(30_000),
   /** Topic ids remembered as tenants' topics (all tenants); emptied and learned again when full. */

@@ -32,6 +32,7 @@ import {
   Produce,
 } from '@samsa/protocol';
 import { eventually } from '@samsa/test-support/eventually';
+import { kcat } from '@samsa/test-support/kcat';
 import { RawClient } from '@samsa/test-support/raw-client';
 import { type TestKey, TenantFixtures } from '@samsa/test-support/tenants';
 import { Kafka, logLevel } from 'kafkajs';
@@ -600,4 +601,40 @@ test("a tenant's produce byte rate set in the console throttles it in the gatewa
   let throttleMs = 0;
   await eventually(async () => (throttleMs = await produce()) > 0, 'a throttled produce');
   assert.ok(throttleMs > 0, `throttle_time_ms ${throttleMs}`);
+});
+
+test('kcat (librdkafka) produces and consumes through the gateway with SCRAM', { skip, timeout: 120_000 }, async () => {
+  const auth = [
+    '-X',
+    'security.protocol=SASL_PLAINTEXT',
+    '-X',
+    'sasl.mechanisms=SCRAM-SHA-256',
+    '-X',
+    `sasl.username=${acmeKey.keyId}`,
+    '-X',
+    `sasl.password=${acmeKey.secret}`,
+  ];
+  const lines = Array.from({ length: 10 }, (_, i) => `line-${i}`);
+  await kcat(
+    ['-b', gateway.bootstrap, ...auth, '-P', '-t', 'kcat-topic', '-X', 'topic.acks=all'],
+    `${lines.join('\n')}\n`,
+  );
+  const out = await kcat([
+    '-b',
+    gateway.bootstrap,
+    ...auth,
+    '-C',
+    '-t',
+    'kcat-topic',
+    '-o',
+    'beginning',
+    '-e',
+    '-f',
+    '%s\n',
+  ]);
+  assert.deepEqual(out.stdout.trim().split('\n').sort(), lines.sort());
+  const kafkaAdmin = direct().admin();
+  await kafkaAdmin.connect();
+  assert.ok((await kafkaAdmin.listTopics()).includes('acme.kcat-topic'));
+  await kafkaAdmin.disconnect();
 });

@@ -65,6 +65,8 @@ async function mapNodeEndpoints(ctx: RewriteContext, res: Msg): Promise<void> {
 export const metadataRewrite: ApiRewrite = {
   api: Metadata,
   request(ctx, req) {
+    // Kafka creates an unknown topic asked for by name only if Samsa's ACLs would allow creating it (as the broker).
+    const mayCreate = ctx.access.canCluster('CREATE');
     if (req.topics === null) return { send: req };
     const tenant = tenantId(ctx);
     const refused: Msg[] = [];
@@ -81,8 +83,11 @@ export const metadataRewrite: ApiRewrite = {
         kept.push({ ...t, name: ctx.access.toInternal(t.name) });
       }
     }
+    const allowAutoTopicCreation =
+      req.allowAutoTopicCreation &&
+      kept.every((t) => t.name == null || mayCreate || ctx.access.canTopic('CREATE', ctx.access.toExternal(t.name)));
     return {
-      send: { ...req, topics: kept },
+      send: { ...req, topics: kept, allowAutoTopicCreation },
       merge: (res) => {
         for (const t of refused) {
           res.topics.push({
