@@ -6,6 +6,9 @@
  * groups through any API the gateway forwards; what the gateway does not rewrite is refused.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import type { ClusterConnection } from '@samsa/cluster';
 import { reconcileFromDb } from '@samsa/cluster/managed';
@@ -636,5 +639,29 @@ test('kcat (librdkafka) produces and consumes through the gateway with SCRAM', {
   const kafkaAdmin = direct().admin();
   await kafkaAdmin.connect();
   assert.ok((await kafkaAdmin.listTopics()).includes('acme.kcat-topic'));
+  await kafkaAdmin.disconnect();
+});
+
+test('kafka-python produces and consumes with a group through the gateway with SCRAM', {
+  skip,
+  timeout: 120_000,
+}, async () => {
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'support', 'kafka_python_sasl.py');
+  const args = [script, gateway.bootstrap, acmeKey.keyId, acmeKey.secret, 'py-topic', 'py-group', '10'];
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile('/usr/bin/python3', args, { timeout: 90_000 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
+    ),
+  );
+  const result = JSON.parse(out.trim().split('\n').at(-1)!) as { consumed: string[] };
+  assert.deepEqual(result.consumed, Array.from({ length: 10 }, (_, i) => `py-${i}`).sort());
+  const kafkaAdmin = direct().admin();
+  await kafkaAdmin.connect();
+  const offsets = await kafkaAdmin.fetchOffsets({ groupId: 'acme.py-group', topics: ['acme.py-topic'] });
+  assert.equal(
+    offsets[0]!.partitions.reduce((n, p) => n + Number(p.offset), 0),
+    10,
+    'the group committed under acme.py-group',
+  );
   await kafkaAdmin.disconnect();
 });
