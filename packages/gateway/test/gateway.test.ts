@@ -665,3 +665,61 @@ test('kafka-python produces and consumes with a group through the gateway with S
   );
   await kafkaAdmin.disconnect();
 });
+
+test('a KIP-848 consumer group (@platformatic/kafka, groupProtocol consumer) works through the gateway', {
+  skip,
+  timeout: 120_000,
+}, async () => {
+  const sasl = { mechanism: 'SCRAM-SHA-512' as const, username: acmeKey.keyId, password: acmeKey.secret };
+  const bootstrapBrokers = [gateway.bootstrap];
+  const admin = new Admin({ clientId: 'kip848-admin', bootstrapBrokers, sasl });
+  await admin.createTopics({ topics: ['kip848'], partitions: 2, replicas: 3 });
+  await admin.close();
+  const producer = new Producer({
+    clientId: 'kip848-producer',
+    bootstrapBrokers,
+    sasl,
+    serializers: stringSerializers,
+  });
+  await producer.send({
+    messages: Array.from({ length: 10 }, (_, i) => ({ topic: 'kip848', partition: i % 2, value: `n${i}` })),
+  });
+  await producer.close();
+  const consumer = new Consumer({
+    groupId: 'kip848-group',
+    clientId: 'kip848-consumer',
+    bootstrapBrokers,
+    sasl,
+    deserializers: stringDeserializers,
+    groupProtocol: 'consumer',
+  });
+  const stream = await consumer.consume({ autocommit: false, topics: ['kip848'], mode: 'earliest' });
+  const values: string[] = [];
+  for await (const message of stream) {
+    values.push(message.value as string);
+    await message.commit();
+    if (values.length === 10) break;
+  }
+  await stream.close();
+  await consumer.close();
+  assert.deepEqual(values.sort(), Array.from({ length: 10 }, (_, i) => `n${i}`).sort());
+  // It was a KIP-848 group (ConsumerGroupHeartbeat), as every node's ListGroups through the gateway says.
+  const types = new Map<string, string>();
+  for (const port of gateway.brokerPorts().values()) {
+    const c = await RawClient.connect(port, '127.0.0.1');
+    await c.saslPlain(acmeKey.keyId, acmeKey.secret);
+    const listed = await c.request(ListGroups, 5, { statesFilter: [], typesFilter: [] });
+    for (const g of listed.groups as { groupId: string; groupType: string }[]) types.set(g.groupId, g.groupType);
+    c.close();
+  }
+  assert.equal(types.get('kip848-group'), 'consumer');
+  const kafkaAdmin = direct().admin();
+  await kafkaAdmin.connect();
+  const offsets = await kafkaAdmin.fetchOffsets({ groupId: 'acme.kip848-group', topics: ['acme.kip848'] });
+  assert.equal(
+    offsets[0]!.partitions.reduce((n, p) => n + Number(p.offset), 0),
+    10,
+    'committed under the prefix',
+  );
+  await kafkaAdmin.disconnect();
+});

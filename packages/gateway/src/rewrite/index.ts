@@ -2,6 +2,7 @@
  * The APIs the gateway forwards, each with its rewrite, by key. Anything not here (and not answered by the gateway
  * itself: ApiVersions, SaslHandshake, SaslAuthenticate) is refused: it would pass the cluster's names through.
  */
+import { consumerGroupDescribeRewrite, consumerGroupHeartbeatRewrite } from './consumer-groups.ts';
 import type { ApiRewrite } from './context.ts';
 import {
   deleteGroupsRewrite,
@@ -54,6 +55,8 @@ export const REWRITES: ReadonlyMap<number, ApiRewrite> = new Map(
     deleteGroupsRewrite,
     incrementalAlterConfigsRewrite,
     describeClusterRewrite,
+    consumerGroupHeartbeatRewrite,
+    consumerGroupDescribeRewrite,
   ].map((r) => [r.api.key, r]),
 );
 
