@@ -40,7 +40,7 @@ export const consumerGroupHeartbeatRewrite: ApiRewrite = {
     }
     const tenant = ctx.access.tenantId ?? '';
     let topicPartitions = req.topicPartitions as Msg[] | null;
-    if (topicPartitions !== null && topicPartitions.some((t) => ctx.topicIds.nameOf(tenant, t.topicId) === null)) {
+    if (topicPartitions?.some((t) => ctx.topicIds.nameOf(tenant, t.topicId) === null)) {
       await ctx.refreshTopicIds();
       topicPartitions = topicPartitions.filter((t) => ctx.topicIds.nameOf(tenant, t.topicId) !== null);
     }
