@@ -64,17 +64,21 @@ async function mapNodeEndpoints(ctx: RewriteContext, res: Msg): Promise<void> {
 
 export const metadataRewrite: ApiRewrite = {
   api: Metadata,
-  request(ctx, req) {
+  async request(ctx, req) {
     // Kafka creates an unknown topic asked for by name only if Samsa's ACLs would allow creating it (as the broker).
     const mayCreate = ctx.access.canCluster('CREATE');
     if (req.topics === null) return { send: req };
-    const tenant = tenantId(ctx);
+    const byId = (req.topics as Msg[]).filter((t) => t.name === null || t.name === undefined);
+    const nameOf = await knownTopicIds(
+      ctx,
+      byId.map((t) => t.topicId),
+    );
     const refused: Msg[] = [];
     const kept: Msg[] = [];
     for (const t of req.topics as Msg[]) {
       if (t.name === null || t.name === undefined) {
         // By id (v10+): only the tenant's ids.
-        const name = ctx.topicIds.nameOf(tenant, t.topicId);
+        const name = nameOf(t.topicId);
         if (name === null) refused.push({ ...t, errorCode: ErrorCode.UNKNOWN_TOPIC_ID });
         else kept.push(t);
       } else if (!ctx.access.canTopic('DESCRIBE', t.name)) {
