@@ -139,6 +139,63 @@ async function rawAs(key: TestKey): Promise<RawClient> {
   return c;
 }
 
+/** Runs a Python client script of test/support through the gateway; its last line is JSON. */
+async function python(script: string, topic: string, group: string, count: number): Promise<{ consumed: string[] }> {
+  const path = join(dirname(fileURLToPath(import.meta.url)), 'support', script);
+  const args = [path, gateway.bootstrap, acmeKey.keyId, acmeKey.secret, topic, group, String(count)];
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile('/usr/bin/python3', args, { timeout: 90_000 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
+    ),
+  );
+  return JSON.parse(out.trim().split('\n').at(-1)!) as { consumed: string[] };
+}
+
+/** What a group committed on a topic, summed over partitions, in Kafka's own view (prefixed names). */
+async function committedOnCluster(group: string, topic: string): Promise<number> {
+  const kafkaAdmin = direct().admin();
+  await kafkaAdmin.connect();
+  try {
+    const offsets = await kafkaAdmin.fetchOffsets({ groupId: group, topics: [topic] });
+    return offsets[0]!.partitions.reduce((n, p) => n + Number(p.offset), 0);
+  } finally {
+    await kafkaAdmin.disconnect();
+  }
+}
+
+/** Consumes `count` values of `topic` with a @platformatic/kafka group through the gateway as acme, committing each. */
+async function consumeWithPlatformatic(opts: {
+  groupId: string;
+  topic: string;
+  count: number;
+  groupProtocol?: 'classic' | 'consumer';
+}): Promise<string[]> {
+  const consumer = new Consumer({
+    groupId: opts.groupId,
+    clientId: `${opts.groupId}-consumer`,
+    bootstrapBrokers: [gateway.bootstrap],
+    sasl: { mechanism: 'SCRAM-SHA-512', username: acmeKey.keyId, password: acmeKey.secret },
+    deserializers: stringDeserializers,
+    ...(opts.groupProtocol ? { groupProtocol: opts.groupProtocol } : {}),
+  });
+  const stream = await consumer.consume({
+    autocommit: false,
+    topics: [opts.topic],
+    mode: 'earliest',
+    sessionTimeout: 10000,
+    heartbeatInterval: 500,
+  });
+  const values: string[] = [];
+  for await (const message of stream) {
+    values.push(message.value as string);
+    await message.commit();
+    if (values.length === opts.count) break;
+  }
+  await stream.close();
+  await consumer.close();
+  return values;
+}
+
 /** A raw client signed in as `key` at the gateway port of the coordinator of its group `groupId`. */
 async function rawAtCoordinator(key: TestKey, groupId: string): Promise<RawClient> {
   const c = await rawAs(key);
@@ -238,39 +295,10 @@ test('@platformatic/kafka creates, produces (idempotent, acks=all) and consumes 
   });
   await producer.close();
 
-  const consumer = new Consumer({
-    groupId: 'pk-group',
-    clientId: 'pk-consumer',
-    bootstrapBrokers,
-    sasl,
-    deserializers: stringDeserializers,
-  });
-  const stream = await consumer.consume({
-    autocommit: false,
-    topics: ['pk-events'],
-    mode: 'earliest',
-    sessionTimeout: 10000,
-    heartbeatInterval: 500,
-  });
-  const values: string[] = [];
-  for await (const message of stream) {
-    values.push(message.value as string);
-    await message.commit();
-    if (values.length === 20) break;
-  }
-  await stream.close();
-  await consumer.close();
+  const values = await consumeWithPlatformatic({ groupId: 'pk-group', topic: 'pk-events', count: 20 });
   assert.deepEqual(values.sort(), Array.from({ length: 20 }, (_, i) => `v${i}`).sort());
 
-  const kafkaAdmin = direct().admin();
-  await kafkaAdmin.connect();
-  const offsets = await kafkaAdmin.fetchOffsets({ groupId: 'acme.pk-group', topics: ['acme.pk-events'] });
-  assert.equal(
-    offsets[0]!.partitions.reduce((n, p) => n + Number(p.offset), 0),
-    20,
-    'commits are under acme.pk-group',
-  );
-  await kafkaAdmin.disconnect();
+  assert.equal(await committedOnCluster('acme.pk-group', 'acme.pk-events'), 20, 'commits are under acme.pk-group');
 });
 
 test("isolation: tenant beta cannot see or touch acme's topics or groups through the gateway", {
@@ -642,29 +670,23 @@ test('kcat (librdkafka) produces and consumes through the gateway with SCRAM', {
   await kafkaAdmin.disconnect();
 });
 
-test('kafka-python produces and consumes with a group through the gateway with SCRAM', {
-  skip,
-  timeout: 120_000,
-}, async () => {
-  const script = join(dirname(fileURLToPath(import.meta.url)), 'support', 'kafka_python_sasl.py');
-  const args = [script, gateway.bootstrap, acmeKey.keyId, acmeKey.secret, 'py-topic', 'py-group', '10'];
-  const out = await new Promise<string>((resolve, reject) =>
-    execFile('/usr/bin/python3', args, { timeout: 90_000 }, (err, stdout, stderr) =>
-      err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
-    ),
-  );
-  const result = JSON.parse(out.trim().split('\n').at(-1)!) as { consumed: string[] };
-  assert.deepEqual(result.consumed, Array.from({ length: 10 }, (_, i) => `py-${i}`).sort());
-  const kafkaAdmin = direct().admin();
-  await kafkaAdmin.connect();
-  const offsets = await kafkaAdmin.fetchOffsets({ groupId: 'acme.py-group', topics: ['acme.py-topic'] });
-  assert.equal(
-    offsets[0]!.partitions.reduce((n, p) => n + Number(p.offset), 0),
-    10,
-    'the group committed under acme.py-group',
-  );
-  await kafkaAdmin.disconnect();
-});
+for (const [client, script, prefix] of [
+  ['kafka-python', 'kafka_python_sasl.py', 'py'],
+  ['confluent-kafka', 'confluent_sasl.py', 'ck'],
+] as const) {
+  test(`${client} produces and consumes with a group through the gateway with SCRAM`, {
+    skip,
+    timeout: 120_000,
+  }, async () => {
+    const result = await python(script, `${prefix}-topic`, `${prefix}-group`, 10);
+    assert.deepEqual(result.consumed, Array.from({ length: 10 }, (_, i) => `${prefix}-${i}`).sort());
+    assert.equal(
+      await committedOnCluster(`acme.${prefix}-group`, `acme.${prefix}-topic`),
+      10,
+      'the group committed under the prefix',
+    );
+  });
+}
 
 test('a KIP-848 consumer group (@platformatic/kafka, groupProtocol consumer) works through the gateway', {
   skip,
@@ -685,23 +707,12 @@ test('a KIP-848 consumer group (@platformatic/kafka, groupProtocol consumer) wor
     messages: Array.from({ length: 10 }, (_, i) => ({ topic: 'kip848', partition: i % 2, value: `n${i}` })),
   });
   await producer.close();
-  const consumer = new Consumer({
+  const values = await consumeWithPlatformatic({
     groupId: 'kip848-group',
-    clientId: 'kip848-consumer',
-    bootstrapBrokers,
-    sasl,
-    deserializers: stringDeserializers,
+    topic: 'kip848',
+    count: 10,
     groupProtocol: 'consumer',
   });
-  const stream = await consumer.consume({ autocommit: false, topics: ['kip848'], mode: 'earliest' });
-  const values: string[] = [];
-  for await (const message of stream) {
-    values.push(message.value as string);
-    await message.commit();
-    if (values.length === 10) break;
-  }
-  await stream.close();
-  await consumer.close();
   assert.deepEqual(values.sort(), Array.from({ length: 10 }, (_, i) => `n${i}`).sort());
   // It was a KIP-848 group (ConsumerGroupHeartbeat), as every node's ListGroups through the gateway says.
   const types = new Map<string, string>();
@@ -713,13 +724,5 @@ test('a KIP-848 consumer group (@platformatic/kafka, groupProtocol consumer) wor
     c.close();
   }
   assert.equal(types.get('kip848-group'), 'consumer');
-  const kafkaAdmin = direct().admin();
-  await kafkaAdmin.connect();
-  const offsets = await kafkaAdmin.fetchOffsets({ groupId: 'acme.kip848-group', topics: ['acme.kip848'] });
-  assert.equal(
-    offsets[0]!.partitions.reduce((n, p) => n + Number(p.offset), 0),
-    10,
-    'committed under the prefix',
-  );
-  await kafkaAdmin.disconnect();
+  assert.equal(await committedOnCluster('acme.kip848-group', 'acme.kip848'), 10, 'committed under the prefix');
 });
