@@ -726,3 +726,28 @@ test('a KIP-848 consumer group (@platformatic/kafka, groupProtocol consumer) wor
   assert.equal(types.get('kip848-group'), 'consumer');
   assert.equal(await committedOnCluster('acme.kip848-group', 'acme.kip848'), 10, 'committed under the prefix');
 });
+
+test('connections per address are bounded: one over the bound is closed at once', { skip }, async () => {
+  const small = await startGateway({
+    cluster: {
+      bootstrap: kafka.saslBootstrap!.split(','),
+      sasl: { mechanism: 'SCRAM-SHA-512', username: SUPERUSER.name, password: SUPERUSER.password },
+    },
+    databaseUrl: database.url,
+    secretsKey,
+    port: 0,
+    maxConnectionsPerAddress: 1,
+    logger: pino({ level: 'error' }),
+  });
+  try {
+    const port = Number(small.bootstrap.split(':')[1]);
+    const first = await RawClient.connect(port, '127.0.0.1');
+    const second = await RawClient.connect(port, '127.0.0.1');
+    assert.equal(await second.waitClosed(), true, 'the second connection from 127.0.0.1 is refused');
+    await first.saslPlain(acmeKey.keyId, acmeKey.secret);
+    assert.equal(first.closed, false, 'the first one works');
+    first.close();
+  } finally {
+    await small.close();
+  }
+});
