@@ -26,6 +26,7 @@ import type { BrokerState, ClientConnection, RequestContext } from '../request-c
 import { Access, openAccess } from '../tenancy/access.ts';
 import { readBufferPool } from '../buffer-pool.ts';
 import { requestTimeThrottleMs } from '../tenancy/tenancy.ts';
+import { ConnectionMute } from './connection-mute.ts';
 import type { RateLimitedLog } from './rate-limited-log.ts';
 import type { BufferOwner, RequestBufferBudget } from './request-buffer-budget.ts';
 
@@ -91,8 +92,7 @@ export class Connection implements ClientConnection {
   /** What this connection may see and do; anonymous until SASL succeeds when auth is on. */
   access: Access;
   private sasl: { mechanism: Mechanism; exchange: SaslExchange; steps: number; raw: boolean } | null = null;
-  private mutedUntilMs = 0;
-  private muteTimer: NodeJS.Timeout | null = null;
+  private readonly muting = new ConnectionMute(() => this.updateReading());
   private countedTenantId: string | null = null;
   /** SASL must succeed before anything but the handshake APIs (tenancy on). */
   private readonly requiresAuth: boolean;
@@ -144,7 +144,7 @@ export class Connection implements ClientConnection {
     const shouldPause =
       this.state.stopping ||
       this.waitingForBuffer ||
-      this.mutedUntilMs > Date.now() ||
+      this.muting.mutedAt(Date.now()) ||
       this.inflight >= this.opts.maxInflightRequests ||
       this.inflightRequestBytes >= this.opts.maxRequestBytes ||
       this.socket.writableLength > this.opts.maxPendingWriteBytes;
@@ -188,7 +188,7 @@ export class Connection implements ClientConnection {
    * its responses is idle too: reading from it paused, so it can send nothing more.
    */
   idleMs(nowMs: number): number {
-    if (this.inflight > 0 || this.waitingForBuffer || this.mutedUntilMs > nowMs) {
+    if (this.inflight > 0 || this.waitingForBuffer || this.muting.mutedAt(nowMs)) {
       return 0;
     }
     return nowMs - this.lastActivityMs;
@@ -213,7 +213,7 @@ export class Connection implements ClientConnection {
 
   private onClose(): void {
     this.closed = true;
-    if (this.muteTimer) clearTimeout(this.muteTimer);
+    this.muting.clear();
     if (this.authTimer) clearTimeout(this.authTimer);
     this.authTimer = null;
     this.holdPartialFrame();
@@ -520,17 +520,8 @@ export class Connection implements ClientConnection {
 
   /** Kafka-style quota throttling: stop reading from this client for `throttleMs`. */
   mute(throttleMs: number): void {
-    if (throttleMs <= 0 || this.closed) return;
-    this.mutedUntilMs = Math.max(this.mutedUntilMs, Date.now() + throttleMs);
-    this.updateReading();
-    if (this.muteTimer) clearTimeout(this.muteTimer);
-    this.muteTimer = setTimeout(
-      () => {
-        this.muteTimer = null;
-        this.updateReading();
-      },
-      this.mutedUntilMs - Date.now() + 1,
-    );
+    if (this.closed) return;
+    this.muting.mute(throttleMs);
   }
 
   /**

@@ -37,12 +37,19 @@ Environment:
   SAMSA_SECRETS_KEY                             opens the keys' sealed SCRAM credentials [else
                                                 <SAMSA_DATA_DIR or ./data>/secrets-key, as samsa start keeps it]`;
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
-/** The cluster's connection: SAMSA_CLUSTER_* read with the same rules as the broker connection's SAMSA_BROKER_*. */
-function clusterConnection(bootstrap: string | undefined, env: NodeJS.ProcessEnv): ClusterConnection {
+/**
+ * The cluster's connection: SAMSA_CLUSTER_* read with the same rules as the broker connection's SAMSA_BROKER_*.
+ * `flag` names the command's option for the bootstrap list in messages.
+ */
+export function clusterConnection(
+  bootstrap: string | undefined,
+  env: NodeJS.ProcessEnv,
+  flag = '--bootstrap',
+): ClusterConnection {
   const names: Record<string, string> = {
-    SAMSA_BROKER_BOOTSTRAP: bootstrap ? '--bootstrap' : 'SAMSA_CLUSTER_BOOTSTRAP',
+    SAMSA_BROKER_BOOTSTRAP: bootstrap ? flag : 'SAMSA_CLUSTER_BOOTSTRAP',
     SAMSA_BROKER_SASL_MECHANISM: 'SAMSA_CLUSTER_SASL_MECHANISM',
     SAMSA_BROKER_SASL_USERNAME: 'SAMSA_CLUSTER_SASL_USERNAME',
     SAMSA_BROKER_SASL_PASSWORD: 'SAMSA_CLUSTER_SASL_PASSWORD',
@@ -50,7 +57,7 @@ function clusterConnection(bootstrap: string | undefined, env: NodeJS.ProcessEnv
   };
   const bootstrapValue = bootstrap ?? env.SAMSA_CLUSTER_BOOTSTRAP;
   if (!bootstrapValue)
-    throw new UsageError('name the cluster: --bootstrap HOST:PORT[,HOST:PORT] or SAMSA_CLUSTER_BOOTSTRAP');
+    throw new UsageError(`name the cluster: ${flag} HOST:PORT[,HOST:PORT] or SAMSA_CLUSTER_BOOTSTRAP`);
   try {
     return clusterConnectionFromEnv(
       {
@@ -74,7 +81,7 @@ function clusterConnection(bootstrap: string | undefined, env: NodeJS.ProcessEnv
 }
 
 /** The secrets key from SAMSA_SECRETS_KEY or the data directory; null (no key placed) when neither has one. */
-function secretsKey(env: NodeJS.ProcessEnv): Buffer | null {
+export function secretsKey(env: NodeJS.ProcessEnv): Buffer | null {
   const raw = env.SAMSA_SECRETS_KEY || readKeptValue(env.SAMSA_DATA_DIR ?? './data', SECRETS_KEY_FILE);
   if (!raw) return null;
   try {

@@ -13,6 +13,7 @@ import { transaction } from './admin/transaction.ts';
 import { user } from './admin/user.ts';
 import { broker } from './broker.ts';
 import { cluster } from './cluster.ts';
+import { gateway } from './gateway.ts';
 import { group } from './group.ts';
 import { log } from './log.ts';
 import { processors } from './processors.ts';
@@ -24,6 +25,7 @@ export const commands: Record<string, Command> = {
   broker,
   group,
   cluster,
+  gateway,
   log,
   start,
   processors,

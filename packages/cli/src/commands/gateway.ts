@@ -1,0 +1,106 @@
+/**
+ * `samsa gateway`: gateway mode (issue 15) in the foreground until SIGINT/SIGTERM. A stateless Kafka-protocol proxy
+ * in front of an Apache Kafka cluster that `samsa cluster reconcile` manages: tenants' clients sign in with their
+ * Samsa API keys and unprefixed names, as with Samsa's own broker. Exit code 2 on bad usage or settings, 1 when it
+ * cannot start.
+ */
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { clusterConnection, secretsKey, UsageError } from './cluster.ts';
+import type { Command } from './types.ts';
+
+const HELP = `Usage: samsa gateway --cluster HOST:PORT[,HOST:PORT] [--host HOST] [--port PORT] [--advertised-host HOST]
+                     [--node-port-base PORT] [--metrics-port PORT]
+
+Serves Samsa's tenants on an Apache Kafka cluster: clients connect with their API keys (SASL PLAIN or SCRAM) and
+name topics and groups without the tenant prefix; the gateway rewrites names, checks Samsa's ACLs and talks to the
+cluster as the key's own SCRAM user samsa.<tenant>.<keyId> (placed by \`samsa cluster reconcile\`).
+
+Ports: the bootstrap listener at --port; Kafka node N at --node-port-base + N (default --port + 1 + N). Metadata,
+FindCoordinator and DescribeCluster answers name --advertised-host and those ports.
+
+  --cluster HOST:PORT[,...]   the cluster's SASL listeners [SAMSA_CLUSTER_BOOTSTRAP]
+  --host HOST                 listen address [127.0.0.1]
+  --port PORT                 bootstrap port [9092]
+  --advertised-host HOST      host clients are told to use [--host]
+  --node-port-base PORT       node N at PORT + N [--port + 1]
+  --metrics-port PORT         /metrics (Prometheus) and /healthz on --host [off]
+
+Environment:
+  DATABASE_URL                                  the control-plane Postgres (required)
+  SAMSA_CLUSTER_SASL_USERNAME, _PASSWORD        the cluster's admin principal (discovers nodes and versions)
+  SAMSA_CLUSTER_SASL_MECHANISM                  PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 [SCRAM-SHA-512]
+  SAMSA_SECRETS_KEY                             opens the keys' sealed SCRAM credentials [else
+                                                <SAMSA_DATA_DIR or ./data>/secrets-key]
+  SAMSA_LOG_LEVEL                               pino level [info]`;
+
+function port(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new UsageError(`${name}: expected a port, got '${value}'`);
+  return n;
+}
+
+export const gateway: Command = {
+  summary: 'serve tenants on an Apache Kafka cluster: a Kafka-protocol proxy with unprefixed names',
+  help: HELP,
+  async run(argv) {
+    let options: Parameters<typeof import('@samsa/gateway').startGateway>[0];
+    try {
+      const { values } = parseArgs({
+        args: argv,
+        options: {
+          cluster: { type: 'string' },
+          host: { type: 'string' },
+          port: { type: 'string' },
+          'advertised-host': { type: 'string' },
+          'node-port-base': { type: 'string' },
+          'metrics-port': { type: 'string' },
+        },
+        strict: true,
+      });
+      const databaseUrl = process.env.DATABASE_URL;
+      if (!databaseUrl)
+        throw new UsageError(
+          'DATABASE_URL is not set: keys, tenants and ACLs are read from the control-plane database',
+        );
+      const connection = clusterConnection(values.cluster, process.env, '--cluster');
+      if (!connection.sasl)
+        throw new UsageError('set SAMSA_CLUSTER_SASL_USERNAME and SAMSA_CLUSTER_SASL_PASSWORD: the admin principal');
+      const key = secretsKey(process.env);
+      if (!key)
+        throw new UsageError("set SAMSA_SECRETS_KEY: it opens the keys' SCRAM credentials the gateway signs in with");
+      options = {
+        cluster: { bootstrap: connection.bootstrapBrokers, sasl: connection.sasl },
+        databaseUrl,
+        secretsKey: key,
+        ...(values.host ? { host: values.host } : {}),
+        ...(values['advertised-host'] ? { advertisedHost: values['advertised-host'] } : {}),
+        ...(values.port ? { port: port('--port', values.port) } : {}),
+        ...(values['node-port-base'] ? { nodePortBase: port('--node-port-base', values['node-port-base']) } : {}),
+        ...(values['metrics-port'] ? { metricsPort: port('--metrics-port', values['metrics-port']) } : {}),
+      };
+    } catch (err) {
+      process.stderr.write(`samsa gateway: ${(err as Error).message}\n\n${HELP}\n`);
+      return 2;
+    }
+    const logger = pino({ level: process.env.SAMSA_LOG_LEVEL ?? 'info', base: { svc: 'gateway' } });
+    // Loaded here: the gateway only when it runs.
+    const { startGateway } = await import('@samsa/gateway');
+    let running: Awaited<ReturnType<typeof startGateway>>;
+    try {
+      running = await startGateway({ ...options, logger });
+    } catch (err) {
+      logger.fatal({ err: (err as Error).message }, 'the gateway failed to start');
+      return 1;
+    }
+    process.stdout.write(`gateway listening on ${running.bootstrap}\n`);
+    const signal = await new Promise<string>((resolveSignal) => {
+      process.once('SIGINT', () => resolveSignal('SIGINT'));
+      process.once('SIGTERM', () => resolveSignal('SIGTERM'));
+    });
+    logger.info({ signal }, 'stopping the gateway');
+    await running.close();
+    return 0;
+  },
+};
