@@ -10,13 +10,9 @@
  * user+system CPU over the bytes through them). Then a tenant-wide produce quota: the tenant's measured rate through
  * one gateway and through two, against the quota. It asserts nothing; figures go to `--json FILE`.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ClusterConnection } from '@samsa/cluster';
 import { reconcileFromDb } from '@samsa/cluster/managed';
@@ -37,8 +33,8 @@ import {
 } from '@samsa/kafka-harness/perf-tools';
 import { TenantFixtures } from '@samsa/test-support/tenants';
 import { Kafka, logLevel } from 'kafkajs';
+import { type GatewayChild, processCpuSeconds, startGatewayChild, stopGatewayChild } from './gateway-processes.ts';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
 const SUPERUSER = { name: 'admin', password: 'admin-secret' };
 const TENANT = 'bench';
 const RECORD_BYTES = 1024;
@@ -47,8 +43,6 @@ const RECORDS_PER_SECOND_OF_PHASE = 20_000;
 const PARTITIONS = 6;
 /** The tenant-wide produce quota of the quota rows, bytes per second. */
 const QUOTA_BYTES_PER_SEC = 4 * 1024 * 1024;
-/** A gateway must be listening within this. */
-const GATEWAY_START_TIMEOUT_MS = 60_000;
 const PERF_TOOL_TIMEOUT_MS = 300_000;
 const CONSUMER_TIMEOUT_MS = 60_000;
 /** The perf tools' JVM, as kafka-run-class.sh gives Kafka's tools. */
@@ -80,42 +74,6 @@ export interface ScaleOutResults {
   rows: ScaleOutRow[];
   quota: ScaleOutQuotaRow[];
   unavailable: string[];
-}
-
-interface GatewayProcess {
-  bootstrap: string;
-  proc: ChildProcess;
-}
-
-function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  return (Number(fields[11]) + Number(fields[12])) / ticks;
-}
-
-async function startGatewayProcess(env: Record<string, string>): Promise<GatewayProcess> {
-  const proc = spawn(process.execPath, [join(HERE, 'gateway-process.ts')], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: proc.stdout! });
-  const bootstrap = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('gateway did not start in time')), GATEWAY_START_TIMEOUT_MS);
-    proc.once('exit', (code) => reject(new Error(`gateway exited with ${code} before listening`)));
-    lines.once('line', (line) => {
-      clearTimeout(timer);
-      resolve((JSON.parse(line) as { bootstrap: string }).bootstrap);
-    });
-  });
-  return { bootstrap, proc };
-}
-
-async function stopGateway(g: GatewayProcess): Promise<void> {
-  if (g.proc.exitCode !== null) return;
-  const exited = new Promise((r) => g.proc.once('exit', r));
-  g.proc.kill('SIGTERM');
-  await exited;
 }
 
 async function produce(
@@ -203,7 +161,7 @@ export async function runScaleOut(seconds: number): Promise<ScaleOutResults> {
   ]);
   const db = createDb(database.url, { poolMax: 2 });
   const fixtures = new TenantFixtures(database.url);
-  const gateways: GatewayProcess[] = [];
+  const gateways: GatewayChild[] = [];
   try {
     const secretsKey = secretKeyFromEnv({ SAMSA_SECRETS_KEY: generateSecretKey() });
     const tenantId = await fixtures.tenant(TENANT);
@@ -235,15 +193,13 @@ export async function runScaleOut(seconds: number): Promise<ScaleOutResults> {
     });
     await admin.disconnect();
 
-    const gatewayEnv = {
-      SAMSA_BENCH_GATEWAY: JSON.stringify({
-        bootstrap: kafka.saslBootstrap!.split(','),
-        sasl: adminLogin,
-        databaseUrl: database.url,
-        secretsKeyBase64: secretsKey.toString('base64'),
-      }),
+    const gatewayOptions = {
+      bootstrap: kafka.saslBootstrap!.split(','),
+      sasl: adminLogin,
+      databaseUrl: database.url,
+      secretsKey,
     };
-    gateways.push(await startGatewayProcess(gatewayEnv), await startGatewayProcess(gatewayEnv));
+    gateways.push(await startGatewayChild(gatewayOptions), await startGatewayChild(gatewayOptions));
 
     const login = (username: string): SaslLogin => ({ mechanism: 'SCRAM-SHA-512', username, password: key.secret });
     const directConfig = await writeSaslClientProperties(
@@ -318,7 +274,7 @@ export async function runScaleOut(seconds: number): Promise<ScaleOutResults> {
       });
     }
   } finally {
-    await Promise.all(gateways.map(stopGateway));
+    await Promise.all(gateways.map((g) => stopGatewayChild(g)));
     await db.$disconnect();
     await fixtures.close();
     await kafka.stop();

@@ -1,6 +1,6 @@
 /**
- * One gateway in a process of its own, for the scale-out bench: its CPU is then the process's CPU, as it would be on
- * a gateway machine. Options come as JSON in SAMSA_BENCH_GATEWAY; once listening it prints one JSON line with its
+ * One gateway in a process of its own, for the scale-out bench and the gateway's failover tests: its CPU is then the
+ * process's CPU, as on a gateway machine, and it can be killed with SIGKILL. Options come as JSON in SAMSA_GATEWAY_CHILD; once listening it prints one JSON line with its
  * bootstrap address and pid, and it closes on SIGTERM.
  */
 import { pino } from 'pino';
@@ -17,15 +17,17 @@ const optionsSchema = z.object({
   databaseUrl: z.string(),
   secretsKeyBase64: z.string(),
   host: z.string().default('127.0.0.1'),
+  /** The bootstrap listener's port; 0: any free one. */
+  port: z.number().int().min(0).max(65_535).default(0),
 });
 
-const o = optionsSchema.parse(JSON.parse(process.env.SAMSA_BENCH_GATEWAY ?? '{}'));
+const o = optionsSchema.parse(JSON.parse(process.env.SAMSA_GATEWAY_CHILD ?? '{}'));
 const gateway = await startGateway({
   cluster: { bootstrap: o.bootstrap, sasl: o.sasl },
   databaseUrl: o.databaseUrl,
   secretsKey: Buffer.from(o.secretsKeyBase64, 'base64'),
   host: o.host,
-  port: 0,
+  port: o.port,
   logger: pino({ level: 'warn' }, pino.destination(2)),
 });
 process.stdout.write(`${JSON.stringify({ bootstrap: gateway.bootstrap, pid: process.pid })}\n`);
