@@ -64,12 +64,13 @@ export class Tenancy {
   readonly traffic = new TenantTraffic();
   private readonly connections = new Map<string, number>();
   private usageCache = new Map<string, { atMs: number; usage: TenantUsage }>();
-  private readonly topics: () => TopicRegistry;
+  /** The broker's topics, for usage quotas; absent in the gateway (the cluster keeps the topics). */
+  private readonly topics: (() => TopicRegistry) | undefined;
 
   constructor(opts: {
     view: () => MetadataView;
     superuser: { name: string; password: string } | null;
-    topics: () => TopicRegistry;
+    topics?: () => TopicRegistry;
   }) {
     this.getView = opts.view;
     this.topics = opts.topics;
@@ -204,7 +205,7 @@ export class Tenancy {
     if (!fresh && cached && now - cached.atMs < USAGE_CACHE_MS) return cached.usage;
     const prefix = tenantNamespace(slug);
     const usage: TenantUsage = { topics: 0, partitions: 0, storageBytes: 0 };
-    for (const t of this.topics().list()) {
+    for (const t of this.topics?.().list() ?? []) {
       if (!t.name.startsWith(prefix)) continue;
       usage.topics++;
       usage.partitions += t.partitions.length;

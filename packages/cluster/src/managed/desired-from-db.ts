@@ -22,7 +22,7 @@ type KeyRow = {
 };
 
 /** A key's SCRAM credentials for the cluster, or why there are none. */
-function credentialsOf(
+export function credentialsOf(
   secretsKey: Buffer | null,
   k: KeyRow,
 ): Pick<TenantRecords['keys'][number], 'credentials' | 'credentialsMissing'> {

@@ -1,0 +1,232 @@
+/**
+ * GatewayCore: what every gateway connection shares — settings, the tenancy (keys, ACLs, quotas from Postgres), the
+ * tenants' known topic ids, the versions advertised, and the listeners: the bootstrap listener plus one per Kafka
+ * node, so an answer that names node N (Metadata, FindCoordinator, DescribeCluster, Produce/Fetch node endpoints)
+ * points at the gateway's listener that forwards to node N. A node first seen in an answer gets its listener then.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Principal } from '@samsa/broker/principal';
+import type { Tenancy } from '@samsa/broker/tenancy';
+import { ApiVersions, parseRange, SaslAuthenticate, SaslHandshake } from '@samsa/protocol';
+import type { Logger } from 'pino';
+import { GatewayConnection } from './client-connection.ts';
+import type { KeyCredentials } from './key-credentials.ts';
+import type { GatewayMetrics } from './metrics.ts';
+import type { GatewayConfig } from './options.ts';
+import type { GatewayAddress } from './rewrite/context.ts';
+import { REWRITES } from './rewrite/index.ts';
+import type { TopicIdRegistry } from './topic-ids.ts';
+import { type UpstreamAddress, UpstreamAuthError, UpstreamConnection } from './upstream.ts';
+
+export interface ApiVersionRange {
+  apiKey: number;
+  minVersion: number;
+  maxVersion: number;
+}
+
+/** Each API the gateway answers or rewrites, at the versions both it and the cluster support. */
+export function advertisedVersions(
+  cluster: ReadonlyMap<number, { min: number; max: number }>,
+): Map<number, ApiVersionRange> {
+  const out = new Map<number, ApiVersionRange>();
+  // Answered by the gateway itself (SaslHandshake v0's raw tokens are not supported: every client uses v1).
+  out.set(ApiVersions.key, { apiKey: ApiVersions.key, minVersion: 0, maxVersion: parseRange(ApiVersions.versions)[1] });
+  out.set(SaslHandshake.key, { apiKey: SaslHandshake.key, minVersion: 1, maxVersion: 1 });
+  const [saslMin, saslMax] = parseRange(SaslAuthenticate.versions);
+  out.set(SaslAuthenticate.key, { apiKey: SaslAuthenticate.key, minVersion: saslMin, maxVersion: saslMax });
+  for (const rewrite of REWRITES.values()) {
+    const theirs = cluster.get(rewrite.api.key);
+    if (!theirs) continue;
+    const [lo, hi] = parseRange(rewrite.api.versions);
+    const minVersion = Math.max(lo, theirs.min);
+    const maxVersion = Math.min(hi, theirs.max);
+    if (minVersion <= maxVersion) out.set(rewrite.api.key, { apiKey: rewrite.api.key, minVersion, maxVersion });
+  }
+  return new Map([...out].sort((a, b) => a[0] - b[0]));
+}
+
+interface NodeListener {
+  kafka: UpstreamAddress;
+  server: Server;
+  port: number;
+}
+
+export class GatewayCore {
+  readonly config: GatewayConfig;
+  readonly log: Logger;
+  readonly tenancy: Tenancy;
+  readonly topicIds: TopicIdRegistry;
+  readonly metrics: GatewayMetrics;
+  readonly clusterVersions: ReadonlyMap<number, { min: number; max: number }>;
+  readonly advertised: Map<number, ApiVersionRange>;
+  private readonly credentials: KeyCredentials;
+  private readonly advertisedHost: string;
+  private readonly nodes = new Map<number, Promise<NodeListener>>();
+  private readonly connections = new Set<GatewayConnection>();
+  private readonly perAddress = new Map<string, number>();
+  private readonly servers: Server[] = [];
+  private nextBootstrapNode = 0;
+  private closing = false;
+
+  constructor(deps: {
+    config: GatewayConfig;
+    log: Logger;
+    tenancy: Tenancy;
+    topicIds: TopicIdRegistry;
+    metrics: GatewayMetrics;
+    credentials: KeyCredentials;
+    clusterVersions: ReadonlyMap<number, { min: number; max: number }>;
+  }) {
+    this.config = deps.config;
+    this.log = deps.log;
+    this.tenancy = deps.tenancy;
+    this.topicIds = deps.topicIds;
+    this.metrics = deps.metrics;
+    this.credentials = deps.credentials;
+    this.clusterVersions = deps.clusterVersions;
+    this.advertised = advertisedVersions(deps.clusterVersions);
+    this.advertisedHost = deps.config.advertisedHost ?? deps.config.host;
+  }
+
+  /** Starts a listener whose connections go to `nodeId` (null: the bootstrap listener, any node). */
+  async listen(nodeId: number | null, port: number): Promise<{ server: Server; port: number }> {
+    const server = createServer((socket) => this.accept(socket, nodeId));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, this.config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.servers.push(server);
+    const address = server.address();
+    const bound = typeof address === 'object' && address !== null ? address.port : port;
+    this.log.info(
+      { node: nodeId, host: this.config.host, port: bound },
+      nodeId === null ? 'bootstrap listener' : 'node listener',
+    );
+    return { server, port: bound };
+  }
+
+  /** The port node `nodeId` is served at: `nodePortBase + nodeId`, or ephemeral when the bootstrap port is 0. */
+  private nodePort(nodeId: number): number {
+    if (this.config.port === 0) return 0;
+    const port = (this.config.nodePortBase ?? this.config.port + 1) + nodeId;
+    if (port > 65_535)
+      throw new Error(
+        `Kafka node ${nodeId} would be served at port ${port}: choose a lower nodePortBase (--node-port-base)`,
+      );
+    return port;
+  }
+
+  /** The gateway's listener for Kafka node `nodeId`, opened the first time the node is seen. */
+  async gatewayAddress(nodeId: number, host: string, port: number): Promise<GatewayAddress> {
+    let listener = this.nodes.get(nodeId);
+    if (!listener) {
+      listener = this.listen(nodeId, this.nodePort(nodeId)).then(({ server, port: bound }) => ({
+        kafka: { host, port },
+        server,
+        port: bound,
+      }));
+      this.nodes.set(nodeId, listener);
+      listener.catch(() => this.nodes.delete(nodeId));
+    }
+    const node = await listener;
+    // A node that moved (restarted elsewhere) is reached at its new address from now on.
+    if (node.kafka.host !== host || node.kafka.port !== port) node.kafka = { host, port };
+    return { host: this.advertisedHost, port: node.port };
+  }
+
+  /** Node id to the gateway port serving it. */
+  async brokerPorts(): Promise<Map<number, number>> {
+    const out = new Map<number, number>();
+    for (const [id, listener] of this.nodes) out.set(id, (await listener).port);
+    return out;
+  }
+
+  private accept(socket: Socket, nodeId: number | null): void {
+    const address = socket.remoteAddress ?? 'unknown';
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    if (this.connections.size >= this.config.maxConnections) {
+      this.metrics.closed('max_connections');
+      this.log.warn(
+        { remote: address, maxConnections: this.config.maxConnections },
+        'connection refused: gateway full',
+      );
+      socket.destroy();
+      return;
+    }
+    const count = this.perAddress.get(address) ?? 0;
+    if (count >= this.config.maxConnectionsPerAddress) {
+      this.metrics.closed('per_address');
+      this.log.warn(
+        { remote: address, maxConnectionsPerAddress: this.config.maxConnectionsPerAddress },
+        'connection refused: too many from this address',
+      );
+      socket.destroy();
+      return;
+    }
+    this.perAddress.set(address, count + 1);
+    this.metrics.acceptedTotal++;
+    this.metrics.openConnections++;
+    this.connections.add(new GatewayConnection(socket, this, nodeId));
+  }
+
+  connectionClosed(conn: GatewayConnection): void {
+    if (!this.connections.delete(conn)) return;
+    this.metrics.openConnections--;
+    const count = (this.perAddress.get(conn.remoteAddress) ?? 1) - 1;
+    if (count <= 0) this.perAddress.delete(conn.remoteAddress);
+    else this.perAddress.set(conn.remoteAddress, count);
+  }
+
+  /** After a metadata change: connections of revoked keys and suspended tenants are closed. */
+  revalidate(): void {
+    for (const c of this.connections) c.revalidate();
+  }
+
+  /**
+   * Signs in to Kafka as the principal's key: at `nodeId`, or (bootstrap listener) at the known nodes in turn until
+   * one answers. A refused credential is not retried elsewhere.
+   */
+  async openUpstream(principal: Principal, nodeId: number | null): Promise<UpstreamConnection> {
+    if (principal.kind !== 'tenant') throw new Error('only tenant keys sign in through the gateway');
+    const credential = await this.credentials.forKey(principal.tenant.slug, principal.key.keyId);
+    const options = {
+      connectTimeoutMs: this.config.upstreamConnectTimeoutMs,
+      requestTimeoutMs: this.config.upstreamRequestTimeoutMs,
+      maxResponseBytes: this.config.maxResponseBytes,
+      clientId: `samsa-gateway/${principal.tenant.slug}`,
+      logger: this.log,
+    };
+    const candidates = nodeId === null ? await this.bootstrapOrder() : [(await this.nodes.get(nodeId)!).kafka];
+    let last: Error = new Error('no Kafka node known');
+    for (const address of candidates) {
+      try {
+        const upstream = await UpstreamConnection.open(address, credential, options);
+        this.metrics.upstreamOpenedTotal++;
+        return upstream;
+      } catch (err) {
+        this.metrics.upstreamFailedTotal++;
+        if (err instanceof UpstreamAuthError) throw err;
+        last = err as Error;
+      }
+    }
+    throw last;
+  }
+
+  private async bootstrapOrder(): Promise<UpstreamAddress[]> {
+    const nodes = await Promise.all(this.nodes.values());
+    const start = this.nextBootstrapNode++ % Math.max(1, nodes.length);
+    return [...nodes.slice(start), ...nodes.slice(0, start)].map((n) => n.kafka);
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const c of this.connections) c.close('gateway closing');
+    await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  }
+}

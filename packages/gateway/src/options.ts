@@ -1,0 +1,54 @@
+/**
+ * GatewayOptions: what `startGateway` takes, checked with zod (the programmatic API is a boundary too), with the
+ * bounds every connection and request lives within. Defaults follow the broker's (README "Broker configuration").
+ */
+import type { Logger } from 'pino';
+import { z } from 'zod';
+
+const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected HOST:PORT');
+const port = z.number().int().min(0).max(65_535);
+
+export const GatewayOptionsSchema = z.object({
+  cluster: z.object({
+    bootstrap: z.array(hostPort).min(1, 'name at least one Kafka broker (HOST:PORT)'),
+    sasl: z.object({
+      mechanism: z.enum(['SCRAM-SHA-256', 'SCRAM-SHA-512', 'PLAIN']),
+      username: z.string().min(1),
+      password: z.string().min(1),
+    }),
+  }),
+  databaseUrl: z.string().min(1),
+  secretsKey: z.custom<Buffer>((v) => Buffer.isBuffer(v) && v.length === 32, 'SAMSA_SECRETS_KEY must be 32 bytes'),
+  /** Listen address of every gateway listener. */
+  host: z.string().min(1).default('127.0.0.1'),
+  /** The host clients are told to connect to (Metadata, FindCoordinator, DescribeCluster); default `host`. */
+  advertisedHost: z.string().min(1).optional(),
+  /** The bootstrap listener; 0: an ephemeral port (and ephemeral ports for the nodes' listeners). */
+  port: port.default(9092),
+  /**
+   * Kafka node N is served at `nodePortBase + N`; default `port + 1`. Ignored when `port` is 0 (ephemeral ports).
+   */
+  nodePortBase: port.optional(),
+  /** `/metrics` (Prometheus text) and `/healthz` on this port of `host`; unset: no HTTP listener. */
+  metricsPort: port.optional(),
+  /** Where the last metadata view is cached for restarts without Postgres; default a fresh temporary directory. */
+  dataDir: z.string().min(1).optional(),
+  logger: z.custom<Logger>((v) => typeof v === 'object' && v !== null && 'child' in v).optional(),
+  maxRequestBytes: z.number().int().positive().default(104_857_600),
+  maxPreAuthRequestBytes: z.number().int().positive().default(524_288),
+  /** Largest answer frame accepted from Kafka. */
+  maxResponseBytes: z.number().int().positive().default(209_715_200),
+  authTimeoutMs: z.number().int().positive().default(10_000),
+  maxConnectionsPerAddress: z.number().int().positive().default(1_000),
+  maxConnections: z.number().int().positive().default(10_000),
+  maxInflightRequestsPerConnection: z.number().int().positive().default(128),
+  upstreamConnectTimeoutMs: z.number().int().positive().default(10_000),
+  upstreamRequestTimeoutMs: z.number().int().positive().default(30_000),
+  /** Topic ids remembered as tenants' topics (all tenants); emptied and learned again when full. */
+  maxKnownTopicIds: z.number().int().positive().default(100_000),
+  /** Keys whose opened SCRAM credential is kept in memory. */
+  maxCachedKeyCredentials: z.number().int().positive().default(10_000),
+});
+
+export type GatewayOptions = z.input<typeof GatewayOptionsSchema>;
+export type GatewayConfig = z.output<typeof GatewayOptionsSchema>;

@@ -1,0 +1,74 @@
+/**
+ * What every API rewrite gets: the connection's Access (the tenant's prefix and Samsa's ACL decisions, the broker's
+ * own rules), the tenant's known topic ids, and the gateway's address for each Kafka node. A rewrite turns a client's
+ * request into the cluster's names (or answers it in the gateway) and the cluster's answer back into the client's.
+ */
+import type { Access } from '@samsa/broker/access';
+import type { ApiDefinition } from '@samsa/protocol';
+import type { TopicIdRegistry } from '../topic-ids.ts';
+
+/** A decoded request or response body. The codec's output is untyped; each rewrite reads the fields it knows. */
+export type Msg = Record<string, any>;
+
+export interface GatewayAddress {
+  host: string;
+  port: number;
+}
+
+export interface RewriteContext {
+  readonly access: Access;
+  readonly topicIds: TopicIdRegistry;
+  /** Asks the cluster (as this tenant's user) for every topic it may see, learning the tenant's topic ids. */
+  refreshTopicIds(): Promise<void>;
+  /** The gateway's address for Kafka node `nodeId` (at `host:port` on the cluster); a new node gets a listener. */
+  gatewayAddress(nodeId: number, host: string, port: number): Promise<GatewayAddress>;
+}
+
+/** What a rewritten request becomes: sent to the cluster (then `merge` adds what the gateway decided), or answered. */
+export type Rewritten = { send: Msg; merge?: (response: Msg) => void } | { answer: Msg };
+
+export interface ApiRewrite {
+  readonly api: ApiDefinition;
+  request(ctx: RewriteContext, req: Msg, version: number): Rewritten | Promise<Rewritten>;
+  response(ctx: RewriteContext, res: Msg, version: number): void | Promise<void>;
+  /** Extra time the cluster may take on purpose (a Fetch long-poll, a rebalance). */
+  waitsMs?(req: Msg): number;
+}
+
+/** Kafka's error messages name the cluster's topics and groups (`acme.orders`): the client reads its own names. */
+export function stripMessage(ctx: RewriteContext, message: string | null | undefined): string | null {
+  const prefix = ctx.access.prefix;
+  if (message === null || message === undefined || prefix === null) return message ?? null;
+  return message.replace(new RegExp(`(^|[^A-Za-z0-9._-])${escapeRegExp(prefix)}`, 'g'), '$1');
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The client's name for a cluster name, or null when it is not the tenant's (and must not be shown). */
+export function external(ctx: RewriteContext, internal: string | null | undefined): string | null {
+  if (internal === null || internal === undefined || !ctx.access.owns(internal)) return null;
+  return ctx.access.toExternal(internal);
+}
+
+/** Splits items into those allowed (kept) and those refused, by a predicate. */
+export function partition<T>(items: readonly T[], allowed: (item: T) => boolean): { kept: T[]; refused: T[] } {
+  const kept: T[] = [];
+  const refused: T[] = [];
+  for (const item of items) (allowed(item) ? kept : refused).push(item);
+  return { kept, refused };
+}
+
+/** Translates a Kafka node's address in an answer into the gateway's listener for that node. */
+export async function mapNode(
+  ctx: RewriteContext,
+  node: Msg,
+  idField: 'nodeId' | 'brokerId' = 'nodeId',
+): Promise<void> {
+  const nodeId = node[idField] as number;
+  if (nodeId < 0) return;
+  const address = await ctx.gatewayAddress(nodeId, node.host as string, node.port as number);
+  node.host = address.host;
+  node.port = address.port;
+}

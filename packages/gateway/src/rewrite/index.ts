@@ -1,0 +1,60 @@
+/**
+ * The APIs the gateway forwards, each with its rewrite, by key. Anything not here (and not answered by the gateway
+ * itself: ApiVersions, SaslHandshake, SaslAuthenticate) is refused: it would pass the cluster's names through.
+ */
+import type { ApiRewrite } from './context.ts';
+import {
+  deleteGroupsRewrite,
+  describeGroupsRewrite,
+  findCoordinatorRewrite,
+  heartbeatRewrite,
+  initProducerIdRewrite,
+  joinGroupRewrite,
+  leaveGroupRewrite,
+  listGroupsRewrite,
+  offsetCommitRewrite,
+  offsetFetchRewrite,
+  syncGroupRewrite,
+} from './groups.ts';
+import {
+  createPartitionsRewrite,
+  createTopicsRewrite,
+  deleteTopicsRewrite,
+  describeClusterRewrite,
+  describeConfigsRewrite,
+  fetchRewrite,
+  incrementalAlterConfigsRewrite,
+  listOffsetsRewrite,
+  metadataRewrite,
+  offsetForLeaderEpochRewrite,
+  produceRewrite,
+} from './topics.ts';
+
+export const REWRITES: ReadonlyMap<number, ApiRewrite> = new Map(
+  [
+    produceRewrite,
+    fetchRewrite,
+    listOffsetsRewrite,
+    metadataRewrite,
+    offsetCommitRewrite,
+    offsetFetchRewrite,
+    findCoordinatorRewrite,
+    joinGroupRewrite,
+    heartbeatRewrite,
+    leaveGroupRewrite,
+    syncGroupRewrite,
+    describeGroupsRewrite,
+    listGroupsRewrite,
+    createTopicsRewrite,
+    deleteTopicsRewrite,
+    initProducerIdRewrite,
+    offsetForLeaderEpochRewrite,
+    describeConfigsRewrite,
+    createPartitionsRewrite,
+    deleteGroupsRewrite,
+    incrementalAlterConfigsRewrite,
+    describeClusterRewrite,
+  ].map((r) => [r.api.key, r]),
+);
+
+export type { ApiRewrite, Msg, RewriteContext, Rewritten } from './context.ts';

@@ -1,0 +1,470 @@
+/**
+ * Gateway mode against a real 3-node Apache Kafka cluster (KRaft, SASL/SCRAM, the StandardAuthorizer) and a real
+ * Postgres: tenants and keys in Postgres are reconciled onto the cluster, then clients sign in to the gateway with
+ * their Samsa keys and unprefixed names. KafkaJS and @platformatic/kafka produce (idempotent, acks=all) and consume
+ * with groups; Kafka's own view shows the prefixed names; tenant `beta` cannot see or touch tenant `acme`'s topics or
+ * groups through any API the gateway forwards; what the gateway does not rewrite is refused.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { ClusterConnection } from '@samsa/cluster';
+import { reconcileFromDb } from '@samsa/cluster/managed';
+import { createDb, type Db } from '@samsa/db';
+import { generateSecretKey, secretKeyFromEnv } from '@samsa/db/secret-box';
+import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
+import { kafkaSkipReason } from '@samsa/kafka-harness/jars';
+import { type KafkaCluster, startKafka } from '@samsa/kafka-harness/kafka';
+import {
+  ApiVersions,
+  CreateTopics,
+  DeleteTopics,
+  DescribeGroups,
+  ErrorCode,
+  Fetch,
+  FindCoordinator,
+  ListGroups,
+  ListOffsets,
+  Metadata,
+  OffsetCommit,
+  OffsetFetch,
+  Produce,
+} from '@samsa/protocol';
+import { eventually } from '@samsa/test-support/eventually';
+import { RawClient } from '@samsa/test-support/raw-client';
+import { type TestKey, TenantFixtures } from '@samsa/test-support/tenants';
+import { Kafka, logLevel } from 'kafkajs';
+import pino from 'pino';
+import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
+import { type Gateway, startGateway } from '../src/index.ts';
+
+const skip = kafkaSkipReason();
+if (skip) console.log(`# skipped: ${skip}`);
+
+const SUPERUSER = { name: 'admin', password: 'admin-secret' };
+const secretsKey = secretKeyFromEnv({ SAMSA_SECRETS_KEY: generateSecretKey() });
+let kafka: KafkaCluster;
+let database: TestDatabase;
+let db: Db;
+let fixtures: TenantFixtures;
+let gateway: Gateway;
+let acmeKey: TestKey;
+let betaKey: TestKey;
+let unplacedKey: TestKey;
+let acmeId: string;
+
+before(
+  async () => {
+    if (skip) return;
+    [kafka, database] = await Promise.all([
+      startKafka({ nodes: 3, sasl: { superuser: SUPERUSER } }),
+      createTestDatabase(),
+    ]);
+    db = createDb(database.url, { poolMax: 2 });
+    fixtures = new TenantFixtures(database.url);
+    acmeId = await fixtures.tenant('acme');
+    acmeKey = await fixtures.key(acmeId, 'app', { secretsKey });
+    await fixtures.admin(acmeId, 'app');
+    const betaId = await fixtures.tenant('beta');
+    betaKey = await fixtures.key(betaId, 'intruder', { secretsKey });
+    await fixtures.admin(betaId, 'intruder');
+    const connection: ClusterConnection = {
+      bootstrapBrokers: kafka.saslBootstrap!.split(','),
+      sasl: { mechanism: 'SCRAM-SHA-512', username: SUPERUSER.name, password: SUPERUSER.password },
+      clientId: 'samsa-gateway-test',
+      requestTimeoutMs: 10_000,
+    };
+    const report = await reconcileFromDb(db, connection, { secretsKey, actorEmail: 'operator@example.com' });
+    assert.deepEqual(report.errors, []);
+    // Made after the reconcile: its user is not on the cluster yet.
+    unplacedKey = await fixtures.key(acmeId, 'late', { secretsKey });
+    gateway = await startGateway({
+      cluster: {
+        bootstrap: kafka.saslBootstrap!.split(','),
+        sasl: { mechanism: 'SCRAM-SHA-512', username: SUPERUSER.name, password: SUPERUSER.password },
+      },
+      databaseUrl: database.url,
+      secretsKey,
+      port: 0,
+      logger: pino({ level: 'warn' }),
+    });
+  },
+  { timeout: 240_000 },
+);
+
+after(async () => {
+  await gateway?.close();
+  await db?.$disconnect();
+  await fixtures?.close();
+  await kafka?.stop();
+  await database?.drop();
+});
+
+function throughGateway(key: TestKey, mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512' = 'scram-sha-256') {
+  return new Kafka({
+    clientId: 'gateway-test',
+    brokers: [gateway.bootstrap],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 8, initialRetryTime: 200 },
+    sasl: { mechanism, username: key.keyId, password: key.secret },
+  } as ConstructorParameters<typeof Kafka>[0]);
+}
+
+/** Kafka's own view, as its super user, straight to the cluster. */
+function direct() {
+  return new Kafka({
+    clientId: 'direct',
+    brokers: kafka.saslBootstrap!.split(','),
+    logLevel: logLevel.NOTHING,
+    sasl: { mechanism: 'scram-sha-512', username: SUPERUSER.name, password: SUPERUSER.password },
+  });
+}
+
+async function rawAs(key: TestKey): Promise<RawClient> {
+  const [host, port] = gateway.bootstrap.split(':');
+  const c = await RawClient.connect(Number(port), host);
+  await c.saslPlain(key.keyId, key.secret);
+  return c;
+}
+
+/** A raw client signed in as `key` at the gateway port of the coordinator of its group `groupId`. */
+async function rawAtCoordinator(key: TestKey, groupId: string): Promise<RawClient> {
+  const c = await rawAs(key);
+  let found: Record<string, unknown> = {};
+  // The first group on a fresh cluster waits for __consumer_offsets: COORDINATOR_NOT_AVAILABLE until then.
+  await eventually(async () => {
+    found = await c.request(FindCoordinator, 3, { key: groupId, keyType: 0 });
+    return found.errorCode === ErrorCode.NONE;
+  }, `a coordinator for ${groupId}`);
+  c.close();
+  assert.notEqual(found.port, Number(gateway.bootstrap.split(':')[1]), 'a node listener, not the bootstrap one');
+  assert.ok([...gateway.brokerPorts().values()].includes(found.port as number), 'a gateway port');
+  const at = await RawClient.connect(found.port as number, found.host as string);
+  await at.saslPlain(key.keyId, key.secret);
+  return at;
+}
+
+test('KafkaJS produces idempotently with acks=all and consumes with a group through the gateway', {
+  skip,
+  timeout: 180_000,
+}, async () => {
+  const client = throughGateway(acmeKey);
+  const admin = client.admin();
+  await admin.connect();
+  assert.equal(
+    await admin.createTopics({ topics: [{ topic: 'orders', numPartitions: 3, replicationFactor: 3 }] }),
+    true,
+  );
+  assert.ok((await admin.listTopics()).includes('orders'));
+  await admin.disconnect();
+
+  const producer = client.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const sent = Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, value: `order-${i}` }));
+  await producer.send({ topic: 'orders', acks: -1, messages: sent });
+  await producer.disconnect();
+
+  const consumer = client.consumer({ groupId: 'workers' });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'orders', fromBeginning: true });
+  const received: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    consumer
+      .run({
+        eachMessage: async ({ message }) => {
+          received.push(message.value!.toString());
+          if (received.length === sent.length) resolve();
+        },
+      })
+      .catch(reject);
+  });
+  await consumer.disconnect();
+  assert.deepEqual(received.sort(), sent.map((m) => m.value).sort());
+
+  const kafkaAdmin = direct().admin();
+  await kafkaAdmin.connect();
+  const topics = await kafkaAdmin.listTopics();
+  assert.ok(topics.includes('acme.orders'), `Kafka has acme.orders: ${topics.join(', ')}`);
+  assert.ok(!topics.includes('orders'));
+  const groups = (await kafkaAdmin.listGroups()).groups.map((g) => g.groupId);
+  assert.ok(groups.includes('acme.workers'), `Kafka has acme.workers: ${groups.join(', ')}`);
+  const offsets = await kafkaAdmin.fetchOffsets({ groupId: 'acme.workers', topics: ['acme.orders'] });
+  const committed = offsets[0]!.partitions.reduce((n, p) => n + Number(p.offset), 0);
+  assert.equal(committed, sent.length, 'the group committed every record, under the prefixed names');
+  await kafkaAdmin.disconnect();
+});
+
+test('@platformatic/kafka creates, produces (idempotent, acks=all) and consumes with a group through the gateway', {
+  skip,
+  timeout: 180_000,
+}, async () => {
+  const sasl = { mechanism: 'SCRAM-SHA-512' as const, username: acmeKey.keyId, password: acmeKey.secret };
+  const bootstrapBrokers = [gateway.bootstrap];
+  const admin = new Admin({ clientId: 'pk-admin', bootstrapBrokers, sasl });
+  await admin.createTopics({ topics: ['pk-events'], partitions: 2, replicas: 3 });
+  const meta = await admin.metadata({ topics: ['pk-events'] });
+  assert.equal(meta.topics.get('pk-events')?.partitionsCount, 2);
+  await admin.close();
+
+  const producer = new Producer({
+    clientId: 'pk-producer',
+    bootstrapBrokers,
+    sasl,
+    idempotent: true,
+    acks: -1,
+    serializers: stringSerializers,
+  });
+  await producer.send({
+    messages: Array.from({ length: 20 }, (_, i) => ({ topic: 'pk-events', key: `k${i}`, value: `v${i}` })),
+  });
+  await producer.close();
+
+  const consumer = new Consumer({
+    groupId: 'pk-group',
+    clientId: 'pk-consumer',
+    bootstrapBrokers,
+    sasl,
+    deserializers: stringDeserializers,
+  });
+  const stream = await consumer.consume({
+    autocommit: false,
+    topics: ['pk-events'],
+    mode: 'earliest',
+    sessionTimeout: 10000,
+    heartbeatInterval: 500,
+  });
+  const values: string[] = [];
+  for await (const message of stream) {
+    values.push(message.value as string);
+    await message.commit();
+    if (values.length === 20) break;
+  }
+  await stream.close();
+  await consumer.close();
+  assert.deepEqual(values.sort(), Array.from({ length: 20 }, (_, i) => `v${i}`).sort());
+
+  const kafkaAdmin = direct().admin();
+  await kafkaAdmin.connect();
+  const offsets = await kafkaAdmin.fetchOffsets({ groupId: 'acme.pk-group', topics: ['acme.pk-events'] });
+  assert.equal(
+    offsets[0]!.partitions.reduce((n, p) => n + Number(p.offset), 0),
+    20,
+    'commits are under acme.pk-group',
+  );
+  await kafkaAdmin.disconnect();
+});
+
+test("isolation: tenant beta cannot see or touch acme's topics or groups through the gateway", {
+  skip,
+  timeout: 180_000,
+}, async () => {
+  // acme's topic and group exist (made here so this test stands alone).
+  const acme = throughGateway(acmeKey);
+  const acmeAdmin = acme.admin();
+  await acmeAdmin.connect();
+  await acmeAdmin.createTopics({ topics: [{ topic: 'secret', numPartitions: 1, replicationFactor: 3 }] });
+  await acmeAdmin.disconnect();
+  const acmeProducer = acme.producer();
+  await acmeProducer.connect();
+  await acmeProducer.send({ topic: 'secret', acks: -1, messages: [{ value: 'classified' }] });
+  await acmeProducer.disconnect();
+  const a = await rawAs(acmeKey);
+  const acmeMeta = await a.request(Metadata, 12, { topics: [{ name: 'secret' }], allowAutoTopicCreation: false });
+  const secretId = (acmeMeta.topics as { topicId: string }[])[0]!.topicId;
+  a.close();
+  // Right after __consumer_offsets is made its leaders may still move: NOT_COORDINATOR until they settle.
+  let acmeCoordinator = await rawAtCoordinator(acmeKey, 'acme-group');
+  let commit: Record<string, unknown> = {};
+  await eventually(async () => {
+    commit = await acmeCoordinator.request(OffsetCommit, 8, {
+      groupId: 'acme-group',
+      generationIdOrMemberEpoch: -1,
+      memberId: '',
+      groupInstanceId: null,
+      topics: [{ name: 'secret', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedMetadata: '' }] }],
+    });
+    const code = (commit.topics as any[])[0].partitions[0].errorCode;
+    if (code === ErrorCode.NOT_COORDINATOR) {
+      acmeCoordinator.close();
+      acmeCoordinator = await rawAtCoordinator(acmeKey, 'acme-group');
+    }
+    return code !== ErrorCode.NOT_COORDINATOR;
+  }, 'a settled coordinator');
+  assert.equal((commit.topics as any[])[0].partitions[0].errorCode, ErrorCode.NONE, 'acme committed');
+  const own = await acmeCoordinator.request(OffsetFetch, 8, {
+    groups: [{ groupId: 'acme-group', topics: null }],
+    requireStable: false,
+  });
+  assert.equal((own.groups as any[])[0].topics[0].name, 'secret', 'acme reads its own commit, unprefixed');
+  acmeCoordinator.close();
+
+  const b = await rawAs(betaKey);
+  // Metadata, all topics: none of acme's, under either name.
+  const all = await b.request(Metadata, 12, { topics: null, allowAutoTopicCreation: false });
+  const names = (all.topics as { name: string }[]).map((t) => t.name);
+  assert.ok(!names.some((n) => n.includes('secret') || n.startsWith('acme')), names.join(', '));
+  // By name: 'secret' and 'acme.secret' are beta's own names (beta.secret, beta.acme.secret): unknown.
+  const byName = await b.request(Metadata, 12, {
+    topics: [{ name: 'secret' }, { name: 'acme.secret' }],
+    allowAutoTopicCreation: false,
+  });
+  for (const t of byName.topics as { name: string; errorCode: number }[])
+    assert.equal(t.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${t.name}: ${t.errorCode}`);
+  // Produce to acme.secret writes nowhere near acme's topic.
+  const produced = await b.request(Produce, 9, {
+    transactionalId: null,
+    acks: -1,
+    timeoutMs: 5000,
+    topicData: [{ name: 'acme.secret', partitionData: [{ index: 0, records: null }] }],
+  });
+  const produceError = (produced.responses as any[])[0].partitionResponses[0].errorCode;
+  assert.notEqual(produceError, ErrorCode.NONE);
+  // Fetch by name and by acme's topic id.
+  const byNameFetch = await b.request(Fetch, 12, {
+    replicaId: -1,
+    maxWaitMs: 0,
+    minBytes: 0,
+    maxBytes: 1_000_000,
+    isolationLevel: 0,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [{ topic: 'acme.secret', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 100_000 }] }],
+    forgottenTopicsData: [],
+    rackId: '',
+  });
+  for (const t of byNameFetch.responses as any[]) {
+    assert.equal(t.topic, 'acme.secret');
+    assert.notEqual(t.partitions[0].errorCode, ErrorCode.NONE);
+    assert.equal((t.partitions[0].records ?? Buffer.alloc(0)).length, 0, 'no records');
+  }
+  const byIdFetch = await b.request(Fetch, 13, {
+    replicaId: -1,
+    maxWaitMs: 0,
+    minBytes: 0,
+    maxBytes: 1_000_000,
+    isolationLevel: 0,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [{ topicId: secretId, partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 100_000 }] }],
+    forgottenTopicsData: [],
+    rackId: '',
+  });
+  const idAnswer = (byIdFetch.responses as any[])[0];
+  assert.equal(idAnswer.partitions[0].errorCode, ErrorCode.UNKNOWN_TOPIC_ID);
+  assert.equal((idAnswer.partitions[0].records ?? Buffer.alloc(0)).length, 0, 'no records');
+  // ListOffsets on acme's topic: not beta's.
+  const offsets = await b.request(ListOffsets, 7, {
+    replicaId: -1,
+    isolationLevel: 0,
+    topics: [{ name: 'acme.secret', partitions: [{ partitionIndex: 0, timestamp: -1n }] }],
+  });
+  assert.notEqual((offsets.topics as any[])[0].partitions[0].errorCode, ErrorCode.NONE);
+  // acme's group: its committed offsets are not beta's to read; it is not listed or described.
+  const bc = await rawAtCoordinator(betaKey, 'acme-group');
+  const fetched = await bc.request(OffsetFetch, 8, {
+    groups: [
+      { groupId: 'acme-group', topics: null },
+      { groupId: 'acme.acme-group', topics: null },
+    ],
+    requireStable: false,
+  });
+  assert.equal((fetched.groups as any[]).length, 2);
+  for (const g of fetched.groups as any[]) {
+    assert.deepEqual(g.topics, [], `${g.groupId} shows no offsets`);
+    assert.notEqual(g.errorCode, ErrorCode.NOT_COORDINATOR, 'asked at the coordinator');
+  }
+  const listed = await b.request(ListGroups, 4, { statesFilter: [] });
+  assert.deepEqual(
+    (listed.groups as { groupId: string }[]).filter((g) => g.groupId.includes('acme')),
+    [],
+    'no acme group listed',
+  );
+  const described = await bc.request(DescribeGroups, 5, { groups: ['acme-group'], includeAuthorizedOperations: false });
+  const d = (described.groups as any[])[0];
+  assert.equal(d.groupId, 'acme-group');
+  assert.deepEqual(d.members, []);
+  assert.ok(
+    d.groupState === 'Dead' || d.errorCode !== ErrorCode.NONE,
+    `beta's acme-group is not acme's: ${d.groupState}`,
+  );
+  bc.close();
+  // DeleteTopics on acme's name, and CreateTopics with acme's prefix lands under beta's.
+  const deleted = await b.request(DeleteTopics, 6, {
+    topics: [{ name: 'acme.secret', topicId: '00000000-0000-0000-0000-000000000000' }],
+    timeoutMs: 5000,
+  });
+  assert.notEqual((deleted.responses as any[])[0].errorCode, ErrorCode.NONE);
+  const deletedById = await b.request(DeleteTopics, 6, {
+    topics: [{ name: null, topicId: secretId }],
+    timeoutMs: 5000,
+  });
+  assert.equal((deletedById.responses as any[])[0].errorCode, ErrorCode.UNKNOWN_TOPIC_ID);
+  const created = await b.request(CreateTopics, 7, {
+    topics: [{ name: 'acme.x', numPartitions: 1, replicationFactor: 3, assignments: [], configs: [] }],
+    timeoutMs: 10_000,
+    validateOnly: false,
+  });
+  assert.equal((created.topics as any[])[0].name, 'acme.x');
+  assert.equal((created.topics as any[])[0].errorCode, ErrorCode.NONE);
+  b.close();
+
+  const kafkaAdmin = direct().admin();
+  await kafkaAdmin.connect();
+  const topics = await kafkaAdmin.listTopics();
+  assert.ok(topics.includes('beta.acme.x'), 'beta made beta.acme.x');
+  assert.ok(!topics.includes('acme.x'), 'and never acme.x');
+  assert.ok(topics.includes('acme.secret'), "acme's topic is still there");
+  const stillThere = await kafkaAdmin.fetchTopicOffsets('acme.secret');
+  assert.equal(stillThere[0]!.high, '1', "acme's record is untouched");
+  await kafkaAdmin.disconnect();
+});
+
+test('an API the gateway does not rewrite is refused, never passed to the cluster', { skip }, async () => {
+  const c = await rawAs(acmeKey);
+  const versions = await c.request(ApiVersions, 3, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
+  const keys = (versions.apiKeys as { apiKey: number }[]).map((k) => k.apiKey);
+  assert.ok(keys.includes(Metadata.key) && keys.includes(Produce.key));
+  for (const refused of [29 /* DescribeAcls */, 21 /* DeleteRecords */, 24 /* AddPartitionsToTxn */])
+    assert.ok(!keys.includes(refused), `API ${refused} is not advertised`);
+  // DescribeAcls v1, hand-written: the connection is closed without an answer.
+  const body = Buffer.from([2, 0, 0xff, 0xff, 0xff, 0xff, 3, 0xff, 0xff, 0xff, 0xff, 3, 1, 3]);
+  const header = Buffer.alloc(10);
+  header.writeInt16BE(29, 0);
+  header.writeInt16BE(1, 2);
+  header.writeInt32BE(99, 4);
+  header.writeInt16BE(-1, 8);
+  const frame = Buffer.concat([Buffer.alloc(4), header, body]);
+  frame.writeInt32BE(frame.length - 4, 0);
+  c.writeRaw(frame);
+  assert.equal(await c.waitClosed(), true, 'the gateway closed the connection');
+  assert.equal(c.unexpectedResponses, 0, 'and answered nothing');
+});
+
+test('a frame above the pre-authentication bound is refused before SASL', { skip }, async () => {
+  const [host, port] = gateway.bootstrap.split(':');
+  const c = await RawClient.connect(Number(port), host);
+  const size = Buffer.alloc(4);
+  size.writeInt32BE(10 * 1024 * 1024);
+  c.writeRaw(size);
+  assert.equal(await c.waitClosed(), true);
+});
+
+test('wrong credentials and a key not yet on the cluster fail with a clear SASL error', { skip }, async () => {
+  const [host, port] = gateway.bootstrap.split(':');
+  const wrong = await RawClient.connect(Number(port), host);
+  await assert.rejects(wrong.saslPlain(acmeKey.keyId, 'not-the-secret'), /invalid username or password/);
+  assert.equal(await wrong.waitClosed(), true);
+  const late = await RawClient.connect(Number(port), host);
+  await assert.rejects(late.saslPlain(unplacedKey.keyId, unplacedKey.secret), /samsa cluster reconcile/);
+  // KafkaJS sees the same.
+  const client = throughGateway(acmeKey, 'scram-sha-512');
+  const badAdmin = new Kafka({
+    brokers: [gateway.bootstrap],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+    sasl: { mechanism: 'scram-sha-512', username: acmeKey.keyId, password: 'nope' },
+  }).admin();
+  await assert.rejects(badAdmin.connect(), /SASL SCRAM SHA512 authentication failed|invalid username or password/);
+  const good = client.admin();
+  await good.connect();
+  await good.disconnect();
+});
