@@ -78,7 +78,7 @@ before(
       requestTimeoutMs: 15_000,
     };
     const report = await reconcileFromDb(db, connection, { secretsKey, actorEmail: 'test@example.com' });
-    assert.deepEqual(report.refused, []);
+    assert.deepEqual(report.errors, []);
     gatewayOptions = { bootstrap: kafka.saslBootstrap!.split(','), sasl, databaseUrl: database.url, secretsKey };
     [g1, g2] = await Promise.all([startGatewayChild(gatewayOptions), startGatewayChild(gatewayOptions)]);
   },
@@ -382,7 +382,7 @@ test('a group with one member on each gateway shares the partitions and reads ev
 test('a gateway killed under a producer: the Java client carries on through the other', {
   skip,
   timeout: 180_000,
-}, async () => {
+}, async (t) => {
   const topic = 'through-failover';
   await createTopic(topic, 1);
   // The producer's bootstrap lists both gateways; only the first is up when it starts, so it uses the first.
@@ -402,7 +402,7 @@ test('a gateway killed under a producer: the Java client carries on through the 
   const summary = await done;
   g1 = await startGatewayChild(gatewayOptions);
   const acked = summary.acked as string[];
-  test.diagnostic?.(`longest time without an acknowledgement across the gateway kill: ${summary.maxAckGapMs} ms`);
+  t.diagnostic(`longest time without an acknowledgement across the gateway kill: ${summary.maxAckGapMs} ms`);
   const stored = await kafkaRecords(`acme.${topic}`);
   assert.ok(acked.length > 1, 'records were acknowledged');
   const storedSet = new Set(stored);
@@ -421,7 +421,7 @@ test('a gateway killed under a producer: the Java client carries on through the 
 test('the partition leader killed under an idempotent acks=all producer: nothing acknowledged is lost, nothing doubled', {
   skip,
   timeout: 240_000,
-}, async () => {
+}, async (t) => {
   const topic = 'leader-kill';
   await createTopic(topic, 1);
   const producer = await spawnJava('GatewayClient', ['produce-for', both(), key.keyId, key.secret, topic, '20000'], {
@@ -440,9 +440,7 @@ test('the partition leader killed under an idempotent acks=all producer: nothing
   await kafka.kill9(index);
   const summary = await done;
   const acked = summary.acked as string[];
-  test.diagnostic?.(
-    `stall while the leader moved (longest time without an acknowledgement): ${summary.maxAckGapMs} ms`,
-  );
+  t.diagnostic(`stall while the leader moved (longest time without an acknowledgement): ${summary.maxAckGapMs} ms`);
   console.log(
     `# leader kill: ${acked.length} records acknowledged, ${summary.failed} failed, stall ${summary.maxAckGapMs} ms`,
   );
