@@ -21,7 +21,7 @@ import {
   type ProducerPerfSummary,
   parseConsumerPerformance,
   parseProducerPerformance,
-} from './perf-tools.ts';
+} from '@samsa/kafka-harness/perf-tools';
 import {
   addLoads,
   addSamples,

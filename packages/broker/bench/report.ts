@@ -93,6 +93,8 @@ export interface BenchResults {
   transactions?: TransactionsBench;
   /** The processors phase: figures and the printed table of @samsa/processors' bench (see processors.ts). */
   processors?: { table: string } & Record<string, unknown>;
+  /** The scale-out phase: figures and the printed table of @samsa/gateway's bench. */
+  scaleOut?: { table: string } & Record<string, unknown>;
 }
 
 /** The name each system's rows show in the side-by-side table (with the row's client). */

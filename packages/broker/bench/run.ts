@@ -4,7 +4,7 @@
  * Node processes measured in the same run. Prints figures and asserts nothing; results also go to
  * bench-results/latest.json at the repo root. See bench/README.md.
  *
- *   pnpm bench [-- --seconds 10 --only loopback,produce,fetch,latency,isolation,peers,kafka,hostile,search,transactions,processors
+ *   pnpm bench [-- --seconds 10 --only loopback,produce,fetch,latency,isolation,peers,kafka,hostile,search,transactions,processors,scale-out
  *                  --partitions 4 --inflight 16
  *                  --profile DIR --broker-node-options=--trace-gc]
  */
@@ -20,7 +20,7 @@ import { measureKafka, printKafkaComparison } from './kafka.ts';
 import { measureSearch } from './search.ts';
 import { measureLoopback } from './loopback.ts';
 import { describeMachine } from './machine.ts';
-import { measureProcessors } from './processors.ts';
+import { runPackageBench } from './package-bench.ts';
 import type { BenchSettings } from './phase.ts';
 import {
   measureLibrdkafka,
@@ -60,6 +60,8 @@ const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
  * `transactions`: transactional produce beside Apache Kafka (Java producer, a commit every 100 ms), and the log
  *   cleaner's MB/s with an acks=all producer's p99 beside it.
  * `processors`: @samsa/processors' bench (sandbox against plain JS, a Kafka-client pipe, the processor host).
+ * `scale-out`: @samsa/gateway's bench: a 3-node Apache Kafka direct, through one gateway and through two, and a
+ *   tenant's produce rate against its quota through one and two gateways.
  */
 const PHASES = [
   'loopback',
@@ -73,6 +75,7 @@ const PHASES = [
   'search',
   'transactions',
   'processors',
+  'scale-out',
 ] as const;
 /** Other processes busier than this during a phase make its figures suspect; the run says so. */
 const NOISY_OTHER_CORES = 0.25;
@@ -181,7 +184,22 @@ async function main(): Promise<void> {
   if (only.has('kafka')) await measureKafka(settings, results);
   if (only.has('transactions')) await measureTransactions(settings, results);
   if (only.has('processors')) {
-    await measureProcessors(settings, join(REPO_ROOT, 'bench-results', 'processors.json'), results);
+    const figures = await runPackageBench(
+      '@samsa/processors',
+      settings,
+      join(REPO_ROOT, 'bench-results', 'processors.json'),
+      results,
+    );
+    if (figures) results.processors = figures;
+  }
+  if (only.has('scale-out')) {
+    const figures = await runPackageBench(
+      '@samsa/gateway',
+      settings,
+      join(REPO_ROOT, 'bench-results', 'scale-out.json'),
+      results,
+    );
+    if (figures) results.scaleOut = figures;
   }
 
   const phases = [
@@ -203,6 +221,7 @@ async function main(): Promise<void> {
   printKafkaComparison(results);
   printTransactions(results);
   printProcessors(results);
+  if (results.scaleOut) process.stdout.write(results.scaleOut.table);
   process.stdout.write('\n');
   for (const n of results.notes) process.stdout.write(`note: ${n}\n`);
   const outDir = join(REPO_ROOT, 'bench-results');

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseConsumerPerformance, parseProducerPerformance } from '../bench/perf-tools.ts';
+import { parseConsumerPerformance, parseProducerPerformance } from '../src/perf-tools.ts';
 
 const PRODUCER_OUTPUT = `3781 records sent, 756.2 records/sec (0.74 MB/sec), 1211.0 ms avg latency, 2519.0 ms max latency.
 52353 records sent, 10466.4 records/sec (10.22 MB/sec), 3354.0 ms avg latency, 4375.0 ms max latency.
