@@ -5,11 +5,13 @@
  * cluster as the key's own SCRAM user (so Kafka's prefixed ACLs are a second wall). At start it signs in with the
  * admin credentials to learn the cluster's nodes and API versions.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PgMetadataSource } from '@samsa/broker/pg-metadata-source';
+import { SharedQuota } from '@samsa/broker/shared-quota';
 import { Tenancy } from '@samsa/broker/tenancy';
 import { createDb } from '@samsa/db';
 import { Metadata } from '@samsa/protocol';
@@ -85,10 +87,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   await source.start();
   const db = createDb(config.databaseUrl, { poolMax: 2 });
   const metrics = new GatewayMetrics();
+  const tenancy = new Tenancy({ view: () => source.current(), superuser: null });
+  // Tenant-wide produce and fetch rates are shared with the other gateways through Postgres: each enforces its share.
+  const sharedQuota = new SharedQuota({
+    instanceId: `gateway-${randomUUID()}`,
+    syncIntervalMs: config.quotaSyncIntervalMs,
+    databaseUrl: config.databaseUrl,
+    logger: log,
+  });
+  sharedQuota.start();
+  tenancy.sharedRates = sharedQuota;
   const core = new GatewayCore({
     config,
     log,
-    tenancy: new Tenancy({ view: () => source.current(), superuser: null }),
+    tenancy,
     topicIds: new TopicIdRegistry(config.maxKnownTopicIds),
     metrics,
     credentials: new KeyCredentials(db, config.secretsKey, config.maxCachedKeyCredentials),
@@ -121,12 +133,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       close: async () => {
         await core.close();
         await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
+        await sharedQuota.stop();
         await source.stop();
         await db.$disconnect();
       },
     };
   } catch (err) {
     await core.close();
+    await sharedQuota.stop();
     await source.stop();
     await db.$disconnect();
     throw err;

@@ -48,6 +48,11 @@ export const GatewayOptionsSchema = z.object({
   upstreamRequestTimeoutMs: z.number().int().positive().default(30_000),
   /** Topic ids remembered as tenants' topics (all tenants); emptied and learned again when full. */
   maxKnownTopicIds: z.number().int().positive().default(100_000),
+  /**
+   * How often this gateway writes the bytes it served per tenant to Postgres and reads the other gateways' rates, so
+   * that together they keep each tenant to its produce and fetch quota (`@samsa/broker/shared-quota`).
+   */
+  quotaSyncIntervalMs: z.number().int().min(100).max(10_000).default(1_000),
   /** Keys whose opened SCRAM credential is kept in memory. */
   maxCachedKeyCredentials: z.number().int().positive().default(10_000),
 });

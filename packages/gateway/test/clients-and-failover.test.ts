@@ -47,6 +47,7 @@ let database: TestDatabase;
 let db: Db;
 let fixtures: TenantFixtures;
 let key: TestKey;
+let acmeId: string;
 let gatewayOptions: GatewayChildOptions;
 let g1: GatewayChild;
 let g2: GatewayChild;
@@ -67,9 +68,9 @@ before(
     ]);
     db = createDb(database.url, { poolMax: 2 });
     fixtures = new TenantFixtures(database.url);
-    const acme = await fixtures.tenant('acme');
-    key = await fixtures.key(acme, 'app', { secretsKey });
-    await fixtures.admin(acme, 'app');
+    acmeId = await fixtures.tenant('acme');
+    key = await fixtures.key(acmeId, 'app', { secretsKey });
+    await fixtures.admin(acmeId, 'app');
     const sasl = { mechanism: 'SCRAM-SHA-512', username: SUPERUSER.name, password: SUPERUSER.password } as const;
     const connection: ClusterConnection = {
       bootstrapBrokers: kafka.saslBootstrap!.split(','),
@@ -376,6 +377,52 @@ test('a group with one member on each gateway shares the partitions and reads ev
   assert.ok(
     [...seen.values()].every((v) => v.length === 20),
     'each member read its two partitions',
+  );
+});
+
+test('a tenant-wide produce quota holds across two gateways together, not per gateway', {
+  skip,
+  timeout: 180_000,
+}, async (t) => {
+  const topic = 'quota';
+  await createTopic(topic, 2);
+  const quotaBytesPerSec = 256 * 1024;
+  await fixtures.setQuota(acmeId, { produceBytesPerSec: quotaBytesPerSec });
+  const value = Buffer.alloc(16 * 1024, 'q');
+  // One producer through each gateway, each sending as fast as it is let for the same time.
+  const producers = [g1, g2].map((g) => kafkajs(g.bootstrap).producer({ idempotent: true }));
+  await Promise.all(producers.map((p) => p.connect()));
+  // Both gateways learn the quota from Postgres (NOTIFY) and each other's rates (a sync a second): a warm-up first.
+  const run = async (ms: number) => {
+    const until = Date.now() + ms;
+    const sent = await Promise.all(
+      producers.map(async (p) => {
+        let bytes = 0;
+        while (Date.now() < until) {
+          await p.send({ topic, acks: -1, messages: Array.from({ length: 4 }, () => ({ value })) });
+          bytes += 4 * value.length;
+        }
+        return bytes;
+      }),
+    );
+    return sent;
+  };
+  await run(4000);
+  const started = Date.now();
+  const sent = await run(12_000);
+  const seconds = (Date.now() - started) / 1000;
+  await Promise.all(producers.map((p) => p.disconnect()));
+  await fixtures.setQuota(acmeId, { produceBytesPerSec: null });
+  const rate = (sent[0]! + sent[1]!) / seconds;
+  t.diagnostic(
+    `quota ${quotaBytesPerSec} B/s; through the two gateways together ${rate.toFixed(0)} B/s (${(rate / quotaBytesPerSec).toFixed(2)}x), per gateway ${sent.map((b) => (b / seconds).toFixed(0)).join(' and ')} B/s`,
+  );
+  // Without sharing each gateway would let through a whole quota (2x); with it the two together keep to about one
+  // (a second's burst allowance on each at the start of a window is the slack).
+  assert.ok(rate < 1.5 * quotaBytesPerSec, `the tenant got ${(rate / quotaBytesPerSec).toFixed(2)}x its quota`);
+  assert.ok(
+    sent.every((b) => b > 0),
+    'both gateways served the tenant',
   );
 });
 

@@ -28,7 +28,7 @@ export class TenantFixtures {
     return id;
   }
 
-  async setQuota(tenantId: string, quota: Partial<Record<string, number>>): Promise<void> {
+  async setQuota(tenantId: string, quota: Partial<Record<string, number | null>>): Promise<void> {
     const cols = Object.keys(quota);
     await this.pool.query(
       `INSERT INTO "TenantQuota" ("tenantId", "updatedAt", ${cols.map((c) => `"${c}"`).join(', ')})
