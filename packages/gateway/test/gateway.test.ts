@@ -16,6 +16,7 @@ import { createDb, type Db } from '@samsa/db';
 import { generateSecretKey, secretKeyFromEnv } from '@samsa/db/secret-box';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
 import { kafkaSkipReason } from '@samsa/kafka-harness/jars';
+import { compileJava, runJava } from '@samsa/kafka-harness/java';
 import { type KafkaCluster, startKafka } from '@samsa/kafka-harness/kafka';
 import {
   ApiVersions,
@@ -750,4 +751,19 @@ test('connections per address are bounded: one over the bound is closed at once'
   } finally {
     await small.close();
   }
+});
+
+test('the Java client produces (idempotent, acks=all) and consumes with a group through the gateway', {
+  skip,
+  timeout: 240_000,
+}, async () => {
+  const classpath = await compileJava(join(dirname(fileURLToPath(import.meta.url)), 'java'));
+  const r = await runJava(
+    'GatewayClients',
+    [gateway.bootstrap, acmeKey.keyId, acmeKey.secret, 'java-topic', 'java-group', '10'],
+    { classpath, timeoutMs: 180_000 },
+  );
+  assert.equal(r.code, 0, r.stderr.slice(-4000));
+  assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').at(-1)!), { acked: 10, read: 10 });
+  assert.equal(await committedOnCluster('acme.java-group', 'acme.java-topic'), 10, 'committed under the prefix');
 });
