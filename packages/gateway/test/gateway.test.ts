@@ -66,7 +66,12 @@ before(
   async () => {
     if (skip) return;
     [kafka, database] = await Promise.all([
-      startKafka({ nodes: 3, sasl: { superuser: SUPERUSER } }),
+      startKafka({
+        nodes: 3,
+        sasl: { superuser: SUPERUSER },
+        // One offsets partition: the first group's coordinator is ready in a moment rather than after 50 are made.
+        props: { 'offsets.topic.num.partitions': '1', 'group.initial.rebalance.delay.ms': '0' },
+      }),
       createTestDatabase(),
     ]);
     db = createDb(database.url, { poolMax: 2 });
