@@ -69,7 +69,7 @@ before(
         },
       }),
       createTestDatabase(),
-      compileJava(join(HERE, '../java')),
+      compileJava(join(HERE, 'java')),
     ]);
     db = createDb(database.url, { poolMax: 2 });
     fixtures = new TenantFixtures(database.url);
@@ -297,7 +297,7 @@ function kcatSasl(): string[] {
     '-X',
     'security.protocol=SASL_PLAINTEXT',
     '-X',
-    'sasl.mechanisms=SCRAM-SHA-512',
+    'sasl.mechanisms=SCRAM-SHA-256',
     '-X',
     `sasl.username=${key.keyId}`,
     '-X',

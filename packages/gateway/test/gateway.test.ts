@@ -6,9 +6,6 @@
  * groups through any API the gateway forwards; what the gateway does not rewrite is refused.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import type { ClusterConnection } from '@samsa/cluster';
 import { reconcileFromDb } from '@samsa/cluster/managed';
@@ -16,7 +13,6 @@ import { createDb, type Db } from '@samsa/db';
 import { generateSecretKey, secretKeyFromEnv } from '@samsa/db/secret-box';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
 import { kafkaSkipReason } from '@samsa/kafka-harness/jars';
-import { compileJava, runJava } from '@samsa/kafka-harness/java';
 import { type KafkaCluster, startKafka } from '@samsa/kafka-harness/kafka';
 import {
   ApiVersions,
@@ -36,7 +32,6 @@ import {
   Produce,
 } from '@samsa/protocol';
 import { eventually } from '@samsa/test-support/eventually';
-import { kcat } from '@samsa/test-support/kcat';
 import { RawClient } from '@samsa/test-support/raw-client';
 import { type TestKey, TenantFixtures } from '@samsa/test-support/tenants';
 import { Kafka, logLevel } from 'kafkajs';
@@ -143,18 +138,6 @@ async function rawAs(key: TestKey): Promise<RawClient> {
   const c = await RawClient.connect(Number(port), host);
   await c.saslPlain(key.keyId, key.secret);
   return c;
-}
-
-/** Runs a Python client script of test/support through the gateway; its last line is JSON. */
-async function python(script: string, topic: string, group: string, count: number): Promise<{ consumed: string[] }> {
-  const path = join(dirname(fileURLToPath(import.meta.url)), 'support', script);
-  const args = [path, gateway.bootstrap, acmeKey.keyId, acmeKey.secret, topic, group, String(count)];
-  const out = await new Promise<string>((resolve, reject) =>
-    execFile('/usr/bin/python3', args, { timeout: 90_000 }, (err, stdout, stderr) =>
-      err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
-    ),
-  );
-  return JSON.parse(out.trim().split('\n').at(-1)!) as { consumed: string[] };
 }
 
 /** What a group committed on a topic, summed over partitions, in Kafka's own view (prefixed names). */
@@ -640,60 +623,6 @@ test("a tenant's produce byte rate set in the console throttles it in the gatewa
   assert.ok(throttleMs > 0, `throttle_time_ms ${throttleMs}`);
 });
 
-test('kcat (librdkafka) produces and consumes through the gateway with SCRAM', { skip, timeout: 120_000 }, async () => {
-  const auth = [
-    '-X',
-    'security.protocol=SASL_PLAINTEXT',
-    '-X',
-    'sasl.mechanisms=SCRAM-SHA-256',
-    '-X',
-    `sasl.username=${acmeKey.keyId}`,
-    '-X',
-    `sasl.password=${acmeKey.secret}`,
-  ];
-  const lines = Array.from({ length: 10 }, (_, i) => `line-${i}`);
-  await kcat(
-    ['-b', gateway.bootstrap, ...auth, '-P', '-t', 'kcat-topic', '-X', 'topic.acks=all'],
-    `${lines.join('\n')}\n`,
-  );
-  const out = await kcat([
-    '-b',
-    gateway.bootstrap,
-    ...auth,
-    '-C',
-    '-t',
-    'kcat-topic',
-    '-o',
-    'beginning',
-    '-e',
-    '-f',
-    '%s\n',
-  ]);
-  assert.deepEqual(out.stdout.trim().split('\n').sort(), lines.sort());
-  const kafkaAdmin = direct().admin();
-  await kafkaAdmin.connect();
-  assert.ok((await kafkaAdmin.listTopics()).includes('acme.kcat-topic'));
-  await kafkaAdmin.disconnect();
-});
-
-for (const [client, script, prefix] of [
-  ['kafka-python', 'kafka_python_sasl.py', 'py'],
-  ['confluent-kafka', 'confluent_sasl.py', 'ck'],
-] as const) {
-  test(`${client} produces and consumes with a group through the gateway with SCRAM`, {
-    skip,
-    timeout: 120_000,
-  }, async () => {
-    const result = await python(script, `${prefix}-topic`, `${prefix}-group`, 10);
-    assert.deepEqual(result.consumed, Array.from({ length: 10 }, (_, i) => `${prefix}-${i}`).sort());
-    assert.equal(
-      await committedOnCluster(`acme.${prefix}-group`, `acme.${prefix}-topic`),
-      10,
-      'the group committed under the prefix',
-    );
-  });
-}
-
 test('a KIP-848 consumer group (@platformatic/kafka, groupProtocol consumer) works through the gateway', {
   skip,
   timeout: 120_000,
@@ -756,19 +685,4 @@ test('connections per address are bounded: one over the bound is closed at once'
   } finally {
     await small.close();
   }
-});
-
-test('the Java client produces (idempotent, acks=all) and consumes with a group through the gateway', {
-  skip,
-  timeout: 240_000,
-}, async () => {
-  const classpath = await compileJava(join(dirname(fileURLToPath(import.meta.url)), 'java'));
-  const r = await runJava(
-    'GatewayClients',
-    [gateway.bootstrap, acmeKey.keyId, acmeKey.secret, 'java-topic', 'java-group', '10'],
-    { classpath, timeoutMs: 180_000 },
-  );
-  assert.equal(r.code, 0, r.stderr.slice(-4000));
-  assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').at(-1)!), { acked: 10, read: 10 });
-  assert.equal(await committedOnCluster('acme.java-group', 'acme.java-topic'), 10, 'committed under the prefix');
 });
