@@ -88,7 +88,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const core = new GatewayCore({
     config,
     log,
-    tenancy: new Tenancy({ view: () => source.current(), superuser: null }),
+    tenancy: new Tenancy({ view: () => source.current(), superuser: config.superuser ?? null }),
     topicIds: new TopicIdRegistry(config.maxKnownTopicIds),
     metrics,
     credentials: new KeyCredentials(db, config.secretsKey, config.maxCachedKeyCredentials),
