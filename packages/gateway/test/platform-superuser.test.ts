@@ -145,6 +145,19 @@ test('the console acting for a tenant creates, produces and fetches with unprefi
   try {
     assert.deepEqual(await tenants.admin('acme').listTopics(), ['orders']);
     assert.deepEqual(await tenants.admin('globex').listTopics(), []);
+    // Partition sizes (DescribeLogDirs): the tenant's own topics by their names, and nothing of acme's for globex.
+    const dirs = await tenants.admin('acme').describeLogDirs({ topics: [{ name: 'orders', partitions: [0, 1] }] });
+    assert.deepEqual(
+      dirs.flatMap((b) => b.results.flatMap((d) => d.topics.map((t) => [t.name, t.partitions.length]))),
+      [['orders', 2]],
+    );
+    const others = await tenants
+      .admin('globex')
+      .describeLogDirs({ topics: [{ name: 'acme.orders', partitions: [0] }] });
+    assert.deepEqual(
+      others.flatMap((b) => b.results.flatMap((d) => d.topics)),
+      [],
+    );
   } finally {
     await tenants.closeAll();
   }
@@ -155,6 +168,7 @@ test('the console acting for a tenant creates, produces and fetches with unprefi
   );
   const described = await console_.describeTopic('acme.orders');
   assert.equal(described?.messages, 6);
+  assert.ok((described?.sizeBytes ?? 0) > 0, 'partition sizes are read through the gateway (DescribeLogDirs)');
   assert.equal(described?.configs['retention.ms'], '86400000');
   // The message browser (platform view) and the search's fetch as the tenant (by topic id) read the same records.
   const browsed = await console_.readMessages('acme.orders', 1, { offset: 0 }, 10);

@@ -4,6 +4,7 @@
  */
 import { consumerGroupDescribeRewrite, consumerGroupHeartbeatRewrite } from './consumer-groups.ts';
 import type { ApiRewrite } from './context.ts';
+import { describeLogDirsRewrite } from './log-dirs.ts';
 import {
   deleteGroupsRewrite,
   describeGroupsRewrite,
@@ -57,6 +58,7 @@ export const REWRITES: ReadonlyMap<number, ApiRewrite> = new Map(
     describeClusterRewrite,
     consumerGroupHeartbeatRewrite,
     consumerGroupDescribeRewrite,
+    describeLogDirsRewrite,
   ].map((r) => [r.api.key, r]),
 );
 
