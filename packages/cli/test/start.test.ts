@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { processorSecretsKey, superuserPassword } from '../src/commands/data-dir-secrets.ts';
@@ -109,5 +109,20 @@ test('samsa start --cluster: the cluster, its admin principal and the gateway on
     '9092',
     '--metrics-port',
     '9700',
+    '--advertised-host',
+    hostname(),
+  ]);
+  const named = startConfig([], { SAMSA_BROKER_LISTEN: '10.0.0.5:9092' });
+  assert.deepEqual(gatewayArgs(named, cluster, {}).slice(4), [
+    '--host',
+    '10.0.0.5',
+    '--port',
+    '9092',
+    '--metrics-port',
+    '9644',
+  ]);
+  assert.deepEqual(gatewayArgs(named, cluster, { SAMSA_BROKER_ADVERTISED_LISTENER: 'gw.example.com:9092' }).slice(-2), [
+    '--advertised-host',
+    'gw.example.com',
   ]);
 });

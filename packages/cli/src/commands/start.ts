@@ -8,6 +8,7 @@ import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildConsole, CONSOLE_DIR, consoleBuildIsStale } from '../console-build.ts';
 import type { ClusterConnection } from '@samsa/cluster';
@@ -70,12 +71,14 @@ function processorsHostEnabled(value: string | undefined): boolean {
   throw new Error(`invalid SAMSA_PROCESSORS_HOST: '${value}' (on or off)`);
 }
 
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '', '::', '[::]']);
+
 /** The address the console (on this machine) uses to reach the broker. */
 export function localBootstrap(listen: string): string {
   const i = listen.lastIndexOf(':');
   const host = listen.slice(0, i);
   const port = listen.slice(i + 1);
-  return `${host === '0.0.0.0' || host === '' || host === '::' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
+  return `${WILDCARD_HOSTS.has(host) ? '127.0.0.1' : host}:${port}`;
 }
 
 /**
@@ -172,7 +175,12 @@ export function gatewayArgs(
   };
   const listen = split(config.brokerListen);
   const http = split(config.brokerHttpListen ?? '127.0.0.1:9644');
-  const advertised = env.SAMSA_BROKER_ADVERTISED_LISTENER;
+  // As the broker: the advertised listener's host, else the listen host, or this machine's name for a wildcard.
+  const advertised = env.SAMSA_BROKER_ADVERTISED_LISTENER
+    ? split(env.SAMSA_BROKER_ADVERTISED_LISTENER).host
+    : WILDCARD_HOSTS.has(listen.host)
+      ? hostname()
+      : null;
   return [
     SAMSA_BIN,
     'gateway',
@@ -184,7 +192,7 @@ export function gatewayArgs(
     listen.port,
     '--metrics-port',
     http.port,
-    ...(advertised ? ['--advertised-host', split(advertised).host] : []),
+    ...(advertised ? ['--advertised-host', advertised] : []),
   ];
 }
 
