@@ -28,7 +28,7 @@ import { kafkaSkipReason } from '@samsa/kafka-harness/jars';
 import { runJava } from '@samsa/kafka-harness/java';
 import { type KafkaCluster, startKafka } from '@samsa/kafka-harness/kafka';
 import { LagCollector } from '@samsa/lag';
-import { ErrorCode, SaslAuthenticate, SaslHandshake } from '@samsa/protocol';
+import { DescribeLogDirs, ErrorCode, SaslAuthenticate, SaslHandshake } from '@samsa/protocol';
 import { RawClient } from '@samsa/test-support/raw-client';
 import { type TestKey, TenantFixtures } from '@samsa/test-support/tenants';
 import { Kafka, logLevel } from 'kafkajs';
@@ -102,6 +102,18 @@ function platformConnection(password = PLATFORM.password): ClusterConnection {
   };
 }
 
+/** A raw connection to the gateway as the platform superuser acting for `slug` (PLAIN with an authorization id). */
+async function rawActingFor(slug: string): Promise<RawClient> {
+  const [host, port] = gateway.bootstrap.split(':');
+  const raw = await RawClient.connect(Number(port), host);
+  assert.equal((await raw.request(SaslHandshake, 1, { mechanism: 'PLAIN' })).errorCode, ErrorCode.NONE);
+  const auth = await raw.request(SaslAuthenticate, 2, {
+    authBytes: Buffer.from(`tenant:${slug}\0${PLATFORM.name}\0${PLATFORM.password}`),
+  });
+  assert.equal(auth.errorCode, ErrorCode.NONE, String(auth.errorMessage));
+  return raw;
+}
+
 /** Kafka's own view, as its super user, straight to the cluster. */
 function direct() {
   return new Kafka({
@@ -160,6 +172,23 @@ test('the console acting for a tenant creates, produces and fetches with unprefi
     );
   } finally {
     await tenants.closeAll();
+  }
+  // DescribeLogDirs for every topic (null), raw, as the superuser acting for each tenant: only its own topics.
+  for (const [slug, expected] of [
+    ['acme', ['orders']],
+    ['globex', []],
+  ] as const) {
+    const raw = await rawActingFor(slug);
+    try {
+      const res = await raw.request(DescribeLogDirs, 1, { topics: null });
+      const names = (res.results as { logDir: string; topics: { name: string }[] }[]).flatMap((d) => {
+        assert.equal(d.logDir, '', 'no disk path for a tenant');
+        return d.topics.map((t) => t.name);
+      });
+      assert.deepEqual(names, expected, slug);
+    } finally {
+      raw.close();
+    }
   }
   // The console's platform view: every tenant's topics, prefixed, with the cluster's offsets and configs.
   assert.deepEqual(
