@@ -280,6 +280,51 @@ test("the lag collector through the gateway reports what Kafka's kafka-consumer-
   }
 });
 
+test("the console's transactions page reads Kafka's transactions through the gateway, each tenant its own", {
+  skip,
+  timeout: 120_000,
+}, async () => {
+  // A transaction left open on acme.orders partition 0 and one committed, written directly on Kafka (managed mode:
+  // a tenant's client with its prefixed transactional id).
+  const client = direct();
+  const open = client.producer({ transactionalId: 'acme.tx-open', maxInFlightRequests: 1, idempotent: true });
+  const done = client.producer({ transactionalId: 'acme.tx-done', maxInFlightRequests: 1, idempotent: true });
+  await Promise.all([open.connect(), done.connect()]);
+  try {
+    const openTxn = await open.transaction();
+    await openTxn.send({ topic: 'acme.orders', messages: [{ partition: 0, value: 'pending' }] });
+    const doneTxn = await done.transaction();
+    await doneTxn.send({ topic: 'acme.orders', messages: [{ partition: 1, value: 'committed' }] });
+    await doneTxn.commit();
+
+    const listed = await console_.transactions('acme', 10);
+    assert.deepEqual(
+      listed.transactions.map((t) => [t.transactionalId, t.state, t.topics]),
+      [
+        ['tx-open', 'Ongoing', [{ topic: 'orders', partitions: [0] }]],
+        ['tx-done', 'CompleteCommit', []],
+      ],
+    );
+    assert.equal(listed.total, 2);
+    assert.deepEqual((await console_.transactions('globex', 10)).transactions, []);
+    // The platform view names them as Kafka does.
+    assert.deepEqual((await console_.transactions(null, 10)).transactions.map((t) => t.transactionalId).sort(), [
+      'acme.tx-done',
+      'acme.tx-open',
+    ]);
+    assert.equal((await console_.describeTransaction('acme', 'tx-open'))?.state, 'Ongoing');
+    // Which partitions hold an open transaction (DescribeProducers), with the tenant's names.
+    const pending = await console_.openTransactionsOnPartitions('acme', [{ topic: 'orders', partitions: 2 }]);
+    assert.deepEqual(
+      pending?.map((p) => [p.topic, p.partition]),
+      [['orders', 0]],
+    );
+    await openTxn.abort();
+  } finally {
+    await Promise.all([open.disconnect(), done.disconnect()]);
+  }
+});
+
 test('a wrong superuser password is refused; a tenant key cannot name an authorization id', {
   skip,
   timeout: 60_000,

@@ -5,6 +5,7 @@
 import { consumerGroupDescribeRewrite, consumerGroupHeartbeatRewrite } from './consumer-groups.ts';
 import type { ApiRewrite } from './context.ts';
 import { describeLogDirsRewrite } from './log-dirs.ts';
+import { describeProducersRewrite, describeTransactionsRewrite, listTransactionsRewrite } from './transactions.ts';
 import {
   deleteGroupsRewrite,
   describeGroupsRewrite,
@@ -59,6 +60,9 @@ export const REWRITES: ReadonlyMap<number, ApiRewrite> = new Map(
     consumerGroupHeartbeatRewrite,
     consumerGroupDescribeRewrite,
     describeLogDirsRewrite,
+    listTransactionsRewrite,
+    describeTransactionsRewrite,
+    describeProducersRewrite,
   ].map((r) => [r.api.key, r]),
 );
 
