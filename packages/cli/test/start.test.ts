@@ -1,10 +1,18 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { processorSecretsKey, superuserPassword } from '../src/commands/data-dir-secrets.ts';
-import { localBootstrap, setupNotice, setupToken, startConfig } from '../src/commands/start.ts';
+import {
+  clusterEnv,
+  gatewayArgs,
+  localBootstrap,
+  setupNotice,
+  setupToken,
+  startCluster,
+  startConfig,
+} from '../src/commands/start.ts';
 
 test('samsa start: configuration from flags and environment, with documented defaults', () => {
   const d = startConfig([], {});
@@ -73,4 +81,48 @@ test('samsa start: the processor secrets key is generated once per data director
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('samsa start --cluster: the cluster, its admin principal and the gateway on the broker addresses', () => {
+  assert.equal(startConfig([], {}).cluster, undefined, 'the embedded broker by default');
+  assert.equal(startConfig(['--cluster', 'k1:9093,k2:9093'], {}).cluster, 'k1:9093,k2:9093');
+  assert.equal(startConfig([], { SAMSA_CLUSTER_BOOTSTRAP: 'k1:9093' }).cluster, 'k1:9093');
+  assert.throws(() => startCluster('k1:9093', {}), /SAMSA_CLUSTER_SASL_USERNAME and SAMSA_CLUSTER_SASL_PASSWORD/);
+  const cluster = startCluster('k1:9093,k2:9093', {
+    SAMSA_CLUSTER_SASL_USERNAME: 'samsa-control',
+    SAMSA_CLUSTER_SASL_PASSWORD: 'control-secret',
+  });
+  assert.deepEqual(clusterEnv(cluster), {
+    SAMSA_CLUSTER_BOOTSTRAP: 'k1:9093,k2:9093',
+    SAMSA_CLUSTER_SASL_MECHANISM: 'SCRAM-SHA-512',
+    SAMSA_CLUSTER_SASL_USERNAME: 'samsa-control',
+    SAMSA_CLUSTER_SASL_PASSWORD: 'control-secret',
+  });
+  const config = startConfig(['--broker-listen', '0.0.0.0:9092'], { SAMSA_BROKER_HTTP_LISTEN: '127.0.0.1:9700' });
+  assert.deepEqual(gatewayArgs(config, cluster, {}).slice(1), [
+    'gateway',
+    '--cluster',
+    'k1:9093,k2:9093',
+    '--host',
+    '0.0.0.0',
+    '--port',
+    '9092',
+    '--metrics-port',
+    '9700',
+    '--advertised-host',
+    hostname(),
+  ]);
+  const named = startConfig([], { SAMSA_BROKER_LISTEN: '10.0.0.5:9092' });
+  assert.deepEqual(gatewayArgs(named, cluster, {}).slice(4), [
+    '--host',
+    '10.0.0.5',
+    '--port',
+    '9092',
+    '--metrics-port',
+    '9644',
+  ]);
+  assert.deepEqual(gatewayArgs(named, cluster, { SAMSA_BROKER_ADVERTISED_LISTENER: 'gw.example.com:9092' }).slice(-2), [
+    '--advertised-host',
+    'gw.example.com',
+  ]);
 });

@@ -29,6 +29,7 @@ import { byteQuotaThrottleMs } from './byte-quotas.ts';
 import type { GatewayCore } from './gateway-core.ts';
 import { REWRITES, type RewriteContext } from './rewrite/index.ts';
 import { type UpstreamConnection, UpstreamAuthError } from './upstream.ts';
+import { upstreamIdentity } from './upstream-identity.ts';
 
 const SASL_HANDSHAKE_KEY = 17;
 const SASL_AUTHENTICATE_KEY = 36;
@@ -322,26 +323,35 @@ export class GatewayConnection {
       this.log.warn({ mechanism, reason: result.message }, 'authentication failed');
       return this.saslFailure(result.message);
     }
+    // The broker's rules: a key is its tenant; only the platform superuser may name an authorization id (acting
+    // for a tenant or one of its processors); without one the superuser gets the platform view.
     const principal = this.core.tenancy.principalFor(result.username, result.authzid);
-    if ('error' in principal || principal.kind !== 'tenant') {
-      const message = 'error' in principal ? principal.error : 'only tenant keys sign in through the gateway';
-      this.log.warn({ mechanism, username: result.username, reason: message }, 'authentication refused');
+    if ('error' in principal || principal.kind === 'anonymous') {
+      const message = 'error' in principal ? principal.error : 'Authentication failed: anonymous';
+      this.log.warn(
+        { mechanism, username: result.username, authzid: result.authzid, reason: message },
+        'authentication refused',
+      );
       return this.saslFailure(message);
     }
-    if (!this.core.tenancy.acquireConnection(principal.tenant.id)) {
-      const message = `connection quota exceeded: tenant '${principal.tenant.slug}' allows ${principal.tenant.quota.maxConnections} connections`;
-      this.log.warn({ tenant: principal.tenant.slug, reason: 'tenant_quota' }, message);
-      return this.saslFailure(message);
+    if (principal.kind === 'tenant') {
+      if (!this.core.tenancy.acquireConnection(principal.tenant.id)) {
+        const message = `connection quota exceeded: tenant '${principal.tenant.slug}' allows ${principal.tenant.quota.maxConnections} connections`;
+        this.log.warn({ tenant: principal.tenant.slug, reason: 'tenant_quota' }, message);
+        return this.saslFailure(message);
+      }
+      this.countedTenantId = principal.tenant.id;
     }
-    this.countedTenantId = principal.tenant.id;
     this.frames.maxFrameBytes = this.core.config.maxRequestBytes;
     try {
       this.upstream = await this.core.openUpstream(principal, this.nodeId);
     } catch (err) {
       const message =
-        err instanceof UpstreamAuthError
-          ? `Authentication failed: the cluster refused this key's user (${err.message}); an operator must run \`samsa cluster reconcile\``
-          : `Authentication failed: the gateway could not reach the cluster (${(err as Error).message}); retry later`;
+        err instanceof UpstreamAuthError && upstreamIdentity(principal).kind === 'admin'
+          ? `Authentication failed: the cluster refused the gateway's admin principal (${err.message}); check SAMSA_CLUSTER_SASL_USERNAME and _PASSWORD`
+          : err instanceof UpstreamAuthError
+            ? `Authentication failed: the cluster refused this key's user (${err.message}); an operator must run \`samsa cluster reconcile\``
+            : `Authentication failed: the gateway could not reach the cluster (${(err as Error).message}); retry later`;
       this.log.warn(
         { principal: describePrincipal(principal), err: (err as Error).message },
         'upstream sign-in failed',
@@ -433,8 +443,9 @@ export class GatewayConnection {
   /** Asks the cluster for every topic this tenant's user may see, and learns their ids (Fetch v13+ names by id). */
   private async refreshTopicIds(): Promise<void> {
     const upstream = this.upstream;
-    const tenantId = this.access.tenantId;
-    if (!upstream || tenantId === null) return;
+    // The superuser's platform view keeps its ids under '' (no tenant id is empty).
+    const tenantId = this.access.tenantId ?? '';
+    if (!upstream) return;
     const version = Math.min(TOPIC_ID_METADATA_VERSION, this.core.clusterVersions.get(Metadata.key)?.max ?? 0);
     if (version < 10) return;
     const res = await upstream.send(Metadata, version, {

@@ -15,8 +15,10 @@ import type { GatewayMetrics } from './metrics.ts';
 import type { GatewayConfig } from './options.ts';
 import type { GatewayAddress } from './rewrite/context.ts';
 import { REWRITES } from './rewrite/index.ts';
+import type { UpstreamCredential } from './scram-client.ts';
 import type { TopicIdRegistry } from './topic-ids.ts';
 import { type UpstreamAddress, UpstreamAuthError, UpstreamConnection } from './upstream.ts';
+import { upstreamClientId, upstreamIdentity } from './upstream-identity.ts';
 
 export interface ApiVersionRange {
   apiKey: number;
@@ -190,17 +192,19 @@ export class GatewayCore {
   }
 
   /**
-   * Signs in to Kafka as the principal's key: at `nodeId`, or (bootstrap listener) at the known nodes in turn until
+   * Signs in to Kafka as the principal's key (the superuser, alone or acting for a tenant, as the admin principal:
+   * upstream-identity.ts): at `nodeId`, or (bootstrap listener) at the known nodes in turn until
    * one answers. A refused credential is not retried elsewhere.
    */
   async openUpstream(principal: Principal, nodeId: number | null): Promise<UpstreamConnection> {
-    if (principal.kind !== 'tenant') throw new Error('only tenant keys sign in through the gateway');
-    const credential = await this.credentials.forKey(principal.tenant.slug, principal.key.keyId);
+    const identity = upstreamIdentity(principal);
+    const credential: UpstreamCredential =
+      identity.kind === 'key' ? await this.credentials.forKey(identity.slug, identity.keyId) : this.config.cluster.sasl;
     const options = {
       connectTimeoutMs: this.config.upstreamConnectTimeoutMs,
       requestTimeoutMs: this.config.upstreamRequestTimeoutMs,
       maxResponseBytes: this.config.maxResponseBytes,
-      clientId: `samsa-gateway/${principal.tenant.slug}`,
+      clientId: upstreamClientId(principal),
       logger: this.log,
     };
     const candidates = nodeId === null ? await this.bootstrapOrder() : [(await this.nodes.get(nodeId)!).kafka];

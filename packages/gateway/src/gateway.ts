@@ -87,7 +87,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   await source.start();
   const db = createDb(config.databaseUrl, { poolMax: 2 });
   const metrics = new GatewayMetrics();
-  const tenancy = new Tenancy({ view: () => source.current(), superuser: null });
+  const tenancy = new Tenancy({ view: () => source.current(), superuser: config.superuser ?? null });
   // Tenant-wide produce and fetch rates are shared with the other gateways through Postgres: each enforces its share.
   const sharedQuota = new SharedQuota({
     instanceId: `gateway-${randomUUID()}`,

@@ -18,6 +18,12 @@ export const GatewayOptionsSchema = z.object({
     }),
   }),
   databaseUrl: z.string().min(1),
+  /**
+   * The platform superuser, as the broker's `--superuser-name` / SAMSA_SUPERUSER_PASSWORD: the console, the lag
+   * collector and the processor host sign in with it (optionally acting for a tenant, SASL authorization id
+   * `tenant:<slug>`). Unset: only tenants' keys sign in.
+   */
+  superuser: z.object({ name: z.string().min(1), password: z.string().min(8) }).optional(),
   secretsKey: z.custom<Buffer>((v) => Buffer.isBuffer(v) && v.length === 32, 'SAMSA_SECRETS_KEY must be 32 bytes'),
   /** Listen address of every gateway listener. */
   host: z.string().min(1).default('127.0.0.1'),

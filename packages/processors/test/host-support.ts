@@ -81,6 +81,9 @@ export interface HostProcess {
 }
 
 /** A processor host in its own process (test/fixtures/run-host.ts), started and ready. */
+/** What writing a processor's rows needs of the hub: its database (a gateway's hub has no broker). */
+export type ControlPlane = Pick<Hub, 'prisma' | 'fx'>;
+
 export async function hostProcess(hub: Hub, hostId: string): Promise<HostProcess> {
   const proc = spawn(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'fixtures/run-host.ts')], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -190,7 +193,11 @@ export interface ProcessorDef {
 }
 
 /** Grants the processor's principal what the console grants it (READ input; READ+WRITE outputs and DLQ; groups). */
-export async function grantProcessor(hub: Hub, tenant: TestTenant, def: ProcessorDef): Promise<void> {
+export async function grantProcessor(
+  hub: ControlPlane,
+  tenant: Pick<TestTenant, 'id'>,
+  def: ProcessorDef,
+): Promise<void> {
   const principal = processorAclPrincipal(def.name);
   await hub.fx.acl(tenant.id, principal, 'TOPIC', def.input, 'READ');
   for (const t of [...def.outputs, ...(def.dlqTopic ? [def.dlqTopic] : [])]) {
@@ -201,7 +208,11 @@ export async function grantProcessor(hub: Hub, tenant: TestTenant, def: Processo
 }
 
 /** Creates the processor with version 1 deployed (what POST /processors writes); returns its id. */
-export async function createProcessor(hub: Hub, tenant: TestTenant, def: ProcessorDef): Promise<string> {
+export async function createProcessor(
+  hub: ControlPlane,
+  tenant: Pick<TestTenant, 'id'>,
+  def: ProcessorDef,
+): Promise<string> {
   if (!def.withoutAcls) await grantProcessor(hub, tenant, def);
   const processor = await hub.prisma.processor.create({ data: { tenantId: tenant.id, name: def.name } });
   for (const [name, value] of Object.entries(def.secrets ?? {}))
@@ -218,7 +229,7 @@ export async function createProcessor(hub: Hub, tenant: TestTenant, def: Process
 
 /** A new version and a deployment of it (PUT /processors/{name}); returns the version number. */
 export async function addVersion(
-  hub: Hub,
+  hub: ControlPlane,
   processorId: string,
   def: ProcessorDef,
   action: 'CREATE' | 'UPDATE' = 'UPDATE',
@@ -250,7 +261,7 @@ export async function addVersion(
 
 /** Makes a deployment of an existing version active (rollback / redeploy). */
 export async function deploy(
-  hub: Hub,
+  hub: ControlPlane,
   processorId: string,
   version: number,
   from: StartPosition,

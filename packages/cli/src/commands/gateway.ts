@@ -30,6 +30,10 @@ Environment:
   DATABASE_URL                                  the control-plane Postgres (required)
   SAMSA_CLUSTER_SASL_USERNAME, _PASSWORD        the cluster's admin principal (discovers nodes and versions)
   SAMSA_CLUSTER_SASL_MECHANISM                  PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 [SCRAM-SHA-512]
+  SAMSA_SUPERUSER_NAME, SAMSA_SUPERUSER_PASSWORD
+                                                the platform superuser, as the broker's [admin, unset: none]: the
+                                                console, lag collector and processor host sign in with it (acting for
+                                                a tenant with the authorization id tenant:<slug>)
   SAMSA_SECRETS_KEY                             opens the keys' sealed SCRAM credentials [else
                                                 <SAMSA_DATA_DIR or ./data>/secrets-key]
   SAMSA_LOG_LEVEL                               pino level [info]`;
@@ -70,9 +74,15 @@ export const gateway: Command = {
       const key = secretsKey(process.env);
       if (!key)
         throw new UsageError("set SAMSA_SECRETS_KEY: it opens the keys' SCRAM credentials the gateway signs in with");
+      const superuserPassword = process.env.SAMSA_SUPERUSER_PASSWORD || undefined;
+      if (superuserPassword !== undefined && superuserPassword.length < 8)
+        throw new UsageError('SAMSA_SUPERUSER_PASSWORD: at least 8 characters, as the broker requires');
       options = {
         cluster: { bootstrap: connection.bootstrapBrokers, sasl: connection.sasl },
         databaseUrl,
+        ...(superuserPassword
+          ? { superuser: { name: process.env.SAMSA_SUPERUSER_NAME || 'admin', password: superuserPassword } }
+          : {}),
         secretsKey: key,
         ...(values.host ? { host: values.host } : {}),
         ...(values['advertised-host'] ? { advertisedHost: values['advertised-host'] } : {}),

@@ -8,8 +8,11 @@ import { type ChildProcess, type StdioOptions, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildConsole, CONSOLE_DIR, consoleBuildIsStale } from '../console-build.ts';
+import type { ClusterConnection } from '@samsa/cluster';
+import { clusterConnection, UsageError } from './cluster.ts';
 import { processorSecretsKey, superuserPassword } from './data-dir-secrets.ts';
 import {
   DEFAULT_RESTART_POLICY,
@@ -34,6 +37,11 @@ export interface StartConfig {
   rebuild: boolean;
   /** Run a supervised processor host (SAMSA_PROCESSORS_HOST=off: not here, e.g. hosts run on other machines). */
   processorsHost: boolean;
+  /**
+   * `--cluster` / SAMSA_CLUSTER_BOOTSTRAP: run on this Apache Kafka cluster behind a gateway (on the broker's listen
+   * address) instead of the embedded broker; unset: the embedded broker.
+   */
+  cluster: string | undefined;
 }
 
 export function startConfig(argv: string[], env: NodeJS.ProcessEnv): StartConfig {
@@ -53,6 +61,7 @@ export function startConfig(argv: string[], env: NodeJS.ProcessEnv): StartConfig
     schemaRegistryListen: flag('schema-registry-listen') ?? env.SAMSA_SCHEMA_REGISTRY_LISTEN ?? '127.0.0.1:8081',
     rebuild: argv.includes('--rebuild') || env.SAMSA_CONSOLE_REBUILD === '1',
     processorsHost: processorsHostEnabled(env.SAMSA_PROCESSORS_HOST),
+    cluster: flag('cluster') || env.SAMSA_CLUSTER_BOOTSTRAP || undefined,
   };
 }
 
@@ -62,12 +71,14 @@ function processorsHostEnabled(value: string | undefined): boolean {
   throw new Error(`invalid SAMSA_PROCESSORS_HOST: '${value}' (on or off)`);
 }
 
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '', '::', '[::]']);
+
 /** The address the console (on this machine) uses to reach the broker. */
 export function localBootstrap(listen: string): string {
   const i = listen.lastIndexOf(':');
   const host = listen.slice(0, i);
   const port = listen.slice(i + 1);
-  return `${host === '0.0.0.0' || host === '' || host === '::' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
+  return `${WILDCARD_HOSTS.has(host) ? '127.0.0.1' : host}:${port}`;
 }
 
 /**
@@ -129,6 +140,62 @@ export function processorHostSupervisor(
   });
 }
 
+/** The managed cluster of `samsa start --cluster`, with its admin principal (SAMSA_CLUSTER_SASL_*); a UsageError else. */
+export function startCluster(bootstrap: string, env: NodeJS.ProcessEnv): ClusterConnection {
+  const connection = clusterConnection(bootstrap, env, '--cluster');
+  if (!connection.sasl)
+    throw new UsageError(
+      '--cluster needs the cluster admin principal: set SAMSA_CLUSTER_SASL_USERNAME and SAMSA_CLUSTER_SASL_PASSWORD',
+    );
+  return connection;
+}
+
+/** The SAMSA_CLUSTER_* settings the gateway and the console read (the console registers the cluster from them). */
+export function clusterEnv(cluster: ClusterConnection): Record<string, string> {
+  return {
+    SAMSA_CLUSTER_BOOTSTRAP: cluster.bootstrapBrokers.join(','),
+    SAMSA_CLUSTER_SASL_MECHANISM: cluster.sasl!.mechanism,
+    SAMSA_CLUSTER_SASL_USERNAME: cluster.sasl!.username,
+    SAMSA_CLUSTER_SASL_PASSWORD: cluster.sasl!.password,
+  };
+}
+
+/**
+ * `samsa gateway` on the broker's addresses: the Kafka listener (node N at its port + 1 + N) and the HTTP port for
+ * /healthz and /metrics (the broker's default 9644).
+ */
+export function gatewayArgs(
+  config: StartConfig,
+  cluster: ClusterConnection,
+  env: NodeJS.ProcessEnv = process.env,
+): string[] {
+  const split = (hostPort: string) => {
+    const i = hostPort.lastIndexOf(':');
+    return { host: hostPort.slice(0, i), port: hostPort.slice(i + 1) };
+  };
+  const listen = split(config.brokerListen);
+  const http = split(config.brokerHttpListen ?? '127.0.0.1:9644');
+  // As the broker: the advertised listener's host, else the listen host, or this machine's name for a wildcard.
+  const advertised = env.SAMSA_BROKER_ADVERTISED_LISTENER
+    ? split(env.SAMSA_BROKER_ADVERTISED_LISTENER).host
+    : WILDCARD_HOSTS.has(listen.host)
+      ? hostname()
+      : null;
+  return [
+    SAMSA_BIN,
+    'gateway',
+    '--cluster',
+    cluster.bootstrapBrokers.join(','),
+    '--host',
+    listen.host,
+    '--port',
+    listen.port,
+    '--metrics-port',
+    http.port,
+    ...(advertised ? ['--advertised-host', advertised] : []),
+  ];
+}
+
 function say(line: string): void {
   process.stdout.write(`samsa start: ${line}\n`);
 }
@@ -148,6 +215,7 @@ async function waitForHttp(url: string, child: ChildProcess, deadline_ms: number
 export const start: Command = {
   summary: 'start the whole hub: Postgres, migrations, broker, schema registry, processor host and console',
   help: `Usage: samsa start [--data-dir DIR] [--console-port PORT] [--broker-listen HOST:PORT] [--rebuild]
+                   [--cluster HOST:PORT[,HOST:PORT]]
 
 Starts everything a new user needs, in the foreground, until Ctrl-C:
   Postgres     the server in DATABASE_URL, or an embedded one with its data under <data-dir>/postgres
@@ -158,6 +226,13 @@ Starts everything a new user needs, in the foreground, until Ctrl-C:
   registry     samsa schema-registry, Confluent's Schema Registry REST API for the tenants (restarted
                when it dies, as the processor host)
   console      the web console and REST API (built once on first start)
+
+With --cluster HOST:PORT[,...] (SAMSA_CLUSTER_BOOTSTRAP) the hub runs on that Apache Kafka cluster: instead of the
+broker, samsa gateway serves the broker's listen address (node N of the cluster at its port + 1 + N; /healthz on the
+broker's HTTP port), and the console, processor host and lag collector reach the cluster through it. The console
+registers the cluster as SAMSA_CLUSTER_NAME (default 'default') for its reconcile loop, which places tenants' keys
+and ACLs on it. Needs SAMSA_CLUSTER_SASL_USERNAME and _PASSWORD (the admin principal; _MECHANISM, default
+SCRAM-SHA-512).
 
 Environment:
   DATABASE_URL            use this Postgres instead of the embedded one
@@ -190,8 +265,10 @@ Environment:
   SAMSA_CONSOLE_REBUILD=1 rebuild the console even when a build exists`,
   async run(argv) {
     let config: StartConfig;
+    let cluster: ClusterConnection | null;
     try {
       config = startConfig(argv, process.env);
+      cluster = config.cluster === undefined ? null : startCluster(config.cluster, process.env);
     } catch (err) {
       process.stderr.write(`samsa start: ${(err as Error).message}\n`);
       return 2;
@@ -255,6 +332,7 @@ Environment:
       );
       if (stopping) return done;
 
+      if (cluster) say(`running on the Kafka cluster ${cluster.bootstrapBrokers.join(',')} behind a gateway`);
       const brokerDir = join(config.dataDir, 'broker');
       const brokerArgs = [SAMSA_BIN, 'broker', '--data-dir', brokerDir, '--listen', config.brokerListen];
       if (config.brokerHttpListen) brokerArgs.push('--http-listen', config.brokerHttpListen);
@@ -273,9 +351,17 @@ Environment:
         SAMSA_SUPERUSER_NAME: superuser.name,
         SAMSA_SUPERUSER_PASSWORD: superuser.password,
       };
-      const broker = spawn(process.execPath, brokerArgs, { stdio: 'inherit', env: serverEnv });
-      children.push(broker);
-      broker.on('exit', (code) => void shutdown(code === 0 ? 0 : 1, `broker exited with ${code}`));
+      // On a managed cluster a gateway serves the broker's address instead (the same port; its /healthz on the
+      // broker's HTTP port): the console, lag collector and processor host reach the cluster through it.
+      const kafkaProcess = cluster
+        ? spawn(process.execPath, gatewayArgs(config, cluster), {
+            stdio: 'inherit',
+            env: { ...serverEnv, ...clusterEnv(cluster), SAMSA_SECRETS_KEY: secretsKey },
+          })
+        : spawn(process.execPath, brokerArgs, { stdio: 'inherit', env: serverEnv });
+      const kafkaName = cluster ? 'gateway' : 'broker';
+      children.push(kafkaProcess);
+      kafkaProcess.on('exit', (code) => void shutdown(code === 0 ? 0 : 1, `${kafkaName} exited with ${code}`));
 
       // The schema registry is restarted when it dies (e.g. its port taken), like the processor host: the broker
       // and the console keep serving meanwhile.
@@ -318,6 +404,8 @@ Environment:
         SAMSA_SCHEMA_REGISTRY_URL: schemaRegistryUrl,
         SAMSA_SECRETS_KEY: secretsKey,
         SAMSA_SETUP_TOKEN: setup,
+        // The console registers the cluster at boot (SAMSA_CLUSTER_*) for its reconcile loop.
+        ...(cluster ? clusterEnv(cluster) : {}),
         NEXT_TELEMETRY_DISABLED: '1',
       };
       if (config.rebuild || consoleBuildIsStale(CONSOLE_DIR)) {
@@ -340,7 +428,7 @@ Environment:
       await waitForHttp(`${localConsole}/login`, web, Date.now() + READY_TIMEOUT_MS);
       say('ready');
       process.stdout.write(
-        `\n  Console:  http://localhost:${config.consolePort}\n  Broker:   ${localBootstrap(config.brokerListen)}  (Kafka bootstrap)\n  Schemas:  http://${localBootstrap(config.schemaRegistryListen)}  (schema registry)\n  Data:     ${config.dataDir}${config.databaseUrl ? '  (Postgres from DATABASE_URL)' : ''}\n${setupNotice(process.env, `http://localhost:${config.consolePort}`, setup)}\n  Press Ctrl-C to stop.\n\n`,
+        `\n  Console:  http://localhost:${config.consolePort}\n  ${cluster ? 'Gateway:' : 'Broker: '}  ${localBootstrap(config.brokerListen)}  (Kafka bootstrap${cluster ? `; cluster ${cluster.bootstrapBrokers.join(',')}` : ''})\n  Schemas:  http://${localBootstrap(config.schemaRegistryListen)}  (schema registry)\n  Data:     ${config.dataDir}${config.databaseUrl ? '  (Postgres from DATABASE_URL)' : ''}\n${setupNotice(process.env, `http://localhost:${config.consolePort}`, setup)}\n  Press Ctrl-C to stop.\n\n`,
       );
     } catch (err) {
       process.stderr.write(`samsa start: ${(err as Error).message}\n`);

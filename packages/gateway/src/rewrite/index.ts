@@ -4,6 +4,8 @@
  */
 import { consumerGroupDescribeRewrite, consumerGroupHeartbeatRewrite } from './consumer-groups.ts';
 import type { ApiRewrite } from './context.ts';
+import { describeLogDirsRewrite } from './log-dirs.ts';
+import { describeProducersRewrite, describeTransactionsRewrite, listTransactionsRewrite } from './transactions.ts';
 import {
   deleteGroupsRewrite,
   describeGroupsRewrite,
@@ -57,6 +59,10 @@ export const REWRITES: ReadonlyMap<number, ApiRewrite> = new Map(
     describeClusterRewrite,
     consumerGroupHeartbeatRewrite,
     consumerGroupDescribeRewrite,
+    describeLogDirsRewrite,
+    listTransactionsRewrite,
+    describeTransactionsRewrite,
+    describeProducersRewrite,
   ].map((r) => [r.api.key, r]),
 );
 

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { type ReportedChange, probeManagedCluster, desiredStateFromDb } from '@samsa/cluster/managed';
 import { ClusterError } from '@samsa/cluster/errors';
 import { Prisma, recordAudit, type ClusterReconcileRun, type KafkaCluster, type Tenant } from '@samsa/db';
-import { kafkaClusterPasswordAad, sealSecret } from '@samsa/db/secret-box';
+import { kafkaClusterPasswordAad, openSecret, sealSecret } from '@samsa/db/secret-box';
 import { db } from '../../server/db.ts';
 import { ApiError } from '../../server/errors.ts';
 import { log } from '../../server/log.ts';
@@ -115,6 +115,16 @@ export async function clusterDetail(cluster: KafkaCluster) {
 }
 
 export async function registerCluster(actor: Actor, input: RegisterClusterInput) {
+  return clusterView(await createCluster({ actorId: actor.user.id, actorEmail: actor.user.email }, input));
+}
+
+/** Who changed a cluster, for the audit log: a platform admin, or `samsa start` (no user). */
+interface AuditActor {
+  actorId: string | null;
+  actorEmail: string;
+}
+
+async function createCluster(who: AuditActor, input: RegisterClusterInput): Promise<KafkaCluster> {
   const key = clusterSecretsKey();
   if (await db().kafkaCluster.findUnique({ where: { name: input.name } }))
     throw new ApiError('conflict', `A cluster named '${input.name}' is registered already`, {
@@ -130,7 +140,7 @@ export async function registerCluster(actor: Actor, input: RegisterClusterInput)
     saslPasswordSealed: sealSecret(key, kafkaClusterPasswordAad(id), input.saslPassword),
     paused: input.paused,
     reconcileIntervalMs: input.reconcileIntervalMs,
-    createdByEmail: actor.user.email,
+    createdByEmail: who.actorEmail,
   };
   // Checked before anything is stored: a wrong password or missing right leaves no row.
   await verify({ ...row, createdAt: new Date(), updatedAt: new Date() } as KafkaCluster, input.saslPassword);
@@ -143,8 +153,7 @@ export async function registerCluster(actor: Actor, input: RegisterClusterInput)
     throw err;
   }
   await recordAudit(db(), {
-    actorId: actor.user.id,
-    actorEmail: actor.user.email,
+    ...who,
     tenantId: null,
     action: 'cluster.register',
     targetType: 'managed_cluster',
@@ -152,7 +161,54 @@ export async function registerCluster(actor: Actor, input: RegisterClusterInput)
     after: auditable(cluster),
   });
   log.info({ cluster: cluster.name, bootstrap: cluster.bootstrap }, 'managed cluster registered');
-  return clusterView(cluster);
+  return cluster;
+}
+
+/**
+ * The cluster `samsa start --cluster` runs the hub on (named in the console's environment at boot): registered when
+ * missing, its bootstrap list and credentials brought up to date when they changed (checked against the cluster
+ * first, as a registration is), left alone otherwise. Audited as done by `samsa start`.
+ */
+export async function ensureStartCluster(input: RegisterClusterInput): Promise<'registered' | 'updated' | 'unchanged'> {
+  const who = { actorId: null, actorEmail: 'samsa start' };
+  const existing = await db().kafkaCluster.findUnique({ where: { name: input.name } });
+  if (!existing) {
+    await createCluster(who, input);
+    return 'registered';
+  }
+  let storedPassword: string | null = null;
+  try {
+    storedPassword = openSecret(clusterSecretsKey(), kafkaClusterPasswordAad(existing.id), existing.saslPasswordSealed);
+  } catch {
+    storedPassword = null;
+  }
+  const same =
+    existing.bootstrap.join(',') === input.bootstrap.join(',') &&
+    existing.saslMechanism === input.saslMechanism &&
+    existing.saslUsername === input.saslUsername &&
+    storedPassword === input.saslPassword;
+  if (same) return 'unchanged';
+  const next = { ...existing, ...input, saslPasswordSealed: existing.saslPasswordSealed };
+  await verify(next, input.saslPassword);
+  const updated = await db().kafkaCluster.update({
+    where: { id: existing.id },
+    data: {
+      bootstrap: input.bootstrap,
+      saslMechanism: input.saslMechanism,
+      saslUsername: input.saslUsername,
+      saslPasswordSealed: sealSecret(clusterSecretsKey(), kafkaClusterPasswordAad(existing.id), input.saslPassword),
+    },
+  });
+  await recordAudit(db(), {
+    ...who,
+    tenantId: null,
+    action: 'cluster.update',
+    targetType: 'managed_cluster',
+    targetId: existing.name,
+    before: auditable(existing),
+    after: { ...auditable(updated), credentialsChanged: storedPassword !== input.saslPassword },
+  });
+  return 'updated';
 }
 
 /** What the audit log keeps of a cluster: its view, which never holds the password, sealed or not. */
