@@ -63,6 +63,10 @@ test('bad usage and settings exit 2 naming what to set', { skip }, async () => {
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, message);
   }
+  // Secure by default: no TLS, so nothing beyond loopback unless asked for.
+  const open = await runSamsa(['gateway', '--port', '0', '--host', '0.0.0.0'], env);
+  assert.equal(open.code, 2, open.stderr);
+  assert.match(open.stderr, /the gateway has no TLS: on 0\.0\.0\.0 .* --allow-insecure/);
 });
 
 test('samsa gateway serves a reconciled key with unprefixed names until SIGTERM', {

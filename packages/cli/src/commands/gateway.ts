@@ -10,7 +10,7 @@ import { clusterConnection, secretsKey, UsageError } from './cluster.ts';
 import type { Command } from './types.ts';
 
 const HELP = `Usage: samsa gateway --cluster HOST:PORT[,HOST:PORT] [--host HOST] [--port PORT] [--advertised-host HOST]
-                     [--node-port-base PORT] [--metrics-port PORT]
+                     [--node-port-base PORT] [--metrics-port PORT] [--allow-insecure]
 
 Serves Samsa's tenants on an Apache Kafka cluster: clients connect with their API keys (SASL PLAIN or SCRAM) and
 name topics and groups without the tenant prefix; the gateway rewrites names, checks Samsa's ACLs and talks to the
@@ -25,6 +25,8 @@ FindCoordinator and DescribeCluster answers name --advertised-host and those por
   --advertised-host HOST      host clients are told to use [--host]
   --node-port-base PORT       node N at PORT + N [--port + 1]
   --metrics-port PORT         /metrics (Prometheus) and /healthz on --host [off]
+  --allow-insecure            listen beyond loopback although the gateway has no TLS (passwords and records in
+                              clear text: a private network only) [SAMSA_ALLOW_INSECURE=1]
 
 Environment:
   DATABASE_URL                                  the control-plane Postgres (required)
@@ -37,6 +39,15 @@ Environment:
   SAMSA_SECRETS_KEY                             opens the keys' sealed SCRAM credentials [else
                                                 <SAMSA_DATA_DIR or ./data>/secrets-key]
   SAMSA_LOG_LEVEL                               pino level [info]`;
+
+/** Loopback addresses, as the broker counts them. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+function truthy(value: string | undefined): boolean {
+  return value === '1' || value === 'true';
+}
 
 function port(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -60,9 +71,15 @@ export const gateway: Command = {
           'advertised-host': { type: 'string' },
           'node-port-base': { type: 'string' },
           'metrics-port': { type: 'string' },
+          'allow-insecure': { type: 'boolean' },
         },
         strict: true,
       });
+      const allowInsecure = values['allow-insecure'] === true || truthy(process.env.SAMSA_ALLOW_INSECURE);
+      if (values.host && !isLoopback(values.host) && !allowInsecure)
+        throw new UsageError(
+          `the gateway has no TLS: on ${values.host} passwords (SASL/PLAIN) and every record would cross the network in clear text; listen on loopback (behind a TLS proxy), or pass --allow-insecure (SAMSA_ALLOW_INSECURE=1) on a private network`,
+        );
       const databaseUrl = process.env.DATABASE_URL;
       if (!databaseUrl)
         throw new UsageError(
