@@ -29,6 +29,7 @@ import { runJava } from '@samsa/kafka-harness/java';
 import { type KafkaCluster, startKafka } from '@samsa/kafka-harness/kafka';
 import { LagCollector } from '@samsa/lag';
 import { DescribeLogDirs, ErrorCode, SaslAuthenticate, SaslHandshake } from '@samsa/protocol';
+import { eventually } from '@samsa/test-support/eventually';
 import { RawClient } from '@samsa/test-support/raw-client';
 import { type TestKey, TenantFixtures } from '@samsa/test-support/tenants';
 import { Kafka, logLevel } from 'kafkajs';
@@ -296,6 +297,14 @@ test("the console's transactions page reads Kafka's transactions through the gat
     const doneTxn = await done.transaction();
     await doneTxn.send({ topic: 'acme.orders', messages: [{ partition: 1, value: 'committed' }] });
     await doneTxn.commit();
+    // EndTxn answers once Kafka has logged PrepareCommit; it writes the markers and moves to CompleteCommit after.
+    await eventually(
+      async () =>
+        (await console_.transactions('acme', 10)).transactions.some(
+          (t) => t.transactionalId === 'tx-done' && t.state === 'CompleteCommit',
+        ),
+      'Kafka to complete the commit of tx-done',
+    );
 
     const listed = await console_.transactions('acme', 10);
     // In id order: the page's own order among these two depends on when Kafka started each.
