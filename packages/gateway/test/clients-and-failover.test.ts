@@ -545,7 +545,11 @@ function collect(proc: ChildProcess): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     proc.once('exit', (code) => {
       if (code !== 0) reject(new Error(`the producer exited with ${code}: ${err}`));
-      else resolve(JSON.parse(out.trim().split('\n').at(-1)!));
+      else {
+        const last = out.split('\n').findLast((l) => l.startsWith('{'));
+        if (last === undefined) reject(new Error(`the producer printed no closing JSON line: ${out.slice(-400)}`));
+        else resolve(JSON.parse(last));
+      }
     });
   });
 }

@@ -94,18 +94,18 @@ public class GatewayClient {
       AtomicInteger failed = new AtomicInteger();
       AtomicLong lastAck = new AtomicLong(0);
       AtomicLong maxGap = new AtomicLong(0);
+      java.util.concurrent.ScheduledExecutorService progress =
+          java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r);
+            t.setDaemon(true);
+            return t;
+          });
       try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
         producer.send(new ProducerRecord<>(topic, "0")).get();
         acked.add("0");
         lastAck.set(System.currentTimeMillis());
         System.out.println("started");
         System.out.flush();
-        java.util.concurrent.ScheduledExecutorService progress =
-            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-              Thread t = new Thread(r);
-              t.setDaemon(true);
-              return t;
-            });
         progress.scheduleAtFixedRate(() -> {
           System.out.println("acked " + acked.size());
           System.out.flush();
@@ -129,6 +129,9 @@ public class GatewayClient {
         }
         producer.flush();
       }
+      // No "acked N" line may follow the closing JSON line.
+      progress.shutdownNow();
+      progress.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
       System.out.println("{\"acked\":[" + String.join(",", acked.stream().map(GatewayClient::json).toList())
           + "],\"failed\":" + failed.get() + ",\"maxAckGapMs\":" + maxGap.get() + "}");
     } else {
