@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { generateSecretKey, secretKeyFromEnv } from '@samsa/db/secret-box';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
+import { createTopicsWithLeaders } from '@samsa/kafka-harness/create-topics';
 import { kafkaSkipReason } from '@samsa/kafka-harness/jars';
 import { type KafkaCluster, startKafka } from '@samsa/kafka-harness/kafka';
 import { eventually } from '@samsa/test-support/eventually';
@@ -108,7 +109,7 @@ test("reconcile places the tenant's key, which then works against Kafka; a secon
     30_000,
   );
   try {
-    await admin.createTopics({ topics: [{ topic: 'acme.orders' }], waitForLeaders: true });
+    await createTopicsWithLeaders(admin, [{ topic: 'acme.orders' }]);
     assert.ok((await admin.listTopics()).includes('acme.orders'));
   } finally {
     await admin.disconnect();

@@ -14,6 +14,7 @@ import { type ReconcileReport, reconcileFromDb } from '@samsa/cluster/managed';
 import { createDb, type Db } from '@samsa/db';
 import { generateSecretKey, secretKeyFromEnv } from '@samsa/db/secret-box';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
+import { createTopicsWithLeaders } from '@samsa/kafka-harness/create-topics';
 import { kafkaSkipReason } from '@samsa/kafka-harness/jars';
 import { runJava } from '@samsa/kafka-harness/java';
 import { kafkaSecurityView } from '@samsa/kafka-harness/kafka-view';
@@ -187,14 +188,14 @@ test('a reconcile places keys, ACLs and quotas; Kafka lists them and the keys wo
   const opsAdmin = as('acme', ops).admin();
   await eventually(() => works(() => opsAdmin.connect()), 'the ops key signing in to Kafka', 30_000);
   try {
-    await opsAdmin.createTopics({ topics: [{ topic: 'acme.orders', numPartitions: 1 }], waitForLeaders: true });
+    await createTopicsWithLeaders(opsAdmin, [{ topic: 'acme.orders', numPartitions: 1 }]);
     await assert.rejects(opsAdmin.createTopics({ topics: [{ topic: 'globex.stolen' }] }), notAuthorized);
   } finally {
     await opsAdmin.disconnect();
   }
   const globexAdmin = as('globex', globex).admin();
   await eventually(() => works(() => globexAdmin.connect()), 'the globex key signing in', 30_000);
-  await globexAdmin.createTopics({ topics: [{ topic: 'globex.payments' }], waitForLeaders: true });
+  await createTopicsWithLeaders(globexAdmin, [{ topic: 'globex.payments' }]);
   await globexAdmin.disconnect();
 
   const appClient = as('acme', app, 'scram-sha-256');
@@ -357,7 +358,7 @@ test('a tenant deleted from Samsa before a reconcile saw it loses its users, ACL
   const superAdmin = new Kafka({ brokers: kafka.bootstrap.split(','), logLevel: logLevel.NOTHING }).admin();
   await superAdmin.connect();
   try {
-    await superAdmin.createTopics({ topics: [{ topic: 'initech.reports' }], waitForLeaders: true });
+    await createTopicsWithLeaders(superAdmin, [{ topic: 'initech.reports' }]);
     // The console's deletion job finished (rows gone, TenantDeletion kept) without a reconcile in between.
     await db.tenantDeletion.create({
       data: { tenantId: initechId, slug: 'initech', requestedByEmail: 'ops@example.com', finishedAt: new Date() },

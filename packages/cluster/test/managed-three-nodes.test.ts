@@ -11,6 +11,7 @@ import { reconcileFromDb } from '@samsa/cluster/managed';
 import { createDb, type Db } from '@samsa/db';
 import { generateSecretKey, secretKeyFromEnv } from '@samsa/db/secret-box';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
+import { createTopicsWithLeaders } from '@samsa/kafka-harness/create-topics';
 import { kafkaSkipReason } from '@samsa/kafka-harness/jars';
 import { type KafkaCluster, startKafka } from '@samsa/kafka-harness/kafka';
 import { eventually } from '@samsa/test-support/eventually';
@@ -89,7 +90,7 @@ test("one reconcile through one broker: the tenant's key signs in at every node 
   const admin = as(others.at(-1)!).admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic: 'acme.orders', replicationFactor: 3 }], waitForLeaders: true });
+    await createTopicsWithLeaders(admin, [{ topic: 'acme.orders', replicationFactor: 3 }]);
     const producer = as(others[0]!).producer();
     await producer.connect();
     const [sent] = await producer.send({ topic: 'acme.orders', acks: -1, messages: [{ value: 'replicated' }] });

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { KafkaClusterAdmin } from '@samsa/cluster';
+import { createTopicsWithLeaders } from '@samsa/kafka-harness/create-topics';
 import { kafkaSkipReason } from '@samsa/kafka-harness/jars';
 import { type KafkaCluster, startKafka } from '@samsa/kafka-harness/kafka';
 import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
@@ -55,7 +56,7 @@ function scenario(name: 'Samsa' | 'Apache Kafka', bootstrap: () => string) {
       const client = new Kafka({ clientId: 'txn-admin-test', brokers: [bootstrap()], logLevel: logLevel.NOTHING });
       const kadmin = client.admin();
       await kadmin.connect();
-      await kadmin.createTopics({ topics: [{ topic: 'orders', numPartitions: 2 }], waitForLeaders: true });
+      await createTopicsWithLeaders(kadmin, [{ topic: 'orders', numPartitions: 2 }]);
       await kadmin.disconnect();
       producer = client.producer({ transactionalId: 'payments', maxInFlightRequests: 1, idempotent: true });
       await producer.connect();

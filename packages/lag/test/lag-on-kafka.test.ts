@@ -24,6 +24,7 @@ import { after, before, test } from 'node:test';
 import { Consumer as PlatformaticConsumer } from '@platformatic/kafka';
 import { KafkaGroupAdmin } from '@samsa/cluster';
 import { writeSaslClientProperties } from '@samsa/kafka-harness/client-properties';
+import { createTopicsWithLeaders } from '@samsa/kafka-harness/create-topics';
 import { kafkaSkipReason } from '@samsa/kafka-harness/jars';
 import { runJava } from '@samsa/kafka-harness/java';
 import { type KafkaCluster, startKafka } from '@samsa/kafka-harness/kafka';
@@ -67,7 +68,7 @@ before(
     await writeSaslClientProperties(commandConfig, LOGIN);
     const admin = client.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 3 }], waitForLeaders: true });
+    await createTopicsWithLeaders(admin, [{ topic: TOPIC, numPartitions: 3 }]);
     await admin.disconnect();
     await produce(FIRST_BATCH);
   },

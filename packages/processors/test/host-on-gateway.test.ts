@@ -13,6 +13,7 @@ import { createDb, type Db } from '@samsa/db';
 import { generateSecretKey, secretKeyFromEnv } from '@samsa/db/secret-box';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
 import { type Gateway, startGateway } from '@samsa/gateway';
+import { createTopicsWithLeaders } from '@samsa/kafka-harness/create-topics';
 import { kafkaSkipReason } from '@samsa/kafka-harness/jars';
 import { type KafkaCluster, startKafka } from '@samsa/kafka-harness/kafka';
 import { eventually } from '@samsa/test-support/eventually';
@@ -94,13 +95,10 @@ before(
     };
     const admin = acme.kafka.admin();
     await admin.connect();
-    await admin.createTopics({
-      topics: [
-        { topic: 'orders', numPartitions: 2 },
-        { topic: 'upper', numPartitions: 1 },
-      ],
-      waitForLeaders: true,
-    });
+    await createTopicsWithLeaders(admin, [
+      { topic: 'orders', numPartitions: 2 },
+      { topic: 'upper', numPartitions: 1 },
+    ]);
     await admin.disconnect();
     host = await startProcessorHost({
       databaseUrl: database.url,
