@@ -69,8 +69,13 @@ before(
       startKafka({
         nodes: 3,
         sasl: { superuser: SUPERUSER },
-        // One offsets partition: the first group's coordinator is ready in a moment rather than after 50 are made.
-        props: { 'offsets.topic.num.partitions': '1', 'group.initial.rebalance.delay.ms': '0' },
+        // One offsets (and transaction state) partition: the first group's (transaction's) coordinator is ready in a
+        // moment rather than after 50 are made.
+        props: {
+          'offsets.topic.num.partitions': '1',
+          'transaction.state.log.num.partitions': '1',
+          'group.initial.rebalance.delay.ms': '0',
+        },
       }),
       createTestDatabase(),
     ]);

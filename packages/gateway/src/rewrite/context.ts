@@ -67,7 +67,7 @@ export function keepOwn(ctx: RewriteContext, items: Msg[], field: string): Msg[]
   });
 }
 
-/** Every partition of `topics` (`{ name, partitions: [{ partitionIndex }] }`, as in the offset commits) answered `errorCode`. */
+/** Every partition of `topics` (offset commits' `{ name, partitions: [{ partitionIndex }] }`) answered `errorCode`. */
 export function partitionErrors(topics: Msg[], errorCode: number): Msg[] {
   return topics.map((t) => ({
     name: t.name,

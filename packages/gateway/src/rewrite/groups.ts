@@ -136,7 +136,9 @@ function coordinatorRefusal(
   return { code: ErrorCode.INVALID_REQUEST, message: `unknown coordinator key type ${keyType}` };
 }
 
-/** FindCoordinator: groups (key type 0) and transactional ids (1) gain the tenant's prefix; other key types are refused. */
+/**
+ * FindCoordinator: groups (key type 0) and transactional ids (1) gain the tenant's prefix; other key types are refused.
+ */
 export const findCoordinatorRewrite: ApiRewrite = {
   api: FindCoordinator,
   request(ctx, req, version) {
