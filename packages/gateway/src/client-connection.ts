@@ -242,6 +242,11 @@ export class GatewayConnection {
       errorCode: supported ? ErrorCode.NONE : ErrorCode.UNSUPPORTED_VERSION,
       apiKeys,
       throttleTimeMs: 0,
+      // No `transaction.version` feature, as the broker: clients keep to transaction version 1 (AddPartitionsToTxn,
+      // EndTxn up to v4), which Kafka serves alongside version 2 and the gateway rewrites (rewrite/transactions.ts).
+      supportedFeatures: [],
+      finalizedFeaturesEpoch: -1n,
+      finalizedFeatures: [],
     });
   }
 

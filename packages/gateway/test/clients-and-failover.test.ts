@@ -22,6 +22,7 @@ import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
 import { kafkaSkipReason } from '@samsa/kafka-harness/jars';
 import { compileJava, runJava, spawnJava } from '@samsa/kafka-harness/java';
 import { freePort, type KafkaCluster, startKafka } from '@samsa/kafka-harness/kafka';
+import { eventually } from '@samsa/test-support/eventually';
 import { kcat } from '@samsa/test-support/kcat';
 import { TenantFixtures, type TestKey } from '@samsa/test-support/tenants';
 import { Kafka, logLevel } from 'kafkajs';
@@ -66,6 +67,8 @@ before(
           'group.initial.rebalance.delay.ms': '0',
           'min.insync.replicas': '2',
           'offsets.topic.num.partitions': '1',
+          // Likewise the first transaction's coordinator.
+          'transaction.state.log.num.partitions': '1',
         },
       }),
       createTestDatabase(),
@@ -344,6 +347,67 @@ for (const [name, client] of Object.entries(families)) {
     assert.equal(await committedOnKafka(`acme.${group}`, `acme.${topic}`), RECORDS);
   });
 }
+
+/**
+ * Runs a Java transform (GatewayClient `mode`) of `${name}-in`, filled with RECORDS values, into `${name}-out`
+ * through both gateways as the application `${name}-app`: its printed result.
+ */
+async function javaTransform(mode: 'transact' | 'streams', name: string, extra: string[]) {
+  await createTopic(`${name}-in`);
+  await createTopic(`${name}-out`);
+  await families.java!.produce(`${name}-in`, name);
+  const topics = [`${name}-in`, `${name}-out`, `${name}-app`];
+  return java([
+    mode,
+    both(),
+    key.keyId,
+    key.secret,
+    ...topics,
+    ...extra,
+    String(RECORDS),
+    String(2 * CONSUME_TIMEOUT_MS),
+  ]);
+}
+
+test('the Java client runs consume-transform-produce transactions through two gateways', {
+  skip,
+  timeout: 240_000,
+}, async () => {
+  const r = await javaTransform('transact', 'java-txn', ['java-txn']);
+  assert.deepEqual(r, { transformed: RECORDS });
+  // A read_committed consumer (through the gateways) sees the committed transaction's values only, though the
+  // aborted one's come first in each partition.
+  const upper = expected('java-txn').map((v) => v.toUpperCase());
+  assert.deepEqual([...(await families.java!.consume('java-txn-out', 'java-txn-reader'))].sort(), upper);
+  // Kafka's view: both transactions' records (and their markers) under the prefixed topic, and the group's offsets
+  // committed by the transaction (applied when Kafka completes the commit, after EndTxn answered).
+  const admin = direct().admin();
+  await admin.connect();
+  const offsets = await admin.fetchTopicOffsets('acme.java-txn-out');
+  await admin.disconnect();
+  assert.ok(offsets.reduce((n, o) => n + Number(o.high), 0) > 2 * RECORDS, JSON.stringify(offsets));
+  await eventually(
+    async () => (await committedOnKafka('acme.java-txn-app', 'acme.java-txn-in')) === RECORDS,
+    'the transaction committed the group offsets',
+  );
+});
+
+test('a Kafka Streams application with exactly_once_v2 writes every record once through two gateways', {
+  skip,
+  timeout: 240_000,
+}, async () => {
+  const r = await javaTransform('streams', 'streams', []);
+  assert.equal(r.state, 'RUNNING');
+  assert.deepEqual(
+    [...(r.values as string[])].sort(),
+    expected('streams').map((v) => v.toUpperCase()),
+  );
+  // The application's offsets, committed in its transactions, under the prefixed group.
+  await eventually(
+    async () => (await committedOnKafka('acme.streams-app', 'acme.streams-in')) === RECORDS,
+    'the application committed its input offsets',
+  );
+});
 
 test('a group with one member on each gateway shares the partitions and reads every record once', {
   skip,

@@ -15,11 +15,15 @@ import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
 import { kafkaSkipReason } from '@samsa/kafka-harness/jars';
 import { type KafkaCluster, startKafka } from '@samsa/kafka-harness/kafka';
 import {
+  AddOffsetsToTxn,
+  AddPartitionsToTxn,
   ApiVersions,
   CreateTopics,
   decodeConsumerAssignment,
   DeleteTopics,
   DescribeGroups,
+  DescribeTransactions,
+  EndTxn,
   encodeBatch,
   ErrorCode,
   Fetch,
@@ -30,6 +34,7 @@ import {
   OffsetCommit,
   OffsetFetch,
   Produce,
+  TxnOffsetCommit,
 } from '@samsa/protocol';
 import { eventually } from '@samsa/test-support/eventually';
 import { RawClient } from '@samsa/test-support/raw-client';
@@ -64,8 +69,13 @@ before(
       startKafka({
         nodes: 3,
         sasl: { superuser: SUPERUSER },
-        // One offsets partition: the first group's coordinator is ready in a moment rather than after 50 are made.
-        props: { 'offsets.topic.num.partitions': '1', 'group.initial.rebalance.delay.ms': '0' },
+        // One offsets (and transaction state) partition: the first group's (transaction's) coordinator is ready in a
+        // moment rather than after 50 are made.
+        props: {
+          'offsets.topic.num.partitions': '1',
+          'transaction.state.log.num.partitions': '1',
+          'group.initial.rebalance.delay.ms': '0',
+        },
       }),
       createTestDatabase(),
     ]);
@@ -185,20 +195,29 @@ async function consumeWithPlatformatic(opts: {
   return values;
 }
 
-/** A raw client signed in as `key` at the gateway port of the coordinator of its group `groupId`. */
-async function rawAtCoordinator(key: TestKey, groupId: string): Promise<RawClient> {
+/**
+ * A raw client signed in as `signInAs` at the gateway port of the coordinator of `key`'s group `groupId` (or, with
+ * keyType 1, of its transactional id).
+ */
+async function rawAtCoordinator(
+  key: TestKey,
+  groupId: string,
+  keyType: 0 | 1 = 0,
+  signInAs: TestKey = key,
+): Promise<RawClient> {
   const c = await rawAs(key);
   let found: Record<string, unknown> = {};
-  // The first group on a fresh cluster waits for __consumer_offsets: COORDINATOR_NOT_AVAILABLE until then.
+  // The first group (transaction) on a fresh cluster waits for __consumer_offsets (__transaction_state):
+  // COORDINATOR_NOT_AVAILABLE until then.
   await eventually(async () => {
-    found = await c.request(FindCoordinator, 3, { key: groupId, keyType: 0 });
+    found = await c.request(FindCoordinator, 3, { key: groupId, keyType });
     return found.errorCode === ErrorCode.NONE;
   }, `a coordinator for ${groupId}`);
   c.close();
   assert.notEqual(found.port, Number(gateway.bootstrap.split(':')[1]), 'a node listener, not the bootstrap one');
   assert.ok([...gateway.brokerPorts().values()].includes(found.port as number), 'a gateway port');
   const at = await RawClient.connect(found.port as number, found.host as string);
-  await at.saslPlain(key.keyId, key.secret);
+  await at.saslPlain(signInAs.keyId, signInAs.secret);
   return at;
 }
 
@@ -458,7 +477,7 @@ test('an API the gateway does not rewrite is refused, never passed to the cluste
   const versions = await c.request(ApiVersions, 3, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
   const keys = (versions.apiKeys as { apiKey: number }[]).map((k) => k.apiKey);
   assert.ok(keys.includes(Metadata.key) && keys.includes(Produce.key));
-  for (const refused of [29 /* DescribeAcls */, 21 /* DeleteRecords */, 24 /* AddPartitionsToTxn */])
+  for (const refused of [29 /* DescribeAcls */, 21 /* DeleteRecords */, 27 /* WriteTxnMarkers */])
     assert.ok(!keys.includes(refused), `API ${refused} is not advertised`);
   // DescribeAcls v1, hand-written: the connection is closed without an answer.
   const body = Buffer.from([2, 0, 0xff, 0xff, 0xff, 0xff, 3, 0xff, 0xff, 0xff, 0xff, 3, 1, 3]);
@@ -539,6 +558,308 @@ test("Samsa's ACLs and key revocations apply in the gateway at once, before any 
   assert.equal(await temp.waitClosed(10_000), true, 'the revoked key was disconnected');
   const again = await RawClient.connect(Number(gateway.bootstrap.split(':')[1]), '127.0.0.1');
   await assert.rejects(again.saslPlain(tempKey.keyId, tempKey.secret), /invalid username or password/);
+});
+
+/** Creates `topic` through the gateway as acme (its own name, unprefixed). */
+async function createAcmeTopic(topic: string, numPartitions = 1): Promise<void> {
+  const admin = throughGateway(acmeKey).admin();
+  await admin.connect();
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions, replicationFactor: 3 }] });
+  await admin.disconnect();
+}
+
+/** Reads `count` values of `topic` through the gateway as acme with a read_committed KafkaJS consumer. */
+async function readCommitted(topic: string, count: number): Promise<string[]> {
+  const consumer = throughGateway(acmeKey).consumer({ groupId: `${topic}-reader`, readUncommitted: false });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const values: string[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`read ${values.join(',')} of ${topic}`)), 60_000);
+      consumer
+        .run({
+          eachMessage: async ({ message }) => {
+            values.push(message.value!.toString());
+            if (values.length >= count) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return values;
+}
+
+/** A KafkaJS transactional producer through the gateway as acme. */
+async function transactionalProducer(transactionalId: string) {
+  const producer = throughGateway(acmeKey).producer({ transactionalId, maxInFlightRequests: 1, idempotent: true });
+  await producer.connect();
+  return producer;
+}
+
+/** acme's transaction `transactionalId` as the gateway describes it to acme. */
+async function describeAcmeTransaction(transactionalId: string): Promise<Record<string, any>> {
+  const c = await rawAtCoordinator(acmeKey, transactionalId, 1);
+  const res = await c.request(DescribeTransactions, 0, { transactionalIds: [transactionalId] });
+  c.close();
+  return (res.transactionStates as Record<string, any>[])[0]!;
+}
+
+test('KafkaJS transactions through the gateway: an aborted one is hidden, a committed one read by read_committed', {
+  skip,
+  timeout: 180_000,
+}, async () => {
+  await createAcmeTopic('txn-orders', 2);
+  const producer = await transactionalProducer('orders-tx');
+  for (const outcome of ['aborted', 'committed']) {
+    const txn = await producer.transaction();
+    await txn.send({
+      topic: 'txn-orders',
+      messages: ['a', 'b'].map((key, i) => ({ key, value: `${outcome}-${i + 1}` })),
+    });
+    await (outcome === 'aborted' ? txn.abort() : txn.commit());
+  }
+  await producer.disconnect();
+
+  // The aborted records come first in each partition: a consumer that does not skip them would read them first.
+  assert.deepEqual((await readCommitted('txn-orders', 2)).sort(), ['committed-1', 'committed-2']);
+  // Kafka's own view: the prefixed transactional id finished its commit, on the prefixed topic.
+  await eventually(
+    async () => (await describeAcmeTransaction('orders-tx')).transactionState === 'CompleteCommit',
+    'orders-tx completes its commit',
+  );
+  const kafkaAdmin = direct().admin();
+  await kafkaAdmin.connect();
+  const offsets = await kafkaAdmin.fetchTopicOffsets('acme.txn-orders');
+  await kafkaAdmin.disconnect();
+  // Two records of each transaction plus the two transactions' markers, over both partitions.
+  assert.ok(offsets.reduce((n, o) => n + Number(o.high), 0) >= 6, JSON.stringify(offsets));
+});
+
+test('consume-transform-produce through the gateway: sendOffsets commits the group offsets with the transaction', {
+  skip,
+  timeout: 180_000,
+}, async () => {
+  await createAcmeTopic('txn-in');
+  await createAcmeTopic('txn-out');
+  const plain = throughGateway(acmeKey).producer({ idempotent: true, maxInFlightRequests: 1 });
+  await plain.connect();
+  await plain.send({ topic: 'txn-in', acks: -1, messages: ['one', 'two', 'three'].map((value) => ({ value })) });
+  await plain.disconnect();
+
+  // The application's group reads its input; its offsets are committed only by the transaction.
+  const consumer = throughGateway(acmeKey).consumer({ groupId: 'txn-app' });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'txn-in', fromBeginning: true });
+  const input: { value: string; offset: string }[] = [];
+  await new Promise<void>((resolve, reject) => {
+    consumer
+      .run({
+        autoCommit: false,
+        eachMessage: async ({ message }) => {
+          input.push({ value: message.value!.toString(), offset: message.offset });
+          if (input.length === 3) resolve();
+        },
+      })
+      .catch(reject);
+  });
+  await consumer.disconnect();
+  const next = String(Number(input.at(-1)!.offset) + 1);
+
+  const producer = await transactionalProducer('app-tx');
+  const aborted = await producer.transaction();
+  await aborted.send({ topic: 'txn-out', messages: [{ value: 'NOT-THIS' }] });
+  await aborted.sendOffsets({
+    consumerGroupId: 'txn-app',
+    topics: [{ topic: 'txn-in', partitions: [{ partition: 0, offset: '1' }] }],
+  });
+  await aborted.abort();
+  const txn = await producer.transaction();
+  await txn.send({ topic: 'txn-out', messages: input.map((m) => ({ value: m.value.toUpperCase() })) });
+  await txn.sendOffsets({
+    consumerGroupId: 'txn-app',
+    topics: [{ topic: 'txn-in', partitions: [{ partition: 0, offset: next }] }],
+  });
+  await txn.commit();
+  await producer.disconnect();
+
+  assert.deepEqual(await readCommitted('txn-out', 3), ['ONE', 'TWO', 'THREE']);
+  // The offsets reach the group when Kafka completes the commit (after EndTxn answered): Kafka's view, prefixed.
+  await eventually(
+    async () => (await committedOnCluster('acme.txn-app', 'acme.txn-in')) === Number(next),
+    'the transaction committed txn-app at the end of txn-in',
+  );
+  // And the gateway's view, unprefixed.
+  const c = await rawAtCoordinator(acmeKey, 'txn-app');
+  const fetched = await c.request(OffsetFetch, 8, {
+    groups: [{ groupId: 'txn-app', topics: null }],
+    requireStable: true,
+  });
+  c.close();
+  const group = (fetched.groups as any[])[0];
+  assert.deepEqual(
+    group.topics.map((t: any) => [t.name, t.partitions[0].committedOffset]),
+    [['txn-in', BigInt(next)]],
+  );
+});
+
+test("Samsa's ACLs refuse transactional writes in the gateway with the broker's error codes", {
+  skip,
+  timeout: 120_000,
+}, async () => {
+  await createAcmeTopic('txn-frozen');
+  await fixtures.acl(acmeId, 'User:app', 'TRANSACTIONAL_ID', 'frozen-tx', 'WRITE', { permission: 'DENY' });
+  await fixtures.acl(acmeId, 'User:app', 'GROUP', 'frozen-group', 'READ', { permission: 'DENY' });
+  await fixtures.acl(acmeId, 'User:app', 'TOPIC', 'txn-frozen', 'WRITE', { permission: 'DENY' });
+  const c = await rawAs(acmeKey);
+  const txnDenied = ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+  await eventually(async () => {
+    const ended = await c.request(EndTxn, 3, {
+      transactionalId: 'frozen-tx',
+      producerId: 1n,
+      producerEpoch: 0,
+      committed: true,
+    });
+    return ended.errorCode === txnDenied;
+  }, 'EndTxn on frozen-tx refused by the gateway');
+  const added = await c.request(AddPartitionsToTxn, 3, {
+    v3AndBelowTransactionalId: 'frozen-tx',
+    v3AndBelowProducerId: 1n,
+    v3AndBelowProducerEpoch: 0,
+    v3AndBelowTopics: [{ name: 'txn-orders', partitions: [0] }],
+  });
+  assert.deepEqual(resultCodes(added.resultsByTopicV3AndBelow), [['txn-orders', 0, txnDenied]]);
+  const offsets = await c.request(AddOffsetsToTxn, 3, {
+    transactionalId: 'frozen-tx',
+    producerId: 1n,
+    producerEpoch: 0,
+    groupId: 'txn-app',
+  });
+  assert.equal(offsets.errorCode, txnDenied);
+  const txnCommit = {
+    producerId: 1n,
+    producerEpoch: 0,
+    generationId: -1,
+    memberId: '',
+    groupInstanceId: null,
+    topics: [{ name: 'txn-in', partitions: [{ partitionIndex: 0, committedOffset: 1n, committedMetadata: null }] }],
+  };
+  const txnCommitted = await c.request(TxnOffsetCommit, 3, {
+    ...txnCommit,
+    transactionalId: 'frozen-tx',
+    groupId: 'txn-app',
+  });
+  assert.equal((txnCommitted.topics as any[])[0].partitions[0].errorCode, txnDenied);
+  const produced = await c.request(Produce, 9, {
+    transactionalId: 'frozen-tx',
+    acks: -1,
+    timeoutMs: 5000,
+    topicData: [
+      { name: 'txn-orders', partitionData: [{ index: 0, records: encodeBatch({ records: [{ value: 'x' }] }) }] },
+    ],
+  });
+  assert.equal((produced.responses as any[])[0].partitionResponses[0].errorCode, txnDenied);
+  // The group: READ refused.
+  const groupRefused = await c.request(AddOffsetsToTxn, 3, {
+    transactionalId: 'other-tx',
+    producerId: 1n,
+    producerEpoch: 0,
+    groupId: 'frozen-group',
+  });
+  assert.equal(groupRefused.errorCode, ErrorCode.GROUP_AUTHORIZATION_FAILED);
+  const groupCommit = await c.request(TxnOffsetCommit, 3, {
+    ...txnCommit,
+    transactionalId: 'other-tx',
+    groupId: 'frozen-group',
+  });
+  assert.equal((groupCommit.topics as any[])[0].partitions[0].errorCode, ErrorCode.GROUP_AUTHORIZATION_FAILED);
+  // A topic without WRITE: refused, and (as Kafka) the other partitions are not attempted.
+  const topicRefused = await c.request(AddPartitionsToTxn, 3, {
+    v3AndBelowTransactionalId: 'other-tx',
+    v3AndBelowProducerId: 1n,
+    v3AndBelowProducerEpoch: 0,
+    v3AndBelowTopics: [
+      { name: 'txn-frozen', partitions: [0] },
+      { name: 'txn-orders', partitions: [1] },
+    ],
+  });
+  assert.deepEqual(resultCodes(topicRefused.resultsByTopicV3AndBelow), [
+    ['txn-frozen', 0, ErrorCode.TOPIC_AUTHORIZATION_FAILED],
+    ['txn-orders', 1, ErrorCode.OPERATION_NOT_ATTEMPTED],
+  ]);
+  // What the gateway advertises: the client form of AddPartitionsToTxn, EndTxn of transaction version 1, no features.
+  const versions = await c.request(ApiVersions, 3, { clientSoftwareName: 't', clientSoftwareVersion: '1' });
+  const range = (apiKey: number) => (versions.apiKeys as any[]).find((k) => k.apiKey === apiKey)?.maxVersion;
+  assert.equal(range(AddPartitionsToTxn.key), 3);
+  assert.equal(range(EndTxn.key), 4);
+  assert.deepEqual(versions.finalizedFeatures, []);
+  c.close();
+});
+
+function resultCodes(topics: unknown): [string, number, number][] {
+  return (topics as any[]).flatMap((t) =>
+    t.resultsByPartition.map((p: any): [string, number, number] => [t.name, p.partitionIndex, p.partitionErrorCode]),
+  );
+}
+
+test("isolation: tenant beta cannot end or add to acme's transaction through the gateway", {
+  skip,
+  timeout: 180_000,
+}, async () => {
+  await createAcmeTopic('txn-shared');
+  const producer = await transactionalProducer('shared-tx');
+  const open = await producer.transaction();
+  await open.send({ topic: 'txn-shared', messages: [{ value: 'acme-pending' }] });
+  const before = await describeAcmeTransaction('shared-tx');
+  assert.equal(before.transactionState, 'Ongoing');
+  assert.deepEqual(
+    before.topics.map((t: any) => t.topic),
+    ['txn-shared'],
+  );
+
+  // beta, at the node coordinating acme's transaction, with acme's producer id and epoch, under both names.
+  const at = await rawAtCoordinator(acmeKey, 'shared-tx', 1, betaKey);
+  for (const transactionalId of ['shared-tx', 'acme.shared-tx']) {
+    const added = await at.request(AddPartitionsToTxn, 3, {
+      v3AndBelowTransactionalId: transactionalId,
+      v3AndBelowProducerId: before.producerId,
+      v3AndBelowProducerEpoch: before.producerEpoch,
+      v3AndBelowTopics: [
+        { name: 'txn-shared', partitions: [0] },
+        { name: 'acme.txn-shared', partitions: [0] },
+      ],
+    });
+    for (const [name, , code] of resultCodes(added.resultsByTopicV3AndBelow))
+      assert.notEqual(code, ErrorCode.NONE, `${transactionalId} adding ${name}`);
+    const ended = await at.request(EndTxn, 3, {
+      transactionalId,
+      producerId: before.producerId,
+      producerEpoch: before.producerEpoch,
+      committed: false,
+    });
+    assert.notEqual(ended.errorCode, ErrorCode.NONE, `EndTxn on ${transactionalId}`);
+    const described = await at.request(DescribeTransactions, 0, { transactionalIds: [transactionalId] });
+    for (const state of described.transactionStates as any[])
+      assert.notEqual(state.producerId, before.producerId, `beta does not see acme's ${transactionalId}`);
+  }
+  at.close();
+
+  // acme's transaction is as it was, and commits.
+  const after = await describeAcmeTransaction('shared-tx');
+  assert.equal(after.transactionState, 'Ongoing');
+  assert.equal(after.producerEpoch, before.producerEpoch);
+  assert.deepEqual(
+    after.topics.map((t: any) => t.topic),
+    ['txn-shared'],
+  );
+  await open.commit();
+  await producer.disconnect();
+  assert.deepEqual(await readCommitted('txn-shared', 1), ['acme-pending']);
 });
 
 test('two gateways side by side: a client keeps working through one when the other closes', {

@@ -57,6 +57,30 @@ export function external(ctx: RewriteContext, internal: string | null | undefine
   return ctx.access.toExternal(internal);
 }
 
+/** The items of an answer that are the tenant's, under the client's names (in `field`); the others are dropped. */
+export function keepOwn(ctx: RewriteContext, items: Msg[], field: string): Msg[] {
+  return items.filter((item) => {
+    const name = external(ctx, item[field]);
+    if (name === null) return false;
+    item[field] = name;
+    return true;
+  });
+}
+
+/** Every partition of `topics` (offset commits' `{ name, partitions: [{ partitionIndex }] }`) answered `errorCode`. */
+export function partitionErrors(topics: Msg[], errorCode: number): Msg[] {
+  return topics.map((t) => ({
+    name: t.name,
+    partitions: (t.partitions as Msg[]).map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
+  }));
+}
+
+/** An answer the gateway makes itself, with what it refused merged in. */
+export function withMerged(res: Msg, merge: (res: Msg) => void): Msg {
+  merge(res);
+  return res;
+}
+
 /** Splits items into those allowed (kept) and those refused, by a predicate. */
 export function partition<T>(items: readonly T[], allowed: (item: T) => boolean): { kept: T[]; refused: T[] } {
   const kept: T[] = [];

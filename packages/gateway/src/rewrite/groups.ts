@@ -1,9 +1,9 @@
 /**
  * Rewrites of the APIs that name consumer groups and transactional ids: FindCoordinator, JoinGroup, SyncGroup,
  * Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch, ListGroups, DescribeGroups, DeleteGroups and InitProducerId. Group
- * ids and transactional ids gain the tenant's prefix; Samsa's ACLs refuse a group in the gateway. The consumer
- * protocol's payloads (subscriptions and assignments inside JoinGroup, SyncGroup and DescribeGroups) are rewritten
- * too, so Kafka's tools see the cluster's topic names in them.
+ * ids and transactional ids gain the tenant's prefix; Samsa's ACLs refuse a group or transactional id in the gateway.
+ * The consumer protocol's payloads (subscriptions and assignments inside JoinGroup, SyncGroup and DescribeGroups) are
+ * rewritten too, so Kafka's tools see the cluster's topic names in them.
  */
 import {
   DeleteGroups,
@@ -20,7 +20,18 @@ import {
   SyncGroup,
 } from '@samsa/protocol';
 import { CONSUMER_PROTOCOL_TYPE, rewriteAssignment, rewriteSubscription } from './consumer-protocol.ts';
-import { type ApiRewrite, external, mapNode, type Msg, partition, stripMessage } from './context.ts';
+import {
+  type ApiRewrite,
+  external,
+  keepOwn,
+  mapNode,
+  type Msg,
+  partition,
+  partitionErrors,
+  type RewriteContext,
+  stripMessage,
+  withMerged,
+} from './context.ts';
 
 const GROUP_DENIED = ErrorCode.GROUP_AUTHORIZATION_FAILED;
 
@@ -106,13 +117,50 @@ export const syncGroupRewrite: ApiRewrite = {
 export const heartbeatRewrite = singleGroupRewrite(Heartbeat, () => ({ errorCode: GROUP_DENIED }));
 export const leaveGroupRewrite = singleGroupRewrite(LeaveGroup, () => ({ errorCode: GROUP_DENIED, members: [] }));
 
+const KEY_TYPE_GROUP = 0;
+const KEY_TYPE_TRANSACTION = 1;
+
+/** Why a coordinator key is refused, as the broker answers (DESCRIBE on the group or transactional id), or null. */
+function coordinatorRefusal(
+  ctx: RewriteContext,
+  keyType: number,
+  key: string,
+): { code: number; message: string } | null {
+  if (keyType === KEY_TYPE_GROUP)
+    return ctx.access.canGroup('DESCRIBE', key) ? null : { code: GROUP_DENIED, message: 'not authorized' };
+  if (keyType === KEY_TYPE_TRANSACTION) {
+    return ctx.access.canTransactionalId('DESCRIBE', key)
+      ? null
+      : { code: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, message: 'not authorized' };
+  }
+  return { code: ErrorCode.INVALID_REQUEST, message: `unknown coordinator key type ${keyType}` };
+}
+
+/**
+ * FindCoordinator: groups (key type 0) and transactional ids (1) gain the tenant's prefix; other key types are refused.
+ */
 export const findCoordinatorRewrite: ApiRewrite = {
   api: FindCoordinator,
   request(ctx, req, version) {
-    if (version < 4) return { send: { ...req, key: ctx.access.toInternal(req.key) } };
-    return {
-      send: { ...req, coordinatorKeys: (req.coordinatorKeys as string[]).map((k) => ctx.access.toInternal(k)) },
+    const keyType = (req.keyType as number | undefined) ?? KEY_TYPE_GROUP;
+    const notFound = { nodeId: -1, host: '', port: -1 };
+    if (version < 4) {
+      const refusal = coordinatorRefusal(ctx, keyType, req.key);
+      if (refusal !== null) return { answer: { ...notFound, errorCode: refusal.code, errorMessage: refusal.message } };
+      return { send: { ...req, key: ctx.access.toInternal(req.key) } };
+    }
+    const refused: Msg[] = [];
+    const kept: string[] = [];
+    for (const key of req.coordinatorKeys as string[]) {
+      const refusal = coordinatorRefusal(ctx, keyType, key);
+      if (refusal === null) kept.push(ctx.access.toInternal(key));
+      else refused.push({ ...notFound, key, errorCode: refusal.code, errorMessage: refusal.message });
+    }
+    const merge = (res: Msg) => {
+      res.coordinators.push(...refused);
     };
+    if (kept.length === 0) return { answer: withMerged({ coordinators: [] }, merge) };
+    return { send: { ...req, coordinatorKeys: kept }, merge };
   },
   async response(ctx, res, version) {
     if (version < 4) {
@@ -140,15 +188,7 @@ export const offsetCommitRewrite: ApiRewrite = {
       (t) => groupAllowed && ctx.access.canTopic('READ', t.name),
     );
     const merge = (res: Msg) => {
-      for (const t of refused) {
-        res.topics.push({
-          name: t.name,
-          partitions: (t.partitions as Msg[]).map((p) => ({
-            partitionIndex: p.partitionIndex,
-            errorCode: groupAllowed ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : GROUP_DENIED,
-          })),
-        });
-      }
+      res.topics.push(...partitionErrors(refused, groupAllowed ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : GROUP_DENIED));
     };
     if (kept.length === 0) return { answer: withMerged({ topics: [] }, merge) };
     return {
@@ -165,21 +205,7 @@ export const offsetCommitRewrite: ApiRewrite = {
   },
 };
 
-function withMerged(res: Msg, merge: (res: Msg) => void): Msg {
-  merge(res);
-  return res;
-}
-
-function keepOwn(ctx: Parameters<ApiRewrite['response']>[0], items: Msg[], field: string): Msg[] {
-  return items.filter((item) => {
-    const name = external(ctx, item[field]);
-    if (name === null) return false;
-    item[field] = name;
-    return true;
-  });
-}
-
-function internalTopics(ctx: Parameters<ApiRewrite['response']>[0], topics: Msg[] | null): Msg[] | null {
+function internalTopics(ctx: RewriteContext, topics: Msg[] | null): Msg[] | null {
   return topics === null ? null : topics.map((t) => ({ ...t, name: ctx.access.toInternal(t.name) }));
 }
 

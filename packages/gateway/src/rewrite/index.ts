@@ -5,7 +5,15 @@
 import { consumerGroupDescribeRewrite, consumerGroupHeartbeatRewrite } from './consumer-groups.ts';
 import type { ApiRewrite } from './context.ts';
 import { describeLogDirsRewrite } from './log-dirs.ts';
-import { describeProducersRewrite, describeTransactionsRewrite, listTransactionsRewrite } from './transactions.ts';
+import {
+  addOffsetsToTxnRewrite,
+  addPartitionsToTxnRewrite,
+  describeProducersRewrite,
+  describeTransactionsRewrite,
+  endTxnRewrite,
+  listTransactionsRewrite,
+  txnOffsetCommitRewrite,
+} from './transactions.ts';
 import {
   deleteGroupsRewrite,
   describeGroupsRewrite,
@@ -51,6 +59,10 @@ export const REWRITES: ReadonlyMap<number, ApiRewrite> = new Map(
     createTopicsRewrite,
     deleteTopicsRewrite,
     initProducerIdRewrite,
+    addPartitionsToTxnRewrite,
+    addOffsetsToTxnRewrite,
+    endTxnRewrite,
+    txnOffsetCommitRewrite,
     offsetForLeaderEpochRewrite,
     describeConfigsRewrite,
     createPartitionsRewrite,

@@ -131,7 +131,12 @@ export const describeClusterRewrite: ApiRewrite = {
 export const produceRewrite: ApiRewrite = {
   api: Produce,
   request(ctx, req) {
-    const { kept, refused } = partition(req.topicData as Msg[], (t) => ctx.access.canTopic('WRITE', t.name));
+    // A transactional producer needs WRITE on its transactional id too: Kafka refuses every partition without it.
+    const txnAllowed = req.transactionalId === null || ctx.access.canTransactionalId('WRITE', req.transactionalId);
+    const { kept, refused } = partition(
+      req.topicData as Msg[],
+      (t) => txnAllowed && ctx.access.canTopic('WRITE', t.name),
+    );
     const send = {
       ...req,
       transactionalId: req.transactionalId === null ? null : ctx.access.toInternal(req.transactionalId),
@@ -145,7 +150,7 @@ export const produceRewrite: ApiRewrite = {
             name: t.name,
             partitionResponses: (t.partitionData as Msg[]).map((p) => ({
               index: p.index,
-              errorCode: DENIED,
+              errorCode: txnAllowed ? DENIED : ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
               baseOffset: -1n,
               logAppendTimeMs: -1n,
               logStartOffset: -1n,
