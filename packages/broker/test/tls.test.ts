@@ -13,7 +13,7 @@ import { after, before, test } from 'node:test';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { type BrokerProcess, startBroker } from '@samsa/test-support/broker-process';
-import { kcat } from '@samsa/test-support/kcat';
+import { kcat, kcatSaslSsl } from '@samsa/test-support/kcat';
 import { TenantFixtures, type TestKey } from '@samsa/test-support/tenants';
 import { logged } from '@samsa/test-support/eventually';
 
@@ -73,18 +73,7 @@ const tlsClient = (bootstrap: string, clientId: string) =>
   });
 
 const kcatTls = (...args: string[]) => [
-  '-b',
-  broker.bootstrap,
-  '-X',
-  'security.protocol=SASL_SSL',
-  '-X',
-  `ssl.ca.location=${caFile}`,
-  '-X',
-  'sasl.mechanisms=SCRAM-SHA-512',
-  '-X',
-  `sasl.username=${key.keyId}`,
-  '-X',
-  `sasl.password=${key.secret}`,
+  ...kcatSaslSsl({ bootstrap: broker.bootstrap, caFile, username: key.keyId, password: key.secret }),
   ...args,
 ];
 

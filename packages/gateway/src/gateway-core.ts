@@ -3,8 +3,11 @@
  * tenants' known topic ids, the versions advertised, and the listeners: the bootstrap listener plus one per Kafka
  * node, so an answer that names node N (Metadata, FindCoordinator, DescribeCluster, Produce/Fetch node endpoints)
  * points at the gateway's listener that forwards to node N. A node first seen in an answer gets its listener then.
+ * With TLS every listener serves it; admission (the connection caps) sees the TCP connection before the handshake,
+ * and the handshake must end within the authentication deadline, as on the broker.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import type { Principal } from '@samsa/broker/principal';
 import type { Tenancy } from '@samsa/broker/tenancy';
 import { ApiVersions, parseRange, SaslAuthenticate, SaslHandshake } from '@samsa/protocol';
@@ -16,8 +19,9 @@ import type { GatewayConfig } from './options.ts';
 import type { GatewayAddress } from './rewrite/context.ts';
 import { REWRITES } from './rewrite/index.ts';
 import type { UpstreamCredential } from './scram-client.ts';
+import { type ListenerTls, MIN_TLS_VERSION, type UpstreamTls } from './tls-settings.ts';
 import type { TopicIdRegistry } from './topic-ids.ts';
-import { type UpstreamAddress, UpstreamAuthError, UpstreamConnection } from './upstream.ts';
+import { type UpstreamAddress, UpstreamAuthError, UpstreamConnection, upstreamOptions } from './upstream.ts';
 import { upstreamClientId, upstreamIdentity } from './upstream-identity.ts';
 
 export interface ApiVersionRange {
@@ -67,6 +71,12 @@ export class GatewayCore {
   private readonly nodes = new Map<number, Promise<NodeListener>>();
   private readonly connections = new Set<GatewayConnection>();
   private readonly perAddress = new Map<string, number>();
+  /** Admitted TCP connections, TLS handshakes under way included. */
+  private admitted = 0;
+  /** TCP connections whose TLS handshake is under way, with its deadline. */
+  private readonly handshakes = new Map<string, { raw: Socket; timer: NodeJS.Timeout }>();
+  private readonly listenerTls: ListenerTls | null;
+  private readonly upstreamTls: UpstreamTls | null;
   private readonly servers: Server[] = [];
   private nextBootstrapNode = 0;
   private closing = false;
@@ -79,6 +89,8 @@ export class GatewayCore {
     metrics: GatewayMetrics;
     credentials: KeyCredentials;
     clusterVersions: ReadonlyMap<number, { min: number; max: number }>;
+    listenerTls: ListenerTls | null;
+    upstreamTls: UpstreamTls | null;
   }) {
     this.config = deps.config;
     this.log = deps.log;
@@ -89,11 +101,13 @@ export class GatewayCore {
     this.clusterVersions = deps.clusterVersions;
     this.advertised = advertisedVersions(deps.clusterVersions);
     this.advertisedHost = deps.config.advertisedHost ?? deps.config.host;
+    this.listenerTls = deps.listenerTls;
+    this.upstreamTls = deps.upstreamTls;
   }
 
   /** Starts a listener whose connections go to `nodeId` (null: the bootstrap listener, any node). */
   async listen(nodeId: number | null, port: number): Promise<{ server: Server; port: number }> {
-    const server = createServer((socket) => this.accept(socket, nodeId));
+    const server = this.listenerTls ? this.tlsServer(nodeId, this.listenerTls) : this.plainServer(nodeId);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, this.config.host, () => {
@@ -147,20 +161,74 @@ export class GatewayCore {
     return out;
   }
 
-  private accept(socket: Socket, nodeId: number | null): void {
+  private plainServer(nodeId: number | null): Server {
+    return createServer((socket) => {
+      if (this.admit(socket)) this.connections.add(new GatewayConnection(socket, this, nodeId));
+    });
+  }
+
+  private tlsServer(nodeId: number | null, tls: ListenerTls): Server {
+    // Our deadline runs from the TCP accept, so it also covers a client that never starts the handshake; Node's
+    // own (from the same moment) is only a backstop behind it.
+    const server = createTlsServer({
+      cert: tls.cert,
+      key: tls.key,
+      minVersion: MIN_TLS_VERSION,
+      handshakeTimeout: 2 * this.config.authTimeoutMs,
+    });
+    const peer = (s: Socket) => `${s.remoteAddress}:${s.remotePort}`;
+    server.on('connection', (raw: Socket) => {
+      if (!this.admit(raw)) return;
+      const key = peer(raw);
+      const timer = setTimeout(() => {
+        this.handshakes.delete(key);
+        this.metrics.closed('auth_timeout');
+        this.log.warn(
+          { remote: key, authTimeoutMs: this.config.authTimeoutMs },
+          `TLS handshake not done within ${this.config.authTimeoutMs} ms`,
+        );
+        raw.destroy();
+      }, this.config.authTimeoutMs);
+      this.handshakes.set(key, { raw, timer });
+      raw.once('close', () => {
+        clearTimeout(timer);
+        this.handshakes.delete(key);
+      });
+    });
+    server.on('secureConnection', (socket: Socket) => {
+      const handshake = this.handshakes.get(peer(socket));
+      if (handshake) clearTimeout(handshake.timer);
+      this.handshakes.delete(peer(socket));
+      if (this.closing) socket.destroy();
+      else this.connections.add(new GatewayConnection(socket, this, nodeId));
+    });
+    server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+      // A socket already torn down was closed by the gateway (a cap, the deadline: logged there) or by the client.
+      if (socket.remoteAddress === undefined) {
+        this.log.debug({ err: err.message }, 'TLS connection closed during the handshake');
+        return;
+      }
+      this.metrics.closed('tls_handshake');
+      this.log.warn({ remote: peer(socket), err: err.message }, 'TLS handshake failed');
+    });
+    return server;
+  }
+
+  /** The connection caps, applied to the TCP connection (before any TLS handshake); counted until it closes. */
+  private admit(socket: Socket): boolean {
     const address = socket.remoteAddress ?? 'unknown';
     if (this.closing) {
       socket.destroy();
-      return;
+      return false;
     }
-    if (this.connections.size >= this.config.maxConnections) {
+    if (this.admitted >= this.config.maxConnections) {
       this.metrics.closed('max_connections');
       this.log.warn(
         { remote: address, maxConnections: this.config.maxConnections },
         'connection refused: gateway full',
       );
       socket.destroy();
-      return;
+      return false;
     }
     const count = this.perAddress.get(address) ?? 0;
     if (count >= this.config.maxConnectionsPerAddress) {
@@ -170,20 +238,24 @@ export class GatewayCore {
         'connection refused: too many from this address',
       );
       socket.destroy();
-      return;
+      return false;
     }
     this.perAddress.set(address, count + 1);
+    this.admitted++;
     this.metrics.acceptedTotal++;
     this.metrics.openConnections++;
-    this.connections.add(new GatewayConnection(socket, this, nodeId));
+    socket.once('close', () => {
+      this.admitted--;
+      this.metrics.openConnections--;
+      const left = (this.perAddress.get(address) ?? 1) - 1;
+      if (left <= 0) this.perAddress.delete(address);
+      else this.perAddress.set(address, left);
+    });
+    return true;
   }
 
   connectionClosed(conn: GatewayConnection): void {
-    if (!this.connections.delete(conn)) return;
-    this.metrics.openConnections--;
-    const count = (this.perAddress.get(conn.remoteAddress) ?? 1) - 1;
-    if (count <= 0) this.perAddress.delete(conn.remoteAddress);
-    else this.perAddress.set(conn.remoteAddress, count);
+    this.connections.delete(conn);
   }
 
   /** After a metadata change: connections of revoked keys and suspended tenants are closed. */
@@ -200,13 +272,7 @@ export class GatewayCore {
     const identity = upstreamIdentity(principal);
     const credential: UpstreamCredential =
       identity.kind === 'key' ? await this.credentials.forKey(identity.slug, identity.keyId) : this.config.cluster.sasl;
-    const options = {
-      connectTimeoutMs: this.config.upstreamConnectTimeoutMs,
-      requestTimeoutMs: this.config.upstreamRequestTimeoutMs,
-      maxResponseBytes: this.config.maxResponseBytes,
-      clientId: upstreamClientId(principal),
-      logger: this.log,
-    };
+    const options = upstreamOptions(this.config, this.upstreamTls, upstreamClientId(principal), this.log);
     const candidates = nodeId === null ? await this.bootstrapOrder() : [(await this.nodes.get(nodeId)!).kafka];
     let last: Error = new Error('no Kafka node known');
     for (const address of candidates) {
@@ -232,6 +298,7 @@ export class GatewayCore {
   async close(): Promise<void> {
     this.closing = true;
     for (const c of this.connections) c.close('gateway closing');
+    for (const { raw } of this.handshakes.values()) raw.destroy();
     await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   }
 }

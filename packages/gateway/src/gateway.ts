@@ -21,7 +21,14 @@ import { KeyCredentials } from './key-credentials.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { type GatewayConfig, type GatewayOptions, GatewayOptionsSchema } from './options.ts';
 import { TopicIdRegistry } from './topic-ids.ts';
-import { UpstreamConnection } from './upstream.ts';
+import {
+  type ListenerTls,
+  readListenerTls,
+  readUpstreamTls,
+  TlsSettingsError,
+  type UpstreamTls,
+} from './tls-settings.ts';
+import { UpstreamConnection, upstreamOptions } from './upstream.ts';
 
 export interface Gateway {
   /** The bootstrap listener, `host:port` as clients should name it. */
@@ -36,20 +43,18 @@ export interface Gateway {
 export class GatewayStartError extends Error {}
 
 /** Signs in with the admin credentials and reads the cluster's API versions and nodes. */
-async function discoverCluster(config: GatewayConfig, log: pino.Logger) {
+async function discoverCluster(config: GatewayConfig, tls: UpstreamTls | null, log: pino.Logger) {
   const problems: string[] = [];
   for (const hostPort of config.cluster.bootstrap) {
     const colon = hostPort.lastIndexOf(':');
     const address = { host: hostPort.slice(0, colon), port: Number(hostPort.slice(colon + 1)) };
     let admin: UpstreamConnection | null = null;
     try {
-      admin = await UpstreamConnection.open(address, config.cluster.sasl, {
-        connectTimeoutMs: config.upstreamConnectTimeoutMs,
-        requestTimeoutMs: config.upstreamRequestTimeoutMs,
-        maxResponseBytes: config.maxResponseBytes,
-        clientId: 'samsa-gateway',
-        logger: log,
-      });
+      admin = await UpstreamConnection.open(
+        address,
+        config.cluster.sasl,
+        upstreamOptions(config, tls, 'samsa-gateway', log),
+      );
       const versions = await admin.apiVersions();
       const metadataVersion = Math.min(12, versions.get(Metadata.key)?.max ?? 0);
       const metadata = await admin.send(Metadata, metadataVersion, {
@@ -81,7 +86,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
   const config = parsed.data;
   const log = (config.logger ?? pino({ level: 'info' })).child({ component: 'gateway' });
-  const { versions, nodes } = await discoverCluster(config, log);
+  let listenerTls: ListenerTls | null;
+  let upstreamTls: UpstreamTls | null;
+  try {
+    [listenerTls, upstreamTls] = await Promise.all([readListenerTls(config), readUpstreamTls(config)]);
+  } catch (err) {
+    if (err instanceof TlsSettingsError) throw new GatewayStartError(err.message);
+    throw err;
+  }
+  const { versions, nodes } = await discoverCluster(config, upstreamTls, log);
   const dataDir = config.dataDir ?? (await mkdtemp(join(tmpdir(), 'samsa-gateway-')));
   const source = new PgMetadataSource(config.databaseUrl, dataDir, log);
   await source.start();
@@ -105,6 +118,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     metrics,
     credentials: new KeyCredentials(db, config.secretsKey, config.maxCachedKeyCredentials),
     clusterVersions: versions,
+    listenerTls,
+    upstreamTls,
   });
   source.onChange(() => core.revalidate());
   let http: HttpServer | null = null;
@@ -119,7 +134,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     await refreshPorts();
     const httpAddress = http?.address();
     log.info(
-      { bootstrap: bootstrap.port, nodes: Object.fromEntries(ports), cluster: config.cluster.bootstrap },
+      {
+        bootstrap: bootstrap.port,
+        nodes: Object.fromEntries(ports),
+        cluster: config.cluster.bootstrap,
+        tls: listenerTls !== null,
+        clusterTls: upstreamTls !== null,
+      },
       'gateway started',
     );
     return {

@@ -11,7 +11,8 @@ export type GatewayClosedReason =
   | 'unsupported_api'
   | 'sasl_failed'
   | 'per_address'
-  | 'max_connections';
+  | 'max_connections'
+  | 'tls_handshake';
 
 export class GatewayMetrics {
   openConnections = 0;

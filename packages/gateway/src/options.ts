@@ -16,6 +16,11 @@ export const GatewayOptionsSchema = z.object({
       username: z.string().min(1),
       password: z.string().min(1),
     }),
+    /**
+     * Reach Kafka over TLS (its SASL_SSL listeners). `caFile`: PEM certificates to trust instead of the system's CAs;
+     * `serverName`: the name every node's certificate must hold, instead of the host Kafka advertises.
+     */
+    tls: z.object({ caFile: z.string().min(1).optional(), serverName: z.string().min(1).optional() }).optional(),
   }),
   databaseUrl: z.string().min(1),
   /**
@@ -25,6 +30,11 @@ export const GatewayOptionsSchema = z.object({
    */
   superuser: z.object({ name: z.string().min(1), password: z.string().min(8) }).optional(),
   secretsKey: z.custom<Buffer>((v) => Buffer.isBuffer(v) && v.length === 32, 'SAMSA_SECRETS_KEY must be 32 bytes'),
+  /**
+   * Serve every gateway listener over TLS (TLSv1.2 or later) with this PEM certificate (chain) and key, as the
+   * broker's `--tls-cert-file`/`--tls-key-file`; the handshake must end within `authTimeoutMs`.
+   */
+  tls: z.object({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
   /** Listen address of every gateway listener. */
   host: z.string().min(1).default('127.0.0.1'),
   /** The host clients are told to connect to (Metadata, FindCoordinator, DescribeCluster); default `host`. */

@@ -1,10 +1,11 @@
 /**
- * UpstreamConnection: one TCP connection from the gateway to one Kafka broker node, signed in with SASL
- * (SaslHandshake v1 + SaslAuthenticate). Requests are written in the order they are sent and Kafka answers in that
+ * UpstreamConnection: one TCP connection (TLS with `tls`: SASL_SSL) from the gateway to one Kafka broker node, signed
+ * in with SASL (SaslHandshake v1 + SaslAuthenticate). Requests are written in the order they are sent and Kafka answers in that
  * order, so answers are matched to a FIFO of pending requests (and checked by correlation id). Every request has a
  * deadline; a missed deadline, a malformed answer or a lost socket fails every pending request and closes it.
  */
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import {
   type ApiDefinition,
   ApiVersions,
@@ -16,12 +17,14 @@ import {
   SaslHandshake,
 } from '@samsa/protocol';
 import type { Logger } from 'pino';
+import type { GatewayConfig } from './options.ts';
 import {
   CredentialMismatchError,
   SaslClientError,
   startClientExchange,
   type UpstreamCredential,
 } from './scram-client.ts';
+import { describeUpstreamTlsError, type UpstreamTls, upstreamConnectOptions } from './tls-settings.ts';
 
 export interface UpstreamAddress {
   host: string;
@@ -35,12 +38,33 @@ export interface UpstreamOptions {
   maxResponseBytes: number;
   clientId: string;
   logger: Logger;
+  /** Reach Kafka over TLS (its SASL_SSL listener); null: plaintext (SASL_PLAINTEXT). */
+  tls: UpstreamTls | null;
 }
 
 /** Kafka refused the credential: the key's user is missing on the cluster, or holds another credential. */
 export class UpstreamAuthError extends Error {}
 /** The node could not be reached, or stopped answering in time. */
 export class UpstreamUnavailableError extends Error {}
+/** The TLS handshake with the node failed: its certificate is not trusted or not for its name, or it is no TLS port. */
+export class UpstreamTlsError extends UpstreamUnavailableError {}
+
+/** The UpstreamOptions of a gateway's Kafka connections, from its settings. */
+export function upstreamOptions(
+  config: GatewayConfig,
+  tls: UpstreamTls | null,
+  clientId: string,
+  logger: Logger,
+): UpstreamOptions {
+  return {
+    connectTimeoutMs: config.upstreamConnectTimeoutMs,
+    requestTimeoutMs: config.upstreamRequestTimeoutMs,
+    maxResponseBytes: config.maxResponseBytes,
+    clientId,
+    logger,
+    tls,
+  };
+}
 
 interface Pending {
   correlationId: number;
@@ -78,32 +102,17 @@ export class UpstreamConnection {
     credential: UpstreamCredential,
     opts: UpstreamOptions,
   ): Promise<UpstreamConnection> {
-    const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = connect({ host: address.host, port: address.port });
-      const timer = setTimeout(() => {
-        s.destroy();
-        reject(
-          new UpstreamUnavailableError(
-            `could not connect to Kafka at ${address.host}:${address.port} within ${opts.connectTimeoutMs} ms`,
-          ),
-        );
-      }, opts.connectTimeoutMs);
-      s.once('connect', () => {
-        clearTimeout(timer);
-        resolve(s);
-      });
-      s.once('error', (err) => {
-        clearTimeout(timer);
-        reject(
-          new UpstreamUnavailableError(`could not connect to Kafka at ${address.host}:${address.port}: ${err.message}`),
-        );
-      });
-    });
+    const socket = await connectWithin(address, opts);
     const conn = new UpstreamConnection(socket, address, opts);
     try {
       await conn.authenticate(credential);
     } catch (err) {
       conn.close();
+      // A TLS listener drops a plaintext SASL handshake: say so rather than only "connection closed".
+      if (!opts.tls && err instanceof UpstreamUnavailableError && !(err instanceof UpstreamTlsError))
+        throw new UpstreamUnavailableError(
+          `${err.message} during the SASL handshake (if this is a SASL_SSL listener, set --cluster-tls or --cluster-ca-file)`,
+        );
       throw err;
     }
     return conn;
@@ -235,4 +244,35 @@ export class UpstreamConnection {
   close(): void {
     this.fail(new UpstreamUnavailableError(`${this.where()}: closed by the gateway`));
   }
+}
+
+/** A connected socket (TLS handshake done, with `opts.tls`) within `opts.connectTimeoutMs`. */
+function connectWithin(address: UpstreamAddress, opts: UpstreamOptions): Promise<Socket> {
+  const where = `Kafka at ${address.host}:${address.port}`;
+  return new Promise<Socket>((resolve, reject) => {
+    const tls = opts.tls;
+    const s = tls
+      ? connectTls({ host: address.host, port: address.port, ...upstreamConnectOptions(tls, address.host) })
+      : connect({ host: address.host, port: address.port });
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(
+        new UpstreamUnavailableError(
+          `could not connect${tls ? ' (TLS)' : ''} to ${where} within ${opts.connectTimeoutMs} ms${tls ? ': is this a SASL_SSL listener?' : ''}`,
+        ),
+      );
+    }, opts.connectTimeoutMs);
+    s.once(tls ? 'secureConnect' : 'connect', () => {
+      clearTimeout(timer);
+      resolve(s);
+    });
+    s.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      s.destroy();
+      // A refused or unreachable port is a connection problem, whatever the protocol.
+      if (tls && !['ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND', 'ETIMEDOUT'].includes(err.code ?? ''))
+        reject(new UpstreamTlsError(describeUpstreamTlsError(err, where, tls)));
+      else reject(new UpstreamUnavailableError(`could not connect to ${where}: ${err.message}`));
+    });
+  });
 }

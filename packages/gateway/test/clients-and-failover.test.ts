@@ -14,8 +14,6 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
 import { Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
-import type { ClusterConnection } from '@samsa/cluster';
-import { reconcileFromDb } from '@samsa/cluster/managed';
 import { createDb, type Db } from '@samsa/db';
 import { generateSecretKey, secretKeyFromEnv } from '@samsa/db/secret-box';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
@@ -23,6 +21,7 @@ import { kafkaSkipReason } from '@samsa/kafka-harness/jars';
 import { compileJava, runJava, spawnJava } from '@samsa/kafka-harness/java';
 import { freePort, type KafkaCluster, startKafka } from '@samsa/kafka-harness/kafka';
 import { eventually } from '@samsa/test-support/eventually';
+import { consumeValues } from '@samsa/test-support/kafkajs-values';
 import { kcat } from '@samsa/test-support/kcat';
 import { TenantFixtures, type TestKey } from '@samsa/test-support/tenants';
 import { Kafka, logLevel } from 'kafkajs';
@@ -32,6 +31,7 @@ import {
   startGatewayChild,
   stopGatewayChild,
 } from '../bench/gateway-processes.ts';
+import { reconcileTenants } from './support/reconcile.ts';
 
 const skip = kafkaSkipReason();
 if (skip) console.log(`# skipped: ${skip}`);
@@ -80,14 +80,7 @@ before(
     key = await fixtures.key(acmeId, 'app', { secretsKey });
     await fixtures.admin(acmeId, 'app');
     const sasl = { mechanism: 'SCRAM-SHA-512', username: SUPERUSER.name, password: SUPERUSER.password } as const;
-    const connection: ClusterConnection = {
-      bootstrapBrokers: kafka.saslBootstrap!.split(','),
-      sasl,
-      clientId: 'gateway-test-reconcile',
-      requestTimeoutMs: 15_000,
-    };
-    const report = await reconcileFromDb(db, connection, { secretsKey, actorEmail: 'test@example.com' });
-    assert.deepEqual(report.errors, []);
+    await reconcileTenants(db, { saslBootstrap: kafka.saslBootstrap!, superuser: SUPERUSER, secretsKey });
     gatewayOptions = { bootstrap: kafka.saslBootstrap!.split(','), sasl, databaseUrl: database.url, secretsKey };
     [g1, g2] = await Promise.all([startGatewayChild(gatewayOptions), startGatewayChild(gatewayOptions)]);
   },
@@ -119,24 +112,7 @@ async function kafkaRecords(topic: string): Promise<string[]> {
   const consumer = direct().consumer({ groupId: `direct-${topic}-${Date.now()}` });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
-  const values: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`read ${values.length} of ${total} records of ${topic}`)), 60_000);
-    if (total === 0) resolve();
-    consumer
-      .run({
-        eachMessage: async ({ message }) => {
-          values.push(message.value!.toString());
-          if (values.length >= total) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      })
-      .catch(reject);
-  });
-  await consumer.disconnect();
-  return values;
+  return consumeValues(consumer, total, 60_000);
 }
 
 async function committedOnKafka(group: string, topic: string): Promise<number> {
@@ -213,23 +189,7 @@ const families: Record<
       const consumer = kafkajs(both()).consumer({ groupId: group });
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: true });
-      const values: string[] = [];
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => resolve(), CONSUME_TIMEOUT_MS);
-        consumer
-          .run({
-            eachMessage: async ({ message }) => {
-              values.push(message.value!.toString());
-              if (values.length >= RECORDS) {
-                clearTimeout(timer);
-                resolve();
-              }
-            },
-          })
-          .catch(reject);
-      });
-      await consumer.disconnect();
-      return values;
+      return consumeValues(consumer, RECORDS, CONSUME_TIMEOUT_MS, 'return');
     },
   },
   platformatic: {

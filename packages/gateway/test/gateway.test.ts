@@ -7,8 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { ClusterConnection } from '@samsa/cluster';
-import { reconcileFromDb } from '@samsa/cluster/managed';
 import { createDb, type Db } from '@samsa/db';
 import { generateSecretKey, secretKeyFromEnv } from '@samsa/db/secret-box';
 import { createTestDatabase, type TestDatabase } from '@samsa/db/testing';
@@ -42,6 +40,7 @@ import { type TestKey, TenantFixtures } from '@samsa/test-support/tenants';
 import { Kafka, logLevel } from 'kafkajs';
 import pino from 'pino';
 import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
+import { reconcileTenants } from './support/reconcile.ts';
 import { type Gateway, startGateway } from '../src/index.ts';
 
 const skip = kafkaSkipReason();
@@ -91,14 +90,7 @@ before(
     gammaId = await fixtures.tenant('gamma');
     gammaKey = await fixtures.key(gammaId, 'loader', { secretsKey });
     await fixtures.admin(gammaId, 'loader');
-    const connection: ClusterConnection = {
-      bootstrapBrokers: kafka.saslBootstrap!.split(','),
-      sasl: { mechanism: 'SCRAM-SHA-512', username: SUPERUSER.name, password: SUPERUSER.password },
-      clientId: 'samsa-gateway-test',
-      requestTimeoutMs: 10_000,
-    };
-    const report = await reconcileFromDb(db, connection, { secretsKey, actorEmail: 'operator@example.com' });
-    assert.deepEqual(report.errors, []);
+    await reconcileTenants(db, { saslBootstrap: kafka.saslBootstrap!, superuser: SUPERUSER, secretsKey });
     // Made after the reconcile: its user is not on the cluster yet.
     unplacedKey = await fixtures.key(acmeId, 'late', { secretsKey });
     gateway = await startGateway({

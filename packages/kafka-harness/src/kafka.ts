@@ -3,11 +3,12 @@
  * ports, waits until every broker is registered, and stops and removes it. With `sasl`, each node also has a
  * SASL_PLAINTEXT listener (SCRAM-SHA-256, SCRAM-SHA-512 and PLAIN) and the StandardAuthorizer, the superuser's SCRAM
  * credentials are written at format time, and the PLAINTEXT listener stays for the nodes themselves (its ANONYMOUS
- * principal is a super user, as the inter-broker principal must be).
+ * principal is a super user, as the inter-broker principal must be). With `sasl` and `tls`, each node also has a
+ * SASL_SSL listener (the same mechanisms) serving the given PEM certificate and key (`ssl.keystore.type=PEM`).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,11 @@ export interface KafkaOptions {
   nodes?: 1 | 3;
   /** A SASL listener with SCRAM and PLAIN, the StandardAuthorizer, and these users (the first is a super user). */
   sasl?: { superuser: KafkaUser; users?: KafkaUser[] };
+  /**
+   * With `sasl`: a SASL_SSL listener on each node too, serving this PEM certificate (chain) and its unencrypted PEM
+   * (PKCS#8) key; the certificate should hold 127.0.0.1 as a subjectAltName.
+   */
+  tls?: { certFile: string; keyFile: string };
   /** Extra server.properties, set on every node (e.g. `flush.messages: '1'`). */
   props?: Record<string, string>;
   /** Heap per node in MiB; default 512 (the bench passes Kafka's own default, 1024). */
@@ -44,6 +50,7 @@ export interface KafkaNode {
   id: number;
   port: number;
   saslPort?: number;
+  saslSslPort?: number;
   controllerPort: number;
   dataDir: string;
   proc: ChildProcess;
@@ -55,6 +62,8 @@ export interface KafkaCluster {
   bootstrap: string;
   /** SASL_PLAINTEXT listeners, comma-separated (only with `sasl`). */
   saslBootstrap?: string;
+  /** SASL_SSL listeners, comma-separated (only with `sasl` and `tls`). */
+  saslSslBootstrap?: string;
   nodes: KafkaNode[];
   clusterId: string;
   /** SIGTERM every node, wait, then remove the data. */
@@ -110,8 +119,10 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<KafkaCluster>
   const users = opts.sasl ? [opts.sasl.superuser, ...(opts.sasl.users ?? [])] : [];
   // Every port of the cluster differs: the kernel may hand out a port again once the probe closed it, and two
   // nodes given the same one fail to start (seen: a node's listener on another's controller port).
+  if (opts.tls && !opts.sasl) throw new Error('startKafka: tls needs sasl (the TLS listener is SASL_SSL)');
+  const withTls = opts.sasl !== undefined && opts.tls !== undefined;
   const ports = new Set<number>();
-  while (ports.size < count * (opts.sasl ? 3 : 2)) ports.add(await freePort());
+  while (ports.size < count * (2 + (opts.sasl ? 1 : 0) + (withTls ? 1 : 0))) ports.add(await freePort());
   const free = [...ports];
   const nodes: KafkaNode[] = [];
   for (let i = 0; i < count; i++) {
@@ -119,6 +130,7 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<KafkaCluster>
       id: i + 1,
       port: free.shift()!,
       saslPort: opts.sasl ? free.shift()! : undefined,
+      saslSslPort: withTls ? free.shift()! : undefined,
       controllerPort: free.shift()!,
       dataDir: join(root, `node-${i + 1}`),
       proc: undefined as unknown as ChildProcess,
@@ -135,15 +147,18 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<KafkaCluster>
       listeners: [
         `PLAINTEXT://127.0.0.1:${n.port}`,
         ...(n.saslPort ? [`SASL_PLAINTEXT://127.0.0.1:${n.saslPort}`] : []),
+        ...(n.saslSslPort ? [`SASL_SSL://127.0.0.1:${n.saslSslPort}`] : []),
         `CONTROLLER://127.0.0.1:${n.controllerPort}`,
       ].join(','),
       'advertised.listeners': [
         `PLAINTEXT://127.0.0.1:${n.port}`,
         ...(n.saslPort ? [`SASL_PLAINTEXT://127.0.0.1:${n.saslPort}`] : []),
+        ...(n.saslSslPort ? [`SASL_SSL://127.0.0.1:${n.saslSslPort}`] : []),
       ].join(','),
       'controller.listener.names': 'CONTROLLER',
       'inter.broker.listener.name': 'PLAINTEXT',
-      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT',
+      'listener.security.protocol.map':
+        'PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT',
       'log.dirs': join(n.dataDir, 'data'),
       'offsets.topic.replication.factor': rf,
       'transaction.state.log.replication.factor': rf,
@@ -157,15 +172,22 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<KafkaCluster>
     };
     if (opts.sasl) {
       const su = opts.sasl.superuser;
+      const plainJaas = `org.apache.kafka.common.security.plain.PlainLoginModule required ${users
+        .map((u) => `user_${u.name}="${jaasValue(u.password)}"`)
+        .join(' ')};`;
+      const scramJaas = 'org.apache.kafka.common.security.scram.ScramLoginModule required;';
+      for (const listener of withTls ? ['sasl_plaintext', 'sasl_ssl'] : ['sasl_plaintext']) {
+        props[`listener.name.${listener}.scram-sha-256.sasl.jaas.config`] = scramJaas;
+        props[`listener.name.${listener}.scram-sha-512.sasl.jaas.config`] = scramJaas;
+        props[`listener.name.${listener}.plain.sasl.jaas.config`] = plainJaas;
+      }
+      if (withTls) {
+        // Kafka's PEM keystore (KIP-651): one file with the unencrypted PKCS#8 key and the certificate chain.
+        props['listener.name.sasl_ssl.ssl.keystore.type'] = 'PEM';
+        props['listener.name.sasl_ssl.ssl.keystore.location'] = join(root, 'keystore.pem');
+      }
       Object.assign(props, {
         'sasl.enabled.mechanisms': 'SCRAM-SHA-256,SCRAM-SHA-512,PLAIN',
-        'listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config':
-          'org.apache.kafka.common.security.scram.ScramLoginModule required;',
-        'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config':
-          'org.apache.kafka.common.security.scram.ScramLoginModule required;',
-        'listener.name.sasl_plaintext.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required ${users
-          .map((u) => `user_${u.name}="${jaasValue(u.password)}"`)
-          .join(' ')};`,
         'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
         'super.users': `User:ANONYMOUS;User:${su.name}`,
       });
@@ -174,6 +196,10 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<KafkaCluster>
     return props;
   });
 
+  if (opts.tls) {
+    const [key, cert] = await Promise.all([readFile(opts.tls.keyFile, 'utf8'), readFile(opts.tls.certFile, 'utf8')]);
+    await writeFile(join(root, 'keystore.pem'), `${key.trim()}\n${cert.trim()}\n`, { mode: 0o600 });
+  }
   await Promise.all(
     nodes.map(async (n, i) => {
       const file = join(root, `node-${n.id}.properties`);
@@ -237,6 +263,7 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<KafkaCluster>
   const cluster: KafkaCluster = {
     bootstrap: nodes.map((n) => `127.0.0.1:${n.port}`).join(','),
     saslBootstrap: opts.sasl ? nodes.map((n) => `127.0.0.1:${n.saslPort}`).join(',') : undefined,
+    saslSslBootstrap: withTls ? nodes.map((n) => `127.0.0.1:${n.saslSslPort}`).join(',') : undefined,
     nodes,
     clusterId,
     async stop() {

@@ -10,3 +10,27 @@ export function kcat(args: string[], input?: string, timeoutMs = 30_000): Promis
     if (input !== undefined) child.stdin!.end(input);
   });
 }
+
+/** kcat's arguments for a SASL_SSL connection to `bootstrap`, trusting the PEM CA in `caFile`. */
+export function kcatSaslSsl(opts: {
+  bootstrap: string;
+  caFile: string;
+  username: string;
+  password: string;
+  mechanism?: string;
+}): string[] {
+  return [
+    '-b',
+    opts.bootstrap,
+    '-X',
+    'security.protocol=SASL_SSL',
+    '-X',
+    `ssl.ca.location=${opts.caFile}`,
+    '-X',
+    `sasl.mechanisms=${opts.mechanism ?? 'SCRAM-SHA-512'}`,
+    '-X',
+    `sasl.username=${opts.username}`,
+    '-X',
+    `sasl.password=${opts.password}`,
+  ];
+}

@@ -10,7 +10,8 @@ import { clusterConnection, secretsKey, UsageError } from './cluster.ts';
 import type { Command } from './types.ts';
 
 const HELP = `Usage: samsa gateway --cluster HOST:PORT[,HOST:PORT] [--host HOST] [--port PORT] [--advertised-host HOST]
-                     [--node-port-base PORT] [--metrics-port PORT] [--allow-insecure]
+                     [--node-port-base PORT] [--metrics-port PORT] [--tls-cert-file FILE --tls-key-file FILE]
+                     [--cluster-tls] [--cluster-ca-file FILE] [--cluster-tls-server-name NAME] [--allow-insecure]
 
 Serves Samsa's tenants on an Apache Kafka cluster: clients connect with their API keys (SASL PLAIN or SCRAM) and
 name topics and groups without the tenant prefix; the gateway rewrites names, checks Samsa's ACLs and talks to the
@@ -19,14 +20,24 @@ cluster as the key's own SCRAM user samsa.<tenant>.<keyId> (placed by \`samsa cl
 Ports: the bootstrap listener at --port; Kafka node N at --node-port-base + N (default --port + 1 + N). Metadata,
 FindCoordinator and DescribeCluster answers name --advertised-host and those ports.
 
-  --cluster HOST:PORT[,...]   the cluster's SASL listeners [SAMSA_CLUSTER_BOOTSTRAP]
+  --cluster HOST:PORT[,...]   the cluster's SASL listeners (SASL_SSL ones with --cluster-tls) [SAMSA_CLUSTER_BOOTSTRAP]
   --host HOST                 listen address [127.0.0.1]
   --port PORT                 bootstrap port [9092]
   --advertised-host HOST      host clients are told to use [--host]
   --node-port-base PORT       node N at PORT + N [--port + 1]
   --metrics-port PORT         /metrics (Prometheus) and /healthz on --host [off]
-  --allow-insecure            listen beyond loopback although the gateway has no TLS (passwords and records in
-                              clear text: a private network only) [SAMSA_ALLOW_INSECURE=1]
+  --tls-cert-file FILE, --tls-key-file FILE
+                              serve every listener over TLS (TLSv1.2+, PEM certificate chain and key; clients use
+                              SASL_SSL) [SAMSA_TLS_CERT_FILE, SAMSA_TLS_KEY_FILE]
+  --cluster-tls               reach Kafka over TLS (its SASL_SSL listeners), checking each node's certificate
+                              against its advertised host [SAMSA_CLUSTER_TLS=1]
+  --cluster-ca-file FILE      PEM CA certificates to trust for the cluster instead of the system's; implies
+                              --cluster-tls [SAMSA_CLUSTER_CA_FILE]
+  --cluster-tls-server-name NAME
+                              the name every node's certificate must hold, instead of its host; implies
+                              --cluster-tls [SAMSA_CLUSTER_TLS_SERVER_NAME]
+  --allow-insecure            listen beyond loopback without TLS (passwords and records in clear text: a private
+                              network only) [SAMSA_ALLOW_INSECURE=1]
 
 Environment:
   DATABASE_URL                                  the control-plane Postgres (required)
@@ -72,14 +83,33 @@ export const gateway: Command = {
           'node-port-base': { type: 'string' },
           'metrics-port': { type: 'string' },
           'allow-insecure': { type: 'boolean' },
+          'tls-cert-file': { type: 'string' },
+          'tls-key-file': { type: 'string' },
+          'cluster-tls': { type: 'boolean' },
+          'cluster-ca-file': { type: 'string' },
+          'cluster-tls-server-name': { type: 'string' },
         },
         strict: true,
       });
-      const allowInsecure = values['allow-insecure'] === true || truthy(process.env.SAMSA_ALLOW_INSECURE);
-      if (values.host && !isLoopback(values.host) && !allowInsecure)
+      const env = process.env;
+      const certFile = values['tls-cert-file'] || env.SAMSA_TLS_CERT_FILE || undefined;
+      const keyFile = values['tls-key-file'] || env.SAMSA_TLS_KEY_FILE || undefined;
+      if ((certFile === undefined) !== (keyFile === undefined))
         throw new UsageError(
-          `the gateway has no TLS: on ${values.host} passwords (SASL/PLAIN) and every record would cross the network in clear text; listen on loopback (behind a TLS proxy), or pass --allow-insecure (SAMSA_ALLOW_INSECURE=1) on a private network`,
+          'give both --tls-cert-file and --tls-key-file (SAMSA_TLS_CERT_FILE, SAMSA_TLS_KEY_FILE), or neither',
         );
+      const allowInsecure = values['allow-insecure'] === true || truthy(env.SAMSA_ALLOW_INSECURE);
+      if (values.host && !isLoopback(values.host) && !certFile && !allowInsecure)
+        throw new UsageError(
+          `without TLS, on ${values.host} passwords (SASL/PLAIN) and every record would cross the network in clear text: set --tls-cert-file and --tls-key-file, listen on loopback, or pass --allow-insecure (SAMSA_ALLOW_INSECURE=1) on a private network`,
+        );
+      const caFile = values['cluster-ca-file'] || env.SAMSA_CLUSTER_CA_FILE || undefined;
+      const serverName = values['cluster-tls-server-name'] || env.SAMSA_CLUSTER_TLS_SERVER_NAME || undefined;
+      const clusterTls =
+        values['cluster-tls'] === true ||
+        truthy(env.SAMSA_CLUSTER_TLS) ||
+        caFile !== undefined ||
+        serverName !== undefined;
       const databaseUrl = process.env.DATABASE_URL;
       if (!databaseUrl)
         throw new UsageError(
@@ -95,7 +125,12 @@ export const gateway: Command = {
       if (superuserPassword !== undefined && superuserPassword.length < 8)
         throw new UsageError('SAMSA_SUPERUSER_PASSWORD: at least 8 characters, as the broker requires');
       options = {
-        cluster: { bootstrap: connection.bootstrapBrokers, sasl: connection.sasl },
+        cluster: {
+          bootstrap: connection.bootstrapBrokers,
+          sasl: connection.sasl,
+          ...(clusterTls ? { tls: { caFile, serverName } } : {}),
+        },
+        ...(certFile && keyFile ? { tls: { certFile, keyFile } } : {}),
         databaseUrl,
         ...(superuserPassword
           ? { superuser: { name: process.env.SAMSA_SUPERUSER_NAME || 'admin', password: superuserPassword } }

@@ -4,24 +4,34 @@ usage: sasl_clients.py FAMILY produce BOOTSTRAP USER PASSWORD TOPIC COUNT PREFIX
        sasl_clients.py FAMILY consume BOOTSTRAP USER PASSWORD TOPIC GROUP EXPECTED TIMEOUT_S
 FAMILY is kafka-python or confluent-kafka. The producer is idempotent (confluent-kafka) or acks=all (kafka-python,
 which has no idempotence); the consumer joins GROUP, reads EXPECTED records and commits them. Prints one JSON object;
-exits non-zero on failure.
+exits non-zero on failure. With SASL_CLIENTS_CA_FILE set, confluent-kafka uses SASL_SSL and trusts that PEM CA.
 """
 import json
+import os
 import sys
 import time
 
 MECHANISM = "SCRAM-SHA-512"
 
 
-def confluent_produce(bootstrap, user, password, topic, count, prefix):
-    from confluent_kafka import Producer
-
-    p = Producer({
+def confluent_common(bootstrap, user, password):
+    ca_file = os.environ.get("SASL_CLIENTS_CA_FILE")
+    tls = {"security.protocol": "SASL_SSL", "ssl.ca.location": ca_file} if ca_file else {}
+    return {
         "bootstrap.servers": bootstrap,
         "security.protocol": "SASL_PLAINTEXT",
         "sasl.mechanisms": MECHANISM,
         "sasl.username": user,
         "sasl.password": password,
+        **tls,
+    }
+
+
+def confluent_produce(bootstrap, user, password, topic, count, prefix):
+    from confluent_kafka import Producer
+
+    p = Producer({
+        **confluent_common(bootstrap, user, password),
         "enable.idempotence": True,
         "linger.ms": 5,
     })
@@ -45,11 +55,7 @@ def confluent_consume(bootstrap, user, password, topic, group, expected, timeout
     from confluent_kafka import Consumer
 
     c = Consumer({
-        "bootstrap.servers": bootstrap,
-        "security.protocol": "SASL_PLAINTEXT",
-        "sasl.mechanisms": MECHANISM,
-        "sasl.username": user,
-        "sasl.password": password,
+        **confluent_common(bootstrap, user, password),
         "group.id": group,
         "auto.offset.reset": "earliest",
         "enable.auto.commit": False,
