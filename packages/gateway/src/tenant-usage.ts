@@ -40,6 +40,8 @@ interface Entry {
   atMs: number;
   /** null: to be counted before it is used (none yet, or the gateway changed the tenant's topics since). */
   usage: ClusterUsage | null;
+  /** When the gateway last changed the tenant's topics: a count started before then is not kept. */
+  changedAtMs: number;
   counting: Promise<ClusterUsage> | null;
   /** Topics this gateway created or grew (their partition count) or deleted (null), by cluster name, oldest first. */
   recent: Map<string, { partitions: number | null; atMs: number }>;
@@ -104,6 +106,7 @@ export class TenantUsageCache {
   changed(prefix: string, topic: string, partitions: number | null): void {
     const entry = this.entry(prefix);
     entry.usage = null;
+    entry.changedAtMs = Date.now();
     entry.recent.delete(topic);
     if (entry.recent.size >= MAX_RECENT_CHANGES) entry.recent.delete(entry.recent.keys().next().value!);
     entry.recent.set(topic, { partitions, atMs: Date.now() });
@@ -113,7 +116,7 @@ export class TenantUsageCache {
     let entry = this.entries.get(prefix);
     if (!entry) {
       if (this.entries.size >= this.maxTenants) this.entries.delete(this.entries.keys().next().value!);
-      entry = { atMs: 0, usage: null, counting: null, recent: new Map() };
+      entry = { atMs: 0, usage: null, changedAtMs: 0, counting: null, recent: new Map() };
       this.entries.set(prefix, entry);
     }
     return entry;
@@ -125,8 +128,10 @@ export class TenantUsageCache {
     const startedMs = Date.now();
     entry.counting = this.countOnCluster(prefix, entry.recent)
       .then((usage) => {
-        entry.usage = usage;
-        entry.atMs = startedMs;
+        if (startedMs >= entry.changedAtMs) {
+          entry.usage = usage;
+          entry.atMs = startedMs;
+        }
         return usage;
       })
       .finally(() => {
