@@ -91,6 +91,7 @@ export class GatewayConnection {
         return connection.access;
       },
       topicIds: core.topicIds,
+      limits: core.limits,
       groupProtocolTypes: new Map(),
       refreshTopicIds: () => this.refreshTopicIds(),
       gatewayAddress: (id, host, port) => core.gatewayAddress(id, host, port),

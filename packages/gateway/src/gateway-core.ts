@@ -16,9 +16,10 @@ import { GatewayConnection } from './client-connection.ts';
 import type { KeyCredentials } from './key-credentials.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import type { GatewayConfig } from './options.ts';
-import type { GatewayAddress } from './rewrite/context.ts';
+import type { GatewayAddress, TenantLimits } from './rewrite/context.ts';
 import { REWRITES } from './rewrite/index.ts';
 import type { UpstreamCredential } from './scram-client.ts';
+import type { TenantUsageCache } from './tenant-usage.ts';
 import { type ListenerTls, MIN_TLS_VERSION, type UpstreamTls } from './tls-settings.ts';
 import type { TopicIdRegistry } from './topic-ids.ts';
 import { type UpstreamAddress, UpstreamAuthError, UpstreamConnection, upstreamOptions } from './upstream.ts';
@@ -63,6 +64,7 @@ export class GatewayCore {
   readonly log: Logger;
   readonly tenancy: Tenancy;
   readonly topicIds: TopicIdRegistry;
+  readonly limits: TenantLimits;
   readonly metrics: GatewayMetrics;
   readonly clusterVersions: ReadonlyMap<number, { min: number; max: number }>;
   readonly advertised: Map<number, ApiVersionRange>;
@@ -86,6 +88,7 @@ export class GatewayCore {
     log: Logger;
     tenancy: Tenancy;
     topicIds: TopicIdRegistry;
+    usage: TenantUsageCache;
     metrics: GatewayMetrics;
     credentials: KeyCredentials;
     clusterVersions: ReadonlyMap<number, { min: number; max: number }>;
@@ -96,6 +99,11 @@ export class GatewayCore {
     this.log = deps.log;
     this.tenancy = deps.tenancy;
     this.topicIds = deps.topicIds;
+    this.limits = {
+      quota: (tenantId) => deps.tenancy.quota(tenantId),
+      usage: deps.usage,
+      maxPartitionsPerTopic: deps.config.maxPartitionsPerTopic,
+    };
     this.metrics = deps.metrics;
     this.credentials = deps.credentials;
     this.clusterVersions = deps.clusterVersions;
@@ -290,9 +298,15 @@ export class GatewayCore {
   }
 
   private async bootstrapOrder(): Promise<UpstreamAddress[]> {
-    const nodes = await Promise.all(this.nodes.values());
+    return (await this.knownNodes()).map((n) => n.address);
+  }
+
+  /** The Kafka nodes known so far, starting at the next in turn (bootstrap connections are spread over them). */
+  async knownNodes(): Promise<{ nodeId: number; address: UpstreamAddress }[]> {
+    const ids = [...this.nodes.keys()];
+    const nodes = (await Promise.all(this.nodes.values())).map((n, i) => ({ nodeId: ids[i]!, address: n.kafka }));
     const start = this.nextBootstrapNode++ % Math.max(1, nodes.length);
-    return [...nodes.slice(start), ...nodes.slice(0, start)].map((n) => n.kafka);
+    return [...nodes.slice(start), ...nodes.slice(0, start)];
   }
 
   async close(): Promise<void> {

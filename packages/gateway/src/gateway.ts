@@ -16,10 +16,12 @@ import { Tenancy } from '@samsa/broker/tenancy';
 import { createDb } from '@samsa/db';
 import { Metadata } from '@samsa/protocol';
 import pino from 'pino';
+import { AdminConnections } from './admin-connections.ts';
 import { GatewayCore } from './gateway-core.ts';
 import { KeyCredentials } from './key-credentials.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { type GatewayConfig, type GatewayOptions, GatewayOptionsSchema } from './options.ts';
+import { TenantUsageCache } from './tenant-usage.ts';
 import { TopicIdRegistry } from './topic-ids.ts';
 import {
   type ListenerTls,
@@ -110,11 +112,25 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   sharedQuota.start();
   tenancy.sharedRates = sharedQuota;
+  // The gateway's own view of tenants' usage on the cluster (topic, partition and storage quotas), as its admin.
+  const admin: AdminConnections = new AdminConnections({
+    credential: config.cluster.sasl,
+    options: upstreamOptions(config, upstreamTls, 'samsa-gateway-usage', log),
+    knownNodes: () => core.knownNodes(), // core is made below; asked only once requests flow
+  });
+  const usage = new TenantUsageCache({
+    admin,
+    clusterVersions: versions,
+    refreshMs: config.usageRefreshMs,
+    maxTenants: config.maxUsageCachedTenants,
+    log,
+  });
   const core = new GatewayCore({
     config,
     log,
     tenancy,
     topicIds: new TopicIdRegistry(config.maxKnownTopicIds),
+    usage,
     metrics,
     credentials: new KeyCredentials(db, config.secretsKey, config.maxCachedKeyCredentials),
     clusterVersions: versions,
@@ -153,6 +169,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         typeof httpAddress === 'object' && httpAddress !== null ? `${config.host}:${httpAddress.port}` : null,
       close: async () => {
         await core.close();
+        admin.close();
         await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
         await sharedQuota.stop();
         await source.stop();
@@ -161,6 +178,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     };
   } catch (err) {
     await core.close();
+    admin.close();
     await sharedQuota.stop();
     await source.stop();
     await db.$disconnect();

@@ -69,6 +69,16 @@ export const GatewayOptionsSchema = z.object({
    * that together they keep each tenant to its produce and fetch quota (`@samsa/broker/shared-quota`).
    */
   quotaSyncIntervalMs: z.number().int().min(100).max(10_000).default(1_000),
+  /**
+   * How long a tenant's usage on the cluster (topics, partitions, stored bytes: `tenant-usage.ts`) is trusted before
+   * it is counted again, for its storage quota on Produce; creates count afresh. Gateways together may admit up to
+   * one refresh's worth of writes beyond a storage quota.
+   */
+  usageRefreshMs: z.number().int().min(100).max(60_000).default(5_000),
+  /** Tenants whose usage is kept in memory; the oldest is dropped (and counted again when needed). */
+  maxUsageCachedTenants: z.number().int().positive().default(10_000),
+  /** The most partitions one topic may have, created or added (the broker's default). */
+  maxPartitionsPerTopic: z.number().int().min(1).default(10_000),
   /** Keys whose opened SCRAM credential is kept in memory. */
   maxCachedKeyCredentials: z.number().int().positive().default(10_000),
 });

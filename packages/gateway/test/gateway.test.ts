@@ -41,7 +41,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import pino from 'pino';
 import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
 import { reconcileTenants } from './support/reconcile.ts';
-import { type Gateway, startGateway } from '../src/index.ts';
+import { type Gateway, type GatewayOptions, startGateway } from '../src/index.ts';
 
 const skip = kafkaSkipReason();
 if (skip) console.log(`# skipped: ${skip}`);
@@ -60,6 +60,10 @@ let tempKey: TestKey;
 let gammaKey: TestKey;
 let gammaId: string;
 let acmeId: string;
+/** Tenants whose topic and partition quotas (capped), or storage quota (filled), the gateway enforces. */
+let cappedKey: TestKey;
+let filledKey: TestKey;
+const STORAGE_QUOTA_BYTES = 4096;
 
 before(
   async () => {
@@ -90,19 +94,16 @@ before(
     gammaId = await fixtures.tenant('gamma');
     gammaKey = await fixtures.key(gammaId, 'loader', { secretsKey });
     await fixtures.admin(gammaId, 'loader');
+    const cappedId = await fixtures.tenant('capped', { maxTopics: 2, maxPartitions: 4 });
+    cappedKey = await fixtures.key(cappedId, 'app', { secretsKey });
+    await fixtures.admin(cappedId, 'app');
+    const filledId = await fixtures.tenant('filled', { storageBytes: STORAGE_QUOTA_BYTES });
+    filledKey = await fixtures.key(filledId, 'app', { secretsKey });
+    await fixtures.admin(filledId, 'app');
     await reconcileTenants(db, { saslBootstrap: kafka.saslBootstrap!, superuser: SUPERUSER, secretsKey });
     // Made after the reconcile: its user is not on the cluster yet.
     unplacedKey = await fixtures.key(acmeId, 'late', { secretsKey });
-    gateway = await startGateway({
-      cluster: {
-        bootstrap: kafka.saslBootstrap!.split(','),
-        sasl: { mechanism: 'SCRAM-SHA-512', username: SUPERUSER.name, password: SUPERUSER.password },
-      },
-      databaseUrl: database.url,
-      secretsKey,
-      port: 0,
-      logger: pino({ level: 'warn' }),
-    });
+    gateway = await startTestGateway({ logger: pino({ level: 'warn' }) });
   },
   { timeout: 240_000 },
 );
@@ -140,6 +141,21 @@ async function rawAs(key: TestKey): Promise<RawClient> {
   const c = await RawClient.connect(Number(port), host);
   await c.saslPlain(key.keyId, key.secret);
   return c;
+}
+
+/** A gateway in front of the test cluster and Postgres, with `options` of its own. */
+function startTestGateway(options: Partial<GatewayOptions>): Promise<Gateway> {
+  return startGateway({
+    cluster: {
+      bootstrap: kafka.saslBootstrap!.split(','),
+      sasl: { mechanism: 'SCRAM-SHA-512', username: SUPERUSER.name, password: SUPERUSER.password },
+    },
+    databaseUrl: database.url,
+    secretsKey,
+    port: 0,
+    logger: pino({ level: 'error' }),
+    ...options,
+  });
 }
 
 /** What a group committed on a topic, summed over partitions, in Kafka's own view (prefixed names). */
@@ -858,17 +874,7 @@ test('two gateways side by side: a client keeps working through one when the oth
   skip,
   timeout: 180_000,
 }, async () => {
-  const second = await startGateway({
-    cluster: {
-      bootstrap: kafka.saslBootstrap!.split(','),
-      sasl: { mechanism: 'SCRAM-SHA-512', username: SUPERUSER.name, password: SUPERUSER.password },
-    },
-    databaseUrl: database.url,
-    secretsKey,
-    port: 0,
-    metricsPort: 0,
-    logger: pino({ level: 'warn' }),
-  });
+  const second = await startTestGateway({ metricsPort: 0, logger: pino({ level: 'warn' }) });
   let secondClosed = false;
   try {
     const client = new Kafka({
@@ -976,17 +982,7 @@ test('a KIP-848 consumer group (@platformatic/kafka, groupProtocol consumer) wor
 });
 
 test('connections per address are bounded: one over the bound is closed at once', { skip }, async () => {
-  const small = await startGateway({
-    cluster: {
-      bootstrap: kafka.saslBootstrap!.split(','),
-      sasl: { mechanism: 'SCRAM-SHA-512', username: SUPERUSER.name, password: SUPERUSER.password },
-    },
-    databaseUrl: database.url,
-    secretsKey,
-    port: 0,
-    maxConnectionsPerAddress: 1,
-    logger: pino({ level: 'error' }),
-  });
+  const small = await startTestGateway({ maxConnectionsPerAddress: 1 });
   try {
     const port = Number(small.bootstrap.split(':')[1]);
     const first = await RawClient.connect(port, '127.0.0.1');
@@ -997,5 +993,232 @@ test('connections per address are bounded: one over the bound is closed at once'
     first.close();
   } finally {
     await small.close();
+  }
+});
+
+/** A @platformatic/kafka admin signed in to `bootstrap` (the gateway by default) with `key`. */
+function platformaticAdmin(key: TestKey, bootstrap = gateway.bootstrap): Admin {
+  return new Admin({
+    clientId: 'quota-admin',
+    bootstrapBrokers: [bootstrap],
+    sasl: { mechanism: 'SCRAM-SHA-512', username: key.keyId, password: key.secret },
+    retries: 0,
+  });
+}
+
+/** A @platformatic/kafka producer of strings signed in to the gateway with `key`. */
+function platformaticProducer(
+  key: TestKey,
+  options: { retries?: number } = {},
+): Producer<string, string, string, string> {
+  return new Producer({
+    clientId: 'quota-producer',
+    bootstrapBrokers: [gateway.bootstrap],
+    sasl: { mechanism: 'SCRAM-SHA-512', username: key.keyId, password: key.secret },
+    serializers: stringSerializers,
+    ...options,
+  });
+}
+
+/** Kafka's error codes and messages inside a @platformatic/kafka error, however deeply it nests them. */
+function kafkaErrors(err: unknown): { code: string; message: string | null }[] {
+  const out: { code: string; message: string | null }[] = [];
+  const walk = (e: unknown) => {
+    if (typeof e !== 'object' || e === null) return;
+    const fields = e as { apiId?: unknown; serverErrorMessage?: string | null; errors?: unknown[]; cause?: unknown };
+    if (typeof fields.apiId === 'string') out.push({ code: fields.apiId, message: fields.serverErrorMessage ?? null });
+    for (const inner of fields.errors ?? []) walk(inner);
+    walk(fields.cause);
+  };
+  walk(err);
+  return out;
+}
+
+/** Runs `action`, which must fail; returns Kafka's error codes and messages. */
+async function refusedWith(action: () => Promise<unknown>): Promise<{ code: string; message: string | null }[]> {
+  try {
+    await action();
+  } catch (err) {
+    return kafkaErrors(err);
+  }
+  assert.fail('expected Kafka to refuse it');
+}
+
+/** Topics under `prefix` in Kafka's own view, with their partition counts. */
+async function topicsOnCluster(prefix: string): Promise<Record<string, number>> {
+  const kafkaAdmin = direct().admin();
+  await kafkaAdmin.connect();
+  try {
+    const { topics } = await kafkaAdmin.fetchTopicMetadata();
+    return Object.fromEntries(
+      topics.filter((t) => t.name.startsWith(prefix)).map((t) => [t.name, t.partitions.length] as const),
+    );
+  } finally {
+    await kafkaAdmin.disconnect();
+  }
+}
+
+/** beta, a tenant without these quotas, creates `topics` and writes `values` to the last one through the gateway. */
+async function betaCreatesAndWrites(topics: string[], partitions: number, values: string[]): Promise<void> {
+  const admin = platformaticAdmin(betaKey);
+  try {
+    await admin.createTopics({ topics, partitions, replicas: 3 });
+  } finally {
+    await admin.close();
+  }
+  const producer = platformaticProducer(betaKey);
+  try {
+    await producer.send({ messages: values.map((value) => ({ topic: topics.at(-1)!, value })) });
+  } finally {
+    await producer.close();
+  }
+}
+
+test("a tenant's topic and partition quotas set in the console are enforced by the gateway; another tenant is not held back", {
+  skip,
+  timeout: 180_000,
+}, async () => {
+  // capped may have 2 topics and 4 partitions. Three topics in one request: the third is the one too many.
+  const kafkajsAdmin = throughGateway(cappedKey).admin();
+  await kafkajsAdmin.connect();
+  const three = ['one', 'two', 'three'].map((topic) => ({ topic, numPartitions: 1, replicationFactor: 3 }));
+  const batchError = await kafkajsAdmin.createTopics({ topics: three }).then(
+    () => null,
+    (err: { errors?: { type: string; topic?: string }[] }) => err,
+  );
+  assert.deepEqual(
+    batchError?.errors?.map((e) => [e.topic, e.type]),
+    [['three', 'POLICY_VIOLATION']],
+    'the third topic of the request is refused',
+  );
+  // validateOnly is checked the same way.
+  await assert.rejects(
+    kafkajsAdmin.createTopics({ topics: [{ topic: 'four', numPartitions: 1 }], validateOnly: true }),
+    (err: { errors?: { type: string }[] }) => err.errors?.[0]?.type === 'POLICY_VIOLATION',
+  );
+  await kafkajsAdmin.disconnect();
+
+  const admin = platformaticAdmin(cappedKey);
+  try {
+    assert.deepEqual(await refusedWith(() => admin.createTopics({ topics: ['four'], partitions: 1, replicas: 3 })), [
+      { code: 'POLICY_VIOLATION', message: "topic quota exceeded: tenant 'capped' may have 2 topics and has 2" },
+    ]);
+    // 2 partitions now; one to 3 makes 4, the quota; then two to 2 is one too many, validated or not.
+    await admin.createPartitions({ topics: [{ name: 'one', count: 3 }] });
+    const partitionQuota = {
+      code: 'POLICY_VIOLATION',
+      message: "partition quota exceeded: tenant 'capped' may have 4 partitions, has 4 and asked for 1 more",
+    };
+    for (const validateOnly of [true, false]) {
+      assert.deepEqual(
+        await refusedWith(() => admin.createPartitions({ topics: [{ name: 'two', count: 2 }], validateOnly })),
+        [partitionQuota],
+        `validateOnly ${validateOnly}`,
+      );
+    }
+  } finally {
+    await admin.close();
+  }
+  assert.deepEqual(await topicsOnCluster('capped.'), { 'capped.one': 3, 'capped.two': 1 }, "Kafka's own view");
+
+  // beta has no such quotas: through the same gateway it creates three topics and writes to them.
+  await betaCreatesAndWrites(['free-1', 'free-2', 'free-3'], 2, ['not held back']);
+  assert.deepEqual(await topicsOnCluster('beta.free-'), { 'beta.free-1': 2, 'beta.free-2': 2, 'beta.free-3': 2 });
+
+  // The per-topic partition bound (the broker's maxPartitionsPerTopic), here set low on a second gateway.
+  const narrow = await startTestGateway({ maxPartitionsPerTopic: 3 });
+  const narrowAdmin = platformaticAdmin(betaKey, narrow.bootstrap);
+  try {
+    assert.deepEqual(
+      await refusedWith(() => narrowAdmin.createTopics({ topics: ['wide'], partitions: 4, replicas: 3 })),
+      [{ code: 'INVALID_PARTITIONS', message: 'number of partitions 4 exceeds the broker limit of 3' }],
+    );
+    assert.deepEqual(
+      await refusedWith(() => narrowAdmin.createPartitions({ topics: [{ name: 'free-1', count: 4 }] })),
+      [{ code: 'INVALID_PARTITIONS', message: 'partition count 4 exceeds the limit of 3' }],
+    );
+  } finally {
+    await narrowAdmin.close();
+    await narrow.close();
+  }
+  assert.deepEqual(await topicsOnCluster('beta.wide'), {}, 'nothing made on the cluster');
+});
+
+test("a tenant's storage quota stops its produce through the gateway once the cluster holds that much; another tenant writes on", {
+  skip,
+  timeout: 180_000,
+}, async () => {
+  const admin = platformaticAdmin(filledKey);
+  await admin.createTopics({ topics: ['log'], partitions: 1, replicas: 3 });
+  const producer = platformaticProducer(filledKey, { retries: 0 });
+  const value = 'x'.repeat(1024);
+  let accepted = 0;
+  let refusal: { code: string; message: string | null }[] = [];
+  try {
+    // 1 KiB at a time until the gateway's count of what the cluster stores (DescribeLogDirs) reaches 4 KiB.
+    await eventually(async () => {
+      try {
+        await producer.send({ messages: [{ topic: 'log', value }] });
+        accepted++;
+        return false;
+      } catch (err) {
+        // A topic just made may not have its leader yet (retried); the storage quota's refusal ends the loop.
+        refusal = kafkaErrors(err);
+        return refusal.some((e) => e.code === 'POLICY_VIOLATION');
+      }
+    }, 'a produce refused by the storage quota');
+    assert.ok(accepted >= 3, `${accepted} records of 1 KiB written before the quota of 4 KiB stopped them`);
+    assert.equal(refusal.length, 1, JSON.stringify(refusal));
+    assert.equal(refusal[0]!.code, 'POLICY_VIOLATION');
+    const match = /^storage quota exceeded: tenant 'filled' may store 4096 bytes and stores (\d+)$/.exec(
+      refusal[0]!.message ?? '',
+    );
+    assert.ok(match, `the broker's message: ${refusal[0]!.message}`);
+    assert.ok(Number(match[1]) >= STORAGE_QUOTA_BYTES);
+    // Still refused a moment later: nothing frees room until retention or deletion.
+    assert.equal(
+      (await refusedWith(() => producer.send({ messages: [{ topic: 'log', value }] })))[0]?.code,
+      'POLICY_VIOLATION',
+    );
+  } finally {
+    await producer.close();
+  }
+  // The cluster holds exactly the records acknowledged (its high watermark follows the replicas' fetches).
+  const kafkaAdmin = direct().admin();
+  await kafkaAdmin.connect();
+  let high = -1;
+  try {
+    await eventually(
+      async () => (high = Number((await kafkaAdmin.fetchTopicOffsets('filled.log'))[0]!.high)) === accepted,
+      `filled.log's high watermark at ${accepted}`,
+    );
+  } finally {
+    await kafkaAdmin.disconnect();
+  }
+  assert.equal(high, accepted);
+
+  // beta, through the same gateway meanwhile, writes on.
+  await betaCreatesAndWrites(
+    ['writes-on'],
+    1,
+    Array.from({ length: 8 }, () => value),
+  );
+
+  // Deleting the topic frees the room: filled writes again.
+  await admin.deleteTopics({ topics: ['log'] });
+  await admin.createTopics({ topics: ['fresh'], partitions: 1, replicas: 3 });
+  await admin.close();
+  const again = platformaticProducer(filledKey, { retries: 0 });
+  try {
+    await eventually(
+      () =>
+        again.send({ messages: [{ topic: 'fresh', value: 'room again' }] }).then(
+          () => true,
+          () => false,
+        ),
+      'a produce accepted once the full topic is deleted',
+    );
+  } finally {
+    await again.close();
   }
 });

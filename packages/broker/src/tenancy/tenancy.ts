@@ -228,6 +228,7 @@ export class Tenancy {
 }
 
 export { MetadataView };
+export type { TenantQuota };
 
 const AUTHZID_FORMS = `${TENANT_AUTHZID_PREFIX}<slug> or ${TENANT_AUTHZID_PREFIX}<slug>${PROCESSOR_AUTHZID_INFIX}<name>`;
 
@@ -273,7 +274,20 @@ export function topicQuotaProblem(
   if (!tenancy || principal.kind !== 'tenant') return null;
   const quota = tenancy.quota(principal.tenant.id);
   const usage = tenancy.usage(principal.tenant.slug, true);
-  const slug = principal.tenant.slug;
+  return topicQuotaMessage(principal.tenant.slug, quota, usage, addTopics, addPartitions);
+}
+
+/**
+ * The message naming the topic or partition quota that `addTopics` and `addPartitions` more would break, or null.
+ * The gateway uses it too, with the tenant's usage counted on the cluster, so clients read the same words.
+ */
+export function topicQuotaMessage(
+  slug: string,
+  quota: Pick<TenantQuota, 'maxTopics' | 'maxPartitions'>,
+  usage: Pick<TenantUsage, 'topics' | 'partitions'>,
+  addTopics: number,
+  addPartitions: number,
+): string | null {
   if (quota.maxTopics !== null && usage.topics + addTopics > quota.maxTopics) {
     return `topic quota exceeded: tenant '${slug}' may have ${quota.maxTopics} topics and has ${usage.topics}`;
   }
@@ -308,9 +322,13 @@ export function storageQuotaProblem(
   if (!tenancy || principal.kind !== 'tenant') return null;
   const limit = tenancy.quota(principal.tenant.id).storageBytes;
   if (limit === null) return null;
-  const used = tenancy.usage(principal.tenant.slug).storageBytes;
-  return used >= limit
-    ? `storage quota exceeded: tenant '${principal.tenant.slug}' may store ${limit} bytes and stores ${used}`
+  return storageQuotaMessage(principal.tenant.slug, limit, tenancy.usage(principal.tenant.slug).storageBytes);
+}
+
+/** The message naming the storage quota when `usedBytes` is at or over `limitBytes` (null: no limit), else null. */
+export function storageQuotaMessage(slug: string, limitBytes: number | null, usedBytes: number): string | null {
+  return limitBytes !== null && usedBytes >= limitBytes
+    ? `storage quota exceeded: tenant '${slug}' may store ${limitBytes} bytes and stores ${usedBytes}`
     : null;
 }
 

@@ -4,7 +4,9 @@
  * request into the cluster's names (or answers it in the gateway) and the cluster's answer back into the client's.
  */
 import type { Access } from '@samsa/broker/access';
+import type { TenantQuota } from '@samsa/broker/tenancy';
 import type { ApiDefinition } from '@samsa/protocol';
+import type { TenantUsageCache } from '../tenant-usage.ts';
 import type { TopicIdRegistry } from '../topic-ids.ts';
 
 /** A decoded request or response body. The codec's output is untyped; each rewrite reads the fields it knows. */
@@ -15,9 +17,20 @@ export interface GatewayAddress {
   port: number;
 }
 
+/** What the topic, partition and storage quotas are checked against (shared by the gateway's connections). */
+export interface TenantLimits {
+  /** A tenant's quota now (it follows Postgres). */
+  quota(tenantId: string): TenantQuota;
+  /** Tenants' topics, partitions and stored bytes on the cluster. */
+  readonly usage: TenantUsageCache;
+  /** The most partitions one topic may have (the broker's `maxPartitionsPerTopic`). */
+  readonly maxPartitionsPerTopic: number;
+}
+
 export interface RewriteContext {
   readonly access: Access;
   readonly topicIds: TopicIdRegistry;
+  readonly limits: TenantLimits;
   /** Asks the cluster (as this tenant's user) for every topic it may see, learning the tenant's topic ids. */
   refreshTopicIds(): Promise<void>;
   /**

@@ -2,8 +2,11 @@
  * Rewrites of the APIs that name topics: Metadata, Produce, Fetch, ListOffsets, OffsetForLeaderEpoch, CreateTopics,
  * DeleteTopics, CreatePartitions, DescribeConfigs and IncrementalAlterConfigs. Names gain the tenant's prefix on the
  * way in and lose it on the way out; anything outside the prefix is dropped from answers; topic ids are accepted only
- * when known as the tenant's; Samsa's ACLs refuse a topic in the gateway with the error Kafka would give.
+ * when known as the tenant's; Samsa's ACLs refuse a topic in the gateway with the error Kafka would give. CreateTopics,
+ * CreatePartitions and Produce also apply the tenant's topic, partition and storage quotas against its usage on the
+ * cluster (tenant-usage.ts), with the broker's error codes and messages.
  */
+import { storageQuotaMessage, type TenantQuota, topicQuotaMessage } from '@samsa/broker/tenancy';
 import {
   CreatePartitions,
   CreateTopics,
@@ -30,6 +33,40 @@ import {
 
 const TOPIC_RESOURCE = 2;
 const DENIED = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+
+/** The tenant whose quotas a connection's requests count against; null for the superuser's platform view. */
+function quotaTenant(ctx: RewriteContext): { slug: string; prefix: string; quota: TenantQuota } | null {
+  const principal = ctx.access.principal;
+  const prefix = ctx.access.prefix;
+  if (principal.kind !== 'tenant' || prefix === null) return null;
+  return { slug: principal.tenant.slug, prefix, quota: ctx.limits.quota(principal.tenant.id) };
+}
+
+/** A tenant's quota and its topic and partition counts, to which a request's additions are added as checked. */
+interface TopicCounts {
+  slug: string;
+  quota: TenantQuota;
+  topics: number;
+  partitions: number;
+  byTopic: ReadonlyMap<string, number>;
+}
+
+/** The tenant's topics and partitions now, when a topic or partition quota applies to it (else null). */
+async function topicCounts(ctx: RewriteContext): Promise<TopicCounts | null> {
+  const tenant = quotaTenant(ctx);
+  if (tenant === null || (tenant.quota.maxTopics === null && tenant.quota.maxPartitions === null)) return null;
+  // A create decides on a fresh count, as the broker does: what other gateways created is seen.
+  const usage = await ctx.limits.usage.current(tenant.prefix, { fresh: true });
+  return { ...tenant, topics: usage.topics, partitions: usage.partitions, byTopic: usage.partitionsByTopic };
+}
+
+/**
+ * After the gateway created a tenant's topic (its cluster name), grew it to `partitions`, or deleted it (null): its
+ * usage is counted again, with this change laid over counts until Kafka's Metadata shows it.
+ */
+function usageChanged(ctx: RewriteContext, topic: string, partitions: number | null): void {
+  if (ctx.access.prefix !== null) ctx.limits.usage.changed(ctx.access.prefix, topic, partitions);
+}
 
 function tenantId(ctx: RewriteContext): string {
   return ctx.access.tenantId ?? '';
@@ -128,37 +165,55 @@ export const describeClusterRewrite: ApiRewrite = {
   },
 };
 
+/** A Produce answer's partitions refused with `errorCode` and `errorMessage`. */
+function produceRefusal(topic: Msg, errorCode: number, errorMessage: string | null): Msg {
+  return {
+    name: topic.name,
+    partitionResponses: (topic.partitionData as Msg[]).map((p) => ({
+      index: p.index,
+      errorCode,
+      baseOffset: -1n,
+      logAppendTimeMs: -1n,
+      logStartOffset: -1n,
+      recordErrors: [],
+      errorMessage,
+    })),
+  };
+}
+
+/** The storage quota's message when the tenant is at or over it (the broker's words), else null. */
+async function storageProblem(ctx: RewriteContext): Promise<string | null> {
+  const tenant = quotaTenant(ctx);
+  if (tenant === null || tenant.quota.storageBytes === null) return null;
+  const usage = await ctx.limits.usage.current(tenant.prefix, { fresh: false });
+  return storageQuotaMessage(tenant.slug, tenant.quota.storageBytes, usage.storageBytes);
+}
+
 export const produceRewrite: ApiRewrite = {
   api: Produce,
-  request(ctx, req) {
+  async request(ctx, req) {
     // A transactional producer needs WRITE on its transactional id too: Kafka refuses every partition without it.
     const txnAllowed = req.transactionalId === null || ctx.access.canTransactionalId('WRITE', req.transactionalId);
     const { kept, refused } = partition(
       req.topicData as Msg[],
       (t) => txnAllowed && ctx.access.canTopic('WRITE', t.name),
     );
+    // At or over its storage quota, a tenant writes nothing until retention or deletion frees room (as the broker).
+    const overQuota = kept.length > 0 ? await storageProblem(ctx) : null;
+    const sent = overQuota === null ? kept : [];
     const send = {
       ...req,
       transactionalId: req.transactionalId === null ? null : ctx.access.toInternal(req.transactionalId),
-      topicData: kept.map((t) => ({ ...t, name: ctx.access.toInternal(t.name) })),
+      topicData: sent.map((t) => ({ ...t, name: ctx.access.toInternal(t.name) })),
     };
     return {
       send,
       merge: (res) => {
-        for (const t of refused) {
-          res.responses.push({
-            name: t.name,
-            partitionResponses: (t.partitionData as Msg[]).map((p) => ({
-              index: p.index,
-              errorCode: txnAllowed ? DENIED : ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
-              baseOffset: -1n,
-              logAppendTimeMs: -1n,
-              logStartOffset: -1n,
-              recordErrors: [],
-              errorMessage: null,
-            })),
-          });
-        }
+        notePartitionsWritten(ctx, sent, res.responses as Msg[]);
+        const refusal = txnAllowed ? DENIED : ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+        for (const t of refused) res.responses.push(produceRefusal(t, refusal, null));
+        if (overQuota !== null)
+          for (const t of kept) res.responses.push(produceRefusal(t, ErrorCode.POLICY_VIOLATION, overQuota));
       },
     };
   },
@@ -169,6 +224,21 @@ export const produceRewrite: ApiRewrite = {
     await mapNodeEndpoints(ctx, res);
   },
 };
+
+/** Counts the record bytes the cluster accepted against the tenant's stored bytes until its usage is counted again. */
+function notePartitionsWritten(ctx: RewriteContext, sent: Msg[], responses: Msg[]): void {
+  const tenant = quotaTenant(ctx);
+  if (tenant === null || tenant.quota.storageBytes === null) return;
+  const accepted = new Set<string>();
+  for (const t of responses)
+    for (const p of t.partitionResponses as Msg[])
+      if (p.errorCode === ErrorCode.NONE) accepted.add(`${t.name}\u0000${p.index}`);
+  let bytes = 0;
+  for (const t of sent)
+    for (const p of t.partitionData as Msg[])
+      if (accepted.has(`${t.name}\u0000${p.index}`)) bytes += (p.records as Uint8Array | null)?.length ?? 0;
+  if (bytes > 0) ctx.limits.usage.noteProduced(tenant.prefix, bytes);
+}
 
 function fetchError(partitionIndex: number, errorCode: number): Msg {
   return {
@@ -314,27 +384,73 @@ export const offsetForLeaderEpochRewrite = namedTopicsRewrite(OffsetForLeaderEpo
   }),
 });
 
+function createTopicRefusal(name: string, errorCode: number, errorMessage: string): Msg {
+  return {
+    name,
+    errorCode,
+    errorMessage,
+    topicConfigErrorCode: 0,
+    numPartitions: -1,
+    replicationFactor: -1,
+    configs: null,
+  };
+}
+
+/**
+ * Partitions a CreateTopics entry asks for: its assignments, else its count; -1 (the cluster's default) counts as 1,
+ * Kafka's default `num.partitions` (a cluster with a higher default is recounted after the create).
+ */
+function requestedPartitions(t: Msg): number {
+  if ((t.assignments as Msg[]).length > 0) return (t.assignments as Msg[]).length;
+  return t.numPartitions === -1 ? 1 : (t.numPartitions as number);
+}
+
 export const createTopicsRewrite: ApiRewrite = {
   api: CreateTopics,
-  request(ctx, req) {
-    const { kept, refused } = partition(
+  async request(ctx, req) {
+    const { kept: allowed, refused } = partition(
       req.topics as Msg[],
       (t) => ctx.access.canTopic('CREATE', t.name) || ctx.access.canCluster('CREATE'),
     );
-    return {
-      send: { ...req, topics: kept.map((t) => ({ ...t, name: ctx.access.toInternal(t.name) })) },
-      merge: (res) => {
-        for (const t of refused) {
-          res.topics.push({
-            name: t.name,
-            errorCode: DENIED,
-            errorMessage: `not authorized to create topic '${t.name}'`,
-            topicConfigErrorCode: 0,
-            numPartitions: -1,
-            replicationFactor: -1,
-            configs: null,
-          });
+    const refusals = refused.map((t) =>
+      createTopicRefusal(t.name, DENIED, `not authorized to create topic '${t.name}'`),
+    );
+    // What this request adds is counted topic by topic (validateOnly too), against the tenant's count on the cluster.
+    const counts = await topicCounts(ctx);
+    const max = ctx.limits.maxPartitionsPerTopic;
+    const kept: Msg[] = [];
+    for (const t of allowed) {
+      const internal = ctx.access.toInternal(t.name);
+      const partitions = requestedPartitions(t);
+      if (partitions > max) {
+        const message = `number of partitions ${partitions} exceeds the broker limit of ${max}`;
+        refusals.push(createTopicRefusal(t.name, ErrorCode.INVALID_PARTITIONS, message));
+        continue;
+      }
+      // A topic that exists is left to Kafka (TOPIC_ALREADY_EXISTS), as the broker checks that first.
+      if (counts !== null && !counts.byTopic.has(internal)) {
+        const problem = topicQuotaMessage(counts.slug, counts.quota, counts, 1, partitions);
+        if (problem !== null) {
+          refusals.push(createTopicRefusal(t.name, ErrorCode.POLICY_VIOLATION, problem));
+          continue;
         }
+        counts.topics++;
+        counts.partitions += partitions;
+      }
+      kept.push({ ...t, name: internal });
+    }
+    return {
+      send: { ...req, topics: kept },
+      merge: (res) => {
+        if (!req.validateOnly) {
+          const asked = new Map(kept.map((t) => [ctx.access.toExternal(t.name), requestedPartitions(t)]));
+          for (const t of res.topics as Msg[]) {
+            const partitions = asked.get(t.name);
+            if (t.errorCode !== ErrorCode.NONE || partitions === undefined) continue;
+            usageChanged(ctx, ctx.access.toInternal(t.name), t.numPartitions > 0 ? t.numPartitions : partitions);
+          }
+        }
+        res.topics.push(...refusals);
       },
     };
   },
@@ -380,6 +496,9 @@ export const deleteTopicsRewrite: ApiRewrite = {
   response(ctx, res) {
     const tenant = tenantId(ctx);
     res.responses = (res.responses as Msg[]).filter((t) => {
+      const internal = t.name ?? ctx.topicIds.nameOf(tenant, t.topicId);
+      if (t.errorCode === ErrorCode.NONE && internal !== null && ctx.access.owns(internal))
+        usageChanged(ctx, internal, null);
       if (t.name === null || t.name === undefined) return ctx.topicIds.nameOf(tenant, t.topicId) !== null;
       const name = external(ctx, t.name);
       if (name === null) return false;
@@ -390,13 +509,66 @@ export const deleteTopicsRewrite: ApiRewrite = {
   },
 };
 
-export const createPartitionsRewrite = namedTopicsRewrite(CreatePartitions, {
+/** CreatePartitions' ACL check and names; the partition bound and quota come first (createPartitionsRewrite). */
+const createPartitionsNames = namedTopicsRewrite(CreatePartitions, {
   requestList: 'topics',
   responseList: 'results',
   nameField: 'name',
   operation: 'ALTER',
   refusal: (t) => ({ name: t.name, errorCode: DENIED, errorMessage: null }),
 });
+
+export const createPartitionsRewrite: ApiRewrite = {
+  api: CreatePartitions,
+  async request(ctx, req, version) {
+    const counts = await topicCounts(ctx);
+    const max = ctx.limits.maxPartitionsPerTopic;
+    const refusals: Msg[] = [];
+    const passed: Msg[] = [];
+    for (const t of req.topics as Msg[]) {
+      // Topics Samsa's ACLs refuse are refused as such below, whatever their count.
+      if (!ctx.access.canTopic('ALTER', t.name)) {
+        passed.push(t);
+        continue;
+      }
+      if (t.count > max) {
+        const message = `partition count ${t.count} exceeds the limit of ${max}`;
+        refusals.push({ name: t.name, errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: message });
+        continue;
+      }
+      // An unknown topic, or a count not above the current one, is Kafka's to refuse.
+      const current = counts?.byTopic.get(ctx.access.toInternal(t.name));
+      const added = current === undefined ? 0 : Math.max(0, (t.count as number) - current);
+      if (counts !== null && added > 0) {
+        const problem = topicQuotaMessage(counts.slug, counts.quota, counts, 0, added);
+        if (problem !== null) {
+          refusals.push({ name: t.name, errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: problem });
+          continue;
+        }
+        counts.partitions += added;
+      }
+      passed.push(t);
+    }
+    const rewritten = await createPartitionsNames.request(ctx, { ...req, topics: passed }, version);
+    if ('answer' in rewritten) return rewritten;
+    return {
+      send: rewritten.send,
+      merge: (res) => {
+        if (!req.validateOnly) {
+          const asked = new Map((passed as Msg[]).map((t) => [t.name as string, t.count as number]));
+          for (const t of res.results as Msg[]) {
+            const count = asked.get(t.name);
+            if (t.errorCode === ErrorCode.NONE && count !== undefined)
+              usageChanged(ctx, ctx.access.toInternal(t.name), count);
+          }
+        }
+        rewritten.merge?.(res);
+        res.results.push(...refusals);
+      },
+    };
+  },
+  response: (ctx, res, version) => createPartitionsNames.response(ctx, res, version),
+};
 
 /** DescribeConfigs and IncrementalAlterConfigs: TOPIC resources only (broker configs are the platform's). */
 function configsRewrite(
