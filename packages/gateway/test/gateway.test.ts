@@ -35,6 +35,7 @@ import {
   TxnOffsetCommit,
 } from '@samsa/protocol';
 import { eventually } from '@samsa/test-support/eventually';
+import { consumeValues } from '@samsa/test-support/kafkajs-values';
 import { RawClient } from '@samsa/test-support/raw-client';
 import { type TestKey, TenantFixtures } from '@samsa/test-support/tenants';
 import { Kafka, logLevel } from 'kafkajs';
@@ -581,26 +582,7 @@ async function readCommitted(topic: string, count: number): Promise<string[]> {
   const consumer = throughGateway(acmeKey).consumer({ groupId: `${topic}-reader`, readUncommitted: false });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
-  const values: string[] = [];
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${values.join(',')} of ${topic}`)), 60_000);
-      consumer
-        .run({
-          eachMessage: async ({ message }) => {
-            values.push(message.value!.toString());
-            if (values.length >= count) {
-              clearTimeout(timer);
-              resolve();
-            }
-          },
-        })
-        .catch(reject);
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return values;
+  return consumeValues(consumer, count, 60_000);
 }
 
 /** A KafkaJS transactional producer through the gateway as acme. */
